@@ -1,0 +1,122 @@
+"""Engine set-up, transactions and schema migration for both backends.
+
+Implementation notes:
+
+* SQLite runs in WAL mode with ``synchronous=FULL`` (a commit survives power loss) and a busy timeout.
+  pysqlite's own transaction handling is switched off so that *we* issue ``BEGIN``: write transactions
+  start with ``BEGIN IMMEDIATE``, which takes the write lock up front. Without that, two deferred
+  transactions that both read and then write dead-lock and one fails with "database is locked".
+* PostgreSQL runs at READ COMMITTED; write paths that allocate UIDs lock the folder row (``FOR UPDATE``).
+* Migrations run at every open, under a cross-process lock (a file lock for SQLite, an advisory lock for
+  PostgreSQL), so the supervisor's children can all start at once on an old database ("seamless upgrade").
+* sqlite3 does not yield to gevent: keep transactions short.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_PG_MIGRATION_LOCK = 0x46504D47  # arbitrary constant: "FPMG"
+
+
+class Database:
+    """An engine plus the two kinds of transaction storage uses."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.dialect = self.url.get_backend_name()
+        if self.dialect == "sqlite":
+            self.engine = _sqlite_engine(url)
+        elif self.dialect == "postgresql":
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        else:
+            raise ValueError(f"unsupported database backend {self.dialect!r}")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that will write; on SQLite it holds the write lock from its first statement."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(fieldpost_immediate=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction: a consistent snapshot that never blocks writers."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision; safe to call from many processes at once."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with self._migration_lock(), self.engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            conn.commit()
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        if self.is_sqlite:
+            db_path = self.url.database
+            if not db_path or db_path == ":memory:":
+                yield
+                return
+            with open(db_path + ".migrate-lock", "a+b") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+        else:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
+                    conn.commit()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_engine(url: str) -> Engine:
+    memory = make_url(url).database in (None, "", ":memory:")
+    # NullPool: a connection per transaction costs ~20 us on SQLite and avoids sharing sqlite3 handles
+    # between greenlets or across fork().
+    engine = create_engine(url, poolclass=NullPool) if not memory else create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("fieldpost_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine

@@ -1,0 +1,297 @@
+"""The relational model, as SQLAlchemy Core tables.
+
+This module is the single description of the schema; Alembic revisions in ``storage/migrations`` move a
+database from one version of it to the next. Only storage modules import it.
+
+Shape of the model (see docs/storage.md for the long version):
+
+* ``addresses`` is the one name table of a domain: every deliverable local part (account, alias, group,
+  forwarder) is a row, so uniqueness across kinds is a database constraint and resolving a recipient is
+  one indexed lookup.
+* ``bodies`` holds one row per distinct message content (SHA-256 of the bytes); ``messages`` holds one row
+  per message *in a folder*. N recipients of one delivery share one body row, one blob file and one
+  full-text row ("single storage"); ``bodies.refcount`` counts the message and queue rows that use it.
+* ``folders`` carry the IMAP counters (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ) and cached totals, so opening
+  a folder never counts its messages. Every account and every domain's public namespace has a root folder
+  with an empty path: it anchors the ACL chain ("grant the whole mailbox").
+* ``changes`` is the change feed; ``expunged`` keeps expunged UIDs with their MODSEQ for QRESYNC.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT primary keys do not autoincrement on SQLite; this variant does on both backends.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+domains = Table(
+    "domains",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(253), nullable=False, unique=True),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+domain_aliases = Table(
+    "domain_aliases",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("domain_id", ForeignKey("domains.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(253), nullable=False, unique=True),
+)
+
+account_classes = Table(
+    "account_classes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("domain_id", ForeignKey("domains.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    UniqueConstraint("domain_id", "name"),
+    sqlite_autoincrement=True,
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("domain_id", ForeignKey("domains.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("local_part", String(64), nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("account_class_id", ForeignKey("account_classes.id", ondelete="SET NULL"), nullable=True),
+    Column("display_name", String(200), nullable=True),
+    Column("password_hash", Text, nullable=True),  # argon2id; NULL = cannot log in
+    Column("scram_keys", Text, nullable=True),  # SCRAM-SHA-256 stored/server keys, never the password
+    Column("sealed_secret", Text, nullable=True),  # CRAM-MD5/APOP secret, encrypted; only if domain allows
+    Column("password_generation", Integer, nullable=False, default=0),
+    Column("used_bytes", BigInteger, nullable=False, default=0),
+    Column("message_count", BigInteger, nullable=False, default=0),
+    Column("folder_count", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("domain_id", "local_part"),
+    sqlite_autoincrement=True,
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("domain_id", ForeignKey("domains.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("local_part", String(64), nullable=False),
+    Column("display_name", String(200), nullable=True),
+    UniqueConstraint("domain_id", "local_part"),
+    sqlite_autoincrement=True,
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("member_group_id", ForeignKey("groups.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("external", String(320), nullable=True),  # an outside address that receives the group's mail
+    UniqueConstraint("group_id", "account_id", "member_group_id", "external"),
+)
+
+forwarders = Table(
+    "forwarders",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("domain_id", ForeignKey("domains.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("local_part", String(64), nullable=False),
+    Column("targets", Text, nullable=False),  # JSON list of addresses
+    UniqueConstraint("domain_id", "local_part"),
+)
+
+# One row per deliverable name in a domain; exactly one of the target columns is set, matching ``kind``.
+addresses = Table(
+    "addresses",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("domain_id", ForeignKey("domains.id", ondelete="CASCADE"), nullable=False),
+    Column("local_part", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # account | alias | group | forwarder
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("forwarder_id", ForeignKey("forwarders.id", ondelete="CASCADE"), nullable=True, index=True),
+    UniqueConstraint("domain_id", "local_part"),
+)
+
+admins = Table(
+    "admins",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("password_generation", Integer, nullable=False, default=0),
+)
+
+folders = Table(
+    "folders",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # "a<account id>" for a mailbox, "p<domain id>" for a domain's public folders
+    Column("namespace", String(32), nullable=False),
+    Column("domain_id", ForeignKey("domains.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("parent_id", ForeignKey("folders.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("path", String(1000), nullable=False),  # "/"-separated; "" is the namespace root
+    Column("role", String(16), nullable=True),  # inbox sent drafts trash junk archive
+    Column("kind", String(16), nullable=False, default="mail"),  # mail calendar contacts tasks notes journal
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("uidnext", BigInteger, nullable=False, default=1),
+    Column("highestmodseq", BigInteger, nullable=False, default=1),
+    Column("message_count", BigInteger, nullable=False, default=0),
+    Column("unseen_count", BigInteger, nullable=False, default=0),
+    Column("total_bytes", BigInteger, nullable=False, default=0),
+    Column("subscribed", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("namespace", "path"),
+    sqlite_autoincrement=True,
+)
+
+bodies = Table(
+    "bodies",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("size", BigInteger, nullable=False),
+    Column("refcount", BigInteger, nullable=False),
+    Column("structure", Text, nullable=False),  # storage.mime.to_json: envelope + MIME tree with offsets
+    Column("subject", Text, nullable=False, default=""),
+    Column("from_display", Text, nullable=False, default=""),
+    Column("from_addr", String(320), nullable=True),
+    Column("to_addrs", Text, nullable=False, default=""),
+    Column("message_id", String(998), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("snippet", Text, nullable=False, default=""),
+    Column("has_attachments", Boolean, nullable=False, default=False),
+    sqlite_autoincrement=True,
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("folder_id", ForeignKey("folders.id", ondelete="CASCADE"), nullable=False),
+    Column("uid", BigInteger, nullable=False),
+    Column("body_id", ForeignKey("bodies.id"), nullable=False, index=True),
+    Column("modseq", BigInteger, nullable=False),
+    Column("flags", Integer, nullable=False, default=0),  # bit set of the system flags, see storage.flags
+    Column("keywords", Text, nullable=False, default=""),  # space-separated IMAP keywords
+    Column("internal_date", DateTime(timezone=True), nullable=False),
+    Column("size", BigInteger, nullable=False),  # copy of bodies.size, so quota and list views need no join
+    UniqueConstraint("folder_id", "uid"),
+    Index("ix_messages_folder_modseq", "folder_id", "modseq"),
+    Index("ix_messages_folder_date", "folder_id", "internal_date"),
+    sqlite_autoincrement=True,
+)
+
+# Per-user flags on folders where the ACL does not share \Seen ("s" right missing).
+private_flags = Table(
+    "private_flags",
+    metadata,
+    Column("message_id", ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("flags", Integer, nullable=False, default=0),
+)
+
+expunged = Table(
+    "expunged",
+    metadata,
+    Column("folder_id", ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("uid", BigInteger, primary_key=True),
+    Column("modseq", BigInteger, nullable=False),
+    Index("ix_expunged_folder_modseq", "folder_id", "modseq"),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("folder_id", BigInteger, nullable=False),  # no FK: the feed outlives deleted folders
+    Column("account_id", BigInteger, nullable=True),
+    Column("modseq", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),  # new flags expunge folder
+    Column("uid", BigInteger, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+acl_entries = Table(
+    "acl_entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("folder_id", ForeignKey("folders.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("principal_kind", String(8), nullable=False),  # user | group | domain | anyone
+    Column("principal_id", BigInteger, nullable=False, default=0),  # account/group/domain id, 0 for anyone
+    Column("allow", Boolean, nullable=False),
+    Column("rights", String(32), nullable=False),  # letters, see storage.acl
+    Column("inherit", Boolean, nullable=False, default=True),  # "apply to sub-folders"
+    UniqueConstraint("folder_id", "principal_kind", "principal_id", "allow"),
+)
+
+setting_values = Table(
+    "setting_values",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("level", String(8), nullable=False),  # server | domain | class | account
+    Column("scope_id", BigInteger, nullable=False, default=0),
+    Column("name", String(100), nullable=False),
+    Column("value", Text, nullable=False),  # JSON
+    UniqueConstraint("level", "scope_id", "name"),
+)
+
+queue_messages = Table(
+    "queue_messages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("body_id", ForeignKey("bodies.id"), nullable=False, index=True),
+    Column("sender", String(320), nullable=False),  # "" for the null reverse-path
+    Column("state", String(24), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("origin", Text, nullable=False, default="{}"),  # JSON: client ip, helo, auth user, listener
+    Column("last_error", Text, nullable=True),
+    Index("ix_queue_messages_state_next", "state", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)
+
+queue_recipients = Table(
+    "queue_recipients",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("queue_id", ForeignKey("queue_messages.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("address", String(320), nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("dsn", Text, nullable=False, default="{}"),  # JSON: NOTIFY, ORCPT
+)
