@@ -1,0 +1,59 @@
+# Fieldpost: `make run` and `make test` are the two set-up commands (see README.md).
+# Every install step lives here; each target is idempotent and cheap when nothing changed.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= ./data
+
+# Debian packages the test suite needs, one per line.
+DEB_PACKAGES := \
+	python3-venv
+
+.PHONY: deps postgres venv check test run
+
+## deps: Debian packages for the tests (installed only when missing) and PostgreSQL on 127.0.0.1:5432
+deps: postgres
+	@missing=""; \
+	for pkg in $(DEB_PACKAGES); do \
+		dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		dpkg -s postgresql >/dev/null 2>&1 || \
+			{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }; \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -n 1) main start; \
+		for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+		pg_isready -h 127.0.0.1 -p 5432; \
+	fi
+
+## venv: .venv with the pinned requirements and fieldpost itself (editable); redone when they change
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+## check: lint, format and type checks
+check: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy storage
+
+## test: everything CI runs (pytest exit 5, "no tests collected", counts as success)
+test: deps venv check
+	$(BIN)/pytest -n 2; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ]
+
+## run: a demo data directory (made once) and every service in the foreground
+run: venv
+	@test -e $(DATA) || $(BIN)/fieldpost init --data $(DATA) --demo --admin-password admin --demo-password demo
+	$(BIN)/fieldpost serve --data $(DATA)

@@ -1,0 +1,60 @@
+"""Subcommands of ``fieldpost``: one module per group, each with ``register(subparsers, common)``.
+
+Storage is imported inside the command functions, so commands that do not touch the store (serve,
+service, status of the supervisor) work on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fieldpost import config as configuration
+
+
+class CommandError(Exception):
+    """An expected failure: printed as one line, exit status 1."""
+
+
+def load_config(args: argparse.Namespace, port_offset: int = 0) -> configuration.Config:
+    return configuration.load(configuration.resolve_data_dir(args.data), port_offset)
+
+
+@contextmanager
+def opened_store(config: configuration.Config) -> Iterator[Any]:
+    """The store of a data directory, closed on exit."""
+    from storage import open_store
+
+    store = open_store(config.database_url, config.blob_dir)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def password(value: str | None, option: str, prompt: str) -> str:
+    """The password given on the command line, else asked for on the terminal (twice)."""
+    if value is not None:
+        if not value:
+            raise CommandError(f"{option} must not be empty")
+        return value
+    if not sys.stdin.isatty():
+        raise CommandError(f"{option} is required (no terminal to ask on)")
+    first = getpass.getpass(f"{prompt}: ")
+    if not first:
+        raise CommandError("empty password")
+    if getpass.getpass(f"{prompt} (again): ") != first:
+        raise CommandError("the passwords do not match")
+    return first
+
+
+def split_target(target: str) -> tuple[str, str]:
+    """``ADDRESS[/FOLDER]`` -> (address, folder); the folder defaults to INBOX."""
+    address, _, folder = target.partition("/")
+    if "@" not in address:
+        raise CommandError(f"not an account address: {address!r}")
+    return address, folder.strip("/") or "INBOX"

@@ -1,0 +1,245 @@
+"""Static configuration of one Fieldpost data directory.
+
+This is the only module that reads environment variables or the configuration file. Everything else
+receives a :class:`Config` (or values taken from one).
+
+The file is ``<data>/fieldpost.toml``. Every key is optional; a missing key takes the default below.
+Relative paths are relative to the data directory, so a data directory can be moved as a whole.
+
+    hostname = "mail.example.org"
+    listen_host = "127.0.0.1"
+    services = ["smtp", "processing", "imap", "pop3", "ftp", "cli", "logd", "rpop", "web"]
+
+    [storage]
+    database_url = "sqlite:///<data>/db.sqlite3"   # or postgresql+psycopg://user@host/db
+    blob_dir = "blobs"
+
+    [logging]
+    log_dir = "logs"
+    [logging.levels]        # bitmask 0-31: critical 1, error 2, warning 4, info 8, protocol 16
+    smtp = 31
+
+    [ports]                 # listener name = port (before --port-offset)
+    smtp = 25
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = "fieldpost.toml"
+DATA_ENV = "FIELDPOST_DATA"
+
+#: Services in start order; the supervisor stops them in reverse.
+SERVICES: tuple[str, ...] = ("smtp", "processing", "imap", "pop3", "ftp", "cli", "logd", "rpop", "web")
+
+DEFAULT_LOG_LEVEL = 15  # critical + error + warning + info; protocol traces off
+
+
+@dataclass(frozen=True)
+class ListenerSpec:
+    """One default listener: which service owns it, its development port and its transport."""
+
+    service: str
+    port: int
+    proto: str = "tcp"
+    description: str = ""
+
+
+#: Development defaults (DESIGN.md section 4). Production ports go in the [ports] table of the file.
+LISTENERS: dict[str, ListenerSpec] = {
+    "smtp": ListenerSpec("smtp", 2525, description="SMTP (MX)"),
+    "submission": ListenerSpec("smtp", 2587, description="Submission (STARTTLS)"),
+    "submissions": ListenerSpec("smtp", 2465, description="Submission (TLS)"),
+    "imap": ListenerSpec("imap", 1143, description="IMAP"),
+    "imaps": ListenerSpec("imap", 1993, description="IMAPS"),
+    "managesieve": ListenerSpec("imap", 4190, description="ManageSieve"),
+    "pop3": ListenerSpec("pop3", 1110, description="POP3"),
+    "pop3s": ListenerSpec("pop3", 1995, description="POP3S"),
+    "ftp": ListenerSpec("ftp", 2121, description="FTP backup"),
+    "cli": ListenerSpec("cli", 7000, description="CLI (admin)"),
+    "log": ListenerSpec("logd", 2000, proto="udp", description="Log service (UDP)"),
+    "webmail": ListenerSpec("web", 8000, description="WebMail"),
+    "webadmin": ListenerSpec("web", 9000, description="WebAdmin"),
+}
+
+
+class ConfigError(ValueError):
+    """The data directory or its configuration file is missing or wrong."""
+
+
+@dataclass(frozen=True)
+class Listener:
+    name: str
+    service: str
+    host: str
+    port: int
+    proto: str
+    description: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "host": self.host, "port": self.port, "proto": self.proto}
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    hostname: str
+    database_url: str
+    blob_dir: Path
+    log_dir: Path
+    listen_host: str = "127.0.0.1"
+    services: tuple[str, ...] = SERVICES
+    ports: dict[str, int] = field(default_factory=dict)
+    log_levels: dict[str, int] = field(default_factory=dict)
+    port_offset: int = 0
+    demo: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.data_dir / "tls"
+
+    @property
+    def config_file(self) -> Path:
+        return self.data_dir / CONFIG_FILE
+
+    def child_environment(self) -> dict[str, str]:
+        """Environment for a service process: ours, plus the data directory and unbuffered output."""
+        env = dict(os.environ)
+        env[DATA_ENV] = str(self.data_dir)
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def log_level(self, service: str) -> int:
+        return self.log_levels.get(service, DEFAULT_LOG_LEVEL)
+
+    def listeners(self, service: str | None = None) -> list[Listener]:
+        """Listeners of one service (or all), with the port offset applied."""
+        result = []
+        for name, spec in LISTENERS.items():
+            if service is not None and spec.service != service:
+                continue
+            port = self.ports.get(name, spec.port) + self.port_offset
+            result.append(Listener(name, spec.service, self.listen_host, port, spec.proto, spec.description))
+        return result
+
+
+def resolve_data_dir(arg: str | os.PathLike[str] | None) -> Path:
+    """The data directory from ``--data``, else ``$FIELDPOST_DATA``; error if neither is given."""
+    value = os.fspath(arg) if arg else os.environ.get(DATA_ENV, "")
+    if not value:
+        raise ConfigError(f"no data directory: pass --data DIR or set ${DATA_ENV}")
+    return Path(value).expanduser().absolute()
+
+
+def default_database_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'db.sqlite3'}"
+
+
+def load(data_dir: str | os.PathLike[str], port_offset: int = 0) -> Config:
+    """Read ``<data_dir>/fieldpost.toml``."""
+    data = Path(data_dir).absolute()
+    path = data / CONFIG_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{data} is not a Fieldpost data directory (run: fieldpost init --data {data})"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return from_mapping(data, raw, port_offset)
+
+
+def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Config:
+    """Build a :class:`Config` from the parsed file, checking every value."""
+    storage = _table(raw, "storage")
+    logging_ = _table(raw, "logging")
+    levels = _table(logging_, "levels")
+    ports = _table(raw, "ports")
+
+    services = tuple(raw.get("services", SERVICES))
+    unknown = [s for s in services if s not in SERVICES]
+    if unknown:
+        raise ConfigError(f"unknown service(s) in 'services': {', '.join(unknown)}")
+    for name, level in levels.items():
+        if name not in SERVICES:
+            raise ConfigError(f"unknown service in [logging.levels]: {name}")
+        if not isinstance(level, int) or not 0 <= level <= 31:
+            raise ConfigError(f"log level of {name} must be an integer 0-31, not {level!r}")
+    for name, port in ports.items():
+        if name not in LISTENERS:
+            raise ConfigError(f"unknown listener in [ports]: {name}")
+        if not isinstance(port, int) or not 0 < port < 65536:
+            raise ConfigError(f"port of {name} must be 1-65535, not {port!r}")
+    if not isinstance(port_offset, int) or port_offset < 0:
+        raise ConfigError(f"port offset must be a non-negative integer, not {port_offset!r}")
+    highest = max(ports.get(n, s.port) for n, s in LISTENERS.items()) + port_offset
+    if highest > 65535:
+        raise ConfigError(f"port offset {port_offset} is too large (port {highest} > 65535)")
+
+    url = str(storage.get("database_url") or default_database_url(data))
+    if not (url.startswith("sqlite:///") or url.startswith("postgresql")):
+        raise ConfigError(f"database_url must be sqlite:///PATH or postgresql+psycopg://..., not {url!r}")
+
+    return Config(
+        data_dir=data,
+        hostname=str(raw.get("hostname") or "localhost"),
+        database_url=url,
+        blob_dir=data / str(storage.get("blob_dir", "blobs")),
+        log_dir=data / str(logging_.get("log_dir", "logs")),
+        listen_host=str(raw.get("listen_host", "127.0.0.1")),
+        services=services,
+        ports=dict(ports),
+        log_levels=dict(levels),
+        port_offset=port_offset,
+        demo=_table(raw, "demo"),
+    )
+
+
+def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{key}] must be a table")
+    return value
+
+
+def render(hostname: str, demo: dict[str, str] | None = None) -> str:
+    """The text of a new ``fieldpost.toml`` (written by ``fieldpost init``)."""
+    lines = [
+        "# Fieldpost static configuration. Paths are relative to this directory.",
+        f"hostname = {_quote(hostname)}",
+        'listen_host = "127.0.0.1"',
+        "services = [" + ", ".join(_quote(s) for s in SERVICES) + "]",
+        "",
+        "[storage]",
+        '# database_url = "postgresql+psycopg://fieldpost@127.0.0.1/fieldpost"',
+        "# (default: sqlite:///<this directory>/db.sqlite3)",
+        'blob_dir = "blobs"',
+        "",
+        "[logging]",
+        'log_dir = "logs"',
+        "",
+        "[logging.levels]",
+        "# bitmask per service: critical 1 + error 2 + warning 4 + info 8 + protocol 16",
+    ]
+    lines += [f"{s} = {DEFAULT_LOG_LEVEL}" for s in SERVICES]
+    lines += ["", "[ports]", "# listener = port (--port-offset N is added at serve time)"]
+    lines += [f"{name} = {spec.port}" for name, spec in LISTENERS.items()]
+    if demo:
+        lines += ["", "# Demo data directory: credentials shown by `fieldpost serve`.", "[demo]"]
+        lines += [f"{k} = {_quote(v)}" for k, v in demo.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _quote(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
