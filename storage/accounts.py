@@ -1,0 +1,299 @@
+"""Accounts, their aliases and credentials, and the server administrators.
+
+Implementation notes:
+
+* The password is kept three ways, each for one kind of login (see storage.passwords): an argon2id hash,
+  SCRAM-SHA-256 keys, and, only when the domain's ``auth.allow_cram`` setting is on, a sealed secret for
+  CRAM-MD5/APOP. ``password_generation`` goes up on every change so every process's AuthCache forgets the
+  old password without being told.
+* A new account gets its mailbox root and the default folders (INBOX, Sent, ... Calendar, Contacts).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage import folders as fo
+from storage import passwords
+from storage import schema as s
+from storage.errors import AlreadyExists, InvalidInput, NotFound
+from storage.models import Account
+from storage.names import local_part, split_address, utcnow
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+
+def credential_columns(
+    store: Store, conn: Connection, domain_id: int, password: str | None
+) -> dict[str, Any]:
+    if password is None:
+        return {"password_hash": None, "scram_keys": None, "sealed_secret": None}
+    if not password:
+        raise InvalidInput("the password must not be empty")
+    iterations = int(store.settings_effective(conn, "auth.scram_iterations", domain_id=domain_id))
+    allow_cram = bool(store.settings_effective(conn, "auth.allow_cram", domain_id=domain_id))
+    return {
+        "password_hash": passwords.hash_password(password),
+        "scram_keys": passwords.derive_scram_keys(password, iterations=iterations).to_text(),
+        "sealed_secret": store.secret_box.seal(password) if allow_cram else None,
+    }
+
+
+class Accounts:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- lookups ------------------------------------------------------------------------------------
+
+    def id_of(self, conn: Connection, address: str) -> int:
+        """Account id for an address or an account alias (in the domain or one of its aliases)."""
+        lp, dn = split_address(address)
+        did = self.store.domains.id_of(conn, dn)
+        row = conn.execute(
+            select(s.addresses.c.account_id).where(
+                s.addresses.c.domain_id == did,
+                s.addresses.c.local_part == lp,
+                s.addresses.c.kind.in_(("account", "alias")),
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"account {lp}@{dn} does not exist")
+        return int(row[0])
+
+    def load(self, conn: Connection, account_id: int) -> Account:
+        row = conn.execute(
+            select(
+                s.accounts,
+                s.domains.c.name.label("domain_name"),
+                s.account_classes.c.name.label("class_name"),
+            )
+            .join(s.domains, s.domains.c.id == s.accounts.c.domain_id)
+            .outerjoin(s.account_classes, s.account_classes.c.id == s.accounts.c.account_class_id)
+            .where(s.accounts.c.id == account_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"account {account_id} does not exist")
+        aliases = conn.execute(
+            select(s.addresses.c.local_part).where(
+                s.addresses.c.account_id == account_id, s.addresses.c.kind == "alias"
+            )
+        ).scalars()
+        quota = int(self.store.settings_effective(conn, "quota.storage_bytes", account_id=account_id))
+        return Account(
+            id=row.id,
+            domain_id=row.domain_id,
+            address=f"{row.local_part}@{row.domain_name}",
+            enabled=row.enabled,
+            display_name=row.display_name,
+            account_class=row.class_name,
+            used_bytes=row.used_bytes,
+            message_count=row.message_count,
+            folder_count=row.folder_count,
+            quota_bytes=quota,
+            aliases=tuple(sorted(f"{a}@{row.domain_name}" for a in aliases)),
+            password_generation=row.password_generation,
+        )
+
+    def get(self, address: str) -> Account:
+        with self.store.db.read() as conn:
+            return self.load(conn, self.id_of(conn, address))
+
+    def by_id(self, account_id: int) -> Account:
+        with self.store.db.read() as conn:
+            return self.load(conn, account_id)
+
+    def list(self, domain: str | None = None) -> list[Account]:
+        with self.store.db.read() as conn:
+            q = select(s.accounts.c.id).join(s.domains, s.domains.c.id == s.accounts.c.domain_id)
+            if domain is not None:
+                q = q.where(s.accounts.c.domain_id == self.store.domains.id_of(conn, domain))
+            ids = conn.execute(q.order_by(s.domains.c.name, s.accounts.c.local_part)).scalars().all()
+            return [self.load(conn, int(i)) for i in ids]
+
+    # -- changes ------------------------------------------------------------------------------------
+
+    def insert(self, conn: Connection, domain_id: int, lp: str, password: str | None) -> int:
+        """Create the account row, its address and its default folders inside the caller's transaction."""
+        lp = local_part(lp)
+        if conn.execute(
+            select(s.addresses.c.id).where(
+                s.addresses.c.domain_id == domain_id, s.addresses.c.local_part == lp
+            )
+        ).first():
+            raise AlreadyExists(f"address {lp} is already taken in this domain")
+        try:
+            aid = conn.execute(
+                insert(s.accounts)
+                .values(
+                    domain_id=domain_id,
+                    local_part=lp,
+                    enabled=True,
+                    password_generation=0,
+                    used_bytes=0,
+                    message_count=0,
+                    folder_count=0,
+                    created_at=utcnow(),
+                    **credential_columns(self.store, conn, domain_id, password),
+                )
+                .returning(s.accounts.c.id)
+            ).scalar_one()
+            conn.execute(
+                insert(s.addresses).values(domain_id=domain_id, local_part=lp, kind="account", account_id=aid)
+            )
+        except IntegrityError as exc:
+            raise AlreadyExists(f"address {lp} is already taken in this domain") from exc
+        ns = fo.mailbox_namespace(aid)
+        fo.create_root(conn, ns, domain_id, aid)
+        for path, role, kind in fo.DEFAULT_MAILBOX:
+            fo.create_folder(conn, ns, path, role=role, kind=kind)
+        return int(aid)
+
+    def add(self, address: str, password: str | None, *, display_name: str | None = None) -> Account:
+        lp, dn = split_address(address)
+        with self.store.db.write() as conn:
+            aid = self.insert(conn, self.store.domains.id_of(conn, dn), lp, password)
+            if display_name:
+                conn.execute(
+                    update(s.accounts).where(s.accounts.c.id == aid).values(display_name=display_name)
+                )
+        return self.by_id(aid)
+
+    def set_password(self, address: str, password: str) -> None:
+        with self.store.db.write() as conn:
+            aid = self.id_of(conn, address)
+            did = conn.execute(select(s.accounts.c.domain_id).where(s.accounts.c.id == aid)).scalar_one()
+            conn.execute(
+                update(s.accounts)
+                .where(s.accounts.c.id == aid)
+                .values(
+                    password_generation=s.accounts.c.password_generation + 1,
+                    **credential_columns(self.store, conn, did, password),
+                )
+            )
+        self.store.auth.forget(aid)
+
+    def set_enabled(self, address: str, enabled: bool) -> None:
+        with self.store.db.write() as conn:
+            conn.execute(
+                update(s.accounts).where(s.accounts.c.id == self.id_of(conn, address)).values(enabled=enabled)
+            )
+
+    def set_class(self, address: str, class_name: str | None) -> None:
+        with self.store.db.write() as conn:
+            aid = self.id_of(conn, address)
+            class_id = None
+            if class_name is not None:
+                did = conn.execute(select(s.accounts.c.domain_id).where(s.accounts.c.id == aid)).scalar_one()
+                class_id = conn.execute(
+                    select(s.account_classes.c.id).where(
+                        s.account_classes.c.domain_id == did, s.account_classes.c.name == class_name
+                    )
+                ).scalar()
+                if class_id is None:
+                    raise NotFound(f"account class {class_name!r} does not exist")
+            conn.execute(update(s.accounts).where(s.accounts.c.id == aid).values(account_class_id=class_id))
+
+    def add_class(self, domain: str, name: str) -> int:
+        if not name or len(name) > 64:
+            raise InvalidInput("an account class needs a name of 1 to 64 characters")
+        with self.store.db.write() as conn:
+            did = self.store.domains.id_of(conn, domain)
+            try:
+                return int(
+                    conn.execute(
+                        insert(s.account_classes)
+                        .values(domain_id=did, name=name)
+                        .returning(s.account_classes.c.id)
+                    ).scalar_one()
+                )
+            except IntegrityError as exc:
+                raise AlreadyExists(f"account class {name!r} already exists") from exc
+
+    def add_alias(self, address: str, alias: str) -> None:
+        alias_lp, alias_dn = split_address(alias)
+        with self.store.db.write() as conn:
+            aid = self.id_of(conn, address)
+            did = conn.execute(select(s.accounts.c.domain_id).where(s.accounts.c.id == aid)).scalar_one()
+            if self.store.domains.id_of(conn, alias_dn) != did:
+                raise InvalidInput(f"alias {alias} must be in the account's domain")
+            if conn.execute(
+                select(s.addresses.c.id).where(
+                    s.addresses.c.domain_id == did, s.addresses.c.local_part == alias_lp
+                )
+            ).first():
+                raise AlreadyExists(f"address {alias} is already taken")
+            conn.execute(
+                insert(s.addresses).values(domain_id=did, local_part=alias_lp, kind="alias", account_id=aid)
+            )
+
+    def remove_alias(self, address: str, alias: str) -> None:
+        alias_lp, _ = split_address(alias)
+        with self.store.db.write() as conn:
+            aid = self.id_of(conn, address)
+            gone = conn.execute(
+                s.addresses.delete().where(
+                    s.addresses.c.account_id == aid,
+                    s.addresses.c.kind == "alias",
+                    s.addresses.c.local_part == alias_lp,
+                )
+            ).rowcount
+            if not gone:
+                raise NotFound(f"{alias} is not an alias of {address}")
+
+    def delete(self, address: str) -> None:
+        """Delete an account with its folders and messages; the postmaster stays with its domain."""
+        with self.store.db.write() as conn:
+            aid = self.id_of(conn, address)
+            lp = conn.execute(select(s.accounts.c.local_part).where(s.accounts.c.id == aid)).scalar_one()
+            if lp == "postmaster":
+                raise InvalidInput("the postmaster account is deleted only with its domain")
+            for row in conn.execute(select(s.folders).where(s.folders.c.account_id == aid)).all():
+                self.store.mail.remove_all(conn, row)
+            conn.execute(s.folders.delete().where(s.folders.c.account_id == aid))
+            conn.execute(s.accounts.delete().where(s.accounts.c.id == aid))
+        self.store.auth.forget(aid)
+
+
+class Admins:
+    """Server administrators (WebAdmin, CLI service); not mailbox users."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def set_password(self, name: str, password: str) -> None:
+        if (
+            not name
+            or len(name) > 64
+            or not name.replace("-", "").replace("_", "").replace(".", "").isalnum()
+        ):
+            raise InvalidInput(f"invalid administrator name {name!r}")
+        if not password:
+            raise InvalidInput("the password must not be empty")
+        hashed = passwords.hash_password(password)
+        with self.store.db.write() as conn:
+            gone = conn.execute(
+                update(s.admins)
+                .where(s.admins.c.name == name)
+                .values(password_hash=hashed, password_generation=s.admins.c.password_generation + 1)
+            ).rowcount
+            if not gone:
+                conn.execute(insert(s.admins).values(name=name, password_hash=hashed, password_generation=0))
+
+    def verify(self, name: str, password: str) -> bool:
+        with self.store.db.read() as conn:
+            stored = conn.execute(select(s.admins.c.password_hash).where(s.admins.c.name == name)).scalar()
+        if stored is None:
+            passwords.verify_password(_DUMMY_HASH, password)  # same cost whether or not the name exists
+            return False
+        return passwords.verify_password(stored, password)
+
+    def list(self) -> list[str]:
+        with self.store.db.read() as conn:
+            return list(conn.execute(select(s.admins.c.name).order_by(s.admins.c.name)).scalars())
+
+
+_DUMMY_HASH = passwords.hash_password("fieldpost-dummy-password")

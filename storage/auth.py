@@ -1,0 +1,132 @@
+"""Login verification for every protocol: one place for passwords, the cache, throttling and switches.
+
+Implementation notes:
+
+* Order of checks: throttle (refuse before any work), then the cache, then argon2 (slow, ~50 ms), then
+  the account and service switches. Failures are never cached; every failure is recorded against both
+  the account name and the client address.
+* Unknown users cost the same argon2 work as known ones, and every refusal raises the same AuthFailed,
+  so neither timing nor the reply tells whether an account exists.
+* The cache and throttle live in this process only; the password generation read from the database with
+  the hash makes a password change elsewhere invalidate this process's cache entry.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from storage import passwords
+from storage import schema as s
+from storage.authcache import AuthCache, Throttle
+from storage.errors import AuthFailed, InvalidInput, NotFound, Throttled
+from storage.models import Account
+from storage.names import split_address
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+SERVICES = ("imap", "pop3", "smtp", "webmail")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return passwords.hash_password("fieldpost-timing-equaliser")
+
+
+class Auth:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        with store.db.read() as conn:
+            ttl = float(store.settings_effective(conn, "auth.cache_seconds"))
+            free = int(store.settings_effective(conn, "auth.free_failures"))
+            max_delay = float(store.settings_effective(conn, "auth.max_delay_seconds"))
+            lock_after = int(store.settings_effective(conn, "auth.lockout_failures"))
+        self.cache = AuthCache(ttl)
+        self.throttle = Throttle(free_failures=free, max_delay=max_delay, lock_after=lock_after)
+
+    def forget(self, account_id: int) -> None:
+        self.cache.forget(account_id)
+
+    def verify(
+        self, address: str, password: str, *, ip: str | None = None, service: str | None = None
+    ) -> Account:
+        """Check a login; returns the account or raises AuthFailed / Throttled.
+
+        Raises:
+            Throttled: too many recent failures for this name or address (``retry_after`` seconds).
+            AuthFailed: wrong password, unknown or disabled account, or the service is switched off.
+        """
+        name = address.strip().lower()
+        if self.throttle.is_locked(name, ip) or (delay := self.throttle.delay_for(name, ip)) > 0:
+            raise Throttled(
+                "too many failed logins; try again later", self.throttle.delay_for(name, ip) or 60.0
+            )
+        del delay
+        try:
+            account = self._check_password(name, password)
+        except AuthFailed:
+            self.throttle.record_failure(name, ip)
+            raise
+        if service is not None and not self.service_enabled(account, service):
+            raise AuthFailed("authentication failed")
+        self.throttle.record_success(name, ip)
+        return account
+
+    def _check_password(self, name: str, password: str) -> Account:
+        with self.store.db.read() as conn:
+            try:
+                split_address(name)
+                aid = self.store.accounts.id_of(conn, name)
+            except (NotFound, InvalidInput):
+                aid = None
+            row = None
+            if aid is not None:
+                row = conn.execute(
+                    select(
+                        s.accounts.c.password_hash,
+                        s.accounts.c.password_generation,
+                        s.accounts.c.enabled,
+                        s.domains.c.enabled.label("domain_enabled"),
+                    )
+                    .join(s.domains, s.domains.c.id == s.accounts.c.domain_id)
+                    .where(s.accounts.c.id == aid)
+                ).first()
+        if aid is None or row is None or row.password_hash is None:
+            passwords.verify_password(_dummy_hash(), password)
+            raise AuthFailed("authentication failed")
+        if not self.cache.check(aid, password, row.password_generation):
+            if not passwords.verify_password(row.password_hash, password):
+                raise AuthFailed("authentication failed")
+            self.cache.remember(aid, password, row.password_generation)
+        if not row.enabled or not row.domain_enabled:
+            raise AuthFailed("authentication failed")
+        return self.store.accounts.by_id(aid)
+
+    def service_enabled(self, account: Account, service: str) -> bool:
+        if service not in SERVICES:
+            raise InvalidInput(f"unknown service {service!r}")
+        with self.store.db.read() as conn:
+            return bool(self.store.settings_effective(conn, f"services.{service}", account_id=account.id))
+
+    def scram_keys(self, address: str) -> passwords.ScramKeys | None:
+        """SCRAM-SHA-256 material for a SASL exchange; None for unknown or password-less accounts."""
+        with self.store.db.read() as conn:
+            try:
+                aid = self.store.accounts.id_of(conn, address)
+            except (NotFound, InvalidInput):
+                return None
+            text = conn.execute(select(s.accounts.c.scram_keys).where(s.accounts.c.id == aid)).scalar()
+        return passwords.ScramKeys.from_text(text) if text else None
+
+    def shared_secret(self, address: str) -> str | None:
+        """The CRAM-MD5/APOP secret, only where the domain allowed storing it (``auth.allow_cram``)."""
+        with self.store.db.read() as conn:
+            try:
+                aid = self.store.accounts.id_of(conn, address)
+            except (NotFound, InvalidInput):
+                return None
+            sealed = conn.execute(select(s.accounts.c.sealed_secret).where(s.accounts.c.id == aid)).scalar()
+        return self.store.secret_box.open(sealed) if sealed else None

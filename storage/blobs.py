@@ -1,0 +1,113 @@
+"""Content-addressed message bodies on the filesystem.
+
+A blob is named by the SHA-256 of its bytes and written once: to a temporary file, fsync'd, renamed into
+``ab/cd/<sha>``, then the directory is fsync'd, so after ``put`` returns the bytes survive a crash. The
+database row that references a blob is committed only after that, which gives the crash rule the rest of
+storage relies on: a committed body row always has its file; a file may lack a row (a delivery that died
+before its commit), and ``storage check`` removes those orphans.
+
+The interface is small on purpose (put, open, read, delete, iterate) so an S3-compatible store can stand
+beside this one later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    """Filesystem blob store rooted at one directory."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.tmp = self.root / "tmp"
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha: str) -> Path:
+        if len(sha) != 64 or not set(sha) <= _HEX:
+            raise ValueError(f"not a blob name: {sha!r}")
+        return self.root / sha[:2] / sha[2:4] / sha
+
+    def exists(self, sha: str) -> bool:
+        return self.path(sha).exists()
+
+    def put(self, data: bytes, sha: str | None = None) -> str:
+        """Store ``data`` durably and return its name; a no-op when the same content is already stored."""
+        sha = sha or sha256_hex(data)
+        final = self.path(sha)
+        if final.exists():
+            return sha
+        tmp = self.tmp / f"{sha}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._make_dirs(final.parent)
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+        return sha
+
+    def open(self, sha: str) -> BinaryIO:
+        return open(self.path(sha), "rb")
+
+    def read(self, sha: str, start: int = 0, end: int | None = None) -> bytes:
+        """The whole blob, or the byte range [start, end) of it (IMAP partial fetches read only that)."""
+        with self.open(sha) as fh:
+            if start:
+                fh.seek(start)
+            return fh.read() if end is None else fh.read(max(0, end - start))
+
+    def delete(self, sha: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path(sha))
+
+    def size(self, sha: str) -> int:
+        return self.path(sha).stat().st_size
+
+    def __iter__(self) -> Iterator[str]:
+        """Every stored blob name (for ``storage check``; never on a request path)."""
+        for first in sorted(self.root.iterdir()):
+            if len(first.name) != 2 or not first.is_dir():
+                continue
+            for second in sorted(first.iterdir()):
+                for f in second.iterdir():
+                    if len(f.name) == 64:
+                        yield f.name
+
+    def stale_temporaries(self, older_than: float = 3600.0) -> list[Path]:
+        """Temporary files left by a writer that died before its rename."""
+        cutoff = time.time() - older_than
+        return [p for p in self.tmp.iterdir() if p.stat().st_mtime < cutoff]
+
+    def _make_dirs(self, directory: Path) -> None:
+        if directory.exists():
+            return
+        directory.mkdir(parents=True, exist_ok=True)
+        _fsync_dir(directory.parent)
+        _fsync_dir(directory.parent.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

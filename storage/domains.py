@@ -1,0 +1,133 @@
+"""Domains and domain aliases.
+
+A new domain gets its public-folder root (with the default "all users of the domain may look up" entry)
+and a ``postmaster`` account; the postmaster's implicit rights come from the ACL engine, not from rows.
+Renaming a domain changes one row: addresses are stored as (domain id, local part), never as text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage import acl
+from storage import schema as s
+from storage.errors import AlreadyExists, InvalidInput, NotFound
+from storage.folders import create_root, public_namespace
+from storage.models import Domain
+from storage.names import domain_name, utcnow
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+
+class Domains:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def id_of(self, conn: Connection, name: str) -> int:
+        """The domain id for a domain name or one of its aliases."""
+        dn = domain_name(name)
+        row = conn.execute(select(s.domains.c.id).where(s.domains.c.name == dn)).first()
+        if row is None:
+            row = conn.execute(
+                select(s.domain_aliases.c.domain_id).where(s.domain_aliases.c.name == dn)
+            ).first()
+        if row is None:
+            raise NotFound(f"domain {dn} does not exist")
+        return int(row[0])
+
+    def _name_taken(self, conn: Connection, dn: str) -> bool:
+        return bool(
+            conn.execute(select(s.domains.c.id).where(s.domains.c.name == dn)).first()
+            or conn.execute(select(s.domain_aliases.c.id).where(s.domain_aliases.c.name == dn)).first()
+        )
+
+    def add(self, name: str, postmaster_password: str | None = None) -> Domain:
+        dn = domain_name(name)
+        with self.store.db.write() as conn:
+            if self._name_taken(conn, dn):
+                raise AlreadyExists(f"domain {dn} already exists")
+            did = conn.execute(
+                insert(s.domains).values(name=dn, enabled=True, created_at=utcnow()).returning(s.domains.c.id)
+            ).scalar_one()
+            root = create_root(conn, public_namespace(did), did, None)
+            acl.default_entries_for_new_domain(conn, root, did)
+            self.store.accounts.insert(conn, did, "postmaster", postmaster_password)
+        return self.get(dn)
+
+    def get(self, name: str) -> Domain:
+        with self.store.db.read() as conn:
+            did = self.id_of(conn, name)
+            return self._load(conn, did)
+
+    def _load(self, conn: Connection, did: int) -> Domain:
+        row = conn.execute(select(s.domains).where(s.domains.c.id == did)).one()
+        aliases = conn.execute(
+            select(s.domain_aliases.c.name)
+            .where(s.domain_aliases.c.domain_id == did)
+            .order_by(s.domain_aliases.c.name)
+        ).scalars()
+        count = conn.execute(
+            select(func.count()).select_from(s.accounts).where(s.accounts.c.domain_id == did)
+        ).scalar_one()
+        return Domain(
+            id=did, name=row.name, enabled=row.enabled, aliases=tuple(aliases), account_count=int(count)
+        )
+
+    def list(self) -> list[Domain]:
+        with self.store.db.read() as conn:
+            ids = conn.execute(select(s.domains.c.id).order_by(s.domains.c.name)).scalars().all()
+            return [self._load(conn, int(i)) for i in ids]
+
+    def rename(self, old: str, new: str) -> Domain:
+        new_name = domain_name(new)
+        with self.store.db.write() as conn:
+            did = self.id_of(conn, old)
+            if self._name_taken(conn, new_name):
+                raise AlreadyExists(f"domain {new_name} already exists")
+            conn.execute(update(s.domains).where(s.domains.c.id == did).values(name=new_name))
+        return self.get(new_name)
+
+    def delete(self, name: str) -> None:
+        """Delete a domain with everything in it (accounts, folders, messages)."""
+        with self.store.db.write() as conn:
+            did = self.id_of(conn, name)
+            for row in conn.execute(select(s.folders).where(s.folders.c.domain_id == did)).all():
+                self.store.mail.remove_all(conn, row)
+            conn.execute(s.folders.delete().where(s.folders.c.domain_id == did))
+            conn.execute(s.domains.delete().where(s.domains.c.id == did))
+
+    def add_alias(self, name: str, alias: str) -> None:
+        an = domain_name(alias)
+        with self.store.db.write() as conn:
+            did = self.id_of(conn, name)
+            if self._name_taken(conn, an):
+                raise AlreadyExists(f"domain {an} already exists")
+            try:
+                conn.execute(insert(s.domain_aliases).values(domain_id=did, name=an))
+            except IntegrityError as exc:
+                raise AlreadyExists(f"domain {an} already exists") from exc
+
+    def remove_alias(self, name: str, alias: str) -> None:
+        an = domain_name(alias)
+        with self.store.db.write() as conn:
+            did = self.id_of(conn, name)
+            gone = conn.execute(
+                s.domain_aliases.delete().where(
+                    s.domain_aliases.c.domain_id == did, s.domain_aliases.c.name == an
+                )
+            ).rowcount
+            if not gone:
+                raise NotFound(f"{an} is not an alias of {name}")
+
+    def set_enabled(self, name: str, enabled: bool) -> None:
+        with self.store.db.write() as conn:
+            conn.execute(
+                update(s.domains).where(s.domains.c.id == self.id_of(conn, name)).values(enabled=enabled)
+            )
+
+
+__all__ = ["Domains", "InvalidInput"]

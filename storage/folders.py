@@ -1,0 +1,346 @@
+"""Folder trees: per-account mailboxes and per-domain public folders.
+
+Implementation notes:
+
+* A namespace is ``a<account id>`` (a mailbox) or ``p<domain id>`` (a domain's public folders). Each has
+  a root folder with path ``""`` that is never listed; ACL grants on it cover the whole namespace.
+* UIDVALIDITY is derived from the folder's id, which is never reused (AUTOINCREMENT / sequences), so a
+  folder deleted and created again under the same name gets a new UIDVALIDITY as RFC 3501 requires.
+* Renaming a folder rewrites the paths of its subtree in one transaction; ids, UIDs and UIDVALIDITY stay.
+* Every function that takes ``actor`` checks the ACL engine; ``actor=None`` is the system (MTA delivery,
+  the administrator's CLI).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from storage import acl
+from storage import schema as s
+from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, QuotaExceeded
+from storage.models import Folder
+from storage.names import FOLDER_SEPARATOR, folder_path, parent_path, utcnow
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+ROLES = ("inbox", "sent", "drafts", "trash", "junk", "archive")
+KINDS = ("mail", "calendar", "contacts", "tasks", "notes", "journal")
+
+# What every new mailbox starts with: (path, role, kind).
+DEFAULT_MAILBOX: tuple[tuple[str, str | None, str], ...] = (
+    ("INBOX", "inbox", "mail"),
+    ("Sent", "sent", "mail"),
+    ("Drafts", "drafts", "mail"),
+    ("Trash", "trash", "mail"),
+    ("Junk", "junk", "mail"),
+    ("Archive", "archive", "mail"),
+    ("Calendar", None, "calendar"),
+    ("Contacts", None, "contacts"),
+    ("Tasks", None, "tasks"),
+    ("Notes", None, "notes"),
+    ("Journal", None, "journal"),
+)
+
+
+def mailbox_namespace(account_id: int) -> str:
+    return f"a{account_id}"
+
+
+def public_namespace(domain_id: int) -> str:
+    return f"p{domain_id}"
+
+
+def row_to_folder(row: Any) -> Folder:
+    return Folder(
+        id=row.id,
+        namespace=row.namespace,
+        account_id=row.account_id,
+        domain_id=row.domain_id,
+        parent_id=row.parent_id,
+        path=row.path,
+        role=row.role,
+        kind=row.kind,
+        uidvalidity=row.uidvalidity,
+        uidnext=row.uidnext,
+        highestmodseq=row.highestmodseq,
+        message_count=row.message_count,
+        unseen_count=row.unseen_count,
+        total_bytes=row.total_bytes,
+        subscribed=row.subscribed,
+    )
+
+
+def folder_by_id(conn: Connection, folder_id: int, *, lock: bool = False) -> Folder:
+    q = select(s.folders).where(s.folders.c.id == folder_id)
+    if lock and conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    row = conn.execute(q).first()
+    if row is None:
+        raise NotFound(f"folder {folder_id} does not exist")
+    return row_to_folder(row)
+
+
+def folder_by_path(conn: Connection, namespace: str, path: str) -> Folder:
+    row = conn.execute(
+        select(s.folders).where(s.folders.c.namespace == namespace, s.folders.c.path == path)
+    ).first()
+    if row is None:
+        raise NotFound(f"folder {path!r} does not exist")
+    return row_to_folder(row)
+
+
+def create_root(conn: Connection, namespace: str, domain_id: int, account_id: int | None) -> int:
+    return _insert_folder(conn, namespace, domain_id, account_id, None, "", None, "mail")
+
+
+def create_folder(
+    conn: Connection,
+    namespace: str,
+    path: str,
+    *,
+    role: str | None = None,
+    kind: str = "mail",
+    actor: int | None = None,
+    max_folders: int = 0,
+) -> Folder:
+    """Create ``path`` and any missing parents (IMAP CREATE semantics); the leaf must be new."""
+    path = folder_path(path)
+    if role is not None and role not in ROLES:
+        raise InvalidInput(f"unknown folder role {role!r}; expected one of {', '.join(ROLES)}")
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown folder type {kind!r}; expected one of {', '.join(KINDS)}")
+    existing = conn.execute(
+        select(s.folders.c.id).where(s.folders.c.namespace == namespace, s.folders.c.path == path)
+    ).first()
+    if existing is not None:
+        raise AlreadyExists(f"folder {path!r} already exists")
+    root = folder_by_path(conn, namespace, "")
+    parts = path.split(FOLDER_SEPARATOR)
+    parent = root
+    created_ids: list[int] = []
+    for depth in range(1, len(parts) + 1):
+        sub = FOLDER_SEPARATOR.join(parts[:depth])
+        row = conn.execute(
+            select(s.folders).where(s.folders.c.namespace == namespace, s.folders.c.path == sub)
+        ).first()
+        if row is not None:
+            parent = row_to_folder(row)
+            continue
+        if actor is not None:
+            acl.require(conn, actor, parent.id, "k")
+        leaf = depth == len(parts)
+        fid = _insert_folder(
+            conn,
+            namespace,
+            root.domain_id,
+            root.account_id,
+            parent.id,
+            sub,
+            role if leaf else None,
+            kind if leaf else "mail",
+        )
+        created_ids.append(fid)
+        if actor is not None and actor != root.account_id:
+            acl.default_entries_for_new_folder(conn, fid, actor, root.account_id)
+        parent = folder_by_id(conn, fid)
+    if root.account_id is not None and created_ids:
+        _count_folders(conn, root.account_id, len(created_ids), max_folders)
+    return parent
+
+
+def _count_folders(conn: Connection, account_id: int, delta: int, max_folders: int) -> None:
+    conn.execute(
+        update(s.accounts)
+        .where(s.accounts.c.id == account_id)
+        .values(folder_count=s.accounts.c.folder_count + delta)
+    )
+    if max_folders and delta > 0:
+        count = conn.execute(select(s.accounts.c.folder_count).where(s.accounts.c.id == account_id)).scalar()
+        if count is not None and count > max_folders:
+            raise QuotaExceeded(f"folder quota exceeded: at most {max_folders} folders")
+
+
+def _insert_folder(
+    conn: Connection,
+    namespace: str,
+    domain_id: int,
+    account_id: int | None,
+    parent_id: int | None,
+    path: str,
+    role: str | None,
+    kind: str,
+) -> int:
+    fid: int = conn.execute(
+        insert(s.folders)
+        .values(
+            namespace=namespace,
+            domain_id=domain_id,
+            account_id=account_id,
+            parent_id=parent_id,
+            path=path,
+            role=role,
+            kind=kind,
+            uidvalidity=0,
+            uidnext=1,
+            highestmodseq=1,
+            message_count=0,
+            unseen_count=0,
+            total_bytes=0,
+            subscribed=True,
+            created_at=utcnow(),
+        )
+        .returning(s.folders.c.id)
+    ).scalar_one()
+    conn.execute(update(s.folders).where(s.folders.c.id == fid).values(uidvalidity=fid))
+    return fid
+
+
+def subtree(conn: Connection, folder: Folder) -> list[Folder]:
+    """The folder and every descendant, by path prefix (one indexed range query)."""
+    q = select(s.folders).where(s.folders.c.namespace == folder.namespace)
+    if folder.path:
+        q = q.where(
+            (s.folders.c.path == folder.path)
+            | (s.folders.c.path.startswith(folder.path + FOLDER_SEPARATOR, autoescape=True))
+        )
+    return [row_to_folder(r) for r in conn.execute(q.order_by(s.folders.c.path))]
+
+
+class Folders:
+    """Folder operations in domain terms, each its own transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _namespace_of(self, conn: Connection, owner: str) -> str:
+        """``alice@example.test`` -> her mailbox; ``@example.test`` -> that domain's public folders."""
+        if owner.startswith("@"):
+            return public_namespace(self.store.domains.id_of(conn, owner[1:]))
+        return mailbox_namespace(self.store.accounts.id_of(conn, owner))
+
+    def resolve_id(self, conn: Connection, owner: str, path: str) -> int:
+        """Folder id for (owner, path) inside a caller's transaction; path "" is the namespace root."""
+        ns = self._namespace_of(conn, owner)
+        return folder_by_path(conn, ns, folder_path(path) if path else "").id
+
+    def create(
+        self, owner: str, path: str, *, role: str | None = None, kind: str = "mail", actor: int | None = None
+    ) -> Folder:
+        with self.store.db.write() as conn:
+            ns = self._namespace_of(conn, owner)
+            max_folders = 0
+            if ns.startswith("a"):
+                max_folders = int(
+                    self.store.settings_effective(conn, "quota.folders", account_id=int(ns[1:]))
+                )
+            folder = create_folder(conn, ns, path, role=role, kind=kind, actor=actor, max_folders=max_folders)
+            self.store.changes.record(conn, folder.id, folder.account_id, folder.highestmodseq, "folder")
+            return folder
+
+    def get(self, owner: str, path: str, *, actor: int | None = None) -> Folder:
+        with self.store.db.read() as conn:
+            folder = folder_by_path(conn, self._namespace_of(conn, owner), folder_path(path))
+            if actor is not None:
+                self._require_visible(conn, actor, folder)
+            return folder
+
+    def by_id(self, folder_id: int, *, actor: int | None = None) -> Folder:
+        with self.store.db.read() as conn:
+            folder = folder_by_id(conn, folder_id)
+            if actor is not None:
+                self._require_visible(conn, actor, folder)
+            return folder
+
+    def list(self, owner: str, *, actor: int | None = None) -> list[Folder]:
+        """All folders of a namespace except its root, in path order; only visible ones for ``actor``."""
+        with self.store.db.read() as conn:
+            ns = self._namespace_of(conn, owner)
+            rows = conn.execute(
+                select(s.folders)
+                .where(s.folders.c.namespace == ns, s.folders.c.path != "")
+                .order_by(s.folders.c.path)
+            ).all()
+            folders = [row_to_folder(r) for r in rows]
+            if actor is None:
+                return folders
+            visible = acl.visible_folder_ids(conn, actor, ns)
+            return [f for f in folders if f.id in visible]
+
+    def rename(self, owner: str, old: str, new: str, *, actor: int | None = None) -> Folder:
+        old, new = folder_path(old), folder_path(new)
+        with self.store.db.write() as conn:
+            ns = self._namespace_of(conn, owner)
+            folder = folder_by_path(conn, ns, old)
+            if folder.role == "inbox":
+                raise InvalidInput("INBOX cannot be renamed; move its messages instead")
+            if new == old or new.startswith(old + FOLDER_SEPARATOR):
+                raise InvalidInput(f"cannot rename {old!r} into itself")
+            if conn.execute(
+                select(s.folders.c.id).where(s.folders.c.namespace == ns, s.folders.c.path == new)
+            ).first():
+                raise AlreadyExists(f"folder {new!r} already exists")
+            if actor is not None:
+                acl.require(conn, actor, folder.id, "x")
+            parent_new = parent_path(new)
+            parent = (
+                folder_by_path(conn, ns, "")
+                if not parent_new
+                else _ensure_parent(conn, ns, parent_new, actor)
+            )
+            if actor is not None:
+                acl.require(conn, actor, parent.id, "k")
+            for f in subtree(conn, folder):
+                conn.execute(
+                    update(s.folders).where(s.folders.c.id == f.id).values(path=new + f.path[len(old) :])
+                )
+            conn.execute(update(s.folders).where(s.folders.c.id == folder.id).values(parent_id=parent.id))
+            self.store.changes.record(conn, folder.id, folder.account_id, folder.highestmodseq, "folder")
+            return folder_by_id(conn, folder.id)
+
+    def delete(self, owner: str, path: str, *, actor: int | None = None) -> None:
+        """Delete a folder, its subfolders and their messages (blob references are released)."""
+        with self.store.db.write() as conn:
+            folder = folder_by_path(conn, self._namespace_of(conn, owner), folder_path(path))
+            if folder.role == "inbox":
+                raise InvalidInput("INBOX cannot be deleted")
+            if actor is not None:
+                acl.require(conn, actor, folder.id, "x")
+            doomed = subtree(conn, folder)
+            for f in doomed:
+                self.store.mail.remove_all(conn, f)
+            conn.execute(s.folders.delete().where(s.folders.c.id.in_([f.id for f in doomed])))
+            if folder.account_id is not None:
+                _count_folders(conn, folder.account_id, -len(doomed), 0)
+            self.store.changes.record(conn, folder.id, folder.account_id, folder.highestmodseq, "folder")
+
+    def subscribe(self, folder_id: int, subscribed: bool) -> None:
+        with self.store.db.write() as conn:
+            conn.execute(update(s.folders).where(s.folders.c.id == folder_id).values(subscribed=subscribed))
+
+    def count(self, owner: str) -> int:
+        with self.store.db.read() as conn:
+            ns = self._namespace_of(conn, owner)
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(s.folders)
+                    .where(s.folders.c.namespace == ns, s.folders.c.path != "")
+                ).scalar_one()
+            )
+
+    def _require_visible(self, conn: Connection, actor: int, folder: Folder) -> None:
+        if "l" not in acl.rights_for(conn, actor, folder.id):
+            raise NotFound(f"folder {folder.path!r} does not exist")
+
+
+def _ensure_parent(conn: Connection, ns: str, path: str, actor: int | None) -> Folder:
+    try:
+        return folder_by_path(conn, ns, path)
+    except NotFound:
+        return create_folder(conn, ns, path, actor=actor)
+
+
+__all__ = ["Folders", "PermissionDenied"]

@@ -1,0 +1,640 @@
+"""Messages in folders: deliver, append, copy, move, set_flags, expunge.
+
+Implementation notes:
+
+* Order of durability: the blob is written and fsync'd (storage.blobs) *before* the transaction that
+  references it; the transaction then takes the body reference, allocates UIDs and updates counters
+  atomically. A crash before the commit leaves at most an unreferenced blob file, which `storage check`
+  removes; it never leaves a row without its file.
+* The blob collector deletes a body row *and* unlinks its file inside one write transaction, and every
+  writer re-checks the file inside its own transaction after taking the body reference. So a delivery
+  racing the collector for the same content rewrites the file instead of losing it.
+* UIDs and MODSEQs come from the folder row, updated in the same transaction (on PostgreSQL the row is
+  locked FOR UPDATE first; on SQLite the transaction holds the write lock from BEGIN IMMEDIATE). One
+  transaction = one new MODSEQ per folder touched, shared by every message it changed (RFC 7162 3.1).
+* Folder totals (messages, unseen, bytes) and account usage are maintained here, in the same
+  transaction, so nothing ever counts a folder to answer SELECT or STATUS.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, text, update
+
+from storage import acl, mime
+from storage import flags as fl
+from storage import folders as fo
+from storage import schema as s
+from storage.blobs import sha256_hex
+from storage.errors import InvalidInput, NotFound, QuotaExceeded
+from storage.groups import resolve
+from storage.models import DeliveryResult, FlagChange, Folder, MessageInfo
+from storage.names import as_utc, folder_path, utcnow
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+FLAG_RIGHTS = {fl.SEEN: "s", fl.DELETED: "t"}  # every other flag or keyword needs "w"
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    folder_id: int
+    uid: int
+    modseq: int
+
+
+class Mail:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- bodies -------------------------------------------------------------------------------------
+
+    def _reference_body(
+        self, conn: Connection, sha: str, raw: bytes, parsed: mime.ParsedMessage, count: int
+    ) -> int:
+        """Take ``count`` references on the body with this content, creating its row and index entry."""
+        row = conn.execute(select(s.bodies.c.id).where(s.bodies.c.sha256 == sha)).first()
+        if row is not None:
+            body_id = int(row[0])
+            conn.execute(
+                update(s.bodies).where(s.bodies.c.id == body_id).values(refcount=s.bodies.c.refcount + count)
+            )
+        else:
+            body_id = int(
+                conn.execute(
+                    insert(s.bodies)
+                    .values(
+                        sha256=sha,
+                        size=len(raw),
+                        refcount=count,
+                        structure=mime.to_json(parsed),
+                        subject=parsed.subject[:1000],
+                        from_display=parsed.from_display[:1000],
+                        from_addr=(parsed.from_addr or None) and parsed.from_addr[:320],
+                        to_addrs=", ".join(parsed.to_addrs)[:2000],
+                        message_id=parsed.message_id and parsed.message_id[:998],
+                        sent_at=parsed.date,
+                        snippet=parsed.snippet,
+                        has_attachments=parsed.has_attachments,
+                    )
+                    .returning(s.bodies.c.id)
+                ).scalar_one()
+            )
+            self._index(conn, body_id, parsed)
+        if not self.store.blobs.exists(sha):  # collected between our put() and this transaction
+            self.store.blobs.put(raw, sha)
+        return body_id
+
+    def _index(self, conn: Connection, body_id: int, parsed: mime.ParsedMessage) -> None:
+        if conn.dialect.name == "sqlite":
+            conn.execute(
+                text("INSERT INTO body_fts(rowid, headers, body) VALUES (:id, :h, :b)"),
+                {"id": body_id, "h": parsed.header_text, "b": parsed.search_text},
+            )
+        else:
+            conn.execute(
+                text(
+                    "INSERT INTO body_search(body_id, tsv) VALUES (:id, "
+                    "setweight(to_tsvector('fieldpost', :h), 'A') || to_tsvector('fieldpost', :b))"
+                ),
+                {"id": body_id, "h": parsed.header_text, "b": parsed.search_text.replace("\x00", " ")},
+            )
+
+    def _release_bodies(self, conn: Connection, body_ids: Iterable[int]) -> None:
+        counts: dict[int, int] = {}
+        for b in body_ids:
+            counts[b] = counts.get(b, 0) + 1
+        for body_id, n in counts.items():
+            conn.execute(
+                update(s.bodies).where(s.bodies.c.id == body_id).values(refcount=s.bodies.c.refcount - n)
+            )
+
+    def collect_garbage(self, limit: int = 1000) -> int:
+        """Delete unreferenced bodies and their blob files; returns how many went."""
+        with self.store.db.write() as conn:
+            q = select(s.bodies.c.id, s.bodies.c.sha256).where(s.bodies.c.refcount <= 0).limit(limit)
+            if conn.dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            rows = conn.execute(q).all()
+            if not rows:
+                return 0
+            conn.execute(s.bodies.delete().where(s.bodies.c.id.in_([r.id for r in rows])))
+            for r in rows:
+                self.store.blobs.delete(r.sha256)
+        return len(rows)
+
+    # -- adding messages ----------------------------------------------------------------------------
+
+    def _quota_ok(self, conn: Connection, account_id: int, size: int) -> str | None:
+        """None when the account can take ``size`` more bytes and one more message, else the reason."""
+        limits = self.store.settings_many(
+            conn, ("quota.storage_bytes", "quota.messages"), account_id=account_id
+        )
+        used = conn.execute(
+            select(s.accounts.c.used_bytes, s.accounts.c.message_count).where(s.accounts.c.id == account_id)
+        ).one()
+        max_bytes, max_msgs = int(limits["quota.storage_bytes"]), int(limits["quota.messages"])
+        if max_bytes and used.used_bytes + size > max_bytes:
+            return f"mailbox full: storage quota of {max_bytes} bytes exceeded"
+        if max_msgs and used.message_count + 1 > max_msgs:
+            return f"mailbox full: quota of {max_msgs} messages exceeded"
+        return None
+
+    def _add(
+        self,
+        conn: Connection,
+        folder_id: int,
+        entries: Sequence[tuple[int, int, int, str, datetime]],
+    ) -> tuple[Folder, list[int]]:
+        """Insert messages (body id, size, flag bits, keywords, internal date) into one folder."""
+        folder = fo.folder_by_id(conn, folder_id, lock=True)
+        modseq = folder.highestmodseq + 1
+        uids = list(range(folder.uidnext, folder.uidnext + len(entries)))
+        conn.execute(
+            insert(s.messages),
+            [
+                {
+                    "folder_id": folder_id,
+                    "uid": uid,
+                    "body_id": body_id,
+                    "modseq": modseq,
+                    "flags": bits,
+                    "keywords": kw,
+                    "internal_date": date,
+                    "size": size,
+                }
+                for uid, (body_id, size, bits, kw, date) in zip(uids, entries, strict=True)
+            ],
+        )
+        total = sum(e[1] for e in entries)
+        unseen = sum(1 for e in entries if not e[2] & fl.SEEN)
+        conn.execute(
+            update(s.folders)
+            .where(s.folders.c.id == folder_id)
+            .values(
+                uidnext=folder.uidnext + len(entries),
+                highestmodseq=modseq,
+                message_count=s.folders.c.message_count + len(entries),
+                unseen_count=s.folders.c.unseen_count + unseen,
+                total_bytes=s.folders.c.total_bytes + total,
+            )
+        )
+        if folder.account_id is not None:
+            _usage(conn, folder.account_id, total, len(entries))
+        self.store.changes.record(conn, folder_id, folder.account_id, modseq, "new", uids[-1])
+        return folder, uids
+
+    def deliver(self, raw: bytes, recipients: Sequence[str], folder: str = "INBOX") -> DeliveryResult:
+        """Deliver one message to local recipients: one blob, one body row, a message row per mailbox.
+
+        Each recipient is resolved (aliases, groups, forwarders); a recipient that is unknown or over
+        quota is reported in ``failed`` without affecting the others. Outside addresses reached through
+        groups or forwarders are returned in ``external`` for the caller to relay.
+        """
+        parsed = mime.parse_message(raw)
+        sha = sha256_hex(raw)
+        result = DeliveryResult(sha256=sha)
+        path = folder_path(folder)
+        blob_written = False
+        with self.store.db.write() as conn:
+            targets: dict[int, str] = {}
+            for rcpt in recipients:
+                try:
+                    res = resolve(self.store, conn, rcpt)
+                except (NotFound, InvalidInput) as exc:
+                    result.failed[rcpt] = str(exc)
+                    continue
+                result.external.extend(sorted(res.external - set(result.external)))
+                for aid in res.account_ids:
+                    targets.setdefault(aid, rcpt)
+            accepted: list[tuple[int, str, int]] = []  # account id, recipient, folder id
+            for aid, rcpt in targets.items():
+                reason = self._quota_ok(conn, aid, len(raw))
+                if reason:
+                    result.failed[rcpt] = reason
+                    continue
+                accepted.append((aid, rcpt, self._delivery_folder(conn, aid, path)))
+            if not accepted:
+                return result
+            if not blob_written:
+                self.store.blobs.put(raw, sha)
+            body_id = self._reference_body(conn, sha, raw, parsed, len(accepted))
+            now = utcnow()
+            for _aid, rcpt, fid in accepted:
+                _, uids = self._add(conn, fid, [(body_id, len(raw), 0, "", now)])
+                result.delivered.setdefault(rcpt, (fid, uids[0]))
+        return result
+
+    def _delivery_folder(self, conn: Connection, account_id: int, path: str) -> int:
+        ns = fo.mailbox_namespace(account_id)
+        try:
+            return fo.folder_by_path(conn, ns, path).id
+        except NotFound:
+            return fo.folder_by_path(conn, ns, "INBOX").id
+
+    def append_to_folder(
+        self,
+        folder_id: int,
+        raw: bytes,
+        flags: Iterable[str] = (),
+        internal_date: datetime | None = None,
+        *,
+        actor: int | None = None,
+    ) -> NewMessage:
+        """IMAP APPEND / WebMail save: add one message with flags and an internal date (RFC 3501 6.3.11)."""
+        if not raw:
+            raise InvalidInput("an empty message cannot be stored")
+        bits, keywords = fl.encode(flags)
+        parsed = mime.parse_message(raw)
+        sha = self.store.blobs.put(raw)
+        with self.store.db.write() as conn:
+            if actor is not None:
+                acl.require(conn, actor, folder_id, "i")
+                self._require_flag_rights(conn, actor, folder_id, bits, keywords)
+            folder = fo.folder_by_id(conn, folder_id)
+            if folder.account_id is not None:
+                reason = self._quota_ok(conn, folder.account_id, len(raw))
+                if reason:
+                    raise QuotaExceeded(reason)
+            body_id = self._reference_body(conn, sha, raw, parsed, 1)
+            date = as_utc(internal_date) or utcnow()
+            _, uids = self._add(conn, folder_id, [(body_id, len(raw), bits, keywords, date)])
+            return NewMessage(folder_id, uids[0], fo.folder_by_id(conn, folder_id).highestmodseq)
+
+    def append(
+        self,
+        address: str,
+        folder: str,
+        raw: bytes,
+        flags: Iterable[str] = (),
+        internal_date: datetime | None = None,
+        *,
+        actor: int | None = None,
+    ) -> int:
+        """Append to a folder named by owner address and path; returns the new UID."""
+        fid = self.store.folders.get(address, folder).id
+        return self.append_to_folder(fid, raw, flags, internal_date, actor=actor).uid
+
+    # -- changing messages --------------------------------------------------------------------------
+
+    def _require_flag_rights(
+        self, conn: Connection, actor: int, folder_id: int, bits: int, keywords: str
+    ) -> None:
+        needed = "".join(r for bit, r in FLAG_RIGHTS.items() if bits & bit)
+        if bits & ~(fl.SEEN | fl.DELETED) or keywords:
+            needed += "w"
+        if needed:
+            acl.require(conn, actor, folder_id, needed)
+
+    def set_flags(
+        self,
+        folder_id: int,
+        uids: Iterable[int],
+        flags: Iterable[str],
+        mode: str = "add",
+        *,
+        actor: int | None = None,
+        unchanged_since: int | None = None,
+    ) -> tuple[list[FlagChange], list[int]]:
+        """STORE (RFC 3501 6.4.6, RFC 7162 3.1.3): returns (changed messages, UIDs that failed
+        UNCHANGEDSINCE). Messages whose flags end up the same are not changed and get no new MODSEQ."""
+        new_bits, new_kw = fl.encode(flags)
+        uid_list = sorted(set(uids))
+        changed: list[FlagChange] = []
+        conflicts: list[int] = []
+        with self.store.db.write() as conn:
+            folder = fo.folder_by_id(conn, folder_id, lock=True)
+            if actor is not None:
+                touched = new_bits if mode != "replace" else (new_bits | fl.SEEN | fl.DELETED | fl.FLAGGED)
+                self._require_flag_rights(conn, actor, folder_id, touched, new_kw)
+            modseq = folder.highestmodseq + 1
+            updates: list[dict[str, Any]] = []
+            unseen_delta = 0
+            for row in _rows_for_uids(conn, folder_id, uid_list):
+                if unchanged_since is not None and row.modseq > unchanged_since:
+                    conflicts.append(row.uid)
+                    continue
+                bits, kw = fl.apply(mode, row.flags, row.keywords, new_bits, new_kw)
+                if bits == row.flags and kw == row.keywords:
+                    continue
+                unseen_delta += int(bool(row.flags & fl.SEEN)) - int(bool(bits & fl.SEEN))
+                updates.append({"mid": row.id, "f": bits, "k": kw, "m": modseq})
+                changed.append(FlagChange(row.uid, fl.decode(bits, kw), modseq))
+            if updates:
+                conn.execute(
+                    update(s.messages)
+                    .where(s.messages.c.id == bindparam("mid"))
+                    .values(flags=bindparam("f"), keywords=bindparam("k"), modseq=bindparam("m")),
+                    updates,
+                )
+                conn.execute(
+                    update(s.folders)
+                    .where(s.folders.c.id == folder_id)
+                    .values(highestmodseq=modseq, unseen_count=s.folders.c.unseen_count + unseen_delta)
+                )
+                self.store.changes.record(conn, folder_id, folder.account_id, modseq, "flags")
+        return changed, conflicts
+
+    def copy(
+        self,
+        src_folder_id: int,
+        uids: Iterable[int],
+        dst_folder_id: int,
+        *,
+        actor: int | None = None,
+        move: bool = False,
+    ) -> dict[int, int]:
+        """COPY/MOVE (RFC 3501 6.4.7, RFC 6851): returns source UID -> destination UID (for UIDPLUS).
+
+        The copies share the source's body; flags and internal dates are kept. Atomic: all or nothing.
+        """
+        uid_list = sorted(set(uids))
+        with self.store.db.write() as conn:
+            if actor is not None:
+                acl.require(conn, actor, src_folder_id, "rte" if move else "r")
+                acl.require(conn, actor, dst_folder_id, "i")
+            rows = list(_rows_for_uids(conn, src_folder_id, uid_list))
+            if not rows:
+                return {}
+            dst = fo.folder_by_id(conn, dst_folder_id)
+            src = fo.folder_by_id(conn, src_folder_id)
+            size = sum(r.size for r in rows)
+            if dst.account_id is not None and dst.account_id != (src.account_id if move else None):
+                limits = self.store.settings_many(conn, ("quota.storage_bytes",), account_id=dst.account_id)
+                used = conn.execute(
+                    select(s.accounts.c.used_bytes).where(s.accounts.c.id == dst.account_id)
+                ).scalar_one()
+                cap = int(limits["quota.storage_bytes"])
+                if cap and used + size > cap:
+                    raise QuotaExceeded(f"mailbox full: storage quota of {cap} bytes exceeded")
+            for body_id, n in _count(r.body_id for r in rows).items():
+                conn.execute(
+                    update(s.bodies).where(s.bodies.c.id == body_id).values(refcount=s.bodies.c.refcount + n)
+                )
+            _, new_uids = self._add(
+                conn,
+                dst_folder_id,
+                [(r.body_id, r.size, r.flags, r.keywords, as_utc(r.internal_date)) for r in rows],
+            )
+            if move:
+                self._expunge_rows(conn, src, rows)
+            return {r.uid: nu for r, nu in zip(rows, new_uids, strict=True)}
+
+    def move(
+        self, src_folder_id: int, uids: Iterable[int], dst_folder_id: int, *, actor: int | None = None
+    ) -> dict[int, int]:
+        return self.copy(src_folder_id, uids, dst_folder_id, actor=actor, move=True)
+
+    def expunge(
+        self, folder_id: int, uids: Iterable[int] | None = None, *, actor: int | None = None
+    ) -> list[int]:
+        """EXPUNGE / UID EXPUNGE (RFC 3501 6.4.3, RFC 4315 2.1): remove \\Deleted messages, return UIDs."""
+        with self.store.db.write() as conn:
+            if actor is not None:
+                acl.require(conn, actor, folder_id, "e")
+            folder = fo.folder_by_id(conn, folder_id, lock=True)
+            q = select(s.messages).where(
+                s.messages.c.folder_id == folder_id, s.messages.c.flags.op("&")(fl.DELETED) != 0
+            )
+            if uids is not None:
+                wanted = sorted(set(uids))
+                rows = [r for r in _rows_for_uids(conn, folder_id, wanted) if r.flags & fl.DELETED]
+            else:
+                rows = conn.execute(q.order_by(s.messages.c.uid)).all()
+            if rows:
+                self._expunge_rows(conn, folder, rows)
+            return [r.uid for r in rows]
+
+    def _expunge_rows(self, conn: Connection, folder: Folder, rows: Sequence[Any]) -> None:
+        modseq = fo.folder_by_id(conn, folder.id).highestmodseq + 1
+        ids = [r.id for r in rows]
+        for chunk in _chunks(ids, 500):
+            conn.execute(s.messages.delete().where(s.messages.c.id.in_(chunk)))
+        conn.execute(
+            insert(s.expunged), [{"folder_id": folder.id, "uid": r.uid, "modseq": modseq} for r in rows]
+        )
+        self._release_bodies(conn, [r.body_id for r in rows])
+        size = sum(r.size for r in rows)
+        unseen = sum(1 for r in rows if not r.flags & fl.SEEN)
+        conn.execute(
+            update(s.folders)
+            .where(s.folders.c.id == folder.id)
+            .values(
+                highestmodseq=modseq,
+                message_count=s.folders.c.message_count - len(rows),
+                unseen_count=s.folders.c.unseen_count - unseen,
+                total_bytes=s.folders.c.total_bytes - size,
+            )
+        )
+        if folder.account_id is not None:
+            _usage(conn, folder.account_id, -size, -len(rows))
+        self.store.changes.record(conn, folder.id, folder.account_id, modseq, "expunge")
+
+    def remove_all(self, conn: Connection, folder: Any) -> None:
+        """Release every message of a folder that is about to be deleted (inside the caller's txn)."""
+        per_body = conn.execute(
+            select(s.messages.c.body_id, func.count(), func.sum(s.messages.c.size))
+            .where(s.messages.c.folder_id == folder.id)
+            .group_by(s.messages.c.body_id)
+        ).all()
+        if not per_body:
+            return
+        for body_id, n, _ in per_body:
+            conn.execute(
+                update(s.bodies).where(s.bodies.c.id == body_id).values(refcount=s.bodies.c.refcount - n)
+            )
+        conn.execute(s.messages.delete().where(s.messages.c.folder_id == folder.id))
+        if folder.account_id is not None:
+            _usage(
+                conn, folder.account_id, -sum(int(r[2]) for r in per_body), -sum(int(r[1]) for r in per_body)
+            )
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def uids(self, folder_id: int, *, actor: int | None = None) -> list[int]:
+        """All UIDs of a folder in order: what IMAP SELECT needs to map sequence numbers."""
+        with self.store.db.read() as conn:
+            if actor is not None:
+                acl.require(conn, actor, folder_id, "r")
+            return [
+                int(u)
+                for u in conn.execute(
+                    select(s.messages.c.uid)
+                    .where(s.messages.c.folder_id == folder_id)
+                    .order_by(s.messages.c.uid)
+                ).scalars()
+            ]
+
+    def info(
+        self,
+        folder_id: int,
+        uids: Iterable[int] | None = None,
+        *,
+        actor: int | None = None,
+        changed_since: int | None = None,
+        with_structure: bool = True,
+    ) -> list[MessageInfo]:
+        """Cached metadata of messages (all, or the given UIDs), in UID order. Never touches blobs."""
+        with self.store.db.read() as conn:
+            if actor is not None:
+                acl.require(conn, actor, folder_id, "r")
+            cols = [
+                s.messages.c.id,
+                s.messages.c.uid,
+                s.messages.c.modseq,
+                s.messages.c.flags,
+                s.messages.c.keywords,
+                s.messages.c.internal_date,
+                s.messages.c.size,
+                s.messages.c.body_id,
+                s.bodies.c.sha256,
+                s.bodies.c.subject,
+                s.bodies.c.from_display,
+                s.bodies.c.snippet,
+                s.bodies.c.has_attachments,
+            ]
+            if with_structure:
+                cols.append(s.bodies.c.structure)
+            base = select(*cols).join(s.bodies, s.bodies.c.id == s.messages.c.body_id)
+            base = base.where(s.messages.c.folder_id == folder_id)
+            if changed_since is not None:
+                base = base.where(s.messages.c.modseq > changed_since)
+            rows: list[Any] = []
+            if uids is None:
+                rows = list(conn.execute(base.order_by(s.messages.c.uid)))
+            else:
+                for chunk in _chunks(sorted(set(uids)), 500):
+                    rows.extend(
+                        conn.execute(base.where(s.messages.c.uid.in_(chunk)).order_by(s.messages.c.uid))
+                    )
+            return [
+                MessageInfo(
+                    id=r.id,
+                    folder_id=folder_id,
+                    uid=r.uid,
+                    modseq=r.modseq,
+                    flags=fl.decode(r.flags, r.keywords),
+                    internal_date=as_utc(r.internal_date) or utcnow(),
+                    size=r.size,
+                    body_id=r.body_id,
+                    sha256=r.sha256,
+                    structure=r.structure if with_structure else "",
+                    subject=r.subject,
+                    from_display=r.from_display,
+                    snippet=r.snippet,
+                    has_attachments=r.has_attachments,
+                )
+                for r in rows
+            ]
+
+    def raw(
+        self, folder_id: int, uid: int, *, actor: int | None = None, start: int = 0, end: int | None = None
+    ) -> bytes:
+        with self.store.db.read() as conn:
+            if actor is not None:
+                acl.require(conn, actor, folder_id, "r")
+            sha = conn.execute(
+                select(s.bodies.c.sha256)
+                .join(s.messages, s.messages.c.body_id == s.bodies.c.id)
+                .where(s.messages.c.folder_id == folder_id, s.messages.c.uid == uid)
+            ).scalar()
+        if sha is None:
+            raise NotFound(f"message {uid} does not exist")
+        return self.store.blobs.read(sha, start, end)
+
+    def iter_raw(self, address: str, folder: str) -> Iterator[tuple[int, bytes, datetime, frozenset[str]]]:
+        """(uid, bytes, internal date, flags) for every message of a folder, for export; streams."""
+        fid = self.store.folders.get(address, folder).id
+        last = 0
+        while True:
+            batch = [m for m in self.info(fid, None, with_structure=False) if m.uid > last][:200]
+            if not batch:
+                return
+            for m in batch:
+                yield m.uid, self.store.blobs.read(m.sha256), m.internal_date, m.flags
+            last = batch[-1].uid
+
+    def expunged_since(self, folder_id: int, modseq: int) -> list[int]:
+        """UIDs expunged after ``modseq`` (QRESYNC VANISHED, RFC 7162 3.2.10)."""
+        with self.store.db.read() as conn:
+            return [
+                int(u)
+                for u in conn.execute(
+                    select(s.expunged.c.uid)
+                    .where(s.expunged.c.folder_id == folder_id, s.expunged.c.modseq > modseq)
+                    .order_by(s.expunged.c.uid)
+                ).scalars()
+            ]
+
+    def search(
+        self, folder_id: int, query: str, *, where: str = "all", actor: int | None = None
+    ) -> list[int]:
+        """UIDs whose text matches every word of ``query`` (case- and diacritic-insensitive, word prefix).
+
+        ``where`` is "all", "headers" (From, To, Cc, Subject) or "body".
+        """
+        words = search_words(query)
+        if not words:
+            return []
+        with self.store.db.read() as conn:
+            if actor is not None:
+                acl.require(conn, actor, folder_id, "r")
+            if conn.dialect.name == "sqlite":
+                column = {"all": "", "headers": "headers : ", "body": "body : "}[where]
+                match = " AND ".join(f'{column}"{w}"*' for w in words)
+                sql = (
+                    "SELECT m.uid FROM messages m JOIN body_fts f ON f.rowid = m.body_id "
+                    "WHERE m.folder_id = :fid AND body_fts MATCH :q ORDER BY m.uid"
+                )
+            else:
+                weight = {"all": "", "headers": ":A", "body": ":D"}[where]
+                suffix = f":*{weight[1:]}" if weight else ":*"
+                match = " & ".join(f"{w}{suffix}" for w in words)
+                sql = (
+                    "SELECT m.uid FROM messages m JOIN body_search b ON b.body_id = m.body_id "
+                    "WHERE m.folder_id = :fid AND b.tsv @@ to_tsquery('fieldpost', :q) ORDER BY m.uid"
+                )
+            return [int(u) for u in conn.execute(text(sql), {"fid": folder_id, "q": match}).scalars()]
+
+
+def _usage(conn: Connection, account_id: int, delta_bytes: int, delta_messages: int) -> None:
+    conn.execute(
+        update(s.accounts)
+        .where(s.accounts.c.id == account_id)
+        .values(
+            used_bytes=s.accounts.c.used_bytes + delta_bytes,
+            message_count=s.accounts.c.message_count + delta_messages,
+        )
+    )
+
+
+def _rows_for_uids(conn: Connection, folder_id: int, uids: Sequence[int]) -> Iterator[Any]:
+    for chunk in _chunks(list(uids), 500):
+        yield from conn.execute(
+            select(s.messages)
+            .where(and_(s.messages.c.folder_id == folder_id, s.messages.c.uid.in_(chunk)))
+            .order_by(s.messages.c.uid)
+        )
+
+
+def _chunks(items: Sequence[int], n: int) -> Iterator[Sequence[int]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def _count(items: Iterable[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for i in items:
+        out[i] = out.get(i, 0) + 1
+    return out
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search string, lower-cased; punctuation separates words as in the index."""
+    return [w for w in re.findall(r"\w+", query.lower()) if w][:32]

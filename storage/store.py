@@ -1,0 +1,108 @@
+"""The Store: one object per process that every protocol, page and command talks to.
+
+It owns the database engine, the blob store and the per-process caches, and exposes storage in domain
+terms through small components (``store.accounts.add``, ``store.mail.deliver``, ``store.acl.grant``...).
+Nothing outside this package sees SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from storage import schema as s
+from storage import settings as settings_mod
+from storage.accounts import Accounts, Admins
+from storage.auth import Auth
+from storage.blobs import BlobStore
+from storage.changes import ChangeFeed
+from storage.db import Database
+from storage.domains import Domains
+from storage.folders import Folders
+from storage.groups import Forwarders, Groups
+from storage.mail import Mail
+from storage.models import CheckReport
+from storage.passwords import SecretBox
+from storage.permissions import Permissions
+from storage.settings_store import Settings
+
+
+class Store:
+    def __init__(
+        self, db_url: str, blob_dir: str | Path, *, secret_key_path: str | Path | None = None
+    ) -> None:
+        self.db = Database(db_url)
+        self.db.migrate()
+        self.blobs = BlobStore(blob_dir)
+        key_path = Path(secret_key_path) if secret_key_path else Path(blob_dir).parent / "secret.key"
+        self._secret_key_path = key_path
+        self._secret_box: SecretBox | None = None
+        self.settings = Settings(self)
+        self.domains = Domains(self)
+        self.accounts = Accounts(self)
+        self.admins = Admins(self)
+        self.groups = Groups(self)
+        self.forwarders = Forwarders(self)
+        self.folders = Folders(self)
+        self.mail = Mail(self)
+        self.acl = Permissions(self)
+        self.changes = ChangeFeed(self)
+        self.auth = Auth(self)
+
+    @property
+    def secret_box(self) -> SecretBox:
+        """The key for reversible CRAM-MD5/APOP secrets; made on first use only."""
+        if self._secret_box is None:
+            self._secret_box = SecretBox.load_or_create(self._secret_key_path)
+        return self._secret_box
+
+    # Settings lookups inside a caller's transaction (used by the components).
+    def settings_effective(
+        self, conn: Connection, name: str, *, account_id: int | None = None, domain_id: int | None = None
+    ) -> Any:
+        return settings_mod.effective(conn, name, account_id=account_id, domain_id=domain_id)
+
+    def settings_many(
+        self,
+        conn: Connection,
+        names: Iterable[str],
+        *,
+        account_id: int | None = None,
+        domain_id: int | None = None,
+    ) -> dict[str, Any]:
+        return settings_mod.effective_many(conn, list(names), account_id=account_id, domain_id=domain_id)
+
+    def stats(self) -> dict[str, int]:
+        with self.db.read() as conn:
+
+            def count(table: Any) -> int:
+                return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+            blob_bytes = conn.execute(select(func.coalesce(func.sum(s.bodies.c.size), 0))).scalar_one()
+            return {
+                "domains": count(s.domains),
+                "accounts": count(s.accounts),
+                "groups": count(s.groups),
+                "folders": count(s.folders),
+                "messages": count(s.messages),
+                "blobs": count(s.bodies),
+                "blob_bytes": int(blob_bytes),
+                "queued": count(s.queue_messages),
+            }
+
+    def check(self, repair: bool = False) -> CheckReport:
+        from storage.check import run_check
+
+        return run_check(self, repair=repair)
+
+    def close(self) -> None:
+        self.changes.stop()
+        self.db.dispose()
+
+
+def open_store(db_url: str, blob_dir: str | Path, *, secret_key_path: str | Path | None = None) -> Store:
+    """Open (creating or upgrading the schema as needed) the store of one data directory."""
+    return Store(db_url, blob_dir, secret_key_path=secret_key_path)
