@@ -37,7 +37,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server here"
+    except Exception as exc:  # any connection failure means "no server here"
         admin.dispose()
         pytest.skip(f"PostgreSQL at {PG_SERVER} is unreachable: {exc.__class__.__name__}")
     database = Database(make_url(PG_SERVER + name).render_as_string(hide_password=False))

@@ -1,0 +1,442 @@
+"""The settings registry: one declarative list that WebAdmin forms, CLI contexts, validation and the docs
+are generated from, plus the stored values and how they resolve.
+
+A setting may be given at up to four levels, from the most general to the most specific: ``server``,
+``domain``, ``class`` (an account class of a domain) and ``account``. The effective value for an account is
+the most specific explicit value among account, its class, its domain and the server, else the registry
+default. A setting lists the levels where it may be set; values at other levels are refused on write and
+ignored on read.
+
+Values are stored as JSON text in ``setting_values`` (``scope_id`` is 0 for the server level, else the id
+of the domain, account class or account). Every read goes to the database, so a change made by any
+process applies at the next lookup; nothing is cached beyond the caller's transaction. A stored value that
+no longer passes validation (the registry changed) is treated as unset rather than breaking a login.
+
+Units when typing values (CLI, WebAdmin): sizes take K, M, G, T (binary: 1K = 1024 bytes, an optional
+trailing "B" or "iB" is accepted); durations take s, m, h, d, w and may be combined ("1h30m").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage import schema as s
+from storage.errors import InvalidInput, NotFound
+
+LEVELS = ("server", "domain", "class", "account")  # general -> specific
+TYPES = ("int", "bool", "str", "enum", "list", "bytes", "seconds")
+ALL_LEVELS = frozenset(LEVELS)
+SERVER = frozenset({"server"})
+SERVER_DOMAIN = frozenset({"server", "domain"})
+LOG_SERVICES = ("smtp", "imap", "pop3", "ftp", "processing", "web", "cli", "rpop", "logd")
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+_TIME_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_TRUE = {"yes", "true", "on", "1", "y"}
+_FALSE = {"no", "false", "off", "0", "n"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Setting:
+    """One entry of the registry.
+
+    ``minimum``/``maximum`` bound numbers (and each item of a list of numbers) or the length of a string;
+    ``item_type`` is the type of each element of a ``list`` setting.
+    """
+
+    name: str
+    type: str
+    default: Any
+    levels: frozenset[str]
+    help: str
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+    item_type: str = "str"
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES or self.item_type not in TYPES or self.item_type == "list":
+            raise ValueError(f"setting {self.name}: bad type {self.type!r}/{self.item_type!r}")
+        if not self.levels or not self.levels <= ALL_LEVELS:
+            raise ValueError(f"setting {self.name}: bad levels {sorted(self.levels)}")
+        if self.type == "enum" and not self.choices:
+            raise ValueError(f"setting {self.name}: an enum needs choices")
+        _coerce(self, self.default)  # a default must pass its own validation
+
+    @property
+    def section(self) -> str:
+        return self.name.partition(".")[0]
+
+
+def get(name: str) -> Setting:
+    """The registry entry for ``name``.
+
+    Raises:
+        NotFound: no such setting.
+    """
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise NotFound(f"unknown setting {name!r}") from None
+
+
+def settings_for_level(level: str) -> list[Setting]:
+    """Settings that may be set at ``level``, by name (what a WebAdmin page or CLI context offers)."""
+    return sorted((st for st in REGISTRY.values() if level in st.levels), key=lambda st: st.name)
+
+
+# -- validation
+
+
+def _fail(setting: Setting, message: str) -> InvalidInput:
+    return InvalidInput(f"setting {setting.name}: {message}")
+
+
+def _number(setting: Setting, kind: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise _fail(setting, f"expected a number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if not isinstance(value, str):
+        raise _fail(setting, f"expected a number, got {value!r}")
+    text = value.strip().lower()
+    if kind == "bytes":
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?", text)
+        if m:
+            return int(round(float(m.group(1)) * _SIZE_UNITS[m.group(2)]))
+        raise _fail(setting, f"{value!r} is not a size (examples: 512K, 10M, 1G)")
+    if kind == "seconds":
+        parts = re.findall(r"(\d+)\s*([smhdw]?)\s*", text)
+        if parts and re.fullmatch(r"(?:\d+\s*[smhdw]?\s*)+", text):
+            return sum(int(n) * _TIME_UNITS[u] for n, u in parts)
+        raise _fail(setting, f"{value!r} is not a duration (examples: 30s, 5m, 2h, 1d, 1h30m)")
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    raise _fail(setting, f"{value!r} is not a whole number")
+
+
+def _bounds(setting: Setting, number: int) -> None:
+    shown = format_scalar(_kind(setting), number)
+    if setting.minimum is not None and number < setting.minimum:
+        raise _fail(setting, f"{shown} is below the minimum {format_scalar(_kind(setting), setting.minimum)}")
+    if setting.maximum is not None and number > setting.maximum:
+        raise _fail(setting, f"{shown} is above the maximum {format_scalar(_kind(setting), setting.maximum)}")
+
+
+def _kind(setting: Setting) -> str:
+    return setting.item_type if setting.type == "list" else setting.type
+
+
+def _scalar(setting: Setting, kind: str, value: Any) -> Any:
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise _fail(setting, f"expected yes/no, got {value!r}")
+    if kind in ("int", "bytes", "seconds"):
+        number = _number(setting, kind, value)
+        _bounds(setting, number)
+        return number
+    if not isinstance(value, str):
+        raise _fail(setting, f"expected text, got {value!r}")
+    if kind == "enum":
+        for choice in setting.choices:
+            if choice.lower() == value.strip().lower():
+                return choice
+        raise _fail(setting, f"{value!r} is not one of {', '.join(setting.choices)}")
+    if setting.minimum is not None and len(value) < setting.minimum:
+        raise _fail(setting, f"must be at least {setting.minimum} characters long")
+    if setting.maximum is not None and len(value) > setting.maximum:
+        raise _fail(setting, f"must be at most {setting.maximum} characters long")
+    return value
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    if setting.type != "list":
+        return _scalar(setting, setting.type, value)
+    if isinstance(value, str):
+        value = [item for item in re.split(r"[,\s]+", value.strip()) if item]
+    if not isinstance(value, list | tuple):
+        raise _fail(setting, f"expected a list, got {value!r}")
+    return [_scalar(setting, setting.item_type, item) for item in value]
+
+
+def validate(name: str, value: Any) -> Any:
+    """Check ``value`` for setting ``name`` and return it in its stored type.
+
+    Strings as typed on the CLI are converted: "10M" for sizes, "5m" for durations, "yes"/"no" for
+    switches, "80, 95" for lists.
+
+    Raises:
+        NotFound: no such setting.
+        InvalidInput: the value does not fit (the message names the setting and the rule broken).
+    """
+    return _coerce(get(name), value)
+
+
+def format_scalar(kind: str, value: Any) -> str:
+    """Show a value the way a user would type it (50M, 2h, yes)."""
+    if kind == "bool":
+        return "yes" if value else "no"
+    if kind == "bytes" and isinstance(value, int) and value > 0:
+        for unit in ("T", "G", "M", "K"):
+            if value % _SIZE_UNITS[unit.lower()] == 0:
+                return f"{value // _SIZE_UNITS[unit.lower()]}{unit}"
+    if kind == "seconds" and isinstance(value, int) and value > 0:
+        for unit in ("w", "d", "h", "m"):
+            if value % _TIME_UNITS[unit] == 0:
+                return f"{value // _TIME_UNITS[unit]}{unit}"
+        return f"{value}s"
+    return str(value)
+
+
+def format_value(name: str, value: Any) -> str:
+    """The typed-in form of a value; ``validate(name, format_value(name, v)) == v``."""
+    setting = get(name)
+    if setting.type == "list":
+        return ", ".join(format_scalar(setting.item_type, item) for item in value)
+    return format_scalar(setting.type, value)
+
+
+# -- the registry (below the validators: each entry checks its own default when it is built)
+
+
+def _s(name: str, type_: str, default: Any, levels: frozenset[str], help_: str, **extra: Any) -> Setting:
+    return Setting(name=name, type=type_, default=default, levels=levels, help=help_, **extra)
+
+
+_DEFINITIONS: list[Setting] = [
+    # quotas
+    _s("quota.storage_bytes", "bytes", 0, ALL_LEVELS, "Largest total size of a mailbox's messages; 0 means no limit.", minimum=0),
+    _s("quota.messages", "int", 0, ALL_LEVELS, "Largest number of messages in a mailbox; 0 means no limit.", minimum=0),
+    _s("quota.folders", "int", 0, ALL_LEVELS, "Largest number of folders in a mailbox; 0 means no limit.", minimum=0),
+    _s("quota.warn_percent", "list", (80, 95), ALL_LEVELS, "Usage levels, in percent of a quota, at which the account gets a warning message.", item_type="int", minimum=1, maximum=100, unit="%"),
+    _s("limits.accounts", "int", 0, SERVER_DOMAIN, "Most accounts a domain may hold; 0 means no limit.", minimum=0),
+    # authentication
+    _s("auth.cache_seconds", "seconds", 300, SERVER, "How long a process remembers a successful password check; 0 turns the cache off.", minimum=0, maximum=86400),
+    _s("auth.free_failures", "int", 3, SERVER, "Failed logins allowed before further attempts are slowed down.", minimum=0, maximum=1000),
+    _s("auth.base_delay_seconds", "seconds", 1, SERVER, "First wait imposed once the free failures are used up; it doubles with each failure.", minimum=0, maximum=3600),
+    _s("auth.max_delay_seconds", "seconds", 60, SERVER, "Longest wait imposed between failed logins.", minimum=0, maximum=3600),
+    _s("auth.failure_window_seconds", "seconds", 900, SERVER, "Failures older than this are forgotten; also how long a lockout lasts.", minimum=1, maximum=7 * 86400),
+    _s("auth.lockout_failures", "int", 20, SERVER, "Failures within the window that lock the account or client address; 0 never locks.", minimum=0, maximum=100_000),
+    _s("auth.allow_cram", "bool", False, SERVER_DOMAIN, "Keep the sealed secret that CRAM-MD5 and APOP need when a password is set.", ),
+    _s("auth.scram_iterations", "int", 4096, SERVER_DOMAIN, "PBKDF2 iteration count for newly stored SCRAM-SHA-256 keys.", minimum=4096, maximum=10_000_000),
+    _s("auth.password_min_length", "int", 8, frozenset({"server", "domain", "class"}), "Shortest password accepted when a password is set.", minimum=1, maximum=256, unit="characters"),
+    # per-account service switches
+    _s("services.imap", "bool", True, ALL_LEVELS, "The account may log in over IMAP."),
+    _s("services.pop3", "bool", True, ALL_LEVELS, "The account may log in over POP3."),
+    _s("services.smtp", "bool", True, ALL_LEVELS, "The account may authenticate to SMTP submission and send mail."),
+    _s("services.webmail", "bool", True, ALL_LEVELS, "The account may log in to WebMail."),
+    # mail handling
+    _s("mail.max_message_bytes", "bytes", 50 * 1024**2, ALL_LEVELS, "Largest message the account may send or receive.", minimum=1024, maximum=2 * 1024**3),
+    _s("mail.max_recipients", "int", 1000, ALL_LEVELS, "Most recipients one submitted message may have.", minimum=1, maximum=100_000),
+    # web sessions and user preferences
+    _s("web.session_idle_seconds", "seconds", 1800, ALL_LEVELS, "A web session without activity for this long is closed.", minimum=60, maximum=7 * 86400),
+    _s("web.session_max_seconds", "seconds", 12 * 3600, ALL_LEVELS, "A web session is closed this long after login, however active.", minimum=300, maximum=30 * 86400),
+    _s("webmail.interface", "enum", "ajax", ALL_LEVELS, "WebMail flavour shown after login.", choices=("ajax", "standard", "mobile")),
+    _s("webmail.skin", "enum", "classic", ALL_LEVELS, "Look of the Standard WebMail pages.", choices=("classic", "collwater", "webreflection")),
+    _s("user.language", "str", "en", ALL_LEVELS, "Language of the user interface, as a locale tag.", minimum=2, maximum=16),
+    _s("user.timezone", "str", "UTC", ALL_LEVELS, "Time zone used to show dates, as an IANA name.", minimum=1, maximum=64),
+    # server-wide
+    _s("server.hostname", "str", "", SERVER, "Name the server uses in greetings and generated mail; empty takes the static configuration's.", maximum=253),
+    _s("changes.retention_seconds", "seconds", 30 * 86400, SERVER, "How long the change feed and expunged UIDs are kept for resynchronising clients.", minimum=3600, maximum=3650 * 86400),
+    *(
+        _s(f"log.level.{svc}", "int", 15, SERVER, f"What the {svc} service logs, as a bit mask: 1 critical, 2 error, 4 warning, 8 info, 16 protocol.", minimum=0, maximum=31)
+        for svc in LOG_SERVICES
+    ),
+]  # fmt: skip
+
+REGISTRY: dict[str, Setting] = {setting.name: setting for setting in _DEFINITIONS}
+assert len(REGISTRY) == len(_DEFINITIONS), "duplicate setting name"
+
+
+# -- resolution
+
+
+def resolve(name: str, values_by_level: Mapping[str, Any]) -> Any:
+    """The effective value from explicit values keyed by level (pure): the most specific level wins."""
+    setting = get(name)
+    for level in reversed(LEVELS):
+        if level in setting.levels and level in values_by_level:
+            return _coerce(setting, values_by_level[level])
+    return _coerce(setting, setting.default)
+
+
+def _scopes(conn: Connection, account_id: int | None, domain_id: int | None) -> dict[str, int]:
+    scopes = {"server": 0}
+    if account_id is not None:
+        a = s.accounts
+        row = conn.execute(select(a.c.domain_id, a.c.account_class_id).where(a.c.id == account_id)).first()
+        if row is None:
+            raise NotFound(f"account {account_id} does not exist")
+        if domain_id is not None and domain_id != row.domain_id:
+            raise InvalidInput(f"account {account_id} is not in domain {domain_id}")
+        scopes["account"] = account_id
+        domain_id = row.domain_id
+        if row.account_class_id is not None:
+            scopes["class"] = row.account_class_id
+    if domain_id is not None:
+        scopes["domain"] = domain_id
+    return scopes
+
+
+def _stored(conn: Connection, names: Iterable[str], scopes: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """name -> {level: value} for the scopes, validated; one statement."""
+    sv = s.setting_values
+    wanted = list(names)
+    where = or_(*(and_(sv.c.level == level, sv.c.scope_id == sid) for level, sid in scopes.items()))
+    rows = conn.execute(select(sv.c.level, sv.c.name, sv.c.value).where(sv.c.name.in_(wanted), where))
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        try:
+            value = _coerce(REGISTRY[row.name], json.loads(row.value))
+        except (InvalidInput, ValueError):
+            continue  # a stale value from an older registry counts as unset
+        found.setdefault(row.name, {})[row.level] = value
+    return found
+
+
+def values_by_level(
+    conn: Connection, name: str, account_id: int | None = None, domain_id: int | None = None
+) -> dict[str, Any]:
+    """The explicit values that apply to the account (or domain), keyed by level: where a value comes from.
+
+    Raises:
+        NotFound: unknown setting or account.
+    """
+    get(name)
+    return _stored(conn, [name], _scopes(conn, account_id, domain_id)).get(name, {})
+
+
+def effective_many(
+    conn: Connection, names: Iterable[str], account_id: int | None = None, domain_id: int | None = None
+) -> dict[str, Any]:
+    """Effective values of several settings for an account, a domain (no account) or the server (neither).
+
+    Raises:
+        NotFound: unknown setting or account.
+        InvalidInput: ``domain_id`` given and not the account's domain.
+    """
+    wanted = [get(name).name for name in names]
+    stored = _stored(conn, wanted, _scopes(conn, account_id, domain_id))
+    return {name: resolve(name, stored.get(name, {})) for name in wanted}
+
+
+def effective(
+    conn: Connection, name: str, account_id: int | None = None, domain_id: int | None = None
+) -> Any:
+    """Effective value of one setting; see ``effective_many``."""
+    return effective_many(conn, [name], account_id, domain_id)[name]
+
+
+# -- writing
+
+
+_SCOPE_TABLES = {"domain": s.domains, "class": s.account_classes, "account": s.accounts}
+
+
+def _check_scope(conn: Connection, setting: Setting | None, level: str, scope_id: int) -> None:
+    if level not in LEVELS:
+        raise InvalidInput(f"unknown settings level {level!r}; expected one of {', '.join(LEVELS)}")
+    if setting is not None and level not in setting.levels:
+        allowed = ", ".join(lv for lv in LEVELS if lv in setting.levels)
+        raise InvalidInput(f"setting {setting.name} cannot be set at {level} level (only: {allowed})")
+    if level == "server":
+        if scope_id != 0:
+            raise InvalidInput("server-level settings use scope id 0")
+        return
+    table = _SCOPE_TABLES[level]
+    if conn.execute(select(table.c.id).where(table.c.id == scope_id)).first() is None:
+        raise NotFound(f"{level} {scope_id} does not exist")
+
+
+def set_value(conn: Connection, name: str, level: str, scope_id: int, value: Any) -> Any:
+    """Store an explicit value at one level and return it as stored (validated and converted).
+
+    Raises:
+        NotFound: unknown setting, or the domain/class/account does not exist.
+        InvalidInput: bad value, or the setting may not be set at this level.
+    """
+    setting = get(name)
+    _check_scope(conn, setting, level, scope_id)
+    clean = _coerce(setting, value)
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(s.setting_values).values(level=level, scope_id=scope_id, name=name, value=json.dumps(clean))
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["level", "scope_id", "name"], set_={"value": stmt.excluded.value}
+        )
+    )
+    return clean
+
+
+def clear_value(conn: Connection, name: str, level: str, scope_id: int) -> bool:
+    """Remove an explicit value so the level inherits again; True if there was one."""
+    sv = s.setting_values
+    result = conn.execute(delete(sv).where(sv.c.name == name, sv.c.level == level, sv.c.scope_id == scope_id))
+    return bool(result.rowcount)
+
+
+def explicit_values(conn: Connection, level: str, scope_id: int) -> dict[str, Any]:
+    """Everything set explicitly at one scope, name -> value (including names the registry no longer
+    knows, so an administrator can see and clear them)."""
+    if level not in LEVELS:
+        raise InvalidInput(f"unknown settings level {level!r}; expected one of {', '.join(LEVELS)}")
+    sv = s.setting_values
+    rows = conn.execute(
+        select(sv.c.name, sv.c.value)
+        .where(sv.c.level == level, sv.c.scope_id == scope_id)
+        .order_by(sv.c.name)
+    )
+    return {row.name: json.loads(row.value) for row in rows}
+
+
+# -- documentation
+
+
+def _limits(setting: Setting) -> str:
+    kind = _kind(setting)
+    if setting.type == "enum":
+        return " / ".join(f"`{c}`" for c in setting.choices)
+    if kind == "str":
+        bounds = [f"{setting.minimum}" if setting.minimum is not None else "0", f"{setting.maximum}"]
+        return f"length {bounds[0]}-{bounds[1]}" if setting.maximum is not None else ""
+    low = format_scalar(kind, setting.minimum) if setting.minimum is not None else ""
+    high = format_scalar(kind, setting.maximum) if setting.maximum is not None else ""
+    if low and high:
+        return f"{low} - {high}"
+    return f">= {low}" if low else (f"<= {high}" if high else "")
+
+
+def docs_markdown() -> str:
+    """The registry as markdown: one table per section, for docs/settings.md."""
+    out = [
+        "# Settings",
+        "",
+        "Levels from general to specific: server, domain, class (account class), account. The most specific"
+        " explicit value wins; a setting can only be set at the levels listed. Sizes accept K/M/G/T"
+        " (binary), durations s/m/h/d/w.",
+    ]
+    for section in sorted({st.section for st in REGISTRY.values()}):
+        out += ["", f"## {section}", "", "| Setting | Type | Default | Levels | Limits | Description |"]
+        out.append("|---|---|---|---|---|---|")
+        for st in sorted((st for st in REGISTRY.values() if st.section == section), key=lambda x: x.name):
+            kind = f"list of {st.item_type}" if st.type == "list" else st.type
+            default = format_value(st.name, st.default) or '""'
+            levels = ", ".join(lv for lv in LEVELS if lv in st.levels)
+            limits = _limits(st) + (f" ({st.unit})" if st.unit else "")
+            help_ = st.help.replace("|", "\\|")
+            out.append(f"| `{st.name}` | {kind} | `{default}` | {levels} | {limits.strip()} | {help_} |")
+    return "\n".join(out) + "\n"
