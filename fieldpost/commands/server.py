@@ -84,7 +84,7 @@ def collect_status(config: Config) -> dict[str, Any]:
 def status(args: argparse.Namespace) -> int:
     info = collect_status(load_config(args))
     if args.json:
-        print(json.dumps(info, indent=2, sort_keys=True, default=str))
+        print(json.dumps(info, indent=2, default=str))
         return 0
     sup = info["supervisor"]
     print(f"data       {info['data']}")
