@@ -151,7 +151,7 @@ def _check_accounts(store: Store, report: CheckReport, repair: bool) -> None:
                 .group_by(s.folders.c.account_id)
             )
         }
-        folder_counts = dict(
+        folder_counts: dict[int, int] = dict(
             conn.execute(
                 select(s.folders.c.account_id, func.count())
                 .where(s.folders.c.account_id.is_not(None), s.folders.c.path != "")

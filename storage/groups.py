@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from storage import schema as s
@@ -77,9 +77,9 @@ class Groups:
         with self.store.db.write() as conn:
             gid = self.id_of(conn, group)
             values = self._member_values(conn, member)
-            if values.get("member_group_id") == gid or (
-                "member_group_id" in values
-                and gid in self._descendant_groups(conn, int(values["member_group_id"]))
+            member_gid = values.get("member_group_id")
+            if isinstance(member_gid, int) and (
+                member_gid == gid or gid in self._descendant_groups(conn, member_gid)
             ):
                 raise InvalidInput(f"adding {member} to {group} would make a group contain itself")
             exists = conn.execute(
@@ -120,9 +120,9 @@ class Groups:
         if row is None:
             raise NotFound(f"{lp}@{dn} does not exist")
         if row.kind in ("account", "alias"):
-            return {"account_id": row.account_id}
+            return {"account_id": int(row.account_id)}
         if row.kind == "group":
-            return {"member_group_id": row.group_id}
+            return {"member_group_id": int(row.group_id)}
         raise InvalidInput(f"{lp}@{dn} is a forwarder; add its targets instead")
 
     def _descendant_groups(self, conn: Connection, gid: int) -> set[int]:
@@ -220,12 +220,12 @@ class Forwarders:
             ]
 
 
-def _address_of(conn: Connection, table: object, row_id: int) -> str:
-    t = table  # accounts or groups: both have local_part and domain_id
+def _address_of(conn: Connection, table: Table, row_id: int) -> str:
+    """Address of an account or group row (both tables have local_part and domain_id)."""
     row = conn.execute(
-        select(t.c.local_part, s.domains.c.name)
-        .join(s.domains, s.domains.c.id == t.c.domain_id)
-        .where(t.c.id == row_id)  # type: ignore[attr-defined]
+        select(table.c.local_part, s.domains.c.name)
+        .join(s.domains, s.domains.c.id == table.c.domain_id)
+        .where(table.c.id == row_id)
     ).one()
     return f"{row.local_part}@{row.name}"
 

@@ -380,7 +380,7 @@ class Mail:
             _, new_uids = self._add(
                 conn,
                 dst_folder_id,
-                [(r.body_id, r.size, r.flags, r.keywords, as_utc(r.internal_date)) for r in rows],
+                [(r.body_id, r.size, r.flags, r.keywords, as_utc(r.internal_date) or utcnow()) for r in rows],
             )
             if move:
                 self._expunge_rows(conn, src, rows)
@@ -406,7 +406,7 @@ class Mail:
                 wanted = sorted(set(uids))
                 rows = [r for r in _rows_for_uids(conn, folder_id, wanted) if r.flags & fl.DELETED]
             else:
-                rows = conn.execute(q.order_by(s.messages.c.uid)).all()
+                rows = list(conn.execute(q.order_by(s.messages.c.uid)))
             if rows:
                 self._expunge_rows(conn, folder, rows)
             return [r.uid for r in rows]
