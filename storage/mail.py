@@ -55,7 +55,7 @@ class Mail:
 
     # -- bodies -------------------------------------------------------------------------------------
 
-    def _reference_body(
+    def reference_body(
         self, conn: Connection, sha: str, raw: bytes, parsed: mime.ParsedMessage, count: int
     ) -> int:
         """Take ``count`` references on the body with this content, creating its row and index entry."""
@@ -224,7 +224,7 @@ class Mail:
                 return result
             if not blob_written:
                 self.store.blobs.put(raw, sha)
-            body_id = self._reference_body(conn, sha, raw, parsed, len(accepted))
+            body_id = self.reference_body(conn, sha, raw, parsed, len(accepted))
             now = utcnow()
             for _aid, rcpt, fid in accepted:
                 _, uids = self._add(conn, fid, [(body_id, len(raw), 0, "", now)])
@@ -262,7 +262,7 @@ class Mail:
                 reason = self._quota_ok(conn, folder.account_id, len(raw))
                 if reason:
                     raise QuotaExceeded(reason)
-            body_id = self._reference_body(conn, sha, raw, parsed, 1)
+            body_id = self.reference_body(conn, sha, raw, parsed, 1)
             date = as_utc(internal_date) or utcnow()
             _, uids = self._add(conn, folder_id, [(body_id, len(raw), bits, keywords, date)])
             return NewMessage(folder_id, uids[0], fo.folder_by_id(conn, folder_id).highestmodseq)

@@ -27,6 +27,7 @@ from storage.mail import Mail
 from storage.models import CheckReport
 from storage.passwords import SecretBox
 from storage.permissions import Permissions
+from storage.queue import Queue
 from storage.settings_store import Settings
 
 
@@ -50,6 +51,7 @@ class Store:
         self.mail = Mail(self)
         self.acl = Permissions(self)
         self.changes = ChangeFeed(self)
+        self.queue = Queue(self)
         self.auth = Auth(self)
 
     @property

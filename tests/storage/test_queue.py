@@ -1,0 +1,57 @@
+"""The queue primitives the SMTP service builds on: durable enqueue, leased claims, finish."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from storage.errors import InvalidInput, NotFound
+from storage.names import utcnow
+
+RAW = b"From: a@outside.test\r\nTo: alice@example.test\r\nSubject: queued\r\n\r\nhello\r\n"
+
+
+def test_enqueue_is_readable_and_holds_one_body_reference(store):
+    qid = store.queue.enqueue(
+        RAW, "a@outside.test", ["alice@example.test", "x@far.test"], origin={"ip": "127.0.0.1"}
+    )
+    msg = store.queue.get(qid)
+    assert msg.sender == "a@outside.test"
+    assert [r.address for r in msg.recipients] == ["alice@example.test", "x@far.test"]
+    assert msg.origin == {"ip": "127.0.0.1"}
+    assert store.queue.raw(qid) == RAW
+    assert store.stats()["queued"] == 1
+    assert store.check().ok
+
+
+def test_claim_leases_and_finish_releases(store):
+    qid = store.queue.enqueue(RAW, "", ["bob@far.test"])
+    claimed = store.queue.claim(limit=5, lease=timedelta(minutes=5))
+    assert [m.id for m in claimed] == [qid]
+    assert claimed[0].state == "processing" and claimed[0].attempts == 1
+    assert store.queue.claim() == []  # leased: nobody else gets it
+    store.queue.defer(qid, utcnow() - timedelta(seconds=1), error="451 try later")
+    again = store.queue.claim()
+    assert [m.id for m in again] == [qid] and again[0].attempts == 2
+    store.queue.finish(qid)
+    with pytest.raises(NotFound):
+        store.queue.get(qid)
+    store.mail.collect_garbage()
+    assert store.stats()["blobs"] == 0
+    assert store.check().ok
+
+
+def test_queue_list_filters(store):
+    a = store.queue.enqueue(RAW, "one@x.test", ["r1@y.test"])
+    b = store.queue.enqueue(RAW + b"more", "two@x.test", ["r2@y.test"])
+    assert [m.id for m in store.queue.list(sender="one@")] == [a]
+    assert [m.id for m in store.queue.list(recipient="r2@")] == [b]
+    assert [m.id for m in store.queue.list(min_size=len(RAW) + 1)] == [b]
+    with pytest.raises(InvalidInput):
+        store.queue.list(states=["bogus"])
+
+
+def test_enqueue_without_recipients_is_refused(store):
+    with pytest.raises(InvalidInput):
+        store.queue.enqueue(RAW, "a@b.test", [])
