@@ -128,7 +128,11 @@ class Supervisor:
             raise SupervisorError(f"already running for {self.config.data_dir} (pid {other})")
         self.config.run_dir.mkdir(parents=True, exist_ok=True)
         runstate.write_pid(self.config)
-        server = control.listen(self.config)
+        try:
+            server = control.listen(self.config)
+        except OSError as exc:
+            runstate.pid_path(self.config).unlink(missing_ok=True)
+            raise SupervisorError(f"cannot open the control socket: {exc}") from None
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         selector = selectors.DefaultSelector()
         selector.register(server, selectors.EVENT_READ)
@@ -137,7 +141,8 @@ class Supervisor:
                 "supervisor starting (pid %d, port offset %d)", os.getpid(), self.config.port_offset
             )
             for child in self.children:
-                self.start(child)
+                if not self.stopping:
+                    self.start(child)
             self.save()
             self.print_banner()
             while not self.stopping:
