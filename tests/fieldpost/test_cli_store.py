@@ -6,11 +6,15 @@ Every test here needs ``storage.open_store`` and is skipped (marked ``needs_stor
 from __future__ import annotations
 
 import mailbox
+import os
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.fieldpost.conftest import needs_storage, run_cli
+from tests.fieldpost.conftest import REPO, cli_env, needs_storage, run_cli
 
 pytestmark = needs_storage
 
@@ -144,3 +148,26 @@ def test_storage_check(demo: Path) -> None:
     proc = run_cli("storage", "check", "--data", str(demo))
     assert proc.returncode == 1
     assert "problem: " in proc.stdout
+
+
+def test_password_is_asked_on_a_terminal(demo: Path) -> None:
+    primary, secondary = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fieldpost", "account", "add", "erin@example.test", "--data", str(demo)],
+        cwd=REPO, env=cli_env(), stdin=secondary, stdout=secondary, stderr=secondary, start_new_session=True,
+    )  # fmt: skip
+    os.close(secondary)
+    output = b""
+    try:
+        for answer in (b"erinpw\n", b"erinpw\n"):
+            while b"assword" not in output.rsplit(b"\n", 1)[-1]:
+                ready, _, _ = select.select([primary], [], [], 10)
+                assert ready, output
+                output += os.read(primary, 1024)
+            os.write(primary, answer)
+            output += b"\n"
+        assert proc.wait(timeout=30) == 0, output
+    finally:
+        os.close(primary)
+    assert b"erinpw" not in output  # not echoed
+    assert "erin@example.test" in fp(demo, "account", "list")
