@@ -57,6 +57,9 @@ def all_up(data: Path) -> dict[str, Any] | None:
         return None
     if any(entry["state"] != "running" or not entry["pid"] for entry in services.values()):
         return None
+    # a child counts as running once spawned; its ports open a moment later, so wait for both
+    if not all(listener.get("held", True) for entry in services.values() for listener in entry["listeners"]):
+        return None
     if not all(connects(port) for entry in services.values() for port in tcp_ports(entry)):
         return None
     return info
@@ -184,7 +187,8 @@ def test_serve_status_restart_stop(served: tuple[subprocess.Popen[str], Path, in
 
 
 def test_service_command_without_a_supervisor(data_dir: Path) -> None:
-    make_data_dir(data_dir)
+    data_dir.mkdir()
+    (data_dir / configuration.CONFIG_FILE).write_text(configuration.render("localhost"))
     proc = run_cli("service", "restart", "imap", "--data", str(data_dir))
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1
