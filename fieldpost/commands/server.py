@@ -43,7 +43,7 @@ def service(args: argparse.Namespace) -> int:
 
 def port_held(host: str, port: int) -> bool:
     try:
-        with socket.create_connection((host, port), timeout=0.3):
+        with socket.create_connection((host, port), timeout=1.0):
             return True
     except OSError:
         return False
