@@ -1,0 +1,166 @@
+"""Settings through the Store: server -> domain -> account class -> account inheritance, clearing, and
+validation errors that name the setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storage.errors import InvalidInput, NotFound
+from storage.store import open_store
+from tests.storage.conftest import Demo
+
+ALICE = "alice@example.test"
+BOB = "bob@example.test"
+CAROL = "carol@example.test"
+LANG = "user.language"
+
+
+@pytest.fixture
+def classy(demo: Demo) -> Demo:
+    demo.store.accounts.add_class("example.test", "staff")
+    demo.store.accounts.set_class(ALICE, "staff")
+    demo.store.accounts.set_class(BOB, "staff")
+    return demo
+
+
+def test_each_level_overrides_the_more_general_one(classy: Demo) -> None:
+    st = classy.store.settings
+    assert st.get(LANG, account=ALICE) == "en"  # registry default
+    st.set(LANG, "de")
+    assert st.get(LANG) == "de"
+    assert st.get(LANG, domain="example.test") == "de"
+    assert st.get(LANG, account=ALICE) == "de"
+    st.set(LANG, "fr", domain="example.test")
+    assert st.get(LANG) == "de"
+    assert st.get(LANG, account=CAROL) == "fr"
+    st.set(LANG, "it", domain="example.test", account_class="staff")
+    assert st.get(LANG, account=ALICE) == "it"
+    assert st.get(LANG, account=BOB) == "it"
+    assert st.get(LANG, account=CAROL) == "fr"  # not in the class
+    assert st.get(LANG, domain="example.test") == "fr"
+    st.set(LANG, "es", account=ALICE)
+    assert st.get(LANG, account=ALICE) == "es"
+    assert st.get(LANG, account=BOB) == "it"
+
+
+def test_clear_falls_back_level_by_level(classy: Demo) -> None:
+    st = classy.store.settings
+    st.set(LANG, "de")
+    st.set(LANG, "fr", domain="example.test")
+    st.set(LANG, "it", domain="example.test", account_class="staff")
+    st.set(LANG, "es", account=ALICE)
+    assert st.clear(LANG, account=ALICE)
+    assert st.get(LANG, account=ALICE) == "it"
+    assert st.clear(LANG, domain="example.test", account_class="staff")
+    assert st.get(LANG, account=ALICE) == "fr"
+    assert st.clear(LANG, domain="example.test")
+    assert st.get(LANG, account=ALICE) == "de"
+    assert st.clear(LANG)
+    assert st.get(LANG, account=ALICE) == "en"
+    assert not st.clear(LANG)  # nothing left to clear
+
+
+def test_changing_class_changes_effective_value(classy: Demo) -> None:
+    store = classy.store
+    store.accounts.add_class("example.test", "interns")
+    store.settings.set("quota.messages", 100, domain="example.test", account_class="staff")
+    store.settings.set("quota.messages", 10, domain="example.test", account_class="interns")
+    assert store.settings.get("quota.messages", account=ALICE) == 100
+    store.accounts.set_class(ALICE, "interns")
+    assert store.settings.get("quota.messages", account=ALICE) == 10
+    store.accounts.set_class(ALICE, None)
+    assert store.settings.get("quota.messages", account=ALICE) == 0
+
+
+def test_values_are_per_domain_and_per_account(classy: Demo) -> None:
+    store = classy.store
+    store.domains.add("other.test")
+    store.accounts.add("olga@other.test", None)
+    store.settings.set("webmail.skin", "collwater", domain="example.test")
+    assert store.settings.get("webmail.skin", account="olga@other.test") == "classic"
+    store.settings.set("user.timezone", "Europe/Paris", account=ALICE)
+    assert store.settings.get("user.timezone", account=BOB) == "UTC"
+    assert store.settings.explicit(account=ALICE) == {"user.timezone": "Europe/Paris"}
+    assert store.settings.explicit(domain="example.test") == {"webmail.skin": "collwater"}
+
+
+def test_typed_values_are_converted(demo: Demo) -> None:
+    st = demo.store.settings
+    assert st.set("quota.storage_bytes", "10M", account=ALICE) == 10 * 1024 * 1024
+    assert st.get("quota.storage_bytes", account=ALICE) == 10 * 1024 * 1024
+    assert demo.store.accounts.get(ALICE).quota_bytes == 10 * 1024 * 1024
+    assert st.set("services.imap", "no", account=ALICE) is False
+    assert st.get("services.imap", account=ALICE) is False
+    assert st.set("web.session_idle_seconds", "1h30m") == 5400
+    assert st.set("quota.warn_percent", "70, 90", domain="example.test") == [70, 90]
+    assert st.get("quota.warn_percent", account=BOB) == [70, 90]
+    assert st.set("webmail.interface", "STANDARD", account=BOB) == "standard"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("quota.storage_bytes", "lots"),
+        ("quota.storage_bytes", -5),
+        ("quota.messages", "12.5x"),
+        ("services.imap", "maybe"),
+        ("webmail.interface", "fancy"),
+        ("web.session_idle_seconds", 10),
+        ("quota.warn_percent", "50, 150"),
+        ("user.language", "x"),
+    ],
+)
+def test_invalid_values_refused_naming_the_setting(demo: Demo, name: str, value: object) -> None:
+    st = demo.store.settings
+    before = st.get(name, account=ALICE)
+    with pytest.raises(InvalidInput) as info:
+        st.set(name, value, account=ALICE)
+    assert name in str(info.value)
+    assert st.get(name, account=ALICE) == before
+    assert st.explicit(account=ALICE) == {}
+
+
+def test_setting_at_a_level_it_does_not_allow(demo: Demo) -> None:
+    st = demo.store.settings
+    with pytest.raises(InvalidInput) as info:
+        st.set("auth.cache_seconds", 10, account=ALICE)
+    assert "auth.cache_seconds" in str(info.value)
+    with pytest.raises(InvalidInput):
+        st.set("auth.allow_cram", True, account=ALICE)
+    assert st.get("auth.allow_cram", domain="example.test") is False
+
+
+def test_unknown_setting_and_scopes(demo: Demo) -> None:
+    st = demo.store.settings
+    with pytest.raises(NotFound):
+        st.set("no.such.setting", 1)
+    with pytest.raises(NotFound):
+        st.get("no.such.setting")
+    with pytest.raises(NotFound):
+        st.set(LANG, "de", account="ghost@example.test")
+    with pytest.raises(NotFound):
+        st.set(LANG, "de", domain="missing.test")
+    with pytest.raises(NotFound):
+        st.set(LANG, "de", domain="example.test", account_class="nope")
+    with pytest.raises(InvalidInput):
+        st.set(LANG, "de", account_class="staff")  # a class is named with its domain
+
+
+def test_settings_apply_live_across_store_instances(demo: Demo, store_url: str, blob_dir: Path) -> None:
+    other = open_store(store_url, blob_dir)
+    try:
+        assert other.settings.get(LANG, account=ALICE) == "en"
+        demo.store.settings.set(LANG, "nl", domain="example.test")
+        assert other.settings.get(LANG, account=ALICE) == "nl"
+    finally:
+        other.close()
+
+
+def test_domain_rename_keeps_its_settings(demo: Demo) -> None:
+    store = demo.store
+    store.settings.set(LANG, "pt", domain="example.test")
+    store.domains.rename("example.test", "renamed.test")
+    assert store.settings.get(LANG, account="alice@renamed.test") == "pt"
+    assert store.settings.get(LANG, domain="renamed.test") == "pt"
