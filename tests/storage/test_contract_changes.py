@@ -1,0 +1,168 @@
+"""The change feed: subscribers are woken for every committed change, from this process and from others."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from storage.changes import Change
+from storage.store import Store
+from tests.storage.conftest import Demo, build_message
+
+ALICE = "alice@example.test"
+REPO = Path(__file__).resolve().parents[2]
+WAKE_WITHIN = 2.0
+
+
+class Inbox:
+    """A subscriber that remembers what it got and when."""
+
+    def __init__(self) -> None:
+        self.changes: list[tuple[float, Change]] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, batch: list[Change]) -> None:
+        now = time.time()
+        with self.cond:
+            self.changes.extend((now, c) for c in batch)
+            self.cond.notify_all()
+
+    def wait_for(self, predicate: object, timeout: float = WAKE_WITHIN) -> tuple[float, Change] | None:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for item in self.changes:
+                    if predicate(item[1]):  # type: ignore[operator]
+                        return item
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+
+
+def subscribe(store: Store) -> Inbox:
+    inbox = Inbox()
+    store.changes.subscribe(inbox)
+    return inbox
+
+
+def test_in_process_delivery_wakes_subscriber(demo: Demo) -> None:
+    store = demo.store
+    got = subscribe(store)
+    inbox_id = store.folders.get(ALICE, "INBOX").id
+    fid, uid = store.mail.deliver(build_message(), [ALICE]).delivered[ALICE]
+    item = got.wait_for(lambda c: c.kind == "new" and c.folder_id == fid and c.uid == uid)
+    assert item is not None, "no 'new' change within 2 s"
+    change = item[1]
+    assert change.folder_id == inbox_id
+    assert change.account_id == demo.alice.id
+    assert change.modseq == store.folders.get(ALICE, "INBOX").highestmodseq
+
+
+def test_every_commit_wakes_subscribers(demo: Demo) -> None:
+    """Not just the first few: each of many successive deliveries is seen within the limit."""
+    store = demo.store
+    got = subscribe(store)
+    for n in range(8):
+        fid, uid = store.mail.deliver(build_message(subject=f"n{n}"), [ALICE]).delivered[ALICE]
+        item = got.wait_for(
+            lambda c, fid=fid, uid=uid: c.kind == "new" and c.uid == uid and c.folder_id == fid
+        )
+        assert item is not None, f"delivery number {n + 1} woke no subscriber within 2 s"
+
+
+def test_kinds_of_change(demo: Demo) -> None:
+    store = demo.store
+    got = subscribe(store)
+    fid, uid = store.mail.deliver(build_message(), [ALICE]).delivered[ALICE]
+    assert got.wait_for(lambda c: c.kind == "new" and c.uid == uid)
+    store.mail.set_flags(fid, [uid], ["\\Deleted"])
+    assert got.wait_for(lambda c: c.kind == "flags" and c.folder_id == fid)
+    store.mail.expunge(fid)
+    assert got.wait_for(lambda c: c.kind == "expunge" and c.folder_id == fid)
+    made = store.folders.create(ALICE, "Fresh")
+    assert got.wait_for(lambda c: c.kind == "folder" and c.folder_id == made.id)
+    modseqs = [c.modseq for _, c in got.changes if c.folder_id == fid]
+    assert modseqs == sorted(modseqs) and len(set(modseqs)) == len(modseqs)
+
+
+def test_since_and_unsubscribe(demo: Demo) -> None:
+    store = demo.store
+    mark = store.changes.latest_id()
+    got = Inbox()
+    token = store.changes.subscribe(got)
+    other = subscribe(store)
+    store.changes.unsubscribe(token)
+    fid, uid = store.mail.deliver(build_message(), [ALICE]).delivered[ALICE]
+    assert other.wait_for(lambda c: c.uid == uid)
+    assert got.changes == []
+    later = store.changes.since(mark)
+    assert [(c.kind, c.folder_id, c.uid) for c in later] == [("new", fid, uid)]
+    assert store.changes.latest_id() == later[-1].id
+
+
+def test_broken_subscriber_does_not_stop_the_feed(demo: Demo) -> None:
+    store = demo.store
+
+    def broken(batch: list[Change]) -> None:
+        raise RuntimeError("subscriber bug")
+
+    store.changes.subscribe(broken)
+    got = subscribe(store)
+    for _ in range(2):
+        _, uid = store.mail.deliver(build_message(), [ALICE]).delivered[ALICE]
+        assert got.wait_for(lambda c, uid=uid: c.uid == uid)
+
+
+CHILD = """
+import sys, time
+from storage.store import open_store
+store = open_store(sys.argv[1], sys.argv[2])
+try:
+    for n in range(int(sys.argv[3])):
+        result = store.mail.deliver(sys.stdin.buffer.read() if n == 0 else b"Subject: again %d\\r\\n\\r\\nbody\\r\\n" % n,
+                                    ["alice@example.test"])
+        fid, uid = result.delivered["alice@example.test"]
+        print(time.time(), fid, uid, flush=True)
+        time.sleep(0.3)
+finally:
+    store.close()
+"""
+
+
+def test_change_from_another_process_wakes_subscriber(demo: Demo, store_url: str, blob_dir: Path) -> None:
+    store = demo.store
+    got = subscribe(store)
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, store_url, str(blob_dir), "3"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(build_message(subject="from the child"))
+    child.stdin.close()
+    try:
+        for n in range(3):
+            line = child.stdout.readline().decode()
+            assert line, child.stderr.read().decode() if child.stderr else "child died"
+            at, fid, uid = float(line.split()[0]), int(line.split()[1]), int(line.split()[2])
+            item = got.wait_for(
+                lambda c, fid=fid, uid=uid: c.kind == "new" and c.folder_id == fid and c.uid == uid
+            )
+            assert item is not None, f"change {n + 1} from the other process not seen within 2 s"
+            assert item[0] - at < WAKE_WITHIN, f"change {n + 1} seen {item[0] - at:.2f} s after its commit"
+    finally:
+        assert child.wait(timeout=30) == 0, child.stderr.read().decode() if child.stderr else ""
+    inbox = store.folders.get(ALICE, "INBOX")
+    assert inbox.message_count == 3
+    (first,) = store.mail.info(inbox.id, [store.mail.uids(inbox.id)[0]])
+    assert first.subject == "from the child"
+    assert store.check().ok, store.check().problems
