@@ -15,7 +15,7 @@ Implementation notes:
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,11 +47,20 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A transaction that will write; on SQLite it holds the write lock from its first statement."""
+        """A transaction that will write; on SQLite it holds the write lock from its first statement.
+
+        Work that must follow a successful commit (unlinking blob files) is appended to
+        ``conn.info["after_commit"]`` and runs once the transaction is over.
+        """
+        after_commit: list[Callable[[], object]] = []
         with self.engine.connect() as conn:
             conn = conn.execution_options(fieldpost_immediate=True)
+            conn.info["after_commit"] = after_commit
+            conn.info.pop("fieldpost_notified", None)
             with conn.begin():
                 yield conn
+        for hook in after_commit:  # only reached when the transaction committed
+            hook()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -103,22 +103,30 @@ class Mail:
                     "INSERT INTO body_search(body_id, tsv) VALUES (:id, "
                     "setweight(to_tsvector('fieldpost', :h), 'A') || to_tsvector('fieldpost', :b))"
                 ),
-                {"id": body_id, "h": parsed.header_text, "b": parsed.search_text.replace("\x00", " ")},
+                {"id": body_id, "h": _words_only(parsed.header_text), "b": _words_only(parsed.search_text)},
             )
 
-    def _release_bodies(self, conn: Connection, body_ids: Iterable[int]) -> None:
-        counts: dict[int, int] = {}
-        for b in body_ids:
-            counts[b] = counts.get(b, 0) + 1
+    def _release_bodies(self, conn: Connection, counts: dict[int, int]) -> None:
+        """Drop references (body id -> how many); bodies that reach zero are collected after the commit."""
         for body_id, n in counts.items():
             conn.execute(
                 update(s.bodies).where(s.bodies.c.id == body_id).values(refcount=s.bodies.c.refcount - n)
             )
+        if counts:
+            ids = sorted(counts)
+            conn.info["after_commit"].append(lambda: self.collect_garbage(body_ids=ids))
 
-    def collect_garbage(self, limit: int = 1000) -> int:
-        """Delete unreferenced bodies and their blob files; returns how many went."""
+    def collect_garbage(self, limit: int = 1000, *, body_ids: Sequence[int] | None = None) -> int:
+        """Delete unreferenced bodies (all, or among ``body_ids``) and their blob files; returns how many.
+
+        Row and file go in one transaction; a writer that takes a new reference on the same content
+        re-creates the file inside its own transaction (see reference_body), so nothing is lost.
+        """
         with self.store.db.write() as conn:
-            q = select(s.bodies.c.id, s.bodies.c.sha256).where(s.bodies.c.refcount <= 0).limit(limit)
+            q = select(s.bodies.c.id, s.bodies.c.sha256).where(s.bodies.c.refcount <= 0)
+            if body_ids is not None:
+                q = q.where(s.bodies.c.id.in_(list(body_ids)))
+            q = q.limit(limit)
             if conn.dialect.name == "postgresql":
                 q = q.with_for_update(skip_locked=True)
             rows = conn.execute(q).all()
@@ -251,21 +259,28 @@ class Mail:
         if not raw:
             raise InvalidInput("an empty message cannot be stored")
         bits, keywords = fl.encode(flags)
+        with self.store.db.read() as conn:  # refuse early, before any byte is written
+            self._check_append(conn, folder_id, len(raw), bits, keywords, actor)
         parsed = mime.parse_message(raw)
         sha = self.store.blobs.put(raw)
         with self.store.db.write() as conn:
-            if actor is not None:
-                acl.require(conn, actor, folder_id, "i")
-                self._require_flag_rights(conn, actor, folder_id, bits, keywords)
-            folder = fo.folder_by_id(conn, folder_id)
-            if folder.account_id is not None:
-                reason = self._quota_ok(conn, folder.account_id, len(raw))
-                if reason:
-                    raise QuotaExceeded(reason)
+            self._check_append(conn, folder_id, len(raw), bits, keywords, actor)
             body_id = self.reference_body(conn, sha, raw, parsed, 1)
             date = as_utc(internal_date) or utcnow()
             _, uids = self._add(conn, folder_id, [(body_id, len(raw), bits, keywords, date)])
             return NewMessage(folder_id, uids[0], fo.folder_by_id(conn, folder_id).highestmodseq)
+
+    def _check_append(
+        self, conn: Connection, folder_id: int, size: int, bits: int, keywords: str, actor: int | None
+    ) -> None:
+        if actor is not None:
+            acl.require(conn, actor, folder_id, "i")
+            self._require_flag_rights(conn, actor, folder_id, bits, keywords)
+        folder = fo.folder_by_id(conn, folder_id)
+        if folder.account_id is not None:
+            reason = self._quota_ok(conn, folder.account_id, size)
+            if reason:
+                raise QuotaExceeded(reason)
 
     def append(
         self,
@@ -419,7 +434,7 @@ class Mail:
         conn.execute(
             insert(s.expunged), [{"folder_id": folder.id, "uid": r.uid, "modseq": modseq} for r in rows]
         )
-        self._release_bodies(conn, [r.body_id for r in rows])
+        self._release_bodies(conn, _count(r.body_id for r in rows))
         size = sum(r.size for r in rows)
         unseen = sum(1 for r in rows if not r.flags & fl.SEEN)
         conn.execute(
@@ -445,10 +460,7 @@ class Mail:
         ).all()
         if not per_body:
             return
-        for body_id, n, _ in per_body:
-            conn.execute(
-                update(s.bodies).where(s.bodies.c.id == body_id).values(refcount=s.bodies.c.refcount - n)
-            )
+        self._release_bodies(conn, {int(b): int(n) for b, n, _ in per_body})
         conn.execute(s.messages.delete().where(s.messages.c.folder_id == folder.id))
         if folder.account_id is not None:
             _usage(
@@ -635,6 +647,15 @@ def _count(items: Iterable[int]) -> dict[int, int]:
     return out
 
 
+def _words_only(text_: str) -> str:
+    """Punctuation to spaces, so PostgreSQL's parser splits text exactly as search_words splits queries
+    (left alone it reads "2024-117" as 2024 and -117, and e-mail addresses as one token)."""
+    return _NON_WORD.sub(" ", text_)
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
 def search_words(query: str) -> list[str]:
     """The words of a search string, lower-cased; punctuation separates words as in the index."""
-    return [w for w in re.findall(r"\w+", query.lower()) if w][:32]
+    return [w for w in re.findall(r"[^\W_]+", query.lower()) if w][:32]
