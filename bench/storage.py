@@ -30,6 +30,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -350,11 +351,14 @@ class Bench:
 
             cur = str(big_md.root / "cur")
             for word, what in ((RARE, "rare"), (COMMON, "common")):
+                t = time.perf_counter()
                 found = store.mail.search(big, word)
+                first = time.perf_counter() - t
                 grep = ["grep", "-rliF", word, cur]
                 hits = subprocess.run(grep, capture_output=True, check=False).stdout.count(b"\n")
                 assert len(found) == hits, (word, len(found), hits)
-                ours = best_of(lambda w=word: store.mail.search(big, w))
+                # A search slower than 2 s is not repeated (it would only add minutes to the run).
+                ours = min(first, best_of(lambda w=word: store.mail.search(big, w))) if first < 2 else first
                 peer = best_of(lambda g=grep: subprocess.run(g, capture_output=True, check=False))
                 self.row(
                     f"search {label_n}, {what} word ({hits} hits)",
@@ -453,6 +457,7 @@ def main() -> int:
     parser.add_argument("--workdir", help="where to put the data (default: a temporary directory)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fp-bench-", dir=args.workdir))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up (data, PG databases) on kill
     bench = Bench(args, work)
     started = time.perf_counter()
     try:
