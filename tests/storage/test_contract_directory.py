@@ -34,10 +34,11 @@ def test_domain_add_list_get(store: Store) -> None:
         store.domains.get("missing.test")
 
 
-@pytest.mark.parametrize("bad", ["", "nodot", "-bad.test", "a..b", "sp ace.test", "x" * 64 + ".test"])
-def test_domain_invalid_name(store: Store, bad: str) -> None:
-    with pytest.raises(InvalidInput):
-        store.domains.add(bad)
+def test_domain_invalid_name(store: Store) -> None:
+    for bad in ["", "nodot", "-bad.test", "a..b", "sp ace.test", "x" * 64 + ".test"]:
+        with pytest.raises(InvalidInput):
+            store.domains.add(bad)
+    assert store.domains.list() == []
 
 
 def test_postmaster_created_with_domain_and_not_deletable_alone(store: Store) -> None:
@@ -156,12 +157,11 @@ def test_account_duplicate_refused(demo: Demo) -> None:
         demo.store.accounts.add("team@example.test", None)
 
 
-@pytest.mark.parametrize(
-    "bad", ["no-at-sign", "two@@example.test", "a b@example.test", "@example.test", "x@", "x@nodot"]
-)
-def test_account_invalid_address(demo: Demo, bad: str) -> None:
-    with pytest.raises(InvalidInput):
-        demo.store.accounts.add(bad, None)
+def test_account_invalid_address(demo: Demo) -> None:
+    for bad in ["no-at-sign", "two@@example.test", "a b@example.test", "@example.test", "x@", "x@nodot"]:
+        with pytest.raises(InvalidInput):
+            demo.store.accounts.add(bad, None)
+    assert len(demo.store.accounts.list()) == 4
 
 
 def test_account_in_unknown_domain(store: Store) -> None:

@@ -37,19 +37,17 @@ def inbox(demo: Demo) -> tuple[Demo, int, dict[str, int]]:
     return demo, fid, uids
 
 
-@pytest.mark.parametrize("query", ["muller", "MÜLLER", "Müller", "mueller muller", "müll"])
-def test_diacritics_and_case_insensitive(inbox: tuple[Demo, int, dict[str, int]], query: str) -> None:
+def test_diacritics_and_case_insensitive(inbox: tuple[Demo, int, dict[str, int]]) -> None:
     demo, fid, uids = inbox
-    if query == "mueller muller":
-        assert demo.store.mail.search(fid, query) == []  # every word must match; "mueller" does not
-        return
-    assert demo.store.mail.search(fid, query) == [uids["dessert"]]
+    for query in ("muller", "MÜLLER", "Müller", "müll"):
+        assert demo.store.mail.search(fid, query) == [uids["dessert"]], query
+    assert demo.store.mail.search(fid, "mueller muller") == []  # every word must match
 
 
-@pytest.mark.parametrize("query", ["creme brulee", "CRÈME BRÛLÉE", "brulee creme", "Crème"])
-def test_words_with_accents_in_subject(inbox: tuple[Demo, int, dict[str, int]], query: str) -> None:
+def test_words_with_accents_in_subject(inbox: tuple[Demo, int, dict[str, int]]) -> None:
     demo, fid, uids = inbox
-    assert demo.store.mail.search(fid, query) == [uids["dessert"]]
+    for query in ("creme brulee", "CRÈME BRÛLÉE", "brulee creme", "Crème"):
+        assert demo.store.mail.search(fid, query) == [uids["dessert"]], query
 
 
 def test_accented_sender_name(inbox: tuple[Demo, int, dict[str, int]]) -> None:
