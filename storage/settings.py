@@ -36,6 +36,9 @@ ALL_LEVELS = frozenset(LEVELS)
 SERVER = frozenset({"server"})
 SERVER_DOMAIN = frozenset({"server", "domain"})
 LOG_SERVICES = ("smtp", "imap", "pop3", "ftp", "processing", "web", "cli", "rpop", "logd")
+#: Services with TCP listeners run by sidecars/net, and the default idle time of each (RFC 5321 4.5.3.2.7,
+#: RFC 9051 5.4, RFC 1939 section 3)
+NET_SERVICES = {"smtp": 300, "imap": 1800, "pop3": 600, "ftp": 300, "cli": 600}
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 _TIME_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _TRUE = {"yes", "true", "on", "1", "y"}
@@ -255,6 +258,24 @@ _DEFINITIONS: list[Setting] = [
     *(
         _s(f"log.level.{svc}", "int", 15, SERVER, f"What the {svc} service logs, as a bit mask: 1 critical, 2 error, 4 warning, 8 info, 16 protocol.", minimum=0, maximum=31)
         for svc in LOG_SERVICES
+    ),
+    # listeners of the protocol services (sidecars/net): access rules, flow control, error control, idle
+    # time. Rules are typed "SET[@PRIORITY][;KEY=VALUE...]", see sidecars/net/rules.py and docs/listeners.md.
+    *(
+        entry
+        for svc, idle in NET_SERVICES.items()
+        for entry in (
+            _s(f"net.{svc}.max_connections", "int", 500, SERVER, f"Most simultaneous connections to each {svc} listener; 0 means no limit.", minimum=0, maximum=1_000_000),
+            _s(f"net.{svc}.max_per_ip", "int", 50, SERVER, f"Most simultaneous connections from one client address to each {svc} listener; 0 means no limit.", minimum=0, maximum=1_000_000),
+            _s(f"net.{svc}.new_per_interval", "int", 0, SERVER, f"Most new connections per interval to each {svc} listener; 0 means no limit.", minimum=0, maximum=1_000_000),
+            _s(f"net.{svc}.new_per_ip_per_interval", "int", 0, SERVER, f"Most new connections per interval from one client address to each {svc} listener; 0 means no limit.", minimum=0, maximum=1_000_000),
+            _s(f"net.{svc}.interval_seconds", "seconds", 60, SERVER, f"Length of the interval the {svc} new-connection limits count in.", minimum=1, maximum=86400),
+            _s(f"net.{svc}.idle_seconds", "seconds", idle, SERVER, f"A {svc} connection silent for this long is closed.", minimum=10, maximum=86400),
+            _s(f"net.{svc}.allow_rules", "list", (), SERVER, f"Client addresses let in to the {svc} listeners, with optional limits: SET[@PRIORITY][;max=N;per_ip=N;new=N;new_per_ip=N;interval=S]. SET is an address, a range a-b or a network (CIDR or address/mask); a lower priority number is stronger.", item_type="str", maximum=200),
+            _s(f"net.{svc}.deny_rules", "list", (), SERVER, f"Client addresses refused by the {svc} listeners: SET[@PRIORITY]. A deny rule loses to an allow rule of the same or a stronger (lower) priority.", item_type="str", maximum=200),
+            _s(f"net.{svc}.max_errors", "int", 10, SERVER, f"Protocol errors after which a {svc} session is dropped; 0 means no limit.", minimum=0, maximum=10_000),
+            _s(f"net.{svc}.max_auth_failures", "int", 3, SERVER, f"Failed authentications after which a {svc} session is dropped; 0 means no limit.", minimum=0, maximum=10_000),
+        )
     ),
 ]  # fmt: skip
 
