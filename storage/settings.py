@@ -259,6 +259,29 @@ _DEFINITIONS: list[Setting] = [
         _s(f"log.level.{svc}", "int", 15, SERVER, f"What the {svc} service logs, as a bit mask: 1 critical, 2 error, 4 warning, 8 info, 16 protocol.", minimum=0, maximum=31)
         for svc in LOG_SERVICES
     ),
+    # queue, processing and SMTP out (sidecars/processing, sidecars/relay, filters/dns); docs/queue.md
+    _s("queue.retry_first_seconds", "seconds", 60, SERVER, "Wait before the first retry of a delivery that failed temporarily; the wait doubles with each further failure.", minimum=1, maximum=86400),
+    _s("queue.retry_max_interval_seconds", "seconds", 3600, SERVER, "Longest wait between two delivery retries (the doubling stops here).", minimum=1, maximum=7 * 86400),
+    _s("queue.max_lifetime_seconds", "seconds", 5 * 86400, SERVER, "A message still undelivered this long after it was queued goes back to its sender.", minimum=60, maximum=60 * 86400),
+    _s("queue.max_retries", "int", 0, SERVER, "Most delivery attempts per recipient before the message goes back to its sender; 0: only the lifetime limits them.", minimum=0, maximum=100_000),
+    _s("queue.delay_warning_seconds", "seconds", 4 * 3600, SERVER_DOMAIN, "Tell the sender once that delivery is late when it is still pending this long after queuing; 0 never tells.", minimum=0, maximum=60 * 86400),
+    _s("queue.hold_rules", "list", (), SERVER, "Delayed delivery: items FIELD:PATTERN:MINUTES hold matching messages that long after queuing. FIELD is sender or recipient (shell pattern, *@news.test) or size (at least this size, 10M).", item_type="str", maximum=300),
+    _s("queue.batch_size", "int", 20, SERVER, "Messages the processing service takes from the queue at a time.", minimum=1, maximum=1000),
+    _s("ndr.sender", "str", "", SERVER_DOMAIN, "From address of delivery reports; empty: MAILER-DAEMON at the server's host name.", maximum=320),
+    _s("ndr.subject", "str", "Undeliverable: {subject}", SERVER_DOMAIN, "Subject of a final delivery failure report; {subject} is the original subject.", minimum=1, maximum=300),
+    _s("ndr.text", "str", "Your message could not be delivered to one or more recipients. The reasons are listed below.", SERVER_DOMAIN, "Opening text of a final delivery failure report.", minimum=1, maximum=4000),
+    _s("ndr.delay_subject", "str", "Delivery delayed: {subject}", SERVER_DOMAIN, "Subject of the report telling a sender that delivery is late; {subject} is the original subject.", minimum=1, maximum=300),
+    _s("ndr.delay_text", "str", "Your message has not been delivered yet to the recipients below. Delivery is still being tried; you need not send it again.", SERVER_DOMAIN, "Opening text of the delay report.", minimum=1, maximum=4000),
+    _s("ndr.attach", "enum", "headers", SERVER_DOMAIN, "What of the original message a delivery report carries.", choices=("headers", "message", "none")),
+    _s("appender.footer_text", "str", "", SERVER_DOMAIN, "Footer added to the plain-text parts of mail sent by the domain's authenticated users; empty adds none.", maximum=4000),
+    _s("appender.footer_html", "str", "", SERVER_DOMAIN, "Footer (HTML) added to the HTML parts of mail sent by the domain's authenticated users; empty adds none.", maximum=8000),
+    _s("relay.port", "int", 25, SERVER, "TCP port of remote mail exchangers; change it only for tests or a lab.", minimum=1, maximum=65535),
+    _s("relay.timeout_seconds", "seconds", 120, SERVER, "Longest wait for a remote mail server's answer.", minimum=1, maximum=3600),
+    _s("relay.routes", "list", (), SERVER, "Routing rules DOMAIN=[USER:PASSWORD@]HOST[:PORT]: send mail for DOMAIN through HOST (with SMTP AUTH when a user is given). DOMAIN * matches every destination, .example.com its subdomains.", item_type="str", maximum=500),
+    _s("relay.require_tls_domains", "list", (), SERVER, "Destination domains whose servers must accept STARTTLS; mail for them waits rather than travel in clear.", item_type="str", maximum=253),
+    _s("relay.source_address", "str", "", SERVER_DOMAIN, "Local IP address for outbound connections carrying mail of the sending domain; empty: the system's choice.", maximum=45),
+    _s("dns.nameservers", "list", (), SERVER, "Nameservers asked, in order, as IP or IP:PORT; empty: the system's.", item_type="str", maximum=60),
+    _s("dns.timeout_seconds", "seconds", 5, SERVER, "Longest time one DNS lookup may take.", minimum=1, maximum=60),
     # listeners of the protocol services (sidecars/net): access rules, flow control, error control, idle
     # time. Rules are typed "SET[@PRIORITY][;KEY=VALUE...]", see sidecars/net/rules.py and docs/listeners.md.
     *(
