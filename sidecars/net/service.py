@@ -1,0 +1,230 @@
+"""The life of a protocol service process: ``python -m sidecars.<protocol> --data DIR --service NAME``.
+
+Every protocol's ``__main__`` is::
+
+    from gevent import monkey; monkey.patch_all()   # first, before anything imports socket/ssl/threading
+    from sidecars.net.service import Endpoint, run_service
+    sys.exit(run_service("smtp", build_endpoints))
+
+where ``build_endpoints(context) -> {listener name: Endpoint(handler, refusal, implicit_tls)}`` says
+which of the service's listeners (from :mod:`fieldpost.config`) it serves and how. Listeners left out
+are not bound.
+
+Implementation notes:
+- Order: load the configuration, set up the log, open the store, load the TLS pair (a missing pair is
+  logged; implicit-TLS listeners are then skipped and STARTTLS is not offered), bind every listener,
+  and only then drop privileges (root with a ``user`` in the configuration) and start accepting.
+- Listener settings (``net.<service>.*``) are read at start and again every ``POLICY_REFRESH`` seconds,
+  so a change made with the CLI or WebAdmin applies within that time without a restart.
+- SIGTERM/SIGINT, or the supervisor going away: stop accepting on every listener, give sessions up to
+  ``STOP_GRACE`` seconds, close the store, exit 0. A bind failure exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gevent
+from gevent import ssl
+from gevent.event import Event
+
+from fieldpost import config as configuration
+from fieldpost.logs import ServiceLogger, service_logger
+from sidecars.net.errorcontrol import ErrorLimits
+from sidecars.net.listener import Handler, ListenerServer, Policy, Refusal, SessionIds, bind
+from sidecars.net.rules import Limits, parse_rules
+from sidecars.net.tls import TLSSetupError, server_context
+
+POLICY_REFRESH = 10.0
+STOP_GRACE = 5.0
+PARENT_CHECK = 0.5
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How a service serves one of its listeners."""
+
+    handler: Handler
+    refusal: Refusal | bytes
+    implicit_tls: bool = False
+
+
+@dataclass
+class ServiceContext:
+    """What ``build_endpoints`` gets: the service's configuration, store, log and TLS context."""
+
+    service: str
+    config: configuration.Config
+    store: Any
+    log: ServiceLogger
+    hostname: str
+    tls_context: ssl.SSLContext | None
+
+
+def load_policy(store: Any, service: str, log: ServiceLogger | None = None) -> Policy:
+    """The listener policy of ``service`` from its ``net.<service>.*`` settings (server level).
+
+    Rules that cannot be parsed are left out and logged as warnings.
+    """
+
+    def get(key: str) -> Any:
+        return store.settings.get(f"net.{service}.{key}")
+
+    allow, allow_errors = parse_rules(get("allow_rules"))
+    deny, deny_errors = parse_rules(get("deny_rules"))
+    if log is not None:
+        for message in allow_errors + deny_errors:
+            log.warning("listener rule ignored: %s", message)
+    limits = Limits(
+        max_connections=get("max_connections"),
+        max_per_ip=get("max_per_ip"),
+        new_per_interval=get("new_per_interval"),
+        new_per_ip_per_interval=get("new_per_ip_per_interval"),
+        interval_seconds=get("interval_seconds"),
+    )
+    errors = ErrorLimits(max_errors=get("max_errors"), max_auth_failures=get("max_auth_failures"))
+    return Policy(tuple(allow), tuple(deny), limits, float(get("idle_seconds")), errors)
+
+
+def service_hostname(store: Any, config: configuration.Config) -> str:
+    """The name used in greetings: the ``server.hostname`` setting, else the static configuration's."""
+    try:
+        return str(store.settings.get("server.hostname") or config.hostname)
+    except Exception:
+        return config.hostname
+
+
+def drop_privileges(user: str | None, log: ServiceLogger) -> None:
+    """Become ``user`` (and its groups) when running as root; nothing when not root or no user is set."""
+    if not user or os.geteuid() != 0:
+        return
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    os.setgroups(os.getgrouplist(entry.pw_name, entry.pw_gid))
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+    log.info("running as %s (uid %d)", user, entry.pw_uid)
+
+
+def parse_args(prog: str, argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--service", required=True)
+    parser.add_argument("--port-offset", type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def run_service(
+    service: str,
+    build_endpoints: Callable[[ServiceContext], dict[str, Endpoint]],
+    argv: list[str] | None = None,
+) -> int:
+    """Run one protocol service until it is told to stop; the process's exit status."""
+    args = parse_args(f"sidecars.{service}", argv)
+    config = configuration.load(args.data, args.port_offset)
+    log = service_logger(config, args.service)
+    from storage import open_store
+
+    store = open_store(config.database_url, config.blob_dir)
+    try:
+        return _serve(args.service, config, store, log, build_endpoints)
+    finally:
+        store.close()
+
+
+def _serve(
+    service: str,
+    config: configuration.Config,
+    store: Any,
+    log: ServiceLogger,
+    build_endpoints: Callable[[ServiceContext], dict[str, Endpoint]],
+) -> int:
+    try:
+        tls_context: ssl.SSLContext | None = server_context(config)
+    except TLSSetupError as exc:
+        log.error("%s; TLS is not offered", exc)
+        tls_context = None
+    context = ServiceContext(service, config, store, log, service_hostname(store, config), tls_context)
+    endpoints = build_endpoints(context)
+    policy = load_policy(store, service, log)
+    ids = SessionIds()
+    servers: list[ListenerServer] = []
+    try:
+        for listener in config.listeners(service):
+            endpoint = endpoints.get(listener.name)
+            if endpoint is None or listener.proto != "tcp":
+                continue
+            if endpoint.implicit_tls and tls_context is None:
+                log.error("listener %s needs TLS and is not started", listener.name)
+                continue
+            sock = bind(listener.host, listener.port)
+            servers.append(
+                ListenerServer(
+                    listener.name,
+                    sock,
+                    endpoint.handler,
+                    log=log,
+                    refusal=endpoint.refusal,
+                    policy=policy,
+                    session_ids=ids,
+                    tls_context=tls_context,
+                    implicit_tls=endpoint.implicit_tls,
+                )
+            )
+    except OSError as exc:
+        log.error("%s cannot bind its listeners: %s", service, exc)
+        for server in servers:
+            server.server.socket.close()
+        return 1
+    drop_privileges(getattr(config, "user", None), log)
+
+    stop = Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        gevent.signal_handler(signum, stop.set)
+    watchers = [
+        gevent.spawn(_watch_parent, stop),
+        gevent.spawn(_refresh_policy, store, service, servers, log),
+    ]
+    for server in servers:
+        server.start()
+    log.info("%s started (%d listener%s)", service, len(servers), "" if len(servers) == 1 else "s")
+    stop.wait()
+    log.info("%s stopping", service)
+    gevent.killall(watchers)
+    gevent.joinall([gevent.spawn(server.stop, STOP_GRACE) for server in servers])
+    log.info("%s stopped", service)
+    return 0
+
+
+def _watch_parent(stop: Event) -> None:
+    """Stop when the process that started us (the supervisor) is gone."""
+    parent = os.getppid()
+    while not stop.is_set():
+        if os.getppid() != parent:
+            stop.set()
+            return
+        gevent.sleep(PARENT_CHECK)
+
+
+def _refresh_policy(store: Any, service: str, servers: list[ListenerServer], log: ServiceLogger) -> None:
+    current = servers[0].policy if servers else None
+    while True:
+        gevent.sleep(POLICY_REFRESH)
+        try:
+            policy = load_policy(store, service)
+            if policy != current:
+                policy = load_policy(store, service, log)  # again, to log the rules it leaves out
+        except Exception as exc:  # a locked or briefly unreachable database: keep the old policy
+            log.warning("cannot reload the listener settings: %s", exc)
+            continue
+        if policy != current:
+            current = policy
+            for server in servers:
+                server.set_policy(policy)
+            log.info("listener settings reloaded")
