@@ -1,0 +1,270 @@
+"""ListenerServer end to end: real sockets on 127.0.0.1, the server in its own thread (its own gevent hub),
+blocking clients in the test's thread."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import gevent
+import pytest
+
+from fieldpost import config as configuration
+from fieldpost.logs import service_logger
+from fieldpost.tls import make_self_signed
+from sidecars.net.listener import ListenerServer, Policy
+from sidecars.net.rules import Limits, parse_rule
+from sidecars.net.tls import server_context_from
+
+
+def refusal(reason: str) -> bytes:
+    return f"421 test.example {reason}\r\n".encode()
+
+
+def echo(sock: Any, address: tuple[Any, ...], session_id: str, listener: ListenerServer) -> None:
+    sock.sendall(f"hello {session_id} {listener.name}\r\n".encode())
+    while True:
+        data = sock.recv(1024)
+        if not data:
+            return
+        sock.sendall(data)
+
+
+class Running:
+    """A ListenerServer served by a gevent hub in a background thread."""
+
+    def __init__(self, log_dir: Path, **kwargs: Any) -> None:
+        self.config = configuration.from_mapping(log_dir.parent, {"logging": {"log_dir": str(log_dir)}})
+        self.kwargs = kwargs
+        self.ready = threading.Event()
+        self.done = threading.Event()
+        self.calls: list[Callable[[], None]] = []
+        self.server: ListenerServer | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        assert self.ready.wait(10), "listener did not start"
+
+    def _run(self) -> None:
+        log = service_logger(self.config, "test")
+        kwargs = {"handler": echo, "refusal": refusal, **self.kwargs}
+        handler = kwargs.pop("handler")
+        self.server = ListenerServer("test", ("127.0.0.1", 0), handler, log=log, **kwargs)
+        self.server.start()
+        self.ready.set()
+        while not self.done.is_set():
+            while self.calls:
+                self.calls.pop(0)()
+            gevent.sleep(0.01)
+        self.server.stop(1)
+
+    def call(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` in the server's thread (between its greenlets)."""
+        finished = threading.Event()
+        self.calls.append(lambda: (fn(), finished.set()))
+        assert finished.wait(5)
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return self.server.address[1]
+
+    @property
+    def log_text(self) -> str:
+        return (self.config.log_dir / "test.log").read_text()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join(10)
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[..., Running]]:
+    running: list[Running] = []
+
+    def _start(**kwargs: Any) -> Running:
+        server = Running(tmp_path / "logs", **kwargs)
+        running.append(server)
+        return server
+
+    yield _start
+    for server in running:
+        server.stop()
+
+
+def connect(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return sock
+
+
+def read_line(sock: socket.socket) -> bytes:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(1)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def at_eof(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(1024) == b""
+    except ConnectionResetError:
+        return True
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_echo_session_ids_and_log(start: Callable[..., Running]) -> None:
+    server = start()
+    ids = []
+    for _ in range(3):
+        with connect(server.port) as sock:
+            greeting = read_line(sock).split()
+            assert greeting[0] == b"hello" and greeting[2] == b"test"
+            ids.append(greeting[1].decode())
+            sock.sendall(b"ping\r\n")
+            assert read_line(sock) == b"ping\r\n"
+    assert ids == ["00000001", "00000002", "00000003"]
+    wait_for(lambda: "00000003: connection closed" in server.log_text)
+    log = server.log_text
+    assert " 08 localhost TEST:00000001: connection accepted from [127.0.0.1]:" in log
+    assert "TEST:00000002: connection closed from [127.0.0.1]: closed after" in log
+
+
+def test_deny_rule_refuses_with_the_protocol_line(start: Callable[..., Running]) -> None:
+    server = start(policy=Policy(deny_rules=(parse_rule("127.0.0.0/8@10"),)))
+    with connect(server.port) as sock:
+        assert read_line(sock) == b"421 test.example access denied\r\n"
+        assert at_eof(sock)
+    wait_for(lambda: "connection refused from [127.0.0.1]: deny rule 127.0.0.0/8@10" in server.log_text)
+    assert "connection accepted" not in server.log_text
+
+
+def test_allow_rule_of_equal_priority_beats_deny(start: Callable[..., Running]) -> None:
+    policy = Policy(allow_rules=(parse_rule("127.0.0.1@10"),), deny_rules=(parse_rule("127.0.0.0/8@10"),))
+    server = start(policy=policy)
+    with connect(server.port) as sock:
+        assert read_line(sock).startswith(b"hello ")
+
+
+def test_per_ip_limit_refuses_the_second_connection(start: Callable[..., Running]) -> None:
+    server = start(policy=Policy(limits=Limits(max_per_ip=1)))
+    first = connect(server.port)
+    assert read_line(first).startswith(b"hello ")
+    with connect(server.port) as second:
+        assert read_line(second) == b"421 test.example too many connections from your address\r\n"
+        assert at_eof(second)
+    first.close()
+    # the slot comes back once the first session has ended
+    wait_for(lambda: server.server is not None and server.server.flow.active == 0)
+    with connect(server.port) as third:
+        assert read_line(third).startswith(b"hello ")
+
+
+def test_allow_rule_limits_replace_the_listeners_per_ip_limit(start: Callable[..., Running]) -> None:
+    policy = Policy(allow_rules=(parse_rule("127.0.0.1@1;per_ip=3"),), limits=Limits(max_per_ip=1))
+    server = start(policy=policy)
+    open_ = [connect(server.port) for _ in range(3)]
+    assert all(read_line(sock).startswith(b"hello ") for sock in open_)
+    with connect(server.port) as fourth:
+        assert read_line(fourth) == b"421 test.example too many connections from your address\r\n"
+    wait_for(lambda: "(allow rule 127.0.0.1@1;per_ip=3)" in server.log_text)
+    for sock in open_:
+        sock.close()
+
+
+def test_policy_changes_apply_to_new_connections(start: Callable[..., Running]) -> None:
+    server = start()
+    with connect(server.port) as sock:
+        assert read_line(sock).startswith(b"hello ")
+        assert server.server is not None
+        listener = server.server
+        server.call(lambda: listener.set_policy(Policy(deny_rules=(parse_rule("127.0.0.1"),))))
+        with connect(server.port) as refused:
+            assert read_line(refused) == b"421 test.example access denied\r\n"
+        sock.sendall(b"still here\r\n")  # the open session is not touched
+        assert read_line(sock) == b"still here\r\n"
+
+
+def test_idle_timeout_closes_the_connection(start: Callable[..., Running]) -> None:
+    server = start(policy=Policy(idle_seconds=0.3))
+    with connect(server.port) as sock:
+        assert read_line(sock).startswith(b"hello ")
+        started = time.monotonic()
+        assert at_eof(sock)
+        assert 0.2 < time.monotonic() - started < 4
+    wait_for(lambda: "connection closed from [127.0.0.1]: idle timeout" in server.log_text)
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    return make_self_signed(tmp_path / "tls", "mail.example.test")
+
+
+def test_implicit_tls_with_the_init_certificate(
+    start: Callable[..., Running], certificate: tuple[Path, Path]
+) -> None:
+    cert, key = certificate
+    server = start(tls_context=server_context_from(cert, key), implicit_tls=True)
+    client = ssl.create_default_context(cafile=str(cert))
+    for name in ("mail.example.test", "localhost", "127.0.0.1"):
+        with client.wrap_socket(connect(server.port), server_hostname=name) as tls:
+            assert tls.version() in ("TLSv1.2", "TLSv1.3")
+            assert read_line(tls).startswith(b"hello ")  # type: ignore[arg-type]
+            tls.sendall(b"secret\r\n")
+            assert read_line(tls) == b"secret\r\n"  # type: ignore[arg-type]
+    # a name the certificate does not cover is rejected by the client
+    with pytest.raises(ssl.SSLCertVerificationError):
+        client.wrap_socket(connect(server.port), server_hostname="other.example")
+    # TLS 1.1 and older are not offered
+    old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    old.check_hostname, old.verify_mode = False, ssl.CERT_NONE
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            old.minimum_version = ssl.TLSVersion.TLSv1
+            old.maximum_version = ssl.TLSVersion.TLSv1_1
+    except ValueError:
+        return
+    with pytest.raises((ssl.SSLError, OSError)):
+        old.wrap_socket(connect(server.port))
+
+
+def test_implicit_tls_refusal_comes_inside_tls(
+    start: Callable[..., Running], certificate: tuple[Path, Path]
+) -> None:
+    cert, key = certificate
+    policy = Policy(limits=Limits(max_per_ip=1))
+    server = start(tls_context=server_context_from(cert, key), implicit_tls=True, policy=policy)
+    client = ssl.create_default_context(cafile=str(cert))
+    with client.wrap_socket(connect(server.port), server_hostname="localhost") as first:
+        assert read_line(first).startswith(b"hello ")  # type: ignore[arg-type]
+        with client.wrap_socket(connect(server.port), server_hostname="localhost") as second:
+            assert read_line(second) == b"421 test.example too many connections from your address\r\n"  # type: ignore[arg-type]
+
+
+def test_handler_errors_are_logged_and_the_server_lives_on(start: Callable[..., Running]) -> None:
+    def broken(sock: Any, address: Any, session_id: str, listener: ListenerServer) -> None:
+        if session_id == "00000001":
+            raise RuntimeError("boom")
+        echo(sock, address, session_id, listener)
+
+    server = start(handler=broken)
+    with connect(server.port) as sock:
+        assert at_eof(sock)
+    with connect(server.port) as sock:
+        assert read_line(sock).startswith(b"hello 00000002")
+    wait_for(lambda: "RuntimeError: boom" in server.log_text)
+    assert "00000001: connection closed from [127.0.0.1]: internal error" in server.log_text
