@@ -55,5 +55,5 @@ test: deps venv check
 
 ## run: a demo data directory (made once) and every service in the foreground
 run: venv
-	@test -e $(DATA) || $(BIN)/fieldpost init --data $(DATA) --demo --admin-password admin --demo-password demo
+	@test -e $(DATA) || $(BIN)/fieldpost init --data $(DATA) --demo --admin-password fieldpost-admin --demo-password fieldpost-demo
 	$(BIN)/fieldpost serve --data $(DATA)

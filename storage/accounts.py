@@ -32,8 +32,7 @@ def credential_columns(
 ) -> dict[str, Any]:
     if password is None:
         return {"password_hash": None, "scram_keys": None, "sealed_secret": None}
-    if not password:
-        raise InvalidInput("the password must not be empty")
+    check_password_length(store, conn, password, domain_id=domain_id)
     iterations = int(store.settings_effective(conn, "auth.scram_iterations", domain_id=domain_id))
     allow_cram = bool(store.settings_effective(conn, "auth.allow_cram", domain_id=domain_id))
     return {
@@ -41,6 +40,12 @@ def credential_columns(
         "scram_keys": passwords.derive_scram_keys(password, iterations=iterations).to_text(),
         "sealed_secret": store.secret_box.seal(password) if allow_cram else None,
     }
+
+
+def check_password_length(store: Store, conn: Connection, password: str, *, domain_id: int | None) -> None:
+    minimum = int(store.settings_effective(conn, "auth.password_min_length", domain_id=domain_id))
+    if len(password) < minimum:
+        raise InvalidInput(f"the password is too short: at least {minimum} characters")
 
 
 class Accounts:
@@ -271,8 +276,8 @@ class Admins:
             or not name.replace("-", "").replace("_", "").replace(".", "").isalnum()
         ):
             raise InvalidInput(f"invalid administrator name {name!r}")
-        if not password:
-            raise InvalidInput("the password must not be empty")
+        with self.store.db.read() as conn:
+            check_password_length(self.store, conn, password, domain_id=None)
         hashed = passwords.hash_password(password)
         with self.store.db.write() as conn:
             gone = conn.execute(

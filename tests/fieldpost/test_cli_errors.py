@@ -61,22 +61,24 @@ def test_password_required_without_a_terminal(data_dir: Path) -> None:
 
 @needs_storage
 def test_account_in_an_unknown_domain(data_dir: Path) -> None:
-    run_cli("init", "--data", str(data_dir), "--admin-password", "a", check=True)
+    run_cli("init", "--data", str(data_dir), "--admin-password", "adminpass1", check=True)
     proc = run_cli("account", "add", "dave@nowhere.test", "--password", "pw", "--data", str(data_dir))
     assert_one_error_line(proc, 1, "nowhere.test")
 
 
 @needs_storage
 def test_init_twice_is_refused(data_dir: Path) -> None:
-    run_cli("init", "--data", str(data_dir), "--admin-password", "a", check=True)
-    assert_one_error_line(run_cli("init", "--data", str(data_dir), "--admin-password", "a"), 1, "already")
+    run_cli("init", "--data", str(data_dir), "--admin-password", "adminpass1", check=True)
+    assert_one_error_line(
+        run_cli("init", "--data", str(data_dir), "--admin-password", "adminpass1"), 1, "already"
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
 def test_unwritable_location(tmp_path: Path) -> None:
     tmp_path.chmod(0o500)
     try:
-        proc = run_cli("init", "--data", str(tmp_path / "d"), "--admin-password", "a")
+        proc = run_cli("init", "--data", str(tmp_path / "d"), "--admin-password", "adminpass1")
     finally:
         tmp_path.chmod(0o700)
     assert_one_error_line(proc, 1, "ermission denied")

@@ -26,7 +26,7 @@ def fp(data: Path, *args: str, check: bool = True) -> str:
 @pytest.fixture
 def demo(data_dir: Path) -> Path:
     run_cli(
-        "init", "--data", str(data_dir), "--demo", "--admin-password", "adminpw", "--demo-password", "demopw",
+        "init", "--data", str(data_dir), "--demo", "--admin-password", "adminpass1", "--demo-password", "demopass1",
         "--hostname", "mail.example.test", check=True,
     )  # fmt: skip
     return data_dir
@@ -41,8 +41,8 @@ def test_init_demo_makes_a_complete_data_directory(demo: Path) -> None:
 
     store = open_store(f"sqlite:///{demo / 'db.sqlite3'}", demo / "blobs")
     try:
-        assert store.admins.verify("admin", "adminpw")
-        assert not store.admins.verify("admin", "demopw")
+        assert store.admins.verify("admin", "adminpass1")
+        assert not store.admins.verify("admin", "demopass1")
         stats = store.stats()
     finally:
         store.close()
@@ -68,9 +68,9 @@ def test_domains(demo: Path) -> None:
 
 
 def test_accounts(demo: Path) -> None:
-    fp(demo, "account", "add", "dave@example.test", "--password", "davepw")
+    fp(demo, "account", "add", "dave@example.test", "--password", "davepass1")
     assert "dave@example.test" in fp(demo, "account", "list", "--domain", "example.test")
-    fp(demo, "account", "passwd", "dave@example.test", "--password", "newpw")
+    fp(demo, "account", "passwd", "dave@example.test", "--password", "newpass12")
     fp(demo, "account", "delete", "dave@example.test")
     assert "dave@example.test" not in fp(demo, "account", "list")
     gone = run_cli("account", "delete", "dave@example.test", "--data", str(demo))
@@ -159,7 +159,7 @@ def test_password_is_asked_on_a_terminal(demo: Path) -> None:
     os.close(secondary)
     output = b""
     try:
-        for answer in (b"erinpw\n", b"erinpw\n"):
+        for answer in (b"erinpass1\n", b"erinpass1\n"):
             while b"assword" not in output.rsplit(b"\n", 1)[-1]:
                 ready, _, _ = select.select([primary], [], [], 10)
                 assert ready, output
@@ -169,5 +169,5 @@ def test_password_is_asked_on_a_terminal(demo: Path) -> None:
         assert proc.wait(timeout=30) == 0, output
     finally:
         os.close(primary)
-    assert b"erinpw" not in output  # not echoed
+    assert b"erinpass1" not in output  # not echoed
     assert "erin@example.test" in fp(demo, "account", "list")

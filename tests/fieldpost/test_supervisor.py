@@ -69,13 +69,13 @@ def make_data_dir(data: Path) -> bool:
     """``fieldpost init --demo`` when storage is there; else a bare data directory (supervisor only)."""
     if storage_ready():
         run_cli(
-            "init", "--data", str(data), "--demo", "--admin-password", "adminpw", "--demo-password", "demopw",
+            "init", "--data", str(data), "--demo", "--admin-password", "adminpass1", "--demo-password", "demopass1",
             "--hostname", "mail.example.test", check=True,
         )  # fmt: skip
         return True
     # storage not landed yet: the supervisor does not need the store, so write the config alone
     data.mkdir(parents=True)
-    demo = {"accounts": "alice@example.test", "password": "demopw", "admin_password": "adminpw"}
+    demo = {"accounts": "alice@example.test", "password": "demopass1", "admin_password": "adminpass1"}
     (data / configuration.CONFIG_FILE).write_text(configuration.render("mail.example.test", demo))
     return False
 
@@ -133,7 +133,7 @@ def test_serve_status_restart_stop(served: tuple[subprocess.Popen[str], Path, in
     assert f"http://127.0.0.1:{8000 + offset}/" in banner
     assert f"http://127.0.0.1:{9000 + offset}/" in banner
     assert f"127.0.0.1:{2525 + offset}/tcp" in banner
-    assert re.search(r"alice@example\.test\s+password demopw", banner)
+    assert re.search(r"alice@example\.test\s+password demopass1", banner)
 
     # the web service is gunicorn serving the Flask app
     with urllib.request.urlopen(f"http://127.0.0.1:{8000 + offset}/health", timeout=5) as response:

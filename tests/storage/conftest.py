@@ -133,11 +133,11 @@ _real_hash_password = passwords.hash_password
 
 @pytest.fixture
 def demo(store: Store, monkeypatch: pytest.MonkeyPatch) -> Demo:
-    """Domain example.test with alice, bob and carol, each with the password ``pw-<name>``."""
+    """Domain example.test with alice, bob and carol, each with the password ``pass-<name>``."""
     domain = store.domains.add(DOMAIN)
     with monkeypatch.context() as patch:
         patch.setattr(passwords, "hash_password", _reused_demo_hash)
-        accounts = {n: store.accounts.add(f"{n}@{DOMAIN}", f"pw-{n}") for n in ("alice", "bob", "carol")}
+        accounts = {n: store.accounts.add(f"{n}@{DOMAIN}", f"pass-{n}") for n in ("alice", "bob", "carol")}
     return Demo(store, domain, accounts["alice"], accounts["bob"], accounts["carol"])
 
 

@@ -29,16 +29,16 @@ def refusal(demo: Demo, address: str, password: str, **kw: str) -> str:
 
 
 def test_verify_ok_returns_account(demo: Demo) -> None:
-    account = demo.store.auth.verify(ALICE, "pw-alice")
+    account = demo.store.auth.verify(ALICE, "pass-alice")
     assert account.id == demo.alice.id and account.address == ALICE
-    assert demo.store.auth.verify("  Alice@EXAMPLE.test ", "pw-alice").id == demo.alice.id
+    assert demo.store.auth.verify("  Alice@EXAMPLE.test ", "pass-alice").id == demo.alice.id
 
 
 def test_wrong_password_and_unknown_user_look_the_same(demo: Demo) -> None:
-    wrong = refusal(demo, ALICE, "pw-bob")
-    unknown = refusal(demo, "nobody@example.test", "pw-alice")
-    no_domain = refusal(demo, "alice@nowhere.test", "pw-alice")
-    malformed = refusal(demo, "not an address", "pw-alice")
+    wrong = refusal(demo, ALICE, "pass-bob")
+    unknown = refusal(demo, "nobody@example.test", "pass-alice")
+    no_domain = refusal(demo, "alice@nowhere.test", "pass-alice")
+    malformed = refusal(demo, "not an address", "pass-alice")
     assert wrong == unknown == no_domain == malformed
     assert "alice" not in wrong.lower() and "nobody" not in unknown.lower()
 
@@ -55,10 +55,10 @@ def test_account_without_password_cannot_log_in(demo: Demo) -> None:
 
 def test_password_change_invalidates_cache_immediately(demo: Demo) -> None:
     auth = demo.store.auth
-    auth.verify(ALICE, "pw-alice")
-    auth.verify(ALICE, "pw-alice")  # now answered from the cache
+    auth.verify(ALICE, "pass-alice")
+    auth.verify(ALICE, "pass-alice")  # now answered from the cache
     demo.store.accounts.set_password(ALICE, "brand-new-pw")
-    refusal(demo, ALICE, "pw-alice")
+    refusal(demo, ALICE, "pass-alice")
     assert auth.verify(ALICE, "brand-new-pw").id == demo.alice.id
 
 
@@ -68,41 +68,41 @@ def test_password_change_in_another_process_invalidates_this_cache(
     """Two Store objects stand for two processes: each has its own cache."""
     other = open_store(store_url, blob_dir)
     try:
-        assert other.auth.verify(ALICE, "pw-alice").id == demo.alice.id  # cached over there
+        assert other.auth.verify(ALICE, "pass-alice").id == demo.alice.id  # cached over there
         demo.store.accounts.set_password(ALICE, "changed-elsewhere")
         with pytest.raises(AuthFailed):
-            other.auth.verify(ALICE, "pw-alice")
+            other.auth.verify(ALICE, "pass-alice")
         assert other.auth.verify(ALICE, "changed-elsewhere").id == demo.alice.id
     finally:
         other.close()
 
 
 def test_disabled_account_fails_with_right_password(demo: Demo) -> None:
-    demo.store.auth.verify(BOB, "pw-bob")  # cached: the switch must still apply
+    demo.store.auth.verify(BOB, "pass-bob")  # cached: the switch must still apply
     demo.store.accounts.set_enabled(BOB, False)
-    assert refusal(demo, BOB, "pw-bob") == refusal(demo, BOB, "wrong")
+    assert refusal(demo, BOB, "pass-bob") == refusal(demo, BOB, "wrong")
     demo.store.accounts.set_enabled(BOB, True)
-    assert demo.store.auth.verify(BOB, "pw-bob").id == demo.bob.id
+    assert demo.store.auth.verify(BOB, "pass-bob").id == demo.bob.id
 
 
 def test_service_switch_via_settings(demo: Demo) -> None:
     store = demo.store
-    assert store.auth.verify(ALICE, "pw-alice", service="imap").id == demo.alice.id
+    assert store.auth.verify(ALICE, "pass-alice", service="imap").id == demo.alice.id
     store.settings.set("services.imap", False, account=ALICE)
-    refusal(demo, ALICE, "pw-alice", service="imap")
-    assert store.auth.verify(ALICE, "pw-alice", service="pop3").id == demo.alice.id
-    assert store.auth.verify(BOB, "pw-bob", service="imap").id == demo.bob.id
+    refusal(demo, ALICE, "pass-alice", service="imap")
+    assert store.auth.verify(ALICE, "pass-alice", service="pop3").id == demo.alice.id
+    assert store.auth.verify(BOB, "pass-bob", service="imap").id == demo.bob.id
     store.settings.set("services.pop3", False, domain="example.test")
-    refusal(demo, BOB, "pw-bob", service="pop3")
+    refusal(demo, BOB, "pass-bob", service="pop3")
     store.settings.set("services.pop3", True, account=BOB)  # the account overrides its domain
-    assert store.auth.verify(BOB, "pw-bob", service="pop3").id == demo.bob.id
+    assert store.auth.verify(BOB, "pass-bob", service="pop3").id == demo.bob.id
     store.settings.clear("services.imap", account=ALICE)
-    assert store.auth.verify(ALICE, "pw-alice", service="imap").id == demo.alice.id
+    assert store.auth.verify(ALICE, "pass-alice", service="imap").id == demo.alice.id
 
 
 def test_unknown_service_is_a_programming_error(demo: Demo) -> None:
     with pytest.raises(InvalidInput):
-        demo.store.auth.verify(ALICE, "pw-alice", service="gopher")
+        demo.store.auth.verify(ALICE, "pass-alice", service="gopher")
 
 
 def test_throttled_after_repeated_failures(demo: Demo) -> None:
@@ -119,8 +119,8 @@ def test_throttled_after_repeated_failures(demo: Demo) -> None:
     assert throttled is not None, "eight wrong passwords in a row were never throttled"
     assert throttled.retry_after > 0
     with pytest.raises(Throttled):  # the right password does not get through while throttled
-        auth.verify(ALICE, "pw-alice", ip="203.0.113.5")
-    assert auth.verify(BOB, "pw-bob", ip="203.0.113.5").id == demo.bob.id  # other accounts unaffected
+        auth.verify(ALICE, "pass-alice", ip="203.0.113.5")
+    assert auth.verify(BOB, "pass-bob", ip="203.0.113.5").id == demo.bob.id  # other accounts unaffected
 
 
 def test_throttled_per_client_address(demo: Demo) -> None:
@@ -137,8 +137,8 @@ def test_throttled_per_client_address(demo: Demo) -> None:
             break
     assert hit, "an address guessing many accounts was never throttled"
     with pytest.raises(Throttled):
-        auth.verify(ALICE, "pw-alice", ip=attacker)
-    assert auth.verify(ALICE, "pw-alice", ip="192.0.2.1").id == demo.alice.id
+        auth.verify(ALICE, "pass-alice", ip=attacker)
+    assert auth.verify(ALICE, "pass-alice", ip="192.0.2.1").id == demo.alice.id
 
 
 def test_success_before_threshold_resets_account_failures(demo: Demo) -> None:
@@ -146,7 +146,7 @@ def test_success_before_threshold_resets_account_failures(demo: Demo) -> None:
     for _ in range(3):
         with pytest.raises(AuthFailed):
             auth.verify(ALICE, "guess")
-    auth.verify(ALICE, "pw-alice")
+    auth.verify(ALICE, "pass-alice")
     for _ in range(3):
         with pytest.raises(AuthFailed):
             auth.verify(ALICE, "guess")  # a fresh allowance after the success
@@ -176,10 +176,10 @@ def test_scram_keys_work_with_a_client_computation(demo: Demo) -> None:
         b"r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=" + keys.salt.hex().encode() + b",i=4096,"
         b"c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j"
     )
-    proof, server_signature = client_proof("pw-alice", keys, auth_message)
+    proof, server_signature = client_proof("pass-alice", keys, auth_message)
     assert passwords.verify_scram_client_proof(keys, auth_message, proof)
     assert passwords.scram_server_signature(keys, auth_message) == server_signature
-    wrong, _ = client_proof("pw-bob", keys, auth_message)
+    wrong, _ = client_proof("pass-bob", keys, auth_message)
     assert not passwords.verify_scram_client_proof(keys, auth_message, wrong)
     assert not passwords.verify_scram_client_proof(keys, auth_message + b"x", proof)
 
@@ -228,7 +228,7 @@ def test_no_clear_text_password_anywhere_in_the_database(demo: Demo) -> None:
     store.admins.set_password("root", admin_secret)
     assert store.auth.verify("dave@example.test", secret)
     assert store.auth.shared_secret("dave@example.test") == secret  # it can be recovered, but sealed
-    needles = [secret, admin_secret, "pw-alice", "pw-bob", "pw-carol"]
+    needles = [secret, admin_secret, "pass-alice", "pass-bob", "pass-carol"]
     with store.db.read() as conn:
         cells = [
             (table.name, column, value)
@@ -269,24 +269,24 @@ def test_no_clear_text_in_sqlite_files(demo: Demo, store_url: str) -> None:
 def test_shared_secret_only_when_domain_allows_cram(demo: Demo) -> None:
     store = demo.store
     assert store.auth.shared_secret(ALICE) is None
-    store.accounts.set_password(ALICE, "pw-alice-2")
+    store.accounts.set_password(ALICE, "pass-alice-2")
     assert store.auth.shared_secret(ALICE) is None  # still off: nothing reversible is kept
 
     store.settings.set("auth.allow_cram", True, domain="example.test")
     assert store.auth.shared_secret(BOB) is None  # set before the switch: no secret until the next change
-    store.accounts.set_password(BOB, "pw-bob-2")
-    assert store.auth.shared_secret(BOB) == "pw-bob-2"
-    store.accounts.add("dave@example.test", "pw-dave")
-    assert store.auth.shared_secret("dave@example.test") == "pw-dave"
+    store.accounts.set_password(BOB, "pass-bob-2")
+    assert store.auth.shared_secret(BOB) == "pass-bob-2"
+    store.accounts.add("dave@example.test", "pass-dave")
+    assert store.auth.shared_secret("dave@example.test") == "pass-dave"
     challenge = b"<1896.697170952@example.test>"
-    expected = hmac.new(b"pw-bob-2", challenge, hashlib.md5).hexdigest()
+    expected = hmac.new(b"pass-bob-2", challenge, hashlib.md5).hexdigest()
     assert passwords.cram_md5_digest(store.auth.shared_secret(BOB) or "", challenge) == expected
 
     store.domains.add("strict.test")
-    store.accounts.add("frank@strict.test", "pw-frank")
+    store.accounts.add("frank@strict.test", "pass-frank")
     assert store.auth.shared_secret("frank@strict.test") is None
 
     store.settings.set("auth.allow_cram", False, domain="example.test")
-    store.accounts.set_password(BOB, "pw-bob-3")
+    store.accounts.set_password(BOB, "pass-bob-3")
     assert store.auth.shared_secret(BOB) is None  # switched off again: the secret goes on the next change
     assert store.auth.shared_secret("ghost@example.test") is None

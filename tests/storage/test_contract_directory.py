@@ -60,7 +60,7 @@ def test_domain_rename_addresses_follow(demo: Demo) -> None:
     assert renamed.id == demo.domain.id and renamed.name == "new.name"
     assert store.accounts.get("alice@new.name").id == demo.alice.id
     assert store.accounts.get("alice@new.name").address == "alice@new.name"
-    assert store.auth.verify("alice@new.name", "pw-alice").id == demo.alice.id
+    assert store.auth.verify("alice@new.name", "pass-alice").id == demo.alice.id
     assert store.mail.uids(store.folders.get("alice@new.name", "INBOX").id) == [uid]
     r = store.mail.deliver(build_message(), ["bob@new.name"])
     assert "bob@new.name" in r.delivered
@@ -70,7 +70,7 @@ def test_domain_rename_addresses_follow(demo: Demo) -> None:
     with pytest.raises(NotFound):
         store.domains.get("example.test")
     with pytest.raises(AuthFailed):
-        store.auth.verify(ALICE, "pw-alice")
+        store.auth.verify(ALICE, "pass-alice")
     r = store.mail.deliver(build_message(), [ALICE])
     assert ALICE not in r.delivered  # no longer local: not delivered to alice
     assert [d.name for d in store.domains.list()] == ["new.name"]
@@ -94,7 +94,7 @@ def test_domain_alias_resolves_to_same_accounts(demo: Demo) -> None:
     assert "alice@alias.test" in r.delivered
     assert r.delivered["alice@alias.test"][0] == store.folders.get(ALICE, "INBOX").id
     assert len(inbox_uids(store, ALICE)) == 1
-    assert store.auth.verify("alice@alias.test", "pw-alice").id == demo.alice.id
+    assert store.auth.verify("alice@alias.test", "pass-alice").id == demo.alice.id
     with pytest.raises(AlreadyExists):
         store.domains.add("alias.test")
     store.domains.remove_alias("example.test", "alias.test")
@@ -123,9 +123,9 @@ def test_domain_delete_removes_everything(demo: Demo) -> None:
 def test_disabled_domain_refuses_logins(demo: Demo) -> None:
     demo.store.domains.set_enabled("example.test", False)
     with pytest.raises(AuthFailed):
-        demo.store.auth.verify(ALICE, "pw-alice")
+        demo.store.auth.verify(ALICE, "pass-alice")
     demo.store.domains.set_enabled("example.test", True)
-    assert demo.store.auth.verify(ALICE, "pw-alice").id == demo.alice.id
+    assert demo.store.auth.verify(ALICE, "pass-alice").id == demo.alice.id
 
 
 # -- accounts -----------------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_account_delete_removes_mail_and_releases_blobs(demo: Demo) -> None:
     with pytest.raises(NotFound):
         store.folders.list(ALICE)
     with pytest.raises(AuthFailed):
-        store.auth.verify(ALICE, "pw-alice")
+        store.auth.verify(ALICE, "pass-alice")
     r = store.mail.deliver(build_message(), [ALICE])
     assert ALICE in r.failed and ALICE not in r.delivered
     assert store.stats()["messages"] == 1  # bob's copy
@@ -405,8 +405,24 @@ def test_admins(store: Store) -> None:
     assert store.admins.verify("admin", "s3cret-admin")
     assert not store.admins.verify("admin", "wrong")
     assert not store.admins.verify("nobody", "s3cret-admin")
-    store.admins.set_password("admin", "changed")
+    store.admins.set_password("admin", "changed-admin")
     assert not store.admins.verify("admin", "s3cret-admin")
-    assert store.admins.verify("admin", "changed")
+    assert store.admins.verify("admin", "changed-admin")
     with pytest.raises(InvalidInput):
-        store.admins.set_password("bad name!", "x")
+        store.admins.set_password("bad name!", "long-enough-1")
+    with pytest.raises(InvalidInput, match="too short"):
+        store.admins.set_password("admin", "short")
+    assert store.admins.verify("admin", "changed-admin")
+
+
+def test_password_minimum_length_follows_the_setting(demo: Demo) -> None:
+    store = demo.store
+    with pytest.raises(InvalidInput, match="at least 8"):
+        store.accounts.add("dave@example.test", "1234567")
+    with pytest.raises(InvalidInput, match="at least 8"):
+        store.accounts.set_password(ALICE, "short")
+    assert store.auth.verify(ALICE, "pass-alice").id == demo.alice.id  # unchanged
+    store.settings.set("auth.password_min_length", 12, domain="example.test")
+    with pytest.raises(InvalidInput, match="at least 12"):
+        store.accounts.add("dave@example.test", "elevenchars")
+    assert store.accounts.add("dave@example.test", "twelve-chars").address == "dave@example.test"
