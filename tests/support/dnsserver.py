@@ -148,7 +148,7 @@ def _read_exactly(conn: socket.socket, n: int) -> bytes | None:
 
 
 #: The test world: far.test and implicit.test live on 127.0.0.2, dead.test's MX on 127.0.0.3 (nothing
-#: listens there), nomail.test has a null MX, bare.test neither MX nor addresses.
+#: listens there), fallback.test prefers the dead host over 127.0.0.2, nomail.test has a null MX, bare.test neither MX nor addresses.
 TEST_ZONE = """
 $TTL 300
 @           IN SOA ns.test. hostmaster.test. 1 3600 600 86400 30
@@ -162,5 +162,7 @@ implicit    IN A   127.0.0.2
 dead        IN MX  10 mx.dead.test.
 mx.dead     IN A   127.0.0.3
 nomail      IN MX  0 .
+fallback    IN MX  10 mx.dead.test.
+fallback    IN MX  20 mx.far.test.
 bare        IN TXT "no mail here"
 """

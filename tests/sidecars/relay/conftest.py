@@ -1,0 +1,1 @@
+from tests.support.world import dns_server, sink, tls_pair  # noqa: F401
