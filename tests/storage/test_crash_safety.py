@@ -225,7 +225,7 @@ def test_sigkill_during_deliveries(db_url: str, tmp_path: Path) -> None:
     rng = random.Random(20250101)
     acked: Counter[tuple[str, str]] = Counter()  # (recipient, sha) -> acknowledged deliveries
     in_flight: Counter[tuple[str, str]] = Counter()  # deliveries that may or may not have committed
-    deadline = time.monotonic() + 18
+    deadline = time.monotonic() + 16
     rounds = 0
     while rounds < ROUNDS and time.monotonic() < deadline:
         rounds += 1
