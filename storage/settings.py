@@ -283,7 +283,7 @@ _DEFINITIONS: list[Setting] = [
     _s("dns.nameservers", "list", (), SERVER, "Nameservers asked, in order, as IP or IP:PORT; empty: the system's.", item_type="str", maximum=60),
     _s("dns.timeout_seconds", "seconds", 5, SERVER, "Longest time one DNS lookup may take.", minimum=1, maximum=60),
     # listeners of the protocol services (sidecars/net): access rules, flow control, error control, idle
-    # time. Rules are typed "SET[@PRIORITY][;KEY=VALUE...]", see sidecars/net/rules.py and docs/listeners.md.
+    # time. Rules are typed "SET[@PRIORITY][;KEY=VALUE...]", see sidecars/net/rules.py.
     *(
         entry
         for svc, idle in NET_SERVICES.items()
