@@ -1,0 +1,155 @@
+"""The SMTP service as the supervisor runs it (``python -m sidecars.smtp``), driven by smtplib: MX in clear
+and with STARTTLS, submission over implicit TLS with AUTH; each message must land in the queue."""
+
+from __future__ import annotations
+
+import signal
+import smtplib
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from fieldpost import config as configuration
+from tests.fieldpost.conftest import REPO, cli_env, pick_port_offset, run_cli
+from tests.sidecars.net.serving import wait_for
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (REPO / "sidecars" / "smtp" / "session.py").exists(), reason="the SMTP session is not there yet"
+    ),
+]
+
+HOST = "mx.example.test"
+
+
+class Service:
+    def __init__(self, data: Path, offset: int, proc: subprocess.Popen[bytes]) -> None:
+        self.data, self.offset, self.proc = data, offset, proc
+
+    def port(self, listener: str) -> int:
+        return configuration.LISTENERS[listener].port + self.offset
+
+    @property
+    def cafile(self) -> str:
+        return str(self.data / "tls" / "cert.pem")
+
+    def queued(self) -> list[object]:
+        from storage import open_store
+
+        config = configuration.load(self.data)
+        store = open_store(config.database_url, config.blob_dir)
+        try:
+            return list(store.queue.list(limit=1000))
+        finally:
+            store.close()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    data = tmp_path_factory.mktemp("smtp") / "data"
+    run_cli(
+        "init", "--data", str(data), "--demo", "--admin-password", "adminpass1", "--demo-password", "demopass1",
+        "--hostname", HOST, check=True,
+    )  # fmt: skip
+    offset = pick_port_offset()
+    out = open(data.parent / "smtp.out", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sidecars.smtp", "--data", str(data), "--service", "smtp"]
+        + ["--port-offset", str(offset)],
+        cwd=REPO,
+        env=cli_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    log = data / "logs" / "smtp.log"
+    try:
+        wait_for(lambda: proc.poll() is not None or (log.exists() and "smtp started" in log.read_text()), 30)
+        assert proc.poll() is None, (data.parent / "smtp.out").read_text()
+        yield Service(data, offset, proc)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                assert proc.wait(timeout=20) == 0
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        out.close()
+
+
+def message(sender: str, recipient: str, subject: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, recipient, subject
+    msg.set_content(f"{subject}\n\nsent by the SMTP service test\n")
+    return msg
+
+
+def in_queue(service: Service, subject: str) -> list[object]:
+    found = []
+    for item in service.queued():
+        raw_recipients = [r.address for r in item.recipients]  # type: ignore[attr-defined]
+        if "alice@example.test" in raw_recipients and subject.encode() in _raw(service, item):
+            found.append(item)
+    return found
+
+
+def _raw(service: Service, item: object) -> bytes:
+    from storage import open_store
+
+    config = configuration.load(service.data)
+    store = open_store(config.database_url, config.blob_dir)
+    try:
+        return store.queue.raw(item.id)  # type: ignore[attr-defined, no-any-return]
+    finally:
+        store.close()
+
+
+def test_mx_delivery_to_a_local_account_is_queued(service: Service) -> None:
+    with smtplib.SMTP(
+        "127.0.0.1", service.port("smtp"), local_hostname="client.example.org", timeout=10
+    ) as smtp:
+        code, banner = smtp.ehlo()
+        assert code == 250
+        refused = smtp.send_message(message("someone@remote.example", "alice@example.test", "over the MX"))
+        assert refused == {}
+    items = in_queue(service, "over the MX")
+    assert len(items) == 1
+    assert items[0].sender == "someone@remote.example"  # type: ignore[attr-defined]
+
+
+def test_mx_with_starttls_checks_the_certificate(service: Service) -> None:
+    context = ssl.create_default_context(cafile=service.cafile)
+    # "localhost" is in the certificate's subjectAltName; smtplib checks the name it connected to
+    with smtplib.SMTP("localhost", service.port("smtp"), timeout=10) as smtp:
+        smtp.ehlo()
+        assert smtp.has_extn("starttls")
+        smtp.starttls(context=context)
+        smtp.ehlo()
+        smtp.send_message(message("someone@remote.example", "alice@example.test", "over STARTTLS"))
+    assert len(in_queue(service, "over STARTTLS")) == 1
+
+
+def test_submission_over_implicit_tls_with_auth(service: Service) -> None:
+    context = ssl.create_default_context(cafile=service.cafile)
+    with smtplib.SMTP_SSL("localhost", service.port("submissions"), context=context, timeout=10) as smtp:
+        smtp.ehlo()
+        smtp.login("bob@example.test", "demopass1")
+        smtp.send_message(message("bob@example.test", "alice@example.test", "from bob over TLS"))
+    items = in_queue(service, "from bob over TLS")
+    assert len(items) == 1 and items[0].sender == "bob@example.test"  # type: ignore[attr-defined]
+
+
+def test_submission_requires_auth(service: Service) -> None:
+    with smtplib.SMTP("127.0.0.1", service.port("submission"), timeout=10) as smtp:
+        smtp.ehlo()
+        with pytest.raises(smtplib.SMTPException):
+            smtp.send_message(message("bob@example.test", "alice@example.test", "no auth"))
+    assert in_queue(service, "no auth") == []
