@@ -300,6 +300,12 @@ _DEFINITIONS: list[Setting] = [
             _s(f"net.{svc}.max_auth_failures", "int", 3, SERVER, f"Failed authentications after which a {svc} session is dropped; 0 means no limit.", minimum=0, maximum=10_000),
         )
     ),
+    # SMTP receiving (sidecars/smtp): acceptance, relaying, loop protection; docs/smtp.md
+    _s("smtp.max_received_headers", "int", 20, SERVER, "A message arriving with more Received header fields than this is refused as a mail loop.", minimum=1, maximum=1000),
+    _s("smtp.allow_plaintext_auth", "bool", False, SERVER, "Offer SMTP AUTH on submission listeners before STARTTLS (PLAIN and LOGIN then send passwords in clear)."),
+    _s("smtp.vrfy", "bool", False, SERVER, "Answer VRFY with whether a local address exists; off, VRFY gets a neutral 252 reply."),
+    _s("smtp.trusted_networks", "list", (), SERVER, "Client networks (CIDR) allowed to relay mail to outside domains without authenticating.", item_type="str", maximum=64),
+    _s("smtp.acceptance_rules", "str", "[]", SERVER, "Message acceptance rules: a JSON list of {event, if, then} entries evaluated in order at each SMTP event (see docs/smtp.md).", maximum=200_000),
 ]  # fmt: skip
 
 REGISTRY: dict[str, Setting] = {setting.name: setting for setting in _DEFINITIONS}
