@@ -1,0 +1,817 @@
+"""The SMTP receiving state machine (RFC 5321), for the MX listener and the submission listeners.
+
+Implementation notes:
+
+* No I/O: the server glue hands ``receive`` raw bytes in any chunking and writes back ``Output.data``;
+  ``close`` and ``start_tls`` tell it what to do with the connection afterwards. Several replies may come
+  from one call (PIPELINING, RFC 2920); they are always in command order.
+* ``COMMANDS`` below is the protocol's surface: per verb the handler, the states that allow it, whether
+  it is allowed before STARTTLS / AUTH when those are required, the help text and the RFC section.
+* "250 queued" is written only after ``store.queue.enqueue`` returned (blob fsync'd, rows committed).
+  Any failure there answers 451 4.3.0 and the session goes on; nothing accepted is ever dropped.
+* Bytes after STARTTLS in the same read are discarded (RFC 3207 5, command injection); ``tls_started``
+  then forgets EHLO, AUTH and the transaction (RFC 3207 4.2).
+* The end of DATA is CRLF.CRLF only (see parser.DataDecoder); bare LF line endings are rewritten as CRLF.
+  A message over the size limit is read to its end, then refused with 552.
+* Policy (which recipients exist, who may relay, who may send as whom) is asked of storage; the
+  acceptance rules are evaluated by the pure sidecars.smtp.acceptance at each event.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import ipaddress
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+from sidecars import sasl
+from sidecars.net.errorcontrol import DROP, ErrorControl, ErrorLimits
+from sidecars.smtp import acceptance
+from sidecars.smtp import parser as P
+from sidecars.smtp import replies as R
+from storage import acl
+from storage import settings as registry
+from storage.errors import AuthFailed, InvalidInput, NotFound, Throttled
+from storage.groups import resolve
+from storage.models import Account
+
+SUBMISSION_LISTENERS = frozenset({"submission", "submissions"})
+SETTINGS = (
+    "mail.max_message_bytes",
+    "mail.max_recipients",
+    "smtp.max_received_headers",
+    "smtp.allow_plaintext_auth",
+    "smtp.vrfy",
+    "smtp.trusted_networks",
+    "smtp.acceptance_rules",
+    "auth.allow_cram",
+    "net.smtp.max_errors",
+    "net.smtp.max_auth_failures",
+)
+
+
+@dataclass(frozen=True)
+class SessionContext:
+    store: Any
+    hostname: str
+    listener: str  # "smtp" (MX) | "submission" | "submissions"
+    peer_ip: str
+    peer_port: int
+    session_id: str
+    tls_active: bool
+    tls_available: bool
+    log: logging.LoggerAdapter[Any] | logging.Logger
+
+
+@dataclass(frozen=True)
+class Output:
+    data: bytes = b""
+    close: bool = False
+    start_tls: bool = False
+
+
+class State(enum.Enum):
+    CONNECTED = "connected"  # greeted, no EHLO/HELO yet
+    READY = "ready"  # EHLO/HELO done, no transaction
+    MAIL = "mail"  # sender given
+    RCPT = "rcpt"  # at least one recipient accepted
+
+
+class Mode(enum.Enum):
+    COMMAND = "command"
+    AUTH = "auth"  # SASL responses expected
+    DATA = "data"  # message text after 354
+    CHUNK = "chunk"  # BDAT octets
+
+
+ANY = frozenset(State)
+GREETED = frozenset({State.READY, State.MAIL, State.RCPT})
+
+
+@dataclass
+class Transaction:
+    sender: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    recipients: list[str] = field(default_factory=list)
+    dsn: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rcpt_attempted: bool = False
+    max_size: int | None = None
+    add_headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytearray = field(default_factory=bytearray)
+    size: int = 0
+    bdat: bool = False
+    too_big: bool = False
+
+
+@dataclass(frozen=True)
+class Command:
+    handler: Callable[[SmtpSession, Any], None]
+    states: frozenset[State]
+    before_tls: bool  # allowed while STARTTLS is still required
+    before_auth: bool  # allowed while AUTH is still required (submission)
+    help: str
+    rfc: str
+
+
+def _defaults() -> dict[str, Any]:
+    return {name: registry.get(name).default for name in SETTINGS}
+
+
+class SmtpSession:
+    def __init__(self, ctx: SessionContext) -> None:
+        self._ctx = ctx
+        self._log = ctx.log
+        self._store = ctx.store
+        try:
+            with self._store.db.read() as conn:
+                self._cfg = self._store.settings_many(conn, SETTINGS)
+        except Exception:  # the database is away: defaults keep the session usable, storage calls 451
+            self._log.exception("cannot read the SMTP settings; using defaults")
+            self._cfg = _defaults()
+        self._max_size = int(self._cfg["mail.max_message_bytes"])
+        self._max_recipients = int(self._cfg["mail.max_recipients"])
+        try:
+            self._rules: tuple[acceptance.Rule, ...] | None = acceptance.parse_rules(
+                self._cfg["smtp.acceptance_rules"]
+            )
+        except ValueError as exc:
+            self._log.error("%s", exc)
+            self._rules = None
+        self._errors = ErrorControl(
+            ErrorLimits(int(self._cfg["net.smtp.max_errors"]), int(self._cfg["net.smtp.max_auth_failures"]))
+        )
+        self._reader = P.LineReader()
+        self._state = State.CONNECTED
+        self._mode = Mode.COMMAND
+        self._helo: str | None = None
+        self._esmtp = False
+        self._account: Account | None = None
+        self._sasl: sasl.Mechanism | None = None
+        self._sasl_success: Account | None = None  # proven, waiting for the client's empty response
+        self._decoder = P.DataDecoder()
+        self._chunk_left = 0
+        self._chunk_last = False
+        self._chunk_size = 0
+        self._chunk_error: R.Reply | None = None
+        self._txn = Transaction()
+        self._txn_count = 0
+        self._tls_required = False
+        self._auth_required = ctx.listener in SUBMISSION_LISTENERS
+        self._rejected = False
+        self._session_headers: list[tuple[str, str]] = []
+        self._closed = False
+        self._out: list[bytes] = []
+        self._close = False
+        self._start_tls = False
+
+    # -- the contract with the server glue ------------------------------------------------------------
+
+    def banner(self) -> bytes:
+        """The greeting (RFC 5321 3.1, 4.2): 220, or 554 / 421 when the onConnect rules refuse."""
+        decision = self._decide("onConnect")
+        host = self._ctx.hostname
+        if decision.verdict == "reject":
+            self._rejected = True
+            return R.CONNECT_REJECTED.format(host=host, text=decision.text).encode()
+        if decision.verdict == "tempfail":
+            self._closed = True
+            return R.CONNECT_TEMPFAIL.format(host=host, text=decision.text).encode()
+        self._apply("onConnect", decision)
+        return R.GREETING.format(host=host).encode()
+
+    def receive(self, data: bytes) -> Output:
+        if self._closed:
+            return Output(close=True)
+        self._out, self._close, self._start_tls = [], False, False
+        self._reader.feed(data)
+        while not (self._close or self._start_tls):
+            if self._mode is Mode.DATA:
+                if not self._pump_data():
+                    break
+            elif self._mode is Mode.CHUNK:
+                if not self._pump_chunk():
+                    break
+            else:
+                line = self._reader.next_line()
+                if line is None:
+                    break
+                self._on_line(line)
+        if self._start_tls:
+            self._reader.take_rest()  # RFC 3207 5: nothing sent before the handshake may be acted on
+        if self._close:
+            self._closed = True
+        return Output(b"".join(self._out), self._close, self._start_tls)
+
+    def tls_started(self) -> None:
+        """RFC 3207 4.2: the client starts over with EHLO; nothing learnt before the handshake is kept."""
+        self._ctx = dataclasses.replace(self._ctx, tls_active=True)
+        self._reader = P.LineReader()
+        self._state = State.CONNECTED
+        self._mode = Mode.COMMAND
+        self._helo, self._esmtp = None, False
+        self._account, self._sasl, self._sasl_success = None, None, None
+        self._reset_transaction()
+
+    def connection_lost(self) -> None:
+        if self._txn.recipients and self._mode in (Mode.DATA, Mode.CHUNK):
+            self._log.info("connection lost during message data; nothing was queued")
+        self._closed = True
+        self._txn = Transaction()
+
+    # -- replies and error control --------------------------------------------------------------------
+
+    def _say(self, reply: R.Reply, extra: tuple[str, ...] = ()) -> None:
+        self._out.append(reply.encode(extra))
+
+    def _fail(self, reply: R.Reply) -> None:
+        """A refused command: answer and count it; too many and the session ends (error control)."""
+        self._say(reply)
+        if reply.code >= 500 and self._errors.protocol_error() == DROP:
+            self._log.info("dropping the session: %s", self._errors.reason)
+            self._say(R.TOO_MANY_ERRORS.format(host=self._ctx.hostname))
+            self._close = True
+
+    # -- command dispatch ------------------------------------------------------------------------------
+
+    def _on_line(self, line: P.Line) -> None:
+        if line.too_long:
+            if self._mode is Mode.AUTH:
+                self._end_auth()
+            self._fail(R.LINE_TOO_LONG)
+            return
+        if self._mode is Mode.AUTH:
+            self._auth_response(line.data)
+            return
+        try:
+            cmd = P.parse_command(line.data)
+        except P.ParseError as exc:
+            if P.command_verb(line.data) in P.FORBIDDEN_VERBS:
+                self._say(R.FORBIDDEN_COMMAND.format(host=self._ctx.hostname))
+                self._close = True
+            else:
+                self._fail(exc.reply)
+            return
+        entry = COMMANDS[cmd.verb]
+        refusal = self._gate(cmd.verb, entry)
+        if refusal is None:
+            entry.handler(self, cmd)
+        elif isinstance(cmd, P.Bdat):
+            self._begin_chunk(cmd, refusal)  # RFC 3030 2: the octets are read even when refused
+        else:
+            self._fail(refusal)
+
+    def _gate(self, verb: str, entry: Command) -> R.Reply | None:
+        if self._rejected and verb != "QUIT":
+            return R.REJECTED_SESSION
+        if self._state not in entry.states:
+            return self._out_of_sequence(verb)
+        if self._tls_required and not self._ctx.tls_active and not entry.before_tls:
+            return R.TLS_REQUIRED
+        if self._auth_required and self._account is None and not entry.before_auth:
+            return R.AUTH_REQUIRED
+        return None
+
+    def _out_of_sequence(self, verb: str) -> R.Reply:
+        if self._state is State.CONNECTED:
+            return R.NEED_EHLO
+        if verb == "MAIL":
+            return R.NESTED_MAIL
+        if verb in ("DATA", "BDAT") and self._state is State.MAIL:
+            return R.NO_VALID_RECIPIENTS if self._txn.rcpt_attempted else R.NEED_RCPT
+        if verb in ("RCPT", "DATA", "BDAT"):
+            return R.NEED_MAIL
+        return R.BAD_SEQUENCE.format(text=f"{verb} is not allowed during a mail transaction")
+
+    # -- acceptance rules -------------------------------------------------------------------------------
+
+    def _facts(self, **extra: Any) -> acceptance.Facts:
+        return acceptance.Facts(
+            ip=self._ctx.peer_ip,
+            listener=self._ctx.listener,
+            tls=self._ctx.tls_active,
+            helo=self._helo,
+            auth=self._account.address if self._account else None,
+            **extra,
+        )
+
+    def _decide(self, event: str, **facts: Any) -> acceptance.Decision:
+        if self._rules is None:  # broken rules: refuse mail for now, but let the client finish politely
+            if event in ("onConnect", "onEhlo"):
+                return acceptance.Decision()
+            return acceptance.Decision("tempfail", 451, "4.3.5", R.RULES_BROKEN.text)
+        return acceptance.evaluate(self._rules, event, self._facts(**facts))
+
+    def _policy(self, event: str, **facts: Any) -> R.Reply | None:
+        """Evaluate ``event``; returns the refusal to send, or None. Headers and size caps are kept."""
+        return self._apply(event, self._decide(event, **facts))
+
+    def _apply(self, event: str, d: acceptance.Decision) -> R.Reply | None:
+        early = event in ("onConnect", "onEhlo")
+        if d.max_size is not None:
+            if early:
+                self._max_size = min(self._max_size, d.max_size)
+            else:
+                self._txn.max_size = min(self._txn.max_size or d.max_size, d.max_size)
+        (self._session_headers if early else self._txn.add_headers).extend(d.add_headers)
+        if d.verdict in ("reject", "tempfail"):
+            return R.Reply(d.code, d.status, d.text)
+        if d.verdict == "require_tls":
+            self._tls_required = True
+            return None if early else R.TLS_REQUIRED
+        if d.verdict == "require_auth":
+            self._auth_required = True
+            return None if early else R.AUTH_REQUIRED
+        return None
+
+    # -- handlers (one per command; see COMMANDS) ---------------------------------------------------------
+
+    def _ehlo(self, cmd: P.Ehlo | P.Helo) -> None:  # RFC 5321 4.1.1.1
+        self._reset_transaction()
+        self._helo = cmd.domain
+        refusal = self._policy("onEhlo")
+        if refusal is not None:
+            self._fail(refusal)
+            return
+        self._state = State.READY
+        host = self._ctx.hostname
+        if isinstance(cmd, P.Helo):
+            self._esmtp = False
+            self._say(R.HELO_OK.format(host=host, name=cmd.domain))
+            return
+        self._esmtp = True
+        self._say(R.EHLO_OK.format(host=host, name=cmd.domain, ip=self._ctx.peer_ip), self._extensions())
+
+    def _extensions(self) -> tuple[str, ...]:
+        ext = [f"SIZE {self._max_size}", "PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "DSN", "SMTPUTF8"]
+        ext.append("CHUNKING")
+        if self._ctx.tls_available and not self._ctx.tls_active:
+            ext.append("STARTTLS")
+        mechanisms = self._mechanisms()
+        if mechanisms:
+            ext.append("AUTH " + " ".join(mechanisms))
+        return tuple(ext)
+
+    def _mechanisms(self) -> list[str]:
+        plaintext = bool(self._cfg["smtp.allow_plaintext_auth"])
+        if self._ctx.listener not in SUBMISSION_LISTENERS or not (self._ctx.tls_active or plaintext):
+            return []
+        return sasl.offered(self._ctx.tls_active, plaintext, bool(self._cfg["auth.allow_cram"]))
+
+    def _mail(self, cmd: P.MailFrom) -> None:  # RFC 5321 4.1.1.2; RFC 1870, 6152, 6531, 3461, 4954
+        if cmd.params and not self._esmtp:
+            self._fail(R.UNSUPPORTED_PARAMETER.format(name=next(iter(cmd.params))))
+            return
+        limit = self._max_size
+        if cmd.params.get("SIZE", 0) > limit:
+            self._fail(R.SIZE_EXCEEDED.format(limit=limit))
+            return
+        try:
+            owned = self._sender_allowed(cmd.address)
+        except Exception:
+            self._log.exception("sender check failed")
+            self._say(R.STORAGE_ERROR)
+            return
+        if not owned:
+            user = self._account.address if self._account else ""
+            self._fail(R.NOT_OWNED.format(address=cmd.address, user=user))
+            return
+        refusal = self._policy("onMailFrom", sender=cmd.address, size=cmd.params.get("SIZE"))
+        if refusal is None and self._txn.max_size and cmd.params.get("SIZE", 0) > self._txn.max_size:
+            refusal = R.SIZE_EXCEEDED.format(limit=self._txn.max_size)
+        if refusal is not None:
+            self._reset_transaction()
+            self._fail(refusal)
+            return
+        self._txn.sender, self._txn.params = cmd.address, dict(cmd.params)
+        self._state = State.MAIL
+        self._say(R.SENDER_OK.format(address=cmd.address))
+
+    def _sender_allowed(self, address: str) -> bool:
+        """Anti-impersonation: an authenticated user sends as itself, its aliases, or with "send as" ("0")."""
+        if self._account is None or not address:
+            return True
+        local, _, domain = address.rpartition("@")
+        base = f"{local.split('+', 1)[0]}@{domain}"
+        with self._store.db.read() as conn:
+            try:
+                owner = self._store.accounts.id_of(conn, base)
+            except (NotFound, InvalidInput):
+                return False
+            if owner == self._account.id:
+                return True
+            try:
+                return "0" in acl.rights_on_mailbox(conn, self._account.id, owner)
+            except NotFound:
+                return False
+
+    def _rcpt(self, cmd: P.RcptTo) -> None:  # RFC 5321 4.1.1.3; RFC 3461 4.1, 4.2
+        txn = self._txn
+        txn.rcpt_attempted = True
+        if len(txn.recipients) >= self._max_recipients:
+            self._say(R.TOO_MANY_RECIPIENTS)  # RFC 5321 4.5.3.1.10: 452, the client sends the rest later
+            return
+        address = cmd.address
+        if address == "postmaster":
+            address = self._postmaster()
+        if not address.isascii() and "SMTPUTF8" not in txn.params:
+            self._fail(R.UTF8_REQUIRED)
+            return
+        try:
+            refusal = self._recipient_refusal(address)
+        except Exception:
+            self._log.exception("recipient lookup failed")
+            self._say(R.STORAGE_ERROR)
+            return
+        if refusal is None:
+            refusal = self._policy("onRcptTo", sender=txn.sender, recipient=address)
+        if refusal is not None:
+            self._fail(refusal)
+            return
+        if address.lower() not in (r.lower() for r in txn.recipients):
+            txn.recipients.append(address)
+            dsn = {"notify": list(cmd.params["NOTIFY"])} if "NOTIFY" in cmd.params else {}
+            if "ORCPT" in cmd.params:
+                dsn["orcpt"] = cmd.params["ORCPT"]
+            txn.dsn[address] = dsn
+        self._state = State.RCPT
+        self._say(R.RECIPIENT_OK.format(address=address))
+
+    def _recipient_refusal(self, address: str) -> R.Reply | None:
+        domain = address.rpartition("@")[2]
+        with self._store.db.read() as conn:
+            try:
+                self._store.domains.id_of(conn, domain)
+                local = True
+            except (NotFound, InvalidInput):
+                local = False
+            if local:
+                try:
+                    resolve(self._store, conn, address)
+                except NotFound:
+                    return R.UNKNOWN_USER.format(address=address)
+                except InvalidInput as exc:
+                    return R.BAD_RECIPIENT_SYNTAX.format(text=str(exc))
+                return None
+        if self._account is None and not self._trusted():
+            return R.RELAY_DENIED.format(address=address)
+        return None
+
+    def _postmaster(self) -> str:
+        """RFC 5321 4.5.1: <postmaster> without a domain reaches the postmaster of this host's domain."""
+        labels = self._ctx.hostname.lower().split(".")
+        with self._store.db.read() as conn:
+            for i in range(len(labels) - 1):
+                candidate = ".".join(labels[i:])
+                try:
+                    self._store.domains.id_of(conn, candidate)
+                    return f"postmaster@{candidate}"
+                except (NotFound, InvalidInput):
+                    continue
+        return f"postmaster@{self._ctx.hostname.lower()}"
+
+    def _trusted(self) -> bool:
+        try:
+            ip = ipaddress.ip_address(self._ctx.peer_ip)
+        except ValueError:
+            return False
+        for net in self._cfg["smtp.trusted_networks"]:
+            try:
+                if ip in ipaddress.ip_network(net, strict=False):
+                    return True
+            except ValueError:
+                self._log.warning("smtp.trusted_networks: %r is not a network", net)
+        return False
+
+    def _data(self, cmd: P.Data) -> None:  # RFC 5321 4.1.1.4
+        if self._txn.bdat:
+            self._fail(R.BAD_SEQUENCE.format(text="DATA cannot follow BDAT in one transaction"))
+            return
+        self._decoder = P.DataDecoder()
+        self._mode = Mode.DATA
+        self._say(R.START_DATA)
+
+    def _pump_data(self) -> bool:
+        chunk = self._reader.take_rest()
+        if not chunk:
+            return False
+        result = self._decoder.feed(chunk)
+        self._add_body(result.body)
+        if not result.done:
+            return False
+        self._reader.feed(result.rest)
+        self._mode = Mode.COMMAND
+        if self._decoder.bare_lf:
+            self._log.info("message had %d bare LF line endings; rewritten as CRLF", self._decoder.bare_lf)
+        self._finish_message(bytes(self._txn.body), nul=self._decoder.nul)
+        return True
+
+    def _add_body(self, data: bytes) -> None:
+        txn = self._txn
+        txn.size += len(data)
+        if txn.size > min(self._max_size, txn.max_size or self._max_size):
+            txn.too_big = True
+            txn.body.clear()  # keep reading to the end, keep nothing
+        elif not txn.too_big:
+            txn.body += data
+
+    def _bdat(self, cmd: P.Bdat) -> None:  # RFC 3030 2
+        self._txn.bdat = True
+        self._begin_chunk(cmd, None)
+
+    def _begin_chunk(self, cmd: P.Bdat, refusal: R.Reply | None) -> None:
+        self._mode = Mode.CHUNK
+        self._chunk_left, self._chunk_size, self._chunk_last = cmd.size, cmd.size, cmd.last
+        self._chunk_error = refusal
+        if cmd.size == 0:
+            self._end_chunk()
+
+    def _pump_chunk(self) -> bool:
+        data = self._reader.take(self._chunk_left)
+        if not data:
+            return False
+        self._chunk_left -= len(data)
+        if self._chunk_error is None:
+            self._add_body(data)
+        if self._chunk_left == 0:
+            self._end_chunk()
+        return True
+
+    def _end_chunk(self) -> None:
+        self._mode = Mode.COMMAND
+        if self._chunk_error is not None:
+            self._fail(self._chunk_error)
+            return
+        if not self._chunk_last:
+            self._say(R.CHUNK_OK.format(size=self._chunk_size))
+            return
+        raw, fixed = P.normalise_line_endings(bytes(self._txn.body))
+        if fixed:
+            self._log.info("message had %d bare LF line endings; rewritten as CRLF", fixed)
+        self._finish_message(raw, nul=b"\x00" in raw)
+
+    def _finish_message(self, raw: bytes, *, nul: bool) -> None:
+        """Checks, trace header, durable enqueue, then "250 queued" (RFC 5321 4.1.1.4, 4.4)."""
+        txn = self._txn
+        try:
+            refusal = self._message_refusal(raw, nul)
+            if refusal is not None:
+                self._say(refusal)
+                return
+            message = self._trace_headers() + raw
+            origin = {
+                "ip": self._ctx.peer_ip,
+                "port": self._ctx.peer_port,
+                "helo": self._helo,
+                "auth": self._account.address if self._account else None,
+                "listener": self._ctx.listener,
+                "session_id": self._ctx.session_id,
+                "tls": self._ctx.tls_active,
+                "protocol": self._protocol(),
+                "body": txn.params.get("BODY"),
+                "smtputf8": "SMTPUTF8" in txn.params,
+                "ret": txn.params.get("RET"),
+                "envid": txn.params.get("ENVID"),
+            }
+            try:
+                qid = self._store.queue.enqueue(
+                    message, txn.sender, list(txn.recipients), origin=origin, dsn=txn.dsn
+                )
+            except Exception:
+                self._log.exception("enqueue failed")
+                self._say(R.STORAGE_ERROR)
+                return
+            self._log.info(
+                "queued id=%s from=<%s> rcpts=%d size=%d", qid, txn.sender, len(txn.recipients), len(message)
+            )
+            self._say(R.QUEUED.format(id=qid))
+        finally:
+            self._reset_transaction()
+
+    def _message_refusal(self, raw: bytes, nul: bool) -> R.Reply | None:
+        txn = self._txn
+        limit = min(self._max_size, txn.max_size or self._max_size)
+        if txn.too_big or len(raw) > limit:
+            return R.SIZE_EXCEEDED.format(limit=limit)
+        if nul:
+            return R.NUL_IN_MESSAGE
+        headers = tuple(P.header_fields(raw))
+        hops = sum(1 for name, _ in headers if name.lower() == "received")
+        if hops > int(self._cfg["smtp.max_received_headers"]):
+            return R.LOOP_DETECTED.format(count=hops)
+        for event in ("onHeadersReceived", "onDataReceived"):
+            facts: dict[str, Any] = {"sender": txn.sender, "size": len(raw)}
+            if event == "onHeadersReceived":
+                facts["headers"] = headers
+            if len(txn.recipients) == 1:
+                facts["recipient"] = txn.recipients[0]
+            refusal = self._policy(event, **facts)
+            if refusal is not None:
+                return refusal
+            if txn.max_size and len(raw) > txn.max_size:
+                return R.SIZE_EXCEEDED.format(limit=txn.max_size)
+        return None
+
+    def _protocol(self) -> str:
+        # RFC 3848 and RFC 6531 7.3: SMTP, ESMTP[S][A], UTF8SMTP[S][A]
+        if not self._esmtp:
+            return "SMTP"
+        name = "UTF8SMTP" if "SMTPUTF8" in self._txn.params else "ESMTP"
+        return name + ("S" if self._ctx.tls_active else "") + ("A" if self._account else "")
+
+    def _trace_headers(self) -> bytes:
+        """The Received field (RFC 5321 4.4) and any fields the acceptance rules added."""
+        self._txn_count += 1
+        ip = self._ctx.peer_ip
+        literal = f"[IPv6:{ip}]" if ":" in ip else f"[{ip}]"
+        msg_id = re.sub(r"[^A-Za-z0-9.-]", "", f"{self._ctx.session_id}.{self._txn_count}") or "0"
+        stamp = format_datetime(datetime.now(UTC))
+        lines = [
+            f"Received: from {self._helo} ({literal})",
+            f"\tby {self._ctx.hostname} (Fieldpost) with {self._protocol()} id {msg_id}",
+        ]
+        if len(self._txn.recipients) == 1:
+            lines.append(f"\tfor <{self._txn.recipients[0]}>")
+        lines[-1] += f"; {stamp}"
+        lines += [f"{name}: {value}" for name, value in [*self._session_headers, *self._txn.add_headers]]
+        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+    def _rset(self, cmd: P.Rset) -> None:  # RFC 5321 4.1.1.5
+        self._reset_transaction()
+        self._say(R.RESET_OK)
+
+    def _reset_transaction(self) -> None:
+        self._txn = Transaction()
+        if self._state in (State.MAIL, State.RCPT):
+            self._state = State.READY
+
+    def _noop(self, cmd: P.Noop) -> None:  # RFC 5321 4.1.1.9
+        self._say(R.OK)
+
+    def _help(self, cmd: P.Help) -> None:  # RFC 5321 4.1.1.8
+        topic = COMMANDS.get(cmd.topic.upper()) if cmd.topic else None
+        if topic is not None:
+            self._say(R.HELP_TOPIC.format(text=f"{topic.help} ({topic.rfc})"))
+            return
+        self._say(R.HELP, tuple(f"{verb:<9}{entry.help}" for verb, entry in COMMANDS.items()))
+
+    def _quit(self, cmd: P.Quit) -> None:  # RFC 5321 4.1.1.10
+        self._say(R.CLOSING.format(host=self._ctx.hostname))
+        self._close = True
+
+    def _vrfy(self, cmd: P.Vrfy) -> None:  # RFC 5321 4.1.1.6, 3.5.3, 7.3
+        if not self._cfg["smtp.vrfy"]:
+            self._say(R.VRFY_DISABLED)
+            return
+        text = cmd.argument.strip()
+        text = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+        try:
+            address = P.parse_mailbox(text, utf8=True, recipient=True)
+        except P.ParseError as exc:
+            self._fail(exc.reply)
+            return
+        try:
+            with self._store.db.read() as conn:
+                resolve(self._store, conn, address)
+        except (NotFound, InvalidInput):
+            self._fail(R.UNKNOWN_USER.format(address=address))
+            return
+        self._say(R.VRFY_OK.format(address=address))
+
+    def _expn(self, cmd: P.Expn) -> None:  # RFC 5321 4.1.1.7, 7.3: list expansion is not disclosed
+        self._fail(R.NOT_IMPLEMENTED.format(verb="EXPN"))
+
+    def _starttls(self, cmd: P.StartTls) -> None:  # RFC 3207 4
+        if self._ctx.tls_active:
+            self._fail(R.BAD_SEQUENCE.format(text="TLS is already active"))
+            return
+        if not self._ctx.tls_available:
+            self._say(R.TLS_UNAVAILABLE)
+            return
+        self._say(R.TLS_GO_AHEAD)
+        self._start_tls = True
+
+    def _auth(self, cmd: P.Auth) -> None:  # RFC 4954 4
+        if self._account is not None:
+            self._fail(R.ALREADY_AUTHENTICATED)
+            return
+        if self._ctx.listener not in SUBMISSION_LISTENERS:
+            self._fail(R.AUTH_NOT_AVAILABLE)
+            return
+        mechanisms = self._mechanisms()
+        if not mechanisms:
+            self._fail(R.ENCRYPTION_REQUIRED)
+            return
+        if cmd.mechanism not in mechanisms:
+            self._fail(R.UNKNOWN_MECHANISM.format(name=cmd.mechanism))
+            return
+        self._sasl = sasl.new(
+            cmd.mechanism, self._store, ip=self._ctx.peer_ip, service="smtp", hostname=self._ctx.hostname
+        )
+        mech = self._sasl
+        self._sasl_step(lambda: mech.start(cmd.initial))
+
+    def _auth_response(self, data: bytes) -> None:
+        text = data.decode("ascii", "replace").strip()
+        if text == "*":
+            self._end_auth()
+            self._fail(R.AUTH_CANCELLED)
+            return
+        if self._sasl_success is not None:  # the client acknowledged our final data
+            account = self._sasl_success
+            self._end_auth()
+            if text in ("", "="):
+                self._authenticated(account)
+            else:
+                self._auth_failed(R.AUTH_FAILED)
+            return
+        try:
+            response = P.decode_base64(text)
+        except P.ParseError as exc:
+            self._end_auth()
+            self._fail(exc.reply)
+            return
+        mech = self._sasl
+        assert mech is not None
+        self._sasl_step(lambda: mech.step(response))
+
+    def _sasl_step(self, run: Callable[[], sasl.Step]) -> None:
+        try:
+            step = run()
+        except Throttled:
+            self._end_auth()
+            self._auth_failed(R.THROTTLED)
+            return
+        except AuthFailed:
+            self._end_auth()
+            self._auth_failed(R.AUTH_FAILED)
+            return
+        except Exception:
+            self._log.exception("authentication could not be checked")
+            self._end_auth()
+            self._say(R.AUTH_TEMPFAIL)
+            return
+        if step.done and step.challenge is None:
+            self._end_auth()
+            assert step.account is not None
+            self._authenticated(step.account)
+            return
+        if step.done:  # RFC 4954 4: additional data with success goes out as one more challenge
+            self._sasl_success = step.account
+        self._mode = Mode.AUTH
+        data = base64.b64encode(step.challenge or b"").decode("ascii")
+        self._say(R.AUTH_CHALLENGE.format(data=data))
+
+    def _end_auth(self) -> None:
+        self._mode = Mode.COMMAND
+        self._sasl, self._sasl_success = None, None
+
+    def _auth_failed(self, reply: R.Reply) -> None:
+        self._say(reply)
+        if self._errors.auth_failure() == DROP:
+            self._log.info("dropping the session: %s", self._errors.reason)
+            self._say(R.TOO_MANY_AUTH_FAILURES.format(host=self._ctx.hostname))
+            self._close = True
+
+    def _authenticated(self, account: Account) -> None:
+        self._account = account
+        self._log.info("authenticated as %s", account.address)
+        try:
+            with self._store.db.read() as conn:
+                mine = self._store.settings_many(
+                    conn, ["mail.max_message_bytes", "mail.max_recipients"], account_id=account.id
+                )
+            self._max_size = int(mine["mail.max_message_bytes"])
+            self._max_recipients = int(mine["mail.max_recipients"])
+        except Exception:
+            self._log.exception("cannot read the account's mail limits; keeping the server's")
+        self._say(R.AUTH_OK)
+
+
+def _cmd(handler: Callable[[SmtpSession, Any], None], states: frozenset[State], **kw: Any) -> Command:
+    return Command(handler=handler, states=states, **kw)
+
+
+# The protocol's surface. before_tls/before_auth: allowed while STARTTLS/AUTH is still required.
+COMMANDS: dict[str, Command] = {
+    "EHLO": _cmd(SmtpSession._ehlo, ANY, before_tls=True, before_auth=True, help="EHLO <domain>: start an ESMTP session", rfc="RFC 5321 4.1.1.1"),
+    "HELO": _cmd(SmtpSession._ehlo, ANY, before_tls=True, before_auth=True, help="HELO <domain>: start a plain SMTP session", rfc="RFC 5321 4.1.1.1"),
+    "STARTTLS": _cmd(SmtpSession._starttls, frozenset({State.READY}), before_tls=True, before_auth=True, help="STARTTLS: switch to TLS", rfc="RFC 3207 4"),
+    "AUTH": _cmd(SmtpSession._auth, frozenset({State.READY}), before_tls=False, before_auth=True, help="AUTH <mechanism> [initial-response]: log in", rfc="RFC 4954 4"),
+    "MAIL": _cmd(SmtpSession._mail, frozenset({State.READY}), before_tls=False, before_auth=False, help="MAIL FROM:<sender> [SIZE= BODY= SMTPUTF8 RET= ENVID= AUTH=]", rfc="RFC 5321 4.1.1.2"),
+    "RCPT": _cmd(SmtpSession._rcpt, frozenset({State.MAIL, State.RCPT}), before_tls=False, before_auth=False, help="RCPT TO:<recipient> [NOTIFY= ORCPT=]", rfc="RFC 5321 4.1.1.3"),
+    "DATA": _cmd(SmtpSession._data, frozenset({State.RCPT}), before_tls=False, before_auth=False, help="DATA: send the message, end with <CRLF>.<CRLF>", rfc="RFC 5321 4.1.1.4"),
+    "BDAT": _cmd(SmtpSession._bdat, frozenset({State.RCPT}), before_tls=False, before_auth=False, help="BDAT <size> [LAST]: send a chunk of the message", rfc="RFC 3030 2"),
+    "RSET": _cmd(SmtpSession._rset, ANY, before_tls=True, before_auth=True, help="RSET: abandon the transaction", rfc="RFC 5321 4.1.1.5"),
+    "NOOP": _cmd(SmtpSession._noop, ANY, before_tls=True, before_auth=True, help="NOOP: do nothing", rfc="RFC 5321 4.1.1.9"),
+    "HELP": _cmd(SmtpSession._help, ANY, before_tls=True, before_auth=True, help="HELP [command]: this text", rfc="RFC 5321 4.1.1.8"),
+    "VRFY": _cmd(SmtpSession._vrfy, ANY, before_tls=False, before_auth=False, help="VRFY <address>: check an address (usually disabled)", rfc="RFC 5321 4.1.1.6"),
+    "EXPN": _cmd(SmtpSession._expn, ANY, before_tls=False, before_auth=False, help="EXPN <list>: not available", rfc="RFC 5321 4.1.1.7"),
+    "QUIT": _cmd(SmtpSession._quit, ANY, before_tls=True, before_auth=True, help="QUIT: end the session", rfc="RFC 5321 4.1.1.10"),
+}  # fmt: skip
