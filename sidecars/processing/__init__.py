@@ -1,0 +1,7 @@
+"""The processing service: the queue worker between receiving and delivering.
+
+``python -m sidecars.processing --data DIR --service processing [--port-offset N]`` runs ``Worker``
+(worker.py) in a loop. Pieces: ``schedule`` (retries, hold rules, virtual queues), ``content``
+(Return-Path, footer), ``reports`` (RFC 3464 delivery reports). SMTP out is ``sidecars.relay``; the filter
+chain is ``filters.chain``. Operator documentation: docs/queue.md.
+"""

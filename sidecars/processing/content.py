@@ -1,0 +1,98 @@
+"""Changes to a message's content on its way out of the queue: Return-Path, headers added by filters,
+and the per-domain footer (the "message appender").
+
+The footer goes into the message's own text: a text/plain body gets the text footer, a text/html body
+the HTML footer (before ``</body>``); in multipart/alternative both variants get theirs; in any other
+multipart (mixed, related) the first body part does, so attachments stay untouched. Signed or encrypted
+messages (multipart/signed, multipart/encrypted) and bodies in an unknown charset are left as they are:
+a footer must never break a signature or garble text.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from email.message import EmailMessage
+
+_POLICY = email.policy.SMTP  # CRLF line ends; headers refolded only where they were too long
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def header_block(raw: bytes) -> bytes:
+    m = _HEADER_END.search(raw)
+    return raw[: m.start()] if m else raw
+
+
+def with_return_path(raw: bytes, sender: str) -> bytes:
+    """RFC 5321 4.4: the delivering server records the envelope sender; earlier Return-Path fields go."""
+    head_end = _HEADER_END.search(raw)
+    head, rest = (raw[: head_end.start()], raw[head_end.start() :]) if head_end else (raw, b"")
+    kept: list[bytes] = []
+    skipping = False
+    for line in re.split(rb"(?<=\n)", head):
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t"):
+            if not skipping:
+                kept.append(line)
+            continue
+        skipping = line.lower().startswith(b"return-path:")
+        if not skipping:
+            kept.append(line)
+    body = b"".join(kept)
+    if body and not body.endswith(b"\n"):
+        body += b"\r\n"
+    return b"Return-Path: <" + sender.encode("utf-8") + b">\r\n" + body.rstrip(b"\r\n") + rest
+
+
+def with_headers(raw: bytes, headers: tuple[tuple[str, str], ...]) -> bytes:
+    """Prepend header fields (filters' add_header), in order."""
+    added = b"".join(f"{name}: {value}\r\n".encode() for name, value in headers)
+    return added + raw
+
+
+def add_footer(raw: bytes, text: str, html: str) -> bytes:
+    """The message with the footer in its text; unchanged when there is nowhere safe to put it."""
+    if not text and not html:
+        return raw
+    try:
+        msg = email.message_from_bytes(raw, _class=EmailMessage, policy=_POLICY)
+        if not _apply(msg, text, html, root=True):
+            return raw
+        return msg.as_bytes(policy=_POLICY)
+    except (LookupError, ValueError, TypeError, UnicodeError):
+        return raw
+
+
+def _apply(part: EmailMessage, text: str, html: str, root: bool = False) -> bool:
+    ctype = part.get_content_type()
+    if part.is_multipart():
+        if ctype in ("multipart/signed", "multipart/encrypted"):
+            return False
+        children = list(part.iter_parts())
+        if not children:
+            return False
+        if ctype == "multipart/alternative":
+            return any([_apply(child, text, html) for child in children])  # every variant
+        return _apply(children[0], text, html)  # type: ignore[arg-type]
+    if part.get_content_disposition() == "attachment":
+        return False
+    if ctype == "text/plain" and text:
+        body = part.get_content()
+        sep = "" if body.endswith("\n") else "\n"
+        part.set_content(body + sep + "\n" + text + "\n", subtype="plain", charset="utf-8")
+        return _settled(part, root)
+    if ctype == "text/html" and html:
+        body = part.get_content()
+        at = body.lower().rfind("</body>")
+        body = body[:at] + html + body[at:] if at >= 0 else body + html
+        part.set_content(body, subtype="html", charset="utf-8")
+        return _settled(part, root)
+    return False
+
+
+def _settled(part: EmailMessage, root: bool) -> bool:
+    if not root:
+        del part["MIME-Version"]  # set_content adds it; it belongs in the top-level header only
+    return True

@@ -1,0 +1,159 @@
+"""When to try again: the retry policy, delayed-delivery (hold) rules, and per-domain availability.
+
+* Retries: the n-th temporary failure of a recipient waits ``queue.retry_first_seconds * 2**(n-1)``,
+  capped at ``queue.retry_max_interval_seconds``. A recipient is given up (returned to the sender) once
+  it has failed ``queue.max_retries`` times (when that is not 0) or the message is older than
+  ``queue.max_lifetime_seconds``.
+* The delay warning goes out once, on the failure whose scheduled waits add up to at least
+  ``queue.delay_warning_seconds``; it is derived from the attempt count, so it needs no stored flag.
+* Hold rules (``queue.hold_rules``, ``FIELD:PATTERN:MINUTES``) keep a matching message in the queue until
+  that long after it was queued.
+* ``DomainHolds`` are the "virtual queues": after a domain-level temporary failure (no host reachable,
+  4xx greeting, DNS trouble) every message for that domain waits until the domain's retry time instead of
+  trying on its own; it lives in the processing process's memory (a restart forgets it, and the first
+  due message probes the domain again).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+SETTINGS = (
+    "queue.retry_first_seconds",
+    "queue.retry_max_interval_seconds",
+    "queue.max_lifetime_seconds",
+    "queue.max_retries",
+    "queue.delay_warning_seconds",
+    "queue.hold_rules",
+    "queue.batch_size",
+)
+
+
+@dataclass(frozen=True)
+class HoldRule:
+    field: str  # sender | recipient | size
+    pattern: str
+    minutes: int
+    min_size: int = 0
+
+    def matches(self, sender: str, recipients: list[str], size: int) -> bool:
+        if self.field == "size":
+            return size >= self.min_size
+        if self.field == "sender":
+            return fnmatch.fnmatchcase(sender.lower(), self.pattern)
+        return any(fnmatch.fnmatchcase(r.lower(), self.pattern) for r in recipients)
+
+
+def parse_hold_rule(text: str) -> HoldRule:
+    """``sender:*@news.test:30``, ``recipient:all@example.test:10``, ``size:10M:60``.
+
+    Raises:
+        ValueError: the rule cannot be read.
+    """
+    field, sep1, rest = text.strip().partition(":")
+    pattern, sep2, minutes = rest.rpartition(":")
+    field = field.lower()
+    if not (sep1 and sep2) or field not in ("sender", "recipient", "size") or not pattern:
+        raise ValueError(f"hold rule {text!r}: expected sender|recipient|size:PATTERN:MINUTES")
+    if not minutes.isdigit():
+        raise ValueError(f"hold rule {text!r}: minutes must be a whole number")
+    if field == "size":
+        m = re.fullmatch(r"(\d+)([kmg]?)b?", pattern.strip().lower())
+        if not m:
+            raise ValueError(f"hold rule {text!r}: {pattern!r} is not a size (examples: 500K, 10M)")
+        size = int(m.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2)]
+        return HoldRule(field, pattern, int(minutes), size)
+    return HoldRule(field, pattern.lower(), int(minutes))
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    first: int = 60
+    max_interval: int = 3600
+    lifetime: int = 5 * 86400
+    max_retries: int = 0
+    delay_warning: int = 4 * 3600
+    hold_rules: tuple[HoldRule, ...] = ()
+    batch_size: int = 20
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, Any], log: Any = None) -> RetryPolicy:
+        rules = []
+        for text in values["queue.hold_rules"]:
+            try:
+                rules.append(parse_hold_rule(text))
+            except Exception as exc:  # one bad rule must not stop the queue
+                if log is not None:
+                    log.error("%s", exc)
+        return cls(
+            first=int(values["queue.retry_first_seconds"]),
+            max_interval=int(values["queue.retry_max_interval_seconds"]),
+            lifetime=int(values["queue.max_lifetime_seconds"]),
+            max_retries=int(values["queue.max_retries"]),
+            delay_warning=int(values["queue.delay_warning_seconds"]),
+            hold_rules=tuple(rules),
+            batch_size=int(values["queue.batch_size"]),
+        )
+
+    def delay(self, failures: int) -> int:
+        """Seconds to wait after the ``failures``-th temporary failure (1-based)."""
+        n = max(1, failures)
+        return min(self.first * 2 ** min(n - 1, 40), self.max_interval)
+
+    def give_up(self, failures: int, received_at: datetime, now: datetime) -> bool:
+        if self.max_retries and failures >= self.max_retries:
+            return True
+        return now - received_at >= timedelta(seconds=self.lifetime)
+
+    def retry_until(self, received_at: datetime) -> datetime:
+        return received_at + timedelta(seconds=self.lifetime)
+
+    def warn_now(self, failures: int, after: int | None = None) -> bool:
+        """Whether the ``failures``-th failure is the one after which the sender hears of the delay
+        (``after``: the warning delay in seconds for this sender's domain; default the server's)."""
+        after = self.delay_warning if after is None else after
+        if not after or failures < 1:
+            return False
+        waited_before = sum(self.delay(i) for i in range(1, failures))
+        return waited_before < after <= waited_before + self.delay(failures)
+
+    def hold_until(
+        self, sender: str, recipients: list[str], size: int, received_at: datetime
+    ) -> datetime | None:
+        minutes = max((r.minutes for r in self.hold_rules if r.matches(sender, recipients, size)), default=0)
+        return received_at + timedelta(minutes=minutes) if minutes else None
+
+
+class DomainHolds:
+    """Per-destination-domain availability (virtual queues), in this process's memory."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, datetime] = {}
+        self._troubled: set[str] = set()  # a temporary failure since the last success
+
+    def held_until(self, domain: str, now: datetime) -> datetime | None:
+        until = self._until.get(domain)
+        if until is None or until <= now:
+            return None
+        return until
+
+    def hold(self, domain: str, until: datetime) -> None:
+        self._until[domain] = until
+        self._troubled.add(domain)
+
+    def trouble(self, domain: str) -> None:
+        """A recipient-level temporary failure: the domain is up, but some mail for it waits."""
+        self._troubled.add(domain)
+
+    def succeeded(self, domain: str) -> bool:
+        """Record a delivery; True when messages waiting for the domain should be released now."""
+        self._until.pop(domain, None)
+        if domain in self._troubled:
+            self._troubled.discard(domain)
+            return True
+        return False

@@ -1,0 +1,132 @@
+"""Local delivery and relaying of queued messages by the processing worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.errors import NotFound
+from tests.sidecars.processing.conftest import inbox
+
+RAW = b"From: Someone <someone@outside.test>\r\nTo: alice@example.test\r\nSubject: hello\r\n\r\nHi Alice.\r\n"
+
+
+def test_local_delivery_with_return_path(store, worker):
+    qid = store.queue.enqueue(RAW, "someone@outside.test", ["alice@example.test", "bob@example.test"])
+    assert worker.run_once() == 1
+    (got,) = inbox(store, "alice@example.test")
+    assert got.startswith(b"Return-Path: <someone@outside.test>\r\n")
+    assert got.endswith(RAW)
+    assert inbox(store, "bob@example.test") == [got]
+    store.mail.collect_garbage()  # the queued copy (no Return-Path yet) is released by finish
+    assert store.stats()["blobs"] == 1  # one stored copy for both mailboxes
+    with pytest.raises(NotFound):
+        store.queue.get(qid)
+
+
+def test_existing_return_path_is_replaced(store, worker):
+    store.queue.enqueue(
+        b"Return-Path: <forged@x.test>\r\n" + RAW, "real@outside.test", ["alice@example.test"]
+    )
+    worker.run_once()
+    (got,) = inbox(store, "alice@example.test")
+    assert got.count(b"Return-Path:") == 1 and got.startswith(b"Return-Path: <real@outside.test>")
+
+
+def test_recipient_done_state_is_kept_when_finish_did_not_happen(store, worker):
+    """A crash after local delivery but before finish: the next pass must not deliver again."""
+    qid = store.queue.enqueue(RAW, "someone@outside.test", ["alice@example.test"])
+
+    def crash(_qid):
+        raise RuntimeError("killed before finish")
+
+    store.queue.finish = crash
+    worker.run_once()
+    assert store.queue.get(qid).recipients[0].state == "sent"
+    del store.queue.finish  # back to the class's method
+    worker.clock.advance(3600)
+    worker.run_once()
+    assert len(inbox(store, "alice@example.test")) == 1
+    with pytest.raises(NotFound):
+        store.queue.get(qid)
+
+
+def test_remote_and_local_recipients_of_one_message(store, worker, sink):
+    store.queue.enqueue(RAW, "alice@example.test", ["bob@example.test", "carol@far.test", "dan@far.test"])
+    worker.run_once()
+    assert len(inbox(store, "bob@example.test")) == 1
+    (env,) = sink.envelopes
+    assert env.mail_from == "alice@example.test"
+    assert env.recipients == ["carol@far.test", "dan@far.test"]
+    assert b"Return-Path" not in env.data
+    assert store.stats()["queued"] == 0
+
+
+def test_unknown_local_recipient_gets_an_ndr(store, worker):
+    store.queue.enqueue(RAW, "alice@example.test", ["nobody@example.test", "bob@example.test"])
+    worker.run_once()
+    assert len(inbox(store, "bob@example.test")) == 1
+    (ndr,) = inbox(store, "alice@example.test")
+    assert b"multipart/report" in ndr and b"nobody@example.test" in ndr
+    assert b"Status: 5.1.1" in ndr
+    assert store.stats()["queued"] == 0
+
+
+def test_permanent_remote_failure_bounces_at_once(store, worker, sink):
+    sink.rcpt_replies["nobody@far.test"] = "550 5.1.1 no such user here"
+    store.queue.enqueue(RAW, "alice@example.test", ["nobody@far.test"])
+    worker.run_once()
+    (ndr,) = inbox(store, "alice@example.test")
+    assert ndr.startswith(b"Return-Path: <>")
+    assert b"report-type=delivery-status" in ndr
+    assert b"Final-Recipient: rfc822; nobody@far.test" in ndr
+    assert b"Action: failed" in ndr and b"Status: 5.1.1" in ndr
+    assert b"Diagnostic-Code: smtp; 550 5.1.1 no such user here" in ndr
+    assert b"Remote-MTA: dns; mx.far.test" in ndr
+    assert b"text/rfc822-headers" in ndr and b"Subject: hello" in ndr
+    assert b"Subject: Undeliverable: hello" in ndr
+    assert store.stats()["queued"] == 0
+
+
+def test_no_report_for_a_null_sender(store, worker, sink):
+    sink.rcpt_replies["nobody@far.test"] = "550 5.1.1 no"
+    store.queue.enqueue(RAW, "", ["nobody@far.test"])
+    worker.run_once()
+    assert store.stats()["queued"] == 0
+    assert inbox(store, "alice@example.test") == []
+
+
+def test_report_to_a_remote_sender_is_queued(store, worker, sink):
+    sink.rcpt_replies["nobody@far.test"] = "550 5.1.1 no"
+    qid = store.queue.enqueue(RAW, "someone@far.test", ["nobody@far.test"])
+    worker.run_once()
+    (report,) = store.queue.list()
+    assert (
+        report.id != qid
+        and report.sender == ""
+        and [r.address for r in report.recipients] == ["someone@far.test"]
+    )
+    worker.run_once()  # and out it goes, with the null reverse-path
+    assert sink.envelopes[-1].mail_from == "" and sink.envelopes[-1].recipients == ["someone@far.test"]
+
+
+def test_custom_report_texts(store, worker, sink):
+    store.settings.set("ndr.subject", "Bounced ({subject})", domain="example.test")
+    store.settings.set("ndr.text", "Sorry, that did not work.", domain="example.test")
+    store.settings.set("ndr.sender", "postmaster@example.test", domain="example.test")
+    store.settings.set("ndr.attach", "message")
+    sink.rcpt_replies["nobody@far.test"] = "550 5.1.1 no"
+    store.queue.enqueue(RAW, "alice@example.test", ["nobody@far.test"])
+    worker.run_once()
+    (ndr,) = inbox(store, "alice@example.test")
+    assert b"Subject: Bounced (hello)" in ndr and b"Sorry, that did not work." in ndr
+    assert b"From: postmaster@example.test" in ndr
+    assert b"message/rfc822" in ndr and b"Hi Alice." in ndr
+
+
+def test_dsn_notify_never_suppresses_the_report(store, worker, sink):
+    sink.rcpt_replies["nobody@far.test"] = "550 5.1.1 no"
+    store.queue.enqueue(
+        RAW, "alice@example.test", ["nobody@far.test"], dsn={"nobody@far.test": {"notify": "NEVER"}}
+    )
+    worker.run_once()
+    assert inbox(store, "alice@example.test") == []
