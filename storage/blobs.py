@@ -93,9 +93,19 @@ class BlobStore:
                         yield f.name
 
     def stale_temporaries(self, older_than: float = 3600.0) -> list[Path]:
-        """Temporary files left by a writer that died before its rename."""
+        """Temporary files left by a writer that died before its rename: its process is gone, or the
+        file is older than ``older_than`` seconds (in case the pid was reused)."""
         cutoff = time.time() - older_than
-        return [p for p in self.tmp.iterdir() if p.stat().st_mtime < cutoff]
+        stale = []
+        for p in self.tmp.iterdir():
+            parts = p.name.split(".")
+            pid = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+            try:
+                if (pid is not None and not _alive(pid)) or p.stat().st_mtime < cutoff:
+                    stale.append(p)
+            except FileNotFoundError:  # renamed into place meanwhile
+                continue
+        return stale
 
     def _make_dirs(self, directory: Path) -> None:
         if directory.exists():
@@ -103,6 +113,16 @@ class BlobStore:
         directory.mkdir(parents=True, exist_ok=True)
         _fsync_dir(directory.parent)
         _fsync_dir(directory.parent.parent)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fsync_dir(directory: Path) -> None:

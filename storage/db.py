@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 0x46504D47  # arbitrary constant: "FPMG"
@@ -108,10 +107,11 @@ class Database:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    memory = make_url(url).database in (None, "", ":memory:")
-    # NullPool: a connection per transaction costs ~20 us on SQLite and avoids sharing sqlite3 handles
-    # between greenlets or across fork().
-    engine = create_engine(url, poolclass=NullPool) if not memory else create_engine(url)
+    # A pool keeps connections open: closing the last connection to a WAL database checkpoints it, which
+    # costs an fsync of the main file per transaction. Processes open their store after fork (the
+    # supervisor execs its children), and a checked-out sqlite3 handle serves one greenlet at a time;
+    # check_same_thread is off because gevent's threadpool may run a query on another OS thread.
+    engine = create_engine(url, pool_size=5, max_overflow=20, connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -59,6 +59,7 @@ class Mail:
         self, conn: Connection, sha: str, raw: bytes, parsed: mime.ParsedMessage, count: int
     ) -> int:
         """Take ``count`` references on the body with this content, creating its row and index entry."""
+        _lock_content(conn, sha)
         row = conn.execute(select(s.bodies.c.id).where(s.bodies.c.sha256 == sha)).first()
         if row is not None:
             body_id = int(row[0])
@@ -116,6 +117,18 @@ class Mail:
             ids = sorted(counts)
             conn.info["after_commit"].append(lambda: self.collect_garbage(body_ids=ids))
 
+    def _discard_unreferenced(self, conn: Connection, sha: str) -> None:
+        """Remove a blob written for a delivery that ended up with no recipient, unless it is in use."""
+        _lock_content(conn, sha)
+        if conn.execute(select(s.bodies.c.id).where(s.bodies.c.sha256 == sha)).first() is None:
+            conn.info["after_commit"].append(lambda: self._unlink_if_unreferenced(sha))
+
+    def _unlink_if_unreferenced(self, sha: str) -> None:
+        with self.store.db.write() as conn:
+            _lock_content(conn, sha)
+            if conn.execute(select(s.bodies.c.id).where(s.bodies.c.sha256 == sha)).first() is None:
+                self.store.blobs.delete(sha)
+
     def collect_garbage(self, limit: int = 1000, *, body_ids: Sequence[int] | None = None) -> int:
         """Delete unreferenced bodies (all, or among ``body_ids``) and their blob files; returns how many.
 
@@ -132,7 +145,11 @@ class Mail:
             rows = conn.execute(q).all()
             if not rows:
                 return 0
-            conn.execute(s.bodies.delete().where(s.bodies.c.id.in_([r.id for r in rows])))
+            for r in rows:
+                _lock_content(conn, r.sha256)
+            conn.execute(
+                s.bodies.delete().where(s.bodies.c.id.in_([r.id for r in rows]), s.bodies.c.refcount <= 0)
+            )
             for r in rows:
                 self.store.blobs.delete(r.sha256)
         return len(rows)
@@ -209,7 +226,7 @@ class Mail:
         sha = sha256_hex(raw)
         result = DeliveryResult(sha256=sha)
         path = folder_path(folder)
-        blob_written = False
+        self.store.blobs.put(raw, sha)  # outside the write lock: fsync is the slow part
         with self.store.db.write() as conn:
             targets: dict[int, str] = {}
             for rcpt in recipients:
@@ -229,9 +246,8 @@ class Mail:
                     continue
                 accepted.append((aid, rcpt, self._delivery_folder(conn, aid, path)))
             if not accepted:
+                self._discard_unreferenced(conn, sha)
                 return result
-            if not blob_written:
-                self.store.blobs.put(raw, sha)
             body_id = self.reference_body(conn, sha, raw, parsed, len(accepted))
             now = utcnow()
             for _aid, rcpt, fid in accepted:
@@ -483,6 +499,37 @@ class Mail:
                 ).scalars()
             ]
 
+    def flags(
+        self,
+        folder_id: int,
+        uids: Iterable[int] | None = None,
+        *,
+        actor: int | None = None,
+        changed_since: int | None = None,
+    ) -> list[FlagChange]:
+        """(uid, flags, modseq) of messages, in UID order: FETCH FLAGS and resync without the bodies table."""
+        with self.store.db.read() as conn:
+            if actor is not None:
+                acl.require(conn, actor, folder_id, "r")
+            m = s.messages
+            base = select(m.c.uid, m.c.flags, m.c.keywords, m.c.modseq).where(m.c.folder_id == folder_id)
+            if changed_since is not None:
+                base = base.where(m.c.modseq > changed_since)
+            if uids is None:
+                rows = list(conn.execute(base.order_by(m.c.uid)))
+            else:
+                rows = []
+                for chunk in _chunks(sorted(set(uids)), 500):
+                    rows.extend(conn.execute(base.where(m.c.uid.in_(chunk)).order_by(m.c.uid)))
+        decoded: dict[tuple[int, str], frozenset[str]] = {}
+        out = []
+        for uid, bits, keywords, modseq in rows:
+            names = decoded.get((bits, keywords))
+            if names is None:
+                names = decoded[(bits, keywords)] = fl.decode(bits, keywords)
+            out.append(FlagChange(uid, names, modseq))
+        return out
+
     def info(
         self,
         folder_id: int,
@@ -600,9 +647,10 @@ class Mail:
             if conn.dialect.name == "sqlite":
                 column = {"all": "", "headers": "headers : ", "body": "body : "}[where]
                 match = " AND ".join(f'{column}"{w}"*' for w in words)
+                # MATCH once, then join: a join lets SQLite probe the index once per message
                 sql = (
-                    "SELECT m.uid FROM messages m JOIN body_fts f ON f.rowid = m.body_id "
-                    "WHERE m.folder_id = :fid AND body_fts MATCH :q ORDER BY m.uid"
+                    "SELECT m.uid FROM messages m WHERE m.folder_id = :fid AND m.body_id IN "
+                    "(SELECT rowid FROM body_fts WHERE body_fts MATCH :q) ORDER BY m.uid"
                 )
             else:
                 weight = {"all": "", "headers": ":A", "body": ":D"}[where]
@@ -613,6 +661,13 @@ class Mail:
                     "WHERE m.folder_id = :fid AND b.tsv @@ to_tsquery('fieldpost', :q) ORDER BY m.uid"
                 )
             return [int(u) for u in conn.execute(text(sql), {"fid": folder_id, "q": match}).scalars()]
+
+
+def _lock_content(conn: Connection, sha: str) -> None:
+    """Serialise writers of one content on PostgreSQL (SQLite's write lock already does): taking a
+    reference, collecting the body and discarding an unused blob must not interleave."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:sha, 0))"), {"sha": sha})
 
 
 def _usage(conn: Connection, account_id: int, delta_bytes: int, delta_messages: int) -> None:
