@@ -186,6 +186,31 @@ class Worker:
         self._relay_remote(msg, body, relay_targets, by_rcpt, out, now, sender_settings)
         self._conclude(msg, raw, by_rcpt, out, now, sender_settings)
 
+    def bounce(self, qid: int, reason: str = "returned to the sender by the postmaster") -> int:
+        """Give up on a queued message now: report its pending recipients to the sender, then remove it.
+        Returns how many recipients were reported.
+
+        Raises:
+            storage.NotFound: no such queued message.
+        """
+        msg = self.store.queue.get(qid)
+        now = self.clock()
+        values = self._domain_settings(domain_of(msg.sender) if msg.sender else "")
+        pending = [r for r in msg.recipients if r.state not in DONE]
+        statuses = [
+            reports.RecipientStatus(
+                r.address, "5.0.0", f"{reason}; last error: {r.last_error or 'none'}", None, _orcpt(r)
+            )
+            for r in pending
+        ]
+        if statuses and msg.sender:
+            self._send_report(reports.FAILED, msg, self.store.queue.raw(qid), statuses, values, now)
+        for r in pending:
+            state = "local-error" if self._is_local(r.address) else "relay-error"
+            self.store.queue.set_recipient(qid, r.address, state, reason)
+        self.store.queue.finish(qid)
+        return len(statuses)
+
     def _split(self, pending: list[QueuedRecipient]) -> tuple[list[str], list[str], dict[str, str]]:
         local: list[str] = []
         remote: list[str] = []

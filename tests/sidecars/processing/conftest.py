@@ -10,7 +10,10 @@ import pytest
 from sidecars.processing.worker import Worker
 from storage import open_store
 from storage.names import utcnow
-from tests.support.world import dns_server, sink, tls_pair  # noqa: F401
+from tests.support import world
+
+dns_server = world.dns_server
+sink = world.sink
 
 
 class FakeClock:
