@@ -36,7 +36,7 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 #: Module run for each service; services not built yet run the placeholder.
 SERVICE_MODULES: dict[str, str] = {
-    "smtp": "sidecars.placeholder",
+    "smtp": "sidecars.smtp",
     "processing": "sidecars.placeholder",
     "imap": "sidecars.placeholder",
     "pop3": "sidecars.placeholder",
