@@ -322,11 +322,12 @@ class SmtpSession:
         (self._session_headers if early else self._txn.add_headers).extend(d.add_headers)
         if d.verdict in ("reject", "tempfail"):
             return R.Reply(d.code, d.status, d.text)
+        # At connect/EHLO a requirement gates the rest of the session; later it refuses this command.
         if d.verdict == "require_tls":
-            self._tls_required = True
+            self._tls_required |= early
             return None if early else R.TLS_REQUIRED
         if d.verdict == "require_auth":
-            self._auth_required = True
+            self._auth_required |= early
             return None if early else R.AUTH_REQUIRED
         return None
 

@@ -144,3 +144,36 @@ def test_starttls_unavailable(make_client: MakeClient) -> None:
     c.ehlo()
     assert c.cmd("STARTTLS") == say(R.TLS_UNAVAILABLE)
     assert c.cmd("STARTTLS now") == say(R.SYNTAX, usage="STARTTLS")
+
+
+def test_every_reply_constant_is_used_and_well_formed() -> None:
+    """One check per family: 2xx/3xx/4xx/5xx constants carry a matching enhanced code and are all used."""
+    import pathlib
+    import re
+
+    import sidecars.smtp.parser as parser_module
+    import sidecars.smtp.session as session_module
+
+    source = "".join(pathlib.Path(m.__file__ or "").read_text() for m in (parser_module, session_module))
+    constants = {name: value for name, value in vars(R).items() if isinstance(value, R.Reply)}
+    families = {str(reply.code)[0] for reply in constants.values()}
+    assert families == {"2", "3", "4", "5"}
+    for name, reply in constants.items():
+        assert re.search(rf"R\.{name}\b", source), f"{name} is never sent"
+        assert reply.status == "" or reply.status[0] == str(reply.code)[0], name
+        wire = reply.format(
+            host="h",
+            text="t",
+            usage="u",
+            address="a",
+            name="n",
+            verb="v",
+            limit=1,
+            id=1,
+            size=1,
+            count=1,
+            user="u",
+            data="d",
+            ip="i",
+        ).encode()
+        assert re.fullmatch(rb"\d{3} [^\r\n]*\r\n", wire), name
