@@ -37,7 +37,7 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent
 #: Module run for each service; services not built yet run the placeholder.
 SERVICE_MODULES: dict[str, str] = {
     "smtp": "sidecars.smtp",
-    "processing": "sidecars.placeholder",
+    "processing": "sidecars.processing",
     "imap": "sidecars.placeholder",
     "pop3": "sidecars.placeholder",
     "ftp": "sidecars.placeholder",
