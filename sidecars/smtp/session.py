@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
+from fieldpost.logs import PROTOCOL_LEVEL
 from sidecars import sasl
 from sidecars.net.errorcontrol import DROP, ErrorControl, ErrorLimits
 from sidecars.smtp import acceptance
@@ -184,7 +185,9 @@ class SmtpSession:
             self._closed = True
             return R.CONNECT_TEMPFAIL.format(host=host, text=decision.text).encode()
         self._apply("onConnect", decision)
-        return R.GREETING.format(host=host).encode()
+        greeting = R.GREETING.format(host=host).encode()
+        self._trace_replies([greeting])
+        return greeting
 
     def receive(self, data: bytes) -> Output:
         if self._closed:
@@ -207,6 +210,7 @@ class SmtpSession:
             self._reader.take_rest()  # RFC 3207 5: nothing sent before the handshake may be acted on
         if self._close:
             self._closed = True
+        self._trace_replies(self._out)
         return Output(b"".join(self._out), self._close, self._start_tls)
 
     def tls_started(self) -> None:
@@ -225,6 +229,26 @@ class SmtpSession:
         self._closed = True
         self._txn = Transaction()
 
+    # -- protocol trace (log level bit 16); passwords and message text never reach the log -------------
+
+    def _tracing(self) -> bool:
+        return self._log.isEnabledFor(PROTOCOL_LEVEL)
+
+    def _trace_command(self, data: bytes) -> None:
+        if not self._tracing():
+            return
+        text = data.decode("utf-8", "replace")
+        if self._mode is Mode.AUTH:
+            text = "<SASL response>"
+        elif P.command_verb(data) == "AUTH" and text.count(" ") > 1:
+            text = text.rsplit(" ", 1)[0] + " <initial response>"
+        self._log.log(PROTOCOL_LEVEL, "C: %s", text[:200])
+
+    def _trace_replies(self, replies: list[bytes]) -> None:
+        if self._tracing():
+            for line in b"".join(replies).decode("utf-8", "replace").splitlines():
+                self._log.log(PROTOCOL_LEVEL, "S: %s", line)
+
     # -- replies and error control --------------------------------------------------------------------
 
     def _say(self, reply: R.Reply, extra: tuple[str, ...] = ()) -> None:
@@ -241,6 +265,7 @@ class SmtpSession:
     # -- command dispatch ------------------------------------------------------------------------------
 
     def _on_line(self, line: P.Line) -> None:
+        self._trace_command(line.data if not line.too_long else b"<line too long>")
         if line.too_long:
             if self._mode is Mode.AUTH:
                 self._end_auth()
@@ -508,6 +533,8 @@ class SmtpSession:
             return False
         self._reader.feed(result.rest)
         self._mode = Mode.COMMAND
+        if self._tracing():
+            self._log.log(PROTOCOL_LEVEL, "C: <message text, %d octets>", self._txn.size)
         if self._decoder.bare_lf:
             self._log.info("message had %d bare LF line endings; rewritten as CRLF", self._decoder.bare_lf)
         self._finish_message(bytes(self._txn.body), nul=self._decoder.nul)

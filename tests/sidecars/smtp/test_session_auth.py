@@ -6,6 +6,9 @@ import base64
 import hashlib
 import hmac
 
+import pytest
+
+from fieldpost.logs import PROTOCOL_LEVEL
 from sidecars.smtp import replies as R
 from storage.store import Store
 from tests.sidecars.smtp.conftest import ALICE, ALICE_PW, BOB, HOST, Client, MakeClient
@@ -180,3 +183,19 @@ def test_throttled_login(make_client: MakeClient, store: Store) -> None:
 def test_disabled_smtp_service(make_client: MakeClient, store: Store) -> None:
     store.settings.set("services.smtp", False, account=ALICE)
     assert tls_submission(make_client).login() == say(R.AUTH_FAILED)
+
+
+def test_protocol_trace_hides_credentials_and_message_text(
+    make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = b64(f"\0{ALICE}\0{ALICE_PW}")
+    with caplog.at_level(PROTOCOL_LEVEL, logger="test.smtp"):
+        c = tls_submission(make_client)
+        c.cmd(f"AUTH PLAIN {token}")
+        c.cmd("AUTH LOGIN")
+        c.send(f"MAIL FROM:<{ALICE}>\r\nRCPT TO:<{BOB}>\r\nDATA\r\n")
+        c.send("Subject: secret plans\r\n\r\nbody\r\n.\r\n")
+    text = caplog.text
+    assert "C: AUTH PLAIN <initial response>" in text and token not in text
+    assert f"S: 250 2.1.0 Sender <{ALICE}> ok" in text
+    assert "C: <message text, " in text and "secret plans" not in text
