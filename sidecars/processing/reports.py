@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sidecars.processing.content import header_block
 
@@ -134,3 +135,59 @@ def build_report(
             + b"\r\n\r\n"
         )
     return head + tail + f"--{boundary}--\r\n".encode()
+
+
+def compose(
+    action: str,
+    values: dict[str, Any],
+    *,
+    hostname: str,
+    msg: Any,
+    raw: bytes,
+    statuses: Sequence[RecipientStatus],
+    retry_until: datetime,
+    now: datetime,
+) -> bytes:
+    """A report for queued message ``msg`` with the ``ndr.*`` settings of the sender's domain."""
+    final = action == FAILED
+    text = ReportText(
+        sender=values["ndr.sender"] or f"MAILER-DAEMON@{hostname}",
+        subject=values["ndr.subject" if final else "ndr.delay_subject"],
+        intro=values["ndr.text" if final else "ndr.delay_text"],
+        attach=values["ndr.attach"],
+    )
+    return build_report(
+        action=action,
+        text=text,
+        hostname=hostname,
+        to=msg.sender,
+        raw=raw,
+        arrival=msg.received_at,
+        recipients=statuses,
+        envid=msg.origin.get("envid"),
+        retry_until=None if final else retry_until,
+        now=now,
+    )
+
+
+def status_of(reply: str, default: str) -> str:
+    """The RFC 3463 status in an SMTP reply ("550 5.1.1 ..."), else ``default``."""
+    words = reply.split()
+    if len(words) > 1 and words[1][:1] in "245" and words[1].count(".") == 2:
+        return words[1]
+    return default
+
+
+def orcpt(r: Any) -> str | None:
+    """The recipient's RFC 3461 ORCPT as queued."""
+    value = r.dsn.get("orcpt") if r.dsn else None
+    return str(value) if value else None
+
+
+def wants(r: Any, kind: str, default: bool = True) -> bool:
+    """RFC 3461 4.1: NOTIFY=NEVER or a list without ``kind`` (FAILURE, DELAY) suppresses that report."""
+    notify = r.dsn.get("notify") if r.dsn else None
+    if not notify:
+        return default
+    values = {v.strip().upper() for v in (notify.split(",") if isinstance(notify, str) else notify)}
+    return kind in values

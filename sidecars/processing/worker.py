@@ -199,7 +199,7 @@ class Worker:
         pending = [r for r in msg.recipients if r.state not in DONE]
         statuses = [
             reports.RecipientStatus(
-                r.address, "5.0.0", f"{reason}; last error: {r.last_error or 'none'}", None, _orcpt(r)
+                r.address, "5.0.0", f"{reason}; last error: {r.last_error or 'none'}", None, reports.orcpt(r)
             )
             for r in pending
         ]
@@ -366,7 +366,9 @@ class Worker:
                     self.store.queue.set_recipient(msg.id, a, "sent", r.reply)
                     out.delivered.add(a)
                 elif r.outcome == PERMANENT:
-                    out.failed[a] = reports.RecipientStatus(a, r.status, r.reply, r.host, _orcpt(by_rcpt[a]))
+                    out.failed[a] = reports.RecipientStatus(
+                        a, r.status, r.reply, r.host, reports.orcpt(by_rcpt[a])
+                    )
                     out.silent.setdefault(a, "relay-error")
                 else:
                     when = self._temporary(msg, by_rcpt[a], r.reply, out, now, r.host)
@@ -390,16 +392,16 @@ class Worker:
         host: str | None = None,
     ) -> datetime:
         failures = r.attempts + 1
-        status = _status(reply, "4.0.0")
+        status = reports.status_of(reply, "4.0.0")
         if self.policy.give_up(failures, msg.received_at, now):
             final = "5" + status[1:]
             out.failed[r.address] = reports.RecipientStatus(
-                r.address, final, f"{reply} (gave up after {failures} attempt(s))", host, _orcpt(r)
+                r.address, final, f"{reply} (gave up after {failures} attempt(s))", host, reports.orcpt(r)
             )
             return now
         out.temporary[r.address] = (reply, failures)
         if self.policy.warn_now(failures, self._warning_after):
-            out.warn[r.address] = reports.RecipientStatus(r.address, status, reply, host, _orcpt(r))
+            out.warn[r.address] = reports.RecipientStatus(r.address, status, reply, host, reports.orcpt(r))
         return now + timedelta(seconds=self.policy.delay(failures))
 
     def _release(self, domain: str, current: int, now: datetime) -> None:
@@ -425,18 +427,18 @@ class Worker:
             if self.policy.give_up(0, msg.received_at, now):
                 reply = f"451 4.4.1 {domain_of(address)} stayed unreachable until the message expired"
                 out.failed[address] = reports.RecipientStatus(
-                    address, "5.4.7", reply, None, _orcpt(by_rcpt[address])
+                    address, "5.4.7", reply, None, reports.orcpt(by_rcpt[address])
                 )
                 del out.waiting[address]
         waiting = out.waiting
         to_report = [
             s
             for a, s in out.failed.items()
-            if out.silent.get(a) != "filter-discard" and _notify(by_rcpt[a], "FAILURE")
+            if out.silent.get(a) != "filter-discard" and reports.wants(by_rcpt[a], "FAILURE")
         ]
         if to_report and msg.sender:
             self._send_report(reports.FAILED, msg, raw, to_report, values, now)
-        warn = [s for a, s in out.warn.items() if _notify(by_rcpt[a], "DELAY", default=True)]
+        warn = [s for a, s in out.warn.items() if reports.wants(by_rcpt[a], "DELAY", default=True)]
         if warn and msg.sender:
             self._send_report(reports.DELAYED, msg, raw, warn, values, now)
         for address, status in out.failed.items():
@@ -478,23 +480,14 @@ class Worker:
         values: dict[str, Any],
         now: datetime,
     ) -> None:
-        final = action == reports.FAILED
-        text = reports.ReportText(
-            sender=values["ndr.sender"] or f"MAILER-DAEMON@{self.hostname}",
-            subject=values["ndr.subject" if final else "ndr.delay_subject"],
-            intro=values["ndr.text" if final else "ndr.delay_text"],
-            attach=values["ndr.attach"],
-        )
-        report = reports.build_report(
-            action=action,
-            text=text,
+        report = reports.compose(
+            action,
+            values,
             hostname=self.hostname,
-            to=msg.sender,
+            msg=msg,
             raw=raw,
-            arrival=msg.received_at,
-            recipients=statuses,
-            envid=msg.origin.get("envid"),
-            retry_until=None if final else self.policy.retry_until(msg.received_at),
+            statuses=statuses,
+            retry_until=self.policy.retry_until(msg.received_at),
             now=now,
         )
         local = self._is_local(msg.sender)
@@ -511,24 +504,3 @@ class Worker:
             except StorageError as exc:
                 self._warn("queue %d: report to %s not delivered now: %s", msg.id, msg.sender, exc)
         self.store.queue.enqueue(report, "", [msg.sender], origin={"report_for": msg.id})
-
-
-def _status(reply: str, default: str) -> str:
-    words = reply.split()
-    if len(words) > 1 and words[1][:1] in "245" and words[1].count(".") == 2:
-        return words[1]
-    return default
-
-
-def _orcpt(r: QueuedRecipient) -> str | None:
-    value = r.dsn.get("orcpt") if r.dsn else None
-    return str(value) if value else None
-
-
-def _notify(r: QueuedRecipient, kind: str, default: bool = True) -> bool:
-    """RFC 3461 4.1: NOTIFY=NEVER or a list without ``kind`` suppresses that report."""
-    notify = r.dsn.get("notify") if r.dsn else None
-    if not notify:
-        return default
-    values = {v.strip().upper() for v in (notify.split(",") if isinstance(notify, str) else notify)}
-    return kind in values
