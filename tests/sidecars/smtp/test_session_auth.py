@@ -199,3 +199,21 @@ def test_protocol_trace_hides_credentials_and_message_text(
     assert "C: AUTH PLAIN <initial response>" in text and token not in text
     assert f"S: 250 2.1.0 Sender <{ALICE}> ok" in text
     assert "C: <message text, " in text and "secret plans" not in text
+
+
+def test_tls_started_forgets_a_plaintext_login(make_client: MakeClient, store: Store) -> None:
+    store.settings.set("smtp.allow_plaintext_auth", True)
+    c = make_client("submission")
+    assert "AUTH SCRAM-SHA-256 PLAIN LOGIN" in c.ehlo()
+    assert c.login() == say(R.AUTH_OK)
+    assert c.cmd("STARTTLS") == say(R.TLS_GO_AHEAD)
+    c.session.tls_started()
+    c.ehlo()
+    assert c.cmd(f"MAIL FROM:<{ALICE}>") == say(R.AUTH_REQUIRED)
+
+
+def test_connection_lost_mid_message_queues_nothing(submission: Client, store: Store) -> None:
+    submission.send(f"MAIL FROM:<{ALICE}>\r\nRCPT TO:<{BOB}>\r\nDATA\r\nSubject: half\r\n")
+    submission.session.connection_lost()
+    assert submission.session.receive(b".\r\n").close
+    assert store.queue.list() == []
