@@ -200,7 +200,7 @@ def _cached(name: str, entry: _Entry) -> list[str]:
 
 def _negative_ttl(exc: dns.resolver.NXDOMAIN) -> float:
     try:
-        responses: dict[Any, Any] = exc.responses()
+        responses: dict[Any, Any] = exc.responses()  # type: ignore[no-untyped-call]
     except Exception:
         return NEGATIVE_TTL_DEFAULT
     for response in responses.values():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 
 _POLICY = email.policy.SMTP  # CRLF line ends; headers refolded only where they were too long
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -65,7 +65,7 @@ def add_footer(raw: bytes, text: str, html: str) -> bytes:
         return raw
 
 
-def _apply(part: EmailMessage, text: str, html: str, root: bool = False) -> bool:
+def _apply(part: MIMEPart, text: str, html: str, root: bool = False) -> bool:
     ctype = part.get_content_type()
     if part.is_multipart():
         if ctype in ("multipart/signed", "multipart/encrypted"):
@@ -75,7 +75,7 @@ def _apply(part: EmailMessage, text: str, html: str, root: bool = False) -> bool
             return False
         if ctype == "multipart/alternative":
             return any([_apply(child, text, html) for child in children])  # every variant
-        return _apply(children[0], text, html)  # type: ignore[arg-type]
+        return _apply(children[0], text, html)
     if part.get_content_disposition() == "attachment":
         return False
     if ctype == "text/plain" and text:
@@ -92,7 +92,7 @@ def _apply(part: EmailMessage, text: str, html: str, root: bool = False) -> bool
     return False
 
 
-def _settled(part: EmailMessage, root: bool) -> bool:
+def _settled(part: MIMEPart, root: bool) -> bool:
     if not root:
         del part["MIME-Version"]  # set_content adds it; it belongs in the top-level header only
     return True

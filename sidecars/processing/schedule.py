@@ -103,7 +103,7 @@ class RetryPolicy:
     def delay(self, failures: int) -> int:
         """Seconds to wait after the ``failures``-th temporary failure (1-based)."""
         n = max(1, failures)
-        return min(self.first * 2 ** min(n - 1, 40), self.max_interval)
+        return min(self.first * (1 << min(n - 1, 40)), self.max_interval)
 
     def give_up(self, failures: int, received_at: datetime, now: datetime) -> bool:
         if self.max_retries and failures >= self.max_retries:

@@ -173,7 +173,7 @@ class Relay:
             conn = smtplib.SMTP(
                 timeout=self.timeout, local_hostname=self.helo, source_address=(src, 0) if src else None
             )
-            conn._host = host  # the name smtplib gives TLS as SNI (it keeps the constructor's, not connect's)
+            conn._host = host  # type: ignore[attr-defined]  # the name smtplib gives TLS as SNI (it keeps the constructor's, not connect's)
             code, msg = conn.connect(address, port)  # RFC 5321 4.3.1: 220 greeting
         except smtplib.SMTPConnectError as exc:
             raise _HostFailed(
@@ -285,13 +285,14 @@ class Relay:
             if not accepted:
                 conn.rset()
                 return
+            reply: bytes | str
             try:
-                code, msg = conn.data(data)  # RFC 5321 4.1.1.4
+                code, reply = conn.data(data)  # RFC 5321 4.1.1.4
             except smtplib.SMTPDataError as exc:
-                code, msg = exc.smtp_code, exc.smtp_error
+                code, reply = exc.smtp_code, exc.smtp_error
             outcome = DELIVERED if 200 <= code < 300 else PERMANENT if code >= 500 else TEMPORARY
             for rcpt in accepted:
-                result.results[rcpt] = RecipientResult(rcpt, outcome, code, _reply(code, msg), host)
+                result.results[rcpt] = RecipientResult(rcpt, outcome, code, _reply(code, reply), host)
             if outcome != DELIVERED:
                 conn.rset()
         except _HostFailed:
