@@ -56,7 +56,10 @@ def _reply(code: int, msg: bytes | str) -> str:
 
 
 def _xtext(value: str) -> str:
-    """RFC 3461 4: xtext encoding of ENVID and ORCPT values."""
+    """RFC 3461 4: ENVID and ORCPT values travel as xtext. SMTP receiving queues them as they came (already
+    xtext), so a value that is valid xtext is passed on unchanged; anything else is encoded."""
+    if all(33 <= ord(c) <= 126 and c != "=" for c in value):
+        return value
     return "".join(c if 33 <= ord(c) <= 126 and c not in "+=" else f"+{ord(c):02X}" for c in value)
 
 

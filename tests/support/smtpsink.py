@@ -176,7 +176,6 @@ class _Session:
                     continue
                 self.send("354 end with .")
                 data = self.read_data()
-                self.send(self.sink.data_reply)
                 if self.sink.data_reply.startswith("2"):
                     self.transactions += 1
                     self.sink.envelopes.append(
@@ -191,6 +190,7 @@ class _Session:
                             self.peer,
                         )
                     )
+                self.send(self.sink.data_reply)  # after recording: a test may look as soon as it reads 250
                 self.reset()
             elif verb == "RSET":
                 self.reset()

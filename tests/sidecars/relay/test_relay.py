@@ -106,7 +106,7 @@ def test_dsn_and_8bit_parameters_pass_through(dns_server, sink):
     raw = RAW.replace(b"hello", "héllo".encode())
     env = envelope(
         "bob@far.test",
-        dsn={"bob@far.test": {"notify": "FAILURE,DELAY", "orcpt": "rfc822;bob+x@far.test"}},
+        dsn={"bob@far.test": {"notify": ["FAILURE", "DELAY"], "orcpt": "rfc822;bob+2Bx@far.test"}},
         ret="HDRS",
         envid="q 42",
         body_8bit=True,
