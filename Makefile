@@ -10,7 +10,8 @@ DATA ?= ./data
 
 # Debian packages the test suite needs, one per line.
 DEB_PACKAGES := \
-	python3-venv
+	python3-venv \
+	swaks
 
 .PHONY: deps postgres venv check test run
 
