@@ -1,0 +1,1 @@
+"""Interoperability tests: real clients (Debian's swaks today) against real Fieldpost processes."""
