@@ -215,12 +215,24 @@ class Mail:
         self.store.changes.record(conn, folder_id, folder.account_id, modseq, "new", uids[-1])
         return folder, uids
 
-    def deliver(self, raw: bytes, recipients: Sequence[str], folder: str = "INBOX") -> DeliveryResult:
+    def deliver(
+        self,
+        raw: bytes,
+        recipients: Sequence[str],
+        folder: str = "INBOX",
+        *,
+        queue_id: int | None = None,
+        mark_sent: Iterable[str] | None = None,
+    ) -> DeliveryResult:
         """Deliver one message to local recipients: one blob, one body row, a message row per mailbox.
 
         Each recipient is resolved (aliases, groups, forwarders); a recipient that is unknown or over
         quota is reported in ``failed`` without affecting the others. Outside addresses reached through
         groups or forwarders are returned in ``external`` for the caller to relay.
+
+        With ``queue_id``, the queue recipients in ``mark_sent`` (default: all) that did not fail are
+        marked "sent" in the same transaction as the delivery, so a crash can neither lose the mail nor
+        deliver it twice when the queue worker runs again.
         """
         parsed = mime.parse_message(raw)
         sha = sha256_hex(raw)
@@ -253,6 +265,16 @@ class Mail:
             for _aid, rcpt, fid in accepted:
                 _, uids = self._add(conn, fid, [(body_id, len(raw), 0, "", now)])
                 result.delivered.setdefault(rcpt, (fid, uids[0]))
+            if queue_id is not None:
+                done = [r for r in (recipients if mark_sent is None else mark_sent) if r not in result.failed]
+                if done:
+                    conn.execute(
+                        update(s.queue_recipients)
+                        .where(
+                            s.queue_recipients.c.queue_id == queue_id, s.queue_recipients.c.address.in_(done)
+                        )
+                        .values(state="sent", last_error=None, attempts=s.queue_recipients.c.attempts + 1)
+                    )
         return result
 
     def _delivery_folder(self, conn: Connection, account_id: int, path: str) -> int:

@@ -9,12 +9,10 @@ Implementation notes:
 * Recipient states: pending ones are anything not in ``DONE``; a delivered recipient becomes ``sent``,
   a returned one ``local-error``/``relay-error``, filter outcomes ``filter-reject``/``filter-discard``;
   a temporary failure leaves it ``send-failure`` with its attempt count raised by one.
-* Exactly-once local delivery: each recipient's ``sent`` state is written right after the
-  ``deliver`` call that stored its copy, before anything else happens, so a crash later in the pass
-  (relay, reports, finish) does not deliver it again. What remains is the window between deliver's
-  commit and those state updates (milliseconds, no I/O in between). Closing it needs storage to mark
-  the queue recipients in deliver's own transaction, e.g. ``store.mail.deliver(raw, rcpts, folder,
-  queue_id=qid)`` or a ``store.queue.deliver_local(qid, raw, rcpts, folder)``.
+* Exactly-once local delivery: ``store.mail.deliver(..., queue_id=, mark_sent=)`` marks each
+  recipient ``sent`` in the same transaction that stores its (last) copy, so a crash at any point later
+  in the pass (relay, reports, finish) or in between never delivers it again, and one before the commit
+  loses nothing.
 * Reports are queued/delivered before the recipients' final states are written: a crash in between
   repeats a report rather than losing it.
 * A ``FilterUnavailable`` from the chain leaves the message untouched (state ``processed``) and due
@@ -305,8 +303,9 @@ class Worker:
             if not todo:
                 continue
             copy = content.with_return_path(content.with_headers(body, headers), msg.sender)
+            last_copy = [a for a in todo if remaining[a] == 1]  # done once this delivery commits
             try:
-                result = self.store.mail.deliver(copy, todo, folder)
+                result = self.store.mail.deliver(copy, todo, folder, queue_id=msg.id, mark_sent=last_copy)
             except StorageError as exc:
                 for a in todo:
                     self._temporary(msg, by_rcpt[a], f"451 4.3.0 local delivery failed: {exc}", out, now)
@@ -316,8 +315,7 @@ class Worker:
                 remaining[a] -= 1
                 reason = result.failed.get(a)
                 if reason is None:
-                    if remaining[a] == 0:
-                        self.store.queue.set_recipient(msg.id, a, "sent")  # right after deliver: see notes
+                    if remaining[a] == 0:  # marked "sent" inside deliver's transaction
                         out.delivered.add(a)
                 elif reason.startswith("mailbox full"):
                     self._temporary(msg, by_rcpt[a], f"452 4.2.2 {reason}", out, now)

@@ -55,3 +55,26 @@ def test_queue_list_filters(store):
 def test_enqueue_without_recipients_is_refused(store):
     with pytest.raises(InvalidInput):
         store.queue.enqueue(RAW, "a@b.test", [])
+
+
+def test_local_delivery_marks_queue_recipients_in_the_same_transaction(store):
+    store.domains.add("example.test")
+    store.accounts.add("alice@example.test", None)
+    store.accounts.add("bob@example.test", None)
+    qid = store.queue.enqueue(
+        RAW, "a@outside.test", ["alice@example.test", "bob@example.test", "nobody@example.test"]
+    )
+    result = store.mail.deliver(
+        RAW,
+        ["alice@example.test", "bob@example.test", "nobody@example.test"],
+        queue_id=qid,
+        mark_sent=["alice@example.test", "nobody@example.test"],
+    )
+    assert set(result.delivered) == {"alice@example.test", "bob@example.test"}
+    states = {r.address: r.state for r in store.queue.get(qid).recipients}
+    # alice: delivered and marked; bob: delivered, not asked to mark; nobody: failed, never marked
+    assert states == {
+        "alice@example.test": "sent",
+        "bob@example.test": "received",
+        "nobody@example.test": "received",
+    }
