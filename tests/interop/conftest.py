@@ -49,6 +49,11 @@ def make_demo_data(data: Path) -> Path:
     return data
 
 
+def fieldpost(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``fieldpost ARGS... --data D`` in a subprocess, as the operator types it."""
+    return run_cli(*args, "--data", str(data), check=check)
+
+
 class Server:
     """A running Fieldpost process (the SMTP service alone, or the supervisor) and its data directory."""
 
@@ -71,7 +76,7 @@ class Server:
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """``fieldpost ARGS... --data D``, as the operator types it."""
-        return run_cli(*args, "--data", str(self.data), check=check)
+        return fieldpost(self.data, *args, check=check)
 
     def store(self) -> Any:
         """A store on the server's data directory (the test only reads it); close it after use."""
