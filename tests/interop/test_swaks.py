@@ -180,3 +180,25 @@ def test_mx_accepts_local_mail_and_relays_for_trusted_networks(swaks: str, smtp_
     assert trusted.returncode == 0, trusted.stdout
     [(msg, _raw)] = accepted(smtp_service, trusted.stdout)
     assert [r.address for r in msg.recipients] == ["friend@far.test"]  # type: ignore[attr-defined]
+
+
+def test_acceptance_rule_makes_local_senders_authenticate_on_the_mx(swaks: str, smtp_service: Server) -> None:
+    """Example 1 of docs/smtp.md, set live with the CLI: mail claiming to be from example.test must
+    come through submission."""
+    rules = (
+        '[{"event": "onMailFrom", "if": {"ip": "10.1.0.0/16"}, "then": "accept"},'
+        ' {"event": "onMailFrom", "if": {"listener": "smtp", "sender": ["*@example.test", "*@*.example.test"]},'
+        ' "then": "require_auth"}]'
+    )
+    mx = f"127.0.0.1:{smtp_service.port('smtp')}"
+    smtp_service.cli("settings", "set", "smtp.acceptance_rules", rules)
+    try:
+        spoofed = run_swaks(swaks, "--server", mx, "--from", "ceo@example.test", "--to", ALICE)
+        outsider = run_swaks(swaks, "--server", mx, "--from", "someone@remote.example", "--to", ALICE)
+    finally:
+        smtp_service.cli("settings", "clear", "smtp.acceptance_rules")
+    assert spoofed.returncode != 0, spoofed.stdout
+    assert "530 5.7.0 Authentication required" in spoofed.stdout
+    assert queue_ids(spoofed.stdout) == []
+    assert outsider.returncode == 0, outsider.stdout
+    accepted(smtp_service, outsider.stdout)
