@@ -8,6 +8,7 @@ Relative paths are relative to the data directory, so a data directory can be mo
 
     hostname = "mail.example.org"
     listen_host = "127.0.0.1"
+    user = "fieldpost"      # optional: services started as root switch to it once their ports are bound
     services = ["smtp", "processing", "imap", "pop3", "ftp", "cli", "logd", "rpop", "web"]
 
     [storage]
@@ -26,6 +27,7 @@ Relative paths are relative to the data directory, so a data directory can be mo
 from __future__ import annotations
 
 import os
+import pwd
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +100,7 @@ class Config:
     log_levels: dict[str, int] = field(default_factory=dict)
     port_offset: int = 0
     demo: dict[str, Any] = field(default_factory=dict)
+    user: str | None = None  # services started as root switch to this user once their ports are bound
 
     @property
     def run_dir(self) -> Path:
@@ -190,6 +193,15 @@ def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Confi
     if not (url.startswith("sqlite:///") or url.startswith("postgresql")):
         raise ConfigError(f"database_url must be sqlite:///PATH or postgresql+psycopg://..., not {url!r}")
 
+    user = raw.get("user")
+    if user is not None:
+        if not isinstance(user, str) or not user:
+            raise ConfigError(f"user must be a user name, not {user!r}")
+        try:
+            pwd.getpwnam(user)
+        except KeyError as exc:
+            raise ConfigError(f"user {user!r} does not exist on this system") from exc
+
     return Config(
         data_dir=data,
         hostname=str(raw.get("hostname") or "localhost"),
@@ -202,6 +214,7 @@ def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Confi
         log_levels=dict(levels),
         port_offset=port_offset,
         demo=_table(raw, "demo"),
+        user=user,
     )
 
 

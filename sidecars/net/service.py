@@ -182,7 +182,7 @@ def _serve(
         for server in servers:
             server.server.socket.close()
         return 1
-    drop_privileges(getattr(config, "user", None), log)
+    drop_privileges(config.user, log)
 
     stop = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

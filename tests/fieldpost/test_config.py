@@ -113,3 +113,13 @@ def test_child_environment_carries_the_data_dir(data_dir: Path) -> None:
     write_config(data_dir, "")
     env = configuration.load(data_dir).child_environment()
     assert env[configuration.DATA_ENV] == str(data_dir)
+
+
+def test_service_user_is_checked_against_the_system(data_dir: Path) -> None:
+    write_config(data_dir, "")
+    assert configuration.load(data_dir).user is None
+    write_config(data_dir, 'user = "nobody"\n')
+    assert configuration.load(data_dir).user == "nobody"
+    write_config(data_dir, 'user = "no-such-user-here"\n')
+    with pytest.raises(ConfigError, match="does not exist"):
+        configuration.load(data_dir)
