@@ -17,7 +17,9 @@ working directory at the source root; the web service is gunicorn with the geven
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import selectors
 import signal
 import subprocess
@@ -93,6 +95,8 @@ def service_argv(config: Config, service: str) -> list[str]:
         argv = [sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers", "1"]
         for listener in config.listeners("web"):
             argv += ["--bind", f"{listener.host}:{listener.port}"]
+        if config.user and os.geteuid() == 0:  # gunicorn binds as root, then its worker switches
+            argv += ["--user", config.user, "--group", grp.getgrgid(pwd.getpwnam(config.user).pw_gid).gr_name]
         return argv + [
             "--graceful-timeout",
             "5",
