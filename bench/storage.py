@@ -9,7 +9,7 @@ better (rates: ours / peer; times and bytes: peer / ours). What is measured (see
   ``store.mail.deliver`` (SQLite WAL + synchronous=FULL, or PostgreSQL with its server settings; blob
   written, fsync'd, renamed, directory fsync'd) against the Maildir protocol done here: for each
   recipient write ``tmp/``, fsync, rename into ``new/``, fsync ``new/``;
-* flag fetch of a whole N-message folder (``store.mail.info(folder, with_structure=False)``) against
+* flag fetch of a whole N-message folder (``store.mail.flags(folder)``) against
   listing a Maildir ``cur/`` and parsing the flags from the file names;
 * search for a rare and a common word (``store.mail.search``) against ``grep -rliF`` over ``cur/``;
 * folder open + one UID lookup at 1k and at N messages (``store.folders.get`` + ``store.mail.info`` of one
@@ -312,7 +312,7 @@ class Bench:
     def _insert_batch(store: Store, fid: int, msgs: list[tuple[bytes, str]]) -> None:
         now = datetime.now(UTC)
         bits_of = {"S": fl.SEEN, "R": fl.ANSWERED, "F": fl.FLAGGED}
-        reference = getattr(store.mail, "reference_body", None) or store.mail._reference_body  # renamed once
+        reference = store.mail.reference_body
         with store.db.write() as conn:
             entries = []
             for raw, flags in msgs:
@@ -341,9 +341,9 @@ class Bench:
             print(f"  populated in {time.perf_counter() - t:.0f} s", flush=True)
             payload += small_payload
 
-            infos = store.mail.info(big, with_structure=False)
+            infos = store.mail.flags(big)
             assert len(infos) == n and len(big_md.flags()) == n
-            ours = best_of(lambda: store.mail.info(big, with_structure=False))
+            ours = best_of(lambda: store.mail.flags(big))
             peer = best_of(big_md.flags)
             self.row(
                 f"flag fetch, whole {label_n} folder", ours * 1000, peer * 1000, "ms", higher_is_better=False
