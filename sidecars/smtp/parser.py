@@ -1,11 +1,11 @@
-"""SMTP wire syntax: bytes in, frozen command objects out, plus the streaming line and DATA decoders.
+"""SMTP wire syntax: one command line in, a frozen command object out.
 
 Pure: no sockets, no storage, no clock. Every failure is a ``ParseError`` carrying the reply to send,
-so a fuzzer can feed any bytes and expect either a command or a ParseError.
+so a fuzzer can feed any bytes and expect either a command or a ParseError. The ESMTP parameters are
+in params.py and the streaming line and DATA readers in stream.py; their names are re-exported here.
 
-Grammar references are RFC 5321 (4.1.1 commands, 4.1.2 paths, 4.5.2 transparency, 4.5.3.1 size
-limits), RFC 1870 (SIZE), RFC 6152 (BODY), RFC 6531 (SMTPUTF8), RFC 3461 (DSN: RET ENVID NOTIFY ORCPT),
-RFC 4954 (AUTH and the AUTH= parameter), RFC 3030 (BDAT).
+Grammar references are RFC 5321 (4.1.1 commands, 4.1.2 paths, 4.5.3.1 size limits), RFC 6531
+(SMTPUTF8 addresses), RFC 4954 (AUTH), RFC 3030 (BDAT).
 """
 
 from __future__ import annotations
@@ -19,21 +19,24 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sidecars.smtp import replies as R
+from sidecars.smtp.errors import ParseError as ParseError
+from sidecars.smtp.params import MAIL_PARAMS as MAIL_PARAMS
+from sidecars.smtp.params import MAX_ENVID as MAX_ENVID
+from sidecars.smtp.params import RCPT_PARAMS as RCPT_PARAMS
+from sidecars.smtp.params import parse_params as parse_params
+from sidecars.smtp.stream import AUTH_LINE_LIMIT as AUTH_LINE_LIMIT
+from sidecars.smtp.stream import DataChunk as DataChunk
+from sidecars.smtp.stream import DataDecoder as DataDecoder
+from sidecars.smtp.stream import Line as Line
+from sidecars.smtp.stream import LineReader as LineReader
+from sidecars.smtp.stream import dot_stuff as dot_stuff
+from sidecars.smtp.stream import header_fields as header_fields
+from sidecars.smtp.stream import normalise_line_endings as normalise_line_endings
 
 COMMAND_LINE_LIMIT = 512  # RFC 5321 4.5.3.1.4, CRLF included
-AUTH_LINE_LIMIT = 12288  # RFC 4954 4: AUTH commands and SASL responses may be longer
 MAX_LOCAL_PART = 64  # RFC 5321 4.5.3.1.1
 MAX_DOMAIN = 255  # RFC 5321 4.5.3.1.2
 MAX_PATH = 256  # RFC 5321 4.5.3.1.3
-MAX_ENVID = 100  # RFC 3461 4.4
-
-
-class ParseError(Exception):
-    """Input that does not fit the grammar; ``reply`` is what to answer."""
-
-    def __init__(self, reply: R.Reply) -> None:
-        super().__init__(reply.text)
-        self.reply = reply
 
 
 # ------------------------------------------------------------------------------------------- commands
@@ -247,115 +250,6 @@ def _strip_source_route(inner: str) -> str:
     return inner
 
 
-# ------------------------------------------------------------------------------------------- parameters
-
-_KEYWORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
-_VALUE = re.compile(r"[\x21-\x3c\x3e-\x7e\u0080-\U0010ffff]+")
-_XTEXT = re.compile(r"(?:[\x21-\x2a\x2c-\x3c\x3e-\x7e]|\+[0-9A-F]{2})+")
-
-
-def _bad(text: str) -> ParseError:
-    return ParseError(R.BAD_PARAMETER.format(text=text))
-
-
-def _flag(name: str) -> Callable[[str | None], Any]:
-    def check(value: str | None) -> bool:
-        if value is not None:
-            raise _bad(f"{name} takes no value")
-        return True
-
-    return check
-
-
-def _needs(name: str, value: str | None) -> str:
-    if value is None:
-        raise _bad(f"{name} needs a value")
-    return value
-
-
-def _size(value: str | None) -> int:
-    v = _needs("SIZE", value)
-    if not v.isascii() or not v.isdigit() or len(v) > 20:
-        raise _bad("SIZE must be a number of octets")
-    return int(v)
-
-
-def _choice(name: str, choices: tuple[str, ...]) -> Callable[[str | None], str]:
-    def check(value: str | None) -> str:
-        v = _needs(name, value).upper()
-        if v not in choices:
-            raise _bad(f"{name} must be one of {', '.join(choices)}")
-        return v
-
-    return check
-
-
-def _xtext(name: str, maximum: int | None = None) -> Callable[[str | None], str]:
-    def check(value: str | None) -> str:
-        v = _needs(name, value)
-        if not _XTEXT.fullmatch(v) or (maximum is not None and len(v) > maximum):
-            raise _bad(f"{name} must be xtext" + (f" of at most {maximum} characters" if maximum else ""))
-        return v
-
-    return check
-
-
-def _auth_param(value: str | None) -> str:
-    v = _needs("AUTH", value)
-    return v if v == "<>" else _xtext("AUTH")(v)
-
-
-def _notify(value: str | None) -> tuple[str, ...]:
-    items = [x.upper() for x in _needs("NOTIFY", value).split(",")]
-    if items == ["NEVER"]:
-        return ("NEVER",)
-    if not items or len(set(items)) != len(items) or not set(items) <= {"SUCCESS", "FAILURE", "DELAY"}:
-        raise _bad("NOTIFY must be NEVER or a list of SUCCESS, FAILURE, DELAY")
-    return tuple(items)
-
-
-def _orcpt(value: str | None) -> str:
-    addr_type, semi, addr = _needs("ORCPT", value).partition(";")
-    if not semi or not re.fullmatch(r"[A-Za-z0-9-]+", addr_type) or not addr:
-        raise _bad("ORCPT must be addr-type;address")
-    if addr_type.lower() == "rfc822" and not _XTEXT.fullmatch(addr):
-        raise _bad("ORCPT address must be xtext")
-    return f"{addr_type.lower()};{addr}"
-
-
-MAIL_PARAMS: dict[str, Callable[[str | None], Any]] = {
-    "SIZE": _size,  # RFC 1870
-    "BODY": _choice("BODY", ("7BIT", "8BITMIME")),  # RFC 6152
-    "SMTPUTF8": _flag("SMTPUTF8"),  # RFC 6531 3.4
-    "RET": _choice("RET", ("FULL", "HDRS")),  # RFC 3461 4.3
-    "ENVID": _xtext("ENVID", MAX_ENVID),  # RFC 3461 4.4
-    "AUTH": _auth_param,  # RFC 4954 5
-}
-RCPT_PARAMS: dict[str, Callable[[str | None], Any]] = {
-    "NOTIFY": _notify,  # RFC 3461 4.1
-    "ORCPT": _orcpt,  # RFC 3461 4.2
-}
-
-
-def parse_params(text: str, allowed: dict[str, Callable[[str | None], Any]]) -> dict[str, Any]:
-    """``KEY=value KEY`` (RFC 5321 4.1.2 esmtp-param) into a dict keyed by upper-case keyword."""
-    out: dict[str, Any] = {}
-    for token in text.split():
-        key, eq, value = token.partition("=")
-        if not _KEYWORD.fullmatch(key):
-            raise _bad(f"bad parameter {token!r}")
-        if eq and not _VALUE.fullmatch(value):
-            raise _bad(f"bad value for {key.upper()}")
-        name = key.upper()
-        if name in out:
-            raise _bad(f"parameter {name} given twice")
-        check = allowed.get(name)
-        if check is None:
-            raise ParseError(R.UNSUPPORTED_PARAMETER.format(name=name))
-        out[name] = check(value if eq else None)
-    return out
-
-
 # ------------------------------------------------------------------------------------------- verbs
 
 
@@ -493,159 +387,3 @@ def parse_command(line: bytes) -> Command:
     if parse is None:
         raise ParseError(R.UNKNOWN_COMMAND)
     return parse(arg.strip(" "))
-
-
-# ------------------------------------------------------------------------------------------- streams
-
-
-@dataclass(frozen=True)
-class Line:
-    data: bytes  # without the line ending
-    bare_lf: bool  # ended with LF alone
-    too_long: bool  # longer than the reader's limit; data is empty and the line was discarded
-
-
-class LineReader:
-    """Splits a byte stream into lines without ever holding more than ``limit`` octets of one line.
-
-    The longest line allowed is AUTH_LINE_LIMIT; `parse_command` applies the 512-octet limit to
-    everything but AUTH. ``take`` and ``take_rest`` hand raw bytes to BDAT and DATA.
-    """
-
-    def __init__(self, limit: int = AUTH_LINE_LIMIT) -> None:
-        self.limit = limit
-        self._buf = bytearray()
-        self._discarding = False
-
-    def feed(self, data: bytes) -> None:
-        self._buf += data
-
-    def __len__(self) -> int:
-        return len(self._buf)
-
-    def next_line(self) -> Line | None:
-        i = self._buf.find(b"\n")
-        if i < 0:
-            if len(self._buf) >= self.limit:
-                self._discarding = True
-                keep_cr = self._buf.endswith(b"\r")
-                self._buf.clear()
-                if keep_cr:
-                    self._buf += b"\r"
-            return None
-        raw = bytes(self._buf[:i])
-        del self._buf[: i + 1]
-        bare = not raw.endswith(b"\r")
-        if not bare:
-            raw = raw[:-1]
-        if self._discarding or i + 1 > self.limit:
-            self._discarding = False
-            return Line(b"", bare, True)
-        return Line(raw, bare, False)
-
-    def take(self, n: int) -> bytes:
-        data = bytes(self._buf[:n])
-        del self._buf[:n]
-        return data
-
-    def take_rest(self) -> bytes:
-        data = bytes(self._buf)
-        self._buf.clear()
-        return data
-
-
-@dataclass(frozen=True)
-class DataChunk:
-    body: bytes  # unstuffed, line endings normalised to CRLF
-    done: bool  # the end-of-data line was seen
-    rest: bytes  # bytes after the end-of-data line (pipelined commands)
-
-
-class DataDecoder:
-    """Streaming DATA decoder (RFC 5321 4.5.2 and 4.1.1.4).
-
-    The message ends only at CRLF "." CRLF (or "." CRLF first thing): a dot line after a bare LF does
-    not end it, so bare-LF tricks cannot smuggle a second message. A leading dot is removed from lines
-    that start after a CRLF; bare LF line endings are rewritten as CRLF and counted.
-    """
-
-    FLUSH_AT = 8192
-
-    def __init__(self) -> None:
-        self._line = bytearray()
-        self._at_start = True
-        self.bare_lf = 0
-        self.nul = False
-        self.done = False
-
-    def feed(self, data: bytes) -> DataChunk:
-        if self.done:
-            return DataChunk(b"", True, data)
-        out = bytearray()
-        pos = 0
-        while pos < len(data):
-            j = data.find(b"\n", pos)
-            if j < 0:
-                self._line += data[pos:]
-                if len(self._line) > self.FLUSH_AT:
-                    self._flush_partial(out)
-                break
-            self._line += data[pos : j + 1]
-            pos = j + 1
-            line = bytes(self._line)
-            self._line.clear()
-            if self._at_start and line == b".\r\n":
-                self.done = True
-                return self._chunk(out, data[pos:])
-            crlf = line.endswith(b"\r\n")
-            if self._at_start and line.startswith(b"."):
-                line = line[1:]
-            if not crlf:
-                line = line[:-1] + b"\r\n"
-                self.bare_lf += 1
-            out += line
-            self._at_start = crlf
-        return self._chunk(out, b"")
-
-    def _flush_partial(self, out: bytearray) -> None:
-        part = self._line[:-1]
-        if self._at_start and part.startswith(b"."):
-            part = part[1:]
-        out += part
-        del self._line[:-1]
-        self._at_start = False
-
-    def _chunk(self, out: bytearray, rest: bytes) -> DataChunk:
-        body = bytes(out)
-        if b"\x00" in body:
-            self.nul = True
-        return DataChunk(body, self.done, rest)
-
-
-def normalise_line_endings(raw: bytes) -> tuple[bytes, int]:
-    """Rewrite bare LF as CRLF (for BDAT content); returns the message and how many were fixed."""
-    fixed, count = re.subn(rb"(?<!\r)\n", b"\r\n", raw)
-    return fixed, count
-
-
-def header_fields(raw: bytes, limit: int = 256 * 1024) -> list[tuple[str, str]]:
-    """The unfolded header fields of a message (up to the first empty line, at most ``limit`` octets)."""
-    end = raw.find(b"\r\n\r\n", 0, limit)
-    block = raw[: end if end >= 0 else min(len(raw), limit)]
-    fields: list[tuple[str, str]] = []
-    for line in block.decode("utf-8", "replace").split("\r\n"):
-        if line[:1] in (" ", "\t") and fields:
-            name, value = fields[-1]
-            fields[-1] = (name, value + " " + line.strip())
-        elif ":" in line:
-            name, _, value = line.partition(":")
-            fields.append((name.strip(), value.strip()))
-    return fields
-
-
-def dot_stuff(body: bytes) -> bytes:
-    """The DATA form of a CRLF message (for tests and the relay side): stuffed and terminated."""
-    if body and not body.endswith(b"\r\n"):
-        body += b"\r\n"
-    stuffed = re.sub(rb"(?m)^\.", b"..", body)
-    return stuffed + b".\r\n"

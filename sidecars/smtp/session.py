@@ -11,39 +11,37 @@ Implementation notes:
   Any failure there answers 451 4.3.0 and the session goes on; nothing accepted is ever dropped.
 * Bytes after STARTTLS in the same read are discarded (RFC 3207 5, command injection); ``tls_started``
   then forgets EHLO, AUTH and the transaction (RFC 3207 4.2).
-* The end of DATA is CRLF.CRLF only (see parser.DataDecoder); bare LF line endings are rewritten as CRLF.
+* The end of DATA is CRLF.CRLF only (see stream.DataDecoder); bare LF line endings are rewritten as CRLF.
   A message over the size limit is read to its end, then refused with 552.
 * Policy (which recipients exist, who may relay, who may send as whom) is asked of storage; the
   acceptance rules are evaluated by the pure sidecars.smtp.acceptance at each event.
+* Helpers return data, never replies: envelope (storage lookups for MAIL/RCPT), auth (the SASL
+  exchange), message (the transaction, size accounting, trace fields). Every reply is chosen here.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import enum
-import ipaddress
 import logging
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from typing import Any
 
 from fieldpost.logs import PROTOCOL_LEVEL
 from sidecars import sasl
 from sidecars.net.errorcontrol import DROP, ErrorControl, ErrorLimits
-from sidecars.smtp import acceptance
+from sidecars.smtp import acceptance, auth, envelope, message, stream
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
-from storage import acl
+from sidecars.smtp.auth import SUBMISSION_LISTENERS
+from sidecars.smtp.message import Transaction
 from storage import settings as registry
-from storage.errors import AuthFailed, InvalidInput, NotFound, Throttled
+from storage.errors import InvalidInput, NotFound
 from storage.groups import resolve
 from storage.models import Account
 
-SUBMISSION_LISTENERS = frozenset({"submission", "submissions"})
 SETTINGS = (
     "mail.max_message_bytes",
     "mail.max_recipients",
@@ -96,21 +94,6 @@ ANY = frozenset(State)
 GREETED = frozenset({State.READY, State.MAIL, State.RCPT})
 
 
-@dataclass
-class Transaction:
-    sender: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
-    recipients: list[str] = field(default_factory=list)
-    dsn: dict[str, dict[str, Any]] = field(default_factory=dict)
-    rcpt_attempted: bool = False
-    max_size: int | None = None
-    add_headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytearray = field(default_factory=bytearray)
-    size: int = 0
-    bdat: bool = False
-    too_big: bool = False
-
-
 @dataclass(frozen=True)
 class Command:
     handler: Callable[[SmtpSession, Any], None]
@@ -148,15 +131,14 @@ class SmtpSession:
         self._errors = ErrorControl(
             ErrorLimits(int(self._cfg["net.smtp.max_errors"]), int(self._cfg["net.smtp.max_auth_failures"]))
         )
-        self._reader = P.LineReader()
+        self._reader = stream.LineReader()
         self._state = State.CONNECTED
         self._mode = Mode.COMMAND
         self._helo: str | None = None
         self._esmtp = False
         self._account: Account | None = None
-        self._sasl: sasl.Mechanism | None = None
-        self._sasl_success: Account | None = None  # proven, waiting for the client's empty response
-        self._decoder = P.DataDecoder()
+        self._sasl: auth.Exchange | None = None
+        self._decoder = stream.DataDecoder()
         self._chunk_left = 0
         self._chunk_last = False
         self._chunk_size = 0
@@ -216,11 +198,11 @@ class SmtpSession:
     def tls_started(self) -> None:
         """RFC 3207 4.2: the client starts over with EHLO; nothing learnt before the handshake is kept."""
         self._ctx = dataclasses.replace(self._ctx, tls_active=True)
-        self._reader = P.LineReader()
+        self._reader = stream.LineReader()
         self._state = State.CONNECTED
         self._mode = Mode.COMMAND
         self._helo, self._esmtp = None, False
-        self._account, self._sasl, self._sasl_success = None, None, None
+        self._account, self._sasl = None, None
         self._reset_transaction()
 
     def connection_lost(self) -> None:
@@ -264,7 +246,7 @@ class SmtpSession:
 
     # -- command dispatch ------------------------------------------------------------------------------
 
-    def _on_line(self, line: P.Line) -> None:
+    def _on_line(self, line: stream.Line) -> None:
         self._trace_command(line.data if not line.too_long else b"<line too long>")
         if line.too_long:
             if self._mode is Mode.AUTH:
@@ -379,16 +361,10 @@ class SmtpSession:
         ext.append("CHUNKING")
         if self._ctx.tls_available and not self._ctx.tls_active:
             ext.append("STARTTLS")
-        mechanisms = self._mechanisms()
+        mechanisms = auth.offered_mechanisms(self._ctx.listener, self._ctx.tls_active, self._cfg)
         if mechanisms:
             ext.append("AUTH " + " ".join(mechanisms))
         return tuple(ext)
-
-    def _mechanisms(self) -> list[str]:
-        plaintext = bool(self._cfg["smtp.allow_plaintext_auth"])
-        if self._ctx.listener not in SUBMISSION_LISTENERS or not (self._ctx.tls_active or plaintext):
-            return []
-        return sasl.offered(self._ctx.tls_active, plaintext, bool(self._cfg["auth.allow_cram"]))
 
     def _mail(self, cmd: P.MailFrom) -> None:  # RFC 5321 4.1.1.2; RFC 1870, 6152, 6531, 3461, 4954
         if cmd.params and not self._esmtp:
@@ -399,7 +375,7 @@ class SmtpSession:
             self._fail(R.SIZE_EXCEEDED.format(limit=limit))
             return
         try:
-            owned = self._sender_allowed(cmd.address)
+            owned = envelope.sender_allowed(self._store, self._account, cmd.address)
         except Exception:
             self._log.exception("sender check failed")
             self._say(R.STORAGE_ERROR)
@@ -419,24 +395,6 @@ class SmtpSession:
         self._state = State.MAIL
         self._say(R.SENDER_OK.format(address=cmd.address))
 
-    def _sender_allowed(self, address: str) -> bool:
-        """Anti-impersonation: an authenticated user sends as itself, its aliases, or with "send as" ("0")."""
-        if self._account is None or not address:
-            return True
-        local, _, domain = address.rpartition("@")
-        base = f"{local.split('+', 1)[0]}@{domain}"
-        with self._store.db.read() as conn:
-            try:
-                owner = self._store.accounts.id_of(conn, base)
-            except (NotFound, InvalidInput):
-                return False
-            if owner == self._account.id:
-                return True
-            try:
-                return "0" in acl.rights_on_mailbox(conn, self._account.id, owner)
-            except NotFound:
-                return False
-
     def _rcpt(self, cmd: P.RcptTo) -> None:  # RFC 5321 4.1.1.3; RFC 3461 4.1, 4.2
         txn = self._txn
         txn.rcpt_attempted = True
@@ -445,7 +403,7 @@ class SmtpSession:
             return
         address = cmd.address
         if address == "postmaster":
-            address = self._postmaster()
+            address = envelope.postmaster_address(self._store, self._ctx.hostname)
         if not address.isascii() and "SMTPUTF8" not in txn.params:
             self._fail(R.UTF8_REQUIRED)
             return
@@ -470,56 +428,25 @@ class SmtpSession:
         self._say(R.RECIPIENT_OK.format(address=address))
 
     def _recipient_refusal(self, address: str) -> R.Reply | None:
-        domain = address.rpartition("@")[2]
-        with self._store.db.read() as conn:
-            try:
-                self._store.domains.id_of(conn, domain)
-                local = True
-            except (NotFound, InvalidInput):
-                local = False
-            if local:
-                try:
-                    resolve(self._store, conn, address)
-                except NotFound:
-                    return R.UNKNOWN_USER.format(address=address)
-                except InvalidInput as exc:
-                    return R.BAD_RECIPIENT_SYNTAX.format(text=str(exc))
-                return None
+        kind, detail = envelope.classify_recipient(self._store, address)
+        if kind is envelope.Recipient.UNKNOWN:
+            return R.UNKNOWN_USER.format(address=address)
+        if kind is envelope.Recipient.INVALID:
+            return R.BAD_RECIPIENT_SYNTAX.format(text=detail)
+        if kind is envelope.Recipient.LOCAL:
+            return None
         if self._account is None and not self._trusted():
             return R.RELAY_DENIED.format(address=address)
         return None
 
-    def _postmaster(self) -> str:
-        """RFC 5321 4.5.1: <postmaster> without a domain reaches the postmaster of this host's domain."""
-        labels = self._ctx.hostname.lower().split(".")
-        with self._store.db.read() as conn:
-            for i in range(len(labels) - 1):
-                candidate = ".".join(labels[i:])
-                try:
-                    self._store.domains.id_of(conn, candidate)
-                    return f"postmaster@{candidate}"
-                except (NotFound, InvalidInput):
-                    continue
-        return f"postmaster@{self._ctx.hostname.lower()}"
-
     def _trusted(self) -> bool:
-        try:
-            ip = ipaddress.ip_address(self._ctx.peer_ip)
-        except ValueError:
-            return False
-        for net in self._cfg["smtp.trusted_networks"]:
-            try:
-                if ip in ipaddress.ip_network(net, strict=False):
-                    return True
-            except ValueError:
-                self._log.warning("smtp.trusted_networks: %r is not a network", net)
-        return False
+        return envelope.in_trusted_networks(self._ctx.peer_ip, self._cfg["smtp.trusted_networks"], self._log)
 
     def _data(self, cmd: P.Data) -> None:  # RFC 5321 4.1.1.4
         if self._txn.bdat:
             self._fail(R.BAD_SEQUENCE.format(text="DATA cannot follow BDAT in one transaction"))
             return
-        self._decoder = P.DataDecoder()
+        self._decoder = stream.DataDecoder()
         self._mode = Mode.DATA
         self._say(R.START_DATA)
 
@@ -541,13 +468,7 @@ class SmtpSession:
         return True
 
     def _add_body(self, data: bytes) -> None:
-        txn = self._txn
-        txn.size += len(data)
-        if txn.size > min(self._max_size, txn.max_size or self._max_size):
-            txn.too_big = True
-            txn.body.clear()  # keep reading to the end, keep nothing
-        elif not txn.too_big:
-            txn.body += data
+        self._txn.add_body(data, self._max_size)
 
     def _bdat(self, cmd: P.Bdat) -> None:  # RFC 3030 2
         self._txn.bdat = True
@@ -579,7 +500,7 @@ class SmtpSession:
         if not self._chunk_last:
             self._say(R.CHUNK_OK.format(size=self._chunk_size))
             return
-        raw, fixed = P.normalise_line_endings(bytes(self._txn.body))
+        raw, fixed = stream.normalise_line_endings(bytes(self._txn.body))
         if fixed:
             self._log.info("message had %d bare LF line endings; rewritten as CRLF", fixed)
         self._finish_message(raw, nul=b"\x00" in raw)
@@ -592,7 +513,7 @@ class SmtpSession:
             if refusal is not None:
                 self._say(refusal)
                 return
-            message = self._trace_headers() + raw
+            stamped = self._trace_headers() + raw
             origin = {
                 "ip": self._ctx.peer_ip,
                 "port": self._ctx.peer_port,
@@ -609,14 +530,14 @@ class SmtpSession:
             }
             try:
                 qid = self._store.queue.enqueue(
-                    message, txn.sender, list(txn.recipients), origin=origin, dsn=txn.dsn
+                    stamped, txn.sender, list(txn.recipients), origin=origin, dsn=txn.dsn
                 )
             except Exception:
                 self._log.exception("enqueue failed")
                 self._say(R.STORAGE_ERROR)
                 return
             self._log.info(
-                "queued id=%s from=<%s> rcpts=%d size=%d", qid, txn.sender, len(txn.recipients), len(message)
+                "queued id=%s from=<%s> rcpts=%d size=%d", qid, txn.sender, len(txn.recipients), len(stamped)
             )
             self._say(R.QUEUED.format(id=qid))
         finally:
@@ -624,13 +545,13 @@ class SmtpSession:
 
     def _message_refusal(self, raw: bytes, nul: bool) -> R.Reply | None:
         txn = self._txn
-        limit = min(self._max_size, txn.max_size or self._max_size)
+        limit = txn.size_limit(self._max_size)
         if txn.too_big or len(raw) > limit:
             return R.SIZE_EXCEEDED.format(limit=limit)
         if nul:
             return R.NUL_IN_MESSAGE
-        headers = tuple(P.header_fields(raw))
-        hops = sum(1 for name, _ in headers if name.lower() == "received")
+        headers = tuple(stream.header_fields(raw))
+        hops = message.received_count(headers)
         if hops > int(self._cfg["smtp.max_received_headers"]):
             return R.LOOP_DETECTED.format(count=hops)
         for event in ("onHeadersReceived", "onDataReceived"):
@@ -647,28 +568,27 @@ class SmtpSession:
         return None
 
     def _protocol(self) -> str:
-        # RFC 3848 and RFC 6531 7.3: SMTP, ESMTP[S][A], UTF8SMTP[S][A]
-        if not self._esmtp:
-            return "SMTP"
-        name = "UTF8SMTP" if "SMTPUTF8" in self._txn.params else "ESMTP"
-        return name + ("S" if self._ctx.tls_active else "") + ("A" if self._account else "")
+        return message.protocol_name(
+            esmtp=self._esmtp,
+            smtputf8="SMTPUTF8" in self._txn.params,
+            tls=self._ctx.tls_active,
+            authenticated=self._account is not None,
+        )
 
     def _trace_headers(self) -> bytes:
         """The Received field (RFC 5321 4.4) and any fields the acceptance rules added."""
         self._txn_count += 1
-        ip = self._ctx.peer_ip
-        literal = f"[IPv6:{ip}]" if ":" in ip else f"[{ip}]"
-        msg_id = re.sub(r"[^A-Za-z0-9.-]", "", f"{self._ctx.session_id}.{self._txn_count}") or "0"
-        stamp = format_datetime(datetime.now(UTC))
-        lines = [
-            f"Received: from {self._helo} ({literal})",
-            f"\tby {self._ctx.hostname} (Fieldpost) with {self._protocol()} id {msg_id}",
-        ]
-        if len(self._txn.recipients) == 1:
-            lines.append(f"\tfor <{self._txn.recipients[0]}>")
-        lines[-1] += f"; {stamp}"
-        lines += [f"{name}: {value}" for name, value in [*self._session_headers, *self._txn.add_headers]]
-        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+        return message.trace_fields(
+            helo=self._helo,
+            peer_ip=self._ctx.peer_ip,
+            hostname=self._ctx.hostname,
+            protocol=self._protocol(),
+            session_id=self._ctx.session_id,
+            txn_count=self._txn_count,
+            recipients=self._txn.recipients,
+            added=[*self._session_headers, *self._txn.add_headers],
+            now=datetime.now(UTC),
+        )
 
     def _rset(self, cmd: P.Rset) -> None:  # RFC 5321 4.1.1.5
         self._reset_transaction()
@@ -732,18 +652,18 @@ class SmtpSession:
         if self._ctx.listener not in SUBMISSION_LISTENERS:
             self._fail(R.AUTH_NOT_AVAILABLE)
             return
-        mechanisms = self._mechanisms()
+        mechanisms = auth.offered_mechanisms(self._ctx.listener, self._ctx.tls_active, self._cfg)
         if not mechanisms:
             self._fail(R.ENCRYPTION_REQUIRED)
             return
         if cmd.mechanism not in mechanisms:
             self._fail(R.UNKNOWN_MECHANISM.format(name=cmd.mechanism))
             return
-        self._sasl = sasl.new(
+        mechanism = sasl.new(
             cmd.mechanism, self._store, ip=self._ctx.peer_ip, service="smtp", hostname=self._ctx.hostname
         )
-        mech = self._sasl
-        self._sasl_step(lambda: mech.start(cmd.initial))
+        self._sasl = auth.Exchange(mechanism, self._log)
+        self._auth_outcome(self._sasl.start(cmd.initial))
 
     def _auth_response(self, data: bytes) -> None:
         text = data.decode("ascii", "replace").strip()
@@ -751,54 +671,32 @@ class SmtpSession:
             self._end_auth()
             self._fail(R.AUTH_CANCELLED)
             return
-        if self._sasl_success is not None:  # the client acknowledged our final data
-            account = self._sasl_success
-            self._end_auth()
-            if text in ("", "="):
-                self._authenticated(account)
-            else:
-                self._auth_failed(R.AUTH_FAILED)
-            return
+        exchange = self._sasl
+        assert exchange is not None
         try:
-            response = P.decode_base64(text)
+            outcome = exchange.respond(text)
         except P.ParseError as exc:
             self._end_auth()
             self._fail(exc.reply)
             return
-        mech = self._sasl
-        assert mech is not None
-        self._sasl_step(lambda: mech.step(response))
+        self._auth_outcome(outcome)
 
-    def _sasl_step(self, run: Callable[[], sasl.Step]) -> None:
-        try:
-            step = run()
-        except Throttled:
-            self._end_auth()
-            self._auth_failed(R.THROTTLED)
+    def _auth_outcome(self, outcome: auth.Outcome) -> None:
+        if isinstance(outcome, auth.Challenge):
+            self._mode = Mode.AUTH
+            self._say(R.AUTH_CHALLENGE.format(data=outcome.data))
             return
-        except AuthFailed:
-            self._end_auth()
-            self._auth_failed(R.AUTH_FAILED)
-            return
-        except Exception:
-            self._log.exception("authentication could not be checked")
-            self._end_auth()
+        self._end_auth()
+        if isinstance(outcome, auth.Authenticated):
+            self._authenticated(outcome.account)
+        elif isinstance(outcome, auth.Refused):
+            self._auth_failed(R.THROTTLED if outcome.throttled else R.AUTH_FAILED)
+        else:
             self._say(R.AUTH_TEMPFAIL)
-            return
-        if step.done and step.challenge is None:
-            self._end_auth()
-            assert step.account is not None
-            self._authenticated(step.account)
-            return
-        if step.done:  # RFC 4954 4: additional data with success goes out as one more challenge
-            self._sasl_success = step.account
-        self._mode = Mode.AUTH
-        data = base64.b64encode(step.challenge or b"").decode("ascii")
-        self._say(R.AUTH_CHALLENGE.format(data=data))
 
     def _end_auth(self) -> None:
         self._mode = Mode.COMMAND
-        self._sasl, self._sasl_success = None, None
+        self._sasl = None
 
     def _auth_failed(self, reply: R.Reply) -> None:
         self._say(reply)

@@ -1,0 +1,96 @@
+"""The storage questions MAIL and RCPT ask: who may send as whom, which recipients are ours, who may relay.
+
+They are kept out of session.py because they are policy lookups, not protocol state (DESIGN 9: a session
+asks storage, it never decides what happens to mail). Each answer is plain data; the session turns it
+into a reply. Lookup failures other than NotFound/InvalidInput propagate, and the session answers 451.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from storage import acl
+from storage.errors import InvalidInput, NotFound
+from storage.groups import resolve
+from storage.models import Account
+
+
+class Recipient(enum.Enum):
+    LOCAL = "local"  # one of our domains, and the address resolves
+    UNKNOWN = "unknown"  # one of our domains, nobody by that name
+    INVALID = "invalid"  # one of our domains, the address cannot be resolved (detail says why)
+    REMOTE = "remote"  # not one of our domains: relaying
+
+
+def sender_allowed(store: Any, account: Account | None, address: str) -> bool:
+    """Anti-impersonation: an authenticated user sends as itself, its aliases, or with "send as" ("0")."""
+    if account is None or not address:
+        return True
+    local, _, domain = address.rpartition("@")
+    base = f"{local.split('+', 1)[0]}@{domain}"
+    with store.db.read() as conn:
+        try:
+            owner = store.accounts.id_of(conn, base)
+        except (NotFound, InvalidInput):
+            return False
+        if owner == account.id:
+            return True
+        try:
+            return "0" in acl.rights_on_mailbox(conn, account.id, owner)
+        except NotFound:
+            return False
+
+
+def classify_recipient(store: Any, address: str) -> tuple[Recipient, str]:
+    """Whether ``address`` is ours and resolves; the text is the InvalidInput detail, else ""."""
+    domain = address.rpartition("@")[2]
+    with store.db.read() as conn:
+        try:
+            store.domains.id_of(conn, domain)
+            local = True
+        except (NotFound, InvalidInput):
+            local = False
+        if local:
+            try:
+                resolve(store, conn, address)
+            except NotFound:
+                return Recipient.UNKNOWN, ""
+            except InvalidInput as exc:
+                return Recipient.INVALID, str(exc)
+            return Recipient.LOCAL, ""
+    return Recipient.REMOTE, ""
+
+
+def postmaster_address(store: Any, hostname: str) -> str:
+    """RFC 5321 4.5.1: <postmaster> without a domain reaches the postmaster of this host's domain."""
+    labels = hostname.lower().split(".")
+    with store.db.read() as conn:
+        for i in range(len(labels) - 1):
+            candidate = ".".join(labels[i:])
+            try:
+                store.domains.id_of(conn, candidate)
+                return f"postmaster@{candidate}"
+            except (NotFound, InvalidInput):
+                continue
+    return f"postmaster@{hostname.lower()}"
+
+
+def in_trusted_networks(
+    peer_ip: str, networks: Iterable[str], log: logging.LoggerAdapter[Any] | logging.Logger
+) -> bool:
+    """Whether the peer is in smtp.trusted_networks (which may relay without AUTH)."""
+    try:
+        ip = ipaddress.ip_address(peer_ip)
+    except ValueError:
+        return False
+    for net in networks:
+        try:
+            if ip in ipaddress.ip_network(net, strict=False):
+                return True
+        except ValueError:
+            log.warning("smtp.trusted_networks: %r is not a network", net)
+    return False
