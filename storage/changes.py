@@ -58,6 +58,20 @@ class ChangeFeed:
 
     # -- writing ------------------------------------------------------------------------------------
 
+    def record_many(self, conn: Connection, rows: list[tuple[int, int | None, int, str, int | None]]) -> None:
+        """Several (folder, account, modseq, kind, uid) changes of one transaction in one statement."""
+        if not rows:
+            return
+        now = utcnow()
+        conn.execute(
+            insert(s.changes),
+            [
+                {"folder_id": f, "account_id": a, "modseq": m, "kind": k, "uid": u, "at": now}
+                for f, a, m, k, u in rows
+            ],
+        )
+        self._notify(conn)
+
     def record(
         self,
         conn: Connection,
@@ -72,6 +86,9 @@ class ChangeFeed:
                 folder_id=folder_id, account_id=account_id, modseq=modseq, kind=kind, uid=uid, at=utcnow()
             )
         )
+        self._notify(conn)
+
+    def _notify(self, conn: Connection) -> None:
         if conn.dialect.name == "postgresql" and not conn.info.get("fieldpost_notified"):
             conn.execute(text("SELECT pg_notify(:c, '')"), {"c": CHANNEL})
             conn.info["fieldpost_notified"] = True
