@@ -108,7 +108,7 @@ class Mail:
                 {"id": body_id, "h": _words_only(parsed.header_text), "b": _words_only(parsed.search_text)},
             )
 
-    def _release_bodies(self, conn: Connection, counts: dict[int, int]) -> None:
+    def release_bodies(self, conn: Connection, counts: dict[int, int]) -> None:
         """Drop references (body id -> how many); bodies that reach zero are collected after the commit."""
         for body_id, n in counts.items():
             conn.execute(
@@ -535,7 +535,7 @@ class Mail:
         conn.execute(
             insert(s.expunged), [{"folder_id": folder.id, "uid": r.uid, "modseq": modseq} for r in rows]
         )
-        self._release_bodies(conn, _count(r.body_id for r in rows))
+        self.release_bodies(conn, _count(r.body_id for r in rows))
         size = sum(r.size for r in rows)
         unseen = sum(1 for r in rows if not r.flags & fl.SEEN)
         conn.execute(
@@ -561,7 +561,7 @@ class Mail:
         ).all()
         if not per_body:
             return
-        self._release_bodies(conn, {int(b): int(n) for b, n, _ in per_body})
+        self.release_bodies(conn, {int(b): int(n) for b, n, _ in per_body})
         conn.execute(s.messages.delete().where(s.messages.c.folder_id == folder.id))
         if folder.account_id is not None:
             _usage(

@@ -198,6 +198,18 @@ class Queue:
             )
             return [self._load(conn, i) for i in ids]
 
+    def release_claims(self) -> int:
+        """Make every claimed message due now: a worker starting up calls it to take over the claims of
+        a predecessor that died (there is one worker per server). Returns how many were released."""
+        with self.store.db.write() as conn:
+            return int(
+                conn.execute(
+                    update(s.queue_messages)
+                    .where(s.queue_messages.c.state == "processing")
+                    .values(next_attempt_at=utcnow())
+                ).rowcount
+            )
+
     def set_recipient(self, qid: int, address: str, state: str, error: str | None = None) -> None:
         with self.store.db.write() as conn:
             conn.execute(
@@ -230,9 +242,7 @@ class Queue:
             if body_id is None:
                 raise NotFound(f"queued message {qid} does not exist")
             conn.execute(s.queue_messages.delete().where(s.queue_messages.c.id == qid))
-            conn.execute(
-                update(s.bodies).where(s.bodies.c.id == body_id).values(refcount=s.bodies.c.refcount - 1)
-            )
+            self.store.mail.release_bodies(conn, {int(body_id): 1})
 
     def list(
         self,

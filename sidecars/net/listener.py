@@ -219,10 +219,11 @@ class ListenerServer:
         why = "closed"
         try:
             if self.implicit_tls:
-                sock = self._handshake(sock, slog)
-                if sock is None:
+                wrapped = self._handshake(sock, slog)
+                if wrapped is None:  # the raw socket is closed below; the slot is released there too
                     why = "TLS handshake failed"
                     return
+                sock = wrapped
             sock.settimeout(self.policy.idle_seconds)
             self.handler(sock, address, session_id, self)
         except TimeoutError:
@@ -249,7 +250,6 @@ class ListenerServer:
             return self.tls_context.wrap_socket(sock, server_side=True)
         except (OSError, ssl.SSLError) as exc:
             slog.info("TLS handshake failed: %s", exc)
-            _close(sock)
             return None
 
 

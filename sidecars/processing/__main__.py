@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         hostname = store.settings.get("server.hostname") or config.hostname
         worker = Worker(store, hostname=hostname, log=log)
-        log.info("%s started (pid %d)", args.service, os.getpid())
+        released = store.queue.release_claims()  # the one worker: a dead predecessor's claims are ours
+        log.info("%s started (pid %d); %d claimed message(s) taken over", args.service, os.getpid(), released)
         parent = os.getppid()
         while not stop.is_set() and os.getppid() == parent:
             try:

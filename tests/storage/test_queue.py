@@ -78,3 +78,19 @@ def test_local_delivery_marks_queue_recipients_in_the_same_transaction(store):
         "bob@example.test": "received",
         "nobody@example.test": "received",
     }
+
+
+def test_finish_collects_the_queued_body(store):
+    qid = store.queue.enqueue(RAW + b"finish", "a@outside.test", ["x@far.test"])
+    store.queue.finish(qid)  # no explicit collection: the body goes with its last reference
+    assert store.stats()["blobs"] == 0
+    assert list(store.blobs) == []
+    assert store.check().ok
+
+
+def test_release_claims_makes_a_dead_workers_messages_due(store):
+    qid = store.queue.enqueue(RAW, "", ["bob@far.test"])
+    assert [m.id for m in store.queue.claim(lease=timedelta(minutes=10))] == [qid]
+    assert store.queue.claim() == []
+    assert store.queue.release_claims() == 1
+    assert [m.id for m in store.queue.claim()] == [qid]

@@ -188,3 +188,21 @@ def test_handler_errors_are_logged_and_the_server_lives_on(start: Callable[..., 
         assert read_line(sock).startswith(b"hello 00000002")
     wait_for(lambda: "RuntimeError: boom" in server.log_text)
     assert "00000001: connection closed from [127.0.0.1]: internal error" in server.log_text
+
+
+def test_failed_tls_handshakes_release_their_connection_slot(
+    start: Callable[..., Running], certificate: tuple[Path, Path]
+) -> None:
+    """Plain-text probes of an implicit-TLS port (port scanners, `status` checks) must not use up the
+    per-address allowance: after many of them a real client still gets in."""
+    cert, key = certificate
+    policy = Policy(limits=Limits(max_per_ip=2))
+    server = start(tls_context=server_context_from(cert, key), implicit_tls=True, policy=policy)
+    for _ in range(5):
+        with connect(server.port) as probe:
+            probe.sendall(b"EHLO not-tls\r\n")
+            assert at_eof(probe)
+    wait_for(lambda: server.log_text.count("TLS handshake failed after") == 5)
+    client = ssl.create_default_context(cafile=str(cert))
+    with client.wrap_socket(connect(server.port), server_hostname="localhost") as tls:
+        assert read_line(tls).startswith(b"hello ")  # type: ignore[arg-type]
