@@ -1,9 +1,10 @@
-"""The SASL conversation that follows an AUTH command (RFC 4954 4), as SMTP frames it.
+"""The AUTH command and the SASL conversation behind it (RFC 4954), as SMTP frames it.
 
-It exists so that session.py holds only the state machine: the SMTP-specific framing around a
-``sidecars.sasl`` mechanism (base64 lines, the final empty response after success data, storage
-failures versus refusals) is one unit with no session state. Each step returns an outcome; the session
-picks the reply, counts failures (error control) and records who logged in.
+It exists so that session.py holds only the state machine: whether AUTH may start, the SMTP framing
+around a ``sidecars.sasl`` mechanism (base64 lines, "*" to cancel, the final empty response after
+success data), which reply each step earns, and the account's limits once it is known. Every step
+returns a ``Turn``: the reply plus what it means for the session (wait for another line, count an
+authentication failure or a protocol error, log the account in). The session applies it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from sidecars import sasl
 from sidecars.smtp import parser as P
+from sidecars.smtp import replies as R
 from storage.errors import AuthFailed, Throttled
 from storage.models import Account
 
@@ -31,26 +33,30 @@ def offered_mechanisms(listener: str, tls_active: bool, cfg: dict[str, Any]) -> 
 
 
 @dataclass(frozen=True)
-class Challenge:
-    data: str  # base64, "" for an empty challenge
+class Turn:
+    """One step of AUTH as the session sees it."""
+
+    reply: R.Reply
+    waiting: bool = False  # a 334 challenge went out: the next line is a SASL response
+    account: Account | None = None  # proven: the session logs this account in
+    auth_failure: bool = False  # counts towards net.smtp.max_auth_failures
+    protocol_error: bool = False  # counts towards net.smtp.max_errors
 
 
-@dataclass(frozen=True)
-class Authenticated:
-    account: Account
-
-
-@dataclass(frozen=True)
-class Refused:
-    throttled: bool  # too many failures for this user or address: THROTTLED rather than AUTH_FAILED
-
-
-@dataclass(frozen=True)
-class Unavailable:
-    """The credentials could not be checked (storage away): a temporary failure."""
-
-
-Outcome = Challenge | Authenticated | Refused | Unavailable
+def command_refusal(
+    mechanism: str, *, logged_in: bool, listener: str, tls_active: bool, cfg: dict[str, Any]
+) -> R.Reply | None:
+    """Why AUTH cannot start here (RFC 4954 4), or None."""
+    if logged_in:
+        return R.ALREADY_AUTHENTICATED
+    if listener not in SUBMISSION_LISTENERS:
+        return R.AUTH_NOT_AVAILABLE
+    mechanisms = offered_mechanisms(listener, tls_active, cfg)
+    if not mechanisms:
+        return R.ENCRYPTION_REQUIRED
+    if mechanism not in mechanisms:
+        return R.UNKNOWN_MECHANISM.format(name=mechanism)
+    return None
 
 
 class Exchange:
@@ -61,35 +67,57 @@ class Exchange:
         self._log = log
         self._proven: Account | None = None  # proven, waiting for the client's empty response
 
-    def start(self, initial: bytes | None) -> Outcome:
+    def start(self, initial: bytes | None) -> Turn:
         mech = self._mechanism
         return self._step(lambda: mech.start(initial))
 
-    def respond(self, text: str) -> Outcome:
-        """The client's response line (already stripped; "*" is the session's to handle).
-
-        Raises:
-            ParseError: the response is not base64.
-        """
+    def respond(self, line: bytes) -> Turn:
+        """The client's response line: base64, "*" to cancel, or empty after our final data."""
+        text = line.decode("ascii", "replace").strip()
+        if text == "*":
+            return Turn(R.AUTH_CANCELLED, protocol_error=True)
         if self._proven is not None:  # the client acknowledged our final data
-            return Authenticated(self._proven) if text in ("", "=") else Refused(throttled=False)
-        response = P.decode_base64(text)
+            return (
+                self._accepted(self._proven) if text in ("", "=") else Turn(R.AUTH_FAILED, auth_failure=True)
+            )
+        try:
+            response = P.decode_base64(text)
+        except P.ParseError as exc:
+            return Turn(exc.reply, protocol_error=True)
         mech = self._mechanism
         return self._step(lambda: mech.step(response))
 
-    def _step(self, run: Callable[[], sasl.Step]) -> Outcome:
+    def _step(self, run: Callable[[], sasl.Step]) -> Turn:
         try:
             step = run()
         except Throttled:
-            return Refused(throttled=True)
+            return Turn(R.THROTTLED, auth_failure=True)
         except AuthFailed:
-            return Refused(throttled=False)
+            return Turn(R.AUTH_FAILED, auth_failure=True)
         except Exception:
             self._log.exception("authentication could not be checked")
-            return Unavailable()
+            return Turn(R.AUTH_TEMPFAIL)
         if step.done and step.challenge is None:
             assert step.account is not None
-            return Authenticated(step.account)
+            return self._accepted(step.account)
         if step.done:  # RFC 4954 4: additional data with success goes out as one more challenge
             self._proven = step.account
-        return Challenge(base64.b64encode(step.challenge or b"").decode("ascii"))
+        return Turn(
+            R.AUTH_CHALLENGE.format(data=base64.b64encode(step.challenge or b"").decode()), waiting=True
+        )
+
+    def _accepted(self, account: Account) -> Turn:
+        return Turn(R.AUTH_OK, account=account)
+
+
+def account_limits(store: Any, account: Account) -> tuple[int, int]:
+    """(mail.max_message_bytes, mail.max_recipients) of the account (its own, class, domain or server).
+
+    Raises:
+        Exception: whatever storage raises; the session keeps the server's limits then.
+    """
+    with store.db.read() as conn:
+        mine = store.settings_many(
+            conn, ["mail.max_message_bytes", "mail.max_recipients"], account_id=account.id
+        )
+    return int(mine["mail.max_message_bytes"]), int(mine["mail.max_recipients"])

@@ -1,8 +1,9 @@
-"""The storage questions MAIL and RCPT ask: who may send as whom, which recipients are ours, who may relay.
+"""The storage questions MAIL, RCPT and VRFY ask: who may send as whom, which recipients are ours, who may
+relay, and the reply each answer earns.
 
 They are kept out of session.py because they are policy lookups, not protocol state (DESIGN 9: a session
-asks storage, it never decides what happens to mail). Each answer is plain data; the session turns it
-into a reply. Lookup failures other than NotFound/InvalidInput propagate, and the session answers 451.
+asks storage, it never decides what happens to mail). Lookup failures other than NotFound/InvalidInput
+propagate, and the session answers 451.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from sidecars.smtp import parser as P
+from sidecars.smtp import replies as R
 from storage import acl
 from storage.errors import InvalidInput, NotFound
 from storage.groups import resolve
@@ -94,3 +97,38 @@ def in_trusted_networks(
         except ValueError:
             log.warning("smtp.trusted_networks: %r is not a network", net)
     return False
+
+
+def sender_refusal(store: Any, account: Account | None, address: str) -> R.Reply | None:
+    """RFC 5321 4.1.1.2 with anti-impersonation: NOT_OWNED, or None when ``address`` may be used."""
+    if sender_allowed(store, account, address):
+        return None
+    return R.NOT_OWNED.format(address=address, user=account.address if account else "")
+
+
+def recipient_refusal(store: Any, address: str, *, may_relay: bool) -> R.Reply | None:
+    """RFC 5321 4.1.1.3: an unknown local user, an address that cannot resolve, or relaying refused."""
+    kind, detail = classify_recipient(store, address)
+    if kind is Recipient.UNKNOWN:
+        return R.UNKNOWN_USER.format(address=address)
+    if kind is Recipient.INVALID:
+        return R.BAD_RECIPIENT_SYNTAX.format(text=detail)
+    if kind is Recipient.REMOTE and not may_relay:
+        return R.RELAY_DENIED.format(address=address)
+    return None
+
+
+def verify(store: Any, argument: str) -> tuple[R.Reply, bool]:
+    """RFC 5321 4.1.1.6 / 3.5.3 when VRFY is on: the reply, and whether it counts as an error."""
+    text = argument.strip()
+    text = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+    try:
+        address = P.parse_mailbox(text, utf8=True, recipient=True)
+    except P.ParseError as exc:
+        return exc.reply, True
+    try:
+        with store.db.read() as conn:
+            resolve(store, conn, address)
+    except (NotFound, InvalidInput):
+        return R.UNKNOWN_USER.format(address=address), True
+    return R.VRFY_OK.format(address=address), False

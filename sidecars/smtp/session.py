@@ -14,9 +14,12 @@ Implementation notes:
 * The end of DATA is CRLF.CRLF only (see stream.DataDecoder); bare LF line endings are rewritten as CRLF.
   A message over the size limit is read to its end, then refused with 552.
 * Policy (which recipients exist, who may relay, who may send as whom) is asked of storage; the
-  acceptance rules are evaluated by the pure sidecars.smtp.acceptance at each event.
-* Helpers return data, never replies: envelope (storage lookups for MAIL/RCPT), auth (the SASL
-  exchange), message (the transaction, size accounting, trace fields). Every reply is chosen here.
+  acceptance rules are evaluated by the pure sidecars.smtp.acceptance at each event and applied by
+  sidecars.smtp.policy (requirements, size caps, added fields).
+* The session owns the state (mode, transaction, account, error counts) and the order of replies; the
+  reply for a step that needs a lookup or a long check comes from the module that owns it: envelope
+  (MAIL/RCPT/VRFY lookups), auth (the AUTH command and SASL exchange), intake (DATA/BDAT text),
+  handoff (the end of a message and the durable enqueue).
 """
 
 from __future__ import annotations
@@ -26,20 +29,17 @@ import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from fieldpost.logs import PROTOCOL_LEVEL
 from sidecars import sasl
 from sidecars.net.errorcontrol import DROP, ErrorControl, ErrorLimits
-from sidecars.smtp import acceptance, auth, envelope, message, stream
+from sidecars.smtp import acceptance, auth, envelope, handoff, intake, policy, stream
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
 from sidecars.smtp.auth import SUBMISSION_LISTENERS
 from sidecars.smtp.message import Transaction
 from storage import settings as registry
-from storage.errors import InvalidInput, NotFound
-from storage.groups import resolve
 from storage.models import Account
 
 SETTINGS = (
@@ -86,8 +86,7 @@ class State(enum.Enum):
 class Mode(enum.Enum):
     COMMAND = "command"
     AUTH = "auth"  # SASL responses expected
-    DATA = "data"  # message text after 354
-    CHUNK = "chunk"  # BDAT octets
+    TEXT = "text"  # message text: after 354, or the octets of a BDAT chunk
 
 
 ANY = frozenset(State)
@@ -122,12 +121,13 @@ class SmtpSession:
         self._max_size = int(self._cfg["mail.max_message_bytes"])
         self._max_recipients = int(self._cfg["mail.max_recipients"])
         try:
-            self._rules: tuple[acceptance.Rule, ...] | None = acceptance.parse_rules(
+            rules: tuple[acceptance.Rule, ...] | None = acceptance.parse_rules(
                 self._cfg["smtp.acceptance_rules"]
             )
         except ValueError as exc:
             self._log.error("%s", exc)
-            self._rules = None
+            rules = None
+        self._rules = policy.SessionPolicy(rules, auth_required=ctx.listener in SUBMISSION_LISTENERS)
         self._errors = ErrorControl(
             ErrorLimits(int(self._cfg["net.smtp.max_errors"]), int(self._cfg["net.smtp.max_auth_failures"]))
         )
@@ -138,17 +138,10 @@ class SmtpSession:
         self._esmtp = False
         self._account: Account | None = None
         self._sasl: auth.Exchange | None = None
-        self._decoder = stream.DataDecoder()
-        self._chunk_left = 0
-        self._chunk_last = False
-        self._chunk_size = 0
-        self._chunk_error: R.Reply | None = None
+        self._text = intake.TextReader(self._log)
         self._txn = Transaction()
         self._txn_count = 0
-        self._tls_required = False
-        self._auth_required = ctx.listener in SUBMISSION_LISTENERS
         self._rejected = False
-        self._session_headers: list[tuple[str, str]] = []
         self._closed = False
         self._out: list[bytes] = []
         self._close = False
@@ -166,7 +159,7 @@ class SmtpSession:
         if decision.verdict == "tempfail":
             self._closed = True
             return R.CONNECT_TEMPFAIL.format(host=host, text=decision.text).encode()
-        self._apply("onConnect", decision)
+        self._rules.apply("onConnect", decision, self._txn)
         greeting = R.GREETING.format(host=host).encode()
         self._trace_replies([greeting])
         return greeting
@@ -177,11 +170,8 @@ class SmtpSession:
         self._out, self._close, self._start_tls = [], False, False
         self._reader.feed(data)
         while not (self._close or self._start_tls):
-            if self._mode is Mode.DATA:
-                if not self._pump_data():
-                    break
-            elif self._mode is Mode.CHUNK:
-                if not self._pump_chunk():
+            if self._mode is Mode.TEXT:
+                if not self._pump_text():
                     break
             else:
                 line = self._reader.next_line()
@@ -206,7 +196,7 @@ class SmtpSession:
         self._reset_transaction()
 
     def connection_lost(self) -> None:
-        if self._txn.recipients and self._mode in (Mode.DATA, Mode.CHUNK):
+        if self._txn.recipients and self._mode is Mode.TEXT:
             self._log.info("connection lost during message data; nothing was queued")
         self._closed = True
         self._txn = Transaction()
@@ -279,9 +269,9 @@ class SmtpSession:
             return R.REJECTED_SESSION
         if self._state not in entry.states:
             return self._out_of_sequence(verb)
-        if self._tls_required and not self._ctx.tls_active and not entry.before_tls:
+        if self._rules.tls_required and not self._ctx.tls_active and not entry.before_tls:
             return R.TLS_REQUIRED
-        if self._auth_required and self._account is None and not entry.before_auth:
+        if self._rules.auth_required and self._account is None and not entry.before_auth:
             return R.AUTH_REQUIRED
         return None
 
@@ -309,34 +299,15 @@ class SmtpSession:
         )
 
     def _decide(self, event: str, **facts: Any) -> acceptance.Decision:
-        if self._rules is None:  # broken rules: refuse mail for now, but let the client finish politely
-            if event in ("onConnect", "onEhlo"):
-                return acceptance.Decision()
-            return acceptance.Decision("tempfail", 451, "4.3.5", R.RULES_BROKEN.text)
-        return acceptance.evaluate(self._rules, event, self._facts(**facts))
+        return self._rules.decide(event, self._facts(**facts))
+
+    def _size_limit(self) -> int:
+        """The server's (or, after AUTH, the account's) limit, lowered by onConnect/onEhlo rules."""
+        return self._rules.size_limit(self._max_size)
 
     def _policy(self, event: str, **facts: Any) -> R.Reply | None:
         """Evaluate ``event``; returns the refusal to send, or None. Headers and size caps are kept."""
-        return self._apply(event, self._decide(event, **facts))
-
-    def _apply(self, event: str, d: acceptance.Decision) -> R.Reply | None:
-        early = event in ("onConnect", "onEhlo")
-        if d.max_size is not None:
-            if early:
-                self._max_size = min(self._max_size, d.max_size)
-            else:
-                self._txn.max_size = min(self._txn.max_size or d.max_size, d.max_size)
-        (self._session_headers if early else self._txn.add_headers).extend(d.add_headers)
-        if d.verdict in ("reject", "tempfail"):
-            return R.Reply(d.code, d.status, d.text)
-        # At connect/EHLO a requirement gates the rest of the session; later it refuses this command.
-        if d.verdict == "require_tls":
-            self._tls_required |= early
-            return None if early else R.TLS_REQUIRED
-        if d.verdict == "require_auth":
-            self._auth_required |= early
-            return None if early else R.AUTH_REQUIRED
-        return None
+        return self._rules.apply(event, self._decide(event, **facts), self._txn)
 
     # -- handlers (one per command; see COMMANDS) ---------------------------------------------------------
 
@@ -357,7 +328,14 @@ class SmtpSession:
         self._say(R.EHLO_OK.format(host=host, name=cmd.domain, ip=self._ctx.peer_ip), self._extensions())
 
     def _extensions(self) -> tuple[str, ...]:
-        ext = [f"SIZE {self._max_size}", "PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "DSN", "SMTPUTF8"]
+        ext = [
+            f"SIZE {self._size_limit()}",
+            "PIPELINING",
+            "8BITMIME",
+            "ENHANCEDSTATUSCODES",
+            "DSN",
+            "SMTPUTF8",
+        ]
         ext.append("CHUNKING")
         if self._ctx.tls_available and not self._ctx.tls_active:
             ext.append("STARTTLS")
@@ -370,19 +348,18 @@ class SmtpSession:
         if cmd.params and not self._esmtp:
             self._fail(R.UNSUPPORTED_PARAMETER.format(name=next(iter(cmd.params))))
             return
-        limit = self._max_size
+        limit = self._size_limit()
         if cmd.params.get("SIZE", 0) > limit:
             self._fail(R.SIZE_EXCEEDED.format(limit=limit))
             return
         try:
-            owned = envelope.sender_allowed(self._store, self._account, cmd.address)
+            refusal = envelope.sender_refusal(self._store, self._account, cmd.address)
         except Exception:
             self._log.exception("sender check failed")
             self._say(R.STORAGE_ERROR)
             return
-        if not owned:
-            user = self._account.address if self._account else ""
-            self._fail(R.NOT_OWNED.format(address=cmd.address, user=user))
+        if refusal is not None:
+            self._fail(refusal)
             return
         refusal = self._policy("onMailFrom", sender=cmd.address, size=cmd.params.get("SIZE"))
         if refusal is None and self._txn.max_size and cmd.params.get("SIZE", 0) > self._txn.max_size:
@@ -408,7 +385,8 @@ class SmtpSession:
             self._fail(R.UTF8_REQUIRED)
             return
         try:
-            refusal = self._recipient_refusal(address)
+            may_relay = self._account is not None or self._trusted()
+            refusal = envelope.recipient_refusal(self._store, address, may_relay=may_relay)
         except Exception:
             self._log.exception("recipient lookup failed")
             self._say(R.STORAGE_ERROR)
@@ -427,18 +405,6 @@ class SmtpSession:
         self._state = State.RCPT
         self._say(R.RECIPIENT_OK.format(address=address))
 
-    def _recipient_refusal(self, address: str) -> R.Reply | None:
-        kind, detail = envelope.classify_recipient(self._store, address)
-        if kind is envelope.Recipient.UNKNOWN:
-            return R.UNKNOWN_USER.format(address=address)
-        if kind is envelope.Recipient.INVALID:
-            return R.BAD_RECIPIENT_SYNTAX.format(text=detail)
-        if kind is envelope.Recipient.LOCAL:
-            return None
-        if self._account is None and not self._trusted():
-            return R.RELAY_DENIED.format(address=address)
-        return None
-
     def _trusted(self) -> bool:
         return envelope.in_trusted_networks(self._ctx.peer_ip, self._cfg["smtp.trusted_networks"], self._log)
 
@@ -446,148 +412,79 @@ class SmtpSession:
         if self._txn.bdat:
             self._fail(R.BAD_SEQUENCE.format(text="DATA cannot follow BDAT in one transaction"))
             return
-        self._decoder = stream.DataDecoder()
-        self._mode = Mode.DATA
+        self._text.begin_data()
+        self._mode = Mode.TEXT
         self._say(R.START_DATA)
-
-    def _pump_data(self) -> bool:
-        chunk = self._reader.take_rest()
-        if not chunk:
-            return False
-        result = self._decoder.feed(chunk)
-        self._add_body(result.body)
-        if not result.done:
-            return False
-        self._reader.feed(result.rest)
-        self._mode = Mode.COMMAND
-        if self._tracing():
-            self._log.log(PROTOCOL_LEVEL, "C: <message text, %d octets>", self._txn.size)
-        if self._decoder.bare_lf:
-            self._log.info("message had %d bare LF line endings; rewritten as CRLF", self._decoder.bare_lf)
-        self._finish_message(bytes(self._txn.body), nul=self._decoder.nul)
-        return True
-
-    def _add_body(self, data: bytes) -> None:
-        self._txn.add_body(data, self._max_size)
 
     def _bdat(self, cmd: P.Bdat) -> None:  # RFC 3030 2
         self._txn.bdat = True
         self._begin_chunk(cmd, None)
 
     def _begin_chunk(self, cmd: P.Bdat, refusal: R.Reply | None) -> None:
-        self._mode = Mode.CHUNK
-        self._chunk_left, self._chunk_size, self._chunk_last = cmd.size, cmd.size, cmd.last
-        self._chunk_error = refusal
-        if cmd.size == 0:
-            self._end_chunk()
+        self._mode = Mode.TEXT
+        end = self._text.begin_chunk(cmd.size, cmd.last, refusal)
+        if end is not None:
+            self._end_of_text(end)
 
-    def _pump_chunk(self) -> bool:
-        data = self._reader.take(self._chunk_left)
-        if not data:
-            return False
-        self._chunk_left -= len(data)
-        if self._chunk_error is None:
-            self._add_body(data)
-        if self._chunk_left == 0:
-            self._end_chunk()
-        return True
+    def _pump_text(self) -> bool:
+        end = self._text.pump(self._reader, self._add_body)
+        if end is not None:
+            self._end_of_text(end)
+        return end is not None
 
-    def _end_chunk(self) -> None:
+    def _add_body(self, data: bytes) -> None:
+        self._txn.add_body(data, self._size_limit())
+
+    def _end_of_text(self, end: intake.End) -> None:
         self._mode = Mode.COMMAND
-        if self._chunk_error is not None:
-            self._fail(self._chunk_error)
+        if end.reply is not None:
+            (self._fail if end.refused else self._say)(end.reply)
             return
-        if not self._chunk_last:
-            self._say(R.CHUNK_OK.format(size=self._chunk_size))
-            return
-        raw, fixed = stream.normalise_line_endings(bytes(self._txn.body))
-        if fixed:
-            self._log.info("message had %d bare LF line endings; rewritten as CRLF", fixed)
-        self._finish_message(raw, nul=b"\x00" in raw)
+        if self._tracing():
+            self._log.log(PROTOCOL_LEVEL, "C: <message text, %d octets>", self._txn.size)
+        if self._txn.bdat:
+            raw, nul = intake.finish_chunked(bytes(self._txn.body), self._log)
+        else:
+            raw, nul = bytes(self._txn.body), end.nul
+        self._finish_message(raw, nul=nul)
 
     def _finish_message(self, raw: bytes, *, nul: bool) -> None:
-        """Checks, trace header, durable enqueue, then "250 queued" (RFC 5321 4.1.1.4, 4.4)."""
-        txn = self._txn
+        """Checks, trace fields, durable enqueue, then "250 queued" (RFC 5321 4.1.1.4, 4.4); see handoff."""
         try:
-            refusal = self._message_refusal(raw, nul)
+            refusal = handoff.refusal(
+                self._txn,
+                raw,
+                nul=nul,
+                limit=self._size_limit(),
+                max_received=int(self._cfg["smtp.max_received_headers"]),
+                policy=self._policy,
+            )
             if refusal is not None:
                 self._say(refusal)
                 return
-            stamped = self._trace_headers() + raw
-            origin = {
-                "ip": self._ctx.peer_ip,
-                "port": self._ctx.peer_port,
-                "helo": self._helo,
-                "auth": self._account.address if self._account else None,
-                "listener": self._ctx.listener,
-                "session_id": self._ctx.session_id,
-                "tls": self._ctx.tls_active,
-                "protocol": self._protocol(),
-                "body": txn.params.get("BODY"),
-                "smtputf8": "SMTPUTF8" in txn.params,
-                "ret": txn.params.get("RET"),
-                "envid": txn.params.get("ENVID"),
-            }
-            try:
-                qid = self._store.queue.enqueue(
-                    stamped, txn.sender, list(txn.recipients), origin=origin, dsn=txn.dsn
+            self._txn_count += 1
+            added = [*self._rules.headers, *self._txn.add_headers]
+            origin = self._origin()
+            self._say(
+                handoff.enqueue(
+                    self._store, self._log, self._txn, raw, origin, added=added, txn_count=self._txn_count
                 )
-            except Exception:
-                self._log.exception("enqueue failed")
-                self._say(R.STORAGE_ERROR)
-                return
-            self._log.info(
-                "queued id=%s from=<%s> rcpts=%d size=%d", qid, txn.sender, len(txn.recipients), len(stamped)
             )
-            self._say(R.QUEUED.format(id=qid))
         finally:
             self._reset_transaction()
 
-    def _message_refusal(self, raw: bytes, nul: bool) -> R.Reply | None:
-        txn = self._txn
-        limit = txn.size_limit(self._max_size)
-        if txn.too_big or len(raw) > limit:
-            return R.SIZE_EXCEEDED.format(limit=limit)
-        if nul:
-            return R.NUL_IN_MESSAGE
-        headers = tuple(stream.header_fields(raw))
-        hops = message.received_count(headers)
-        if hops > int(self._cfg["smtp.max_received_headers"]):
-            return R.LOOP_DETECTED.format(count=hops)
-        for event in ("onHeadersReceived", "onDataReceived"):
-            facts: dict[str, Any] = {"sender": txn.sender, "size": len(raw)}
-            if event == "onHeadersReceived":
-                facts["headers"] = headers
-            if len(txn.recipients) == 1:
-                facts["recipient"] = txn.recipients[0]
-            refusal = self._policy(event, **facts)
-            if refusal is not None:
-                return refusal
-            if txn.max_size and len(raw) > txn.max_size:
-                return R.SIZE_EXCEEDED.format(limit=txn.max_size)
-        return None
-
-    def _protocol(self) -> str:
-        return message.protocol_name(
-            esmtp=self._esmtp,
-            smtputf8="SMTPUTF8" in self._txn.params,
-            tls=self._ctx.tls_active,
-            authenticated=self._account is not None,
-        )
-
-    def _trace_headers(self) -> bytes:
-        """The Received field (RFC 5321 4.4) and any fields the acceptance rules added."""
-        self._txn_count += 1
-        return message.trace_fields(
+    def _origin(self) -> handoff.Origin:
+        ctx = self._ctx
+        return handoff.Origin(
+            peer_ip=ctx.peer_ip,
+            peer_port=ctx.peer_port,
+            hostname=ctx.hostname,
+            listener=ctx.listener,
+            session_id=ctx.session_id,
+            tls=ctx.tls_active,
             helo=self._helo,
-            peer_ip=self._ctx.peer_ip,
-            hostname=self._ctx.hostname,
-            protocol=self._protocol(),
-            session_id=self._ctx.session_id,
-            txn_count=self._txn_count,
-            recipients=self._txn.recipients,
-            added=[*self._session_headers, *self._txn.add_headers],
-            now=datetime.now(UTC),
+            esmtp=self._esmtp,
+            auth=self._account.address if self._account else None,
         )
 
     def _rset(self, cmd: P.Rset) -> None:  # RFC 5321 4.1.1.5
@@ -617,20 +514,8 @@ class SmtpSession:
         if not self._cfg["smtp.vrfy"]:
             self._say(R.VRFY_DISABLED)
             return
-        text = cmd.argument.strip()
-        text = text[1:-1] if text.startswith("<") and text.endswith(">") else text
-        try:
-            address = P.parse_mailbox(text, utf8=True, recipient=True)
-        except P.ParseError as exc:
-            self._fail(exc.reply)
-            return
-        try:
-            with self._store.db.read() as conn:
-                resolve(self._store, conn, address)
-        except (NotFound, InvalidInput):
-            self._fail(R.UNKNOWN_USER.format(address=address))
-            return
-        self._say(R.VRFY_OK.format(address=address))
+        reply, error = envelope.verify(self._store, cmd.argument)
+        (self._fail if error else self._say)(reply)
 
     def _expn(self, cmd: P.Expn) -> None:  # RFC 5321 4.1.1.7, 7.3: list expansion is not disclosed
         self._fail(R.NOT_IMPLEMENTED.format(verb="EXPN"))
@@ -646,78 +531,57 @@ class SmtpSession:
         self._start_tls = True
 
     def _auth(self, cmd: P.Auth) -> None:  # RFC 4954 4
-        if self._account is not None:
-            self._fail(R.ALREADY_AUTHENTICATED)
-            return
-        if self._ctx.listener not in SUBMISSION_LISTENERS:
-            self._fail(R.AUTH_NOT_AVAILABLE)
-            return
-        mechanisms = auth.offered_mechanisms(self._ctx.listener, self._ctx.tls_active, self._cfg)
-        if not mechanisms:
-            self._fail(R.ENCRYPTION_REQUIRED)
-            return
-        if cmd.mechanism not in mechanisms:
-            self._fail(R.UNKNOWN_MECHANISM.format(name=cmd.mechanism))
+        refusal = auth.command_refusal(
+            cmd.mechanism,
+            logged_in=self._account is not None,
+            listener=self._ctx.listener,
+            tls_active=self._ctx.tls_active,
+            cfg=self._cfg,
+        )
+        if refusal is not None:
+            self._fail(refusal)
             return
         mechanism = sasl.new(
             cmd.mechanism, self._store, ip=self._ctx.peer_ip, service="smtp", hostname=self._ctx.hostname
         )
         self._sasl = auth.Exchange(mechanism, self._log)
-        self._auth_outcome(self._sasl.start(cmd.initial))
+        self._auth_turn(self._sasl.start(cmd.initial))
 
     def _auth_response(self, data: bytes) -> None:
-        text = data.decode("ascii", "replace").strip()
-        if text == "*":
-            self._end_auth()
-            self._fail(R.AUTH_CANCELLED)
-            return
-        exchange = self._sasl
-        assert exchange is not None
-        try:
-            outcome = exchange.respond(text)
-        except P.ParseError as exc:
-            self._end_auth()
-            self._fail(exc.reply)
-            return
-        self._auth_outcome(outcome)
+        assert self._sasl is not None
+        self._auth_turn(self._sasl.respond(data))
 
-    def _auth_outcome(self, outcome: auth.Outcome) -> None:
-        if isinstance(outcome, auth.Challenge):
+    def _auth_turn(self, turn: auth.Turn) -> None:
+        if turn.waiting:
             self._mode = Mode.AUTH
-            self._say(R.AUTH_CHALLENGE.format(data=outcome.data))
+            self._say(turn.reply)
             return
         self._end_auth()
-        if isinstance(outcome, auth.Authenticated):
-            self._authenticated(outcome.account)
-        elif isinstance(outcome, auth.Refused):
-            self._auth_failed(R.THROTTLED if outcome.throttled else R.AUTH_FAILED)
+        if turn.account is not None:
+            self._authenticated(turn.account)
+            self._say(turn.reply)
+        elif turn.auth_failure:
+            self._say(turn.reply)
+            if self._errors.auth_failure() == DROP:
+                self._log.info("dropping the session: %s", self._errors.reason)
+                self._say(R.TOO_MANY_AUTH_FAILURES.format(host=self._ctx.hostname))
+                self._close = True
+        elif turn.protocol_error:
+            self._fail(turn.reply)
         else:
-            self._say(R.AUTH_TEMPFAIL)
+            self._say(turn.reply)
 
     def _end_auth(self) -> None:
         self._mode = Mode.COMMAND
         self._sasl = None
 
-    def _auth_failed(self, reply: R.Reply) -> None:
-        self._say(reply)
-        if self._errors.auth_failure() == DROP:
-            self._log.info("dropping the session: %s", self._errors.reason)
-            self._say(R.TOO_MANY_AUTH_FAILURES.format(host=self._ctx.hostname))
-            self._close = True
-
     def _authenticated(self, account: Account) -> None:
         self._account = account
         self._log.info("authenticated as %s", account.address)
         try:
-            with self._store.db.read() as conn:
-                mine = self._store.settings_many(
-                    conn, ["mail.max_message_bytes", "mail.max_recipients"], account_id=account.id
-                )
-            self._max_size = int(mine["mail.max_message_bytes"])
-            self._max_recipients = int(mine["mail.max_recipients"])
+            self._max_size, self._max_recipients = auth.account_limits(self._store, account)
         except Exception:
             self._log.exception("cannot read the account's mail limits; keeping the server's")
-        self._say(R.AUTH_OK)
 
 
 def _cmd(handler: Callable[[SmtpSession, Any], None], states: frozenset[State], **kw: Any) -> Command:
