@@ -108,6 +108,43 @@ class Mail:
                 {"id": body_id, "h": _words_only(parsed.header_text), "b": _words_only(parsed.search_text)},
             )
 
+    def reindex(self, batch: int = 200) -> int:
+        """Rebuild the full-text index from the blobs; returns the number of bodies indexed.
+
+        On SQLite the index is contentless, so rows of collected bodies stay until this runs (they are
+        never matched: searches join through live messages). Run by `fieldpost storage reindex`.
+        """
+        with self.store.db.write() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.execute(text("INSERT INTO body_fts(body_fts) VALUES('delete-all')"))
+            else:
+                conn.execute(text("DELETE FROM body_search"))
+        done, last = 0, 0
+        while True:
+            with self.store.db.read() as conn:
+                rows = conn.execute(
+                    select(s.bodies.c.id, s.bodies.c.sha256)
+                    .where(s.bodies.c.id > last)
+                    .order_by(s.bodies.c.id)
+                    .limit(batch)
+                ).all()
+            if not rows:
+                return done
+            parsed = [
+                (r.id, mime.parse_message(self.store.blobs.read(r.sha256)))
+                for r in rows
+                if self.store.blobs.exists(r.sha256)
+            ]
+            with self.store.db.write() as conn:
+                for body_id, p in parsed:
+                    if (
+                        conn.execute(select(s.bodies.c.id).where(s.bodies.c.id == body_id)).first()
+                        is not None
+                    ):
+                        self._index(conn, body_id, p)
+                        done += 1
+            last = rows[-1].id
+
     def release_bodies(self, conn: Connection, counts: dict[int, int]) -> None:
         """Drop references (body id -> how many); bodies that reach zero are collected after the commit."""
         for body_id, n in counts.items():

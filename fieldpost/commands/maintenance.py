@@ -17,6 +17,8 @@ def register(
     check.set_defaults(func=storage_check)
     repair = actions.add_parser("repair", parents=[common], help="same as: check --repair")
     repair.set_defaults(func=storage_check, repair=True)
+    reindex = actions.add_parser("reindex", parents=[common], help="rebuild the full-text search index")
+    reindex.set_defaults(func=storage_reindex)
 
 
 def storage_check(args: argparse.Namespace) -> int:
@@ -33,4 +35,12 @@ def storage_check(args: argparse.Namespace) -> int:
         print(f"{len(remaining)} problem(s) remain")
         return 1
     print("store is consistent")
+    return 0
+
+
+def storage_reindex(args: argparse.Namespace) -> int:
+    """Rebuild the search index from the stored messages (after an upgrade or to reclaim space)."""
+    with opened_store(load_config(args)) as store:
+        count = store.mail.reindex()
+    print(f"search index rebuilt: {count} message bodies indexed")
     return 0

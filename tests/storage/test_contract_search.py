@@ -8,6 +8,7 @@ import quopri
 
 import pytest
 
+from storage.store import Store
 from tests.storage.conftest import Demo, build_message
 
 ALICE = "alice@example.test"
@@ -161,3 +162,17 @@ def test_multipart_text_parts_found(demo: Demo) -> None:
     assert demo.store.mail.search(fid, "pamplemousse") == [uid]
     assert demo.store.mail.search(fid, "clementine") == [uid]
     assert demo.store.mail.search(fid, "Clémentine") == [uid]
+
+
+def test_reindex_rebuilds_the_index_from_the_blobs(store: Store) -> None:
+    store.domains.add("example.test")
+    store.accounts.add("zoe@example.test", None)
+    keep = store.mail.deliver("Subject: Crème brûlée\r\n\r\nfor Zoë\r\n".encode(), ["zoe@example.test"])
+    gone = store.mail.deliver("Subject: crème anglaise\r\n\r\nbye\r\n".encode(), ["zoe@example.test"])
+    fid, gone_uid = gone.delivered["zoe@example.test"]
+    store.mail.set_flags(fid, [gone_uid], ["\\Deleted"])
+    store.mail.expunge(fid)
+    assert store.mail.reindex() == 1
+    assert store.mail.search(fid, "creme") == [keep.delivered["zoe@example.test"][1]]
+    assert store.mail.search(fid, "zoe") == [keep.delivered["zoe@example.test"][1]]
+    assert store.check().ok

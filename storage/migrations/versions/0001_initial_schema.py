@@ -443,8 +443,8 @@ def _create_search_index() -> None:
     """Full-text index over message bodies, diacritic- and case-insensitive on both backends.
 
     SQLite: a contentless FTS5 table (rowid = bodies.id); rows of collected bodies stay behind until
-    `storage repair` rebuilds it, which is harmless because searches join through live messages and body
-    ids are never reused. PostgreSQL: a tsvector per body with an unaccent-aware configuration.
+    `fieldpost storage reindex` rebuilds it, which is harmless because searches join through live
+    messages and body ids are never reused. PostgreSQL: a tsvector per body with an unaccent-aware configuration.
     """
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
