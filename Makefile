@@ -48,7 +48,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 check: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy storage
+	$(BIN)/mypy storage filters
 
 ## test: everything CI runs (pytest exit 5, "no tests collected", counts as success)
 test: deps venv check
