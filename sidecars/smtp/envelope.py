@@ -132,3 +132,17 @@ def verify(store: Any, argument: str) -> tuple[R.Reply, bool]:
     except (NotFound, InvalidInput):
         return R.UNKNOWN_USER.format(address=address), True
     return R.VRFY_OK.format(address=address), False
+
+
+def recipient_size_limit(store: Any, address: str) -> int | None:
+    """The smallest ``mail.max_message_bytes`` among the local accounts ``address`` reaches (an alias or a
+    group may reach several); None when it reaches no local account."""
+    with store.db.read() as conn:
+        try:
+            accounts = resolve(store, conn, address).account_ids
+        except (NotFound, InvalidInput):
+            return None
+        limits = [
+            int(store.settings_effective(conn, "mail.max_message_bytes", account_id=aid)) for aid in accounts
+        ]
+    return min(limits) if limits else None

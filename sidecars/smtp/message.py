@@ -24,6 +24,7 @@ class Transaction:
     dsn: dict[str, dict[str, Any]] = field(default_factory=dict)
     rcpt_attempted: bool = False
     max_size: int | None = None
+    recipient_limits: dict[str, int] = field(default_factory=dict)  # MX: local recipients' own size limits
     add_headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytearray = field(default_factory=bytearray)
     size: int = 0
@@ -31,8 +32,9 @@ class Transaction:
     too_big: bool = False
 
     def size_limit(self, server_limit: int) -> int:
-        """The cap for this message: the server's (or account's) limit, lowered by the acceptance rules."""
-        return min(server_limit, self.max_size or server_limit)
+        """The cap for this message: the server's (or account's) limit, lowered by the acceptance rules
+        and by the smallest limit of its local recipients (the whole message is refused over it)."""
+        return min(server_limit, self.max_size or server_limit, *self.recipient_limits.values())
 
     def add_body(self, data: bytes, server_limit: int) -> None:
         """Count ``data``; past the limit the message is read to its end but nothing more is kept."""

@@ -105,6 +105,9 @@ AUTH_FAILED = Reply(535, "5.7.8", "Authentication credentials invalid")
 ENCRYPTION_REQUIRED = Reply(538, "5.7.11", "Encryption required for the requested authentication mechanism")
 UNKNOWN_USER = Reply(550, "5.1.1", "<{address}>: no such user here")
 SIZE_EXCEEDED = Reply(552, "5.3.4", "Message size exceeds the maximum of {limit} octets")
+RECIPIENT_SIZE_EXCEEDED = Reply(
+    552, "5.3.4", "<{address}>: message size exceeds this recipient's maximum of {limit} octets"
+)
 NOT_OWNED = Reply(553, "5.7.1", "<{address}>: sender address not owned by user {user}")
 UTF8_REQUIRED = Reply(553, "5.6.7", "Non-ASCII address needs the SMTPUTF8 parameter")
 CONNECT_REJECTED = Reply(554, "5.7.1", "{host} {text}")

@@ -393,6 +393,8 @@ class SmtpSession:
             return
         if refusal is None:
             refusal = self._policy("onRcptTo", sender=txn.sender, recipient=address)
+        if refusal is None and self._ctx.listener == "smtp":
+            refusal = self._recipient_limit(address)
         if refusal is not None:
             self._fail(refusal)
             return
@@ -404,6 +406,21 @@ class SmtpSession:
             txn.dsn[address] = dsn
         self._state = State.RCPT
         self._say(R.RECIPIENT_OK.format(address=address))
+
+    def _recipient_limit(self, address: str) -> R.Reply | None:
+        """MX: a local recipient's own size limit; over it at RCPT (declared SIZE) is 552, and the message
+        as a whole is refused at its end when it is over the smallest of them (see handoff.refusal)."""
+        try:
+            limit = envelope.recipient_size_limit(self._store, address)
+        except Exception:
+            self._log.exception("recipient limit lookup failed")
+            return R.STORAGE_ERROR
+        if limit is None or limit >= self._size_limit():
+            return None
+        if self._txn.params.get("SIZE", 0) > limit:
+            return R.RECIPIENT_SIZE_EXCEEDED.format(address=address, limit=limit)
+        self._txn.recipient_limits[address] = limit
+        return None
 
     def _trusted(self) -> bool:
         return envelope.in_trusted_networks(self._ctx.peer_ip, self._cfg["smtp.trusted_networks"], self._log)
