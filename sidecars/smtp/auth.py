@@ -24,8 +24,22 @@ from storage.models import Account
 SUBMISSION_LISTENERS = frozenset({"submission", "submissions"})
 
 
+def cram_anywhere(store: Any, server_level: bool) -> bool:
+    """Whether CRAM-MD5 is worth offering: ``auth.allow_cram`` is on at server level or for any domain.
+
+    The exchange then refuses accounts whose domain has it off (``Exchange``), so offering it for one
+    domain opens it to nobody else.
+    """
+    if server_level:
+        return True
+    domains = store.domains.list()
+    with store.db.read() as conn:
+        return any(store.settings_effective(conn, "auth.allow_cram", domain_id=d.id) for d in domains)
+
+
 def offered_mechanisms(listener: str, tls_active: bool, cfg: dict[str, Any]) -> list[str]:
-    """The mechanisms EHLO advertises and AUTH accepts; none on the MX listener or without TLS."""
+    """The mechanisms EHLO advertises and AUTH accepts; none on the MX listener or without TLS.
+    ``cfg["auth.allow_cram"]`` is the session's view: on at server level or in some domain."""
     plaintext = bool(cfg["smtp.allow_plaintext_auth"])
     if listener not in SUBMISSION_LISTENERS or not (tls_active or plaintext):
         return []
@@ -62,9 +76,12 @@ def command_refusal(
 class Exchange:
     """One AUTH exchange in progress."""
 
-    def __init__(self, mechanism: sasl.Mechanism, log: logging.LoggerAdapter[Any] | logging.Logger) -> None:
+    def __init__(
+        self, mechanism: sasl.Mechanism, log: logging.LoggerAdapter[Any] | logging.Logger, store: Any
+    ) -> None:
         self._mechanism = mechanism
         self._log = log
+        self._store = store
         self._proven: Account | None = None  # proven, waiting for the client's empty response
 
     def start(self, initial: bytes | None) -> Turn:
@@ -107,7 +124,15 @@ class Exchange:
         )
 
     def _accepted(self, account: Account) -> Turn:
+        if self._mechanism.name == sasl.CRAM_MD5 and not self._cram_allowed(account):
+            # A secret kept from before the domain switched CRAM off: refused like a wrong password.
+            self._log.info("CRAM-MD5 refused for %s: auth.allow_cram is off for its domain", account.address)
+            return Turn(R.AUTH_FAILED, auth_failure=True)
         return Turn(R.AUTH_OK, account=account)
+
+    def _cram_allowed(self, account: Account) -> bool:
+        with self._store.db.read() as conn:
+            return bool(self._store.settings_effective(conn, "auth.allow_cram", domain_id=account.domain_id))
 
 
 def account_limits(store: Any, account: Account) -> tuple[int, int]:

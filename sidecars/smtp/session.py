@@ -118,6 +118,11 @@ class SmtpSession:
         except Exception:  # the database is away: defaults keep the session usable, storage calls 451
             self._log.exception("cannot read the SMTP settings; using defaults")
             self._cfg = _defaults()
+        if ctx.listener in SUBMISSION_LISTENERS:
+            try:
+                self._cfg["auth.allow_cram"] = auth.cram_anywhere(self._store, self._cfg["auth.allow_cram"])
+            except Exception:
+                self._log.exception("cannot read the domains' auth.allow_cram; CRAM-MD5 is not offered")
         self._max_size = int(self._cfg["mail.max_message_bytes"])
         self._max_recipients = int(self._cfg["mail.max_recipients"])
         try:
@@ -561,7 +566,7 @@ class SmtpSession:
         mechanism = sasl.new(
             cmd.mechanism, self._store, ip=self._ctx.peer_ip, service="smtp", hostname=self._ctx.hostname
         )
-        self._sasl = auth.Exchange(mechanism, self._log)
+        self._sasl = auth.Exchange(mechanism, self._log, self._store)
         self._auth_turn(self._sasl.start(cmd.initial))
 
     def _auth_response(self, data: bytes) -> None:

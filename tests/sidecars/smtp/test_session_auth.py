@@ -217,3 +217,36 @@ def test_connection_lost_mid_message_queues_nothing(submission: Client, store: S
     submission.session.connection_lost()
     assert submission.session.receive(b".\r\n").close
     assert store.queue.list() == []
+
+
+def _cram(c: Client, user: str, password: str) -> str:
+    nonce = challenge(c.cmd("AUTH CRAM-MD5"))
+    digest = hmac.new(password.encode(), nonce, hashlib.md5).hexdigest()
+    return c.cmd(b64(f"{user} {digest}"))
+
+
+def test_cram_md5_offered_when_one_domain_allows_it(make_client: MakeClient, store: Store) -> None:
+    store.domains.add("other.test")
+    store.settings.set("auth.allow_cram", True, domain="example.test")
+    store.accounts.set_password(BOB, "bobpass-cram")  # the secret is kept from now on
+    c = tls_submission(make_client)
+    assert "AUTH SCRAM-SHA-256 PLAIN LOGIN CRAM-MD5" in c.ehlo()
+    assert _cram(c, BOB, "bobpass-cram") == say(R.AUTH_OK)
+
+
+def test_cram_md5_refused_where_the_accounts_domain_has_it_off(make_client: MakeClient, store: Store) -> None:
+    store.settings.set("auth.allow_cram", True)
+    store.accounts.set_password(BOB, "bobpass-cram")
+    store.settings.set("auth.allow_cram", False, domain="example.test")  # the secret stays until a change
+    assert store.auth.shared_secret(BOB) == "bobpass-cram"
+    c = tls_submission(make_client)
+    assert "CRAM-MD5" in c.ehlo()  # on at server level
+    assert _cram(c, BOB, "bobpass-cram") == say(R.AUTH_FAILED)  # same reply as a wrong password
+    assert _cram(c, BOB, "wrong-password") == say(R.AUTH_FAILED)
+    assert c.login() == say(R.AUTH_OK)  # other mechanisms are unaffected
+
+
+def test_cram_md5_not_offered_when_no_domain_allows_it(make_client: MakeClient, store: Store) -> None:
+    store.domains.add("other.test")
+    store.settings.set("auth.allow_cram", False, domain="other.test")
+    assert "CRAM-MD5" not in tls_submission(make_client).ehlo()
