@@ -6,20 +6,31 @@ The rules live in the ``smtp.acceptance_rules`` setting as a JSON list; each ent
      "if": {"ip": ["10.0.0.0/8"], "sender": "*@news.example", "auth": false},
      "then": {"action": "reject", "code": 550, "status": "5.7.1", "text": "No newsletters here"}}
 
-Events, in the order a session meets them: onConnect, onEhlo, onMailFrom, onRcptTo, onHeadersReceived,
-onDataReceived. Conditions (all must hold; a fact the event does not know yet never matches):
+Events, in the order a session meets them: onConnect, onEhlo, onMailFrom, onRcptTo, onBodyChunk,
+onHeadersReceived, onDataReceived. onBodyChunk is evaluated each time a piece of message text arrives,
+with ``size`` the octets received so far and ``header`` known once the header block is complete; a
+refusal there is still only sent once the text has ended (RFC 5321 has no way to interrupt DATA), but
+the rest of the text is read and thrown away instead of kept. Conditions (all must hold; a fact the
+event does not know yet never matches):
 
 * ``ip``: an address or network (CIDR), or a list of them
 * ``helo``, ``sender``, ``recipient``: shell patterns (``*@example.com``), case-insensitive, or lists;
   the null sender is ``<>``
 * ``auth``: true/false (whether the client authenticated) or a pattern on the login
 * ``tls``: true/false; ``listener``: "smtp", "submission", "submissions" or a list
-* ``size_over``: octets (the declared SIZE at onMailFrom, the real size afterwards)
+* ``size_over``: octets (the declared SIZE at onMailFrom, the size so far at onBodyChunk, the real size
+  afterwards)
 * ``header``: ``{"name": "X-Spam-Flag", "matches": "YES*"}`` (without "matches": the field exists)
 
 Actions: ``accept`` (stop looking at this event), ``reject`` (code 5xx, status, text), ``tempfail``
-(code 4xx), ``require_auth``, ``require_tls`` (stop only when unmet), ``add_header`` (name, value) and
-``max_size`` (bytes); the last two apply and let evaluation go on.
+(code 4xx), ``require_auth``, ``require_tls`` (stop only when unmet), ``add_header`` (name, value),
+``max_size`` (bytes) and ``rewrite`` (to); the last three apply and let evaluation go on.
+``rewrite`` exists at onMailFrom (the envelope sender) and onRcptTo (this recipient) only: ``to`` is a
+whole address, or ``@domain`` to keep the local part and change the domain; the first matching rewrite
+of an event wins. For example, mail for a retired address goes to its successor::
+
+    {"event": "onRcptTo", "if": {"recipient": "old-sales@example.test"},
+     "then": {"action": "rewrite", "to": "sales@example.test"}}
 
 The evaluator is pure: facts in, a Decision out. The session applies the decision.
 """
@@ -33,8 +44,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-EVENTS = ("onConnect", "onEhlo", "onMailFrom", "onRcptTo", "onHeadersReceived", "onDataReceived")
-ACTIONS = ("accept", "reject", "tempfail", "require_auth", "require_tls", "add_header", "max_size")
+EVENTS = (
+    "onConnect",
+    "onEhlo",
+    "onMailFrom",
+    "onRcptTo",
+    "onBodyChunk",
+    "onHeadersReceived",
+    "onDataReceived",
+)
+ACTIONS = ("accept", "reject", "tempfail", "require_auth", "require_tls", "add_header", "max_size", "rewrite")
+REWRITE_EVENTS = ("onMailFrom", "onRcptTo")
+_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+|@[^@\s<>]+")
 CONDITIONS = ("ip", "helo", "sender", "recipient", "auth", "tls", "listener", "size_over", "header")
 _FIELD_NAME = re.compile(r"[!-9;-~]+")
 
@@ -68,6 +89,14 @@ class Decision:
     text: str = ""
     add_headers: tuple[tuple[str, str], ...] = ()
     max_size: int | None = None
+    rewrite: str | None = None  # the address the sender (onMailFrom) or recipient (onRcptTo) becomes
+
+
+def rewritten(address: str, to: str) -> str:
+    """``address`` after a rewrite to ``to`` (a whole address, or "@domain" keeping the local part)."""
+    if to.startswith("@"):
+        return address.rpartition("@")[0] + to
+    return to
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -114,6 +143,11 @@ def _check_action(action: str, args: dict[str, Any]) -> dict[str, Any]:
         if "\r" in value or "\n" in value:
             raise ValueError("add_header value must be one line")
         return {"name": name, "value": value}
+    if action == "rewrite":
+        to = args.get("to")
+        if not isinstance(to, str) or not _ADDRESS.fullmatch(to):
+            raise ValueError('rewrite needs "to": an address or "@domain"')
+        return {"to": to}
     if action == "max_size":
         size = args.get("bytes")
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
@@ -150,6 +184,8 @@ def parse_rules(text: str) -> tuple[Rule, ...]:
             if not isinstance(then, dict):
                 raise ValueError('"then" must be an action name or an object with "action"')
             action = str(then.get("action"))
+            if action == "rewrite" and item["event"] not in REWRITE_EVENTS:
+                raise ValueError("rewrite exists at onMailFrom and onRcptTo only")
             rules.append(Rule(item["event"], dict(conditions), action, _check_action(action, then)))
         except ValueError as exc:
             raise ValueError(f"acceptance rule {i}: {exc}") from None
@@ -204,6 +240,7 @@ def evaluate(rules: tuple[Rule, ...], event: str, facts: Facts) -> Decision:
     """Apply the rules of ``event`` in order to ``facts``."""
     headers: list[tuple[str, str]] = []
     max_size: int | None = None
+    rewrite: str | None = None
     for rule in rules:
         if rule.event != event or not _matches(rule.conditions, facts):
             continue
@@ -214,10 +251,19 @@ def evaluate(rules: tuple[Rule, ...], event: str, facts: Facts) -> Decision:
         if a == "max_size":
             max_size = min(max_size or rule.args["bytes"], rule.args["bytes"])
             continue
+        if a == "rewrite":
+            rewrite = rewrite or rule.args["to"]
+            continue
         if (a == "require_auth" and facts.auth is not None) or (a == "require_tls" and facts.tls):
             continue
         args = rule.args
         return Decision(
-            a, args.get("code", 0), args.get("status", ""), args.get("text", ""), tuple(headers), max_size
+            a,
+            args.get("code", 0),
+            args.get("status", ""),
+            args.get("text", ""),
+            tuple(headers),
+            max_size,
+            rewrite,
         )
-    return Decision("continue", add_headers=tuple(headers), max_size=max_size)
+    return Decision("continue", add_headers=tuple(headers), max_size=max_size, rewrite=rewrite)

@@ -51,6 +51,9 @@ def refusal(
     txn: Transaction, raw: bytes, *, nul: bool, limit: int, max_received: int, policy: Policy
 ) -> R.Reply | None:
     """The reply that refuses the finished message, or None when it may be queued."""
+    if txn.refusal is not None:  # an onBodyChunk rule refused it while it streamed in
+        reply: R.Reply = txn.refusal
+        return reply
     limit = txn.size_limit(limit)
     if txn.too_big or len(raw) > limit:
         return R.SIZE_EXCEEDED.format(limit=limit)

@@ -15,6 +15,8 @@ from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 
+from sidecars.smtp.stream import header_fields
+
 
 @dataclass
 class Transaction:
@@ -30,6 +32,8 @@ class Transaction:
     size: int = 0
     bdat: bool = False
     too_big: bool = False
+    refusal: Any = None  # the reply an onBodyChunk rule chose; the rest of the text is discarded
+    headers: tuple[tuple[str, str], ...] | None = None  # known once the header block is complete
 
     def size_limit(self, server_limit: int) -> int:
         """The cap for this message: the server's (or account's) limit, lowered by the acceptance rules
@@ -39,11 +43,24 @@ class Transaction:
     def add_body(self, data: bytes, server_limit: int) -> None:
         """Count ``data``; past the limit the message is read to its end but nothing more is kept."""
         self.size += len(data)
+        if self.refusal is not None:
+            return
         if self.size > self.size_limit(server_limit):
             self.too_big = True
             self.body.clear()  # keep reading to the end, keep nothing
         elif not self.too_big:
             self.body += data
+
+    def refuse(self, reply: Any) -> None:
+        """An onBodyChunk rule refused the message: read it to its end, keep nothing."""
+        self.refusal = reply
+        self.body.clear()
+
+    def header_block(self) -> tuple[tuple[str, str], ...] | None:
+        """The header fields, once the text so far holds the empty line that ends them (parsed once)."""
+        if self.headers is None and b"\r\n\r\n" in self.body[: 256 * 1024]:
+            self.headers = tuple(header_fields(bytes(self.body)))
+        return self.headers
 
 
 def received_count(headers: Iterable[tuple[str, str]]) -> int:

@@ -23,6 +23,8 @@ class SessionPolicy:
         self.auth_required = auth_required
         self.max_size: int | None = None  # the session's cap from onConnect/onEhlo rules
         self.headers: list[tuple[str, str]] = []  # fields onConnect/onEhlo rules add to every message
+        self.rewrite: str | None = None  # the last decision's rewrite (onMailFrom/onRcptTo), or None
+        self.body_rules = rules is not None and any(r.event == "onBodyChunk" for r in rules)
 
     def decide(self, event: str, facts: acceptance.Facts) -> acceptance.Decision:
         if self.rules is None:
@@ -34,6 +36,7 @@ class SessionPolicy:
     def apply(self, event: str, d: acceptance.Decision, txn: Transaction) -> R.Reply | None:
         """Keep what ``d`` changes (caps, fields, requirements); the refusal it earns, or None."""
         early = event in EARLY
+        self.rewrite = d.rewrite
         if d.max_size is not None:
             if early:
                 self.max_size = min(self.max_size or d.max_size, d.max_size)

@@ -373,7 +373,8 @@ class SmtpSession:
             self._reset_transaction()
             self._fail(refusal)
             return
-        self._txn.sender, self._txn.params = cmd.address, dict(cmd.params)
+        sender = self._rewrite(cmd.address, self._rules.rewrite)
+        self._txn.sender, self._txn.params = sender, dict(cmd.params)
         self._state = State.MAIL
         self._say(R.SENDER_OK.format(address=cmd.address))
 
@@ -389,15 +390,19 @@ class SmtpSession:
         if not address.isascii() and "SMTPUTF8" not in txn.params:
             self._fail(R.UTF8_REQUIRED)
             return
+        shown = address
+        decision = self._decide("onRcptTo", sender=txn.sender, recipient=address)
+        if decision.rewrite is not None:  # the rewritten address is the one that must exist
+            address = self._rewrite(address, decision.rewrite)
         try:
-            may_relay = self._account is not None or self._trusted()
+            may_relay = decision.rewrite is not None or self._account is not None or self._trusted()
             refusal = envelope.recipient_refusal(self._store, address, may_relay=may_relay)
         except Exception:
             self._log.exception("recipient lookup failed")
             self._say(R.STORAGE_ERROR)
             return
         if refusal is None:
-            refusal = self._policy("onRcptTo", sender=txn.sender, recipient=address)
+            refusal = self._rules.apply("onRcptTo", decision, txn)
         if refusal is None and self._ctx.listener == "smtp":
             refusal = self._recipient_limit(address)
         if refusal is not None:
@@ -410,7 +415,15 @@ class SmtpSession:
                 dsn["orcpt"] = cmd.params["ORCPT"]
             txn.dsn[address] = dsn
         self._state = State.RCPT
-        self._say(R.RECIPIENT_OK.format(address=address))
+        self._say(R.RECIPIENT_OK.format(address=shown))
+
+    def _rewrite(self, address: str, to: str | None) -> str:
+        """The address after an onMailFrom/onRcptTo rewrite to ``to`` (logged); unchanged without one."""
+        if to is None:
+            return address
+        new = acceptance.rewritten(address, to)
+        self._log.info("acceptance rule rewrote <%s> to <%s>", address, new)
+        return new
 
     def _recipient_limit(self, address: str) -> R.Reply | None:
         """MX: a local recipient's own size limit; over it at RCPT (declared SIZE) is 552, and the message
@@ -455,7 +468,14 @@ class SmtpSession:
         return end is not None
 
     def _add_body(self, data: bytes) -> None:
-        self._txn.add_body(data, self._size_limit())
+        txn = self._txn
+        txn.add_body(data, self._size_limit())
+        if self._rules.body_rules and txn.refusal is None and not txn.too_big:
+            one = txn.recipients[0] if len(txn.recipients) == 1 else None
+            facts = {"sender": txn.sender, "recipient": one, "size": txn.size, "headers": txn.header_block()}
+            refusal = self._policy("onBodyChunk", **facts)
+            if refusal is not None:
+                txn.refuse(refusal)  # answered at the end of the text (RFC 5321 4.1.1.4)
 
     def _end_of_text(self, end: intake.End) -> None:
         self._mode = Mode.COMMAND

@@ -186,3 +186,84 @@ def test_broken_rules_tempfail_mail_but_not_the_greeting(make_client: MakeClient
     c = make_client()
     assert c.banner.startswith("220 ") and c.ehlo().startswith("250-")
     assert c.cmd("MAIL FROM:<x@example.net>") == say(R.RULES_BROKEN)
+
+
+# -- onBodyChunk and rewrite ------------------------------------------------------------------------------
+
+
+def test_rewrite_and_body_chunk_rules_are_checked() -> None:
+    rs = rules(
+        {"event": "onRcptTo", "if": {"recipient": "old@example.test"}, "then": {"action": "rewrite", "to": "new@example.test"}},
+        {"event": "onRcptTo", "then": {"action": "rewrite", "to": "@other.test"}},
+        {"event": "onBodyChunk", "if": {"size_over": 100}, "then": "reject"},
+    )  # fmt: skip
+    d = A.evaluate(rs, "onRcptTo", facts(recipient="old@example.test"))
+    assert (d.verdict, d.rewrite) == ("continue", "new@example.test")  # the first rewrite wins
+    assert A.rewritten(
+        "x@example.test", A.evaluate(rs, "onRcptTo", facts(recipient="x@a.test")).rewrite or ""
+    ) == ("x@other.test")
+    assert A.evaluate(rs, "onBodyChunk", facts(size=101)).verdict == "reject"
+    assert A.evaluate(rs, "onBodyChunk", facts(size=100)).verdict == "continue"
+    with pytest.raises(ValueError, match="onMailFrom and onRcptTo only"):
+        rules({"event": "onBodyChunk", "then": {"action": "rewrite", "to": "a@b.test"}})
+    with pytest.raises(ValueError, match="rewrite needs"):
+        rules({"event": "onMailFrom", "then": {"action": "rewrite", "to": "not an address"}})
+
+
+def test_body_chunk_rule_refuses_at_the_end_and_keeps_nothing(make_client: MakeClient, store: Store) -> None:
+    with_rules(
+        store,
+        {"event": "onBodyChunk", "if": {"size_over": 2000}, "then": {"action": "reject", "code": 552, "status": "5.3.4", "text": "Too big for us"}},
+    )  # fmt: skip
+    c = make_client()
+    c.ehlo()
+    c.cmd("MAIL FROM:<x@example.net>")
+    c.cmd(f"RCPT TO:<{ALICE}>")
+    assert c.cmd("DATA") == say(R.START_DATA)
+    assert c.send("Subject: big\r\n\r\n" + "a" * 1500 + "\r\n") == ""
+    assert len(c.session._txn.body) > 1500
+    assert c.send("b" * 1000 + "\r\n") == ""  # over the rule: nothing is answered yet ...
+    assert len(c.session._txn.body) == 0  # ... and nothing more is kept
+    assert c.send("c" * 5000 + "\r\n") == ""
+    assert len(c.session._txn.body) == 0
+    assert c.send(".\r\n") == "552 5.3.4 Too big for us\r\n"
+    assert store.queue.list() == []
+    c.cmd("MAIL FROM:<x@example.net>")
+    c.cmd(f"RCPT TO:<{ALICE}>")
+    c.cmd("DATA")
+    assert c.send("Subject: small\r\n\r\nok\r\n.\r\n").startswith("250 ")
+
+
+def test_body_chunk_rule_on_a_header_and_with_bdat(make_client: MakeClient, store: Store) -> None:
+    with_rules(
+        store,
+        {"event": "onBodyChunk", "if": {"header": {"name": "X-Spam-Flag", "matches": "YES"}}, "then": {"action": "reject", "text": "Spam"}},
+    )  # fmt: skip
+    c = make_client()
+    c.ehlo()
+    c.cmd("MAIL FROM:<x@example.net>")
+    c.cmd(f"RCPT TO:<{ALICE}>")
+    head = "X-Spam-Flag: YES\r\nSubject: s\r\n\r\n"
+    assert c.send(f"BDAT {len(head)}\r\n{head}") == say(R.CHUNK_OK, size=len(head))
+    assert len(c.session._txn.body) == 0
+    assert c.send("BDAT 6 LAST\r\nbody\r\n") == "550 5.7.1 Spam\r\n"
+    assert store.queue.list() == []
+
+
+def test_rewrite_sender_and_recipient(make_client: MakeClient, store: Store) -> None:
+    with_rules(
+        store,
+        {"event": "onMailFrom", "if": {"sender": "*@old-brand.test"}, "then": {"action": "rewrite", "to": "@example.test"}},
+        {"event": "onRcptTo", "if": {"recipient": "sales@example.test"}, "then": {"action": "rewrite", "to": ALICE}},
+        {"event": "onRcptTo", "if": {"recipient": "ghost@example.test"}, "then": {"action": "rewrite", "to": "nobody@example.test"}},
+    )  # fmt: skip
+    c = make_client(ip="10.1.2.3")
+    c.ehlo()
+    assert c.cmd("MAIL FROM:<bob@old-brand.test>") == say(R.SENDER_OK, address="bob@old-brand.test")
+    assert c.cmd("RCPT TO:<sales@example.test>") == say(R.RECIPIENT_OK, address="sales@example.test")
+    assert c.cmd("RCPT TO:<ghost@example.test>") == say(R.UNKNOWN_USER, address="nobody@example.test")
+    c.cmd("DATA")
+    assert c.send(MESSAGE).startswith("250 ")
+    (queued,) = store.queue.list()
+    assert queued.sender == "bob@example.test"
+    assert [r.address for r in queued.recipients] == [ALICE]
