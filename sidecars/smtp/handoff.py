@@ -1,12 +1,13 @@
 """The end of a message: the checks that can still refuse it, then the durable hand-off to the queue.
 
 It exists so that session.py keeps only the state machine. Once the last octet of DATA or BDAT LAST is
-in, the order is fixed: size (RFC 1870), NUL characters, mail loops (RFC 5321 6.3), the
-onHeadersReceived and onDataReceived acceptance rules, then the trace fields (RFC 5321 4.4) and
-``store.queue.enqueue``. Each function returns the reply to send; "250 queued" only after enqueue has
-returned (blob fsync'd, rows committed), 451 4.3.0 when it failed, so nothing accepted is ever dropped.
-The session passes its rule evaluation in as ``policy`` (it owns the size caps and added headers).
-"""
+in, the order is fixed: a refusal an onBodyChunk rule chose while the text streamed in, size (RFC 1870,
+including the MX recipients' own limits), NUL characters, mail loops (RFC 5321 6.3), the
+onHeadersReceived and onDataReceived acceptance rules; then the header repair (message.repair_header),
+the trace fields (RFC 5321 4.4) and ``store.queue.enqueue``. Each function returns the reply to send:
+"250 queued" only after enqueue has returned (blob fsync'd, rows committed), 451 4.3.0 when it failed,
+so nothing accepted is ever dropped. The session passes its rule evaluation in as ``policy`` (it owns
+the size caps and added headers)."""
 
 from __future__ import annotations
 
@@ -87,7 +88,10 @@ def enqueue(
     added: list[tuple[str, str]],
     txn_count: int,
 ) -> R.Reply:
-    """Stamp the trace fields on ``raw`` and queue it; QUEUED only once the queue holds it durably."""
+    """Repair the header, stamp the trace fields and queue it; QUEUED only once the queue holds it durably."""
+    raw, repaired = message.repair_header(raw)
+    if repaired:
+        log.info("repaired %d badly folded or overlong header lines", repaired)
     name = protocol(origin, txn)
     stamped = (
         message.trace_fields(
