@@ -18,6 +18,8 @@ from sidecars.relay.outcome import (
     RecipientResult,
 )
 from sidecars.relay.routes import Route, RouteError, parse_route, route_for
+from storage import settings as registry
+from storage.errors import NotFound
 
 __all__ = [
     "DELIVERED",
@@ -35,6 +37,15 @@ __all__ = [
 ]
 
 SETTINGS = ("relay.port", "relay.timeout_seconds", "relay.routes", "relay.require_tls_domains")
+CAFILE = "relay.tls_cafile"  # extra CAs for the verified TLS of relay.require_tls_domains
+
+
+def _names() -> tuple[str, ...]:
+    try:
+        registry.get(CAFILE)
+    except NotFound:  # a registry without the setting: the system's CAs only
+        return SETTINGS
+    return (*SETTINGS, CAFILE)
 
 
 def relay_from_settings(store: Any, helo: str, log: Any = None) -> Relay:
@@ -43,7 +54,7 @@ def relay_from_settings(store: Any, helo: str, log: Any = None) -> Relay:
     A routing rule that cannot be read is skipped (and logged), so one typo does not stop all mail.
     """
     with store.db.read() as conn:
-        values = store.settings_many(conn, SETTINGS)
+        values = store.settings_many(conn, _names())
     routes = []
     for text in values["relay.routes"]:
         try:
@@ -58,4 +69,5 @@ def relay_from_settings(store: Any, helo: str, log: Any = None) -> Relay:
         timeout=float(values["relay.timeout_seconds"]),
         routes=routes,
         require_tls=values["relay.require_tls_domains"],
+        tls_cafile=values.get(CAFILE) or None,
     )

@@ -12,9 +12,12 @@ Implementation notes:
 * Hosts are tried in MX preference order, each of their addresses in turn (RFC 5321 5.1); a host that
   cannot be reached, greets with an error, fails TLS or answers MAIL FROM with 4xx makes us try the next
   one. Once recipients have been answered by a host, that host's answers are final for this attempt.
-* STARTTLS is used whenever offered (opportunistic, RFC 3207; the certificate is not checked, as nothing
-  says which name to check it against). For domains in ``relay.require_tls_domains`` a host without
-  STARTTLS or with a failed handshake is not used, and the mail waits.
+* STARTTLS is used whenever offered (opportunistic, RFC 3207 4.1: the certificate is not checked). For
+  domains in ``relay.require_tls_domains`` TLS is authenticated: the server's chain must lead to a CA of
+  the system's trust store (or of ``relay.tls_cafile``) and name the MX host (RFC 6125 through
+  ``ssl``'s host name check; for a routing rule, the rule's host). A host without STARTTLS, with a
+  failed handshake or a certificate that does not verify is not used, and the mail waits (4xx, retried).
+  Contexts come from ``sidecars.net.tls.client_context``, shared with every other TLS client.
 * Extensions passed through: SIZE (declared, and refused early when over the server's limit), 8BITMIME
   (BODY=8BITMIME when the body has 8-bit bytes), SMTPUTF8 (required for UTF-8 addresses: a server without
   it makes the recipients fail permanently, RFC 6531 3.2), DSN (RET/ENVID, NOTIFY/ORCPT, RFC 3461).
@@ -26,9 +29,11 @@ import re
 import smtplib
 import ssl
 from collections.abc import Sequence
+from pathlib import Path
 
 from filters import DnsNotFound, DnsTemporaryError, NoMailHost
 from filters.dns import Resolver
+from sidecars.net import tls
 from sidecars.relay.outcome import (
     DELIVERED,
     PERMANENT,
@@ -74,6 +79,7 @@ class Relay:
         routes: Sequence[Route] = (),
         require_tls: Sequence[str] = (),
         source_address: str = "",
+        tls_cafile: str | Path | None = None,
     ) -> None:
         self.resolver = resolver
         self.helo = helo
@@ -83,9 +89,16 @@ class Relay:
         self.require_tls = {d.lower() for d in require_tls}
         self.source_address = source_address
         self._connections: dict[tuple[str, int, str | None], smtplib.SMTP] = {}
-        self._tls = ssl.create_default_context()
-        self._tls.check_hostname = False
-        self._tls.verify_mode = ssl.CERT_NONE
+        self._tls = tls.client_context(verify=False)  # opportunistic: encryption only
+        self._tls_verified: ssl.SSLContext | None = None  # for relay.require_tls_domains
+        self._tls_error = ""
+        try:
+            self._tls_verified = tls.client_context(verify=True)  # the system's CAs ...
+            if tls_cafile:
+                self._tls_verified.load_verify_locations(cafile=str(tls_cafile))  # ... and the operator's
+        except (OSError, ssl.SSLError) as exc:
+            self._tls_verified = None
+            self._tls_error = f"cannot load the CA file {tls_cafile}: {exc}"
 
     # -- the public entry ---------------------------------------------------------------------------
 
@@ -203,16 +216,25 @@ class Relay:
             code, msg = conn.helo()
             if code != 250:
                 raise _HostFailed(451, f"451 4.4.2 {host} [{address}] refused HELO: {_reply(code, msg)}")
+        required = domain in self.require_tls
         if conn.has_extn("starttls"):  # RFC 3207
+            context = self._tls_verified if required else self._tls
+            if context is None:
+                raise _HostFailed(451, f"451 4.7.5 TLS with {host} cannot be verified: {self._tls_error}")
             try:
-                code, msg = conn.starttls(context=self._tls)
+                code, msg = conn.starttls(context=context)
+            except ssl.SSLCertVerificationError as exc:
+                reason = exc.verify_message or str(exc)
+                raise _HostFailed(
+                    451, f"451 4.7.5 certificate of {host} [{address}] not accepted: {reason}"
+                ) from None
             except (ssl.SSLError, OSError, smtplib.SMTPException) as exc:
                 raise _HostFailed(451, f"451 4.7.5 TLS with {host} [{address}] failed: {exc}") from None
-            if code != 220 and domain in self.require_tls:
+            if code != 220 and required:
                 raise _HostFailed(451, f"451 4.7.5 {host} [{address}] refused STARTTLS: {_reply(code, msg)}")
             if code == 220:
                 conn.ehlo()
-        elif domain in self.require_tls:
+        elif required:
             raise _HostFailed(
                 451, f"451 4.7.4 {host} [{address}] does not offer STARTTLS, which {domain} requires"
             )
