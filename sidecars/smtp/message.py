@@ -36,6 +36,16 @@ class Transaction:
     refusal: Any = None  # the reply an onBodyChunk rule chose; the rest of the text is discarded
     headers: tuple[tuple[str, str], ...] | None = None  # known once the header block is complete
 
+    def add_recipient(self, address: str, params: dict[str, Any]) -> None:
+        """An accepted RCPT with its DSN parameters (RFC 3461 4.1, 4.2); a repeated address counts once."""
+        if address.lower() in (r.lower() for r in self.recipients):
+            return
+        self.recipients.append(address)
+        dsn: dict[str, Any] = {"notify": list(params["NOTIFY"])} if "NOTIFY" in params else {}
+        if "ORCPT" in params:
+            dsn["orcpt"] = params["ORCPT"]
+        self.dsn[address] = dsn
+
     def size_limit(self, server_limit: int) -> int:
         """The cap for this message: the server's (or account's) limit, lowered by the acceptance rules
         and by the smallest limit of its local recipients (the whole message is refused over it)."""

@@ -1,4 +1,5 @@
-"""The acceptance rules as one session applies them: what each event's decision changes and which reply it earns.
+"""The session's settings and the acceptance rules as one session applies them: what each event's
+decision changes and which reply it earns.
 
 ``acceptance`` is the pure evaluator (facts in, a Decision out); this module keeps what decisions leave
 behind for the rest of the session: whether STARTTLS or AUTH became a requirement (at onConnect/onEhlo),
@@ -9,11 +10,54 @@ message's own size cap and fields (kept on the Transaction). Broken rules refuse
 
 from __future__ import annotations
 
-from sidecars.smtp import acceptance
+import logging
+from typing import Any
+
+from sidecars.smtp import acceptance, auth
 from sidecars.smtp import replies as R
 from sidecars.smtp.message import Transaction
+from storage import settings as registry
 
 EARLY = ("onConnect", "onEhlo")  # decisions here last for the session
+SETTINGS = (
+    "mail.max_message_bytes",
+    "mail.max_recipients",
+    "smtp.max_received_headers",
+    "smtp.allow_plaintext_auth",
+    "smtp.vrfy",
+    "smtp.trusted_networks",
+    "smtp.acceptance_rules",
+    "auth.allow_cram",
+    "net.smtp.max_errors",
+    "net.smtp.max_auth_failures",
+)
+
+
+def load(
+    store: Any, listener: str, log: logging.LoggerAdapter[Any] | logging.Logger
+) -> tuple[dict[str, Any], SessionPolicy]:
+    """The settings a session reads once at its start, and its rules.
+
+    Never raises: with the database away the defaults keep the session usable (storage calls then
+    answer 451), and broken rules make a SessionPolicy that refuses mail with 451 4.3.5.
+    """
+    try:
+        with store.db.read() as conn:
+            cfg: dict[str, Any] = store.settings_many(conn, SETTINGS)
+    except Exception:
+        log.exception("cannot read the SMTP settings; using defaults")
+        cfg = {name: registry.get(name).default for name in SETTINGS}
+    if listener in auth.SUBMISSION_LISTENERS:
+        try:
+            cfg["auth.allow_cram"] = auth.cram_anywhere(store, cfg["auth.allow_cram"])
+        except Exception:
+            log.exception("cannot read the domains' auth.allow_cram; CRAM-MD5 is not offered")
+    try:
+        rules: tuple[acceptance.Rule, ...] | None = acceptance.parse_rules(cfg["smtp.acceptance_rules"])
+    except ValueError as exc:
+        log.error("%s", exc)
+        rules = None
+    return cfg, SessionPolicy(rules, auth_required=listener in auth.SUBMISSION_LISTENERS)
 
 
 class SessionPolicy:

@@ -31,29 +31,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fieldpost.logs import PROTOCOL_LEVEL
 from sidecars import sasl
 from sidecars.net.errorcontrol import DROP, ErrorControl, ErrorLimits
-from sidecars.smtp import acceptance, auth, envelope, handoff, intake, policy, stream
+from sidecars.smtp import acceptance, auth, envelope, handoff, intake, policy, stream, trace
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
-from sidecars.smtp.auth import SUBMISSION_LISTENERS
 from sidecars.smtp.message import Transaction
-from storage import settings as registry
 from storage.models import Account
-
-SETTINGS = (
-    "mail.max_message_bytes",
-    "mail.max_recipients",
-    "smtp.max_received_headers",
-    "smtp.allow_plaintext_auth",
-    "smtp.vrfy",
-    "smtp.trusted_networks",
-    "smtp.acceptance_rules",
-    "auth.allow_cram",
-    "net.smtp.max_errors",
-    "net.smtp.max_auth_failures",
-)
 
 
 @dataclass(frozen=True)
@@ -103,36 +87,14 @@ class Command:
     rfc: str
 
 
-def _defaults() -> dict[str, Any]:
-    return {name: registry.get(name).default for name in SETTINGS}
-
-
 class SmtpSession:
     def __init__(self, ctx: SessionContext) -> None:
         self._ctx = ctx
         self._log = ctx.log
         self._store = ctx.store
-        try:
-            with self._store.db.read() as conn:
-                self._cfg = self._store.settings_many(conn, SETTINGS)
-        except Exception:  # the database is away: defaults keep the session usable, storage calls 451
-            self._log.exception("cannot read the SMTP settings; using defaults")
-            self._cfg = _defaults()
-        if ctx.listener in SUBMISSION_LISTENERS:
-            try:
-                self._cfg["auth.allow_cram"] = auth.cram_anywhere(self._store, self._cfg["auth.allow_cram"])
-            except Exception:
-                self._log.exception("cannot read the domains' auth.allow_cram; CRAM-MD5 is not offered")
+        self._cfg, self._rules = policy.load(self._store, ctx.listener, self._log)
         self._max_size = int(self._cfg["mail.max_message_bytes"])
         self._max_recipients = int(self._cfg["mail.max_recipients"])
-        try:
-            rules: tuple[acceptance.Rule, ...] | None = acceptance.parse_rules(
-                self._cfg["smtp.acceptance_rules"]
-            )
-        except ValueError as exc:
-            self._log.error("%s", exc)
-            rules = None
-        self._rules = policy.SessionPolicy(rules, auth_required=ctx.listener in SUBMISSION_LISTENERS)
         self._errors = ErrorControl(
             ErrorLimits(int(self._cfg["net.smtp.max_errors"]), int(self._cfg["net.smtp.max_auth_failures"]))
         )
@@ -166,7 +128,7 @@ class SmtpSession:
             return R.CONNECT_TEMPFAIL.format(host=host, text=decision.text).encode()
         self._rules.apply("onConnect", decision, self._txn)
         greeting = R.GREETING.format(host=host).encode()
-        self._trace_replies([greeting])
+        trace.replies(self._log, [greeting])
         return greeting
 
     def receive(self, data: bytes) -> Output:
@@ -187,7 +149,7 @@ class SmtpSession:
             self._reader.take_rest()  # RFC 3207 5: nothing sent before the handshake may be acted on
         if self._close:
             self._closed = True
-        self._trace_replies(self._out)
+        trace.replies(self._log, self._out)
         return Output(b"".join(self._out), self._close, self._start_tls)
 
     def tls_started(self) -> None:
@@ -206,26 +168,6 @@ class SmtpSession:
         self._closed = True
         self._txn = Transaction()
 
-    # -- protocol trace (log level bit 16); passwords and message text never reach the log -------------
-
-    def _tracing(self) -> bool:
-        return self._log.isEnabledFor(PROTOCOL_LEVEL)
-
-    def _trace_command(self, data: bytes) -> None:
-        if not self._tracing():
-            return
-        text = data.decode("utf-8", "replace")
-        if self._mode is Mode.AUTH:
-            text = "<SASL response>"
-        elif P.command_verb(data) == "AUTH" and text.count(" ") > 1:
-            text = text.rsplit(" ", 1)[0] + " <initial response>"
-        self._log.log(PROTOCOL_LEVEL, "C: %s", text[:200])
-
-    def _trace_replies(self, replies: list[bytes]) -> None:
-        if self._tracing():
-            for line in b"".join(replies).decode("utf-8", "replace").splitlines():
-                self._log.log(PROTOCOL_LEVEL, "S: %s", line)
-
     # -- replies and error control --------------------------------------------------------------------
 
     def _say(self, reply: R.Reply, extra: tuple[str, ...] = ()) -> None:
@@ -242,7 +184,8 @@ class SmtpSession:
     # -- command dispatch ------------------------------------------------------------------------------
 
     def _on_line(self, line: stream.Line) -> None:
-        self._trace_command(line.data if not line.too_long else b"<line too long>")
+        data = line.data if not line.too_long else b"<line too long>"
+        trace.command(self._log, data, sasl_response=self._mode is Mode.AUTH)
         if line.too_long:
             if self._mode is Mode.AUTH:
                 self._end_auth()
@@ -408,12 +351,7 @@ class SmtpSession:
         if refusal is not None:
             self._fail(refusal)
             return
-        if address.lower() not in (r.lower() for r in txn.recipients):
-            txn.recipients.append(address)
-            dsn = {"notify": list(cmd.params["NOTIFY"])} if "NOTIFY" in cmd.params else {}
-            if "ORCPT" in cmd.params:
-                dsn["orcpt"] = cmd.params["ORCPT"]
-            txn.dsn[address] = dsn
+        txn.add_recipient(address, cmd.params)
         self._state = State.RCPT
         self._say(R.RECIPIENT_OK.format(address=shown))
 
@@ -482,8 +420,7 @@ class SmtpSession:
         if end.reply is not None:
             (self._fail if end.refused else self._say)(end.reply)
             return
-        if self._tracing():
-            self._log.log(PROTOCOL_LEVEL, "C: <message text, %d octets>", self._txn.size)
+        trace.message_text(self._log, self._txn.size)
         if self._txn.bdat:
             raw, nul = intake.finish_chunked(bytes(self._txn.body), self._log)
         else:
@@ -492,42 +429,27 @@ class SmtpSession:
 
     def _finish_message(self, raw: bytes, *, nul: bool) -> None:
         """Checks, trace fields, durable enqueue, then "250 queued" (RFC 5321 4.1.1.4, 4.4); see handoff."""
+        ctx, txn = self._ctx, self._txn
+        origin = handoff.Origin(
+            ctx.peer_ip, ctx.peer_port, ctx.hostname, ctx.listener, ctx.session_id, ctx.tls_active,
+            self._helo, self._esmtp, self._account.address if self._account else None,
+        )  # fmt: skip
         try:
-            refusal = handoff.refusal(
-                self._txn,
-                raw,
-                nul=nul,
-                limit=self._size_limit(),
-                max_received=int(self._cfg["smtp.max_received_headers"]),
-                policy=self._policy,
-            )
+            hops = int(self._cfg["smtp.max_received_headers"])
+            limit = self._size_limit()
+            refusal = handoff.refusal(txn, raw, nul=nul, limit=limit, max_received=hops, policy=self._policy)
             if refusal is not None:
                 self._say(refusal)
                 return
             self._txn_count += 1
-            added = [*self._rules.headers, *self._txn.add_headers]
-            origin = self._origin()
+            added = [*self._rules.headers, *txn.add_headers]
             self._say(
                 handoff.enqueue(
-                    self._store, self._log, self._txn, raw, origin, added=added, txn_count=self._txn_count
+                    self._store, self._log, txn, raw, origin, added=added, txn_count=self._txn_count
                 )
             )
         finally:
             self._reset_transaction()
-
-    def _origin(self) -> handoff.Origin:
-        ctx = self._ctx
-        return handoff.Origin(
-            peer_ip=ctx.peer_ip,
-            peer_port=ctx.peer_port,
-            hostname=ctx.hostname,
-            listener=ctx.listener,
-            session_id=ctx.session_id,
-            tls=ctx.tls_active,
-            helo=self._helo,
-            esmtp=self._esmtp,
-            auth=self._account.address if self._account else None,
-        )
 
     def _rset(self, cmd: P.Rset) -> None:  # RFC 5321 4.1.1.5
         self._reset_transaction()
