@@ -279,6 +279,7 @@ _DEFINITIONS: list[Setting] = [
     _s("relay.timeout_seconds", "seconds", 120, SERVER, "Longest wait for a remote mail server's answer.", minimum=1, maximum=3600),
     _s("relay.routes", "list", (), SERVER, "Routing rules DOMAIN=[USER:PASSWORD@]HOST[:PORT]: send mail for DOMAIN through HOST (with SMTP AUTH when a user is given). DOMAIN * matches every destination, .example.com its subdomains.", item_type="str", maximum=500),
     _s("relay.require_tls_domains", "list", (), SERVER, "Destination domains whose servers must accept STARTTLS; mail for them waits rather than travel in clear.", item_type="str", maximum=253),
+    _s("relay.tls_cafile", "str", "", SERVER, "File of extra CA certificates trusted when verifying servers of relay.require_tls_domains (besides the system's); empty: the system's only.", maximum=4096),
     _s("relay.source_address", "str", "", SERVER_DOMAIN, "Local IP address for outbound connections carrying mail of the sending domain; empty: the system's choice.", maximum=45),
     _s("dns.nameservers", "list", (), SERVER, "Nameservers asked, in order, as IP or IP:PORT; empty: the system's.", item_type="str", maximum=60),
     _s("dns.timeout_seconds", "seconds", 5, SERVER, "Longest time one DNS lookup may take.", minimum=1, maximum=60),
