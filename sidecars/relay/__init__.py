@@ -40,21 +40,13 @@ SETTINGS = ("relay.port", "relay.timeout_seconds", "relay.routes", "relay.requir
 CAFILE = "relay.tls_cafile"  # extra CAs for the verified TLS of relay.require_tls_domains
 
 
-def _names() -> tuple[str, ...]:
-    try:
-        registry.get(CAFILE)
-    except NotFound:  # a registry without the setting: the system's CAs only
-        return SETTINGS
-    return (*SETTINGS, CAFILE)
-
-
 def relay_from_settings(store: Any, helo: str, log: Any = None) -> Relay:
     """A Relay for one processing run, configured from the server-level settings (read now).
 
     A routing rule that cannot be read is skipped (and logged), so one typo does not stop all mail.
     """
     with store.db.read() as conn:
-        values = store.settings_many(conn, _names())
+        values = store.settings_many(conn, (*SETTINGS, CAFILE))
     routes = []
     for text in values["relay.routes"]:
         try:
@@ -69,5 +61,5 @@ def relay_from_settings(store: Any, helo: str, log: Any = None) -> Relay:
         timeout=float(values["relay.timeout_seconds"]),
         routes=routes,
         require_tls=values["relay.require_tls_domains"],
-        tls_cafile=values.get(CAFILE) or None,
+        tls_cafile=values[CAFILE] or None,
     )
