@@ -18,8 +18,6 @@ from sidecars.relay.outcome import (
     RecipientResult,
 )
 from sidecars.relay.routes import Route, RouteError, parse_route, route_for
-from storage import settings as registry
-from storage.errors import NotFound
 
 __all__ = [
     "DELIVERED",
