@@ -15,6 +15,8 @@ import email.policy
 import re
 from email.message import EmailMessage, MIMEPart
 
+from filters.headers import with_return_path, without_return_path
+
 _POLICY = email.policy.SMTP  # CRLF line ends; headers refolded only where they were too long
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
@@ -22,28 +24,6 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 def header_block(raw: bytes) -> bytes:
     m = _HEADER_END.search(raw)
     return raw[: m.start()] if m else raw
-
-
-def with_return_path(raw: bytes, sender: str) -> bytes:
-    """RFC 5321 4.4: the delivering server records the envelope sender; earlier Return-Path fields go."""
-    head_end = _HEADER_END.search(raw)
-    head, rest = (raw[: head_end.start()], raw[head_end.start() :]) if head_end else (raw, b"")
-    kept: list[bytes] = []
-    skipping = False
-    for line in re.split(rb"(?<=\n)", head):
-        if not line:
-            continue
-        if line[:1] in (b" ", b"\t"):
-            if not skipping:
-                kept.append(line)
-            continue
-        skipping = line.lower().startswith(b"return-path:")
-        if not skipping:
-            kept.append(line)
-    body = b"".join(kept)
-    if body and not body.endswith(b"\n"):
-        body += b"\r\n"
-    return b"Return-Path: <" + sender.encode("utf-8") + b">\r\n" + body.rstrip(b"\r\n") + rest
 
 
 def with_headers(raw: bytes, headers: tuple[tuple[str, str], ...]) -> bytes:
@@ -96,3 +76,6 @@ def _settled(part: MIMEPart, root: bool) -> bool:
     if not root:
         del part["MIME-Version"]  # set_content adds it; it belongs in the top-level header only
     return True
+
+
+__all__ = ["with_return_path", "without_return_path"]

@@ -355,7 +355,10 @@ class Worker:
                 body_8bit=body_8bit,
             )
             result = self.relay().send(
-                domain, envelope, body, source_address=sender_settings.get("relay.source_address") or None
+                domain,
+                envelope,
+                content.without_return_path(body),  # a relay does not pass it on (RFC 5321 4.4)
+                source_address=sender_settings.get("relay.source_address") or None,
             )
             next_try: datetime | None = None
             for a in addresses:

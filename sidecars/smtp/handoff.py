@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from filters.headers import with_return_path
 from sidecars.smtp import message, stream
 from sidecars.smtp import replies as R
 from sidecars.smtp.message import Transaction
@@ -93,7 +94,7 @@ def enqueue(
     if repaired:
         log.info("repaired %d badly folded or overlong header lines", repaired)
     name = protocol(origin, txn)
-    stamped = (
+    stamped = with_return_path(
         message.trace_fields(
             helo=origin.helo,
             peer_ip=origin.peer_ip,
@@ -105,7 +106,8 @@ def enqueue(
             added=added,
             now=datetime.now(UTC),
         )
-        + raw
+        + raw,
+        txn.sender,  # stamped here so local delivery can reuse the queued bytes (filters/headers.py)
     )
     record = {
         "ip": origin.peer_ip,

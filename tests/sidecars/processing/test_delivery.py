@@ -130,3 +130,16 @@ def test_dsn_notify_never_suppresses_the_report(store, worker, sink):
     )
     worker.run_once()
     assert inbox(store, "alice@example.test") == []
+
+
+def test_mail_stamped_at_receipt_is_delivered_from_the_queued_blob(store, worker, sink):
+    """SMTP receiving stamps Return-Path at enqueue: local delivery then stores no second copy, and the
+    copy relayed to another server carries no Return-Path."""
+    stamped = b"Return-Path: <someone@outside.test>\r\n" + RAW
+    store.queue.enqueue(stamped, "someone@outside.test", ["alice@example.test", "carol@far.test"])
+    blob_writes_before = store.stats()["blobs"]
+    worker.run_once()
+    assert inbox(store, "alice@example.test") == [stamped]  # byte for byte the queued message
+    assert store.stats()["blobs"] == blob_writes_before == 1  # the mailbox references the queued body
+    (env,) = sink.envelopes
+    assert b"Return-Path" not in env.data and env.data.rstrip(b"\r\n").endswith(b"Hi Alice.")

@@ -173,7 +173,10 @@ def test_headers_and_size_rules(make_client: MakeClient, store: Store) -> None:
     c.send(f"MAIL FROM:<x@example.net>\r\nRCPT TO:<{ALICE}>\r\nDATA\r\n")
     qid = int(c.send(MESSAGE).split()[-1])
     raw = store.queue.raw(qid).decode()
-    assert raw.startswith("Received: ") and "\r\nX-Seen-By: fieldpost\r\nFrom: x@example.net" in raw
+    assert (
+        raw.startswith("Return-Path: <x@example.net>\r\nReceived: ")
+        and "\r\nX-Seen-By: fieldpost\r\nFrom: x@example.net" in raw
+    )
     c.send(f"MAIL FROM:<x@example.net>\r\nRCPT TO:<{ALICE}>\r\nDATA\r\n")
     assert c.send("Subject: cheap VIAGRA\r\n\r\nx\r\n.\r\n") == "550 5.7.1 spam\r\n"
     assert c.cmd("MAIL FROM:<big@example.net> SIZE=21") == say(R.SIZE_EXCEEDED, limit=20)

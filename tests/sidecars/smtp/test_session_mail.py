@@ -41,11 +41,14 @@ def test_full_transaction_is_queued_with_envelope_and_received(client: Client, s
     assert queued.origin["tls"] is False and queued.origin["auth"] is None
     raw = store.queue.raw(qid)
     assert raw.endswith(MESSAGE.encode())
-    received = raw.split(b"From: x@example.net")[0].decode()
+    trace = raw.split(b"From: x@example.net")[0].decode()
+    # Return-Path is stamped at receipt (filters/headers.py), exactly once, then the Received field
+    return_path, received = trace.split("\r\n", 1)
+    assert return_path == "Return-Path: <x@example.net>"
     assert received.startswith("Received: from client.example.net ([192.0.2.10])\r\n")
     assert f"\tby {HOST} (Fieldpost) with ESMTP id S1ab.1\r\n" in received
     assert f"\tfor <{ALICE}>; " in received
-    assert b"Return-Path" not in raw
+    assert raw.count(b"Return-Path") == 1
 
 
 def test_received_has_no_for_clause_with_several_recipients(client: Client, store: Store) -> None:

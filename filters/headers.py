@@ -1,0 +1,48 @@
+"""Header edits shared by receiving and delivery: the Return-Path trace field.
+
+RFC 5321 4.4 gives the Return-Path field to the server that makes the final delivery, and says a relay
+does not add one. Fieldpost stamps it when a message enters the queue, because most queued mail is
+delivered here: the mailbox copy is then byte for byte the queued one, so delivery takes a reference
+on the queued blob instead of writing a second copy. Mail that leaves for another server has the field
+removed on the way out.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def _split(raw: bytes) -> tuple[bytes, bytes]:
+    """(header block without its final line break, the rest starting with the blank line)."""
+    m = _HEADER_END.search(raw)
+    return (raw[: m.start()], raw[m.start() :]) if m else (raw, b"")
+
+
+def without_return_path(raw: bytes) -> bytes:
+    """The message with every Return-Path field (and its continuation lines) removed."""
+    head, rest = _split(raw)
+    if b"return-path:" not in head.lower():
+        return raw
+    kept: list[bytes] = []
+    skipping = False
+    for line in re.split(rb"(?<=\n)", head):
+        if not line:
+            continue
+        if line[:1] not in (b" ", b"\t"):
+            skipping = line.lower().startswith(b"return-path:")
+        if not skipping:
+            kept.append(line)
+    out = b"".join(kept)
+    if skipping:  # the block's last field went: drop the line break it leaves behind
+        out = out[:-2] if out.endswith(b"\r\n") else out[:-1] if out.endswith(b"\n") else out
+    return out + rest
+
+
+def with_return_path(raw: bytes, sender: str) -> bytes:
+    """The message with one Return-Path field, ``<sender>``, on top (earlier ones removed).
+
+    Idempotent: applied to its own output it returns the same bytes.
+    """
+    return b"Return-Path: <" + sender.encode("utf-8") + b">\r\n" + without_return_path(raw)
