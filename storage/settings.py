@@ -307,6 +307,9 @@ _DEFINITIONS: list[Setting] = [
     _s("smtp.vrfy", "bool", False, SERVER, "Answer VRFY with whether a local address exists; off, VRFY gets a neutral 252 reply."),
     _s("smtp.trusted_networks", "list", (), SERVER, "Client networks (CIDR) allowed to relay mail to outside domains without authenticating.", item_type="str", maximum=64),
     _s("smtp.acceptance_rules", "str", "[]", SERVER, "Message acceptance rules: a JSON list of {event, if, then} entries evaluated in order at each SMTP event (see docs/smtp.md).", maximum=200_000),
+    # Sieve scripts kept by storage.scripts (ManageSieve, WebMail rules); docs/storage.md
+    _s("sieve.max_script_bytes", "bytes", 64 * 1024, SERVER_DOMAIN, "Largest Sieve script that may be stored, in bytes of its UTF-8 text.", minimum=1024, maximum=16 * 1024**2),
+    _s("sieve.max_scripts", "int", 20, SERVER_DOMAIN, "Most Sieve scripts one account, domain or the server may keep (active or not).", minimum=1, maximum=10_000),
 ]  # fmt: skip
 
 REGISTRY: dict[str, Setting] = {setting.name: setting for setting in _DEFINITIONS}
