@@ -15,9 +15,13 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 def _split(raw: bytes) -> tuple[bytes, bytes]:
-    """(header block without its final line break, the rest starting with the blank line)."""
+    """(header lines, each with its own line break; the rest from the empty line on)."""
     m = _HEADER_END.search(raw)
-    return (raw[: m.start()], raw[m.start() :]) if m else (raw, b"")
+    if not m:
+        return raw, b""
+    eol = m.group(0)[: m.group(0).index(b"\n") + 1]  # the break that ends the last field
+    cut = m.start() + len(eol)
+    return raw[:cut], raw[cut:]
 
 
 def without_return_path(raw: bytes) -> bytes:
@@ -34,10 +38,7 @@ def without_return_path(raw: bytes) -> bytes:
             skipping = line.lower().startswith(b"return-path:")
         if not skipping:
             kept.append(line)
-    out = b"".join(kept)
-    if skipping:  # the block's last field went: drop the line break it leaves behind
-        out = out[:-2] if out.endswith(b"\r\n") else out[:-1] if out.endswith(b"\n") else out
-    return out + rest
+    return b"".join(kept) + rest
 
 
 def with_return_path(raw: bytes, sender: str) -> bytes:
