@@ -295,3 +295,34 @@ queue_recipients = Table(
     Column("last_error", Text, nullable=True),
     Column("dsn", Text, nullable=False, default="{}"),  # JSON: NOTIFY, ORCPT
 )
+
+# Sieve scripts at three levels (storage.scripts). ``scope_id`` is 0 for the server, else the domain or
+# account id; ``domain_id``/``account_id`` repeat it for the owning row so deleting a domain or an account
+# removes its scripts by cascade. At most one script per (level, scope_id) is active (kept in code).
+sieve_scripts = Table(
+    "sieve_scripts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("level", String(8), nullable=False),  # server | domain | account
+    Column("scope_id", BigInteger, nullable=False, default=0),
+    Column("domain_id", ForeignKey("domains.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("name", String(128), nullable=False),  # RFC 5804 script name, NFC
+    Column("content", Text, nullable=False),
+    Column("active", Boolean, nullable=False, default=False),
+    Column("size", Integer, nullable=False),  # bytes of the UTF-8 content
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("level", "scope_id", "name"),
+    sqlite_autoincrement=True,
+)
+
+# Vacation (RFC 5230) response tracking: when an account last answered a sender for a given :handle.
+vacation_replies = Table(
+    "vacation_replies",
+    metadata,
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("handle", String(256), primary_key=True),  # the :handle, or a hash of reason/subject/from
+    Column("sender", String(320), primary_key=True),
+    Column("last_sent", DateTime(timezone=True), nullable=False),
+    Index("ix_vacation_replies_last_sent", "last_sent"),
+)

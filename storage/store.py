@@ -28,6 +28,7 @@ from storage.models import CheckReport
 from storage.passwords import SecretBox
 from storage.permissions import Permissions
 from storage.queue import Queue
+from storage.scripts import Scripts
 from storage.settings_store import Settings
 
 
@@ -52,6 +53,7 @@ class Store:
         self.acl = Permissions(self)
         self.changes = ChangeFeed(self)
         self.queue = Queue(self)
+        self.scripts = Scripts(self)
         self.auth = Auth(self)
 
     @property

@@ -1,0 +1,431 @@
+"""Sieve scripts at three levels (server, domain, account) and vacation response tracking.
+
+Storage only keeps scripts: the caller (ManageSieve, WebMail's rules wizard, the CLI) validates the Sieve
+text with ``filters`` before ``put``, and processing evaluates what ``chain_for`` returns. The operations
+follow RFC 5804 (ManageSieve) so its commands map one to one: PUTSCRIPT -> ``put``, GETSCRIPT -> ``get``,
+LISTSCRIPTS -> ``list``, SETACTIVE -> ``activate``, RENAMESCRIPT -> ``rename``, DELETESCRIPT ->
+``delete``, HAVESPACE -> ``check_space``.
+
+Implementation notes:
+
+* A scope is ``("server", None)``, ``("domain", "example.com")`` or ``("account", "alice@example.com")``;
+  rows keep ``scope_id`` (0, the domain id or the account id) and repeat it in ``domain_id``/``account_id``
+  so that deleting a domain or an account deletes its scripts by foreign-key cascade.
+* At most one script per scope is active. That is kept here, not by a constraint: every write to a
+  scope's scripts first takes the scope's lock (SQLite: the database write lock ``BEGIN IMMEDIATE`` already
+  holds; PostgreSQL: a transaction-scoped advisory lock per scope), so activations, and the script-count
+  quota check, cannot interleave.
+* Script names are RFC 5804 1.6 names: 1-128 characters, no control characters (C0, DEL, C1) and no
+  U+2028/U+2029; they are kept in Unicode NFC, so two spellings of one name are one script.
+* Limits come from the settings ``sieve.max_script_bytes`` (UTF-8 size of one script) and
+  ``sieve.max_scripts`` (scripts per scope), effective for the scope (server, domain, or the account's
+  domain). Breaking either raises a ``QuotaExceeded`` subclass that says which (RFC 5804 QUOTA/MAXSIZE,
+  QUOTA/MAXSCRIPTS).
+* ``vacation_due`` is one upsert (``INSERT ... ON CONFLICT DO UPDATE ... WHERE last_sent <= cutoff
+  RETURNING``), so two processes answering the same sender at once send one reply between them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage import schema as s
+from storage.errors import AlreadyExists, InvalidInput, NotFound, QuotaExceeded
+from storage.names import as_utc, utcnow
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+LEVELS = ("server", "domain", "account")  # the order scripts run in
+MAX_NAME_LENGTH = 128  # RFC 5804 1.6: servers MUST allow 128 characters; we allow no more
+MAX_HANDLE_LENGTH = 256
+MAX_SENDER_LENGTH = 320
+_FORBIDDEN_IN_NAME = frozenset(
+    [*map(chr, range(0x00, 0x20)), "\x7f", *map(chr, range(0x80, 0xA0)), "\u2028", "\u2029"]
+)
+
+
+class ScriptTooLarge(QuotaExceeded):
+    """The script is larger than ``sieve.max_script_bytes`` (RFC 5804: QUOTA/MAXSIZE)."""
+
+
+class TooManyScripts(QuotaExceeded):
+    """The scope already holds ``sieve.max_scripts`` scripts (RFC 5804: QUOTA/MAXSCRIPTS)."""
+
+
+@dataclass(frozen=True)
+class ScriptInfo:
+    id: int
+    level: str
+    scope_id: int
+    name: str
+    active: bool
+    size: int  # bytes of the UTF-8 text
+    updated_at: datetime
+    content: str | None = None  # None in listings
+
+
+@dataclass(frozen=True)
+class _Scope:
+    level: str
+    scope_id: int
+    domain_id: int | None
+    account_id: int | None
+
+
+def script_name(name: str) -> str:
+    """The stored form (NFC) of an RFC 5804 script name.
+
+    Raises:
+        InvalidInput: empty, longer than 128 characters, or holding a control character.
+    """
+    if not isinstance(name, str):
+        raise InvalidInput(f"script name must be text, not {type(name).__name__}")
+    normal = unicodedata.normalize("NFC", name)
+    if not normal:
+        raise InvalidInput("a script name must not be empty")
+    if len(normal) > MAX_NAME_LENGTH:
+        raise InvalidInput(f"script name is longer than {MAX_NAME_LENGTH} characters")
+    if any(c in _FORBIDDEN_IN_NAME for c in normal):
+        raise InvalidInput(f"script name {name!r} contains a control character")
+    return normal
+
+
+def _script_bytes(content: str) -> int:
+    if not isinstance(content, str):
+        raise InvalidInput(f"script content must be text, not {type(content).__name__}")
+    try:
+        return len(content.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise InvalidInput("script content is not valid Unicode text") from exc
+
+
+def _info(row: Any, with_content: bool) -> ScriptInfo:
+    return ScriptInfo(
+        id=int(row.id),
+        level=row.level,
+        scope_id=int(row.scope_id),
+        name=row.name,
+        active=bool(row.active),
+        size=int(row.size),
+        updated_at=as_utc(row.updated_at) or utcnow(),
+        content=row.content if with_content else None,
+    )
+
+
+_LISTED = [c for c in s.sieve_scripts.c if c.name != "content"]
+
+
+class Scripts:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- scopes -------------------------------------------------------------------------------------
+
+    def _scope(self, conn: Connection, level: str, scope: str | None) -> _Scope:
+        if level == "server":
+            if scope is not None:
+                raise InvalidInput("server-level scripts take no scope (None)")
+            return _Scope("server", 0, None, None)
+        if level not in LEVELS:
+            raise InvalidInput(f"unknown script level {level!r}; expected one of {', '.join(LEVELS)}")
+        if not scope:
+            raise InvalidInput(f"{level}-level scripts need a {level} name")
+        if level == "domain":
+            did = self.store.domains.id_of(conn, scope)
+            return _Scope("domain", did, did, None)
+        aid = self.store.accounts.id_of(conn, scope)
+        return _Scope("account", aid, None, aid)
+
+    def _where(self, sc: _Scope) -> Any:
+        t = s.sieve_scripts
+        return and_(t.c.level == sc.level, t.c.scope_id == sc.scope_id)
+
+    def _lock(self, conn: Connection, sc: _Scope) -> None:
+        """Serialise writers of one scope (SQLite's write lock already does; see the module notes)."""
+        if conn.dialect.name != "postgresql":
+            return
+        digest = hashlib.blake2b(f"sieve/{sc.level}/{sc.scope_id}".encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+    def _row(self, conn: Connection, sc: _Scope, name: str) -> Any:
+        row = conn.execute(
+            select(s.sieve_scripts).where(self._where(sc), s.sieve_scripts.c.name == name)
+        ).first()
+        if row is None:
+            raise NotFound(f"script {name!r} does not exist")
+        return row
+
+    def _check_space(self, conn: Connection, sc: _Scope, name: str, size: int, *, replacing: bool) -> None:
+        limits = self.store.settings_many(
+            conn,
+            ("sieve.max_script_bytes", "sieve.max_scripts"),
+            account_id=sc.account_id,
+            domain_id=sc.domain_id,
+        )
+        if size > limits["sieve.max_script_bytes"]:
+            raise ScriptTooLarge(
+                f"script {name!r} is {size} bytes; at most {limits['sieve.max_script_bytes']} are allowed"
+            )
+        if not replacing:
+            count = conn.execute(
+                select(func.count()).select_from(s.sieve_scripts).where(self._where(sc))
+            ).scalar_one()
+            if count >= limits["sieve.max_scripts"]:
+                raise TooManyScripts(f"at most {limits['sieve.max_scripts']} scripts may be kept here")
+
+    # -- RFC 5804 operations -------------------------------------------------------------------------
+
+    def put(self, level: str, scope: str | None, name: str, content: str) -> ScriptInfo:
+        """Store a script, replacing one of the same name (which stays active if it was; RFC 5804 2.6).
+
+        Args:
+            level: ``server``, ``domain`` or ``account``.
+            scope: None for the server, a domain name, or an account address.
+            name: the script name (RFC 5804 1.6).
+            content: the Sieve text, already validated by the caller.
+
+        Raises:
+            InvalidInput: bad level, scope, name or content.
+            NotFound: the domain or account does not exist.
+            ScriptTooLarge: over ``sieve.max_script_bytes``.
+            TooManyScripts: a new script beyond ``sieve.max_scripts`` in this scope.
+        """
+        name = script_name(name)
+        size = _script_bytes(content)
+        t = s.sieve_scripts
+        with self.store.db.write() as conn:
+            sc = self._scope(conn, level, scope)
+            self._lock(conn, sc)
+            existing = conn.execute(select(t.c.id).where(self._where(sc), t.c.name == name)).scalar()
+            self._check_space(conn, sc, name, size, replacing=existing is not None)
+            now = utcnow()
+            if existing is not None:
+                conn.execute(
+                    update(t).where(t.c.id == existing).values(content=content, size=size, updated_at=now)
+                )
+            else:
+                conn.execute(
+                    insert(t).values(
+                        level=sc.level,
+                        scope_id=sc.scope_id,
+                        domain_id=sc.domain_id,
+                        account_id=sc.account_id,
+                        name=name,
+                        content=content,
+                        active=False,
+                        size=size,
+                        updated_at=now,
+                    )
+                )
+            return _info(self._row(conn, sc, name), with_content=True)
+
+    def check_space(self, level: str, scope: str | None, name: str, size: int) -> None:
+        """Whether ``put`` of a script of ``size`` bytes under ``name`` would fit (RFC 5804 2.5 HAVESPACE).
+
+        Raises:
+            InvalidInput, NotFound: as for ``put``.
+            ScriptTooLarge, TooManyScripts: it would not fit.
+        """
+        name = script_name(name)
+        if size < 0:
+            raise InvalidInput("a script size cannot be negative")
+        with self.store.db.read() as conn:
+            sc = self._scope(conn, level, scope)
+            existing = conn.execute(
+                select(s.sieve_scripts.c.id).where(self._where(sc), s.sieve_scripts.c.name == name)
+            ).scalar()
+            self._check_space(conn, sc, name, size, replacing=existing is not None)
+
+    def get(self, level: str, scope: str | None, name: str) -> ScriptInfo:
+        """One script with its content (RFC 5804 2.9 GETSCRIPT).
+
+        Raises:
+            InvalidInput: bad level, scope or name.
+            NotFound: no such domain, account or script.
+        """
+        name = script_name(name)
+        with self.store.db.read() as conn:
+            return _info(self._row(conn, self._scope(conn, level, scope), name), with_content=True)
+
+    def list(self, level: str, scope: str | None) -> list[ScriptInfo]:
+        """The scope's scripts by name, without content (RFC 5804 2.7 LISTSCRIPTS).
+
+        Raises:
+            InvalidInput: bad level or scope.
+            NotFound: no such domain or account.
+        """
+        with self.store.db.read() as conn:
+            sc = self._scope(conn, level, scope)
+            rows = conn.execute(select(*_LISTED).where(self._where(sc)).order_by(s.sieve_scripts.c.name))
+            return [_info(row, with_content=False) for row in rows]
+
+    def activate(self, level: str, scope: str | None, name: str | None) -> None:
+        """Make ``name`` the scope's one active script, or deactivate all with None (RFC 5804 2.8 SETACTIVE).
+
+        Raises:
+            InvalidInput: bad level, scope or name.
+            NotFound: no such domain, account or script (nothing changes then).
+        """
+        wanted = None if name is None or name == "" else script_name(name)
+        t = s.sieve_scripts
+        with self.store.db.write() as conn:
+            sc = self._scope(conn, level, scope)
+            self._lock(conn, sc)
+            if wanted is None:
+                conn.execute(update(t).where(self._where(sc), t.c.active.is_(True)).values(active=False))
+                return
+            row = self._row(conn, sc, wanted)
+            conn.execute(
+                update(t).where(self._where(sc), t.c.active.is_(True), t.c.id != row.id).values(active=False)
+            )
+            conn.execute(update(t).where(t.c.id == row.id).values(active=True))
+
+    def active(self, level: str, scope: str | None) -> ScriptInfo | None:
+        """The scope's active script with its content, or None.
+
+        Raises:
+            InvalidInput: bad level or scope.
+            NotFound: no such domain or account.
+        """
+        with self.store.db.read() as conn:
+            sc = self._scope(conn, level, scope)
+            t = s.sieve_scripts
+            row = conn.execute(
+                select(t).where(self._where(sc), t.c.active.is_(True)).order_by(t.c.id).limit(1)
+            ).first()
+            return None if row is None else _info(row, with_content=True)
+
+    def rename(self, level: str, scope: str | None, old: str, new: str) -> ScriptInfo:
+        """Rename a script; an active script stays active (RFC 5804 2.11.1 RENAMESCRIPT).
+
+        Raises:
+            InvalidInput: bad level, scope or name.
+            NotFound: no such domain, account or script ``old``.
+            AlreadyExists: a script ``new`` exists (including ``new == old``).
+        """
+        old, new = script_name(old), script_name(new)
+        t = s.sieve_scripts
+        with self.store.db.write() as conn:
+            sc = self._scope(conn, level, scope)
+            self._lock(conn, sc)
+            row = self._row(conn, sc, old)
+            if conn.execute(select(t.c.id).where(self._where(sc), t.c.name == new)).first() is not None:
+                raise AlreadyExists(f"script {new!r} already exists")
+            conn.execute(update(t).where(t.c.id == row.id).values(name=new))
+            return _info(self._row(conn, sc, new), with_content=False)
+
+    def delete(self, level: str, scope: str | None, name: str) -> None:
+        """Delete a script that is not active (RFC 5804 2.10 DELETESCRIPT).
+
+        Raises:
+            InvalidInput: bad level, scope or name, or the script is the active one (RFC 5804: ACTIVE).
+            NotFound: no such domain, account or script.
+        """
+        name = script_name(name)
+        with self.store.db.write() as conn:
+            sc = self._scope(conn, level, scope)
+            self._lock(conn, sc)
+            row = self._row(conn, sc, name)
+            if row.active:
+                raise InvalidInput(f"script {name!r} is active; deactivate it before deleting it")
+            conn.execute(delete(s.sieve_scripts).where(s.sieve_scripts.c.id == row.id))
+
+    # -- what processing runs -----------------------------------------------------------------------
+
+    def chain_for(self, account_address: str) -> builtins.list[ScriptInfo]:
+        """The active server, domain and account scripts for mail to an account, in that order, with
+        content; levels without an active script are left out.
+
+        Raises:
+            InvalidInput: malformed address.
+            NotFound: no such account.
+        """
+        t = s.sieve_scripts
+        with self.store.db.read() as conn:
+            aid = self.store.accounts.id_of(conn, account_address)
+            did = int(conn.execute(select(s.accounts.c.domain_id).where(s.accounts.c.id == aid)).scalar_one())
+            rows = conn.execute(
+                select(t).where(
+                    t.c.active.is_(True),
+                    or_(
+                        and_(t.c.level == "server", t.c.scope_id == 0),
+                        and_(t.c.level == "domain", t.c.scope_id == did),
+                        and_(t.c.level == "account", t.c.scope_id == aid),
+                    ),
+                )
+            ).all()
+        infos = [_info(row, with_content=True) for row in rows]
+        return sorted(infos, key=lambda info: (LEVELS.index(info.level), info.id))
+
+    # -- vacation (RFC 5230 4.2 response tracking) ---------------------------------------------------
+
+    def vacation_due(
+        self, account_id: int, handle: str, sender: str, days: int, *, now: datetime | None = None
+    ) -> bool:
+        """Whether the account should answer ``sender`` now for ``handle``; if so, records the reply.
+
+        Returns True (and records ``now``) when no reply for this handle went to this sender within the
+        last ``days`` days, else False. Check and record are one statement, so concurrent deliveries
+        send one reply between them.
+
+        Args:
+            account_id: the answering account.
+            handle: the vacation :handle, or the caller's hash of reason, subject and from; one longer
+                than 256 characters is stored as its SHA-256.
+            sender: the address answered (compared case-insensitively).
+            days: the period (the Sieve engine clamps :days; 0 answers every time).
+            now: the current time (tests inject a clock); default the real UTC time.
+
+        Raises:
+            InvalidInput: negative days, empty or over-long sender.
+            NotFound: no such account.
+        """
+        if days < 0:
+            raise InvalidInput("vacation days cannot be negative")
+        when = as_utc(now) or utcnow()
+        key, who = _handle_key(handle), _sender_key(sender)
+        v = s.vacation_replies
+        with self.store.db.write() as conn:
+            if conn.execute(select(s.accounts.c.id).where(s.accounts.c.id == account_id)).first() is None:
+                raise NotFound(f"account {account_id} does not exist")
+            upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+            stmt = upsert(v).values(account_id=account_id, handle=key, sender=who, last_sent=when)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[v.c.account_id, v.c.handle, v.c.sender],
+                set_={"last_sent": stmt.excluded.last_sent},
+                where=v.c.last_sent <= when - timedelta(days=days),
+            )
+            return conn.execute(stmt.returning(v.c.account_id)).first() is not None
+
+    def prune_vacation(self, older_than: timedelta, *, now: datetime | None = None) -> int:
+        """Forget replies sent longer than ``older_than`` ago (use at least the longest :days allowed);
+        returns how many were forgotten."""
+        cutoff = (as_utc(now) or utcnow()) - older_than
+        with self.store.db.write() as conn:
+            v = s.vacation_replies
+            return int(conn.execute(delete(v).where(v.c.last_sent < cutoff)).rowcount)
+
+
+def _handle_key(handle: str) -> str:
+    if len(handle) <= MAX_HANDLE_LENGTH:
+        return handle
+    return "sha256:" + hashlib.sha256(handle.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _sender_key(sender: str) -> str:
+    who = sender.strip().lower()
+    if not who:
+        raise InvalidInput("a vacation reply needs a sender address")
+    if len(who) > MAX_SENDER_LENGTH:
+        raise InvalidInput(f"sender address is longer than {MAX_SENDER_LENGTH} characters")
+    return who
