@@ -5,9 +5,13 @@ the filter engine. The chain is: scanners (anti-virus, anti-spam) -> server Siev
 account Sieve. Each level may keep, file into a folder, discard, reject, redirect or add headers; the
 caller (sidecars/processing, WebMail's "test this filter") applies the actions, the chain never delivers.
 
-Today no filter exists yet, so the chain is empty: every recipient gets a single ``Keep()`` (local
-recipients: INBOX; remote ones: relay unchanged). That is the real behaviour of an empty chain, not a stub:
-the filter-engine issue adds levels to ``LEVELS`` and nothing else changes for the caller.
+``LEVELS`` holds the levels in order; each gets the actions decided so far and returns the new ones.
+Every recipient starts with a single ``Keep()`` (local recipients: INBOX; remote ones: relay unchanged).
+Today the one level is Sieve (``filters.sieve_level``): for each local recipient its server, domain and
+account scripts run in that order; a level that sets a destination (keep, fileinto, discard, reject,
+redirect) replaces the destinations decided before it ("the last one wins"), added headers accumulate,
+a script that fails to compile or to run counts as an implicit keep (and is logged), and vacation
+replies are queued by the level itself (once per sender and period). Scanners come before it.
 
 Failsafe: a filter that errors or is unreachable raises ``FilterUnavailable``; the caller then keeps the
 message queued and runs the whole chain again on the next attempt.
@@ -87,11 +91,27 @@ class Verdict:
         return self.actions.get(address) or (Keep(),)
 
 
-#: One level of the chain: (store, queued message, raw, recipients, actions so far) -> actions. Empty today.
+#: One level of the chain: (store, queued message, raw, recipients, actions so far) -> actions.
 Level = Callable[
     [Any, Any, bytes, Sequence[str], dict[str, tuple[Action, ...]]], dict[str, tuple[Action, ...]]
 ]
-LEVELS: list[Level] = []
+
+
+def sieve(
+    store: Any,
+    queued_message: Any,
+    raw: bytes,
+    recipients: Sequence[str],
+    actions: dict[str, tuple[Action, ...]],
+) -> dict[str, tuple[Action, ...]]:
+    """Server, domain and account Sieve scripts (``filters.sieve_level``; imported here, not above,
+    because the Sieve actions subclass this module's types)."""
+    from filters import sieve_level
+
+    return sieve_level.run_level(store, queued_message, raw, recipients, actions)
+
+
+LEVELS: list[Level] = [sieve]
 
 
 def run(store: Any, queued_message: Any, raw: bytes, *, recipients: Sequence[str] | None = None) -> Verdict:
