@@ -200,7 +200,7 @@ def test_refused_regexes(key: str) -> None:
 def test_hostile_regexes_finish_quickly(key: str) -> None:
     started = time.monotonic()
     assert match("a" * 3000, key, match_type="regex") is None
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # a hang guard (backtracking would take minutes), not a figure
 
 
 def test_count() -> None:  # RFC 5231 4 and its examples
