@@ -91,6 +91,15 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def db(store_url: str) -> Iterator[Database]:
+    """The bare database of a brand-new store (for tests of the modules under the Store facade)."""
+    database = Database(store_url)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
 def blob_dir(tmp_path: Path) -> Path:
     return tmp_path / "blobs"
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, insert
 
 from storage import acl
 from storage import schema as s
@@ -17,38 +14,7 @@ from storage.acl import ALL, CONTRIBUTOR, EDITOR, MASTER, VIEWER, AclEntry, Righ
 from storage.db import Database
 from storage.errors import InvalidInput, NotFound, PermissionDenied
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-# -- fixture (module-local for now; a shared conftest will replace it)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-        database.migrate()
-        yield database
-        database.dispose()
-        return
-    admin = create_engine(PG_SERVER + "postgres", isolation_level="AUTOCOMMIT")
-    name = f"fp_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # any connection failure means "no server here"
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {PG_SERVER} is unreachable: {exc.__class__.__name__}")
-    database = Database(make_url(PG_SERVER + name).render_as_string(hide_password=False))
-    try:
-        database.migrate()
-        yield database
-    finally:
-        database.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def add_domain(conn: Connection, name: str) -> int:
