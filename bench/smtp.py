@@ -49,6 +49,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.report import fmt, print_table  # noqa: E402
+
 SENDERS = 20
 SIZE = 4096
 DOMAIN = "bench.test"
@@ -366,31 +368,6 @@ def figures(n: int, out: Outcome, end: float) -> Figures:
         p99_ms=lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
         failures=len(out.failures),
     )
-
-
-def fmt(x: float) -> str:
-    if x >= 100:
-        return f"{x:,.0f}"
-    if x >= 10:
-        return f"{x:.1f}"
-    if x >= 0.1:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
-
-
-def print_table(head: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    line = "  ".join("-" * w for w in widths)
-    print(line)
-    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-    print(line)
-    for r in rows:
-        print(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
-            )
-        )
-    print(line)
 
 
 # -- main -------------------------------------------------------------------------------------------------

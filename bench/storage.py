@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, event, text  # noqa: E402
 
+from bench.report import fmt, print_table  # noqa: E402
 from storage import flags as fl  # noqa: E402
 from storage import mime, open_store  # noqa: E402
 from storage.blobs import sha256_hex  # noqa: E402
@@ -421,32 +422,6 @@ class Bench:
         return f"PostgreSQL {version} (fsync={fsync}, synchronous_commit={sync}); blobs fsync'd"
 
 
-def fmt(x: float) -> str:
-    if x >= 100:
-        return f"{x:,.0f}"
-    if x >= 10:
-        return f"{x:.1f}"
-    if x >= 0.1:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
-
-
-def print_table(rows: list[tuple[str, str, str, str]]) -> None:
-    head = ("measure", "Fieldpost", "Maildir", "ratio (>1: Fieldpost better)")
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
-    line = "  ".join("-" * w for w in widths)
-    print(line)
-    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-    print(line)
-    for r in rows:
-        print(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
-            )
-        )
-    print(line)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -471,7 +446,7 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     print()
     print(f"Fieldpost vs Maildir ({args.db}, {'quick' if args.quick else 'full'}; {note})")
-    print_table(bench.rows)
+    print_table(("measure", "Fieldpost", "Maildir", "ratio (>1: Fieldpost better)"), bench.rows)
     print(f"total {time.perf_counter() - started:.0f} s")
     return 0
 
