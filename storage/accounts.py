@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from storage import folders as fo
 from storage import passwords
 from storage import schema as s
+from storage.auth import dummy_hash
 from storage.errors import AlreadyExists, InvalidInput, NotFound
 from storage.models import Account
 from storage.names import local_part, split_address, utcnow
@@ -292,13 +293,10 @@ class Admins:
         with self.store.db.read() as conn:
             stored = conn.execute(select(s.admins.c.password_hash).where(s.admins.c.name == name)).scalar()
         if stored is None:
-            passwords.verify_password(_DUMMY_HASH, password)  # same cost whether or not the name exists
+            passwords.verify_password(dummy_hash(), password)  # same cost whether or not the name exists
             return False
         return passwords.verify_password(stored, password)
 
     def list(self) -> list[str]:
         with self.store.db.read() as conn:
             return list(conn.execute(select(s.admins.c.name).order_by(s.admins.c.name)).scalars())
-
-
-_DUMMY_HASH = passwords.hash_password("fieldpost-dummy-password")

@@ -32,7 +32,9 @@ SERVICES = ("imap", "pop3", "smtp", "webmail")
 
 
 @functools.cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
+    """A hash to verify against when the name is unknown, so a refusal costs the same either way.
+    Made on first use, not at import: it costs one argon2 run."""
     return passwords.hash_password("fieldpost-timing-equaliser")
 
 
@@ -95,7 +97,7 @@ class Auth:
                     .where(s.accounts.c.id == aid)
                 ).first()
         if aid is None or row is None or row.password_hash is None:
-            passwords.verify_password(_dummy_hash(), password)
+            passwords.verify_password(dummy_hash(), password)
             raise AuthFailed("authentication failed")
         if not self.cache.check(aid, password, row.password_generation):
             if not passwords.verify_password(row.password_hash, password):
