@@ -1,4 +1,4 @@
-"""Header edits shared by receiving and delivery: the Return-Path trace field.
+"""Header edits shared by receiving and delivery: the Return-Path trace field and our scanner fields.
 
 RFC 5321 4.4 gives the Return-Path field to the server that makes the final delivery, and says a relay
 does not add one. Fieldpost stamps it when a message enters the queue, because most queued mail is
@@ -24,21 +24,33 @@ def _split(raw: bytes) -> tuple[bytes, bytes]:
     return raw[:cut], raw[cut:]
 
 
-def without_return_path(raw: bytes) -> bytes:
-    """The message with every Return-Path field (and its continuation lines) removed."""
+#: Fields only Fieldpost may write: the verdicts of our scanners, read by Sieve's spamtest and virustest.
+#: A message arriving from outside with them set would grade itself, so receiving removes them.
+SCANNER_FIELDS = ("x-fieldpost-spam-level", "x-fieldpost-virus-level")
+
+
+def without_fields(raw: bytes, names: tuple[str, ...]) -> bytes:
+    """The message with every field of the given names (and its continuation lines) removed."""
     head, rest = _split(raw)
-    if b"return-path:" not in head.lower():
+    lowered = head.lower()
+    if not any(name.encode() + b":" in lowered for name in names):
         return raw
+    prefixes = tuple(name.encode() + b":" for name in names)
     kept: list[bytes] = []
     skipping = False
     for line in re.split(rb"(?<=\n)", head):
         if not line:
             continue
         if line[:1] not in (b" ", b"\t"):
-            skipping = line.lower().startswith(b"return-path:")
+            skipping = line.lower().startswith(prefixes)
         if not skipping:
             kept.append(line)
     return b"".join(kept) + rest
+
+
+def without_return_path(raw: bytes) -> bytes:
+    """The message with every Return-Path field (and its continuation lines) removed."""
+    return without_fields(raw, ("return-path",))
 
 
 def with_return_path(raw: bytes, sender: str) -> bytes:

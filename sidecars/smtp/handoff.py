@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from filters.headers import with_return_path
+from filters.headers import SCANNER_FIELDS, with_return_path, without_fields
 from sidecars.smtp import message, stream
 from sidecars.smtp import replies as R
 from sidecars.smtp.message import Transaction
@@ -91,6 +91,7 @@ def enqueue(
 ) -> R.Reply:
     """Repair the header, stamp the trace fields and queue it; QUEUED only once the queue holds it durably."""
     raw, repaired = message.repair_header(raw)
+    raw = without_fields(raw, SCANNER_FIELDS)  # only our own scanners may grade a message
     if repaired:
         log.info("repaired %d badly folded or overlong header lines", repaired)
     name = protocol(origin, txn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from filters.headers import with_return_path, without_return_path
+from filters.headers import SCANNER_FIELDS, with_return_path, without_fields, without_return_path
 
 RAW = b"Received: from x\r\n by y\r\nSubject: hi\r\n\r\nReturn-Path: <in-the-body@x.test>\r\n"
 
@@ -37,3 +37,12 @@ def test_stamping_is_idempotent(raw: bytes, sender: str) -> None:
     raw = raw.lstrip(b" \t")
     once = with_return_path(raw, sender)
     assert with_return_path(once, sender) == once
+
+
+def test_scanner_fields_from_outside_are_removed() -> None:
+    raw = b"X-Fieldpost-Spam-Level: 1\r\nSubject: buy\r\nx-fieldpost-virus-level: 1\r\n\t(folded)\r\n\r\nbody\r\n"
+    assert without_fields(raw, SCANNER_FIELDS) == b"Subject: buy\r\n\r\nbody\r\n"
+    assert (
+        without_fields(b"Subject: fine\r\n\r\nX-Fieldpost-Spam-Level: 1\r\n", SCANNER_FIELDS).count(b"Spam")
+        == 1
+    )

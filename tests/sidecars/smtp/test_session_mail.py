@@ -269,3 +269,11 @@ def test_helo_session_has_no_parameters(make_client: MakeClient, store: Store) -
     assert c.cmd("MAIL FROM:<x@example.net> SIZE=10") == say(R.UNSUPPORTED_PARAMETER, name="SIZE")
     qid = queued_id(send_message(c, "x@example.net", [ALICE]))
     assert " with SMTP id " in store.queue.raw(qid).decode()
+
+
+def test_scanner_verdict_fields_sent_by_the_client_are_dropped(client: Client, store: Store) -> None:
+    """A sender must not grade its own message: Sieve's spamtest reads these fields."""
+    forged = "X-Fieldpost-Spam-Level: 1\r\n" + MESSAGE
+    qid = queued_id(send_message(client, "x@example.net", [ALICE], forged))
+    raw = store.queue.raw(qid)
+    assert b"X-Fieldpost-Spam-Level" not in raw and raw.endswith(MESSAGE.encode())
