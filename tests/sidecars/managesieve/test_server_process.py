@@ -5,19 +5,15 @@ and SETACTIVE, then the script must be the account's active one in the store."""
 from __future__ import annotations
 
 import base64
-import signal
 import socket
 import ssl
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fieldpost import config as configuration
-from tests.fieldpost.conftest import REPO, cli_env, pick_port_offset, run_cli
-from tests.sidecars.net.serving import wait_for
+from tests.support.service import init_demo, running
 
 pytestmark = pytest.mark.slow
 
@@ -28,37 +24,9 @@ SCRIPT = 'require "fileinto";\r\nif header :contains "subject" "[list]" { filein
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, int]]:
     data = tmp_path_factory.mktemp("managesieve") / "data"
-    run_cli(
-        "init", "--data", str(data), "--demo", "--admin-password", "adminpass1", "--demo-password", "demopass1",
-        "--hostname", HOST, check=True,
-    )  # fmt: skip
-    offset = pick_port_offset()
-    out_path = data.parent / "managesieve.out"
-    out = open(out_path, "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sidecars.managesieve", "--data", str(data), "--service", "imap"]
-        + ["--port-offset", str(offset)],
-        cwd=REPO,
-        env=cli_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    log = data / "logs" / "imap.log"
-    try:
-        wait_for(lambda: proc.poll() is not None or (log.exists() and "imap started" in log.read_text()), 30)
-        assert proc.poll() is None, out_path.read_text()
+    init_demo(data, HOST)
+    with running("sidecars.managesieve", "imap", data) as (offset, _proc):
         yield data, offset
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                assert proc.wait(timeout=20) == 0
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-        out.close()
 
 
 class Conn:

@@ -3,11 +3,9 @@ and with STARTTLS, submission over implicit TLS with AUTH; each message must lan
 
 from __future__ import annotations
 
-import signal
 import smtplib
 import ssl
 import subprocess
-import sys
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from fieldpost import config as configuration
-from tests.fieldpost.conftest import REPO, cli_env, pick_port_offset, run_cli
-from tests.sidecars.net.serving import wait_for
+from tests.fieldpost.conftest import REPO
+from tests.support.service import init_demo, running
 
 pytestmark = [
     pytest.mark.slow,
@@ -53,36 +51,9 @@ class Service:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     data = tmp_path_factory.mktemp("smtp") / "data"
-    run_cli(
-        "init", "--data", str(data), "--demo", "--admin-password", "adminpass1", "--demo-password", "demopass1",
-        "--hostname", HOST, check=True,
-    )  # fmt: skip
-    offset = pick_port_offset()
-    out = open(data.parent / "smtp.out", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sidecars.smtp", "--data", str(data), "--service", "smtp"]
-        + ["--port-offset", str(offset)],
-        cwd=REPO,
-        env=cli_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    log = data / "logs" / "smtp.log"
-    try:
-        wait_for(lambda: proc.poll() is not None or (log.exists() and "smtp started" in log.read_text()), 30)
-        assert proc.poll() is None, (data.parent / "smtp.out").read_text()
+    init_demo(data, HOST)
+    with running("sidecars.smtp", "smtp", data) as (offset, proc):
         yield Service(data, offset, proc)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                assert proc.wait(timeout=20) == 0
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-        out.close()
 
 
 def message(sender: str, recipient: str, subject: str) -> EmailMessage:
