@@ -13,6 +13,7 @@ import pytest
 from sidecars.managesieve.session import ManageSieveSession, Output, SessionContext
 from storage import open_store
 from storage.store import Store
+from tests.support.transcript import TranscriptClient
 
 HOST = "mail.example.test"
 ALICE, ALICE_PW = "alice@example.test", "alicepass1"
@@ -40,18 +41,10 @@ def plain_token(user: str = ALICE, password: str = ALICE_PW) -> str:
     return base64.b64encode(f"\0{user}\0{password}".encode()).decode()
 
 
-class Client:
+class Client(TranscriptClient):
     def __init__(self, session: ManageSieveSession) -> None:
-        self.session = session
-        self.banner = session.banner().decode()
+        super().__init__(session)
         self.last = Output()
-
-    def send(self, data: bytes | str) -> str:
-        self.last = self.session.receive(data.encode() if isinstance(data, str) else data)
-        return self.last.data.decode()
-
-    def cmd(self, line: str) -> str:
-        return self.send(line + "\r\n")
 
     def login(self) -> str:
         return self.cmd(f'AUTHENTICATE "PLAIN" "{plain_token()}"')

@@ -12,6 +12,7 @@ import pytest
 from sidecars.smtp.session import Output, SessionContext, SmtpSession
 from storage import open_store
 from storage.store import Store
+from tests.support.transcript import TranscriptClient
 
 HOST = "mx.example.test"
 ALICE, ALICE_PW = "alice@example.test", "alicepass1"
@@ -39,20 +40,12 @@ def store(seeded_template: Path, tmp_path: Path) -> Iterator[Store]:
     st.close()
 
 
-class Client:
+class Client(TranscriptClient):
     """A fake transport: ``cmd`` sends one line, ``send`` raw bytes; both return the reply text."""
 
     def __init__(self, session: SmtpSession) -> None:
-        self.session = session
-        self.banner = session.banner().decode()
+        super().__init__(session)
         self.last = Output()
-
-    def send(self, data: bytes | str) -> str:
-        self.last = self.session.receive(data.encode() if isinstance(data, str) else data)
-        return self.last.data.decode()
-
-    def cmd(self, line: str) -> str:
-        return self.send(line + "\r\n")
 
     def codes(self, data: bytes | str) -> list[str]:
         """Reply codes (last line of each reply) for a pipelined batch."""
