@@ -326,3 +326,37 @@ vacation_replies = Table(
     Column("last_sent", DateTime(timezone=True), nullable=False),
     Index("ix_vacation_replies_last_sent", "last_sent"),
 )
+
+# -- connection-time and sender state of the filter engine (filters/checks, filters/identity)
+
+greylist_triplets = Table(
+    "greylist_triplets",
+    metadata,
+    # sha256 hex of "client network|sender|recipient": fixed width, nothing personal in the key
+    Column("triplet", String(64), primary_key=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("passed_at", DateTime(timezone=True)),  # first retry after the delay: the triplet is known
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Index("ix_greylist_triplets_last_seen", "last_seen"),
+)
+
+greylist_clients = Table(
+    "greylist_clients",
+    metadata,
+    # client addresses (or networks) that passed greylisting often enough to skip it until expires_at
+    Column("client", String(64), primary_key=True),
+    Column("passes", Integer, nullable=False, default=0),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_greylist_clients_expires_at", "expires_at"),
+)
+
+sender_confirmations = Table(
+    "sender_confirmations",
+    metadata,
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("sender", String(320), primary_key=True),  # lower-cased address
+    Column("state", String(12), nullable=False),  # "pending" (challenge sent) or "confirmed"
+    Column("token", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
