@@ -11,7 +11,14 @@ DATA ?= ./data
 # Debian packages the test suite needs, one per line.
 DEB_PACKAGES := \
 	python3-venv \
-	swaks
+	swaks \
+	isync \
+	offlineimap3 \
+	mutt \
+	fetchmail \
+	getmail6 \
+	dovecot-core \
+	dovecot-imapd
 
 .PHONY: deps postgres venv check test run
 
