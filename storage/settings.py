@@ -310,6 +310,17 @@ _DEFINITIONS: list[Setting] = [
     # Sieve scripts kept by storage.scripts (ManageSieve, WebMail rules); docs/storage.md
     _s("sieve.max_script_bytes", "bytes", 64 * 1024, SERVER_DOMAIN, "Largest Sieve script that may be stored, in bytes of its UTF-8 text.", minimum=1024, maximum=16 * 1024**2),
     _s("sieve.max_scripts", "int", 20, SERVER_DOMAIN, "Most Sieve scripts one account, domain or the server may keep (active or not).", minimum=1, maximum=10_000),
+    # sender lists and identity confirmation (filters/lists.py, filters/identity.py); docs/filters.md.
+    # List entries are address patterns: * and ? wildcards, an entry without "@" names a whole domain.
+    _s("lists.server_blacklist", "list", (), SERVER, "Senders (From header address patterns such as *@spam.example) whose mail is refused or discarded (lists.server_blacklist_action) for every recipient.", item_type="str", minimum=1, maximum=320),
+    _s("lists.server_blacklist_action", "enum", "reject", SERVER, "What happens to mail from a server black-listed sender: reject (the sender gets a failure report) or discard (dropped silently).", choices=("reject", "discard")),
+    _s("lists.server_whitelist", "list", (), SERVER, "Trusted senders (From header address patterns): the spam scanners' actions and identity confirmation are skipped for them.", item_type="str", minimum=1, maximum=320),
+    _s("lists.blocked_senders", "list", (), frozenset({"account"}), "The account's own black list: mail from these senders (From address patterns) goes to its Trash.", item_type="str", minimum=1, maximum=320),
+    _s("lists.safe_senders", "list", (), frozenset({"account"}), "The account's safe senders (From address patterns): never challenged by identity confirmation, never treated as spam.", item_type="str", minimum=1, maximum=320),
+    _s("identity.enabled", "bool", False, ALL_LEVELS, "Identity confirmation (challenge/response): mail from unknown senders waits in \"Unconfirmed Messages\" until the sender answers one challenge."),
+    _s("identity.challenge_days", "int", 7, ALL_LEVELS, "A sender still unconfirmed is challenged again at most once in this many days.", minimum=1, maximum=90, unit="days"),
+    _s("identity.pending_days", "int", 30, SERVER, "A challenge not answered within this many days expires (its code stops working; the waiting mail stays in \"Unconfirmed Messages\").", minimum=1, maximum=365, unit="days"),
+    _s("identity.local_part", "str", "confirm", SERVER, "Local part of the confirmation address LOCAL+CODE@DOMAIN of every local domain that challenges carry.", minimum=1, maximum=40),
 ]  # fmt: skip
 
 REGISTRY: dict[str, Setting] = {setting.name: setting for setting in _DEFINITIONS}

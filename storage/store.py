@@ -19,6 +19,7 @@ from storage.accounts import Accounts, Admins
 from storage.auth import Auth
 from storage.blobs import BlobStore
 from storage.changes import ChangeFeed
+from storage.confirmations import Confirmations
 from storage.db import Database
 from storage.domains import Domains
 from storage.folders import Folders
@@ -54,6 +55,7 @@ class Store:
         self.changes = ChangeFeed(self)
         self.queue = Queue(self)
         self.scripts = Scripts(self)
+        self.confirmations = Confirmations(self)
         self.auth = Auth(self)
 
     @property
