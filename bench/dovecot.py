@@ -1,0 +1,154 @@
+"""Debian's Dovecot (dovecot-imapd) as a private IMAP server: the peer of bench/imap.py and the reference
+server the IMAP interop tests can be pointed at (to prove a test harness right before blaming Fieldpost).
+
+Nothing of the system's Dovecot set-up is used: the config, the password file, the mail (Maildir) and the
+runtime directories all live in one temp directory, and the master runs in the foreground (``-F``) on
+loopback ports given by the caller. Dovecot refuses mail access as root, so the mail belongs to
+``nobody`` and the directory is made traversable for it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+NOBODY = 65534
+
+
+def dovecot_binary() -> str | None:
+    return shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
+
+
+def dovecot_version() -> str:
+    binary = dovecot_binary()
+    if binary is None:
+        return "not installed"
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+class Dovecot:
+    """One private Dovecot master process; ``users`` maps address -> password (all get a Maildir).
+
+    ``imap_port`` offers STARTTLS, ``imaps_port`` implicit TLS, both with ``cert``/``key``. ``idle_clients``
+    sizes the limits for that many concurrent connections (one imap process per connection is
+    Dovecot's default; idle IDLE sessions are handed to ``imap-hibernate`` after ``hibernate`` seconds,
+    Dovecot's own way of keeping many idle clients cheap).
+    """
+
+    def __init__(
+        self,
+        users: dict[str, str],
+        cert: Path,
+        key: Path,
+        imap_port: int,
+        imaps_port: int,
+        *,
+        idle_clients: int = 0,
+        hibernate: int | None = None,
+        plaintext: bool = True,
+    ) -> None:
+        self.users, self.imap_port, self.imaps_port = users, imap_port, imaps_port
+        self.work = Path(tempfile.mkdtemp(prefix="fp-dovecot-"))
+        os.chmod(self.work, 0o755)
+        self.conf = self.work / "dovecot.conf"
+        self.log = self.work / "dovecot.log"
+        self.cafile = self.work / "cert.pem"
+        shutil.copyfile(cert, self.cafile)
+        shutil.copyfile(key, self.work / "key.pem")
+        lines = []
+        for address, password in users.items():
+            home = self.home(address)
+            (home / "Maildir").mkdir(parents=True)
+            for path in (home, home / "Maildir"):
+                os.chown(path, NOBODY, NOBODY)
+            lines.append(f"{address}:{{PLAIN}}{password}:{NOBODY}:{NOBODY}::{home}::\n")
+        (self.work / "passwd").write_text("".join(lines))
+        limit = max(idle_clients + 100, 1000)
+        hibernation = f"imap_hibernate_timeout = {hibernate}s\n" if hibernate is not None else ""
+        self.conf.write_text(
+            f"base_dir = {self.work}/run\nstate_dir = {self.work}/state\n"
+            f"instance_name = fp-dovecot-{imap_port}\n"
+            "protocols = imap\nlisten = 127.0.0.1\n"
+            f"log_path = {self.log}\n"
+            "default_internal_user = dovecot\ndefault_login_user = dovenull\n"
+            f"ssl = yes\nssl_cert = <{self.work}/cert.pem\nssl_key = <{self.work}/key.pem\n"
+            f"disable_plaintext_auth = {'no' if plaintext else 'yes'}\n"
+            "auth_mechanisms = plain login\n"
+            f"passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {self.work}/passwd\n}}\n"
+            f"userdb {{\n  driver = passwd-file\n  args = {self.work}/passwd\n}}\n"
+            "mail_location = maildir:~/Maildir\n"
+            f"mail_max_userip_connections = {limit}\n"
+            f"default_client_limit = {limit}\ndefault_process_limit = {limit}\n"
+            f"{hibernation}"
+            "service imap-login {\n"
+            f"  inet_listener imap {{\n    port = {imap_port}\n  }}\n"
+            f"  inet_listener imaps {{\n    port = {imaps_port}\n    ssl = yes\n  }}\n"
+            "  service_count = 0\n  process_min_avail = 2\n"
+            f"  client_limit = {limit}\n"
+            "}\n"
+            f"service imap {{\n  process_limit = {limit}\n}}\n"
+            f"service imap-hibernate {{\n  client_limit = {limit}\n}}\n"
+            f"service anvil {{\n  client_limit = {limit * 3}\n}}\n"
+            f"service auth {{\n  client_limit = {limit * 3}\n}}\n"
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def home(self, address: str) -> Path:
+        return self.work / "home" / address
+
+    def maildir(self, address: str) -> Path:
+        return self.home(address) / "Maildir"
+
+    def start(self, timeout: float = 20) -> Dovecot:
+        binary = dovecot_binary()
+        if binary is None:
+            raise RuntimeError("dovecot is not installed (Debian packages dovecot-core dovecot-imapd)")
+        self.proc = subprocess.Popen(
+            [binary, "-F", "-c", str(self.conf)], stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while not _listening(self.imap_port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                out = self.proc.stdout.read().decode(errors="replace") if self.proc.stdout else ""
+                self.stop()
+                raise RuntimeError(f"dovecot did not start: {out}\n{self.log_text()}")
+            time.sleep(0.1)
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def __enter__(self) -> Dovecot:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
