@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -359,4 +360,16 @@ sender_confirmations = Table(
     Column("token", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# IP-to-country ranges loaded from a CSV file (storage/countries.py); bounds are 16-byte big-endian
+# numbers, so the primary key's order is address order and a lookup is one index descent.
+ip_country_ranges = Table(
+    "ip_country_ranges",
+    metadata,
+    Column("family", Integer, primary_key=True),  # 4 or 6
+    Column("range_start", LargeBinary(16), primary_key=True),
+    Column("range_end", LargeBinary(16), nullable=False),
+    Column("country", String(2), nullable=False),  # ISO 3166 alpha-2, upper-case
+    Column("name", String(100), nullable=False, default=""),
 )

@@ -321,6 +321,33 @@ _DEFINITIONS: list[Setting] = [
     _s("identity.challenge_days", "int", 7, ALL_LEVELS, "A sender still unconfirmed is challenged again at most once in this many days.", minimum=1, maximum=90, unit="days"),
     _s("identity.pending_days", "int", 30, SERVER, "A challenge not answered within this many days expires (its code stops working; the waiting mail stays in \"Unconfirmed Messages\").", minimum=1, maximum=365, unit="days"),
     _s("identity.local_part", "str", "confirm", SERVER, "Local part of the confirmation address LOCAL+CODE@DOMAIN of every local domain that challenges carry.", minimum=1, maximum=40),
+    # connection-time checks of SMTP receiving (filters/checks: dnsbl, rdns, mx, greylist, country);
+    # docs/filters.md. Every one is off until an operator turns it on.
+    _s("dnsbl.enabled", "bool", False, SERVER, "Look unauthenticated clients up in the DNS block lists of dnsbl.zones and refuse listed ones at MAIL FROM."),
+    _s("dnsbl.zones", "list", (), SERVER, "DNS block lists asked, as ZONE or ZONE=WEIGHT (weight 1 to 100, default 1).", item_type="str", maximum=260),
+    _s("dnsbl.threshold", "int", 1, SERVER, "Sum of the weights of the lists naming a client at which it is refused; 1 refuses on any listing.", minimum=1, maximum=10_000),
+    _s("dnsbl.action", "enum", "reject", SERVER, "What a listed client gets: a permanent refusal, a temporary one, or its mail accepted with an X-Fieldpost-DNSBL header field.", choices=("reject", "tempfail", "mark")),
+    _s("dnsbl.exclude_networks", "list", (), SERVER, "Client addresses or networks (CIDR) never looked up in the block lists.", item_type="str", maximum=64),
+    _s("dnsbl.exclude_sender_domains", "list", (), SERVER, "Envelope sender domains whose mail is never refused by the block lists (a leading '.' also matches subdomains).", item_type="str", maximum=253),
+    _s("rdns.policy", "enum", "off", SERVER, "Clients whose address has no reverse DNS name that resolves back to it: accepted (off), marked with an X-Fieldpost-RDNS header field, refused for now (tempfail) or refused (reject).", choices=("off", "mark", "tempfail", "reject")),
+    _s("rdns.exclude_networks", "list", (), SERVER, "Client addresses or networks (CIDR) the reverse DNS check skips.", item_type="str", maximum=64),
+    _s("mx_check.policy", "enum", "off", SERVER, "Envelope sender domains without a mail host (no MX and no address, a null MX, or no such domain): accepted (off), marked with an X-Fieldpost-MX-Check header field, refused for now (tempfail) or refused (reject).", choices=("off", "mark", "tempfail", "reject")),
+    _s("greylist.enabled", "bool", False, SERVER, "Refuse the first attempt of every new (client network, sender, recipient) triplet for now; the retry after greylist.delay_seconds is accepted."),
+    _s("greylist.delay_seconds", "seconds", 300, SERVER, "How long a new triplet must wait before its retry is accepted.", minimum=1, maximum=86400),
+    _s("greylist.retry_window_seconds", "seconds", 86400, SERVER, "How long a refused triplet is remembered; a retry after that counts as a new first attempt.", minimum=60, maximum=30 * 86400),
+    _s("greylist.pass_ttl_seconds", "seconds", 35 * 86400, SERVER, "How long a triplet that passed stays accepted without delay after its last use.", minimum=3600, maximum=365 * 86400),
+    _s("greylist.auto_whitelist_passes", "int", 5, SERVER, "Triplets a client network must pass before all its mail skips greylisting; 0 never whitelists.", minimum=0, maximum=10_000),
+    _s("greylist.whitelist_ttl_seconds", "seconds", 35 * 86400, SERVER, "How long a client network stays whitelisted (and its passes counted) after its last mail.", minimum=3600, maximum=365 * 86400),
+    _s("greylist.ipv4_prefix", "int", 24, SERVER, "IPv4 clients in one network of this prefix length share their triplets (a sending farm retries from another address).", minimum=8, maximum=32),
+    _s("greylist.ipv6_prefix", "int", 64, SERVER, "IPv6 clients in one network of this prefix length share their triplets.", minimum=16, maximum=128),
+    _s("greylist.exempt_networks", "list", (), SERVER, "Client addresses or networks (CIDR) never greylisted.", item_type="str", maximum=64),
+    _s("greylist.exempt_senders", "list", (), SERVER, "Envelope senders never greylisted: an address, a domain, or a shell pattern (*@lists.example.org).", item_type="str", maximum=320),
+    _s("greylist.exempt_recipients", "list", (), SERVER, "Recipients whose mail is never greylisted: an address, a domain, or a shell pattern (postmaster@*).", item_type="str", maximum=320),
+    _s("country.enabled", "bool", False, SERVER, "Refuse mail from unauthenticated clients by the country of their address (from the table loaded with 'fieldpost filters countries import')."),
+    _s("country.blocked", "list", (), SERVER, "Two-letter country codes (ISO 3166) whose clients are refused.", item_type="str", minimum=2, maximum=2),
+    _s("country.allowed", "list", (), SERVER, "When not empty, only clients of these two-letter country codes are accepted.", item_type="str", minimum=2, maximum=2),
+    _s("country.unknown", "enum", "accept", SERVER, "What a client whose address is in no range of the loaded table gets (private addresses and an empty table included; list them in country.skip_networks to exempt them).", choices=("accept", "reject")),
+    _s("country.skip_networks", "list", (), SERVER, "Client addresses or networks (CIDR) never looked up nor refused by country.", item_type="str", maximum=64),
 ]  # fmt: skip
 
 REGISTRY: dict[str, Setting] = {setting.name: setting for setting in _DEFINITIONS}

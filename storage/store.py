@@ -20,9 +20,11 @@ from storage.auth import Auth
 from storage.blobs import BlobStore
 from storage.changes import ChangeFeed
 from storage.confirmations import Confirmations
+from storage.countries import Countries
 from storage.db import Database
 from storage.domains import Domains
 from storage.folders import Folders
+from storage.greylist import Greylist
 from storage.groups import Forwarders, Groups
 from storage.mail import Mail
 from storage.models import CheckReport
@@ -56,6 +58,8 @@ class Store:
         self.queue = Queue(self)
         self.scripts = Scripts(self)
         self.confirmations = Confirmations(self)
+        self.greylist = Greylist(self)
+        self.countries = Countries(self)
         self.auth = Auth(self)
 
     @property

@@ -68,7 +68,15 @@ class Env:
 
 # Check modules, in the order they run at their event. A module named here that is not importable is a
 # programming error and fails loudly at import.
-REGISTRY: tuple[str, ...] = ()
+REGISTRY: tuple[str, ...] = (
+    # client and sender reputation (onMailFrom: cheap table lookup first, then DNS), then greylisting
+    # (onRcptTo); see docs/filters.md
+    "country",
+    "dnsbl",
+    "rdns",
+    "mx",
+    "greylist",
+)
 
 
 def _modules() -> list[ModuleType]:
