@@ -1,0 +1,187 @@
+"""FETCH ENVELOPE, BODY and BODYSTRUCTURE (RFC 3501 7.4.2): field order, NIL rules, defaults for Sender and
+Reply-To, group syntax, raw encoded words, quoting of specials and 8-bit text, and the MIME tree of the
+fixtures down to sizes and line counts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.sidecars.imap.conftest import FORWARD, MULLER, MULTIPART, Raw, fetches
+
+
+def canon(value: object) -> object:
+    """Strings and atoms upper-cased (media types, encodings and parameter names are case-insensitive)."""
+    if isinstance(value, list):
+        return [canon(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode().upper()
+    if isinstance(value, str):
+        return value.upper()
+    return value
+
+
+class Either:
+    """An expected value with alternatives the RFC leaves open (e.g. a defaulted charset parameter)."""
+
+    def __init__(self, *choices: object) -> None:
+        self.choices = [canon(c) for c in choices]
+
+
+def same_structure(actual: object, expected: object, mandatory: int = 0) -> None:
+    """Compare a body structure; trailing extension fields may be left out only where the expectation is NIL."""
+    if isinstance(expected, Either):
+        assert canon(actual) in expected.choices, (actual, expected.choices)
+        return
+    if not isinstance(expected, list):
+        assert canon(actual) == canon(expected), (actual, expected)
+        return
+    assert isinstance(actual, list), (actual, expected)
+    assert len(actual) >= mandatory, f"missing mandatory fields: {actual}"
+    assert len(actual) <= len(expected), f"unexpected extra fields: {actual} vs {expected}"
+    for i, exp in enumerate(expected):
+        if i >= len(actual):
+            assert exp is None, f"extension field {i} left out but expected {exp!r}: {actual}"
+            continue
+        sub_mandatory = _mandatory(exp)
+        same_structure(actual[i], exp, sub_mandatory)
+
+
+def _mandatory(body: object) -> int:
+    if not isinstance(body, list) or not body:
+        return 0
+    if isinstance(body[0], list):  # multipart: the parts and the subtype
+        return sum(isinstance(b, list) for b in body) + 1
+    kind = canon(body[0:2])
+    if kind == ["TEXT", kind[1]]:
+        return 8
+    if kind == ["MESSAGE", "RFC822"]:
+        return 10
+    return 7
+
+
+TEXT_PART = ["TEXT", "PLAIN", ["CHARSET", "us-ascii"], None, None, "7BIT", 37, 2, None, None, None, None]
+PDF_PART = [
+    "APPLICATION", "PDF", ["NAME", "report.pdf"], None, None, "BASE64", 28,
+    None, ["ATTACHMENT", ["FILENAME", "report.pdf"]], None, None,
+]  # fmt: skip
+MULTIPART_STRUCTURE = [TEXT_PART, PDF_PART, "MIXED", ["BOUNDARY", "XYZ"], None, None, None]
+ALICE_ADDR = [[b"Alice Example", None, b"alice", b"example.test"]]
+MULTIPART_ENVELOPE = [
+    b"Mon, 02 Nov 2026 10:00:00 +0000", b"Report attached", ALICE_ADDR, ALICE_ADDR, ALICE_ADDR,
+    [[b"Bob", None, b"bob", b"example.test"]], [[None, None, b"carol", b"example.test"]], None, None,
+    b"<multi-1@example.test>",
+]  # fmt: skip
+
+
+@pytest.fixture
+def box(client: Raw, folder: str) -> Raw:
+    for message in (MULTIPART, FORWARD, MULLER):
+        client.append(folder, message)
+    client.select(folder)
+    return client
+
+
+def item(conn: Raw, seq: int, name: str) -> object:
+    reply = conn.command(f"FETCH {seq} {name}")
+    assert reply.ok, reply
+    return fetches(reply)[seq][name]
+
+
+def test_bodystructure_of_multipart_with_attachment(box: Raw) -> None:
+    same_structure(item(box, 1, "BODYSTRUCTURE"), MULTIPART_STRUCTURE, mandatory=3)
+
+
+def test_body_has_no_extension_data(box: Raw) -> None:
+    body = item(box, 1, "BODY")
+    assert canon(body) == canon([TEXT_PART[:8], PDF_PART[:7], "MIXED"])  # RFC 3501 7.4.2 BODY
+
+
+def test_bodystructure_of_message_rfc822_part(box: Raw) -> None:
+    structure = item(box, 2, "BODYSTRUCTURE")
+    assert isinstance(structure, list)
+    text = [
+        "TEXT",
+        "PLAIN",
+        Either(None, ["CHARSET", "us-ascii"]),
+        None,
+        None,
+        "7BIT",
+        12,
+        1,
+        None,
+        None,
+        None,
+        None,
+    ]
+    inner_env = [
+        None, b"Inner", [[None, None, b"bob", b"example.test"]], [[None, None, b"bob", b"example.test"]],
+        [[None, None, b"bob", b"example.test"]], None, None, None, None, None,
+    ]  # fmt: skip
+    inner_body = ["TEXT", "PLAIN", Either(None, ["CHARSET", "us-ascii"]), None, None, "7BIT", 12, 1]
+    rfc822 = structure[1]
+    assert isinstance(rfc822, list)
+    assert canon(rfc822[:7]) == canon(["MESSAGE", "RFC822", None, None, None, "7BIT", 54])
+    assert rfc822[7] == inner_env  # envelope of the encapsulated message, exact
+    same_structure(rfc822[8], inner_body + [None, None, None, None], mandatory=8)
+    assert rfc822[9] == 4  # lines of the encapsulated message
+    same_structure(structure[0], text, mandatory=8)
+    assert canon(structure[2]) == "MIXED"
+
+
+def test_bodystructure_of_8bit_text(box: Raw) -> None:
+    expected = ["TEXT", "PLAIN", ["CHARSET", "utf-8"], None, None, "8BIT", 40, 2, None, None, None, None]
+    same_structure(item(box, 3, "BODYSTRUCTURE"), expected, mandatory=8)
+
+
+def test_envelope_of_multipart(box: Raw) -> None:
+    assert item(box, 1, "ENVELOPE") == MULTIPART_ENVELOPE  # sender and reply-to default to from
+
+
+def test_envelope_keeps_encoded_words_raw(box: Raw) -> None:
+    env = item(box, 3, "ENVELOPE")
+    assert isinstance(env, list)
+    assert env[0] == b"Tue, 03 Nov 2026 08:30:00 +0100"
+    assert env[1] == b"=?UTF-8?Q?Gr=C3=BC=C3=9Fe_von_M=C3=BCller?="
+    assert env[2] == [[b"=?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?=", None, b"juergen", b"example.org"]]
+    assert env[9] == b"<mueller-1@example.org>"
+
+
+def test_envelope_nil_for_missing_fields_and_groups(client: Raw, folder: str) -> None:
+    message = (
+        b"From: Someone <someone@example.org>\r\n"
+        b"Reply-To: replies@example.org\r\n"
+        b"To: undisclosed-recipients:;\r\n"
+        b"In-Reply-To: <parent@example.org>\r\n"
+        b"\r\n"
+        b"no subject, no date\r\n"
+    )
+    client.append(folder, message)
+    client.select(folder)
+    env = item(client, 1, "ENVELOPE")
+    someone = [[b"Someone", None, b"someone", b"example.org"]]
+    # RFC 3501 7.4.2: group start (NIL NIL name NIL), group end (NIL NIL NIL NIL)
+    group = [[None, None, b"undisclosed-recipients", None], [None, None, None, None]]
+    replies = [[None, None, b"replies", b"example.org"]]
+    assert env == [None, None, someone, someone, replies, group, None, None, b"<parent@example.org>", None]
+
+
+def test_envelope_quotes_specials(client: Raw, folder: str) -> None:
+    message = b'From: "Quote \\" Man" <q@example.org>\r\nSubject: He said "hi" \\o/\r\n\r\nx\r\n'
+    client.append(folder, message)
+    client.select(folder)
+    env = item(client, 1, "ENVELOPE")
+    assert isinstance(env, list)
+    assert env[1] == b'He said "hi" \\o/'
+    assert env[2][0][0] == b'Quote " Man'  # type: ignore[index]
+
+
+def test_8bit_header_is_sent_as_literal(client: Raw, folder: str) -> None:
+    """Without UTF8=ACCEPT, 8-bit text cannot be a quoted string (RFC 3501 9: QUOTED-CHAR is 7-bit)."""
+    subject = "Grüße aus Köln".encode()
+    client.append(folder, b"From: a@example.org\r\nSubject: " + subject + b"\r\n\r\nx\r\n")
+    client.select(folder)
+    line = client.command("FETCH 1 ENVELOPE").named("FETCH")[0]
+    assert not re.search(rb'"[^"\r\n]*[\x80-\xff][^"\r\n]*"', line), line
+    assert item(client, 1, "ENVELOPE")[1] == subject  # type: ignore[index]
