@@ -116,6 +116,12 @@ def _bounds(fields: list[str], line: int) -> tuple[int, int, int, str, str]:
     return first_family, start, end, country, name
 
 
+def _is_header(first: str) -> bool:
+    """A first field that cannot start an address, a number or a network: "ip_from", "network"."""
+    first = first.strip()
+    return not first.isdigit() and not any(c in first for c in ".:/")
+
+
 def parse_csv(lines: Iterable[str]) -> Iterator[_Row]:
     """The ranges of a CSV file, in file order (see the module docstring for the shapes).
 
@@ -131,12 +137,9 @@ def parse_csv(lines: Iterable[str]) -> Iterator[_Row]:
         )
         if country_field.strip().upper() in _UNKNOWN:
             continue
-        try:
-            family, start, end, country, name = _bounds(fields, number)
-        except InvalidInput:
-            if count == 0 and number == 1:
-                continue  # a header line ("ip_from,ip_to,country_code,...")
-            raise
+        if number == 1 and _is_header(fields[0]):
+            continue
+        family, start, end, country, name = _bounds(fields, number)
         country = country.strip().upper()
         if country in _UNKNOWN:
             continue
@@ -190,6 +193,8 @@ class Countries:
             InvalidInput: the file is not a country table; the current table is left as it was.
         """
         rows = _merged(list(parse_csv(lines)))
+        if not rows:
+            raise InvalidInput("the file holds no country ranges (to empty the table, clear it)")
         t = s.ip_country_ranges
         with self.store.db.write() as conn:
             conn.execute(delete(t))
