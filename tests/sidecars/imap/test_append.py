@@ -1,0 +1,75 @@
+"""APPEND (RFC 3501 6.3.11) with flags, keywords and internal date, the non-synchronising literal of
+LITERAL+ (RFC 7888), TRYCREATE, and the EXISTS a selected session gets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tests.sidecars.imap.conftest import MULTIPART, ImapService, Raw, code_of, fetches, plain
+
+
+def test_append_with_flags_and_date(client: Raw, folder: str) -> None:
+    reply = client.append(
+        folder, MULTIPART, flags="\\Seen \\Flagged $Important", date="07-Oct-2026 08:09:10 +0200"
+    )
+    assert reply.ok
+    client.select(folder)
+    items = fetches(client.command("FETCH 1 (FLAGS INTERNALDATE BODY.PEEK[])"))[1]
+    assert set(items["FLAGS"]) - {"\\Recent"} == {"\\Seen", "\\Flagged", "$Important"}  # type: ignore[arg-type]
+    assert items["BODY[]"] == MULTIPART
+    when = datetime.strptime(items["INTERNALDATE"].decode(), "%d-%b-%Y %H:%M:%S %z")  # type: ignore[union-attr]
+    assert when == datetime.strptime("07-Oct-2026 08:09:10 +0200", "%d-%b-%Y %H:%M:%S %z")
+
+
+def test_append_without_date_uses_now(client: Raw, folder: str) -> None:
+    client.append(folder, plain("now"))
+    client.select(folder)
+    raw = fetches(client.command("FETCH 1 INTERNALDATE"))[1]["INTERNALDATE"]
+    when = datetime.strptime(raw.decode(), "%d-%b-%Y %H:%M:%S %z")  # type: ignore[union-attr]
+    assert abs((datetime.now(when.tzinfo) - when).total_seconds()) < 3600
+
+
+def test_append_to_missing_folder_says_trycreate(client: Raw) -> None:
+    reply = client.literal_command("APPEND NoSuchFolder", plain("x"))
+    assert reply.status == "NO" and code_of(reply.tagged) == "TRYCREATE", reply  # RFC 3501 6.3.11
+
+
+def test_append_to_the_selected_folder_reports_exists(client: Raw, folder: str) -> None:
+    client.append(folder, plain("one"))
+    client.select(folder)
+    reply = client.append(folder, plain("two"))
+    assert b"* 2 EXISTS" in reply.untagged, reply
+
+
+def test_literal_plus_needs_no_continuation(client: Raw, folder: str) -> None:
+    message = plain("literal plus")
+    tag = client.next_tag()
+    client.send(f"{tag} APPEND {folder} (\\Draft) {{{len(message)}+}}\r\n".encode() + message + b"\r\n")
+    reply = client.until_tagged(tag)
+    assert reply.ok, reply
+    assert not any(line.startswith(b"+") for line in reply.untagged)  # RFC 7888 3
+    assert b"MESSAGES 1" in client.command(f"STATUS {folder} (MESSAGES)").named("STATUS")[0]
+
+
+def test_literal_plus_in_other_commands(client: Raw) -> None:
+    name = b"LitPlusFolder"
+    tag = client.next_tag()
+    client.send(tag.encode() + b" CREATE {%d+}\r\n%s\r\n" % (len(name), name))
+    assert client.until_tagged(tag).ok
+    assert client.command("SELECT LitPlusFolder").ok
+
+
+def test_bad_date_and_bad_flags_are_bad(client: Raw, folder: str) -> None:
+    assert client.literal_command(f'APPEND {folder} "31-Foo-2026 00:00:00 +0000"', plain("x")).status == "BAD"
+    assert client.literal_command(f"APPEND {folder} (\\Seen", plain("x")).status == "BAD"
+    assert client.command("NOOP").ok
+    assert b"MESSAGES 0" in client.command(f"STATUS {folder} (MESSAGES)").named("STATUS")[0]
+
+
+def test_imaplib_append(imap_service: ImapService, account: str) -> None:
+    with imap_service.imaplib(account) as c:
+        typ, data = c.append("Drafts", "(\\Draft)", None, MULTIPART)
+        assert typ == "OK" and b"APPENDUID" in data[0]
+        c.select("Drafts")
+        typ, data = c.search(None, "DRAFT")
+        assert data == [b"1"]

@@ -1,0 +1,93 @@
+"""COPY (RFC 3501 6.4.7) and MOVE (RFC 6851): what arrives in the destination (bytes, flags, internal date),
+what the source session is told (COPYUID before the EXPUNGEs), and failures that change nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.sidecars.imap.conftest import MULTIPART, Raw, code_of, fetches, plain
+
+
+@pytest.fixture
+def box(client: Raw, folder: str) -> tuple[Raw, str]:
+    client.append(folder, MULTIPART, "\\Flagged $Work", "01-Nov-2026 12:00:00 +0000")
+    client.append(folder, plain("second"), "\\Seen")
+    client.append(folder, plain("third"))
+    dest = f"{folder}-dest"
+    assert client.command(f"CREATE {dest}").ok
+    client.select(folder)
+    return client, dest
+
+
+def summary(conn: Raw) -> list[tuple[bytes, set[str], bytes]]:
+    items = fetches(conn.command("FETCH 1:* (FLAGS INTERNALDATE BODY.PEEK[])"))
+    return [
+        (i["BODY[]"], {str(f) for f in i["FLAGS"]} - {"\\Recent"}, i["INTERNALDATE"])  # type: ignore[union-attr, misc]
+        for _, i in sorted(items.items())
+    ]
+
+
+def test_copy_keeps_bytes_flags_and_date(box: tuple[Raw, str]) -> None:
+    conn, dest = box
+    before = summary(conn)
+    reply = conn.command(f"COPY 1:2 {dest}")
+    assert reply.ok and not reply.named("EXPUNGE"), reply
+    assert summary(conn) == before  # the source is untouched
+    conn.command(f"EXAMINE {dest}")
+    assert summary(conn) == before[:2]
+
+
+def test_move_reports_copyuid_then_expunges(box: tuple[Raw, str]) -> None:
+    conn, dest = box
+    before = summary(conn)
+    reply = conn.command(f"MOVE 1:2 {dest}")
+    assert reply.ok, reply
+    expunges = [i for i, line in enumerate(reply.untagged) if re.fullmatch(rb"\* \d+ EXPUNGE", line)]
+    assert len(expunges) == 2
+    copyuid = [i for i, line in enumerate(reply.untagged) if line.startswith(b"* OK [COPYUID ")]
+    if copyuid:  # RFC 6851 4.3: the untagged OK with COPYUID comes before the expunges
+        assert copyuid[0] < expunges[0]
+    else:
+        assert code_of(reply.tagged).startswith("COPYUID "), reply
+    assert summary(conn) == before[2:]
+    conn.command(f"EXAMINE {dest}")
+    assert summary(conn) == before[:2]
+
+
+def test_uid_move(box: tuple[Raw, str]) -> None:
+    conn, dest = box
+    uid = fetches(conn.command("FETCH 3 UID"))[3]["UID"]
+    reply = conn.command(f"UID MOVE {uid} {dest}")
+    assert reply.ok and reply.named("EXPUNGE") == [b"* 3 EXPUNGE"], reply
+    assert b"MESSAGES 1" in conn.command(f"STATUS {dest} (MESSAGES)").named("STATUS")[0]
+
+
+def test_move_to_missing_folder_changes_nothing(box: tuple[Raw, str]) -> None:
+    conn, _dest = box
+    reply = conn.command("MOVE 1:* NoSuchFolder")
+    assert reply.status == "NO" and code_of(reply.tagged) == "TRYCREATE"
+    assert not reply.named("EXPUNGE")
+    assert len(summary(conn)) == 3
+
+
+def test_move_to_trash_like_a_mail_client(box: tuple[Raw, str]) -> None:
+    conn, _dest = box
+    assert conn.command("MOVE 2 Trash").ok
+    conn.command("EXAMINE Trash")
+    assert [s[0] for s in summary(conn)] == [plain("second")]
+
+
+def test_copy_in_read_only_session_is_allowed(box: tuple[Raw, str], folder: str) -> None:
+    conn, dest = box
+    conn.command(f"EXAMINE {folder}")
+    assert conn.command(f"COPY 1 {dest}").ok  # COPY only reads the source
+    assert conn.command(f"MOVE 1 {dest}").status == "NO"  # MOVE would expunge from a read-only mailbox
+
+
+def test_copy_with_bad_sequence_is_bad(box: tuple[Raw, str]) -> None:
+    conn, dest = box
+    assert conn.command(f"COPY 0 {dest}").status == "BAD"  # RFC 3501 9: nz-number
+    assert conn.command(f"COPY 1:x {dest}").status == "BAD"
+    assert conn.command("NOOP").ok

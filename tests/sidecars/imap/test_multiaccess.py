@@ -1,0 +1,117 @@
+"""Two sessions on one folder (RFC 3501 5.2, 5.5, 7.4.1; RFC 2180 4): each sees the other's new messages,
+flag changes and expunges at the next command that may carry them, in an order a client can replay, and
+never an EXPUNGE while answering FETCH, STORE or SEARCH."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from tests.sidecars.imap.conftest import Raw, fetches, plain
+
+
+class View:
+    """A client's picture of the mailbox: UIDs by position, updated by EXISTS/EXPUNGE in arrival order."""
+
+    def __init__(self, uids: list[int]) -> None:
+        self.uids: list[int | None] = list(uids)
+
+    def apply(self, lines: list[bytes]) -> None:
+        for line in lines:
+            if match := re.fullmatch(rb"\* (\d+) EXPUNGE", line):
+                seq = int(match.group(1))
+                assert 1 <= seq <= len(self.uids), (line, self.uids)
+                del self.uids[seq - 1]
+            elif match := re.fullmatch(rb"\* (\d+) EXISTS", line):
+                count = int(match.group(1))
+                assert count >= len(self.uids), f"EXISTS went down: {line!r} with {len(self.uids)} known"
+                self.uids.extend([None] * (count - len(self.uids)))
+
+
+@pytest.fixture
+def pair(client: Raw, folder: str, account: str, connect: Callable[..., Raw]) -> tuple[Raw, Raw, View]:
+    """Sessions A (the test's client) and B, both with the folder of five messages selected."""
+    for n in range(1, 6):
+        client.append(folder, plain(f"m{n}"))
+    client.select(folder)
+    other = connect(account)
+    other.select(folder)
+    uids = [items["UID"] for _, items in sorted(fetches(other.command("FETCH 1:* UID")).items())]
+    return client, other, View(uids)  # type: ignore[arg-type]
+
+
+def uids_now(conn: Raw) -> list[int]:
+    return [items["UID"] for _, items in sorted(fetches(conn.command("UID FETCH 1:* UID")).items())]  # type: ignore[misc]
+
+
+def test_new_message_reaches_the_other_session(pair: tuple[Raw, Raw, View], folder: str) -> None:
+    a, b, _ = pair
+    a.append(folder, plain("m6"))
+    reply = b.command("NOOP")
+    assert b"* 6 EXISTS" in reply.untagged, reply
+
+
+def test_flag_change_reaches_the_other_session(pair: tuple[Raw, Raw, View]) -> None:
+    a, b, _ = pair
+    assert a.command("STORE 3 +FLAGS.SILENT (\\Flagged)").ok
+    reply = b.command("NOOP")
+    got = fetches(reply)
+    assert 3 in got and "\\Flagged" in got[3]["FLAGS"], reply  # type: ignore[operator]
+
+
+def test_expunge_is_reported_in_the_others_numbering(pair: tuple[Raw, Raw, View]) -> None:
+    a, b, view = pair
+    gone = [view.uids[1], view.uids[3]]
+    a.command("STORE 2,4 +FLAGS.SILENT (\\Deleted)")
+    assert len(a.command("EXPUNGE").named("EXPUNGE")) == 2
+    reply = b.command("NOOP")
+    view.apply(reply.untagged)
+    assert gone[0] not in view.uids and gone[1] not in view.uids and len(view.uids) == 3
+    assert view.uids == uids_now(b)
+
+
+def test_no_expunge_while_answering_fetch_store_or_search(pair: tuple[Raw, Raw, View]) -> None:
+    a, b, view = pair
+    a.command("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    a.command("EXPUNGE")
+    for command in ("FETCH 1:5 FLAGS", "STORE 5 +FLAGS (\\Seen)", "SEARCH ALL"):
+        reply = b.command(command)
+        assert not reply.named("EXPUNGE"), (command, reply)  # RFC 3501 7.4.1
+    search = b.command("SEARCH ALL").named("SEARCH")[0]
+    assert search.split()[2:] != [] and len(search.split()[2:]) in (4, 5)  # numbers still in the old view
+    reply = b.command("NOOP")
+    view.apply(reply.untagged)
+    assert len(view.uids) == 4 and view.uids == uids_now(b)
+
+
+def test_expunge_and_append_together_replay_cleanly(pair: tuple[Raw, Raw, View], folder: str) -> None:
+    a, b, view = pair
+    a.command("STORE 1,5 +FLAGS.SILENT (\\Deleted)")
+    a.command("EXPUNGE")
+    a.append(folder, plain("m6"))
+    a.append(folder, plain("m7"))
+    reply = b.command("NOOP")
+    view.apply(reply.untagged)
+    assert len(view.uids) == 5  # 5 - 2 + 2
+    actual = uids_now(b)
+    assert len(actual) == 5
+    assert [u for u in view.uids if u is not None] == actual[:3]
+
+
+def test_seen_by_one_session_is_seen_by_the_other(pair: tuple[Raw, Raw, View]) -> None:
+    a, b, _ = pair
+    a.command("FETCH 2 BODY[]")
+    reply = b.command("NOOP")
+    assert "\\Seen" in fetches(reply).get(2, {}).get("FLAGS", []), reply  # type: ignore[operator, union-attr]
+
+
+def test_uid_commands_may_carry_expunges(pair: tuple[Raw, Raw, View]) -> None:
+    a, b, view = pair
+    a.command("STORE 2 +FLAGS.SILENT (\\Deleted)")
+    a.command("EXPUNGE")
+    reply = b.command("UID FETCH 1:* FLAGS")
+    view.apply(reply.untagged)
+    view.apply(b.command("NOOP").untagged)
+    assert len(view.uids) == 4 and view.uids == uids_now(b)
