@@ -24,6 +24,10 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+
 from filters import DnsError, DnsNotFound
 from filters.checks import Env, Facts, Verdict
 from filters.checks.common import (
@@ -118,10 +122,19 @@ def lookup(address: IPAddress, zone: Zone, env: Env) -> Listing | None:
     if not codes:
         return None
     try:
-        reason = " ".join(t.strip('"') for t in res.lookup(name, "TXT"))
+        reason = " ".join(_txt(record) for record in res.lookup(name, "TXT"))
     except DnsError:
         reason = ""
     return Listing(zone, tuple(sorted(codes)), reply_text(reason, 160))
+
+
+def _txt(record: str) -> str:
+    """The text of a TXT record as the resolver shows it (quoted strings with escapes)."""
+    try:
+        rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.TXT, record)
+    except Exception:
+        return ""
+    return "".join(s.decode("utf-8", "replace") for s in getattr(rdata, "strings", ()))
 
 
 def check(facts: Facts, env: Env) -> Verdict | None:
