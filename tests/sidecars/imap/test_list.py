@@ -1,0 +1,150 @@
+"""LIST and LSUB (RFC 3501 6.3.8-6.3.9) with wildcards, the hierarchy delimiter and references;
+LIST-EXTENDED (RFC 5258), CHILDREN (RFC 3348), SPECIAL-USE (RFC 6154) and LIST-STATUS (RFC 5819)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sidecars.imap.conftest import Raw, parse, plain
+
+
+def listed(reply) -> dict[str, tuple[set[str], object, list[object]]]:  # type: ignore[no-untyped-def]
+    """{name: (attributes upper-cased, delimiter, extended data)} of the LIST/LSUB lines of a reply."""
+    out = {}
+    for line in reply.named("LIST") + reply.named("LSUB"):
+        values = parse(line)
+        name = values[4]
+        name = name.decode() if isinstance(name, bytes) else str(name)
+        out[name] = ({str(a).upper() for a in values[2]}, values[3], values[5:])  # type: ignore[union-attr]
+    return out
+
+
+def names(conn: Raw, command: str) -> set[str]:
+    reply = conn.command(command)
+    assert reply.ok, reply
+    return set(listed(reply))
+
+
+@pytest.fixture
+def tree(client: Raw, folder: str) -> str:
+    """folder/a, folder/a/b and folder/c under the test folder."""
+    for sub in ("a", "a/b", "c"):
+        assert client.command(f"CREATE {folder}/{sub}").ok
+    return folder
+
+
+def test_empty_pattern_returns_the_delimiter(client: Raw) -> None:
+    reply = client.command('LIST "" ""')
+    assert reply.named("LIST") == [b'* LIST (\\Noselect) "/" ""'], reply  # RFC 3501 6.3.8
+
+
+def test_new_account_has_the_standard_folders(client: Raw) -> None:
+    found = names(client, 'LIST "" "*"')
+    assert {"INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive"} <= found
+
+
+def test_percent_stops_at_the_delimiter(client: Raw, tree: str) -> None:
+    assert names(client, f'LIST "" "{tree}/%"') == {f"{tree}/a", f"{tree}/c"}
+
+
+def test_star_matches_across_levels(client: Raw, tree: str) -> None:
+    assert names(client, f'LIST "" "{tree}/*"') == {f"{tree}/a", f"{tree}/a/b", f"{tree}/c"}
+
+
+def test_reference_is_prefixed(client: Raw, tree: str) -> None:
+    assert names(client, f'LIST "{tree}/" "%"') == {f"{tree}/a", f"{tree}/c"}
+
+
+def test_inbox_matches_case_insensitively(client: Raw) -> None:
+    assert names(client, 'LIST "" "inbox"') == {"INBOX"}
+
+
+def test_children_attributes(client: Raw, tree: str) -> None:
+    found = listed(client.command(f'LIST "" "{tree}*" RETURN (CHILDREN)'))
+    assert "\\HASCHILDREN" in found[tree][0] and "\\HASCHILDREN" in found[f"{tree}/a"][0]
+    assert "\\HASNOCHILDREN" in found[f"{tree}/c"][0] and "\\HASNOCHILDREN" in found[f"{tree}/a/b"][0]
+    assert all(attrs[1] == b"/" for attrs in found.values())
+
+
+def test_special_use_attributes(client: Raw) -> None:
+    found = listed(client.command('LIST "" "*" RETURN (SPECIAL-USE)'))
+    for name, attr in (("Sent", "\\SENT"), ("Drafts", "\\DRAFTS"), ("Trash", "\\TRASH"), ("Junk", "\\JUNK"),
+                       ("Archive", "\\ARCHIVE")):  # fmt: skip
+        assert attr in found[name][0], (name, found[name])
+    only = listed(client.command('LIST (SPECIAL-USE) "" "*"'))  # RFC 6154 3: selection option
+    assert {"Sent", "Drafts", "Trash", "Junk", "Archive"} <= set(only) and "INBOX" not in only
+
+
+def test_create_special_use(client: Raw) -> None:
+    assert client.command("CREATE Important2 (USE (\\Flagged))").ok  # RFC 6154 3
+    assert "\\FLAGGED" in listed(client.command('LIST "" Important2 RETURN (SPECIAL-USE)'))["Important2"][0]
+    reply = client.command("CREATE Weird (USE (\\NotAUse))")
+    assert reply.status == "NO" and b"[USEATTR]" in reply.tagged, reply
+
+
+def test_subscribe_lsub_and_list_subscribed(client: Raw, tree: str) -> None:
+    assert client.command(f"SUBSCRIBE {tree}/c").ok
+    lsub = client.command(f'LSUB "" "{tree}/*"')
+    assert set(listed(lsub)) == {f"{tree}/c"}
+    sub = listed(client.command(f'LIST (SUBSCRIBED) "" "{tree}/*"'))  # RFC 5258 3.1
+    assert set(sub) == {f"{tree}/c"} and "\\SUBSCRIBED" in sub[f"{tree}/c"][0]
+    assert client.command(f"UNSUBSCRIBE {tree}/c").ok
+    assert not listed(client.command(f'LSUB "" "{tree}/*"'))
+
+
+def test_recursivematch_reports_childinfo(client: Raw, tree: str) -> None:
+    assert client.command(f"SUBSCRIBE {tree}/a/b").ok
+    found = listed(client.command(f'LIST (SUBSCRIBED RECURSIVEMATCH) "" "{tree}/%"'))
+    # RFC 5258 3.5: folder/a is not subscribed but has a subscribed child
+    assert set(found) == {f"{tree}/a"}
+    attrs, _, extra = found[f"{tree}/a"]
+    assert "\\SUBSCRIBED" not in attrs
+    assert [[str(x).upper() if not isinstance(x, list) else [v.upper() for v in x] for x in e]  # type: ignore[union-attr]
+            for e in extra] == [["CHILDINFO", [b"SUBSCRIBED"]]]  # fmt: skip
+
+
+def test_multiple_patterns(client: Raw, tree: str) -> None:
+    assert names(client, f'LIST "" ("INBOX" "{tree}/c")') == {"INBOX", f"{tree}/c"}  # RFC 5258 3
+
+
+def test_list_status(client: Raw, tree: str) -> None:
+    client.append(f"{tree}/c", plain("one"))
+    client.append(f"{tree}/c", plain("two"), flags="\\Seen")
+    reply = client.command(f'LIST "" "{tree}/c" RETURN (STATUS (MESSAGES UNSEEN))')
+    assert reply.ok, reply
+    statuses = reply.named("STATUS")
+    assert len(statuses) == 1, reply
+    values = parse(statuses[0])
+    assert values[2] in (f"{tree}/c", f"{tree}/c".encode())
+    assert dict(zip(values[3][::2], values[3][1::2], strict=True)) == {"MESSAGES": 2, "UNSEEN": 1}  # type: ignore[index]
+    # RFC 5819 2: the STATUS follows its LIST
+    assert reply.untagged.index(statuses[0]) > reply.untagged.index(reply.named("LIST")[0])
+
+
+def test_names_with_spaces_and_international_characters(client: Raw) -> None:
+    assert client.command('CREATE "Folder with space"').ok
+    assert client.command("CREATE &AMQ-rger").ok  # modified UTF-7 for "Ärger" (RFC 3501 5.1.3)
+    found = names(client, 'LIST "" "*"')
+    assert {"Folder with space", "&AMQ-rger"} <= found
+    (line,) = client.command('LIST "" "Folder with space"').named("LIST")
+    assert line.endswith(b' "/" "Folder with space"') or line.endswith(b"{17}\r\nFolder with space"), line
+
+
+def test_invalid_modified_utf7_is_refused(client: Raw) -> None:
+    assert client.command('CREATE "&Jjo"').status in ("BAD", "NO")
+    assert client.command("NOOP").ok
+
+
+def test_utf8_names_after_enable(client: Raw, connect, account: str) -> None:  # type: ignore[no-untyped-def]
+    """RFC 6855 3: with UTF8=ACCEPT enabled, UTF-8 quoted mailbox names MUST be accepted; a session that
+    did not enable it still sees the name in modified UTF-7."""
+    assert client.command("ENABLE UTF8=ACCEPT").ok
+    assert client.command('CREATE "Ärger2"'.encode()).ok
+    plain_session = connect(account)
+    assert "&AMQ-rger2" in names(plain_session, 'LIST "" "*"')
+
+
+def test_list_with_bad_syntax_is_bad(client: Raw) -> None:
+    assert client.command("LIST").status == "BAD"
+    assert client.command('LIST ""').status == "BAD"
+    assert client.command('LIST (BOGUSOPTION) "" "*"').status == "BAD"
