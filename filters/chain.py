@@ -1,17 +1,27 @@
 """The filter chain: what should happen to a queued message, recipient by recipient.
 
 ``run(store, queued_message, raw) -> Verdict`` is the one interface between the processing service and
-the filter engine. The chain is: scanners (anti-virus, anti-spam) -> server Sieve -> domain Sieve ->
-account Sieve. Each level may keep, file into a folder, discard, reject, redirect or add headers; the
+the filter engine. The chain is: scanners (anti-virus, anti-spam) -> server sender lists and each
+account's blocked senders (``filters.lists``) -> identity confirmation (``filters.identity``) -> server
+Sieve -> domain Sieve -> account Sieve. Each level may keep, file into a folder, discard, reject, redirect or add headers; the
 caller (sidecars/processing, WebMail's "test this filter") applies the actions, the chain never delivers.
 
 ``LEVELS`` holds the levels in order; each gets the actions decided so far and returns the new ones.
 Every recipient starts with a single ``Keep()`` (local recipients: INBOX; remote ones: relay unchanged).
-Today the one level is Sieve (``filters.sieve_level``): for each local recipient its server, domain and
+The Sieve level (``filters.sieve_level``) runs, for each local recipient, its server, domain and
 account scripts run in that order; a level that sets a destination (keep, fileinto, discard, reject,
 redirect) replaces the destinations decided before it ("the last one wins"), added headers accumulate,
 a script that fails to compile or to run counts as an implicit keep (and is logged), and vacation
-replies are queued by the level itself (once per sender and period). Scanners come before it.
+replies are queued by the level itself (once per sender and period).
+
+A level that adds ``Final()`` to a recipient's actions has taken the last decision for it (a black-listed
+sender refused, a blocked sender sent to Trash): later levels do not see that recipient, so no Sieve
+script can undo it; ``Final`` itself is removed from the verdict. Scanners that must skip their spam
+actions for trusted senders ask ``filters.lists.spam_exempt`` (server white list, safe senders).
+
+A level may also return the message rewritten (the scanners write the spam and virus level fields that
+Sieve's spamtest/virustest read, and apply milters' edits): later levels see it, and ``Verdict.message``
+carries it to delivery.
 
 Failsafe: a filter that errors or is unreachable raises ``FilterUnavailable``; the caller then keeps the
 message queued and runs the whole chain again on the next attempt.
@@ -31,6 +41,7 @@ __all__ = [
     "Discard",
     "FileInto",
     "FilterUnavailable",
+    "Final",
     "Keep",
     "Redirect",
     "Reject",
@@ -71,6 +82,11 @@ class Redirect:
 
 
 @dataclass(frozen=True)
+class Final:
+    """Not an action: a marker that this recipient's decision is taken and later levels must skip it."""
+
+
+@dataclass(frozen=True)
 class AddHeader:
     """Prepend a header field to this recipient's copy (RFC 5293)."""
 
@@ -78,7 +94,7 @@ class AddHeader:
     value: str
 
 
-Action = Keep | FileInto | Discard | Reject | Redirect | AddHeader
+Action = Keep | FileInto | Discard | Reject | Redirect | AddHeader | Final
 
 
 @dataclass(frozen=True)
@@ -86,15 +102,32 @@ class Verdict:
     """Actions per recipient address (as queued). A recipient missing from ``actions`` is kept."""
 
     actions: dict[str, tuple[Action, ...]] = field(default_factory=dict)
+    #: The message as a level rewrote it (the scanners' level fields, a milter's edits); None: unchanged.
+    message: bytes | None = None
 
     def for_recipient(self, address: str) -> tuple[Action, ...]:
         return self.actions.get(address) or (Keep(),)
 
 
-#: One level of the chain: (store, queued message, raw, recipients, actions so far) -> actions.
+#: One level of the chain: (store, queued message, raw, recipients, actions so far) -> actions, or
+#: (actions, rewritten message): later levels and delivery then see the rewritten message.
 Level = Callable[
-    [Any, Any, bytes, Sequence[str], dict[str, tuple[Action, ...]]], dict[str, tuple[Action, ...]]
+    [Any, Any, bytes, Sequence[str], dict[str, tuple[Action, ...]]],
+    dict[str, tuple[Action, ...]] | tuple[dict[str, tuple[Action, ...]], bytes],
 ]
+
+
+def scanners(
+    store: Any,
+    queued_message: Any,
+    raw: bytes,
+    recipients: Sequence[str],
+    actions: dict[str, tuple[Action, ...]],
+) -> tuple[dict[str, tuple[Action, ...]], bytes]:
+    """Anti-virus, anti-spam and milters (``filters.scanners.level``): writes the spam/virus level fields."""
+    from filters.scanners import level
+
+    return level.run_level(store, queued_message, raw, recipients, actions)
 
 
 def sieve(
@@ -111,7 +144,33 @@ def sieve(
     return sieve_level.run_level(store, queued_message, raw, recipients, actions)
 
 
-LEVELS: list[Level] = [sieve]
+def sender_lists(
+    store: Any,
+    queued_message: Any,
+    raw: bytes,
+    recipients: Sequence[str],
+    actions: dict[str, tuple[Action, ...]],
+) -> dict[str, tuple[Action, ...]]:
+    """Server black list and each account's blocked senders (``filters.lists``)."""
+    from filters import lists
+
+    return lists.run_level(store, queued_message, raw, recipients, actions)
+
+
+def identity(
+    store: Any,
+    queued_message: Any,
+    raw: bytes,
+    recipients: Sequence[str],
+    actions: dict[str, tuple[Action, ...]],
+) -> dict[str, tuple[Action, ...]]:
+    """Identity confirmation (challenge/response) for accounts that turned it on (``filters.identity``)."""
+    from filters import identity as identity_level
+
+    return identity_level.run_level(store, queued_message, raw, recipients, actions)
+
+
+LEVELS: list[Level] = [scanners, sender_lists, identity, sieve]
 
 
 def run(store: Any, queued_message: Any, raw: bytes, *, recipients: Sequence[str] | None = None) -> Verdict:
@@ -128,11 +187,19 @@ def run(store: Any, queued_message: Any, raw: bytes, *, recipients: Sequence[str
     """
     wanted = list(recipients if recipients is not None else (r.address for r in queued_message.recipients))
     actions: dict[str, tuple[Action, ...]] = {r: (Keep(),) for r in wanted}
+    seen = raw
     for level in LEVELS:
+        open_ = [r for r in wanted if not any(isinstance(a, Final) for a in actions.get(r, ()))]
+        if not open_:
+            break
         try:
-            actions = level(store, queued_message, raw, wanted, actions)
+            out = level(store, queued_message, seen, open_, actions)
+            actions, seen = out if isinstance(out, tuple) else (out, seen)
         except FilterUnavailable:
             raise
         except Exception as exc:  # a broken filter must not lose or wrongly deliver mail: failsafe
             raise FilterUnavailable(f"filter {getattr(level, '__name__', level)!r} failed: {exc}") from exc
-    return Verdict(actions)
+    final: dict[str, tuple[Action, ...]] = {
+        r: tuple(a for a in acts if not isinstance(a, Final)) for r, acts in actions.items()
+    }
+    return Verdict(final, message=None if seen is raw else seen)

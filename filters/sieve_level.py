@@ -20,13 +20,13 @@ import email.policy
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Final
 
 from filters import SieveError, chain
-from filters.sieve import MessageView, Script, Vacation, compile_script, evaluate
+from filters.sieve import Keep, MessageView, Script, Vacation, compile_script, evaluate
 from storage.errors import InvalidInput, NotFound
 from storage.mime import decode_header_text, parse_message
 from storage.names import utcnow
@@ -115,6 +115,29 @@ def send_vacation(store: Any, queued_message: Any, recipient: str, action: Vacat
     store.queue.enqueue(raw, "", [action.to], origin={"vacation_for": queued_message.id})
 
 
+def folder_lookup(store: Any, recipient: str) -> Callable[[str], bool]:
+    """The ``mailboxexists`` test (RFC 5490 3.1) for one recipient: its account has every named folder."""
+
+    def exists(name: str) -> bool:
+        try:
+            store.folders.get(recipient, name)
+        except (NotFound, InvalidInput):
+            return False
+        return True
+
+    return exists
+
+
+def _flagged(
+    action: chain.Keep | chain.FileInto | chain.Discard | chain.Reject | chain.Redirect,
+    flags: tuple[str, ...],
+) -> chain.Keep | chain.FileInto | chain.Discard | chain.Reject | chain.Redirect:
+    """A plain keep of an earlier level, carrying the implicit keep's flags of this one."""
+    if type(action) is chain.Keep:
+        return Keep(flags=flags)
+    return action
+
+
 def run_level(
     store: Any, queued_message: Any, raw: bytes, recipients: Sequence[str], actions: Actions
 ) -> Actions:
@@ -128,13 +151,14 @@ def run_level(
         if not scripts:
             continue
         view = message_view(raw, queued_message.sender, recipient)
+        exists = folder_lookup(store, recipient)
         before = result.get(recipient) or (chain.Keep(),)
         destinations = [a for a in before if isinstance(a, _DESTINATIONS)]
         headers = [a for a in before if isinstance(a, chain.AddHeader)]
         for info in scripts:
             where = f"{info.level} script {info.name!r} for {recipient} (queue {queued_message.id})"
             try:
-                outcome = evaluate(compiled(info.content or ""), view)
+                outcome = evaluate(compiled(info.content or ""), view, mailbox_exists=exists)
             except SieveError as exc:
                 log.warning("%s does not compile, keeping: %s", where, exc)
                 continue
@@ -143,6 +167,8 @@ def run_level(
             headers += [a for a in outcome.actions if isinstance(a, chain.AddHeader)]
             if any(isinstance(a, _DESTINATIONS) for a in outcome.actions):
                 destinations = [a for a in outcome.deliveries() if isinstance(a, _DESTINATIONS)]
+            elif outcome.implicit_keep and outcome.keep_flags:  # RFC 5232 3: flags for the implicit keep
+                destinations = [_flagged(a, outcome.keep_flags) for a in destinations]
             for vacation in (a for a in outcome.actions if isinstance(a, Vacation)):
                 try:
                     send_vacation(store, queued_message, recipient, vacation)

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from filters import FilterUnavailable, chain
-from sidecars.processing import content, reports
+from filters import FilterUnavailable, chain, dkim_sign, identity
+from sidecars.processing import content, reports, targets
 from sidecars.processing.schedule import SETTINGS as SCHEDULE_SETTINGS
 from sidecars.processing.schedule import DomainHolds, RetryPolicy
 from sidecars.relay import DELIVERED, PERMANENT, OutboundEnvelope, Relay, relay_from_settings
@@ -158,6 +158,9 @@ class Worker:
             )
             return
         local, remote, unknown = self._split(pending)
+        answers = identity.answers(self.store, [r.address for r in pending])  # to challenge addresses
+        local = [a for a in local if a not in answers]
+        unknown = {a: why for a, why in unknown.items() if a not in answers}
         try:
             verdict = chain.run(self.store, msg, raw, recipients=local + remote)
         except FilterUnavailable as exc:
@@ -168,9 +171,13 @@ class Worker:
                 error=f"filter unavailable: {exc}",
             )
             return
+        if verdict.message is not None:  # the scanners' level fields and milter edits
+            raw = verdict.message
         sender_settings = self._domain_settings(domain_of(msg.sender) if msg.sender else "")
         self._warning_after = int(sender_settings["queue.delay_warning_seconds"])
         out = Pass()
+        for address in answers:
+            self._answer(msg, raw, address, out)
         for address, reason in unknown.items():
             out.failed[address] = reports.RecipientStatus(address, "5.1.1", f"550 5.1.1 {reason}")
         body = self._with_footer(msg, raw)
@@ -230,11 +237,20 @@ class Worker:
                     unknown[r.address] = str(exc)
         return local, remote, unknown
 
+    def _answer(self, msg: QueuedMessage, raw: bytes, address: str, out: Pass) -> None:
+        """A message to an identity confirmation address: confirm its sender (``filters.identity``)."""
+        outcome = identity.confirm_by_message(self.store, msg, raw, address, log=self.log)
+        if outcome.refusal:  # the sender learns why (a failure report), unless it was a bounce
+            out.failed[address] = reports.RecipientStatus(address, "5.7.1", f"550 5.7.1 {outcome.refusal}")
+            out.silent[address] = "filter-reject"
+        else:
+            out.silent[address] = "sent" if outcome.confirmed else "filter-discard"
+
     def _apply(
         self, verdict: chain.Verdict, local: list[str], remote: list[str], out: Pass
-    ) -> tuple[dict[tuple[str, tuple[tuple[str, str], ...]], list[str]], dict[str, list[str]], list[str]]:
-        """Filter actions -> (local groups by (folder, added headers), remote by domain, redirects)."""
-        groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+    ) -> tuple[dict[targets.Target, list[str]], dict[str, list[str]], list[str]]:
+        """Filter actions -> (local groups by target: folder, headers, flags; remote by domain, redirects)."""
+        groups: dict[targets.Target, list[str]] = {}
         by_domain: dict[str, list[str]] = {}
         redirects: list[str] = []
         for address in local + remote:
@@ -248,19 +264,18 @@ class Worker:
                 out.silent[address] = "filter-reject"
                 continue
             redirects += [a.address for a in actions if isinstance(a, chain.Redirect)]
-            folders = [a.folder for a in actions if isinstance(a, chain.FileInto)]
-            folders += ["INBOX" for a in actions if isinstance(a, chain.Keep)]
+            folders = targets.targets_of(actions, headers)
             discard = any(isinstance(a, chain.Discard) for a in actions)
             if not folders and not discard and not any(isinstance(a, chain.Redirect) for a in actions):
-                folders = ["INBOX"]  # implicit keep (RFC 5228 2.10.2)
+                folders = [targets.Target(targets.INBOX, headers)]  # implicit keep (RFC 5228 2.10.2)
             if not folders:  # discarded, or redirected only
                 out.silent[address] = "filter-discard" if discard else "sent"
                 continue
             if address in remote:
                 by_domain.setdefault(domain_of(address), []).append(address)
                 continue
-            for folder in dict.fromkeys(folders):
-                groups.setdefault((folder, headers), []).append(address)
+            for target in folders:
+                groups.setdefault(target, []).append(address)
         return groups, by_domain, redirects
 
     def _with_footer(self, msg: QueuedMessage, raw: bytes) -> bytes:
@@ -291,18 +306,20 @@ class Worker:
         self,
         msg: QueuedMessage,
         body: bytes,
-        groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]],
+        groups: dict[targets.Target, list[str]],
         by_rcpt: dict[str, QueuedRecipient],
         out: Pass,
         now: datetime,
     ) -> None:
         remaining = {a: sum(1 for g in groups.values() if a in g) for g in groups.values() for a in g}
         external: list[str] = []
-        for (folder, headers), addresses in groups.items():
+        for target, addresses in groups.items():
             todo = [a for a in addresses if a not in out.failed and a not in out.temporary]
             if not todo:
                 continue
-            copy = content.with_return_path(content.with_headers(body, headers), msg.sender)
+            folder = target.folder
+            targets.prepare_folder(self.store, todo, target, self.log)
+            copy = content.with_return_path(content.with_headers(body, target.headers), msg.sender)
             last_copy = [a for a in todo if remaining[a] == 1]  # done once this delivery commits
             try:
                 result = self.store.mail.deliver(copy, todo, folder, queue_id=msg.id, mark_sent=last_copy)
@@ -311,6 +328,7 @@ class Worker:
                     self._temporary(msg, by_rcpt[a], f"451 4.3.0 local delivery failed: {exc}", out, now)
                 continue
             external += result.external
+            targets.apply_flags(self.store, result.delivered, target, self.log, f"queue {msg.id}")
             for a in todo:
                 remaining[a] -= 1
                 reason = result.failed.get(a)
@@ -339,6 +357,10 @@ class Worker:
         origin = msg.origin
         smtputf8 = bool(origin.get("smtputf8")) or not (msg.sender + "".join(by_rcpt)).isascii()
         body_8bit = str(origin.get("body", "")).upper() == "8BITMIME" or not body.isascii()
+        if not by_domain:
+            return
+        # a relay does not pass Return-Path on (RFC 5321 4.4); local users' mail leaves DKIM-signed
+        outgoing = dkim_sign.sign_outgoing(self.store, origin, content.without_return_path(body))
         for domain, addresses in by_domain.items():
             until = self.holds.held_until(domain, now)
             if until is not None:  # virtual queue: the domain is down, do not even try
@@ -357,7 +379,7 @@ class Worker:
             result = self.relay().send(
                 domain,
                 envelope,
-                content.without_return_path(body),  # a relay does not pass it on (RFC 5321 4.4)
+                outgoing,
                 source_address=sender_settings.get("relay.source_address") or None,
             )
             next_try: datetime | None = None

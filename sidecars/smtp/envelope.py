@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from filters import identity
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
 from storage import acl
@@ -50,6 +51,8 @@ def sender_allowed(store: Any, account: Account | None, address: str) -> bool:
 
 def classify_recipient(store: Any, address: str) -> tuple[Recipient, str]:
     """Whether ``address`` is ours and resolves; the text is the InvalidInput detail, else ""."""
+    if identity.known_confirmation_address(store, address):  # answers to identity challenges
+        return Recipient.LOCAL, ""
     domain = address.rpartition("@")[2]
     with store.db.read() as conn:
         try:
