@@ -19,6 +19,7 @@ import threading
 
 from fieldpost import config as configuration
 from fieldpost.logs import service_logger
+from sidecars.processing.schedule import housekeeping_jobs, run_due
 from sidecars.processing.worker import Worker
 
 POLL_SECONDS = 1.0
@@ -50,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         released = store.queue.release_claims()  # the one worker: a dead predecessor's claims are ours
         log.info("%s started (pid %d); %d claimed message(s) taken over", args.service, os.getpid(), released)
         parent = os.getppid()
+        jobs = housekeeping_jobs()
         while not stop.is_set() and os.getppid() == parent:
+            run_due(jobs, store, worker.clock(), log)
             try:
                 taken = worker.run_once()
             except Exception as exc:  # the database went away for a moment, say: keep the service up

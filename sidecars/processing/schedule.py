@@ -12,13 +12,15 @@
   4xx greeting, DNS trouble) every message for that domain waits until the domain's retry time instead of
   trying on its own; it lives in the processing process's memory (a restart forgets it, and the first
   due message probes the domain again).
+* Housekeeping (``housekeeping_jobs``, ``run_due``): jobs the service runs every so often between queue
+  runs, such as removing expired greylisting rows.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -157,3 +159,47 @@ class DomainHolds:
             self._troubled.discard(domain)
             return True
         return False
+
+
+# -- periodic housekeeping: jobs the processing service runs every so often between queue runs
+
+
+@dataclass
+class PeriodicJob:
+    """One housekeeping job; ``next_at`` lives in the process's memory (a restart runs it at once)."""
+
+    name: str
+    interval: timedelta
+    run: Callable[[Any, datetime], object]  # called with the store and the time; a number returned is logged
+    next_at: datetime | None = None
+
+
+def _prune_greylist(store: Any, now: datetime) -> int:
+    from filters.checks import greylist
+
+    return greylist.prune(store, now=now)
+
+
+def housekeeping_jobs() -> list[PeriodicJob]:
+    """The periodic jobs of one processing process, each due at the first ``run_due``."""
+    return [PeriodicJob("greylist prune", timedelta(hours=1), _prune_greylist)]
+
+
+def run_due(jobs: list[PeriodicJob], store: Any, now: datetime, log: Any = None) -> list[str]:
+    """Run the jobs that are due and schedule their next run; returns the names of those run. A job
+    that fails is logged and tried again at its next interval: housekeeping must not stop the queue."""
+    ran: list[str] = []
+    for job in jobs:
+        if job.next_at is not None and now < job.next_at:
+            continue
+        job.next_at = now + job.interval
+        ran.append(job.name)
+        try:
+            result = job.run(store, now)
+        except Exception as exc:
+            if log is not None:
+                log.error("%s failed: %r", job.name, exc)
+            continue
+        if log is not None and isinstance(result, int) and result:
+            log.info("%s: %d rows", job.name, result)
+    return ran
