@@ -38,7 +38,7 @@ class SortInput:
 
     ``from_addr``, ``to_addr`` and ``cc_addr`` are the addr-spec ("local@domain") of the first
     address of that header, or None; ``display_from`` and ``display_to`` the decoded display name
-    of the first address, or None; ``subject`` the raw Subject value (RFC 2047 words allowed);
+    of the first address (for a group, the group's name: RFC 5957 section 3), or None; ``subject`` the raw Subject value (RFC 2047 words allowed);
     ``date`` the parsed Date header, or None when it is missing or unparsable.
     """
 

@@ -156,6 +156,8 @@ class _Node:
 
 def _creates_loop(parent: _Node, child: _Node) -> bool:
     """True if ``parent`` is ``child`` or one of its descendants."""
+    if not child.children:  # the usual case, a new message: no walk up a long chain
+        return parent is child
     node: _Node | None = parent
     while node is not None:
         if node is child:
