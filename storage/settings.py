@@ -307,6 +307,8 @@ _DEFINITIONS: list[Setting] = [
     _s("smtp.vrfy", "bool", False, SERVER, "Answer VRFY with whether a local address exists; off, VRFY gets a neutral 252 reply."),
     _s("smtp.trusted_networks", "list", (), SERVER, "Client networks (CIDR) allowed to relay mail to outside domains without authenticating.", item_type="str", maximum=64),
     _s("smtp.acceptance_rules", "str", "[]", SERVER, "Message acceptance rules: a JSON list of {event, if, then} entries evaluated in order at each SMTP event (see docs/smtp.md).", maximum=200_000),
+    # IMAP access (sidecars/imap); docs/imap.md
+    _s("imap.allow_plaintext_auth", "bool", False, SERVER, "Accept IMAP LOGIN and AUTHENTICATE PLAIN/LOGIN before STARTTLS on the plain IMAP listener (passwords then travel in clear); off, LOGINDISABLED is advertised until TLS is active."),
     # Sieve scripts kept by storage.scripts (ManageSieve, WebMail rules); docs/storage.md
     _s("sieve.max_script_bytes", "bytes", 64 * 1024, SERVER_DOMAIN, "Largest Sieve script that may be stored, in bytes of its UTF-8 text.", minimum=1024, maximum=16 * 1024**2),
     _s("sieve.max_scripts", "int", 20, SERVER_DOMAIN, "Most Sieve scripts one account, domain or the server may keep (active or not).", minimum=1, maximum=10_000),
@@ -348,6 +350,37 @@ _DEFINITIONS: list[Setting] = [
     _s("country.allowed", "list", (), SERVER, "When not empty, only clients of these two-letter country codes are accepted.", item_type="str", minimum=2, maximum=2),
     _s("country.unknown", "enum", "accept", SERVER, "What a client whose address is in no range of the loaded table gets (private addresses and an empty table included; list them in country.skip_networks to exempt them).", choices=("accept", "reject")),
     _s("country.skip_networks", "list", (), SERVER, "Client addresses or networks (CIDR) never looked up nor refused by country.", item_type="str", maximum=64),
+    # sender authentication of SMTP receiving (filters/checks/spf.py, authentication.py) and DKIM signing of
+    # outgoing mail (filters/dkim_sign.py); docs/filters.md "SPF, DKIM and DMARC". On by default for the MX
+    # listener; DNS trouble only ever delays mail (SPF temperror), it never refuses it for good.
+    _s("spf.enabled", "bool", True, SERVER, "Check the envelope sender's SPF record (RFC 7208) at MAIL FROM for mail arriving from unauthenticated clients."),
+    _s("spf.fail_action", "enum", "mark", SERVER, "What an SPF fail result does: mark (accept with Received-SPF: fail) or reject (550 5.7.23).", choices=("mark", "reject")),
+    _s("spf.permerror_action", "enum", "reject", SERVER, "What an SPF permerror (the sender domain's record is invalid) does: reject (550 5.7.24) or mark (accept with Received-SPF: permerror).", choices=("reject", "mark")),
+    _s("spf.temperror_action", "enum", "tempfail", SERVER, "What an SPF temperror (DNS trouble) does: tempfail (451 4.7.24, the client retries later) or mark (accept with Received-SPF: temperror).", choices=("tempfail", "mark")),
+    _s("dkim.verify", "bool", True, SERVER, "Verify the DKIM signatures (RFC 6376) of mail from unauthenticated clients and report them in Authentication-Results."),
+    _s("dkim.max_signatures", "int", 5, SERVER, "Most DKIM signatures of one message that are verified; further ones are ignored.", minimum=1, maximum=50),
+    _s("dkim.sign", "bool", True, SERVER_DOMAIN, "Sign mail that the domain's authenticated users send to other servers, when the domain has a DKIM key ('fieldpost domain dkim DOMAIN generate')."),
+    _s("dkim.selector", "str", "fieldpost", SERVER_DOMAIN, "Selector of the domain's DKIM key: its public key is published as a TXT record at SELECTOR._domainkey.DOMAIN.", minimum=1, maximum=63),
+    _s("dmarc.enabled", "bool", True, SERVER, "Apply the From domain's DMARC policy (RFC 7489) to mail from unauthenticated clients: p=reject refuses, p=quarantine files in Junk."),
+    _s("dmarc.reject_action", "enum", "reject", SERVER, "What mail failing DMARC gets when its domain asks for p=reject: reject (550 5.7.1) or quarantine (accepted and filed in Junk).", choices=("reject", "quarantine")),
+    # content scanners of processing (filters/scanners: spamd, clamd, milters); docs/filters.md "Scanners".
+    # All off until an operator turns them on; a scanner that is down keeps mail queued (failsafe).
+    _s("scan.spamd.enabled", "bool", False, SERVER, "Grade every queued message with SpamAssassin's spamd and write its spam level (1-10)."),
+    _s("scan.spamd.address", "str", "127.0.0.1:783", SERVER, "Where spamd listens: HOST:PORT or unix:/path/to/socket.", minimum=3, maximum=4096),
+    _s("scan.spamd.timeout_seconds", "seconds", 30, SERVER, "Longest wait for spamd at each step (connect, send, answer); past it the message waits in the queue.", minimum=1, maximum=600),
+    _s("scan.spamd.max_bytes", "bytes", 512 * 1024, SERVER, "Messages larger than this are not sent to spamd and get no spam level.", minimum=1024, maximum=256 * 1024**2),
+    _s("scan.spam.threshold_level", "int", 6, SERVER, "Spam level from which scan.spam.action applies; 6 is where spamd's own required score is reached.", minimum=1, maximum=10),
+    _s("scan.spam.action", "enum", "junk", SERVER, "What happens to mail at or above the threshold: tag (only the level fields), junk (file into scan.spam.folder), reject (returned to the sender), discard (dropped).", choices=("tag", "junk", "reject", "discard")),
+    _s("scan.spam.folder", "str", "Junk", SERVER, "Folder that spam goes to with the junk action (INBOX when the recipient has no such folder).", minimum=1, maximum=255),
+    _s("scan.clamd.enabled", "bool", False, SERVER, "Scan every queued message with ClamAV's clamd and write its virus level (1-5)."),
+    _s("scan.clamd.address", "str", "127.0.0.1:3310", SERVER, "Where clamd listens: HOST:PORT or unix:/path/to/socket.", minimum=3, maximum=4096),
+    _s("scan.clamd.timeout_seconds", "seconds", 60, SERVER, "Longest wait for clamd at each step; past it the message waits in the queue.", minimum=1, maximum=600),
+    _s("scan.clamd.max_bytes", "bytes", 25 * 1024**2, SERVER, "Largest message sent to clamd (keep it at most clamd's StreamMaxLength); larger ones are unscannable.", minimum=1024, maximum=4 * 1024**3),
+    _s("scan.virus.action", "enum", "discard", SERVER, "What happens to mail with a virus: discard (dropped), reject (returned to the sender), quarantine (sent to scan.quarantine_address only).", choices=("discard", "reject", "quarantine")),
+    _s("scan.unscannable.action", "enum", "deliver", SERVER, "What happens to mail the virus scanner cannot scan (too large, a scan error): deliver, discard, reject or quarantine.", choices=("deliver", "discard", "reject", "quarantine")),
+    _s("scan.quarantine_address", "str", "", SERVER, "Address that quarantined messages are sent to; empty: quarantined messages are dropped.", maximum=320),
+    _s("scan.milters", "list", (), SERVER, "Milters asked about every queued message, in order: HOST:PORT or unix:/path/to/socket.", item_type="str", maximum=4096),
+    _s("scan.milter.timeout_seconds", "seconds", 30, SERVER, "Longest wait for a milter at each step; past it the message waits in the queue.", minimum=1, maximum=600),
 ]  # fmt: skip
 
 REGISTRY: dict[str, Setting] = {setting.name: setting for setting in _DEFINITIONS}

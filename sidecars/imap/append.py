@@ -1,0 +1,36 @@
+"""APPEND (RFC 3501 6.3.11) with flags and internal date, answering APPENDUID (RFC 4315 3).
+
+The message arrives as a literal that the reader spooled to a temporary file when large; it is read
+into memory once, here, for storage (which parses it once and writes the blob). Its size was already
+held to the account's ``mail.max_message_bytes`` by the reader's literal limit.
+"""
+
+from __future__ import annotations
+
+from sidecars.imap.grammar import Append
+from sidecars.imap.parser import Command
+from sidecars.imap.selected import resolve_folder
+from sidecars.imap.session import Done, ImapSession, No
+
+
+def append(s: ImapSession, cmd: Command) -> Done:
+    spec: Append = cmd.spec
+    literal = spec.message.literal
+    try:
+        try:
+            folder, _ = resolve_folder(s, spec.mailbox)
+        except No as exc:
+            if exc.code == "NONEXISTENT":
+                raise No(f"no mailbox named {spec.mailbox}", "TRYCREATE") from None
+            raise
+        raw = literal.read() if literal is not None else spec.message.value
+        if not raw:
+            raise No("an empty message cannot be appended", "CANNOT")
+        flags = [f for f in spec.flags if f.lower() != "\\recent"]
+        new = s.store.mail.append_to_folder(folder.id, raw, flags, spec.date, actor=s.account_id)
+    finally:
+        if literal is not None:
+            literal.close()
+    if s.selection is not None and s.selection.id == folder.id:
+        s.selection.dirty = True  # RFC 3501 6.3.11: the selected mailbox reports the new EXISTS
+    return Done([], "APPEND completed", f"APPENDUID {folder.uidvalidity} {new.uid}")

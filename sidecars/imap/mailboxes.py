@@ -1,0 +1,207 @@
+"""Mailbox commands: LIST/LSUB (RFC 3501 6.3.8-9, LIST-EXTENDED RFC 5258, LIST-STATUS RFC 5819,
+SPECIAL-USE RFC 6154), NAMESPACE (RFC 2342), CREATE (with USE, RFC 6154 3), DELETE, RENAME,
+SUBSCRIBE, UNSUBSCRIBE and STATUS (RFC 3501 6.3.3-6.3.10, RFC 7162 HIGHESTMODSEQ, RFC 8438 SIZE).
+
+Visibility is the ACL engine's: ``store.folders.list(owner, actor=...)`` returns only folders with
+the lookup right, and every change passes ``actor`` so storage checks k/x rights itself. A folder the
+user cannot see but whose subfolder they can is listed as \\NonExistent (LIST-EXTENDED) /
+\\Noselect, so the hierarchy stays walkable.
+"""
+
+from __future__ import annotations
+
+from sidecars.imap import names
+from sidecars.imap import response as R
+from sidecars.imap.grammar import ListArgs
+from sidecars.imap.parser import Command
+from sidecars.imap.selected import resolve_folder
+from sidecars.imap.session import Done, ImapSession, No
+from storage.errors import NotFound
+from storage.models import Folder
+
+
+def _wire(s: ImapSession, name: str) -> bytes:
+    return R.astring(names.encode_wire(name, s.utf8)) if name else b'""'
+
+
+def list_command(s: ImapSession, cmd: Command) -> Done:
+    spec: ListArgs = cmd.spec
+    verb = "LSUB" if spec.lsub else "LIST"
+    if spec.patterns == ("",) and not spec.extended:
+        # RFC 3501 6.3.8: an empty pattern asks for the delimiter and the root of the reference
+        root = spec.reference.split("/", 1)[0] if spec.reference else ""
+        return Done([R.untagged(f'{verb} (\\Noselect) "/" ' + _wire(s, root).decode())], f"{verb} completed")
+    try:
+        reference = names.decode_wire(spec.reference, s.utf8)
+        patterns = [names.pattern_regex(reference, names.decode_wire(p, s.utf8)) for p in spec.patterns]
+    except names.BadName as exc:
+        raise No(str(exc), "CANNOT") from None
+    wide = any(p.pattern.startswith((".*", "[^/]*", "Other", "Public")) for p in patterns)
+    listed = names.visible_folders(s.store, s.account_id, s.user, wide, wide)
+    by_name = {entry.name: entry for entry in listed}
+    # ancestors the user cannot see but needs to walk to a visible child
+    for entry in list(listed):
+        parts = entry.name.split("/")
+        for depth in range(1, len(parts)):
+            parent = "/".join(parts[:depth])
+            if parent not in by_name:
+                by_name[parent] = names.Listed(parent, None, entry.owner)
+    children = {name.rpartition("/")[0] for name in by_name if "/" in name}
+    subscribed_only = spec.lsub or "SUBSCRIBED" in spec.selection
+    special_only = "SPECIAL-USE" in spec.selection
+    out: list[bytes] = []
+    for name in sorted(by_name, key=_order):
+        if not any(p.match(name) for p in patterns):
+            continue
+        entry = by_name[name]
+        folder = entry.folder
+        subscribed = folder is not None and _subscribed(s, entry)
+        if subscribed_only and not subscribed:
+            continue
+        use = names.SPECIAL_USE.get(folder.role or "") if folder is not None else None
+        if special_only and not use:
+            continue
+        attrs: list[str] = []
+        if folder is None:
+            attrs.append("\\Noselect")
+        if not spec.lsub:
+            attrs.append("\\HasChildren" if name in children else "\\HasNoChildren")
+        if use and (not spec.extended or "SPECIAL-USE" in spec.returns or special_only or not spec.returns):
+            attrs.append(use)
+        if subscribed and ("SUBSCRIBED" in spec.returns or "SUBSCRIBED" in spec.selection):
+            attrs.append("\\Subscribed")
+        out.append(R.untagged(f'{verb} ({" ".join(attrs)}) "/" '.encode() + _wire(s, name)))
+        if spec.status_items and folder is not None:
+            out.append(_status_line(s, name, folder, spec.status_items))
+    return Done(list(out), f"{verb} completed")
+
+
+def _order(name: str) -> tuple[int, str]:
+    top = name.split("/", 1)[0]
+    rank = 0 if name == "INBOX" else 2 if top in (names.OTHER_USERS, names.PUBLIC) else 1
+    return rank, name
+
+
+def _subscribed(s: ImapSession, entry: names.Listed) -> bool:
+    if entry.folder is None:
+        return False
+    if entry.owner != s.user:
+        return True  # shared folders cannot carry our subscription; they count as subscribed
+    return bool(entry.folder.subscribed)
+
+
+def namespace(s: ImapSession, cmd: Command) -> Done:
+    # RFC 2342 5
+    other = _wire(s, names.OTHER_USERS + "/").decode()
+    public = _wire(s, names.PUBLIC + "/").decode()
+    line = f'NAMESPACE (("" "/")) (({other} "/")) (({public} "/"))'
+    return Done([R.untagged(line)], "NAMESPACE completed")
+
+
+def _place(s: ImapSession, wire_name: str) -> names.Place:
+    try:
+        return names.place(names.decode_wire(wire_name, s.utf8), s.user)
+    except names.BadName as exc:
+        raise No(str(exc), "CANNOT") from None
+
+
+def create(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3501 6.3.3; RFC 6154 3 USE
+    where = _place(s, cmd.spec.mailbox.rstrip("/"))
+    if where.path == "INBOX" and where.personal:
+        raise No("INBOX always exists", "ALREADYEXISTS")
+    role = None
+    for use in cmd.spec.use:
+        role = names.ROLE_OF_USE.get(use.lower())
+        if role is None:
+            raise No(f"special use {use} is not supported", "USEATTR")
+    try:
+        s.store.folders.create(where.owner, where.path, role=role, actor=s.account_id)
+    except NotFound:
+        raise No("no such user or namespace", "NONEXISTENT") from None
+    return Done([], "CREATE completed")
+
+
+def delete(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3501 6.3.4 (storage deletes the subtree; a client deleting a parent expects that)
+    folder, where = resolve_folder(s, cmd.spec.mailbox)
+    if where.path == "INBOX" and where.personal:
+        raise No("INBOX cannot be deleted", "CANNOT")
+    if s.selection is not None and s.selection.id == folder.id:
+        s.leave_mailbox()
+    s.store.folders.delete(where.owner, where.path, actor=s.account_id)
+    return Done([], "DELETE completed")
+
+
+def rename(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3501 6.3.5; renaming INBOX moves its messages to the new name and leaves INBOX empty
+    folder, old = resolve_folder(s, cmd.spec.old)
+    new = _place(s, cmd.spec.new.rstrip("/"))
+    if new.owner != old.owner:
+        raise No("a mailbox cannot be renamed into another namespace", "CANNOT")
+    if old.path == "INBOX" and old.personal:
+        target = s.store.folders.create(new.owner, new.path, actor=s.account_id)
+        uids = s.store.mail.uids(folder.id, actor=s.account_id)
+        if uids:
+            s.store.mail.move(folder.id, uids, target.id, actor=s.account_id)
+        return Done([], "RENAME completed (messages of INBOX moved)")
+    s.store.folders.rename(old.owner, old.path, new.path, actor=s.account_id)
+    return Done([], "RENAME completed")
+
+
+def subscribe(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3501 6.3.6
+    folder, where = resolve_folder(s, cmd.spec.mailbox)
+    if where.owner == s.user:
+        s.store.folders.subscribe(folder.id, True)
+    return Done([], "SUBSCRIBE completed")
+
+
+def unsubscribe(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3501 6.3.7
+    try:
+        folder, where = resolve_folder(s, cmd.spec.mailbox)
+    except No:
+        return Done([], "UNSUBSCRIBE completed")
+    if where.owner == s.user:
+        s.store.folders.subscribe(folder.id, False)
+    return Done([], "UNSUBSCRIBE completed")
+
+
+def status(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3501 6.3.10: counters are kept by storage, nothing is counted here
+    folder, _ = resolve_folder(s, cmd.spec.mailbox)
+    if "r" not in str(s.store.acl.rights_on(s.account_id, folder.id)):
+        raise No(f"no read access to {cmd.spec.mailbox}", "NOPERM")
+    if "HIGHESTMODSEQ" in cmd.spec.items:
+        s.condstore = True
+    return Done(
+        [_status_line(s, names.decode_wire(cmd.spec.mailbox, s.utf8), folder, cmd.spec.items)],
+        "STATUS completed",
+    )
+
+
+def _status_line(s: ImapSession, name: str, folder: Folder, items: tuple[str, ...]) -> bytes:
+    values = []
+    for item in items:
+        if item == "MESSAGES":
+            values.append(f"MESSAGES {folder.message_count}")
+        elif item == "RECENT":
+            recent = 0
+            if s.selection is not None and s.selection.id == folder.id:
+                recent = len(s.selection.recent)
+            elif s.ctx.hub is not None and folder.message_count:
+                uids = s.store.mail.uids(folder.id)
+                recent = len(s.ctx.hub.claim_recent(folder.id, uids, claim=False))
+            values.append(f"RECENT {recent}")
+        elif item == "UIDNEXT":
+            values.append(f"UIDNEXT {folder.uidnext}")
+        elif item == "UIDVALIDITY":
+            values.append(f"UIDVALIDITY {folder.uidvalidity}")
+        elif item == "UNSEEN":
+            values.append(f"UNSEEN {folder.unseen_count}")
+        elif item == "HIGHESTMODSEQ":
+            values.append(f"HIGHESTMODSEQ {folder.highestmodseq}")
+        elif item == "SIZE":
+            values.append(f"SIZE {folder.total_bytes}")
+    return R.untagged(b"STATUS " + _wire(s, name) + f" ({' '.join(values)})".encode())

@@ -1,0 +1,157 @@
+"""Mailbox names as clients see them (RFC 3501 5.1, RFC 2342 NAMESPACE) <-> storage folders.
+
+Three namespaces, each with the "/" delimiter:
+
+* personal, prefix "": the user's own folders, ``INBOX`` case-insensitive (RFC 3501 5.1);
+* other users, prefix ``Other Users/``: ``Other Users/bob@example.test/Projects`` is bob's
+  ``Projects``, shown only where bob's ACL gives the user the lookup right;
+* public folders, prefix ``Public Folders/``: the user's domain's public folders.
+
+Names on the wire are modified UTF-7 (RFC 3501 5.1.3) unless the client enabled UTF8=ACCEPT (RFC
+6855 3), when they are plain UTF-8. Only folders of kind "mail" are IMAP mailboxes; calendars and
+address books stay out of listings and cannot be selected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sidecars.imap import mutf7
+from storage.errors import InvalidInput, NotFound
+from storage.models import Folder
+
+DELIMITER = "/"
+OTHER_USERS = "Other Users"
+PUBLIC = "Public Folders"
+SPECIAL_USE = {
+    "sent": "\\Sent",
+    "drafts": "\\Drafts",
+    "trash": "\\Trash",
+    "junk": "\\Junk",
+    "archive": "\\Archive",
+}
+ROLE_OF_USE = {v.lower(): k for k, v in SPECIAL_USE.items()}
+
+
+class BadName(ValueError):
+    """The name cannot be a mailbox (bad modified UTF-7, empty component...)."""
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a client's mailbox name points: the storage owner ("addr" or "@domain") and path."""
+
+    owner: str
+    path: str
+    personal: bool
+
+
+@dataclass(frozen=True)
+class Listed:
+    name: str  # the client-visible name (decoded)
+    folder: Folder | None  # None for a namespace node (\\Noselect)
+    owner: str
+
+
+def decode_wire(name: str, utf8: bool) -> str:
+    if utf8:
+        return name
+    try:
+        return mutf7.decode(name)
+    except ValueError as exc:
+        raise BadName(f"mailbox name is not valid modified UTF-7: {exc}") from None
+
+
+def encode_wire(name: str, utf8: bool) -> str:
+    return name if utf8 else mutf7.encode(name)
+
+
+def place(name: str, user: str) -> Place:
+    """Map a decoded client name to (owner, path)."""
+    parts = name.split(DELIMITER)
+    if parts[0].upper() == "INBOX":
+        parts[0] = "INBOX"
+    if any(p == "" for p in parts):
+        raise BadName("mailbox names have no empty parts")
+    if parts[0] == OTHER_USERS:
+        if len(parts) < 3:
+            raise BadName(f"{OTHER_USERS}/ names a user and one of their folders")
+        return Place(parts[1].lower(), DELIMITER.join(parts[2:]), False)
+    if parts[0] == PUBLIC:
+        if len(parts) < 2:
+            raise BadName("name a folder under Public Folders/")
+        return Place("@" + user.rpartition("@")[2], DELIMITER.join(parts[1:]), False)
+    return Place(user, DELIMITER.join(parts), True)
+
+
+def client_name(owner: str, path: str, user: str) -> str:
+    if owner == user:
+        return path
+    if owner.startswith("@"):
+        return f"{PUBLIC}/{path}"
+    return f"{OTHER_USERS}/{owner}/{path}"
+
+
+def pattern_regex(reference: str, pattern: str) -> re.Pattern[str]:
+    """RFC 3501 6.3.8: "*" matches anything, "%" anything but the delimiter; INBOX case-insensitive."""
+    full = (
+        reference + pattern
+        if not reference or reference.endswith(DELIMITER) or pattern.startswith(DELIMITER)
+        else reference + DELIMITER + pattern
+    )
+    out = []
+    for c in full:
+        out.append(".*" if c == "*" else "[^/]*" if c == "%" else re.escape(c))
+    text = "".join(out)
+    if full[:5].upper() == "INBOX" and (len(full) == 5 or full[5] in "/*%"):
+        text = "(?i:INBOX)" + "".join(out[5:])
+    return re.compile(text + r"\Z", re.S)
+
+
+def could_reach(regex_source: str, prefix: str) -> bool:
+    """Cheap test whether a pattern could match names under ``prefix`` (skip other namespaces)."""
+    return (
+        regex_source.startswith(".*")
+        or regex_source.startswith("[^/]*")
+        or regex_source.startswith(re.escape(prefix[:3]))
+    )
+
+
+def visible_folders(
+    store: Any, account_id: int, user: str, want_shared: bool, want_public: bool
+) -> list[Listed]:
+    """Every mailbox the user may see (lookup right), own first, then others', then public."""
+    out: list[Listed] = []
+    for folder in store.folders.list(user, actor=account_id):
+        if folder.kind == "mail":
+            out.append(Listed(folder.path, folder, user))
+    domain = user.rpartition("@")[2]
+    if want_shared:
+        others: list[Listed] = []
+        for account in store.accounts.list(domain):
+            if account.id == account_id:
+                continue
+            try:
+                folders = store.folders.list(account.address, actor=account_id)
+            except (NotFound, InvalidInput):
+                continue
+            mine = [f for f in folders if f.kind == "mail"]
+            if mine:
+                others.append(Listed(f"{OTHER_USERS}/{account.address}", None, account.address))
+                others += [
+                    Listed(f"{OTHER_USERS}/{account.address}/{f.path}", f, account.address) for f in mine
+                ]
+        if others:
+            out.append(Listed(OTHER_USERS, None, ""))
+            out += others
+    if want_public:
+        try:
+            public = [f for f in store.folders.list("@" + domain, actor=account_id) if f.kind == "mail"]
+        except (NotFound, InvalidInput):
+            public = []
+        if public:
+            out.append(Listed(PUBLIC, None, "@" + domain))
+            out += [Listed(f"{PUBLIC}/{f.path}", f, "@" + domain) for f in public]
+    return out

@@ -1,0 +1,274 @@
+"""IMAP command syntax (RFC 3501 9, pure): a framed command line -> a frozen :class:`Command`.
+
+The tokenizer turns the text between literals into atoms, quoted strings, literals and parenthesised
+lists; per-command argument parsers (FETCH, SEARCH, STORE... in :mod:`sidecars.imap.grammar`) turn the
+tokens into typed values. Every syntax problem raises :class:`ParseError`, which the session answers
+with a tagged BAD; nothing else is raised for any input.
+
+Implementation notes:
+- Atoms are read leniently: any run of bytes other than SP, parentheses, DQUOTE and CTLs, with a
+  ``[...]`` part read as a whole, so ``BODY[HEADER.FIELDS (FROM TO)]<0.100>`` is one atom for the
+  FETCH grammar to take apart.
+- Quoted strings accept UTF-8 (RFC 6855 allows it once UTF8=ACCEPT is enabled; refusing it before
+  would break clients that send UTF-8 search strings with CHARSET UTF-8).
+- Nesting of parenthesised lists is capped at ``MAX_DEPTH``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sidecars.imap.reader import CommandLine, Literal
+
+MAX_DEPTH = 32
+MAX_TOKENS = 100_000
+
+
+class ParseError(ValueError):
+    """Bad command syntax; ``tag`` is the command's tag when it could be read, else "*"."""
+
+    def __init__(self, text: str, tag: str = "*") -> None:
+        super().__init__(text)
+        self.text = text
+        self.tag = tag
+
+
+@dataclass(frozen=True)
+class Atom:
+    value: str
+
+    def upper(self) -> str:
+        return self.value.upper()
+
+
+@dataclass(frozen=True)
+class String:
+    """A quoted string or a literal; ``literal`` keeps a large one unread (APPEND)."""
+
+    value: bytes
+    literal: Literal | None = field(default=None, compare=False)
+
+    def text(self) -> str:
+        return self.value.decode("utf-8", "replace")
+
+
+Token = Atom | String | tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Command:
+    tag: str
+    name: str  # upper-case; "UID FETCH" etc. for UID commands
+    args: tuple[Token, ...]
+    spec: Any = None  # the typed arguments, from the command's grammar
+
+
+class Tokens:
+    """A cursor over one command's tokens."""
+
+    def __init__(self, items: list[Token]) -> None:
+        self.items = items
+        self.pos = 0
+
+    def more(self) -> bool:
+        return self.pos < len(self.items)
+
+    def peek(self) -> Token | None:
+        return self.items[self.pos] if self.pos < len(self.items) else None
+
+    def next(self, what: str) -> Token:
+        if self.pos >= len(self.items):
+            raise ParseError(f"missing {what}")
+        item = self.items[self.pos]
+        self.pos += 1
+        return item
+
+    def atom(self, what: str) -> str:
+        item = self.next(what)
+        if not isinstance(item, Atom):
+            raise ParseError(f"expected {what}")
+        return item.value
+
+    def astring(self, what: str) -> str:
+        item = self.next(what)
+        return astring(item, what)
+
+    def string_bytes(self, what: str) -> bytes:
+        item = self.next(what)
+        if isinstance(item, String):
+            return item.value
+        if isinstance(item, Atom):
+            return item.value.encode()
+        raise ParseError(f"expected {what}")
+
+    def number(self, what: str, *, nz: bool = False, big: bool = False) -> int:
+        return number(self.atom(what), what, nz=nz, big=big)
+
+    def list(self, what: str) -> tuple[Any, ...]:
+        item = self.next(what)
+        if not isinstance(item, tuple):
+            raise ParseError(f"expected a parenthesised list of {what}")
+        return item
+
+    def end(self) -> None:
+        if self.more():
+            raise ParseError("unexpected extra arguments")
+
+
+def astring(item: Token, what: str) -> str:
+    if isinstance(item, String):
+        if item.literal is not None and item.literal.size > 1024 * 1024:
+            raise ParseError(f"{what} is longer than 1 MiB")
+        try:
+            return item.value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ParseError(f"{what} is not valid UTF-8") from None
+    if isinstance(item, Atom):
+        return item.value
+    raise ParseError(f"expected {what}, not a list")
+
+
+def number(text: str, what: str, *, nz: bool = False, big: bool = False) -> int:
+    """RFC 3501 number (32-bit) or RFC 7162 mod-sequence-value (63-bit) with ``big``."""
+    limit = (1 << 63) - 1 if big else (1 << 32) - 1
+    if not text.isascii() or not text.isdigit() or len(text) > 20:
+        raise ParseError(f"{what} must be a number")
+    value = int(text)
+    if value > limit or (nz and value == 0):
+        raise ParseError(f"{what} is out of range")
+    return value
+
+
+_SPECIALS = b' ()"\r\n'
+
+
+def tokenize(line: CommandLine) -> list[Token]:
+    """All tokens of a command (tag and command name included)."""
+    stack: list[list[Token]] = [[]]
+    count = 0
+    for index, text in enumerate(line.texts):
+        pos, size = 0, len(text)
+        while pos < size:
+            c = text[pos]
+            if c == 0x20:
+                pos += 1
+                continue
+            count += 1
+            if count > MAX_TOKENS:
+                raise ParseError("too many arguments")
+            if c == 0x28:  # (
+                if len(stack) > MAX_DEPTH:
+                    raise ParseError(f"lists nested deeper than {MAX_DEPTH} levels")
+                stack.append([])
+                pos += 1
+            elif c == 0x29:  # )
+                if len(stack) == 1:
+                    raise ParseError("unbalanced ')'")
+                done = stack.pop()
+                stack[-1].append(tuple(done))
+                pos += 1
+            elif c == 0x22:  # "
+                value, pos = _quoted(text, pos + 1)
+                stack[-1].append(String(value))
+            elif c < 0x20 or c == 0x7F:
+                raise ParseError("control character in command")
+            else:
+                value_b, pos = _atom(text, pos)
+                stack[-1].append(Atom(value_b.decode("utf-8", "replace")))
+        if index < len(line.literals):
+            literal = line.literals[index]
+            big = literal.size > 1024 * 1024
+            stack[-1].append(String(b"" if big else literal.read(), literal))
+    if len(stack) != 1:
+        raise ParseError("unbalanced '('")
+    return stack[0]
+
+
+def _quoted(text: bytes, pos: int) -> tuple[bytes, int]:
+    out = bytearray()
+    size = len(text)
+    while pos < size:
+        c = text[pos]
+        if c == 0x22:
+            return bytes(out), pos + 1
+        if c == 0x5C:  # backslash: only \\ and \" are defined
+            if pos + 1 >= size or text[pos + 1] not in b'"\\':
+                raise ParseError("bad escape in quoted string")
+            out.append(text[pos + 1])
+            pos += 2
+            continue
+        if c in (0x0D, 0x0A, 0):
+            raise ParseError("CR, LF or NUL in quoted string")
+        out.append(c)
+        pos += 1
+    raise ParseError("unterminated quoted string")
+
+
+def _atom(text: bytes, pos: int) -> tuple[bytes, int]:
+    start, depth, size = pos, 0, len(text)
+    while pos < size:
+        c = text[pos]
+        if c == 0x5B:  # [
+            depth += 1
+        elif c == 0x5D and depth:  # ]
+            depth -= 1
+        elif depth == 0 and c in _SPECIALS:
+            break
+        elif c < 0x20 or c == 0x7F:
+            raise ParseError("control character in command")
+        elif depth and c == 0x22:  # a quoted string inside brackets: keep it whole
+            _, end = _quoted(text, pos + 1)
+            pos = end
+            continue
+        pos += 1
+    if depth:
+        raise ParseError("unbalanced '['")
+    return text[start:pos], pos
+
+
+def parse_command(line: CommandLine) -> Command:
+    """Tag, name and typed arguments of one command line.
+
+    Raises:
+        ParseError: any syntax error (with the tag when it could be read).
+    """
+    from sidecars.imap import grammar
+
+    first = line.texts[0]
+    tag = "*"
+    try:
+        tokens = tokenize(line)
+        if not tokens or not isinstance(tokens[0], Atom):
+            raise ParseError("missing tag")
+        tag = tokens[0].value
+        if not _valid_tag(tag):
+            tag = "*"
+            raise ParseError("invalid tag")
+        if len(tokens) < 2 or not isinstance(tokens[1], Atom):
+            raise ParseError("missing command name")
+        name = tokens[1].value.upper()
+        rest = tokens[2:]
+        if name == "UID":
+            if not rest or not isinstance(rest[0], Atom):
+                raise ParseError(
+                    "UID needs a command: COPY, MOVE, FETCH, SEARCH, SORT, THREAD, STORE or EXPUNGE"
+                )
+            name = "UID " + rest[0].value.upper()
+            rest = rest[1:]
+        spec = grammar.parse_args(name, Tokens(list(rest)))
+        return Command(tag, name, tuple(rest), spec)
+    except ParseError as exc:
+        exc.tag = tag if tag != "*" else _guess_tag(first)
+        raise
+    except (ValueError, IndexError, OverflowError) as exc:  # a grammar bug must still be a BAD
+        raise ParseError(f"syntax error: {exc}", tag) from None
+
+
+def _valid_tag(tag: str) -> bool:
+    return bool(tag) and len(tag) <= 64 and all(33 <= ord(c) < 127 and c not in '(){%*"\\+' for c in tag)
+
+
+def _guess_tag(first: bytes) -> str:
+    tag = first.split(b" ", 1)[0].decode("ascii", "replace")
+    return tag if _valid_tag(tag) else "*"

@@ -1,0 +1,340 @@
+"""SEARCH, SORT and THREAD with their UID forms (RFC 3501 6.4.4, RFC 4731 ESEARCH, RFC 5182
+SEARCHRES, RFC 5256 SORT/THREAD, RFC 7162 3.1.5 MODSEQ).
+
+How keys are answered, cheapest first:
+- flags, UID, sequence numbers, MODSEQ: the flags columns (one query for the mailbox);
+- sizes, internal and sent dates, SUBJECT/FROM/TO/CC/BCC: the envelope cached at delivery, compared
+  as substrings after case folding and diacritic removal ("muller" finds "Müller");
+- TEXT and BODY: storage's full-text index (word prefixes, folded the same way), one query per key;
+- HEADER name value: the message's header bytes, read only for messages still candidates.
+Keys are evaluated per message with AND/OR/NOT short-circuiting; expensive keys come last in ANDs.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sidecars.imap import response as R
+from sidecars.imap.parser import Command
+from sidecars.imap.searchkeys import Key, SearchSpec, SortSpec, ThreadSpec, uses
+from sidecars.imap.selected import Selection
+from sidecars.imap.sequence import format_set
+from sidecars.imap.session import Done, ImapSession, No
+from storage import mime
+
+ENVELOPE_KEYS = {"SUBJECT", "FROM", "TO", "CC", "BCC", "SENTBEFORE", "SENTON", "SENTSINCE", "HEADER"}
+INFO_KEYS = ENVELOPE_KEYS | {"BEFORE", "ON", "SINCE", "LARGER", "SMALLER"}
+FLAG_KEYS = {
+    "ANSWERED": ("\\Answered", True), "DELETED": ("\\Deleted", True), "DRAFT": ("\\Draft", True),
+    "FLAGGED": ("\\Flagged", True), "SEEN": ("\\Seen", True), "UNANSWERED": ("\\Answered", False),
+    "UNDELETED": ("\\Deleted", False), "UNDRAFT": ("\\Draft", False), "UNFLAGGED": ("\\Flagged", False),
+    "UNSEEN": ("\\Seen", False),
+}  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """Case- and diacritic-insensitive form for substring matching."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+class Candidate:
+    """One message as the evaluator sees it; envelope and headers are loaded on first use."""
+
+    def __init__(self, s: ImapSession, sel: Selection, seq: int, uid: int, flags: Any, info: Any) -> None:
+        self.s, self.sel, self.seq, self.uid, self.flags, self.info = s, sel, seq, uid, flags, info
+        self._parsed: tuple[Any, Any] | None = None
+        self._header: bytes | None = None
+
+    @property
+    def envelope(self) -> Any:
+        return self.parsed[0]
+
+    @property
+    def parsed(self) -> tuple[Any, Any]:
+        if self._parsed is None:
+            self._parsed = mime.from_json(self.info.structure)
+        return self._parsed
+
+    def header(self) -> bytes:
+        if self._header is None:
+            root = self.parsed[1]
+            self._header = bytes(self.s.store.mail.raw(self.sel.id, self.uid, start=0, end=root.body_start))
+        return self._header
+
+
+def _addresses(values: Any) -> str:
+    parts = []
+    for a in values or ():
+        name = mime.decode_header_text(a.name) if a.name else ""
+        mailbox = f"{a.mailbox or ''}@{a.host or ''}" if a.host else (a.mailbox or "")
+        parts.append(f"{name} <{mailbox}>")
+    return ", ".join(parts)
+
+
+def _sent_date(c: Candidate) -> date | None:
+    from storage.mime import parse_date
+
+    when = parse_date(c.envelope.date)
+    return when.date() if when is not None else None
+
+
+def _header_values(c: Candidate, field: str) -> list[str]:
+    wanted = field.lower().encode()
+    out: list[str] = []
+    current: list[bytes] | None = None
+    for line in c.header().splitlines():
+        if line[:1] in (b" ", b"\t") and current is not None:
+            current.append(line)
+            continue
+        if current is not None:
+            out.append(mime.decode_header_text(b" ".join(current).decode("utf-8", "replace")))
+        name, sep, value = line.partition(b":")
+        current = [value.strip()] if sep and name.strip().lower() == wanted else None
+    if current is not None:
+        out.append(mime.decode_header_text(b" ".join(current).decode("utf-8", "replace")))
+    return out
+
+
+class Evaluator:
+    def __init__(self, s: ImapSession, sel: Selection, key: Key) -> None:
+        self.s, self.sel = s, sel
+        self.fulltext: dict[tuple[str, str], set[int]] = {}
+        self.top_uid = sel.uids[-1] if sel.uids else 0
+        self._prepare(key)
+
+    def _prepare(self, key: Key) -> None:
+        if key.op in ("TEXT", "BODY"):
+            where = "all" if key.op == "TEXT" else "body"
+            text = key.args[0]
+            if (where, text) not in self.fulltext:
+                if not mime_words(text):
+                    self.fulltext[(where, text)] = set(self.sel.uids) if not text.strip() else set()
+                else:
+                    self.fulltext[(where, text)] = set(
+                        self.s.store.mail.search(self.sel.id, text, where=where)
+                    )
+        for arg in key.args:
+            if isinstance(arg, Key):
+                self._prepare(arg)
+
+    def match(self, key: Key, c: Candidate) -> bool:
+        op, args = key.op, key.args
+        if op == "AND":
+            return all(self.match(k, c) for k in sorted(args, key=_cost))
+        if op == "OR":
+            return self.match(args[0], c) or self.match(args[1], c)
+        if op == "NOT":
+            return not self.match(args[0], c)
+        if op == "ALL":
+            return True
+        if op in FLAG_KEYS:
+            flag, present = FLAG_KEYS[op]
+            return (flag in c.flags.flags) == present
+        if op in ("KEYWORD", "UNKEYWORD"):
+            return (args[0] in c.flags.flags) == (op == "KEYWORD")
+        if op == "RECENT":
+            return c.uid in self.sel.recent
+        if op == "NEW":
+            return c.uid in self.sel.recent and "\\Seen" not in c.flags.flags
+        if op == "OLD":
+            return c.uid not in self.sel.recent
+        if op == "UID":
+            seqset = args[0]
+            return c.uid in self.s.saved if seqset.saved else seqset.contains(c.uid, self.top_uid)
+        if op == "SEQ":
+            seqset = args[0]
+            return c.uid in self.s.saved if seqset.saved else seqset.contains(c.seq, len(self.sel.uids))
+        if op == "MODSEQ":
+            return bool(c.flags.modseq >= args[0])
+        if op in ("TEXT", "BODY"):
+            return c.uid in self.fulltext[(("all" if op == "TEXT" else "body"), args[0])]
+        info = c.info
+        if op == "LARGER":
+            return bool(info.size > args[0])
+        if op == "SMALLER":
+            return bool(info.size < args[0])
+        if op in ("BEFORE", "ON", "SINCE"):
+            day = info.internal_date.astimezone(UTC).date()
+            return _compare_date(op, day, args[0])
+        if op in ("SENTBEFORE", "SENTON", "SENTSINCE"):
+            day = _sent_date(c)
+            return day is not None and _compare_date(op[4:], day, args[0])
+        if op == "SUBJECT":
+            return fold(args[0]) in fold(mime.decode_header_text(c.envelope.subject or ""))
+        if op in ("FROM", "TO", "CC", "BCC"):
+            attr = {"FROM": "from_", "TO": "to", "CC": "cc", "BCC": "bcc"}[op]
+            return fold(args[0]) in fold(_addresses(getattr(c.envelope, attr)))
+        if op == "HEADER":
+            values = _header_values(c, args[0])
+            return bool(values) and (not args[1] or any(fold(args[1]) in fold(v) for v in values))
+        raise No(f"search key {op} is not supported", "CANNOT")
+
+
+def mime_words(text: str) -> list[str]:
+    from storage.mail import search_words
+
+    return search_words(text)
+
+
+def _cost(key: Key) -> int:
+    if key.op == "HEADER" or uses(key, {"HEADER"}):
+        return 3
+    if uses(key, ENVELOPE_KEYS):
+        return 2
+    return 1 if uses(key, INFO_KEYS) else 0
+
+
+def _compare_date(op: str, day: date, wanted: date) -> bool:
+    if op == "BEFORE":
+        return day < wanted
+    if op == "ON":
+        return day == wanted
+    return day >= wanted
+
+
+def run_search(s: ImapSession, key: Key) -> list[Candidate]:
+    """The matching messages of the selected mailbox, in sequence order."""
+    sel = s.selection
+    assert sel is not None
+    evaluator = Evaluator(s, sel, key)
+    flags = s.store.mail.flags(sel.id, actor=s.account_id)
+    need_info = uses(key, INFO_KEYS)
+    infos: dict[int, Any] = {}
+    if need_info:
+        infos = {i.uid: i for i in s.store.mail.info(sel.id, with_structure=uses(key, ENVELOPE_KEYS))}
+    out = []
+    for row in flags:
+        seq = sel.seq_of(row.uid)
+        if not seq:
+            continue
+        info = infos.get(row.uid)
+        if need_info and info is None:
+            continue
+        c = Candidate(s, sel, seq, row.uid, row, info)
+        if evaluator.match(key, c):
+            out.append(c)
+    return out
+
+
+def search(s: ImapSession, cmd: Command) -> Done:
+    spec: SearchSpec = cmd.spec
+    if uses(spec.key, {"MODSEQ"}):
+        s.condstore = True
+    found = run_search(s, spec.key)
+    uid_mode = spec.uid
+    numbers = [c.uid if uid_mode else c.seq for c in found]
+    if spec.returns is None:
+        line = "SEARCH" + "".join(f" {n}" for n in numbers)
+        if uses(spec.key, {"MODSEQ"}) and found:
+            line += f" (MODSEQ {max(c.flags.modseq for c in found)})"
+        return Done([R.untagged(line)], f"{cmd.name} completed")
+    # RFC 4731 3.1 ESEARCH; RFC 5182 SAVE
+    returns = spec.returns
+    if "SAVE" in returns:
+        s.saved = [c.uid for c in found]
+        returns = returns - {"SAVE"}
+        if not returns:
+            return Done([], f"{cmd.name} completed (result saved)")
+    items = [f"(TAG {R.string(cmd.tag).decode()})"]
+    if uid_mode:
+        items.append("UID")
+    if numbers:
+        if "MIN" in returns:
+            items.append(f"MIN {min(numbers)}")
+        if "MAX" in returns:
+            items.append(f"MAX {max(numbers)}")
+        if "ALL" in returns:
+            items.append(f"ALL {format_set(sorted(numbers))}")
+    if "COUNT" in returns:
+        items.append(f"COUNT {len(numbers)}")
+    if uses(spec.key, {"MODSEQ"}) and found:
+        items.append(f"MODSEQ {max(c.flags.modseq for c in found)}")
+    return Done([R.untagged("ESEARCH " + " ".join(items))], f"{cmd.name} completed")
+
+
+def _infos(s: ImapSession, found: list[Candidate]) -> dict[int, Any]:
+    sel = s.selection
+    assert sel is not None
+    return {i.uid: i for i in s.store.mail.info(sel.id, [c.uid for c in found])}
+
+
+def sort(s: ImapSession, cmd: Command) -> Done:
+    # RFC 5256 3 (SORT), RFC 5957 (DISPLAYFROM, DISPLAYTO)
+    try:
+        from sidecars.imap import sorting
+    except ImportError:
+        raise No("SORT is not available", "CANNOT") from None
+    spec: SortSpec = cmd.spec
+    found = run_search(s, spec.key)
+    infos = _infos(s, found)
+    inputs = []
+    for c in found:
+        env, _ = mime.from_json(infos[c.uid].structure)
+        num = c.uid if spec.uid else c.seq
+        first = _first_address
+        inputs.append(
+            sorting.SortInput(
+                num=num,
+                internal_date=infos[c.uid].internal_date,
+                date=_parse(env.date),
+                size=infos[c.uid].size,
+                subject=env.subject,
+                from_addr=first(env.from_)[0],
+                to_addr=first(env.to)[0],
+                cc_addr=first(env.cc)[0],
+                display_from=first(env.from_)[1],
+                display_to=first(env.to)[1],
+            )
+        )
+    order = sorting.sort(inputs, list(spec.criteria))
+    return Done([R.untagged("SORT" + "".join(f" {n}" for n in order))], f"{cmd.name} completed")
+
+
+def _parse(value: str | None) -> datetime | None:
+    from storage.mime import parse_date
+
+    return parse_date(value)
+
+
+def _first_address(values: Any) -> tuple[str | None, str | None]:
+    for a in values or ():
+        if a.host is not None:
+            name = mime.decode_header_text(a.name) if a.name else None
+            return f"{a.mailbox}@{a.host}", name
+    return None, None
+
+
+def thread(s: ImapSession, cmd: Command) -> Done:
+    # RFC 5256 3 (THREAD=ORDEREDSUBJECT, THREAD=REFERENCES)
+    from sidecars.imap import threads
+
+    spec: ThreadSpec = cmd.spec
+    found = run_search(s, spec.key)
+    infos = _infos(s, found)
+    inputs = []
+    for c in found:
+        c.info = infos[c.uid]
+        env = c.envelope
+        refs: tuple[str, ...] = ()
+        if spec.algorithm == "REFERENCES":
+            refs = tuple(v for value in _header_values(c, "References") for v in value.split())
+        inputs.append(
+            threads.ThreadInput(
+                num=c.uid if spec.uid else c.seq,
+                subject=env.subject or "",
+                date=_parse(env.date),
+                internal_date=c.info.internal_date,
+                message_id=env.message_id,
+                in_reply_to=env.in_reply_to,
+                references=refs,
+            )
+        )
+    build: Callable[[Any], Any] = (
+        threads.thread_references if spec.algorithm == "REFERENCES" else threads.thread_orderedsubject
+    )
+    data = threads.format_threads(build(inputs))
+    return Done([R.untagged(b"THREAD " + data if data else b"THREAD")], f"{cmd.name} completed")

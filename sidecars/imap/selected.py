@@ -1,0 +1,296 @@
+"""The selected mailbox: SELECT/EXAMINE, the sequence-number map, updates, CLOSE, UNSELECT, EXPUNGE.
+
+Why a map: sequence numbers are per session (RFC 3501 2.3.1.2) and change only when this session is
+told of an expunge. The map is the folder's UID list, loaded once per selection together with the
+flags (one query on the cached columns), then kept current from the change feed: new UIDs are
+appended (EXISTS), expunged ones removed only when an EXPUNGE/VANISHED response is sent.
+
+Updates (RFC 3501 7.4.1, RFC 2180 4, RFC 7162 3.2.10): ``Selection.updates`` reads what changed
+since the last MODSEQ this session knows (flags of changed or new messages; expunged UIDs) and
+reports it; while expunges may not be sent, they wait in ``pending_expunge`` and the messages keep
+their numbers (EXISTS still counts them).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+
+from sidecars.imap import names
+from sidecars.imap import response as R
+from sidecars.imap.parser import Command
+from sidecars.imap.sequence import SequenceSet, format_set
+from sidecars.imap.session import AUTHENTICATED, SELECTED, Bad, Done, ImapSession, No
+from storage.errors import NotFound, PermissionDenied
+from storage.models import Folder
+
+SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
+
+
+class Selection:
+    def __init__(self, folder: Folder, readonly: bool, rights: str, uids: list[int], modseq: int) -> None:
+        self.folder = folder
+        self.readonly = readonly
+        self.rights = rights
+        self.uids = uids
+        self.modseq = modseq
+        self.recent: set[int] = set()
+        self.keywords: set[str] = set()
+        self.own: dict[int, int] = {}  # uid -> modseq of this session's own flag changes
+        self.pending_expunge: set[int] = set()
+        self.dirty = False
+
+    @property
+    def id(self) -> int:
+        return self.folder.id
+
+    def seq_of(self, uid: int) -> int:
+        i = bisect.bisect_left(self.uids, uid)
+        return i + 1 if i < len(self.uids) and self.uids[i] == uid else 0
+
+    def resolve(self, s: ImapSession, seqset: SequenceSet, uid: bool) -> list[int]:
+        """UIDs named by a sequence set, ascending; "$" is the saved search result (RFC 5182)."""
+        if seqset.saved:
+            known = set(self.uids)
+            return sorted(u for u in s.saved if u in known)
+        if uid:
+            return seqset.resolve_uids(self.uids)
+        if not self.uids:
+            if any(0 in r for r in seqset.ranges):
+                return []  # "1:*" of an empty mailbox names nothing; not an error
+            raise Bad("invalid message sequence number: the mailbox is empty")
+        numbers = seqset.resolve_numbers(len(self.uids))
+        top = max((max(a, b) for a, b in seqset.ranges if a and b), default=0)
+        if top > len(self.uids):
+            raise Bad(f"invalid message sequence number {top} (there are {len(self.uids)} messages)")
+        return [self.uids[n - 1] for n in numbers]
+
+    # -- updates ------------------------------------------------------------------------------------
+
+    def updates(self, s: ImapSession, *, expunge_ok: bool) -> Iterable[bytes]:
+        self.dirty = False
+        out: list[bytes] = []
+        try:
+            folder = s.store.folders.by_id(self.id)
+        except NotFound:
+            out.append(R.untagged("BYE the selected mailbox was deleted"))
+            return out
+        changed = s.store.mail.flags(self.id, changed_since=self.modseq)
+        gone = set(s.store.mail.expunged_since(self.id, self.modseq))
+        self.modseq = max(self.modseq, folder.highestmodseq)
+        known_top = self.uids[-1] if self.uids else 0
+        self.pending_expunge |= {u for u in gone if self.seq_of(u)}
+        if expunge_ok and self.pending_expunge:
+            out += self.report_expunged(s, sorted(self.pending_expunge))
+        new = [c.uid for c in changed if c.uid > known_top and c.uid not in gone]
+        for c in changed:
+            if c.uid > known_top or c.uid in self.pending_expunge:
+                continue
+            if self.own.get(c.uid) == c.modseq:
+                continue
+            seq = self.seq_of(c.uid)
+            if seq:
+                out.append(fetch_flags_line(s, seq, c.uid, c.flags, c.modseq, with_uid=s.condstore))
+        if new:
+            self.uids.extend(new)
+            hub = s.ctx.hub
+            if hub is not None:
+                self.recent |= hub.claim_recent(self.id, new, claim=not self.readonly)
+            out.append(R.untagged(f"{len(self.uids)} EXISTS"))
+            out.append(R.untagged(f"{len(self.recent)} RECENT"))
+        self.own.clear()
+        return out
+
+    def report_expunged(self, s: ImapSession, uids: list[int]) -> list[bytes]:
+        """Remove ``uids`` from the map and tell the client: EXPUNGE n each, or VANISHED (QRESYNC)."""
+        present = [u for u in uids if self.seq_of(u)]
+        self.pending_expunge -= set(uids)
+        if not present:
+            return []
+        if "QRESYNC" in s.enabled:
+            for u in present:
+                del self.uids[self.seq_of(u) - 1]
+            self.recent -= set(present)
+            return [R.untagged(f"VANISHED {format_set(present)}")]
+        out = []
+        for u in sorted(present, reverse=True):  # highest first: the other numbers stay valid
+            seq = self.seq_of(u)
+            del self.uids[seq - 1]
+            out.append(R.untagged(f"{seq} EXPUNGE"))
+        self.recent -= set(present)
+        return out
+
+    def release(self, s: ImapSession) -> None:
+        if s.ctx.hub is not None:
+            s.ctx.hub.unwatch(self.id, id(s))
+
+
+def fetch_flags_line(
+    s: ImapSession, seq: int, uid: int, flags: Iterable[str], modseq: int, *, with_uid: bool = True
+) -> bytes:
+    items = [f"FLAGS {R.flag_list(visible_flags(s, uid, flags)).decode()}"]
+    if with_uid or "QRESYNC" in s.enabled:
+        items.insert(0, f"UID {uid}")
+    if s.condstore:
+        items.append(f"MODSEQ ({modseq})")
+    return R.untagged(f"{seq} FETCH ({' '.join(items)})")
+
+
+def visible_flags(s: ImapSession, uid: int, flags: Iterable[str]) -> set[str]:
+    out = set(flags)
+    if s.selection is not None and uid in s.selection.recent:
+        out.add("\\Recent")
+    return out
+
+
+# -- commands ---------------------------------------------------------------------------------------
+
+
+def select(s: ImapSession, cmd: Command) -> Done:
+    return _open(s, cmd, readonly=False)
+
+
+def examine(s: ImapSession, cmd: Command) -> Done:
+    return _open(s, cmd, readonly=True)
+
+
+def resolve_folder(s: ImapSession, wire_name: str) -> tuple[Folder, names.Place]:
+    try:
+        name = names.decode_wire(wire_name, s.utf8)
+        where = names.place(name, s.user)
+    except names.BadName as exc:
+        raise No(str(exc), "NONEXISTENT") from None
+    try:
+        folder = s.store.folders.get(where.owner, where.path, actor=s.account_id)
+    except NotFound:
+        raise No(f"no mailbox named {wire_name}", "NONEXISTENT") from None
+    except (PermissionDenied, ValueError):
+        raise No(f"no mailbox named {wire_name}", "NONEXISTENT") from None
+    if folder.kind != "mail":
+        raise No(f"{wire_name} holds {folder.kind}, not mail", "CANNOT")
+    return folder, where
+
+
+def _open(s: ImapSession, cmd: Command, *, readonly: bool) -> Done:
+    # RFC 3501 6.3.1/6.3.2, RFC 7162 3.1.8 (CONDSTORE) and 3.2.5 (QRESYNC)
+    spec = cmd.spec
+    if spec.qresync is not None and "QRESYNC" not in s.enabled:
+        raise Bad("QRESYNC must be enabled first (ENABLE QRESYNC)")
+    parts: list[bytes] = []
+    if s.selection is not None:
+        s.leave_mailbox()
+        if "QRESYNC" in s.enabled:
+            parts.append(R.untagged("OK [CLOSED] previous mailbox closed"))
+    folder, _ = resolve_folder(s, spec.mailbox)
+    rights = str(s.store.acl.rights_on(s.account_id, folder.id))
+    if "r" not in rights:
+        raise No(f"no read access to {spec.mailbox}", "NOPERM")
+    rows = s.store.mail.flags(folder.id, actor=s.account_id)
+    uids = [r.uid for r in rows]
+    readonly = readonly or not any(r in rights for r in "stwe")
+    if spec.condstore:
+        s.condstore = True
+    sel = Selection(folder, readonly, rights, uids, folder.highestmodseq)
+    for r in rows:
+        sel.keywords.update(f for f in r.flags if not f.startswith("\\"))
+    if s.ctx.hub is not None:
+        sel.recent = s.ctx.hub.claim_recent(folder.id, uids, claim=not readonly)
+        s.ctx.hub.watch(folder.id, id(s), s.wake)
+    s.selection, s.state = sel, SELECTED
+    flags = " ".join([*SYSTEM_FLAGS, *sorted(sel.keywords)])
+    parts.append(R.untagged(f"FLAGS ({flags})"))
+    parts.append(R.untagged(f"OK [PERMANENTFLAGS ({permanent_flags(sel)})] flags the session may change"))
+    parts.append(R.untagged(f"{len(uids)} EXISTS"))
+    parts.append(R.untagged(f"{len(sel.recent)} RECENT"))
+    first_unseen = next((i + 1 for i, r in enumerate(rows) if "\\Seen" not in r.flags), 0)
+    if first_unseen:
+        parts.append(R.untagged(f"OK [UNSEEN {first_unseen}] first unseen message"))
+    parts.append(R.untagged(f"OK [UIDVALIDITY {folder.uidvalidity}] UIDs valid"))
+    uidnext = max(folder.uidnext, (uids[-1] + 1) if uids else 1)
+    parts.append(R.untagged(f"OK [UIDNEXT {uidnext}] predicted next UID"))
+    parts.append(R.untagged(f"OK [HIGHESTMODSEQ {folder.highestmodseq}] highest mod-sequence"))
+    if spec.qresync is not None:
+        parts += _qresync(s, sel, spec.qresync)
+    code = "READ-ONLY" if readonly else "READ-WRITE"
+    return Done(parts, f"{'EXAMINE' if cmd.name == 'EXAMINE' else 'SELECT'} completed", code)
+
+
+def permanent_flags(sel: Selection) -> str:
+    if sel.readonly:
+        return ""
+    flags = []
+    if "w" in sel.rights:
+        flags += ["\\Answered", "\\Flagged", "\\Draft"]
+    if "t" in sel.rights:
+        flags.append("\\Deleted")
+    if "s" in sel.rights:
+        flags.append("\\Seen")
+    if "w" in sel.rights:
+        flags.append("\\*")
+    return " ".join(flags)
+
+
+def _qresync(s: ImapSession, sel: Selection, params: tuple) -> list[bytes]:  # type: ignore[type-arg]
+    # RFC 7162 3.2.5.1: only when the client's UIDVALIDITY is still good
+    uidvalidity, modseq, known, _match = params
+    if uidvalidity != sel.folder.uidvalidity:
+        return []
+    known_uids: set[int] | None = None
+    if known is not None:
+        known_uids = set(known.values()) if sum(abs(b - a) for a, b in known.ranges) < 1_000_000 else None
+    gone = [u for u in s.store.mail.expunged_since(sel.id, modseq) if known_uids is None or u in known_uids]
+    out = []
+    if gone:
+        out.append(R.untagged(f"VANISHED (EARLIER) {format_set(sorted(set(gone)))}"))
+    for c in s.store.mail.flags(sel.id, changed_since=modseq):
+        if known_uids is not None and c.uid not in known_uids:
+            continue
+        seq = sel.seq_of(c.uid)
+        if seq:
+            out.append(fetch_flags_line(s, seq, c.uid, c.flags, c.modseq))
+    return out
+
+
+def noop(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3501 6.1.2: a chance for updates; always look, not only when woken
+    if s.selection is not None:
+        s.selection.dirty = True
+    return Done([], "NOOP completed")
+
+
+def check(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3501 6.4.1: every change is already durable; acts as NOOP
+    assert s.selection is not None
+    s.selection.dirty = True
+    return Done([], "CHECK completed")
+
+
+def close(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3501 6.4.2: silently expunge when read-write, then leave
+    sel = s.selection
+    assert sel is not None
+    if not sel.readonly and "e" in sel.rights:
+        s.store.mail.expunge(sel.id, actor=s.account_id)
+    s.leave_mailbox()
+    s.state = AUTHENTICATED
+    return Done([], "CLOSE completed")
+
+
+def unselect(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3691 2
+    s.leave_mailbox()
+    return Done([], "UNSELECT completed")
+
+
+def expunge(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3501 6.4.3; UID EXPUNGE RFC 4315 2.1
+    sel = s.selection
+    assert sel is not None
+    if sel.readonly:
+        raise No("mailbox is read-only", "READ-ONLY")
+    uids = sel.resolve(s, cmd.spec.sequence, True) if cmd.name == "UID EXPUNGE" else None
+    if uids is not None and not uids:
+        return Done([], "UID EXPUNGE completed (nothing to expunge)")
+    removed = s.store.mail.expunge(sel.id, uids, actor=s.account_id)
+    parts = sel.report_expunged(s, removed)
+    return Done(list(parts), f"{cmd.name} completed")

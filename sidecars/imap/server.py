@@ -1,0 +1,194 @@
+"""IMAP over gevent: the socket side of the sans-IO :class:`ImapSession`.
+
+Serves the ``imap`` listener (plain, STARTTLS offered when a TLS pair is loaded) and ``imaps``
+(implicit TLS) of the ``imap`` service; access rules, flow and error control and idle timeouts come
+from :mod:`sidecars.net` (``net.imap.*`` settings).
+
+Implementation notes:
+- Unlike SMTP and ManageSieve, an IMAP connection must also write when the client is silent (IDLE
+  pushes, RFC 2177), so the loop waits on two things: a pending ``recv`` (a greenlet) and the
+  session's wake-up event, set by the process-wide change hub. Only this loop's greenlet writes to
+  the socket; the hub never does.
+- Response parts may be lazy iterables (FETCH bodies); they are written chunk by chunk, so one
+  message body at a time is in memory.
+- STARTTLS: the OK is written in clear, then the socket wrapped; COMPRESS=DEFLATE (RFC 4978): the
+  OK is written uncompressed, then every byte both ways goes through the deflate pair.
+- During IDLE the connection may stay silent for ``IDLE_SECONDS`` (RFC 2177 asks clients to
+  re-issue IDLE within 29 minutes); otherwise the listener's idle timeout applies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from typing import Any
+
+import gevent
+from gevent import GreenletExit, ssl
+from gevent.event import Event
+
+from sidecars.imap.session import ImapSession, Output, SessionContext
+from sidecars.imap.updates import ChangeHub
+from sidecars.net.listener import DENIED, Handler, ListenerServer
+from sidecars.net.service import Endpoint, ServiceContext
+
+READ_SIZE = 64 * 1024
+HANDSHAKE_SECONDS = 30.0
+IDLE_SECONDS = 31 * 60.0
+WRITE_CHUNK = 256 * 1024
+
+
+def refusal(reason: str) -> bytes:
+    if reason == DENIED:
+        return b"* BYE access denied\r\n"
+    return b"* BYE [UNAVAILABLE] " + reason.encode("ascii", "replace") + b", try again later\r\n"
+
+
+class ImapConnection:
+    def __init__(
+        self, sock: Any, session: ImapSession, tls_context: ssl.SSLContext | None, idle: float
+    ) -> None:
+        self.sock = sock
+        self.session = session
+        self.tls_context = tls_context
+        self.idle = idle
+        self.woken = Event()
+        self.deflater: Any = None
+        self.inflater: Any = None
+
+    def wake(self) -> None:
+        self.woken.set()
+
+    def run(self) -> None:
+        closed_by_session = False
+        reader: gevent.Greenlet | None = None
+        try:
+            self.sock.settimeout(None)
+            self._write([self.session.banner()])
+            while True:
+                if reader is None:
+                    reader = gevent.spawn(self.sock.recv, READ_SIZE)
+                timeout = IDLE_SECONDS if self.session.idling else self.idle
+                ready = gevent.wait([reader, self.woken], count=1, timeout=timeout)
+                if not ready:
+                    self._last_word(b"* BYE idle timeout, closing connection\r\n")
+                    return
+                if self.woken.is_set() and not reader.ready():
+                    self.woken.clear()
+                    if self.session.idling:
+                        self._send(self.session.idle_updates())
+                    continue
+                self.woken.clear()
+                data = reader.get()
+                reader = None
+                if not data:
+                    return
+                if self.inflater is not None:
+                    data = self.inflater.decompress(data)
+                out = self.session.receive(data)
+                self._send(out)
+                if out.close:
+                    closed_by_session = True
+                    return
+                if out.start_tls:
+                    self._start_tls()
+                if out.compress:
+                    self._start_compression()
+                if self.session.idling:
+                    self._send(self.session.idle_updates())
+        except GreenletExit:
+            self._last_word(b"* BYE [UNAVAILABLE] service shutting down, try again later\r\n")
+            raise
+        except Exception as exc:
+            if not isinstance(exc, OSError):
+                self._last_word(b"* BYE [UNAVAILABLE] local error, closing connection\r\n")
+            raise
+        finally:
+            if reader is not None:
+                reader.kill(block=False)
+            if not closed_by_session:
+                self.session.connection_lost()
+            else:
+                self.session.leave_mailbox()
+            with contextlib.suppress(OSError):
+                self.sock.close()
+
+    def _send(self, out: Output) -> None:
+        self._write(out.parts)
+
+    def _write(self, parts: Iterable[bytes | Iterable[bytes]]) -> None:
+        buffer = bytearray()
+        for part in parts:
+            chunks = (part,) if isinstance(part, bytes) else part
+            for chunk in chunks:
+                buffer += chunk
+                if len(buffer) >= WRITE_CHUNK:
+                    self._raw_write(bytes(buffer))
+                    buffer.clear()
+        if buffer:
+            self._raw_write(bytes(buffer))
+
+    def _raw_write(self, data: bytes) -> None:
+        if self.deflater is not None:
+            data = self.deflater.compress(data)
+        self.sock.settimeout(self.idle)
+        try:
+            self.sock.sendall(data)
+        finally:
+            self.sock.settimeout(None)
+
+    def _last_word(self, data: bytes) -> None:
+        with contextlib.suppress(OSError, ssl.SSLError, ValueError):
+            self.sock.settimeout(2.0)
+            self._raw_write(data)
+
+    def _start_tls(self) -> None:
+        if self.tls_context is None:
+            raise RuntimeError("STARTTLS started without a TLS context")
+        self.sock.settimeout(min(HANDSHAKE_SECONDS, self.idle))
+        self.sock = self.tls_context.wrap_socket(self.sock, server_side=True)
+        self.sock.settimeout(None)
+        greeting = self.session.tls_started()
+        if greeting:
+            self._raw_write(greeting)
+
+    def _start_compression(self) -> None:
+        from sidecars.imap.compress import Deflater, Inflater
+
+        self.deflater, self.inflater = Deflater(), Inflater()
+
+
+def make_handler(store: Any, hostname: str, tls_context: ssl.SSLContext | None, hub: ChangeHub) -> Handler:
+    def handle(sock: Any, address: tuple[Any, ...], session_id: str, listener: ListenerServer) -> None:
+        try:
+            allow_plaintext = bool(store.settings.get("imap.allow_plaintext_auth"))
+        except Exception:
+            allow_plaintext = False
+        context = SessionContext(
+            store=store,
+            hostname=hostname,
+            peer_ip=str(address[0]),
+            session_id=session_id,
+            tls_active=listener.implicit_tls,
+            tls_available=tls_context is not None and not listener.implicit_tls,
+            log=listener.session_log(session_id),
+            allow_plaintext=allow_plaintext,
+            hub=hub,
+            errors=listener.policy.errors,
+        )
+        session = ImapSession(context)
+        connection = ImapConnection(sock, session, tls_context, listener.policy.idle_seconds)
+        context.wake = connection.wake
+        connection.run()
+
+    return handle
+
+
+def build_endpoints(context: ServiceContext) -> dict[str, Endpoint]:
+    """``imap`` and ``imaps`` for :func:`sidecars.net.service.run_service`."""
+    hub = ChangeHub(context.store)
+    handler = make_handler(context.store, context.hostname, context.tls_context, hub)
+    return {
+        "imap": Endpoint(handler, refusal, implicit_tls=False),
+        "imaps": Endpoint(handler, refusal, implicit_tls=True),
+    }

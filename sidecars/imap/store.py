@@ -1,0 +1,112 @@
+"""STORE, COPY and MOVE with their UID forms (RFC 3501 6.4.6-6.4.8, RFC 4315 UIDPLUS, RFC 6851
+MOVE, RFC 7162 3.1.3 UNCHANGEDSINCE).
+
+Rights are the ACL engine's (storage checks them on every call): \\Seen needs "s", \\Deleted "t",
+other flags "w"; COPY needs "r" on the source and "i" on the target; MOVE also "t" and "e".
+"""
+
+from __future__ import annotations
+
+from sidecars.imap import response as R
+from sidecars.imap.grammar import CopyArgs
+from sidecars.imap.grammar import Store as StoreArgs
+from sidecars.imap.parser import Command
+from sidecars.imap.selected import fetch_flags_line, resolve_folder
+from sidecars.imap.sequence import format_set
+from sidecars.imap.session import Done, ImapSession, No
+
+
+def store(s: ImapSession, cmd: Command) -> Done:
+    spec: StoreArgs = cmd.spec
+    sel = s.selection
+    assert sel is not None
+    uid_mode = cmd.name == "UID STORE"
+    if sel.readonly:
+        raise No("mailbox is read-only", "READ-ONLY")
+    if spec.unchanged_since is not None:
+        s.condstore = True
+    uids = sel.resolve(s, spec.sequence, uid_mode)
+    flags = [f for f in spec.flags if f.lower() != "\\recent"]
+    changed, conflicts = s.store.mail.set_flags(
+        sel.id, uids, flags, spec.mode, actor=s.account_id, unchanged_since=spec.unchanged_since
+    )
+    for c in changed:
+        sel.own[c.uid] = c.modseq
+    sel.keywords.update(f for f in flags if not f.startswith("\\"))
+    parts: list[bytes] = []
+    by_uid = {c.uid: c for c in changed}
+    if not spec.silent:
+        # RFC 3501 6.4.6: the new flags of every message named, changed or not
+        current = {r.uid: r for r in s.store.mail.flags(sel.id, [u for u in uids if u not in conflicts])}
+        for uid in uids:
+            row = by_uid.get(uid) or current.get(uid)
+            seq = sel.seq_of(uid)
+            if row is not None and seq:
+                parts.append(fetch_flags_line(s, seq, uid, row.flags, row.modseq, with_uid=uid_mode))
+    elif s.condstore:
+        # RFC 7162 3.1.3: .SILENT still reports the new MODSEQ of changed messages
+        for c in changed:
+            seq = sel.seq_of(c.uid)
+            if seq:
+                uid_part = f"UID {c.uid} " if uid_mode else ""
+                parts.append(R.untagged(f"{seq} FETCH ({uid_part}MODSEQ ({c.modseq}))"))
+    code = None
+    if conflicts:
+        named = sorted(conflicts) if uid_mode else sorted(sel.seq_of(u) for u in conflicts)
+        code = f"MODIFIED {format_set(named)}"
+    return Done(parts, f"{cmd.name} completed", code)
+
+
+def _target(s: ImapSession, mailbox: str) -> int:
+    try:
+        folder, _ = resolve_folder(s, mailbox)
+    except No as exc:
+        if exc.code == "NONEXISTENT":
+            raise No(f"no mailbox named {mailbox}", "TRYCREATE") from None
+        raise
+    return folder.id
+
+
+def copy(s: ImapSession, cmd: Command) -> Done:
+    # RFC 3501 6.4.7, COPYUID RFC 4315 3
+    spec: CopyArgs = cmd.spec
+    sel = s.selection
+    assert sel is not None
+    uids = sel.resolve(s, spec.sequence, cmd.name == "UID COPY")
+    target = _target(s, spec.mailbox)
+    if not uids:
+        return Done([], f"{cmd.name} completed (no messages)")
+    mapping = s.store.mail.copy(sel.id, uids, target, actor=s.account_id)
+    if target == sel.id:
+        sel.dirty = True
+    return Done([], f"{cmd.name} completed", _copyuid(s, target, mapping))
+
+
+def _copyuid(s: ImapSession, target: int, mapping: dict[int, int]) -> str | None:
+    if not mapping:
+        return None
+    validity = s.store.folders.by_id(target).uidvalidity
+    src = sorted(mapping)
+    return f"COPYUID {validity} {format_set(src)} {','.join(str(mapping[u]) for u in src)}"
+
+
+def move(s: ImapSession, cmd: Command) -> Done:
+    # RFC 6851 3.1-3.3: COPYUID in an untagged OK, then the expunges, then the tagged OK
+    spec: CopyArgs = cmd.spec
+    sel = s.selection
+    assert sel is not None
+    if sel.readonly:
+        raise No("mailbox is read-only", "READ-ONLY")
+    uids = sel.resolve(s, spec.sequence, cmd.name == "UID MOVE")
+    target = _target(s, spec.mailbox)
+    if not uids:
+        return Done([], f"{cmd.name} completed (no messages)")
+    if target == sel.id:
+        raise No("cannot move messages into the mailbox they are in", "CANNOT")
+    mapping = s.store.mail.move(sel.id, uids, target, actor=s.account_id)
+    parts: list[bytes] = []
+    code = _copyuid(s, target, mapping)
+    if code:
+        parts.append(R.untagged(f"OK [{code}] moved"))
+    parts += sel.report_expunged(s, sorted(mapping))
+    return Done(parts, f"{cmd.name} completed")

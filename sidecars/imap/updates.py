@@ -1,0 +1,59 @@
+"""One change-feed subscription per IMAP process, fanned out to the sessions that selected a folder.
+
+Why: RFC 3501 5.2 and RFC 2180 require every session with a mailbox selected to learn of new,
+expunged and re-flagged messages; IDLE (RFC 2177) must push them at once. Polling the database per
+connection would cost a query per session per second, so storage's change feed
+(``store.changes.subscribe``) wakes this hub once per batch, and the hub only *marks* the sessions
+watching a changed folder and calls their wake-up callback. The sessions then read what changed
+(one indexed query each) when they are allowed to report it.
+
+It also keeps \\Recent (RFC 3501 2.3.2) for this process: storage has no per-session state, so the
+first session to see a message (SELECT or an EXISTS update) claims it as recent; others do not.
+
+Implementation notes: the subscriber callback runs in the change-feed watcher (a greenlet once gevent
+patched threading) and must not block; it only touches dictionaries and sets events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+class ChangeHub:
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._watchers: dict[int, dict[int, Callable[[], None]]] = {}
+        self._token: int | None = None
+        self._recent_claimed: dict[int, int] = {}  # folder id -> highest UID already claimed as recent
+
+    def watch(self, folder_id: int, key: int, wake: Callable[[], None]) -> None:
+        if self._token is None:
+            self._token = self.store.changes.subscribe(self._on_changes)
+        self._watchers.setdefault(folder_id, {})[key] = wake
+
+    def unwatch(self, folder_id: int, key: int) -> None:
+        watchers = self._watchers.get(folder_id)
+        if watchers is not None:
+            watchers.pop(key, None)
+            if not watchers:
+                del self._watchers[folder_id]
+
+    def _on_changes(self, batch: list[Any]) -> None:
+        folders = {change.folder_id for change in batch}
+        for folder_id in folders:
+            for wake in list(self._watchers.get(folder_id, {}).values()):
+                wake()
+
+    def claim_recent(self, folder_id: int, uids: list[int], claim: bool) -> set[int]:
+        """Which of ``uids`` are recent for the caller; with ``claim``, no later session gets them."""
+        floor = self._recent_claimed.get(folder_id, 0)
+        recent = {u for u in uids if u > floor}
+        if claim and uids:
+            self._recent_claimed[folder_id] = max(floor, uids[-1])
+        return recent
+
+    def close(self) -> None:
+        if self._token is not None:
+            self.store.changes.unsubscribe(self._token)
+            self._token = None
