@@ -1,0 +1,76 @@
+"""ESEARCH (RFC 4731): SEARCH RETURN (MIN MAX COUNT ALL), the ``* ESEARCH (TAG "...")`` reply and its UID
+form, and that no plain ``* SEARCH`` comes with it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sidecars.imap.conftest import Raw, fetches, parse, plain
+
+
+def seq_set(value: object) -> list[int]:
+    out: list[int] = []
+    for part in str(value).split(","):
+        lo, _, hi = part.partition(":")
+        out.extend(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+@pytest.fixture
+def box(client: Raw, folder: str) -> Raw:
+    client.append(folder, plain("e1"), flags="\\Seen")
+    for n in range(2, 6):
+        client.append(folder, plain(f"e{n}"))
+    client.append(folder, plain("e6"), flags="\\Seen")
+    client.select(folder)
+    return client
+
+
+def esearch(conn: Raw, command: str) -> tuple[bytes, dict[str, object], list[object]]:
+    tag = conn.next_tag()
+    reply = conn.command(command, tag=tag)
+    assert reply.ok, reply
+    assert not reply.named("SEARCH"), reply  # RFC 4731 3.1: ESEARCH replaces SEARCH
+    (line,) = reply.named("ESEARCH")
+    values = parse(line)
+    assert values[:2] == ["*", "ESEARCH"] and values[2] == ["TAG", tag.encode()], line
+    rest = values[3:]
+    uid = bool(rest) and rest[0] == "UID"
+    if uid:
+        rest = rest[1:]
+    items = {str(rest[i]).upper(): rest[i + 1] for i in range(0, len(rest), 2)}
+    return line, items, ["UID"] if uid else []
+
+
+def test_min_max_count_all(box: Raw) -> None:
+    _, items, uid = esearch(box, "SEARCH RETURN (MIN MAX COUNT ALL) UNSEEN")
+    assert not uid
+    assert items["MIN"] == 2 and items["MAX"] == 5 and items["COUNT"] == 4
+    assert seq_set(items["ALL"]) == [2, 3, 4, 5]
+
+
+def test_exact_reply_form(box: Raw) -> None:
+    tag = box.next_tag()
+    reply = box.command("SEARCH RETURN (COUNT) SEEN", tag=tag)
+    assert reply.named("ESEARCH") == [f'* ESEARCH (TAG "{tag}") COUNT 2'.encode()]
+
+
+def test_empty_return_means_all(box: Raw) -> None:
+    _, items, _ = esearch(box, "SEARCH RETURN () SEEN")
+    assert set(items) == {"ALL"} and seq_set(items["ALL"]) == [1, 6]  # RFC 4731 3.1
+
+
+def test_no_match_gives_count_zero_only(box: Raw) -> None:
+    _, items, _ = esearch(box, "SEARCH RETURN (MIN MAX COUNT ALL) SUBJECT nothing-like-this")
+    assert items == {"COUNT": 0}  # RFC 4731 3.1: MIN, MAX and ALL are left out
+
+
+def test_uid_esearch(box: Raw) -> None:
+    uids = {seq: items["UID"] for seq, items in fetches(box.command("FETCH 1:* UID")).items()}
+    _, items, uid = esearch(box, "UID SEARCH RETURN (MIN MAX) SEEN")
+    assert uid == ["UID"]
+    assert items == {"MIN": uids[1], "MAX": uids[6]}
+
+
+def test_unknown_return_option_is_bad(box: Raw) -> None:
+    assert box.command("SEARCH RETURN (BOGUS) ALL").status == "BAD"
