@@ -40,7 +40,7 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent
 SERVICE_MODULES: dict[str, str] = {
     "smtp": "sidecars.smtp",
     "processing": "sidecars.processing",
-    "imap": "sidecars.placeholder",
+    "imap": "sidecars.imap",
     "pop3": "sidecars.placeholder",
     "ftp": "sidecars.placeholder",
     "cli": "sidecars.placeholder",

@@ -142,7 +142,7 @@ def test_serve_status_restart_stop(served: tuple[subprocess.Popen[str], Path, in
 
     # placeholders log in the manual's format
     assert re.search(
-        r" 08 \S+ IMAP:00000000: imap not yet available", (data / "logs" / "imap.log").read_text()
+        r" 08 \S+ POP3:00000000: pop3 not yet available", (data / "logs" / "pop3.log").read_text()
     )
 
     # a second supervisor on the same data directory is refused
