@@ -35,7 +35,7 @@ from filters import chain, challenge, lists
 from filters.sieve.actions import FileInto
 from storage.errors import InvalidInput, NotFound, StorageError
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 UNCONFIRMED: Final = "Unconfirmed Messages"
 INBOX: Final = "INBOX"
@@ -93,8 +93,9 @@ class Answer:
     released: int = 0  # held messages moved to INBOX
 
 
-def confirm_by_message(store: Any, queued_message: Any, raw: bytes, address: str, log: Any = log) -> Answer:
+def confirm_by_message(store: Any, queued_message: Any, raw: bytes, address: str, log: Any = None) -> Answer:
     """Handle a message to the confirmation ``address``: confirm its sender and release the held mail."""
+    log = log or _log
     code = confirmation_token(store, address)
     if code is None:
         return Answer(False, "this is not a confirmation address")
@@ -127,8 +128,9 @@ def _held_sender(head: bytes) -> set[str]:
     return found
 
 
-def release(store: Any, account_id: int, sender: str, log: Any = log) -> int:
+def release(store: Any, account_id: int, sender: str, log: Any = None) -> int:
     """Move the account's held messages from ``sender`` to INBOX; returns how many moved."""
+    log = log or _log
     try:
         owner = store.accounts.by_id(account_id).address
         held = store.folders.get(owner, UNCONFIRMED)
@@ -210,7 +212,9 @@ def run_level(
         result[recipient] = (FileInto(UNCONFIRMED, create=True), *headers, chain.Final())
         automatic = challenge.automatic(raw)
         if automatic:
-            log.info("queue %s: held for %s without a challenge: %s", queued_message.id, recipient, automatic)
+            _log.info(
+                "queue %s: held for %s without a challenge: %s", queued_message.id, recipient, automatic
+            )
             continue
         try:
             days = timedelta(days=int(wanted["identity.challenge_days"]))
@@ -218,5 +222,5 @@ def run_level(
             if code is not None:
                 send_challenge(store, queued_message, recipient, code, raw)
         except (InvalidInput, StorageError, OSError) as exc:  # the mail is held either way
-            log.warning("queue %s: no challenge to %s for %s: %s", queued_message.id, sender, recipient, exc)
+            _log.warning("queue %s: no challenge to %s for %s: %s", queued_message.id, sender, recipient, exc)
     return result

@@ -13,7 +13,8 @@
   trying on its own; it lives in the processing process's memory (a restart forgets it, and the first
   due message probes the domain again).
 * Housekeeping (``housekeeping_jobs``, ``run_due``): jobs the service runs every so often between queue
-  runs, such as removing expired greylisting rows.
+  runs, such as removing expired greylisting rows, vacation reply records past the longest vacation
+  period, and identity challenges nobody answered within ``identity.pending_days``.
 """
 
 from __future__ import annotations
@@ -180,9 +181,28 @@ def _prune_greylist(store: Any, now: datetime) -> int:
     return greylist.prune(store, now=now)
 
 
+#: Vacation reply records older than the longest period a script may ask for (RFC 5230 :days, clamped
+#: to 1..45 by the Sieve engine) can no longer hold a reply back.
+VACATION_KEEP = timedelta(days=46)
+
+
+def _prune_vacation(store: Any, now: datetime) -> int:
+    return int(store.scripts.prune_vacation(VACATION_KEEP, now=now))
+
+
+def _expire_confirmations(store: Any, now: datetime) -> int:
+    """Unanswered identity challenges older than ``identity.pending_days`` stop working."""
+    days = int(store.settings.get("identity.pending_days"))
+    return int(store.confirmations.expire_pending(timedelta(days=days), now=now))
+
+
 def housekeeping_jobs() -> list[PeriodicJob]:
     """The periodic jobs of one processing process, each due at the first ``run_due``."""
-    return [PeriodicJob("greylist prune", timedelta(hours=1), _prune_greylist)]
+    return [
+        PeriodicJob("greylist prune", timedelta(hours=1), _prune_greylist),
+        PeriodicJob("vacation replies prune", timedelta(hours=1), _prune_vacation),
+        PeriodicJob("identity challenges expiry", timedelta(hours=1), _expire_confirmations),
+    ]
 
 
 def run_due(jobs: list[PeriodicJob], store: Any, now: datetime, log: Any = None) -> list[str]:
