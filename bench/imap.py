@@ -1,0 +1,349 @@
+"""IMAP benchmark: Fieldpost's IMAP service beside Debian's Dovecot, the same mailboxes and the same load,
+measured in the same run.
+
+    .venv/bin/python bench/imap.py [--quick] [--clients N] [--seconds S] [--messages M] [--idle N]
+                                   [--only fieldpost|dovecot]
+
+Mailboxes: alice, bob and carol of the demo domain, M messages each (default 2,000; 300 with --quick),
+2-20 KB, plain and multipart (bench/sieve.py's generator, fixed seed). Fieldpost gets them with
+``fieldpost import mbox`` into a data directory made by ``fieldpost init --demo``; Dovecot gets the same
+bytes as Maildir files. Both are warmed (one SELECT, FETCH FLAGS and SEARCH per mailbox) before timing.
+
+Load (bench/imap_load.py): N clients (default 20) on one gevent hub, each running session after
+session over implicit TLS for S seconds: LOGIN, SELECT INBOX, FETCH 1:* (FLAGS), FETCH of a random
+page of 50 (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE), FETCH one BODY.PEEK[], STORE +FLAGS \\Seen,
+UID SEARCH TEXT word, APPEND of a 2-20 KB message, UID STORE \\Deleted on it + EXPUNGE, IDLE for 0.2 s,
+LOGOUT. Several clients share each mailbox, so sessions see each other's EXISTS and EXPUNGE.
+
+Idle: ``--idle N`` (default 10,000; 1,000 with --quick; 0 to skip) connections each LOGIN + SELECT +
+IDLE, then held 10 s; the memory of the server's process tree (sum of RSS and of PSS) is sampled every
+second and the peak printed. Dovecot runs with ``imap_hibernate_timeout = 2s`` (its own mechanism for
+many idle clients) and limits sized for N. The file descriptor limit is raised for this process and the
+servers it starts.
+
+Ratios: ours / peer for rates, peer / ours for times and memory, so > 1 means Fieldpost is better.
+"""
+
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import random  # noqa: E402
+import re  # noqa: E402
+import resource  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import ssl  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.dovecot import NOBODY, Dovecot, dovecot_version  # noqa: E402
+from bench.imap_load import Client, ImapError, Tally, idle_swarm, run_mix, tree_memory  # noqa: E402
+from bench.report import fmt, print_table  # noqa: E402
+from bench.sieve import BODY_WORDS, TOPICS, make_message  # noqa: E402
+
+USERS = [f"{name}@example.test" for name in ("alice", "bob", "carol")]
+PASSWORD = "benchpass1"
+IDLE_SECONDS = 0.2
+
+
+@dataclass
+class Result:
+    """What one server did: the mix tally and wall time, the idle figures, or why it was not measured."""
+
+    name: str
+    note: str = ""
+    tally: Tally | None = None
+    wall: float = 0.0
+    idle_reached: int = 0
+    idle_errors: list[str] = field(default_factory=list)
+    base_memory: tuple[int, int, int] = (0, 0, 0)
+    peak_rss: int = 0
+    peak_pss: int = 0
+    peak_procs: int = 0
+    settled: tuple[int, int, int] = (0, 0, 0)
+
+
+def raise_fd_limit(want: int) -> int:
+    """Soft limit up to ``want``; the hard limit too when allowed (root with CAP_SYS_RESOURCE; a container
+    may not allow it, then the hard limit is the ceiling). Children started later inherit it."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
+            return want
+        except (ValueError, OSError):
+            pass
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def free_offset() -> int:
+    """An offset under which 1143/1993 (Fieldpost) and 1144/1994 (Dovecot) are all free."""
+    for _ in range(100):
+        offset = 20000 + random.randrange(0, 40000)
+        ports = [1143 + offset, 1993 + offset, 1144 + offset, 1994 + offset]
+        if all(_free(p) for p in ports):
+            return offset
+    raise RuntimeError("no free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_port(port: int, seconds: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on {port} (exit status {proc.poll()})")
+
+
+def mbox(messages: list[bytes]) -> bytes:
+    out = []
+    for raw in messages:
+        body = re.sub(rb"^(>*From )", rb">\1", raw.replace(b"\r\n", b"\n"), flags=re.MULTILINE)
+        out.append(b"From sender@example.org Mon Jan  6 10:00:00 2025\n" + body.rstrip(b"\n") + b"\n\n")
+    return b"".join(out)
+
+
+def start_fieldpost(
+    work: Path, boxes: dict[str, list[bytes]], offset: int
+) -> tuple[subprocess.Popen[bytes], float]:
+    """``fieldpost init --demo``, the mailboxes imported, ``python -m sidecars.imap`` started; returns the
+    process and the import time."""
+    data = work / "fieldpost"
+    fp = [sys.executable, "-m", "fieldpost"]
+    subprocess.run([*fp, "init", "--data", str(data), "--demo", "--admin-password", "adminpass1",
+                    "--demo-password", PASSWORD, "--hostname", "mx.example.test"], check=True, capture_output=True)  # fmt: skip
+    t = time.perf_counter()
+    for user, messages in boxes.items():
+        path = work / f"{user}.mbox"
+        path.write_bytes(mbox(messages))
+        subprocess.run([*fp, "import", "mbox", "--data", str(data), "--to", user, str(path)], check=True,
+                       capture_output=True)  # fmt: skip
+    imported = time.perf_counter() - t
+    out = open(work / "fieldpost-imap.out", "wb")  # noqa: SIM115  (the child keeps it)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sidecars.imap", "--data", str(data), "--service", "imap", "--port-offset", str(offset)],
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_port(1993 + offset, 60, proc)
+    except RuntimeError as exc:
+        stop(proc)
+        tail = (work / "fieldpost-imap.out").read_text(errors="replace")[-600:]
+        raise RuntimeError(f"{exc}: {tail}") from None
+    return proc, imported
+
+
+def start_dovecot(work: Path, boxes: dict[str, list[bytes]], offset: int, idle: int) -> Dovecot:
+    tls = work / "fieldpost" / "tls"
+    peer = Dovecot({u: PASSWORD for u in boxes}, tls / "cert.pem", tls / "key.pem", 1144 + offset, 1994 + offset,
+                   idle_clients=idle, hibernate=2)  # fmt: skip
+    for user, messages in boxes.items():
+        for sub in ("cur", "new", "tmp"):
+            (peer.maildir(user) / sub).mkdir()
+            os.chown(peer.maildir(user) / sub, NOBODY, NOBODY)
+        for n, raw in enumerate(messages):
+            path = peer.maildir(user) / "cur" / f"{1700000000 + n}.M{n}P1.bench:2,"
+            path.write_bytes(raw)
+            os.chown(path, NOBODY, NOBODY)
+    return peer.start()
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def warm(port: int, ctx: ssl.SSLContext) -> None:
+    for user in USERS:
+        client = Client(port, ctx)
+        client.command(f'LOGIN "{user}" "{PASSWORD}"')
+        client.command("SELECT INBOX")
+        client.command("FETCH 1:* (FLAGS)")
+        client.command(f"UID SEARCH TEXT {BODY_WORDS[0]}")
+        client.command("LOGOUT")
+        client.close()
+
+
+def measure(result: Result, port: int, root_pid: int, ctx: ssl.SSLContext, args: argparse.Namespace,
+            messages: list[bytes]) -> None:  # fmt: skip
+    warm(port, ctx)
+    words = BODY_WORDS + TOPICS[:4]
+    print(f"  {result.name}: {args.clients} clients x {args.seconds:.0f} s ...", flush=True)
+    result.tally, result.wall = run_mix(port, ctx, USERS, PASSWORD, messages, words, args.clients, args.seconds,
+                                        IDLE_SECONDS)  # fmt: skip
+    if args.idle:
+        result.base_memory = tree_memory(root_pid)
+        print(f"  {result.name}: {args.idle:,} idle IDLE connections ...", flush=True)
+
+        def sample() -> None:
+            rss, pss, procs = tree_memory(root_pid)
+            result.peak_rss, result.peak_pss = max(result.peak_rss, rss), max(result.peak_pss, pss)
+            result.peak_procs = max(result.peak_procs, procs)
+            result.settled = (rss, pss, procs)
+
+        result.idle_reached, result.idle_errors = idle_swarm(port, ctx, USERS, PASSWORD, args.idle, sample)
+
+
+def rows_for(results: list[Result], args: argparse.Namespace) -> list[list[str]]:
+    ours, peer = results
+
+    def rate(r: Result, what: str) -> float | None:
+        if r.tally is None or not r.wall:
+            return None
+        return (r.tally.ops if what == "ops" else r.tally.sessions) / r.wall
+
+    def cells(a: float | None, b: float | None, unit: str, higher_better: bool) -> list[str]:
+        ratio = "" if not a or not b else f"{(a / b if higher_better else b / a):.2f}x"
+        return [f"{fmt(a)} {unit}" if a else "-", f"{fmt(b)} {unit}" if b else "-", ratio]
+
+    rows = [
+        [
+            f"commands/s, {args.clients} clients, mix",
+            *cells(rate(ours, "ops"), rate(peer, "ops"), "cmd/s", True),
+        ],
+        ["sessions/s (12 commands each)", *cells(rate(ours, "s"), rate(peer, "s"), "/s", True)],
+    ]
+    names = list(peer.tally.latencies) if peer.tally else list(ours.tally.latencies) if ours.tally else []
+    for name in names:
+        a = (
+            statistics.median(ours.tally.latencies[name]) * 1000
+            if ours.tally and ours.tally.latencies[name]
+            else None
+        )
+        b = (
+            statistics.median(peer.tally.latencies[name]) * 1000
+            if peer.tally and peer.tally.latencies[name]
+            else None
+        )
+        rows.append([f"  {name}, median latency", *cells(a, b, "ms", False)])
+    if args.idle:
+        mb = 1024 * 1024
+        rows.append([f"idle IDLE connections reached (of {args.idle:,})", str(ours.idle_reached or "-"),
+                     str(peer.idle_reached or "-"), ""])  # fmt: skip
+        rows.append(["memory before the idle swarm, RSS sum", *cells(ours.base_memory[0] / mb or None,
+                     peer.base_memory[0] / mb or None, "MB", False)])  # fmt: skip
+        rows.append(["peak memory with the swarm, RSS sum", *cells(ours.peak_rss / mb or None, peer.peak_rss / mb or None,
+                     "MB", False)])  # fmt: skip
+        rows.append(["peak memory with the swarm, PSS sum", *cells(ours.peak_pss / mb or None, peer.peak_pss / mb or None,
+                     "MB", False)])  # fmt: skip
+        per = [r.peak_pss / r.idle_reached / 1024 if r.idle_reached else None for r in results]
+        rows.append(["  PSS per idle connection", *cells(per[0], per[1], "KB", False)])
+        rows.append(
+            [
+                "  processes in the tree at the peak",
+                str(ours.peak_procs or "-"),
+                str(peer.peak_procs or "-"),
+                "",
+            ]
+        )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="300 messages, 10 clients, 10 s, 1,000 idle")
+    parser.add_argument("--clients", type=int)
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--messages", type=int, help="messages per mailbox")
+    parser.add_argument("--idle", type=int, help="idle IDLE connections (0: skip)")
+    parser.add_argument("--only", choices=["fieldpost", "dovecot"])
+    args = parser.parse_args()
+    args.clients = args.clients or (10 if args.quick else 20)
+    args.seconds = args.seconds or (10.0 if args.quick else 30.0)
+    args.messages = args.messages or (300 if args.quick else 2000)
+    args.idle = (1000 if args.quick else 10_000) if args.idle is None else args.idle
+    fds = raise_fd_limit(max(65536, 2 * args.idle + 1000))
+
+    rng = random.Random(3501)
+    boxes = {
+        user: [make_message(rng, i * args.messages + n)[2] for n in range(args.messages)]
+        for i, user in enumerate(USERS)
+    }
+    appends = [make_message(rng, 10**6 + n)[2] for n in range(50)]
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%h %cI"], capture_output=True, text=True
+    )
+    print(
+        f"bench/imap.py {datetime.now(UTC):%Y-%m-%d %H:%M}, {platform.node()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}; Fieldpost {commit.stdout.strip()}; {dovecot_version()}; "
+        f"{len(USERS)} mailboxes x {args.messages:,} messages; fd limit {fds:,}"
+    )
+    work = Path(tempfile.mkdtemp(prefix="fp-bench-imap-"))
+    os.chmod(work, 0o755)
+    offset = free_offset()
+    results = [Result("Fieldpost"), Result("Dovecot")]
+    try:
+        ctx = ssl.create_default_context()
+        fieldpost_proc = None
+        try:
+            fieldpost_proc, imported = start_fieldpost(work, boxes, offset)
+            print(f"  Fieldpost: {len(USERS) * args.messages:,} messages imported in {imported:.1f} s")
+        except (RuntimeError, subprocess.CalledProcessError) as exc:
+            results[0].note = f"not measured: {exc}"
+        ctx = ssl.create_default_context(cafile=str(work / "fieldpost" / "tls" / "cert.pem"))
+        if fieldpost_proc is not None and args.only != "dovecot":
+            try:
+                measure(results[0], 1993 + offset, fieldpost_proc.pid, ctx, args, appends)
+            except (ImapError, OSError) as exc:
+                results[0].note = f"failed: {exc}"
+        if fieldpost_proc is not None:
+            stop(fieldpost_proc)
+        if args.only != "fieldpost":
+            peer = start_dovecot(work, boxes, offset, args.idle)
+            try:
+                measure(results[1], peer.imaps_port, peer.pid, ctx, args, appends)
+            except (ImapError, OSError) as exc:
+                results[1].note = f"failed: {exc}\n{peer.log_text()[-1000:]}"
+            finally:
+                peer.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print_table(["measure", "Fieldpost", "Dovecot", "ratio (>1: Fieldpost better)"], rows_for(results, args))
+    for r in results:
+        if r.note:
+            print(f"  {r.name}: {r.note}")
+        if r.tally and r.tally.errors:
+            print(f"  {r.name}: {len(r.tally.errors)} session errors, first: {r.tally.errors[:3]}")
+        if r.idle_errors:
+            print(f"  {r.name}: idle connection errors, first: {r.idle_errors}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
