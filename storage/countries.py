@@ -122,6 +122,15 @@ def _is_header(first: str) -> bool:
     return not first.isdigit() and not any(c in first for c in ".:/")
 
 
+def _without_bom(lines: Iterable[str]) -> Iterator[str]:
+    """The lines with a UTF-8 byte order mark (spreadsheet exports) taken off the first."""
+    it = iter(lines)
+    for line in it:
+        yield line.removeprefix("\ufeff")
+        break
+    yield from it
+
+
 def parse_csv(lines: Iterable[str]) -> Iterator[_Row]:
     """The ranges of a CSV file, in file order (see the module docstring for the shapes).
 
@@ -129,15 +138,25 @@ def parse_csv(lines: Iterable[str]) -> Iterator[_Row]:
         InvalidInput: a line that is not a range (the message gives its number), or too many ranges.
     """
     count = 0
-    for number, fields in enumerate(csv.reader(lines), start=1):
+    reader = csv.reader(_without_bom(lines))
+    first = True
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InvalidInput(f"line {reader.line_num}: {exc}") from None
+        number = reader.line_num
         if not fields or not "".join(fields).strip() or fields[0].lstrip().startswith("#"):
             continue
+        was_first, first = first, False  # the first record that is not a comment may be a header
         country_field = (
             fields[-2] if len(fields) in (4, 6) or (len(fields) == 3 and "/" in fields[0]) else fields[-1]
         )
         if country_field.strip().upper() in _UNKNOWN:
             continue
-        if number == 1 and _is_header(fields[0]):
+        if was_first and _is_header(fields[0]):
             continue
         family, start, end, country, name = _bounds(fields, number)
         country = country.strip().upper()

@@ -8,11 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import filters.checks as checks
 from fieldpost import config as configuration
 from filters.checks import Env, Facts, country
 from storage import open_store
+from storage.countries import parse_csv
+from storage.errors import InvalidInput
 from storage.store import Store
 from tests.fieldpost.conftest import run_cli
 from tests.support.service import init_demo
@@ -118,3 +122,26 @@ def test_the_cli_loads_and_looks_up_the_table(tmp_path: Path) -> None:
         assert verdict is not None and verdict.refuses
     finally:
         st.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from('0123456789abcdef.:/,"#- \tAQZ\r\n\x00\ufeff'), max_size=60),
+        max_size=8,
+    )
+)
+def test_any_file_gives_ranges_or_a_clear_error(lines: list[str]) -> None:
+    try:
+        rows = list(parse_csv(lines))
+    except InvalidInput as exc:
+        assert str(exc)
+        return
+    assert all(r.start <= r.end and len(r.country) == 2 for r in rows)
+
+
+def test_a_byte_order_mark_a_comment_before_the_header_and_a_huge_field() -> None:
+    rows = list(parse_csv(["\ufeff# exported", "ip_from,ip_to,cc", "192.0.2.0,192.0.2.9,AQ"]))
+    assert [(r.country, r.line) for r in rows] == [("AQ", 3)]
+    with pytest.raises(InvalidInput, match="line 2: field larger than field limit"):
+        list(parse_csv(["192.0.2.0,192.0.2.9,AQ", '"' + "x" * 200_000 + '",1,AQ']))
