@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fieldpost.commands import load_config, opened_store, password
+from fieldpost.commands import dkim, load_config, opened_store, password
 
 
 def register(
@@ -34,6 +34,7 @@ def _register_domain(
     delete = actions.add_parser("delete", parents=[common], help="delete a domain and everything in it")
     delete.add_argument("name")
     delete.set_defaults(func=domain_delete)
+    dkim.register(actions, common)
 
 
 def domain_add(args: argparse.Namespace) -> int:

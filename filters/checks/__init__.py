@@ -76,6 +76,10 @@ REGISTRY: tuple[str, ...] = (
     "rdns",
     "mx",
     "greylist",
+    # sender authentication (docs/filters.md "SPF, DKIM and DMARC"): SPF at onMailFrom; DKIM, DMARC and
+    # the Authentication-Results field at onDataReceived
+    "spf",
+    "authentication",
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from filters import checks
 from sidecars.smtp import acceptance, auth
 from sidecars.smtp import replies as R
 from sidecars.smtp.message import Transaction
@@ -36,17 +37,18 @@ SETTINGS = (
 def load(
     store: Any, listener: str, log: logging.LoggerAdapter[Any] | logging.Logger
 ) -> tuple[dict[str, Any], SessionPolicy]:
-    """The settings a session reads once at its start, and its rules.
+    """The settings a session reads once at its start (its own and the connection checks'), and its rules.
 
     Never raises: with the database away the defaults keep the session usable (storage calls then
     answer 451), and broken rules make a SessionPolicy that refuses mail with 451 4.3.5.
     """
+    names = (*SETTINGS, *checks.settings_needed())
     try:
         with store.db.read() as conn:
-            cfg: dict[str, Any] = store.settings_many(conn, SETTINGS)
+            cfg: dict[str, Any] = store.settings_many(conn, names)
     except Exception:
         log.exception("cannot read the SMTP settings; using defaults")
-        cfg = {name: registry.get(name).default for name in SETTINGS}
+        cfg = {name: registry.get(name).default for name in names}
     if listener in auth.SUBMISSION_LISTENERS:
         try:
             cfg["auth.allow_cram"] = auth.cram_anywhere(store, cfg["auth.allow_cram"])
@@ -68,6 +70,7 @@ class SessionPolicy:
         self.max_size: int | None = None  # the session's cap from onConnect/onEhlo rules
         self.headers: list[tuple[str, str]] = []  # fields onConnect/onEhlo rules add to every message
         self.rewrite: str | None = None  # the last decision's rewrite (onMailFrom/onRcptTo), or None
+        self.accepted = False  # the last decision was an explicit "accept": the connection checks are skipped
         self.body_rules = rules is not None and any(r.event == "onBodyChunk" for r in rules)
 
     def decide(self, event: str, facts: acceptance.Facts) -> acceptance.Decision:
@@ -81,6 +84,7 @@ class SessionPolicy:
         """Keep what ``d`` changes (caps, fields, requirements); the refusal it earns, or None."""
         early = event in EARLY
         self.rewrite = d.rewrite
+        self.accepted = d.verdict == "accept"
         if d.max_size is not None:
             if early:
                 self.max_size = min(self.max_size or d.max_size, d.max_size)

@@ -36,6 +36,7 @@ from sidecars.net.errorcontrol import DROP, ErrorControl, ErrorLimits
 from sidecars.smtp import acceptance, auth, envelope, handoff, intake, policy, stream, trace
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
+from sidecars.smtp.checks import SessionChecks
 from sidecars.smtp.message import Transaction
 from storage.models import Account
 
@@ -93,6 +94,7 @@ class SmtpSession:
         self._log = ctx.log
         self._store = ctx.store
         self._cfg, self._rules = policy.load(self._store, ctx.listener, self._log)
+        self._checks = SessionChecks(ctx, self._cfg)
         self._max_size = int(self._cfg["mail.max_message_bytes"])
         self._max_recipients = int(self._cfg["mail.max_recipients"])
         self._errors = ErrorControl(
@@ -127,6 +129,10 @@ class SmtpSession:
             self._closed = True
             return R.CONNECT_TEMPFAIL.format(host=host, text=decision.text).encode()
         self._rules.apply("onConnect", decision, self._txn)
+        refusal = self._check("onConnect")
+        if refusal is not None:  # RFC 5321 3.1: 554 and wait for QUIT, or 421 and close
+            self._rejected, self._closed = refusal.code >= 500, refusal.code < 500
+            return refusal.with_text(f"{host} {refusal.text}").encode()
         greeting = R.GREETING.format(host=host).encode()
         trace.replies(self._log, [greeting])
         return greeting
@@ -257,12 +263,21 @@ class SmtpSession:
         """Evaluate ``event``; returns the refusal to send, or None. Headers and size caps are kept."""
         return self._rules.apply(event, self._decide(event, **facts), self._txn)
 
+    def _check(self, event: str, **facts: Any) -> R.Reply | None:
+        """The connection checks of ``event`` (sidecars.smtp.checks), unless a rule just said accept."""
+        if self._rules.accepted:
+            return None
+        return self._checks.run(event, self._txn, trusted=self._is_trusted(), helo=self._helo, **facts)
+
+    def _is_trusted(self) -> bool:
+        return self._account is not None or self._trusted()
+
     # -- handlers (one per command; see COMMANDS) ---------------------------------------------------------
 
     def _ehlo(self, cmd: P.Ehlo | P.Helo) -> None:  # RFC 5321 4.1.1.1
         self._reset_transaction()
         self._helo = cmd.domain
-        refusal = self._policy("onEhlo")
+        refusal = self._policy("onEhlo") or self._check("onEhlo")
         if refusal is not None:
             self._fail(refusal)
             return
@@ -312,6 +327,8 @@ class SmtpSession:
         refusal = self._policy("onMailFrom", sender=cmd.address, size=cmd.params.get("SIZE"))
         if refusal is None and self._txn.max_size and cmd.params.get("SIZE", 0) > self._txn.max_size:
             refusal = R.SIZE_EXCEEDED.format(limit=self._txn.max_size)
+        if refusal is None:
+            refusal = self._check("onMailFrom", sender=cmd.address)
         if refusal is not None:
             self._reset_transaction()
             self._fail(refusal)
@@ -348,6 +365,8 @@ class SmtpSession:
             refusal = self._rules.apply("onRcptTo", decision, txn)
         if refusal is None and self._ctx.listener == "smtp":
             refusal = self._recipient_limit(address)
+        if refusal is None:
+            refusal = self._check("onRcptTo", sender=txn.sender, recipient=address)
         if refusal is not None:
             self._fail(refusal)
             return
@@ -438,11 +457,13 @@ class SmtpSession:
             hops = int(self._cfg["smtp.max_received_headers"])
             limit = self._size_limit()
             refusal = handoff.refusal(txn, raw, nul=nul, limit=limit, max_received=hops, policy=self._policy)
+            if refusal is None and not self._rules.accepted:
+                refusal, raw = self._checks.message(txn, raw, trusted=self._is_trusted(), helo=self._helo)
             if refusal is not None:
                 self._say(refusal)
                 return
             self._txn_count += 1
-            added = [*self._rules.headers, *txn.add_headers]
+            added = [*self._checks.headers(txn), *self._rules.headers, *txn.add_headers]
             self._say(
                 handoff.enqueue(
                     self._store, self._log, txn, raw, origin, added=added, txn_count=self._txn_count
