@@ -42,7 +42,7 @@ from storage.errors import InvalidInput
 if TYPE_CHECKING:
     from storage.store import Store
 
-MAX_RANGES = 5_000_000  # rows one import may hold (a full country database has well under 1 million)
+MAX_RANGES = 2_000_000  # rows one import may hold (full country databases have under 1 million)
 MAX_NAME_LENGTH = 100
 _BATCH = 5_000
 _UNKNOWN = frozenset({"", "-", "ZZ"})
@@ -58,7 +58,7 @@ class CountryRange:
     name: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Row:
     family: int
     start: int
