@@ -127,6 +127,10 @@ def delete(s: ImapSession, cmd: Command) -> Done:
     folder, where = resolve_folder(s, cmd.spec.mailbox)
     if where.path == "INBOX" and where.personal:
         raise No("INBOX cannot be deleted", "CANNOT")
+    prefix = where.path + "/"
+    if any(f.path.startswith(prefix) for f in s.store.folders.list(where.owner, actor=s.account_id)):
+        # RFC 3501 6.3.4: storage has no \Noselect placeholder, so inferiors keep their parent
+        raise No(f"{cmd.spec.mailbox} has subfolders; delete them first", "HASCHILDREN")
     if s.selection is not None and s.selection.id == folder.id:
         s.leave_mailbox()
     s.store.folders.delete(where.owner, where.path, actor=s.account_id)
