@@ -135,7 +135,7 @@ def _guarded(kind: str, address: str, probe: Callable[[], None], work: Callable[
     except FilterUnavailable as exc:
         HEALTH.mark_down(address)
         log.warning("%s at %s is unavailable, messages wait in the queue: %s", kind, address, exc)
-        raise
+        raise type(exc)(f"{kind}: {exc}") from exc
 
 
 def _envelope(msg: Any, recipients: Sequence[str]) -> milter.Envelope:
@@ -168,6 +168,8 @@ def scan(values: dict[str, Any], msg: Any, raw: bytes, recipients: Sequence[str]
             )
         except Unscannable as exc:
             result.unscannable = str(exc)
+            if values["scan.unscannable.action"] != "deliver":
+                return result  # decided: not worth a spam scan
         else:
             result.virus_level, result.virus = found.level, found.virus
     if result.virus is None and values["scan.spamd.enabled"] and len(raw) <= values["scan.spamd.max_bytes"]:

@@ -13,6 +13,10 @@ import pytest
 from filters.scanners.level import HEALTH
 from tests.filters.scanners.daemons import Daemon, start_clamav_milter, start_clamd, start_spamd
 
+# The processing tests' world (a store with example.test, alice and bob; the test DNS; the SMTP sink; a
+# fake clock; a Worker), for the tests that run the scanners in the real delivery path.
+from tests.sidecars.processing.conftest import clock, dns_server, sink, store, worker  # noqa: F401
+
 
 def _need(program: str) -> None:
     if shutil.which(program) is None:
