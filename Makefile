@@ -18,7 +18,10 @@ DEB_PACKAGES := \
 	fetchmail \
 	getmail6 \
 	dovecot-core \
-	dovecot-imapd
+	dovecot-imapd \
+	spamd \
+	clamav-daemon \
+	clamav-milter
 
 .PHONY: deps postgres venv check test run
 
