@@ -1,0 +1,170 @@
+"""Transcript tests of the sans-IO IMAP session over a real SQLite store: lines in, responses out."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sidecars.imap.session import ImapSession, SessionContext
+from sidecars.imap.updates import ChangeHub
+from storage import open_store
+from storage.store import Store
+
+ALICE, PASSWORD = "alice@example.test", "alicepass1"
+MESSAGE = b"From: Bob <bob@example.test>\r\nTo: alice@example.test\r\nSubject: %s\r\n\r\nHello %s\r\n"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("imap-template")
+    st_ = open_store(f"sqlite:///{root / 'db.sqlite3'}", root / "blobs")
+    st_.domains.add("example.test")
+    st_.accounts.add(ALICE, PASSWORD)
+    for word in (b"one", b"two", b"M\xc3\xbcller"):
+        st_.mail.deliver(MESSAGE % (word, word), [ALICE])
+    st_.close()
+    return root
+
+
+@pytest.fixture
+def store(template: Path, tmp_path: Path) -> Iterator[Store]:
+    shutil.copyfile(template / "db.sqlite3", tmp_path / "db.sqlite3")
+    shutil.copytree(template / "blobs", tmp_path / "blobs")
+    st_ = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "blobs")
+    yield st_
+    hub = HUBS.pop(id(st_), None)
+    if hub is not None:
+        hub.close()
+    st_.close()
+
+
+HUBS: dict[int, ChangeHub] = {}
+
+
+class Client:
+    def __init__(self, store: Store, *, tls: bool = True) -> None:
+        hub = HUBS.setdefault(id(store), ChangeHub(store))
+        ctx = SessionContext(
+            store, "mail.example.test", "127.0.0.1", "00000001", tls, not tls, logging.getLogger("t")
+        )
+        ctx.hub = hub
+        self.session = ImapSession(ctx)
+        self.banner = self.session.banner().decode()
+        self.last_close = False
+
+    def send(self, data: bytes) -> str:
+        out = self.session.receive(data)
+        self.last_close = out.close
+        return out.data().decode("utf-8", "replace")
+
+    def cmd(self, line: str) -> str:
+        return self.send(line.encode() + b"\r\n")
+
+    def login(self) -> None:
+        assert " OK " in self.cmd(f"L LOGIN {ALICE} {PASSWORD}")
+
+
+def test_greeting_and_logindisabled_without_tls(store: Store) -> None:
+    c = Client(store, tls=False)
+    assert c.banner.startswith("* OK [CAPABILITY IMAP4rev1 ")
+    assert "STARTTLS" in c.banner and "LOGINDISABLED" in c.banner and "AUTH=PLAIN" not in c.banner
+    assert c.cmd(f"a LOGIN {ALICE} {PASSWORD}") == (
+        "a NO [PRIVACYREQUIRED] plaintext login is disabled without TLS; use STARTTLS first\r\n"
+    )
+    assert c.cmd("b STARTTLS") == "b OK Begin TLS negotiation now\r\n"
+
+
+def test_login_failure_then_success_and_state_errors(store: Store) -> None:
+    c = Client(store)
+    assert c.cmd("a SELECT INBOX").startswith("a BAD SELECT needs an authenticated session")
+    assert c.cmd(f"b LOGIN {ALICE} wrong") == "b NO [AUTHENTICATIONFAILED] authentication failed\r\n"
+    reply = c.cmd(f'c LOGIN "{ALICE}" {{{len(PASSWORD)}+}}\r\n{PASSWORD}')
+    assert reply.startswith("c OK [CAPABILITY IMAP4rev1 ") and "COMPRESS=DEFLATE" in reply
+    assert c.cmd("d FETCH 1 FLAGS").startswith("d BAD FETCH needs a selected mailbox")
+
+
+def test_authenticate_plain_with_continuation_and_with_initial_response(store: Store) -> None:
+    token = base64.b64encode(f"\0{ALICE}\0{PASSWORD}".encode()).decode()
+    c = Client(store)
+    assert c.cmd("a AUTHENTICATE PLAIN") == "+ \r\n"
+    assert c.cmd(token).startswith("a OK [CAPABILITY ")
+    c2 = Client(store)
+    assert c2.cmd(f"b AUTHENTICATE PLAIN {token}").startswith("b OK [CAPABILITY ")
+    c3 = Client(store)
+    c3.cmd("x AUTHENTICATE PLAIN")
+    assert c3.cmd("*") == "x BAD authentication cancelled\r\n"
+
+
+def test_select_fetch_store_expunge_transcript(store: Store) -> None:
+    c = Client(store)
+    c.login()
+    select = c.cmd("s SELECT INBOX")
+    assert "* 3 EXISTS\r\n" in select and "* OK [UIDVALIDITY " in select and "* OK [UNSEEN 1]" in select
+    assert select.endswith("s OK [READ-WRITE] SELECT completed\r\n")
+    fetch = c.cmd("f FETCH 2 (UID FLAGS BODY.PEEK[HEADER.FIELDS (Subject)])")
+    assert fetch.startswith(
+        "* 2 FETCH (UID 2 FLAGS (\\Recent) BODY[HEADER.FIELDS (SUBJECT)] {16}\r\nSubject: two\r\n\r\n)"
+    )
+    body = c.cmd("g FETCH 1 BODY[TEXT]")
+    assert "BODY[TEXT] {11}\r\nHello one\r\n" in body and "FLAGS (\\Recent \\Seen)" in body
+    assert c.cmd("h STORE 2 +FLAGS (\\Deleted)") == (
+        "* 2 FETCH (FLAGS (\\Deleted \\Recent))\r\nh OK STORE completed\r\n"
+    )
+    assert c.cmd("i EXPUNGE") == "* 2 EXPUNGE\r\ni OK EXPUNGE completed\r\n"
+    assert c.cmd("j SEARCH ALL") == "* SEARCH 1 2\r\nj OK SEARCH completed\r\n"
+    assert c.cmd("k UID SEARCH TEXT muller") == "* SEARCH 3\r\nk OK UID SEARCH completed\r\n"
+
+
+def test_other_session_expunge_waits_for_an_allowed_point(store: Store) -> None:
+    a, b = Client(store), Client(store)
+    a.login()
+    b.login()
+    a.cmd("s SELECT INBOX")
+    b.cmd("s SELECT INBOX")
+    b.cmd("t STORE 1 +FLAGS.SILENT (\\Deleted)")
+    b.cmd("u EXPUNGE")
+    a.session.selection.dirty = True  # what the change hub does
+    fetch = a.cmd("f FETCH 1:* (UID)")
+    assert "EXPUNGE" not in fetch  # RFC 3501 7.4.1: not during FETCH
+    # RFC 2180 4.1.2: the expunged message keeps its number but is left out of the answer
+    assert fetch == "* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\nf OK FETCH completed\r\n"
+    assert a.cmd("n NOOP") == "* 1 EXPUNGE\r\nn OK NOOP completed\r\n"
+    assert a.cmd("f2 FETCH 1:* (UID)").startswith("* 1 FETCH (UID 2)\r\n* 2 FETCH (UID 3)\r\n")
+
+
+def test_idle_reports_appends_and_ends_with_done(store: Store) -> None:
+    a, b = Client(store), Client(store)
+    a.login()
+    b.login()
+    a.cmd("s SELECT INBOX")
+    assert a.cmd("i IDLE") == "+ idling\r\n"
+    assert a.session.idling
+    b.send(b"p APPEND INBOX {21+}\r\nSubject: pushed\r\n\r\nx\r\n")
+    a.session.wake()
+    assert a.session.idle_updates().data() == b"* 4 EXISTS\r\n* 4 RECENT\r\n"
+    assert a.cmd("DONE") == "i OK IDLE terminated\r\n"
+
+
+def test_errors_end_the_session_at_the_limit(store: Store) -> None:
+    c = Client(store)
+    replies = [c.cmd(f"x{i} BOGUS") for i in range(10)]
+    assert replies[0] == "x0 BAD unknown command BOGUS\r\n"
+    assert "* BYE too many protocol errors" in replies[-1] and c.last_close
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=300))
+def test_random_bytes_after_login_never_break_the_session(store: Store, data: bytes) -> None:
+    c = Client(store)
+    c.login()
+    c.cmd("s SELECT INBOX")
+    c.send(data + b"\r\n")
+    c.session.pending = None
+    assert c.cmd("z NOOP").endswith("z OK NOOP completed\r\n") or c.last_close
