@@ -15,6 +15,7 @@ from tests.filters.scanners.daemons import Daemon, start_clamav_milter, start_cl
 
 # The processing tests' world (a store with example.test, alice and bob; the test DNS; the SMTP sink; a
 # fake clock; a Worker), for the tests that run the scanners in the real delivery path.
+from tests.interop.conftest import swaks  # noqa: F401  (the end-to-end test's client)
 from tests.sidecars.processing.conftest import clock, dns_server, sink, store, worker  # noqa: F401
 
 
