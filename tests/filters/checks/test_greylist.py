@@ -143,11 +143,11 @@ def test_the_processing_service_prunes_expired_rows_periodically(store: Store, c
     jobs = housekeeping_jobs()
     log = logging.getLogger("test.processing")
     clock.advance(minutes=31)  # the first triplet is past the hour, the second is not
-    assert run_due(jobs, store, clock.now, log) == ["greylist prune"]
+    assert "greylist prune" in run_due(jobs, store, clock.now, log)
     assert store.greylist.stats(policy, now=T0).pending == 1  # counted as of T0: only the fresh one is left
     clock.advance(minutes=59)
-    assert run_due(jobs, store, clock.now, log) == []  # not due again within the hour
+    assert "greylist prune" not in run_due(jobs, store, clock.now, log)  # not due again within the hour
     assert store.greylist.stats(policy, now=T0).pending == 1
     clock.advance(minutes=1)
-    assert run_due(jobs, store, clock.now, log) == ["greylist prune"]
+    assert "greylist prune" in run_due(jobs, store, clock.now, log)
     assert store.greylist.stats(policy, now=T0).pending == 0
