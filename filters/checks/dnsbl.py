@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 
 import dns.rdata
 import dns.rdataclass
@@ -128,6 +129,18 @@ def lookup(address: IPAddress, zone: Zone, env: Env) -> Listing | None:
     return Listing(zone, tuple(sorted(codes)), reply_text(reason, 160))
 
 
+@lru_cache(maxsize=64)
+def _zones(entries: tuple[str, ...]) -> tuple[Zone, ...]:
+    """The zones of the setting; a bad entry is logged once (per setting value) and skipped."""
+    zones: list[Zone] = []
+    for entry in entries:
+        try:
+            zones.append(parse_zone(entry))
+        except ValueError as exc:
+            log.warning("%s; this zone is skipped", exc)
+    return tuple(zones)
+
+
 def _txt(record: str) -> str:
     """The text of a TXT record as the resolver shows it (quoted strings with escapes)."""
     try:
@@ -145,12 +158,7 @@ def check(facts: Facts, env: Env) -> Verdict | None:
         return None
     if in_networks(address, setting(env, "dnsbl.exclude_networks")):
         return None
-    zones: list[Zone] = []
-    for entry in setting(env, "dnsbl.zones"):
-        try:
-            zones.append(parse_zone(entry))
-        except ValueError as exc:
-            log.warning("%s; this zone is skipped", exc)
+    zones = _zones(tuple(setting(env, "dnsbl.zones")))
     listings = [hit for zone in zones if (hit := lookup(address, zone, env)) is not None]
     if not listings:
         return None
