@@ -47,11 +47,20 @@ def capabilities(s: ImapSession) -> str:
 
 
 def mechanisms(s: ImapSession) -> list[str]:
+    if s.cram is None:
+        s.cram = _cram_anywhere(s)
+    return sasl.offered(s.tls_active, s.ctx.allow_plaintext, s.cram)
+
+
+def _cram_anywhere(s: ImapSession) -> bool:
+    """CRAM-MD5 is offered when ``auth.allow_cram`` is on at server level or in any domain; the
+    exchange itself refuses accounts whose domain keeps no secret for it."""
     try:
-        cram = bool(s.store.settings.get("auth.allow_cram"))
+        if s.store.settings.get("auth.allow_cram"):
+            return True
+        return any(s.store.settings.get("auth.allow_cram", domain=d.name) for d in s.store.domains.list())
     except Exception:
-        cram = False
-    return sasl.offered(s.tls_active, s.ctx.allow_plaintext, cram)
+        return False
 
 
 def capability(s: ImapSession, cmd: Command) -> Done:

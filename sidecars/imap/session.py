@@ -150,6 +150,7 @@ class ImapSession:
         self.saved: list[int] = []  # SEARCH RETURN (SAVE) result as UIDs (RFC 5182)
         self.client_id: dict[str, str | None] = {}
         self.closed = False
+        self.cram: bool | None = None  # CRAM-MD5 offered (looked up once)
         self.drop = False  # end the session after this reply (error control)
 
     # -- what the connection calls ------------------------------------------------------------------
