@@ -28,6 +28,10 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     st.accounts.add(ALICE, ALICE_PW)
     st.accounts.add_alias(ALICE, "al@example.test")
     st.accounts.add(BOB, BOB_PW)
+    # SPF/DKIM/DMARC are on by default and would ask the system's resolver about every sender here;
+    # test_checks.py turns them back on with a DNS server on 127.0.0.1
+    for name in ("spf.enabled", "dkim.verify", "dmarc.enabled"):
+        st.settings.set(name, False)
     st.close()
     return root
 

@@ -29,6 +29,8 @@ STRANGER = "192.0.2.66"  # permitted by no SPF record of the test world
 def mx(store: Store, auth_dns: DnsServer, make_client: MakeClient) -> MakeClient:
     """Sessions whose checks ask the test DNS (the shared resolver's cache is emptied first)."""
     store.settings.set("dns.nameservers", [auth_dns.address])
+    for name in ("spf.enabled", "dkim.verify", "dmarc.enabled"):  # off in the shared template
+        store.settings.clear(name)
     dns.shared().clear()
     return make_client
 
