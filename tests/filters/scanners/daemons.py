@@ -110,7 +110,7 @@ def start_clamd(workdir: Path, stream_max: str = "1M") -> Daemon:
     conf.write_text(
         f"TCPSocket {port}\nTCPAddr 127.0.0.1\nDatabaseDirectory {db}\nForeground yes\nUser root\n"
         f"LogFile {workdir / 'clamd.log'}\nTemporaryDirectory {workdir}\nStreamMaxLength {stream_max}\n"
-        f"PidFile {workdir / 'clamd.pid'}\nSelfCheck 0\n"
+        f"PidFile {workdir / 'clamd.pid'}\nSelfCheck 0\nLocalSocket {workdir / 'clamd.sock'}\n"
     )
     address = f"127.0.0.1:{port}"
     argv = [shutil.which("clamd") or "clamd", "-c", str(conf)]

@@ -38,6 +38,12 @@ def test_ping(clamd_daemon):
     clamd.ping(clamd_daemon.address, timeout=10)
 
 
+def test_unix_socket(clamd_daemon):
+    socket_path = clamd_daemon.log.parent / "clamd.sock"  # the test clamd listens there too
+    clamd.ping(f"unix:{socket_path}", timeout=10)
+    assert clamd.scan(f"unix:{socket_path}", infected(), timeout=30, max_bytes=10**6).level == 5
+
+
 def test_clean_message(clamd_daemon):
     result = clamd.scan(clamd_daemon.address, CLEAN, timeout=30, max_bytes=10**6)
     assert result.virus is None and result.level == 1

@@ -65,6 +65,15 @@ def test_a_clean_message_lands_in_inbox_with_a_low_level(scanners, worker):
     assert inbox(scanners, BOB, "Junk") == []
 
 
+def test_safe_senders_are_spared_the_spam_action_but_still_graded(scanners, worker):
+    scanners.settings.set("lists.safe_senders", ["*@far.test"], account=BOB)
+    scanners.accounts.add("carol@example.test", None)
+    run(scanners, worker, SPAM, sender="promo@far.test", rcpts=(BOB, "carol@example.test"))
+    (kept,) = inbox(scanners, BOB)
+    assert field(kept, "X-Fieldpost-Spam-Level") == "10"
+    assert len(inbox(scanners, "carol@example.test", "Junk")) == 1  # carol did not list the sender
+
+
 @pytest.mark.parametrize("action", ["reject", "discard", "tag"])
 def test_other_spam_actions(scanners, worker, action):
     scanners.settings.set("scan.spam.action", action)
