@@ -1,8 +1,12 @@
 """Fixtures of the end-to-end IMAP conformance suite.
 
 One IMAP service process per xdist worker (``python -m sidecars.imap --service imap``, the way the
-supervisor runs it) over a demo data dir; every test gets its own fresh account, made through the storage
-API, so tests never see each other's mail and can run in any order and in parallel.  The oracle is the
+supervisor runs it) over a demo data dir.  Every test works in its own fresh folder of the worker's
+account (``account``/``client``/``folder``), so tests never see each other's mail and can run in any
+order and in parallel; tests about a whole mailbox (INBOX, quotas, the standard folder set) ask for
+``fresh_account`` instead.  Accounts are made through the storage API: an argon2 hash per account is the
+dominant cost of the suite, which is why most tests share one (logins are then served from the
+server's authentication cache).  The oracle is the
 RFC text, not the server's code: the raw client below lets tests check responses byte for byte, while
 imaplib and imapclient show what real client libraries observe.
 """
@@ -35,7 +39,12 @@ TIMEOUT = 10.0
 
 #: Server-wide settings made before the service starts: the suite logs in with wrong passwords on
 #: purpose, so the per-address throttle must not slow the other tests down.
-TEST_SETTINGS = {"auth.free_failures": 1000, "auth.lockout_failures": 0, "auth.base_delay_seconds": 0}
+TEST_SETTINGS = {
+    "auth.free_failures": 1000,
+    "auth.lockout_failures": 0,
+    "auth.base_delay_seconds": 0,
+    "auth.cache_seconds": 3600,
+}
 
 
 # --- the raw client -----------------------------------------------------------------------------------
@@ -356,15 +365,39 @@ def imap_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImapServi
         store.close()
 
 
+@pytest.fixture(scope="session")
+def worker_account(imap_service: ImapService) -> str:
+    return imap_service.new_account("w")
+
+
+@pytest.fixture(scope="session")
+def guest_account(imap_service: ImapService) -> str:
+    """A second account of the worker, for sharing (ACL) tests."""
+    return imap_service.new_account("guest")
+
+
 @pytest.fixture
-def account(imap_service: ImapService) -> str:
-    """A fresh account of this test alone."""
+def account(worker_account: str) -> str:
+    """The worker's shared account: use it with ``folder`` (never INBOX or the standard folders)."""
+    return worker_account
+
+
+@pytest.fixture
+def fresh_account(imap_service: ImapService) -> str:
+    """An account of this test alone: an empty INBOX and the standard folder set."""
     return imap_service.new_account()
 
 
 @pytest.fixture
+def fresh_client(imap_service: ImapService, fresh_account: str) -> Iterator[Raw]:
+    conn = imap_service.login(fresh_account)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
 def client(imap_service: ImapService, account: str) -> Iterator[Raw]:
-    """A raw implicit-TLS connection logged in as the test's own account."""
+    """A raw implicit-TLS connection logged in as ``account``."""
     conn = imap_service.login(account)
     yield conn
     conn.close()

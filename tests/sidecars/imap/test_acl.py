@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.sidecars.imap.conftest import ImapService, Raw, fetches, parse, plain
+from tests.sidecars.imap.conftest import Raw, fetches, parse, plain
 
 OWNER_RIGHTS = set("lrswipkxtea")
 
@@ -47,14 +47,11 @@ def other_prefix(conn: Raw) -> str:
 
 
 @pytest.fixture
-def shared(
-    client: Raw, folder: str, imap_service: ImapService, connect: Callable[..., Raw]
-) -> tuple[Raw, Raw, str]:
+def shared(client: Raw, folder: str, guest_account: str, connect: Callable[..., Raw]) -> tuple[Raw, Raw, str]:
     """(owner session, guest session, folder) with one unseen message in the owner's folder."""
     client.append(folder, plain("shared message"))
-    guest_address = imap_service.new_account("guest")
-    guest = connect(guest_address)
-    guest.address = guest_address  # type: ignore[attr-defined]
+    guest = connect(guest_account)
+    guest.address = guest_account  # type: ignore[attr-defined]
     return client, guest, folder
 
 

@@ -51,12 +51,12 @@ def test_literal_plus_needs_no_continuation(client: Raw, folder: str) -> None:
     assert b"MESSAGES 1" in client.command(f"STATUS {folder} (MESSAGES)").named("STATUS")[0]
 
 
-def test_literal_plus_in_other_commands(client: Raw) -> None:
-    name = b"LitPlusFolder"
+def test_literal_plus_in_other_commands(client: Raw, folder: str) -> None:
+    name = f"{folder}/LitPlus".encode()
     tag = client.next_tag()
     client.send(tag.encode() + b" CREATE {%d+}\r\n%s\r\n" % (len(name), name))
     assert client.until_tagged(tag).ok
-    assert client.command("SELECT LitPlusFolder").ok
+    assert client.command(b"SELECT " + name).ok
 
 
 def test_bad_date_and_bad_flags_are_bad(client: Raw, folder: str) -> None:
@@ -66,10 +66,10 @@ def test_bad_date_and_bad_flags_are_bad(client: Raw, folder: str) -> None:
     assert b"MESSAGES 0" in client.command(f"STATUS {folder} (MESSAGES)").named("STATUS")[0]
 
 
-def test_imaplib_append(imap_service: ImapService, account: str) -> None:
+def test_imaplib_append(imap_service: ImapService, account: str, folder: str) -> None:
     with imap_service.imaplib(account) as c:
-        typ, data = c.append("Drafts", "(\\Draft)", None, MULTIPART)
+        typ, data = c.append(folder, "(\\Draft)", None, MULTIPART)
         assert typ == "OK" and b"APPENDUID" in data[0]
-        c.select("Drafts")
+        c.select(folder)
         typ, data = c.search(None, "DRAFT")
         assert data == [b"1"]

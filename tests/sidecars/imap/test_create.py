@@ -66,11 +66,12 @@ def test_rename_missing_is_no(client: Raw) -> None:
     assert client.command("RENAME NoSuchFolder Whatever").status == "NO"
 
 
-def test_rename_inbox_moves_the_messages(client: Raw) -> None:
-    client.append("INBOX", plain("in inbox"))
-    assert client.command("RENAME INBOX OldInbox").ok  # RFC 3501 6.3.5: INBOX stays, empty
-    assert b"MESSAGES 0" in client.command("STATUS INBOX (MESSAGES)").named("STATUS")[0]
-    assert b"MESSAGES 1" in client.command("STATUS OldInbox (MESSAGES)").named("STATUS")[0]
+def test_rename_inbox_moves_the_messages(fresh_client: Raw) -> None:
+    conn = fresh_client
+    conn.append("INBOX", plain("in inbox"))
+    assert conn.command("RENAME INBOX OldInbox").ok  # RFC 3501 6.3.5: INBOX stays, empty
+    assert b"MESSAGES 0" in conn.command("STATUS INBOX (MESSAGES)").named("STATUS")[0]
+    assert b"MESSAGES 1" in conn.command("STATUS OldInbox (MESSAGES)").named("STATUS")[0]
 
 
 def test_bad_names_are_refused(client: Raw) -> None:

@@ -167,10 +167,10 @@ def test_unknown_fetch_item_is_bad(box: Raw) -> None:
     assert box.command("FETCH 1 BODY[1.BOGUS]").status == "BAD"
 
 
-def test_imaplib_fetch(imap_service, account: str) -> None:  # type: ignore[no-untyped-def]
+def test_imaplib_fetch(imap_service, account: str, folder: str) -> None:  # type: ignore[no-untyped-def]
     with imap_service.imaplib(account) as client:
-        client.append("INBOX", None, None, MULTIPART)
-        client.select("INBOX")
+        client.append(folder, None, None, MULTIPART)
+        client.select(folder)
         typ, data = client.fetch("1", "(BODY.PEEK[1.MIME] RFC822.SIZE)")
         assert typ == "OK"
         assert data[0][1] == b"Content-Type: text/plain; charset=us-ascii\r\n\r\n"

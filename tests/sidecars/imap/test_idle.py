@@ -68,12 +68,13 @@ def test_append_from_another_connection_is_pushed(
     stop_idle(idler, tag)
 
 
-def test_delivery_by_another_process_is_pushed(imap_service: ImapService, client: Raw, account: str) -> None:
-    client.select("INBOX")
-    tag = start_idle(client)
-    imap_service.deliver(plain("delivered while idle"), account)
-    wait_for(client, rb"\* 1 EXISTS")
-    stop_idle(client, tag)
+def test_delivery_by_another_process_is_pushed(
+    imap_service: ImapService, idler: Raw, account: str, folder: str
+) -> None:
+    tag = start_idle(idler)
+    imap_service.deliver(plain("delivered while idle"), account, folder)
+    wait_for(idler, rb"\* 2 EXISTS")
+    stop_idle(idler, tag)
 
 
 def test_flag_change_and_expunge_are_pushed(
@@ -109,11 +110,13 @@ def test_idle_in_authenticated_state_is_allowed(client: Raw) -> None:
     stop_idle(client, tag)
 
 
-def test_imapclient_idle(imap_service: ImapService, account: str, connect: Callable[..., Raw]) -> None:
+def test_imapclient_idle(
+    imap_service: ImapService, account: str, folder: str, connect: Callable[..., Raw]
+) -> None:
     with imap_service.imapclient(account) as c:
-        c.select_folder("INBOX")
+        c.select_folder(folder)
         c.idle()
-        connect(account).append("INBOX", plain("for imapclient"))
+        connect(account).append(folder, plain("for imapclient"))
         responses: list[tuple[object, ...]] = []
         deadline = time.monotonic() + GUARD
         while not any(r[1:2] == (b"EXISTS",) for r in responses) and time.monotonic() < deadline:

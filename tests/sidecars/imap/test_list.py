@@ -38,8 +38,8 @@ def test_empty_pattern_returns_the_delimiter(client: Raw) -> None:
     assert reply.named("LIST") == [b'* LIST (\\Noselect) "/" ""'], reply  # RFC 3501 6.3.8
 
 
-def test_new_account_has_the_standard_folders(client: Raw) -> None:
-    found = names(client, 'LIST "" "*"')
+def test_new_account_has_the_standard_folders(fresh_client: Raw) -> None:
+    found = names(fresh_client, 'LIST "" "*"')
     assert {"INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive"} <= found
 
 
@@ -75,10 +75,11 @@ def test_special_use_attributes(client: Raw) -> None:
     assert {"Sent", "Drafts", "Trash", "Junk", "Archive"} <= set(only) and "INBOX" not in only
 
 
-def test_create_special_use(client: Raw) -> None:
-    assert client.command("CREATE Important2 (USE (\\Flagged))").ok  # RFC 6154 3
-    assert "\\FLAGGED" in listed(client.command('LIST "" Important2 RETURN (SPECIAL-USE)'))["Important2"][0]
-    reply = client.command("CREATE Weird (USE (\\NotAUse))")
+def test_create_special_use(client: Raw, folder: str) -> None:
+    name = f"{folder}/Important"
+    assert client.command(f"CREATE {name} (USE (\\Flagged))").ok  # RFC 6154 3
+    assert "\\FLAGGED" in listed(client.command(f'LIST "" {name} RETURN (SPECIAL-USE)'))[name][0]
+    reply = client.command(f"CREATE {folder}/Weird (USE (\\NotAUse))")
     assert reply.status == "NO" and b"[USEATTR]" in reply.tagged, reply
 
 
@@ -121,13 +122,14 @@ def test_list_status(client: Raw, tree: str) -> None:
     assert reply.untagged.index(statuses[0]) > reply.untagged.index(reply.named("LIST")[0])
 
 
-def test_names_with_spaces_and_international_characters(client: Raw) -> None:
-    assert client.command('CREATE "Folder with space"').ok
-    assert client.command("CREATE &AMQ-rger").ok  # modified UTF-7 for "Ärger" (RFC 3501 5.1.3)
-    found = names(client, 'LIST "" "*"')
-    assert {"Folder with space", "&AMQ-rger"} <= found
-    (line,) = client.command('LIST "" "Folder with space"').named("LIST")
-    assert line.endswith(b' "/" "Folder with space"') or line.endswith(b"{17}\r\nFolder with space"), line
+def test_names_with_spaces_and_international_characters(client: Raw, folder: str) -> None:
+    spaced = f"{folder}/Folder with space"
+    assert client.command(f'CREATE "{spaced}"').ok
+    assert client.command(f"CREATE {folder}/&AMQ-rger").ok  # modified UTF-7 for "Ärger" (RFC 3501 5.1.3)
+    found = names(client, f'LIST "" "{folder}/*"')
+    assert found == {spaced, f"{folder}/&AMQ-rger"}
+    (line,) = client.command(f'LIST "" "{spaced}"').named("LIST")
+    assert line.endswith(f' "/" "{spaced}"'.encode()) or line.endswith(f"\r\n{spaced}".encode()), line
 
 
 def test_invalid_modified_utf7_is_refused(client: Raw) -> None:
@@ -135,13 +137,13 @@ def test_invalid_modified_utf7_is_refused(client: Raw) -> None:
     assert client.command("NOOP").ok
 
 
-def test_utf8_names_after_enable(client: Raw, connect, account: str) -> None:  # type: ignore[no-untyped-def]
+def test_utf8_names_after_enable(client: Raw, connect, account: str, folder: str) -> None:  # type: ignore[no-untyped-def]
     """RFC 6855 3: with UTF8=ACCEPT enabled, UTF-8 quoted mailbox names MUST be accepted; a session that
     did not enable it still sees the name in modified UTF-7."""
     assert client.command("ENABLE UTF8=ACCEPT").ok
-    assert client.command('CREATE "Ärger2"'.encode()).ok
+    assert client.command(f'CREATE "{folder}/Ärger2"'.encode()).ok
     plain_session = connect(account)
-    assert "&AMQ-rger2" in names(plain_session, 'LIST "" "*"')
+    assert names(plain_session, f'LIST "" "{folder}/*"') == {f"{folder}/&AMQ-rger2"}
 
 
 def test_list_with_bad_syntax_is_bad(client: Raw) -> None:

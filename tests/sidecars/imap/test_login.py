@@ -112,6 +112,6 @@ def test_imaplib_wrong_password_raises(imap_service: ImapService, account: str) 
         client.shutdown()
 
 
-def test_imapclient_login(imap_service: ImapService, account: str) -> None:
+def test_imapclient_login(imap_service: ImapService, account: str, folder: str) -> None:
     with imap_service.imapclient(account) as c:
-        assert c.select_folder("INBOX")[b"EXISTS"] == 0
+        assert c.select_folder(folder)[b"EXISTS"] == 0
