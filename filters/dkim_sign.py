@@ -2,8 +2,8 @@
 
 When: the processing service relays a message whose queue origin says an authenticated user sent it
 (SMTP submission or WebMail), just before it leaves (``sign_outgoing``). The signing domain (d=) is
-the domain of the From header field when it is a local domain with a key, so DMARC finds the
-signature aligned; otherwise the authenticated user's own domain when it has one. ``dkim.sign`` turns
+the domain of the From header field when it is the user's domain or one of its aliases and has a key,
+so DMARC finds the signature aligned; otherwise the user's own domain when it has a key. ``dkim.sign`` turns
 signing off per domain; ``dkim.selector`` names the key (s=). Signatures are rsa-sha256 with
 relaxed/relaxed canonicalization (robust to the re-folding relays do) over dkimpy's default set of
 header fields, with From signed twice so that a second From field cannot be added unnoticed.
@@ -166,18 +166,32 @@ def sign(raw: bytes, key: DomainKey) -> bytes:
 
 
 def sign_outgoing(store: Any, origin: dict[str, Any], raw: bytes) -> bytes:
-    """``raw`` signed for the first candidate domain that signs and has a key; unchanged otherwise
-    (a message not sent by an authenticated user, no key, signing off). Never raises: a message is
-    never held back because it could not be signed, the failure is logged."""
+    """``raw`` signed for the first candidate domain that has a key; unchanged otherwise (a message not
+    sent by an authenticated user, no key, signing off). Candidates: the From field's domain when it is
+    the user's own domain or one of its aliases (a user never gets mail signed for another domain),
+    then the user's domain. Never raises: a message is not held back because it could not be signed,
+    the failure is logged."""
     user = str(origin.get("auth") or origin.get("auth_user") or "")
     if "@" not in user:
         return raw
-    for domain in dict.fromkeys(d for d in (_from_domain(raw), user.rpartition("@")[2].lower()) if d):
+    user_domain = user.rpartition("@")[2].lower()
+    candidates: list[str] = []
+    try:
+        with store.db.read() as conn:
+            domain_id = store.domains.id_of(conn, user_domain)
+            values = store.settings_many(conn, SETTINGS, domain_id=domain_id)
+            author = _from_domain(raw)
+            if author and author != user_domain and _domain_id(store, conn, author) == domain_id:
+                candidates.append(author)
+    except (NotFound, InvalidInput):
+        return raw
+    except Exception:
+        log.exception("cannot read the DKIM settings of %s; sending unsigned", user_domain)
+        return raw
+    if not values["dkim.sign"]:
+        return raw
+    for domain in (*candidates, user_domain):
         try:
-            with store.db.read() as conn:
-                values = store.settings_many(conn, SETTINGS, domain_id=store.domains.id_of(conn, domain))
-            if not values["dkim.sign"]:
-                continue
             key = load(store, domain, values["dkim.selector"])
         except (NotFound, InvalidInput) as exc:
             log.debug("not signing for %s: %s", domain, exc)
@@ -188,6 +202,13 @@ def sign_outgoing(store: Any, origin: dict[str, Any], raw: bytes) -> bytes:
             log.error("DKIM signing for %s failed, sending unsigned: %s", domain, exc)
             return raw
     return raw
+
+
+def _domain_id(store: Any, conn: Any, domain: str) -> int | None:
+    try:
+        return int(store.domains.id_of(conn, domain))
+    except (NotFound, InvalidInput):
+        return None
 
 
 def _from_domain(raw: bytes) -> str:

@@ -141,3 +141,18 @@ def test_the_signing_domain_falls_back_to_the_users_and_needs_a_key(store: Store
         assert dkim_sign.sign_outgoing(store, {"auth": "alice@example.test"}, RAW) == RAW
     finally:
         store.settings.clear("dkim.selector", domain="example.test")
+
+
+def test_aliases_sign_as_themselves_and_other_local_domains_never(store: Store) -> None:
+    store.domains.add_alias("example.test", "alias.test")
+    store.domains.add("other.test")
+    for domain in ("alias.test", "other.test"):
+        dkim_sign.generate(store, domain, "fieldpost", replace=True)
+
+    def d_of(author: bytes) -> bytes:
+        raw = RAW.replace(b"alice@example.test>", b"alice@" + author + b">")
+        head = dkim_sign.sign_outgoing(store, {"auth": "alice@example.test"}, raw).split(b"\r\n\r\n")[0]
+        return head.split(b" d=")[1].split(b";")[0]
+
+    assert d_of(b"alias.test") == b"alias.test"
+    assert d_of(b"other.test") == b"example.test"  # alice does not own other.test
