@@ -26,6 +26,7 @@ it comes from that sender (envelope or From), and the sender's held messages mov
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -41,6 +42,8 @@ UNCONFIRMED: Final = "Unconfirmed Messages"
 INBOX: Final = "INBOX"
 ACCOUNT_SETTINGS: Final = ("identity.enabled", "identity.challenge_days")
 HEADER_BYTES: Final = 64 * 1024  # how much of a held message is read to find its sender
+DEFAULT_LOCAL_PART: Final = "confirm"
+_LOCAL_PART: Final = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,38}[a-z0-9])?$")
 
 Actions = dict[str, tuple[chain.Action, ...]]
 
@@ -49,8 +52,14 @@ Actions = dict[str, tuple[chain.Action, ...]]
 
 
 def _local_part(store: Any) -> str:
+    """``identity.local_part``; a value that cannot make an address (a space, a "+") is replaced by the
+    default and logged, so challenges always carry an address that works."""
     with store.db.read() as conn:
-        return str(store.settings_effective(conn, "identity.local_part")).strip().lower()
+        value = str(store.settings_effective(conn, "identity.local_part")).strip().lower()
+    if not _LOCAL_PART.match(value):
+        _log.warning("identity.local_part %r cannot be an address; using %r", value, DEFAULT_LOCAL_PART)
+        return DEFAULT_LOCAL_PART
+    return value
 
 
 def confirmation_token(store: Any, address: str) -> str | None:

@@ -166,3 +166,19 @@ def test_sieve_does_not_run_on_held_mail(on, worker, sink):  # noqa: F811
     run(on, worker, message("hi"))
     assert [e.recipients for e in sink.envelopes] == [[STRANGER]]  # the challenge, no vacation reply
     assert challenges(sink)
+
+
+def test_a_local_part_that_cannot_be_an_address_falls_back_to_the_default(on, worker, sink):  # noqa: F811
+    on.settings.set("identity.local_part", "ask me")
+    run(on, worker, message("first"))
+    (env,) = challenges(sink)
+    assert code_of(env)  # confirm+CODE@example.test all the same
+
+
+def test_another_local_part_names_the_answer_address(on, worker, sink):  # noqa: F811
+    on.settings.set("identity.local_part", "verify")
+    run(on, worker, message("first"))
+    (env,) = challenges(sink)
+    assert env.mail_from.startswith("verify+")
+    run(on, worker, message("Re: confirm", to=env.mail_from), rcpts=(env.mail_from,))
+    assert len(inbox(on, ALICE)) == 1
