@@ -194,7 +194,9 @@ class Session:
         for rcpt in recipients:
             self.macros(b"R", {"{rcpt_addr}": rcpt})
             cmd, data = self.stage(NORCPT, NR_RCPT, b"R", cstrings(f"<{rcpt}>"))
-            if cmd in (b"r", b"t", b"y"):
+            if cmd == b"t" or (cmd == b"y" and data[:1] == b"4"):  # try later: the whole message waits
+                return self._settle(out, (cmd, data))
+            if cmd in (b"r", b"y"):
                 out.rejected_recipients[rcpt] = _reply_text(cmd, data)
             elif self._settle(out, (cmd, data)):  # accept or discard: the whole message is decided
                 return True

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import threading
 from types import TracebackType
+
+from filters.scanners import milter
 
 
 class GarbageServer:
@@ -55,3 +58,16 @@ class GarbageServer:
                 conn.close()
             else:
                 self._held.append(conn)
+
+
+# A milter that asks to skip every stage but the end of message answers only there, so its side of the
+# conversation can be written down in advance: what a milter doing edits or quarantine sends.
+SKIP_ALL = milter.NOCONNECT | milter.NOHELO | milter.NOMAIL | milter.NORCPT | milter.NOHDRS | milter.NOEOH
+SKIP_ALL |= milter.NOBODY | milter.NODATA
+EDITING = milter.ADDHDRS | milter.CHGBODY | milter.CHGHDRS | milter.QUARANTINE
+
+
+def scripted_milter(*replies: bytes, protocol: int = SKIP_ALL) -> GarbageServer:
+    """A milter whose option negotiation asks for ``protocol`` and whose later packets are ``replies``."""
+    optneg = milter.packet(b"O", struct.pack(">III", milter.VERSION, EDITING, protocol))
+    return GarbageServer(optneg + b"".join(replies), read_first=False, close=False)

@@ -197,3 +197,36 @@ def test_milter_verdicts_and_edits_apply(store, worker, milter_daemon):
     assert len(inbox(store, BOB)) == 1
     (report,) = inbox(store, ALICE)
     assert b"Virus found" in report and SIGNATURE.encode() in report
+
+
+def test_milter_quarantine_and_recipient_refusal(store, worker):
+    import struct
+
+    from filters.scanners import milter
+    from tests.filters.scanners.garbage import scripted_milter
+
+    store.accounts.add("quarantine@example.test", None)
+    store.settings.set("scan.quarantine_address", "quarantine@example.test")
+    with scripted_milter(
+        milter.packet(b"q", milter.cstrings("suspicious")), milter.packet(b"a")
+    ) as quarantining:
+        store.settings.set("scan.milters", [quarantining.address])
+        run(store, worker, HAM)
+    worker.run_once()
+    assert inbox(store, BOB) == [] and len(inbox(store, "quarantine@example.test")) == 1
+    protocol = milter.NOCONNECT | milter.NOHELO | milter.NOMAIL | milter.NOHDRS | milter.NOEOH | milter.NODATA
+    replies = (
+        milter.packet(b"y", b"550 5.1.1 bob does not want this\0"),
+        milter.packet(b"c"),
+        milter.packet(b"m", struct.pack(">I", 1) + milter.cstrings("Subject", "[checked] lunch")),
+        milter.packet(b"c"),
+    )
+    store.accounts.add("carol@example.test", None)
+    with scripted_milter(*replies, protocol=protocol | milter.NOBODY) as picky:
+        store.settings.set("scan.milters", [picky.address])
+        run(store, worker, HAM, rcpts=(BOB, "carol@example.test"))
+    assert inbox(store, BOB) == []
+    (report,) = inbox(store, ALICE)
+    assert b"bob does not want this" in report
+    (copy,) = inbox(store, "carol@example.test")
+    assert b"Subject: [checked] lunch\r\n" in copy

@@ -10,6 +10,7 @@ from filters import FilterUnavailable
 from filters.scanners import ScannerReplyError, milter
 from tests.filters.scanners.daemons import EICAR, SIGNATURE
 from tests.filters.scanners.garbage import GarbageServer
+from tests.filters.scanners.garbage import scripted_milter as scripted
 
 CLEAN = b"From: alice@example.test\r\nTo: bob@example.test\r\nSubject: hi\r\n\r\nNothing to see.\r\n"
 INFECTED = b"From: x@far.test\r\nTo: bob@example.test\r\nSubject: file\r\n\r\n" + EICAR + b"\r\n"
@@ -87,3 +88,44 @@ def test_broken_milters_are_reply_errors(reply, words):
 def test_a_milter_closing_early_is_unavailable():
     with GarbageServer(_optneg(), read_first=False) as server, pytest.raises(FilterUnavailable):
         milter.check(server.address, ENV, CLEAN, timeout=3)
+
+
+def test_end_of_message_edits_are_collected():
+    server = scripted(
+        milter.packet(b"p"),
+        milter.packet(b"m", struct.pack(">I", 1) + milter.cstrings("Subject", "[checked] hi")),
+        milter.packet(b"h", milter.cstrings("X-Checked", "yes")),
+        milter.packet(b"b", b"new body\r\n"),
+        milter.packet(b"c"),
+    )
+    with server:
+        outcome = milter.check(server.address, ENV, CLEAN, timeout=3)
+    assert outcome.verdict == "accept"
+    edited = milter.apply_edits(CLEAN, outcome)
+    assert b"Subject: [checked] hi\r\n" in edited and b"X-Checked: yes\r\n" in edited
+    assert edited.endswith(b"\r\n\r\nnew body\r\n")
+
+
+def test_quarantine_is_reported():
+    with scripted(milter.packet(b"q", milter.cstrings("looks bad")), milter.packet(b"a")) as server:
+        assert milter.check(server.address, ENV, CLEAN, timeout=3).quarantine == "looks bad"
+
+
+def test_tempfail_at_rcpt_makes_the_message_wait():
+    protocol = milter.NOCONNECT | milter.NOHELO | milter.NOMAIL
+    with scripted(milter.packet(b"y", b"451 4.7.1 greylisted\0"), protocol=protocol) as server:
+        outcome = milter.check(server.address, ENV, CLEAN, timeout=3)
+    assert (
+        outcome.verdict == "tempfail" and outcome.reply.startswith("451") and not outcome.rejected_recipients
+    )
+
+
+def test_reject_at_rcpt_refuses_that_recipient_only():
+    env = milter.Envelope("x@far.test", ["bob@example.test", "alice@example.test"])
+    protocol = milter.NOCONNECT | milter.NOHELO | milter.NOMAIL | milter.NOHDRS | milter.NOEOH | milter.NOBODY
+    protocol |= milter.NODATA
+    replies = (milter.packet(b"y", b"550 5.1.1 no such user\0"), milter.packet(b"c"), milter.packet(b"a"))
+    with scripted(*replies, protocol=protocol) as server:
+        outcome = milter.check(server.address, env, CLEAN, timeout=3)
+    assert outcome.verdict == "accept"
+    assert outcome.rejected_recipients == {"bob@example.test": "550 5.1.1 no such user"}
