@@ -4,9 +4,10 @@ For each recipient account with ``identity.enabled`` (account, class, domain or 
 level ``run_level`` lets a message through when its envelope sender is known, and otherwise files it into
 "Unconfirmed Messages" (made on demand) and challenges the sender (``filters.challenge``):
 
-* known: confirmed earlier (``store.confirmations``), on the account's safe senders or the server white
-  list (``filters.lists.trusted``, matched on the From address), in the account's own domain, or sent by
-  an authenticated user of this server. Fieldpost has no address book yet: the confirmed senders are the
+* known: confirmed earlier (``store.confirmations``), written to by the account (mail it sends while
+  authenticated confirms its recipients), on the account's safe senders or the server white list
+  (``filters.lists.trusted``, matched on the From address), in the account's own domain, or sent by an
+  authenticated user of this server. Fieldpost has no address book yet: the confirmed senders are the
   account's "collected addresses"; when the contacts component lands, confirming will also add a contact
   to a "Collected Addresses" contacts folder, and every address-book entry will count as known.
 * let through without asking: bounces (null sender; a user must see the reports on the mail they sent),
@@ -192,6 +193,24 @@ def send_challenge(store: Any, queued_message: Any, recipient: str, code: str, o
     store.queue.enqueue(raw, address, [queued_message.sender], origin={"challenge_for": queued_message.id})
 
 
+def _collect_recipients(store: Any, user: str, recipients: Sequence[str]) -> None:
+    """An account with identity confirmation on that writes to someone confirms them: their replies
+    must not be held."""
+    account_id = lists.account_for(store, user)
+    if account_id is None:
+        return
+    with store.db.read() as conn:
+        if not store.settings_effective(conn, "identity.enabled", account_id=account_id):
+            return
+    for recipient in recipients:
+        if lists.account_for(store, recipient) == account_id:
+            continue
+        try:
+            store.confirmations.confirm(account_id, recipient)
+        except (InvalidInput, StorageError) as exc:
+            _log.warning("%s wrote to %s, not recorded as known: %s", user, recipient, exc)
+
+
 def run_level(
     store: Any, queued_message: Any, raw: bytes, recipients: Sequence[str], actions: Actions
 ) -> Actions:
@@ -200,8 +219,10 @@ def run_level(
     if not sender or "@" not in sender:
         return actions  # bounces always go through
     origin = getattr(queued_message, "origin", None) or {}
-    if origin.get("auth") or origin.get("auth_user"):
-        return actions  # an authenticated user of this server
+    user = origin.get("auth") or origin.get("auth_user")
+    if user:  # an authenticated user of this server: never held; the people it writes to become known
+        _collect_recipients(store, str(user), recipients)
+        return actions
     result = dict(actions)
     from_ = lists.from_addresses(raw, sender)
     for recipient in recipients:

@@ -182,3 +182,11 @@ def test_another_local_part_names_the_answer_address(on, worker, sink):  # noqa:
     assert env.mail_from.startswith("verify+")
     run(on, worker, message("Re: confirm", to=env.mail_from), rcpts=(env.mail_from,))
     assert len(inbox(on, ALICE)) == 1
+
+
+def test_people_the_account_writes_to_are_known(on, worker, sink):  # noqa: F811
+    note = message("question", from_=ALICE, to="pen.pal@far.test")
+    run(on, worker, note, sender=ALICE, rcpts=("pen.pal@far.test",), auth=ALICE)
+    run(on, worker, message("Re: question", from_="pen.pal@far.test"), sender="pen.pal@far.test")
+    assert [b"Re: question" in m for m in inbox(on, ALICE)] == [True]
+    assert challenges(sink) == []
