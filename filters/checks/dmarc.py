@@ -35,7 +35,7 @@ from publicsuffixlist import PublicSuffixList
 from filters import DnsTemporaryError
 from filters import dns as fdns
 from filters.checks.dkim_verify import DkimOutcome
-from filters.checks.spf import SpfOutcome
+from filters.checks.spf import SpfOutcome, checkable_domain
 from filters.checks.txt import txt_records
 
 POLICIES = ("none", "quarantine", "reject")
@@ -160,6 +160,8 @@ def _evaluate_domain(
     res: fdns.Resolver,
     sample: Callable[[], int],
 ) -> DmarcOutcome:
+    if not checkable_domain(author):  # an address literal or a single label: nobody publishes a policy there
+        return DmarcOutcome("none", author, reason="not a domain name that can have a policy")
     try:
         policy = fetch_policy(res, author)
     except DnsTemporaryError as exc:

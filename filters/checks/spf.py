@@ -46,6 +46,7 @@ SETTINGS = (
 RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
 #: Longest time one SPF evaluation may spend in DNS, all lookups together (RFC 7208 4.6.4: at least 20 s).
 TIME_LIMIT = 20.0
+_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 _ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
 
 
@@ -69,8 +70,10 @@ def evaluate(ip: str, sender: str | None, helo: str | None, *, time_limit: float
     identity = "mailfrom" if sender else "helo"
     checked = sender if sender else f"postmaster@{helo}"
     domain = checked.rpartition("@")[2]
-    if not domain or not helo and not sender:
-        return SpfOutcome("none", "no identity to check", identity, domain, ip, checked, helo)
+    if not checkable_domain(domain):  # RFC 7208 4.3: malformed or single-label: "none", without asking DNS
+        return SpfOutcome(
+            "none", f"{domain!r} is not a domain name to check", identity, domain, ip, checked, helo
+        )
     try:
         query = pyspf.query(i=ip, s=checked, h=helo, querytime=time_limit)
         result, _code, explanation = query.check()
@@ -80,6 +83,13 @@ def evaluate(ip: str, sender: str | None, helo: str | None, *, time_limit: float
     if result not in RESULTS:
         result = "permerror"
     return SpfOutcome(result, str(explanation), identity, domain, ip, checked, helo)
+
+
+def checkable_domain(domain: str) -> bool:
+    """A multi-label domain name with labels of 1..63 letters, digits, '-' or '_' (not an address
+    literal, not "localhost")."""
+    labels = domain.rstrip(".").split(".")
+    return len(labels) > 1 and all(_LABEL.fullmatch(label) for label in labels) and not labels[-1].isdigit()
 
 
 def check(facts: Facts, env: Any) -> Verdict | None:

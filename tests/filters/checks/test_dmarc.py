@@ -189,3 +189,10 @@ def test_forged_results_claiming_our_name_are_removed() -> None:
         b"Authentication-Results: upstream.example; spf=pass\r\n"
         b"Subject: s\r\n\r\nAuthentication-Results: mx.example.test; in the body\r\n"
     )
+
+
+def test_an_address_literal_author_has_no_policy_and_asks_nothing(auth_dns: DnsServer) -> None:
+    before = len(auth_dns.queries)
+    verdict = check(auth_dns, message("ceo@[192.0.2.1]"), ip=GOOD_IP, sender="")
+    assert verdict is not None and "dmarc=none" in results(verdict)
+    assert [q for q in auth_dns.queries[before:] if q[0].startswith("_dmarc")] == []

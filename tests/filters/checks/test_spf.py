@@ -114,3 +114,17 @@ def test_dns_goes_to_our_resolver(auth_dns: DnsServer) -> None:
     dns.shared().clear()
     spf.check(facts("a@neutral.spf.test", ip="192.0.2.77"), make_env(auth_dns.address))
     assert ("neutral.spf.test.", "TXT") in auth_dns.queries[before:]
+
+
+@pytest.mark.parametrize(
+    ("sender", "helo"),
+    [("", "[192.0.2.1]"), ("", "localhost"), ("", "bad..name.test"), ("a@[192.0.2.1]", "client.example.net")],
+)
+def test_names_that_cannot_have_a_record_are_none_without_asking(
+    auth_dns: DnsServer, sender: str, helo: str
+) -> None:
+    """RFC 7208 4.3: a malformed or single-label name gives "none" at once (and so never a 451)."""
+    before = len(auth_dns.queries)
+    verdict = spf.check(facts(sender, helo=helo), make_env(auth_dns.address))
+    assert verdict is not None and verdict.action == "accept" and verdict.headers[0][1].startswith("none ")
+    assert auth_dns.queries[before:] == []
