@@ -1,0 +1,157 @@
+"""Bad input and limits (RFC 3501 7.1.3, RFC 7888 4, issue 5): unknown commands, overlong lines, literals
+over the limit, bad sequence sets, deep nesting and binary garbage are answered with BAD/NO and a text, and
+the server keeps answering - on the same connection where the RFC allows, and always on a new one."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.sidecars.imap.conftest import Closed, ImapService, Raw, plain
+
+
+@pytest.fixture
+def selected(client: Raw, folder: str) -> Raw:
+    client.append(folder, plain("one"))
+    client.append(folder, plain("two"))
+    client.select(folder)
+    return client
+
+
+def alive(imap_service: ImapService) -> None:
+    conn = imap_service.raw()
+    try:
+        assert conn.command("NOOP").ok
+    finally:
+        conn.close()
+
+
+def refused(line: bytes) -> bool:
+    """A BAD/NO status (tagged or untagged) with some human-readable text."""
+    return re.match(rb"\S+ (BAD|NO) \S", line) is not None
+
+
+def test_unknown_command_is_bad(client: Raw) -> None:
+    reply = client.command("FROBNICATE now")
+    assert reply.status == "BAD" and refused(reply.tagged), reply
+    assert client.command("NOOP").ok
+
+
+def test_empty_line_is_bad(client: Raw) -> None:
+    client.send(b"\r\n")
+    assert refused(client.read_line())
+    assert client.command("NOOP").ok
+
+
+@pytest.mark.parametrize("line", [b"* NOOP", b"+ NOOP", b"A(1 NOOP", b"NOOP"])
+def test_bad_tags_are_bad(client: Raw, line: bytes) -> None:
+    client.send(line + b"\r\n")
+    assert refused(client.read_line())
+    assert client.command("NOOP").ok
+
+
+def test_overlong_line(imap_service: ImapService, client: Raw) -> None:
+    client.send(b"A1 SEARCH " + b"ALL " * 50_000 + b"\r\n")  # 200 KB, over any sane line limit
+    line = client.read_line()
+    assert refused(line) or line.startswith(b"* BYE"), line
+    if not line.startswith(b"* BYE"):
+        assert client.command("NOOP").ok
+    alive(imap_service)
+
+
+def test_literal_over_the_limit_gets_no_continuation(selected: Raw, folder: str) -> None:
+    tag = selected.next_tag()
+    selected.send(f"{tag} APPEND {folder} {{3000000000}}\r\n".encode())
+    line = selected.read_line()
+    assert line.startswith(tag.encode() + b" ") and refused(line), line  # no "+": RFC 3501 7.5
+    assert selected.command("NOOP").ok
+
+
+def test_non_synchronising_literal_over_the_limit(
+    imap_service: ImapService, client: Raw, folder: str
+) -> None:
+    client.send(f"A1 APPEND {folder} {{3000000000+}}\r\n".encode() + b"x" * 1000)
+    line = client.read_line()
+    assert refused(line) or line.startswith(b"* BYE"), line  # RFC 7888 4
+    alive(imap_service)
+
+
+def test_message_size_limit_of_the_account(imap_service: ImapService) -> None:
+    address = imap_service.new_account("small")
+    imap_service.set_setting("mail.max_message_bytes", 2048, account=address)
+    conn = imap_service.login(address)
+    try:
+        tag = conn.next_tag()
+        conn.send(f"{tag} APPEND INBOX {{5000}}\r\n".encode())
+        line = conn.read_line()
+        assert line.startswith(tag.encode() + b" ") and refused(line), line
+        assert conn.command("NOOP").ok
+        assert conn.literal_command("APPEND INBOX", plain("fits")).ok
+    finally:
+        conn.close()
+
+
+def test_literal_before_login_is_limited(imap_service: ImapService) -> None:
+    conn = imap_service.raw()
+    try:
+        conn.send(b"A1 LOGIN {10000000}\r\n")
+        line = conn.read_line()
+        assert line.startswith(b"A1 ") and refused(line), line
+        assert conn.command("NOOP").ok
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("sequence", ["0", "1:0", "-1", "1,,2", "x", "1:*:2", "4294967296"])
+def test_bad_sequence_sets_are_bad(selected: Raw, sequence: str) -> None:
+    assert selected.command(f"FETCH {sequence} FLAGS").status == "BAD"
+    assert selected.command("NOOP").ok
+
+
+def test_deep_nesting_is_refused(selected: Raw) -> None:
+    reply = selected.command("SEARCH " + "(" * 500 + "ALL" + ")" * 500)
+    assert reply.status in ("BAD", "NO") and refused(reply.tagged), reply
+    assert selected.command("NOOP").ok
+
+
+def test_nul_byte_is_bad(client: Raw) -> None:
+    assert client.command(b"NOOP \x00").status == "BAD"
+    assert client.command("NOOP").ok
+
+
+def test_binary_garbage_does_not_kill_the_server(imap_service: ImapService) -> None:
+    conn = imap_service.raw()
+    try:
+        conn.send(bytes(range(256)) * 4 + b"\r\n")
+        first = conn.read_line()
+        assert refused(first) or first.startswith(b"* BYE"), first
+    except Closed:
+        pass
+    finally:
+        conn.close()
+    alive(imap_service)
+
+
+def test_too_many_errors_end_the_session(imap_service: ImapService) -> None:
+    conn = imap_service.raw()
+    lines: list[bytes] = []
+    try:
+        with pytest.raises((Closed, OSError)):
+            for n in range(50):
+                conn.send(f"E{n} FROBNICATE\r\n".encode())
+                lines.append(conn.read_line())
+        assert any(line.startswith(b"* BYE") for line in lines), lines[-3:]
+    finally:
+        conn.close()
+    alive(imap_service)
+
+
+def test_pipelined_commands_are_answered_in_order(client: Raw) -> None:
+    client.send(b"P1 NOOP\r\nP2 CAPABILITY\r\nP3 NOOP\r\n")
+    tags = []
+    while len(tags) < 3:
+        line = client.read_line()
+        if not line.startswith(b"*"):
+            tags.append(line.split(b" ")[0])
+    assert tags == [b"P1", b"P2", b"P3"]
