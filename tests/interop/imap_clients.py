@@ -96,6 +96,9 @@ class Target:
     host: str = "localhost"
     password: str = DEMO_PASSWORD
     extra: dict[str, object] = field(default_factory=dict, repr=False)
+    #: Message-IDs in alice's INBOX when the test starts: the MAILBOX_SIZE test messages, plus on
+    #: Fieldpost the demo data's own few messages
+    initial: set[str] = field(default_factory=set, repr=False)
 
     def connect(self, user: str = ALICE) -> imaplib.IMAP4_SSL:
         """imaplib over implicit TLS, certificate checked against ``cafile``, logged in."""
@@ -152,6 +155,8 @@ def imap_target(tmp_path: Path) -> Iterator[Target]:
         start = _dovecot if os.environ.get(PEER_ENV) == "dovecot" else _fieldpost
         target = start(tmp_path, stack, messages)
         target.extra["messages"] = messages
+        target.initial = ids(server_state(target))
+        assert {message_id(raw) for raw in messages} <= target.initial
         yield target
 
 

@@ -18,7 +18,6 @@ import pytest
 
 from tests.interop.imap_clients import (
     ALICE,
-    MAILBOX_SIZE,
     Target,
     imap_target,  # noqa: F401  (fixture)
     maildir_state,
@@ -85,9 +84,10 @@ def test_retrieve_then_nothing_then_only_the_new_then_delete(
 ) -> None:
     getmail = need("getmail", "getmail6")
     out = retrieve(getmail, tmp_path, maildir, imap_target)
-    assert f"{MAILBOX_SIZE} messages (" in out, out[-3000:]
+    total = len(imap_target.initial)
+    assert f"{total} messages (" in out, out[-3000:]
     local = maildir_state(maildir)
-    assert {mid for mid, _f in local.values()} == {f"<interop.{n}@example.org>" for n in range(MAILBOX_SIZE)}
+    assert {mid for mid, _f in local.values()} == imap_target.initial
     messages = imap_target.extra["messages"]
     assert isinstance(messages, list)
     copy = next(
@@ -101,7 +101,7 @@ def test_retrieve_then_nothing_then_only_the_new_then_delete(
 
     out = retrieve(getmail, tmp_path, maildir, imap_target)
     assert "0 messages (" in out, out[-3000:]
-    assert len(maildir_state(maildir)) == MAILBOX_SIZE
+    assert len(maildir_state(maildir)) == total
 
     client = imap_target.connect()
     try:
@@ -111,9 +111,9 @@ def test_retrieve_then_nothing_then_only_the_new_then_delete(
     out = retrieve(getmail, tmp_path, maildir, imap_target)
     assert "1 messages (" in out, out[-3000:]
     local = maildir_state(maildir)
-    assert len(local) == MAILBOX_SIZE + 1
+    assert len(local) == total + 1
     assert "<later.1@example.org>" in {mid for mid, _f in local.values()}
 
     retrieve(getmail, tmp_path, maildir, imap_target, delete=True)
     assert server_state(imap_target) == {}
-    assert len(maildir_state(maildir)) == MAILBOX_SIZE + 1
+    assert len(maildir_state(maildir)) == total + 1
