@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 
 import pytest
 from hypothesis import given, settings
@@ -114,7 +113,6 @@ def test_closed_port_and_silence_are_down():
         spamd.call(server.address, "CHECK", SPAM, timeout=1)
 
 
-def test_bad_address_is_down_with_a_clear_reason(caplog):
-    caplog.set_level(logging.WARNING)
+def test_bad_address_is_down_with_a_clear_reason():
     with pytest.raises(ScannerDown, match="expected HOST:PORT"):
         spamd.call("localhost", "PING", timeout=1)
