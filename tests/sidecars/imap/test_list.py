@@ -19,6 +19,13 @@ def listed(reply) -> dict[str, tuple[set[str], object, list[object]]]:  # type: 
     return out
 
 
+def upper(value: object) -> object:
+    """Atoms and strings alike, upper-cased, for comparing extended data items."""
+    if isinstance(value, list):
+        return [upper(v) for v in value]
+    return value.decode().upper() if isinstance(value, bytes) else str(value).upper()
+
+
 def names(conn: Raw, command: str) -> set[str]:
     reply = conn.command(command)
     assert reply.ok, reply
@@ -77,13 +84,24 @@ def test_special_use_attributes(client: Raw) -> None:
 
 def test_create_special_use(client: Raw, folder: str) -> None:
     name = f"{folder}/Important"
-    assert client.command(f"CREATE {name} (USE (\\Flagged))").ok  # RFC 6154 3
-    assert "\\FLAGGED" in listed(client.command(f'LIST "" {name} RETURN (SPECIAL-USE)'))[name][0]
+    reply = client.command(f"CREATE {name} (USE (\\Flagged))")  # RFC 6154 3
+    if reply.ok:
+        assert "\\FLAGGED" in listed(client.command(f'LIST "" {name} RETURN (SPECIAL-USE)'))[name][0]
+    else:  # a server may support only some uses, but must say so with USEATTR
+        assert reply.status == "NO" and b"[USEATTR]" in reply.tagged, reply
     reply = client.command(f"CREATE {folder}/Weird (USE (\\NotAUse))")
     assert reply.status == "NO" and b"[USEATTR]" in reply.tagged, reply
 
 
+def unsubscribe_all(conn: Raw, tree: str) -> None:
+    """Start from an empty subscription list for the tree, whatever CREATE did to it."""
+    for name in (tree, f"{tree}/a", f"{tree}/a/b", f"{tree}/c"):
+        conn.command(f"UNSUBSCRIBE {name}")
+
+
 def test_subscribe_lsub_and_list_subscribed(client: Raw, tree: str) -> None:
+    unsubscribe_all(client, tree)
+    assert not listed(client.command(f'LSUB "" "{tree}/*"'))
     assert client.command(f"SUBSCRIBE {tree}/c").ok
     lsub = client.command(f'LSUB "" "{tree}/*"')
     assert set(listed(lsub)) == {f"{tree}/c"}
@@ -94,14 +112,14 @@ def test_subscribe_lsub_and_list_subscribed(client: Raw, tree: str) -> None:
 
 
 def test_recursivematch_reports_childinfo(client: Raw, tree: str) -> None:
+    unsubscribe_all(client, tree)
     assert client.command(f"SUBSCRIBE {tree}/a/b").ok
     found = listed(client.command(f'LIST (SUBSCRIBED RECURSIVEMATCH) "" "{tree}/%"'))
     # RFC 5258 3.5: folder/a is not subscribed but has a subscribed child
     assert set(found) == {f"{tree}/a"}
     attrs, _, extra = found[f"{tree}/a"]
     assert "\\SUBSCRIBED" not in attrs
-    assert [[str(x).upper() if not isinstance(x, list) else [v.upper() for v in x] for x in e]  # type: ignore[union-attr]
-            for e in extra] == [["CHILDINFO", [b"SUBSCRIBED"]]]  # fmt: skip
+    assert upper(extra) == [["CHILDINFO", ["SUBSCRIBED"]]]  # RFC 5258 3.5 / 9 (tags are astrings)
 
 
 def test_multiple_patterns(client: Raw, tree: str) -> None:
