@@ -56,8 +56,14 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
         entry = by_name[name]
         folder = entry.folder
         subscribed = folder is not None and _subscribed(s, entry)
+        child_info = False
         if subscribed_only and not subscribed:
-            continue
+            # RFC 5258 3.5: RECURSIVEMATCH lists a parent of a subscribed folder with CHILDINFO
+            if "RECURSIVEMATCH" not in spec.selection or not any(
+                n.startswith(name + "/") and _subscribed(s, by_name[n]) for n in by_name
+            ):
+                continue
+            child_info = True
         use = names.SPECIAL_USE.get(folder.role or "") if folder is not None else None
         if special_only and not use:
             continue
@@ -70,7 +76,10 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
             attrs.append(use)
         if subscribed and ("SUBSCRIBED" in spec.returns or "SUBSCRIBED" in spec.selection):
             attrs.append("\\Subscribed")
-        out.append(R.untagged(f'{verb} ({" ".join(attrs)}) "/" '.encode() + _wire(s, name)))
+        line = f'{verb} ({" ".join(attrs)}) "/" '.encode() + _wire(s, name)
+        if child_info:
+            line += b' ("CHILDINFO" ("SUBSCRIBED"))'
+        out.append(R.untagged(line))
         if spec.status_items and folder is not None:
             out.append(_status_line(s, name, folder, spec.status_items))
     return Done(list(out), f"{verb} completed")
@@ -116,9 +125,15 @@ def create(s: ImapSession, cmd: Command) -> Done:
         if role is None:
             raise No(f"special use {use} is not supported", "USEATTR")
     try:
+        before = {f.path for f in s.store.folders.list(where.owner, actor=s.account_id)}
         s.store.folders.create(where.owner, where.path, role=role, actor=s.account_id)
     except NotFound:
         raise No("no such user or namespace", "NONEXISTENT") from None
+    if where.owner == s.user:
+        # RFC 3501 6.3.3 creates, it does not subscribe (storage subscribes new folders by default)
+        for f in s.store.folders.list(where.owner, actor=s.account_id):
+            if f.path not in before:
+                s.store.folders.subscribe(f.id, False)
     return Done([], "CREATE completed")
 
 

@@ -76,10 +76,22 @@ def copy(s: ImapSession, cmd: Command) -> Done:
     target = _target(s, spec.mailbox)
     if not uids:
         return Done([], f"{cmd.name} completed (no messages)")
+    _check_message_quota(s, target, len(uids))
     mapping = s.store.mail.copy(sel.id, uids, target, actor=s.account_id)
     if target == sel.id:
         sel.dirty = True
     return Done([], f"{cmd.name} completed", _copyuid(s, target, mapping))
+
+
+def _check_message_quota(s: ImapSession, target: int, count: int) -> None:
+    """The message-count quota of the target's owner (storage checks only bytes on copy)."""
+    folder = s.store.folders.by_id(target)
+    if folder.account_id is None:
+        return
+    owner = s.store.accounts.by_id(folder.account_id)
+    limit = int(s.store.settings.get("quota.messages", account=owner.address))
+    if limit and owner.message_count + count > limit:
+        raise No(f"mailbox full: quota of {limit} messages exceeded", "OVERQUOTA")
 
 
 def _copyuid(s: ImapSession, target: int, mapping: dict[int, int]) -> str | None:
