@@ -21,7 +21,8 @@ DEB_PACKAGES := \
 	dovecot-imapd \
 	spamd \
 	clamav-daemon \
-	clamav-milter
+	clamav-milter \
+	sieve-connect
 
 .PHONY: deps postgres venv check test run
 
