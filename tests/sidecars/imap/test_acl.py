@@ -177,3 +177,17 @@ def test_revoked_rights_hide_the_folder_again(shared: tuple[Raw, Raw, str]) -> N
     assert shared_name(guest, folder) is not None
     assert owner.command(f'DELETEACL {folder} "{guest.address}"').ok  # type: ignore[attr-defined]
     assert shared_name(guest, folder) is None
+
+
+def test_owner_level_appears_under_other_users(shared: tuple[Raw, Raw, str]) -> None:
+    owner, guest, folder = shared
+    grant(owner, folder, guest, "lr")
+    name = shared_name(guest, folder)
+    assert name is not None
+    prefix = other_prefix(guest)
+    reply = guest.command(f'LIST "" "{prefix}%"')  # RFC 3501 6.3.8: "%" also returns hierarchy levels
+    levels = []
+    for line in reply.named("LIST"):
+        value = parse(line)[4]
+        levels.append(value.decode() if isinstance(value, bytes) else str(value))
+    assert any(name.startswith(level + "/") for level in levels), (levels, name)

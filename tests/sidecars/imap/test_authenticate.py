@@ -140,3 +140,12 @@ def test_scram_sha_256(imap_service: ImapService, account: str) -> None:
 
 def test_authenticate_when_authenticated_is_refused(client: Raw, account: str) -> None:
     assert client.command(b"AUTHENTICATE PLAIN " + plain_token(account)).status in ("BAD", "NO")
+
+
+def test_plain_refused_in_clear(imap_service: ImapService, account: str) -> None:
+    conn = imap_service.raw(tls=False)
+    try:
+        assert conn.command(b"AUTHENTICATE PLAIN " + plain_token(account)).status in ("NO", "BAD")
+        assert conn.command("NOOP").ok
+    finally:
+        conn.close()

@@ -93,3 +93,9 @@ def test_copy_with_bad_sequence_is_bad(box: tuple[Raw, str]) -> None:
     assert conn.command(f"COPY 0 {dest}").status == "BAD"  # RFC 3501 9: nz-number
     assert conn.command(f"COPY 1:x {dest}").status == "BAD"
     assert conn.command("NOOP").ok
+
+
+def test_copy_into_the_selected_folder_reports_exists(box: tuple[Raw, str], folder: str) -> None:
+    conn, _dest = box
+    reply = conn.command(f"COPY 1 {folder}")
+    assert reply.ok and b"* 4 EXISTS" in reply.untagged, reply

@@ -174,3 +174,19 @@ def test_imaplib_fetch(imap_service, account: str, folder: str) -> None:  # type
         typ, data = client.fetch("1", "(BODY.PEEK[1.MIME] RFC822.SIZE)")
         assert typ == "OK"
         assert data[0][1] == b"Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+
+
+def test_uid_range_to_star_always_includes_the_last_message(box: Raw) -> None:
+    last = fetches(box.command("FETCH * UID"))[3]["UID"]
+    reply = box.command(f"UID FETCH {last + 1000}:* UID")  # type: ignore[operator]
+    assert {items["UID"] for items in fetches(reply).values()} == {last}  # RFC 3501 6.4.8
+
+
+def test_body_1_of_a_single_part_message_is_its_text(box: Raw) -> None:
+    assert one(box, "FETCH 3 BODY.PEEK[1]", 3)["BODY[1]"] == b"body text\r\n"  # RFC 3501 6.4.5
+
+
+@pytest.mark.parametrize("items", ["BODY[]<0.0>", "BODY[HEADER.FIELDS ()]", "()", "BODY[]<1>", "BODY[TEXT"])
+def test_malformed_fetch_items_are_bad(box: Raw, items: str) -> None:
+    assert box.command(f"FETCH 1 {items}").status == "BAD"  # RFC 3501 9: nz-number, 1*header-fld-name
+    assert box.command("NOOP").ok

@@ -181,3 +181,54 @@ def test_8bit_header_is_sent_as_literal(client: Raw, folder: str) -> None:
     line = client.command("FETCH 1 ENVELOPE").named("FETCH")[0]
     assert not re.search(rb'"[^"\r\n]*[\x80-\xff][^"\r\n]*"', line), line
     assert item(client, 1, "ENVELOPE")[1] == subject  # type: ignore[index]
+
+
+NESTED = (
+    b"From: a@example.org\r\nSubject: nested\r\nMIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/mixed; boundary="out"\r\n\r\n'
+    b"--out\r\n"
+    b'Content-Type: multipart/alternative; boundary="alt"\r\n\r\n'
+    b"--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nplain version\r\n\r\n"
+    b"--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>html version</p>\r\n\r\n"
+    b"--alt--\r\n\r\n"
+    b"--out\r\n"
+    b"Content-Type: text/plain; charset=us-ascii\r\n"
+    b"Content-ID: <part2@example.org>\r\n"
+    b"Content-Description: A description\r\n"
+    b"Content-Transfer-Encoding: quoted-printable\r\n"
+    b"Content-MD5: Q2hlY2sgSW50ZWdyaXR5IQ==\r\n"
+    b"Content-Disposition: inline\r\n"
+    b"Content-Language: en\r\n"
+    b"Content-Location: http://example.test/notes.txt\r\n\r\n"
+    b"notes=20here\r\n\r\n"
+    b"--out--\r\n"
+)
+
+
+def test_nested_multipart_numbering_and_extension_fields(client: Raw, folder: str) -> None:
+    client.append(folder, NESTED)
+    client.select(folder)
+    reply = client.command(
+        "FETCH 1 (BODY.PEEK[1.1] BODY.PEEK[1.2] BODY.PEEK[2] BODY.PEEK[1.2.MIME] BODYSTRUCTURE)"
+    )
+    items = fetches(reply)[1]
+    assert items["BODY[1.1]"] == b"plain version\r\n"
+    assert items["BODY[1.2]"] == b"<p>html version</p>\r\n"
+    assert items["BODY[2]"] == b"notes=20here\r\n"
+    assert items["BODY[1.2.MIME]"] == b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+    structure = items["BODYSTRUCTURE"]
+    assert isinstance(structure, list)
+    alternative = structure[0]
+    same_body(
+        alternative[0],
+        ["TEXT", "PLAIN", ["CHARSET", "utf-8"], None, None, "7BIT", 15, 1, None, None, None, None],
+    )
+    assert canon(alternative[2]) == "ALTERNATIVE"
+    notes = structure[1]
+    lang = Either("en", ["en"])  # body-fld-lang: a string or a list of strings
+    expected = [
+        "TEXT", "PLAIN", ["CHARSET", "us-ascii"], "<part2@example.org>", "A description", "QUOTED-PRINTABLE",
+        14, 1, "Q2hlY2sgSW50ZWdyaXR5IQ==", ["INLINE", None], lang, "http://example.test/notes.txt",
+    ]  # fmt: skip
+    same_body(notes, expected)
+    assert notes[3] == b"<part2@example.org>" and notes[11] == b"http://example.test/notes.txt"  # exact case

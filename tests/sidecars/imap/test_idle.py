@@ -123,3 +123,10 @@ def test_imapclient_idle(
             responses += c.idle_check(timeout=1)
         c.idle_done()
         assert (1, b"EXISTS") in responses, responses
+
+
+def test_done_is_case_insensitive_and_pipelining_continues(idler: Raw) -> None:
+    tag = start_idle(idler)
+    idler.send(b"done\r\nP1 NOOP\r\n")  # RFC 3501 9 / RFC 2177: keywords are case-insensitive
+    assert idler.until_tagged(tag).ok
+    assert idler.until_tagged("P1").ok

@@ -168,3 +168,11 @@ def test_list_with_bad_syntax_is_bad(client: Raw) -> None:
     assert client.command("LIST").status == "BAD"
     assert client.command('LIST ""').status == "BAD"
     assert client.command('LIST (BOGUSOPTION) "" "*"').status == "BAD"
+
+
+def test_lsub_percent_shows_an_unsubscribed_parent_as_noselect(client: Raw, tree: str) -> None:
+    unsubscribe_all(client, tree)
+    assert client.command(f"SUBSCRIBE {tree}/a/b").ok
+    found = listed(client.command(f'LSUB "" "{tree}/%"'))
+    # RFC 3501 6.3.9: "%" returns the unsubscribed parent, flagged \Noselect
+    assert set(found) == {f"{tree}/a"} and "\\NOSELECT" in found[f"{tree}/a"][0]

@@ -115,3 +115,15 @@ def test_imaplib_wrong_password_raises(imap_service: ImapService, account: str) 
 def test_imapclient_login(imap_service: ImapService, account: str, folder: str) -> None:
     with imap_service.imapclient(account) as c:
         assert c.select_folder(folder)[b"EXISTS"] == 0
+
+
+def test_quoted_password_with_specials(imap_service: ImapService) -> None:
+    address = imap_service.new_account("quoted")
+    secret = 'pa"ss\\word1'
+    imap_service.store.accounts.set_password(address, secret)  # type: ignore[attr-defined]
+    conn = imap_service.raw()
+    try:
+        quoted = secret.replace("\\", "\\\\").replace('"', '\\"')  # RFC 3501 9: quoted-specials escaped
+        assert conn.command(f'LOGIN "{address}" "{quoted}"').ok
+    finally:
+        conn.close()

@@ -119,3 +119,17 @@ def test_closed_code_on_implicit_close(client: Raw, folder: str) -> None:
     assert closed, reply  # RFC 7162 3.2.11
     exists = [i for i, line in enumerate(reply.untagged) if line.endswith(b" EXISTS")]
     assert closed[0] < exists[0]  # the boundary comes before the new mailbox's data
+
+
+def test_known_uids_limit_vanished(history: tuple[Raw, int, int, list[int]], folder: str) -> None:
+    conn, uidvalidity, highest, uids = history
+    conn.command("ENABLE QRESYNC")
+    reply = conn.select(folder, f" (QRESYNC ({uidvalidity} {highest} {uids[0]}:{uids[1]}))")
+    assert not vanished(reply.untagged, earlier=True), reply  # uids[2] is outside the known UIDs
+    assert b"* 3 EXISTS" in reply.untagged
+
+
+def test_enable_qresync_implies_condstore(client: Raw, folder: str) -> None:
+    client.command("ENABLE QRESYNC")
+    reply = client.select(folder)
+    assert any(line.startswith(b"* OK [HIGHESTMODSEQ ") for line in reply.untagged), reply  # RFC 7162 3.2.3

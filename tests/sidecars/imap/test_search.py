@@ -145,3 +145,9 @@ def test_imapclient_search_with_unicode(imap_service, account: str, box: Raw, fo
         c.select_folder(folder, readonly=True)
         assert len(c.search(["SUBJECT", "Müller"], charset="UTF-8")) == 1
         assert len(c.search(["UNSEEN"])) == 3
+
+
+def test_larger_and_smaller_are_strict(box: Raw) -> None:
+    size = fetches(box.command("FETCH 2 RFC822.SIZE"))[2]["RFC822.SIZE"]
+    assert 2 not in search(box, f"LARGER {size}") and 2 in search(box, f"LARGER {size - 1}")  # type: ignore[operator]
+    assert 2 not in search(box, f"SMALLER {size}") and 2 in search(box, f"SMALLER {size + 1}")  # type: ignore[operator]

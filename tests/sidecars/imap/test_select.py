@@ -150,3 +150,12 @@ def test_recreated_folder_has_a_new_uidvalidity(client: Raw, folder: str) -> Non
     reply = client.select(folder)
     assert codes(reply)["UIDVALIDITY"] != first  # RFC 3501 2.3.1.1
     assert b"* 0 EXISTS" in reply.untagged
+
+
+def test_uidnext_does_not_go_back_after_expunge(client: Raw, folder: str) -> None:
+    client.append(folder, plain("a"))
+    client.append(folder, plain("b"), flags="\\Deleted")
+    client.select(folder)
+    last = fetches(client.command("FETCH 2 UID"))[2]["UID"]
+    client.command("EXPUNGE")
+    assert int(codes(client.select(folder))["UIDNEXT"]) > last  # type: ignore[operator]
