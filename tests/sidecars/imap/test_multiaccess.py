@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.sidecars.imap.conftest import Raw, fetches, plain
+from tests.sidecars.imap.conftest import Closed, Raw, fetches, plain
 
 
 class View:
@@ -115,3 +115,46 @@ def test_uid_commands_may_carry_expunges(pair: tuple[Raw, Raw, View]) -> None:
     view.apply(reply.untagged)
     view.apply(b.command("NOOP").untagged)
     assert len(view.uids) == 4 and view.uids == uids_now(b)
+
+
+def test_fetch_of_a_message_expunged_elsewhere(pair: tuple[Raw, Raw, View]) -> None:
+    """RFC 2180 4.1: until it is told, the session may get the data (4.1.1), a tagged NO (4.1.2) or NIL
+    data with OK (4.1.3) - never a silent OK that leaves the client without the message it asked for."""
+    a, b, _ = pair
+    a.command("STORE 2 +FLAGS.SILENT (\\Deleted)")
+    a.command("EXPUNGE")
+    reply = b.command("FETCH 2 (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert not reply.named("EXPUNGE")
+    if reply.ok:
+        assert 2 in fetches(reply), reply
+
+
+def test_copy_of_a_message_expunged_elsewhere_is_not_a_silent_ok(
+    pair: tuple[Raw, Raw, View], folder: str
+) -> None:
+    """RFC 3501 6.4.7 / RFC 2180 4.4: COPY either copies the message or fails; an OK that copied nothing
+    makes a client's COPY + \\Deleted + EXPUNGE lose the mail."""
+    a, b, _ = pair
+    assert a.command(f"CREATE {folder}-copies").ok
+    a.command("STORE 2 +FLAGS.SILENT (\\Deleted)")
+    a.command("EXPUNGE")
+    reply = b.command(f"COPY 2 {folder}-copies")
+    copied = b.command(f"STATUS {folder}-copies (MESSAGES)").named("STATUS")[0]
+    assert reply.status == "NO" or b"MESSAGES 1" in copied, (reply, copied)
+
+
+def test_deleting_the_selected_folder_ends_the_other_session(
+    pair: tuple[Raw, Raw, View], folder: str
+) -> None:
+    """RFC 2180 3.3 lets the server end a session whose mailbox was deleted with BYE; RFC 3501 7.1.5: after
+    BYE the server closes the connection, so no further command may be answered."""
+    a, b, _ = pair
+    a.command("UNSELECT")
+    assert a.command(f"DELETE {folder}").ok
+    reply = b.command("NOOP")
+    if any(line.startswith(b"* BYE") for line in reply.untagged):
+        b.sock.settimeout(5)
+        with pytest.raises((Closed, OSError)):
+            b.command("FETCH 1 FLAGS")
+    else:  # or the session stays usable and is told the messages are gone
+        assert reply.named("EXPUNGE") or b.command("FETCH 1 FLAGS").status in ("NO", "BAD")
