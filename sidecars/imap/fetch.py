@@ -70,8 +70,12 @@ def fetch(s: ImapSession, cmd: Command) -> Done:
         for c in changed:
             sel.own[c.uid] = c.modseq
             seen_now.add(c.uid)
-    pairs = [(sel.seq_of(u), u) for u in uids]
+    gone = sel.expunged_among(s, uids)
+    pairs = [(sel.seq_of(u), u) for u in uids if u not in gone]
     parts.append(_responses(s, sel, spec, pairs, seen_now))
+    if gone and not spec.uid:
+        # RFC 2180 4.1.2: the client asked for a message it still believes exists
+        return Done(parts, "some of the messages were expunged by another session", "EXPUNGEISSUED", "NO")
     return Done(parts, f"{cmd.name} completed")
 
 
@@ -81,6 +85,14 @@ def _responses(
     names = {i.name for i in spec.items}
     need_info = bool(names & INFO_ITEMS) or any(i.section is not None for i in spec.items)
     need_structure = bool(names & STRUCTURE_ITEMS) or any(i.section is not None for i in spec.items)
+    if not need_info and pairs and len(pairs) == len(sel.uids):
+        # the whole mailbox (FETCH 1:* FLAGS): one range read of the flags columns, no UID list
+        seq_of = {u: n for n, u in pairs}
+        for row in s.store.mail.flags(sel.id, changed_since=spec.changed_since):
+            seq = seq_of.get(row.uid)
+            if seq:
+                yield from _message(s, sel, spec, seq, row, row.uid in seen_now)
+        return
     for start in range(0, len(pairs), BATCH):
         batch = pairs[start : start + BATCH]
         seq_by_uid = {u: n for n, u in batch}

@@ -14,7 +14,9 @@ their numbers (EXISTS still counts them).
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import Iterable
+from typing import Any
 
 from sidecars.imap import names
 from sidecars.imap import response as R
@@ -32,7 +34,7 @@ class Selection:
         self.folder = folder
         self.readonly = readonly
         self.rights = rights
-        self.uids = uids
+        self.uids: Any = array("I", uids)  # 4 bytes a message; bisect, del and extend work on it
         self.modseq = modseq
         self.recent: set[int] = set()
         self.keywords: set[str] = set()
@@ -72,8 +74,9 @@ class Selection:
         out: list[bytes] = []
         try:
             folder = s.store.folders.by_id(self.id)
-        except NotFound:
+        except NotFound:  # RFC 2180 3.3: end the session whose mailbox is gone
             out.append(R.untagged("BYE the selected mailbox was deleted"))
+            s.drop = True
             return out
         changed = s.store.mail.flags(self.id, changed_since=self.modseq)
         gone = set(s.store.mail.expunged_since(self.id, self.modseq))
@@ -119,6 +122,13 @@ class Selection:
             out.append(R.untagged(f"{seq} EXPUNGE"))
         self.recent -= set(present)
         return out
+
+    def expunged_among(self, s: ImapSession, uids: list[int]) -> set[int]:
+        """Which of ``uids`` another session expunged that this one was not told of yet."""
+        if not uids:
+            return set()
+        gone = self.pending_expunge | set(s.store.mail.expunged_since(self.id, self.modseq))
+        return gone.intersection(uids)
 
     def release(self, s: ImapSession) -> None:
         if s.ctx.hub is not None:

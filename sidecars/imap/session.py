@@ -103,6 +103,7 @@ class Done:
     parts: list[bytes | Iterable[bytes]]
     text: str
     code: str | None = None
+    status: str = "OK"  # or NO, after data for part of the request (RFC 2180 4.1.2)
     close: bool = False
     start_tls: bool = False
     compress: bool = False
@@ -179,7 +180,7 @@ class ImapSession:
         """While IDLE: report what changed (RFC 2177 3), EXPUNGE included."""
         if self.pending is None or self.selection is None or not self.selection.dirty:
             return Output()
-        return Output(list(self.selection.updates(self, expunge_ok=True)))
+        return Output(list(self.selection.updates(self, expunge_ok=True)), close=self.drop)
 
     @property
     def idling(self) -> bool:
@@ -268,8 +269,8 @@ class ImapSession:
         out.parts += result.parts
         if not result.close:
             out.parts += self._updates(spec)
-        out.parts.append(R.tagged(tag, "OK", result.text, result.code))
-        out.close |= result.close
+        out.parts.append(R.tagged(tag, result.status, result.text, result.code))
+        out.close |= result.close or self.drop
         out.start_tls |= result.start_tls
         out.compress |= result.compress
         if result.start_tls:

@@ -76,6 +76,8 @@ def copy(s: ImapSession, cmd: Command) -> Done:
     target = _target(s, spec.mailbox)
     if not uids:
         return Done([], f"{cmd.name} completed (no messages)")
+    if sel.expunged_among(s, uids):  # RFC 2180 4.4.1: copy all of them or none
+        raise No("some of the messages were expunged by another session", "EXPUNGEISSUED")
     _check_message_quota(s, target, len(uids))
     mapping = s.store.mail.copy(sel.id, uids, target, actor=s.account_id)
     if target == sel.id:
@@ -115,6 +117,8 @@ def move(s: ImapSession, cmd: Command) -> Done:
         return Done([], f"{cmd.name} completed (no messages)")
     if target == sel.id:
         raise No("cannot move messages into the mailbox they are in", "CANNOT")
+    if sel.expunged_among(s, uids):
+        raise No("some of the messages were expunged by another session", "EXPUNGEISSUED")
     mapping = s.store.mail.move(sel.id, uids, target, actor=s.account_id)
     parts: list[bytes] = []
     code = _copyuid(s, target, mapping)
