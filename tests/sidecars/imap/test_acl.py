@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.sidecars.imap.conftest import Raw, fetches, parse, plain
+from tests.sidecars.imap.conftest import DOMAIN, ImapService, Raw, fetches, parse, plain
 
 OWNER_RIGHTS = set("lrswipkxtea")
 
@@ -191,3 +191,30 @@ def test_owner_level_appears_under_other_users(shared: tuple[Raw, Raw, str]) -> 
         value = parse(line)[4]
         levels.append(value.decode() if isinstance(value, bytes) else str(value))
     assert any(name.startswith(level + "/") for level in levels), (levels, name)
+
+
+def shared_prefix(conn: Raw) -> str:
+    (line,) = conn.command("NAMESPACE").named("NAMESPACE")
+    return parse(line)[4][0][0].decode()  # type: ignore[index, union-attr]
+
+
+def test_public_folder_under_the_shared_namespace(
+    imap_service: ImapService, client: Raw, folder: str, account: str
+) -> None:
+    """A domain public folder: visible to every user of the domain (the public root grants 'l'), readable
+    only with 'r' (RFC 2342 5 "shared" namespace, RFC 4314 4)."""
+    public = f"PF{folder}"
+    imap_service.store.folders.create(f"@{DOMAIN}", public)  # type: ignore[attr-defined]
+    name = shared_prefix(client) + public
+    assert name in {parse(line)[4].decode() if isinstance(parse(line)[4], bytes) else str(parse(line)[4])  # type: ignore[union-attr]
+                    for line in client.command(f'LIST "" "{shared_prefix(client)}*"').named("LIST")}  # fmt: skip
+    assert client.command(f'SELECT "{name}"').status == "NO"
+    imap_service.store.acl.grant(f"@{DOMAIN}", public, account, "lr")  # type: ignore[attr-defined]
+    assert client.command(f'SELECT "{name}"').ok
+
+
+def test_anyone_identifier(shared: tuple[Raw, Raw, str]) -> None:
+    owner, guest, folder = shared
+    assert owner.command(f"SETACL {folder} anyone lr").ok  # RFC 4314 2: "anyone" matches every user
+    assert shared_name(guest, folder) is not None
+    assert "anyone" in acl(owner, folder)

@@ -74,3 +74,12 @@ def test_uid_esearch(box: Raw) -> None:
 
 def test_unknown_return_option_is_bad(box: Raw) -> None:
     assert box.command("SEARCH RETURN (BOGUS) ALL").status == "BAD"
+
+
+def test_searchres_save_and_dollar(box: Raw) -> None:
+    reply = box.command("SEARCH RETURN (SAVE) UNSEEN")
+    assert reply.ok and not reply.named("ESEARCH") and not reply.named("SEARCH"), reply  # RFC 5182 2.1
+    assert sorted(fetches(box.command("FETCH $ UID"))) == [2, 3, 4, 5]
+    _, items, _ = esearch(box, "SEARCH RETURN (SAVE MIN) SEEN")
+    assert items == {"MIN": 1}
+    assert sorted(fetches(box.command("FETCH $ UID"))) == [1, 6]

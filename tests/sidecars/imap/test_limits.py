@@ -155,3 +155,37 @@ def test_pipelined_commands_are_answered_in_order(client: Raw) -> None:
         if not line.startswith(b"*"):
             tags.append(line.split(b" ")[0])
     assert tags == [b"P1", b"P2", b"P3"]
+
+
+TOKENS = [
+    "FETCH", "STORE", "SEARCH", "UID", "SELECT", "LIST", "APPEND", "(", ")", "[", "]", "<1.2>", "BODY[",
+    "1:*", "*", "0", "4294967296", '"', '"x"', "{5}", "{2+}", "NIL", "\\Seen", "+FLAGS", "CHARSET", "UTF-8",
+    "RETURN", "(ALL)", "%", "~{1}", "\x01", "ä", "BODY.PEEK[1.2.MIME]", "HEADER.FIELDS",
+]  # fmt: skip
+
+
+def test_random_commands_never_crash_the_server(imap_service: ImapService, account: str, folder: str) -> None:
+    """Seeded random token soup: every line gets an answer (or the session is ended politely), and the
+    server keeps accepting connections."""
+    import random
+
+    rng = random.Random(5)
+    conn = imap_service.login(account)
+    conn.select(folder)
+    try:
+        for n in range(60):
+            words = " ".join(rng.choice(TOKENS) for _ in range(rng.randint(1, 8)))
+            if words.endswith("}"):  # a literal announced at the end of a line really waits for its bytes
+                words += " x"
+            conn.send(f"R{n} {words}\r\n".encode())
+            conn.send(f"Z{n} NOOP\r\n".encode())
+            try:
+                reply = conn.until_tagged(f"Z{n}")
+            except Closed:
+                conn = imap_service.login(account)
+                conn.select(folder)
+                continue
+            assert reply.ok or reply.status == "BAD", reply  # NOOP after junk: OK, or BAD if eaten
+    finally:
+        conn.close()
+    alive(imap_service)

@@ -127,3 +127,26 @@ def test_quoted_password_with_specials(imap_service: ImapService) -> None:
         assert conn.command(f'LOGIN "{address}" "{quoted}"').ok
     finally:
         conn.close()
+
+
+def test_disabled_account_cannot_log_in(imap_service: ImapService) -> None:
+    address = imap_service.new_account("off")
+    imap_service.store.accounts.set_enabled(address, False)  # type: ignore[attr-defined]
+    conn = imap_service.raw()
+    try:
+        assert conn.command(f'LOGIN "{address}" "{PASSWORD}"').status == "NO"
+    finally:
+        conn.close()
+
+
+def test_changed_password_takes_effect_at_once(imap_service: ImapService) -> None:
+    """The server's authentication cache must not keep accepting the old password."""
+    address = imap_service.new_account("pw")
+    imap_service.login(address).close()  # now cached
+    imap_service.store.accounts.set_password(address, "another-secret9")  # type: ignore[attr-defined]
+    conn = imap_service.raw()
+    try:
+        assert conn.command(f'LOGIN "{address}" "{PASSWORD}"').status == "NO"
+        assert conn.command(f'LOGIN "{address}" "another-secret9"').ok
+    finally:
+        conn.close()

@@ -133,3 +133,15 @@ def test_enable_qresync_implies_condstore(client: Raw, folder: str) -> None:
     client.command("ENABLE QRESYNC")
     reply = client.select(folder)
     assert any(line.startswith(b"* OK [HIGHESTMODSEQ ") for line in reply.untagged), reply  # RFC 7162 3.2.3
+
+
+def test_move_with_qresync_reports_vanished(client: Raw, folder: str) -> None:
+    for n in range(2):
+        client.append(folder, plain(f"mv{n}"))
+    assert client.command(f"CREATE {folder}-to").ok
+    client.command("ENABLE QRESYNC")
+    client.select(folder)
+    uid = fetches(client.command("FETCH 1 UID"))[1]["UID"]
+    reply = client.command(f"UID MOVE {uid} {folder}-to")
+    assert reply.ok and not reply.named("EXPUNGE"), reply
+    assert vanished(reply.untagged, earlier=False) == {uid}  # RFC 6851 4.2 with RFC 7162 3.2.10
