@@ -73,3 +73,11 @@ def test_imaplib_append(imap_service: ImapService, account: str, folder: str) ->
         c.select(folder)
         typ, data = c.search(None, "DRAFT")
         assert data == [b"1"]
+
+
+def test_nul_in_a_literal_is_refused(client: Raw, folder: str) -> None:
+    """RFC 3501 4.3 and 9: a literal is CHAR8s and CHAR8 excludes NUL (only BINARY's literal8 may carry
+    NUL); such an APPEND is a syntax error and must not store anything."""
+    reply = client.literal_command(f"APPEND {folder}", b"Subject: nul\r\n\r\nnul \x00 byte\r\n")
+    assert reply.status in ("BAD", "NO"), reply
+    assert b"MESSAGES 0" in client.command(f"STATUS {folder} (MESSAGES)").named("STATUS")[0]
