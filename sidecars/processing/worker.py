@@ -32,6 +32,7 @@ from typing import Any
 
 from filters import FilterUnavailable, chain, dkim_sign, identity
 from sidecars.processing import content, reports, targets
+from sidecars.processing.redirects import loop_suspected, redirected_copy
 from sidecars.processing.schedule import SETTINGS as SCHEDULE_SETTINGS
 from sidecars.processing.schedule import DomainHolds, RetryPolicy
 from sidecars.relay import DELIVERED, PERMANENT, OutboundEnvelope, Relay, relay_from_settings
@@ -182,11 +183,11 @@ class Worker:
             out.failed[address] = reports.RecipientStatus(address, "5.1.1", f"550 5.1.1 {reason}")
         body = self._with_footer(msg, raw)
         by_rcpt = {r.address: r for r in pending}
-        local_targets, relay_targets, redirects = self._apply(verdict, local, remote, out)
+        local_targets, relay_targets, redirects = self._apply(verdict, local, remote, out, msg, raw)
         if redirects:
-            self.store.queue.enqueue(
-                raw, msg.sender, sorted(set(redirects)), origin={"redirected_from": msg.id}
-            )
+            to = sorted(set(redirects))
+            copy = redirected_copy(raw, msg.sender, self.hostname, msg.id, to, now)
+            self.store.queue.enqueue(copy, msg.sender, to, origin={"redirected_from": msg.id})
         self._deliver_local(msg, body, local_targets, by_rcpt, out, now)
         self._relay_remote(msg, body, relay_targets, by_rcpt, out, now, sender_settings)
         self._conclude(msg, raw, by_rcpt, out, now, sender_settings)
@@ -247,14 +248,35 @@ class Worker:
             out.silent[address] = "sent" if outcome.confirmed else "filter-discard"
 
     def _apply(
-        self, verdict: chain.Verdict, local: list[str], remote: list[str], out: Pass
+        self,
+        verdict: chain.Verdict,
+        local: list[str],
+        remote: list[str],
+        out: Pass,
+        msg: QueuedMessage,
+        raw: bytes,
     ) -> tuple[dict[targets.Target, list[str]], dict[str, list[str]], list[str]]:
-        """Filter actions -> (local groups by target: folder, headers, flags; remote by domain, redirects)."""
+        """Filter actions -> (local groups by target: folder, headers, flags; remote by domain, redirects).
+
+        Redirects of a message that has gone round too often are dropped (``redirects`` module).
+        """
         groups: dict[targets.Target, list[str]] = {}
         by_domain: dict[str, list[str]] = {}
         redirects: list[str] = []
+        loop: bool | None = None
         for address in local + remote:
             actions = verdict.for_recipient(address)
+            if any(isinstance(a, chain.Redirect) for a in actions):
+                loop = loop_suspected(self.store, raw) if loop is None else loop
+                if loop:
+                    dropped = ", ".join(a.address for a in actions if isinstance(a, chain.Redirect))
+                    self._warn(
+                        "queue %d: mail loop suspected, redirect of %s to %s not done",
+                        msg.id,
+                        address,
+                        dropped,
+                    )
+                    actions = tuple(a for a in actions if not isinstance(a, chain.Redirect))
             headers = tuple((a.name, a.value) for a in actions if isinstance(a, chain.AddHeader))
             rejects = [a for a in actions if isinstance(a, chain.Reject)]
             if rejects:

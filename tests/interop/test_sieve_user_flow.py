@@ -61,6 +61,7 @@ if header :contains "subject" "invoice" {
 # A missing ";" after the fileinto on line 3: the parse error belongs to line 4, where "}" comes.
 BROKEN = 'require "fileinto";\nif true {\n    fileinto "Trash"\n}\n'
 SLOW = 30  # hang guard for anything that goes through the queue
+MAX_HOPS = 6  # smtp.max_received_headers for this server: also ends redirect loops
 
 
 @dataclass
@@ -78,6 +79,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     data = make_demo_data(root / "data")
     with DnsServer({"test.": TEST_ZONE}) as dns:
         fieldpost(data, "settings", "set", "dns.nameservers", dns.address)
+        fieldpost(data, "settings", "set", "smtp.max_received_headers", str(MAX_HOPS))
         server = start_supervisor(data, ("smtp", "processing", "imap"))
         try:
             sieve = SieveConnect(
@@ -250,3 +252,30 @@ def test_a_broken_script_is_refused_with_its_line_and_the_active_one_stays(world
     send_from_outside(world.server, message(OUTSIDER, ALICE, subject))
     [seen] = arrives(world.server, ALICE, subject, "Finance")
     assert "\\Flagged" in seen.flags
+
+
+def test_a_redirect_loop_between_two_users_ends(world: World) -> None:
+    """carol redirects "ping-pong" mail back to alice, whose script redirects bob's mail to carol: each
+    turn adds a Received field, and once a copy would carry more than MAX_HOPS of them the redirect is
+    dropped (RFC 5228 4.2 loop control) instead of circling for ever."""
+    carol = SieveConnect(world.sieve.binary, world.sieve.port, world.sieve.cafile, CAROL, DEMO_PASSWORD,
+                         world.sieve.workdir)  # fmt: skip
+    script = 'require "copy";\nif header :contains "subject" "ping-pong" { redirect :copy "alice@example.test"; }\n'
+    assert carol.upload("back", script).returncode == 0
+    assert carol.activate("back").returncode == 0
+    subject = unique("ping-pong")
+    submit(world.server, BOB, message(BOB, ALICE, subject))
+    # bob's message arrives with 1 Received field; alice holds the copies with 1, 3, 5 of them, carol
+    # those with 2, 4, 6; carol's copy with 6 is not redirected again.
+    arrives(world.server, ALICE, subject, count=MAX_HOPS // 2)
+    arrives(world.server, CAROL, subject, count=MAX_HOPS // 2)
+    queue_drained(world.server)
+    at_alice, at_carol = (
+        with_subject(world.server, ALICE, subject),
+        with_subject(world.server, CAROL, subject),
+    )
+    assert (len(at_alice), len(at_carol)) == (MAX_HOPS // 2, MAX_HOPS // 2)
+    hops = sorted(len(s.msg.get_all("Received") or []) for s in at_alice + at_carol)
+    assert hops == list(range(1, MAX_HOPS + 1))
+    log = (world.server.data / "logs" / "processing.log").read_text()
+    assert f"redirect of {CAROL} to {ALICE} not done" in log
