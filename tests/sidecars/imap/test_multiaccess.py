@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.sidecars.imap.conftest import Closed, Raw, fetches, plain
+from tests.sidecars.imap.conftest import Closed, Raw, fetch_items, fetches, plain
 
 
 class View:
@@ -158,3 +158,23 @@ def test_deleting_the_selected_folder_ends_the_other_session(
             b.command("FETCH 1 FLAGS")
     else:  # or the session stays usable and is told the messages are gone
         assert reply.named("EXPUNGE") or b.command("FETCH 1 FLAGS").status in ("NO", "BAD")
+
+
+def test_flag_updates_use_the_numbering_in_force_when_sent(pair: tuple[Raw, Raw, View]) -> None:
+    """A FETCH sent after an EXPUNGE must use the renumbered sequence (RFC 3501 7.4.1), and the replayed
+    view must put the new flag on the message that really got it."""
+    a, b, view = pair
+    target = view.uids[3]
+    a.command("STORE 4 +FLAGS.SILENT (\\Flagged)")
+    a.command("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    a.command("EXPUNGE")
+    reply = b.command("NOOP")
+    flagged_at: list[int | None] = []
+    for line in reply.untagged:
+        view.apply([line])
+        if re.fullmatch(rb"\* \d+ FETCH .*", line):
+            seq, items = fetch_items(line)
+            if "\\Flagged" in items.get("FLAGS", []):  # type: ignore[operator]
+                flagged_at.append(view.uids[seq - 1])
+    assert flagged_at == [target], reply
+    assert view.uids == uids_now(b)
