@@ -151,3 +151,20 @@ def test_larger_and_smaller_are_strict(box: Raw) -> None:
     size = fetches(box.command("FETCH 2 RFC822.SIZE"))[2]["RFC822.SIZE"]
     assert 2 not in search(box, f"LARGER {size}") and 2 in search(box, f"LARGER {size - 1}")  # type: ignore[operator]
     assert 2 not in search(box, f"SMALLER {size}") and 2 in search(box, f"SMALLER {size + 1}")  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("criteria", "expected"),
+    [
+        ("BODY uick", [1]),  # inside a word
+        ('BODY "brown fox"', [1]),
+        ('BODY "fox brown"', []),  # both words occur, but not as this string
+        ('TEXT "boundary=\\"XYZ\\""', [3]),  # a header line of message 3
+        ("TEXT multi-1@example", [3]),  # Message-ID header
+        ("SUBJECT eport", [1, 3]),
+    ],
+)
+def test_string_keys_match_substrings(box: Raw, criteria: str, expected: list[int]) -> None:
+    """RFC 3501 6.4.4: "a message matches the key if the string is a substring of the field" (case-
+    insensitively) - not word or token matching; TEXT covers the header as well as the body."""
+    assert search(box, criteria) == expected
