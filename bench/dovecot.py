@@ -37,9 +37,11 @@ class Dovecot:
     """One private Dovecot master process; ``users`` maps address -> password (all get a Maildir).
 
     ``imap_port`` offers STARTTLS, ``imaps_port`` implicit TLS, both with ``cert``/``key``. ``idle_clients``
-    sizes the limits for that many concurrent connections (one imap process per connection is
-    Dovecot's default; idle IDLE sessions are handed to ``imap-hibernate`` after ``hibernate`` seconds,
-    Dovecot's own way of keeping many idle clients cheap).
+    sizes the limits for that many concurrent connections. ``sessions_per_process`` is the imap service's
+    ``client_limit``: 1 (Dovecot's default) is one imap process per logged-in connection; more lets one
+    process hold that many sessions, which is how many idle connections fit on a small machine here.
+    (Dovecot's other way, ``imap_hibernate_timeout``, needs an inotify instance per imap process, and the
+    kernel's default of 128 per user stops it: every session runs as ``nobody``.)
     """
 
     def __init__(
@@ -51,7 +53,7 @@ class Dovecot:
         imaps_port: int,
         *,
         idle_clients: int = 0,
-        hibernate: int | None = None,
+        sessions_per_process: int = 1,
         plaintext: bool = True,
     ) -> None:
         self.users, self.imap_port, self.imaps_port = users, imap_port, imaps_port
@@ -71,7 +73,7 @@ class Dovecot:
             lines.append(f"{address}:{{PLAIN}}{password}:{NOBODY}:{NOBODY}::{home}::\n")
         (self.work / "passwd").write_text("".join(lines))
         limit = max(idle_clients + 100, 1000)
-        hibernation = f"imap_hibernate_timeout = {hibernate}s\n" if hibernate is not None else ""
+        processes = limit // sessions_per_process + 10
         self.conf.write_text(
             f"base_dir = {self.work}/run\nstate_dir = {self.work}/state\n"
             f"instance_name = fp-dovecot-{imap_port}\n"
@@ -86,15 +88,14 @@ class Dovecot:
             "mail_location = maildir:~/Maildir\n"
             f"mail_max_userip_connections = {limit}\n"
             f"default_client_limit = {limit}\ndefault_process_limit = {limit}\n"
-            f"{hibernation}"
             "service imap-login {\n"
             f"  inet_listener imap {{\n    port = {imap_port}\n  }}\n"
             f"  inet_listener imaps {{\n    port = {imaps_port}\n    ssl = yes\n  }}\n"
             "  service_count = 0\n  process_min_avail = 2\n"
             f"  client_limit = {limit}\n"
             "}\n"
-            f"service imap {{\n  process_limit = {limit}\n}}\n"
-            f"service imap-hibernate {{\n  client_limit = {limit}\n}}\n"
+            f"service imap {{\n  process_limit = {processes}\n  client_limit = {sessions_per_process}\n"
+            f"  service_count = {1 if sessions_per_process == 1 else 0}\n}}\n"
             f"service anvil {{\n  client_limit = {limit * 3}\n}}\n"
             f"service auth {{\n  client_limit = {limit * 3}\n}}\n"
         )

@@ -39,6 +39,7 @@ class Client:
         self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
         self.file = self.sock.makefile("rb")
         self.tags = 0
+        self.expunge_issued: list[tuple[str, int]] = []
         greeting = self.file.readline()
         if not greeting.startswith(b"* OK"):
             raise ImapError(f"greeting: {greeting!r}")
@@ -71,6 +72,12 @@ class Client:
             reply = self.line()
             lines.append(reply)
             if reply.startswith(tag + b" "):
+                if reply.startswith(tag + b" NO [EXPUNGEISSUED]"):
+                    # RFC 2180 4.1.2 (and RFC 5530): another session expunged some of the messages asked
+                    # for; allowed, counted, and how many FETCH responses still came is noted
+                    fetched = sum(1 for line in lines if line.startswith(b"* ") and b" FETCH " in line)
+                    self.expunge_issued.append((text, fetched))
+                    return lines
                 if not reply.startswith(tag + b" OK"):
                     raise ImapError(f"{text}: {reply[:300]!r}")
                 return lines
@@ -99,6 +106,7 @@ class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: list[str] = field(default_factory=list)
     sessions: int = 0
+    expunge_issued: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def ops(self) -> int:
@@ -146,6 +154,7 @@ def session(port: int, ctx: ssl.SSLContext, user: str, password: str, message: b
         timed("LOGOUT", client.command, "LOGOUT")
         tally.sessions += 1
     finally:
+        tally.expunge_issued += client.expunge_issued
         client.close()
 
 
