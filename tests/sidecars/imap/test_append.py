@@ -81,3 +81,15 @@ def test_nul_in_a_literal_is_refused(client: Raw, folder: str) -> None:
     reply = client.literal_command(f"APPEND {folder}", b"Subject: nul\r\n\r\nnul \x00 byte\r\n")
     assert reply.status in ("BAD", "NO"), reply
     assert b"MESSAGES 0" in client.command(f"STATUS {folder} (MESSAGES)").named("STATUS")[0]
+
+
+def test_large_message_round_trip(client: Raw, folder: str) -> None:
+    """A 3 MB message goes in through one literal and comes back byte for byte, also in partial ranges."""
+    line = b"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\r\n"
+    big = plain("big one").rstrip(b"\r\n") + b"\r\n" + line * (3 * 1024 * 1024 // len(line))
+    client.append(folder, big)
+    client.select(folder)
+    items = fetches(client.command("FETCH 1 (RFC822.SIZE BODY.PEEK[] BODY.PEEK[]<2000000.100>)"))[1]
+    assert items["RFC822.SIZE"] == len(big)
+    assert items["BODY[]"] == big
+    assert items["BODY[]<2000000>"] == big[2000000:2000100]
