@@ -59,7 +59,7 @@ def _number(n: int) -> set[str]:
 def spellings(setting: settings.Setting) -> set[str]:
     """How a default may be written in the document (lower case, backticks removed)."""
     value = setting.default
-    found = {settings.format_value(setting.name, value).lower()}
+    found = {settings.format_value(setting.name, value).lower()} - {""}  # a blank cell says nothing
     if setting.type == "bool":
         return found | ({"on", "yes"} if value else {"off", "no"})
     if value in ("", ()):

@@ -242,6 +242,11 @@ def test_a_broken_script_is_refused_with_its_line_and_the_active_one_stays(world
     refused = world.sieve.upload("broken", BROKEN)
     assert refused.returncode != 0
     assert "line 4" in refused.stdout and "parse error" in refused.stdout, refused.stdout
+    checked = world.sieve.run("--localsieve", "broken.siv", "--checkscript")  # CHECKSCRIPT, RFC 5804 2.12
+    assert checked.returncode != 0
+    assert "line 4" in checked.stdout and "parse error" in checked.stdout, checked.stdout
+    (world.sieve.workdir / "good.siv").write_text(SCRIPT)
+    assert world.sieve.run("--localsieve", "good.siv", "--checkscript").returncode == 0
 
     listing = world.sieve.listing()
     assert f'"{SCRIPT_NAME}" ACTIVE' in listing.stdout
