@@ -3,23 +3,41 @@ header matching, BADCHARSET, syntax errors, and the exact ``* SEARCH`` reply."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+
 import pytest
 
-from tests.sidecars.imap.conftest import MULLER, MULTIPART, Raw, fetches, plain
+from tests.sidecars.imap.conftest import MULLER, MULTIPART, ImapService, Raw, fetches, plain
 
 BIG_BODY = "lorem ipsum dolor sit amet " * 80  # about 2 KB
 
 
-@pytest.fixture
-def box(client: Raw, folder: str) -> Raw:
+def fill(conn: Raw, folder: str) -> None:
     """1: seen plain "alpha report" (01-Nov), 2: MULLER (03-Nov), 3: MULTIPART (05-Nov),
     4: big, flagged and deleted (05-Nov)."""
-    client.append(
-        folder, plain("alpha report", "the quick brown fox"), "\\Seen", "01-Nov-2026 12:00:00 +0000"
-    )
-    client.append(folder, MULLER, date="03-Nov-2026 12:00:00 +0000")
-    client.append(folder, MULTIPART, date="05-Nov-2026 12:00:00 +0000")
-    client.append(folder, plain("beta", BIG_BODY), "\\Flagged \\Deleted", "05-Nov-2026 12:00:00 +0000")
+    conn.append(folder, plain("alpha report", "the quick brown fox"), "\\Seen", "01-Nov-2026 12:00:00 +0000")
+    conn.append(folder, MULLER, date="03-Nov-2026 12:00:00 +0000")
+    conn.append(folder, MULTIPART, date="05-Nov-2026 12:00:00 +0000")
+    conn.append(folder, plain("beta", BIG_BODY), "\\Flagged \\Deleted", "05-Nov-2026 12:00:00 +0000")
+
+
+@pytest.fixture(scope="module")
+def shared_box(imap_service: ImapService, worker_account: str) -> Iterator[Raw]:
+    """The four messages once per module, EXAMINEd (read-only) by one connection the read-only tests share."""
+    conn = imap_service.login(worker_account)
+    folder = f"S{secrets.token_hex(4)}"
+    assert conn.command(f"CREATE {folder}").ok
+    fill(conn, folder)
+    assert conn.command(f"EXAMINE {folder}").ok
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def box(client: Raw, folder: str) -> Raw:
+    """The same four messages in the test's own folder, selected read-write."""
+    fill(client, folder)
     client.select(folder)
     return client
 
@@ -70,8 +88,8 @@ def search(conn: Raw, criteria: str | bytes) -> list[int]:
         ("NOT OR SUBJECT beta FROM juergen", [1, 3]),
     ],
 )
-def test_search_keys(box: Raw, criteria: str, expected: list[int]) -> None:
-    assert search(box, criteria) == expected
+def test_search_keys(shared_box: Raw, criteria: str, expected: list[int]) -> None:
+    assert search(shared_box, criteria) == expected
 
 
 def test_no_match_is_a_bare_search_line(box: Raw) -> None:
@@ -164,7 +182,7 @@ def test_larger_and_smaller_are_strict(box: Raw) -> None:
         ("SUBJECT eport", [1, 3]),
     ],
 )
-def test_string_keys_match_substrings(box: Raw, criteria: str, expected: list[int]) -> None:
+def test_string_keys_match_substrings(shared_box: Raw, criteria: str, expected: list[int]) -> None:
     """RFC 3501 6.4.4: "a message matches the key if the string is a substring of the field" (case-
     insensitively) - not word or token matching; TEXT covers the header as well as the body."""
-    assert search(box, criteria) == expected
+    assert search(shared_box, criteria) == expected

@@ -3,9 +3,12 @@ UID SORT, search criteria, BADCHARSET, and the exact THREAD response for ORDERED
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+
 import pytest
 
-from tests.sidecars.imap.conftest import Raw, fetches
+from tests.sidecars.imap.conftest import ImapService, Raw, fetches
 
 #: (subject, sent date, from mailbox, body length, internal date); sequence numbers 1..5 in this order.
 MESSAGES = [
@@ -25,12 +28,17 @@ def message(subject: str, date: str, sender: str, size: int, extra: str = "") ->
     ).encode()
 
 
-@pytest.fixture
-def box(client: Raw, folder: str) -> Raw:
+@pytest.fixture(scope="module")
+def box(imap_service: ImapService, worker_account: str) -> Iterator[Raw]:
+    """The five messages once per module, EXAMINEd by one connection the (read-only) tests share."""
+    conn = imap_service.login(worker_account)
+    folder = f"S{secrets.token_hex(4)}"
+    assert conn.command(f"CREATE {folder}").ok
     for subject, date, sender, size, internal in MESSAGES:
-        client.append(folder, message(subject, date, sender, size), date=internal)
-    client.select(folder)
-    return client
+        conn.append(folder, message(subject, date, sender, size), date=internal)
+    assert conn.command(f"EXAMINE {folder}").ok
+    yield conn
+    conn.close()
 
 
 def sort(conn: Raw, command: str) -> list[int]:
