@@ -11,6 +11,8 @@ if several levels set a destination, the last one wins):
 * a script that fails to compile or fails at run time is logged and counts as an implicit keep;
 * a ``Vacation`` action is answered here (once per sender, handle and period, tracked by
   ``store.scripts.vacation_due``) by queueing the reply with a null envelope sender (RFC 5230 5).
+* mail to ``user+detail@`` runs the scripts of ``user@``'s account (RFC 5233): the detail is there for
+  the script's ``:detail`` tests (the envelope it sees keeps the address as sent), not a way round them.
 """
 
 from __future__ import annotations
@@ -89,10 +91,30 @@ def message_view(raw: bytes, sender: str, recipient: str) -> MessageView:
     )
 
 
-def send_vacation(store: Any, queued_message: Any, recipient: str, action: Vacation) -> None:
-    """Queue ``action``'s reply unless ``recipient`` already answered this sender within its days."""
+def script_owner(store: Any, recipient: str) -> tuple[str, list[Any]] | None:
+    """(the account address whose scripts run for ``recipient``, those scripts); None: not an account.
+
+    ``recipient`` itself (an account or an alias of one), else, for ``user+detail@domain``, ``user@domain``.
+    """
+    local, _, domain = recipient.rpartition("@")
+    candidates = [recipient]
+    if "+" in local:
+        candidates.append(f"{local.split('+', 1)[0]}@{domain}")
+    for address in candidates:
+        try:
+            return address, store.scripts.chain_for(address)
+        except (NotFound, InvalidInput):  # not an account of ours: no scripts
+            continue
+    return None
+
+
+def send_vacation(
+    store: Any, queued_message: Any, recipient: str, action: Vacation, account: str | None = None
+) -> None:
+    """Queue ``action``'s reply unless ``recipient`` (of ``account``, if it is a subaddress) already
+    answered this sender within its days."""
     with store.db.read() as conn:
-        account_id = store.accounts.id_of(conn, recipient)
+        account_id = store.accounts.id_of(conn, account or recipient)
     if not action.to or not store.scripts.vacation_due(account_id, action.handle, action.to, action.days):
         return
     reply = EmailMessage(policy=email.policy.SMTP)
@@ -144,14 +166,12 @@ def run_level(
     """The chain level (see ``filters.chain.Level``): apply each recipient's Sieve scripts."""
     result = dict(actions)
     for recipient in recipients:
-        try:
-            scripts = store.scripts.chain_for(recipient)
-        except (NotFound, InvalidInput):  # not an account of ours: no scripts
+        found = script_owner(store, recipient)
+        if found is None or not found[1]:
             continue
-        if not scripts:
-            continue
+        owner, scripts = found
         view = message_view(raw, queued_message.sender, recipient)
-        exists = folder_lookup(store, recipient)
+        exists = folder_lookup(store, owner)
         before = result.get(recipient) or (chain.Keep(),)
         destinations = [a for a in before if isinstance(a, _DESTINATIONS)]
         headers = [a for a in before if isinstance(a, chain.AddHeader)]
@@ -171,7 +191,7 @@ def run_level(
                 destinations = [_flagged(a, outcome.keep_flags) for a in destinations]
             for vacation in (a for a in outcome.actions if isinstance(a, Vacation)):
                 try:
-                    send_vacation(store, queued_message, recipient, vacation)
+                    send_vacation(store, queued_message, recipient, vacation, owner)
                 except Exception:  # a reply that cannot go must not hold the message back
                     log.exception("%s: vacation reply to %s not sent", where, vacation.to)
         result[recipient] = (*destinations, *headers)

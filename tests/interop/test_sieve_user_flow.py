@@ -43,9 +43,10 @@ OUTSIDER = "someone@outside.test"
 SCRIPT_NAME = "rules"
 REJECT_TEXT = "Alice does not take this kind of mail."
 # Each rule exercises the extensions the issue names: imap4flags + fileinto :create (mailbox), envelope +
-# redirect :copy, reject, and vacation with its reason held in a variable.
+# redirect :copy, reject, subaddress, and vacation with its reason held in a variable.
 SCRIPT = """\
-require ["fileinto", "imap4flags", "reject", "vacation", "copy", "mailbox", "envelope", "variables"];
+require ["fileinto", "imap4flags", "reject", "vacation", "copy", "mailbox", "envelope", "variables",
+         "subaddress"];
 set "away" "I am away";
 if header :contains "subject" "invoice" {
     addflag "\\\\Flagged";
@@ -54,6 +55,8 @@ if header :contains "subject" "invoice" {
     redirect :copy "carol@example.test";
 } elsif header :contains "subject" "spam-me-not" {
     reject "Alice does not take this kind of mail.";
+} elsif envelope :detail "to" "lists" {
+    fileinto :create "Lists";
 } else {
     vacation :days 1 :subject "Away" "${away}";
 }
@@ -284,3 +287,16 @@ def test_a_redirect_loop_between_two_users_ends(world: World) -> None:
     assert hops == list(range(1, MAX_HOPS + 1))
     log = (world.server.data / "logs" / "processing.log").read_text()
     assert f"redirect of {CAROL} to {ALICE} not done" in log
+
+
+def test_mail_to_a_subaddress_runs_the_accounts_script(world: World) -> None:
+    """alice+lists@ and alice+shop@ reach alice (RFC 5233): her script runs for them, and its envelope
+    test sees the detail."""
+    digest, invoice = unique("weekly digest"), unique("invoice from the shop")
+    send_from_outside(world.server, message(OUTSIDER, "alice+lists@example.test", digest))
+    send_from_outside(world.server, message(OUTSIDER, "alice+shop@example.test", invoice))
+    arrives(world.server, ALICE, digest, "Lists")
+    [seen] = arrives(world.server, ALICE, invoice, "Finance")
+    assert "\\Flagged" in seen.flags
+    queue_drained(world.server)
+    assert with_subject(world.server, ALICE, digest) == with_subject(world.server, ALICE, invoice) == []
