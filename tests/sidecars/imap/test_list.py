@@ -176,3 +176,23 @@ def test_lsub_percent_shows_an_unsubscribed_parent_as_noselect(client: Raw, tree
     found = listed(client.command(f'LSUB "" "{tree}/%"'))
     # RFC 3501 6.3.9: "%" returns the unsubscribed parent, flagged \Noselect
     assert set(found) == {f"{tree}/a"} and "\\NOSELECT" in found[f"{tree}/a"][0]
+
+
+def test_deleting_a_folder_keeps_its_subscription(client: Raw, tree: str) -> None:
+    """RFC 3501 6.3.6: the server MUST NOT remove a name from the subscription list because the mailbox
+    is gone; RFC 5258 3.1: LIST (SUBSCRIBED) then shows it as \\NonExistent."""
+    unsubscribe_all(client, tree)
+    assert client.command(f"SUBSCRIBE {tree}/c").ok
+    assert client.command(f"DELETE {tree}/c").ok
+    assert set(listed(client.command(f'LSUB "" "{tree}/*"'))) == {f"{tree}/c"}
+    found = listed(client.command(f'LIST (SUBSCRIBED) "" "{tree}/*"'))
+    assert set(found) == {f"{tree}/c"}
+    assert {"\\SUBSCRIBED", "\\NONEXISTENT"} <= found[f"{tree}/c"][0]
+
+
+def test_remote_selection_option_is_accepted(client: Raw, tree: str) -> None:
+    assert names(client, f'LIST (REMOTE) "" "{tree}/%"') == {f"{tree}/a", f"{tree}/c"}  # RFC 5258 3.1
+
+
+def test_recursivematch_alone_is_bad(client: Raw, tree: str) -> None:
+    assert client.command(f'LIST (RECURSIVEMATCH) "" "{tree}/*"').status == "BAD"  # RFC 5258 3.1
