@@ -93,3 +93,18 @@ def test_large_message_round_trip(client: Raw, folder: str) -> None:
     assert items["RFC822.SIZE"] == len(big)
     assert items["BODY[]"] == big
     assert items["BODY[]<2000000>"] == big[2000000:2000100]
+
+
+def test_utf8_append_data_extension(client: Raw, folder: str) -> None:
+    """RFC 6855 4: with UTF8=ACCEPT enabled, APPEND takes ``UTF8 (~{n})`` for a message with raw UTF-8
+    header fields."""
+    assert client.command("ENABLE UTF8=ACCEPT").ok
+    message = "From: Jürgen <j@example.org>\r\nSubject: Grüße\r\n\r\nHallo\r\n".encode()
+    tag = client.next_tag()
+    client.send(f"{tag} APPEND {folder} UTF8 (~{{{len(message)}}}\r\n".encode())
+    line = client.read_line()
+    assert line.startswith(b"+"), line
+    client.send(message + b")\r\n")
+    assert client.until_tagged(tag).ok
+    client.select(folder)
+    assert fetches(client.command("FETCH 1 BODY.PEEK[]"))[1]["BODY[]"] == message
