@@ -92,3 +92,19 @@ def test_quota_capability_names_resources(limited: Raw) -> None:
     assert re.search(rb" QUOTA=RES-STORAGE\b", line) and re.search(
         rb" QUOTA=RES-MESSAGE\b", line
     )  # RFC 9208 3.1
+
+
+def test_mailbox_count_quota(imap_service: ImapService) -> None:
+    """QUOTA=RES-MAILBOX (RFC 9208 5.3): the folder limit is reported and enforced on CREATE."""
+    address = imap_service.new_account("folders")
+    count = imap_service.store.folders.count(address)  # type: ignore[attr-defined]
+    imap_service.set_setting("quota.folders", count + 1, account=address)
+    conn = imap_service.login(address)
+    try:
+        assert conn.command("CREATE OneMore").ok
+        reply = conn.command("CREATE OneTooMany")
+        assert reply.status == "NO" and code_of(reply.tagged) == "OVERQUOTA", reply
+        (line,) = conn.command("GETQUOTAROOT INBOX").named("QUOTA")
+        assert quota(line)[1]["MAILBOX"] == (count + 1, count + 1)
+    finally:
+        conn.close()

@@ -56,6 +56,7 @@ def sort(conn: Raw, command: str) -> list[int]:
         ("REVERSE DATE", [1, 3, 2, 5, 4]),
         ("ARRIVAL", [5, 4, 3, 2, 1]),
         ("FROM", [2, 3, 4, 5, 1]),
+        ("DISPLAYFROM", [2, 3, 4, 5, 1]),  # RFC 5957: no display names, so the addresses decide
         ("SIZE", [4, 2, 5, 1, 3]),
         ("SUBJECT DATE", [4, 2, 1, 5, 3]),
         ("REVERSE SUBJECT", [3, 5, 1, 2, 4]),  # ties stay in sequence order (RFC 5256 3)
