@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tests.sidecars.imap.conftest import Raw, fetches, plain
+from tests.sidecars.imap.conftest import Raw, fetches, parse, plain
 
 
 def recent_count(lines: list[bytes]) -> int | None:
@@ -50,3 +50,22 @@ def test_recent_cannot_be_stored(client: Raw, folder: str) -> None:
         assert "\\Recent" in fetches(client.command("FETCH 1 FLAGS"))[1]["FLAGS"]  # type: ignore[operator]
     else:
         assert reply.status in ("BAD", "NO")
+
+
+def test_status_and_examine_leave_recent_alone(
+    client: Raw, folder: str, account: str, connect: Callable[..., Raw]
+) -> None:
+    """RFC 3501 6.3.2: EXAMINE MUST NOT make messages lose \\Recent; STATUS only reports the count."""
+    client.append(folder, plain("r1"))
+    client.append(folder, plain("r2"))
+    assert b"RECENT 2" in client.command(f"STATUS {folder} (RECENT)").named("STATUS")[0]
+    assert recent_count(client.command(f"EXAMINE {folder}").untagged) == 2
+    client.command("UNSELECT")
+    assert recent_count(connect(account).select(folder).untagged) == 2
+
+
+def test_select_lists_keywords_in_use(client: Raw, folder: str) -> None:
+    """RFC 3501 6.3.1: FLAGS gives the flags defined in the mailbox, keywords on its messages included."""
+    client.append(folder, plain("k"), flags="Work $Label2")
+    (line,) = client.select(folder).named("FLAGS")
+    assert {"Work", "$Label2"} <= {str(f) for f in parse(line)[2]}  # type: ignore[union-attr]

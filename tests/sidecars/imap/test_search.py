@@ -75,6 +75,8 @@ def search(conn: Raw, criteria: str | bytes) -> list[int]:
         ("NOT SEEN", [2, 3, 4]),
         ("(SEEN) UNFLAGGED", [1]),
         ("2:3", [2, 3]),
+        ("*", [4]),
+        ("3:*", [3, 4]),
         ("2,4 UNDELETED", [2]),
         ('HEADER Message-ID "<mueller-1@example.org>"', [2]),
         ('HEADER Cc ""', [3]),
