@@ -5,6 +5,7 @@ the server keeps answering - on the same connection where the RFC allows, and al
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -189,3 +190,40 @@ def test_random_commands_never_crash_the_server(imap_service: ImapService, accou
     finally:
         conn.close()
     alive(imap_service)
+
+
+def test_many_pipelined_commands(client: Raw) -> None:
+    client.send(b"".join(b"Q%d NOOP\r\n" % n for n in range(1000)))
+    answered = 0
+    while answered < 1000:
+        line = client.read_line()
+        if not line.startswith(b"*"):
+            assert line.startswith(b"Q%d OK " % answered), line  # in order, each answered
+            answered += 1
+
+
+def test_connections_per_address_are_limited(imap_service: ImapService) -> None:
+    """net.imap.max_per_ip: the connection over the limit is greeted with BYE (RFC 3501 7.1.5) and the
+    limit frees up again once connections close."""
+    limit = int(imap_service.store.settings.get("net.imap.max_per_ip"))  # type: ignore[attr-defined]
+    held: list[Raw] = []
+    try:
+        for _ in range(limit):
+            held.append(imap_service.raw(tls=False))
+            assert held[-1].greeting.startswith(b"* OK"), held[-1].greeting
+        extra = imap_service.raw(tls=False)
+        held.append(extra)
+        assert extra.greeting.startswith(b"* BYE"), extra.greeting
+    finally:
+        for conn in held:
+            conn.close()
+    deadline = time.monotonic() + 5
+    while True:
+        conn = imap_service.raw(tls=False)
+        try:
+            if conn.greeting.startswith(b"* OK"):
+                break
+        finally:
+            conn.close()
+        assert time.monotonic() < deadline, "the limit was not released"
+        time.sleep(0.1)
