@@ -108,3 +108,17 @@ def test_utf8_append_data_extension(client: Raw, folder: str) -> None:
     assert client.until_tagged(tag).ok
     client.select(folder)
     assert fetches(client.command("FETCH 1 BODY.PEEK[]"))[1]["BODY[]"] == message
+
+
+def test_literal_plus_append_pipelined_with_the_next_command(client: Raw, folder: str) -> None:
+    message = plain("pipelined")
+    client.send(
+        f"P1 APPEND {folder} {{{len(message)}+}}\r\n".encode()
+        + message
+        + b"\r\nP2 STATUS "
+        + folder.encode()
+        + b" (MESSAGES)\r\n"
+    )
+    assert client.until_tagged("P1").ok
+    reply = client.until_tagged("P2")
+    assert reply.ok and b"MESSAGES 1" in reply.named("STATUS")[0], reply

@@ -190,3 +190,22 @@ def test_body_1_of_a_single_part_message_is_its_text(box: Raw) -> None:
 def test_malformed_fetch_items_are_bad(box: Raw, items: str) -> None:
     assert box.command(f"FETCH 1 {items}").status == "BAD"  # RFC 3501 9: nz-number, 1*header-fld-name
     assert box.command("NOOP").ok
+
+
+def test_header_fields_keeps_repeated_and_folded_fields(client: Raw, folder: str) -> None:
+    message = (
+        b"Received: from a.example by b.example; Mon, 02 Nov 2026 10:00:00 +0000\r\n"
+        b"Subject: folded\r\n subject line\r\n"
+        b"Received: from c.example\r\n\tby d.example; Mon, 02 Nov 2026 09:59:00 +0000\r\n"
+        b"\r\nbody\r\n"
+    )
+    client.append(folder, message)
+    client.select(folder)
+    items = one(client, "FETCH 1 (BODY.PEEK[HEADER.FIELDS (received)] BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    received = [v for k, v in items.items() if "RECEIVED" in k]
+    subject = [v for k, v in items.items() if "SUBJECT" in k]
+    assert received == [
+        b"Received: from a.example by b.example; Mon, 02 Nov 2026 10:00:00 +0000\r\n"
+        b"Received: from c.example\r\n\tby d.example; Mon, 02 Nov 2026 09:59:00 +0000\r\n\r\n"
+    ]
+    assert subject == [b"Subject: folded\r\n subject line\r\n\r\n"]  # byte-exact, folding kept

@@ -188,3 +188,13 @@ def test_string_keys_match_substrings(shared_box: Raw, criteria: str, expected: 
     """RFC 3501 6.4.4: "a message matches the key if the string is a substring of the field" (case-
     insensitively) - not word or token matching; TEXT covers the header as well as the body."""
     assert search(shared_box, criteria) == expected
+
+
+def test_two_literals_in_one_search(box: Raw) -> None:
+    tag = box.next_tag()
+    box.send(f"{tag} SEARCH CHARSET UTF-8 SUBJECT {{7}}\r\n".encode())
+    assert box.read_line().startswith(b"+")
+    box.send("Müller".encode() + b" FROM {7}\r\n")
+    assert box.read_line().startswith(b"+")
+    box.send("Jürgen".encode() + b"\r\n")
+    assert box.until_tagged(tag).named("SEARCH") == [b"* SEARCH 2"]
