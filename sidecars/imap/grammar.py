@@ -13,7 +13,18 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sidecars.imap.fetchitems import parse_fetch
-from sidecars.imap.parser import Atom, ParseError, String, Tokens, astring, number
+from sidecars.imap.mailboxargs import (
+    Create,
+    ListArgs,
+    Select,
+    Status,
+    parse_create,
+    parse_list,
+    parse_lsub,
+    parse_select,
+    parse_status,
+)
+from sidecars.imap.parser import Atom, ParseError, String, Tokens, flag_name, number, upper_atom
 from sidecars.imap.searchkeys import parse_search, parse_sort, parse_thread
 from sidecars.imap.sequence import SequenceSet, parse_sequence
 
@@ -39,36 +50,6 @@ class MailboxArg:
 class Rename:
     old: str
     new: str
-
-
-@dataclass(frozen=True)
-class Create:
-    mailbox: str
-    use: tuple[str, ...]  # RFC 6154 5.1 USE (\Drafts ...)
-
-
-@dataclass(frozen=True)
-class Select:
-    mailbox: str
-    condstore: bool
-    qresync: tuple[int, int, SequenceSet | None, tuple[SequenceSet, SequenceSet] | None] | None
-
-
-@dataclass(frozen=True)
-class ListArgs:
-    reference: str
-    patterns: tuple[str, ...]
-    selection: frozenset[str]
-    returns: frozenset[str]
-    status_items: tuple[str, ...]
-    extended: bool  # LIST-EXTENDED syntax was used (RFC 5258)
-    lsub: bool = False
-
-
-@dataclass(frozen=True)
-class Status:
-    mailbox: str
-    items: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -122,7 +103,7 @@ class SetQuota:
     limits: tuple[tuple[str, int], ...]
 
 
-STATUS_ITEMS = frozenset({"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "HIGHESTMODSEQ", "SIZE"})
+__all__ = ["Create", "ListArgs", "Select", "Status", "flag_name"]
 SYSTEM_FLAGS = {"\\SEEN", "\\ANSWERED", "\\FLAGGED", "\\DELETED", "\\DRAFT"}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -158,138 +139,6 @@ def _rename(t: Tokens) -> Rename:
     return Rename(old, new)
 
 
-def _create(t: Tokens) -> Create:
-    mailbox = t.astring("mailbox name")
-    use: list[str] = []
-    if t.more():
-        params = list(t.list("CREATE parameters"))
-        while params:
-            key = params.pop(0)
-            if not isinstance(key, Atom) or key.upper() != "USE" or not params:
-                raise ParseError("unknown CREATE parameter (only USE is supported, RFC 6154)")
-            values = params.pop(0)
-            if not isinstance(values, tuple):
-                raise ParseError("USE needs a list of special-use attributes")
-            use += [flag_name(v) for v in values]
-    t.end()
-    return Create(mailbox, tuple(use))
-
-
-def _select(t: Tokens) -> Select:
-    mailbox = t.astring("mailbox name")
-    condstore, qresync = False, None
-    if t.more():
-        params = list(t.list("SELECT parameters"))
-        while params:
-            key = params.pop(0)
-            name = key.upper() if isinstance(key, Atom) else ""
-            if name == "CONDSTORE":
-                condstore = True
-            elif name == "QRESYNC" and params and isinstance(params[0], tuple):
-                qresync = _qresync(params.pop(0))
-            else:
-                raise ParseError("unknown SELECT parameter (CONDSTORE and QRESYNC are supported)")
-    t.end()
-    return Select(mailbox, condstore, qresync)
-
-
-def _qresync(
-    values: tuple[Any, ...],
-) -> tuple[int, int, SequenceSet | None, tuple[SequenceSet, SequenceSet] | None]:
-    # RFC 7162 3.2.5: (uidvalidity mod-sequence-value [known-uids [seq-match-data]])
-    items = list(values)
-    if len(items) < 2 or not all(isinstance(i, Atom) for i in items[:2]):
-        raise ParseError("QRESYNC needs (uidvalidity modseq [known-uids [(seqs uids)]])")
-    uidvalidity = number(items[0].value, "UIDVALIDITY", nz=True)
-    modseq = number(items[1].value, "mod-sequence", big=True)
-    known: SequenceSet | None = None
-    match: tuple[SequenceSet, SequenceSet] | None = None
-    rest = items[2:]
-    if rest and isinstance(rest[0], Atom):
-        known = parse_sequence(rest.pop(0).value, allow_star=False)
-    if (
-        rest
-        and isinstance(rest[0], tuple)
-        and len(rest[0]) == 2
-        and all(isinstance(x, Atom) for x in rest[0])
-    ):
-        pair = rest.pop(0)
-        match = (
-            parse_sequence(pair[0].value, allow_star=False),
-            parse_sequence(pair[1].value, allow_star=False),
-        )
-    if rest:
-        raise ParseError("bad QRESYNC parameter")
-    return uidvalidity, modseq, known, match
-
-
-def _list(t: Tokens) -> ListArgs:
-    # RFC 3501 6.3.8, RFC 5258 (LIST-EXTENDED), RFC 5819 (LIST-STATUS)
-    selection: set[str] = set()
-    extended = False
-    if isinstance(t.peek(), tuple):
-        extended = True
-        selection = {_upper_atom(x, "selection option") for x in t.list("selection options")}
-    reference = t.astring("reference name")
-    item = t.next("mailbox pattern")
-    if isinstance(item, tuple):
-        extended = True
-        patterns = tuple(astring(x, "mailbox pattern") for x in item)
-        if not patterns:
-            raise ParseError("empty pattern list")
-    else:
-        patterns = (astring(item, "mailbox pattern"),)
-    returns: set[str] = set()
-    status_items: tuple[str, ...] = ()
-    if t.more():
-        if _upper_atom(t.next("RETURN"), "RETURN") != "RETURN":
-            raise ParseError("expected RETURN")
-        extended = True
-        opts = list(t.list("return options"))
-        while opts:
-            name = _upper_atom(opts.pop(0), "return option")
-            if name == "STATUS":
-                if not opts or not isinstance(opts[0], tuple):
-                    raise ParseError("RETURN STATUS needs a list of status items")
-                status_items = _status_items(opts.pop(0))
-            returns.add(name)
-    t.end()
-    known_sel = {"SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"}
-    if not selection <= known_sel:
-        raise ParseError(f"unknown LIST selection option {sorted(selection - known_sel)[0]}")
-    if selection == {"RECURSIVEMATCH"} or (
-        "RECURSIVEMATCH" in selection and selection <= {"RECURSIVEMATCH", "REMOTE"}
-    ):
-        raise ParseError("RECURSIVEMATCH needs another selection option (RFC 5258 3.1)")
-    known_ret = {"SUBSCRIBED", "CHILDREN", "SPECIAL-USE", "STATUS", "MYRIGHTS"}
-    if not returns <= known_ret:
-        raise ParseError(f"unknown LIST return option {sorted(returns - known_ret)[0]}")
-    return ListArgs(reference, patterns, frozenset(selection), frozenset(returns), status_items, extended)
-
-
-def _lsub(t: Tokens) -> ListArgs:
-    reference, pattern = t.astring("reference name"), t.astring("mailbox pattern")
-    t.end()
-    return ListArgs(reference, (pattern,), frozenset(), frozenset(), (), False, lsub=True)
-
-
-def _status_items(values: tuple[Any, ...]) -> tuple[str, ...]:
-    items = tuple(_upper_atom(v, "status item") for v in values)
-    unknown = [i for i in items if i not in STATUS_ITEMS]
-    if unknown:
-        raise ParseError(f"unknown status item {unknown[0]}")
-    if not items:
-        raise ParseError("empty status item list")
-    return items
-
-
-def _status(t: Tokens) -> Status:
-    mailbox = t.astring("mailbox name")
-    items = _status_items(t.list("status items"))
-    t.end()
-    return Status(mailbox, items)
-
-
 def _append(t: Tokens) -> Append:
     # RFC 3501 6.3.11: APPEND mailbox [flag-list] [date-time] literal
     mailbox = t.astring("mailbox name")
@@ -315,7 +164,7 @@ def _store(t: Tokens) -> Store:
         mods = list(t.list("STORE modifiers"))
         if (
             len(mods) != 2
-            or _upper_atom(mods[0], "modifier") != "UNCHANGEDSINCE"
+            or upper_atom(mods[0], "modifier") != "UNCHANGEDSINCE"
             or not isinstance(mods[1], Atom)
         ):
             raise ParseError("the only STORE modifier is UNCHANGEDSINCE n (RFC 7162)")
@@ -403,31 +252,12 @@ def _setquota(t: Tokens) -> SetQuota:
         raise ParseError("SETQUOTA needs resource/limit pairs")
     limits = []
     for i in range(0, len(items), 2):
-        name = _upper_atom(items[i], "resource name")
+        name = upper_atom(items[i], "resource name")
         if not isinstance(items[i + 1], Atom):
             raise ParseError("a quota limit is a number")
         limits.append((name, number(items[i + 1].value, "quota limit", big=True)))
     t.end()
     return SetQuota(root, tuple(limits))
-
-
-def _upper_atom(item: Any, what: str) -> str:
-    if not isinstance(item, Atom):
-        raise ParseError(f"expected {what}")
-    return item.upper()
-
-
-def flag_name(item: Any) -> str:
-    """A flag or keyword (RFC 3501 flag); system flags keep the case the client gave."""
-    if not isinstance(item, Atom) or not item.value:
-        raise ParseError("flags are atoms such as \\Seen or $Label1")
-    value = item.value
-    if value.startswith("\\"):
-        if not value[1:].isascii() or not value[1:].replace("-", "").isalnum():
-            raise ParseError(f"invalid flag {value}")
-    elif any(c in value for c in '(){%*"\\]') or not value.isascii():
-        raise ParseError(f"invalid keyword {value}")
-    return value
 
 
 def parse_datetime(text: str) -> datetime:
@@ -458,16 +288,16 @@ PARSERS: dict[str, Callable[[Tokens], Any]] = {
     "ENABLE": _enable,
     "COMPRESS": _compress,
     "NAMESPACE": _none,
-    "SELECT": _select,
-    "EXAMINE": _select,
-    "CREATE": _create,
+    "SELECT": parse_select,
+    "EXAMINE": parse_select,
+    "CREATE": parse_create,
     "DELETE": _mailbox,
     "RENAME": _rename,
     "SUBSCRIBE": _mailbox,
     "UNSUBSCRIBE": _mailbox,
-    "LIST": _list,
-    "LSUB": _lsub,
-    "STATUS": _status,
+    "LIST": parse_list,
+    "LSUB": parse_lsub,
+    "STATUS": parse_status,
     "APPEND": _append,
     "CHECK": _none,
     "CLOSE": _none,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sidecars.imap import names
 from sidecars.imap import response as R
-from sidecars.imap.grammar import ListArgs
+from sidecars.imap.mailboxargs import ListArgs
 from sidecars.imap.parser import Command
 from sidecars.imap.selected import resolve_folder
 from sidecars.imap.session import Done, ImapSession, No
@@ -56,19 +56,28 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
         entry = by_name[name]
         folder = entry.folder
         subscribed = folder is not None and _subscribed(s, entry)
-        child_info = False
+        child_info = lsub_parent = False
         if subscribed_only and not subscribed:
-            # RFC 5258 3.5: RECURSIVEMATCH lists a parent of a subscribed folder with CHILDINFO
-            if "RECURSIVEMATCH" not in spec.selection or not any(
+            has_subscribed_child = any(
                 n.startswith(name + "/") and _subscribed(s, by_name[n]) for n in by_name
-            ):
+            )
+            hidden_child = any(
+                n.startswith(name + "/")
+                and _subscribed(s, by_name[n])
+                and not any(p.match(n) for p in patterns)
+                for n in by_name
+            )
+            if spec.lsub and hidden_child:
+                lsub_parent = True  # RFC 3501 6.3.9: "%" shows the parent of a subscribed name as \Noselect
+            elif "RECURSIVEMATCH" in spec.selection and has_subscribed_child:
+                child_info = True  # RFC 5258 3.5: a parent of a subscribed folder, with CHILDINFO
+            else:
                 continue
-            child_info = True
         use = names.SPECIAL_USE.get(folder.role or "") if folder is not None else None
         if special_only and not use:
             continue
         attrs: list[str] = []
-        if folder is None:
+        if folder is None or lsub_parent:
             attrs.append("\\Noselect")
         if not spec.lsub:
             attrs.append("\\HasChildren" if name in children else "\\HasNoChildren")

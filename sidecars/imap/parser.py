@@ -227,6 +227,25 @@ def _atom(text: bytes, pos: int) -> tuple[bytes, int]:
     return text[start:pos], pos
 
 
+def upper_atom(item: Any, what: str) -> str:
+    if not isinstance(item, Atom):
+        raise ParseError(f"expected {what}")
+    return item.upper()
+
+
+def flag_name(item: Any) -> str:
+    """A flag or keyword (RFC 3501 flag); system flags keep the case the client gave."""
+    if not isinstance(item, Atom) or not item.value:
+        raise ParseError("flags are atoms such as \\Seen or $Label1")
+    value = item.value
+    if value.startswith("\\"):
+        if not value[1:].isascii() or not value[1:].replace("-", "").isalnum():
+            raise ParseError(f"invalid flag {value}")
+    elif any(c in value for c in '(){%*"\\]') or not value.isascii():
+        raise ParseError(f"invalid keyword {value}")
+    return value
+
+
 def parse_command(line: CommandLine) -> Command:
     """Tag, name and typed arguments of one command line.
 

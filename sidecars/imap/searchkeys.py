@@ -147,7 +147,7 @@ def _key(t: Tokens, depth: int) -> Key:
             raise ParseError("invalid header field name")
         return Key(name, (field, _string(t, name)))
     if name in ("KEYWORD", "UNKEYWORD"):
-        from sidecars.imap.grammar import flag_name
+        from sidecars.imap.parser import flag_name
 
         return Key(name, (flag_name(t.next("keyword")),))
     if name in ("LARGER", "SMALLER"):
