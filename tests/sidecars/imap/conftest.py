@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from imapclient import IMAPClient
 
 from fieldpost import config as configuration
 from tests.fieldpost.conftest import REPO
@@ -335,8 +336,7 @@ class ImapService:
             client.login(user, PASSWORD)
         return client
 
-    def imapclient(self, user: str | None = None):  # type: ignore[no-untyped-def]
-        from imapclient import IMAPClient
+    def imapclient(self, user: str | None = None) -> IMAPClient:
 
         client = IMAPClient(
             "localhost", self.port("imaps"), ssl=True, ssl_context=self.tls_context(), timeout=TIMEOUT

@@ -3,15 +3,16 @@ streams; a second COMPRESS is refused with [COMPRESSIONACTIVE]."""
 
 from __future__ import annotations
 
+import socket
 import zlib
 
-from tests.sidecars.imap.conftest import MULTIPART, Raw, fetches
+from tests.sidecars.imap.conftest import MULTIPART, ImapService, Raw, fetches
 
 
 class Deflated:
     """A socket stand-in that deflates what is sent and inflates what is received (RFC 1951, no header)."""
 
-    def __init__(self, sock) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.out = zlib.compressobj(wbits=-15)
         self.inflate = zlib.decompressobj(wbits=-15)
@@ -70,7 +71,7 @@ def test_unknown_algorithm_is_bad(client: Raw) -> None:
     assert client.command("NOOP").ok  # still uncompressed
 
 
-def test_compress_before_login_is_refused(imap_service) -> None:  # type: ignore[no-untyped-def]
+def test_compress_before_login_is_refused(imap_service: ImapService) -> None:
     conn = imap_service.raw()
     try:
         assert conn.command("COMPRESS DEFLATE").status in ("BAD", "NO")

@@ -4,6 +4,7 @@ MODIFIED response code, SEARCH MODSEQ and STATUS HIGHESTMODSEQ."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -91,8 +92,8 @@ def test_enable_condstore_then_select_reports_highestmodseq(client: Raw, folder:
 
 
 def test_noop_reports_other_sessions_flag_change_with_modseq(
-    box: tuple[Raw, int], account: str, folder: str, connect
-) -> None:  # type: ignore[no-untyped-def]
+    box: tuple[Raw, int], account: str, folder: str, connect: Callable[..., Raw]
+) -> None:
     conn, highest = box
     other = connect(account)
     other.select(folder)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.sidecars.imap.conftest import FORWARD, MULTIPART, Raw, fetches, plain
+from tests.sidecars.imap.conftest import FORWARD, MULTIPART, ImapService, Raw, fetches, plain
 
 HEADER_END = 265  # MULTIPART's header is 265 bytes, blank line included
 
@@ -167,7 +167,7 @@ def test_unknown_fetch_item_is_bad(box: Raw) -> None:
     assert box.command("FETCH 1 BODY[1.BOGUS]").status == "BAD"
 
 
-def test_imaplib_fetch(imap_service, account: str, folder: str) -> None:  # type: ignore[no-untyped-def]
+def test_imaplib_fetch(imap_service: ImapService, account: str, folder: str) -> None:
     with imap_service.imaplib(account) as client:
         client.append(folder, None, None, MULTIPART)
         client.select(folder)

@@ -3,12 +3,14 @@ LIST-EXTENDED (RFC 5258), CHILDREN (RFC 3348), SPECIAL-USE (RFC 6154) and LIST-S
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from tests.sidecars.imap.conftest import Raw, parse, plain
+from tests.sidecars.imap.conftest import Raw, Reply, parse, plain
 
 
-def listed(reply) -> dict[str, tuple[set[str], object, list[object]]]:  # type: ignore[no-untyped-def]
+def listed(reply: Reply) -> dict[str, tuple[set[str], object, list[object]]]:
     """{name: (attributes upper-cased, delimiter, extended data)} of the LIST/LSUB lines of a reply."""
     out = {}
     for line in reply.named("LIST") + reply.named("LSUB"):
@@ -155,7 +157,7 @@ def test_invalid_modified_utf7_is_refused(client: Raw) -> None:
     assert client.command("NOOP").ok
 
 
-def test_utf8_names_after_enable(client: Raw, connect, account: str, folder: str) -> None:  # type: ignore[no-untyped-def]
+def test_utf8_names_after_enable(client: Raw, connect: Callable[..., Raw], account: str, folder: str) -> None:
     """RFC 6855 3: with UTF8=ACCEPT enabled, UTF-8 quoted mailbox names MUST be accepted; a session that
     did not enable it still sees the name in modified UTF-7."""
     assert client.command("ENABLE UTF8=ACCEPT").ok

@@ -7,7 +7,7 @@ import imaplib
 
 import pytest
 
-from tests.sidecars.imap.conftest import PASSWORD, Closed, ImapService
+from tests.sidecars.imap.conftest import PASSWORD, Closed, ImapService, Raw
 
 
 def test_login_over_implicit_tls(imap_service: ImapService, account: str) -> None:
@@ -56,7 +56,7 @@ def test_unknown_user_fails_like_a_wrong_password(imap_service: ImapService, acc
         conn.close()
 
 
-def test_login_again_when_authenticated_is_refused(client) -> None:  # type: ignore[no-untyped-def]
+def test_login_again_when_authenticated_is_refused(client: Raw) -> None:
     assert client.command(f'LOGIN "x@example.test" "{PASSWORD}"').status in ("BAD", "NO")
     assert client.command("NOOP").ok
 
@@ -71,13 +71,13 @@ def test_commands_before_login_are_refused(imap_service: ImapService, command: s
         conn.close()
 
 
-def test_selected_state_commands_need_a_selected_mailbox(client) -> None:  # type: ignore[no-untyped-def]
+def test_selected_state_commands_need_a_selected_mailbox(client: Raw) -> None:
     for command in ("FETCH 1 FLAGS", "STORE 1 +FLAGS (\\Seen)", "SEARCH ALL", "EXPUNGE", "CLOSE"):
         assert client.command(command).status in ("BAD", "NO"), command  # RFC 3501 3.2
     assert client.command("NOOP").ok
 
 
-def test_logout_sends_bye_then_ok_then_closes(client) -> None:  # type: ignore[no-untyped-def]
+def test_logout_sends_bye_then_ok_then_closes(client: Raw) -> None:
     reply = client.command("LOGOUT")
     assert reply.ok, reply
     assert reply.untagged and reply.untagged[0].startswith(b"* BYE"), reply  # RFC 3501 6.1.3

@@ -160,7 +160,9 @@ def test_keyword_and_unkeyword(box: Raw) -> None:
     assert search(box, "UNKEYWORD Project") == [1, 3, 4]
 
 
-def test_imapclient_search_with_unicode(imap_service, account: str, box: Raw, folder: str) -> None:  # type: ignore[no-untyped-def]
+def test_imapclient_search_with_unicode(
+    imap_service: ImapService, account: str, box: Raw, folder: str
+) -> None:
     with imap_service.imapclient(account) as c:
         c.select_folder(folder, readonly=True)
         assert len(c.search(["SUBJECT", "Müller"], charset="UTF-8")) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.sidecars.imap.conftest import Raw, code_of, fetches, parse, plain
+from tests.sidecars.imap.conftest import Raw, Reply, code_of, fetches, parse, plain
 
 SYSTEM_FLAGS = {"\\ANSWERED", "\\FLAGGED", "\\DELETED", "\\SEEN", "\\DRAFT"}
 
@@ -17,7 +17,7 @@ def fill(conn: Raw, folder: str) -> None:
     conn.append(folder, plain("three"))
 
 
-def codes(reply) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def codes(reply: Reply) -> dict[str, str]:
     """Response codes of the untagged OK lines: {"UIDNEXT": "4", ...}."""
     out = {}
     for line in reply.untagged:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sidecars.imap.conftest import ImapService, Raw, fetches, plain
+from tests.sidecars.imap.conftest import ImapService, Raw, Reply, fetches, plain
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def flags_of(conn: Raw, seq: int) -> set[str]:
     return {str(f) for f in fetches(conn.command(f"FETCH {seq} FLAGS"))[seq]["FLAGS"]} - {"\\Recent"}  # type: ignore[union-attr]
 
 
-def reported(reply) -> dict[int, set[str]]:  # type: ignore[no-untyped-def]
+def reported(reply: Reply) -> dict[int, set[str]]:
     return {seq: {str(f) for f in items["FLAGS"]} - {"\\Recent"} for seq, items in fetches(reply).items()}
 
 
