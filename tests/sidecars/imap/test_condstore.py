@@ -100,3 +100,13 @@ def test_noop_reports_other_sessions_flag_change_with_modseq(
     other.command("STORE 3 +FLAGS.SILENT (\\Flagged)")
     items = fetches(conn.command("NOOP")).get(3, {})
     assert "MODSEQ" in items and int(items["MODSEQ"][0]) > highest, items  # type: ignore[index]
+
+
+def test_unchangedsince_fails_only_for_the_modified_messages(box: tuple[Raw, int]) -> None:
+    conn, highest = box
+    conn.command("STORE 2 +FLAGS.SILENT (\\Draft)")  # message 2 now has a MODSEQ above highest
+    reply = conn.command(f"STORE 1:3 (UNCHANGEDSINCE {highest}) +FLAGS (\\Answered)")
+    assert reply.ok and code_of(reply.tagged) == "MODIFIED 2", reply  # RFC 7162 3.1.3
+    flags = {seq: items["FLAGS"] for seq, items in fetches(conn.command("FETCH 1:3 FLAGS")).items()}
+    assert "\\Answered" in flags[1] and "\\Answered" in flags[3]  # type: ignore[operator]
+    assert "\\Answered" not in flags[2]  # type: ignore[operator]
