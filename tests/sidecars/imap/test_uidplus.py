@@ -79,3 +79,14 @@ def test_copy_to_missing_folder_says_trycreate(client: Raw, folder: str) -> None
     client.select(folder)
     reply = client.command("COPY 1 NoSuchFolder")
     assert reply.status == "NO" and code_of(reply.tagged) == "TRYCREATE"
+
+
+def test_uid_copy_reports_copyuid(client: Raw, folder: str) -> None:
+    client.append(folder, plain("uid copy"))
+    assert client.command(f"CREATE {folder}/to").ok
+    client.select(folder)
+    uid = fetches(client.command("FETCH 1 UID"))[1]["UID"]
+    reply = client.command(f"UID COPY {uid} {folder}/to")
+    match = re.fullmatch(r"COPYUID (\d+) (\d+) (\d+)", code_of(reply.tagged))
+    assert reply.ok and match and int(match.group(2)) == uid, reply
+    assert client.command(f"UID COPY {uid + 1000} {folder}/to").ok  # type: ignore[operator]  # no such UID: nothing, no error
