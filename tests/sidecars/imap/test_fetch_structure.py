@@ -232,3 +232,28 @@ def test_nested_multipart_numbering_and_extension_fields(client: Raw, folder: st
     ]  # fmt: skip
     same_body(notes, expected)
     assert notes[3] == b"<part2@example.org>" and notes[11] == b"http://example.test/notes.txt"  # exact case
+
+
+def test_envelope_groups_routes_and_sender(client: Raw, folder: str) -> None:
+    message = (
+        b'From: a@x.example, "Last, First" <b@y.example>\r\n'
+        b"Sender: s@z.example\r\n"
+        b'To: Team: c@x.example, "D" <d@x.example>;, e@x.example\r\n'
+        b"Bcc: <@route.example:g@x.example>\r\n"
+        b"Subject: addresses\r\n\r\nx\r\n"
+    )
+    client.append(folder, message)
+    client.select(folder)
+    env = item(client, 1, "ENVELOPE")
+    assert isinstance(env, list)
+    senders = [[None, None, b"a", b"x.example"], [b"Last, First", None, b"b", b"y.example"]]
+    assert env[2] == senders and env[4] == senders  # Reply-To defaults to From
+    assert env[3] == [[None, None, b"s", b"z.example"]]  # Sender given, so not From
+    assert env[5] == [
+        [None, None, b"Team", None],  # group start
+        [None, None, b"c", b"x.example"],
+        [b"D", None, b"d", b"x.example"],
+        [None, None, None, None],  # group end
+        [None, None, b"e", b"x.example"],
+    ]
+    assert env[7] == [[None, b"@route.example", b"g", b"x.example"]]  # addr-adl holds the route
