@@ -10,7 +10,7 @@ from __future__ import annotations
 from sidecars.imap.grammar import Append
 from sidecars.imap.parser import Command
 from sidecars.imap.selected import resolve_folder
-from sidecars.imap.session import Done, ImapSession, No
+from sidecars.imap.session import Bad, Done, ImapSession, No
 
 
 def append(s: ImapSession, cmd: Command) -> Done:
@@ -26,6 +26,8 @@ def append(s: ImapSession, cmd: Command) -> Done:
         raw = literal.read() if literal is not None else spec.message.value
         if not raw:
             raise No("an empty message cannot be appended", "CANNOT")
+        if b"\x00" in raw:
+            raise Bad("NUL is not allowed in a message literal (RFC 3501 9 CHAR8)")
         flags = [f for f in spec.flags if f.lower() != "\\recent"]
         new = s.store.mail.append_to_folder(folder.id, raw, flags, spec.date, actor=s.account_id)
     finally:

@@ -151,6 +151,12 @@ def _append(t: Tokens) -> Append:
         date = parse_datetime(nxt.value.decode("ascii", "replace"))
         t.next("date")
     message = t.next("message literal")
+    if isinstance(message, Atom) and message.upper() == "UTF8":
+        # RFC 6855 4: UTF8 (literal8) carries a message with raw UTF-8 header fields
+        wrapped = t.next("UTF8 message")
+        if not isinstance(wrapped, tuple) or len(wrapped) != 1:
+            raise ParseError("UTF8 needs the message as (~{n} literal)")
+        message = wrapped[0]
     if not isinstance(message, String) or message.literal is None:
         raise ParseError("APPEND needs the message as a literal")
     t.end()

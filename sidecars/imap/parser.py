@@ -148,6 +148,9 @@ def tokenize(line: CommandLine) -> list[Token]:
     stack: list[list[Token]] = [[]]
     count = 0
     for index, text in enumerate(line.texts):
+        literal8 = index < len(line.literals) and text.endswith(b"~")
+        if literal8:
+            text = text[:-1]
         pos, size = 0, len(text)
         while pos < size:
             c = text[pos]
@@ -179,7 +182,10 @@ def tokenize(line: CommandLine) -> list[Token]:
         if index < len(line.literals):
             literal = line.literals[index]
             big = literal.size > 1024 * 1024
-            stack[-1].append(String(b"" if big else literal.read(), literal))
+            value = b"" if big else literal.read()
+            if b"\x00" in value and not literal8:
+                raise ParseError("NUL is not allowed in a literal (RFC 3501 9 CHAR8)")
+            stack[-1].append(String(value, literal))
     if len(stack) != 1:
         raise ParseError("unbalanced '('")
     return stack[0]

@@ -184,7 +184,8 @@ class Reader:
             else:
                 self._reset()
             return [Refusal(tag, f"too many literals in one command (the limit is {MAX_LITERALS})")]
-        self._texts.append(line[: match.start()])
+        cut = match.start() + (1 if line[match.start() : match.start() + 1] == b"~" else 0)
+        self._texts.append(line[:cut])  # a literal8 keeps its "~" for the tokenizer (RFC 3516)
         literal = Literal(size)
         if size:
             self._literal = literal

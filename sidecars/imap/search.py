@@ -5,7 +5,9 @@ How keys are answered, cheapest first:
 - flags, UID, sequence numbers, MODSEQ: the flags columns (one query for the mailbox);
 - sizes, internal and sent dates, SUBJECT/FROM/TO/CC/BCC: the envelope cached at delivery, compared
   as substrings after case folding and diacritic removal ("muller" finds "Müller");
-- TEXT and BODY: storage's full-text index (word prefixes, folded the same way), one query per key;
+- TEXT and BODY: a substring of the decoded header/body text (RFC 3501 6.4.4), folded the same way;
+  in mailboxes above SCAN_LIMIT messages storage's full-text index (word prefixes) first picks the
+  candidates, so only their blobs are read;
 - HEADER name value: the message's header bytes, read only for messages still candidates.
 Keys are evaluated per message with AND/OR/NOT short-circuiting; expensive keys come last in ANDs.
 """
@@ -35,10 +37,13 @@ FLAG_KEYS = {
 }  # fmt: skip
 
 
+SCAN_LIMIT = 5000  # mailboxes up to this size are searched by substring in every message's text
+
+
 def fold(text: str) -> str:
-    """Case- and diacritic-insensitive form for substring matching."""
+    """Case- and diacritic-insensitive form for substring matching; white space runs become one space."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
 
 
 class Candidate:
@@ -48,6 +53,7 @@ class Candidate:
         self.s, self.sel, self.seq, self.uid, self.flags, self.info = s, sel, seq, uid, flags, info
         self._parsed: tuple[Any, Any] | None = None
         self._header: bytes | None = None
+        self._texts: tuple[str, str] | None = None
 
     @property
     def envelope(self) -> Any:
@@ -58,6 +64,16 @@ class Candidate:
         if self._parsed is None:
             self._parsed = mime.from_json(self.info.structure)
         return self._parsed
+
+    def texts(self) -> tuple[str, str]:
+        """(header text, body text), decoded and folded, for TEXT and BODY substring matching."""
+        if self._texts is None:
+            raw = bytes(self.s.store.mail.raw(self.sel.id, self.uid))
+            parsed = mime.parse_message(raw)
+            header = raw[: parsed.root.body_start].decode("utf-8", "replace")
+            _, body = mime.snippet_and_search_text(raw, parsed.root)
+            self._texts = (fold(mime.decode_header_text(header)), fold(body))
+        return self._texts
 
     def header(self) -> bytes:
         if self._header is None:
@@ -107,16 +123,14 @@ class Evaluator:
         self._prepare(key)
 
     def _prepare(self, key: Key) -> None:
-        if key.op in ("TEXT", "BODY"):
+        # Small mailboxes: every message's text is searched for the substring (RFC 3501 6.4.4).
+        # Large ones: the full-text index (word prefixes) picks the candidates, then the substring
+        # is checked in those only.
+        if key.op in ("TEXT", "BODY") and len(self.sel.uids) > SCAN_LIMIT and mime_words(key.args[0]):
             where = "all" if key.op == "TEXT" else "body"
             text = key.args[0]
             if (where, text) not in self.fulltext:
-                if not mime_words(text):
-                    self.fulltext[(where, text)] = set(self.sel.uids) if not text.strip() else set()
-                else:
-                    self.fulltext[(where, text)] = set(
-                        self.s.store.mail.search(self.sel.id, text, where=where)
-                    )
+                self.fulltext[(where, text)] = set(self.s.store.mail.search(self.sel.id, text, where=where))
         for arg in key.args:
             if isinstance(arg, Key):
                 self._prepare(arg)
@@ -151,7 +165,14 @@ class Evaluator:
         if op == "MODSEQ":
             return bool(c.flags.modseq >= args[0])
         if op in ("TEXT", "BODY"):
-            return c.uid in self.fulltext[(("all" if op == "TEXT" else "body"), args[0])]
+            candidates = self.fulltext.get((("all" if op == "TEXT" else "body"), args[0]))
+            if candidates is not None and c.uid not in candidates:
+                return False
+            needle = fold(args[0])
+            if not needle:
+                return True
+            header, body = c.texts()
+            return needle in body or (op == "TEXT" and needle in header)
         info = c.info
         if op == "LARGER":
             return bool(info.size > args[0])
@@ -181,6 +202,8 @@ def mime_words(text: str) -> list[str]:
 
 
 def _cost(key: Key) -> int:
+    if uses(key, {"TEXT", "BODY"}):
+        return 4
     if key.op == "HEADER" or uses(key, {"HEADER"}):
         return 3
     if uses(key, ENVELOPE_KEYS):

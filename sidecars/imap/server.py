@@ -75,8 +75,9 @@ class ImapConnection:
                     return
                 if self.woken.is_set() and not reader.ready():
                     self.woken.clear()
-                    if self.session.idling:
-                        self._send(self.session.idle_updates())
+                    if self.session.idling and self._push():
+                        closed_by_session = True
+                        return
                     continue
                 self.woken.clear()
                 data = reader.get()
@@ -94,8 +95,9 @@ class ImapConnection:
                     self._start_tls()
                 if out.compress:
                     self._start_compression()
-                if self.session.idling:
-                    self._send(self.session.idle_updates())
+                if self.session.idling and self._push():
+                    closed_by_session = True
+                    return
         except GreenletExit:
             self._last_word(b"* BYE [UNAVAILABLE] service shutting down, try again later\r\n")
             raise
@@ -112,6 +114,12 @@ class ImapConnection:
                 self.session.leave_mailbox()
             with contextlib.suppress(OSError):
                 self.sock.close()
+
+    def _push(self) -> bool:
+        """Write what changed while the client idles; True when the session ends (mailbox deleted)."""
+        out = self.session.idle_updates()
+        self._send(out)
+        return out.close
 
     def _send(self, out: Output) -> None:
         self._write(out.parts)
