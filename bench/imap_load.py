@@ -139,7 +139,8 @@ def session(port: int, ctx: ssl.SSLContext, user: str, password: str, message: b
         n = rng.randrange(1, exists + 1)
         timed("FETCH BODY.PEEK[]", client.command, f"FETCH {n} (BODY.PEEK[])")
         timed("STORE +FLAGS \\Seen", client.command, f"STORE {n} +FLAGS (\\Seen)")
-        timed("UID SEARCH TEXT", client.command, f"UID SEARCH TEXT {rng.choice(words)}")
+        if words:  # an empty list leaves SEARCH out of the mix
+            timed("UID SEARCH TEXT", client.command, f"UID SEARCH TEXT {rng.choice(words)}")
         appended = timed("APPEND", client.command, "APPEND INBOX (\\Draft)", message)
         uid = _APPENDUID.search(appended[-1])
         if uid is None:
