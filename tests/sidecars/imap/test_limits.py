@@ -227,3 +227,39 @@ def test_connections_per_address_are_limited(imap_service: ImapService) -> None:
             conn.close()
         assert time.monotonic() < deadline, "the limit was not released"
         time.sleep(0.1)
+
+
+def test_line_just_under_the_documented_limit_works(selected: Raw) -> None:
+    """docs/imap.md: command lines up to 64 KiB (literals not counted) are accepted, longer ones are not."""
+    assert selected.command('SEARCH HEADER X-Long "' + "x" * 60_000 + '"').named("SEARCH") == [b"* SEARCH"]
+    reply = selected.command('SEARCH HEADER X-Long "' + "x" * 70_000 + '"')
+    assert reply.status == "BAD" and b"too long" in reply.tagged.lower(), reply
+    assert selected.command("NOOP").ok
+
+
+def test_literal_before_login_is_toobig(imap_service: ImapService) -> None:
+    conn = imap_service.raw()
+    try:
+        conn.send(b"A1 LOGIN {70000}\r\n")
+        line = conn.read_line()
+        assert line.startswith(b"A1 BAD [TOOBIG]"), line  # docs/imap.md, RFC 7888 4
+    finally:
+        conn.close()
+
+
+def test_failed_logins_end_the_session(imap_service: ImapService, account: str) -> None:
+    """docs/imap.md: after net.imap.max_auth_failures failed logins the session ends with BYE."""
+    limit = int(imap_service.store.settings.get("net.imap.max_auth_failures"))  # type: ignore[attr-defined]
+    conn = imap_service.raw()
+    lines: list[bytes] = []
+    try:
+        for n in range(limit):
+            conn.send(f'F{n} LOGIN "{account}" "not-it-{n}"\r\n'.encode())
+        with pytest.raises((Closed, OSError)):
+            while True:
+                lines.append(conn.read_line())
+        tagged = [line for line in lines if line.startswith(b"F")]
+        assert len(tagged) == limit and all(line.split()[1] == b"NO" for line in tagged), lines
+        assert any(line.startswith(b"* BYE") for line in lines), lines
+    finally:
+        conn.close()
