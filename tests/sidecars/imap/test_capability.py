@@ -125,3 +125,12 @@ def test_every_advertised_capability_is_documented(client: Raw) -> None:
     doc = (REPO / "docs" / "imap.md").read_text()
     missing = [cap for cap in sorted(capabilities(client)) if f"`{cap}" not in doc.upper()]
     assert not missing, missing
+
+
+def test_enable_in_selected_state_is_refused(client: Raw, folder: str) -> None:
+    client.select(folder)
+    assert client.command("ENABLE CONDSTORE").status in (
+        "BAD",
+        "NO",
+    )  # RFC 5161 3.1: authenticated state only
+    assert client.command("NOOP").ok
