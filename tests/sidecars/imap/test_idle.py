@@ -130,3 +130,34 @@ def test_done_is_case_insensitive_and_pipelining_continues(idler: Raw) -> None:
     idler.send(b"done\r\nP1 NOOP\r\n")  # RFC 3501 9 / RFC 2177: keywords are case-insensitive
     assert idler.until_tagged(tag).ok
     assert idler.until_tagged("P1").ok
+
+
+def test_vanished_is_pushed_to_a_qresync_idler(
+    client: Raw, folder: str, account: str, connect: Callable[..., Raw]
+) -> None:
+    client.append(folder, plain("will vanish"))
+    client.command("ENABLE QRESYNC")
+    client.select(folder)
+    uid = int(client.command("UID SEARCH ALL").named("SEARCH")[0].split()[2])
+    other = connect(account)
+    other.select(folder)
+    tag = start_idle(client)
+    other.command("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    other.command("EXPUNGE")
+    seen = wait_for(client, rb"\* VANISHED \d+")
+    assert seen[-1] == f"* VANISHED {uid}".encode()
+    assert not any(re.fullmatch(rb"\* \d+ EXPUNGE", line) for line in seen)  # RFC 7162 3.2.10
+    stop_idle(client, tag)
+
+
+def test_idle_through_compression(
+    client: Raw, folder: str, account: str, connect: Callable[..., Raw]
+) -> None:
+    from tests.sidecars.imap.test_compress_deflate import compress
+
+    client.select(folder)
+    compress(client)
+    tag = start_idle(client)
+    connect(account).append(folder, plain("compressed push"))
+    wait_for(client, rb"\* 1 EXISTS")
+    stop_idle(client, tag)
