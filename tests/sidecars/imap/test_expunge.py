@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.sidecars.imap.conftest import Raw, fetches, plain
+from tests.sidecars.imap.conftest import ImapService, Raw, fetches, plain
 
 
 def replay(view: list[int], lines: list[bytes]) -> list[int]:
@@ -60,3 +60,20 @@ def test_expunged_uids_are_never_reused(client: Raw, folder: str) -> None:
     client.append(folder, plain("b"))
     new = fetches(client.command("FETCH 1 UID"))[1]["UID"]
     assert new > old  # type: ignore[operator]  # RFC 3501 2.3.1.1
+
+
+def test_logout_and_select_elsewhere_do_not_expunge(
+    client: Raw, folder: str, imap_service: ImapService, account: str
+) -> None:
+    """Only CLOSE and EXPUNGE remove \\Deleted messages (RFC 3501 6.1.3, 6.3.1, 6.4.2)."""
+    client.append(folder, plain("keep me"), flags="\\Deleted")
+    client.select(folder)
+    client.select("INBOX")  # implicit close of the folder: no expunge
+    assert b"MESSAGES 1" in client.command(f"STATUS {folder} (MESSAGES)").named("STATUS")[0]
+    client.select(folder)
+    assert client.command("LOGOUT").ok
+    other = imap_service.login(account)
+    try:
+        assert b"MESSAGES 1" in other.command(f"STATUS {folder} (MESSAGES)").named("STATUS")[0]
+    finally:
+        other.close()
