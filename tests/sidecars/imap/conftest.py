@@ -1,14 +1,12 @@
 """Fixtures of the end-to-end IMAP conformance suite.
 
-One IMAP service process per xdist worker (``python -m sidecars.imap --service imap``, the way the
-supervisor runs it) over a demo data dir.  Every test works in its own fresh folder of the worker's
-account (``account``/``client``/``folder``), so tests never see each other's mail and can run in any
-order and in parallel; tests about a whole mailbox (INBOX, quotas, the standard folder set) ask for
-``fresh_account`` instead.  Accounts are made through the storage API: an argon2 hash per account is the
-dominant cost of the suite, which is why most tests share one (logins are then served from the
-server's authentication cache).  The oracle is the
-RFC text, not the server's code: the raw client below lets tests check responses byte for byte, while
-imaplib and imapclient show what real client libraries observe.
+One IMAP service process per xdist worker (``python -m sidecars.imap --service imap``, as the supervisor
+runs it) over a demo data dir.  Every test works in a fresh folder of the worker's account (``account``,
+``client``, ``folder``), so tests are independent and run in any order and in parallel; tests about a
+whole mailbox ask for ``fresh_account``.  Accounts are made through the storage API; their argon2 hash
+is the suite's main cost, hence the sharing (logins then hit the server's authentication cache).  The
+oracle is the RFC text: the raw client checks responses byte for byte, imaplib and imapclient show what
+real client libraries observe.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ from tests.support.service import init_demo, running
 HOST = "mail.example.test"
 DOMAIN = "example.test"
 PASSWORD = "demopass1"
-ALICE, BOB, CAROL = (f"{name}@{DOMAIN}" for name in ("alice", "bob", "carol"))
 #: Hang guard for every socket read; generous because the CI machine is shared.
 TIMEOUT = 10.0
 
@@ -427,16 +424,6 @@ def folder(client: Raw) -> str:
 
 
 # --- messages ---------------------------------------------------------------------------------------
-
-PLAIN = (
-    b"From: Alice Example <alice@example.test>\r\n"
-    b"To: bob@example.test\r\n"
-    b"Subject: Plain hello\r\n"
-    b"Date: Mon, 02 Nov 2026 09:00:00 +0000\r\n"
-    b"Message-ID: <plain-1@example.test>\r\n"
-    b"\r\n"
-    b"Hello there, a short plain text body.\r\n"
-)
 
 
 def plain(subject: str, body: str = "body text", **headers: str) -> bytes:
