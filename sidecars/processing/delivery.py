@@ -1,0 +1,110 @@
+"""Local delivery: a verdict's local targets into the recipients' folders, and reports to local senders.
+
+Implementation notes:
+
+* One ``store.mail.deliver`` per target (folder, added headers, flags), so all local recipients of one
+  target share one stored copy. Each copy gets the Return-Path of the envelope sender (RFC 5321 4.4).
+* Exactly-once: a recipient is passed in ``mark_sent`` with its last copy, so storage marks it ``sent``
+  in the same transaction that stores that copy; a crash later in the pass never delivers it again, and
+  one before the commit loses nothing.
+* A storage error or a full mailbox is temporary (451 4.3.0 / 452 4.2.2, ``Pass.retry_later``); any other
+  refusal storage names (no such mailbox) is a permanent 550 5.1.1.
+* Forwarders and groups with outside members come back from storage as ``external`` addresses; they get
+  one new queued message, so their relaying has its own retries and reports.
+* A report to a local sender is delivered at once; when that fails for a reason other than "does not
+  exist" it is queued like any other mail (with the null sender, RFC 5321 4.5.5).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sidecars.processing import content, reports, targets
+from sidecars.processing.outcome import Pass
+from sidecars.processing.recipients import is_local
+from storage.errors import StorageError
+from storage.queue import QueuedMessage, QueuedRecipient
+
+
+def deliver_local(
+    store: Any,
+    msg: QueuedMessage,
+    body: bytes,
+    groups: dict[targets.Target, list[str]],
+    by_rcpt: dict[str, QueuedRecipient],
+    out: Pass,
+    log: Any = None,
+) -> None:
+    """Store one copy per target for its recipients not already failed; outcomes go to ``out``."""
+    remaining = {a: sum(1 for g in groups.values() if a in g) for g in groups.values() for a in g}
+    external: list[str] = []
+    for target, addresses in groups.items():
+        todo = [a for a in addresses if a not in out.failed and a not in out.temporary]
+        if not todo:
+            continue
+        folder = target.folder
+        targets.prepare_folder(store, todo, target, log)
+        copy = content.with_return_path(content.with_headers(body, target.headers), msg.sender)
+        last_copy = [a for a in todo if remaining[a] == 1]  # done once this delivery commits
+        try:
+            result = store.mail.deliver(copy, todo, folder, queue_id=msg.id, mark_sent=last_copy)
+        except StorageError as exc:
+            for a in todo:
+                out.retry_later(by_rcpt[a], f"451 4.3.0 local delivery failed: {exc}")
+            continue
+        external += result.external
+        targets.apply_flags(store, result.delivered, target, log, f"queue {msg.id}")
+        for a in todo:
+            remaining[a] -= 1
+            reason = result.failed.get(a)
+            if reason is None:
+                if remaining[a] == 0:  # marked "sent" inside deliver's transaction
+                    out.delivered.add(a)
+            elif reason.startswith("mailbox full"):
+                out.retry_later(by_rcpt[a], f"452 4.2.2 {reason}")
+            else:
+                out.failed[a] = reports.RecipientStatus(a, "5.1.1", f"550 5.1.1 {reason}")
+    if external:  # forwarders and groups with outside members: a new queued message for them
+        store.queue.enqueue(body, msg.sender, sorted(set(external)), origin={"forwarded_from": msg.id})
+
+
+def send_report(
+    store: Any,
+    action: str,
+    msg: QueuedMessage,
+    raw: bytes,
+    statuses: list[reports.RecipientStatus],
+    values: dict[str, Any],
+    *,
+    hostname: str,
+    retry_until: datetime,
+    now: datetime,
+    log: Any = None,
+) -> None:
+    """Compose a report (``reports.FAILED`` / ``reports.DELAYED``) on ``msg`` and get it to its sender."""
+    report = reports.compose(
+        action,
+        values,
+        hostname=hostname,
+        msg=msg,
+        raw=raw,
+        statuses=statuses,
+        retry_until=retry_until,
+        now=now,
+    )
+    if is_local(store, msg.sender):
+        try:
+            result = store.mail.deliver(content.with_return_path(report, ""), [msg.sender])
+            if result.delivered:
+                return
+            if msg.sender in result.failed and "does not exist" in result.failed[msg.sender]:
+                if log is not None:
+                    log.warning(
+                        "queue %d: report to %s dropped: %s", msg.id, msg.sender, result.failed[msg.sender]
+                    )
+                return
+        except StorageError as exc:
+            if log is not None:
+                log.warning("queue %d: report to %s not delivered now: %s", msg.id, msg.sender, exc)
+    store.queue.enqueue(report, "", [msg.sender], origin={"report_for": msg.id})

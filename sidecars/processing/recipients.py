@@ -1,0 +1,56 @@
+"""The recipients of a queued message: which states are final, and where an address is delivered.
+
+A recipient is pending while its state is not in ``DONE``; a temporary failure leaves it in
+``TEMPORARY_STATE`` with its attempt count raised. ``split`` sorts pending recipients by what the
+directory says of their domain: a domain we serve makes the address local (when it resolves to an
+account, group or forwarder) or unknown (when it does not); any other domain is remote and goes to the
+relay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.errors import InvalidInput, NotFound
+from storage.groups import resolve
+from storage.queue import QueuedRecipient
+
+DONE = frozenset({"sent", "relay-error", "local-error", "filter-reject", "filter-discard", "removed"})
+TEMPORARY_STATE = "send-failure"
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def split(store: Any, pending: list[QueuedRecipient]) -> tuple[list[str], list[str], dict[str, str]]:
+    """(local addresses, remote addresses, unknown address -> why) for ``pending``, in their order."""
+    local: list[str] = []
+    remote: list[str] = []
+    unknown: dict[str, str] = {}
+    with store.db.read() as conn:
+        for r in pending:
+            try:
+                store.domains.id_of(conn, domain_of(r.address))
+            except NotFound:
+                remote.append(r.address)
+                continue
+            except InvalidInput as exc:
+                unknown[r.address] = str(exc)
+                continue
+            try:
+                resolve(store, conn, r.address)
+                local.append(r.address)
+            except (NotFound, InvalidInput) as exc:
+                unknown[r.address] = str(exc)
+    return local, remote, unknown
+
+
+def is_local(store: Any, address: str) -> bool:
+    """Whether the address's domain is ours: its failures are ``local-error``, else ``relay-error``."""
+    with store.db.read() as conn:
+        try:
+            store.domains.id_of(conn, domain_of(address))
+        except (NotFound, InvalidInput):
+            return False
+        return True
