@@ -55,7 +55,8 @@ def make_handler(
 ) -> Handler:
     """The per-connection handler for every SMTP listener (session classes injectable for tests)."""
     if session_class is None or context_class is None:
-        from sidecars.smtp.session import SessionContext, SmtpSession
+        from sidecars.smtp.conversation import SessionContext
+        from sidecars.smtp.session import SmtpSession
 
         session_class = session_class or SmtpSession
         context_class = context_class or SessionContext

@@ -20,62 +20,29 @@ Implementation notes:
   reply for a step that needs a lookup or a long check comes from the module that owns it: envelope
   (MAIL/RCPT/VRFY lookups), auth (the AUTH command and SASL exchange), intake (DATA/BDAT text),
   handoff (the end of a message and the durable enqueue).
+* The class is layered by responsibility: ``conversation.Conversation`` holds the state, the replies
+  with error control and the calls into the acceptance rules and checks; ``transaction_handlers`` adds
+  MAIL, RCPT, DATA and BDAT with the message text; this module adds the contract with the server glue,
+  the dispatch through ``COMMANDS`` and the session-level commands (EHLO/HELO, STARTTLS, AUTH, RSET,
+  NOOP, HELP, VRFY, EXPN, QUIT).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sidecars import sasl
-from sidecars.net.errorcontrol import DROP, ErrorControl, ErrorLimits
-from sidecars.smtp import acceptance, auth, envelope, handoff, intake, policy, stream, trace
+from sidecars.net.errorcontrol import DROP
+from sidecars.smtp import auth, envelope, stream, trace
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
-from sidecars.smtp.checks import SessionChecks
+from sidecars.smtp.conversation import ANY, Mode, Output, State
 from sidecars.smtp.message import Transaction
+from sidecars.smtp.transaction_handlers import TransactionHandlers
 from storage.models import Account
-
-
-@dataclass(frozen=True)
-class SessionContext:
-    store: Any
-    hostname: str
-    listener: str  # "smtp" (MX) | "submission" | "submissions"
-    peer_ip: str
-    peer_port: int
-    session_id: str
-    tls_active: bool
-    tls_available: bool
-    log: logging.LoggerAdapter[Any] | logging.Logger
-
-
-@dataclass(frozen=True)
-class Output:
-    data: bytes = b""
-    close: bool = False
-    start_tls: bool = False
-
-
-class State(enum.Enum):
-    CONNECTED = "connected"  # greeted, no EHLO/HELO yet
-    READY = "ready"  # EHLO/HELO done, no transaction
-    MAIL = "mail"  # sender given
-    RCPT = "rcpt"  # at least one recipient accepted
-
-
-class Mode(enum.Enum):
-    COMMAND = "command"
-    AUTH = "auth"  # SASL responses expected
-    TEXT = "text"  # message text: after 354, or the octets of a BDAT chunk
-
-
-ANY = frozenset(State)
-GREETED = frozenset({State.READY, State.MAIL, State.RCPT})
 
 
 @dataclass(frozen=True)
@@ -88,33 +55,8 @@ class Command:
     rfc: str
 
 
-class SmtpSession:
-    def __init__(self, ctx: SessionContext) -> None:
-        self._ctx = ctx
-        self._log = ctx.log
-        self._store = ctx.store
-        self._cfg, self._rules = policy.load(self._store, ctx.listener, self._log)
-        self._checks = SessionChecks(ctx, self._cfg)
-        self._max_size = int(self._cfg["mail.max_message_bytes"])
-        self._max_recipients = int(self._cfg["mail.max_recipients"])
-        self._errors = ErrorControl(
-            ErrorLimits(int(self._cfg["net.smtp.max_errors"]), int(self._cfg["net.smtp.max_auth_failures"]))
-        )
-        self._reader = stream.LineReader()
-        self._state = State.CONNECTED
-        self._mode = Mode.COMMAND
-        self._helo: str | None = None
-        self._esmtp = False
-        self._account: Account | None = None
-        self._sasl: auth.Exchange | None = None
-        self._text = intake.TextReader(self._log)
-        self._txn = Transaction()
-        self._txn_count = 0
-        self._rejected = False
-        self._closed = False
-        self._out: list[bytes] = []
-        self._close = False
-        self._start_tls = False
+class SmtpSession(TransactionHandlers):
+    """One SMTP session, sans-IO: bytes in through ``receive``, replies out (see the notes above)."""
 
     # -- the contract with the server glue ------------------------------------------------------------
 
@@ -174,19 +116,6 @@ class SmtpSession:
         self._closed = True
         self._txn = Transaction()
 
-    # -- replies and error control --------------------------------------------------------------------
-
-    def _say(self, reply: R.Reply, extra: tuple[str, ...] = ()) -> None:
-        self._out.append(reply.encode(extra))
-
-    def _fail(self, reply: R.Reply) -> None:
-        """A refused command: answer and count it; too many and the session ends (error control)."""
-        self._say(reply)
-        if reply.code >= 500 and self._errors.protocol_error() == DROP:
-            self._log.info("dropping the session: %s", self._errors.reason)
-            self._say(R.TOO_MANY_ERRORS.format(host=self._ctx.hostname))
-            self._close = True
-
     # -- command dispatch ------------------------------------------------------------------------------
 
     def _on_line(self, line: stream.Line) -> None:
@@ -240,38 +169,6 @@ class SmtpSession:
             return R.NEED_MAIL
         return R.BAD_SEQUENCE.format(text=f"{verb} is not allowed during a mail transaction")
 
-    # -- acceptance rules -------------------------------------------------------------------------------
-
-    def _facts(self, **extra: Any) -> acceptance.Facts:
-        return acceptance.Facts(
-            ip=self._ctx.peer_ip,
-            listener=self._ctx.listener,
-            tls=self._ctx.tls_active,
-            helo=self._helo,
-            auth=self._account.address if self._account else None,
-            **extra,
-        )
-
-    def _decide(self, event: str, **facts: Any) -> acceptance.Decision:
-        return self._rules.decide(event, self._facts(**facts))
-
-    def _size_limit(self) -> int:
-        """The server's (or, after AUTH, the account's) limit, lowered by onConnect/onEhlo rules."""
-        return self._rules.size_limit(self._max_size)
-
-    def _policy(self, event: str, **facts: Any) -> R.Reply | None:
-        """Evaluate ``event``; returns the refusal to send, or None. Headers and size caps are kept."""
-        return self._rules.apply(event, self._decide(event, **facts), self._txn)
-
-    def _check(self, event: str, **facts: Any) -> R.Reply | None:
-        """The connection checks of ``event`` (sidecars.smtp.checks), unless a rule just said accept."""
-        if self._rules.accepted:
-            return None
-        return self._checks.run(event, self._txn, trusted=self._is_trusted(), helo=self._helo, **facts)
-
-    def _is_trusted(self) -> bool:
-        return self._account is not None or self._trusted()
-
     # -- handlers (one per command; see COMMANDS) ---------------------------------------------------------
 
     def _ehlo(self, cmd: P.Ehlo | P.Helo) -> None:  # RFC 5321 4.1.1.1
@@ -307,179 +204,9 @@ class SmtpSession:
             ext.append("AUTH " + " ".join(mechanisms))
         return tuple(ext)
 
-    def _mail(self, cmd: P.MailFrom) -> None:  # RFC 5321 4.1.1.2; RFC 1870, 6152, 6531, 3461, 4954
-        if cmd.params and not self._esmtp:
-            self._fail(R.UNSUPPORTED_PARAMETER.format(name=next(iter(cmd.params))))
-            return
-        limit = self._size_limit()
-        if cmd.params.get("SIZE", 0) > limit:
-            self._fail(R.SIZE_EXCEEDED.format(limit=limit))
-            return
-        try:
-            refusal = envelope.sender_refusal(self._store, self._account, cmd.address)
-        except Exception:
-            self._log.exception("sender check failed")
-            self._say(R.STORAGE_ERROR)
-            return
-        if refusal is not None:
-            self._fail(refusal)
-            return
-        refusal = self._policy("onMailFrom", sender=cmd.address, size=cmd.params.get("SIZE"))
-        if refusal is None and self._txn.max_size and cmd.params.get("SIZE", 0) > self._txn.max_size:
-            refusal = R.SIZE_EXCEEDED.format(limit=self._txn.max_size)
-        if refusal is None:
-            refusal = self._check("onMailFrom", sender=cmd.address)
-        if refusal is not None:
-            self._reset_transaction()
-            self._fail(refusal)
-            return
-        sender = self._rewrite(cmd.address, self._rules.rewrite)
-        self._txn.sender, self._txn.params = sender, dict(cmd.params)
-        self._state = State.MAIL
-        self._say(R.SENDER_OK.format(address=cmd.address))
-
-    def _rcpt(self, cmd: P.RcptTo) -> None:  # RFC 5321 4.1.1.3; RFC 3461 4.1, 4.2
-        txn = self._txn
-        txn.rcpt_attempted = True
-        if len(txn.recipients) >= self._max_recipients:
-            self._say(R.TOO_MANY_RECIPIENTS)  # RFC 5321 4.5.3.1.10: 452, the client sends the rest later
-            return
-        address = cmd.address
-        if address == "postmaster":
-            address = envelope.postmaster_address(self._store, self._ctx.hostname)
-        if not address.isascii() and "SMTPUTF8" not in txn.params:
-            self._fail(R.UTF8_REQUIRED)
-            return
-        shown = address
-        decision = self._decide("onRcptTo", sender=txn.sender, recipient=address)
-        if decision.rewrite is not None:  # the rewritten address is the one that must exist
-            address = self._rewrite(address, decision.rewrite)
-        try:
-            may_relay = decision.rewrite is not None or self._account is not None or self._trusted()
-            refusal = envelope.recipient_refusal(self._store, address, may_relay=may_relay)
-        except Exception:
-            self._log.exception("recipient lookup failed")
-            self._say(R.STORAGE_ERROR)
-            return
-        if refusal is None:
-            refusal = self._rules.apply("onRcptTo", decision, txn)
-        if refusal is None and self._ctx.listener == "smtp":
-            refusal = self._recipient_limit(address)
-        if refusal is None:
-            refusal = self._check("onRcptTo", sender=txn.sender, recipient=address)
-        if refusal is not None:
-            self._fail(refusal)
-            return
-        txn.add_recipient(address, cmd.params)
-        self._state = State.RCPT
-        self._say(R.RECIPIENT_OK.format(address=shown))
-
-    def _rewrite(self, address: str, to: str | None) -> str:
-        """The address after an onMailFrom/onRcptTo rewrite to ``to`` (logged); unchanged without one."""
-        if to is None:
-            return address
-        new = acceptance.rewritten(address, to)
-        self._log.info("acceptance rule rewrote <%s> to <%s>", address, new)
-        return new
-
-    def _recipient_limit(self, address: str) -> R.Reply | None:
-        """MX: a local recipient's own size limit; over it at RCPT (declared SIZE) is 552, and the message
-        as a whole is refused at its end when it is over the smallest of them (see handoff.refusal)."""
-        try:
-            limit = envelope.recipient_size_limit(self._store, address)
-        except Exception:
-            self._log.exception("recipient limit lookup failed")
-            return R.STORAGE_ERROR
-        if limit is None or limit >= self._size_limit():
-            return None
-        if self._txn.params.get("SIZE", 0) > limit:
-            return R.RECIPIENT_SIZE_EXCEEDED.format(address=address, limit=limit)
-        self._txn.recipient_limits[address] = limit
-        return None
-
-    def _trusted(self) -> bool:
-        return envelope.in_trusted_networks(self._ctx.peer_ip, self._cfg["smtp.trusted_networks"], self._log)
-
-    def _data(self, cmd: P.Data) -> None:  # RFC 5321 4.1.1.4
-        if self._txn.bdat:
-            self._fail(R.BAD_SEQUENCE.format(text="DATA cannot follow BDAT in one transaction"))
-            return
-        self._text.begin_data()
-        self._mode = Mode.TEXT
-        self._say(R.START_DATA)
-
-    def _bdat(self, cmd: P.Bdat) -> None:  # RFC 3030 2
-        self._txn.bdat = True
-        self._begin_chunk(cmd, None)
-
-    def _begin_chunk(self, cmd: P.Bdat, refusal: R.Reply | None) -> None:
-        self._mode = Mode.TEXT
-        end = self._text.begin_chunk(cmd.size, cmd.last, refusal)
-        if end is not None:
-            self._end_of_text(end)
-
-    def _pump_text(self) -> bool:
-        end = self._text.pump(self._reader, self._add_body)
-        if end is not None:
-            self._end_of_text(end)
-        return end is not None
-
-    def _add_body(self, data: bytes) -> None:
-        txn = self._txn
-        txn.add_body(data, self._size_limit())
-        if self._rules.body_rules and txn.refusal is None and not txn.too_big:
-            one = txn.recipients[0] if len(txn.recipients) == 1 else None
-            facts = {"sender": txn.sender, "recipient": one, "size": txn.size, "headers": txn.header_block()}
-            refusal = self._policy("onBodyChunk", **facts)
-            if refusal is not None:
-                txn.refuse(refusal)  # answered at the end of the text (RFC 5321 4.1.1.4)
-
-    def _end_of_text(self, end: intake.End) -> None:
-        self._mode = Mode.COMMAND
-        if end.reply is not None:
-            (self._fail if end.refused else self._say)(end.reply)
-            return
-        trace.message_text(self._log, self._txn.size)
-        if self._txn.bdat:
-            raw, nul = intake.finish_chunked(bytes(self._txn.body), self._log)
-        else:
-            raw, nul = bytes(self._txn.body), end.nul
-        self._finish_message(raw, nul=nul)
-
-    def _finish_message(self, raw: bytes, *, nul: bool) -> None:
-        """Checks, trace fields, durable enqueue, then "250 queued" (RFC 5321 4.1.1.4, 4.4); see handoff."""
-        ctx, txn = self._ctx, self._txn
-        origin = handoff.Origin(
-            ctx.peer_ip, ctx.peer_port, ctx.hostname, ctx.listener, ctx.session_id, ctx.tls_active,
-            self._helo, self._esmtp, self._account.address if self._account else None,
-        )  # fmt: skip
-        try:
-            hops = int(self._cfg["smtp.max_received_headers"])
-            limit = self._size_limit()
-            refusal = handoff.refusal(txn, raw, nul=nul, limit=limit, max_received=hops, policy=self._policy)
-            if refusal is None and not self._rules.accepted:
-                refusal, raw = self._checks.message(txn, raw, trusted=self._is_trusted(), helo=self._helo)
-            if refusal is not None:
-                self._say(refusal)
-                return
-            self._txn_count += 1
-            added = [*self._checks.headers(txn), *self._rules.headers, *txn.add_headers]
-            self._say(
-                handoff.enqueue(
-                    self._store, self._log, txn, raw, origin, added=added, txn_count=self._txn_count
-                )
-            )
-        finally:
-            self._reset_transaction()
-
     def _rset(self, cmd: P.Rset) -> None:  # RFC 5321 4.1.1.5
         self._reset_transaction()
         self._say(R.RESET_OK)
-
-    def _reset_transaction(self) -> None:
-        self._txn = Transaction()
-        if self._state in (State.MAIL, State.RCPT):
-            self._state = State.READY
 
     def _noop(self, cmd: P.Noop) -> None:  # RFC 5321 4.1.1.9
         self._say(R.OK)

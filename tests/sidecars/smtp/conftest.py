@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sidecars.smtp.session import Output, SessionContext, SmtpSession
+from sidecars.smtp.conversation import Output, SessionContext
+from sidecars.smtp.session import SmtpSession
 from storage import open_store
 from storage.store import Store
 from tests.support.transcript import TranscriptClient
