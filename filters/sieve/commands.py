@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
+from filters.sieve import dates
+
 STRING: Final = "string"
 STRING_LIST: Final = "string-list"
 NUMBER: Final = "number"
@@ -193,22 +195,7 @@ EXTENSIONS: Final = frozenset(
 BUILTIN_COMPARATORS: Final = frozenset({"i;octet", "i;ascii-casemap"})
 COMPARATORS: Final = frozenset({"i;octet", "i;ascii-casemap", "i;ascii-numeric"})
 RELATIONS: Final = frozenset({"gt", "ge", "lt", "le", "eq", "ne"})
-DATE_PARTS: Final = frozenset(
-    {
-        "year",
-        "month",
-        "day",
-        "date",
-        "julian",
-        "hour",
-        "minute",
-        "second",
-        "time",
-        "iso8601",
-        "std11",
-        "zone",
-        "weekday",
-    }
-)
+#: Date-part names of the "date" and "currentdate" tests (RFC 5260 4.2), as filters.sieve.dates reads them.
+DATE_PARTS: Final = frozenset(dates.DATE_PARTS)
 #: Extensions that imply others when required (RFC 5235 3.1: spamtestplus includes spamtest).
 IMPLIES: Final = {"spamtestplus": frozenset({"spamtest"})}
