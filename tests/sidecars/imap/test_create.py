@@ -78,3 +78,11 @@ def test_bad_names_are_refused(client: Raw) -> None:
     for name in ('""', '"a//b"', '"/leading"'):
         assert client.command(f"CREATE {name}").status in ("BAD", "NO"), name
     assert client.command("NOOP").ok
+
+
+def test_rename_inbox_leaves_its_children_alone(fresh_client: Raw) -> None:
+    conn = fresh_client
+    assert conn.command("CREATE INBOX/child").ok
+    assert conn.command("RENAME INBOX Moved").ok  # RFC 3501 6.3.5: inferiors of INBOX are unaffected
+    assert exists(conn, "INBOX/child")
+    assert not exists(conn, "Moved/child")
