@@ -104,7 +104,6 @@ class SetQuota:
 
 
 __all__ = ["Create", "ListArgs", "Select", "Status", "flag_name"]
-SYSTEM_FLAGS = {"\\SEEN", "\\ANSWERED", "\\FLAGGED", "\\DELETED", "\\DRAFT"}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 

@@ -110,15 +110,6 @@ def pattern_regex(reference: str, pattern: str) -> re.Pattern[str]:
     return re.compile(text + r"\Z", re.S)
 
 
-def could_reach(regex_source: str, prefix: str) -> bool:
-    """Cheap test whether a pattern could match names under ``prefix`` (skip other namespaces)."""
-    return (
-        regex_source.startswith(".*")
-        or regex_source.startswith("[^/]*")
-        or regex_source.startswith(re.escape(prefix[:3]))
-    )
-
-
 def visible_folders(
     store: Any, account_id: int, user: str, want_shared: bool, want_public: bool
 ) -> list[Listed]:
