@@ -18,6 +18,7 @@ import secrets
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,6 +164,19 @@ class Raw:
         reply = self.literal_command(head, message)
         assert reply.ok, reply
         return reply
+
+    def noop_until(self, done: Callable[[list[bytes]], bool], guard: float = 5.0) -> Reply:
+        """NOOP until the untagged lines gathered so far satisfy ``done`` (another session's change may
+        reach this one a moment after that session's command completed); fails after ``guard`` s."""
+        lines: list[bytes] = []
+        deadline = time.monotonic() + guard
+        while True:
+            reply = self.command("NOOP")
+            lines += reply.untagged
+            if done(lines):
+                return Reply(lines, reply.tagged)
+            assert time.monotonic() < deadline, f"still waiting after {guard} s; got {lines!r}"
+            time.sleep(0.05)
 
     def select(self, mailbox: str, extra: str = "") -> Reply:
         reply = self.command(f"SELECT {mailbox}{extra}")

@@ -98,7 +98,8 @@ def test_noop_reports_other_sessions_flag_change_with_modseq(
     other = connect(account)
     other.select(folder)
     other.command("STORE 3 +FLAGS.SILENT (\\Flagged)")
-    items = fetches(conn.command("NOOP")).get(3, {})
+    reply = conn.noop_until(lambda lines: any(line.startswith(b"* 3 FETCH ") for line in lines))
+    items = fetches(reply).get(3, {})
     assert "MODSEQ" in items and int(items["MODSEQ"][0]) > highest, items  # type: ignore[index]
 
 

@@ -107,7 +107,7 @@ def test_expunge_becomes_vanished(
     other.select(folder)
     other.command("STORE 1 +FLAGS.SILENT (\\Deleted)")
     other.command("EXPUNGE")
-    noop = client.command("NOOP")
+    noop = client.noop_until(lambda lines: bool(vanished(lines, earlier=False)))
     assert not noop.named("EXPUNGE") and len(vanished(noop.untagged, earlier=False)) == 1, noop
 
 

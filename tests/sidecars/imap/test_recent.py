@@ -35,7 +35,7 @@ def test_message_arriving_while_selected_is_recent_here(
 ) -> None:
     client.select(folder)
     connect(account).append(folder, plain("arrives"))
-    reply = client.command("NOOP")
+    reply = client.noop_until(lambda lines: b"* 1 EXISTS" in lines)
     assert b"* 1 EXISTS" in reply.untagged and recent_count(reply.untagged) == 1, reply
     assert client.command("SEARCH RECENT").named("SEARCH") == [b"* SEARCH 1"]
     assert client.command("SEARCH NEW").named("SEARCH") == [b"* SEARCH 1"]  # recent and unseen
