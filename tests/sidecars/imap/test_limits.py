@@ -206,6 +206,7 @@ def test_connections_per_address_are_limited(imap_service: ImapService) -> None:
     """net.imap.max_per_ip: the connection over the limit is greeted with BYE (RFC 3501 7.1.5) and the
     limit frees up again once connections close."""
     limit = int(imap_service.store.settings.get("net.imap.max_per_ip"))  # type: ignore[attr-defined]
+    assert 0 < limit <= 200, "the test expects the default per-address limit (50)"
     held: list[Raw] = []
     try:
         for _ in range(limit):
