@@ -92,12 +92,7 @@ class Worker:
                     self.process(msg)
                 except Exception as exc:  # one broken message must not stop the queue
                     self._warn("queue %d: processing failed: %r", msg.id, exc)
-                    self.store.queue.defer(
-                        msg.id,
-                        self.clock() + timedelta(seconds=self.policy.delay(msg.attempts)),
-                        state="processed",
-                        error=f"processing failed: {exc}",
-                    )
+                    self._retry(msg, self.clock(), "processed", f"processing failed: {exc}")
         finally:
             if self._relay is not None:
                 self._relay.close()
@@ -108,6 +103,13 @@ class Worker:
         if self._relay is None:
             self._relay = self.relay_factory()
         return self._relay
+
+    def _retry(self, msg: QueuedMessage, now: datetime, state: str, error: str) -> None:
+        """The message is due again after the retry interval of its attempt count; its recipients that are
+        not done yet are tried then (a broken message, unreadable text, a filter that is down)."""
+        self.store.queue.defer(
+            msg.id, now + timedelta(seconds=self.policy.delay(msg.attempts)), state=state, error=error
+        )
 
     def _warn(self, fmt: str, *args: Any) -> None:
         if self.log is not None:
@@ -133,12 +135,7 @@ class Worker:
         try:
             raw = self.store.queue.raw(msg.id)
         except (NotFound, OSError) as exc:
-            self.store.queue.defer(
-                msg.id,
-                now + timedelta(seconds=self.policy.delay(msg.attempts)),
-                state="io-error",
-                error=f"cannot read the message: {exc}",
-            )
+            self._retry(msg, now, "io-error", f"cannot read the message: {exc}")
             return
         local, remote, unknown = recipients.split(self.store, pending)
         answers = identity.answers(self.store, [r.address for r in pending])  # to challenge addresses
@@ -147,12 +144,7 @@ class Worker:
         try:
             verdict = chain.run(self.store, msg, raw, recipients=local + remote)
         except FilterUnavailable as exc:
-            self.store.queue.defer(
-                msg.id,
-                now + timedelta(seconds=self.policy.delay(msg.attempts)),
-                state="processed",
-                error=f"filter unavailable: {exc}",
-            )
+            self._retry(msg, now, "processed", f"filter unavailable: {exc}")
             return
         if verdict.message is not None:  # the scanners' level fields and milter edits
             raw = verdict.message
