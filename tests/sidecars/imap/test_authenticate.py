@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 
 from tests.sidecars.imap.conftest import PASSWORD, ImapService, Raw
@@ -147,5 +148,26 @@ def test_plain_refused_in_clear(imap_service: ImapService, account: str) -> None
     try:
         assert conn.command(b"AUTHENTICATE PLAIN " + plain_token(account)).status in ("NO", "BAD")
         assert conn.command("NOOP").ok
+    finally:
+        conn.close()
+
+
+def test_cram_md5_where_the_domain_allows_it(imap_service: ImapService) -> None:
+    """RFC 2195 CRAM-MD5, offered once a domain keeps the sealed secret (auth.allow_cram)."""
+    domain = f"cram{secrets.token_hex(3)}.test"
+    imap_service.store.domains.add(domain)  # type: ignore[attr-defined]
+    imap_service.set_setting("auth.allow_cram", True, domain=domain)
+    address, password = f"c@{domain}", "cram-pass-1"
+    imap_service.store.accounts.add(address, password)  # type: ignore[attr-defined]
+    conn = imap_service.raw()
+    try:
+        assert b"AUTH=CRAM-MD5" in conn.command("CAPABILITY").named("CAPABILITY")[0].upper()
+        tag = conn.next_tag()
+        conn.send(tag.encode() + b" AUTHENTICATE CRAM-MD5\r\n")
+        challenge = _challenge(conn)
+        assert re.fullmatch(rb"<[^<>@]+@[^<>]+>", challenge), challenge  # RFC 2195 2: msg-id form
+        digest = hmac.new(password.encode(), challenge, "md5").hexdigest()
+        conn.send(b64(f"{address} {digest}".encode()) + b"\r\n")
+        assert conn.until_tagged(tag).ok
     finally:
         conn.close()
