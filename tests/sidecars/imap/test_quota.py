@@ -39,7 +39,7 @@ def test_getquotaroot_reports_storage_and_messages(limited: Raw) -> None:
     assert reply.ok, reply
     (root_line,) = reply.named("QUOTAROOT")
     roots = parse(root_line)[3:]
-    assert parse(root_line)[2] in ("INBOX", b"INBOX") and len(roots) >= 1  # RFC 9208 5.3
+    assert parse(root_line)[2] in ("INBOX", b"INBOX") and len(roots) >= 1  # RFC 9208 4.1.2
     (quota_line,) = reply.named("QUOTA")
     root, resources = quota(quota_line)
     assert root in {r.decode() if isinstance(r, bytes) else str(r) for r in roots}
@@ -91,7 +91,7 @@ def test_quota_capability_names_resources(limited: Raw) -> None:
     (line,) = limited.command("CAPABILITY").named("CAPABILITY")
     assert re.search(rb" QUOTA=RES-STORAGE\b", line) and re.search(
         rb" QUOTA=RES-MESSAGE\b", line
-    )  # RFC 9208 3.1
+    )  # RFC 9208 5: one capability per resource
 
 
 def test_mailbox_count_quota(imap_service: ImapService) -> None:
