@@ -2,7 +2,8 @@
 measured in the same run.
 
     .venv/bin/python bench/imap.py [--quick] [--clients N] [--seconds S] [--messages M] [--idle N]
-                                   [--only fieldpost|dovecot]
+                                   [--no-search] [--only fieldpost|dovecot] [--dovecot-argon2]
+                                   [--dovecot-sessions-per-process N]
 
 Mailboxes: alice, bob and carol of the demo domain, M messages each (default 2,000; 300 with --quick),
 2-20 KB, plain and multipart (bench/sieve.py's generator, fixed seed). Fieldpost gets them with
@@ -13,8 +14,13 @@ Load (bench/imap_load.py): N clients (default 20) on one gevent hub, each runnin
 session over implicit TLS for S seconds: LOGIN, SELECT INBOX, FETCH 1:* (FLAGS), FETCH of a random
 page of 50 (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE), FETCH one BODY.PEEK[], STORE +FLAGS \\Seen,
 UID SEARCH TEXT word, APPEND of a 2-20 KB message, UID STORE \\Deleted on it + EXPUNGE, IDLE for 0.2 s,
-LOGOUT (``--no-search`` leaves the SEARCH out: Dovecot as installed has no full-text index, so its
-SEARCH reads every message file and can dominate its figure). Several clients share each mailbox, so sessions see each other's EXISTS and EXPUNGE.
+LOGOUT. Several clients share each mailbox, so sessions see each other's EXISTS and EXPUNGE.
+``--no-search`` leaves the SEARCH out: Dovecot as installed has no full-text index, so its SEARCH
+reads every message file and can dominate its figure.
+
+Passwords: Fieldpost verifies argon2id once per account and then answers from its login cache;
+Dovecot's passwd-file holds plain passwords by default, the nearest match (``--dovecot-argon2`` makes
+them argon2id hashes, which Dovecot then verifies on every login).
 
 Idle: ``--idle N`` (default 10,000; 1,000 with --quick; 0 to skip) connections each LOGIN + SELECT +
 IDLE, then held 10 s; the memory of the server's process tree (sum of RSS and of PSS) is sampled every
@@ -174,11 +180,11 @@ def start_fieldpost(
 
 
 def start_dovecot(
-    work: Path, boxes: dict[str, list[bytes]], offset: int, idle: int, per_process: int
+    work: Path, boxes: dict[str, list[bytes]], offset: int, idle: int, per_process: int, argon2: bool
 ) -> Dovecot:
     tls = work / "fieldpost" / "tls"
     peer = Dovecot({u: PASSWORD for u in boxes}, tls / "cert.pem", tls / "key.pem", 1144 + offset, 1994 + offset,
-                   idle_clients=idle, sessions_per_process=per_process, argon2=True)  # fmt: skip
+                   idle_clients=idle, sessions_per_process=per_process, argon2=argon2)  # fmt: skip
     for user, messages in boxes.items():
         for sub in ("cur", "new", "tmp"):
             (peer.maildir(user) / sub).mkdir()
@@ -300,6 +306,8 @@ def main() -> int:
     parser.add_argument("--idle", type=int, help="idle IDLE connections (0: skip)")
     parser.add_argument("--only", choices=["fieldpost", "dovecot"])
     parser.add_argument("--no-search", action="store_true", help="leave UID SEARCH TEXT out of the mix")
+    parser.add_argument("--dovecot-argon2", action="store_true",
+                        help="Dovecot's passwords as argon2id hashes (default: plain; see bench/README.md)")  # fmt: skip
     parser.add_argument("--dovecot-sessions-per-process", type=int, default=100,
                         help="Dovecot's imap client_limit for the idle test (default 100; 1 = its default)")  # fmt: skip
     args = parser.parse_args()
@@ -349,7 +357,9 @@ def main() -> int:
         if fieldpost_proc is not None:
             stop(fieldpost_proc)
         if args.only != "fieldpost":
-            peer = start_dovecot(work, boxes, offset, 0, 1)  # the mix: Dovecot's default process model
+            peer = start_dovecot(
+                work, boxes, offset, 0, 1, args.dovecot_argon2
+            )  # the mix: Dovecot's default process model
             try:
                 measure_mix(results[1], peer.imaps_port, ctx, args, appends)
             except (ImapError, OSError) as exc:
@@ -357,7 +367,9 @@ def main() -> int:
             finally:
                 peer.stop()
             if args.idle:
-                peer = start_dovecot(work, boxes, offset, args.idle, args.dovecot_sessions_per_process)
+                peer = start_dovecot(
+                    work, boxes, offset, args.idle, args.dovecot_sessions_per_process, args.dovecot_argon2
+                )
                 try:
                     measure_idle(results[1], peer.imaps_port, peer.pid, ctx, args)
                 except (ImapError, OSError) as exc:
