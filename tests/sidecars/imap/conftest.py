@@ -22,13 +22,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from imapclient import IMAPClient
 
 from fieldpost import config as configuration
 from tests.fieldpost.conftest import REPO
 from tests.support.service import init_demo, running
+
+if TYPE_CHECKING:  # imported lazily: the pure-module tests of this directory share this conftest
+    from imapclient import IMAPClient
 
 HOST = "mail.example.test"
 DOMAIN = "example.test"
@@ -348,6 +351,7 @@ class ImapService:
         return client
 
     def imapclient(self, user: str | None = None) -> IMAPClient:
+        from imapclient import IMAPClient
 
         client = IMAPClient(
             "localhost", self.port("imaps"), ssl=True, ssl_context=self.tls_context(), timeout=TIMEOUT
