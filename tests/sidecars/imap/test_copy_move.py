@@ -99,3 +99,19 @@ def test_copy_into_the_selected_folder_reports_exists(box: tuple[Raw, str], fold
     conn, _dest = box
     reply = conn.command(f"COPY 1 {folder}")
     assert reply.ok and b"* 4 EXISTS" in reply.untagged, reply
+
+
+def test_move_of_scattered_messages_replays_cleanly(client: Raw, folder: str) -> None:
+    for n in range(1, 7):
+        client.append(folder, plain(f"s{n}"))
+    assert client.command(f"CREATE {folder}-scatter").ok
+    client.select(folder)
+    uids = [items["UID"] for _, items in sorted(fetches(client.command("FETCH 1:* UID")).items())]
+    reply = client.command(f"MOVE 1,3,5:6 {folder}-scatter")
+    assert reply.ok, reply
+    view = list(uids)
+    for line in reply.untagged:
+        if match := re.fullmatch(rb"\* (\d+) EXPUNGE", line):
+            del view[int(match.group(1)) - 1]
+    assert view == [uids[1], uids[3]]  # RFC 3501 7.4.1 numbering, applied in order
+    assert [items["UID"] for _, items in sorted(fetches(client.command("FETCH 1:* UID")).items())] == view

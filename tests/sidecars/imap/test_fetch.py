@@ -209,3 +209,8 @@ def test_header_fields_keeps_repeated_and_folded_fields(client: Raw, folder: str
         b"Received: from c.example\r\n\tby d.example; Mon, 02 Nov 2026 09:59:00 +0000\r\n\r\n"
     ]
     assert subject == [b"Subject: folded\r\n subject line\r\n\r\n"]  # byte-exact, folding kept
+
+
+@pytest.mark.parametrize("items", ["(FAST UID)", "(ALL)", "FAST UID"])
+def test_macros_stand_alone(box: Raw, items: str) -> None:
+    assert box.command(f"FETCH 1 {items}").status == "BAD"  # RFC 3501 9: a macro is the whole item list

@@ -99,3 +99,9 @@ def test_imapclient_flag_helpers(imap_service: ImapService, account: str, folder
         got = c.get_flags(uids)
         assert set(got[uids[0]]) - {b"\\Recent"} == set()
         assert set(got[uids[1]]) - {b"\\Recent"} == {b"\\Seen", b"Todo"}
+
+
+def test_several_flags_without_parentheses(box: Raw) -> None:
+    assert reported(box.command("STORE 1 FLAGS \\Seen \\Flagged")) == {1: {"\\Seen", "\\Flagged"}}
+    assert box.command("STORE 1 -FLAGS.SILENT \\Seen \\Flagged").ok  # RFC 3501 9: store-att-flags
+    assert flags_of(box, 1) == set()
