@@ -121,3 +121,42 @@ def test_uid_thread(client: Raw, folder: str) -> None:
 def test_thread_unknown_algorithm_is_bad(box: Raw) -> None:
     assert box.command("THREAD NOSUCHALGO UTF-8 ALL").status in ("BAD", "NO")
     assert box.command("NOOP").ok
+
+
+def dated(subject: str, day: int, extra: str = "") -> bytes:
+    return message(subject, f"Sun, 0{day} Nov 2026 10:00:00 +0000", "t", 1, extra)
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # RFC 5256 step 5: a reply joins the earlier non-reply with the same base subject ...
+        ([dated("topic", 1), dated("Re: topic", 2)], b"* THREAD (1 2)"),
+        # ... two non-replies (or two replies) become siblings under a dummy
+        ([dated("topic", 1), dated("topic", 2)], b"* THREAD ((1)(2))"),
+        ([dated("Re: topic", 1), dated("Re: topic", 2)], b"* THREAD ((1)(2))"),
+        # step 1: a duplicate Message-ID is treated as unique; the reply goes to the first holder
+        (
+            [
+                dated("a", 1, "Message-ID: <x@y>\r\n"),
+                dated("b", 2, "Message-ID: <x@y>\r\n"),
+                dated("c", 3, "In-Reply-To: <x@y>\r\nMessage-ID: <z@y>\r\n"),
+            ],
+            b"* THREAD (1 3)(2)",
+        ),  # fmt: skip
+        # step 1: links that would make a loop are not added
+        (
+            [
+                dated("loop", 1, "Message-ID: <p@y>\r\nReferences: <q@y>\r\n"),
+                dated("loop", 2, "Message-ID: <q@y>\r\nReferences: <p@y>\r\n"),
+            ],
+            b"* THREAD (2 1)",
+        ),  # fmt: skip
+        ([dated("self", 1, "Message-ID: <s@y>\r\nReferences: <s@y>\r\n")], b"* THREAD (1)"),
+    ],
+)
+def test_references_edge_cases(client: Raw, folder: str, messages: list[bytes], expected: bytes) -> None:
+    for raw in messages:
+        client.append(folder, raw)
+    client.select(folder)
+    assert client.command("THREAD REFERENCES UTF-8 ALL").named("THREAD") == [expected]
