@@ -4,6 +4,7 @@ the server keeps answering - on the same connection where the RFC allows, and al
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 
@@ -264,3 +265,25 @@ def test_failed_logins_end_the_session(imap_service: ImapService, account: str) 
         assert any(line.startswith(b"* BYE") for line in lines), lines
     finally:
         conn.close()
+
+
+def test_clear_text_on_the_tls_port_and_abrupt_closes(imap_service: ImapService) -> None:
+    """A client speaking IMAP to the implicit-TLS port, or vanishing mid-handshake, costs the server
+    nothing but that connection."""
+    import socket
+
+    for payload in (b"A1 NOOP\r\n", b"\x16\x03\x01\x00\x05hello", b""):
+        with socket.create_connection(("127.0.0.1", imap_service.port("imaps")), timeout=5) as sock:
+            if payload:
+                sock.sendall(payload)
+            sock.shutdown(socket.SHUT_WR)
+            with contextlib.suppress(OSError):
+                sock.recv(1024)
+    conn = imap_service.raw(tls=False)
+    try:
+        conn.send(b"S1 STARTTLS\r\n")
+        assert conn.read_line().startswith(b"S1 OK")
+        conn.send(b"this is not a TLS ClientHello\r\n")
+    finally:
+        conn.close()
+    alive(imap_service)
