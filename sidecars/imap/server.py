@@ -13,6 +13,9 @@ Implementation notes:
   message body at a time is in memory.
 - STARTTLS: the OK is written in clear, then the socket wrapped; COMPRESS=DEFLATE (RFC 4978): the
   OK is written uncompressed, then every byte both ways goes through the deflate pair.
+- Storage-heavy commands (``Spec.offload``) run in gevent's threadpool: sqlite3 and fsync do not
+  yield, and a write must not stall every other connection. The session is then only touched by
+  that worker until it returns; the hub's wake-up merely sets flags.
 - During IDLE the connection may stay silent for ``IDLE_SECONDS`` (RFC 2177 asks clients to
   re-issue IDLE within 29 minutes); otherwise the listener's idle timeout applies.
 """
@@ -166,6 +169,12 @@ class ImapConnection:
         self.deflater, self.inflater = Deflater(), Inflater()
 
 
+def _in_thread(fn: Any) -> Any:
+    """sqlite3 and fsync do not yield to gevent: storage-heavy commands run in the hub's threadpool
+    (storage's engine allows it), so one session's APPEND does not stall every other session."""
+    return gevent.get_hub().threadpool.apply(fn)
+
+
 def make_handler(store: Any, hostname: str, tls_context: ssl.SSLContext | None, hub: ChangeHub) -> Handler:
     def handle(sock: Any, address: tuple[Any, ...], session_id: str, listener: ListenerServer) -> None:
         try:
@@ -183,6 +192,7 @@ def make_handler(store: Any, hostname: str, tls_context: ssl.SSLContext | None, 
             allow_plaintext=allow_plaintext,
             hub=hub,
             errors=listener.policy.errors,
+            offload=_in_thread,
         )
         session = ImapSession(context)
         connection = ImapConnection(sock, session, tls_context, listener.policy.idle_seconds)
@@ -195,6 +205,7 @@ def make_handler(store: Any, hostname: str, tls_context: ssl.SSLContext | None, 
 def build_endpoints(context: ServiceContext) -> dict[str, Endpoint]:
     """``imap`` and ``imaps`` for :func:`sidecars.net.service.run_service`."""
     hub = ChangeHub(context.store)
+    hub.start()  # subscribe now, on the event loop: a first SELECT may run in a worker thread
     handler = make_handler(context.store, context.hostname, context.tls_context, hub)
     return {
         "imap": Endpoint(handler, refusal, implicit_tls=False),

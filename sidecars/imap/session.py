@@ -82,6 +82,9 @@ class SessionContext:
     wake: Callable[[], None] | None = None  # the connection's wake-up (IDLE)
     errors: ErrorLimits = field(default_factory=ErrorLimits)
     compress_available: bool = True
+    # Runs a storage-heavy handler off the event loop (the server passes gevent's threadpool); None
+    # runs it in place (transcript tests).
+    offload: Callable[[Callable[[], Any]], Any] | None = None
 
 
 class No(Exception):
@@ -124,6 +127,7 @@ class Spec:
     states: frozenset[str]
     rfc: str
     expunge_ok: bool = True  # may EXPUNGE responses be sent with it (RFC 3501 7.4.1)
+    offload: bool = False  # writes or long reads: run in a worker thread so other sessions go on
 
 
 ANY = frozenset({NOT_AUTHENTICATED, AUTHENTICATED, SELECTED})
@@ -235,7 +239,10 @@ class ImapSession:
         self, out: Output, tag: str, name: str, step: Callable[[], Done | Wait], spec: Spec | None
     ) -> None:
         try:
-            result = step()
+            if spec is not None and spec.offload and self.ctx.offload is not None:
+                result = self.ctx.offload(step)
+            else:
+                result = step()
         except No as exc:
             out.parts += self._updates(spec)
             out.parts.append(R.tagged(tag, "NO", exc.text, exc.code))
@@ -364,22 +371,24 @@ def _table() -> dict[str, Spec]:
         "LOGIN": Spec(auth.login, PRE, "RFC 3501 6.2.3"),
         # RFC 3501 6.3: authenticated
         "ENABLE": Spec(auth.enable, frozenset({AUTHENTICATED}), "RFC 5161 3.1"),
-        "SELECT": Spec(selected.select, AUTH, "RFC 3501 6.3.1, RFC 7162 3.2.5"),
-        "EXAMINE": Spec(selected.examine, AUTH, "RFC 3501 6.3.2"),
-        "CREATE": Spec(mailboxes.create, AUTH, "RFC 3501 6.3.3, RFC 6154 3"),
-        "DELETE": Spec(mailboxes.delete, AUTH, "RFC 3501 6.3.4"),
-        "RENAME": Spec(mailboxes.rename, AUTH, "RFC 3501 6.3.5"),
-        "SUBSCRIBE": Spec(mailboxes.subscribe, AUTH, "RFC 3501 6.3.6"),
-        "UNSUBSCRIBE": Spec(mailboxes.unsubscribe, AUTH, "RFC 3501 6.3.7"),
-        "LIST": Spec(mailboxes.list_command, AUTH, "RFC 3501 6.3.8, RFC 5258, RFC 5819, RFC 6154"),
-        "LSUB": Spec(mailboxes.list_command, AUTH, "RFC 3501 6.3.9"),
+        "SELECT": Spec(selected.select, AUTH, "RFC 3501 6.3.1, RFC 7162 3.2.5", offload=True),
+        "EXAMINE": Spec(selected.examine, AUTH, "RFC 3501 6.3.2", offload=True),
+        "CREATE": Spec(mailboxes.create, AUTH, "RFC 3501 6.3.3, RFC 6154 3", offload=True),
+        "DELETE": Spec(mailboxes.delete, AUTH, "RFC 3501 6.3.4", offload=True),
+        "RENAME": Spec(mailboxes.rename, AUTH, "RFC 3501 6.3.5", offload=True),
+        "SUBSCRIBE": Spec(mailboxes.subscribe, AUTH, "RFC 3501 6.3.6", offload=True),
+        "UNSUBSCRIBE": Spec(mailboxes.unsubscribe, AUTH, "RFC 3501 6.3.7", offload=True),
+        "LIST": Spec(
+            mailboxes.list_command, AUTH, "RFC 3501 6.3.8, RFC 5258, RFC 5819, RFC 6154", offload=True
+        ),
+        "LSUB": Spec(mailboxes.list_command, AUTH, "RFC 3501 6.3.9", offload=True),
         "NAMESPACE": Spec(mailboxes.namespace, AUTH, "RFC 2342 5"),
-        "STATUS": Spec(mailboxes.status, AUTH, "RFC 3501 6.3.10"),
-        "APPEND": Spec(append.append, AUTH, "RFC 3501 6.3.11, RFC 4315 3"),
+        "STATUS": Spec(mailboxes.status, AUTH, "RFC 3501 6.3.10", offload=True),
+        "APPEND": Spec(append.append, AUTH, "RFC 3501 6.3.11, RFC 4315 3", offload=True),
         "IDLE": Spec(idle.idle, AUTH, "RFC 2177 3"),
         "GETACL": Spec(acl.getacl, AUTH, "RFC 4314 3.3"),
-        "SETACL": Spec(acl.setacl, AUTH, "RFC 4314 3.1"),
-        "DELETEACL": Spec(acl.deleteacl, AUTH, "RFC 4314 3.2"),
+        "SETACL": Spec(acl.setacl, AUTH, "RFC 4314 3.1", offload=True),
+        "DELETEACL": Spec(acl.deleteacl, AUTH, "RFC 4314 3.2", offload=True),
         "LISTRIGHTS": Spec(acl.listrights, AUTH, "RFC 4314 3.4"),
         "MYRIGHTS": Spec(acl.myrights, AUTH, "RFC 4314 3.5"),
         "GETQUOTA": Spec(quota.getquota, AUTH, "RFC 9208 4.2"),
@@ -387,24 +396,26 @@ def _table() -> dict[str, Spec]:
         "SETQUOTA": Spec(quota.setquota, AUTH, "RFC 9208 4.1"),
         # RFC 3501 6.4: selected
         "CHECK": Spec(selected.check, SEL, "RFC 3501 6.4.1"),
-        "CLOSE": Spec(selected.close, SEL, "RFC 3501 6.4.2"),
+        "CLOSE": Spec(selected.close, SEL, "RFC 3501 6.4.2", offload=True),
         "UNSELECT": Spec(selected.unselect, SEL, "RFC 3691 2"),
-        "EXPUNGE": Spec(selected.expunge, SEL, "RFC 3501 6.4.3"),
-        "UID EXPUNGE": Spec(selected.expunge, SEL, "RFC 4315 2.1"),
-        "SEARCH": Spec(search.search, SEL, "RFC 3501 6.4.4, RFC 4731, RFC 5182", expunge_ok=False),
-        "UID SEARCH": Spec(search.search, SEL, "RFC 3501 6.4.8"),
-        "SORT": Spec(search.sort, SEL, "RFC 5256 3", expunge_ok=False),
-        "UID SORT": Spec(search.sort, SEL, "RFC 5256 3"),
-        "THREAD": Spec(search.thread, SEL, "RFC 5256 3", expunge_ok=False),
-        "UID THREAD": Spec(search.thread, SEL, "RFC 5256 3"),
-        "FETCH": Spec(fetch.fetch, SEL, "RFC 3501 6.4.5, RFC 7162 3.1.4", expunge_ok=False),
-        "UID FETCH": Spec(fetch.fetch, SEL, "RFC 3501 6.4.8, RFC 7162 3.2.6"),
-        "STORE": Spec(store.store, SEL, "RFC 3501 6.4.6, RFC 7162 3.1.3", expunge_ok=False),
-        "UID STORE": Spec(store.store, SEL, "RFC 3501 6.4.8"),
-        "COPY": Spec(store.copy, SEL, "RFC 3501 6.4.7, RFC 4315 3", expunge_ok=False),
-        "UID COPY": Spec(store.copy, SEL, "RFC 4315 3"),
-        "MOVE": Spec(store.move, SEL, "RFC 6851 3.1", expunge_ok=False),
-        "UID MOVE": Spec(store.move, SEL, "RFC 6851 3.2"),
+        "EXPUNGE": Spec(selected.expunge, SEL, "RFC 3501 6.4.3", offload=True),
+        "UID EXPUNGE": Spec(selected.expunge, SEL, "RFC 4315 2.1", offload=True),
+        "SEARCH": Spec(
+            search.search, SEL, "RFC 3501 6.4.4, RFC 4731, RFC 5182", expunge_ok=False, offload=True
+        ),
+        "UID SEARCH": Spec(search.search, SEL, "RFC 3501 6.4.8", offload=True),
+        "SORT": Spec(search.sort, SEL, "RFC 5256 3", expunge_ok=False, offload=True),
+        "UID SORT": Spec(search.sort, SEL, "RFC 5256 3", offload=True),
+        "THREAD": Spec(search.thread, SEL, "RFC 5256 3", expunge_ok=False, offload=True),
+        "UID THREAD": Spec(search.thread, SEL, "RFC 5256 3", offload=True),
+        "FETCH": Spec(fetch.fetch, SEL, "RFC 3501 6.4.5, RFC 7162 3.1.4", expunge_ok=False, offload=True),
+        "UID FETCH": Spec(fetch.fetch, SEL, "RFC 3501 6.4.8, RFC 7162 3.2.6", offload=True),
+        "STORE": Spec(store.store, SEL, "RFC 3501 6.4.6, RFC 7162 3.1.3", expunge_ok=False, offload=True),
+        "UID STORE": Spec(store.store, SEL, "RFC 3501 6.4.8", offload=True),
+        "COPY": Spec(store.copy, SEL, "RFC 3501 6.4.7, RFC 4315 3", expunge_ok=False, offload=True),
+        "UID COPY": Spec(store.copy, SEL, "RFC 4315 3", offload=True),
+        "MOVE": Spec(store.move, SEL, "RFC 6851 3.1", expunge_ok=False, offload=True),
+        "UID MOVE": Spec(store.move, SEL, "RFC 6851 3.2", offload=True),
     }
 
 

@@ -27,9 +27,13 @@ class ChangeHub:
         self._token: int | None = None
         self._recent_claimed: dict[int, int] = {}  # folder id -> highest UID already claimed as recent
 
-    def watch(self, folder_id: int, key: int, wake: Callable[[], None]) -> None:
+    def start(self) -> None:
+        """Subscribe to the change feed (once; on the event loop's thread)."""
         if self._token is None:
             self._token = self.store.changes.subscribe(self._on_changes)
+
+    def watch(self, folder_id: int, key: int, wake: Callable[[], None]) -> None:
+        self.start()
         self._watchers.setdefault(folder_id, {})[key] = wake
 
     def unwatch(self, folder_id: int, key: int) -> None:
@@ -42,7 +46,7 @@ class ChangeHub:
     def _on_changes(self, batch: list[Any]) -> None:
         folders = {change.folder_id for change in batch}
         for folder_id in folders:
-            for wake in list(self._watchers.get(folder_id, {}).values()):
+            for wake in list(dict(self._watchers.get(folder_id, {})).values()):
                 wake()
 
     def claim_recent(self, folder_id: int, uids: list[int], claim: bool) -> set[int]:
