@@ -26,8 +26,21 @@ from sidecars.imap.selected import Selection
 from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Done, ImapSession, No
 from storage import mime
+from storage.errors import NotFound
 
-ENVELOPE_KEYS = {"SUBJECT", "FROM", "TO", "CC", "BCC", "SENTBEFORE", "SENTON", "SENTSINCE", "HEADER"}
+ENVELOPE_KEYS = {
+    "SUBJECT",
+    "FROM",
+    "TO",
+    "CC",
+    "BCC",
+    "SENTBEFORE",
+    "SENTON",
+    "SENTSINCE",
+    "HEADER",
+    "TEXT",
+    "BODY",
+}
 INFO_KEYS = ENVELOPE_KEYS | {"BEFORE", "ON", "SINCE", "LARGER", "SMALLER"}
 FLAG_KEYS = {
     "ANSWERED": ("\\Answered", True), "DELETED": ("\\Deleted", True), "DRAFT": ("\\Draft", True),
@@ -38,6 +51,9 @@ FLAG_KEYS = {
 
 
 SCAN_LIMIT = 5000  # mailboxes up to this size are searched by substring in every message's text
+TEXT_CACHE_ENTRIES = 1000  # folded message texts kept per process (by body SHA-256)...
+TEXT_CACHE_MAX_CHARS = 32 * 1024  # ...when no longer than this: at most ~32 M characters in all
+_TEXTS: dict[str, tuple[str, str]] = {}
 
 
 def fold(text: str) -> str:
@@ -66,19 +82,38 @@ class Candidate:
         return self._parsed
 
     def texts(self) -> tuple[str, str]:
-        """(header text, body text), decoded and folded, for TEXT and BODY substring matching."""
+        """(header text, body text), decoded and folded, for TEXT and BODY substring matching.
+
+        Bodies are immutable and named by their SHA-256, so the folded text is cached per process."""
         if self._texts is None:
-            raw = bytes(self.s.store.mail.raw(self.sel.id, self.uid))
-            parsed = mime.parse_message(raw)
-            header = raw[: parsed.root.body_start].decode("utf-8", "replace")
-            _, body = mime.snippet_and_search_text(raw, parsed.root)
-            self._texts = (fold(mime.decode_header_text(header)), fold(body))
+            sha = self.info.sha256
+            cached = _TEXTS.get(sha)
+            if cached is None:
+                try:
+                    raw = bytes(self.s.store.mail.raw(self.sel.id, self.uid))
+                except NotFound:  # expunged meanwhile: it matches nothing
+                    return ("", "")
+                root = self.parsed[1]  # the tree cached at delivery: no re-parse
+                header = raw[: root.body_start].decode("utf-8", "replace")
+                _, body = mime.snippet_and_search_text(raw, root)
+                cached = (fold(mime.decode_header_text(header)), fold(body))
+                if len(cached[0]) + len(cached[1]) <= TEXT_CACHE_MAX_CHARS:
+                    if len(_TEXTS) >= TEXT_CACHE_ENTRIES:
+                        _TEXTS.clear()
+                    _TEXTS[sha] = cached
+            self._texts = cached
         return self._texts
 
     def header(self) -> bytes:
         if self._header is None:
             root = self.parsed[1]
-            self._header = bytes(self.s.store.mail.raw(self.sel.id, self.uid, start=0, end=root.body_start))
+            try:
+                self._header = bytes(
+                    self.s.store.mail.raw(self.sel.id, self.uid, start=0, end=root.body_start)
+                )
+            except NotFound:  # expunged meanwhile
+                self._header = b""
+
         return self._header
 
 
