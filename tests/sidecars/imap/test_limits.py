@@ -273,12 +273,12 @@ def test_clear_text_on_the_tls_port_and_abrupt_closes(imap_service: ImapService)
     import socket
 
     for payload in (b"A1 NOOP\r\n", b"\x16\x03\x01\x00\x05hello", b""):
-        with socket.create_connection(("127.0.0.1", imap_service.port("imaps")), timeout=5) as sock:
-            with contextlib.suppress(OSError):  # the server may drop the connection at any point here
-                if payload:
-                    sock.sendall(payload)
-                sock.shutdown(socket.SHUT_WR)
-                sock.recv(1024)
+        sock = socket.create_connection(("127.0.0.1", imap_service.port("imaps")), timeout=5)
+        with sock, contextlib.suppress(OSError):  # the server may drop the connection at any point here
+            if payload:
+                sock.sendall(payload)
+            sock.shutdown(socket.SHUT_WR)
+            sock.recv(1024)
     conn = imap_service.raw(tls=False)
     try:
         conn.send(b"S1 STARTTLS\r\n")
