@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sidecars.imap import response as R
 from sidecars.imap.parser import Command
-from sidecars.imap.selected import resolve_folder
+from sidecars.imap.selected import resolve_with_rights
 from sidecars.imap.session import Bad, Done, ImapSession, No
 from storage import acl as acl_rules
 from storage.errors import InvalidInput, NotFound
@@ -19,8 +19,7 @@ ALL_RIGHTS = "lrswipkxtea"
 
 
 def _folder_and_rights(s: ImapSession, mailbox: str, need_admin: bool) -> tuple[object, object, str]:
-    folder, where = resolve_folder(s, mailbox)
-    rights = str(s.store.acl.rights_on(s.account_id, folder.id))
+    folder, where, rights = resolve_with_rights(s, mailbox)
     if need_admin and "a" not in rights:
         raise No(f"you may not administer the ACL of {mailbox}", "NOPERM")
     return folder, where, rights

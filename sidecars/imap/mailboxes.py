@@ -14,7 +14,7 @@ from sidecars.imap import names
 from sidecars.imap import response as R
 from sidecars.imap.mailboxargs import ListArgs
 from sidecars.imap.parser import Command
-from sidecars.imap.selected import resolve_folder
+from sidecars.imap.selected import resolve_folder, resolve_with_rights
 from sidecars.imap.session import Done, ImapSession, No
 from storage.errors import NotFound
 from storage.models import Folder
@@ -198,8 +198,8 @@ def unsubscribe(s: ImapSession, cmd: Command) -> Done:
 
 def status(s: ImapSession, cmd: Command) -> Done:
     # RFC 3501 6.3.10: counters are kept by storage, nothing is counted here
-    folder, _ = resolve_folder(s, cmd.spec.mailbox)
-    if "r" not in str(s.store.acl.rights_on(s.account_id, folder.id)):
+    folder, _, rights = resolve_with_rights(s, cmd.spec.mailbox)
+    if "r" not in rights:
         raise No(f"no read access to {cmd.spec.mailbox}", "NOPERM")
     if "HIGHESTMODSEQ" in cmd.spec.items:
         s.condstore = True

@@ -165,20 +165,28 @@ def examine(s: ImapSession, cmd: Command) -> Done:
 
 
 def resolve_folder(s: ImapSession, wire_name: str) -> tuple[Folder, names.Place]:
+    folder, where, _ = resolve_with_rights(s, wire_name)
+    return folder, where
+
+
+def resolve_with_rights(s: ImapSession, wire_name: str) -> tuple[Folder, names.Place, str]:
+    """The folder a client name points to and the user's rights on it, asked of the ACL engine once;
+    a folder without the lookup right does not exist for the user (RFC 4314 4)."""
     try:
         name = names.decode_wire(wire_name, s.utf8)
         where = names.place(name, s.user)
     except names.BadName as exc:
         raise No(str(exc), "NONEXISTENT") from None
     try:
-        folder = s.store.folders.get(where.owner, where.path, actor=s.account_id)
-    except NotFound:
+        folder = s.store.folders.get(where.owner, where.path)
+        rights = str(s.store.acl.rights_on(s.account_id, folder.id))
+    except (NotFound, PermissionDenied, ValueError):
         raise No(f"no mailbox named {wire_name}", "NONEXISTENT") from None
-    except (PermissionDenied, ValueError):
-        raise No(f"no mailbox named {wire_name}", "NONEXISTENT") from None
+    if "l" not in rights:
+        raise No(f"no mailbox named {wire_name}", "NONEXISTENT")
     if folder.kind != "mail":
         raise No(f"{wire_name} holds {folder.kind}, not mail", "CANNOT")
-    return folder, where
+    return folder, where, rights
 
 
 def _open(s: ImapSession, cmd: Command, *, readonly: bool) -> Done:
@@ -191,11 +199,10 @@ def _open(s: ImapSession, cmd: Command, *, readonly: bool) -> Done:
         s.leave_mailbox()
         if "QRESYNC" in s.enabled:
             parts.append(R.untagged("OK [CLOSED] previous mailbox closed"))
-    folder, _ = resolve_folder(s, spec.mailbox)
-    rights = str(s.store.acl.rights_on(s.account_id, folder.id))
+    folder, _, rights = resolve_with_rights(s, spec.mailbox)
     if "r" not in rights:
         raise No(f"no read access to {spec.mailbox}", "NOPERM")
-    rows = s.store.mail.flags(folder.id, actor=s.account_id)
+    rows = s.store.mail.flags(folder.id)  # the read right was just checked
     uids = [r.uid for r in rows]
     readonly = readonly or not any(r in rights for r in "stwe")
     if spec.condstore:
