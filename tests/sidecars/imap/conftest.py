@@ -33,6 +33,8 @@ from tests.support.service import init_demo, running
 if TYPE_CHECKING:  # imported lazily: the pure-module tests of this directory share this conftest
     from imapclient import IMAPClient
 
+    from storage.store import Store
+
 HOST = "mail.example.test"
 DOMAIN = "example.test"
 PASSWORD = "demopass1"
@@ -133,7 +135,7 @@ class Raw:
         self.sock.sendall(data)
 
     def until_tagged(self, tag: str) -> Reply:
-        lines = []
+        lines: list[bytes] = []
         while True:
             line = self.read_line()
             if line.startswith(tag.encode() + b" "):
@@ -263,8 +265,9 @@ def fetch_items(line: bytes) -> tuple[int, dict[str, object]]:
     words = parse(line)
     assert words[0] == "*" and str(words[2]).upper() == "FETCH", line
     pairs = words[3]
-    assert isinstance(pairs, list) and len(pairs) % 2 == 0, line
-    return int(words[1]), {str(pairs[i]).upper(): pairs[i + 1] for i in range(0, len(pairs), 2)}
+    seq = words[1]
+    assert isinstance(pairs, list) and len(pairs) % 2 == 0 and isinstance(seq, int), line
+    return seq, {str(pairs[i]).upper(): pairs[i + 1] for i in range(0, len(pairs), 2)}
 
 
 def fetches(reply: Reply) -> dict[int, dict[str, object]]:
@@ -296,7 +299,7 @@ class ImapService:
     data: Path
     offset: int
     proc: subprocess.Popen[bytes]
-    store: object = field(repr=False)
+    store: Store = field(repr=False)
 
     def port(self, listener: str) -> int:
         return configuration.LISTENERS[listener].port + self.offset
@@ -312,16 +315,16 @@ class ImapService:
     def new_account(self, prefix: str = "u") -> str:
         """A fresh account in the demo domain (password PASSWORD), with the standard folder set."""
         address = f"{prefix}{secrets.token_hex(5)}@{DOMAIN}"
-        self.store.accounts.add(address, PASSWORD)  # type: ignore[attr-defined]
+        self.store.accounts.add(address, PASSWORD)
         return address
 
     def deliver(self, raw: bytes, recipient: str, folder: str = "INBOX") -> None:
         """Deliver like the processing service does: from another process, straight into storage."""
-        result = self.store.mail.deliver(raw, [recipient], folder)  # type: ignore[attr-defined]
+        result = self.store.mail.deliver(raw, [recipient], folder)
         assert not getattr(result, "failed", None), result
 
     def set_setting(self, name: str, value: object, **level: str) -> None:
-        self.store.settings.set(name, value, **level)  # type: ignore[attr-defined]
+        self.store.settings.set(name, value, **level)
 
     # --- clients -------------------------------------------------------------------------------------
     def raw(self, *, tls: bool = True, greeting: bool = True) -> Raw:

@@ -204,12 +204,12 @@ def test_public_folder_under_the_shared_namespace(
     """A domain public folder: visible to every user of the domain (the public root grants 'l'), readable
     only with 'r' (RFC 2342 5 "shared" namespace, RFC 4314 4)."""
     public = f"PF{folder}"
-    imap_service.store.folders.create(f"@{DOMAIN}", public)  # type: ignore[attr-defined]
+    imap_service.store.folders.create(f"@{DOMAIN}", public)
     name = shared_prefix(client) + public
     assert name in {parse(line)[4].decode() if isinstance(parse(line)[4], bytes) else str(parse(line)[4])  # type: ignore[union-attr]
                     for line in client.command(f'LIST "" "{shared_prefix(client)}*"').named("LIST")}  # fmt: skip
     assert client.command(f'SELECT "{name}"').status == "NO"
-    imap_service.store.acl.grant(f"@{DOMAIN}", public, account, "lr")  # type: ignore[attr-defined]
+    imap_service.store.acl.grant(f"@{DOMAIN}", public, account, "lr")
     assert client.command(f'SELECT "{name}"').ok
 
 

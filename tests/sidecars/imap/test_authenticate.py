@@ -155,10 +155,10 @@ def test_plain_refused_in_clear(imap_service: ImapService, account: str) -> None
 def test_cram_md5_where_the_domain_allows_it(imap_service: ImapService) -> None:
     """RFC 2195 CRAM-MD5, offered once a domain keeps the sealed secret (auth.allow_cram)."""
     domain = f"cram{secrets.token_hex(3)}.test"
-    imap_service.store.domains.add(domain)  # type: ignore[attr-defined]
+    imap_service.store.domains.add(domain)
     imap_service.set_setting("auth.allow_cram", True, domain=domain)
     address, password = f"c@{domain}", "cram-pass-1"
-    imap_service.store.accounts.add(address, password)  # type: ignore[attr-defined]
+    imap_service.store.accounts.add(address, password)
     conn = imap_service.raw()
     try:
         assert b"AUTH=CRAM-MD5" in conn.command("CAPABILITY").named("CAPABILITY")[0].upper()

@@ -207,7 +207,7 @@ def test_many_pipelined_commands(client: Raw) -> None:
 def test_connections_per_address_are_limited(imap_service: ImapService) -> None:
     """net.imap.max_per_ip: the connection over the limit is greeted with BYE (RFC 3501 7.1.5) and the
     limit frees up again once connections close."""
-    limit = int(imap_service.store.settings.get("net.imap.max_per_ip"))  # type: ignore[attr-defined]
+    limit = int(imap_service.store.settings.get("net.imap.max_per_ip"))
     assert 0 < limit <= 200, "the test expects the default per-address limit (50)"
     held: list[Raw] = []
     try:
@@ -252,7 +252,7 @@ def test_literal_before_login_is_toobig(imap_service: ImapService) -> None:
 
 def test_failed_logins_end_the_session(imap_service: ImapService, account: str) -> None:
     """docs/imap.md: after net.imap.max_auth_failures failed logins the session ends with BYE."""
-    limit = int(imap_service.store.settings.get("net.imap.max_auth_failures"))  # type: ignore[attr-defined]
+    limit = int(imap_service.store.settings.get("net.imap.max_auth_failures"))
     conn = imap_service.raw()
     lines: list[bytes] = []
     try:

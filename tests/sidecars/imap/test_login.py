@@ -120,7 +120,7 @@ def test_imapclient_login(imap_service: ImapService, account: str, folder: str) 
 def test_quoted_password_with_specials(imap_service: ImapService) -> None:
     address = imap_service.new_account("quoted")
     secret = 'pa"ss\\word1'
-    imap_service.store.accounts.set_password(address, secret)  # type: ignore[attr-defined]
+    imap_service.store.accounts.set_password(address, secret)
     conn = imap_service.raw()
     try:
         quoted = secret.replace("\\", "\\\\").replace('"', '\\"')  # RFC 3501 9: quoted-specials escaped
@@ -131,7 +131,7 @@ def test_quoted_password_with_specials(imap_service: ImapService) -> None:
 
 def test_disabled_account_cannot_log_in(imap_service: ImapService) -> None:
     address = imap_service.new_account("off")
-    imap_service.store.accounts.set_enabled(address, False)  # type: ignore[attr-defined]
+    imap_service.store.accounts.set_enabled(address, False)
     conn = imap_service.raw()
     try:
         assert conn.command(f'LOGIN "{address}" "{PASSWORD}"').status == "NO"
@@ -143,7 +143,7 @@ def test_changed_password_takes_effect_at_once(imap_service: ImapService) -> Non
     """The server's authentication cache must not keep accepting the old password."""
     address = imap_service.new_account("pw")
     imap_service.login(address).close()  # now cached
-    imap_service.store.accounts.set_password(address, "another-secret9")  # type: ignore[attr-defined]
+    imap_service.store.accounts.set_password(address, "another-secret9")
     conn = imap_service.raw()
     try:
         assert conn.command(f'LOGIN "{address}" "{PASSWORD}"').status == "NO"

@@ -97,7 +97,7 @@ def test_quota_capability_names_resources(limited: Raw) -> None:
 def test_mailbox_count_quota(imap_service: ImapService) -> None:
     """QUOTA=RES-MAILBOX (RFC 9208 5.3): the folder limit is reported and enforced on CREATE."""
     address = imap_service.new_account("folders")
-    count = imap_service.store.folders.count(address)  # type: ignore[attr-defined]
+    count = imap_service.store.folders.count(address)
     imap_service.set_setting("quota.folders", count + 1, account=address)
     conn = imap_service.login(address)
     try:
