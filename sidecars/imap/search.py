@@ -15,13 +15,12 @@ Keys are evaluated per message with AND/OR/NOT short-circuiting; expensive keys 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from typing import Any
 
 from sidecars.imap import response as R
 from sidecars.imap.parser import Command
-from sidecars.imap.searchkeys import Key, SearchSpec, SortSpec, ThreadSpec, uses
+from sidecars.imap.searchkeys import Key, SearchSpec, uses
 from sidecars.imap.selected import Selection
 from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Done, ImapSession, No
@@ -133,7 +132,7 @@ def _sent_date(c: Candidate) -> date | None:
     return when.date() if when is not None else None
 
 
-def _header_values(c: Candidate, field: str) -> list[str]:
+def header_values(c: Candidate, field: str) -> list[str]:
     wanted = field.lower().encode()
     out: list[str] = []
     current: list[bytes] | None = None
@@ -225,7 +224,7 @@ class Evaluator:
             attr = {"FROM": "from_", "TO": "to", "CC": "cc", "BCC": "bcc"}[op]
             return fold(args[0]) in fold(_addresses(getattr(c.envelope, attr)))
         if op == "HEADER":
-            values = _header_values(c, args[0])
+            values = header_values(c, args[0])
             return bool(values) and (not args[1] or any(fold(args[1]) in fold(v) for v in values))
         raise No(f"search key {op} is not supported", "CANNOT")
 
@@ -312,87 +311,3 @@ def search(s: ImapSession, cmd: Command) -> Done:
     if uses(spec.key, {"MODSEQ"}) and found:
         items.append(f"MODSEQ {max(c.flags.modseq for c in found)}")
     return Done([R.untagged("ESEARCH " + " ".join(items))], f"{cmd.name} completed")
-
-
-def _infos(s: ImapSession, found: list[Candidate]) -> dict[int, Any]:
-    sel = s.selection
-    assert sel is not None
-    return {i.uid: i for i in s.store.mail.info(sel.id, [c.uid for c in found])}
-
-
-def sort(s: ImapSession, cmd: Command) -> Done:
-    # RFC 5256 3 (SORT), RFC 5957 (DISPLAYFROM, DISPLAYTO)
-    try:
-        from sidecars.imap import sorting
-    except ImportError:
-        raise No("SORT is not available", "CANNOT") from None
-    spec: SortSpec = cmd.spec
-    found = run_search(s, spec.key)
-    infos = _infos(s, found)
-    inputs = []
-    for c in found:
-        env, _ = mime.from_json(infos[c.uid].structure)
-        num = c.uid if spec.uid else c.seq
-        first = _first_address
-        inputs.append(
-            sorting.SortInput(
-                num=num,
-                internal_date=infos[c.uid].internal_date,
-                date=_parse(env.date),
-                size=infos[c.uid].size,
-                subject=env.subject,
-                from_addr=first(env.from_)[0],
-                to_addr=first(env.to)[0],
-                cc_addr=first(env.cc)[0],
-                display_from=first(env.from_)[1],
-                display_to=first(env.to)[1],
-            )
-        )
-    order = sorting.sort(inputs, list(spec.criteria))
-    return Done([R.untagged("SORT" + "".join(f" {n}" for n in order))], f"{cmd.name} completed")
-
-
-def _parse(value: str | None) -> datetime | None:
-    from storage.mime import parse_date
-
-    return parse_date(value)
-
-
-def _first_address(values: Any) -> tuple[str | None, str | None]:
-    for a in values or ():
-        if a.host is not None:
-            name = mime.decode_header_text(a.name) if a.name else None
-            return f"{a.mailbox}@{a.host}", name
-    return None, None
-
-
-def thread(s: ImapSession, cmd: Command) -> Done:
-    # RFC 5256 3 (THREAD=ORDEREDSUBJECT, THREAD=REFERENCES)
-    from sidecars.imap import threads
-
-    spec: ThreadSpec = cmd.spec
-    found = run_search(s, spec.key)
-    infos = _infos(s, found)
-    inputs = []
-    for c in found:
-        c.info = infos[c.uid]
-        env = c.envelope
-        refs: tuple[str, ...] = ()
-        if spec.algorithm == "REFERENCES":
-            refs = tuple(v for value in _header_values(c, "References") for v in value.split())
-        inputs.append(
-            threads.ThreadInput(
-                num=c.uid if spec.uid else c.seq,
-                subject=env.subject or "",
-                date=_parse(env.date),
-                internal_date=c.info.internal_date,
-                message_id=env.message_id,
-                in_reply_to=env.in_reply_to,
-                references=refs,
-            )
-        )
-    build: Callable[[Any], Any] = (
-        threads.thread_references if spec.algorithm == "REFERENCES" else threads.thread_orderedsubject
-    )
-    data = threads.format_threads(build(inputs))
-    return Done([R.untagged(b"THREAD " + data if data else b"THREAD")], f"{cmd.name} completed")

@@ -356,7 +356,19 @@ def _state_text(name: str, states: frozenset[str]) -> str:
 
 
 def _table() -> dict[str, Spec]:
-    from sidecars.imap import acl, append, auth, fetch, idle, mailboxes, quota, search, selected, store
+    from sidecars.imap import (
+        acl,
+        append,
+        auth,
+        fetch,
+        idle,
+        mailboxes,
+        quota,
+        search,
+        selected,
+        sortthread,
+        store,
+    )
 
     return {
         # RFC 3501 6.1: any state
@@ -404,10 +416,10 @@ def _table() -> dict[str, Spec]:
             search.search, SEL, "RFC 3501 6.4.4, RFC 4731, RFC 5182", expunge_ok=False, offload=True
         ),
         "UID SEARCH": Spec(search.search, SEL, "RFC 3501 6.4.8", offload=True),
-        "SORT": Spec(search.sort, SEL, "RFC 5256 3", expunge_ok=False, offload=True),
-        "UID SORT": Spec(search.sort, SEL, "RFC 5256 3", offload=True),
-        "THREAD": Spec(search.thread, SEL, "RFC 5256 3", expunge_ok=False, offload=True),
-        "UID THREAD": Spec(search.thread, SEL, "RFC 5256 3", offload=True),
+        "SORT": Spec(sortthread.sort, SEL, "RFC 5256 3", expunge_ok=False, offload=True),
+        "UID SORT": Spec(sortthread.sort, SEL, "RFC 5256 3", offload=True),
+        "THREAD": Spec(sortthread.thread, SEL, "RFC 5256 3", expunge_ok=False, offload=True),
+        "UID THREAD": Spec(sortthread.thread, SEL, "RFC 5256 3", offload=True),
         "FETCH": Spec(fetch.fetch, SEL, "RFC 3501 6.4.5, RFC 7162 3.1.4", expunge_ok=False, offload=True),
         "UID FETCH": Spec(fetch.fetch, SEL, "RFC 3501 6.4.8, RFC 7162 3.2.6", offload=True),
         "STORE": Spec(store.store, SEL, "RFC 3501 6.4.6, RFC 7162 3.1.3", expunge_ok=False, offload=True),

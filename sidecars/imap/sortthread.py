@@ -1,0 +1,103 @@
+"""SORT and THREAD with their UID forms (RFC 5256 3, RFC 5957 DISPLAYFROM/DISPLAYTO).
+
+The messages are found by the SEARCH evaluator; the sort keys and threads come from the envelope
+cached at delivery (References is read from the header block, for THREAD=REFERENCES only), and the
+ordering itself is done by :mod:`sidecars.imap.sorting` and :mod:`sidecars.imap.threads`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sidecars.imap import response as R
+from sidecars.imap.parser import Command
+from sidecars.imap.search import Candidate, header_values, run_search
+from sidecars.imap.searchkeys import SortSpec, ThreadSpec
+from sidecars.imap.session import Done, ImapSession, No
+from storage import mime
+
+
+def _infos(s: ImapSession, found: list[Candidate]) -> dict[int, Any]:
+    sel = s.selection
+    assert sel is not None
+    return {i.uid: i for i in s.store.mail.info(sel.id, [c.uid for c in found])}
+
+
+def sort(s: ImapSession, cmd: Command) -> Done:
+    # RFC 5256 3 (SORT), RFC 5957 (DISPLAYFROM, DISPLAYTO)
+    try:
+        from sidecars.imap import sorting
+    except ImportError:
+        raise No("SORT is not available", "CANNOT") from None
+    spec: SortSpec = cmd.spec
+    found = run_search(s, spec.key)
+    infos = _infos(s, found)
+    inputs = []
+    for c in found:
+        env, _ = mime.from_json(infos[c.uid].structure)
+        num = c.uid if spec.uid else c.seq
+        first = _first_address
+        inputs.append(
+            sorting.SortInput(
+                num=num,
+                internal_date=infos[c.uid].internal_date,
+                date=_parse(env.date),
+                size=infos[c.uid].size,
+                subject=env.subject,
+                from_addr=first(env.from_)[0],
+                to_addr=first(env.to)[0],
+                cc_addr=first(env.cc)[0],
+                display_from=first(env.from_)[1],
+                display_to=first(env.to)[1],
+            )
+        )
+    order = sorting.sort(inputs, list(spec.criteria))
+    return Done([R.untagged("SORT" + "".join(f" {n}" for n in order))], f"{cmd.name} completed")
+
+
+def _parse(value: str | None) -> datetime | None:
+    from storage.mime import parse_date
+
+    return parse_date(value)
+
+
+def _first_address(values: Any) -> tuple[str | None, str | None]:
+    for a in values or ():
+        if a.host is not None:
+            name = mime.decode_header_text(a.name) if a.name else None
+            return f"{a.mailbox}@{a.host}", name
+    return None, None
+
+
+def thread(s: ImapSession, cmd: Command) -> Done:
+    # RFC 5256 3 (THREAD=ORDEREDSUBJECT, THREAD=REFERENCES)
+    from sidecars.imap import threads
+
+    spec: ThreadSpec = cmd.spec
+    found = run_search(s, spec.key)
+    infos = _infos(s, found)
+    inputs = []
+    for c in found:
+        c.info = infos[c.uid]
+        env = c.envelope
+        refs: tuple[str, ...] = ()
+        if spec.algorithm == "REFERENCES":
+            refs = tuple(v for value in header_values(c, "References") for v in value.split())
+        inputs.append(
+            threads.ThreadInput(
+                num=c.uid if spec.uid else c.seq,
+                subject=env.subject or "",
+                date=_parse(env.date),
+                internal_date=c.info.internal_date,
+                message_id=env.message_id,
+                in_reply_to=env.in_reply_to,
+                references=refs,
+            )
+        )
+    build: Callable[[Any], Any] = (
+        threads.thread_references if spec.algorithm == "REFERENCES" else threads.thread_orderedsubject
+    )
+    data = threads.format_threads(build(inputs))
+    return Done([R.untagged(b"THREAD " + data if data else b"THREAD")], f"{cmd.name} completed")
