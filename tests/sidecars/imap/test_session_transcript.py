@@ -17,7 +17,7 @@ from sidecars.imap.updates import ChangeHub
 from storage import open_store
 from storage.store import Store
 
-ALICE, PASSWORD = "alice@example.test", "alicepass1"
+ALICE, BOB, PASSWORD = "alice@example.test", "bob@example.test", "alicepass1"
 MESSAGE = b"From: Bob <bob@example.test>\r\nTo: alice@example.test\r\nSubject: %s\r\n\r\nHello %s\r\n"
 
 
@@ -27,6 +27,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     st_ = open_store(f"sqlite:///{root / 'db.sqlite3'}", root / "blobs")
     st_.domains.add("example.test")
     st_.accounts.add(ALICE, PASSWORD)
+    st_.accounts.add(BOB, PASSWORD)
     for word in (b"one", b"two", b"M\xc3\xbcller"):
         st_.mail.deliver(MESSAGE % (word, word), [ALICE])
     st_.close()
@@ -67,8 +68,8 @@ class Client:
     def cmd(self, line: str) -> str:
         return self.send(line.encode() + b"\r\n")
 
-    def login(self) -> None:
-        assert " OK " in self.cmd(f"L LOGIN {ALICE} {PASSWORD}")
+    def login(self, user: str = ALICE) -> None:
+        assert " OK " in self.cmd(f"L LOGIN {user} {PASSWORD}")
 
 
 def test_greeting_and_logindisabled_without_tls(store: Store) -> None:
@@ -171,3 +172,44 @@ def test_random_bytes_after_login_never_break_the_session(store: Store, data: by
     c.send(data + b"\r\n")
     c.session.pending = None
     assert c.cmd("z NOOP").endswith("z OK NOOP completed\r\n") or c.last_close
+
+
+def test_modified_utf7_names_and_utf8_accept(store: Store) -> None:
+    c = Client(store)
+    c.login()
+    assert c.cmd("a CREATE Entw&APw-rfe") == "a OK CREATE completed\r\n"  # RFC 3501 5.1.3
+    assert '* LIST (\\HasNoChildren) "/" Entw&APw-rfe\r\n' in c.cmd('b LIST "" "Entw*"')
+    assert c.cmd("c CREATE Bad&Name").startswith("c NO [CANNOT] mailbox name is not valid modified UTF-7")
+    assert c.cmd("d ENABLE UTF8=ACCEPT") == "* ENABLED UTF8=ACCEPT\r\nd OK ENABLE completed\r\n"
+    assert '* LIST (\\HasNoChildren) "/" "Entwürfe"\r\n' in c.cmd('e LIST "" "Entw*"')
+
+
+def test_shared_folder_appears_under_other_users_per_acl(store: Store) -> None:
+    alice, bob = Client(store), Client(store)
+    alice.login()
+    bob.login(BOB)
+    assert "Other Users" not in bob.cmd('a LIST "" "*"')
+    assert bob.cmd('b SELECT "Other Users/alice@example.test/INBOX"').startswith("b NO [NONEXISTENT]")
+    assert alice.cmd("c SETACL INBOX bob@example.test lr") == "c OK SETACL completed\r\n"
+    listing = bob.cmd('d LIST "" "*"')
+    assert '* LIST (\\Noselect \\HasChildren) "/" "Other Users"\r\n' in listing
+    assert '* LIST (\\HasNoChildren) "/" "Other Users/alice@example.test/INBOX"\r\n' in listing
+    select = bob.cmd('e EXAMINE "Other Users/alice@example.test/INBOX"')
+    assert "* 3 EXISTS\r\n" in select and select.endswith("e OK [READ-ONLY] EXAMINE completed\r\n")
+    assert bob.cmd("f STORE 1 +FLAGS (\\Flagged)").startswith("f NO [READ-ONLY]")
+    assert bob.cmd('g MYRIGHTS "Other Users/alice@example.test/INBOX"').startswith(
+        '* MYRIGHTS "Other Users/alice@example.test/INBOX" lr\r\n'
+    )
+    assert bob.cmd('h GETACL "Other Users/alice@example.test/INBOX"').startswith("h NO [NOPERM]")
+
+
+def test_namespace_and_quota_root(store: Store) -> None:
+    c = Client(store)
+    c.login()
+    assert c.cmd("a NAMESPACE") == (
+        '* NAMESPACE (("" "/")) (("Other Users/" "/")) (("Public Folders/" "/"))\r\na OK NAMESPACE completed\r\n'
+    )
+    assert c.cmd("b GETQUOTAROOT INBOX") == (
+        '* QUOTAROOT INBOX ""\r\n* QUOTA "" ()\r\nb OK GETQUOTAROOT completed\r\n'
+    )
+    assert c.cmd('c SETQUOTA "" (STORAGE 10)').startswith("c NO [NOPERM]")
