@@ -186,3 +186,25 @@ def test_flag_updates_use_the_numbering_in_force_when_sent(pair: tuple[Raw, Raw,
                 flagged_at.append(view.uids[seq - 1])
     assert flagged_at == [target], reply
     assert view.uids == uids_now(b)
+
+
+def test_pipelined_commands_on_the_same_messages_run_in_order(client: Raw, folder: str) -> None:
+    """RFC 3501 5.5: commands whose results depend on each other are executed in the order sent, and each
+    command's untagged data comes before its own tagged completion."""
+    for n in range(3):
+        client.append(folder, plain(f"p{n}"))
+    client.select(folder)
+    message = plain("pipelined append")
+    client.send(
+        b"P1 STORE 1 +FLAGS (\\Flagged)\r\nP2 FETCH 1 FLAGS\r\nP3 SEARCH FLAGGED\r\n"
+        + f"P4 APPEND {folder} {{{len(message)}+}}\r\n".encode()
+        + message
+        + b"\r\n"
+        b"P5 SEARCH ALL\r\nP6 STORE 1 -FLAGS (\\Flagged)\r\nP7 SEARCH FLAGGED\r\n"
+    )
+    replies = [client.until_tagged(f"P{n}") for n in range(1, 8)]  # fails if a tag comes out of order
+    assert all(reply.ok for reply in replies), replies
+    assert "\\Flagged" in fetches(replies[1])[1]["FLAGS"]  # type: ignore[operator]
+    assert replies[2].named("SEARCH") == [b"* SEARCH 1"]
+    assert replies[4].named("SEARCH") == [b"* SEARCH 1 2 3 4"]
+    assert replies[6].named("SEARCH") == [b"* SEARCH"]
