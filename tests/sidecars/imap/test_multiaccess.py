@@ -208,3 +208,20 @@ def test_pipelined_commands_on_the_same_messages_run_in_order(client: Raw, folde
     assert replies[2].named("SEARCH") == [b"* SEARCH 1"]
     assert replies[4].named("SEARCH") == [b"* SEARCH 1 2 3 4"]
     assert replies[6].named("SEARCH") == [b"* SEARCH"]
+
+
+def test_pipelined_fetch_is_not_affected_by_a_later_expunge(client: Raw, folder: str) -> None:
+    """RFC 3501 5.5: a FETCH sent before an EXPUNGE sees the mailbox as it was before that EXPUNGE."""
+    for n in range(3):
+        client.append(folder, plain(f"e{n}"))
+    client.send(
+        f"Q1 SELECT {folder}\r\nQ2 FETCH 1:* UID\r\nQ3 STORE 2 +FLAGS.SILENT (\\Deleted)\r\n"
+        "Q4 EXPUNGE\r\nQ5 FETCH 1:* UID\r\n".encode()
+    )
+    replies = [client.until_tagged(f"Q{n}") for n in range(1, 6)]
+    assert all(reply.ok for reply in replies), replies
+    before = [items["UID"] for _, items in sorted(fetches(replies[1]).items())]
+    after = [items["UID"] for _, items in sorted(fetches(replies[4]).items())]
+    assert len(before) == 3, replies[1]
+    assert replies[3].named("EXPUNGE") == [b"* 2 EXPUNGE"]
+    assert after == [before[0], before[2]]
