@@ -6,9 +6,10 @@ from :mod:`sidecars.net` (``net.imap.*`` settings).
 
 Implementation notes:
 - Unlike SMTP and ManageSieve, an IMAP connection must also write when the client is silent (IDLE
-  pushes, RFC 2177), so the loop waits on two things: a pending ``recv`` (a greenlet) and the
-  session's wake-up event, set by the process-wide change hub. Only this loop's greenlet writes to
-  the socket; the hub never does.
+  pushes, RFC 2177): the process-wide change hub calls ``wake``, which, only while the session
+  idles, spawns a short greenlet that writes the updates. One lock serialises it with the
+  connection's own read-answer loop, so replies never interleave; an idle connection costs one
+  greenlet, not two.
 - Response parts may be lazy iterables (FETCH bodies); they are written chunk by chunk, so one
   message body at a time is in memory.
 - STARTTLS: the OK is written in clear, then the socket wrapped; COMPRESS=DEFLATE (RFC 4978): the
@@ -28,7 +29,7 @@ from typing import Any
 
 import gevent
 from gevent import GreenletExit, ssl
-from gevent.event import Event
+from gevent.lock import Semaphore
 
 from sidecars.imap.session import ImapSession, Output, SessionContext
 from sidecars.imap.updates import ChangeHub
@@ -55,52 +56,48 @@ class ImapConnection:
         self.session = session
         self.tls_context = tls_context
         self.idle = idle
-        self.woken = Event()
+        self.lock = Semaphore()
+        self.pushing = False
+        self.closed = False
         self.deflater: Any = None
         self.inflater: Any = None
 
     def wake(self) -> None:
-        self.woken.set()
+        """The change hub saw a change in the selected folder (called on the event loop). Only an
+        idling session is written to now; otherwise the next command reports it."""
+        if self.session.idling and not self.pushing:
+            self.pushing = True
+            gevent.spawn(self._push)
 
     def run(self) -> None:
         closed_by_session = False
-        reader: gevent.Greenlet | None = None
         try:
-            self.sock.settimeout(None)
+            self.sock.settimeout(self.idle)
             self._write([self.session.banner()])
             while True:
-                if reader is None:
-                    reader = gevent.spawn(self.sock.recv, READ_SIZE)
-                timeout = IDLE_SECONDS if self.session.idling else self.idle
-                ready = gevent.wait([reader, self.woken], count=1, timeout=timeout)
-                if not ready:
+                self.sock.settimeout(IDLE_SECONDS if self.session.idling else self.idle)
+                try:
+                    data = self.sock.recv(READ_SIZE)
+                except TimeoutError:
                     self._last_word(b"* BYE idle timeout, closing connection\r\n")
                     return
-                if self.woken.is_set() and not reader.ready():
-                    self.woken.clear()
-                    if self.session.idling and self._push():
+                if not data or self.closed:
+                    return
+                with self.lock:
+                    if self.inflater is not None:
+                        data = self.inflater.decompress(data)
+                    out = self.session.receive(data)
+                    self._send(out)
+                    while out.more and not out.close:  # pipelined commands after a streamed answer
+                        out = self.session.receive(b"")
+                        self._send(out)
+                    if out.close:
                         closed_by_session = True
                         return
-                    continue
-                self.woken.clear()
-                data = reader.get()
-                reader = None
-                if not data:
-                    return
-                if self.inflater is not None:
-                    data = self.inflater.decompress(data)
-                out = self.session.receive(data)
-                self._send(out)
-                if out.close:
-                    closed_by_session = True
-                    return
-                if out.start_tls:
-                    self._start_tls()
-                if out.compress:
-                    self._start_compression()
-                if self.session.idling and self._push():
-                    closed_by_session = True
-                    return
+                    if out.start_tls:
+                        self._start_tls()
+                    if out.compress:
+                        self._start_compression()
         except GreenletExit:
             self._last_word(b"* BYE [UNAVAILABLE] service shutting down, try again later\r\n")
             raise
@@ -109,8 +106,7 @@ class ImapConnection:
                 self._last_word(b"* BYE [UNAVAILABLE] local error, closing connection\r\n")
             raise
         finally:
-            if reader is not None:
-                reader.kill(block=False)
+            self.closed = True
             if not closed_by_session:
                 self.session.connection_lost()
             else:
@@ -118,11 +114,22 @@ class ImapConnection:
             with contextlib.suppress(OSError):
                 self.sock.close()
 
-    def _push(self) -> bool:
-        """Write what changed while the client idles; True when the session ends (mailbox deleted)."""
-        out = self.session.idle_updates()
-        self._send(out)
-        return out.close
+    def _push(self) -> None:
+        """IDLE (RFC 2177 3): write what changed, in a short greenlet of its own, while the connection's
+        greenlet waits for DONE. The lock keeps it from interleaving with a command's reply."""
+        try:
+            with self.lock:
+                while not self.closed and self.session.idling and self.session.dirty_selection:
+                    out = self.session.idle_updates()
+                    self._send(out)
+                    if out.close:  # the mailbox was deleted: BYE written, end the connection
+                        self.closed = True
+                        with contextlib.suppress(OSError):
+                            self.sock.shutdown(2)
+        except (OSError, ValueError):
+            self.closed = True
+        finally:
+            self.pushing = False
 
     def _send(self, out: Output) -> None:
         self._write(out.parts)
@@ -142,11 +149,7 @@ class ImapConnection:
     def _raw_write(self, data: bytes) -> None:
         if self.deflater is not None:
             data = self.deflater.compress(data)
-        self.sock.settimeout(self.idle)
-        try:
-            self.sock.sendall(data)
-        finally:
-            self.sock.settimeout(None)
+        self.sock.sendall(data)
 
     def _last_word(self, data: bytes) -> None:
         with contextlib.suppress(OSError, ssl.SSLError, ValueError):
@@ -158,7 +161,7 @@ class ImapConnection:
             raise RuntimeError("STARTTLS started without a TLS context")
         self.sock.settimeout(min(HANDSHAKE_SECONDS, self.idle))
         self.sock = self.tls_context.wrap_socket(self.sock, server_side=True)
-        self.sock.settimeout(None)
+        self.sock.settimeout(self.idle)
         greeting = self.session.tls_started()
         if greeting:
             self._raw_write(greeting)

@@ -59,6 +59,7 @@ class Output:
     close: bool = False
     start_tls: bool = False
     compress: bool = False
+    more: bool = False  # commands are waiting: call receive(b"") once this output is written
 
     def data(self) -> bytes:
         """Everything as one bytes value (transcript tests)."""
@@ -144,6 +145,7 @@ class ImapSession:
         self.state = NOT_AUTHENTICATED
         self.account: Account | None = None
         self.reader = Reader(max_literal=PREAUTH_LITERAL)
+        self.backlog: list[Any] = []  # read commands waiting for a lazy answer to be written
         self.errors = ErrorControl(context.errors)
         self.pending: Wait | None = None
         self.pending_tag = ""
@@ -187,12 +189,22 @@ class ImapSession:
         return Output(list(self.selection.updates(self, expunge_ok=True)), close=self.drop)
 
     @property
+    def dirty_selection(self) -> bool:
+        return self.selection is not None and bool(self.selection.dirty)
+
+    @property
     def idling(self) -> bool:
         return self.pending is not None and self.pending.kind == "idle"
 
     def receive(self, data: bytes) -> Output:
+        """Answer the commands in ``data``. A command whose answer is produced lazily (FETCH bodies)
+        ends the batch: the rest waits in ``backlog`` until the connection has written that answer
+        and calls ``receive(b"")`` again (``Output.more``), so pipelined commands see each other's
+        effects in order (RFC 3501 5.5)."""
         out = Output()
-        for event in self.reader.feed(data):
+        events = self.backlog + self.reader.feed(data) if data else self.backlog
+        self.backlog = []
+        for index, event in enumerate(events):
             if self.closed or out.start_tls or out.close:
                 break  # bytes after STARTTLS's OK are the client's to resend over TLS (RFC 3501 6.2.1)
             if isinstance(event, NeedContinuation):
@@ -210,6 +222,10 @@ class ImapSession:
                 else:
                     self._command(out, event)
             if out.compress:
+                break
+            if index + 1 < len(events) and any(not isinstance(p, bytes) for p in out.parts):
+                self.backlog = events[index + 1 :]
+                out.more = True
                 break
         return out
 

@@ -62,8 +62,12 @@ class Client:
 
     def send(self, data: bytes) -> str:
         out = self.session.receive(data)
+        text = out.data()
+        while out.more:
+            out = self.session.receive(b"")
+            text += out.data()
         self.last_close = out.close
-        return out.data().decode("utf-8", "replace")
+        return text.decode("utf-8", "replace")
 
     def cmd(self, line: str) -> str:
         return self.send(line.encode() + b"\r\n")
@@ -213,3 +217,14 @@ def test_namespace_and_quota_root(store: Store) -> None:
         '* QUOTAROOT INBOX ""\r\n* QUOTA "" ()\r\nb OK GETQUOTAROOT completed\r\n'
     )
     assert c.cmd('c SETQUOTA "" (STORAGE 10)').startswith("c NO [NOPERM]")
+
+
+def test_pipelined_commands_see_each_other_in_order(store: Store) -> None:
+    c = Client(store)
+    c.login()
+    c.cmd("s SELECT INBOX")
+    out = c.send(
+        b"a STORE 1 +FLAGS.SILENT (\\Flagged)\r\nb FETCH 1 (FLAGS)\r\nc STORE 1 -FLAGS.SILENT (\\Flagged)\r\n"
+    )
+    assert "* 1 FETCH (FLAGS (\\Flagged \\Recent))\r\nb OK FETCH completed\r\n" in out  # RFC 3501 5.5
+    assert out.endswith("c OK STORE completed\r\n")
