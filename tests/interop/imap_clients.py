@@ -169,11 +169,18 @@ def need(binary: str, package: str) -> str:
 
 
 def run_client(argv: list[str], timeout: float = 90, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    """A client run to completion, stdout and stderr merged (the transcript is in the failure message)."""
-    return subprocess.run(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-        errors="replace", timeout=timeout, **kwargs,  # type: ignore[call-overload]
-    )  # fmt: skip
+    """A client run to completion, stdout and stderr merged (the transcript is in the failure message,
+    also when the client hangs: a hang guard, not a time limit on the server)."""
+    try:
+        return subprocess.run(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+            errors="replace", timeout=timeout, **kwargs,  # type: ignore[call-overload]
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as exc:
+        out = exc.output.decode(errors="replace") if isinstance(exc.output, bytes) else exc.output or ""
+        raise AssertionError(
+            f"{argv[0]} still running after {timeout:.0f} s; its output ends:\n{out[-4000:]}"
+        ) from None
 
 
 def run_in_pty(argv: list[str], timeout: float, env: dict[str, str]) -> tuple[int, str]:
