@@ -23,7 +23,7 @@ from tests.fieldpost.conftest import REPO, cli_env, port_free, run_cli, storage_
 pytestmark = pytest.mark.slow
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+def wait_for(condition: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = condition()

@@ -137,7 +137,7 @@ def test_dead_mx_retries_then_returns_the_message_to_its_sender(swaks: str, worl
         match = re.search(r"someone@dead\.test\s+send-failure\s+attempts (\d+)", shown.stdout)
         return bool(match) and int(match.group(1)) >= 2
 
-    wait_for(retried, 20, f"queue message {qid} to show at least two failed attempts")
+    wait_for(retried, 90, f"queue message {qid} to show at least two failed attempts")
     listing = world.server.cli("queue", "list", "--state", "send-failure").stdout
     line = next((row for row in listing.splitlines() if row.startswith(f"{qid} ")), "")
     assert "send-failure" in line and "someone@dead.test" in line and "error:" in line, listing
