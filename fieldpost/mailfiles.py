@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 _QUOTED_FROM = re.compile(rb"^>+From ")
 _NEEDS_QUOTE = re.compile(rb"^>*From ")
+_BARE_LF = re.compile(rb"(?<!\r)\n")
 _STATUS_HEADER = re.compile(rb"^(status|x-status):[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE | re.MULTILINE)
 
 STATUS_FLAGS = {b"R": "\\Seen"}
@@ -88,7 +89,14 @@ def _mbox_message(separator: bytes, lines: list[bytes]) -> MailFile:
         table = STATUS_FLAGS if name.lower() == b"status" else X_STATUS_FLAGS
         flags.update(flag for letter, flag in table.items() if letter in value)
     head = _STATUS_HEADER.sub(b"", head)
-    return MailFile(head + sep + body, "", frozenset(flags), _from_line_date(separator) or _header_date(head))
+    date = _from_line_date(separator) or _header_date(head)
+    return MailFile(as_crlf(head + sep + body), "", frozenset(flags), date)
+
+
+def as_crlf(raw: bytes) -> bytes:
+    """Stored messages end their lines with CRLF (RFC 5322 2.3), as SMTP and APPEND store them; mbox
+    files and Maildirs usually hold bare LF, which IMAP clients would otherwise get back verbatim."""
+    return _BARE_LF.sub(b"\r\n", raw)
 
 
 def _split_header(raw: bytes) -> tuple[bytes, bytes, bytes]:
@@ -184,4 +192,4 @@ def read_maildir(root: Path) -> Iterator[MailFile]:
         _, _, info = path.name.partition(":2,")
         flags = frozenset(flag for letter, flag in MAILDIR_FLAGS.items() if letter in info)
         date = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        yield MailFile(path.read_bytes(), folder, flags, date)
+        yield MailFile(as_crlf(path.read_bytes()), folder, flags, date)

@@ -23,10 +23,10 @@ def test_mbox_round_trip_keeps_from_lines_and_flags(tmp_path: Path) -> None:
     assert b"\n>From here on\n>>From quoted already\n" in buffer.getvalue()
 
     first, second = mailfiles.read_mbox(path)
-    assert first.raw == raw.replace(b"\r\n", b"\n")
+    assert first.raw == raw  # stored with CRLF line ends whatever the mbox holds
     assert first.flags == {"\\Seen", "\\Flagged"}
     assert first.internal_date == when
-    assert second.raw == b"Subject: second\n\nbody\n" and second.flags == frozenset()
+    assert second.raw == b"Subject: second\r\n\r\nbody\r\n" and second.flags == frozenset()
     assert mailfiles.count_mbox(path) == 2
     # Python's own mbox reader agrees on the message boundaries
     assert [m["subject"] for m in mailbox.mbox(path)] == ["hi", "second"]
@@ -63,7 +63,8 @@ def test_maildir_flags_and_subfolders(tmp_path: Path) -> None:
     md.add(message)
     md.add(b"Subject: new\n\n2\n")
     md.add_folder("Lists.python").add(b"Subject: deep\n\n3\n")
-    read = {m.raw.split(b"\n")[0]: m for m in mailfiles.read_maildir(tmp_path / "md")}
+    read = {m.raw.split(b"\r\n")[0]: m for m in mailfiles.read_maildir(tmp_path / "md")}
+    assert all(b"\n" not in m.raw.replace(b"\r\n", b"") for m in read.values())
     assert read[b"Subject: one"].flags == {"\\Flagged", "\\Answered", "\\Seen"}
     assert read[b"Subject: new"].flags == frozenset() and read[b"Subject: new"].folder == ""
     assert read[b"Subject: deep"].folder == "Lists/python"
