@@ -128,7 +128,8 @@ class Spec:
     states: frozenset[str]
     rfc: str
     expunge_ok: bool = True  # may EXPUNGE responses be sent with it (RFC 3501 7.4.1)
-    offload: bool = False  # writes or long reads: run in a worker thread so other sessions go on
+    offload: bool = False  # storage reads or writes: run in a worker thread so other sessions go on
+    looks: bool = False  # reads the selected mailbox's updates every time (NOOP, CHECK, IDLE)
 
 
 ANY = frozenset({NOT_AUTHENTICATED, AUTHENTICATED, SELECTED})
@@ -218,7 +219,15 @@ class ImapSession:
                 if self.pending is not None:
                     text, waiting = b"".join(event.texts), self.pending
                     self.pending = None
-                    self._run(out, self.pending_tag, "", functools.partial(waiting.on_line, text), None)
+                    run = functools.partial(
+                        self._run, out, self.pending_tag, "", functools.partial(waiting.on_line, text), None
+                    )
+                    if self.ctx.offload is not None and (
+                        waiting.kind != "idle" or self._reads_updates(False)
+                    ):  # SASL steps verify secrets; IDLE's DONE is cheap unless updates wait
+                        self.ctx.offload(run)
+                    else:
+                        run()
                 else:
                     self._command(out, event)
             if out.compress:
@@ -249,16 +258,23 @@ class ImapSession:
             self._count_error(out)
             out.parts.append(R.tagged(cmd.tag, "BAD", _state_text(cmd.name, spec.states)))
             return
-        self._run(out, cmd.tag, cmd.name, lambda: spec.handler(self, cmd), spec)
+        run = functools.partial(self._run, out, cmd.tag, cmd.name, lambda: spec.handler(self, cmd), spec)
+        if self.ctx.offload is not None and (spec.offload or self._reads_updates(spec.looks)):
+            self.ctx.offload(run)
+        else:
+            run()
+
+    def _reads_updates(self, always: bool) -> bool:
+        """Will the reply read the selected mailbox's changes from storage? Then it is not cheap."""
+        return self.selection is not None and (always or bool(self.selection.dirty))
 
     def _run(
         self, out: Output, tag: str, name: str, step: Callable[[], Done | Wait], spec: Spec | None
     ) -> None:
+        """Run one command step and append its whole reply (updates, tagged status) to ``out``. Called
+        in a worker thread for storage-bound commands, so the updates' queries stay off the hub too."""
         try:
-            if spec is not None and spec.offload and self.ctx.offload is not None:
-                result = self.ctx.offload(step)
-            else:
-                result = step()
+            result = step()
         except No as exc:
             out.parts += self._updates(spec)
             out.parts.append(R.tagged(tag, "NO", exc.text, exc.code))
@@ -389,14 +405,14 @@ def _table() -> dict[str, Spec]:
     return {
         # RFC 3501 6.1: any state
         "CAPABILITY": Spec(auth.capability, ANY, "RFC 3501 6.1.1"),
-        "NOOP": Spec(selected.noop, ANY, "RFC 3501 6.1.2"),
+        "NOOP": Spec(selected.noop, ANY, "RFC 3501 6.1.2", looks=True),
         "LOGOUT": Spec(auth.logout, ANY, "RFC 3501 6.1.3"),
         "ID": Spec(auth.id_command, ANY, "RFC 2971 3.1"),
         "COMPRESS": Spec(auth.compress, AUTH, "RFC 4978 3"),
         # RFC 3501 6.2: not authenticated
         "STARTTLS": Spec(auth.starttls, PRE, "RFC 3501 6.2.1"),
-        "AUTHENTICATE": Spec(auth.authenticate, PRE, "RFC 3501 6.2.2, RFC 4959"),
-        "LOGIN": Spec(auth.login, PRE, "RFC 3501 6.2.3"),
+        "AUTHENTICATE": Spec(auth.authenticate, PRE, "RFC 3501 6.2.2, RFC 4959", offload=True),
+        "LOGIN": Spec(auth.login, PRE, "RFC 3501 6.2.3", offload=True),
         # RFC 3501 6.3: authenticated
         "ENABLE": Spec(auth.enable, frozenset({AUTHENTICATED}), "RFC 5161 3.1"),
         "SELECT": Spec(selected.select, AUTH, "RFC 3501 6.3.1, RFC 7162 3.2.5", offload=True),
@@ -413,17 +429,17 @@ def _table() -> dict[str, Spec]:
         "NAMESPACE": Spec(mailboxes.namespace, AUTH, "RFC 2342 5"),
         "STATUS": Spec(mailboxes.status, AUTH, "RFC 3501 6.3.10", offload=True),
         "APPEND": Spec(append.append, AUTH, "RFC 3501 6.3.11, RFC 4315 3", offload=True),
-        "IDLE": Spec(idle.idle, AUTH, "RFC 2177 3"),
-        "GETACL": Spec(acl.getacl, AUTH, "RFC 4314 3.3"),
+        "IDLE": Spec(idle.idle, AUTH, "RFC 2177 3", looks=True),
+        "GETACL": Spec(acl.getacl, AUTH, "RFC 4314 3.3", offload=True),
         "SETACL": Spec(acl.setacl, AUTH, "RFC 4314 3.1", offload=True),
         "DELETEACL": Spec(acl.deleteacl, AUTH, "RFC 4314 3.2", offload=True),
-        "LISTRIGHTS": Spec(acl.listrights, AUTH, "RFC 4314 3.4"),
-        "MYRIGHTS": Spec(acl.myrights, AUTH, "RFC 4314 3.5"),
-        "GETQUOTA": Spec(quota.getquota, AUTH, "RFC 9208 4.2"),
-        "GETQUOTAROOT": Spec(quota.getquotaroot, AUTH, "RFC 9208 4.3"),
+        "LISTRIGHTS": Spec(acl.listrights, AUTH, "RFC 4314 3.4", offload=True),
+        "MYRIGHTS": Spec(acl.myrights, AUTH, "RFC 4314 3.5", offload=True),
+        "GETQUOTA": Spec(quota.getquota, AUTH, "RFC 9208 4.2", offload=True),
+        "GETQUOTAROOT": Spec(quota.getquotaroot, AUTH, "RFC 9208 4.3", offload=True),
         "SETQUOTA": Spec(quota.setquota, AUTH, "RFC 9208 4.1"),
         # RFC 3501 6.4: selected
-        "CHECK": Spec(selected.check, SEL, "RFC 3501 6.4.1"),
+        "CHECK": Spec(selected.check, SEL, "RFC 3501 6.4.1", looks=True),
         "CLOSE": Spec(selected.close, SEL, "RFC 3501 6.4.2", offload=True),
         "UNSELECT": Spec(selected.unselect, SEL, "RFC 3691 2"),
         "EXPUNGE": Spec(selected.expunge, SEL, "RFC 3501 6.4.3", offload=True),
