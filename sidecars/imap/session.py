@@ -86,6 +86,8 @@ class SessionContext:
     # Runs a storage-heavy handler off the event loop (the server passes gevent's threadpool); None
     # runs it in place (transcript tests).
     offload: Callable[[Callable[[], Any]], Any] | None = None
+    # Same for message writes; the server may queue them one at a time (see server.py). None: offload.
+    offload_write: Callable[[Callable[[], Any]], Any] | None = None
 
 
 class No(Exception):
@@ -130,6 +132,7 @@ class Spec:
     expunge_ok: bool = True  # may EXPUNGE responses be sent with it (RFC 3501 7.4.1)
     offload: bool = False  # storage reads or writes: run in a worker thread so other sessions go on
     looks: bool = False  # reads the selected mailbox's updates every time (NOOP, CHECK, IDLE)
+    writes: bool = False  # a message write: may be queued behind this process's other writes
 
 
 ANY = frozenset({NOT_AUTHENTICATED, AUTHENTICATED, SELECTED})
@@ -259,7 +262,9 @@ class ImapSession:
             out.parts.append(R.tagged(cmd.tag, "BAD", _state_text(cmd.name, spec.states)))
             return
         run = functools.partial(self._run, out, cmd.tag, cmd.name, lambda: spec.handler(self, cmd), spec)
-        if self.ctx.offload is not None and (spec.offload or self._reads_updates(spec.looks)):
+        if spec.writes and self.ctx.offload_write is not None:
+            self.ctx.offload_write(run)
+        elif self.ctx.offload is not None and (spec.offload or self._reads_updates(spec.looks)):
             self.ctx.offload(run)
         else:
             run()
@@ -428,7 +433,7 @@ def _table() -> dict[str, Spec]:
         "LSUB": Spec(mailboxes.list_command, AUTH, "RFC 3501 6.3.9", offload=True),
         "NAMESPACE": Spec(mailboxes.namespace, AUTH, "RFC 2342 5"),
         "STATUS": Spec(mailboxes.status, AUTH, "RFC 3501 6.3.10", offload=True),
-        "APPEND": Spec(append.append, AUTH, "RFC 3501 6.3.11, RFC 4315 3", offload=True),
+        "APPEND": Spec(append.append, AUTH, "RFC 3501 6.3.11, RFC 4315 3", offload=True, writes=True),
         "IDLE": Spec(idle.idle, AUTH, "RFC 2177 3", looks=True),
         "GETACL": Spec(acl.getacl, AUTH, "RFC 4314 3.3", offload=True),
         "SETACL": Spec(acl.setacl, AUTH, "RFC 4314 3.1", offload=True),
@@ -442,8 +447,8 @@ def _table() -> dict[str, Spec]:
         "CHECK": Spec(selected.check, SEL, "RFC 3501 6.4.1", looks=True),
         "CLOSE": Spec(selected.close, SEL, "RFC 3501 6.4.2", offload=True),
         "UNSELECT": Spec(selected.unselect, SEL, "RFC 3691 2"),
-        "EXPUNGE": Spec(selected.expunge, SEL, "RFC 3501 6.4.3", offload=True),
-        "UID EXPUNGE": Spec(selected.expunge, SEL, "RFC 4315 2.1", offload=True),
+        "EXPUNGE": Spec(selected.expunge, SEL, "RFC 3501 6.4.3", offload=True, writes=True),
+        "UID EXPUNGE": Spec(selected.expunge, SEL, "RFC 4315 2.1", offload=True, writes=True),
         "SEARCH": Spec(
             search.search, SEL, "RFC 3501 6.4.4, RFC 4731, RFC 5182", expunge_ok=False, offload=True
         ),
@@ -454,12 +459,16 @@ def _table() -> dict[str, Spec]:
         "UID THREAD": Spec(sortthread.thread, SEL, "RFC 5256 3", offload=True),
         "FETCH": Spec(fetch.fetch, SEL, "RFC 3501 6.4.5, RFC 7162 3.1.4", expunge_ok=False, offload=True),
         "UID FETCH": Spec(fetch.fetch, SEL, "RFC 3501 6.4.8, RFC 7162 3.2.6", offload=True),
-        "STORE": Spec(store.store, SEL, "RFC 3501 6.4.6, RFC 7162 3.1.3", expunge_ok=False, offload=True),
-        "UID STORE": Spec(store.store, SEL, "RFC 3501 6.4.8", offload=True),
-        "COPY": Spec(store.copy, SEL, "RFC 3501 6.4.7, RFC 4315 3", expunge_ok=False, offload=True),
-        "UID COPY": Spec(store.copy, SEL, "RFC 4315 3", offload=True),
-        "MOVE": Spec(store.move, SEL, "RFC 6851 3.1", expunge_ok=False, offload=True),
-        "UID MOVE": Spec(store.move, SEL, "RFC 6851 3.2", offload=True),
+        "STORE": Spec(
+            store.store, SEL, "RFC 3501 6.4.6, RFC 7162 3.1.3", expunge_ok=False, offload=True, writes=True
+        ),
+        "UID STORE": Spec(store.store, SEL, "RFC 3501 6.4.8", offload=True, writes=True),
+        "COPY": Spec(
+            store.copy, SEL, "RFC 3501 6.4.7, RFC 4315 3", expunge_ok=False, offload=True, writes=True
+        ),
+        "UID COPY": Spec(store.copy, SEL, "RFC 4315 3", offload=True, writes=True),
+        "MOVE": Spec(store.move, SEL, "RFC 6851 3.1", expunge_ok=False, offload=True, writes=True),
+        "UID MOVE": Spec(store.move, SEL, "RFC 6851 3.2", offload=True, writes=True),
     }
 
 
