@@ -156,6 +156,7 @@ class Accounts:
         fo.create_root(conn, ns, domain_id, aid)
         for path, role, kind in fo.DEFAULT_MAILBOX:
             fo.create_folder(conn, ns, path, role=role, kind=kind)
+        fo.subscribe_defaults(conn, aid)
         return int(aid)
 
     def add(self, address: str, password: str | None, *, display_name: str | None = None) -> Account:

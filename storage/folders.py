@@ -7,15 +7,19 @@ Implementation notes:
 * UIDVALIDITY is derived from the folder's id, which is never reused (AUTOINCREMENT / sequences), so a
   folder deleted and created again under the same name gets a new UIDVALIDITY as RFC 3501 requires.
 * Renaming a folder rewrites the paths of its subtree in one transaction; ids, UIDs and UIDVALIDITY stay.
+* Subscriptions are (account, name) rows of their own, not a folder flag: deleting a folder keeps the
+  name subscribed (RFC 3501 6.3.6), renaming one takes the subscriptions of its subtree along (as Dovecot
+  and Cyrus do; RFC 3501 6.3.5 leaves it open). New accounts start subscribed to their standard folders.
 * Every function that takes ``actor`` checks the ACL engine; ``actor=None`` is the system (MTA delivery,
   the administrator's CLI).
 """
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from storage import acl
 from storage import schema as s
@@ -69,7 +73,6 @@ def row_to_folder(row: Any) -> Folder:
         message_count=row.message_count,
         unseen_count=row.unseen_count,
         total_bytes=row.total_bytes,
-        subscribed=row.subscribed,
     )
 
 
@@ -189,7 +192,6 @@ def _insert_folder(
             message_count=0,
             unseen_count=0,
             total_bytes=0,
-            subscribed=True,
             created_at=utcnow(),
         )
         .returning(s.folders.c.id)
@@ -296,6 +298,8 @@ class Folders:
                 conn.execute(
                     update(s.folders).where(s.folders.c.id == f.id).values(path=new + f.path[len(old) :])
                 )
+            if folder.account_id is not None:
+                _move_subscriptions(conn, folder.account_id, old, new)
             conn.execute(update(s.folders).where(s.folders.c.id == folder.id).values(parent_id=parent.id))
             self.store.changes.record(conn, folder.id, folder.account_id, folder.highestmodseq, "folder")
             return folder_by_id(conn, folder.id)
@@ -316,9 +320,55 @@ class Folders:
                 _count_folders(conn, folder.account_id, -len(doomed), 0)
             self.store.changes.record(conn, folder.id, folder.account_id, folder.highestmodseq, "folder")
 
-    def subscribe(self, folder_id: int, subscribed: bool) -> None:
+    def subscribe(self, account: str, name: str) -> None:
+        """Add ``name`` (a folder name as the account's client sees it) to the account's subscriptions.
+
+        Whether a folder of that name exists is the caller's business: RFC 3501 6.3.6 lets a server accept
+        names of folders that do not exist (yet).
+
+        Raises:
+            InvalidInput: an empty name, a control character, or longer than MAX_SUBSCRIPTION_NAME.
+            NotFound: no such account.
+        """
+        name = subscription_name(name)
         with self.store.db.write() as conn:
-            conn.execute(update(s.folders).where(s.folders.c.id == folder_id).values(subscribed=subscribed))
+            aid = self.store.accounts.id_of(conn, account)
+            exists = conn.execute(
+                select(s.subscriptions.c.name).where(
+                    s.subscriptions.c.account_id == aid, s.subscriptions.c.name == name
+                )
+            ).first()
+            if exists is None:
+                conn.execute(insert(s.subscriptions).values(account_id=aid, name=name))
+
+    def unsubscribe(self, account: str, name: str) -> bool:
+        """Remove ``name`` from the account's subscriptions; True if it was there.
+
+        Raises:
+            NotFound: no such account.
+        """
+        with self.store.db.write() as conn:
+            aid = self.store.accounts.id_of(conn, account)
+            result = conn.execute(
+                delete(s.subscriptions).where(
+                    s.subscriptions.c.account_id == aid, s.subscriptions.c.name == subscription_name(name)
+                )
+            )
+            return bool(result.rowcount)
+
+    def subscriptions(self, account: str) -> builtins.list[str]:
+        """The account's subscribed names, sorted; names of deleted folders stay until unsubscribed.
+
+        Raises:
+            NotFound: no such account.
+        """
+        with self.store.db.read() as conn:
+            aid = self.store.accounts.id_of(conn, account)
+            return sorted(
+                conn.execute(
+                    select(s.subscriptions.c.name).where(s.subscriptions.c.account_id == aid)
+                ).scalars()
+            )
 
     def count(self, owner: str) -> int:
         with self.store.db.read() as conn:
@@ -334,6 +384,48 @@ class Folders:
     def _require_visible(self, conn: Connection, actor: int, folder: Folder) -> None:
         if "l" not in acl.rights_for(conn, actor, folder.id):
             raise NotFound(f"folder {folder.path!r} does not exist")
+
+
+MAX_SUBSCRIPTION_NAME = 1024  # characters; the width of subscriptions.name
+
+
+def subscription_name(name: str) -> str:
+    """Check a subscribed name; INBOX is case-insensitive (RFC 3501 5.1), so any spelling is "INBOX".
+
+    Raises:
+        InvalidInput: empty, a control character, or longer than MAX_SUBSCRIPTION_NAME.
+    """
+    if not name:
+        raise InvalidInput("a subscription needs a folder name")
+    if len(name) > MAX_SUBSCRIPTION_NAME:
+        raise InvalidInput(f"folder name longer than {MAX_SUBSCRIPTION_NAME} characters")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+        raise InvalidInput("folder names cannot contain control characters")
+    return "INBOX" if name.upper() == "INBOX" else name
+
+
+def subscribe_defaults(conn: Connection, account_id: int) -> None:
+    """Subscribe a new account to its standard folders (the mail ones), so clients that show only
+    subscribed folders (LSUB) see them from the first login."""
+    conn.execute(
+        insert(s.subscriptions),
+        [{"account_id": account_id, "name": path} for path, _, kind in DEFAULT_MAILBOX if kind == "mail"],
+    )
+
+
+def _move_subscriptions(conn: Connection, account_id: int, old: str, new: str) -> None:
+    """RENAME takes the owner's subscriptions of the folder and of its subfolders along."""
+    sub = s.subscriptions
+    rows = conn.execute(
+        select(sub.c.name).where(
+            sub.c.account_id == account_id,
+            (sub.c.name == old) | sub.c.name.startswith(old + FOLDER_SEPARATOR, autoescape=True),
+        )
+    ).scalars()
+    for name in list(rows):
+        target = new + name[len(old) :]
+        conn.execute(delete(sub).where(sub.c.account_id == account_id, sub.c.name.in_([name, target])))
+        conn.execute(insert(sub).values(account_id=account_id, name=target))
 
 
 def _ensure_parent(conn: Connection, ns: str, path: str, actor: int | None) -> Folder:

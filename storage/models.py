@@ -61,7 +61,6 @@ class Folder:
     message_count: int
     unseen_count: int
     total_bytes: int
-    subscribed: bool
 
     @property
     def name(self) -> str:

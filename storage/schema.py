@@ -169,10 +169,19 @@ folders = Table(
     Column("message_count", BigInteger, nullable=False, default=0),
     Column("unseen_count", BigInteger, nullable=False, default=0),
     Column("total_bytes", BigInteger, nullable=False, default=0),
-    Column("subscribed", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("namespace", "path"),
     sqlite_autoincrement=True,
+)
+
+# IMAP subscriptions (RFC 3501 6.3.6): names, not folder ids, because a subscription outlives its folder
+# ("the server MUST NOT unilaterally remove" a name). ``name`` is the folder name as the subscribing
+# client sees it: "Work/2024" in the own mailbox, "Other Users/bob/Shared" for someone else's folder.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(1024), primary_key=True),
 )
 
 bodies = Table(

@@ -37,6 +37,12 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
     except names.BadName as exc:
         raise No(str(exc), "CANNOT") from None
     wide = any(p.pattern.startswith((".*", "[^/]*", "Other", "Public")) for p in patterns)
+    subscriptions = set(s.store.folders.subscriptions(s.user))
+    # a subscribed shared name the patterns reach must be looked up, or it would look deleted
+    wide = wide or any(
+        n.startswith((names.OTHER_USERS + "/", names.PUBLIC + "/")) and any(p.match(n) for p in patterns)
+        for n in subscriptions
+    )
     listed = names.visible_folders(s.store, s.account_id, s.user, wide, wide)
     by_name = {entry.name: entry for entry in listed}
     # ancestors the user cannot see but needs to walk to a visible child
@@ -48,6 +54,10 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
                 by_name[parent] = names.Listed(parent, None, entry.owner)
     children = {name.rpartition("/")[0] for name in by_name if "/" in name}
     subscribed_only = spec.lsub or "SUBSCRIBED" in spec.selection
+    if subscribed_only or "SUBSCRIBED" in spec.returns:
+        # RFC 3501 6.3.6 / RFC 5258 3.1: subscribed names of folders that are gone stay listed (\NonExistent)
+        for gone in subscriptions - by_name.keys():
+            by_name[gone] = names.Listed(gone, None, "")
     special_only = "SPECIAL-USE" in spec.selection
     out: list[bytes] = []
     for name in sorted(by_name, key=_order):
@@ -55,16 +65,13 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
             continue
         entry = by_name[name]
         folder = entry.folder
-        subscribed = folder is not None and _subscribed(s, entry)
+        subscribed = name in subscriptions
+        nonexistent = folder is None and entry.owner == ""
         child_info = lsub_parent = False
         if subscribed_only and not subscribed:
-            has_subscribed_child = any(
-                n.startswith(name + "/") and _subscribed(s, by_name[n]) for n in by_name
-            )
+            has_subscribed_child = any(n.startswith(name + "/") and n in subscriptions for n in by_name)
             hidden_child = any(
-                n.startswith(name + "/")
-                and _subscribed(s, by_name[n])
-                and not any(p.match(n) for p in patterns)
+                n.startswith(name + "/") and n in subscriptions and not any(p.match(n) for p in patterns)
                 for n in by_name
             )
             if spec.lsub and hidden_child:
@@ -77,7 +84,9 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
         if special_only and not use:
             continue
         attrs: list[str] = []
-        if folder is None or lsub_parent:
+        if nonexistent and spec.extended:
+            attrs.append("\\NonExistent")  # RFC 5258 3.4: implies \Noselect
+        elif folder is None or lsub_parent:
             attrs.append("\\Noselect")
         if not spec.lsub:
             attrs.append("\\HasChildren" if name in children else "\\HasNoChildren")
@@ -98,14 +107,6 @@ def _order(name: str) -> tuple[int, str]:
     top = name.split("/", 1)[0]
     rank = 0 if name == "INBOX" else 2 if top in (names.OTHER_USERS, names.PUBLIC) else 1
     return rank, name
-
-
-def _subscribed(s: ImapSession, entry: names.Listed) -> bool:
-    if entry.folder is None:
-        return False
-    if entry.owner != s.user:
-        return True  # shared folders cannot carry our subscription; they count as subscribed
-    return bool(entry.folder.subscribed)
 
 
 def namespace(s: ImapSession, cmd: Command) -> Done:
@@ -134,15 +135,10 @@ def create(s: ImapSession, cmd: Command) -> Done:
         if role is None:
             raise No(f"special use {use} is not supported", "USEATTR")
     try:
-        before = {f.path for f in s.store.folders.list(where.owner, actor=s.account_id)}
+        # RFC 3501 6.3.3 creates, it does not subscribe
         s.store.folders.create(where.owner, where.path, role=role, actor=s.account_id)
     except NotFound:
         raise No("no such user or namespace", "NONEXISTENT") from None
-    if where.owner == s.user:
-        # RFC 3501 6.3.3 creates, it does not subscribe (storage subscribes new folders by default)
-        for f in s.store.folders.list(where.owner, actor=s.account_id):
-            if f.path not in before:
-                s.store.folders.subscribe(f.id, False)
     return Done([], "CREATE completed")
 
 
@@ -178,21 +174,16 @@ def rename(s: ImapSession, cmd: Command) -> Done:
 
 
 def subscribe(s: ImapSession, cmd: Command) -> Done:
-    # RFC 3501 6.3.6
-    folder, where = resolve_folder(s, cmd.spec.mailbox)
-    if where.owner == s.user:
-        s.store.folders.subscribe(folder.id, True)
+    # RFC 3501 6.3.6: the name is stored, not the folder, so it outlives a DELETE
+    _, where = resolve_folder(s, cmd.spec.mailbox)
+    s.store.folders.subscribe(s.user, names.client_name(where.owner, where.path, s.user))
     return Done([], "SUBSCRIBE completed")
 
 
 def unsubscribe(s: ImapSession, cmd: Command) -> Done:
-    # RFC 3501 6.3.7
-    try:
-        folder, where = resolve_folder(s, cmd.spec.mailbox)
-    except No:
-        return Done([], "UNSUBSCRIBE completed")
-    if where.owner == s.user:
-        s.store.folders.subscribe(folder.id, False)
+    # RFC 3501 6.3.7: works on names, so a deleted folder can be unsubscribed too
+    where = _place(s, cmd.spec.mailbox.rstrip("/"))
+    s.store.folders.unsubscribe(s.user, names.client_name(where.owner, where.path, s.user))
     return Done([], "UNSUBSCRIBE completed")
 
 

@@ -496,13 +496,6 @@ def test_folder_of_other_account_is_separate(demo: Demo) -> None:
     assert demo.folder(ALICE).id != demo.folder(BOB).id
 
 
-def test_subscribe_flag(demo: Demo) -> None:
-    f = demo.store.folders.create(ALICE, "Lists")
-    assert f.subscribed
-    demo.store.folders.subscribe(f.id, False)
-    assert not demo.store.folders.get(ALICE, "Lists").subscribed
-
-
 def test_public_folders_per_domain(demo: Demo) -> None:
     store = demo.store
     shared = store.folders.create("@example.test", "Company/News")
