@@ -39,15 +39,22 @@ administrator is not a mailbox user and gets nothing here.
 Implementation notes: every DB function takes an open ``Connection``; the caller owns the transaction.
 Reads are a fixed number of statements whatever the depth of the tree or the size of a namespace
 (recursive CTEs for the folder chain and nested groups, one bulk read per namespace for listings).
+
+``rights_for`` runs on every IMAP SELECT, STATUS, STORE and FETCH, so it is kept cheap: its statements
+are built once at import (SQLAlchemy then finds their compiled SQL in its cache instead of building and
+compiling a recursive CTE per call), an owner on their own folder is answered from the folder row alone
+(their implicit ALL cannot be denied, so entries cannot change the answer), and the group walk is skipped
+when no entry lies on the folder's chain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, delete, literal, select
+from sqlalchemy import Connection, bindparam, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import schema as s
@@ -203,22 +210,36 @@ def _implicit(user: _User, folder_account_id: int | None, folder_domain_id: int)
     return NONE
 
 
+_USER = select(s.accounts.c.domain_id, s.accounts.c.local_part).where(
+    s.accounts.c.id == bindparam("account_id")
+)
+
+
 def _load_user(conn: Connection, account_id: int) -> _User:
-    row = conn.execute(
-        select(s.accounts.c.domain_id, s.accounts.c.local_part).where(s.accounts.c.id == account_id)
-    ).first()
+    row = conn.execute(_USER, {"account_id": account_id}).first()
     if row is None:
         raise NotFound(f"account {account_id} does not exist")
     return _User(account_id, row.domain_id, row.local_part.lower() == "postmaster")
 
 
-def _principals(conn: Connection, user: _User) -> frozenset[Principal]:
+def _groups_statement() -> Any:
     gm = s.group_members
     # UNION (not UNION ALL) drops rows already seen, so a membership cycle ends the recursion.
-    groups = select(gm.c.group_id).where(gm.c.account_id == user.account_id).cte("member_of", recursive=True)
+    groups = (
+        select(gm.c.group_id)
+        .where(gm.c.account_id == bindparam("account_id"))
+        .cte("member_of", recursive=True)
+    )
     groups = groups.union(select(gm.c.group_id).join(groups, gm.c.member_group_id == groups.c.group_id))
+    return select(groups.c.group_id)
+
+
+_GROUPS = _groups_statement()
+
+
+def _principals(conn: Connection, user: _User) -> frozenset[Principal]:
     found: set[Principal] = {("user", user.account_id), ("domain", user.domain_id), ("anyone", 0)}
-    found.update(("group", gid) for gid in conn.execute(select(groups.c.group_id)).scalars())
+    found.update(("group", gid) for gid in conn.execute(_GROUPS, {"account_id": user.account_id}).scalars())
     return frozenset(found)
 
 
@@ -244,33 +265,63 @@ def _entry(row: Any) -> AclEntry:
 # -- reading rights
 
 
+_FOLDER_OWNER = select(s.folders.c.account_id, s.folders.c.domain_id).where(
+    s.folders.c.id == bindparam("folder_id")
+)
+
+
+def _chain_entries_statement() -> Any:
+    """Every entry on the folder and its ancestors, with the distance from the folder (0 = itself)."""
+    f, a = s.folders, s.acl_entries
+    chain = (
+        select(f.c.id, f.c.parent_id, literal(0).label("depth"))
+        .where(f.c.id == bindparam("folder_id"))
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union_all(
+        select(f.c.id, f.c.parent_id, (chain.c.depth + 1).label("depth"))
+        .join(chain, f.c.id == chain.c.parent_id)
+        .where(chain.c.depth < _MAX_DEPTH)
+    )
+    return select(
+        chain.c.depth, a.c.principal_kind, a.c.principal_id, a.c.allow, a.c.rights, a.c.inherit
+    ).join(a, a.c.folder_id == chain.c.id)
+
+
+_CHAIN_ENTRIES = _chain_entries_statement()
+
+
+@lru_cache(maxsize=256)
+def _letters(text: str) -> frozenset[str]:
+    """Stored rights strings are few and repeat; parse each once."""
+    return Rights.parse(text).letters
+
+
 def rights_for(conn: Connection, account_id: int, folder_id: int) -> Rights:
-    """The account's effective rights on one folder.
+    """The account's effective rights on one folder (the rule of ``effective_rights``).
 
     Raises:
         NotFound: no such account or folder.
     """
-    user = _load_user(conn, account_id)
-    f = s.folders
-    folder = conn.execute(select(f.c.account_id, f.c.domain_id).where(f.c.id == folder_id)).first()
+    folder = conn.execute(_FOLDER_OWNER, {"folder_id": folder_id}).first()
     if folder is None:
         raise NotFound(f"folder {folder_id} does not exist")
-    chain = select(f.c.id, f.c.parent_id, literal(0).label("depth")).where(f.c.id == folder_id)
-    chain_cte = chain.cte("chain", recursive=True)
-    chain_cte = chain_cte.union_all(
-        select(f.c.id, f.c.parent_id, (chain_cte.c.depth + 1).label("depth"))
-        .join(chain_cte, f.c.id == chain_cte.c.parent_id)
-        .where(chain_cte.c.depth < _MAX_DEPTH)
-    )
-    a = s.acl_entries
-    rows = conn.execute(
-        select(chain_cte.c.depth, a).join(a, a.c.folder_id == chain_cte.c.id).order_by(chain_cte.c.depth)
-    ).all()
-    levels: list[list[AclEntry]] = [[] for _ in range(max((r.depth for r in rows), default=0) + 1)]
-    for row in rows:
-        levels[row.depth].append(_entry(row))
+    if folder.account_id == account_id:
+        return ALL  # the owner's implicit rights: everything, and no deny takes any of it away
+    user = _load_user(conn, account_id)
     implicit = _implicit(user, folder.account_id, folder.domain_id)
-    return effective_rights(levels, _principals(conn, user), implicit)
+    if implicit == ALL:
+        return ALL
+    rows = conn.execute(_CHAIN_ENTRIES, {"folder_id": folder_id}).all()
+    if not rows:
+        return implicit
+    who = _principals(conn, user)
+    allowed: set[str] = set()
+    denied: set[str] = set()
+    for depth, kind, pid, allow, rights, inherit in rows:
+        if (kind, pid) in who and (depth == 0 or inherit):
+            (allowed if allow else denied).update(_letters(rights))
+    return Rights(frozenset(allowed - denied)) | implicit
 
 
 def require(conn: Connection, account_id: int, folder_id: int, needed: str | Rights) -> None:

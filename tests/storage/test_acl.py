@@ -317,3 +317,16 @@ def test_mailbox_level_rights(conn: Connection, w: World) -> None:
     assert acl.rights_on_mailbox(conn, w.alice, w.alice) == ALL
     with pytest.raises(NotFound):
         acl.rights_on_mailbox(conn, w.alice, w.bob)  # bob has no mailbox root in this world
+
+
+def test_rights_for_refuses_unknown_accounts_and_folders(conn: Connection, w: World) -> None:
+    """The short cuts of rights_for (owner, no entries on the chain) still name what is missing."""
+    with pytest.raises(NotFound):
+        acl.rights_for(conn, 999_999, w.mbox["INBOX"])  # no entries on the chain
+    acl.grant(conn, w.mbox[""], ("anyone", 0), "l")
+    with pytest.raises(NotFound):
+        acl.rights_for(conn, 999_999, w.mbox["INBOX"])  # entries on the chain
+    with pytest.raises(NotFound):
+        acl.rights_for(conn, w.alice, 999_999)
+    assert acl.rights_for(conn, w.bob, w.mbox["INBOX"]) == Rights.parse("l")
+    assert acl.rights_for(conn, w.bob, w.public["Sales"]) == Rights.parse("l")  # the domain default
