@@ -42,9 +42,9 @@ Reads are a fixed number of statements whatever the depth of the tree or the siz
 
 ``rights_for`` runs on every IMAP SELECT, STATUS, STORE and FETCH, so it is kept cheap: its statements
 are built once at import (SQLAlchemy then finds their compiled SQL in its cache instead of building and
-compiling a recursive CTE per call), an owner on their own folder is answered from the folder row alone
-(their implicit ALL cannot be denied, so entries cannot change the answer), and the group walk is skipped
-when no entry lies on the folder's chain.
+compiling a recursive CTE per call), an owner on their own folder is answered from the first row (their
+implicit ALL cannot be denied, so entries cannot change the answer), and everyone else's matching entries
+come in one statement that walks the folder chain and the nested groups together.
 """
 
 from __future__ import annotations
@@ -268,11 +268,24 @@ def _entry(row: Any) -> AclEntry:
 _FOLDER_OWNER = select(s.folders.c.account_id, s.folders.c.domain_id).where(
     s.folders.c.id == bindparam("folder_id")
 )
+# the folder's owner and the asking user in one row (no row: one of them does not exist)
+_FOLDER_AND_USER = (
+    select(
+        s.folders.c.account_id,
+        s.folders.c.domain_id,
+        s.accounts.c.domain_id.label("user_domain_id"),
+        s.accounts.c.local_part,
+    )
+    .select_from(s.folders.join(s.accounts, s.accounts.c.id == bindparam("account_id")))
+    .where(s.folders.c.id == bindparam("folder_id"))
+)
 
 
-def _chain_entries_statement() -> Any:
-    """Every entry on the folder and its ancestors, with the distance from the folder (0 = itself)."""
-    f, a = s.folders, s.acl_entries
+def _matching_entries_statement() -> Any:
+    """The entries on the folder and its ancestors that name the user, the user's domain, anyone, or a
+    group the user is in (nested groups resolved by a second recursive CTE), with the distance from the
+    folder (0 = the folder itself). One statement, so a check is two round trips in all."""
+    f, a, gm = s.folders, s.acl_entries, s.group_members
     chain = (
         select(f.c.id, f.c.parent_id, literal(0).label("depth"))
         .where(f.c.id == bindparam("folder_id"))
@@ -283,12 +296,27 @@ def _chain_entries_statement() -> Any:
         .join(chain, f.c.id == chain.c.parent_id)
         .where(chain.c.depth < _MAX_DEPTH)
     )
-    return select(
-        chain.c.depth, a.c.principal_kind, a.c.principal_id, a.c.allow, a.c.rights, a.c.inherit
-    ).join(a, a.c.folder_id == chain.c.id)
+    # UNION (not UNION ALL) drops rows already seen, so a membership cycle ends the recursion.
+    groups = (
+        select(gm.c.group_id)
+        .where(gm.c.account_id == bindparam("account_id"))
+        .cte("member_of", recursive=True)
+    )
+    groups = groups.union(select(gm.c.group_id).join(groups, gm.c.member_group_id == groups.c.group_id))
+    names_user = (
+        ((a.c.principal_kind == "user") & (a.c.principal_id == bindparam("account_id")))
+        | ((a.c.principal_kind == "domain") & (a.c.principal_id == bindparam("domain_id")))
+        | (a.c.principal_kind == "anyone")
+        | ((a.c.principal_kind == "group") & a.c.principal_id.in_(select(groups.c.group_id)))
+    )
+    return (
+        select(chain.c.depth, a.c.allow, a.c.rights, a.c.inherit)
+        .join(a, a.c.folder_id == chain.c.id)
+        .where(names_user)
+    )
 
 
-_CHAIN_ENTRIES = _chain_entries_statement()
+_MATCHING_ENTRIES = _matching_entries_statement()
 
 
 @lru_cache(maxsize=256)
@@ -303,24 +331,25 @@ def rights_for(conn: Connection, account_id: int, folder_id: int) -> Rights:
     Raises:
         NotFound: no such account or folder.
     """
-    folder = conn.execute(_FOLDER_OWNER, {"folder_id": folder_id}).first()
-    if folder is None:
-        raise NotFound(f"folder {folder_id} does not exist")
-    if folder.account_id == account_id:
+    row = conn.execute(_FOLDER_AND_USER, {"folder_id": folder_id, "account_id": account_id}).first()
+    if row is None:
+        if conn.execute(_FOLDER_OWNER, {"folder_id": folder_id}).first() is None:
+            raise NotFound(f"folder {folder_id} does not exist")
+        raise NotFound(f"account {account_id} does not exist")
+    if row.account_id == account_id:
         return ALL  # the owner's implicit rights: everything, and no deny takes any of it away
-    user = _load_user(conn, account_id)
-    implicit = _implicit(user, folder.account_id, folder.domain_id)
+    user = _User(account_id, row.user_domain_id, row.local_part.lower() == "postmaster")
+    implicit = _implicit(user, row.account_id, row.domain_id)
     if implicit == ALL:
         return ALL
-    rows = conn.execute(_CHAIN_ENTRIES, {"folder_id": folder_id}).all()
-    if not rows:
-        return implicit
-    who = _principals(conn, user)
     allowed: set[str] = set()
     denied: set[str] = set()
-    for depth, kind, pid, allow, rights, inherit in rows:
-        if (kind, pid) in who and (depth == 0 or inherit):
+    params = {"folder_id": folder_id, "account_id": account_id, "domain_id": user.domain_id}
+    for depth, allow, rights, inherit in conn.execute(_MATCHING_ENTRIES, params):
+        if depth == 0 or inherit:
             (allowed if allow else denied).update(_letters(rights))
+    if not allowed:
+        return implicit
     return Rights(frozenset(allowed - denied)) | implicit
 
 
