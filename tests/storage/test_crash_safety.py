@@ -227,7 +227,8 @@ def test_sigkill_during_deliveries(db_url: str, tmp_path: Path) -> None:
     in_flight: Counter[tuple[str, str]] = Counter()  # deliveries that may or may not have committed
     deadline = time.monotonic() + 16
     rounds = 0
-    while rounds < ROUNDS and time.monotonic() < deadline:
+    # at least 10 kill rounds however slow the machine; more while time allows
+    while rounds < ROUNDS and (rounds < 10 or time.monotonic() < deadline):
         rounds += 1
         lines = run_and_kill(
             DELIVERER,
@@ -248,7 +249,6 @@ def test_sigkill_during_deliveries(db_url: str, tmp_path: Path) -> None:
         if pending is not None:
             for r in pending[1]:
                 in_flight[(r, pending[0])] += 1
-    assert rounds >= 10
     assert sum(acked.values()) > 0
 
     store = make_store(db_url, tmp_path)
