@@ -14,21 +14,9 @@ Implementation notes:
   message body at a time is in memory.
 - STARTTLS: the OK is written in clear, then the socket wrapped; COMPRESS=DEFLATE (RFC 4978): the
   OK is written uncompressed, then every byte both ways goes through the deflate pair.
-- Storage work never runs on the hub: sqlite3 and fsync do not yield, and while the hub waits for
-  them every other connection waits too (profiled: that queueing, not the commands' own cost, gave
-  every command, LOGOUT included, a 200-600 ms median under load). So a storage-bound command
-  (``Spec.offload``; or any command whose reply must read the selected mailbox's updates) runs with
-  its whole reply in gevent's threadpool, a lazy answer (FETCH) is pulled chunk by chunk in the pool
-  too, and so are IDLE pushes. The session is then only touched by that worker until it returns;
-  the hub's wake-up merely sets flags. Cheap commands (CAPABILITY, LOGOUT, NOOP without a mailbox)
-  stay on the hub: a hop to a thread costs more than they do.
-- Message writes (``Spec.writes``: APPEND, STORE, COPY, MOVE, EXPUNGE) from this process go to the
-  pool one at a time when the store is SQLite: SQLite lets one writer in, and a thread that finds
-  the lock taken polls for it with growing sleeps (profiled: a third of the workers' time under the
-  bench load was ``BEGIN IMMEDIATE`` waiting), while a queue on the hub hands over at once.
-- The pool keeps gevent's default size (10 threads). With 20, three of five quick bench runs had
-  one session stall for the client's whole 60 s timeout (a TLS handshake or a command reply never
-  came, no worker thread busy); with 10 it was not seen. Not understood yet: do not raise it blindly.
+- Storage-heavy commands (``Spec.offload``) run in gevent's threadpool: sqlite3 and fsync do not
+  yield, and a write must not stall every other connection. The session is then only touched by
+  that worker until it returns; the hub's wake-up merely sets flags.
 - During IDLE the connection may stay silent for ``IDLE_SECONDS`` (RFC 2177 asks clients to
   re-issue IDLE within 29 minutes); otherwise the listener's idle timeout applies.
 """
@@ -36,8 +24,7 @@ Implementation notes:
 from __future__ import annotations
 
 import contextlib
-import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import gevent
@@ -107,10 +94,6 @@ class ImapConnection:
                     if out.close:
                         closed_by_session = True
                         return
-                    # IDLE started in a worker thread: a change that came meanwhile found the
-                    # session not yet idling and pushed nothing (RFC 2177 wants it sent now)
-                    if self.session.dirty_selection:
-                        self.wake()
                     if out.start_tls:
                         self._start_tls()
                     if out.compress:
@@ -137,7 +120,7 @@ class ImapConnection:
         try:
             with self.lock:
                 while not self.closed and self.session.idling and self.session.dirty_selection:
-                    out = _in_thread(self.session.idle_updates)
+                    out = self.session.idle_updates()
                     self._send(out)
                     if out.close:  # the mailbox was deleted: BYE written, end the connection
                         self.closed = True
@@ -152,24 +135,14 @@ class ImapConnection:
         self._write(out.parts)
 
     def _write(self, parts: Iterable[bytes | Iterable[bytes]]) -> None:
-        """Write the parts in chunks of about ``WRITE_CHUNK``; a lazy part (it reads storage as it
-        goes) is advanced in a worker thread, one chunk at a time, so memory stays bounded and the
-        hub only sends."""
         buffer = bytearray()
         for part in parts:
-            if isinstance(part, bytes):
-                buffer += part
-                more = False
-            else:
-                chunks = iter(part)
-                more = True
-            while True:
+            chunks = (part,) if isinstance(part, bytes) else part
+            for chunk in chunks:
+                buffer += chunk
                 if len(buffer) >= WRITE_CHUNK:
                     self._raw_write(bytes(buffer))
                     buffer.clear()
-                if not more:
-                    break
-                more = _in_thread(functools.partial(_fill, chunks, buffer))
         if buffer:
             self._raw_write(bytes(buffer))
 
@@ -199,32 +172,13 @@ class ImapConnection:
         self.deflater, self.inflater = Deflater(), Inflater()
 
 
-def _fill(chunks: Iterator[bytes], buffer: bytearray) -> bool:
-    """Append chunks to ``buffer`` until it holds ``WRITE_CHUNK``; False once ``chunks`` is used up."""
-    for chunk in chunks:
-        buffer += chunk
-        if len(buffer) >= WRITE_CHUNK:
-            return True
-    return False
-
-
 def _in_thread(fn: Any) -> Any:
-    """sqlite3 and fsync do not yield to gevent: storage work runs in the hub's threadpool (storage's
-    engine allows it), so one session's APPEND or FETCH does not stall every other session."""
+    """sqlite3 and fsync do not yield to gevent: storage-heavy commands run in the hub's threadpool
+    (storage's engine allows it), so one session's APPEND does not stall every other session."""
     return gevent.get_hub().threadpool.apply(fn)
 
 
-def _serialised(lock: Semaphore) -> Any:
-    def offload_write(fn: Any) -> Any:
-        with lock:
-            return _in_thread(fn)
-
-    return offload_write
-
-
 def make_handler(store: Any, hostname: str, tls_context: ssl.SSLContext | None, hub: ChangeHub) -> Handler:
-    offload_write = _serialised(Semaphore()) if getattr(store.db, "is_sqlite", False) else None
-
     def handle(sock: Any, address: tuple[Any, ...], session_id: str, listener: ListenerServer) -> None:
         try:
             allow_plaintext = bool(store.settings.get("imap.allow_plaintext_auth"))
@@ -242,7 +196,6 @@ def make_handler(store: Any, hostname: str, tls_context: ssl.SSLContext | None, 
             hub=hub,
             errors=listener.policy.errors,
             offload=_in_thread,
-            offload_write=offload_write,
         )
         session = ImapSession(context)
         connection = ImapConnection(sock, session, tls_context, listener.policy.idle_seconds)

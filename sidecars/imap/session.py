@@ -86,8 +86,6 @@ class SessionContext:
     # Runs a storage-heavy handler off the event loop (the server passes gevent's threadpool); None
     # runs it in place (transcript tests).
     offload: Callable[[Callable[[], Any]], Any] | None = None
-    # Same for message writes; the server may queue them one at a time (see server.py). None: offload.
-    offload_write: Callable[[Callable[[], Any]], Any] | None = None
 
 
 class No(Exception):
@@ -130,9 +128,7 @@ class Spec:
     states: frozenset[str]
     rfc: str
     expunge_ok: bool = True  # may EXPUNGE responses be sent with it (RFC 3501 7.4.1)
-    offload: bool = False  # storage reads or writes: run in a worker thread so other sessions go on
-    looks: bool = False  # reads the selected mailbox's updates every time (NOOP, CHECK, IDLE)
-    writes: bool = False  # a message write: may be queued behind this process's other writes
+    offload: bool = False  # writes or long reads: run in a worker thread so other sessions go on
 
 
 ANY = frozenset({NOT_AUTHENTICATED, AUTHENTICATED, SELECTED})
@@ -222,15 +218,7 @@ class ImapSession:
                 if self.pending is not None:
                     text, waiting = b"".join(event.texts), self.pending
                     self.pending = None
-                    run = functools.partial(
-                        self._run, out, self.pending_tag, "", functools.partial(waiting.on_line, text), None
-                    )
-                    if self.ctx.offload is not None and (
-                        waiting.kind != "idle" or self._reads_updates(False)
-                    ):  # SASL steps verify secrets; IDLE's DONE is cheap unless updates wait
-                        self.ctx.offload(run)
-                    else:
-                        run()
+                    self._run(out, self.pending_tag, "", functools.partial(waiting.on_line, text), None)
                 else:
                     self._command(out, event)
             if out.compress:
@@ -261,25 +249,16 @@ class ImapSession:
             self._count_error(out)
             out.parts.append(R.tagged(cmd.tag, "BAD", _state_text(cmd.name, spec.states)))
             return
-        run = functools.partial(self._run, out, cmd.tag, cmd.name, lambda: spec.handler(self, cmd), spec)
-        if spec.writes and self.ctx.offload_write is not None:
-            self.ctx.offload_write(run)
-        elif self.ctx.offload is not None and (spec.offload or self._reads_updates(spec.looks)):
-            self.ctx.offload(run)
-        else:
-            run()
-
-    def _reads_updates(self, always: bool) -> bool:
-        """Will the reply read the selected mailbox's changes from storage? Then it is not cheap."""
-        return self.selection is not None and (always or bool(self.selection.dirty))
+        self._run(out, cmd.tag, cmd.name, lambda: spec.handler(self, cmd), spec)
 
     def _run(
         self, out: Output, tag: str, name: str, step: Callable[[], Done | Wait], spec: Spec | None
     ) -> None:
-        """Run one command step and append its whole reply (updates, tagged status) to ``out``. Called
-        in a worker thread for storage-bound commands, so the updates' queries stay off the hub too."""
         try:
-            result = step()
+            if spec is not None and spec.offload and self.ctx.offload is not None:
+                result = self.ctx.offload(step)
+            else:
+                result = step()
         except No as exc:
             out.parts += self._updates(spec)
             out.parts.append(R.tagged(tag, "NO", exc.text, exc.code))
@@ -410,14 +389,14 @@ def _table() -> dict[str, Spec]:
     return {
         # RFC 3501 6.1: any state
         "CAPABILITY": Spec(auth.capability, ANY, "RFC 3501 6.1.1"),
-        "NOOP": Spec(selected.noop, ANY, "RFC 3501 6.1.2", looks=True),
+        "NOOP": Spec(selected.noop, ANY, "RFC 3501 6.1.2"),
         "LOGOUT": Spec(auth.logout, ANY, "RFC 3501 6.1.3"),
         "ID": Spec(auth.id_command, ANY, "RFC 2971 3.1"),
         "COMPRESS": Spec(auth.compress, AUTH, "RFC 4978 3"),
         # RFC 3501 6.2: not authenticated
         "STARTTLS": Spec(auth.starttls, PRE, "RFC 3501 6.2.1"),
-        "AUTHENTICATE": Spec(auth.authenticate, PRE, "RFC 3501 6.2.2, RFC 4959", offload=True),
-        "LOGIN": Spec(auth.login, PRE, "RFC 3501 6.2.3", offload=True),
+        "AUTHENTICATE": Spec(auth.authenticate, PRE, "RFC 3501 6.2.2, RFC 4959"),
+        "LOGIN": Spec(auth.login, PRE, "RFC 3501 6.2.3"),
         # RFC 3501 6.3: authenticated
         "ENABLE": Spec(auth.enable, frozenset({AUTHENTICATED}), "RFC 5161 3.1"),
         "SELECT": Spec(selected.select, AUTH, "RFC 3501 6.3.1, RFC 7162 3.2.5", offload=True),
@@ -433,22 +412,22 @@ def _table() -> dict[str, Spec]:
         "LSUB": Spec(mailboxes.list_command, AUTH, "RFC 3501 6.3.9", offload=True),
         "NAMESPACE": Spec(mailboxes.namespace, AUTH, "RFC 2342 5"),
         "STATUS": Spec(mailboxes.status, AUTH, "RFC 3501 6.3.10", offload=True),
-        "APPEND": Spec(append.append, AUTH, "RFC 3501 6.3.11, RFC 4315 3", offload=True, writes=True),
-        "IDLE": Spec(idle.idle, AUTH, "RFC 2177 3", looks=True),
-        "GETACL": Spec(acl.getacl, AUTH, "RFC 4314 3.3", offload=True),
+        "APPEND": Spec(append.append, AUTH, "RFC 3501 6.3.11, RFC 4315 3", offload=True),
+        "IDLE": Spec(idle.idle, AUTH, "RFC 2177 3"),
+        "GETACL": Spec(acl.getacl, AUTH, "RFC 4314 3.3"),
         "SETACL": Spec(acl.setacl, AUTH, "RFC 4314 3.1", offload=True),
         "DELETEACL": Spec(acl.deleteacl, AUTH, "RFC 4314 3.2", offload=True),
-        "LISTRIGHTS": Spec(acl.listrights, AUTH, "RFC 4314 3.4", offload=True),
-        "MYRIGHTS": Spec(acl.myrights, AUTH, "RFC 4314 3.5", offload=True),
-        "GETQUOTA": Spec(quota.getquota, AUTH, "RFC 9208 4.2", offload=True),
-        "GETQUOTAROOT": Spec(quota.getquotaroot, AUTH, "RFC 9208 4.3", offload=True),
+        "LISTRIGHTS": Spec(acl.listrights, AUTH, "RFC 4314 3.4"),
+        "MYRIGHTS": Spec(acl.myrights, AUTH, "RFC 4314 3.5"),
+        "GETQUOTA": Spec(quota.getquota, AUTH, "RFC 9208 4.2"),
+        "GETQUOTAROOT": Spec(quota.getquotaroot, AUTH, "RFC 9208 4.3"),
         "SETQUOTA": Spec(quota.setquota, AUTH, "RFC 9208 4.1"),
         # RFC 3501 6.4: selected
-        "CHECK": Spec(selected.check, SEL, "RFC 3501 6.4.1", looks=True),
+        "CHECK": Spec(selected.check, SEL, "RFC 3501 6.4.1"),
         "CLOSE": Spec(selected.close, SEL, "RFC 3501 6.4.2", offload=True),
         "UNSELECT": Spec(selected.unselect, SEL, "RFC 3691 2"),
-        "EXPUNGE": Spec(selected.expunge, SEL, "RFC 3501 6.4.3", offload=True, writes=True),
-        "UID EXPUNGE": Spec(selected.expunge, SEL, "RFC 4315 2.1", offload=True, writes=True),
+        "EXPUNGE": Spec(selected.expunge, SEL, "RFC 3501 6.4.3", offload=True),
+        "UID EXPUNGE": Spec(selected.expunge, SEL, "RFC 4315 2.1", offload=True),
         "SEARCH": Spec(
             search.search, SEL, "RFC 3501 6.4.4, RFC 4731, RFC 5182", expunge_ok=False, offload=True
         ),
@@ -459,16 +438,12 @@ def _table() -> dict[str, Spec]:
         "UID THREAD": Spec(sortthread.thread, SEL, "RFC 5256 3", offload=True),
         "FETCH": Spec(fetch.fetch, SEL, "RFC 3501 6.4.5, RFC 7162 3.1.4", expunge_ok=False, offload=True),
         "UID FETCH": Spec(fetch.fetch, SEL, "RFC 3501 6.4.8, RFC 7162 3.2.6", offload=True),
-        "STORE": Spec(
-            store.store, SEL, "RFC 3501 6.4.6, RFC 7162 3.1.3", expunge_ok=False, offload=True, writes=True
-        ),
-        "UID STORE": Spec(store.store, SEL, "RFC 3501 6.4.8", offload=True, writes=True),
-        "COPY": Spec(
-            store.copy, SEL, "RFC 3501 6.4.7, RFC 4315 3", expunge_ok=False, offload=True, writes=True
-        ),
-        "UID COPY": Spec(store.copy, SEL, "RFC 4315 3", offload=True, writes=True),
-        "MOVE": Spec(store.move, SEL, "RFC 6851 3.1", expunge_ok=False, offload=True, writes=True),
-        "UID MOVE": Spec(store.move, SEL, "RFC 6851 3.2", offload=True, writes=True),
+        "STORE": Spec(store.store, SEL, "RFC 3501 6.4.6, RFC 7162 3.1.3", expunge_ok=False, offload=True),
+        "UID STORE": Spec(store.store, SEL, "RFC 3501 6.4.8", offload=True),
+        "COPY": Spec(store.copy, SEL, "RFC 3501 6.4.7, RFC 4315 3", expunge_ok=False, offload=True),
+        "UID COPY": Spec(store.copy, SEL, "RFC 4315 3", offload=True),
+        "MOVE": Spec(store.move, SEL, "RFC 6851 3.1", expunge_ok=False, offload=True),
+        "UID MOVE": Spec(store.move, SEL, "RFC 6851 3.2", offload=True),
     }
 
 
