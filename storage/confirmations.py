@@ -131,19 +131,14 @@ class Confirmations:
         t = s.sender_confirmations
         with self.store.db.write() as conn:
             self._require_account(conn, account_id)
-            upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-            stmt = upsert(t).values(
-                account_id=account_id,
-                sender=who,
-                state=PENDING,
-                token=new_token(),
-                created_at=when,
-                updated_at=when,
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[t.c.account_id, t.c.sender],
-                set_={"updated_at": stmt.excluded.updated_at},
-                where=and_(t.c.state == PENDING, t.c.updated_at <= when - interval),
+            stmt = _upsert(
+                conn,
+                account_id,
+                who,
+                PENDING,
+                when,
+                changes={"updated_at": when},
+                only_if=and_(t.c.state == PENDING, t.c.updated_at <= when - interval),
             )
             token = conn.execute(stmt.returning(t.c.token)).scalar()
         return None if token is None else str(token)
@@ -194,21 +189,10 @@ class Confirmations:
         t = s.sender_confirmations
         with self.store.db.write() as conn:
             self._require_account(conn, account_id)
-            upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-            stmt = upsert(t).values(
-                account_id=account_id,
-                sender=who,
-                state=CONFIRMED,
-                token=new_token(),
-                created_at=when,
-                updated_at=when,
+            changes = {"state": CONFIRMED, "updated_at": when}
+            conn.execute(
+                _upsert(conn, account_id, who, CONFIRMED, when, changes=changes, only_if=t.c.state == PENDING)
             )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[t.c.account_id, t.c.sender],
-                set_={"state": CONFIRMED, "updated_at": stmt.excluded.updated_at},
-                where=t.c.state == PENDING,
-            )
-            conn.execute(stmt)
             row = conn.execute(select(t).where(t.c.account_id == account_id, t.c.sender == who)).one()
         return _row(row)
 
@@ -246,3 +230,25 @@ class Confirmations:
         t = s.sender_confirmations
         with self.store.db.write() as conn:
             return int(conn.execute(delete(t).where(t.c.state == PENDING, t.c.created_at < cutoff)).rowcount)
+
+
+def _upsert(
+    conn: Connection,
+    account_id: int,
+    sender: str,
+    state: str,
+    when: datetime,
+    *,
+    changes: dict[str, Any],
+    only_if: Any,
+) -> Any:
+    """Insert a record for (account, sender) in ``state``, or, when one exists and ``only_if`` holds for
+    it, apply ``changes``: one statement, so two processes deciding at once cannot both act."""
+    t = s.sender_confirmations
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(t).values(
+        account_id=account_id, sender=sender, state=state, token=new_token(), created_at=when, updated_at=when
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[t.c.account_id, t.c.sender], set_=changes, where=only_if
+    )
