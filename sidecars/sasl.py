@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from storage import passwords
 from storage.errors import AuthFailed, InvalidInput, NotFound, Throttled
 from storage.models import Account
+from storage.throttle import ThrottleCheck
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -125,17 +126,16 @@ class _Base:
         self.store = store
         self.ip = ip
         self.service = service
+        self._throttle_seen: ThrottleCheck | None = None  # the throttle read before the proof
 
     def _verify_password(self, user: str, password: str) -> Account:
         return _blocking(lambda: self.store.auth.verify(user, password, ip=self.ip, service=self.service))
 
     # For mechanisms that prove knowledge of a secret without sending it.
     def _throttle_check(self, name: str) -> None:
-        throttle = self.store.auth.throttle
-        if throttle.is_locked(name, self.ip) or throttle.delay_for(name, self.ip) > 0:
-            raise Throttled(
-                "too many failed logins; try again later", throttle.delay_for(name, self.ip) or 60.0
-            )
+        self._throttle_seen = self.store.auth.throttle.check(name, self.ip)
+        if self._throttle_seen.retry_after > 0:
+            raise Throttled("too many failed logins; try again later", self._throttle_seen.retry_after)
 
     def _fail(self, name: str) -> AuthFailed:
         self.store.auth.throttle.record_failure(name, self.ip)
@@ -151,7 +151,7 @@ class _Base:
             raise self._fail(name)
         if not self.store.auth.service_enabled(account, self.service):
             raise AuthFailed("authentication failed")
-        self.store.auth.throttle.record_success(name, self.ip)
+        self.store.auth.throttle.record_success(name, self.ip, seen=self._throttle_seen)
         return account
 
 

@@ -7,28 +7,50 @@ Implementation notes:
   the account name and the client address.
 * Unknown users cost the same argon2 work as known ones, and every refusal raises the same AuthFailed,
   so neither timing nor the reply tells whether an account exists.
-* The cache and throttle live in this process only; the password generation read from the database with
-  the hash makes a password change elsewhere invalidate this process's cache entry.
+* The throttle's state is in the database (storage/throttle.py), shared by every service and process and
+  kept across restarts: one read per attempt, one write per failure. The cache lives in this process
+  only; the password generation read from the database with the hash makes a password change elsewhere
+  invalidate this process's cache entry.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from storage import passwords
 from storage import schema as s
-from storage.authcache import AuthCache, Throttle
+from storage.authcache import AuthCache
 from storage.errors import AuthFailed, InvalidInput, NotFound, Throttled
 from storage.models import Account
 from storage.names import split_address
+from storage.throttle import LoginThrottle, ThrottlePolicy
 
 if TYPE_CHECKING:
     from storage.store import Store
 
 SERVICES = ("imap", "pop3", "smtp", "webmail")
+THROTTLE_SETTINGS = (
+    "auth.free_failures",
+    "auth.base_delay_seconds",
+    "auth.max_delay_seconds",
+    "auth.failure_window_seconds",
+    "auth.lockout_failures",
+)
+
+
+def throttle_policy(values: dict[str, Any]) -> ThrottlePolicy:
+    """The throttle policy from the ``auth.*`` settings (read when the process opens its store)."""
+    base, top = float(values["auth.base_delay_seconds"]), float(values["auth.max_delay_seconds"])
+    return ThrottlePolicy(
+        free_failures=int(values["auth.free_failures"]),
+        base_delay=min(base, top),  # a base above the cap would be refused; the cap wins
+        max_delay=top,
+        window=float(values["auth.failure_window_seconds"]),
+        lock_after=int(values["auth.lockout_failures"]),
+    )
 
 
 @functools.cache
@@ -42,12 +64,9 @@ class Auth:
     def __init__(self, store: Store) -> None:
         self.store = store
         with store.db.read() as conn:
-            ttl = float(store.settings_effective(conn, "auth.cache_seconds"))
-            free = int(store.settings_effective(conn, "auth.free_failures"))
-            max_delay = float(store.settings_effective(conn, "auth.max_delay_seconds"))
-            lock_after = int(store.settings_effective(conn, "auth.lockout_failures"))
-        self.cache = AuthCache(ttl)
-        self.throttle = Throttle(free_failures=free, max_delay=max_delay, lock_after=lock_after)
+            values = store.settings_many(conn, [*THROTTLE_SETTINGS, "auth.cache_seconds"])
+        self.cache = AuthCache(float(values["auth.cache_seconds"]))
+        self.throttle = LoginThrottle(store, throttle_policy(values))
 
     def forget(self, account_id: int) -> None:
         self.cache.forget(account_id)
@@ -62,11 +81,9 @@ class Auth:
             AuthFailed: wrong password, unknown or disabled account, or the service is switched off.
         """
         name = address.strip().lower()
-        if self.throttle.is_locked(name, ip) or (delay := self.throttle.delay_for(name, ip)) > 0:
-            raise Throttled(
-                "too many failed logins; try again later", self.throttle.delay_for(name, ip) or 60.0
-            )
-        del delay
+        seen = self.throttle.check(name, ip)
+        if seen.retry_after > 0:
+            raise Throttled("too many failed logins; try again later", seen.retry_after)
         try:
             account = self._check_password(name, password)
         except AuthFailed:
@@ -74,7 +91,7 @@ class Auth:
             raise
         if service is not None and not self.service_enabled(account, service):
             raise AuthFailed("authentication failed")
-        self.throttle.record_success(name, ip)
+        self.throttle.record_success(name, ip, seen=seen)
         return account
 
     def _check_password(self, name: str, password: str) -> Account:

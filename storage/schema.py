@@ -371,6 +371,21 @@ sender_confirmations = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# Failed logins per login name and per client address (storage/throttle.py): shared by every service and
+# process, so a throttle earned on SMTP holds on IMAP and survives restarts.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("kind", String(8), primary_key=True),  # "account" (a login name) or "client" (an address, /64)
+    Column("subject", String(255), primary_key=True),  # the case-folded name, or the client address
+    Column("failures", Integer, nullable=False),  # failures since window_start
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("last_failure", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True)),  # set when a lock is earned; NULL: never locked
+    Column("expires_at", DateTime(timezone=True), nullable=False),  # last_failure + window: prune after
+    Index("ix_login_failures_expires_at", "expires_at"),
+)
+
 # IP-to-country ranges loaded from a CSV file (storage/countries.py); bounds are 16-byte big-endian
 # numbers, so the primary key's order is address order and a lookup is one index descent.
 ip_country_ranges = Table(

@@ -1,4 +1,5 @@
-"""Tests for storage.authcache: the verification cache and brute-force throttling (fake clock, no sleeping)."""
+"""Tests for storage.authcache: the cache of successful verifications (fake clock, no sleeping). The login
+throttle is tested in test_contract_throttle.py."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from storage.authcache import AuthCache, Throttle
+from storage.authcache import AuthCache
 
 
 class FakeClock:
@@ -138,156 +139,3 @@ def test_cache_non_utf8_password(clock: FakeClock) -> None:
     cache = AuthCache(60, clock=clock)
     cache.remember(1, "\ud800", 0)
     assert cache.check(1, "\ud800", 0)
-
-
-# ----------------------------------------------------------------------------------------- Throttle
-
-
-def test_throttle_free_allowance(clock: FakeClock) -> None:
-    throttle = Throttle(clock)
-    for _ in range(3):
-        throttle.record_failure("alice", "192.0.2.1")
-        assert throttle.delay_for("alice", "192.0.2.1") == 0.0
-    throttle.record_failure("alice", "192.0.2.1")
-    assert throttle.delay_for("alice", "192.0.2.1") == 1.0
-    assert not throttle.is_locked("alice", "192.0.2.1")
-
-
-def test_throttle_backoff_doubles_and_caps(clock: FakeClock) -> None:
-    throttle = Throttle(clock, free_failures=3, base_delay=1, max_delay=60)
-    delays = []
-    for _ in range(12):
-        throttle.record_failure("alice", None)
-        delays.append(throttle.delay_for("alice", None))
-    assert delays == [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60]
-
-
-def test_throttle_delay_counts_down_from_last_failure(clock: FakeClock) -> None:
-    throttle = Throttle(clock, free_failures=0, base_delay=4)
-    throttle.record_failure("alice", None)
-    assert throttle.delay_for("alice", None) == 4.0
-    clock.advance(3)
-    assert throttle.delay_for("alice", None) == 1.0
-    clock.advance(1)
-    assert throttle.delay_for("alice", None) == 0.0
-
-
-def test_throttle_account_and_ip_counted_separately(clock: FakeClock) -> None:
-    throttle = Throttle(clock, free_failures=1)
-    # One address guessing many accounts: the address is throttled, the accounts are not.
-    for name in ("a", "b", "c"):
-        throttle.record_failure(name, "198.51.100.7")
-    assert throttle.delay_for(None, "198.51.100.7") > 0
-    assert throttle.delay_for("a", None) == 0
-    assert throttle.delay_for("a", "203.0.113.9") == 0
-    assert throttle.delay_for("a", "198.51.100.7") > 0  # the larger of the two applies
-
-
-def test_throttle_account_case_and_ipv6_prefix(clock: FakeClock) -> None:
-    throttle = Throttle(clock, free_failures=1)
-    throttle.record_failure("Alice@Example.COM", "2001:db8::1")
-    throttle.record_failure("alice@example.com", "2001:db8::ffff")
-    assert throttle.delay_for("ALICE@example.com", None) > 0
-    assert throttle.delay_for(None, "2001:db8::42") > 0  # same /64
-    assert throttle.delay_for(None, "2001:db8:0:1::1") == 0  # another /64
-    throttle.record_failure(None, "::ffff:192.0.2.5")
-    throttle.record_failure(None, "192.0.2.5")
-    assert throttle.delay_for(None, "192.0.2.5") > 0
-
-
-def test_throttle_lock_after_hard_limit(clock: FakeClock) -> None:
-    throttle = Throttle(clock, window=900, lock_after=20)
-    for _ in range(19):
-        throttle.record_failure("alice", None)
-    assert not throttle.is_locked("alice", None)
-    throttle.record_failure("alice", None)
-    assert throttle.is_locked("alice", None)
-    assert throttle.delay_for("alice", None) == 900.0
-    clock.advance(899)
-    assert throttle.is_locked("alice", None)
-    assert throttle.delay_for("alice", None) == 1.0
-    clock.advance(1)
-    assert not throttle.is_locked("alice", None)
-    assert throttle.delay_for("alice", None) == 0.0  # the failures aged out with the window
-
-
-def test_throttle_ip_lock(clock: FakeClock) -> None:
-    throttle = Throttle(clock, lock_after=5)
-    for i in range(5):
-        throttle.record_failure(f"user{i}", "192.0.2.1")
-    assert throttle.is_locked("someone-else", "192.0.2.1")
-    assert not throttle.is_locked("someone-else", "192.0.2.2")
-
-
-def test_throttle_lock_disabled(clock: FakeClock) -> None:
-    throttle = Throttle(clock, lock_after=0)
-    for _ in range(100):
-        throttle.record_failure("alice", None)
-    assert not throttle.is_locked("alice", None)
-    assert throttle.delay_for("alice", None) == 60.0
-
-
-def test_throttle_window_expiry(clock: FakeClock) -> None:
-    throttle = Throttle(clock, free_failures=3, window=900)
-    for _ in range(4):
-        throttle.record_failure("alice", "192.0.2.1")
-    assert throttle.delay_for("alice", "192.0.2.1") == 1.0
-    clock.advance(600)
-    throttle.record_failure("alice", "192.0.2.1")  # 5 within the window
-    assert throttle.delay_for("alice", "192.0.2.1") == 2.0
-    clock.advance(301)  # the first four are now older than the window
-    assert throttle.delay_for("alice", "192.0.2.1") == 0.0
-    throttle.record_failure("alice", "192.0.2.1")
-    assert throttle.delay_for("alice", "192.0.2.1") == 0.0  # 2 within the window
-
-
-def test_throttle_success_resets_account_not_ip(clock: FakeClock) -> None:
-    throttle = Throttle(clock, free_failures=1)
-    for _ in range(3):
-        throttle.record_failure("alice", "192.0.2.1")
-    throttle.record_success("alice", "192.0.2.1")
-    assert throttle.delay_for("alice", None) == 0.0
-    assert throttle.delay_for(None, "192.0.2.1") > 0
-    throttle.record_failure("alice", None)
-    assert throttle.delay_for("alice", None) == 0.0  # counting starts afresh
-
-
-def test_throttle_none_everywhere(clock: FakeClock) -> None:
-    throttle = Throttle(clock)
-    throttle.record_failure(None, None)
-    throttle.record_success(None, None)
-    assert throttle.delay_for(None, None) == 0.0
-    assert not throttle.is_locked(None, None)
-    assert len(throttle) == 0
-
-
-def test_throttle_prunes_stale_entries(clock: FakeClock) -> None:
-    throttle = Throttle(clock, window=900)
-    for i in range(100):
-        throttle.record_failure(f"user{i}", f"10.0.0.{i}")
-    assert len(throttle) == 200
-    clock.advance(901)
-    throttle.record_failure("late", None)
-    assert len(throttle) == 1
-
-
-def test_throttle_memory_bounded_under_flood(clock: FakeClock) -> None:
-    throttle = Throttle(clock, max_keys=50)
-    for i in range(1000):
-        throttle.record_failure(f"user{i}", f"10.0.{i // 256}.{i % 256}")
-        clock.advance(0.01)
-    assert len(throttle) <= 2 * 50
-    assert throttle.delay_for("user999", None) == 0.0  # newest kept (one failure: within allowance)
-    throttle.record_failure("user999", None)
-    throttle.record_failure("user999", None)
-    throttle.record_failure("user999", None)
-    assert throttle.delay_for("user999", None) > 0
-
-
-def test_throttle_rejects_bad_parameters() -> None:
-    with pytest.raises(ValueError):
-        Throttle(free_failures=-1)
-    with pytest.raises(ValueError):
-        Throttle(base_delay=10, max_delay=5)
-    with pytest.raises(ValueError):
-        Throttle(window=0)

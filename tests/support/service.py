@@ -24,9 +24,12 @@ def init_demo(data: Path, hostname: str) -> None:
 
 @contextmanager
 def running(module: str, service: str, data: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """Start ``python -m MODULE --service SERVICE`` on a free port offset, wait for "SERVICE started" in
-    its log, yield (offset, process); stop it with SIGTERM afterwards and require a clean exit."""
+    """Start ``python -m MODULE --service SERVICE`` on a free port offset, wait for a new "SERVICE started"
+    line in its log (the data directory may have run it before), yield (offset, process); stop it with
+    SIGTERM afterwards and require a clean exit."""
     offset = pick_port_offset()
+    log = data / "logs" / f"{service}.log"
+    seen = log.stat().st_size if log.exists() else 0  # a restart must not take the last run's line
     out_path = data.parent / f"{module.rsplit('.', 1)[-1]}.out"
     with open(out_path, "wb") as out:
         proc = subprocess.Popen(
@@ -38,10 +41,11 @@ def running(module: str, service: str, data: Path) -> Iterator[tuple[int, subpro
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-        log = data / "logs" / f"{service}.log"
         try:
-            started = f"{service} started"
-            wait_for(lambda: proc.poll() is not None or (log.exists() and started in log.read_text()), 30)
+            started = f"{service} started".encode()
+            wait_for(
+                lambda: proc.poll() is not None or (log.exists() and started in log.read_bytes()[seen:]), 30
+            )
             assert proc.poll() is None, out_path.read_text()
             yield offset, proc
         finally:
