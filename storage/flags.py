@@ -36,7 +36,7 @@ def encode(flags: Iterable[str]) -> tuple[int, str]:
                 raise InvalidInput(f"unknown system flag {f}")
             bits |= known[1]
         else:
-            if not _KEYWORD.match(f):
+            if not _KEYWORD.match(f) or f.upper() == "NIL":  # NIL: RFC 3501 4.5, no value, never a name
                 raise InvalidInput(f"invalid keyword {f!r}")
             if f not in keywords:
                 keywords.append(f)

@@ -249,6 +249,9 @@ def flag_name(item: Any) -> str:
             raise ParseError(f"invalid flag {value}")
     elif any(c in value for c in '(){%*"\\]') or not value.isascii():
         raise ParseError(f"invalid keyword {value}")
+    elif value.upper() == "NIL":
+        # RFC 3501 4.5: NIL stands for a missing value; clients read "FLAGS (NIL)" as no keyword at all
+        raise ParseError("NIL is not a keyword (RFC 3501 4.5: NIL means no value)")
     return value
 
 

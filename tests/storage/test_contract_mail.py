@@ -177,6 +177,18 @@ def test_keywords_kept_and_removed(demo: Demo) -> None:
     assert flags_of(demo, fid, uid) == {"$Private", "\\Seen"}
 
 
+def test_nil_is_not_a_keyword(demo: Demo) -> None:
+    """RFC 3501 4.5: NIL means "no value"; a keyword of that name would read as no keyword at all."""
+    fid, uid = deliver(demo)
+    for name in ("NIL", "nil", "Nil"):
+        with pytest.raises(InvalidInput):
+            demo.store.mail.set_flags(fid, [uid], [name])
+        with pytest.raises(InvalidInput):
+            demo.store.mail.append_to_folder(fid, build_message(), [name])
+    demo.store.mail.set_flags(fid, [uid], ["$NILS", "Nile"])  # only the whole word is refused
+    assert flags_of(demo, fid, uid) == {"$NILS", "Nile"}
+
+
 def test_unchangedsince_conflicts_are_reported_and_not_applied(demo: Demo) -> None:
     fid, u1 = deliver(demo)
     _, u2 = deliver(demo)
@@ -278,6 +290,23 @@ def test_move_removes_from_source_and_reports_vanished(demo: Demo) -> None:
     assert store.mail.expunged_since(fid, mark) == [u1, u3]
     assert store.mail.expunged_since(fid, demo.folder(ALICE).highestmodseq) == []
     assert demo.folder(ALICE).highestmodseq > mark
+
+
+def test_move_within_one_folder_gives_new_uids(demo: Demo) -> None:
+    """RFC 6851 MOVE into the folder itself: a copy with a new UID, the original expunged."""
+    store = demo.store
+    fid, u1 = deliver(demo)
+    _, u2 = deliver(demo)
+    store.mail.set_flags(fid, [u1], ["\\Flagged", "$Work"])
+    raw = store.mail.raw(fid, u1)
+    before = counters(demo)
+    mark = demo.folder(ALICE).highestmodseq
+    mapping = store.mail.move(fid, [u1], fid)
+    assert mapping == {u1: u2 + 1}
+    assert store.mail.uids(fid) == [u2, u2 + 1]
+    assert store.mail.raw(fid, u2 + 1) == raw and flags_of(demo, fid, u2 + 1) == {"\\Flagged", "$Work"}
+    assert store.mail.expunged_since(fid, mark) == [u1]
+    assert counters(demo) == before and store.accounts.get(ALICE).message_count == 2
 
 
 def test_move_to_other_account_folder(demo: Demo) -> None:
