@@ -23,7 +23,7 @@ from typing import Any
 from sidecars.imap import response as R
 from sidecars.imap.fetchitems import FetchItem, FetchSpec, Section
 from sidecars.imap.parser import Command
-from sidecars.imap.selected import Selection, visible_flags
+from sidecars.imap.selected import Selection, announce_keywords, enable_condstore, visible_flags
 from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Bad, Done, ImapSession, No
 from storage import mime
@@ -49,12 +49,12 @@ def fetch(s: ImapSession, cmd: Command) -> Done:
     spec: FetchSpec = cmd.spec
     sel = s.selection
     assert sel is not None
-    if spec.changed_since is not None or any(i.name == "MODSEQ" for i in spec.items):
-        s.condstore = True
     if spec.vanished and "QRESYNC" not in s.enabled:
         raise Bad("VANISHED needs QRESYNC enabled (RFC 7162 3.2.6)")
     uids = sel.resolve(s, spec.sequence, spec.uid)
     parts: list[Any] = []
+    if spec.changed_since is not None or any(i.name == "MODSEQ" for i in spec.items):
+        parts += enable_condstore(s)  # RFC 7162 3.1
     if spec.vanished and spec.changed_since is not None:
         top = sel.uids[-1] if sel.uids else 0
         gone = [
@@ -117,6 +117,7 @@ def _message(
 ) -> Iterator[bytes]:
     structure: tuple[Any, Any] | None = None
     out: list[bytes] = []
+    announced: list[bytes] = []  # RFC 3501 7.2.6: FLAGS with a keyword new to the session, sent first
     wanted = list(spec.items)
     if seen_now and not any(i.name == "FLAGS" for i in wanted):
         wanted.append(FetchItem("FLAGS", label="FLAGS"))
@@ -126,6 +127,7 @@ def _message(
             out.append(b"UID %d" % row.uid)
         elif name == "FLAGS":
             flags = set(row.flags) | ({"\\Seen"} if seen_now else set())
+            announced += announce_keywords(s, flags)
             out.append(b"FLAGS " + R.flag_list(visible_flags(s, row.uid, flags)))
         elif name == "MODSEQ":
             modseq = max(row.modseq, sel.own.get(row.uid, 0))
@@ -161,7 +163,7 @@ def _message(
             else:
                 data = _section(s, sel, row.uid, root, item.section)
                 out.append(item.label.encode() + b" " + _partial_literal(data, item, binary=False))
-    yield b"* %d FETCH (" % seq + b" ".join(out) + b")\r\n"
+    yield b"".join(announced) + b"* %d FETCH (" % seq + b" ".join(out) + b")\r\n"
 
 
 def _partial_literal(data: bytes | None, item: FetchItem, *, binary: bool) -> bytes:

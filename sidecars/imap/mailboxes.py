@@ -14,7 +14,7 @@ from sidecars.imap import names
 from sidecars.imap import response as R
 from sidecars.imap.mailboxargs import ListArgs
 from sidecars.imap.parser import Command
-from sidecars.imap.selected import resolve_folder, resolve_with_rights
+from sidecars.imap.selected import enable_condstore, resolve_folder, resolve_with_rights
 from sidecars.imap.session import Done, ImapSession, No
 from storage.errors import NotFound
 from storage.models import Folder
@@ -192,10 +192,9 @@ def status(s: ImapSession, cmd: Command) -> Done:
     folder, _, rights = resolve_with_rights(s, cmd.spec.mailbox)
     if "r" not in rights:
         raise No(f"no read access to {cmd.spec.mailbox}", "NOPERM")
-    if "HIGHESTMODSEQ" in cmd.spec.items:
-        s.condstore = True
+    enabled = enable_condstore(s) if "HIGHESTMODSEQ" in cmd.spec.items else []  # RFC 7162 3.1
     return Done(
-        [_status_line(s, names.decode_wire(cmd.spec.mailbox, s.utf8), folder, cmd.spec.items)],
+        [*enabled, _status_line(s, names.decode_wire(cmd.spec.mailbox, s.utf8), folder, cmd.spec.items)],
         "STATUS completed",
     )
 

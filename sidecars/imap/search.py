@@ -21,7 +21,7 @@ from typing import Any
 from sidecars.imap import response as R
 from sidecars.imap.parser import Command
 from sidecars.imap.searchkeys import Key, SearchSpec, uses
-from sidecars.imap.selected import Selection
+from sidecars.imap.selected import Selection, enable_condstore
 from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Done, ImapSession, No
 from storage import mime
@@ -279,23 +279,23 @@ def run_search(s: ImapSession, key: Key) -> list[Candidate]:
 
 def search(s: ImapSession, cmd: Command) -> Done:
     spec: SearchSpec = cmd.spec
-    if uses(spec.key, {"MODSEQ"}):
-        s.condstore = True
+    with_modseq = uses(spec.key, {"MODSEQ"})
+    enabled = enable_condstore(s) if with_modseq else []  # RFC 7162 3.1
     found = run_search(s, spec.key)
     uid_mode = spec.uid
     numbers = [c.uid if uid_mode else c.seq for c in found]
     if spec.returns is None:
         line = "SEARCH" + "".join(f" {n}" for n in numbers)
-        if uses(spec.key, {"MODSEQ"}) and found:
+        if with_modseq and found:
             line += f" (MODSEQ {max(c.flags.modseq for c in found)})"
-        return Done([R.untagged(line)], f"{cmd.name} completed")
+        return Done([*enabled, R.untagged(line)], f"{cmd.name} completed")
     # RFC 4731 3.1 ESEARCH; RFC 5182 SAVE
     returns = spec.returns
     if "SAVE" in returns:
         s.saved = [c.uid for c in found]
         returns = returns - {"SAVE"}
         if not returns:
-            return Done([], f"{cmd.name} completed (result saved)")
+            return Done(enabled, f"{cmd.name} completed (result saved)")
     items = [f"(TAG {R.string(cmd.tag).decode()})"]
     if uid_mode:
         items.append("UID")
@@ -308,6 +308,18 @@ def search(s: ImapSession, cmd: Command) -> Done:
             items.append(f"ALL {format_set(sorted(numbers))}")
     if "COUNT" in returns:
         items.append(f"COUNT {len(numbers)}")
-    if uses(spec.key, {"MODSEQ"}) and found:
-        items.append(f"MODSEQ {max(c.flags.modseq for c in found)}")
-    return Done([R.untagged("ESEARCH " + " ".join(items))], f"{cmd.name} completed")
+    if with_modseq and found:
+        items.append(f"MODSEQ {_returned_modseq(found, returns)}")
+    return Done([*enabled, R.untagged("ESEARCH " + " ".join(items))], f"{cmd.name} completed")
+
+
+def _returned_modseq(found: list[Candidate], returns: frozenset[str]) -> int:
+    """RFC 7162 3.1.5 with RFC 4731: the highest mod-sequence of the messages the ESEARCH reports;
+    MIN and MAX alone report one message each, ALL and COUNT every match. ``found`` is in sequence
+    (and so UID) order."""
+    if returns & {"ALL", "COUNT"}:
+        reported = found
+    else:
+        reported = [found[0]] if "MIN" in returns else []
+        reported += [found[-1]] if "MAX" in returns else []
+    return max(c.flags.modseq for c in reported)

@@ -9,6 +9,11 @@ Updates (RFC 3501 7.4.1, RFC 2180 4, RFC 7162 3.2.10): ``Selection.updates`` rea
 since the last MODSEQ this session knows (flags of changed or new messages; expunged UIDs) and
 reports it; while expunges may not be sent, they wait in ``pending_expunge`` and the messages keep
 their numbers (EXISTS still counts them).
+
+Keywords (RFC 3501 7.2.6): ``Selection.keywords`` is what this session's FLAGS response listed. It
+starts from the rows SELECT reads anyway and only grows: every response that shows a message's flags
+passes them through :func:`announce_keywords` first, which sends the new ``* FLAGS`` (and
+PERMANENTFLAGS) before a keyword the client was not told of. No query is made for it.
 """
 
 from __future__ import annotations
@@ -86,6 +91,7 @@ class Selection:
         if expunge_ok and self.pending_expunge:
             out += self.report_expunged(s, sorted(self.pending_expunge))
         new = [c.uid for c in changed if c.uid > known_top and c.uid not in gone]
+        out += announce_keywords(s, (f for c in changed if c.uid not in gone for f in c.flags))
         for c in changed:
             if c.uid > known_top or c.uid in self.pending_expunge:
                 continue
@@ -133,6 +139,44 @@ class Selection:
     def release(self, s: ImapSession) -> None:
         if s.ctx.hub is not None:
             s.ctx.hub.unwatch(self.id, id(s))
+
+
+def flags_response(sel: Selection, *, permanent: bool = True) -> list[bytes]:
+    """``* FLAGS`` and ``* OK [PERMANENTFLAGS]`` with the keywords known to the session (RFC 3501
+    7.2.6, 7.1)."""
+    flags = " ".join([*SYSTEM_FLAGS, *sorted(sel.keywords)])
+    out = [R.untagged(f"FLAGS ({flags})")]
+    if permanent:
+        out.append(R.untagged(f"OK [PERMANENTFLAGS ({permanent_flags(sel)})] flags the session may change"))
+    return out
+
+
+def announce_keywords(s: ImapSession, flags: Iterable[str]) -> list[bytes]:
+    """RFC 3501 7.2.6: a client may rely on FLAGS listing every flag it is shown, so a keyword new to
+    this session is announced (FLAGS, then PERMANENTFLAGS) before the response that shows it."""
+    sel = s.selection
+    if sel is None:
+        return []
+    new = {f for f in flags if not f.startswith("\\")} - sel.keywords
+    if not new:
+        return []
+    sel.keywords |= new
+    return flags_response(sel, permanent=_lists_keywords(sel))
+
+
+def enable_condstore(s: ImapSession) -> list[bytes]:
+    """RFC 7162 3.1: the first CONDSTORE enabling command of a session (FETCH MODSEQ or CHANGEDSINCE,
+    SEARCH MODSEQ, STORE UNCHANGEDSINCE, STATUS HIGHESTMODSEQ) turns MODSEQ on in every later FETCH
+    response; when a mailbox is selected the client learns its HIGHESTMODSEQ at once, in an untagged
+    OK sent before the command's own responses (SELECT/EXAMINE send it themselves). The value is the
+    last one this session reported changes up to, so a client that saves it misses nothing."""
+    if s.condstore:
+        return []
+    s.condstore = True
+    sel = s.selection
+    if sel is None:
+        return []
+    return [R.untagged(f"OK [HIGHESTMODSEQ {sel.modseq}] highest mod-sequence")]
 
 
 def fetch_flags_line(
@@ -214,9 +258,7 @@ def _open(s: ImapSession, cmd: Command, *, readonly: bool) -> Done:
         sel.recent = s.ctx.hub.claim_recent(folder.id, uids, claim=not readonly)
         s.ctx.hub.watch(folder.id, id(s), s.wake)
     s.selection, s.state = sel, SELECTED
-    flags = " ".join([*SYSTEM_FLAGS, *sorted(sel.keywords)])
-    parts.append(R.untagged(f"FLAGS ({flags})"))
-    parts.append(R.untagged(f"OK [PERMANENTFLAGS ({permanent_flags(sel)})] flags the session may change"))
+    parts += flags_response(sel)
     parts.append(R.untagged(f"{len(uids)} EXISTS"))
     parts.append(R.untagged(f"{len(sel.recent)} RECENT"))
     first_unseen = next((i + 1 for i, r in enumerate(rows) if "\\Seen" not in r.flags), 0)
@@ -233,6 +275,8 @@ def _open(s: ImapSession, cmd: Command, *, readonly: bool) -> Done:
 
 
 def permanent_flags(sel: Selection) -> str:
+    """The flags the session may change (RFC 3501 7.1): with the "w" right the known keywords too,
+    and \\* for new ones."""
     if sel.readonly:
         return ""
     flags = []
@@ -242,9 +286,13 @@ def permanent_flags(sel: Selection) -> str:
         flags.append("\\Deleted")
     if "s" in sel.rights:
         flags.append("\\Seen")
-    if "w" in sel.rights:
-        flags.append("\\*")
+    if _lists_keywords(sel):
+        flags += [*sorted(sel.keywords), "\\*"]
     return " ".join(flags)
+
+
+def _lists_keywords(sel: Selection) -> bool:
+    return not sel.readonly and "w" in sel.rights
 
 
 def _qresync(s: ImapSession, sel: Selection, params: tuple) -> list[bytes]:  # type: ignore[type-arg]

@@ -7,11 +7,13 @@ other flags "w"; COPY needs "r" on the source and "i" on the target; MOVE also "
 
 from __future__ import annotations
 
+from typing import Any
+
 from sidecars.imap import response as R
 from sidecars.imap.grammar import CopyArgs
 from sidecars.imap.grammar import Store as StoreArgs
 from sidecars.imap.parser import Command
-from sidecars.imap.selected import fetch_flags_line, resolve_folder
+from sidecars.imap.selected import announce_keywords, enable_condstore, fetch_flags_line, resolve_folder
 from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Done, ImapSession, No
 
@@ -23,27 +25,26 @@ def store(s: ImapSession, cmd: Command) -> Done:
     uid_mode = cmd.name == "UID STORE"
     if sel.readonly:
         raise No("mailbox is read-only", "READ-ONLY")
-    if spec.unchanged_since is not None:
-        s.condstore = True
     uids = sel.resolve(s, spec.sequence, uid_mode)
+    parts: list[bytes] = enable_condstore(s) if spec.unchanged_since is not None else []
     flags = [f for f in spec.flags if f.lower() != "\\recent"]
     changed, conflicts = s.store.mail.set_flags(
         sel.id, uids, flags, spec.mode, actor=s.account_id, unchanged_since=spec.unchanged_since
     )
     for c in changed:
         sel.own[c.uid] = c.modseq
-    sel.keywords.update(f for f in flags if not f.startswith("\\"))
-    parts: list[bytes] = []
     by_uid = {c.uid: c for c in changed}
+    shown: list[tuple[int, Any]] = []
     if not spec.silent:
         # RFC 3501 6.4.6: the new flags of every message named, changed or not
         current = {r.uid: r for r in s.store.mail.flags(sel.id, [u for u in uids if u not in conflicts])}
-        for uid in uids:
-            row = by_uid.get(uid) or current.get(uid)
-            seq = sel.seq_of(uid)
-            if row is not None and seq:
-                parts.append(fetch_flags_line(s, seq, uid, row.flags, row.modseq, with_uid=uid_mode))
-    elif s.condstore:
+        rows = [(sel.seq_of(uid), by_uid.get(uid) or current.get(uid)) for uid in uids]
+        shown = [(seq, row) for seq, row in rows if seq and row is not None]
+    # RFC 3501 7.2.6: a keyword new to the session is announced before a response shows it
+    parts += announce_keywords(s, (f for row in [*changed, *(r for _, r in shown)] for f in row.flags))
+    for seq, row in shown:
+        parts.append(fetch_flags_line(s, seq, row.uid, row.flags, row.modseq, with_uid=uid_mode))
+    if spec.silent and s.condstore:
         # RFC 7162 3.1.3: .SILENT still reports the new MODSEQ of changed messages
         for c in changed:
             seq = sel.seq_of(c.uid)
@@ -115,8 +116,6 @@ def move(s: ImapSession, cmd: Command) -> Done:
     target = _target(s, spec.mailbox)
     if not uids:
         return Done([], f"{cmd.name} completed (no messages)")
-    if target == sel.id:
-        raise No("cannot move messages into the mailbox they are in", "CANNOT")
     if sel.expunged_among(s, uids):
         raise No("some of the messages were expunged by another session", "EXPUNGEISSUED")
     mapping = s.store.mail.move(sel.id, uids, target, actor=s.account_id)
@@ -125,4 +124,8 @@ def move(s: ImapSession, cmd: Command) -> Done:
     if code:
         parts.append(R.untagged(f"OK [{code}] moved"))
     parts += sel.report_expunged(s, sorted(mapping))
+    if target == sel.id:
+        # RFC 6851 3.1, MOVE = COPY + EXPUNGE: into the mailbox itself the copies have new UIDs and
+        # are reported (EXISTS) after the expunges, before the tagged OK
+        sel.dirty = True
     return Done(parts, f"{cmd.name} completed")

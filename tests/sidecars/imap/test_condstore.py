@@ -111,3 +111,28 @@ def test_unchangedsince_fails_only_for_the_modified_messages(box: tuple[Raw, int
     flags = {seq: items["FLAGS"] for seq, items in fetches(conn.command("FETCH 1:3 FLAGS")).items()}
     assert "\\Answered" in flags[1] and "\\Answered" in flags[3]  # type: ignore[operator]
     assert "\\Answered" not in flags[2]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "FETCH 1 (FLAGS MODSEQ)",
+        "UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1)",
+        "SEARCH MODSEQ 1",
+        "STORE 1 (UNCHANGEDSINCE 99999) +FLAGS.SILENT (\\Seen)",
+        "STATUS INBOX (HIGHESTMODSEQ)",
+    ],
+)
+def test_first_enabling_command_reports_highestmodseq(client: Raw, folder: str, command: str) -> None:
+    """RFC 7162 3.1: the first CONDSTORE enabling command with a mailbox selected (not SELECT (CONDSTORE))
+    tells the client the mailbox's HIGHESTMODSEQ, before the command's own responses; later ones do not."""
+    for n in range(2):
+        client.append(folder, plain(f"e{n}"))
+    selected = client.select(folder)
+    (at_select,) = [code_of(line) for line in selected.untagged if line.startswith(b"* OK [HIGHESTMODSEQ ")]
+    reply = client.command(command)
+    assert reply.ok, reply
+    assert reply.untagged[0] == f"* OK [{at_select}] highest mod-sequence".encode(), reply
+    assert sum(b"HIGHESTMODSEQ" in line for line in reply.untagged) == 1 + command.startswith("STATUS")
+    again = client.command(command)
+    assert not any(line.startswith(b"* OK [HIGHESTMODSEQ ") for line in again.untagged), again

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.sidecars.imap.conftest import MULTIPART, Raw, code_of, fetches, plain
+from tests.sidecars.imap.conftest import MULTIPART, ImapService, Raw, code_of, fetches, plain
 
 
 @pytest.fixture
@@ -115,3 +115,40 @@ def test_move_of_scattered_messages_replays_cleanly(client: Raw, folder: str) ->
             del view[int(match.group(1)) - 1]
     assert view == [uids[1], uids[3]]  # RFC 3501 7.4.1 numbering, applied in order
     assert [items["UID"] for _, items in sorted(fetches(client.command("FETCH 1:* UID")).items())] == view
+
+
+def test_move_into_the_selected_mailbox_is_copy_then_expunge(box: tuple[Raw, str], folder: str) -> None:
+    """RFC 6851: MOVE into the mailbox itself succeeds like COPY + EXPUNGE: COPYUID with the new UID,
+    the EXPUNGE of the original, then the EXISTS of the copy."""
+    conn, _dest = box
+    before = summary(conn)
+    uids = [items["UID"] for _, items in sorted(fetches(conn.command("FETCH 1:* UID")).items())]
+    status = conn.command(f"STATUS {folder} (UIDVALIDITY UIDNEXT)").named("STATUS")[0]
+    match = re.search(rb"UIDVALIDITY (\d+) UIDNEXT (\d+)", status)
+    assert match, status
+    validity, uidnext = int(match.group(1)), int(match.group(2))
+    reply = conn.command(f"MOVE 1 {folder}")
+    assert reply.ok, reply
+    assert reply.untagged == [
+        f"* OK [COPYUID {validity} {uids[0]} {uidnext}] moved".encode(),
+        b"* 1 EXPUNGE",
+        b"* 3 EXISTS",
+        b"* 3 RECENT",
+    ]
+    assert summary(conn) == [before[1], before[2], before[0]]  # bytes, flags and date kept
+    assert [items["UID"] for _, items in sorted(fetches(conn.command("FETCH 1:* UID")).items())] == [
+        uids[1],
+        uids[2],
+        uidnext,
+    ]
+
+
+def test_imapclient_move_within_the_folder(
+    imap_service: ImapService, account: str, folder: str, box: tuple[Raw, str]
+) -> None:
+    with imap_service.imapclient(account) as c:
+        c.select_folder(folder)
+        first = c.search("ALL")[0]
+        c.move([first], folder)
+        after = c.search("ALL")
+        assert first not in after and len(after) == 3 and max(after) > first

@@ -83,3 +83,26 @@ def test_searchres_save_and_dollar(box: Raw) -> None:
     _, items, _ = esearch(box, "SEARCH RETURN (SAVE MIN) SEEN")
     assert items == {"MIN": 1}
     assert sorted(fetches(box.command("FETCH $ UID"))) == [1, 6]
+
+
+def test_modseq_is_that_of_the_messages_returned(box: Raw) -> None:
+    """RFC 7162 3.1.5 with RFC 4731: MIN and MAX report their message's mod-sequence (the higher of the
+    two with both), ALL and COUNT the highest of every match."""
+    box.command("FETCH 1 MODSEQ")  # turns CONDSTORE on
+    for seq in (1, 3, 2, 4):  # flag changes in this order: modseq(2) > modseq(3) > modseq(1)
+        assert box.command(f"STORE {seq} +FLAGS.SILENT ($Mark)").ok
+    values = {seq: items["MODSEQ"][0] for seq, items in fetches(box.command("FETCH 1:4 MODSEQ")).items()}  # type: ignore[index]
+    low = values[1]
+    expected = {
+        "RETURN (MIN) 1:3": f"MIN 1 MODSEQ {values[1]}",
+        "RETURN (MAX) 1:3": f"MAX 3 MODSEQ {values[3]}",
+        "RETURN () 1:3": f"ALL 1:3 MODSEQ {values[2]}",
+        "RETURN (MIN MAX) 2:3": f"MIN 2 MAX 3 MODSEQ {values[2]}",
+        "RETURN (COUNT) 1:3": f"COUNT 3 MODSEQ {values[2]}",
+        "RETURN (MIN COUNT) 1,3": f"MIN 1 COUNT 2 MODSEQ {values[3]}",
+    }
+    for criteria, answer in expected.items():
+        tag = box.next_tag()
+        options, _, keys = criteria.partition(") ")
+        reply = box.command(f"SEARCH {options}) {keys} MODSEQ {low}", tag=tag)
+        assert reply.untagged == [f'* ESEARCH (TAG "{tag}") {answer}'.encode()], (criteria, reply)
