@@ -39,6 +39,10 @@ LOG_SERVICES = ("smtp", "imap", "pop3", "ftp", "processing", "web", "cli", "rpop
 #: Services with TCP listeners run by sidecars/net, and the default idle time of each (RFC 5321 4.5.3.2.7,
 #: RFC 9051 5.4, RFC 1939 section 3)
 NET_SERVICES = {"smtp": 300, "imap": 1800, "pop3": 600, "ftp": 300, "cli": 600}
+#: ... and before the client has proved itself (logged in; SMTP: authenticated or sent MAIL). RFC 3501 5.4
+#: allows IMAP a short autologout before login; RFC 5321 4.5.3.2.7 asks an SMTP server to wait at least
+#: 5 minutes for a command and RFC 1939 3 POP3 at least 10 minutes, so those keep their idle time.
+NET_PREAUTH_IDLE = {"smtp": 300, "imap": 60, "pop3": 600, "ftp": 60, "cli": 60}
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 _TIME_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _TRUE = {"yes", "true", "on", "1", "y"}
@@ -295,6 +299,8 @@ _DEFINITIONS: list[Setting] = [
             _s(f"net.{svc}.new_per_ip_per_interval", "int", 0, SERVER, f"Most new connections per interval from one client address to each {svc} listener; 0 means no limit.", minimum=0, maximum=1_000_000),
             _s(f"net.{svc}.interval_seconds", "seconds", 60, SERVER, f"Length of the interval the {svc} new-connection limits count in.", minimum=1, maximum=86400),
             _s(f"net.{svc}.idle_seconds", "seconds", idle, SERVER, f"A {svc} connection silent for this long is closed.", minimum=10, maximum=86400),
+            _s(f"net.{svc}.preauth_idle_seconds", "seconds", NET_PREAUTH_IDLE[svc], SERVER, f"A {svc} connection silent for this long before its client has logged in (SMTP: authenticated or sent MAIL) is closed; never longer than net.{svc}.idle_seconds.", minimum=1, maximum=86400),
+            _s(f"net.{svc}.reserve_authenticated", "int", 100, SERVER, f"Of net.{svc}.max_connections, this many are kept for clients that have logged in (SMTP: authenticated or sent MAIL). When the other connections are all waiting for a login, or the listener is full, a new connection displaces the oldest of those instead of being refused.", minimum=0, maximum=1_000_000),
             _s(f"net.{svc}.allow_rules", "list", (), SERVER, f"Client addresses let in to the {svc} listeners, with optional limits: SET[@PRIORITY][;max=N;per_ip=N;new=N;new_per_ip=N;interval=S]. SET is an address, a range a-b or a network (CIDR or address/mask); a lower priority number is stronger.", item_type="str", maximum=200),
             _s(f"net.{svc}.deny_rules", "list", (), SERVER, f"Client addresses refused by the {svc} listeners: SET[@PRIORITY]. A deny rule loses to an allow rule of the same or a stronger (lower) priority.", item_type="str", maximum=200),
             _s(f"net.{svc}.max_errors", "int", 10, SERVER, f"Protocol errors after which a {svc} session is dropped; 0 means no limit.", minimum=0, maximum=10_000),

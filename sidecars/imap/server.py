@@ -18,7 +18,8 @@ Implementation notes:
   yield, and a write must not stall every other connection. The session is then only touched by
   that worker until it returns; the hub's wake-up merely sets flags.
 - During IDLE the connection may stay silent for ``IDLE_SECONDS`` (RFC 2177 asks clients to
-  re-issue IDLE within 29 minutes); otherwise the listener's idle timeout applies.
+  re-issue IDLE within 29 minutes); otherwise the connection's standing gives the idle time: short
+  before login (RFC 3501 5.4), the listener's after. A login is reported to the listener once.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from sidecars.imap.session import ImapSession, Output, SessionContext
 from sidecars.imap.updates import ChangeHub
 from sidecars.net.listener import DENIED, Handler, ListenerServer
 from sidecars.net.service import Endpoint, ServiceContext
+from sidecars.net.standing import Standing
 
 READ_SIZE = 64 * 1024
 HANDSHAKE_SECONDS = 30.0
@@ -50,12 +52,12 @@ def refusal(reason: str) -> bytes:
 
 class ImapConnection:
     def __init__(
-        self, sock: Any, session: ImapSession, tls_context: ssl.SSLContext | None, idle: float
+        self, sock: Any, session: ImapSession, tls_context: ssl.SSLContext | None, standing: Standing
     ) -> None:
         self.sock = sock
         self.session = session
         self.tls_context = tls_context
-        self.idle = idle
+        self.standing = standing
         self.lock = Semaphore()
         self.pushing = False
         self.closed = False
@@ -72,10 +74,12 @@ class ImapConnection:
     def run(self) -> None:
         closed_by_session = False
         try:
-            self.sock.settimeout(self.idle)
+            self.sock.settimeout(self.standing.idle_seconds)
             self._write([self.session.banner()])
             while True:
-                self.sock.settimeout(IDLE_SECONDS if self.session.idling else self.idle)
+                if self.session.account is not None:
+                    self.standing.establish()
+                self.sock.settimeout(IDLE_SECONDS if self.session.idling else self.standing.idle_seconds)
                 try:
                     data = self.sock.recv(READ_SIZE)
                 except TimeoutError:
@@ -159,9 +163,9 @@ class ImapConnection:
     def _start_tls(self) -> None:
         if self.tls_context is None:
             raise RuntimeError("STARTTLS started without a TLS context")
-        self.sock.settimeout(min(HANDSHAKE_SECONDS, self.idle))
+        self.sock.settimeout(min(HANDSHAKE_SECONDS, self.standing.idle_seconds))
         self.sock = self.tls_context.wrap_socket(self.sock, server_side=True)
-        self.sock.settimeout(self.idle)
+        self.sock.settimeout(self.standing.idle_seconds)
         greeting = self.session.tls_started()
         if greeting:
             self._raw_write(greeting)
@@ -198,7 +202,7 @@ def make_handler(store: Any, hostname: str, tls_context: ssl.SSLContext | None, 
             offload=_in_thread,
         )
         session = ImapSession(context)
-        connection = ImapConnection(sock, session, tls_context, listener.policy.idle_seconds)
+        connection = ImapConnection(sock, session, tls_context, listener.standing(session_id))
         context.wake = connection.wake
         connection.run()
 

@@ -58,7 +58,7 @@ def make_handler(store: Any, hostname: str, tls_context: ssl.SSLContext | None) 
             allow_plaintext=allow_plaintext,
         )
         session = ManageSieveSession(context)
-        SessionConnection(sock, session, tls_context, listener.policy.idle_seconds, WORDS).run()
+        SessionConnection(sock, session, tls_context, listener.standing(session_id), WORDS).run()
 
     return handle
 

@@ -326,6 +326,11 @@ class ManageSieveSession:
         return Output(ok("Unauthenticate completed"))
 
     @property
+    def established(self) -> bool:
+        """The client has logged in: the listener's long idle time applies (sidecars.net.standing)."""
+        return self.account is not None
+
+    @property
     def owner(self) -> str:
         assert self.account is not None
         return self.account.address

@@ -11,6 +11,9 @@ Implementation notes:
 - STARTTLS: the session's go-ahead is written in clear, then the socket is wrapped and
   ``tls_started()`` called; bytes it returns (ManageSieve repeats its capabilities) are written over
   TLS. Bytes the client pipelined before the handshake are the session's to discard.
+- Standing (:mod:`sidecars.net.standing`): after each answer, a session whose ``established`` has become
+  true (its client logged in or, on SMTP, began a mail transaction) is reported to the listener once;
+  the socket's idle timeout follows the standing (short before, the listener's idle time after).
 - Ends: when the session asks to close, its last reply is written and the socket closed. Otherwise
   (client gone, idle timeout, service stopping, a bug) ``connection_lost()`` tells the session first,
   and where possible the client reads the protocol's parting line.
@@ -23,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gevent import GreenletExit, ssl
+
+from sidecars.net.standing import Standing
 
 READ_SIZE = 64 * 1024
 HANDSHAKE_SECONDS = 30.0
@@ -42,12 +47,17 @@ class SessionConnection:
     """One client connection driving one sans-IO session."""
 
     def __init__(
-        self, sock: Any, session: Any, tls_context: ssl.SSLContext | None, idle: float, words: PartingWords
+        self,
+        sock: Any,
+        session: Any,
+        tls_context: ssl.SSLContext | None,
+        standing: Standing,
+        words: PartingWords,
     ) -> None:
         self.sock = sock
         self.session = session
         self.tls_context = tls_context
-        self.idle = idle
+        self.standing = standing
         self.words = words
 
     def run(self) -> None:
@@ -55,6 +65,7 @@ class SessionConnection:
         try:
             self.sock.sendall(self.session.banner())
             while True:
+                self.sock.settimeout(self.standing.idle_seconds)
                 try:
                     data = self.sock.recv(READ_SIZE)
                 except TimeoutError:
@@ -63,6 +74,8 @@ class SessionConnection:
                 if not data:
                     return
                 out = self.session.receive(data)
+                if self.session.established:
+                    self.standing.establish()
                 if out.data:
                     self.sock.sendall(out.data)
                 if out.close:
@@ -92,9 +105,9 @@ class SessionConnection:
     def _start_tls(self) -> None:
         if self.tls_context is None:  # the session offered STARTTLS without a context: a bug
             raise RuntimeError("STARTTLS started without a TLS context")
-        self.sock.settimeout(min(HANDSHAKE_SECONDS, self.idle))
+        self.sock.settimeout(min(HANDSHAKE_SECONDS, self.standing.idle_seconds))
         self.sock = self.tls_context.wrap_socket(self.sock, server_side=True)
-        self.sock.settimeout(self.idle)
+        self.sock.settimeout(self.standing.idle_seconds)
         greeting = self.session.tls_started()
         if greeting:
             self.sock.sendall(greeting)

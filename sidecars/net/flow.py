@@ -57,16 +57,18 @@ class FlowControl:
     def active_from(self, ip: str) -> int:
         return self._active_by_ip.get(ip, 0)
 
-    def admit(self, ip: str, *, per_ip: bool = True) -> str | None:
+    def admit(self, ip: str, *, per_ip: bool = True, total: bool = True) -> str | None:
         """Count a new connection from ``ip`` and return None, or return why it is refused.
 
         ``per_ip=False`` skips the per-address limits (an allow rule's own per-address limits replace
-        them) while still counting the connection against them.
+        them) while still counting the connection against them. ``total=False`` skips the limit on
+        simultaneous connections: the caller frees a slot once this one is admitted (the listener
+        displaces an unauthenticated connection, see :mod:`sidecars.net.standing`).
         """
         limits = self.limits
         now = self.clock()
         interval = max(1, limits.interval_seconds)
-        if limits.max_connections and self.active >= limits.max_connections:
+        if total and limits.max_connections and self.active >= limits.max_connections:
             return TOO_MANY
         if per_ip and limits.max_per_ip and self.active_from(ip) >= limits.max_per_ip:
             return TOO_MANY_FROM_IP

@@ -2,22 +2,26 @@
 
 Per connection, in this order: a session id is allocated; the allow/deny rules decide
 (:mod:`sidecars.net.rules`); the allow rule's limits, then the listener's, are counted
-(:mod:`sidecars.net.flow`); an implicit-TLS listener does the handshake; the idle timeout is set on
-the socket; then the protocol's handler runs::
+(:mod:`sidecars.net.flow`), displacing the oldest unauthenticated connection when the listener or its
+unauthenticated slots are full (:mod:`sidecars.net.standing`); an implicit-TLS listener does the
+handshake; the idle timeout before authentication is set on the socket; then the protocol's handler
+runs::
 
     handler(sock, address, session_id, listener)
 
 ``session_id`` is eight hex digits (``listener.session_log(session_id)`` is the session's logger),
 ``listener`` is this :class:`ListenerServer` (its ``name``, ``tls_context``, ``policy`` are what a
-handler needs). A read that waits longer than the idle time raises ``TimeoutError`` in the handler; a
+handler needs). ``listener.standing(session_id)`` is the connection's :class:`Standing`: the handler
+calls its ``establish()`` once the client has proved itself and sets its socket's timeout from its
+``idle_seconds``. A read that waits longer than the idle time raises ``TimeoutError`` in the handler; a
 handler that lets it escape gets its connection closed and "idle timeout" logged.
 
 Implementation notes:
 - Refused connections: a plain listener writes the caller's refusal line (e.g. ``421 ...``) and closes;
   an implicit-TLS listener closes a denied client without a word and tells a flow-limited one after a
   short handshake. Refused connections never reach the handler and are never counted.
-- Every admitted connection is released from the flow counters exactly once, in ``_handle``'s finally,
-  whatever the handler does (including being killed at shutdown).
+- Every admitted connection is released from the flow counters exactly once, in ``_handle``'s finally
+  or when it is displaced, whatever the handler does (including being killed at shutdown).
 - The policy may be replaced live (``set_policy``); counters carry over, and each allow rule with
   limits keeps its counters as long as its text is unchanged.
 - ``stop(grace)`` stops accepting at once, waits up to ``grace`` seconds for sessions to end, then kills
@@ -44,6 +48,7 @@ from fieldpost.logs import ServiceLogger, session_logger
 from sidecars.net.errorcontrol import ErrorLimits
 from sidecars.net.flow import FlowControl
 from sidecars.net.rules import Limits, Rule, decide
+from sidecars.net.standing import Standing, Standings
 
 Handler = Callable[[Any, tuple[Any, ...], str, "ListenerServer"], None]
 Refusal = Callable[[str], bytes]
@@ -63,6 +68,19 @@ class Policy:
     limits: Limits = Limits()
     idle_seconds: float = 300.0
     errors: ErrorLimits = field(default_factory=ErrorLimits)
+    preauth_idle_seconds: float = 60.0
+    reserve_authenticated: int = 0
+
+    @property
+    def idle_before_auth(self) -> float:
+        """Idle time of a connection whose client has not proved itself (never longer than after)."""
+        return min(self.preauth_idle_seconds, self.idle_seconds)
+
+    @property
+    def unauthenticated_slots(self) -> int:
+        """How many connections may be unauthenticated at once; 0: as many as the listener takes."""
+        cap = self.limits.max_connections
+        return max(1, cap - self.reserve_authenticated) if cap else 0
 
 
 class SessionIds:
@@ -119,6 +137,7 @@ class ListenerServer:
         self.policy = policy or Policy()
         self.flow = FlowControl(self.policy.limits, clock)
         self._rule_flows: dict[Rule, FlowControl] = {}
+        self._standings = Standings()
         sock = bind(*listen) if isinstance(listen, tuple) else listen
         self._pool = Pool()
         self.server = StreamServer(sock, self._handle, spawn=self._pool)
@@ -157,6 +176,19 @@ class ListenerServer:
     def session_log(self, session_id: str) -> ServiceLogger:
         return session_logger(self.log, int(session_id, 16))
 
+    def standing(self, session_id: str) -> Standing:
+        """The connection's standing (a detached one for a session this listener does not hold)."""
+        found = self._standings.all.get(session_id)
+        return found or Standing(None, session_id, "", -1, [], self._idle_times)
+
+    @property
+    def unauthenticated(self) -> int:
+        """Connections whose client has not proved itself yet."""
+        return len(self._standings.unauthenticated)
+
+    def _idle_times(self) -> tuple[float, float]:
+        return self.policy.idle_before_auth, self.policy.idle_seconds
+
     # -- one connection
 
     def _admit(self, ip: str, slog: ServiceLogger) -> tuple[str | None, list[FlowControl]]:
@@ -182,14 +214,37 @@ class ListenerServer:
         own_per_ip = rule_limits is not None and bool(
             rule_limits.max_per_ip or rule_limits.new_per_ip_per_interval
         )
-        reason = self.flow.admit(ip, per_ip=not own_per_ip)
+        make_room = self._room_needed()
+        reason = self.flow.admit(ip, per_ip=not own_per_ip, total=not make_room)
         if reason:
             for flow in counted:
                 flow.release(ip)
             slog.info("connection refused from [%s]: %s (listener %s)", ip, reason, self.name)
             return reason, []
         counted.append(self.flow)
+        if make_room:
+            self._displace_oldest(slog)
         return None, counted
+
+    def _room_needed(self) -> bool:
+        """Whether a new connection must displace an unauthenticated one: the unauthenticated slots or
+        the whole listener are full, and there is an unauthenticated connection to displace."""
+        cap = self.policy.limits.max_connections
+        if not cap or not self._standings.unauthenticated:
+            return False
+        return self.unauthenticated >= self.policy.unauthenticated_slots or self.flow.active >= cap
+
+    def _displace_oldest(self, slog: ServiceLogger) -> None:
+        oldest = self._standings.oldest_unauthenticated()
+        if oldest is None:
+            return
+        oldest.displace()
+        slog.info(
+            "listener %s full of unauthenticated connections: session %s from [%s] displaced",
+            self.name,
+            oldest.session_id,
+            oldest.ip,
+        )
 
     def _refuse(self, sock: Any, reason: str) -> None:
         try:
@@ -214,17 +269,19 @@ class ListenerServer:
         if reason is not None:
             self._refuse(sock, reason)
             return
+        standing = Standing(self._standings, session_id, ip, sock.fileno(), counted, self._idle_times)
+        self._standings.add(standing)
         started = self.clock()
         slog.info("connection accepted from [%s]:%d on %s", ip, port, self.name)
         why = "closed"
         try:
             if self.implicit_tls:
-                wrapped = self._handshake(sock, slog)
+                wrapped = self._handshake(sock, slog, standing)
                 if wrapped is None:  # the raw socket is closed below; the slot is released there too
                     why = "TLS handshake failed"
                     return
                 sock = wrapped
-            sock.settimeout(self.policy.idle_seconds)
+            sock.settimeout(standing.idle_seconds)
             self.handler(sock, address, session_id, self)
         except TimeoutError:
             why = "idle timeout"
@@ -238,14 +295,16 @@ class ListenerServer:
             slog.error("session failed", exc_info=True)
             why = "internal error"
         finally:
+            self._standings.forget(session_id)  # first: the descriptor is about to be reused
+            if standing.displaced:
+                why = "displaced by a newer connection before authentication"
             _close(sock)
-            for flow in counted:
-                flow.release(ip)
+            standing.release()
             slog.info("connection closed from [%s]: %s after %.1f s", ip, why, self.clock() - started)
 
-    def _handshake(self, sock: Any, slog: ServiceLogger) -> Any:
+    def _handshake(self, sock: Any, slog: ServiceLogger, standing: Standing) -> Any:
         assert self.tls_context is not None
-        sock.settimeout(min(HANDSHAKE_SECONDS, self.policy.idle_seconds))
+        sock.settimeout(min(HANDSHAKE_SECONDS, standing.idle_seconds))
         try:
             return self.tls_context.wrap_socket(sock, server_side=True)
         except (OSError, ssl.SSLError) as exc:

@@ -88,7 +88,15 @@ def load_policy(store: Any, service: str, log: ServiceLogger | None = None) -> P
         interval_seconds=get("interval_seconds"),
     )
     errors = ErrorLimits(max_errors=get("max_errors"), max_auth_failures=get("max_auth_failures"))
-    return Policy(tuple(allow), tuple(deny), limits, float(get("idle_seconds")), errors)
+    return Policy(
+        tuple(allow),
+        tuple(deny),
+        limits,
+        float(get("idle_seconds")),
+        errors,
+        preauth_idle_seconds=float(get("preauth_idle_seconds")),
+        reserve_authenticated=int(get("reserve_authenticated")),
+    )
 
 
 def service_hostname(store: Any, config: configuration.Config) -> str:

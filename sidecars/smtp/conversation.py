@@ -88,6 +88,13 @@ class Conversation:
         self._close = False
         self._start_tls = False
 
+    @property
+    def established(self) -> bool:
+        """The client has proved itself: authenticated, or began a mail transaction (an MX client never
+        authenticates). Until then the listener may give it a shorter idle time and displace it when
+        the listener is flooded (sidecars.net.standing)."""
+        return self._account is not None or self._state in (State.MAIL, State.RCPT)
+
     # -- replies and error control --------------------------------------------------------------------
 
     def _say(self, reply: R.Reply, extra: tuple[str, ...] = ()) -> None:

@@ -80,7 +80,7 @@ def make_handler(
             log=listener.session_log(session_id),
         )
         session = session_class(context)
-        SessionConnection(sock, session, tls_context, listener.policy.idle_seconds, words).run()
+        SessionConnection(sock, session, tls_context, listener.standing(session_id), words).run()
 
     return handle
 

@@ -50,6 +50,7 @@ class FakeSession:
     ctx: FakeContext
     buffer: bytes = b""
     events: list[str] = field(default_factory=list)
+    established: bool = False  # never logs in: the listener's idle time before authentication applies
 
     def __post_init__(self) -> None:
         self.tls = self.ctx.tls_active
