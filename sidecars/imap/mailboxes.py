@@ -31,19 +31,16 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
         # RFC 3501 6.3.8: an empty pattern asks for the delimiter and the root of the reference
         root = spec.reference.split("/", 1)[0] if spec.reference else ""
         return Done([R.untagged(f'{verb} (\\Noselect) "/" ' + _wire(s, root).decode())], f"{verb} completed")
-    try:
-        reference = names.decode_wire(spec.reference, s.utf8)
-        patterns = [names.pattern_regex(reference, names.decode_wire(p, s.utf8)) for p in spec.patterns]
-    except names.BadName as exc:
-        raise No(str(exc), "CANNOT") from None
-    wide = any(p.pattern.startswith((".*", "[^/]*", "Other", "Public")) for p in patterns)
-    subscriptions = set(s.store.folders.subscriptions(s.user))
-    # a subscribed shared name the patterns reach must be looked up, or it would look deleted
-    wide = wide or any(
-        n.startswith((names.OTHER_USERS + "/", names.PUBLIC + "/")) and any(p.match(n) for p in patterns)
-        for n in subscriptions
+    patterns = [names.list_pattern(spec.reference, p, s.utf8) for p in spec.patterns]
+    # other users' and public folders are looked up only when a pattern can reach them
+    listed = names.visible_folders(
+        s.store,
+        s.account_id,
+        s.user,
+        any(p.may_match_under(names.OTHER_USERS) for p in patterns),
+        any(p.may_match_under(names.PUBLIC) for p in patterns),
     )
-    listed = names.visible_folders(s.store, s.account_id, s.user, wide, wide)
+    subscriptions = set(s.store.folders.subscriptions(s.user))
     by_name = {entry.name: entry for entry in listed}
     # ancestors the user cannot see but needs to walk to a visible child
     for entry in list(listed):
@@ -61,7 +58,7 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
     special_only = "SPECIAL-USE" in spec.selection
     out: list[bytes] = []
     for name in sorted(by_name, key=_order):
-        if not any(p.match(name) for p in patterns):
+        if not any(p.matches(name) for p in patterns):
             continue
         entry = by_name[name]
         folder = entry.folder
@@ -71,7 +68,7 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
         if subscribed_only and not subscribed:
             has_subscribed_child = any(n.startswith(name + "/") and n in subscriptions for n in by_name)
             hidden_child = any(
-                n.startswith(name + "/") and n in subscriptions and not any(p.match(n) for p in patterns)
+                n.startswith(name + "/") and n in subscriptions and not any(p.matches(n) for p in patterns)
                 for n in by_name
             )
             if spec.lsub and hidden_child:

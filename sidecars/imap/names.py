@@ -14,11 +14,11 @@ address books stay out of listings and cannot be selected.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from sidecars.imap import mutf7
+from sidecars.imap.patterns import MailboxPattern
 from storage.errors import InvalidInput, NotFound
 from storage.models import Folder
 
@@ -94,20 +94,39 @@ def client_name(owner: str, path: str, user: str) -> str:
     return f"{OTHER_USERS}/{owner}/{path}"
 
 
-def pattern_regex(reference: str, pattern: str) -> re.Pattern[str]:
-    """RFC 3501 6.3.8: "*" matches anything, "%" anything but the delimiter; INBOX case-insensitive."""
+@dataclass(frozen=True)
+class ListPattern:
+    """One LIST/LSUB pattern joined with its reference (RFC 3501 6.3.8), matched against decoded
+    names; a pattern that is not valid modified UTF-7 is matched against the names as they go on
+    the wire instead, so it still finds what it spells out and never fails the command."""
+
+    matcher: MailboxPattern
+    on_wire: bool = False
+    utf8: bool = False
+
+    def _form(self, name: str) -> str:
+        return encode_wire(name, self.utf8) if self.on_wire else name
+
+    def matches(self, name: str) -> bool:
+        return self.matcher.matches(self._form(name))
+
+    def may_match_under(self, prefix: str) -> bool:
+        return self.matcher.may_match_under(self._form(prefix))
+
+
+def list_pattern(reference: str, pattern: str, utf8: bool) -> ListPattern:
+    """RFC 3501 6.3.8: the wire reference and pattern joined with the delimiter, as a matcher ("*"
+    matches anything, "%" anything but the delimiter; INBOX case-insensitive). The client writes
+    both, so they are matched in linear time, never by a regular expression (see :mod:`patterns`)."""
     full = (
         reference + pattern
         if not reference or reference.endswith(DELIMITER) or pattern.startswith(DELIMITER)
         else reference + DELIMITER + pattern
     )
-    out = []
-    for c in full:
-        out.append(".*" if c == "*" else "[^/]*" if c == "%" else re.escape(c))
-    text = "".join(out)
-    if full[:5].upper() == "INBOX" and (len(full) == 5 or full[5] in "/*%"):
-        text = "(?i:INBOX)" + "".join(out[5:])
-    return re.compile(text + r"\Z", re.S)
+    try:
+        return ListPattern(MailboxPattern(decode_wire(full, utf8)))
+    except BadName:
+        return ListPattern(MailboxPattern(full), on_wire=True, utf8=utf8)
 
 
 def visible_folders(

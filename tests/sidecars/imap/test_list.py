@@ -3,6 +3,7 @@ LIST-EXTENDED (RFC 5258), CHILDREN (RFC 3348), SPECIAL-USE (RFC 6154) and LIST-S
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -198,3 +199,22 @@ def test_remote_selection_option_is_accepted(client: Raw, tree: str) -> None:
 
 def test_recursivematch_alone_is_bad(client: Raw, tree: str) -> None:
     assert client.command(f'LIST (RECURSIVEMATCH) "" "{tree}/*"').status == "BAD"  # RFC 5258 3.1
+
+
+def test_backtracking_pattern_is_answered_quickly_and_other_sessions_are_served(
+    fresh_client: Raw, fresh_account: str, account: str, connect: Callable[..., Raw]
+) -> None:
+    """Issue 9.1: as a regular expression, this pattern against a name of 250 "a"s kept the imap process
+    (every user's IMAP, IMAPS and ManageSieve) at 100% CPU for minutes. RFC 3501 6.3.8 wildcards are
+    now matched in linear time; another user's NOOP is answered meanwhile."""
+    assert fresh_client.command("CREATE " + "a" * 250).ok
+    other = connect(account)
+    started = time.monotonic()
+    fresh_client.send(b'L1 LIST "" "*a*a*a*a*a*a*a*a*b"\r\n')
+    fresh_client.send(b'L2 LSUB "" "%a%a%a%a%a%a%a%a%b"\r\n')
+    assert other.command("NOOP").ok
+    for tag in ("L1", "L2"):
+        reply = fresh_client.until_tagged(tag)
+        assert reply.ok and not reply.untagged, reply
+    assert time.monotonic() - started < 5.0  # a hang guard: it takes milliseconds
+    assert names(fresh_client, 'LIST "" "*a*a*a*a*a*a*a*a*"') == {"a" * 250}
