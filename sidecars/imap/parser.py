@@ -6,9 +6,10 @@ tokens into typed values. Every syntax problem raises :class:`ParseError`, which
 with a tagged BAD; nothing else is raised for any input.
 
 Implementation notes:
-- Atoms are read leniently: any run of bytes other than SP, parentheses, DQUOTE and CTLs, with a
-  ``[...]`` part read as a whole, so ``BODY[HEADER.FIELDS (FROM TO)]<0.100>`` is one atom for the
-  FETCH grammar to take apart.
+- Atoms are read leniently: any run of bytes other than SP, parentheses, DQUOTE and CTLs. "[" and
+  "]" are ordinary atom characters (RFC 3501 9 ATOM-CHAR, ASTRING-CHAR), except that after a FETCH
+  section item's name (BODY, BODY.PEEK, BINARY...) a ``[...]`` part is read as a whole, so
+  ``BODY[HEADER.FIELDS (FROM TO)]<0.100>`` is one atom for the FETCH grammar to take apart.
 - Quoted strings accept UTF-8 (RFC 6855 allows it once UTF8=ACCEPT is enabled; refusing it before
   would break clients that send UTF-8 search strings with CHARSET UTF-8).
 - Nesting of parenthesised lists is capped at ``MAX_DEPTH``.
@@ -211,26 +212,53 @@ def _quoted(text: bytes, pos: int) -> tuple[bytes, int]:
     raise ParseError("unterminated quoted string")
 
 
+#: The FETCH items whose "[section]" may hold spaces and parentheses (RFC 3501 9 section, RFC 3516).
+_SECTION_ITEMS = frozenset({b"BODY", b"BODY.PEEK", b"BINARY", b"BINARY.PEEK", b"BINARY.SIZE"})
+
+
 def _atom(text: bytes, pos: int) -> tuple[bytes, int]:
-    start, depth, size = pos, 0, len(text)
+    """An atom, or a FETCH section item (``BODY[HEADER.FIELDS (A B)]<0.10>``) read as one token.
+
+    RFC 3501 9: "[" is an ATOM-CHAR and "]" an ASTRING-CHAR, so anywhere else they are ordinary
+    characters (``SELECT a[b`` names the mailbox "a[b"); brackets group only right after a section
+    item's name, and a "[" there that is never closed is an ordinary character too."""
+    start, size = pos, len(text)
     while pos < size:
         c = text[pos]
-        if c == 0x5B:  # [
-            depth += 1
-        elif c == 0x5D and depth:  # ]
-            depth -= 1
-        elif depth == 0 and c in _SPECIALS:
+        if c == 0x5B and text[start:pos].upper() in _SECTION_ITEMS:  # [
+            end = _section_end(text, pos + 1)
+            if end is not None:
+                pos = end
+                continue
+        if c in _SPECIALS:
             break
+        if c < 0x20 or c == 0x7F:
+            raise ParseError("control character in command")
+        pos += 1
+    return text[start:pos], pos
+
+
+def _section_end(text: bytes, pos: int) -> int | None:
+    """The position after the "]" closing a section opened just before ``pos``, or None."""
+    depth, size = 1, len(text)
+    while pos < size:
+        c = text[pos]
+        if c == 0x5B:
+            depth += 1
+        elif c == 0x5D:
+            depth -= 1
+            if not depth:
+                return pos + 1
         elif c < 0x20 or c == 0x7F:
             raise ParseError("control character in command")
-        elif depth and c == 0x22:  # a quoted string inside brackets: keep it whole
-            _, end = _quoted(text, pos + 1)
-            pos = end
+        elif c == 0x22:  # a quoted string inside brackets: keep it whole
+            try:
+                _, pos = _quoted(text, pos + 1)
+            except ParseError:
+                return None
             continue
         pos += 1
-    if depth:
-        raise ParseError("unbalanced '['")
-    return text[start:pos], pos
+    return None
 
 
 def upper_atom(item: Any, what: str) -> str:

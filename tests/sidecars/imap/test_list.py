@@ -218,3 +218,11 @@ def test_backtracking_pattern_is_answered_quickly_and_other_sessions_are_served(
         assert reply.ok and not reply.untagged, reply
     assert time.monotonic() - started < 5.0  # a hang guard: it takes milliseconds
     assert names(fresh_client, 'LIST "" "*a*a*a*a*a*a*a*a*"') == {"a" * 250}
+
+
+def test_pattern_with_every_atom_char_is_ok_and_keeps_the_connection(client: Raw) -> None:
+    """Issue 15.1: list-mailbox = 1*list-char, and "[" is an ATOM-CHAR (RFC 3501 9); this LIST dropped
+    the connection."""
+    reply = client.command('LIST "" !#$&\'+,-.0123456789:;<=>?@^_`|[}%*')
+    assert reply.tagged.endswith(b" OK LIST completed") and not reply.untagged, reply
+    assert client.command("NOOP").ok

@@ -166,6 +166,29 @@ def test_list_extended_forms() -> None:
         parse(b'a LIST (RECURSIVEMATCH) "" "*"')
 
 
+#: RFC 3501 9: ASTRING-CHAR = ATOM-CHAR / resp-specials; ATOM-CHAR is any CHAR but atom-specials
+ASTRING_CHARS = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '(){ %*"\\')
+
+
+def test_square_brackets_are_atom_chars_outside_fetch_sections() -> None:
+    """Issue 15.1: "[" is an ATOM-CHAR and "]" an ASTRING-CHAR; only FETCH sections group brackets."""
+    name = "!#$&'+,-.0123456789:;<=>?@^_`|[}"
+    assert parse(b"a SELECT " + name.encode()).spec.mailbox == name
+    assert parse(b'a LIST "" ' + name.encode() + b"%*").spec.patterns == (name + "%*",)
+    assert parse(b"a CREATE a]b[c").spec.mailbox == "a]b[c"
+    assert parse(b"a SELECT BODY[").spec.mailbox == "BODY["  # an unclosed section is no section
+    assert parse(b"a STATUS x[ (MESSAGES)").spec.mailbox == "x["
+    fetch = parse(b"a FETCH 1 (BODY.PEEK[HEADER.FIELDS (X[1] Y)] BINARY.SIZE[1])").spec
+    assert fetch.items[0].section.fields == ("X[1]", "Y") and fetch.items[1].name == "BINARY.SIZE"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(ASTRING_CHARS, min_size=1, max_size=40))
+def test_every_astring_atom_parses_as_itself(name: str) -> None:
+    assert parse(b"a SELECT " + name.encode()).spec.mailbox == name
+    assert parse(b'a LIST "" ' + name.encode() + b"%").spec.patterns == (name + "%",)
+
+
 def test_nesting_depth_is_limited() -> None:
     with pytest.raises(ParseError, match="nested"):
         parse(b"a SEARCH " + b"(" * 40 + b"ALL" + b")" * 40)

@@ -159,3 +159,10 @@ def test_uidnext_does_not_go_back_after_expunge(client: Raw, folder: str) -> Non
     last = fetches(client.command("FETCH 2 UID"))[2]["UID"]
     client.command("EXPUNGE")
     assert int(codes(client.select(folder))["UIDNEXT"]) > last  # type: ignore[operator]
+
+
+def test_select_of_a_name_with_every_atom_char_is_no(client: Raw) -> None:
+    """Issue 15.1: "[" is an ATOM-CHAR (RFC 3501 9), so this parses and names no mailbox; it was BAD."""
+    reply = client.command("SELECT !#$&'+,-.0123456789:;<=>?@^_`|[}")
+    assert reply.status == "NO" and code_of(reply.tagged) == "NONEXISTENT", reply
+    assert client.command("NOOP").ok
