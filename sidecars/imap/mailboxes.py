@@ -32,6 +32,10 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
         root = spec.reference.split("/", 1)[0] if spec.reference else ""
         return Done([R.untagged(f'{verb} (\\Noselect) "/" ' + _wire(s, root).decode())], f"{verb} completed")
     patterns = [names.list_pattern(spec.reference, p, s.utf8) for p in spec.patterns]
+
+    def matched(name: str) -> bool:
+        return any(p.matches(name) for p in patterns)
+
     # other users' and public folders are looked up only when a pattern can reach them
     listed = names.visible_folders(
         s.store,
@@ -44,38 +48,43 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
     by_name = {entry.name: entry for entry in listed}
     # ancestors the user cannot see but needs to walk to a visible child
     for entry in list(listed):
-        parts = entry.name.split("/")
-        for depth in range(1, len(parts)):
-            parent = "/".join(parts[:depth])
+        for parent in _ancestors(entry.name):
             if parent not in by_name:
                 by_name[parent] = names.Listed(parent, None, entry.owner)
     children = {name.rpartition("/")[0] for name in by_name if "/" in name}
     subscribed_only = spec.lsub or "SUBSCRIBED" in spec.selection
-    if subscribed_only or "SUBSCRIBED" in spec.returns:
-        # RFC 3501 6.3.6 / RFC 5258 3.1: subscribed names of folders that are gone stay listed (\NonExistent)
-        for gone in subscriptions - by_name.keys():
+    recursive = "RECURSIVEMATCH" in spec.selection
+    # every ancestor of a subscribed name -> its subscribed descendants
+    subscribed_below: dict[str, list[str]] = {}
+    for sub in subscriptions:
+        for parent in _ancestors(sub):
+            subscribed_below.setdefault(parent, []).append(sub)
+    if subscribed_only:
+        # RFC 3501 6.3.6 / RFC 5258 3.1: subscribed names of folders that are gone stay listed
+        # (\NonExistent), and so do their missing parents, for LSUB's "%" (RFC 3501 6.3.9) and for
+        # RECURSIVEMATCH (RFC 5258 3.5); RETURN (SUBSCRIBED) alone lists existing ones (example 6)
+        for gone in (subscriptions | subscribed_below.keys()) - by_name.keys():
             by_name[gone] = names.Listed(gone, None, "")
     special_only = "SPECIAL-USE" in spec.selection
     out: list[bytes] = []
     for name in sorted(by_name, key=_order):
-        if not any(p.matches(name) for p in patterns):
+        if not matched(name):
             continue
         entry = by_name[name]
         folder = entry.folder
         subscribed = name in subscriptions
         nonexistent = folder is None and entry.owner == ""
-        child_info = lsub_parent = False
+        below = subscribed_below.get(name, [])
+        # RFC 5258 3.5: CHILDINFO says a descendant meets the selection criteria; a parent that does not
+        # meet them itself is listed only for a descendant the patterns do not return (3.3 rule 2B: the
+        # CHILDINFO would be redundant otherwise), one that does meet them carries it too (example 9)
+        child_info = recursive and subscribed_only and bool(below)
+        lsub_parent = False
         if subscribed_only and not subscribed:
-            has_subscribed_child = any(n.startswith(name + "/") and n in subscriptions for n in by_name)
-            hidden_child = any(
-                n.startswith(name + "/") and n in subscriptions and not any(p.matches(n) for p in patterns)
-                for n in by_name
-            )
+            hidden_child = any(not matched(n) for n in below)
             if spec.lsub and hidden_child:
                 lsub_parent = True  # RFC 3501 6.3.9: "%" shows the parent of a subscribed name as \Noselect
-            elif "RECURSIVEMATCH" in spec.selection and has_subscribed_child:
-                child_info = True  # RFC 5258 3.5: a parent of a subscribed folder, with CHILDINFO
-            else:
+            elif not (recursive and hidden_child):
                 continue
         use = names.SPECIAL_USE.get(folder.role or "") if folder is not None else None
         if special_only and not use:
@@ -98,6 +107,12 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
         if spec.status_items and folder is not None:
             out.append(_status_line(s, name, folder, spec.status_items))
     return Done(list(out), f"{verb} completed")
+
+
+def _ancestors(name: str) -> list[str]:
+    """The names above ``name`` in the hierarchy: "a" and "a/b" for "a/b/c"."""
+    parts = name.split("/")
+    return ["/".join(parts[:depth]) for depth in range(1, len(parts))]
 
 
 def _order(name: str) -> tuple[int, str]:

@@ -226,3 +226,17 @@ def test_pattern_with_every_atom_char_is_ok_and_keeps_the_connection(client: Raw
     reply = client.command('LIST "" !#$&\'+,-.0123456789:;<=>?@^_`|[}%*')
     assert reply.tagged.endswith(b" OK LIST completed") and not reply.untagged, reply
     assert client.command("NOOP").ok
+
+
+def test_recursivematch_with_a_pattern_list_omits_a_parent_whose_child_is_returned(
+    client: Raw, tree: str
+) -> None:
+    """Issue 15.8, RFC 5258 3.3 rule 2B and 3.5: the parent is listed with CHILDINFO only for a subscribed
+    descendant the patterns do not return themselves."""
+    unsubscribe_all(client, tree)
+    assert client.command(f"SUBSCRIBE {tree}/a/b").ok
+    found = listed(client.command(f'LIST (SUBSCRIBED RECURSIVEMATCH) "" ("{tree}/a" "{tree}/a/*")'))
+    assert set(found) == {f"{tree}/a/b"} and not found[f"{tree}/a/b"][2]
+    found = listed(client.command(f'LIST (SUBSCRIBED RECURSIVEMATCH) "" ("{tree}/a" "{tree}/c")'))
+    assert set(found) == {f"{tree}/a"}
+    assert upper(found[f"{tree}/a"][2]) == [["CHILDINFO", ["SUBSCRIBED"]]]

@@ -86,3 +86,136 @@ def test_brackets_in_mailbox_names_round_trip(alice: Client) -> None:
     assert alice.cmd('c LIST "" x[%') == '* LIST (\\HasNoChildren) "/" x[1\r\nc OK LIST completed\r\n'
     assert alice.cmd('d LIST "" BODY[') == '* LIST (\\HasNoChildren) "/" BODY[\r\nd OK LIST completed\r\n'
     assert alice.cmd("e EXAMINE x[1").endswith("e OK [READ-ONLY] EXAMINE completed\r\n")
+
+
+# -- RFC 5258 5, example 8 ---------------------------------------------------------------------------------
+
+EXAMPLE_8 = ["Foo", "Foo/Bar", "Foo/Baz", "Moo"]
+
+
+def test_rfc5258_example_8a_unsubscribed_parent_of_a_subscribed_child(alice: Client) -> None:
+    setup(alice, EXAMPLE_8, ["Foo/Baz"])
+    assert alice.cmd('C02 LIST (SUBSCRIBED) "" "*"') == (
+        '* LIST (\\HasNoChildren \\Subscribed) "/" Foo/Baz\r\nC02 OK LIST completed\r\n'
+    )
+    assert alice.cmd('C03 LIST (SUBSCRIBED) "" "%"') == "C03 OK LIST completed\r\n"
+    assert alice.cmd('C04 LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"') == (
+        '* LIST (\\HasChildren) "/" Foo ("CHILDINFO" ("SUBSCRIBED"))\r\nC04 OK LIST completed\r\n'
+    )
+
+
+def test_rfc5258_example_8a1_subscribed_parent_keeps_childinfo(alice: Client) -> None:
+    setup(alice, EXAMPLE_8, ["Foo/Baz", "Foo"])
+    assert alice.cmd('C04 LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"') == (
+        '* LIST (\\HasChildren \\Subscribed) "/" Foo ("CHILDINFO" ("SUBSCRIBED"))\r\nC04 OK LIST completed\r\n'
+    )
+
+
+def test_rfc5258_example_8a2_missing_parent_is_nonexistent(alice: Client) -> None:
+    setup(alice, EXAMPLE_8, ["Foo/Baz"])
+    for name in ("Foo/Bar", "Foo/Baz", "Foo"):
+        assert alice.cmd(f"d DELETE {name}") == "d OK DELETE completed\r\n"
+    assert alice.cmd('C04 LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"') == (
+        '* LIST (\\NonExistent \\HasNoChildren) "/" Foo ("CHILDINFO" ("SUBSCRIBED"))\r\n'
+        "C04 OK LIST completed\r\n"
+    )
+    # RFC 3501 6.3.9: LSUB "%" shows the missing parent of a subscribed name as \Noselect
+    assert alice.cmd('L LSUB "" "%"') == '* LSUB (\\Noselect) "/" Foo\r\nL OK LSUB completed\r\n'
+
+
+def test_rfc5258_example_8b_nothing_subscribed_lists_nothing(alice: Client) -> None:
+    setup(alice, EXAMPLE_8, [])
+    assert alice.cmd('C04 LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"') == "C04 OK LIST completed\r\n"
+
+
+def test_rfc5258_example_8c_subscribed_parents_without_subscribed_children(alice: Client) -> None:
+    setup(alice, EXAMPLE_8, ["Foo", "Moo"])
+    assert alice.cmd('C04 LIST (SUBSCRIBED RECURSIVEMATCH) "" "%" RETURN (CHILDREN)') == (
+        '* LIST (\\HasChildren \\Subscribed) "/" Foo\r\n'
+        '* LIST (\\HasNoChildren \\Subscribed) "/" Moo\r\n'
+        "C04 OK LIST completed\r\n"
+    )
+
+
+# -- RFC 5258 5, example 9 ---------------------------------------------------------------------------------
+
+EXAMPLE_9 = ["foo2/bar1", "foo2/bar2", "baz2/bar2", "baz2/bar22", "baz2/bar222", "eps2/mamba", "qux2/bar2"]
+EXAMPLE_9_SUBSCRIBED = [*EXAMPLE_9, "eps2"]
+
+
+def test_rfc5258_example_9_childinfo_only_where_a_subscribed_child_is_not_returned(alice: Client) -> None:
+    """foo2 is listed for its subscribed child foo2/bar1 that "*2" does not match; baz2 (and qux2) are not,
+    as all their subscribed children are returned themselves (RFC 5258 3.5: servers SHOULD suppress
+    redundant CHILDINFO, the lines the example says would violate that are absent); eps2 is subscribed
+    and has a subscribed child, so it carries CHILDINFO too."""
+    setup(alice, EXAMPLE_9, EXAMPLE_9_SUBSCRIBED)
+    assert alice.cmd('D03 LIST (RECURSIVEMATCH SUBSCRIBED) "" "*2"') == (
+        '* LIST (\\HasNoChildren \\Subscribed) "/" baz2/bar2\r\n'
+        '* LIST (\\HasNoChildren \\Subscribed) "/" baz2/bar22\r\n'
+        '* LIST (\\HasNoChildren \\Subscribed) "/" baz2/bar222\r\n'
+        '* LIST (\\HasChildren \\Subscribed) "/" eps2 ("CHILDINFO" ("SUBSCRIBED"))\r\n'
+        '* LIST (\\HasChildren) "/" foo2 ("CHILDINFO" ("SUBSCRIBED"))\r\n'
+        '* LIST (\\HasNoChildren \\Subscribed) "/" foo2/bar2\r\n'
+        '* LIST (\\HasNoChildren \\Subscribed) "/" qux2/bar2\r\n'
+        "D03 OK LIST completed\r\n"
+    )
+
+
+def test_rfc5258_example_9_star_returns_every_subscribed_name(alice: Client) -> None:
+    """With "*" every subscribed child is returned, so only the subscribed parent eps2 carries CHILDINFO
+    (the example's foo2 and baz2 lines are the redundant kind 3.5 says servers SHOULD suppress)."""
+    setup(alice, EXAMPLE_9, EXAMPLE_9_SUBSCRIBED)
+    assert alice.cmd('D04 LIST (RECURSIVEMATCH SUBSCRIBED) "" "*"') == (
+        '* LIST (\\HasNoChildren \\Subscribed) "/" baz2/bar2\r\n'
+        '* LIST (\\HasNoChildren \\Subscribed) "/" baz2/bar22\r\n'
+        '* LIST (\\HasNoChildren \\Subscribed) "/" baz2/bar222\r\n'
+        '* LIST (\\HasChildren \\Subscribed) "/" eps2 ("CHILDINFO" ("SUBSCRIBED"))\r\n'
+        '* LIST (\\HasNoChildren \\Subscribed) "/" eps2/mamba\r\n'
+        '* LIST (\\HasNoChildren \\Subscribed) "/" foo2/bar1\r\n'
+        '* LIST (\\HasNoChildren \\Subscribed) "/" foo2/bar2\r\n'
+        '* LIST (\\HasNoChildren \\Subscribed) "/" qux2/bar2\r\n'
+        "D04 OK LIST completed\r\n"
+    )
+
+
+# -- RFC 5258 5, example 10: several patterns --------------------------------------------------------------
+
+
+@pytest.fixture
+def example_10(alice: Client) -> Client:
+    """foo exists without children; foo/bar is subscribed but no longer exists."""
+    setup(alice, ["foo/bar"], ["foo/bar"])
+    assert alice.cmd("d DELETE foo/bar") == "d OK DELETE completed\r\n"
+    return alice
+
+
+def test_rfc5258_example_10(example_10: Client) -> None:
+    c = example_10
+    assert (
+        c.cmd('a1 LIST "" ("foo" "foo/*")') == '* LIST (\\HasNoChildren) "/" foo\r\na1 OK LIST completed\r\n'
+    )
+    assert c.cmd('a2 LIST (SUBSCRIBED) "" "foo/*"') == (
+        '* LIST (\\NonExistent \\HasNoChildren \\Subscribed) "/" foo/bar\r\na2 OK LIST completed\r\n'
+    )
+    # byte for byte the RFC's answer: CHILDINFO without \HasChildren
+    assert c.cmd('a3 LIST (SUBSCRIBED RECURSIVEMATCH) "" foo RETURN (CHILDREN)') == (
+        '* LIST (\\HasNoChildren) "/" foo ("CHILDINFO" ("SUBSCRIBED"))\r\na3 OK LIST completed\r\n'
+    )
+
+
+def test_recursivematch_with_a_pattern_list_that_returns_the_child_omits_the_parent(
+    example_10: Client,
+) -> None:
+    """Issue 15.8: RFC 5258 3.3 rule 2B lists a parent that does not meet the criteria only for a
+    descendant the pattern list does not return; here "foo/*" returns foo/bar itself."""
+    assert example_10.cmd('a4 LIST (SUBSCRIBED RECURSIVEMATCH) "" ("foo" "foo/*")') == (
+        '* LIST (\\NonExistent \\HasNoChildren \\Subscribed) "/" foo/bar\r\na4 OK LIST completed\r\n'
+    )
+
+
+def test_return_subscribed_alone_does_not_list_names_that_do_not_exist(example_10: Client) -> None:
+    """RFC 5258 5 example 6: RETURN (SUBSCRIBED) adds the attribute to existing mailboxes; only the
+    SUBSCRIBED selection option lists subscribed names that are not mailboxes."""
+    assert example_10.cmd('a5 LIST "" "foo*" RETURN (SUBSCRIBED)') == (
+        '* LIST (\\HasNoChildren) "/" foo\r\na5 OK LIST completed\r\n'
+    )
