@@ -72,7 +72,7 @@ def fetch(s: ImapSession, cmd: Command) -> Done:
             seen_now.add(c.uid)
     gone = sel.expunged_among(s, uids)
     pairs = [(sel.seq_of(u), u) for u in uids if u not in gone]
-    parts.append(_responses(s, sel, spec, pairs, seen_now))
+    parts.append(_responses(s, sel, spec, pairs, seen_now, set(sel.keywords)))
     if gone and not spec.uid:
         # RFC 2180 4.1.2: the client asked for a message it still believes exists
         return Done(parts, "some of the messages were expunged by another session", "EXPUNGEISSUED", "NO")
@@ -80,8 +80,15 @@ def fetch(s: ImapSession, cmd: Command) -> Done:
 
 
 def _responses(
-    s: ImapSession, sel: Selection, spec: FetchSpec, pairs: list[tuple[int, int]], seen_now: set[int]
+    s: ImapSession,
+    sel: Selection,
+    spec: FetchSpec,
+    pairs: list[tuple[int, int]],
+    seen_now: set[int],
+    known: set[str],
 ) -> Iterator[bytes]:
+    """The FETCH responses, read and written lazily; ``known``: the keywords the client was told of
+    when the command ran (see ``announce_keywords``)."""
     names = {i.name for i in spec.items}
     need_info = bool(names & INFO_ITEMS) or any(i.section is not None for i in spec.items)
     need_structure = bool(names & STRUCTURE_ITEMS) or any(i.section is not None for i in spec.items)
@@ -91,7 +98,7 @@ def _responses(
         for row in s.store.mail.flags(sel.id, changed_since=spec.changed_since):
             seq = seq_of.get(row.uid)
             if seq:
-                yield from _message(s, sel, spec, seq, row, row.uid in seen_now)
+                yield from _message(s, sel, spec, seq, row, row.uid in seen_now, known)
         return
     for start in range(0, len(pairs), BATCH):
         batch = pairs[start : start + BATCH]
@@ -107,13 +114,13 @@ def _responses(
             if not seq:
                 continue
             try:
-                yield from _message(s, sel, spec, seq, row, row.uid in seen_now)
+                yield from _message(s, sel, spec, seq, row, row.uid in seen_now, known)
             except NotFound:
                 continue  # expunged meanwhile (RFC 2180 4.1.2)
 
 
 def _message(
-    s: ImapSession, sel: Selection, spec: FetchSpec, seq: int, row: Any, seen_now: bool
+    s: ImapSession, sel: Selection, spec: FetchSpec, seq: int, row: Any, seen_now: bool, known: set[str]
 ) -> Iterator[bytes]:
     structure: tuple[Any, Any] | None = None
     out: list[bytes] = []
@@ -127,7 +134,7 @@ def _message(
             out.append(b"UID %d" % row.uid)
         elif name == "FLAGS":
             flags = set(row.flags) | ({"\\Seen"} if seen_now else set())
-            announced += announce_keywords(s, flags)
+            announced += announce_keywords(s, flags, known)
             out.append(b"FLAGS " + R.flag_list(visible_flags(s, row.uid, flags)))
         elif name == "MODSEQ":
             modseq = max(row.modseq, sel.own.get(row.uid, 0))

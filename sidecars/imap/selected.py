@@ -151,15 +151,21 @@ def flags_response(sel: Selection, *, permanent: bool = True) -> list[bytes]:
     return out
 
 
-def announce_keywords(s: ImapSession, flags: Iterable[str]) -> list[bytes]:
+def announce_keywords(s: ImapSession, flags: Iterable[str], known: set[str] | None = None) -> list[bytes]:
     """RFC 3501 7.2.6: a client may rely on FLAGS listing every flag it is shown, so a keyword new to
-    this session is announced (FLAGS, then PERMANENTFLAGS) before the response that shows it."""
+    this session is announced (FLAGS, then PERMANENTFLAGS) before the response that shows it.
+
+    ``known`` is for a response written lazily (FETCH): the keywords the client had been told of when
+    the command ran. The updates computed after the command are written after it, so what they
+    announce must not count as told to the FETCH responses; a FLAGS response may then come twice."""
     sel = s.selection
     if sel is None:
         return []
-    new = {f for f in flags if not f.startswith("\\")} - sel.keywords
+    told = sel.keywords if known is None else known
+    new = {f for f in flags if not f.startswith("\\")} - told
     if not new:
         return []
+    told |= new
     sel.keywords |= new
     return flags_response(sel, permanent=_lists_keywords(sel))
 

@@ -189,3 +189,18 @@ def test_move_into_the_selected_mailbox_is_copy_and_expunge(store: Store) -> Non
         "* 3 FETCH (UID 5 FLAGS (\\Recent))\r\n"
         "f OK FETCH completed\r\n"
     )
+
+
+def test_fetch_streamed_before_the_updates_still_announces_the_keyword(store: Store) -> None:
+    writer, reader = selected(store), selected(store)
+    writer.cmd("a STORE 1 +FLAGS.SILENT ($Work)")
+    reader.session.selection.dirty = True  # the change hub woke the reader: updates follow the FETCH
+    # the FETCH responses are written before the updates computed after the command: each part
+    # announces the keyword before it shows it, even if that means a second FLAGS
+    announce = (
+        f"* FLAGS ({SYSTEM} $Work)\r\n"
+        f"* OK [PERMANENTFLAGS ({PERMANENT} $Work \\*)] flags the session may change\r\n"
+    )
+    assert reader.cmd("f FETCH 1 FLAGS") == (
+        f"{announce}* 1 FETCH (FLAGS ($Work))\r\n{announce}* 1 FETCH (FLAGS ($Work))\r\nf OK FETCH completed\r\n"
+    )
