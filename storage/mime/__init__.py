@@ -36,7 +36,7 @@ from storage.mime.model import (
     ParsedMessage,
     Part,
 )
-from storage.mime.text import decode_header_text, snippet_and_search_text
+from storage.mime.text import address_list_text, decode_header_text, snippet_and_search_text
 from storage.mime.tree import Budget, is_attachment, parse_entity, walk
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "Params",
     "ParsedMessage",
     "Part",
+    "address_list_text",
     "bodystructure",
     "decode_header_text",
     "envelope_structure",

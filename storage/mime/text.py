@@ -18,7 +18,8 @@ import html
 import re
 from collections.abc import Iterator
 
-from storage.mime.model import SEARCH_TEXT_CAP, SNIPPET_CHARS, TEXT_PLAIN, Part
+from storage.mime.addresses import address_string
+from storage.mime.model import SEARCH_TEXT_CAP, SNIPPET_CHARS, TEXT_PLAIN, AddressList, Part
 from storage.mime.tree import is_attachment
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
@@ -95,6 +96,25 @@ def decode_header_text(value: str | None) -> str:
         out.append(_decode_bytes(bytes(pending), charset))
     out.append(value[pos:])
     return "".join(out)
+
+
+def address_list_text(addresses: AddressList) -> str:
+    """An address list as a reader sees it, RFC 2047 words decoded: ``Real Name <user@domain>,
+    Team: a@x, b@y;``; SEARCH FROM/TO/CC/BCC match substrings of it (RFC 3501 6.4.4)."""
+    text, sep = "", ""
+    for a in addresses:
+        if a.host is None and a.mailbox is not None:  # group start (RFC 3501 7.4.2)
+            text += f"{sep}{decode_header_text(a.mailbox)}: "
+            sep = ""
+        elif a.host is None:  # group end
+            text = text.rstrip(" ") + ";"
+            sep = ", "
+        else:
+            spec = address_string(a) or ""
+            name = decode_header_text(a.name)
+            text += sep + (f"{name} <{spec}>" if name else spec)
+            sep = ", "
+    return text
 
 
 def _strip_html(text: str) -> str:
