@@ -46,7 +46,13 @@ def astring(value: str) -> bytes:
 
 
 def value(v: Any, *, utf8: bool = False) -> bytes:
-    """A nested BODYSTRUCTURE/ENVELOPE value: lists in parentheses, None as NIL, ints bare."""
+    """A nested BODYSTRUCTURE/ENVELOPE value: lists in parentheses, None as NIL, ints bare.
+
+    Items are separated by SP, except the lists a list starts with: RFC 3501 9 writes the addresses
+    of an address list (``env-from = "(" 1*address ")"``) and the bodies of a multipart
+    (``body-type-mpart = 1*body SP media-subtype``) one after the other, ``(..)(..)``. No other
+    list of ENVELOPE or BODYSTRUCTURE starts with a list, so the rule picks out exactly those two.
+    """
     if v is None:
         return b"NIL"
     if isinstance(v, bool):
@@ -54,7 +60,14 @@ def value(v: Any, *, utf8: bool = False) -> bytes:
     if isinstance(v, int):
         return str(v).encode()
     if isinstance(v, list | tuple):
-        return b"(" + b" ".join(value(x, utf8=utf8) for x in v) + b")"
+        out = bytearray(b"(")
+        leading = True
+        for i, x in enumerate(v):
+            leading = leading and isinstance(x, list | tuple)
+            if i and not leading:
+                out += b" "
+            out += value(x, utf8=utf8)
+        return bytes(out + b")")
     return string(v, utf8=utf8)
 
 
