@@ -116,15 +116,6 @@ class Candidate:
         return self._header
 
 
-def _addresses(values: Any) -> str:
-    parts = []
-    for a in values or ():
-        name = mime.decode_header_text(a.name) if a.name else ""
-        mailbox = f"{a.mailbox or ''}@{a.host or ''}" if a.host else (a.mailbox or "")
-        parts.append(f"{name} <{mailbox}>")
-    return ", ".join(parts)
-
-
 def _sent_date(c: Candidate) -> date | None:
     from storage.mime import parse_date
 
@@ -222,7 +213,8 @@ class Evaluator:
             return fold(args[0]) in fold(mime.decode_header_text(c.envelope.subject or ""))
         if op in ("FROM", "TO", "CC", "BCC"):
             attr = {"FROM": "from_", "TO": "to", "CC": "cc", "BCC": "bcc"}[op]
-            return fold(args[0]) in fold(_addresses(getattr(c.envelope, attr)))
+            # RFC 3501 6.4.4: a substring of the envelope field, names decoded (comment names too)
+            return fold(args[0]) in fold(mime.address_list_text(getattr(c.envelope, attr)))
         if op == "HEADER":
             values = header_values(c, args[0])
             return bool(values) and (not args[1] or any(fold(args[1]) in fold(v) for v in values))
