@@ -7,10 +7,14 @@ tested here against it without a mailbox.
 Rules applied, with their sources:
 - Strings compare under i;ascii-casemap (RFC 4790 9.2, the default collation of RFC 5256 2.3):
   a-z fold to A-Z, everything else compares as UTF-8 octets (code point order is the same).
-- FROM, TO, CC compare the IMAP addr-mailbox (the local part) of the first address; a missing
-  address compares as the empty string, so such messages sort first.
-- DISPLAYFROM, DISPLAYTO compare the first address's display name, or its addr-spec
-  (local@domain) when the name is missing or empty (RFC 5957 section 3).
+- FROM, TO, CC compare the addr-mailbox of the first address structure of the ENVELOPE field
+  (RFC 5256 section 3): the unquoted local part, or for a group (``Team: a@x;``) the group name,
+  since RFC 3501 7.4.2 makes the group-start marker an address whose addr-mailbox holds it. No
+  address (header missing or empty) compares as the empty string, so such messages sort first.
+- DISPLAYFROM, DISPLAYTO compare the DISPLAY value of that first address (RFC 5957 section 3):
+  its addr-name with RFC 2047 words decoded when that is not empty, else addr-mailbox "@"
+  addr-host, else (a group marker) addr-mailbox, else the empty string. A name from a comment
+  (``a@x (Name)``) counts: the envelope puts it in addr-name.
 - DATE is the sent date: the Date header, else the internal date (RFC 5256 2.2); ARRIVAL is the
   internal date. Dates compare as instants (UTC); a naive datetime counts as UTC.
 - SUBJECT compares base subjects (RFC 5256 2.1, ``threads.base_subject``).
@@ -20,14 +24,14 @@ Rules applied, with their sources:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sidecars.imap.threads import ascii_casemap, base_subject, sent_date
+from storage.mime import AddressList, decode_header_text
 
-__all__ = ["SORT_KEYS", "SortInput", "parse_criteria", "sort"]
+__all__ = ["SORT_KEYS", "SortInput", "display_key", "mailbox_key", "parse_criteria", "sort"]
 
 SORT_KEYS = frozenset({"ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO", "DISPLAYFROM", "DISPLAYTO"})
 
@@ -36,10 +40,9 @@ SORT_KEYS = frozenset({"ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO",
 class SortInput:
     """What SORT needs of one searched message.
 
-    ``from_addr``, ``to_addr`` and ``cc_addr`` are the addr-spec ("local@domain") of the first
-    address of that header, or None; ``display_from`` and ``display_to`` the decoded display name
-    of the first address (for a group, the group's name: RFC 5957 section 3), or None; ``subject`` the raw Subject value (RFC 2047 words allowed);
-    ``date`` the parsed Date header, or None when it is missing or unparsable.
+    ``from_``, ``to`` and ``cc`` are the ENVELOPE address lists cached at delivery (group markers
+    included); ``subject`` the raw Subject value (RFC 2047 words allowed); ``date`` the parsed
+    Date header, or None when it is missing or unparsable.
     """
 
     num: int
@@ -47,44 +50,46 @@ class SortInput:
     date: datetime | None
     size: int
     subject: str | None = None
-    from_addr: str | None = None
-    to_addr: str | None = None
-    cc_addr: str | None = None
-    display_from: str | None = None
-    display_to: str | None = None
+    from_: AddressList = ()
+    to: AddressList = ()
+    cc: AddressList = ()
 
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _mailbox(addr: str | None) -> str:
-    """The addr-mailbox of an addr-spec: the local part before the last "@", unquoted as the
-    ENVELOPE shows it ('"a b"@x' compares as 'a b')."""
-    if not addr:
+def mailbox_key(addresses: AddressList) -> str:
+    """RFC 5256 section 3 FROM/TO/CC: the addr-mailbox of the first address, "" when none."""
+    first = addresses[0] if addresses else None
+    return ascii_casemap(first.mailbox or "") if first is not None else ""
+
+
+def display_key(addresses: AddressList) -> str:
+    """RFC 5957 section 3: the DISPLAY sort value of the first address, "" when none."""
+    if not addresses:
         return ""
-    local, at, _ = addr.rpartition("@")
-    local = local if at else addr
-    if len(local) >= 2 and local[0] == local[-1] == '"':
-        local = re.sub(r"\\(.)", r"\1", local[1:-1])
-    return ascii_casemap(local)
-
-
-def _display(name: str | None, addr: str | None) -> str:
-    name = (name or "").strip()
-    return ascii_casemap(name if name else (addr or ""))
+    first = addresses[0]
+    name = decode_header_text(first.name) if first.name is not None else ""
+    if name:
+        value = name
+    elif first.mailbox is not None and first.host is not None:
+        value = f"{first.mailbox}@{first.host}"
+    else:
+        value = first.mailbox or ""
+    return ascii_casemap(value)
 
 
 _KEYS: dict[str, Callable[[SortInput], object]] = {
     "ARRIVAL": lambda m: _utc(m.internal_date),
-    "CC": lambda m: _mailbox(m.cc_addr),
+    "CC": lambda m: mailbox_key(m.cc),
     "DATE": lambda m: sent_date(m.date, m.internal_date),
-    "FROM": lambda m: _mailbox(m.from_addr),
+    "FROM": lambda m: mailbox_key(m.from_),
     "SIZE": lambda m: m.size,
     "SUBJECT": lambda m: ascii_casemap(base_subject(m.subject)),
-    "TO": lambda m: _mailbox(m.to_addr),
-    "DISPLAYFROM": lambda m: _display(m.display_from, m.from_addr),
-    "DISPLAYTO": lambda m: _display(m.display_to, m.to_addr),
+    "TO": lambda m: mailbox_key(m.to),
+    "DISPLAYFROM": lambda m: display_key(m.from_),
+    "DISPLAYTO": lambda m: display_key(m.to),
 }
 
 

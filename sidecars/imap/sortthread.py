@@ -37,20 +37,16 @@ def sort(s: ImapSession, cmd: Command) -> Done:
     inputs = []
     for c in found:
         env, _ = mime.from_json(infos[c.uid].structure)
-        num = c.uid if spec.uid else c.seq
-        first = _first_address
         inputs.append(
             sorting.SortInput(
-                num=num,
+                num=c.uid if spec.uid else c.seq,
                 internal_date=infos[c.uid].internal_date,
                 date=_parse(env.date),
                 size=infos[c.uid].size,
                 subject=env.subject,
-                from_addr=first(env.from_)[0],
-                to_addr=first(env.to)[0],
-                cc_addr=first(env.cc)[0],
-                display_from=first(env.from_)[1],
-                display_to=first(env.to)[1],
+                from_=env.from_,
+                to=env.to,
+                cc=env.cc,
             )
         )
     order = sorting.sort(inputs, list(spec.criteria))
@@ -61,14 +57,6 @@ def _parse(value: str | None) -> datetime | None:
     from storage.mime import parse_date
 
     return parse_date(value)
-
-
-def _first_address(values: Any) -> tuple[str | None, str | None]:
-    for a in values or ():
-        if a.host is not None:
-            name = mime.decode_header_text(a.name) if a.name else None
-            return f"{a.mailbox}@{a.host}", name
-    return None, None
 
 
 def thread(s: ImapSession, cmd: Command) -> Done:

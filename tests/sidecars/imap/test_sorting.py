@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sidecars.imap.sorting import SortInput, parse_criteria, sort
+from sidecars.imap.sorting import SortInput, display_key, mailbox_key, parse_criteria, sort
 from sidecars.imap.threads import base_subject
+from storage.mime import Address
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -83,36 +84,74 @@ def test_subject_uses_base_subject_and_ascii_casemap() -> None:
     assert sort(msgs, ["SUBJECT"]) == [5, 3, 1, 6, 4, 8, 7, 2]
 
 
-def test_address_keys_compare_the_local_part_of_the_first_address() -> None:
+def box(*specs: str) -> tuple[Address, ...]:
+    """ENVELOPE addresses from short specs: "name|local@host", "local@host", "Team:" (group start),
+    ";" (group end)."""
+    out = []
+    for spec in specs:
+        if spec == ";":
+            out.append(Address(None, None, None, None))
+        elif spec.endswith(":"):
+            out.append(Address(None, None, spec[:-1], None))
+        else:
+            name, _, addr = spec.rpartition("|")
+            local, _, host = addr.rpartition("@")
+            out.append(Address(name or None, None, local, host))
+    return tuple(out)
+
+
+def test_address_keys_compare_the_mailbox_of_the_first_address() -> None:
     msgs = [
-        m(1, from_addr="zed@aaa.example", to_addr="b@x", cc_addr=None),
-        m(2, from_addr="Amy@zzz.example", to_addr="a@y", cc_addr="c@x"),
-        m(3, from_addr=None, to_addr="A@z", cc_addr="b@x"),
-        m(4, from_addr="bob@mmm.example", to_addr=None, cc_addr='"odd@\\"local"@x'),
+        m(1, from_=box("zed@aaa.example"), to=box("b@x"), cc=()),
+        m(2, from_=box("Amy@zzz.example"), to=box("a@y"), cc=box("c@x")),
+        m(3, from_=(), to=box("A@z"), cc=box("b@x")),
+        m(4, from_=box("bob@mmm.example"), to=(), cc=box('odd@"local@x')),
     ]
     assert sort(msgs, ["FROM"]) == [3, 2, 4, 1]
     assert sort(msgs, ["TO"]) == [4, 2, 3, 1]
     assert sort(msgs, ["CC"]) == [1, 3, 2, 4]
     assert sort(msgs, ["REVERSE", "FROM"]) == [1, 4, 2, 3]
-    quoted = [m(1, from_addr='"zz"@a'), m(2, from_addr='"y\\"z"@a'), m(3, from_addr="yz@a")]
-    assert sort(quoted, ["FROM"]) == [2, 3, 1]  # unquoted: 'y"z' < 'yz' < 'zz'
+    # ENVELOPE mailboxes are unquoted (RFC 3501 9 addr-mailbox): 'y"z' < 'yz' < 'zz'
+    quoted = [m(1, from_=box("zz@a")), m(2, from_=box('y"z@a')), m(3, from_=box("yz@a"))]
+    assert sort(quoted, ["FROM"]) == [2, 3, 1]
 
 
-def test_display_keys_use_the_name_else_the_addr_spec() -> None:
+def test_cc_key_is_the_first_address_structure_so_a_group_sorts_by_its_name() -> None:
+    # RFC 5256 3: "addr-mailbox of the first cc address"; RFC 3501 7.4.2: a group's first address
+    # is its start marker, whose addr-mailbox is the group name
     msgs = [
-        m(1, from_addr="zoe@example.com", display_from="Adam Zed"),
-        m(2, from_addr="bob@example.com", display_from=None),
-        m(3, from_addr="al@example.com", display_from="  "),
-        m(4, from_addr=None, display_from=None),
-        m(5, from_addr="x@example.com", display_from="Ángel"),
+        m(1, cc=box("Zeta|carol@x")),  # the display name does not count: "CAROL"
+        m(2, cc=box("undisclosed-recipients:", ";")),  # "UNDISCLOSED-RECIPIENTS"
+        m(3, cc=()),  # no Cc: ""
+        m(4, cc=box("Team:", "aaron@x", ";")),  # "TEAM", not "AARON"
+        m(5, cc=box("Bob@x", "aaron@x")),  # only the first address: "BOB"
     ]
-    assert sort(msgs, ["DISPLAYFROM"]) == [4, 1, 3, 2, 5]
+    assert sort(msgs, ["CC"]) == [3, 5, 1, 4, 2]
+
+
+def test_display_keys_use_the_name_else_the_addr_spec_else_the_group_name() -> None:
+    msgs = [
+        m(1, from_=box("Adam Zed|zoe@example.com")),
+        m(2, from_=box("bob@example.com")),
+        m(3, from_=box("  |al@example.com")),  # a non-empty name counts, even blank (RFC 5957 3)
+        m(4, from_=()),
+        m(5, from_=box("Ángel|x@example.com")),
+        m(6, from_=box("=?utf-8?q?Carl?=|a@example.com")),  # RFC 2047 words decoded first
+    ]
+    assert sort(msgs, ["DISPLAYFROM"]) == [4, 3, 1, 2, 6, 5]
     to = [
-        m(1, to_addr="b@x", display_to="Carol"),
-        m(2, to_addr="d@x", display_to="carol"),
-        m(3, to_addr="a@x"),
+        m(1, to=box("Carol|b@x")),
+        m(2, to=box("carol|d@x")),
+        m(3, to=box("a@x")),
+        m(4, to=box("Team:", "Aaron|aaron@x", ";")),  # the group marker is the first address: "TEAM"
+        m(5, to=box("Zed|z@x", "Adam|a@x")),
+        m(6, to=()),
+        m(7, to=box("undisclosed-recipients:", ";")),
     ]
-    assert sort(to, ["DISPLAYTO"]) == [3, 1, 2]
+    assert sort(to, ["DISPLAYTO"]) == [6, 3, 1, 2, 4, 7, 5]
+    assert display_key(box("=?utf-8?q?=C3=A9mile?=|e@x")) == "éMILE"
+    assert display_key(box("Team:", ";")) == "TEAM"
+    assert mailbox_key(box("Name|Mixed.Case@x")) == "MIXED.CASE"
 
 
 def test_empty_input() -> None:
@@ -141,31 +180,29 @@ def test_parse_criteria() -> None:
 
 KEYS = ["ARRIVAL", "DATE", "SIZE", "SUBJECT", "FROM", "TO", "CC", "DISPLAYFROM", "DISPLAYTO"]
 names = st.sampled_from(["", "a", "B", "b", "Re: a", "é", None])
-addrs = st.sampled_from([None, "a@x", "A@y", "b@x", "é@x"])
+addr_lists = st.sampled_from(
+    [(), box("a@x"), box("A@y"), box("b@x"), box("é@x"), box("Z|b@x"), box("a|c@x"), box("T:", "b@x", ";")]
+)
 messages = st.lists(
     st.builds(
-        lambda num, arrival, date, size, subject, f, t, c, df, dt: m(
+        lambda num, arrival, date, size, subject, f, t, c: m(
             num,
             internal_date=minutes(arrival),
             date=None if date is None else minutes(date),
             size=size,
             subject=subject,
-            from_addr=f,
-            to_addr=t,
-            cc_addr=c,
-            display_from=df,
-            display_to=dt,
+            from_=f,
+            to=t,
+            cc=c,
         ),
         st.integers(1, 10**6),
         st.integers(0, 3),
         st.one_of(st.none(), st.integers(0, 3)),
         st.integers(0, 3),
         names,
-        addrs,
-        addrs,
-        addrs,
-        names,
-        names,
+        addr_lists,
+        addr_lists,
+        addr_lists,
     ),
     max_size=15,
     unique_by=lambda x: x.num,
@@ -182,17 +219,27 @@ def _subject_key(s: str | None) -> str:
 def _key(msg: SortInput, key: str) -> object:
     """An independent statement of each key, for checking adjacent pairs of the output."""
     up = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    local = {a: (a or "").rsplit("@", 1)[0].translate(up) for a in (msg.from_addr, msg.to_addr, msg.cc_addr)}
+
+    def local(lst: tuple[Address, ...]) -> str:
+        return (lst[0].mailbox or "").translate(up) if lst else ""
+
+    def display(lst: tuple[Address, ...]) -> str:
+        if not lst:
+            return ""
+        a = lst[0]
+        spec = f"{a.mailbox}@{a.host}" if a.host is not None else a.mailbox or ""
+        return (a.name or spec).translate(up)
+
     return {
         "ARRIVAL": msg.internal_date,
         "DATE": msg.date or msg.internal_date,
         "SIZE": msg.size,
         "SUBJECT": _subject_key(msg.subject),
-        "FROM": local[msg.from_addr],
-        "TO": local[msg.to_addr],
-        "CC": local[msg.cc_addr],
-        "DISPLAYFROM": ((msg.display_from or "").strip() or msg.from_addr or "").translate(up),
-        "DISPLAYTO": ((msg.display_to or "").strip() or msg.to_addr or "").translate(up),
+        "FROM": local(msg.from_),
+        "TO": local(msg.to),
+        "CC": local(msg.cc),
+        "DISPLAYFROM": display(msg.from_),
+        "DISPLAYTO": display(msg.to),
     }[key]
 
 
