@@ -75,15 +75,7 @@ class Mail:
                         sha256=sha,
                         size=len(raw),
                         refcount=count,
-                        structure=mime.to_json(parsed),
-                        subject=parsed.subject[:1000],
-                        from_display=parsed.from_display[:1000],
-                        from_addr=(parsed.from_addr or None) and parsed.from_addr[:320],
-                        to_addrs=", ".join(parsed.to_addrs)[:2000],
-                        message_id=parsed.message_id and parsed.message_id[:998],
-                        sent_at=parsed.date,
-                        snippet=parsed.snippet,
-                        has_attachments=parsed.has_attachments,
+                        **_parsed_columns(parsed),
                     )
                     .returning(s.bodies.c.id)
                 ).scalar_one()
@@ -109,10 +101,13 @@ class Mail:
             )
 
     def reindex(self, batch: int = 200) -> int:
-        """Rebuild the full-text index from the blobs; returns the number of bodies indexed.
+        """Rebuild the full-text index and the columns parsed at delivery (ENVELOPE and structure
+        cache, list-view fields) from the blobs; returns the number of bodies indexed.
 
-        On SQLite the index is contentless, so rows of collected bodies stay until this runs (they are
-        never matched: searches join through live messages). Run by `fieldpost storage reindex`.
+        Why the columns too: a parser fix (say, a display name taken from a comment) otherwise only
+        reaches mail delivered after it. On SQLite the index is contentless, so rows of collected
+        bodies stay until this runs (they are never matched: searches join through live messages).
+        Run by `fieldpost storage reindex`.
         """
         with self.store.db.write() as conn:
             if conn.dialect.name == "sqlite":
@@ -142,6 +137,9 @@ class Mail:
                         is not None
                     ):
                         self._index(conn, body_id, p)
+                        conn.execute(
+                            update(s.bodies).where(s.bodies.c.id == body_id).values(**_parsed_columns(p))
+                        )
                         done += 1
             last = rows[-1].id
 
@@ -795,6 +793,21 @@ def _quotas_configured(conn: Connection) -> bool:
         return True
     v = s.setting_values
     return conn.execute(select(v.c.id).where(v.c.name.in_(QUOTA_SETTINGS)).limit(1)).first() is not None
+
+
+def _parsed_columns(parsed: mime.ParsedMessage) -> dict[str, Any]:
+    """The body columns parsed once at delivery (and again by reindex), cut to their column sizes."""
+    return {
+        "structure": mime.to_json(parsed),
+        "subject": parsed.subject[:1000],
+        "from_display": parsed.from_display[:1000],
+        "from_addr": (parsed.from_addr or None) and parsed.from_addr[:320],
+        "to_addrs": ", ".join(parsed.to_addrs)[:2000],
+        "message_id": parsed.message_id and parsed.message_id[:998],
+        "sent_at": parsed.date,
+        "snippet": parsed.snippet,
+        "has_attachments": parsed.has_attachments,
+    }
 
 
 def _lock_content(conn: Connection, sha: str) -> None:

@@ -17,7 +17,9 @@ def register(
     check.set_defaults(func=storage_check)
     repair = actions.add_parser("repair", parents=[common], help="same as: check --repair")
     repair.set_defaults(func=storage_check, repair=True)
-    reindex = actions.add_parser("reindex", parents=[common], help="rebuild the full-text search index")
+    reindex = actions.add_parser(
+        "reindex", parents=[common], help="parse stored messages again: search index and cached envelopes"
+    )
     reindex.set_defaults(func=storage_reindex)
 
 
@@ -39,8 +41,9 @@ def storage_check(args: argparse.Namespace) -> int:
 
 
 def storage_reindex(args: argparse.Namespace) -> int:
-    """Rebuild the search index from the stored messages (after an upgrade or to reclaim space)."""
+    """Rebuild the search index and the cached parse (envelope, structure) from the stored messages
+    (after an upgrade whose parser changed, or to reclaim index space)."""
     with opened_store(load_config(args)) as store:
         count = store.mail.reindex()
-    print(f"search index rebuilt: {count} message bodies indexed")
+    print(f"search index and cached envelopes rebuilt: {count} message bodies parsed")
     return 0

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import base64
 import quopri
+from dataclasses import replace
 
 import pytest
+from sqlalchemy import update
 
+from storage import mime
+from storage import schema as s
 from storage.store import Store
 from tests.storage.conftest import Demo, build_message
 
@@ -176,3 +180,34 @@ def test_reindex_rebuilds_the_index_from_the_blobs(store: Store) -> None:
     assert store.mail.search(fid, "creme") == [keep.delivered["zoe@example.test"][1]]
     assert store.mail.search(fid, "zoe") == [keep.delivered["zoe@example.test"][1]]
     assert store.check().ok
+
+
+def test_reindex_recomputes_the_envelope_cached_at_delivery(store: Store) -> None:
+    """Mail stored by an older parser (here: an ENVELOPE without the comment's display name) gets
+    today's parse from `fieldpost storage reindex`, so IMAP ENVELOPE, SEARCH and SORT see it."""
+    store.domains.add("example.test")
+    store.accounts.add("zoe@example.test", None)
+    raw = b"From: zoe@example.test (Zoe Example)\r\nSubject: hi\r\n\r\nbody\r\n"
+    fid, uid = store.mail.deliver(raw, ["zoe@example.test"]).delivered["zoe@example.test"]
+    (info,) = store.mail.info(fid, [uid])
+    envelope, root = mime.from_json(info.structure)
+    assert envelope.from_ == (mime.Address("Zoe Example", None, "zoe", "example.test"),)
+    assert info.from_display == "Zoe Example"
+    stale = replace(mime.parse_message(raw), envelope=without_names(envelope))
+    with store.db.write() as conn:
+        conn.execute(
+            update(s.bodies)
+            .where(s.bodies.c.id == info.body_id)
+            .values(structure=mime.to_json(stale), from_display="zoe@example.test")
+        )
+    (info,) = store.mail.info(fid, [uid])
+    assert mime.from_json(info.structure)[0].from_[0].name is None
+    assert store.mail.reindex() == 1
+    (info,) = store.mail.info(fid, [uid])
+    assert mime.from_json(info.structure) == (envelope, root)
+    assert info.from_display == "Zoe Example"
+
+
+def without_names(envelope: mime.Envelope) -> mime.Envelope:
+    unnamed = tuple(replace(a, name=None) for a in envelope.from_)
+    return replace(envelope, from_=unnamed, sender=unnamed, reply_to=unnamed)
