@@ -184,3 +184,17 @@ def test_end_to_end_envelope_search_and_sort(imap_service: ImapService, worker_a
         assert conn.command("SORT (DISPLAYTO) UTF-8 ALL").untagged == [b"* SORT 4 3 1 2"]
     finally:
         conn.close()
+
+
+def test_lists_of_addresses_and_of_bodies_have_no_space_between_items() -> None:
+    # RFC 3501 9: env-from = "(" 1*address ")"; body-type-mpart = 1*body SP media-subtype
+    from sidecars.imap.response import value
+
+    assert value([None, [["A", None, "a", "x"], [None, None, "b", "y"]], None]) == (
+        b'(NIL (("A" NIL "a" "x")(NIL NIL "b" "y")) NIL)'
+    )
+    text = ["TEXT", "PLAIN", ["CHARSET", "us-ascii"], None, None, "7BIT", 3, 1]
+    assert value([text, text, "MIXED"]) == (
+        b'(("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 3 1)'
+        b'("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 3 1) "MIXED")'
+    )
