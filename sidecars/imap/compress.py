@@ -43,7 +43,7 @@ class Deflater:
             raise ValueError("mem_level must be 1..9")
         self._zlib = zlib.compressobj(level, zlib.DEFLATED, -window_bits, mem_level)
 
-    def compress(self, data: bytes) -> bytes:
+    def compress(self, data: bytes | bytearray) -> bytes:
         """Compressed bytes for ``data``, complete up to a byte boundary (Z_SYNC_FLUSH)."""
         if not data:
             return b""

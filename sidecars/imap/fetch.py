@@ -3,7 +3,7 @@
 Why it is cheap: FLAGS/UID/MODSEQ come from the flags columns only (``store.mail.flags``); ENVELOPE,
 BODYSTRUCTURE, RFC822.SIZE and INTERNALDATE from the metadata cached at delivery (``store.mail.info``);
 only body sections touch the blob store, and then only the byte range of the section (or partial)
-asked for, one message at a time. Messages are read in batches of ``BATCH`` and the response is a
+asked for, one message at a time, streamed in chunks as the client reads (:mod:`fetchbody`). Messages are read in batches of ``BATCH`` and the response is a
 generator, so ``FETCH 1:* ENVELOPE`` on a large mailbox never holds the whole answer.
 
 Sequence numbers are fixed when the command starts: updates sent before the tagged reply cannot
@@ -14,14 +14,12 @@ mailbox is read-write and the user holds the "s" right; FLAGS is then included i
 
 from __future__ import annotations
 
-import base64
-import binascii
-import quopri
 from collections.abc import Iterator
 from typing import Any
 
+from sidecars.imap import fetchbody
 from sidecars.imap import response as R
-from sidecars.imap.fetchitems import FetchItem, FetchSpec, Section
+from sidecars.imap.fetchitems import FetchItem, FetchSpec
 from sidecars.imap.parser import Command
 from sidecars.imap.selected import Selection, announce_keywords, enable_condstore, visible_flags
 from sidecars.imap.sequence import format_set
@@ -52,6 +50,7 @@ def fetch(s: ImapSession, cmd: Command) -> Done:
     if spec.vanished and "QRESYNC" not in s.enabled:
         raise Bad("VANISHED needs QRESYNC enabled (RFC 7162 3.2.6)")
     uids = sel.resolve(s, spec.sequence, spec.uid)
+    check_binary(s, sel, spec, uids)
     parts: list[Any] = []
     if spec.changed_since is not None or any(i.name == "MODSEQ" for i in spec.items):
         parts += enable_condstore(s)  # RFC 7162 3.1
@@ -122,9 +121,47 @@ def _responses(
 def _message(
     s: ImapSession, sel: Selection, spec: FetchSpec, seq: int, row: Any, seen_now: bool, known: set[str]
 ) -> Iterator[bytes]:
+    """One FETCH response. Every item is worked out before its first byte is yielded (so a message
+    whose body is gone is left out whole); literals then stream from the blob (:mod:`fetchbody`)."""
+    body = fetchbody.MessageBody(s.store, row.sha256, row.size) if hasattr(row, "sha256") else None
+    try:
+        announced: list[bytes] = []  # RFC 3501 7.2.6: FLAGS with a keyword new to the session, sent first
+        out = _items(s, sel, spec, row, seen_now, body, known, announced)
+        text = bytearray(b"".join(announced) + b"* %d FETCH (" % seq)
+        for index, item in enumerate(out):
+            if index:
+                text += b" "
+            if isinstance(item, bytes):
+                text += item
+                continue
+            label, content, binary = item
+            literal8 = binary and content.has_nul()  # RFC 3516: ~{n} only when NUL is in the data
+            text += label + (b" ~{%d}\r\n" if literal8 else b" {%d}\r\n") % content.size
+            yield bytes(text)
+            text.clear()
+            yield from content.chunks()
+        text += b")\r\n"
+        yield bytes(text)
+    finally:
+        if body is not None:
+            body.close()
+
+
+Item = bytes | tuple[bytes, fetchbody.Content, bool]
+
+
+def _items(
+    s: ImapSession,
+    sel: Selection,
+    spec: FetchSpec,
+    row: Any,
+    seen_now: bool,
+    body: fetchbody.MessageBody | None,
+    known: set[str],
+    announced: list[bytes],
+) -> list[Item]:
     structure: tuple[Any, Any] | None = None
-    out: list[bytes] = []
-    announced: list[bytes] = []  # RFC 3501 7.2.6: FLAGS with a keyword new to the session, sent first
+    out: list[Item] = []
     wanted = list(spec.items)
     if seen_now and not any(i.name == "FLAGS" for i in wanted):
         wanted.append(FetchItem("FLAGS", label="FLAGS"))
@@ -144,8 +181,10 @@ def _message(
         elif name == "RFC822.SIZE":
             out.append(b"RFC822.SIZE %d" % row.size)
         elif name == "RFC822":
-            out.append(b"RFC822 " + R.literal(_raw(s, sel, row.uid, 0, row.size)))
+            assert body is not None
+            out.append((b"RFC822", body.range(0, row.size), False))
         else:
+            assert body is not None
             if structure is None:
                 structure = mime.from_json(row.structure)
             env, root = structure
@@ -156,109 +195,49 @@ def _message(
             elif name == "BODY" and item.section is None:
                 out.append(b"BODY " + R.value(mime.bodystructure(root, False), utf8=s.utf8))
             elif name == "RFC822.HEADER":
-                out.append(
-                    b"RFC822.HEADER " + R.literal(_raw(s, sel, row.uid, root.header_start, root.body_start))
-                )
+                out.append((b"RFC822.HEADER", body.range(root.header_start, root.body_start), False))
             elif name == "RFC822.TEXT":
-                out.append(b"RFC822.TEXT " + R.literal(_raw(s, sel, row.uid, root.body_start, root.end)))
-            elif name == "BINARY.SIZE":
-                data = _binary(s, sel, row.uid, root, item.section)
-                out.append(item.label.encode() + (b" NIL" if data is None else b" %d" % len(data)))
-            elif name == "BINARY":
-                data = _binary(s, sel, row.uid, root, item.section)
-                out.append(item.label.encode() + b" " + _partial_literal(data, item, binary=True))
+                out.append((b"RFC822.TEXT", body.range(root.body_start, root.end), False))
+            elif name in ("BINARY", "BINARY.SIZE"):
+                assert item.section is not None
+                target = fetchbody.binary_target(root, item.section)
+                label = item.label.encode()
+                if target is None:
+                    out.append(label + b" NIL")
+                elif name == "BINARY.SIZE":
+                    out.append(label + b" %d" % fetchbody.binary_size(body, *target))
+                else:
+                    out.append((label, _partial(fetchbody.binary(body, *target), item), True))
             else:
-                data = _section(s, sel, row.uid, root, item.section)
-                out.append(item.label.encode() + b" " + _partial_literal(data, item, binary=False))
-    yield b"".join(announced) + b"* %d FETCH (" % seq + b" ".join(out) + b")\r\n"
+                assert item.section is not None
+                content = fetchbody.section(body, root, item.section)
+                label = item.label.encode()
+                out.append(label + b" NIL" if content is None else (label, _partial(content, item), False))
+    return out
 
 
-def _partial_literal(data: bytes | None, item: FetchItem, *, binary: bool) -> bytes:
-    if data is None:
-        return b"NIL"
-    if item.partial is not None:
-        origin, length = item.partial
-        data = data[origin : origin + length] if length is not None else data[origin:]
-    if binary and b"\x00" in data:
-        return b"~{%d}\r\n" % len(data) + data  # RFC 3516 literal8
-    return R.literal(data)
+def _partial(content: fetchbody.Content, item: FetchItem) -> fetchbody.Content:
+    if item.partial is None:
+        return content
+    return content.window(*item.partial)
 
 
-def _raw(s: ImapSession, sel: Selection, uid: int, start: int, end: int) -> bytes:
-    if end <= start:
-        return b""
-    return bytes(s.store.mail.raw(sel.id, uid, start=start, end=end))
-
-
-def _inner_message(part: Any) -> Any:
-    """The encapsulated message of a message/rfc822 part, else None."""
-    if (part.maintype, part.subtype) == ("message", "rfc822") and part.children:
-        return part.children[0]
-    return None
-
-
-def _section(s: ImapSession, sel: Selection, uid: int, root: Any, section: Section | None) -> bytes | None:
-    """The bytes of a BODY[section] (RFC 3501 6.4.5); None when the part does not exist."""
-    assert section is not None
-    target = mime.part_by_section(root, section.part) if section.part else root
-    if target is None:
-        return None
-    if section.text == "":
-        if not section.part:
-            return _raw(s, sel, uid, 0, root.end)
-        return _raw(s, sel, uid, target.body_start, target.end)
-    if section.text == "MIME":
-        return _raw(s, sel, uid, target.header_start, target.body_start)
-    message = target if not section.part else _inner_message(target)
-    if message is None:
-        return None
-    if section.text == "TEXT":
-        return _raw(s, sel, uid, message.body_start, message.end)
-    header = _raw(s, sel, uid, message.header_start, message.body_start)
-    if section.text == "HEADER":
-        return header
-    return filter_header(header, section.fields, keep=section.text == "HEADER.FIELDS")
+def check_binary(s: ImapSession, sel: Selection, spec: FetchSpec, uids: list[int]) -> None:
+    """RFC 3516 4.1: NO [UNKNOWN-CTE] for a part whose encoding cannot be undone, said before any
+    response is written (the answer streams later)."""
+    sections = [i.section for i in spec.items if i.name in ("BINARY", "BINARY.SIZE") and i.section]
+    if not sections:
+        return
+    for start in range(0, len(uids), BATCH):
+        for row in s.store.mail.info(sel.id, uids[start : start + BATCH], with_structure=True):
+            _, root = mime.from_json(row.structure)
+            for section in sections:
+                try:
+                    fetchbody.binary_target(root, section)
+                except fetchbody.UnknownEncoding as exc:
+                    raise No(str(exc), "UNKNOWN-CTE") from None
 
 
 def filter_header(header: bytes, fields: tuple[str, ...], *, keep: bool) -> bytes:
     """The header lines whose field name is (``keep``) or is not in ``fields``, plus the blank line."""
-    wanted = {f.lower().encode() for f in fields}
-    out: list[bytes] = []
-    current: list[bytes] = []
-    include = False
-    for line in header.splitlines(keepends=True):
-        if line in (b"\r\n", b"\n"):
-            break
-        if line[:1] in (b" ", b"\t") and current:
-            current.append(line)
-            continue
-        if current and include:
-            out += current
-        name = line.split(b":", 1)[0].strip().lower()
-        include = (name in wanted) == keep
-        current = [line]
-    if current and include:
-        out += current
-    return b"".join(out) + b"\r\n"
-
-
-def _binary(s: ImapSession, sel: Selection, uid: int, root: Any, section: Section | None) -> bytes | None:
-    """RFC 3516: the part's content with its transfer encoding undone."""
-    assert section is not None
-    target = mime.part_by_section(root, section.part) if section.part else root
-    if target is None:
-        return None
-    if target.maintype == "multipart" or _inner_message(target) is not None:
-        return _raw(s, sel, uid, target.body_start, target.end)
-    data = _raw(s, sel, uid, target.body_start, target.end)
-    encoding = (target.encoding or "7BIT").upper()
-    try:
-        if encoding == "BASE64":
-            return base64.b64decode(b"".join(data.split()), validate=False)
-        if encoding == "QUOTED-PRINTABLE":
-            return quopri.decodestring(data)
-    except (binascii.Error, ValueError):
-        raise No("the part's content transfer encoding is broken", "UNKNOWN-CTE") from None
-    if encoding not in ("7BIT", "8BIT", "BINARY"):
-        raise No(f"unknown content transfer encoding {encoding}", "UNKNOWN-CTE")
-    return data
+    return b"".join(fetchbody.filter_header(iter((header,)), fields, keep=keep))

@@ -10,8 +10,9 @@ Implementation notes:
   idles, spawns a short greenlet that writes the updates. One lock serialises it with the
   connection's own read-answer loop, so replies never interleave; an idle connection costs one
   greenlet, not two.
-- Response parts may be lazy iterables (FETCH bodies); they are written chunk by chunk, so one
-  message body at a time is in memory.
+- Response parts may be lazy iterables (FETCH bodies); they are pulled chunk by chunk and each
+  chunk is written (``sendall`` blocks this greenlet) before the next is asked for, so a client that
+  does not read holds the producer back: a connection holds at most ``WRITE_CHUNK`` plus one chunk.
 - STARTTLS: the OK is written in clear, then the socket wrapped; COMPRESS=DEFLATE (RFC 4978): the
   OK is written uncompressed, then every byte both ways goes through the deflate pair.
 - Storage-heavy commands (``Spec.offload``) run in gevent's threadpool: sqlite3 and fsync do not
@@ -139,18 +140,25 @@ class ImapConnection:
         self._write(out.parts)
 
     def _write(self, parts: Iterable[bytes | Iterable[bytes]]) -> None:
+        """Small pieces are gathered up to WRITE_CHUNK; a lazy part is pulled one chunk at a time, only
+        after the previous write was accepted, so a client that does not read holds back the producer
+        (a FETCH body stays in the blob store, not here)."""
         buffer = bytearray()
         for part in parts:
             chunks = (part,) if isinstance(part, bytes) else part
             for chunk in chunks:
-                buffer += chunk
-                if len(buffer) >= WRITE_CHUNK:
-                    self._raw_write(bytes(buffer))
+                large = len(chunk) >= WRITE_CHUNK // 4  # written on its own: no copy into the buffer
+                if buffer and (large or len(buffer) + len(chunk) > WRITE_CHUNK):
+                    self._raw_write(buffer)
                     buffer.clear()
+                if large:
+                    self._raw_write(chunk)
+                else:
+                    buffer += chunk
         if buffer:
-            self._raw_write(bytes(buffer))
+            self._raw_write(buffer)
 
-    def _raw_write(self, data: bytes) -> None:
+    def _raw_write(self, data: bytes | bytearray) -> None:
         if self.deflater is not None:
             data = self.deflater.compress(data)
         self.sock.sendall(data)
