@@ -32,6 +32,7 @@ from storage.passwords import SecretBox
 from storage.permissions import Permissions
 from storage.queue import Queue
 from storage.scripts import Scripts
+from storage.senders import Senders
 from storage.settings_store import Settings
 
 
@@ -54,6 +55,7 @@ class Store:
         self.folders = Folders(self)
         self.mail = Mail(self)
         self.acl = Permissions(self)
+        self.senders = Senders(self)
         self.changes = ChangeFeed(self)
         self.queue = Queue(self)
         self.scripts = Scripts(self)

@@ -12,12 +12,12 @@ import enum
 import ipaddress
 import logging
 from collections.abc import Iterable
+from email.utils import getaddresses
 from typing import Any
 
 from filters import identity
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
-from storage import acl
 from storage.errors import InvalidInput, NotFound
 from storage.groups import resolve
 from storage.models import Account
@@ -31,22 +31,31 @@ class Recipient(enum.Enum):
 
 
 def sender_allowed(store: Any, account: Account | None, address: str) -> bool:
-    """Anti-impersonation: an authenticated user sends as itself, its aliases, or with "send as" ("0")."""
+    """Anti-impersonation: an authenticated user sends as itself, its aliases, or with "send as" ("0");
+    storage decides (storage/senders.py)."""
     if account is None or not address:
         return True
-    local, _, domain = address.rpartition("@")
-    base = f"{local.split('+', 1)[0]}@{domain}"
-    with store.db.read() as conn:
-        try:
-            owner = store.accounts.id_of(conn, base)
-        except (NotFound, InvalidInput):
-            return False
-        if owner == account.id:
-            return True
-        try:
-            return "0" in acl.rights_on_mailbox(conn, account.id, owner)
-        except NotFound:
-            return False
+    return bool(store.senders.may_send_as(account.id, address))
+
+
+def header_from_addresses(headers: Iterable[tuple[str, str]]) -> list[str]:
+    """The addresses of the ``From:`` field(s) (RFC 5322 3.6.2: a mailbox-list), lower-cased; a group's
+    name or an empty list gives none, an address without a domain is kept as it is (and refused)."""
+    values = [value for name, value in headers if name.lower() == "from"]
+    return [address.strip().lower() for _, address in getaddresses(values) if address.strip()]
+
+
+def header_from_refusal(
+    store: Any, account: Account | None, headers: Iterable[tuple[str, str]]
+) -> R.Reply | None:
+    """Submission anti-impersonation for the header: FROM_NOT_OWNED for the first ``From:`` address the
+    authenticated user may not use (unless ``smtp.allow_any_header_from``), else None."""
+    if account is None:
+        return None
+    foreign = store.senders.foreign_header_from(account.id, header_from_addresses(headers))
+    if foreign is None:
+        return None
+    return R.FROM_NOT_OWNED.format(address=foreign, user=account.address)
 
 
 def classify_recipient(store: Any, address: str) -> tuple[Recipient, str]:

@@ -106,6 +106,7 @@ def enqueue(
             recipients=txn.recipients,
             added=added,
             now=datetime.now(UTC),
+            auth=origin.auth,
         )
         + raw,
         txn.sender,  # stamped here so local delivery can reuse the queued bytes (filters/headers.py)

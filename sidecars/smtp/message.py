@@ -157,17 +157,29 @@ def trace_fields(
     recipients: list[str],
     added: Iterable[tuple[str, str]],
     now: datetime,
+    auth: str | None = None,
 ) -> bytes:
-    """The Received field (RFC 5321 4.4) followed by ``added`` fields, CRLF-terminated."""
+    """The Received field (RFC 5321 4.4) followed by ``added`` fields, CRLF-terminated.
+
+    ``auth`` (the login of an authenticated session) is named in a comment after the from clause, as
+    "(authenticated as alice@example.test)": RFC 3848's ``with ESMTPA`` says that the client
+    authenticated, this says as whom, so a recipient or postmaster can trace a message to its account.
+    """
     literal = f"[IPv6:{peer_ip}]" if ":" in peer_ip else f"[{peer_ip}]"
     msg_id = re.sub(r"[^A-Za-z0-9.-]", "", f"{session_id}.{txn_count}") or "0"
     stamp = format_datetime(now)
-    lines = [
-        f"Received: from {helo} ({literal})",
-        f"\tby {hostname} (Fieldpost) with {protocol} id {msg_id}",
-    ]
+    lines = [f"Received: from {helo} ({literal})"]
+    if auth is not None:
+        lines.append(f"\t(authenticated as {_comment_text(auth)})")
+    lines.append(f"\tby {hostname} (Fieldpost) with {protocol} id {msg_id}")
     if len(recipients) == 1:
         lines.append(f"\tfor <{recipients[0]}>")
     lines[-1] += f"; {stamp}"
     lines += [f"{name}: {value}" for name, value in added]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _comment_text(text: str) -> str:
+    """``text`` safe inside an RFC 5322 comment: parentheses and backslashes quoted, no line breaks."""
+    text = re.sub(r"[\r\n]+", " ", text)
+    return re.sub(r"([()\\])", r"\\\1", text)

@@ -112,6 +112,7 @@ def test_forged_results_with_our_name_are_dropped(store: Store, mx: MakeClient) 
 
 
 def test_authenticated_submission_is_not_checked(store: Store, mx: MakeClient) -> None:
+    store.settings.set("smtp.allow_any_header_from", True, account=ALICE)  # a From: that is not hers
     c = mx("submission", tls_active=True)
     c.ehlo()
     assert c.login().startswith("235 ")

@@ -3,12 +3,14 @@ and with STARTTLS, submission over implicit TLS with AUTH; each message must lan
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 import subprocess
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,6 +118,8 @@ def test_submission_over_implicit_tls_with_auth(service: Service) -> None:
         smtp.send_message(message("bob@example.test", "alice@example.test", "from bob over TLS"))
     items = in_queue(service, "from bob over TLS")
     assert len(items) == 1 and items[0].sender == "bob@example.test"  # type: ignore[attr-defined]
+    received = _raw(service, items[0]).split(b"\r\n\tby ", 1)[0]  # the from clause of our Received field
+    assert received.endswith(b"\r\n\t(authenticated as bob@example.test)")
 
 
 def test_submission_requires_auth(service: Service) -> None:
@@ -124,3 +128,44 @@ def test_submission_requires_auth(service: Service) -> None:
         with pytest.raises(smtplib.SMTPException):
             smtp.send_message(message("bob@example.test", "alice@example.test", "no auth"))
     assert in_queue(service, "no auth") == []
+
+
+def submit_as(service: Service, user: str, msg: EmailMessage) -> None:
+    """Log in as ``user`` over implicit TLS and submit ``msg`` with ``user`` as the envelope sender."""
+    context = ssl.create_default_context(cafile=service.cafile)
+    with smtplib.SMTP_SSL("localhost", service.port("submissions"), context=context, timeout=10) as smtp:
+        smtp.login(user, "demopass1")
+        smtp.send_message(msg, from_addr=user)
+
+
+def with_store(service: Service) -> Any:
+    from storage import open_store
+
+    config = configuration.load(service.data)
+    return contextlib.closing(open_store(config.database_url, config.blob_dir))
+
+
+def test_submission_refuses_a_from_header_of_another_user(service: Service) -> None:
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        submit_as(
+            service,
+            "bob@example.test",
+            message("Alice <alice@example.test>", "alice@example.test", "bob as alice"),
+        )
+    assert refused.value.smtp_code == 550
+    assert refused.value.smtp_error.startswith(b"5.7.1 <alice@example.test>: From: header address not owned")
+    assert in_queue(service, "bob as alice") == []
+
+
+def test_submission_from_header_allowed_by_grant_or_setting(service: Service) -> None:
+    with with_store(service) as store:
+        store.acl.grant("alice@example.test", "", "carol@example.test", "0")  # carol may send as alice
+        store.settings.set("smtp.allow_any_header_from", True, account="bob@example.test")
+    submit_as(
+        service, "carol@example.test", message("alice@example.test", "alice@example.test", "carol as alice")
+    )
+    submit_as(
+        service, "bob@example.test", message("news@lists.example", "alice@example.test", "bob as a list")
+    )
+    assert len(in_queue(service, "carol as alice")) == 1
+    assert len(in_queue(service, "bob as a list")) == 1

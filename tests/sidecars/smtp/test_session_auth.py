@@ -250,3 +250,64 @@ def test_cram_md5_not_offered_when_no_domain_allows_it(make_client: MakeClient, 
     store.domains.add("other.test")
     store.settings.set("auth.allow_cram", False, domain="other.test")
     assert "CRAM-MD5" not in tls_submission(make_client).ehlo()
+
+
+# -- the From: header of submitted mail (issue 9 item 7): the user's own addresses, or a grant, or a setting
+
+
+def submit(c: Client, header_from: str, sender: str = ALICE) -> str:
+    """A whole transaction to a remote recipient with the given From: field; the reply to the text."""
+    assert c.cmd(f"MAIL FROM:<{sender}>").startswith("250 ")
+    assert c.cmd("RCPT TO:<friend@elsewhere.example>").startswith("250 ")
+    assert c.cmd("DATA") == say(R.START_DATA)
+    return c.send(f"From: {header_from}\r\nSubject: s\r\n\r\nbody\r\n.\r\n")
+
+
+def test_header_from_of_another_user_is_refused(submission: Client, store: Store) -> None:
+    assert submit(submission, BOB) == say(R.FROM_NOT_OWNED, address=BOB, user=ALICE)
+    assert submit(submission, "The CEO <ceo@elsewhere.example>") == say(
+        R.FROM_NOT_OWNED, address="ceo@elsewhere.example", user=ALICE
+    )
+    # RFC 5322 3.6.2: several authors; every one of them must be the user's
+    assert submit(submission, f"Alice <{ALICE}>, Bob <{BOB}>") == say(
+        R.FROM_NOT_OWNED, address=BOB, user=ALICE
+    )
+    assert submit(submission, "no-domain") == say(R.FROM_NOT_OWNED, address="no-domain", user=ALICE)
+    assert store.queue.list(limit=10) == []
+
+
+def test_header_from_of_the_users_own_addresses_is_accepted(submission: Client) -> None:
+    assert submit(submission, f'"Alice A." <{ALICE.upper()}>').startswith("250 ")
+    assert submit(submission, "Al <al@example.test>").startswith("250 ")  # her alias
+    assert submit(submission, "alice+lists@example.test").startswith("250 ")
+    assert submit(submission, "=?utf-8?q?Al=C3=AFce?= <alice@example.test>").startswith("250 ")
+
+
+def test_header_from_with_a_send_as_grant(submission: Client, store: Store) -> None:
+    store.acl.grant(BOB, "", ALICE, "0")
+    assert submit(submission, f"Bob <{BOB}>").startswith("250 ")
+    assert submit(submission, f"Bob <{BOB}>", sender=BOB).startswith("250 ")
+
+
+def test_header_from_allowed_by_setting(submission: Client, store: Store) -> None:
+    store.settings.set("smtp.allow_any_header_from", True, domain="example.test")
+    assert submit(submission, "list@elsewhere.example").startswith("250 ")
+    store.settings.set("smtp.allow_any_header_from", False, account=ALICE)  # the account level wins
+    assert submit(submission, "list@elsewhere.example") == say(
+        R.FROM_NOT_OWNED, address="list@elsewhere.example", user=ALICE
+    )
+
+
+def test_mx_mail_is_not_subject_to_the_header_from_rule(client: Client) -> None:
+    assert client.cmd("MAIL FROM:<x@example.net>").startswith("250 ")
+    assert client.cmd(f"RCPT TO:<{ALICE}>").startswith("250 ")
+    assert client.cmd("DATA") == say(R.START_DATA)
+    assert client.send(f"From: {BOB}\r\n\r\nforged, but not by one of ours\r\n.\r\n").startswith("250 ")
+
+
+def test_received_names_the_authenticated_user(submission: Client, store: Store) -> None:
+    reply = submit(submission, ALICE)
+    raw = store.queue.raw(int(reply.split()[-1])).decode()
+    received = raw.split("\r\n\t")[:3]
+    assert received[1] == f"(authenticated as {ALICE})"
+    assert received[2].startswith("by mx.example.test (Fieldpost) with ESMTPSA id ")

@@ -14,8 +14,8 @@ def say(reply: R.Reply, **values: object) -> str:
     return (reply.format(**values) if values else reply).encode().decode()
 
 
-def body_of(size: int) -> str:
-    head = "From: x@example.net\r\nSubject: size\r\n\r\n"
+def body_of(size: int, sender: str = "x@example.net") -> str:
+    head = f"From: {sender}\r\nSubject: size\r\n\r\n"
     return head + "x" * (size - len(head) - 2) + "\r\n"
 
 
@@ -82,4 +82,4 @@ def test_submission_does_not_apply_the_recipients_limit(submission: Client, stor
     store.settings.set("mail.max_message_bytes", 2048, account=BOB)
     assert submission.cmd(f"MAIL FROM:<{ALICE}> SIZE=4096").startswith("250 ")
     assert submission.cmd(f"RCPT TO:<{BOB}>").startswith("250 ")
-    assert data(submission, body_of(4096)).startswith("250 ")
+    assert data(submission, body_of(4096, ALICE)).startswith("250 ")

@@ -1,0 +1,79 @@
+"""Who may send as whom: the anti-impersonation question of mail submission, answered by storage.
+
+An authenticated user may use, as envelope sender and in the ``From:`` header field, its own address
+(with or without a ``+detail``), its aliases (in its domain or a domain alias) and the addresses of
+mailboxes whose owner granted it "send as" (the ``0`` right on the mailbox root, storage/acl.py). The
+setting ``smtp.allow_any_header_from`` (server, domain, class or account level; default off) lifts the
+rule for the header only: the envelope sender is what bounces and SPF follow, so it stays checked.
+
+It lives in storage (not in the SMTP session) so that the policy has one home whichever component
+asks: the SMTP submission checks today, a mail-flow package later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+
+from storage import acl
+from storage.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+ANY_HEADER_FROM = "smtp.allow_any_header_from"
+
+
+def _owner(store: Store, conn: Connection, address: str) -> int | None:
+    """The account an address (or its base without ``+detail``) belongs to; None when it is nobody's."""
+    local, _, domain = address.rpartition("@")
+    base = f"{local.split('+', 1)[0]}@{domain}"
+    try:
+        return store.accounts.id_of(conn, base)
+    except (NotFound, InvalidInput):
+        return None
+
+
+def _may_use(store: Store, conn: Connection, account_id: int, address: str) -> bool:
+    owner = _owner(store, conn, address)
+    if owner is None:
+        return False
+    if owner == account_id:
+        return True
+    try:
+        return acl.SEND_AS in acl.rights_on_mailbox(conn, account_id, owner)
+    except NotFound:
+        return False
+
+
+class Senders:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def may_send_as(self, account_id: int, address: str) -> bool:
+        """Whether the account may use ``address`` as its envelope sender ("" the null sender: always)."""
+        if not address:
+            return True
+        with self.store.db.read() as conn:
+            return _may_use(self.store, conn, account_id, address)
+
+    def foreign_header_from(self, account_id: int, addresses: Iterable[str]) -> str | None:
+        """The first ``From:`` address the account may not use, or None when all are its own (or
+        ``smtp.allow_any_header_from`` is on for it).
+
+        Args:
+            account_id: the authenticated account.
+            addresses: the addresses of the message's ``From:`` field(s), as parsed by the caller.
+        """
+        wanted = [a for a in addresses if a]
+        if not wanted:
+            return None
+        with self.store.db.read() as conn:
+            if self.store.settings_effective(conn, ANY_HEADER_FROM, account_id=account_id):
+                return None
+            for address in wanted:
+                if not _may_use(self.store, conn, account_id, address):
+                    return address
+        return None
