@@ -77,6 +77,25 @@ class Domains:
             id=did, name=row.name, enabled=row.enabled, aliases=tuple(aliases), account_count=int(count)
         )
 
+    def primary(self, hostname: str) -> str | None:
+        """The server's own domain, whose postmaster receives mail for ``<postmaster>`` without a domain
+        (RFC 5321 4.5.1): the one ``smtp.postmaster_domain`` names (or whose alias it names), else the
+        most specific of ``hostname`` and its parent domains that is one of ours ("mx.example.org" gives
+        "example.org"), else the oldest domain; None while there is no domain at all."""
+        with self.store.db.read() as conn:
+            configured = str(self.store.settings_effective(conn, "smtp.postmaster_domain") or "")
+            labels = hostname.strip().rstrip(".").lower().split(".")
+            candidates = [configured] if configured else []
+            candidates += [".".join(labels[i:]) for i in range(len(labels)) if labels[i]]
+            for name in candidates:
+                try:
+                    did = self.id_of(conn, name)
+                except (NotFound, InvalidInput):
+                    continue
+                return str(conn.execute(select(s.domains.c.name).where(s.domains.c.id == did)).scalar_one())
+            oldest = conn.execute(select(s.domains.c.name).order_by(s.domains.c.id).limit(1)).scalar()
+            return str(oldest) if oldest is not None else None
+
     def list(self) -> list[Domain]:
         with self.store.db.read() as conn:
             ids = conn.execute(select(s.domains.c.id).order_by(s.domains.c.name)).scalars().all()

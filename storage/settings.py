@@ -312,6 +312,7 @@ _DEFINITIONS: list[Setting] = [
     _s("smtp.allow_plaintext_auth", "bool", False, SERVER, "Offer SMTP AUTH on submission listeners before STARTTLS (PLAIN and LOGIN then send passwords in clear)."),
     _s("smtp.vrfy", "bool", False, SERVER, "Answer VRFY with whether a local address exists; off, VRFY gets a neutral 252 reply."),
     _s("smtp.trusted_networks", "list", (), SERVER, "Client networks (CIDR) allowed to relay mail to outside domains without authenticating.", item_type="str", maximum=64),
+    _s("smtp.postmaster_domain", "str", "", SERVER, "Domain whose postmaster receives mail sent to <postmaster> without a domain; empty: the domain of server.hostname (or of a parent name), else the first domain created.", maximum=253),
     _s("smtp.allow_any_header_from", "bool", False, ALL_LEVELS, "Let authenticated users put any address in the From: header field of mail they submit; off, only their own addresses, their aliases and mailboxes they may send as (the \"0\" right)."),
     _s("smtp.acceptance_rules", "str", "[]", SERVER, "Message acceptance rules: a JSON list of {event, if, then} entries evaluated in order at each SMTP event (see docs/smtp.md).", maximum=200_000),
     # IMAP access (sidecars/imap); docs/imap.md

@@ -81,17 +81,10 @@ def classify_recipient(store: Any, address: str) -> tuple[Recipient, str]:
 
 
 def postmaster_address(store: Any, hostname: str) -> str:
-    """RFC 5321 4.5.1: <postmaster> without a domain reaches the postmaster of this host's domain."""
-    labels = hostname.lower().split(".")
-    with store.db.read() as conn:
-        for i in range(len(labels) - 1):
-            candidate = ".".join(labels[i:])
-            try:
-                store.domains.id_of(conn, candidate)
-                return f"postmaster@{candidate}"
-            except (NotFound, InvalidInput):
-                continue
-    return f"postmaster@{hostname.lower()}"
+    """RFC 5321 4.5.1: <postmaster> without a domain reaches the postmaster of the server's own domain
+    (storage decides which: ``store.domains.primary``); with no domain at all, the host's name."""
+    domain = store.domains.primary(hostname)
+    return f"postmaster@{domain or hostname.lower()}"
 
 
 def in_trusted_networks(

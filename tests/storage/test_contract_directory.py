@@ -426,3 +426,16 @@ def test_password_minimum_length_follows_the_setting(demo: Demo) -> None:
     with pytest.raises(InvalidInput, match="at least 12"):
         store.accounts.add("dave@example.test", "elevenchars")
     assert store.accounts.add("dave@example.test", "twelve-chars").address == "dave@example.test"
+
+
+def test_primary_domain_for_a_bare_postmaster(store: Store) -> None:
+    """Whose postmaster gets RCPT TO:<postmaster> (RFC 5321 4.5.1): the setting, the host's domain, the oldest."""
+    assert store.domains.primary("mx.example.test") is None  # no domain yet
+    store.domains.add("first.test")
+    store.domains.add("example.test")
+    store.domains.add_alias("example.test", "example-alias.test")
+    assert store.domains.primary("mx.example.test") == "example.test"
+    assert store.domains.primary("a.b.example-alias.test.") == "example.test"
+    assert store.domains.primary("localhost") == "first.test"
+    store.settings.set("smtp.postmaster_domain", "example.test")
+    assert store.domains.primary("localhost") == "example.test"

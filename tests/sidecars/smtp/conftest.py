@@ -77,10 +77,11 @@ def make_client(store: Store) -> MakeClient:
         tls_active: bool = False,
         tls_available: bool = True,
         ip: str = "192.0.2.10",
+        hostname: str = HOST,
     ) -> Client:
         ctx = SessionContext(
             store=store,
-            hostname=HOST,
+            hostname=hostname,
             listener=listener,
             peer_ip=ip,
             peer_port=40000,

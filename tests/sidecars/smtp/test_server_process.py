@@ -169,3 +169,20 @@ def test_submission_from_header_allowed_by_grant_or_setting(service: Service) ->
     )
     assert len(in_queue(service, "carol as alice")) == 1
     assert len(in_queue(service, "bob as a list")) == 1
+
+
+def test_bare_postmaster_is_accepted_when_the_host_name_is_not_a_domain(tmp_path: Path) -> None:
+    """RFC 5321 4.5.1 on a fresh data directory whose host name is none of its domains: RCPT TO:<postmaster>
+    reaches the postmaster of the oldest domain (it was refused as relaying)."""
+    data = tmp_path / "data"
+    init_demo(data, "mail.fieldpost.test")
+    with running("sidecars.smtp", "smtp", data) as (offset, proc):
+        service = Service(data, offset, proc)
+        with smtplib.SMTP(
+            "127.0.0.1", service.port("smtp"), local_hostname="client.example.org", timeout=10
+        ) as smtp:
+            smtp.ehlo()
+            msg = message("someone@remote.example", "postmaster", "to the bare postmaster")
+            assert smtp.send_message(msg, to_addrs=["postmaster"]) == {}
+        items = [item for item in service.queued() if b"to the bare postmaster" in _raw(service, item)]
+        assert [[r.address for r in item.recipients] for item in items] == [["postmaster@example.test"]]  # type: ignore[attr-defined]

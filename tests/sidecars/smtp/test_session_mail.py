@@ -173,6 +173,39 @@ def test_postmaster_without_domain(client: Client, store: Store) -> None:
     assert client.cmd("RCPT TO:<Postmaster>") == say(R.RECIPIENT_OK, address="postmaster@example.test")
 
 
+def postmaster_reply(make_client: MakeClient, hostname: str) -> str:
+    c = make_client(hostname=hostname)
+    c.ehlo()
+    c.cmd("MAIL FROM:<x@example.net>")
+    return c.cmd("RCPT TO:<postmaster>")
+
+
+def test_postmaster_without_domain_when_the_host_name_is_not_a_domain(
+    make_client: MakeClient, store: Store
+) -> None:
+    """RFC 5321 4.5.1: a bare <postmaster> is accepted whatever the server's name; it reaches the postmaster
+    of the oldest domain when the host name is none of ours (it was refused as relaying)."""
+    store.domains.add("later.test")
+    assert postmaster_reply(make_client, "localhost") == say(
+        R.RECIPIENT_OK, address="postmaster@example.test"
+    )
+    assert postmaster_reply(make_client, "smtp.later.test") == say(
+        R.RECIPIENT_OK, address="postmaster@later.test"
+    )
+    store.domains.add_alias("later.test", "alias.test")
+    assert postmaster_reply(make_client, "mx.alias.test") == say(
+        R.RECIPIENT_OK, address="postmaster@later.test"
+    )
+
+
+def test_postmaster_domain_setting(make_client: MakeClient, store: Store) -> None:
+    store.domains.add("later.test")
+    store.settings.set("smtp.postmaster_domain", "later.test")
+    assert postmaster_reply(make_client, HOST) == say(R.RECIPIENT_OK, address="postmaster@later.test")
+    store.settings.set("smtp.postmaster_domain", "gone.test")  # names no domain of ours: the usual rule
+    assert postmaster_reply(make_client, HOST) == say(R.RECIPIENT_OK, address="postmaster@example.test")
+
+
 def test_relay_denied_for_strangers_and_allowed_for_trusted_networks(
     make_client: MakeClient, store: Store
 ) -> None:
