@@ -8,10 +8,13 @@ connection; the connection code only has to call them around its socket reads an
 - ``Deflater.compress`` ends every call with a sync flush (the flushing advice of RFC 4978
   section 4), so each response reaches the client whole and an IDLE client sees its untagged
   update without the server waiting for more output to fill a block.
-- ``Inflater.decompress`` refuses to produce more than ``max_output`` bytes from one call: a few
-  kilobytes of deflate can expand a thousandfold, and the command reader must never be handed
-  more than it can hold. Past the cap it raises ``CompressionError`` and the connection should be
-  closed (the stream cannot be resynchronised). A corrupt stream raises the same error.
+- ``Inflater.pieces`` hands out what one read inflates to in pieces of at most ``piece_size`` bytes,
+  inflating the next piece only when the caller asks for it: a few kilobytes of deflate can expand a
+  thousandfold (an 8 MB attachment of zeros is 293:1), so the output is never held whole, and a
+  legitimate upload of any ratio goes through. The bound on how much one command may inflate to is
+  the command reader's (its literal limit, ``Reader.command_limit``), checked by the connection
+  between pieces, not a ratio here. A corrupt stream raises ``CompressionError``; the connection
+  must then be closed (the stream cannot be resynchronised).
 
 Memory per connection with the defaults, measured with tracemalloc: about 262 KiB for the
 deflater (window 32 KiB x 4 plus hash tables at memLevel 8) and 42 KiB for the inflater;
@@ -23,10 +26,11 @@ many connections compress. A smaller sending window is always safe, since a deco
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 
-__all__ = ["DEFAULT_MAX_OUTPUT", "CompressionError", "Deflater", "Inflater"]
+__all__ = ["PIECE_SIZE", "CompressionError", "Deflater", "Inflater"]
 
-DEFAULT_MAX_OUTPUT = 1 << 20  # bytes one decompress call may produce
+PIECE_SIZE = 256 * 1024  # the most plain bytes inflated at once
 
 
 class CompressionError(ValueError):
@@ -51,38 +55,40 @@ class Deflater:
 
 
 class Inflater:
-    """Client -> server direction: decompresses what was read, never past ``max_output`` a call."""
+    """Client -> server direction: inflates what was read, a bounded piece at a time."""
 
-    def __init__(self, max_output: int = DEFAULT_MAX_OUTPUT) -> None:
-        if max_output < 1:
-            raise ValueError("max_output must be at least 1 byte")
-        self.max_output = max_output
+    def __init__(self, piece_size: int = PIECE_SIZE) -> None:
+        if piece_size < 1:
+            raise ValueError("piece_size must be at least 1 byte")
+        self.piece_size = piece_size
         self._zlib = zlib.decompressobj(-15)
 
-    def decompress(self, data: bytes) -> bytes:
-        """Plain bytes for the compressed ``data``; CompressionError past the cap or on corruption.
+    def pieces(self, data: bytes) -> Iterator[bytes]:
+        """The plain bytes of the compressed ``data``, in pieces of at most ``piece_size``; the next
+        piece is inflated only when asked for. CompressionError on a corrupt or ended stream.
 
-        Input that only completes a partial deflate block yields ``b""`` now and its text later.
+        Input that only completes a partial deflate block yields nothing now and its text later.
         """
         if self._zlib.eof:
             if data:
                 raise CompressionError("data after the end of the compressed stream")
-            return b""
-        try:
-            out = self._zlib.decompress(data, self.max_output)
+            return
+        while True:
+            try:
+                out = self._zlib.decompress(data, self.piece_size)
+            except zlib.error as exc:
+                raise CompressionError(f"corrupt compressed stream: {exc}") from exc
+            if out:
+                yield out
+            if self._zlib.eof and self._zlib.unused_data:
+                raise CompressionError("data after the end of the compressed stream")
             tail = self._zlib.unconsumed_tail
-            # Input left over at exactly the cap may hold only flush markers: probe one byte at a time.
-            while tail:
-                if self._zlib.decompress(tail, 1):
-                    raise CompressionError(
-                        f"compressed input expands past {self.max_output} bytes in one read "
-                        "(decompression limit)"
-                    )
-                if len(self._zlib.unconsumed_tail) >= len(tail):  # no progress: never spin
-                    raise CompressionError("compressed stream makes no progress")
-                tail = self._zlib.unconsumed_tail
-        except zlib.error as exc:
-            raise CompressionError(f"corrupt compressed stream: {exc}") from exc
-        if self._zlib.eof and self._zlib.unused_data:
-            raise CompressionError("data after the end of the compressed stream")
-        return out
+            if not tail and len(out) < self.piece_size:
+                return  # all input taken and no output held back by the piece limit
+            if not out and len(tail) >= len(data):  # no progress: never spin
+                raise CompressionError("compressed stream makes no progress")
+            data = tail
+
+    def decompress(self, data: bytes) -> bytes:
+        """All plain bytes of ``data`` at once (tests and small inputs; the server uses ``pieces``)."""
+        return b"".join(self.pieces(data))

@@ -14,6 +14,11 @@ Implementation notes:
   literal is read and thrown away (the client sends it regardless), then the rest of its command too.
 - Literals above ``SPOOL_AFTER`` bytes go to a spooled temporary file as they arrive, so a 50 MB
   APPEND is held once, not once in a buffer and once in a list of chunks.
+- ``command_bytes`` counts the bytes fed since the current command began, refused or skipped parts
+  included; ``command_limit`` is the most one command may take (its text, one literal at the limit,
+  and ``COMMAND_SLACK``). The reader itself never needs it (it holds no more than the limits above);
+  the connection uses it to stop a COMPRESS=DEFLATE stream that inflates past it, since skipping
+  what a bomb inflates to would otherwise cost unbounded CPU for a few bytes read.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ MAX_LINE = 64 * 1024
 MAX_LITERALS = 1000
 SPOOL_AFTER = 256 * 1024
 SPOOL_MEMORY = 1024 * 1024
+COMMAND_SLACK = 64 * 1024
 
 _LITERAL_END = re.compile(rb"~?\{(\d{1,12})(\+?)\}$")
 
@@ -111,6 +117,12 @@ class Reader:
     _skip: int = 0  # bytes of a refused non-synchronising literal still to throw away
     _discarding: bool = False  # the current command was refused: drop it up to its end
     _line_total: int = 0
+    command_bytes: int = 0  # bytes fed since the current command began
+
+    @property
+    def command_limit(self) -> int:
+        """The most bytes one command may take, literal included."""
+        return self.max_line + self.max_literal + COMMAND_SLACK
 
     def feed(self, data: bytes) -> list[Event]:
         events: list[Event] = []
@@ -119,11 +131,13 @@ class Reader:
             if self._skip:
                 n = min(self._skip, size - pos)
                 self._skip -= n
+                self.command_bytes += n
                 pos += n
                 continue
             if self._literal is not None:
                 n = min(self._literal.missing, size - pos)
                 self._literal.write(data[pos : pos + n])
+                self.command_bytes += n
                 pos += n
                 if self._literal.missing == 0:
                     self._literals.append(self._literal)
@@ -132,6 +146,7 @@ class Reader:
             end = data.find(b"\n", pos)
             if end < 0:
                 self._buf += data[pos:]
+                self.command_bytes += size - pos
                 pos = size
                 if self._line_total + len(self._buf) > self.max_line and not self._discarding:
                     first = self._texts[0] if self._texts else bytes(self._buf[:80])
@@ -141,6 +156,7 @@ class Reader:
                     del self._buf[: max(0, len(self._buf) - 64)]  # keep a tail to spot a literal marker
                 continue
             self._buf += data[pos:end]
+            self.command_bytes += end + 1 - pos
             pos = end + 1
             line = bytes(self._buf)
             self._buf.clear()
@@ -209,6 +225,7 @@ class Reader:
         texts = (*self._texts, line)
         literals = tuple(self._literals)
         self._texts, self._literals, self._line_total = [], [], 0
+        self.command_bytes = 0
         return [CommandLine(texts, literals)]
 
     def _reset(self) -> None:
@@ -216,6 +233,7 @@ class Reader:
             literal.close()
         self._texts, self._literals, self._line_total = [], [], 0
         self._discarding = False
+        self.command_bytes = 0
 
     def abandon(self) -> None:
         """Drop a half-read command (a sync literal the session refused)."""

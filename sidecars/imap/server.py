@@ -33,6 +33,7 @@ import gevent
 from gevent import GreenletExit, ssl
 from gevent.lock import Semaphore
 
+from sidecars.imap.compress import CompressionError, Deflater, Inflater
 from sidecars.imap.session import ImapSession, Output, SessionContext
 from sidecars.imap.updates import ChangeHub
 from sidecars.net.listener import DENIED, Handler, ListenerServer
@@ -89,23 +90,27 @@ class ImapConnection:
                 if not data or self.closed:
                     return
                 with self.lock:
-                    if self.inflater is not None:
-                        data = self.inflater.decompress(data)
-                    out = self.session.receive(data)
-                    self._send(out)
-                    while out.more and not out.close:  # pipelined commands after a streamed answer
-                        out = self.session.receive(b"")
+                    for piece in self._plain(data):
+                        out = self.session.receive(piece)
                         self._send(out)
-                    if out.close:
-                        closed_by_session = True
-                        return
-                    if out.start_tls:
-                        self._start_tls()
-                    if out.compress:
-                        self._start_compression()
+                        while out.more and not out.close:  # pipelined commands after a streamed answer
+                            out = self.session.receive(b"")
+                            self._send(out)
+                        if out.close:
+                            closed_by_session = True
+                            return
+                        if out.start_tls:
+                            self._start_tls()
+                        if out.compress:
+                            self._start_compression()
+                        if self.inflater is not None and self._inflated_too_far():
+                            return
         except GreenletExit:
             self._last_word(b"* BYE [UNAVAILABLE] service shutting down, try again later\r\n")
             raise
+        except CompressionError as exc:
+            self.session.ctx.log.info("closing: %s", exc)
+            self._last_word(b"* BYE " + str(exc).encode("ascii", "replace") + b", closing connection\r\n")
         except Exception as exc:
             if not isinstance(exc, OSError):
                 self._last_word(b"* BYE [UNAVAILABLE] local error, closing connection\r\n")
@@ -118,6 +123,25 @@ class ImapConnection:
                 self.session.leave_mailbox()
             with contextlib.suppress(OSError):
                 self.sock.close()
+
+    def _plain(self, data: bytes) -> Iterable[bytes]:
+        """What was read, inflated a bounded piece at a time under COMPRESS=DEFLATE (RFC 4978)."""
+        if self.inflater is None:
+            return (data,)
+        return self.inflater.pieces(data)
+
+    def _inflated_too_far(self) -> bool:
+        """A deflate bomb: the current command has inflated past what one command may hold (its
+        literal limit); the stream cannot be resynchronised, so the connection ends with a clear BYE."""
+        reader = self.session.reader
+        if reader.command_bytes <= reader.command_limit:
+            return False
+        self.session.ctx.log.info("compressed input past %d bytes in one command", reader.command_limit)
+        self._last_word(
+            b"* BYE [TOOBIG] compressed input expands past %d bytes in one command, closing connection\r\n"
+            % reader.command_limit
+        )
+        return True
 
     def _push(self) -> None:
         """IDLE (RFC 2177 3): write what changed, in a short greenlet of its own, while the connection's
@@ -179,8 +203,6 @@ class ImapConnection:
             self._raw_write(greeting)
 
     def _start_compression(self) -> None:
-        from sidecars.imap.compress import Deflater, Inflater
-
         self.deflater, self.inflater = Deflater(), Inflater()
 
 

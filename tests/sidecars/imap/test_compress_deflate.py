@@ -3,10 +3,13 @@ streams; a second COMPRESS is refused with [COMPRESSIONACTIVE]."""
 
 from __future__ import annotations
 
+import base64
 import socket
 import zlib
 
-from tests.sidecars.imap.conftest import MULTIPART, ImapService, Raw, fetches
+import pytest
+
+from tests.sidecars.imap.conftest import MULTIPART, Closed, ImapService, Raw, fetches
 
 
 class Deflated:
@@ -78,3 +81,55 @@ def test_compress_before_login_is_refused(imap_service: ImapService) -> None:
         assert conn.command("NOOP").ok
     finally:
         conn.close()
+
+
+def zeros_message(size: int) -> bytes:
+    """A message with an all-zero attachment of ``size`` bytes (base64: a ratio near 300:1 deflated)."""
+    encoded = base64.encodebytes(b"\0" * size).replace(b"\n", b"\r\n")
+    return (
+        b"Subject: zeros\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="z"\r\n\r\n'
+        b"--z\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+        b"--z\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + encoded
+        + b"--z--\r\n"
+    )
+
+
+def test_append_of_a_highly_compressible_8_mb_message(client: Raw, folder: str) -> None:
+    # issue 9 item 6: a legitimate upload of any ratio goes through; only the literal limit bounds it
+    message = zeros_message(8 * 1024 * 1024)
+    compress(client)
+    reply = client.literal_command(f"APPEND {folder}", message)
+    assert reply.ok, reply
+    client.select(folder)
+    assert fetches(client.command("FETCH 1 BODY.PEEK[]"))[1]["BODY[]"] == message
+    assert fetches(client.command("FETCH 1 BINARY.PEEK[2]"))[1]["BINARY[2]"] == b"\0" * (8 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("bomb", ["literal", "line"])
+def test_a_deflate_bomb_gets_a_clean_bye_and_the_server_lives_on(
+    imap_service: ImapService, fresh_account: str, bomb: str
+) -> None:
+    imap_service.set_setting("mail.max_message_bytes", 1024 * 1024, account=fresh_account)
+    conn = imap_service.login(fresh_account)
+    try:
+        compress(conn)
+        if bomb == "literal":  # a non-synchronising literal over the limit, whose bytes inflate anyway
+            conn.send(b"a1 APPEND INBOX {50000000+}\r\n" + b"\0" * (8 * 1024 * 1024))
+            refusal = conn.read_line()
+            assert refusal.startswith(b"a1 BAD [TOOBIG] "), refusal
+        else:  # a command line that never ends
+            conn.send(b"a1 NOOP " + b"x" * (8 * 1024 * 1024))
+            refusal = conn.read_line()
+            assert refusal.startswith(b"a1 BAD ") and b"command line too long" in refusal, refusal
+        bye = conn.read_line()
+        assert bye.startswith(b"* BYE [TOOBIG] compressed input expands past "), bye
+        with pytest.raises(Closed):
+            conn.read_line()
+    finally:
+        conn.close()
+    assert imap_service.proc.poll() is None
+    other = imap_service.login(fresh_account)
+    assert other.command("NOOP").ok
+    other.close()

@@ -221,3 +221,17 @@ def test_any_input_gives_commands_or_parse_errors_only(pieces: list[bytes]) -> N
                 parse_command(event)
             except ParseError as exc:
                 assert exc.text and (exc.tag == "*" or " " not in exc.tag)
+
+
+def test_reader_counts_the_bytes_of_the_current_command_only() -> None:
+    # what the connection compares with command_limit under COMPRESS=DEFLATE (issue 9 item 6)
+    reader = Reader(max_literal=100)
+    assert reader.command_limit == reader.max_line + 100 + 64 * 1024
+    reader.feed(b"a NOOP\r\nb APPEND x {10+}\r\n01234")
+    assert reader.command_bytes == len(b"b APPEND x {10+}\r\n01234")
+    reader.feed(b"56789\r\nc NO")
+    assert reader.command_bytes == len(b"c NO")
+    reader.feed(b"OP\r\n")
+    assert reader.command_bytes == 0
+    reader.feed(b"d APPEND x {500+}\r\n" + b"z" * 300)  # refused, its bytes still count
+    assert reader.command_bytes == len(b"d APPEND x {500+}\r\n") + 300
