@@ -58,30 +58,36 @@ def extract_base_subject(subject: str | None) -> tuple[str, bool]:
     """
     text = decode_header_text(_CONTINUATION.sub("", subject or ""))  # (1) RFC 2047 words
     text = _WHITESPACE.sub(" ", text)  # (1) tabs, continuations, runs of spaces -> one space
+    # The subject is the sender's: the steps move the bounds of text[start:end] instead of copying
+    # what is left after each removal, so a subject of many leaders or blobs costs linear time.
+    start, end = 0, len(text)
     is_reply = False
     while True:
-        while True:  # (2) subj-trailer: "(fwd)" or WSP, repeatedly
-            if text.endswith(" "):
-                text = text[:-1]
-            elif text[-5:].lower() == "(fwd)":
-                text, is_reply = text[:-5], True
+        while end > start:  # (2) subj-trailer: "(fwd)" or WSP, repeatedly
+            if text[end - 1] == " ":
+                end -= 1
+            elif end - start >= 5 and text[end - 5 : end].lower() == "(fwd)":
+                end, is_reply = end - 5, True
             else:
                 break
         while True:  # (3)-(5)
-            m = _LEADER.match(text)
+            m = _LEADER.match(text, start, end)
             if m:
                 is_reply = is_reply or m.group() != " "
-                text = text[m.end() :]
+                start = m.end()
                 continue
-            m = _BLOB_PREFIX.match(text)
-            if m and m.end() < len(text):  # only if a non-empty subj-base remains
-                text = text[m.end() :]
-                continue
-            break
-        if text[:5].lower() == "[fwd:" and text.endswith("]"):  # (6) then repeat from (2)
-            text, is_reply = text[5:-1], True
+            # A subj-leader is blobs then re/fwd: with none here there is none after any blob of the run
+            # that starts here either, so the run goes at once (one at a time it cost quadratic time),
+            # each blob only if a non-empty subj-base remains after it.
+            stripped = False
+            while (m := _BLOB_PREFIX.match(text, start, end)) and m.end() < end:
+                start, stripped = m.end(), True
+            if not stripped:
+                break
+        if text[start : min(start + 5, end)].lower() == "[fwd:" and text[end - 1] == "]":  # (6) then (2)
+            start, end, is_reply = start + 5, end - 1, True
             continue
-        return text, is_reply  # (7)
+        return text[start:end], is_reply  # (7)
 
 
 def base_subject(subject: str | None) -> str:

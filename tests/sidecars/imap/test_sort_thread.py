@@ -4,7 +4,8 @@ UID SORT, search criteria, BADCHARSET, and the exact THREAD response for ORDERED
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -160,3 +161,21 @@ def test_references_edge_cases(client: Raw, folder: str, messages: list[bytes], 
         client.append(folder, raw)
     client.select(folder)
     assert client.command("THREAD REFERENCES UTF-8 ALL").named("THREAD") == [expected]
+
+
+def test_a_hostile_subject_does_not_stall_sort_or_thread(
+    client: Raw, folder: str, account: str, connect: Callable[..., Raw]
+) -> None:
+    """Anyone can send a Subject of 20,000 "[a]" blobs (folded lines); the base subject (RFC 5256 2.1)
+    took half a minute of the imap process for it, once per SORT (SUBJECT) or THREAD."""
+    subject = "\r\n ".join(" ".join(["[a]"] * 25) for _ in range(800)) + " x"
+    client.append(folder, message(subject, "Mon, 02 Nov 2026 10:00:00 +0000", "eve", 10))
+    client.append(folder, message("x", "Mon, 02 Nov 2026 11:00:00 +0000", "amy", 10))
+    assert client.command(f"SELECT {folder}").ok
+    other = connect(account)
+    started = time.monotonic()
+    client.send(b"S1 SORT (SUBJECT) UTF-8 ALL\r\nS2 THREAD ORDEREDSUBJECT UTF-8 ALL\r\n")
+    assert other.command("NOOP").ok
+    assert client.until_tagged("S1").untagged == [b"* SORT 1 2"]
+    assert client.until_tagged("S2").untagged == [b"* THREAD (1 2)"]
+    assert time.monotonic() - started < 5.0  # a hang guard: it takes milliseconds
