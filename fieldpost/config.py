@@ -22,6 +22,9 @@ Relative paths are relative to the data directory, so a data directory can be mo
 
     [ports]                 # listener name = port (before --port-offset)
     smtp = 25
+
+    [supervisor]
+    liveness_seconds = 30   # a service whose heartbeat is older than this is killed and restarted; 0: never
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ DATA_ENV = "FIELDPOST_DATA"
 SERVICES: tuple[str, ...] = ("smtp", "processing", "imap", "pop3", "ftp", "cli", "logd", "rpop", "web")
 
 DEFAULT_LOG_LEVEL = 15  # critical + error + warning + info; protocol traces off
+DEFAULT_LIVENESS_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class Config:
     port_offset: int = 0
     demo: dict[str, Any] = field(default_factory=dict)
     user: str | None = None  # services started as root switch to this user once their ports are bound
+    liveness_seconds: float = DEFAULT_LIVENESS_SECONDS  # heartbeat age at which a service is restarted
 
     @property
     def run_dir(self) -> Path:
@@ -168,6 +173,9 @@ def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Confi
     logging_ = _table(raw, "logging")
     levels = _table(logging_, "levels")
     ports = _table(raw, "ports")
+    liveness = _table(raw, "supervisor").get("liveness_seconds", DEFAULT_LIVENESS_SECONDS)
+    if isinstance(liveness, bool) or not isinstance(liveness, int | float) or not 0 <= liveness <= 86400:
+        raise ConfigError(f"[supervisor] liveness_seconds must be 0-86400, not {liveness!r}")
 
     services = tuple(raw.get("services", SERVICES))
     unknown = [s for s in services if s not in SERVICES]
@@ -215,6 +223,7 @@ def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Confi
         port_offset=port_offset,
         demo=_table(raw, "demo"),
         user=user,
+        liveness_seconds=float(liveness),
     )
 
 

@@ -4,6 +4,8 @@
 - ``services.json``: per service its pid, state (running, stopped, backoff), restarts, started_at and
   listeners. Written atomically (temp file + rename) on every change, so a reader never sees half a file.
 - ``control.sock``: the control channel (see :mod:`fieldpost.control`).
+- ``<service>.heartbeat``: rewritten every second by a running protocol service (from a greenlet of its
+  event loop, so a wedged loop stops it); the supervisor restarts a service whose file has gone stale.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ def state_path(config: Config) -> Path:
 
 def control_path(config: Config) -> Path:
     return config.run_dir / CONTROL_SOCKET
+
+
+def heartbeat_path(config: Config, service: str) -> Path:
+    return config.run_dir / f"{service}.heartbeat"
 
 
 def process_alive(pid: int) -> bool:

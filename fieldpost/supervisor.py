@@ -10,6 +10,16 @@ Implementation notes:
 - The main loop is single threaded: it waits on the control socket for at most a quarter second, then
   reaps children and starts the ones whose backoff has run out. Signal handlers only set a flag.
 - ``run/services.json`` is rewritten (atomically) after every change; ``fieldpost status`` reads it.
+- Listening sockets outlive their worker: for the services in ``HANDED_DOWN`` the supervisor binds each
+  TCP listener once and hands the descriptors to every start of the child (``--listen-fd NAME=FD``,
+  inherited through ``pass_fds``). While a worker restarts, new connections wait in the kernel's backlog
+  instead of being refused; several workers could later accept on the same descriptors. The sockets
+  are closed only when the service is stopped for good (``service stop``, supervisor shutdown); a
+  listener the supervisor cannot bind is left to the child to bind (and fail, and be retried).
+- Liveness: the same services rewrite ``run/<service>.heartbeat`` every second from their event loop. A
+  child whose heartbeat is older than ``liveness_seconds`` ([supervisor] in fieldpost.toml; 30 s, 0 off)
+  is wedged (a greenlet that never yields ignores SIGTERM too): it is SIGKILLed with its group and
+  restarted like a child that died. Until its first heartbeat a new child gets ``STARTUP_GRACE``.
 
 A service process is started as ``python -m MODULE --data DIR --service NAME --port-offset N`` with its
 working directory at the source root; the web service is gunicorn with the gevent worker on ``wsgi:app``.
@@ -17,11 +27,13 @@ working directory at the source root; the web service is gunicorn with the geven
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -48,6 +60,11 @@ SERVICE_MODULES: dict[str, str] = {
     "rpop": "sidecars.placeholder",
 }
 
+#: Services that take their listening sockets from the supervisor and write a heartbeat (sidecars.net).
+HANDED_DOWN = frozenset({"smtp", "imap"})
+LISTEN_BACKLOG = 128
+STARTUP_GRACE = 60.0
+
 BACKOFF_MIN = 1.0
 BACKOFF_MAX = 60.0
 STABLE_AFTER = 60.0
@@ -73,6 +90,7 @@ class Child:
     started_mono: float = 0.0
     next_start: float = 0.0
     output: IO[bytes] | None = field(default=None, repr=False)
+    sockets: dict[str, socket.socket] = field(default_factory=dict, repr=False)  # listener name -> socket
 
     def as_dict(self) -> dict[str, Any]:
         started = (
@@ -87,6 +105,20 @@ class Child:
             "started_at": started,
             "listeners": [listener.as_dict() for listener in self.listeners],
         }
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket for a child to inherit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(LISTEN_BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def service_argv(config: Config, service: str) -> list[str]:
@@ -183,8 +215,11 @@ class Supervisor:
         if child.output:
             child.output.close()
         child.output = open(log_file, "ab")  # noqa: SIM115 - kept open for the child's lifetime
+        handed = self._listening_sockets(child)
+        fds = [f"{name}={sock.fileno()}" for name, sock in handed.items()]
         child.proc = subprocess.Popen(
-            child.argv,
+            child.argv + [arg for fd in fds for arg in ("--listen-fd", fd)],
+            pass_fds=[sock.fileno() for sock in handed.values()],
             cwd=SOURCE_ROOT,
             env=self.config.child_environment(),
             stdin=subprocess.DEVNULL,
@@ -197,7 +232,29 @@ class Supervisor:
         child.started_mono = time.monotonic()
         self.log.info("started %s (pid %d)", child.name, child.proc.pid)
 
-    def stop(self, child: Child) -> None:
+    def _listening_sockets(self, child: Child) -> dict[str, socket.socket]:
+        """The child's listening sockets, bound now if not yet (see the module notes)."""
+        if child.name not in HANDED_DOWN:
+            return {}
+        for listener in child.listeners:
+            if listener.proto != "tcp" or listener.name in child.sockets:
+                continue
+            try:
+                child.sockets[listener.name] = listen(listener.host, listener.port)
+            except OSError as exc:
+                self.log.warning(
+                    "cannot bind %s for %s (the service will try): %s", listener.name, child.name, exc
+                )
+        return child.sockets
+
+    def _close_sockets(self, child: Child) -> None:
+        for sock in child.sockets.values():
+            with contextlib.suppress(OSError):
+                sock.close()
+        child.sockets.clear()
+
+    def stop(self, child: Child, keep_sockets: bool = False) -> None:
+        """Stop the child; its listening sockets are closed too unless it is about to start again."""
         proc = child.proc
         if proc is not None:
             if proc.poll() is None:
@@ -211,6 +268,8 @@ class Supervisor:
             self.log.info("stopped %s (pid %d, exit %s)", child.name, proc.pid, proc.returncode)
         child.proc = None
         child.state = STOPPED
+        if not keep_sockets:
+            self._close_sockets(child)
         if child.output:
             child.output.close()
             child.output = None
@@ -230,6 +289,7 @@ class Supervisor:
         now = time.monotonic()
         changed = False
         for child in self.children:
+            self._check_liveness(child)
             if child.state == RUNNING and child.proc is not None and child.proc.poll() is not None:
                 code = child.proc.returncode
                 self._signal(child.proc.pid, signal.SIGKILL, group=True)  # leftovers of its group
@@ -249,6 +309,31 @@ class Supervisor:
         if changed:
             self.save()
 
+    def _check_liveness(self, child: Child) -> None:
+        """SIGKILL a running child whose heartbeat has gone stale; ``tick`` then restarts it."""
+        limit = self.config.liveness_seconds
+        proc = child.proc
+        if child.name not in HANDED_DOWN or not limit or child.state != RUNNING or proc is None:
+            return
+        started = child.started_at or 0.0
+        try:
+            beat = runstate.heartbeat_path(self.config, child.name).stat().st_mtime
+        except FileNotFoundError:
+            beat = 0.0
+        now = time.time()
+        # nothing from this start yet: allow for imports, store and TLS setup
+        fresh = beat >= started
+        stale = now - beat > limit if fresh else now - started > max(limit, STARTUP_GRACE)
+        if stale and proc.poll() is None:
+            self.log.error(
+                "%s (pid %d) gave no heartbeat for %.0f s; killing it",
+                child.name,
+                proc.pid,
+                now - max(beat, started),
+            )
+            self._signal(proc.pid, signal.SIGKILL, group=True)
+            proc.wait()
+
     # -- control channel ----------------------------------------------------------------------------
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -264,7 +349,7 @@ class Supervisor:
             return {"ok": False, "error": f"unknown service: {name} (services: {known})"}
         self.log.info("%s %s requested", command, child.name)
         if command in ("stop", "restart"):
-            self.stop(child)
+            self.stop(child, keep_sockets=command == "restart")
         if command in ("start", "restart"):
             child.failures = 0
             self.start(child)

@@ -18,22 +18,34 @@ Implementation notes:
   so a change made with the CLI or WebAdmin applies within that time without a restart.
 - SIGTERM/SIGINT, or the supervisor going away: stop accepting on every listener, give sessions up to
   ``STOP_GRACE`` seconds, close the store, exit 0. A bind failure exits 1.
+- ``--listen-fd NAME=FD``: the listener is a socket the supervisor bound and keeps open across restarts
+  (see :mod:`fieldpost.supervisor`); it is used as it is instead of being bound. An inherited listener
+  the service does not serve (no TLS pair for an implicit-TLS one) accepts and closes connections, so
+  they do not wait in the backlog for nothing.
+- Heartbeat: a greenlet rewrites ``run/<service>.heartbeat`` every ``HEARTBEAT`` seconds; a hub wedged
+  by a greenlet that never yields stops it, and the supervisor restarts the service. The file is opened
+  before privileges are dropped.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import gevent
+from gevent import socket as gsocket
 from gevent import ssl
 from gevent.event import Event
+from gevent.server import StreamServer
 
 from fieldpost import config as configuration
+from fieldpost import runstate
 from fieldpost.logs import ServiceLogger, service_logger
 from sidecars.net.errorcontrol import ErrorLimits
 from sidecars.net.listener import Handler, ListenerServer, Policy, Refusal, SessionIds, bind
@@ -43,6 +55,7 @@ from sidecars.net.tls import TLSSetupError, server_context
 POLICY_REFRESH = 10.0
 STOP_GRACE = 5.0
 PARENT_CHECK = 0.5
+HEARTBEAT = 1.0
 
 
 @dataclass(frozen=True)
@@ -125,7 +138,21 @@ def parse_args(prog: str, argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", required=True)
     parser.add_argument("--service", required=True)
     parser.add_argument("--port-offset", type=int, default=0)
+    parser.add_argument(
+        "--listen-fd", action="append", default=[], metavar="NAME=FD", help="an inherited listening socket"
+    )
     return parser.parse_args(argv)
+
+
+def inherited_sockets(pairs: list[str]) -> dict[str, int]:
+    """``["imap=5", ...]`` -> ``{"imap": 5}``."""
+    out = {}
+    for pair in pairs:
+        name, _, fd = pair.partition("=")
+        if not name or not fd.isdigit():
+            raise SystemExit(f"--listen-fd wants NAME=FD, not {pair!r}")
+        out[name] = int(fd)
+    return out
 
 
 def run_service(
@@ -141,7 +168,7 @@ def run_service(
 
     store = open_store(config.database_url, config.blob_dir)
     try:
-        return _serve(args.service, config, store, log, build_endpoints)
+        return _serve(args.service, config, store, log, build_endpoints, inherited_sockets(args.listen_fd))
     finally:
         store.close()
 
@@ -152,6 +179,7 @@ def _serve(
     store: Any,
     log: ServiceLogger,
     build_endpoints: Callable[[ServiceContext], dict[str, Endpoint]],
+    inherited: dict[str, int],
 ) -> int:
     try:
         tls_context: ssl.SSLContext | None = server_context(config)
@@ -163,15 +191,18 @@ def _serve(
     policy = load_policy(store, service, log)
     ids = SessionIds()
     servers: list[ListenerServer] = []
+    unserved: list[StreamServer] = []
     try:
         for listener in config.listeners(service):
             endpoint = endpoints.get(listener.name)
-            if endpoint is None or listener.proto != "tcp":
+            fd = inherited.get(listener.name)
+            if endpoint is None or listener.proto != "tcp" or (endpoint.implicit_tls and tls_context is None):
+                if endpoint is not None and endpoint.implicit_tls and tls_context is None:
+                    log.error("listener %s needs TLS and is not started", listener.name)
+                if fd is not None:
+                    unserved.append(StreamServer(gsocket.socket(fileno=fd), _close_at_once))
                 continue
-            if endpoint.implicit_tls and tls_context is None:
-                log.error("listener %s needs TLS and is not started", listener.name)
-                continue
-            sock = bind(listener.host, listener.port)
+            sock = gsocket.socket(fileno=fd) if fd is not None else bind(listener.host, listener.port)
             servers.append(
                 ListenerServer(
                     listener.name,
@@ -190,6 +221,7 @@ def _serve(
         for server in servers:
             server.server.socket.close()
         return 1
+    heartbeat = _open_heartbeat(config, service, log)
     drop_privileges(config.user, log)
 
     stop = Event()
@@ -199,15 +231,45 @@ def _serve(
         gevent.spawn(_watch_parent, stop),
         gevent.spawn(_refresh_policy, store, service, servers, log),
     ]
+    if heartbeat is not None:
+        watchers.append(gevent.spawn(_beat, heartbeat))
     for server in servers:
         server.start()
+    for other in unserved:
+        other.start()
     log.info("%s started (%d listener%s)", service, len(servers), "" if len(servers) == 1 else "s")
     stop.wait()
     log.info("%s stopping", service)
     gevent.killall(watchers)
+    for other in unserved:
+        other.stop()
     gevent.joinall([gevent.spawn(server.stop, STOP_GRACE) for server in servers])
+    if heartbeat is not None:
+        os.close(heartbeat)
     log.info("%s stopped", service)
     return 0
+
+
+def _close_at_once(sock: Any, address: tuple[Any, ...]) -> None:
+    sock.close()
+
+
+def _open_heartbeat(config: configuration.Config, service: str, log: ServiceLogger) -> int | None:
+    path = runstate.heartbeat_path(config, service)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    except OSError as exc:
+        log.warning("no heartbeat file (the supervisor cannot tell whether this service is alive): %s", exc)
+        return None
+
+
+def _beat(fd: int) -> None:
+    """Rewrite the heartbeat file every ``HEARTBEAT`` seconds (its mtime is what the supervisor reads)."""
+    while True:
+        with contextlib.suppress(OSError):
+            os.pwrite(fd, f"{time.time():.3f}\n".encode(), 0)
+        gevent.sleep(HEARTBEAT)
 
 
 def _watch_parent(stop: Event) -> None:
