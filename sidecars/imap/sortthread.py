@@ -14,7 +14,8 @@ from typing import Any
 from sidecars.imap import response as R
 from sidecars.imap.parser import Command
 from sidecars.imap.search import Candidate, header_values, run_search
-from sidecars.imap.searchkeys import SortSpec, ThreadSpec
+from sidecars.imap.searchkeys import SortSpec, ThreadSpec, uses
+from sidecars.imap.selected import enable_condstore
 from sidecars.imap.session import Done, ImapSession, No
 from storage import mime
 
@@ -32,6 +33,8 @@ def sort(s: ImapSession, cmd: Command) -> Done:
     except ImportError:
         raise No("SORT is not available", "CANNOT") from None
     spec: SortSpec = cmd.spec
+    with_modseq = uses(spec.key, {"MODSEQ"})
+    enabled = enable_condstore(s) if with_modseq else []  # RFC 7162 3.1
     found = run_search(s, spec.key)
     infos = _infos(s, found)
     inputs = []
@@ -50,7 +53,10 @@ def sort(s: ImapSession, cmd: Command) -> Done:
             )
         )
     order = sorting.sort(inputs, list(spec.criteria))
-    return Done([R.untagged("SORT" + "".join(f" {n}" for n in order))], f"{cmd.name} completed")
+    line = "SORT" + "".join(f" {n}" for n in order)
+    if with_modseq and found:  # RFC 7162 3.1.6 (sort-data): the highest mod-sequence of those found
+        line += f" (MODSEQ {max(c.flags.modseq for c in found)})"
+    return Done([*enabled, R.untagged(line)], f"{cmd.name} completed")
 
 
 def _parse(value: str | None) -> datetime | None:

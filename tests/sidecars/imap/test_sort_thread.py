@@ -179,3 +179,18 @@ def test_a_hostile_subject_does_not_stall_sort_or_thread(
     assert client.until_tagged("S1").untagged == [b"* SORT 1 2"]
     assert client.until_tagged("S2").untagged == [b"* THREAD (1 2)"]
     assert time.monotonic() - started < 5.0  # a hang guard: it takes milliseconds
+
+
+def test_sort_with_modseq_reports_highestmodseq_then_the_modseq_of_the_found(
+    client: Raw, folder: str
+) -> None:
+    """RFC 7162 3.1 and its sort-data syntax: a MODSEQ criterion turns CONDSTORE on (the first time, with
+    the mailbox's HIGHESTMODSEQ first) and the SORT response ends with the highest mod-sequence found."""
+    for subject, date, sender, size, internal in MESSAGES[:3]:
+        client.append(folder, message(subject, date, sender, size), date=internal)
+    selected = client.select(folder)
+    (highest,) = [line for line in selected.untagged if line.startswith(b"* OK [HIGHESTMODSEQ ")]
+    reply = client.command("SORT (SUBJECT) UTF-8 MODSEQ 1")
+    assert reply.ok, reply
+    top = max(int(items["MODSEQ"][0]) for items in fetches(client.command("FETCH 1:* MODSEQ")).values())  # type: ignore[index]
+    assert reply.untagged == [highest, f"* SORT 2 1 3 (MODSEQ {top})".encode()]

@@ -204,3 +204,13 @@ def test_fetch_streamed_before_the_updates_still_announces_the_keyword(store: St
     assert reader.cmd("f FETCH 1 FLAGS") == (
         f"{announce}* 1 FETCH (FLAGS ($Work))\r\n{announce}* 1 FETCH (FLAGS ($Work))\r\nf OK FETCH completed\r\n"
     )
+
+
+def test_sort_with_modseq_enables_condstore_and_reports_the_highest(store: Store) -> None:
+    c = selected(store)
+    store.mail.set_flags(c.session.selection.id, [2], ["$Done"], "add")  # message 2: modseq 5
+    c.cmd("n NOOP")
+    assert c.cmd("a SORT (REVERSE ARRIVAL) UTF-8 MODSEQ 3") == (
+        "* OK [HIGHESTMODSEQ 5] highest mod-sequence\r\n* SORT 3 2 (MODSEQ 5)\r\na OK SORT completed\r\n"
+    )
+    assert c.cmd("b UID SORT (ARRIVAL) UTF-8 MODSEQ 9") == "* SORT\r\nb OK UID SORT completed\r\n"
