@@ -102,17 +102,24 @@ def closed_by_server(sock: socket.socket, within: float) -> bytes | None:
 def test_imap_closes_a_silent_connection_before_login_but_not_after(imap: ImapService) -> None:
     anonymous = imap.raw()
     logged_in = imap.login(ALICE)
+    sieve = socket.create_connection(("127.0.0.1", imap.port("managesieve")), timeout=10)
     try:
         assert anonymous.greeting.startswith(b"* OK")
+        assert Raw(sieve).read_line().startswith(b'"IMPLEMENTATION"')
         time.sleep(PREAUTH_IDLE + 1.5)
         # RFC 3501 5.4: the short autologout timer applies before login only
         parting = closed_by_server(anonymous.sock, within=5)
         assert parting is not None, "the connection that never logged in is still open"
         assert parting == b"* BYE idle timeout, closing connection\r\n"
         assert logged_in.command("NOOP").ok
+        # ManageSieve shares the imap service's settings
+        sieve_parting = closed_by_server(sieve, within=5)
+        assert sieve_parting is not None, "the ManageSieve connection that never logged in is still open"
+        assert sieve_parting.endswith(b'BYE "idle timeout, closing connection"\r\n')
     finally:
         anonymous.close()
         logged_in.close()
+        sieve.close()
 
 
 def test_imap_flood_of_unauthenticated_sockets_does_not_keep_alice_out(imap: ImapService) -> None:
