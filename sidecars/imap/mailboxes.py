@@ -31,18 +31,15 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
         # RFC 3501 6.3.8: an empty pattern asks for the delimiter and the root of the reference
         root = spec.reference.split("/", 1)[0] if spec.reference else ""
         return Done([R.untagged(f'{verb} (\\Noselect) "/" ' + _wire(s, root).decode())], f"{verb} completed")
-    patterns = [names.list_pattern(spec.reference, p, s.utf8) for p in spec.patterns]
-
-    def matched(name: str) -> bool:
-        return any(p.matches(name) for p in patterns)
-
+    patterns = names.list_patterns(spec.reference, spec.patterns, s.utf8)
+    matched = patterns.matches
     # other users' and public folders are looked up only when a pattern can reach them
     listed = names.visible_folders(
         s.store,
         s.account_id,
         s.user,
-        any(p.may_match_under(names.OTHER_USERS) for p in patterns),
-        any(p.may_match_under(names.PUBLIC) for p in patterns),
+        patterns.may_match_under(names.OTHER_USERS),
+        patterns.may_match_under(names.PUBLIC),
     )
     subscriptions = set(s.store.folders.subscriptions(s.user))
     by_name = {entry.name: entry for entry in listed}

@@ -14,6 +14,7 @@ address books stay out of listings and cannot be selected.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,38 +96,43 @@ def client_name(owner: str, path: str, user: str) -> str:
 
 
 @dataclass(frozen=True)
-class ListPattern:
-    """One LIST/LSUB pattern joined with its reference (RFC 3501 6.3.8), matched against decoded
-    names; a pattern that is not valid modified UTF-7 is matched against the names as they go on
-    the wire instead, so it still finds what it spells out and never fails the command."""
+class ListPatterns:
+    """The patterns of one LIST/LSUB joined with its reference (RFC 3501 6.3.8), matched against
+    decoded names; a pattern that is not valid modified UTF-7 is matched against the names as they
+    go on the wire instead, so it still finds what it spells out and never fails the command."""
 
-    matcher: MailboxPattern
-    on_wire: bool = False
-    utf8: bool = False
-
-    def _form(self, name: str) -> str:
-        return encode_wire(name, self.utf8) if self.on_wire else name
+    decoded: MailboxPattern
+    on_wire: MailboxPattern
+    utf8: bool
 
     def matches(self, name: str) -> bool:
-        return self.matcher.matches(self._form(name))
+        if self.decoded.matches(name):
+            return True
+        return bool(self.on_wire.text) and self.on_wire.matches(encode_wire(name, self.utf8))
 
     def may_match_under(self, prefix: str) -> bool:
-        return self.matcher.may_match_under(self._form(prefix))
+        if self.decoded.may_match_under(prefix):
+            return True
+        return bool(self.on_wire.text) and self.on_wire.may_match_under(encode_wire(prefix, self.utf8))
 
 
-def list_pattern(reference: str, pattern: str, utf8: bool) -> ListPattern:
-    """RFC 3501 6.3.8: the wire reference and pattern joined with the delimiter, as a matcher ("*"
-    matches anything, "%" anything but the delimiter; INBOX case-insensitive). The client writes
-    both, so they are matched in linear time, never by a regular expression (see :mod:`patterns`)."""
-    full = (
-        reference + pattern
-        if not reference or reference.endswith(DELIMITER) or pattern.startswith(DELIMITER)
-        else reference + DELIMITER + pattern
-    )
-    try:
-        return ListPattern(MailboxPattern(decode_wire(full, utf8)))
-    except BadName:
-        return ListPattern(MailboxPattern(full), on_wire=True, utf8=utf8)
+def list_patterns(reference: str, patterns: Iterable[str], utf8: bool) -> ListPatterns:
+    """RFC 3501 6.3.8: the wire reference and each pattern joined with the delimiter, as one matcher
+    ("*" matches anything, "%" anything but the delimiter; INBOX case-insensitive). The client writes
+    them, so they are matched in linear time, never by a regular expression (see :mod:`patterns`)."""
+    decoded: list[str] = []
+    on_wire: list[str] = []
+    for pattern in dict.fromkeys(patterns):
+        full = (
+            reference + pattern
+            if not reference or reference.endswith(DELIMITER) or pattern.startswith(DELIMITER)
+            else reference + DELIMITER + pattern
+        )
+        try:
+            decoded.append(decode_wire(full, utf8))
+        except BadName:
+            on_wire.append(full)
+    return ListPatterns(MailboxPattern(*decoded), MailboxPattern(*on_wire), utf8)
 
 
 def visible_folders(

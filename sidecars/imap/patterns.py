@@ -16,45 +16,53 @@ DELIMITER = "/"
 
 
 class MailboxPattern:
-    """One compiled pattern; :meth:`matches` a whole name, :meth:`may_match_under` a name prefix.
+    """Compiled patterns; :meth:`matches` a whole name against any of them, :meth:`may_match_under`
+    a name prefix.
 
-    Position i of the automaton is the i-th item of the pattern (after runs of wildcards are
-    collapsed: a run holding a "*" is one "*", a run of "%" is one "%"); position len(items) is
-    the accepting one. Bit i of a state set stands for position i.
+    The alternatives (LIST takes a list of patterns, RFC 5258 3) share one automaton, so a name is
+    read once whatever their number. Each alternative's items (after runs of wildcards are
+    collapsed: a run holding a "*" is one "*", a run of "%" is one "%") take one position each,
+    followed by its accepting position; bit i of a state set stands for position i.
     """
 
-    __slots__ = ("_accept", "_any", "_local", "_literal", "_wild", "text")
+    __slots__ = ("_accept", "_any", "_local", "_literal", "_start", "_wild", "text")
 
-    def __init__(self, text: str, *, inbox_prefix: bool = True) -> None:
-        self.text = text
-        items = _collapse(text)
+    def __init__(self, *alternatives: str, inbox_prefix: bool = True) -> None:
+        self.text = alternatives
         # character -> positions whose literal accepts it
         self._literal: dict[str, int] = {}
         self._any = 0  # positions of "*"
         self._local = 0  # positions of "%"
-        fold = inbox_prefix and _has_inbox_prefix(text)
-        for index, item in enumerate(items):
-            bit = 1 << index
-            if item == "*":
-                self._any |= bit
-            elif item == "%":
-                self._local |= bit
-            else:
-                accepted = {"INBOX"[index], "inbox"[index]} if fold and index < 5 else {item}
-                for char in accepted:
-                    self._literal[char] = self._literal.get(char, 0) | bit
+        self._start = 0  # the first position of each alternative
+        self._accept = 0  # the accepting position of each alternative
+        base = 0
+        for text in alternatives:
+            items = _collapse(text)
+            fold = inbox_prefix and _has_inbox_prefix(text)
+            self._start |= 1 << base
+            for index, item in enumerate(items):
+                bit = 1 << (base + index)
+                if item == "*":
+                    self._any |= bit
+                elif item == "%":
+                    self._local |= bit
+                else:
+                    accepted = {"INBOX"[index], "inbox"[index]} if fold and index < 5 else {item}
+                    for char in accepted:
+                        self._literal[char] = self._literal.get(char, 0) | bit
+            self._accept |= 1 << (base + len(items))
+            base += len(items) + 1
         self._wild = self._any | self._local
-        self._accept = 1 << len(items)
 
     def __repr__(self) -> str:
-        return f"MailboxPattern({self.text!r})"
+        return f"MailboxPattern{self.text!r}"
 
     def _close(self, live: int) -> int:
         # a wildcard may match nothing; after collapsing, the position after one is never another
         return live | ((live & self._wild) << 1)
 
     def _run(self, text: str) -> int:
-        live = self._close(1)
+        live = self._close(self._start)
         for char in text:
             stay = live & self._any
             if char != DELIMITER:
@@ -65,7 +73,7 @@ class MailboxPattern:
         return live
 
     def matches(self, name: str) -> bool:
-        """Whether the whole of ``name`` matches the pattern."""
+        """Whether the whole of ``name`` matches one of the patterns."""
         return bool(self._run(name) & self._accept)
 
     def may_match_under(self, prefix: str) -> bool:
