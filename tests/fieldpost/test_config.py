@@ -29,6 +29,12 @@ def test_defaults_from_an_empty_file(data_dir: Path) -> None:
     assert ports["smtp"] == 2525 and ports["imap"] == 1143 and ports["webmail"] == 8000
     assert ports["webadmin"] == 9000 and ports["cli"] == 7000 and ports["managesieve"] == 4190
     assert {listener.host for listener in cfg.listeners()} == {"127.0.0.1"}
+    assert cfg.liveness_seconds == 30
+
+
+def test_liveness_limit_from_the_supervisor_table(data_dir: Path) -> None:
+    write_config(data_dir, "[supervisor]\nliveness_seconds = 0")  # 0: no liveness check
+    assert configuration.load(data_dir).liveness_seconds == 0
 
 
 def test_the_port_table_of_the_design() -> None:
@@ -87,6 +93,8 @@ def test_postgresql_url_and_levels(data_dir: Path) -> None:
         ("[ports]\nnntp = 119", "unknown listener"),
         ('[storage]\ndatabase_url = "mysql://x"', "database_url"),
         ("hostname = ", "fieldpost.toml"),
+        ('[supervisor]\nliveness_seconds = "soon"', "liveness_seconds"),
+        ("[supervisor]\nliveness_seconds = -1", "liveness_seconds"),
     ],
 )
 def test_invalid_files(data_dir: Path, text: str, message: str) -> None:
