@@ -57,9 +57,11 @@ def test_submission_starttls_auth(swaks: str, smtp_service: Server, mech: str) -
     assert msg.sender == BOB  # type: ignore[attr-defined]
     assert [r.address for r in msg.recipients] == [ALICE]  # type: ignore[attr-defined]
     assert subject.encode() in raw
-    # the trace field says TLS and AUTH were used (RFC 3848: ESMTPSA)
+    # the trace field says TLS and AUTH were used (RFC 3848: ESMTPSA), and by whom
     assert re.search(
-        rb"Received: from client\.example\.org \(\[127\.0\.0\.1\]\)\r\n\tby mx\.example\.test", raw
+        rb"Received: from client\.example\.org \(\[127\.0\.0\.1\]\)\r\n"
+        rb"\t\(authenticated as bob@example\.test\)\r\n\tby mx\.example\.test",
+        raw,
     )
     assert b"with ESMTPSA" in raw
 
