@@ -20,13 +20,14 @@ Implementation notes:
 * A login attempt costs one read (both rows by primary key, ``check``); a failure costs one statement (a
   two-row upsert whose ``ON CONFLICT`` arithmetic runs in the database, so concurrent failures in several
   processes are all counted); a success writes only when the name had failures.
-* Stale rows (past ``expires_at`` and not locked) are deleted by ``prune``, which ``record_failure``
-  also runs in its own transaction at most once per window per process, so the table stays bounded by
-  the failures of one window without a separate job.
+* Stale rows (past ``expires_at`` and not locked) are deleted by ``prune``: hourly by the processing
+  service, and by ``record_failure`` in a transaction of its own at most once per window per process,
+  so the table stays bounded by the failures of about one window.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, and_, case, delete, false, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from storage import schema as s
 from storage.names import as_utc, utcnow
@@ -207,7 +209,11 @@ class LoginThrottle:
             )
         if self._last_prune is None or self._last_prune <= when - window:
             self._last_prune = when
-            self.prune(now=when)
+            # Housekeeping in a transaction of its own: a prune that loses a lock race (PostgreSQL may
+            # pick it as a deadlock victim against another process's upsert) must not fail the login
+            # that was counted; the next window's first failure tries again.
+            with contextlib.suppress(DBAPIError):
+                self.prune(now=when)
 
     def record_success(
         self, account: str | None, ip: str | None, *, seen: ThrottleCheck | None = None

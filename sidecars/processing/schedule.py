@@ -196,12 +196,19 @@ def _expire_confirmations(store: Any, now: datetime) -> int:
     return int(store.confirmations.expire_pending(timedelta(days=days), now=now))
 
 
+def _prune_login_failures(store: Any, now: datetime) -> int:
+    """Failed-login rows whose window and lock are over (a login service prunes too, but only when
+    failures keep coming)."""
+    return int(store.auth.throttle.prune(now=now))
+
+
 def housekeeping_jobs() -> list[PeriodicJob]:
     """The periodic jobs of one processing process, each due at the first ``run_due``."""
     return [
         PeriodicJob("greylist prune", timedelta(hours=1), _prune_greylist),
         PeriodicJob("vacation replies prune", timedelta(hours=1), _prune_vacation),
         PeriodicJob("identity challenges expiry", timedelta(hours=1), _expire_confirmations),
+        PeriodicJob("login failures prune", timedelta(hours=1), _prune_login_failures),
     ]
 
 

@@ -112,6 +112,8 @@ def test_housekeeping_prunes_vacation_records_and_expires_challenges(store, capl
     old = now - timedelta(days=60)
     assert store.scripts.vacation_due(aid, "h", "far@far.test", 7, now=old)
     assert store.scripts.vacation_due(aid, "h", "near@far.test", 7, now=now)
+    store.auth.throttle.record_failure("recent@example.test", None, now=now)
+    store.auth.throttle.record_failure("guessed@example.test", "192.0.2.66", now=old)  # two rows, long over
     stale = store.confirmations.challenge_due(aid, "old@far.test", timedelta(days=7), now=old)
     fresh = store.confirmations.challenge_due(bob, "new@far.test", timedelta(days=7), now=now)
     jobs = housekeeping_jobs()
@@ -120,6 +122,7 @@ def test_housekeeping_prunes_vacation_records_and_expires_challenges(store, capl
     assert {"vacation replies prune", "identity challenges expiry"} <= set(ran)
     lines = [r.getMessage() for r in caplog.records]
     assert "vacation replies prune: 1 rows" in lines and "identity challenges expiry: 1 rows" in lines
+    assert "login failures prune: 2 rows" in lines and store.auth.throttle.count() == 1
     with pytest.raises(NotFound):
         store.confirmations.by_token(stale or "")
     assert store.confirmations.by_token(fresh or "").sender == "new@far.test"
