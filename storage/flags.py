@@ -20,8 +20,9 @@ SYSTEM = {
     "\\Draft": DRAFT,
 }
 _BY_LOWER = {k.lower(): (k, v) for k, v in SYSTEM.items()}
-# RFC 3501 atom minus the list/quoted specials and "\" (keywords never start with a backslash).
-_KEYWORD = re.compile(r"^[!#$&'+\-.0-9:;<=>?@A-Z^_`a-z|~]{1,100}$")
+# RFC 3501 9 flag-keyword = atom: printable ASCII but the atom-specials ( ) { SP % * " \ ] (so "[", "}", ","
+# and "/" are in); a backslash would make it a system flag.
+_KEYWORD = re.compile(r"^[!#$&'+,\-./0-9:;<=>?@A-Z\[^_`a-z|}~]{1,100}$")
 MAX_KEYWORDS = 100
 
 

@@ -177,6 +177,16 @@ def test_keywords_kept_and_removed(demo: Demo) -> None:
     assert flags_of(demo, fid, uid) == {"$Private", "\\Seen"}
 
 
+def test_keywords_take_every_atom_char(demo: Demo) -> None:
+    """RFC 3501 9: flag-keyword = atom, so "[", "}", "," and "/" are keyword characters; "]" is not."""
+    fid, uid = deliver(demo)
+    every = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '(){ %*"\\]')
+    demo.store.mail.set_flags(fid, [uid], [every, "a[b"])
+    assert flags_of(demo, fid, uid) == {every, "a[b"}
+    with pytest.raises(InvalidInput):
+        demo.store.mail.set_flags(fid, [uid], ["a]b"])
+
+
 def test_nil_is_not_a_keyword(demo: Demo) -> None:
     """RFC 3501 4.5: NIL means "no value"; a keyword of that name would read as no keyword at all."""
     fid, uid = deliver(demo)
