@@ -563,6 +563,7 @@ class Mail:
             return [r.uid for r in rows]
 
     def _expunge_rows(self, conn: Connection, folder: Folder, rows: Sequence[Any]) -> None:
+        self.store.retained.capture(conn, folder.id, rows)  # RFC 2180 4.1.1, see storage.retained
         modseq = fo.folder_by_id(conn, folder.id).highestmodseq + 1
         ids = [r.id for r in rows]
         for chunk in _chunks(ids, 500):

@@ -31,6 +31,7 @@ from storage.models import CheckReport
 from storage.passwords import SecretBox
 from storage.permissions import Permissions
 from storage.queue import Queue
+from storage.retained import Retained
 from storage.scripts import Scripts
 from storage.senders import Senders
 from storage.settings_store import Settings
@@ -54,6 +55,7 @@ class Store:
         self.forwarders = Forwarders(self)
         self.folders = Folders(self)
         self.mail = Mail(self)
+        self.retained = Retained(self)
         self.acl = Permissions(self)
         self.senders = Senders(self)
         self.changes = ChangeFeed(self)

@@ -7,8 +7,9 @@ asked for, one message at a time, streamed in chunks as the client reads (:mod:`
 generator, so ``FETCH 1:* ENVELOPE`` on a large mailbox never holds the whole answer.
 
 Sequence numbers are fixed when the command starts: updates sent before the tagged reply cannot
-shift them (RFC 3501 7.4.1). A message expunged by another session meanwhile is left out (RFC 2180
-4.1.2). BODY[...] without .PEEK sets \\Seen (once, for all the messages, before answering) when the
+shift them (RFC 3501 7.4.1). A message another session expunged, of which this one was not told yet,
+is answered from what storage retained of it (RFC 2180 4.1.1, ``storage.retained``); when nothing was
+retained it is left out and the command ends NO [EXPUNGEISSUED] (RFC 2180 4.1.2). BODY[...] without .PEEK sets \\Seen (once, for all the messages, before answering) when the
 mailbox is read-write and the user holds the "s" right; FLAGS is then included in the response.
 """
 
@@ -70,12 +71,25 @@ def fetch(s: ImapSession, cmd: Command) -> Done:
             sel.own[c.uid] = c.modseq
             seen_now.add(c.uid)
     gone = sel.expunged_among(s, uids)
-    pairs = [(sel.seq_of(u), u) for u in uids if u not in gone]
-    parts.append(_responses(s, sel, spec, pairs, seen_now, set(sel.keywords)))
-    if gone and not spec.uid:
-        # RFC 2180 4.1.2: the client asked for a message it still believes exists
+    held = _retained(s, sel, gone)
+    pairs = [(sel.seq_of(u), u) for u in uids if u not in gone or u in held]
+    parts.append(_responses(s, sel, spec, pairs, seen_now, set(sel.keywords), held))
+    if gone - held.keys() and not spec.uid:
+        # RFC 2180 4.1.2, when what was known of the message is no longer kept (see _retained)
         return Done(parts, "some of the messages were expunged by another session", "EXPUNGEISSUED", "NO")
     return Done(parts, f"{cmd.name} completed")
+
+
+def _retained(s: ImapSession, sel: Selection, gone: set[int]) -> dict[int, Any]:
+    """RFC 2180 4.1.1: messages another session expunged that this one was not told of yet are still
+    answered from what storage kept of them (``storage.retained``: metadata and an open body), as long
+    as the user may still read the mailbox."""
+    if not gone:
+        return {}
+    held: dict[int, Any] = s.store.retained.get(sel.id, gone)
+    if held and "r" not in str(s.store.acl.rights_on(s.account_id, sel.id)):
+        return {}
+    return held
 
 
 def _responses(
@@ -85,13 +99,15 @@ def _responses(
     pairs: list[tuple[int, int]],
     seen_now: set[int],
     known: set[str],
+    held: dict[int, Any] | None = None,
 ) -> Iterator[bytes]:
     """The FETCH responses, read and written lazily; ``known``: the keywords the client was told of
-    when the command ran (see ``announce_keywords``)."""
+    when the command ran (see ``announce_keywords``); ``held``: expunged messages still answered."""
+    held = held or {}
     names = {i.name for i in spec.items}
     need_info = bool(names & INFO_ITEMS) or any(i.section is not None for i in spec.items)
     need_structure = bool(names & STRUCTURE_ITEMS) or any(i.section is not None for i in spec.items)
-    if not need_info and pairs and len(pairs) == len(sel.uids):
+    if not need_info and not held and pairs and len(pairs) == len(sel.uids):
         # the whole mailbox (FETCH 1:* FLAGS): one range read of the flags columns, no UID list
         seq_of = {u: n for n, u in pairs}
         for row in s.store.mail.flags(sel.id, changed_since=spec.changed_since):
@@ -108,22 +124,42 @@ def _responses(
             )
         else:
             rows = s.store.mail.flags(sel.id, list(seq_by_uid), changed_since=spec.changed_since)
+        kept = [
+            held[u].info
+            for u in seq_by_uid
+            if u in held and (spec.changed_since is None or held[u].info.modseq > spec.changed_since)
+        ]
+        if kept:
+            rows = sorted([*rows, *kept], key=lambda r: r.uid)
         for row in rows:
             seq = seq_by_uid.get(row.uid)
             if not seq:
                 continue
+            retained = held.get(row.uid)
             try:
-                yield from _message(s, sel, spec, seq, row, row.uid in seen_now, known)
+                yield from _message(
+                    s, sel, spec, seq, row, row.uid in seen_now, known, retained and retained.reader
+                )
             except NotFound:
-                continue  # expunged meanwhile (RFC 2180 4.1.2)
+                continue  # expunged meanwhile and not retained (RFC 2180 4.1.2)
 
 
 def _message(
-    s: ImapSession, sel: Selection, spec: FetchSpec, seq: int, row: Any, seen_now: bool, known: set[str]
+    s: ImapSession,
+    sel: Selection,
+    spec: FetchSpec,
+    seq: int,
+    row: Any,
+    seen_now: bool,
+    known: set[str],
+    reader: Any = None,
 ) -> Iterator[bytes]:
     """One FETCH response. Every item is worked out before its first byte is yielded (so a message
-    whose body is gone is left out whole); literals then stream from the blob (:mod:`fetchbody`)."""
-    body = fetchbody.MessageBody(s.store, row.sha256, row.size) if hasattr(row, "sha256") else None
+    whose body is gone is left out whole); literals then stream from the blob (:mod:`fetchbody`),
+    or from ``reader``, the body kept open for a retained expunged message."""
+    body = None
+    if hasattr(row, "sha256"):
+        body = fetchbody.MessageBody(s.store, row.sha256, row.size, reader=reader)
     try:
         announced: list[bytes] = []  # RFC 3501 7.2.6: FLAGS with a keyword new to the session, sent first
         out = _items(s, sel, spec, row, seen_now, body, known, announced)

@@ -138,12 +138,13 @@ def test_other_session_expunge_waits_for_an_allowed_point(store: Store) -> None:
     a.session.selection.dirty = True  # what the change hub does
     fetch = a.cmd("f FETCH 1:* (UID)")
     assert "* 1 EXPUNGE" not in fetch  # RFC 3501 7.4.1: not during FETCH
-    # RFC 2180 4.1.2: the expunged message keeps its number, is left out, and the command says so
-    assert fetch == (
-        "* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\n"
-        "f NO [EXPUNGEISSUED] some of the messages were expunged by another session\r\n"
+    # RFC 2180 4.1.1: the expunged message keeps its number and its data until the session is told
+    assert fetch == "* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\nf OK FETCH completed\r\n"
+    assert a.cmd("g FETCH 1 (FLAGS BODY.PEEK[TEXT])") == (
+        "* 1 FETCH (FLAGS (\\Deleted \\Recent) BODY[TEXT] {11}\r\nHello one\r\n)\r\ng OK FETCH completed\r\n"
     )
     assert a.cmd("n NOOP") == "* 1 EXPUNGE\r\nn OK NOOP completed\r\n"
+    assert store.retained.count() == 0  # both sessions told: nothing of the message is kept
     assert a.cmd("f2 FETCH 1:* (UID)").startswith("* 1 FETCH (UID 2)\r\n* 2 FETCH (UID 3)\r\n")
 
 

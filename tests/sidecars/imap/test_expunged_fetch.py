@@ -1,0 +1,70 @@
+"""FETCH of a message another session expunged, before this session is told (RFC 2180 4.1.1, issue 15
+item 10): the data still known is returned, as Dovecot does and sync tools expect; the EXPUNGE comes at
+the next command that may carry it, and then the message is gone for this session too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.sidecars.imap.conftest import ImapService, Raw, fetches, plain
+
+
+def two_sessions(client: Raw, folder: str, account: str, connect: Callable[..., Raw]) -> Raw:
+    for n in range(1, 4):
+        client.append(folder, plain(f"m{n}"))
+    client.select(folder)
+    other = connect(account)
+    other.select(folder)
+    return other
+
+
+def test_fetch_returns_the_data_of_a_message_expunged_elsewhere(
+    client: Raw, folder: str, account: str, connect: Callable[..., Raw]
+) -> None:
+    b = two_sessions(client, folder, account, connect)
+    uid = fetches(b.command("FETCH 2 UID"))[2]["UID"]
+    assert client.command("STORE 2 +FLAGS.SILENT (\\Deleted)").ok
+    assert client.command("EXPUNGE").named("EXPUNGE") == [b"* 2 EXPUNGE"]
+    reply = b.command("FETCH 2 (UID FLAGS RFC822.SIZE ENVELOPE BODY.PEEK[])")
+    assert reply.tagged.endswith(b" OK FETCH completed"), reply
+    assert not reply.named("EXPUNGE")  # RFC 3501 7.4.1
+    items = fetches(reply)[2]
+    assert items["UID"] == uid and "\\Deleted" in items["FLAGS"]  # type: ignore[operator]
+    assert items["BODY[]"] == plain("m2") and items["RFC822.SIZE"] == len(plain("m2"))
+    assert items["ENVELOPE"][1] == b"m2"  # type: ignore[index]
+    # still the data after another FETCH of the range, numbers unchanged
+    assert sorted(fetches(b.command("FETCH 1:3 UID"))) == [1, 2, 3]
+    told = b.noop_until(lambda lines: b"* 2 EXPUNGE" in lines)
+    assert told.untagged.count(b"* 2 EXPUNGE") == 1
+    after = fetches(b.command("FETCH 2 BODY.PEEK[]"))
+    assert after[2]["BODY[]"] == plain("m3")  # number 2 is the next message now
+
+
+def test_uid_fetch_returns_the_data_then_the_expunge(
+    client: Raw, folder: str, account: str, connect: Callable[..., Raw]
+) -> None:
+    b = two_sessions(client, folder, account, connect)
+    uid = fetches(b.command("FETCH 1 UID"))[1]["UID"]
+    client.command("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    client.command("EXPUNGE")
+    reply = b.command(f"UID FETCH {uid} BODY.PEEK[HEADER.FIELDS (SUBJECT)]")
+    assert reply.ok, reply
+    assert fetches(reply)[1]["BODY[HEADER.FIELDS (SUBJECT)]"] == b"Subject: m1\r\n\r\n"
+    b.noop_until(lambda lines: True)  # the EXPUNGE came with the UID FETCH (RFC 3501 7.4.1) or now
+    assert fetches(b.command("UID FETCH 1:* UID")).keys() == {1, 2}
+
+
+def test_expunged_by_another_process_the_fetch_says_so(
+    imap_service: ImapService, client: Raw, folder: str, account: str, connect: Callable[..., Raw]
+) -> None:
+    """What is still known is kept by the IMAP process for its own sessions; after an expunge from
+    another process (WebMail, the CLI) the message is left out and the command ends NO (RFC 2180 4.1.2),
+    never with a silent OK."""
+    b = two_sessions(client, folder, account, connect)
+    uid = fetches(b.command("FETCH 2 UID"))[2]["UID"]
+    client.command("STORE 2 +FLAGS.SILENT (\\Deleted)")
+    box = imap_service.store.folders.get(account, folder)
+    assert imap_service.store.mail.expunge(box.id, [uid]) == [uid]
+    reply = b.command("FETCH 2 (UID BODY.PEEK[])")
+    assert reply.status == "NO" and b"[EXPUNGEISSUED]" in reply.tagged, reply
+    assert not reply.named("FETCH")
