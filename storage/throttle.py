@@ -239,19 +239,6 @@ class LoginThrottle:
             ).rowcount
         return int(gone)
 
-    def clear(self, account: str | None = None, ip: str | None = None) -> int:
-        """Forget failures and locks: of one name and/or address, or every row when both are None (an
-        administrator unlocking an account); returns rows deleted."""
-        t = s.login_failures
-        subjects = _subjects(account, ip)
-        with self.store.db.write() as conn:
-            query = delete(t)
-            if subjects:
-                query = query.where(
-                    or_(*(and_(t.c.kind == kind, t.c.subject == subject) for kind, subject in subjects))
-                )
-            return int(conn.execute(query).rowcount)
-
     def count(self) -> int:
         """Rows on record (live or not yet pruned)."""
         with self.store.db.read() as conn:
