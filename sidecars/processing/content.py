@@ -12,18 +12,11 @@ from __future__ import annotations
 
 import email
 import email.policy
-import re
 from email.message import EmailMessage, MIMEPart
 
 from filters.headers import with_return_path, without_return_path
 
 _POLICY = email.policy.SMTP  # CRLF line ends; headers refolded only where they were too long
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-
-
-def header_block(raw: bytes) -> bytes:
-    m = _HEADER_END.search(raw)
-    return raw[: m.start()] if m else raw
 
 
 def with_headers(raw: bytes, headers: tuple[tuple[str, str], ...]) -> bytes:

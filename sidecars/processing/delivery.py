@@ -20,9 +20,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sidecars.processing import content, reports, targets
+from mailflow import reports
+from mailflow.recipients import is_local
+from sidecars.processing import content, targets
 from sidecars.processing.outcome import Pass
-from sidecars.processing.recipients import is_local
 from storage.errors import StorageError
 from storage.queue import QueuedMessage, QueuedRecipient
 

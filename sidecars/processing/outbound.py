@@ -19,9 +19,10 @@ from datetime import datetime
 from typing import Any
 
 from filters import dkim_sign
-from sidecars.processing import content, reports
+from mailflow import reports
+from mailflow.recipients import DONE, TEMPORARY_STATE, domain_of
+from sidecars.processing import content
 from sidecars.processing.outcome import Pass
-from sidecars.processing.recipients import DONE, TEMPORARY_STATE, domain_of
 from sidecars.processing.schedule import DomainHolds
 from sidecars.relay import DELIVERED, PERMANENT, OutboundEnvelope, Relay
 from storage.queue import QueuedMessage, QueuedRecipient

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sidecars.processing import reports
-from sidecars.processing.recipients import TEMPORARY_STATE, domain_of
+from mailflow import reports
+from mailflow.recipients import TEMPORARY_STATE, domain_of
 from sidecars.processing.schedule import RetryPolicy
 from storage.queue import QueuedRecipient
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from filters import chain
-from sidecars.processing import reports, targets
+from mailflow import reports
+from mailflow.recipients import domain_of
+from sidecars.processing import targets
 from sidecars.processing.outcome import Pass
-from sidecars.processing.recipients import domain_of
 from sidecars.processing.redirects import loop_suspected
 
 

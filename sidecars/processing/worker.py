@@ -31,9 +31,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from filters import FilterUnavailable, chain, identity
-from sidecars.processing import content, delivery, outbound, recipients, reports, routing
+from mailflow import recipients, reports
+from mailflow.recipients import DONE, domain_of
+from sidecars.processing import content, delivery, outbound, routing
 from sidecars.processing.outcome import Pass
-from sidecars.processing.recipients import DONE, domain_of
 from sidecars.processing.redirects import redirected_copy
 from sidecars.processing.schedule import SETTINGS as SCHEDULE_SETTINGS
 from sidecars.processing.schedule import DomainHolds, RetryPolicy

@@ -14,16 +14,24 @@ import email.header
 import email.parser
 import email.policy
 import email.utils
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sidecars.processing.content import header_block
-
 FAILED = "failed"
 DELAYED = "delayed"
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def header_block(raw: bytes) -> bytes:
+    """The original's header block, without the empty line that ends it (the whole text when it has none)."""
+    m = _HEADER_END.search(raw)
+    return raw[: m.start()] if m else raw
 
 
 @dataclass(frozen=True)
