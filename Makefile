@@ -59,7 +59,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 check: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy storage filters
+	$(BIN)/mypy storage filters mailflow
 
 ## test: everything CI runs (pytest exit 5, "no tests collected", counts as success)
 test: deps venv check
