@@ -25,6 +25,14 @@ Relative paths are relative to the data directory, so a data directory can be mo
 
     [supervisor]
     liveness_seconds = 30   # a service whose heartbeat is older than this is killed and restarted; 0: never
+
+    [workers]               # worker processes of a listening service (default: the number of CPUs)
+    imap = 4
+    smtp = 2
+
+The worker counts are read when ``fieldpost serve`` starts (a change needs a restart of the supervisor):
+they size a process pool, which is a property of the deployment rather than a setting an administrator
+changes from the CLI or WebAdmin.
 """
 
 from __future__ import annotations
@@ -44,6 +52,11 @@ SERVICES: tuple[str, ...] = ("smtp", "processing", "imap", "pop3", "ftp", "cli",
 
 DEFAULT_LOG_LEVEL = 15  # critical + error + warning + info; protocol traces off
 DEFAULT_LIVENESS_SECONDS = 30.0
+
+#: Listening services that run as a pool of worker processes accepting on the same sockets (the
+#: supervisor binds them once). A protocol joins when it runs on :mod:`sidecars.net.service`.
+WORKER_POOLS: tuple[str, ...] = ("smtp", "imap")
+MAX_WORKERS = 255  # a worker number is the top byte of its session ids
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,7 @@ class Config:
     demo: dict[str, Any] = field(default_factory=dict)
     user: str | None = None  # services started as root switch to this user once their ports are bound
     liveness_seconds: float = DEFAULT_LIVENESS_SECONDS  # heartbeat age at which a service is restarted
+    workers: dict[str, int] = field(default_factory=dict)  # [workers]: pool size per service, when set
 
     @property
     def run_dir(self) -> Path:
@@ -128,6 +142,12 @@ class Config:
 
     def log_level(self, service: str) -> int:
         return self.log_levels.get(service, DEFAULT_LOG_LEVEL)
+
+    def worker_count(self, service: str) -> int:
+        """How many processes run ``service``: its ``[workers]`` entry, else one per CPU for a pool."""
+        if service not in WORKER_POOLS:
+            return 1
+        return self.workers.get(service) or os.cpu_count() or 1
 
     def listeners(self, service: str | None = None) -> list[Listener]:
         """Listeners of one service (or all), with the port offset applied."""
@@ -176,6 +196,12 @@ def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Confi
     liveness = _table(raw, "supervisor").get("liveness_seconds", DEFAULT_LIVENESS_SECONDS)
     if isinstance(liveness, bool) or not isinstance(liveness, int | float) or not 0 <= liveness <= 86400:
         raise ConfigError(f"[supervisor] liveness_seconds must be 0-86400, not {liveness!r}")
+    workers = _table(raw, "workers")
+    for name, count in workers.items():
+        if name not in WORKER_POOLS:
+            raise ConfigError(f"[workers] {name}: only {', '.join(WORKER_POOLS)} run as worker pools")
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_WORKERS:
+            raise ConfigError(f"[workers] {name} must be 1-{MAX_WORKERS}, not {count!r}")
 
     services = tuple(raw.get("services", SERVICES))
     unknown = [s for s in services if s not in SERVICES]
@@ -224,6 +250,7 @@ def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Confi
         demo=_table(raw, "demo"),
         user=user,
         liveness_seconds=float(liveness),
+        workers=dict(workers),
     )
 
 
@@ -256,6 +283,8 @@ def render(hostname: str, demo: dict[str, str] | None = None) -> str:
     lines += [f"{s} = {DEFAULT_LOG_LEVEL}" for s in SERVICES]
     lines += ["", "[ports]", "# listener = port (--port-offset N is added at serve time)"]
     lines += [f"{name} = {spec.port}" for name, spec in LISTENERS.items()]
+    lines += ["", "# Worker processes per listening service (default: one per CPU; read at serve time):"]
+    lines += ["# [workers]"] + [f"# {name} = {os.cpu_count() or 1}" for name in WORKER_POOLS]
     if demo:
         lines += ["", "# Demo data directory: credentials shown by `fieldpost serve`.", "[demo]"]
         lines += [f"{k} = {_quote(v)}" for k, v in demo.items()]

@@ -1,11 +1,12 @@
 """Files the running supervisor leaves in ``<data>/run/``, and how other commands read them.
 
 - ``supervisor.pid``: the supervisor's process id while it runs.
-- ``services.json``: per service its pid, state (running, stopped, backoff), restarts, started_at and
-  listeners. Written atomically (temp file + rename) on every change, so a reader never sees half a file.
+- ``services.json``: per service its pid, state (running, stopped, backoff), restarts, started_at,
+  listeners and workers (each worker's number, pid, state, restarts, started_at). Written atomically (temp file + rename) on every change, so a reader never sees half a file.
 - ``control.sock``: the control channel (see :mod:`fieldpost.control`).
-- ``<service>.heartbeat``: rewritten every second by a running protocol service (from a greenlet of its
-  event loop, so a wedged loop stops it); the supervisor restarts a service whose file has gone stale.
+- ``<service>.<n>.heartbeat``: rewritten every second by worker ``n`` of a protocol service (from a
+  greenlet of its event loop, so a wedged loop stops it); the supervisor restarts a worker whose file
+  has gone stale. A service run by hand (no ``--worker``) writes ``<service>.heartbeat``.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ def control_path(config: Config) -> Path:
     return config.run_dir / CONTROL_SOCKET
 
 
-def heartbeat_path(config: Config, service: str) -> Path:
-    return config.run_dir / f"{service}.heartbeat"
+def heartbeat_path(config: Config, service: str, worker: int = 0) -> Path:
+    """The heartbeat file of worker ``worker`` (1, 2, ...) of ``service``; 0: a process run alone."""
+    return config.run_dir / (f"{service}.{worker}.heartbeat" if worker else f"{service}.heartbeat")
 
 
 def process_alive(pid: int) -> bool:

@@ -1,28 +1,42 @@
-"""``fieldpost serve``: one child process per service, kept alive.
+"""``fieldpost serve``: the service processes, kept alive; listening services run as worker pools.
 
 Implementation notes:
 - Children start in the order of ``config.services`` and stop in reverse order. Each child gets its own
   process group, so a child's own helpers (gunicorn's worker) are killed with it and never keep a port.
-- A child that exits on its own is restarted after a backoff that doubles from 1 s up to 60 s; the
-  doubling starts over once a child has stayed up for 60 s. A child stopped through the control channel
-  stays stopped until started again.
-- Stopping a child: SIGTERM to the child, up to 10 s of grace, then SIGKILL to its whole group.
+- Worker pools: a service of ``config.WORKER_POOLS`` (smtp, imap) runs ``config.worker_count(service)``
+  processes (``[workers]`` in fieldpost.toml, default one per CPU), started with ``--worker 1..N``. They
+  accept on the same listening sockets, which the supervisor binds once per service and hands to every
+  start of every worker (``--listen-fd NAME=FD``, inherited through ``pass_fds``); the kernel gives each
+  new connection to one of the workers waiting in accept. While a worker restarts, the others keep
+  accepting and new connections wait in the backlog at worst; nothing is refused. The sockets are
+  closed only when the service is stopped (``service stop``, supervisor shutdown); a listener the
+  supervisor cannot bind is left to the child to bind (and fail, and be retried). Other services are
+  one process (gunicorn runs its own workers for the web service).
+- Each worker is supervised alone: one that exits is restarted after a backoff that doubles from 1 s up
+  to 60 s; the doubling starts over once it has stayed up for 60 s. A service stopped through the
+  control channel stays stopped until started again; stop and start act on all its workers.
+- Rolling restart (``service restart`` of a pool): one worker at a time, a replacement process is started
+  next to the old one; once the replacement has written its first heartbeat (it is accepting), the old
+  one gets SIGTERM and drains its sessions (up to ``STOP_GRACE``) while the next worker is replaced. The
+  service never stops answering. A replacement that dies or stays silent for ``STARTUP_GRACE`` ends the
+  roll and the old worker keeps serving. The control request answers at once; ``rolling`` in the
+  status says whether the roll is still going.
+- Stopping: SIGTERM to every process of the service at once, up to 10 s of grace, then SIGKILL to
+  each one's whole group.
 - The main loop is single threaded: it waits on the control socket for at most a quarter second, then
-  reaps children and starts the ones whose backoff has run out. Signal handlers only set a flag.
+  reaps children, starts the ones whose backoff has run out and moves rolling restarts on. Signal
+  handlers only set a flag.
 - ``run/services.json`` is rewritten (atomically) after every change; ``fieldpost status`` reads it.
-- Listening sockets outlive their worker: for the services in ``HANDED_DOWN`` the supervisor binds each
-  TCP listener once and hands the descriptors to every start of the child (``--listen-fd NAME=FD``,
-  inherited through ``pass_fds``). While a worker restarts, new connections wait in the kernel's backlog
-  instead of being refused; several workers could later accept on the same descriptors. The sockets
-  are closed only when the service is stopped for good (``service stop``, supervisor shutdown); a
-  listener the supervisor cannot bind is left to the child to bind (and fail, and be retried).
-- Liveness: the same services rewrite ``run/<service>.heartbeat`` every second from their event loop. A
-  child whose heartbeat is older than ``liveness_seconds`` ([supervisor] in fieldpost.toml; 30 s, 0 off)
-  is wedged (a greenlet that never yields ignores SIGTERM too): it is SIGKILLed with its group and
-  restarted like a child that died. Until its first heartbeat a new child gets ``STARTUP_GRACE``.
+- Liveness: each worker rewrites ``run/<service>.<n>.heartbeat`` every second from its event loop (the
+  file holds the time and the writer's pid). A worker whose heartbeat is older than ``liveness_seconds``
+  ([supervisor] in fieldpost.toml; 30 s, 0 off) is wedged (a greenlet that never yields ignores SIGTERM
+  too): it is SIGKILLed with its group and restarted like one that died. Until its first heartbeat a new
+  worker gets ``STARTUP_GRACE``.
+- Log lines name the process: ``imap.2`` is worker 2 of imap; a single-process service is its name.
 
-A service process is started as ``python -m MODULE --data DIR --service NAME --port-offset N`` with its
-working directory at the source root; the web service is gunicorn with the gevent worker on ``wsgi:app``.
+A service process is started as ``python -m MODULE --data DIR --service NAME --port-offset N`` (plus
+``--worker N`` and ``--listen-fd`` for a pool) with its working directory at the source root; the web
+service is gunicorn with the gevent worker on ``wsgi:app``.
 """
 
 from __future__ import annotations
@@ -37,13 +51,13 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from fieldpost import control, runstate
-from fieldpost.config import Config, Listener
+from fieldpost.config import WORKER_POOLS, Config, Listener
 from fieldpost.logs import ServiceLogger, service_logger
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
@@ -60,8 +74,8 @@ SERVICE_MODULES: dict[str, str] = {
     "rpop": "sidecars.placeholder",
 }
 
-#: Services that take their listening sockets from the supervisor and write a heartbeat (sidecars.net).
-HANDED_DOWN = frozenset({"smtp", "imap"})
+#: Services that run as worker pools on listening sockets the supervisor hands down (sidecars.net).
+HANDED_DOWN = frozenset(WORKER_POOLS)
 LISTEN_BACKLOG = 128
 STARTUP_GRACE = 60.0
 
@@ -77,11 +91,18 @@ class SupervisorError(RuntimeError):
     """The supervisor cannot start (already running, run directory unusable...)."""
 
 
+def _iso(timestamp: float | None) -> str | None:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds") if timestamp else None
+
+
 @dataclass
 class Child:
-    name: str
+    """One process slot of a service: worker ``worker`` (1..N) of a pool, or the service itself (0)."""
+
+    name: str  # the service
     argv: list[str]
     listeners: list[Listener]
+    worker: int = 0
     proc: subprocess.Popen[bytes] | None = None
     state: str = STOPPED
     restarts: int = 0
@@ -89,22 +110,32 @@ class Child:
     started_at: float | None = None  # time.time() of the current start
     started_mono: float = 0.0
     next_start: float = 0.0
-    output: IO[bytes] | None = field(default=None, repr=False)
-    sockets: dict[str, socket.socket] = field(default_factory=dict, repr=False)  # listener name -> socket
+    successor: subprocess.Popen[bytes] | None = None  # rolling restart: the replacement, not promoted yet
+    successor_started: float = 0.0  # time.time()
+
+    @property
+    def label(self) -> str:
+        """How logs name this process: ``imap.2``, or ``processing`` for a single-process service."""
+        return f"{self.name}.{self.worker}" if self.worker else self.name
 
     def as_dict(self) -> dict[str, Any]:
-        started = (
-            datetime.fromtimestamp(self.started_at, UTC).isoformat(timespec="seconds")
-            if self.started_at and self.state == RUNNING
-            else None
-        )
+        running = self.proc is not None and self.state == RUNNING
         return {
-            "pid": self.proc.pid if self.proc and self.state == RUNNING else None,
+            "worker": self.worker,
+            "pid": self.proc.pid if running and self.proc else None,
             "state": self.state,
             "restarts": self.restarts,
-            "started_at": started,
-            "listeners": [listener.as_dict() for listener in self.listeners],
+            "started_at": _iso(self.started_at) if running else None,
         }
+
+
+@dataclass
+class Draining:
+    """An old worker told to stop during a rolling restart; killed if still there at ``deadline``."""
+
+    label: str
+    proc: subprocess.Popen[bytes]
+    deadline: float  # time.monotonic()
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -148,10 +179,18 @@ class Supervisor:
     def __init__(self, config: Config, out: IO[str] | None = None) -> None:
         self.config = config
         self.out = out or sys.stdout
-        self.children = [
-            Child(name, service_argv(config, name), config.listeners(name)) for name in config.services
-        ]
-        self.by_name = {child.name: child for child in self.children}
+        self.pools: dict[str, list[Child]] = {}
+        for name in config.services:
+            argv, listeners = service_argv(config, name), config.listeners(name)
+            if name in HANDED_DOWN:
+                count = config.worker_count(name)
+                self.pools[name] = [Child(name, list(argv), listeners, n) for n in range(1, count + 1)]
+            else:
+                self.pools[name] = [Child(name, argv, listeners)]
+        self.children = [child for pool in self.pools.values() for child in pool]
+        self.sockets: dict[str, dict[str, socket.socket]] = {}  # service -> listener name -> socket
+        self.rolling: dict[str, list[Child]] = {}  # service -> workers still to replace, in order
+        self.draining: list[Draining] = []
         self.stopping = False
         self.started_at = time.time()
         self.log: ServiceLogger = service_logger(config, "supervisor")
@@ -200,79 +239,98 @@ class Supervisor:
 
     def shutdown(self) -> None:
         self.log.info("supervisor stopping")
-        for child in reversed(self.children):
-            self.stop(child)
+        for name in reversed(self.pools):
+            self.stop_service(name)
+        self._finish_draining(force=True)
         self.save(running=False)
         self.log.info("supervisor stopped")
 
     # -- children -----------------------------------------------------------------------------------
 
+    def _spawn(self, child: Child) -> subprocess.Popen[bytes]:
+        """Start one process for ``child``'s slot, with the service's listening sockets."""
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        handed = self._listening_sockets(child.name)
+        argv = child.argv + (["--worker", str(child.worker)] if child.worker else [])
+        argv += [arg for name, sock in handed.items() for arg in ("--listen-fd", f"{name}={sock.fileno()}")]
+        # the child keeps its own copy of the output descriptor; ours is closed at once
+        with open(self.config.log_dir / f"{child.name}.out", "ab") as output:
+            proc = subprocess.Popen(
+                argv,
+                pass_fds=[sock.fileno() for sock in handed.values()],
+                cwd=SOURCE_ROOT,
+                env=self.config.child_environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return proc
+
     def start(self, child: Child) -> None:
         if child.proc is not None and child.proc.poll() is None:
             return
-        log_file = self.config.log_dir / f"{child.name}.out"
-        self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        if child.output:
-            child.output.close()
-        child.output = open(log_file, "ab")  # noqa: SIM115 - kept open for the child's lifetime
-        handed = self._listening_sockets(child)
-        fds = [f"{name}={sock.fileno()}" for name, sock in handed.items()]
-        child.proc = subprocess.Popen(
-            child.argv + [arg for fd in fds for arg in ("--listen-fd", fd)],
-            pass_fds=[sock.fileno() for sock in handed.values()],
-            cwd=SOURCE_ROOT,
-            env=self.config.child_environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=child.output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        child.proc = self._spawn(child)
         child.state = RUNNING
         child.started_at = time.time()
         child.started_mono = time.monotonic()
-        self.log.info("started %s (pid %d)", child.name, child.proc.pid)
+        self.log.info("started %s (pid %d)", child.label, child.proc.pid)
 
-    def _listening_sockets(self, child: Child) -> dict[str, socket.socket]:
-        """The child's listening sockets, bound now if not yet (see the module notes)."""
-        if child.name not in HANDED_DOWN:
+    def _listening_sockets(self, service: str) -> dict[str, socket.socket]:
+        """The service's listening sockets, bound now if not yet (see the module notes)."""
+        if service not in HANDED_DOWN:
             return {}
-        for listener in child.listeners:
-            if listener.proto != "tcp" or listener.name in child.sockets:
+        held = self.sockets.setdefault(service, {})
+        for listener in self.config.listeners(service):
+            if listener.proto != "tcp" or listener.name in held:
                 continue
             try:
-                child.sockets[listener.name] = listen(listener.host, listener.port)
+                held[listener.name] = listen(listener.host, listener.port)
             except OSError as exc:
                 self.log.warning(
-                    "cannot bind %s for %s (the service will try): %s", listener.name, child.name, exc
+                    "cannot bind %s for %s (the service will try): %s", listener.name, service, exc
                 )
-        return child.sockets
+        return held
 
-    def _close_sockets(self, child: Child) -> None:
-        for sock in child.sockets.values():
+    def _close_sockets(self, service: str) -> None:
+        for sock in self.sockets.pop(service, {}).values():
             with contextlib.suppress(OSError):
                 sock.close()
-        child.sockets.clear()
 
     def stop(self, child: Child, keep_sockets: bool = False) -> None:
-        """Stop the child; its listening sockets are closed too unless it is about to start again."""
-        proc = child.proc
-        if proc is not None:
+        """Stop one process slot; the service's sockets are closed too once none of its workers runs,
+        unless it is about to start again."""
+        self._terminate([child])
+        if not keep_sockets and all(other.state == STOPPED for other in self.pools[child.name]):
+            self._close_sockets(child.name)
+
+    def stop_service(self, name: str, keep_sockets: bool = False) -> None:
+        """Stop every worker of a service at once (a roll in progress is dropped)."""
+        self.rolling.pop(name, None)
+        self._terminate(self.pools[name])
+        if not keep_sockets:
+            self._close_sockets(name)
+
+    def _terminate(self, children: list[Child]) -> None:
+        """SIGTERM to each child's process (and rolling replacement), one shared grace, then SIGKILL."""
+        procs = [(child.label, child.proc) for child in children if child.proc is not None]
+        procs += [(f"{child.label} replacement", child.successor) for child in children if child.successor]
+        for _, proc in procs:
             if proc.poll() is None:
                 self._signal(proc.pid, signal.SIGTERM, group=False)
-                try:
-                    proc.wait(timeout=STOP_GRACE)
-                except subprocess.TimeoutExpired:
-                    self.log.warning("%s did not stop within %.0f s; killing it", child.name, STOP_GRACE)
+        deadline = time.monotonic() + STOP_GRACE
+        for label, proc in procs:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.log.warning("%s did not stop within %.0f s; killing it", label, STOP_GRACE)
             self._signal(proc.pid, signal.SIGKILL, group=True)
             proc.wait()
-            self.log.info("stopped %s (pid %d, exit %s)", child.name, proc.pid, proc.returncode)
-        child.proc = None
-        child.state = STOPPED
-        if not keep_sockets:
-            self._close_sockets(child)
-        if child.output:
-            child.output.close()
-            child.output = None
+            self.log.info("stopped %s (pid %d, exit %s)", label, proc.pid, proc.returncode)
+        for child in children:
+            child.proc = None
+            child.successor = None
+            child.state = STOPPED
 
     @staticmethod
     def _signal(pid: int, sig: int, group: bool) -> None:
@@ -285,7 +343,7 @@ class Supervisor:
             pass
 
     def tick(self) -> None:
-        """Reap children that died and start the ones whose backoff has expired."""
+        """Reap children that died, start the ones whose backoff has expired, move rolls on."""
         now = time.monotonic()
         changed = False
         for child in self.children:
@@ -301,25 +359,24 @@ class Supervisor:
                 child.state = BACKOFF
                 child.next_start = now + delay
                 child.proc = None
-                self.log.error("%s exited (code %s); restarting in %.0f s", child.name, code, delay)
+                self.log.error("%s exited (code %s); restarting in %.0f s", child.label, code, delay)
                 changed = True
             if child.state == BACKOFF and now >= child.next_start and not self.stopping:
                 self.start(child)
                 changed = True
+        changed = self._roll() or changed
+        self._finish_draining()
         if changed:
             self.save()
 
     def _check_liveness(self, child: Child) -> None:
-        """SIGKILL a running child whose heartbeat has gone stale; ``tick`` then restarts it."""
+        """SIGKILL a running worker whose heartbeat has gone stale; ``tick`` then restarts it."""
         limit = self.config.liveness_seconds
         proc = child.proc
         if child.name not in HANDED_DOWN or not limit or child.state != RUNNING or proc is None:
             return
         started = child.started_at or 0.0
-        try:
-            beat = runstate.heartbeat_path(self.config, child.name).stat().st_mtime
-        except FileNotFoundError:
-            beat = 0.0
+        beat, _ = self._heartbeat(child)
         now = time.time()
         # nothing from this start yet: allow for imports, store and TLS setup
         fresh = beat >= started
@@ -327,12 +384,119 @@ class Supervisor:
         if stale and proc.poll() is None:
             self.log.error(
                 "%s (pid %d) gave no heartbeat for %.0f s; killing it",
-                child.name,
+                child.label,
                 proc.pid,
                 now - max(beat, started),
             )
             self._signal(proc.pid, signal.SIGKILL, group=True)
             proc.wait()
+
+    def _heartbeat(self, child: Child) -> tuple[float, int | None]:
+        """(mtime, writer's pid) of the child's heartbeat file; (0, None) when there is none."""
+        path = runstate.heartbeat_path(self.config, child.name, child.worker)
+        try:
+            beat = path.stat().st_mtime
+            fields = path.read_text().split()
+        except OSError:
+            return 0.0, None
+        pid = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+        return beat, pid
+
+    # -- rolling restart ----------------------------------------------------------------------------
+
+    def restart_service(self, name: str) -> None:
+        """Replace the workers of a pool one at a time (see the module notes); others stop and start."""
+        pool = self.pools[name]
+        if name not in HANDED_DOWN:
+            self.stop_service(name)
+            for child in pool:
+                child.failures = 0
+                self.start(child)
+            return
+        for child in pool:
+            child.failures = 0
+            if child.state != RUNNING:
+                self.start(child)
+        self.rolling[name] = [child for child in pool if child.state == RUNNING]
+        self.log.info("rolling restart of %s (%d workers)", name, len(pool))
+        self._roll()
+
+    def _roll(self) -> bool:
+        """Move every rolling restart one step on; whether a process changed."""
+        changed = False
+        for name in list(self.rolling):
+            pending = self.rolling[name]
+            current = next((child for child in self.pools[name] if child.successor is not None), None)
+            if current is not None:
+                changed = self._promote_or_wait(current) or changed
+                if current.successor is not None or name not in self.rolling:
+                    continue
+            while pending:
+                child = pending.pop(0)
+                if child.state == RUNNING and child.proc is not None and child.proc.poll() is None:
+                    child.successor = self._spawn(child)
+                    child.successor_started = time.time()
+                    self.log.info("started %s replacement (pid %d)", child.label, child.successor.pid)
+                    changed = True
+                    break
+            else:  # nothing left to replace and no replacement waiting
+                del self.rolling[name]
+                self.log.info("rolling restart of %s done", name)
+                changed = True
+        return changed
+
+    def _promote_or_wait(self, child: Child) -> bool:
+        """The replacement serves once it has beaten; the old process then drains. Whether it changed."""
+        successor = child.successor
+        assert successor is not None
+        code = successor.poll()
+        _, beating = self._heartbeat(child)
+        failure = None if code is None else f"exit {code}"
+        if failure is None and beating != successor.pid:
+            if time.time() - child.successor_started <= STARTUP_GRACE:
+                return False
+            failure = "no heartbeat"
+        if failure is not None:
+            self._signal(successor.pid, signal.SIGKILL, group=True)
+            successor.wait()
+            child.successor = None
+            self.rolling.pop(child.name, None)
+            self.log.error(
+                "%s replacement (pid %d) failed (%s); rolling restart of %s stopped, the old worker serves",
+                child.label,
+                successor.pid,
+                failure,
+                child.name,
+            )
+            return True
+        old = child.proc
+        child.proc, child.successor = successor, None
+        child.state = RUNNING
+        child.started_at = child.successor_started
+        child.started_mono = time.monotonic()
+        if old is not None:
+            self._signal(old.pid, signal.SIGTERM, group=False)
+            self.draining.append(Draining(child.label, old, time.monotonic() + STOP_GRACE))
+            self.log.info("%s replaced: pid %d serves, pid %d drains", child.label, successor.pid, old.pid)
+        return True
+
+    def _finish_draining(self, force: bool = False) -> None:
+        """Reap old workers of rolling restarts; SIGKILL the ones past their grace (all, with ``force``)."""
+        now = time.monotonic()
+        for item in list(self.draining):
+            if item.proc.poll() is None and not force and now < item.deadline:
+                continue
+            if item.proc.poll() is None:
+                self.log.warning(
+                    "%s (pid %d) did not stop within %.0f s; killing it",
+                    item.label,
+                    item.proc.pid,
+                    STOP_GRACE,
+                )
+            self._signal(item.proc.pid, signal.SIGKILL, group=True)
+            item.proc.wait()
+            self.log.info("stopped %s (pid %d, exit %s)", item.label, item.proc.pid, item.proc.returncode)
+            self.draining.remove(item)
 
     # -- control channel ----------------------------------------------------------------------------
 
@@ -342,31 +506,51 @@ class Supervisor:
             return {"ok": True, **self.snapshot()}
         if command not in ("start", "stop", "restart"):
             return {"ok": False, "error": f"unknown command: {command}"}
-        name = request.get("service")
-        child = self.by_name.get(str(name))
-        if child is None:
-            known = ", ".join(self.by_name)
-            return {"ok": False, "error": f"unknown service: {name} (services: {known})"}
-        self.log.info("%s %s requested", command, child.name)
-        if command in ("stop", "restart"):
-            self.stop(child, keep_sockets=command == "restart")
-        if command in ("start", "restart"):
-            child.failures = 0
-            self.start(child)
+        name = str(request.get("service"))
+        if name not in self.pools:
+            known = ", ".join(self.pools)
+            return {"ok": False, "error": f"unknown service: {request.get('service')} (services: {known})"}
+        self.log.info("%s %s requested", command, name)
+        if command == "stop":
+            self.stop_service(name)
+        elif command == "start":
+            for child in self.pools[name]:
+                child.failures = 0
+                self.start(child)
+        else:
+            self.restart_service(name)
         self.save()
-        return {"ok": True, "service": child.as_dict()}
+        return {"ok": True, "service": self.service_state(name)}
 
     # -- reporting ----------------------------------------------------------------------------------
+
+    def service_state(self, name: str) -> dict[str, Any]:
+        """One service in ``services.json``: ``pid``/``started_at`` are the first worker's (scripts that
+        know one process per service keep working); ``restarts`` counts every worker's; ``workers`` has
+        each one."""
+        pool = self.pools[name]
+        states = {child.state for child in pool}
+        state = BACKOFF if BACKOFF in states else RUNNING if RUNNING in states else STOPPED
+        first = pool[0].as_dict()
+        return {
+            "pid": first["pid"],
+            "state": state,
+            "restarts": sum(child.restarts for child in pool),
+            "started_at": first["started_at"],
+            "listeners": [listener.as_dict() for listener in pool[0].listeners],
+            "workers": [child.as_dict() for child in pool],
+            "rolling": name in self.rolling,
+        }
 
     def snapshot(self, running: bool = True) -> dict[str, Any]:
         return {
             "supervisor": {
                 "pid": os.getpid() if running else None,
                 "state": RUNNING if running else STOPPED,
-                "started_at": datetime.fromtimestamp(self.started_at, UTC).isoformat(timespec="seconds"),
+                "started_at": _iso(self.started_at),
                 "port_offset": self.config.port_offset,
             },
-            "services": {child.name: child.as_dict() for child in self.children},
+            "services": {name: self.service_state(name) for name in self.pools},
         }
 
     def save(self, running: bool = True) -> None:
@@ -379,10 +563,10 @@ class Supervisor:
             if name in web:
                 lines.append(f"  {title:<9} http://{web[name].host}:{web[name].port}/")
         lines += ["", f"  {'service':<11} {'listener':<24} address"]
-        for child in self.children:
-            for listener in child.listeners:
+        for name, pool in self.pools.items():
+            for listener in pool[0].listeners:
                 address = f"{listener.host}:{listener.port}/{listener.proto}"
-                lines.append(f"  {child.name:<11} {listener.description:<24} {address}")
+                lines.append(f"  {name:<11} {listener.description:<24} {address}")
         demo = self.config.demo
         if demo:
             lines += ["", "Demo credentials:"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import socket
+import time
 from typing import Any
 
 from fieldpost import control, runstate
@@ -34,10 +35,21 @@ def serve(args: argparse.Namespace) -> int:
     return Supervisor(load_config(args, args.port_offset)).run()
 
 
+#: how long ``service restart`` waits for a rolling restart to finish before it says so and returns
+ROLL_WAIT = 300.0
+
+
 def service(args: argparse.Namespace) -> int:
-    reply = control.request(load_config(args), args.action, args.name)
+    config = load_config(args)
+    reply = control.request(config, args.action, args.name)
     info = reply.get("service", {})
-    print(f"{args.name}: {info.get('state')} (pid {info.get('pid') or '-'})")
+    deadline = time.monotonic() + ROLL_WAIT
+    while info.get("rolling") and time.monotonic() < deadline:  # a pool is replaced one worker at a time
+        time.sleep(0.25)
+        info = control.request(config, "status").get("services", {}).get(args.name, {})
+    pids = ", ".join(str(w["pid"] or "-") for w in info.get("workers", [])) or info.get("pid") or "-"
+    still = " (rolling restart still going)" if info.get("rolling") else ""
+    print(f"{args.name}: {info.get('state')} (pid {pids}){still}")
     return 0
 
 
@@ -63,6 +75,8 @@ def collect_status(config: Config) -> dict[str, Any]:
                 "restarts": 0,
                 "started_at": None,
                 "listeners": [listener.as_dict() for listener in config.listeners(name)],
+                "workers": [],
+                "rolling": False,
             }
         for listener in entry["listeners"]:
             if listener["proto"] == "tcp":
@@ -100,6 +114,13 @@ def status(args: argparse.Namespace) -> int:
         print(
             f"{name:<11} {entry['state']:<8} {entry['pid'] or '-':>7} {entry['restarts']:>8}  {ports or '-'}"
         )
+        workers = [w for w in entry.get("workers", []) if w.get("worker")]
+        for worker in workers:  # a pool: one line per worker process
+            label = f"  {name}.{worker['worker']}"
+            since = f"since {worker['started_at']}" if worker.get("started_at") else ""
+            print(
+                f"{label:<11} {worker['state']:<8} {worker['pid'] or '-':>7} {worker['restarts']:>8}  {since}"
+            )
     print()
     store = info["store"]
     if "error" in store:

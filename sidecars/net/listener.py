@@ -84,15 +84,22 @@ class Policy:
 
 
 class SessionIds:
-    """Session ids of one service: a counter shown as eight hex digits, never 00000000."""
+    """Session ids of one service process: a counter shown as eight hex digits, never 00000000.
 
-    def __init__(self, start: int = 1) -> None:
+    Worker ``n`` (1-255) of a pool puts ``n`` in the top byte and counts in the low 24 bits, so the
+    workers sharing the service's log never hand out the same id."""
+
+    def __init__(self, start: int = 1, worker: int = 0) -> None:
+        if not 0 <= worker <= 0xFF:
+            raise ValueError(f"worker number must be 0-255, not {worker}")
+        self._base = worker << 24
+        self._last = 0xFFFFFF if worker else 0xFFFFFFFF
         self._next = start
 
     def next(self) -> str:
         value = self._next
-        self._next = value + 1 if value < 0xFFFFFFFF else 1
-        return f"{value:08x}"
+        self._next = value + 1 if value < self._last else 1
+        return f"{self._base | value:08x}"
 
 
 def bind(host: str, port: int, backlog: int = BACKLOG) -> gsocket.socket:

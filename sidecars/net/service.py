@@ -22,9 +22,14 @@ Implementation notes:
   (see :mod:`fieldpost.supervisor`); it is used as it is instead of being bound. An inherited listener
   the service does not serve (no TLS pair for an implicit-TLS one) accepts and closes connections, so
   they do not wait in the backlog for nothing.
-- Heartbeat: a greenlet rewrites ``run/<service>.heartbeat`` every ``HEARTBEAT`` seconds; a hub wedged
-  by a greenlet that never yields stops it, and the supervisor restarts the service. The file is opened
-  before privileges are dropped.
+- ``--worker N``: this process is worker N of a pool the supervisor runs on the same inherited sockets
+  (each accept goes to one of them). Its session ids carry N in their top byte, so ids stay unique in
+  the service's log across workers, and its lifecycle lines say ``worker N``. Nothing that changes an
+  answer is kept in the process: what must hold across sessions lives in storage.
+- Heartbeat: a greenlet rewrites ``run/<service>.<N>.heartbeat`` (``run/<service>.heartbeat`` without
+  ``--worker``) every ``HEARTBEAT`` seconds with the time and this pid; a hub wedged by a greenlet that
+  never yields stops it, and the supervisor restarts the worker. The pid tells the supervisor when a
+  replacement worker of a rolling restart is serving. The file is opened before privileges are dropped.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ POLICY_REFRESH = 10.0
 STOP_GRACE = 5.0
 PARENT_CHECK = 0.5
 HEARTBEAT = 1.0
+MAX_WORKER = 255  # a worker number fits the top byte of a session id
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,13 @@ def parse_args(prog: str, argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--listen-fd", action="append", default=[], metavar="NAME=FD", help="an inherited listening socket"
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--worker", type=int, default=0, metavar="N", help="worker number in the pool (1-255)"
+    )
+    args = parser.parse_args(argv)
+    if not 0 <= args.worker <= MAX_WORKER:
+        parser.error(f"--worker must be 0-{MAX_WORKER}")
+    return args
 
 
 def inherited_sockets(pairs: list[str]) -> dict[str, int]:
@@ -168,7 +180,9 @@ def run_service(
 
     store = open_store(config.database_url, config.blob_dir)
     try:
-        return _serve(args.service, config, store, log, build_endpoints, inherited_sockets(args.listen_fd))
+        return _serve(
+            args.service, config, store, log, build_endpoints, inherited_sockets(args.listen_fd), args.worker
+        )
     finally:
         store.close()
 
@@ -180,6 +194,7 @@ def _serve(
     log: ServiceLogger,
     build_endpoints: Callable[[ServiceContext], dict[str, Endpoint]],
     inherited: dict[str, int],
+    worker: int = 0,
 ) -> int:
     try:
         tls_context: ssl.SSLContext | None = server_context(config)
@@ -189,7 +204,8 @@ def _serve(
     context = ServiceContext(service, config, store, log, service_hostname(store, config), tls_context)
     endpoints = build_endpoints(context)
     policy = load_policy(store, service, log)
-    ids = SessionIds()
+    ids = SessionIds(worker=worker)
+    who = f"{service} worker {worker} (pid {os.getpid()})" if worker else service
     servers: list[ListenerServer] = []
     unserved: list[StreamServer] = []
     try:
@@ -221,7 +237,7 @@ def _serve(
         for server in servers:
             server.server.socket.close()
         return 1
-    heartbeat = _open_heartbeat(config, service, log)
+    heartbeat = _open_heartbeat(config, service, worker, log)
     drop_privileges(config.user, log)
 
     stop = Event()
@@ -237,16 +253,16 @@ def _serve(
         server.start()
     for other in unserved:
         other.start()
-    log.info("%s started (%d listener%s)", service, len(servers), "" if len(servers) == 1 else "s")
+    log.info("%s started (%d listener%s)", who, len(servers), "" if len(servers) == 1 else "s")
     stop.wait()
-    log.info("%s stopping", service)
+    log.info("%s stopping", who)
     gevent.killall(watchers)
     for other in unserved:
         other.stop()
     gevent.joinall([gevent.spawn(server.stop, STOP_GRACE) for server in servers])
     if heartbeat is not None:
         os.close(heartbeat)
-    log.info("%s stopped", service)
+    log.info("%s stopped", who)
     return 0
 
 
@@ -254,8 +270,10 @@ def _close_at_once(sock: Any, address: tuple[Any, ...]) -> None:
     sock.close()
 
 
-def _open_heartbeat(config: configuration.Config, service: str, log: ServiceLogger) -> int | None:
-    path = runstate.heartbeat_path(config, service)
+def _open_heartbeat(
+    config: configuration.Config, service: str, worker: int, log: ServiceLogger
+) -> int | None:
+    path = runstate.heartbeat_path(config, service, worker)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
@@ -265,10 +283,12 @@ def _open_heartbeat(config: configuration.Config, service: str, log: ServiceLogg
 
 
 def _beat(fd: int) -> None:
-    """Rewrite the heartbeat file every ``HEARTBEAT`` seconds (its mtime is what the supervisor reads)."""
+    """Rewrite the heartbeat file every ``HEARTBEAT`` seconds: its mtime says the loop runs, the pid which
+    process wrote it (fixed width, so an old and a new worker of the same slot never leave a mixed line)."""
+    pid = os.getpid()
     while True:
         with contextlib.suppress(OSError):
-            os.pwrite(fd, f"{time.time():.3f}\n".encode(), 0)
+            os.pwrite(fd, f"{time.time():017.3f} {pid:>10d}\n".encode(), 0)
         gevent.sleep(HEARTBEAT)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
@@ -35,6 +36,23 @@ def test_defaults_from_an_empty_file(data_dir: Path) -> None:
 def test_liveness_limit_from_the_supervisor_table(data_dir: Path) -> None:
     write_config(data_dir, "[supervisor]\nliveness_seconds = 0")  # 0: no liveness check
     assert configuration.load(data_dir).liveness_seconds == 0
+
+
+def test_worker_pools_default_to_the_cpu_count(data_dir: Path) -> None:
+    """Issue 10: imap and smtp run as pools; [workers] sizes them, one process per CPU otherwise."""
+    write_config(data_dir, "[workers]\nimap = 3")
+    cfg = configuration.load(data_dir)
+    assert cfg.worker_count("imap") == 3
+    assert cfg.worker_count("smtp") == (os.cpu_count() or 1)
+    assert cfg.worker_count("processing") == 1  # not a pool
+    rendered = configuration.render("mail.example.test")
+    assert "# [workers]" in rendered  # documented, commented out: appending a [workers] table stays valid
+    assert (
+        configuration.from_mapping(data_dir, tomllib.loads(rendered + "[workers]\nsmtp = 2\n")).worker_count(
+            "smtp"
+        )
+        == 2
+    )
 
 
 def test_the_port_table_of_the_design() -> None:
@@ -95,6 +113,10 @@ def test_postgresql_url_and_levels(data_dir: Path) -> None:
         ("hostname = ", "fieldpost.toml"),
         ('[supervisor]\nliveness_seconds = "soon"', "liveness_seconds"),
         ("[supervisor]\nliveness_seconds = -1", "liveness_seconds"),
+        ("[workers]\nimap = 0", r"\[workers\] imap must be 1-255"),
+        ("[workers]\nsmtp = 256", r"\[workers\] smtp must be 1-255"),
+        ("[workers]\nimap = true", r"\[workers\] imap must be"),
+        ("[workers]\nprocessing = 2", "only smtp, imap run as worker pools"),
     ],
 )
 def test_invalid_files(data_dir: Path, text: str, message: str) -> None:

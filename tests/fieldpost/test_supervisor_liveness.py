@@ -79,7 +79,7 @@ def test_a_wedged_service_is_killed_and_restarted(serving: tuple[Path, int]) -> 
     assert not _alive(old_pid)
     assert greeting(imap_port).startswith(b"* OK")
     log = (data / "logs" / "supervisor.log").read_text()
-    assert f"imap (pid {old_pid}) gave no heartbeat" in log
+    assert f"imap.1 (pid {old_pid}) gave no heartbeat" in log
 
 
 def test_killing_smtp_refuses_no_connection(serving: tuple[Path, int]) -> None:

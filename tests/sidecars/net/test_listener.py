@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from fieldpost.tls import make_self_signed
-from sidecars.net.listener import ListenerServer, Policy
+from sidecars.net.listener import ListenerServer, Policy, SessionIds
 from sidecars.net.rules import Limits, parse_rule
 from sidecars.net.tls import server_context_from
 from tests.sidecars.net.serving import Running, at_eof, connect, read_line, wait_for
@@ -206,3 +206,12 @@ def test_failed_tls_handshakes_release_their_connection_slot(
     client = ssl.create_default_context(cafile=str(cert))
     with client.wrap_socket(connect(server.port), server_hostname="localhost") as tls:
         assert read_line(tls).startswith(b"hello ")  # type: ignore[arg-type]
+
+
+def test_session_ids_of_pool_workers_never_meet() -> None:
+    """Issue 10: workers of a pool share the service log; worker n's ids carry n in the top byte."""
+    first, second = SessionIds(worker=1), SessionIds(worker=2)
+    assert [first.next(), first.next(), second.next()] == ["01000001", "01000002", "02000001"]
+    last = SessionIds(start=0xFFFFFF, worker=255)
+    assert [last.next(), last.next()] == ["ffffffff", "ff000001"]  # wraps inside its own range
+    assert [SessionIds(start=0xFFFFFFFF).next(), SessionIds().next()] == ["ffffffff", "00000001"]
