@@ -2,8 +2,11 @@
 
 Modules:
 
-* ``filters.chain``: ``run(store, queued_message, raw) -> Verdict`` — the actions (keep, fileinto,
-  discard, reject, redirect, add_header) the processing service applies per recipient.
+* ``filters.chain``: ``run(store, queued_message, raw) -> Verdict`` — the levels in order (scanners,
+  sender lists, identity confirmation, Sieve), each deciding actions per recipient.
+* ``filters.actions``: the actions (keep, fileinto, discard, reject, redirect, add_header) and ``Verdict``.
+* ``filters.disposition``: what a recipient's actions do to its copy (folders, flags, redirects,
+  reject, discard), as the processing service applies them.
 * ``filters.dns``: the process-wide resolver (MX with the implicit-MX fallback, A/AAAA, TTL cache).
 
 Each package has its own small exception family; these are the filter engine's.

@@ -3,8 +3,10 @@
 ``run(store, queued_message, raw) -> Verdict`` is the one interface between the processing service and
 the filter engine. The chain is: scanners (anti-virus, anti-spam) -> server sender lists and each
 account's blocked senders (``filters.lists``) -> identity confirmation (``filters.identity``) -> server
-Sieve -> domain Sieve -> account Sieve. Each level may keep, file into a folder, discard, reject, redirect or add headers; the
-caller (sidecars/processing, WebMail's "test this filter") applies the actions, the chain never delivers.
+Sieve -> domain Sieve -> account Sieve. Each level may keep, file into a folder, discard, reject, redirect or
+add headers (the types are in ``filters.actions``); the caller (sidecars/processing, WebMail's "test this
+filter") applies the actions, reading them through ``filters.disposition``; the chain never delivers. This
+module holds only the order of the levels and how they hand over to each other.
 
 ``LEVELS`` holds the levels in order; each gets the actions decided so far and returns the new ones.
 Every recipient starts with a single ``Keep()`` (local recipients: INBOX; remote ones: relay unchanged).
@@ -30,83 +32,14 @@ message queued and runs the whole chain again on the next attempt.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from filters import FilterUnavailable
+from filters import FilterUnavailable, lists, sieve_level
+from filters import identity as identity_level
+from filters.actions import Action, Final, Keep, Verdict
+from filters.scanners import level as scanner_level
 
-__all__ = [
-    "Action",
-    "AddHeader",
-    "Discard",
-    "FileInto",
-    "FilterUnavailable",
-    "Final",
-    "Keep",
-    "Redirect",
-    "Reject",
-    "Verdict",
-    "run",
-]
-
-
-@dataclass(frozen=True)
-class Keep:
-    """Deliver as usual: local recipients to INBOX, remote ones onward (RFC 5228 4.3)."""
-
-
-@dataclass(frozen=True)
-class FileInto:
-    """Deliver to this folder of the recipient's mailbox (RFC 5228 4.1); INBOX when it does not exist."""
-
-    folder: str
-
-
-@dataclass(frozen=True)
-class Discard:
-    """Drop silently for this recipient (RFC 5228 4.4)."""
-
-
-@dataclass(frozen=True)
-class Reject:
-    """Refuse for this recipient and tell the sender why (RFC 5429)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Redirect:
-    """Send a copy, envelope unchanged but for the recipient, to another address (RFC 5228 4.2)."""
-
-    address: str
-
-
-@dataclass(frozen=True)
-class Final:
-    """Not an action: a marker that this recipient's decision is taken and later levels must skip it."""
-
-
-@dataclass(frozen=True)
-class AddHeader:
-    """Prepend a header field to this recipient's copy (RFC 5293)."""
-
-    name: str
-    value: str
-
-
-Action = Keep | FileInto | Discard | Reject | Redirect | AddHeader | Final
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Actions per recipient address (as queued). A recipient missing from ``actions`` is kept."""
-
-    actions: dict[str, tuple[Action, ...]] = field(default_factory=dict)
-    #: The message as a level rewrote it (the scanners' level fields, a milter's edits); None: unchanged.
-    message: bytes | None = None
-
-    def for_recipient(self, address: str) -> tuple[Action, ...]:
-        return self.actions.get(address) or (Keep(),)
+__all__ = ["LEVELS", "FilterUnavailable", "Level", "run"]
 
 
 #: One level of the chain: (store, queued message, raw, recipients, actions so far) -> actions, or
@@ -125,9 +58,7 @@ def scanners(
     actions: dict[str, tuple[Action, ...]],
 ) -> tuple[dict[str, tuple[Action, ...]], bytes]:
     """Anti-virus, anti-spam and milters (``filters.scanners.level``): writes the spam/virus level fields."""
-    from filters.scanners import level
-
-    return level.run_level(store, queued_message, raw, recipients, actions)
+    return scanner_level.run_level(store, queued_message, raw, recipients, actions)
 
 
 def sieve(
@@ -137,10 +68,7 @@ def sieve(
     recipients: Sequence[str],
     actions: dict[str, tuple[Action, ...]],
 ) -> dict[str, tuple[Action, ...]]:
-    """Server, domain and account Sieve scripts (``filters.sieve_level``; imported here, not above,
-    because the Sieve actions subclass this module's types)."""
-    from filters import sieve_level
-
+    """Server, domain and account Sieve scripts (``filters.sieve_level``)."""
     return sieve_level.run_level(store, queued_message, raw, recipients, actions)
 
 
@@ -152,8 +80,6 @@ def sender_lists(
     actions: dict[str, tuple[Action, ...]],
 ) -> dict[str, tuple[Action, ...]]:
     """Server black list and each account's blocked senders (``filters.lists``)."""
-    from filters import lists
-
     return lists.run_level(store, queued_message, raw, recipients, actions)
 
 
@@ -165,8 +91,6 @@ def identity(
     actions: dict[str, tuple[Action, ...]],
 ) -> dict[str, tuple[Action, ...]]:
     """Identity confirmation (challenge/response) for accounts that turned it on (``filters.identity``)."""
-    from filters import identity as identity_level
-
     return identity_level.run_level(store, queued_message, raw, recipients, actions)
 
 

@@ -18,7 +18,7 @@ level ``run_level`` lets a message through when its envelope sender is known, an
 * held and challenged: everything else. One challenge per sender per ``identity.challenge_days``, however
   many messages arrive (``store.confirmations.challenge_due`` decides atomically).
 
-The hold is final (``chain.Final``): Sieve scripts do not run on held mail, so no vacation reply answers
+The hold is final (``filters.actions.Final``): Sieve scripts do not run on held mail, so no vacation reply answers
 an unknown sender either. Answers (``answers``, ``confirm_by_message``) are recognised by the processing
 service before delivery: a message to ``LOCAL+CODE@DOMAIN`` confirms the sender that holds the code when
 it comes from that sender (envelope or From), and the sender's held messages move to INBOX.
@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-from filters import chain, challenge, lists
+from filters import actions as act
+from filters import challenge, lists
 from filters.sieve.actions import FileInto
 from storage.errors import InvalidInput, NotFound, StorageError
 
@@ -46,7 +47,7 @@ HEADER_BYTES: Final = 64 * 1024  # how much of a held message is read to find it
 DEFAULT_LOCAL_PART: Final = "confirm"
 _LOCAL_PART: Final = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,38}[a-z0-9])?$")
 
-Actions = dict[str, tuple[chain.Action, ...]]
+Actions = dict[str, tuple[act.Action, ...]]
 
 
 # -- answers to challenges --------------------------------------------------------------------------
@@ -167,9 +168,9 @@ def release(store: Any, account_id: int, sender: str, log: Any = None) -> int:
 # -- the chain level --------------------------------------------------------------------------------
 
 
-def _only_kept(before: Sequence[chain.Action]) -> bool:
+def _only_kept(before: Sequence[act.Action]) -> bool:
     """Whether earlier levels left the message bound for INBOX (nothing filed, dropped or refused)."""
-    return all(isinstance(a, (chain.Keep, chain.AddHeader)) for a in before)
+    return all(isinstance(a, (act.Keep, act.AddHeader)) for a in before)
 
 
 def _own_domains(store: Any, account_id: int, recipient: str) -> set[str]:
@@ -231,15 +232,15 @@ def run_level(
             continue
         with store.db.read() as conn:
             wanted = store.settings_many(conn, ACCOUNT_SETTINGS, account_id=account_id)
-        before = result.get(recipient) or (chain.Keep(),)
+        before = result.get(recipient) or (act.Keep(),)
         if not wanted["identity.enabled"] or not _only_kept(before):
             continue
         if sender.rpartition("@")[2] in _own_domains(store, account_id, recipient):
             continue
         if store.confirmations.is_confirmed(account_id, sender) or lists.trusted(store, from_, account_id):
             continue
-        headers = tuple(a for a in before if isinstance(a, chain.AddHeader))
-        result[recipient] = (FileInto(UNCONFIRMED, create=True), *headers, chain.Final())
+        headers = tuple(a for a in before if isinstance(a, act.AddHeader))
+        result[recipient] = (FileInto(UNCONFIRMED, create=True), *headers, act.Final())
         automatic = challenge.automatic(raw)
         if automatic:
             _log.info(

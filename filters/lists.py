@@ -11,7 +11,7 @@ What each list does (the chain level ``run_level``, plus two questions other lev
 
 * server black list: the recipient is refused (``Reject``, the sender gets a failure report) or the
   message dropped (``Discard``), per ``lists.server_blacklist_action``, for every recipient, local or not;
-  the decision is final (``chain.Final``): no Sieve script can let the message through.
+  the decision is final (``filters.actions.Final``): no Sieve script can let the message through.
 * an account's blocked senders: the message goes to the account's Trash (made again if it was deleted);
   also final, so the user's own filters cannot pull it back into INBOX by accident.
 * server white list and an account's safe senders: nothing happens here; ``trusted`` tells identity
@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from email.utils import getaddresses
 from typing import Any, Final
 
-from filters import chain
+from filters import actions as act
 from filters.sieve.actions import FileInto
 from storage.errors import InvalidInput, NotFound
 
@@ -43,7 +43,7 @@ SERVER_SETTINGS: Final = ("lists.server_blacklist", "lists.server_whitelist", "l
 ACCOUNT_SETTINGS: Final = ("lists.blocked_senders", "lists.safe_senders")
 REFUSAL: Final = "mail from {sender} is refused by this server's sender black list"
 
-Actions = dict[str, tuple[chain.Action, ...]]
+Actions = dict[str, tuple[act.Action, ...]]
 
 
 def from_addresses(raw: bytes, envelope_sender: str = "") -> tuple[str, ...]:
@@ -126,17 +126,17 @@ def run_level(
     if matches(server["lists.server_blacklist"], addresses):
         shown = addresses[0]
         log.info("queue %s: %s is on the server black list", queued_message.id, shown)
-        verdict: chain.Action = (
-            chain.Discard()
+        verdict: act.Action = (
+            act.Discard()
             if server["lists.server_blacklist_action"] == "discard"
-            else chain.Reject(REFUSAL.format(sender=shown))
+            else act.Reject(REFUSAL.format(sender=shown))
         )
-        return {**result, **{r: (verdict, chain.Final()) for r in recipients}}
+        return {**result, **{r: (verdict, act.Final()) for r in recipients}}
     for recipient in recipients:
         account_id = account_for(store, recipient)
         if account_id is None:
             continue
         if matches(_account_lists(store, account_id)["lists.blocked_senders"], addresses):
-            kept = tuple(a for a in result.get(recipient, ()) if isinstance(a, chain.AddHeader))
-            result[recipient] = (FileInto(TRASH, create=True), *kept, chain.Final())
+            kept = tuple(a for a in result.get(recipient, ()) if isinstance(a, act.AddHeader))
+            result[recipient] = (FileInto(TRASH, create=True), *kept, act.Final())
     return result

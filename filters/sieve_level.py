@@ -27,7 +27,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Final
 
-from filters import SieveError, chain
+from filters import SieveError
+from filters import actions as act
 from filters.sieve import Keep, MessageView, Script, Vacation, compile_script, evaluate
 from storage.errors import InvalidInput, NotFound
 from storage.mime import decode_header_text, parse_message
@@ -37,10 +38,10 @@ log = logging.getLogger(__name__)
 
 CACHE_SIZE: Final = 256
 _cache: dict[str, Script | SieveError] = {}
-_DESTINATIONS = (chain.Keep, chain.FileInto, chain.Discard, chain.Redirect, chain.Reject)
+_DESTINATIONS = (act.Keep, act.FileInto, act.Discard, act.Redirect, act.Reject)
 _LEVEL_NUMBER = re.compile(r"\s*(\d+)")
 
-Actions = dict[str, tuple[chain.Action, ...]]
+Actions = dict[str, tuple[act.Action, ...]]
 
 
 def compiled(text: str) -> Script:
@@ -151,11 +152,11 @@ def folder_lookup(store: Any, recipient: str) -> Callable[[str], bool]:
 
 
 def _flagged(
-    action: chain.Keep | chain.FileInto | chain.Discard | chain.Reject | chain.Redirect,
+    action: act.Keep | act.FileInto | act.Discard | act.Reject | act.Redirect,
     flags: tuple[str, ...],
-) -> chain.Keep | chain.FileInto | chain.Discard | chain.Reject | chain.Redirect:
+) -> act.Keep | act.FileInto | act.Discard | act.Reject | act.Redirect:
     """A plain keep of an earlier level, carrying the implicit keep's flags of this one."""
-    if type(action) is chain.Keep:
+    if type(action) is act.Keep:
         return Keep(flags=flags)
     return action
 
@@ -172,9 +173,9 @@ def run_level(
         owner, scripts = found
         view = message_view(raw, queued_message.sender, recipient)
         exists = folder_lookup(store, owner)
-        before = result.get(recipient) or (chain.Keep(),)
+        before = result.get(recipient) or (act.Keep(),)
         destinations = [a for a in before if isinstance(a, _DESTINATIONS)]
-        headers = [a for a in before if isinstance(a, chain.AddHeader)]
+        headers = [a for a in before if isinstance(a, act.AddHeader)]
         for info in scripts:
             where = f"{info.level} script {info.name!r} for {recipient} (queue {queued_message.id})"
             try:
@@ -184,7 +185,7 @@ def run_level(
                 continue
             for error in outcome.errors:
                 log.warning("%s failed at run time, keeping: %s", where, error)
-            headers += [a for a in outcome.actions if isinstance(a, chain.AddHeader)]
+            headers += [a for a in outcome.actions if isinstance(a, act.AddHeader)]
             if any(isinstance(a, _DESTINATIONS) for a in outcome.actions):
                 destinations = [a for a in outcome.deliveries() if isinstance(a, _DESTINATIONS)]
             elif outcome.implicit_keep and outcome.keep_flags:  # RFC 5232 3: flags for the implicit keep

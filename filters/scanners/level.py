@@ -19,7 +19,7 @@ The message handed to the later levels and delivered carries our fields: ``X-Fie
 level is kept, as the manual asks of a tool assigning a level.
 
 Blocking decisions (virus reject/discard/quarantine, spam reject/discard, milter reject/discard) are
-marked ``chain.Final``, so no later level (a user's Sieve ``keep``) can undo them. Filing into Junk is
+marked ``filters.actions.Final``, so no later level (a user's Sieve ``keep``) can undo them. Filing into Junk is
 not final: a user's script may move the message elsewhere ("the last one wins").
 
 Failsafe: a scanner that is down or answers garbage raises ``FilterUnavailable`` (the message stays
@@ -42,7 +42,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from filters import FilterUnavailable, chain
+from filters import FilterUnavailable, lists
+from filters import actions as act
 from filters.headers import SCANNER_FIELDS, without_fields
 from filters.scanners import Unscannable, clamd, milter, spamd
 
@@ -75,7 +76,7 @@ SPAM_REFUSAL: Final = "The message was refused as spam"
 VIRUS_REFUSAL: Final = "The message was refused because it contains a virus ({name})"
 UNSCANNABLE_REFUSAL: Final = "The message was refused because it could not be scanned for viruses"
 
-Actions = dict[str, tuple[chain.Action, ...]]
+Actions = dict[str, tuple[act.Action, ...]]
 _LEADING_NUMBER = re.compile(r"\s*(\d+)")
 
 
@@ -248,18 +249,16 @@ def quarantine(store: Any, msg: Any, raw: bytes, address: str, reason: str) -> N
 
 def _blocking(
     store: Any, msg: Any, message: bytes, action: str, text: str, values: dict[str, Any], why: str
-) -> tuple[chain.Action, ...]:
+) -> tuple[act.Action, ...]:
     """The actions for a virus/unscannable/milter decision that ends the message's way."""
     if action == "reject":
-        return (chain.Reject(text), chain.Final())
+        return (act.Reject(text), act.Final())
     if action == "quarantine":
         quarantine(store, msg, message, values["scan.quarantine_address"], why)
-    return (chain.Discard(), chain.Final())
+    return (act.Discard(), act.Final())
 
 
 def _spam_exempt(store: Any, msg: Any, raw: bytes, recipient: str) -> bool:
-    from filters import lists  # imported late: the sender lists import the chain, as this module does
-
     return bool(lists.spam_exempt(store, msg, raw, recipient))
 
 
@@ -269,7 +268,7 @@ def decide(
     """Per recipient actions from what the scanners found."""
     result = dict(actions)
     message = stamped(found)
-    block: tuple[chain.Action, ...] | None = None
+    block: tuple[act.Action, ...] | None = None
     if found.virus is not None:
         text = VIRUS_REFUSAL.format(name=found.virus)
         block = _blocking(
@@ -293,20 +292,20 @@ def decide(
                 store, msg, message, "quarantine", "", values, f"milter {address}: {outcome.quarantine}"
             )
         elif outcome.verdict == "reject":
-            block = (chain.Reject(_refusal_text(outcome.reply)), chain.Final())
+            block = (act.Reject(_refusal_text(outcome.reply)), act.Final())
         elif outcome.verdict == "discard":
-            block = (chain.Discard(), chain.Final())
+            block = (act.Discard(), act.Final())
         for rcpt, reply in outcome.rejected_recipients.items():
             if rcpt in result:
-                result[rcpt] = (chain.Reject(_refusal_text(reply)), chain.Final())
+                result[rcpt] = (act.Reject(_refusal_text(reply)), act.Final())
     spam = found.spam_level is not None and found.spam_level >= values["scan.spam.threshold_level"]
     for rcpt in recipients:
-        if any(isinstance(a, chain.Final) for a in result.get(rcpt, ())):
+        if any(isinstance(a, act.Final) for a in result.get(rcpt, ())):
             continue
         if block is not None:
             result[rcpt] = block
         elif spam and not _spam_exempt(store, msg, message, rcpt):
-            result[rcpt] = _spam_actions(values, result.get(rcpt) or (chain.Keep(),))
+            result[rcpt] = _spam_actions(values, result.get(rcpt) or (act.Keep(),))
     return result
 
 
@@ -316,15 +315,15 @@ def _refusal_text(reply: str) -> str:
     return (m.group(1) if m else reply).strip() or "The message was refused by a content filter"
 
 
-def _spam_actions(values: dict[str, Any], before: tuple[chain.Action, ...]) -> tuple[chain.Action, ...]:
+def _spam_actions(values: dict[str, Any], before: tuple[act.Action, ...]) -> tuple[act.Action, ...]:
     action = values["scan.spam.action"]
     if action == "reject":
-        return (chain.Reject(SPAM_REFUSAL), chain.Final())
+        return (act.Reject(SPAM_REFUSAL), act.Final())
     if action == "discard":
-        return (chain.Discard(), chain.Final())
+        return (act.Discard(), act.Final())
     if action == "junk":
-        kept = tuple(a for a in before if not isinstance(a, chain.Keep))
-        return (chain.FileInto(values["scan.spam.folder"]), *kept)
+        kept = tuple(a for a in before if not isinstance(a, act.Keep))
+        return (act.FileInto(values["scan.spam.folder"]), *kept)
     return before  # tag: the fields say it, Sieve rules may act on them
 
 

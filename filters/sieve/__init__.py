@@ -6,7 +6,7 @@ Public API::
     outcome = evaluate(script, MessageView(...))  # never raises; runtime errors land in outcome.errors
 
 The engine decides; the caller (processing, WebMail's "test this filter") applies ``outcome.actions``
-(``filters.chain`` types, or their subclasses in ``filters.sieve.actions``) and the implicit keep.
+(``filters.actions`` types, or their subclasses in ``filters.sieve.actions``) and the implicit keep.
 Vacation replies are deduplicated by the caller per (recipient, ``Vacation.to``, ``Vacation.handle``)
 over ``Vacation.days`` days.
 

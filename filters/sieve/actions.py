@@ -1,9 +1,9 @@
-"""The actions a Sieve script can produce, beyond the base types of ``filters.chain``.
+"""The actions a Sieve script can produce, beyond the base types of ``filters.actions``.
 
-``Keep``, ``FileInto`` and ``Redirect`` here subclass the chain's types of the same name, so the
-processing worker, which honours ``filters.chain`` actions, honours these too; they add what the
+``Keep``, ``FileInto`` and ``Redirect`` here subclass the base types of the same name, so the
+processing worker, which honours ``filters.actions`` types, honours these too; they add what the
 extensions carry: IMAP flags (RFC 5232, folded in at the time of the action), ``:copy`` (RFC 3894) and
-``:create`` (RFC 5490). ``Discard`` and ``Reject`` are the chain's own. ``Ereject`` (RFC 5429) and
+``:create`` (RFC 5490). ``Discard`` and ``Reject`` are the base ones. ``Ereject`` (RFC 5429) and
 ``Vacation`` (RFC 5230) are new.
 
 Vacation tracking: the engine decides whether the message deserves an answer at all (not to lists,
@@ -17,21 +17,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from filters import chain
-from filters.chain import AddHeader, Discard, Reject
+from filters import actions as base
+from filters.actions import AddHeader, Discard, Reject
 
 __all__ = ["Action", "AddHeader", "Discard", "Ereject", "FileInto", "Keep", "Redirect", "Reject", "Vacation"]
 
 
 @dataclass(frozen=True)
-class Keep(chain.Keep):
+class Keep(base.Keep):
     """Keep in INBOX with these IMAP flags (RFC 5228 4.3, RFC 5232 5)."""
 
     flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
-class FileInto(chain.FileInto):
+class FileInto(base.FileInto):
     """File into ``folder`` (RFC 5228 4.1); ``copy``: RFC 3894; ``create``: RFC 5490 3.2; ``flags``: RFC 5232."""
 
     copy: bool = False
@@ -40,14 +40,14 @@ class FileInto(chain.FileInto):
 
 
 @dataclass(frozen=True)
-class Redirect(chain.Redirect):
+class Redirect(base.Redirect):
     """Redirect to ``address`` (RFC 5228 4.2); ``copy`` keeps the implicit keep (RFC 3894)."""
 
     copy: bool = False
 
 
 @dataclass(frozen=True)
-class Ereject(chain.Reject):
+class Ereject(base.Reject):
     """Refuse at SMTP time when possible, else like ``Reject`` (RFC 5429 2.1)."""
 
 
@@ -71,16 +71,7 @@ class Vacation:
 
 
 Action = (
-    Keep
-    | FileInto
-    | Discard
-    | Reject
-    | Redirect
-    | AddHeader
-    | Ereject
-    | Vacation
-    | chain.Keep
-    | chain.FileInto
+    Keep | FileInto | Discard | Reject | Redirect | AddHeader | Ereject | Vacation | base.Keep | base.FileInto
 )
 
 
@@ -88,7 +79,7 @@ class Conflict(Exception):
     """Two actions of one run cannot both happen (the interpreter turns it into a runtime error)."""
 
 
-_DELIVERIES = (chain.Keep, chain.FileInto, chain.Redirect)
+_DELIVERIES = (base.Keep, base.FileInto, base.Redirect)
 
 
 class ActionSet:
@@ -114,14 +105,14 @@ class ActionSet:
         return [a for a in self.actions if isinstance(a, predicate)]
 
     def _check_reject(self, name: str) -> None:
-        if self._find(chain.Reject):
+        if self._find(base.Reject):
             raise Conflict(f"{name} is incompatible with an earlier reject")
 
     def keep(self, flags: tuple[str, ...]) -> None:
         self._check_reject("keep")
         self.implicit_keep = False
         for i, action in enumerate(self.actions):
-            if type(action) is Keep or type(action) is chain.Keep:
+            if type(action) is Keep or type(action) is base.Keep:
                 self.actions[i] = Keep(flags=_merge(getattr(action, "flags", ()), flags))
                 return
         self.actions.append(Keep(flags=flags))
@@ -176,7 +167,7 @@ class ActionSet:
     def result(self) -> tuple[Action, ...]:
         """The final list: a ``Discard`` appears when discard ran and nothing delivers the message."""
         actions = list(self.actions)
-        delivers = any(isinstance(a, (*_DELIVERIES, chain.Reject)) for a in actions)
+        delivers = any(isinstance(a, (*_DELIVERIES, base.Reject)) for a in actions)
         if self.discarded and not self.implicit_keep and not delivers:
             actions.append(Discard())
         return tuple(actions)

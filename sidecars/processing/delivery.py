@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from filters.disposition import Target
 from mailflow import reports
 from mailflow.recipients import is_local
 from sidecars.processing import content, targets
@@ -32,7 +33,7 @@ def deliver_local(
     store: Any,
     msg: QueuedMessage,
     body: bytes,
-    groups: dict[targets.Target, list[str]],
+    groups: dict[Target, list[str]],
     by_rcpt: dict[str, QueuedRecipient],
     out: Pass,
     log: Any = None,

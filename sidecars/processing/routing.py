@@ -1,33 +1,33 @@
 """The filter chain's verdict turned into where each recipient's copy goes.
 
-``route`` reads every recipient's actions (``filters.chain``) and sorts the recipients into local targets
-(folder, added headers, flags; one stored copy per target), remote recipients by destination domain, and
-addresses to redirect to. A reject or a discard takes the recipient out here and records it in the pass;
-with no keep, fileinto, discard or redirect the implicit keep files the copy into INBOX (RFC 5228
-2.10.2). Redirects of a message that has gone round too often are dropped and logged (``redirects``).
+``route`` reads every recipient's actions (``filters.disposition`` says what they amount to) and sorts
+the recipients into local targets (folder, added headers, flags; one stored copy per target), remote
+recipients by destination domain, and addresses to redirect to. A reject or a discard takes the recipient
+out here and records it in the pass. Redirects of a message that has gone round too often are dropped and
+logged (``redirects``).
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from filters import chain
+from filters.actions import Redirect, Verdict
+from filters.disposition import Target, disposition_of
 from mailflow import reports
 from mailflow.recipients import domain_of
-from sidecars.processing import targets
 from sidecars.processing.outcome import Pass
 from sidecars.processing.redirects import loop_suspected
 
 
 class Routes(NamedTuple):
-    local: dict[targets.Target, list[str]]  # target -> local recipients getting that copy
+    local: dict[Target, list[str]]  # target -> local recipients getting that copy
     remote: dict[str, list[str]]  # destination domain -> remote recipients
     redirects: list[str]  # addresses a redirected copy goes to
 
 
 def route(
     store: Any,
-    verdict: chain.Verdict,
+    verdict: Verdict,
     local: list[str],
     remote: list[str],
     out: Pass,
@@ -36,16 +36,16 @@ def route(
     log: Any = None,
 ) -> Routes:
     """Filter actions -> ``Routes``; rejected and discarded recipients are recorded in ``out``."""
-    groups: dict[targets.Target, list[str]] = {}
+    groups: dict[Target, list[str]] = {}
     by_domain: dict[str, list[str]] = {}
     redirects: list[str] = []
     loop: bool | None = None
     for address in local + remote:
         actions = verdict.for_recipient(address)
-        if any(isinstance(a, chain.Redirect) for a in actions):
+        if any(isinstance(a, Redirect) for a in actions):
             loop = loop_suspected(store, raw) if loop is None else loop
             if loop:
-                dropped = ", ".join(a.address for a in actions if isinstance(a, chain.Redirect))
+                dropped = ", ".join(a.address for a in actions if isinstance(a, Redirect))
                 if log is not None:
                     log.warning(
                         "queue %d: mail loop suspected, redirect of %s to %s not done",
@@ -53,24 +53,19 @@ def route(
                         address,
                         dropped,
                     )
-                actions = tuple(a for a in actions if not isinstance(a, chain.Redirect))
-        headers = tuple((a.name, a.value) for a in actions if isinstance(a, chain.AddHeader))
-        rejects = [a for a in actions if isinstance(a, chain.Reject)]
-        if rejects:
-            out.failed[address] = reports.RecipientStatus(address, "5.7.1", f"550 5.7.1 {rejects[0].text}")
+                actions = tuple(a for a in actions if not isinstance(a, Redirect))
+        disposition = disposition_of(actions)
+        if disposition.reject is not None:
+            out.failed[address] = reports.RecipientStatus(address, "5.7.1", f"550 5.7.1 {disposition.reject}")
             out.silent[address] = "filter-reject"
             continue
-        redirects += [a.address for a in actions if isinstance(a, chain.Redirect)]
-        folders = targets.targets_of(actions, headers)
-        discard = any(isinstance(a, chain.Discard) for a in actions)
-        if not folders and not discard and not any(isinstance(a, chain.Redirect) for a in actions):
-            folders = [targets.Target(targets.INBOX, headers)]  # implicit keep (RFC 5228 2.10.2)
-        if not folders:  # discarded, or redirected only
-            out.silent[address] = "filter-discard" if discard else "sent"
+        redirects += disposition.redirects
+        if not disposition.targets:  # discarded, or redirected only
+            out.silent[address] = "filter-discard" if disposition.discard else "sent"
             continue
         if address in remote:
             by_domain.setdefault(domain_of(address), []).append(address)
             continue
-        for target in folders:
+        for target in disposition.targets:
             groups.setdefault(target, []).append(address)
     return Routes(groups, by_domain, redirects)

@@ -3,9 +3,8 @@
 The filter chain says "file into Projects, flagged"; this module turns that into storage calls the worker
 makes around ``store.mail.deliver``:
 
-* ``targets_of`` reads a recipient's actions into ``Target`` entries (folder, added headers, flags,
-  create), one per distinct folder; keep is INBOX (RFC 5228 4.3). Flags of two actions for one folder are
-  merged (RFC 5232 5).
+* ``filters.disposition.targets_of`` reads a recipient's actions into ``Target`` entries (folder, added
+  headers, flags, create), one per distinct folder; keep is INBOX (RFC 5228 4.3).
 * ``prepare_folder`` makes sure the folder exists for every account the recipients reach: a missing one is
   created when the action asked for it (``fileinto :create``, RFC 5490 3.2; the blocked-senders Trash and
   "Unconfirmed Messages" ask too); otherwise delivery falls back to INBOX (storage does that) and a line
@@ -18,35 +17,12 @@ makes around ``store.mail.deliver``:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-from filters import chain
+from filters.disposition import INBOX, Target
 from storage import flags as fl
 from storage.errors import InvalidInput, NotFound, StorageError
 from storage.groups import resolve
-from storage.names import folder_path
-
-INBOX = "INBOX"
-
-
-class Target(NamedTuple):
-    """One local copy: recipients with equal targets share one stored message."""
-
-    folder: str
-    headers: tuple[tuple[str, str], ...] = ()
-    flags: tuple[str, ...] = ()
-    create: bool = False
-
-
-def _merge(first: tuple[str, ...], second: Iterable[str]) -> tuple[str, ...]:
-    """``first`` plus the flags of ``second`` it lacks (flag names compare case-insensitively)."""
-    merged = list(first)
-    seen = {f.lower() for f in first}
-    for flag in second:
-        if flag.lower() not in seen:
-            seen.add(flag.lower())
-            merged.append(flag)
-    return tuple(merged)
 
 
 def valid_flags(flags: Iterable[str], log: Any = None, where: str = "") -> tuple[str, ...]:
@@ -61,29 +37,6 @@ def valid_flags(flags: Iterable[str], log: Any = None, where: str = "") -> tuple
             continue
         kept.append(flag)
     return tuple(kept)
-
-
-def targets_of(actions: Sequence[chain.Action], headers: tuple[tuple[str, str], ...]) -> list[Target]:
-    """The local copies a recipient's actions ask for, one per folder (empty when none is asked)."""
-    by_folder: dict[str, Target] = {}
-    for action in actions:
-        if isinstance(action, chain.FileInto):
-            folder, create = action.folder, bool(getattr(action, "create", False))
-        elif isinstance(action, chain.Keep):
-            folder, create = INBOX, False
-        else:
-            continue
-        try:
-            key = folder_path(folder)
-        except InvalidInput:
-            key = folder
-        flags = tuple(getattr(action, "flags", ()))
-        before = by_folder.get(key)
-        if before is None:
-            by_folder[key] = Target(key, headers, flags, create)
-        else:
-            by_folder[key] = Target(key, headers, _merge(before.flags, flags), before.create or create)
-    return list(by_folder.values())
 
 
 def prepare_folder(store: Any, addresses: Sequence[str], target: Target, log: Any = None) -> None:

@@ -7,6 +7,7 @@ import email.policy
 
 import pytest
 
+from filters import actions as act
 from filters import chain, sieve_level
 from sidecars.processing.worker import Worker
 from storage import open_store
@@ -73,9 +74,9 @@ def test_headers_accumulate_across_levels(store):
     store.scripts.put("server", None, "a", "keep;")
     store.scripts.activate("server", None, "a")
     msg = store.queue.get(store.queue.enqueue(message(), "bob@example.test", [ALICE]))
-    before = {ALICE: (chain.Keep(), chain.AddHeader("X-Scanner", "clean"))}
+    before = {ALICE: (act.Keep(), act.AddHeader("X-Scanner", "clean"))}
     after = sieve_level.run_level(store, msg, message(), [ALICE, "x@far.test"], before)
-    assert chain.AddHeader("X-Scanner", "clean") in after[ALICE]
+    assert act.AddHeader("X-Scanner", "clean") in after[ALICE]
     assert "x@far.test" not in after  # not an account of ours: untouched
 
 

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from filters import actions as act
 from filters import chain
 from tests.sidecars.processing.conftest import clock, inbox, store, worker  # noqa: F401
 from tests.support.world import dns_server, sink  # noqa: F401
@@ -147,7 +148,7 @@ def test_list_and_automatic_mail_waits_without_a_challenge(on, worker, sink):  #
 
 def test_mail_an_earlier_level_filed_elsewhere_is_not_challenged(on, worker, sink, monkeypatch):  # noqa: F811
     def scanner(store_, msg, raw, rcpts, actions):
-        return {r: (chain.FileInto("Junk"),) for r in rcpts}
+        return {r: (act.FileInto("Junk"),) for r in rcpts}
 
     monkeypatch.setattr(chain, "LEVELS", [scanner, *chain.LEVELS])
     run(on, worker, message("cheap pills"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from filters import actions as act
 from filters import chain, lists
 from sidecars.processing.worker import Worker
 from storage import open_store
@@ -171,4 +172,4 @@ def test_final_marker_is_not_in_the_verdict(store):
     raw = message("deals@spam.example")
     msg = store.queue.get(store.queue.enqueue(raw, BOB, [ALICE]))
     verdict = chain.run(store, msg, raw)
-    assert verdict.for_recipient(ALICE) == (chain.Reject(lists.REFUSAL.format(sender="deals@spam.example")),)
+    assert verdict.for_recipient(ALICE) == (act.Reject(lists.REFUSAL.format(sender="deals@spam.example")),)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from filters.chain import Discard, Reject
+from filters.actions import Discard, Reject
 from filters.sieve import Ereject, FileInto, Keep, Redirect, Vacation, compile_script, evaluate
 from tests.filters.sieve.conftest import make_message, run
 from tests.filters.sieve.test_parser import RFC5228_SECTION_9

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from filters import FilterUnavailable, chain
+from filters import actions as act
 from tests.sidecars.processing.conftest import inbox
 
 RAW = b"From: alice@example.test\r\nTo: bob@example.test\r\nSubject: note\r\n\r\nSee you.\r\n"
@@ -20,8 +21,8 @@ def levels(monkeypatch):
 def test_empty_chain_keeps_everything(store):
     msg = store.queue.get(store.queue.enqueue(RAW, "a@b.test", ["bob@example.test", "x@far.test"]))
     verdict = chain.run(store, msg, RAW)
-    assert verdict.for_recipient("bob@example.test") == (chain.Keep(),)
-    assert verdict.for_recipient("x@far.test") == (chain.Keep(),)
+    assert verdict.for_recipient("bob@example.test") == (act.Keep(),)
+    assert verdict.for_recipient("x@far.test") == (act.Keep(),)
 
 
 def test_unavailable_filter_keeps_the_message_queued(store, worker, clock, levels):
@@ -55,10 +56,10 @@ def test_actions_are_honoured(store, worker, levels, sink):
 
     def rules(store_, msg, raw, rcpts, actions):
         return {
-            "alice@example.test": (chain.FileInto("Work"), chain.AddHeader("X-Sorted", "work")),
-            "bob@example.test": (chain.Discard(),),
-            "x@far.test": (chain.Reject("we do not take mail for x"),),
-            "y@far.test": (chain.Redirect("z@far.test"),),
+            "alice@example.test": (act.FileInto("Work"), act.AddHeader("X-Sorted", "work")),
+            "bob@example.test": (act.Discard(),),
+            "x@far.test": (act.Reject("we do not take mail for x"),),
+            "y@far.test": (act.Redirect("z@far.test"),),
         }
 
     levels.append(rules)
