@@ -18,7 +18,8 @@ Implementation notes:
   reader keeps its blob's bytes after the collector unlinks it (POSIX); a released reader is not
   closed explicitly (a FETCH may still stream from it) but when its last reference goes, and then
   nothing of the message is left on disk.
-- At most ``MAX_HELD`` messages per process (each holds a file descriptor); past that, messages are
+- At most ``MAX_HELD`` messages per process, and never more than an eighth of the process's file
+  descriptor limit (each holds a descriptor, and connections need theirs); past that, messages are
   not retained and their FETCH answers NO [EXPUNGEISSUED] as before.
 - Used from the event loop and from worker threads: every change is a single dict or set operation
   (atomic under the GIL), no lock is shared between them.
@@ -26,6 +27,7 @@ Implementation notes:
 
 from __future__ import annotations
 
+import resource
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -43,6 +45,12 @@ if TYPE_CHECKING:
     from storage.store import Store
 
 MAX_HELD = 500
+
+
+def max_held() -> int:
+    """MAX_HELD, or an eighth of the soft file descriptor limit when that is smaller."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return MAX_HELD if soft == resource.RLIM_INFINITY else min(MAX_HELD, soft // 8)
 
 
 @dataclass
@@ -69,7 +77,7 @@ class Retained:
         if self.watchers is None or not rows:
             return
         waiting = self.watchers(folder_id)
-        room = MAX_HELD - self.count()
+        room = max_held() - self.count()
         if len(waiting) < 2 or room <= 0:
             return
         rows = list(rows)[:room]
