@@ -14,7 +14,10 @@ Implementation notes:
   chunk is written (``sendall`` blocks this greenlet) before the next is asked for, so a client that
   does not read holds the producer back: a connection holds at most ``WRITE_CHUNK`` plus one chunk.
 - STARTTLS: the OK is written in clear, then the socket wrapped; COMPRESS=DEFLATE (RFC 4978): the
-  OK is written uncompressed, then every byte both ways goes through the deflate pair.
+  OK is written uncompressed, then every byte both ways goes through the deflate pair. What one read
+  inflates to reaches the session a bounded piece at a time (``Inflater.pieces``); a command that
+  inflates past its reader's ``command_limit`` (the literal limit) ends the connection with
+  ``* BYE [TOOBIG]``, a corrupt stream with a plain BYE: never a traceback.
 - Storage-heavy commands (``Spec.offload``) run in gevent's threadpool: sqlite3 and fsync do not
   yield, and a write must not stall every other connection. The session is then only touched by
   that worker until it returns; the hub's wake-up merely sets flags.
