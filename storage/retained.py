@@ -12,7 +12,9 @@ reader of each body are kept here, keyed by folder and UID, until every such ses
 Implementation notes:
 - Process-local and opt-in: a protocol process that keeps sessions registers ``watchers`` (folder id
   -> keys of the sessions with it selected); other processes never capture anything. Expunges made by
-  another process (WebMail, the CLI) are not covered: there the answer stays NO [EXPUNGEISSUED].
+  another process (another IMAP worker of the pool, WebMail, the CLI) are not covered: there the answer
+  stays NO [EXPUNGEISSUED]. Covering them needs the expunged row to keep the body reference and the
+  metadata for a while (a schema change), which this module would then read instead.
 - Captured inside the expunging transaction (the blob files still exist, the collector runs after the
   commit); published only after the commit, so a rolled-back expunge leaves nothing behind. An open
   reader keeps its blob's bytes after the collector unlinks it (POSIX); a released reader is not
