@@ -84,6 +84,7 @@ class Result:
     wall: float = 0.0
     idle_reached: int = 0
     idle_errors: list[str] = field(default_factory=list)
+    idle_setup: float = 0.0  # seconds to set the idle connections up
     base_memory: tuple[int, int, int] = (0, 0, 0)
     peak_rss: int = 0
     peak_pss: int = 0
@@ -143,11 +144,12 @@ def mbox(messages: list[bytes]) -> bytes:
 
 
 def start_fieldpost(
-    work: Path, boxes: dict[str, list[bytes]], offset: int, serve: bool = True
+    work: Path, boxes: dict[str, list[bytes]], offset: int, serve: bool = True, workers: int = 0
 ) -> tuple[subprocess.Popen[bytes] | None, float]:
     """``fieldpost init --demo``, the mailboxes imported, ``python -m sidecars.imap`` started; returns the
     process and the import time. Without ``serve`` only the data directory is made (its certificate is
-    Dovecot's too)."""
+    Dovecot's too). With ``workers`` the service runs as ``fieldpost serve`` with only imap, as a pool of
+    that many worker processes; the process returned is the supervisor (its tree holds the workers)."""
     data = work / "fieldpost"
     fp = [sys.executable, "-m", "fieldpost"]
     subprocess.run([*fp, "init", "--data", str(data), "--demo", "--admin-password", "adminpass1",
@@ -166,9 +168,14 @@ def start_fieldpost(
                        capture_output=True)  # fmt: skip
     imported = time.perf_counter() - t
     out = open(work / "fieldpost-imap.out", "wb")  # noqa: SIM115  (the child keeps it)
+    argv = [sys.executable, "-m", "sidecars.imap", "--data", str(data), "--service", "imap"]
+    if workers:
+        toml = data / "fieldpost.toml"
+        text = re.sub(r"(?m)^services = .*$", 'services = ["imap"]', toml.read_text())
+        toml.write_text(text + f"\n[workers]\nimap = {workers}\n")
+        argv = [*fp, "serve", "--data", str(data)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sidecars.imap", "--data", str(data), "--service", "imap", "--port-offset", str(offset)],
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        [*argv, "--port-offset", str(offset)], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         wait_port(1993 + offset, 60, proc)
@@ -238,7 +245,9 @@ def measure_idle(
         result.peak_procs = max(result.peak_procs, procs)
         result.settled = (rss, pss, procs)
 
-    result.idle_reached, result.idle_errors = idle_swarm(port, ctx, USERS, PASSWORD, args.idle, sample)
+    result.idle_reached, result.idle_errors, result.idle_setup = idle_swarm(
+        port, ctx, USERS, PASSWORD, args.idle, sample
+    )
 
 
 def rows_for(results: list[Result], args: argparse.Namespace) -> list[list[str]]:
@@ -279,6 +288,10 @@ def rows_for(results: list[Result], args: argparse.Namespace) -> list[list[str]]
     if args.idle:
         rows.append([f"idle IDLE connections reached (of {args.idle:,})", str(ours.idle_reached or "-"),
                      str(peer.idle_reached or "-"), ""])  # fmt: skip
+        setup = [r.idle_reached / r.idle_setup if r.idle_setup else None for r in results]
+        rows.append(
+            ["  new sessions/s (TLS + LOGIN + SELECT + IDLE)", *cells(setup[0], setup[1], "/s", True)]
+        )
         for label, pick in [
             ("memory before the idle swarm, RSS sum", lambda r: r.base_memory[0]),
             ("peak memory while connecting + holding, RSS sum", lambda r: r.peak_rss),
@@ -306,6 +319,9 @@ def main() -> int:
     parser.add_argument("--idle", type=int, help="idle IDLE connections (0: skip)")
     parser.add_argument("--only", choices=["fieldpost", "dovecot"])
     parser.add_argument("--no-search", action="store_true", help="leave UID SEARCH TEXT out of the mix")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="run Fieldpost under `fieldpost serve` with this many imap workers (default: one "
+                             "bare service process)")  # fmt: skip
     parser.add_argument("--dovecot-argon2", action="store_true",
                         help="Dovecot's passwords as argon2id hashes (default: plain; see bench/README.md)")  # fmt: skip
     parser.add_argument("--dovecot-sessions-per-process", type=int, default=100,
@@ -329,7 +345,8 @@ def main() -> int:
     print(
         f"bench/imap.py {datetime.now(UTC):%Y-%m-%d %H:%M}, {platform.node()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}; Fieldpost {commit.stdout.strip()}; {dovecot_version()}; "
-        f"{len(USERS)} mailboxes x {args.messages:,} messages; fd limit {fds:,}"
+        f"{len(USERS)} mailboxes x {args.messages:,} messages; fd limit {fds:,}; "
+        f"Fieldpost imap workers: {args.workers or 'one bare process'}; load average {os.getloadavg()[0]:.1f}"
     )
     work = Path(tempfile.mkdtemp(prefix="fp-bench-imap-"))
     os.chmod(work, 0o755)
@@ -339,7 +356,9 @@ def main() -> int:
         ctx = ssl.create_default_context()
         fieldpost_proc = None
         try:
-            fieldpost_proc, imported = start_fieldpost(work, boxes, offset, serve=args.only != "dovecot")
+            fieldpost_proc, imported = start_fieldpost(
+                work, boxes, offset, serve=args.only != "dovecot", workers=args.workers
+            )
             if fieldpost_proc is not None:
                 print(f"  Fieldpost: {len(USERS) * args.messages:,} messages imported in {imported:.1f} s")
             else:

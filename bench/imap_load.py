@@ -184,10 +184,11 @@ def run_mix(port: int, ctx: ssl.SSLContext, users: list[str], password: str, mes
 
 
 def idle_swarm(port: int, ctx: ssl.SSLContext, users: list[str], password: str, count: int,
-               sample: callable, hold: float = 10.0, parallel: int = 200) -> tuple[int, list[str]]:  # type: ignore[valid-type]  # fmt: skip
+               sample: callable, hold: float = 10.0, parallel: int = 200) -> tuple[int, list[str], float]:  # type: ignore[valid-type]  # fmt: skip
     """Open ``count`` connections, each LOGIN + SELECT INBOX + IDLE, at most ``parallel`` being set up at
     once; call ``sample()`` every second while they come up and for ``hold`` seconds once all are idle.
-    Returns (how many reached IDLE, the first errors); every connection is closed afterwards."""
+    Returns (how many reached IDLE, the first errors, seconds until the last one was set up or failed);
+    every connection is closed afterwards."""
     clients: list[Client] = []
     errors: list[str] = []
     gate = gevent.lock.Semaphore(parallel)
@@ -207,17 +208,19 @@ def idle_swarm(port: int, ctx: ssl.SSLContext, users: list[str], password: str, 
                 if len(errors) < 5:
                     errors.append(f"{type(exc).__name__}: {exc}")
 
+    started = time.perf_counter()
     greenlets = [gevent.spawn(one, i) for i in range(count)]
     while not all(g.dead for g in greenlets):
         sample()
-        gevent.sleep(1)
+        gevent.wait(greenlets, timeout=1)
+    setup = time.perf_counter() - started
     for _ in range(int(hold)):
         sample()
         gevent.sleep(1)
     reached = len(clients)
     for client in clients:
         client.close()
-    return reached, errors
+    return reached, errors, setup
 
 
 def process_tree(root: int) -> list[int]:

@@ -202,7 +202,7 @@ def cli(*args: str) -> None:
 
 
 class Fieldpost:
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, workers: int = 0) -> None:
         from fieldpost import config as configuration
         from storage import open_store
 
@@ -213,6 +213,8 @@ class Fieldpost:
         toml = self.data / "fieldpost.toml"
         lines = toml.read_text().splitlines()
         lines = ['services = ["smtp", "processing"]' if ln.startswith("services =") else ln for ln in lines]
+        if workers:  # else the default pool: one smtp worker per CPU
+            lines += ["[workers]", f"smtp = {workers}"]
         toml.write_text("\n".join(lines) + "\n")
         self.config = configuration.load(self.data)
         self.store = open_store(self.config.database_url, self.config.blob_dir)
@@ -383,6 +385,8 @@ def main() -> int:
         "--rcpt-10-messages", type=int, help="messages with 10 recipients (default 500, quick 100)"
     )
     parser.add_argument("--workdir", help="where to put the data (default: a temporary directory)")
+    parser.add_argument("--workers", type=int, default=0, help="smtp worker processes (default: one per CPU)")
+    parser.add_argument("--no-peers", action="store_true", help="measure Fieldpost only")
     parser.add_argument("--serve-aiosmtpd", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--peer-dir", help=argparse.SUPPRESS)
     parser.add_argument("--pool", action="store_true", help=argparse.SUPPRESS)
@@ -401,13 +405,14 @@ def main() -> int:
     print(
         f"Fieldpost SMTP benchmark ({'quick' if args.quick else 'full'}): {SENDERS} senders, {SIZE} B messages; "
         f"{datetime.now(UTC):%Y-%m-%d}, {platform.node()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; data in {work}",
+        f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; data in {work}; smtp workers "
+        f"{args.workers or os.cpu_count()}; load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     results: dict[tuple[str, int], Figures] = {}
     number = 0
     try:
-        fp = Fieldpost(work)
+        fp = Fieldpost(work, args.workers)
         try:
             for rcpts, n in loads:
                 run_load(fp.port, WARMUP, rcpts, first=10**6 + number)
@@ -437,7 +442,9 @@ def main() -> int:
                 ),
             ),
         ]
-        if sink:
+        if args.no_peers:
+            peers = []
+        elif sink:
             peers.append(("smtp-sink", lambda port, d: Peer([sink, "-c", f"127.0.0.1:{port}", "256"], port)))
         for name, start in peers:
             for rcpts, n in loads:
@@ -457,7 +464,11 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    names = ["aiosmtpd inline fsync", "aiosmtpd pool fsync"] + (["smtp-sink"] if sink else [])
+    names = (
+        []
+        if args.no_peers
+        else ["aiosmtpd inline fsync", "aiosmtpd pool fsync"] + (["smtp-sink"] if sink else [])
+    )
     head = ["measure", "Fieldpost"]
     for name in names:
         head += [name, "ratio"]
