@@ -57,6 +57,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage import flags as fl
 from storage import schema as s
 from storage.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -143,11 +144,32 @@ ROLES: dict[str, Rights] = {"viewer": VIEWER, "contributor": CONTRIBUTOR, "edito
 SEND_AS = Rights.parse("0")
 READ_FREEBUSY = Rights.parse("1")
 POSTMASTER_ON_MAILBOXES = Rights.parse("la")
+# What a user is told about a folder they may not look up, and about one that does not exist: the same
+# words (RFC 4314 4, issue 9: no answer may tell the two apart, nor name an internal id).
+NO_SUCH_FOLDER = "no such mailbox"
 
 
 def role_of(rights: Rights) -> str | None:
     """The role whose set is exactly ``rights``, or None (a custom set)."""
     return next((name for name, value in ROLES.items() if value == rights), None)
+
+
+def rights_to_store(flags: Iterable[str], mode: str = "add") -> Rights:
+    """Rights needed to set or clear ``flags`` (RFC 4314 4): \\Seen needs "s", \\Deleted "t", any other
+    flag or keyword "w". Replacing (``mode`` "replace") may clear every flag, so it needs all three.
+
+    Raises:
+        InvalidInput: a bad flag name.
+    """
+    bits, keywords = fl.encode(flags)
+    if mode == "replace":
+        return Rights(frozenset("stw"))
+    needed = {"s"} if bits & fl.SEEN else set()
+    if bits & fl.DELETED:
+        needed.add("t")
+    if bits & ~(fl.SEEN | fl.DELETED) or keywords:
+        needed.add("w")
+    return Rights(frozenset(needed))
 
 
 def apply_modification(current: Rights, spec: str) -> Rights:
@@ -218,7 +240,7 @@ _USER = select(s.accounts.c.domain_id, s.accounts.c.local_part).where(
 def _load_user(conn: Connection, account_id: int) -> _User:
     row = conn.execute(_USER, {"account_id": account_id}).first()
     if row is None:
-        raise NotFound(f"account {account_id} does not exist")
+        raise NotFound("no such account")
     return _User(account_id, row.domain_id, row.local_part.lower() == "postmaster")
 
 
@@ -334,8 +356,8 @@ def rights_for(conn: Connection, account_id: int, folder_id: int) -> Rights:
     row = conn.execute(_FOLDER_AND_USER, {"folder_id": folder_id, "account_id": account_id}).first()
     if row is None:
         if conn.execute(_FOLDER_OWNER, {"folder_id": folder_id}).first() is None:
-            raise NotFound(f"folder {folder_id} does not exist")
-        raise NotFound(f"account {account_id} does not exist")
+            raise NotFound(NO_SUCH_FOLDER)
+        raise NotFound("no such account")
     if row.account_id == account_id:
         return ALL  # the owner's implicit rights: everything, and no deny takes any of it away
     user = _User(account_id, row.user_domain_id, row.local_part.lower() == "postmaster")
@@ -353,17 +375,24 @@ def rights_for(conn: Connection, account_id: int, folder_id: int) -> Rights:
     return Rights(frozenset(allowed - denied)) | implicit
 
 
-def require(conn: Connection, account_id: int, folder_id: int, needed: str | Rights) -> None:
-    """Raise unless the account holds every right in ``needed`` on the folder.
+def require(conn: Connection, account_id: int, folder_id: int, needed: str | Rights) -> Rights:
+    """Raise unless the account may look the folder up and holds every right in ``needed`` on it;
+    returns the account's rights on the folder.
+
+    A folder without "l" does not exist for the user (RFC 4314 4), whatever else they hold: they get the
+    same NotFound as for a folder that does not exist, so no answer reveals it.
 
     Raises:
-        PermissionDenied: a right is missing (the message names which).
-        NotFound: no such account or folder.
+        NotFound: no such account or folder, or no "l" on it (``NO_SUCH_FOLDER``).
+        PermissionDenied: a right is missing (the message names which, never the folder's id).
     """
-    want = Rights.of(needed)
-    missing = want - rights_for(conn, account_id, folder_id)
+    rights = rights_for(conn, account_id, folder_id)
+    if "l" not in rights.letters:
+        raise NotFound(NO_SUCH_FOLDER)
+    missing = Rights.of(needed) - rights
     if missing:
-        raise PermissionDenied(f"missing right(s) {missing} on folder {folder_id}")
+        raise PermissionDenied(f"missing right(s) {missing}")
+    return rights
 
 
 def rights_in_namespace(conn: Connection, account_id: int, namespace: str) -> dict[int, Rights]:
@@ -411,7 +440,7 @@ def mailbox_root_id(conn: Connection, owner_account_id: int) -> int:
         select(f.c.id).where(f.c.namespace == f"a{owner_account_id}", f.c.path == "")
     ).scalar_one_or_none()
     if fid is None:
-        raise NotFound(f"account {owner_account_id} has no mailbox root folder")
+        raise NotFound("the account has no mailbox root folder")
     return int(fid)
 
 
@@ -434,13 +463,13 @@ def _check_principal(conn: Connection, principal: Principal) -> Principal:
         raise InvalidInput(f"unknown principal kind {kind!r}; expected one of {', '.join(PRINCIPAL_KINDS)}")
     table = tables[kind]
     if conn.execute(select(table.c.id).where(table.c.id == pid)).first() is None:
-        raise NotFound(f"{kind} {pid} does not exist")
+        raise NotFound(f"no such {kind}")
     return principal
 
 
 def _check_folder(conn: Connection, folder_id: int) -> None:
     if conn.execute(select(s.folders.c.id).where(s.folders.c.id == folder_id)).first() is None:
-        raise NotFound(f"folder {folder_id} does not exist")
+        raise NotFound(NO_SUCH_FOLDER)
 
 
 def _entry_filter(folder_id: int, principal: Principal, allow: bool) -> Any:

@@ -82,7 +82,7 @@ def folder_by_id(conn: Connection, folder_id: int, *, lock: bool = False) -> Fol
         q = q.with_for_update()
     row = conn.execute(q).first()
     if row is None:
-        raise NotFound(f"folder {folder_id} does not exist")
+        raise NotFound(acl.NO_SUCH_FOLDER)
     return row_to_folder(row)
 
 

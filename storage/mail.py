@@ -14,6 +14,9 @@ Implementation notes:
   transaction = one new MODSEQ per folder touched, shared by every message it changed (RFC 7162 3.1).
 * Folder totals (messages, unseen, bytes) and account usage are maintained here, in the same
   transaction, so nothing ever counts a folder to answer SELECT or STATUS.
+* ``Mail`` is the *system* path (delivery, Sieve, filters, the CLI): it checks no rights. Everything done
+  on behalf of a user goes through ``store.for_user(account_id)`` (storage.usermail), which asks the ACL
+  engine and then runs the ``*_in(conn, ...)`` functions here inside the same transaction.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, select, text, update
 
-from storage import acl, mime
 from storage import flags as fl
 from storage import folders as fo
+from storage import mime
 from storage import schema as s
 from storage import settings as settings_registry
 from storage.blobs import sha256_hex
@@ -40,14 +43,22 @@ from storage.names import as_utc, folder_path, utcnow
 if TYPE_CHECKING:
     from storage.store import Store
 
-FLAG_RIGHTS = {fl.SEEN: "s", fl.DELETED: "t"}  # every other flag or keyword needs "w"
-
 
 @dataclass(frozen=True)
 class NewMessage:
     folder_id: int
     uid: int
     modseq: int
+
+
+@dataclass(frozen=True)
+class StagedMessage:
+    """A message checked and parsed for an append, before any byte of it is written."""
+
+    raw: bytes
+    bits: int
+    keywords: str
+    parsed: mime.ParsedMessage
 
 
 class Mail:
@@ -388,35 +399,50 @@ class Mail:
         raw: bytes,
         flags: Iterable[str] = (),
         internal_date: datetime | None = None,
-        *,
-        actor: int | None = None,
     ) -> NewMessage:
-        """IMAP APPEND / WebMail save: add one message with flags and an internal date (RFC 3501 6.3.11)."""
+        """System append (import, Sieve, WebMail drafts): one message with flags and an internal date.
+        A user's IMAP APPEND goes through ``store.for_user(...).append``, which checks rights first."""
+        staged = self.stage(raw, flags)
+        with self.store.db.read() as conn:  # refuse early, before any byte is written
+            self.check_quota_in(conn, folder_id, len(raw))
+        sha = self.store.blobs.put(raw)
+        with self.store.db.write() as conn:
+            return self.append_in(conn, folder_id, staged, sha, internal_date)
+
+    def stage(self, raw: bytes, flags: Iterable[str] = ()) -> StagedMessage:
+        """Check and parse a message to append; nothing is written yet.
+
+        Raises:
+            InvalidInput: an empty message or a bad flag.
+        """
         if not raw:
             raise InvalidInput("an empty message cannot be stored")
         bits, keywords = fl.encode(flags)
-        with self.store.db.read() as conn:  # refuse early, before any byte is written
-            self._check_append(conn, folder_id, len(raw), bits, keywords, actor)
-        parsed = mime.parse_message(raw)
-        sha = self.store.blobs.put(raw)
-        with self.store.db.write() as conn:
-            self._check_append(conn, folder_id, len(raw), bits, keywords, actor)
-            body_id = self.reference_body(conn, sha, raw, parsed, 1)
-            date = as_utc(internal_date) or utcnow()
-            _, uids = self._add(conn, folder_id, [(body_id, len(raw), bits, keywords, date)])
-            return NewMessage(folder_id, uids[0], fo.folder_by_id(conn, folder_id).highestmodseq)
+        return StagedMessage(raw, bits, keywords, mime.parse_message(raw))
 
-    def _check_append(
-        self, conn: Connection, folder_id: int, size: int, bits: int, keywords: str, actor: int | None
-    ) -> None:
-        if actor is not None:
-            acl.require(conn, actor, folder_id, "i")
-            self._require_flag_rights(conn, actor, folder_id, bits, keywords)
+    def check_quota_in(self, conn: Connection, folder_id: int, size: int) -> None:
+        """Raise QuotaExceeded unless the folder's owner can take ``size`` more bytes and one message."""
         folder = fo.folder_by_id(conn, folder_id)
         if folder.account_id is not None:
             reason = self._quota_ok(conn, folder.account_id, size)
             if reason:
                 raise QuotaExceeded(reason)
+
+    def append_in(
+        self,
+        conn: Connection,
+        folder_id: int,
+        staged: StagedMessage,
+        sha: str,
+        internal_date: datetime | None,
+    ) -> NewMessage:
+        """Add a staged message whose blob (``sha``) is written, inside the caller's write transaction."""
+        self.check_quota_in(conn, folder_id, len(staged.raw))
+        body_id = self.reference_body(conn, sha, staged.raw, staged.parsed, 1)
+        date = as_utc(internal_date) or utcnow()
+        entry = (body_id, len(staged.raw), staged.bits, staged.keywords, date)
+        _, uids = self._add(conn, folder_id, [entry])
+        return NewMessage(folder_id, uids[0], fo.folder_by_id(conn, folder_id).highestmodseq)
 
     def append(
         self,
@@ -425,23 +451,12 @@ class Mail:
         raw: bytes,
         flags: Iterable[str] = (),
         internal_date: datetime | None = None,
-        *,
-        actor: int | None = None,
     ) -> int:
-        """Append to a folder named by owner address and path; returns the new UID."""
+        """System append to a folder named by owner address and path; returns the new UID."""
         fid = self.store.folders.get(address, folder).id
-        return self.append_to_folder(fid, raw, flags, internal_date, actor=actor).uid
+        return self.append_to_folder(fid, raw, flags, internal_date).uid
 
     # -- changing messages --------------------------------------------------------------------------
-
-    def _require_flag_rights(
-        self, conn: Connection, actor: int, folder_id: int, bits: int, keywords: str
-    ) -> None:
-        needed = "".join(r for bit, r in FLAG_RIGHTS.items() if bits & bit)
-        if bits & ~(fl.SEEN | fl.DELETED) or keywords:
-            needed += "w"
-        if needed:
-            acl.require(conn, actor, folder_id, needed)
 
     def set_flags(
         self,
@@ -450,7 +465,20 @@ class Mail:
         flags: Iterable[str],
         mode: str = "add",
         *,
-        actor: int | None = None,
+        unchanged_since: int | None = None,
+    ) -> tuple[list[FlagChange], list[int]]:
+        """System STORE; see ``set_flags_in``."""
+        with self.store.db.write() as conn:
+            return self.set_flags_in(conn, folder_id, uids, flags, mode, unchanged_since=unchanged_since)
+
+    def set_flags_in(
+        self,
+        conn: Connection,
+        folder_id: int,
+        uids: Iterable[int],
+        flags: Iterable[str],
+        mode: str = "add",
+        *,
         unchanged_since: int | None = None,
     ) -> tuple[list[FlagChange], list[int]]:
         """STORE (RFC 3501 6.4.6, RFC 7162 3.1.3): returns (changed messages, UIDs that failed
@@ -459,108 +487,104 @@ class Mail:
         uid_list = sorted(set(uids))
         changed: list[FlagChange] = []
         conflicts: list[int] = []
-        with self.store.db.write() as conn:
-            folder = fo.folder_by_id(conn, folder_id, lock=True)
-            if actor is not None:
-                touched = new_bits if mode != "replace" else (new_bits | fl.SEEN | fl.DELETED | fl.FLAGGED)
-                self._require_flag_rights(conn, actor, folder_id, touched, new_kw)
-            modseq = folder.highestmodseq + 1
-            updates: list[dict[str, Any]] = []
-            unseen_delta = 0
-            for row in _rows_for_uids(conn, folder_id, uid_list):
-                if unchanged_since is not None and row.modseq > unchanged_since:
-                    conflicts.append(row.uid)
-                    continue
-                bits, kw = fl.apply(mode, row.flags, row.keywords, new_bits, new_kw)
-                if bits == row.flags and kw == row.keywords:
-                    continue
-                unseen_delta += int(bool(row.flags & fl.SEEN)) - int(bool(bits & fl.SEEN))
-                updates.append({"mid": row.id, "f": bits, "k": kw, "m": modseq})
-                changed.append(FlagChange(row.uid, fl.decode(bits, kw), modseq))
-            if updates:
-                conn.execute(
-                    update(s.messages)
-                    .where(s.messages.c.id == bindparam("mid"))
-                    .values(flags=bindparam("f"), keywords=bindparam("k"), modseq=bindparam("m")),
-                    updates,
-                )
-                conn.execute(
-                    update(s.folders)
-                    .where(s.folders.c.id == folder_id)
-                    .values(highestmodseq=modseq, unseen_count=s.folders.c.unseen_count + unseen_delta)
-                )
-                self.store.changes.record(conn, folder_id, folder.account_id, modseq, "flags")
+        folder = fo.folder_by_id(conn, folder_id, lock=True)
+        modseq = folder.highestmodseq + 1
+        updates: list[dict[str, Any]] = []
+        unseen_delta = 0
+        for row in _rows_for_uids(conn, folder_id, uid_list):
+            if unchanged_since is not None and row.modseq > unchanged_since:
+                conflicts.append(row.uid)
+                continue
+            bits, kw = fl.apply(mode, row.flags, row.keywords, new_bits, new_kw)
+            if bits == row.flags and kw == row.keywords:
+                continue
+            unseen_delta += int(bool(row.flags & fl.SEEN)) - int(bool(bits & fl.SEEN))
+            updates.append({"mid": row.id, "f": bits, "k": kw, "m": modseq})
+            changed.append(FlagChange(row.uid, fl.decode(bits, kw), modseq))
+        if updates:
+            conn.execute(
+                update(s.messages)
+                .where(s.messages.c.id == bindparam("mid"))
+                .values(flags=bindparam("f"), keywords=bindparam("k"), modseq=bindparam("m")),
+                updates,
+            )
+            conn.execute(
+                update(s.folders)
+                .where(s.folders.c.id == folder_id)
+                .values(highestmodseq=modseq, unseen_count=s.folders.c.unseen_count + unseen_delta)
+            )
+            self.store.changes.record(conn, folder_id, folder.account_id, modseq, "flags")
         return changed, conflicts
 
     def copy(
+        self, src_folder_id: int, uids: Iterable[int], dst_folder_id: int, *, move: bool = False
+    ) -> dict[int, int]:
+        """System COPY/MOVE; see ``copy_in``."""
+        with self.store.db.write() as conn:
+            return self.copy_in(conn, src_folder_id, uids, dst_folder_id, move=move)
+
+    def copy_in(
         self,
+        conn: Connection,
         src_folder_id: int,
         uids: Iterable[int],
         dst_folder_id: int,
         *,
-        actor: int | None = None,
         move: bool = False,
     ) -> dict[int, int]:
         """COPY/MOVE (RFC 3501 6.4.7, RFC 6851): returns source UID -> destination UID (for UIDPLUS).
 
         The copies share the source's body; flags and internal dates are kept. Atomic: all or nothing.
         """
-        uid_list = sorted(set(uids))
-        with self.store.db.write() as conn:
-            if actor is not None:
-                acl.require(conn, actor, src_folder_id, "rte" if move else "r")
-                acl.require(conn, actor, dst_folder_id, "i")
-            rows = list(_rows_for_uids(conn, src_folder_id, uid_list))
-            if not rows:
-                return {}
-            dst = fo.folder_by_id(conn, dst_folder_id)
-            src = fo.folder_by_id(conn, src_folder_id)
-            size = sum(r.size for r in rows)
-            if dst.account_id is not None and dst.account_id != (src.account_id if move else None):
-                limits = self.store.settings_many(conn, ("quota.storage_bytes",), account_id=dst.account_id)
-                used = conn.execute(
-                    select(s.accounts.c.used_bytes).where(s.accounts.c.id == dst.account_id)
-                ).scalar_one()
-                cap = int(limits["quota.storage_bytes"])
-                if cap and used + size > cap:
-                    raise QuotaExceeded(f"mailbox full: storage quota of {cap} bytes exceeded")
-            for body_id, n in _count(r.body_id for r in rows).items():
-                conn.execute(
-                    update(s.bodies).where(s.bodies.c.id == body_id).values(refcount=s.bodies.c.refcount + n)
-                )
-            _, new_uids = self._add(
-                conn,
-                dst_folder_id,
-                [(r.body_id, r.size, r.flags, r.keywords, as_utc(r.internal_date) or utcnow()) for r in rows],
+        rows = list(_rows_for_uids(conn, src_folder_id, sorted(set(uids))))
+        if not rows:
+            return {}
+        dst = fo.folder_by_id(conn, dst_folder_id)
+        src = fo.folder_by_id(conn, src_folder_id)
+        size = sum(r.size for r in rows)
+        if dst.account_id is not None and dst.account_id != (src.account_id if move else None):
+            limits = self.store.settings_many(conn, ("quota.storage_bytes",), account_id=dst.account_id)
+            used = conn.execute(
+                select(s.accounts.c.used_bytes).where(s.accounts.c.id == dst.account_id)
+            ).scalar_one()
+            cap = int(limits["quota.storage_bytes"])
+            if cap and used + size > cap:
+                raise QuotaExceeded(f"mailbox full: storage quota of {cap} bytes exceeded")
+        for body_id, n in _count(r.body_id for r in rows).items():
+            conn.execute(
+                update(s.bodies).where(s.bodies.c.id == body_id).values(refcount=s.bodies.c.refcount + n)
             )
-            if move:
-                self._expunge_rows(conn, src, rows)
-            return {r.uid: nu for r, nu in zip(rows, new_uids, strict=True)}
+        _, new_uids = self._add(
+            conn,
+            dst_folder_id,
+            [(r.body_id, r.size, r.flags, r.keywords, as_utc(r.internal_date) or utcnow()) for r in rows],
+        )
+        if move:
+            self._expunge_rows(conn, src, rows)
+        return {r.uid: nu for r, nu in zip(rows, new_uids, strict=True)}
 
-    def move(
-        self, src_folder_id: int, uids: Iterable[int], dst_folder_id: int, *, actor: int | None = None
-    ) -> dict[int, int]:
-        return self.copy(src_folder_id, uids, dst_folder_id, actor=actor, move=True)
+    def move(self, src_folder_id: int, uids: Iterable[int], dst_folder_id: int) -> dict[int, int]:
+        return self.copy(src_folder_id, uids, dst_folder_id, move=True)
 
-    def expunge(
-        self, folder_id: int, uids: Iterable[int] | None = None, *, actor: int | None = None
-    ) -> list[int]:
-        """EXPUNGE / UID EXPUNGE (RFC 3501 6.4.3, RFC 4315 2.1): remove \\Deleted messages, return UIDs."""
+    def expunge(self, folder_id: int, uids: Iterable[int] | None = None) -> list[int]:
+        """System EXPUNGE; see ``expunge_in``."""
         with self.store.db.write() as conn:
-            if actor is not None:
-                acl.require(conn, actor, folder_id, "e")
-            folder = fo.folder_by_id(conn, folder_id, lock=True)
+            return self.expunge_in(conn, folder_id, uids)
+
+    def expunge_in(self, conn: Connection, folder_id: int, uids: Iterable[int] | None = None) -> list[int]:
+        """EXPUNGE / UID EXPUNGE (RFC 3501 6.4.3, RFC 4315 2.1): remove \\Deleted messages, return UIDs."""
+        folder = fo.folder_by_id(conn, folder_id, lock=True)
+        if uids is not None:
+            wanted = sorted(set(uids))
+            rows = [r for r in _rows_for_uids(conn, folder_id, wanted) if r.flags & fl.DELETED]
+        else:
             q = select(s.messages).where(
                 s.messages.c.folder_id == folder_id, s.messages.c.flags.op("&")(fl.DELETED) != 0
             )
-            if uids is not None:
-                wanted = sorted(set(uids))
-                rows = [r for r in _rows_for_uids(conn, folder_id, wanted) if r.flags & fl.DELETED]
-            else:
-                rows = list(conn.execute(q.order_by(s.messages.c.uid)))
-            if rows:
-                self._expunge_rows(conn, folder, rows)
-            return [r.uid for r in rows]
+            rows = list(conn.execute(q.order_by(s.messages.c.uid)))
+        if rows:
+            self._expunge_rows(conn, folder, rows)
+        return [r.uid for r in rows]
 
     def _expunge_rows(self, conn: Connection, folder: Folder, rows: Sequence[Any]) -> None:
         self.store.retained.capture(conn, folder.id, rows)  # RFC 2180 4.1.1, see storage.retained
@@ -604,44 +628,46 @@ class Mail:
                 conn, folder.account_id, -sum(int(r[2]) for r in per_body), -sum(int(r[1]) for r in per_body)
             )
 
-    # -- reading ------------------------------------------------------------------------------------
+    # -- reading (system: no rights checked; users read through store.for_user) ---------------------
 
-    def uids(self, folder_id: int, *, actor: int | None = None) -> list[int]:
-        """All UIDs of a folder in order: what IMAP SELECT needs to map sequence numbers."""
+    def uids(self, folder_id: int) -> list[int]:
         with self.store.db.read() as conn:
-            if actor is not None:
-                acl.require(conn, actor, folder_id, "r")
-            return [
-                int(u)
-                for u in conn.execute(
-                    select(s.messages.c.uid)
-                    .where(s.messages.c.folder_id == folder_id)
-                    .order_by(s.messages.c.uid)
-                ).scalars()
-            ]
+            return self.uids_in(conn, folder_id)
+
+    def uids_in(self, conn: Connection, folder_id: int) -> list[int]:
+        """All UIDs of a folder in order: what IMAP SELECT needs to map sequence numbers."""
+        return [
+            int(u)
+            for u in conn.execute(
+                select(s.messages.c.uid).where(s.messages.c.folder_id == folder_id).order_by(s.messages.c.uid)
+            ).scalars()
+        ]
 
     def flags(
+        self, folder_id: int, uids: Iterable[int] | None = None, *, changed_since: int | None = None
+    ) -> list[FlagChange]:
+        with self.store.db.read() as conn:
+            return self.flags_in(conn, folder_id, uids, changed_since=changed_since)
+
+    def flags_in(
         self,
+        conn: Connection,
         folder_id: int,
         uids: Iterable[int] | None = None,
         *,
-        actor: int | None = None,
         changed_since: int | None = None,
     ) -> list[FlagChange]:
         """(uid, flags, modseq) of messages, in UID order: FETCH FLAGS and resync without the bodies table."""
-        with self.store.db.read() as conn:
-            if actor is not None:
-                acl.require(conn, actor, folder_id, "r")
-            m = s.messages
-            base = select(m.c.uid, m.c.flags, m.c.keywords, m.c.modseq).where(m.c.folder_id == folder_id)
-            if changed_since is not None:
-                base = base.where(m.c.modseq > changed_since)
-            if uids is None:
-                rows = list(conn.execute(base.order_by(m.c.uid)))
-            else:
-                rows = []
-                for chunk in _chunks(sorted(set(uids)), 500):
-                    rows.extend(conn.execute(base.where(m.c.uid.in_(chunk)).order_by(m.c.uid)))
+        m = s.messages
+        base = select(m.c.uid, m.c.flags, m.c.keywords, m.c.modseq).where(m.c.folder_id == folder_id)
+        if changed_since is not None:
+            base = base.where(m.c.modseq > changed_since)
+        if uids is None:
+            rows = list(conn.execute(base.order_by(m.c.uid)))
+        else:
+            rows = []
+            for chunk in _chunks(sorted(set(uids)), 500):
+                rows.extend(conn.execute(base.where(m.c.uid.in_(chunk)).order_by(m.c.uid)))
         decoded: dict[tuple[int, str], frozenset[str]] = {}
         out = []
         for uid, bits, keywords, modseq in rows:
@@ -656,77 +682,90 @@ class Mail:
         folder_id: int,
         uids: Iterable[int] | None = None,
         *,
-        actor: int | None = None,
+        changed_since: int | None = None,
+        with_structure: bool = True,
+    ) -> list[MessageInfo]:
+        with self.store.db.read() as conn:
+            return self.info_in(
+                conn, folder_id, uids, changed_since=changed_since, with_structure=with_structure
+            )
+
+    def info_in(
+        self,
+        conn: Connection,
+        folder_id: int,
+        uids: Iterable[int] | None = None,
+        *,
         changed_since: int | None = None,
         with_structure: bool = True,
     ) -> list[MessageInfo]:
         """Cached metadata of messages (all, or the given UIDs), in UID order. Never touches blobs."""
-        with self.store.db.read() as conn:
-            if actor is not None:
-                acl.require(conn, actor, folder_id, "r")
-            cols = [
-                s.messages.c.id,
-                s.messages.c.uid,
-                s.messages.c.modseq,
-                s.messages.c.flags,
-                s.messages.c.keywords,
-                s.messages.c.internal_date,
-                s.messages.c.size,
-                s.messages.c.body_id,
-                s.bodies.c.sha256,
-                s.bodies.c.subject,
-                s.bodies.c.from_display,
-                s.bodies.c.snippet,
-                s.bodies.c.has_attachments,
-            ]
-            if with_structure:
-                cols.append(s.bodies.c.structure)
-            base = select(*cols).join(s.bodies, s.bodies.c.id == s.messages.c.body_id)
-            base = base.where(s.messages.c.folder_id == folder_id)
-            if changed_since is not None:
-                base = base.where(s.messages.c.modseq > changed_since)
-            rows: list[Any] = []
-            if uids is None:
-                rows = list(conn.execute(base.order_by(s.messages.c.uid)))
-            else:
-                for chunk in _chunks(sorted(set(uids)), 500):
-                    rows.extend(
-                        conn.execute(base.where(s.messages.c.uid.in_(chunk)).order_by(s.messages.c.uid))
-                    )
-            return [
-                MessageInfo(
-                    id=r.id,
-                    folder_id=folder_id,
-                    uid=r.uid,
-                    modseq=r.modseq,
-                    flags=fl.decode(r.flags, r.keywords),
-                    internal_date=as_utc(r.internal_date) or utcnow(),
-                    size=r.size,
-                    body_id=r.body_id,
-                    sha256=r.sha256,
-                    structure=r.structure if with_structure else "",
-                    subject=r.subject,
-                    from_display=r.from_display,
-                    snippet=r.snippet,
-                    has_attachments=r.has_attachments,
-                )
-                for r in rows
-            ]
+        cols = [
+            s.messages.c.id,
+            s.messages.c.uid,
+            s.messages.c.modseq,
+            s.messages.c.flags,
+            s.messages.c.keywords,
+            s.messages.c.internal_date,
+            s.messages.c.size,
+            s.messages.c.body_id,
+            s.bodies.c.sha256,
+            s.bodies.c.subject,
+            s.bodies.c.from_display,
+            s.bodies.c.snippet,
+            s.bodies.c.has_attachments,
+        ]
+        if with_structure:
+            cols.append(s.bodies.c.structure)
+        base = select(*cols).join(s.bodies, s.bodies.c.id == s.messages.c.body_id)
+        base = base.where(s.messages.c.folder_id == folder_id)
+        if changed_since is not None:
+            base = base.where(s.messages.c.modseq > changed_since)
+        rows: list[Any] = []
+        if uids is None:
+            rows = list(conn.execute(base.order_by(s.messages.c.uid)))
+        else:
+            for chunk in _chunks(sorted(set(uids)), 500):
+                rows.extend(conn.execute(base.where(s.messages.c.uid.in_(chunk)).order_by(s.messages.c.uid)))
+        return [
+            MessageInfo(
+                id=r.id,
+                folder_id=folder_id,
+                uid=r.uid,
+                modseq=r.modseq,
+                flags=fl.decode(r.flags, r.keywords),
+                internal_date=as_utc(r.internal_date) or utcnow(),
+                size=r.size,
+                body_id=r.body_id,
+                sha256=r.sha256,
+                structure=r.structure if with_structure else "",
+                subject=r.subject,
+                from_display=r.from_display,
+                snippet=r.snippet,
+                has_attachments=r.has_attachments,
+            )
+            for r in rows
+        ]
 
-    def raw(
-        self, folder_id: int, uid: int, *, actor: int | None = None, start: int = 0, end: int | None = None
-    ) -> bytes:
+    def raw(self, folder_id: int, uid: int, *, start: int = 0, end: int | None = None) -> bytes:
         with self.store.db.read() as conn:
-            if actor is not None:
-                acl.require(conn, actor, folder_id, "r")
-            sha = conn.execute(
-                select(s.bodies.c.sha256)
-                .join(s.messages, s.messages.c.body_id == s.bodies.c.id)
-                .where(s.messages.c.folder_id == folder_id, s.messages.c.uid == uid)
-            ).scalar()
+            sha = self.sha_in(conn, folder_id, uid)
+        return self.store.blobs.read(sha, start, end)
+
+    def sha_in(self, conn: Connection, folder_id: int, uid: int) -> str:
+        """The blob name of a message's body.
+
+        Raises:
+            NotFound: no such message in the folder.
+        """
+        sha = conn.execute(
+            select(s.bodies.c.sha256)
+            .join(s.messages, s.messages.c.body_id == s.bodies.c.id)
+            .where(s.messages.c.folder_id == folder_id, s.messages.c.uid == uid)
+        ).scalar()
         if sha is None:
             raise NotFound(f"message {uid} does not exist")
-        return self.store.blobs.read(sha, start, end)
+        return str(sha)
 
     def iter_raw(self, address: str, folder: str) -> Iterator[tuple[int, bytes, datetime, frozenset[str]]]:
         """(uid, bytes, internal date, flags) for every message of a folder, for export; streams."""
@@ -741,20 +780,25 @@ class Mail:
             last = batch[-1].uid
 
     def expunged_since(self, folder_id: int, modseq: int) -> list[int]:
-        """UIDs expunged after ``modseq`` (QRESYNC VANISHED, RFC 7162 3.2.10)."""
         with self.store.db.read() as conn:
-            return [
-                int(u)
-                for u in conn.execute(
-                    select(s.expunged.c.uid)
-                    .where(s.expunged.c.folder_id == folder_id, s.expunged.c.modseq > modseq)
-                    .order_by(s.expunged.c.uid)
-                ).scalars()
-            ]
+            return self.expunged_since_in(conn, folder_id, modseq)
 
-    def search(
-        self, folder_id: int, query: str, *, where: str = "all", actor: int | None = None
-    ) -> list[int]:
+    def expunged_since_in(self, conn: Connection, folder_id: int, modseq: int) -> list[int]:
+        """UIDs expunged after ``modseq`` (QRESYNC VANISHED, RFC 7162 3.2.10)."""
+        return [
+            int(u)
+            for u in conn.execute(
+                select(s.expunged.c.uid)
+                .where(s.expunged.c.folder_id == folder_id, s.expunged.c.modseq > modseq)
+                .order_by(s.expunged.c.uid)
+            ).scalars()
+        ]
+
+    def search(self, folder_id: int, query: str, *, where: str = "all") -> list[int]:
+        with self.store.db.read() as conn:
+            return self.search_in(conn, folder_id, query, where=where)
+
+    def search_in(self, conn: Connection, folder_id: int, query: str, *, where: str = "all") -> list[int]:
         """UIDs whose text matches every word of ``query`` (case- and diacritic-insensitive, word prefix).
 
         ``where`` is "all", "headers" (From, To, Cc, Subject) or "body".
@@ -762,26 +806,23 @@ class Mail:
         words = search_words(query)
         if not words:
             return []
-        with self.store.db.read() as conn:
-            if actor is not None:
-                acl.require(conn, actor, folder_id, "r")
-            if conn.dialect.name == "sqlite":
-                column = {"all": "", "headers": "headers : ", "body": "body : "}[where]
-                match = " AND ".join(f'{column}"{w}"*' for w in words)
-                # MATCH once, then join: a join lets SQLite probe the index once per message
-                sql = (
-                    "SELECT m.uid FROM messages m WHERE m.folder_id = :fid AND m.body_id IN "
-                    "(SELECT rowid FROM body_fts WHERE body_fts MATCH :q) ORDER BY m.uid"
-                )
-            else:
-                weight = {"all": "", "headers": ":A", "body": ":D"}[where]
-                suffix = f":*{weight[1:]}" if weight else ":*"
-                match = " & ".join(f"{w}{suffix}" for w in words)
-                sql = (
-                    "SELECT m.uid FROM messages m JOIN body_search b ON b.body_id = m.body_id "
-                    "WHERE m.folder_id = :fid AND b.tsv @@ to_tsquery('fieldpost', :q) ORDER BY m.uid"
-                )
-            return [int(u) for u in conn.execute(text(sql), {"fid": folder_id, "q": match}).scalars()]
+        if conn.dialect.name == "sqlite":
+            column = {"all": "", "headers": "headers : ", "body": "body : "}[where]
+            match = " AND ".join(f'{column}"{w}"*' for w in words)
+            # MATCH once, then join: a join lets SQLite probe the index once per message
+            sql = (
+                "SELECT m.uid FROM messages m WHERE m.folder_id = :fid AND m.body_id IN "
+                "(SELECT rowid FROM body_fts WHERE body_fts MATCH :q) ORDER BY m.uid"
+            )
+        else:
+            weight = {"all": "", "headers": ":A", "body": ":D"}[where]
+            suffix = f":*{weight[1:]}" if weight else ":*"
+            match = " & ".join(f"{w}{suffix}" for w in words)
+            sql = (
+                "SELECT m.uid FROM messages m JOIN body_search b ON b.body_id = m.body_id "
+                "WHERE m.folder_id = :fid AND b.tsv @@ to_tsquery('fieldpost', :q) ORDER BY m.uid"
+            )
+        return [int(u) for u in conn.execute(text(sql), {"fid": folder_id, "q": match}).scalars()]
 
 
 QUOTA_SETTINGS = ("quota.storage_bytes", "quota.messages")

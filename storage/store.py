@@ -2,6 +2,7 @@
 
 It owns the database engine, the blob store and the per-process caches, and exposes storage in domain
 terms through small components (``store.accounts.add``, ``store.mail.deliver``, ``store.acl.grant``...).
+What a user does goes through ``store.for_user(account_id)``, which applies the ACL engine on every call.
 Nothing outside this package sees SQL.
 """
 
@@ -35,6 +36,7 @@ from storage.retained import Retained
 from storage.scripts import Scripts
 from storage.senders import Senders
 from storage.settings_store import Settings
+from storage.usermail import UserMail
 
 
 class Store:
@@ -65,6 +67,11 @@ class Store:
         self.greylist = Greylist(self)
         self.countries = Countries(self)
         self.auth = Auth(self)
+
+    def for_user(self, account_id: int) -> UserMail:
+        """Mail as the account may see and change it: every call is checked by the ACL engine. Protocol
+        sessions use this; ``self.mail`` is the system path (delivery, Sieve, CLI) and checks nothing."""
+        return UserMail(self, account_id)
 
     @property
     def secret_box(self) -> SecretBox:

@@ -15,7 +15,11 @@ from sidecars.imap.session import Bad, Done, ImapSession, No
 from storage import acl as acl_rules
 from storage.errors import InvalidInput, NotFound
 
-ALL_RIGHTS = "lrswipkxtea"
+ALL_RIGHTS = "lrswipkxtea"  # what RIGHTS= and LISTRIGHTS advertise
+# RFC 4314 2.1.1: the RFC 2086 rights "c" and "d" are still accepted in SETACL (as k+x and e+t). Storage's
+# mailbox-level digits ("0" send as, "1" free/busy) are granted through the CLI or WebAdmin, not here:
+# over IMAP they are rights the server does not advertise, so SETACL refuses them with BAD (RFC 4314 3.1).
+SETACL_RIGHTS = ALL_RIGHTS + "cd"
 
 
 def _folder_and_rights(s: ImapSession, mailbox: str, need_admin: bool) -> tuple[object, object, str]:
@@ -37,7 +41,7 @@ def _principal_name(s: ImapSession, principal: tuple[str, int]) -> str:
                 return str(s.store.groups._load(conn, pid).address)
             return "@" + str(s.store.domains._load(conn, pid).name)
     except NotFound:
-        return f"{kind}-{pid}"
+        return ""  # deleted meanwhile: left out of the listing (no internal id is ever shown)
 
 
 def getacl(s: ImapSession, cmd: Command) -> Done:
@@ -49,7 +53,7 @@ def getacl(s: ImapSession, cmd: Command) -> Done:
         items.append(R.astring(where.owner).decode() + " " + ALL_RIGHTS)
     for entry in entries:
         name = _principal_name(s, entry.principal)
-        if name == where.owner and entry.allow:
+        if not name or (name == where.owner and entry.allow):
             continue
         items.append(
             R.astring(("" if entry.allow else "-") + name).decode() + " " + _letters(str(entry.rights))
@@ -69,24 +73,22 @@ def setacl(s: ImapSession, cmd: Command) -> Done:
     allow = not identifier.startswith("-")
     name = identifier.lstrip("-")
     letters = spec.lstrip("+-")
-    bad = [c for c in letters if c not in ALL_RIGHTS + "cd01"]
+    bad = [c for c in letters if c not in SETACL_RIGHTS]
     if bad:
         raise Bad(f"unknown right {bad[0]!r}")
     if name.lower() == where.owner:
         raise No("the owner's rights cannot be changed", "CANNOT")
     try:
-        current = ""
-        if spec[:1] in ("+", "-"):
-            with s.store.db.read() as conn:
-                principal = s.store.acl.principal(conn, name)
-            for entry in s.store.acl.entries(where.owner, where.path):
-                if entry.principal == principal and entry.allow == allow:
-                    current = str(entry.rights)
-        value = (
-            acl_rules.apply_modification(acl_rules.Rights.parse(current), spec)
-            if spec[:1] in "+-" and spec
-            else acl_rules.Rights.parse(letters)
-        )
+        current = acl_rules.NONE
+        with s.store.db.read() as conn:
+            principal = s.store.acl.principal(conn, name)
+        for entry in s.store.acl.entries(where.owner, where.path):
+            if entry.principal == principal and entry.allow == allow:
+                current = entry.rights
+        if spec[:1] in "+-" and spec:
+            value = acl_rules.apply_modification(current, spec)
+        else:  # a replacement keeps the digits IMAP cannot show or set (granted through the CLI)
+            value = acl_rules.Rights.parse(letters) | (current - SETACL_RIGHTS)
         if value:
             s.store.acl.grant(where.owner, where.path, name, str(value), allow=allow)
         else:
@@ -100,6 +102,9 @@ def deleteacl(s: ImapSession, cmd: Command) -> Done:
     # RFC 4314 3.2
     _, where, _ = _folder_and_rights(s, cmd.spec.mailbox, True)
     identifier = cmd.spec.identifier
+    if identifier.lstrip("-").lower() == where.owner:
+        # the owner's rights are implicit (storage.acl): there is no entry to delete, and none can be
+        raise No("the owner's rights are implicit and cannot be removed", "CANNOT")
     try:
         s.store.acl.revoke(
             where.owner, where.path, identifier.lstrip("-"), allow=not identifier.startswith("-")

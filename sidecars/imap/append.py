@@ -21,7 +21,7 @@ def append(s: ImapSession, cmd: Command) -> Done:
             folder, _ = resolve_folder(s, spec.mailbox)
         except No as exc:
             if exc.code == "NONEXISTENT":
-                raise No(f"no mailbox named {spec.mailbox}", "TRYCREATE") from None
+                raise No(exc.text, "TRYCREATE") from None
             raise
         raw = literal.read() if literal is not None else spec.message.value
         if not raw:
@@ -29,7 +29,7 @@ def append(s: ImapSession, cmd: Command) -> Done:
         if b"\x00" in raw:
             raise Bad("NUL is not allowed in a message literal (RFC 3501 9 CHAR8)")
         flags = [f for f in spec.flags if f.lower() != "\\recent"]
-        new = s.store.mail.append_to_folder(folder.id, raw, flags, spec.date, actor=s.account_id)
+        new = s.mine.append(folder.id, raw, flags, spec.date)
     finally:
         if literal is not None:
             literal.close()

@@ -1,7 +1,7 @@
 """FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8, 7.4.2; RFC 3516 BINARY; RFC 7162 CHANGEDSINCE/VANISHED).
 
-Why it is cheap: FLAGS/UID/MODSEQ come from the flags columns only (``store.mail.flags``); ENVELOPE,
-BODYSTRUCTURE, RFC822.SIZE and INTERNALDATE from the metadata cached at delivery (``store.mail.info``);
+Why it is cheap: FLAGS/UID/MODSEQ come from the flags columns only (``FolderReader.flags``); ENVELOPE,
+BODYSTRUCTURE, RFC822.SIZE and INTERNALDATE from the metadata cached at delivery (``FolderReader.info``);
 only body sections touch the blob store, and then only the byte range of the section (or partial)
 asked for, one message at a time, streamed in chunks as the client reads (:mod:`fetchbody`). Messages are read in batches of ``BATCH`` and the response is a
 generator, so ``FETCH 1:* ENVELOPE`` on a large mailbox never holds the whole answer.
@@ -27,6 +27,7 @@ from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Bad, Done, ImapSession, No
 from storage import mime
 from storage.errors import NotFound
+from storage.usermail import FolderReader
 
 BATCH = 200
 INFO_ITEMS = {
@@ -51,29 +52,25 @@ def fetch(s: ImapSession, cmd: Command) -> Done:
     if spec.vanished and "QRESYNC" not in s.enabled:
         raise Bad("VANISHED needs QRESYNC enabled (RFC 7162 3.2.6)")
     uids = sel.resolve(s, spec.sequence, spec.uid)
-    check_binary(s, sel, spec, uids)
+    access = sel.reader(s)  # the rights in force now (RFC 4314 4): NO [NOPERM] without "r"
+    check_binary(access, spec, uids)
     parts: list[Any] = []
     if spec.changed_since is not None or any(i.name == "MODSEQ" for i in spec.items):
         parts += enable_condstore(s)  # RFC 7162 3.1
     if spec.vanished and spec.changed_since is not None:
         top = sel.uids[-1] if sel.uids else 0
-        gone = [
-            u
-            for u in s.store.mail.expunged_since(sel.id, spec.changed_since)
-            if spec.sequence.contains(u, top)
-        ]
+        gone = [u for u in access.expunged_since(spec.changed_since) if spec.sequence.contains(u, top)]
         if gone:
             parts.append(R.untagged(f"VANISHED (EARLIER) {format_set(sorted(set(gone)))}"))
     seen_now: set[int] = set()
-    if any(i.sets_seen for i in spec.items) and not sel.readonly and "s" in sel.rights and uids:
-        changed, _ = s.store.mail.set_flags(sel.id, uids, ["\\Seen"], "add", actor=s.account_id)
-        for c in changed:
+    if any(i.sets_seen for i in spec.items) and not sel.readonly and uids:
+        for c in access.mark_seen(uids):  # only with "s" (RFC 4314 4)
             sel.own[c.uid] = c.modseq
             seen_now.add(c.uid)
-    gone = sel.expunged_among(s, uids)
+    gone = sel.expunged_among(s, uids, access)
     held = _retained(s, sel, gone)
     pairs = [(sel.seq_of(u), u) for u in uids if u not in gone or u in held]
-    parts.append(_responses(s, sel, spec, pairs, seen_now, set(sel.keywords), held))
+    parts.append(_responses(s, access, sel, spec, pairs, seen_now, set(sel.keywords), held))
     if gone - held.keys() and not spec.uid:
         # RFC 2180 4.1.2, when what was known of the message is no longer kept (see _retained)
         return Done(parts, "some of the messages were expunged by another session", "EXPUNGEISSUED", "NO")
@@ -82,18 +79,17 @@ def fetch(s: ImapSession, cmd: Command) -> Done:
 
 def _retained(s: ImapSession, sel: Selection, gone: set[int]) -> dict[int, Any]:
     """RFC 2180 4.1.1: messages another session expunged that this one was not told of yet are still
-    answered from what storage kept of them (``storage.retained``: metadata and an open body), as long
-    as the user may still read the mailbox."""
+    answered from what storage kept of them (``storage.retained``: metadata and an open body); the
+    command's reader was only granted because the user may still read the mailbox."""
     if not gone:
         return {}
     held: dict[int, Any] = s.store.retained.get(sel.id, gone)
-    if held and "r" not in str(s.store.acl.rights_on(s.account_id, sel.id)):
-        return {}
     return held
 
 
 def _responses(
     s: ImapSession,
+    access: FolderReader,
     sel: Selection,
     spec: FetchSpec,
     pairs: list[tuple[int, int]],
@@ -110,7 +106,7 @@ def _responses(
     if not need_info and not held and pairs and len(pairs) == len(sel.uids):
         # the whole mailbox (FETCH 1:* FLAGS): one range read of the flags columns, no UID list
         seq_of = {u: n for n, u in pairs}
-        for row in s.store.mail.flags(sel.id, changed_since=spec.changed_since):
+        for row in access.flags(changed_since=spec.changed_since):
             seq = seq_of.get(row.uid)
             if seq:
                 yield from _message(s, sel, spec, seq, row, row.uid in seen_now, known)
@@ -119,11 +115,11 @@ def _responses(
         batch = pairs[start : start + BATCH]
         seq_by_uid = {u: n for n, u in batch}
         if need_info:
-            rows: list[Any] = s.store.mail.info(
-                sel.id, list(seq_by_uid), changed_since=spec.changed_since, with_structure=need_structure
+            rows: list[Any] = access.info(
+                list(seq_by_uid), changed_since=spec.changed_since, with_structure=need_structure
             )
         else:
-            rows = s.store.mail.flags(sel.id, list(seq_by_uid), changed_since=spec.changed_since)
+            rows = access.flags(list(seq_by_uid), changed_since=spec.changed_since)
         kept = [
             held[u].info
             for u in seq_by_uid
@@ -258,14 +254,14 @@ def _partial(content: fetchbody.Content, item: FetchItem) -> fetchbody.Content:
     return content.window(*item.partial)
 
 
-def check_binary(s: ImapSession, sel: Selection, spec: FetchSpec, uids: list[int]) -> None:
+def check_binary(access: FolderReader, spec: FetchSpec, uids: list[int]) -> None:
     """RFC 3516 4.1: NO [UNKNOWN-CTE] for a part whose encoding cannot be undone, said before any
     response is written (the answer streams later)."""
     sections = [i.section for i in spec.items if i.name in ("BINARY", "BINARY.SIZE") and i.section]
     if not sections:
         return
     for start in range(0, len(uids), BATCH):
-        for row in s.store.mail.info(sel.id, uids[start : start + BATCH], with_structure=True):
+        for row in access.info(uids[start : start + BATCH], with_structure=True):
             _, root = mime.from_json(row.structure)
             for section in sections:
                 try:

@@ -3,7 +3,7 @@ SPECIAL-USE RFC 6154), NAMESPACE (RFC 2342), CREATE (with USE, RFC 6154 3), DELE
 SUBSCRIBE, UNSUBSCRIBE and STATUS (RFC 3501 6.3.3-6.3.10, RFC 7162 HIGHESTMODSEQ, RFC 8438 SIZE).
 
 Visibility is the ACL engine's: ``store.folders.list(owner, actor=...)`` returns only folders with
-the lookup right, and every change passes ``actor`` so storage checks k/x rights itself. A folder the
+the lookup right, and every change and STATUS goes through ``s.mine`` so storage checks k/x/r itself. A folder the
 user cannot see but whose subfolder they can is listed as \\NonExistent (LIST-EXTENDED) /
 \\Noselect, so the hierarchy stays walkable.
 """
@@ -14,9 +14,9 @@ from sidecars.imap import names
 from sidecars.imap import response as R
 from sidecars.imap.mailboxargs import ListArgs
 from sidecars.imap.parser import Command
-from sidecars.imap.selected import enable_condstore, resolve_folder, resolve_with_rights
+from sidecars.imap.selected import enable_condstore, resolve_folder
 from sidecars.imap.session import Done, ImapSession, No
-from storage.errors import NotFound
+from storage.errors import NotFound, PermissionDenied
 from storage.models import Folder
 
 
@@ -102,7 +102,11 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
             line += b' ("CHILDINFO" ("SUBSCRIBED"))'
         out.append(R.untagged(line))
         if spec.status_items and folder is not None:
-            out.append(_status_line(s, name, folder, spec.status_items))
+            try:  # RFC 5819 1: no STATUS for a mailbox the user may not read
+                current = s.mine.status(folder.id)
+            except (NotFound, PermissionDenied):
+                continue
+            out.append(_status_line(s, name, current, spec.status_items))
     return Done(list(out), f"{verb} completed")
 
 
@@ -143,11 +147,9 @@ def create(s: ImapSession, cmd: Command) -> Done:
         role = names.ROLE_OF_USE.get(use.lower())
         if role is None:
             raise No(f"special use {use} is not supported", "USEATTR")
-    try:
-        # RFC 3501 6.3.3 creates, it does not subscribe
-        s.store.folders.create(where.owner, where.path, role=role, actor=s.account_id)
-    except NotFound:
-        raise No("no such user or namespace", "NONEXISTENT") from None
+    # RFC 3501 6.3.3 creates, it does not subscribe; storage answers alike for a namespace that does not
+    # exist, a parent the user cannot see and a missing "k" (RFC 4314 4)
+    s.mine.create_folder(where.owner, where.path, role=role)
     return Done([], "CREATE completed")
 
 
@@ -162,7 +164,7 @@ def delete(s: ImapSession, cmd: Command) -> Done:
         raise No(f"{cmd.spec.mailbox} has subfolders; delete them first", "HASCHILDREN")
     if s.selection is not None and s.selection.id == folder.id:
         s.leave_mailbox()
-    s.store.folders.delete(where.owner, where.path, actor=s.account_id)
+    s.mine.delete_folder(where.owner, where.path)
     return Done([], "DELETE completed")
 
 
@@ -173,12 +175,12 @@ def rename(s: ImapSession, cmd: Command) -> Done:
     if new.owner != old.owner:
         raise No("a mailbox cannot be renamed into another namespace", "CANNOT")
     if old.path == "INBOX" and old.personal:
-        target = s.store.folders.create(new.owner, new.path, actor=s.account_id)
-        uids = s.store.mail.uids(folder.id, actor=s.account_id)
+        target = s.mine.create_folder(new.owner, new.path)
+        uids = s.mine.reader(folder.id).uids()
         if uids:
-            s.store.mail.move(folder.id, uids, target.id, actor=s.account_id)
+            s.mine.copy(folder.id, uids, target.id, move=True)
         return Done([], "RENAME completed (messages of INBOX moved)")
-    s.store.folders.rename(old.owner, old.path, new.path, actor=s.account_id)
+    s.mine.rename_folder(old.owner, old.path, new.path)
     return Done([], "RENAME completed")
 
 
@@ -198,9 +200,8 @@ def unsubscribe(s: ImapSession, cmd: Command) -> Done:
 
 def status(s: ImapSession, cmd: Command) -> Done:
     # RFC 3501 6.3.10: counters are kept by storage, nothing is counted here
-    folder, _, rights = resolve_with_rights(s, cmd.spec.mailbox)
-    if "r" not in rights:
-        raise No(f"no read access to {cmd.spec.mailbox}", "NOPERM")
+    found, _ = resolve_folder(s, cmd.spec.mailbox)
+    folder = s.mine.status(found.id)  # NO [NOPERM] without "r" (RFC 4314 4)
     enabled = enable_condstore(s) if "HIGHESTMODSEQ" in cmd.spec.items else []  # RFC 7162 3.1
     return Done(
         [*enabled, _status_line(s, names.decode_wire(cmd.spec.mailbox, s.utf8), folder, cmd.spec.items)],
@@ -218,7 +219,7 @@ def _status_line(s: ImapSession, name: str, folder: Folder, items: tuple[str, ..
             if s.selection is not None and s.selection.id == folder.id:
                 recent = len(s.selection.recent)
             elif s.ctx.hub is not None and folder.message_count:
-                uids = s.store.mail.uids(folder.id)
+                uids = s.mine.reader(folder.id).uids()
                 recent = len(s.ctx.hub.claim_recent(folder.id, uids, claim=False))
             values.append(f"RECENT {recent}")
         elif item == "UIDNEXT":

@@ -26,6 +26,7 @@ from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Done, ImapSession, No
 from storage import mime
 from storage.errors import NotFound
+from storage.usermail import FolderReader
 
 ENVELOPE_KEYS = {
     "SUBJECT",
@@ -64,8 +65,10 @@ def fold(text: str) -> str:
 class Candidate:
     """One message as the evaluator sees it; envelope and headers are loaded on first use."""
 
-    def __init__(self, s: ImapSession, sel: Selection, seq: int, uid: int, flags: Any, info: Any) -> None:
-        self.s, self.sel, self.seq, self.uid, self.flags, self.info = s, sel, seq, uid, flags, info
+    def __init__(
+        self, s: ImapSession, reader: FolderReader, seq: int, uid: int, flags: Any, info: Any
+    ) -> None:
+        self.s, self.reader, self.seq, self.uid, self.flags, self.info = s, reader, seq, uid, flags, info
         self._parsed: tuple[Any, Any] | None = None
         self._header: bytes | None = None
         self._texts: tuple[str, str] | None = None
@@ -89,7 +92,7 @@ class Candidate:
             cached = _TEXTS.get(sha)
             if cached is None:
                 try:
-                    raw = bytes(self.s.store.mail.raw(self.sel.id, self.uid))
+                    raw = bytes(self.reader.raw(self.uid))
                 except NotFound:  # expunged meanwhile: it matches nothing
                     return ("", "")
                 root = self.parsed[1]  # the tree cached at delivery: no re-parse
@@ -107,9 +110,7 @@ class Candidate:
         if self._header is None:
             root = self.parsed[1]
             try:
-                self._header = bytes(
-                    self.s.store.mail.raw(self.sel.id, self.uid, start=0, end=root.body_start)
-                )
+                self._header = bytes(self.reader.raw(self.uid, start=0, end=root.body_start))
             except NotFound:  # expunged meanwhile
                 self._header = b""
 
@@ -141,8 +142,8 @@ def header_values(c: Candidate, field: str) -> list[str]:
 
 
 class Evaluator:
-    def __init__(self, s: ImapSession, sel: Selection, key: Key) -> None:
-        self.s, self.sel = s, sel
+    def __init__(self, s: ImapSession, sel: Selection, reader: FolderReader, key: Key) -> None:
+        self.s, self.sel, self.reader = s, sel, reader
         self.fulltext: dict[tuple[str, str], set[int]] = {}
         self.top_uid = sel.uids[-1] if sel.uids else 0
         self._prepare(key)
@@ -155,7 +156,7 @@ class Evaluator:
             where = "all" if key.op == "TEXT" else "body"
             text = key.args[0]
             if (where, text) not in self.fulltext:
-                self.fulltext[(where, text)] = set(self.s.store.mail.search(self.sel.id, text, where=where))
+                self.fulltext[(where, text)] = set(self.reader.search(text, where=where))
         for arg in key.args:
             if isinstance(arg, Key):
                 self._prepare(arg)
@@ -249,12 +250,13 @@ def run_search(s: ImapSession, key: Key) -> list[Candidate]:
     """The matching messages of the selected mailbox, in sequence order."""
     sel = s.selection
     assert sel is not None
-    evaluator = Evaluator(s, sel, key)
-    flags = s.store.mail.flags(sel.id, actor=s.account_id)
+    reader = sel.reader(s)  # the rights in force now (RFC 4314 4): NO [NOPERM] without "r"
+    evaluator = Evaluator(s, sel, reader, key)
+    flags = reader.flags()
     need_info = uses(key, INFO_KEYS)
     infos: dict[int, Any] = {}
     if need_info:
-        infos = {i.uid: i for i in s.store.mail.info(sel.id, with_structure=uses(key, ENVELOPE_KEYS))}
+        infos = {i.uid: i for i in reader.info(with_structure=uses(key, ENVELOPE_KEYS))}
     out = []
     for row in flags:
         seq = sel.seq_of(row.uid)
@@ -263,7 +265,7 @@ def run_search(s: ImapSession, key: Key) -> list[Candidate]:
         info = infos.get(row.uid)
         if need_info and info is None:
             continue
-        c = Candidate(s, sel, seq, row.uid, row, info)
+        c = Candidate(s, reader, seq, row.uid, row, info)
         if evaluator.match(key, c):
             out.append(c)
     return out

@@ -14,11 +14,17 @@ Keywords (RFC 3501 7.2.6): ``Selection.keywords`` is what this session's FLAGS r
 starts from the rows SELECT reads anyway and only grows: every response that shows a message's flags
 passes them through :func:`announce_keywords` first, which sends the new ``* FLAGS`` (and
 PERMANENTFLAGS) before a keyword the client was not told of. No query is made for it.
+
+Rights (RFC 4314 4): storage checks them on every read, update and write (``s.mine``), so a grant
+withdrawn while the mailbox is selected takes effect at the next command. Without "r" the session is
+told nothing more about the mailbox (no EXISTS, no FETCH) and reads answer NO [NOPERM]; without "l" the
+mailbox is gone for the user and the session ends with BYE, as when it is deleted (RFC 2180 3.3).
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 from array import array
 from collections.abc import Iterable
 from typing import Any
@@ -30,6 +36,7 @@ from sidecars.imap.sequence import SequenceSet, format_set
 from sidecars.imap.session import AUTHENTICATED, SELECTED, Bad, Done, ImapSession, No
 from storage.errors import NotFound, PermissionDenied
 from storage.models import Folder
+from storage.usermail import FolderReader
 
 SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
 
@@ -46,10 +53,15 @@ class Selection:
         self.own: dict[int, int] = {}  # uid -> modseq of this session's own flag changes
         self.pending_expunge: set[int] = set()
         self.dirty = False
+        self.unreadable = False  # "r" was withdrawn: told once, then silent
 
     @property
     def id(self) -> int:
         return self.folder.id
+
+    def reader(self, s: ImapSession) -> FolderReader:
+        """Read access for the command being run, checked now (raises NotFound/PermissionDenied)."""
+        return s.mine.reader(self.id)
 
     def seq_of(self, uid: int) -> int:
         i = bisect.bisect_left(self.uids, uid)
@@ -78,14 +90,19 @@ class Selection:
         self.dirty = False
         out: list[bytes] = []
         try:
-            folder = s.store.folders.by_id(self.id)
-        except NotFound:  # RFC 2180 3.3: end the session whose mailbox is gone
-            out.append(R.untagged("BYE the selected mailbox was deleted"))
+            news = s.mine.changes(self.id, self.modseq)
+        except NotFound:  # RFC 2180 3.3: end the session whose mailbox is gone (deleted, or "l" withdrawn)
+            out.append(R.untagged("BYE the selected mailbox no longer exists"))
             s.drop = True
             return out
-        changed = s.store.mail.flags(self.id, changed_since=self.modseq)
-        gone = set(s.store.mail.expunged_since(self.id, self.modseq))
-        self.modseq = max(self.modseq, folder.highestmodseq)
+        except PermissionDenied:  # RFC 4314 4: "r" withdrawn; nothing more is reported
+            if not self.unreadable:
+                self.unreadable = True
+                out.append(R.untagged("NO [NOPERM] read access to the selected mailbox was withdrawn"))
+            return out
+        self.unreadable = False
+        changed, gone = news.changed, set(news.expunged)
+        self.modseq = max(self.modseq, news.folder.highestmodseq)
         known_top = self.uids[-1] if self.uids else 0
         self.pending_expunge |= {u for u in gone if self.seq_of(u)}
         if expunge_ok and self.pending_expunge:
@@ -130,11 +147,13 @@ class Selection:
         self.recent -= set(present)
         return out
 
-    def expunged_among(self, s: ImapSession, uids: list[int]) -> set[int]:
-        """Which of ``uids`` another session expunged that this one was not told of yet."""
+    def expunged_among(self, s: ImapSession, uids: list[int], reader: FolderReader | None = None) -> set[int]:
+        """Which of ``uids`` another session expunged that this one was not told of yet (``reader``: the
+        command's, when it has one, saving a second rights check)."""
         if not uids:
             return set()
-        gone = self.pending_expunge | set(s.store.mail.expunged_since(self.id, self.modseq))
+        reader = reader or self.reader(s)
+        gone = self.pending_expunge | set(reader.expunged_since(self.modseq))
         return gone.intersection(uids)
 
     def release(self, s: ImapSession) -> None:
@@ -230,12 +249,10 @@ def resolve_with_rights(s: ImapSession, wire_name: str) -> tuple[Folder, names.P
     except names.BadName as exc:
         raise No(str(exc), "NONEXISTENT") from None
     try:
-        folder = s.store.folders.get(where.owner, where.path)
-        rights = str(s.store.acl.rights_on(s.account_id, folder.id))
-    except (NotFound, PermissionDenied, ValueError):
-        raise No(f"no mailbox named {wire_name}", "NONEXISTENT") from None
-    if "l" not in rights:
-        raise No(f"no mailbox named {wire_name}", "NONEXISTENT")
+        folder, found_rights = s.mine.find(where.owner, where.path)
+    except NotFound as exc:  # the same words for "does not exist" and "may not look up" (RFC 4314 4)
+        raise No(str(exc), "NONEXISTENT") from None
+    rights = str(found_rights)
     if folder.kind != "mail":
         raise No(f"{wire_name} holds {folder.kind}, not mail", "CANNOT")
     return folder, where, rights
@@ -251,10 +268,9 @@ def _open(s: ImapSession, cmd: Command, *, readonly: bool) -> Done:
         s.leave_mailbox()
         if "QRESYNC" in s.enabled:
             parts.append(R.untagged("OK [CLOSED] previous mailbox closed"))
-    folder, _, rights = resolve_with_rights(s, spec.mailbox)
-    if "r" not in rights:
-        raise No(f"no read access to {spec.mailbox}", "NOPERM")
-    rows = s.store.mail.flags(folder.id)  # the read right was just checked
+    found, _, _ = resolve_with_rights(s, spec.mailbox)
+    opened = s.mine.open(found.id)  # NO [NOPERM] without "r"
+    folder, rights, rows = opened.folder, str(opened.rights), opened.messages
     uids = [r.uid for r in rows]
     readonly = readonly or not any(r in rights for r in "stwe")
     if spec.condstore:
@@ -311,11 +327,12 @@ def _qresync(s: ImapSession, sel: Selection, params: tuple) -> list[bytes]:  # t
     known_uids: set[int] | None = None
     if known is not None:
         known_uids = set(known.values()) if sum(abs(b - a) for a, b in known.ranges) < 1_000_000 else None
-    gone = [u for u in s.store.mail.expunged_since(sel.id, modseq) if known_uids is None or u in known_uids]
+    reader = sel.reader(s)
+    gone = [u for u in reader.expunged_since(modseq) if known_uids is None or u in known_uids]
     out = []
     if gone:
         out.append(R.untagged(f"VANISHED (EARLIER) {format_set(sorted(set(gone)))}"))
-    for c in s.store.mail.flags(sel.id, changed_since=modseq):
+    for c in reader.flags(changed_since=modseq):
         if known_uids is not None and c.uid not in known_uids:
             continue
         seq = sel.seq_of(c.uid)
@@ -343,7 +360,9 @@ def close(s: ImapSession, cmd: Command) -> Done:
     sel = s.selection
     assert sel is not None
     if not sel.readonly and "e" in sel.rights:
-        s.store.mail.expunge(sel.id, actor=s.account_id)
+        # "e" (or the mailbox) may have been withdrawn meanwhile: CLOSE still leaves, expunging nothing
+        with contextlib.suppress(NotFound, PermissionDenied):
+            s.mine.expunge(sel.id)
     s.leave_mailbox()
     s.state = AUTHENTICATED
     return Done([], "CLOSE completed")
@@ -364,6 +383,6 @@ def expunge(s: ImapSession, cmd: Command) -> Done:
     uids = sel.resolve(s, cmd.spec.sequence, True) if cmd.name == "UID EXPUNGE" else None
     if uids is not None and not uids:
         return Done([], "UID EXPUNGE completed (nothing to expunge)")
-    removed = s.store.mail.expunge(sel.id, uids, actor=s.account_id)
+    removed = s.mine.expunge(sel.id, uids)
     parts = sel.report_expunged(s, removed)
     return Done(list(parts), f"{cmd.name} completed")

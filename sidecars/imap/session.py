@@ -16,6 +16,9 @@ Implementation notes:
   client was told.
 - Storage errors map to responses in one place (``_storage_error``); a bug in a handler is answered
   with NO [SERVERBUG] and logged, the session lives on.
+- Rights: every read and write of mail goes through ``user_mail`` (``store.for_user``), which asks the
+  ACL engine at that moment; nothing here decides a right. A selected mailbox the user can no longer
+  look up ("l" withdrawn, or deleted) ends the session with BYE, as a deleted one does (RFC 2180 3.3).
 - Nothing here blocks on the network; storage calls are short transactions.
 """
 
@@ -43,6 +46,7 @@ from storage.errors import (
     Throttled,
 )
 from storage.models import Account
+from storage.usermail import UserMail
 
 NOT_AUTHENTICATED, AUTHENTICATED, SELECTED, LOGOUT = (
     "not authenticated",
@@ -144,6 +148,7 @@ class ImapSession:
         self.tls_active = context.tls_active
         self.state = NOT_AUTHENTICATED
         self.account: Account | None = None
+        self.user_mail: UserMail | None = None  # storage on behalf of the logged-in user (ACL-checked)
         self.reader = Reader(max_literal=PREAUTH_LITERAL)
         self.backlog: list[Any] = []  # read commands waiting for a lazy answer to be written
         self.errors = ErrorControl(context.errors)
@@ -272,6 +277,13 @@ class ImapSession:
             out.parts.append(R.tagged(tag, "BAD", exc.text, exc.code))
             return
         except (StorageError, ValueError) as exc:
+            if isinstance(exc, NotFound) and self._selected_gone():
+                # RFC 2180 3.3 / RFC 4314 4: the selected mailbox was deleted or its "l" withdrawn
+                out.parts.append(R.untagged("BYE the selected mailbox no longer exists"))
+                out.parts.append(R.tagged(tag, "NO", str(exc), "NONEXISTENT"))
+                out.close = True
+                self.leave_mailbox()
+                return
             text, code = self._storage_error(exc)
             out.parts.append(R.tagged(tag, "NO", text, code))
             return
@@ -311,6 +323,16 @@ class ImapSession:
             out.close = True
             self.ctx.log.info("dropped: %s", self.errors.reason)
 
+    def _selected_gone(self) -> bool:
+        """After a NotFound: is it the selected mailbox that the user can no longer see?"""
+        if self.selection is None or self.user_mail is None:
+            return False
+        try:
+            self.user_mail.rights(self.selection.id)
+        except NotFound:
+            return True
+        return False
+
     def auth_failed(self) -> bool:
         """Count a failed login; True when the session must end."""
         return self.errors.auth_failure() == DROP
@@ -334,6 +356,7 @@ class ImapSession:
 
     def logged_in(self, account: Account) -> None:
         self.account = account
+        self.user_mail = self.store.for_user(account.id)
         self.state = AUTHENTICATED
         try:
             self.reader.max_literal = int(
@@ -347,6 +370,12 @@ class ImapSession:
     def user(self) -> str:
         assert self.account is not None
         return self.account.address
+
+    @property
+    def mine(self) -> UserMail:
+        """The logged-in user's mail, every call checked by storage's ACL engine."""
+        assert self.user_mail is not None
+        return self.user_mail
 
     @property
     def account_id(self) -> int:

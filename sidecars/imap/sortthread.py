@@ -21,9 +21,9 @@ from storage import mime
 
 
 def _infos(s: ImapSession, found: list[Candidate]) -> dict[int, Any]:
-    sel = s.selection
-    assert sel is not None
-    return {i.uid: i for i in s.store.mail.info(sel.id, [c.uid for c in found])}
+    if not found:
+        return {}
+    return {i.uid: i for i in found[0].reader.info([c.uid for c in found])}
 
 
 def sort(s: ImapSession, cmd: Command) -> Done:

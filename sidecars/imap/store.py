@@ -28,8 +28,8 @@ def store(s: ImapSession, cmd: Command) -> Done:
     uids = sel.resolve(s, spec.sequence, uid_mode)
     parts: list[bytes] = enable_condstore(s) if spec.unchanged_since is not None else []
     flags = [f for f in spec.flags if f.lower() != "\\recent"]
-    changed, conflicts = s.store.mail.set_flags(
-        sel.id, uids, flags, spec.mode, actor=s.account_id, unchanged_since=spec.unchanged_since
+    changed, conflicts = s.mine.set_flags(
+        sel.id, uids, flags, spec.mode, unchanged_since=spec.unchanged_since
     )
     for c in changed:
         sel.own[c.uid] = c.modseq
@@ -37,7 +37,8 @@ def store(s: ImapSession, cmd: Command) -> Done:
     shown: list[tuple[int, Any]] = []
     if not spec.silent:
         # RFC 3501 6.4.6: the new flags of every message named, changed or not
-        current = {r.uid: r for r in s.store.mail.flags(sel.id, [u for u in uids if u not in conflicts])}
+        reader = sel.reader(s)
+        current = {r.uid: r for r in reader.flags([u for u in uids if u not in conflicts])}
         rows = [(sel.seq_of(uid), by_uid.get(uid) or current.get(uid)) for uid in uids]
         shown = [(seq, row) for seq, row in rows if seq and row is not None]
     # RFC 3501 7.2.6: a keyword new to the session is announced before a response shows it
@@ -63,7 +64,7 @@ def _target(s: ImapSession, mailbox: str) -> int:
         folder, _ = resolve_folder(s, mailbox)
     except No as exc:
         if exc.code == "NONEXISTENT":
-            raise No(f"no mailbox named {mailbox}", "TRYCREATE") from None
+            raise No(exc.text, "TRYCREATE") from None
         raise
     return folder.id
 
@@ -80,7 +81,7 @@ def copy(s: ImapSession, cmd: Command) -> Done:
     if sel.expunged_among(s, uids):  # RFC 2180 4.4.1: copy all of them or none
         raise No("some of the messages were expunged by another session", "EXPUNGEISSUED")
     _check_message_quota(s, target, len(uids))
-    mapping = s.store.mail.copy(sel.id, uids, target, actor=s.account_id)
+    mapping = s.mine.copy(sel.id, uids, target)
     if target == sel.id:
         sel.dirty = True
     return Done([], f"{cmd.name} completed", _copyuid(s, target, mapping))
@@ -118,7 +119,7 @@ def move(s: ImapSession, cmd: Command) -> Done:
         return Done([], f"{cmd.name} completed (no messages)")
     if sel.expunged_among(s, uids):
         raise No("some of the messages were expunged by another session", "EXPUNGEISSUED")
-    mapping = s.store.mail.move(sel.id, uids, target, actor=s.account_id)
+    mapping = s.mine.copy(sel.id, uids, target, move=True)
     parts: list[bytes] = []
     code = _copyuid(s, target, mapping)
     if code:
