@@ -1,5 +1,5 @@
 """ACL micro-benchmark: time per rights check (``storage.acl.rights_for``), the call IMAP SELECT, STATUS,
-STORE and FETCH make through ``actor=``.
+STORE and FETCH make through ``store.for_user``.
 
     .venv/bin/python -m bench.acl [--n 2000]
 

@@ -82,7 +82,7 @@ class Accounts:
             .where(s.accounts.c.id == account_id)
         ).first()
         if row is None:
-            raise NotFound(f"account {account_id} does not exist")
+            raise NotFound("no such account")
         aliases = conn.execute(
             select(s.addresses.c.local_part).where(
                 s.addresses.c.account_id == account_id, s.addresses.c.kind == "alias"

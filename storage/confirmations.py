@@ -89,7 +89,7 @@ class Confirmations:
 
     def _require_account(self, conn: Connection, account_id: int) -> None:
         if conn.execute(select(s.accounts.c.id).where(s.accounts.c.id == account_id)).first() is None:
-            raise NotFound(f"account {account_id} does not exist")
+            raise NotFound("no such account")
 
     def get(self, account_id: int, sender: str) -> Confirmation | None:
         """The account's record of ``sender``, or None when it never wrote.

@@ -2,6 +2,10 @@
 
 Every protocol maps these to its own replies in one place (IMAP NO/BAD, SMTP 4xx/5xx, CLI exit codes), so
 the classes are about *what went wrong for the caller*, not where in the code it happened.
+
+Messages reach clients as they are, so they never name internal ids (folder, account or principal
+numbers), and a folder the user may not look up is reported in the very words used for one that does not
+exist (``storage.acl.NO_SUCH_FOLDER``).
 """
 
 from __future__ import annotations

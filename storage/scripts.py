@@ -397,7 +397,7 @@ class Scripts:
         v = s.vacation_replies
         with self.store.db.write() as conn:
             if conn.execute(select(s.accounts.c.id).where(s.accounts.c.id == account_id)).first() is None:
-                raise NotFound(f"account {account_id} does not exist")
+                raise NotFound("no such account")
             upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
             stmt = upsert(v).values(account_id=account_id, handle=key, sender=who, last_sent=when)
             stmt = stmt.on_conflict_do_update(

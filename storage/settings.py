@@ -413,7 +413,7 @@ def _scopes(conn: Connection, account_id: int | None, domain_id: int | None) -> 
         a = s.accounts
         row = conn.execute(select(a.c.domain_id, a.c.account_class_id).where(a.c.id == account_id)).first()
         if row is None:
-            raise NotFound(f"account {account_id} does not exist")
+            raise NotFound("no such account")
         if domain_id is not None and domain_id != row.domain_id:
             raise InvalidInput(f"account {account_id} is not in domain {domain_id}")
         scopes["account"] = account_id
@@ -492,7 +492,7 @@ def _check_scope(conn: Connection, setting: Setting | None, level: str, scope_id
         return
     table = _SCOPE_TABLES[level]
     if conn.execute(select(table.c.id).where(table.c.id == scope_id)).first() is None:
-        raise NotFound(f"{level} {scope_id} does not exist")
+        raise NotFound(f"no such {level}")
 
 
 def set_value(conn: Connection, name: str, level: str, scope_id: int, value: Any) -> Any:
