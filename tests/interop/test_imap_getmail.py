@@ -31,6 +31,7 @@ from tests.interop.imap_clients import (
 pytestmark = pytest.mark.slow
 
 NOBODY = 65534
+GETMAIL_PATCH = Path(__file__).resolve().parent / "getmail_patch"  # a sitecustomize for getmail's own race
 
 
 @pytest.fixture
@@ -56,11 +57,10 @@ def maildir(tmp_path: Path) -> Iterator[Path]:
 def retrieve(getmail: str, tmp: Path, maildir: Path, target: Target, *, delete: bool = False) -> str:
     """One getmail run; returns its output. On failure the rerun's IMAP trace is in the message.
 
-    ``verbose = 1`` and ``timeout = 30`` work around a race in getmail 6.18's Maildir delivery (it forks
-    a child per message and can miss the child's exit: ForkingBase installs its SIGCHLD handler after
-    fork() and waits on a condition the handler may already have notified, then sits out the retriever
-    timeout, 180 s by default). Less logging between fork and wait makes the miss rarer; the shorter
-    timeout turns one into a getmail error ("waiting child pid ... timed out") instead of a hang."""
+    getmail 6.18's Maildir delivery forks a child per message and can miss the child's exit (its SIGCHLD
+    handler may notify before the parent waits), then sits out the retriever timeout; the sitecustomize in
+    ``getmail_patch/`` closes that client-side race, and ``timeout = 30`` turns any other stall into a
+    getmail error instead of a hang."""
     for sub in ("cur", "new", "tmp"):
         (maildir / sub).mkdir(parents=True, exist_ok=True)
     deliver_as = "user = nobody\n" if os.geteuid() == 0 else ""
@@ -74,9 +74,10 @@ def retrieve(getmail: str, tmp: Path, maildir: Path, target: Target, *, delete: 
         f"[options]\nverbose = 1\nread_all = false\ndelete = {'true' if delete else 'false'}\n"
     )
     argv = [getmail, "--getmaildir", str(tmp), "--rcfile", str(rc)]
-    result = run_client(argv, timeout=150)
+    env = {**os.environ, "PYTHONPATH": str(GETMAIL_PATCH)}
+    result = run_client(argv, timeout=150, env=env)
     if result.returncode != 0:
-        trace = run_client([*argv, "--trace"], timeout=120)
+        trace = run_client([*argv, "--trace"], timeout=120, env=env)
         raise AssertionError(
             f"getmail failed:\n{result.stdout[-3000:]}\n--- --trace ---\n{trace.stdout[-6000:]}"
         )
