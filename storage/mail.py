@@ -37,7 +37,7 @@ from storage import settings as settings_registry
 from storage.blobs import sha256_hex
 from storage.errors import InvalidInput, NotFound, QuotaExceeded
 from storage.groups import resolve
-from storage.models import DeliveryResult, FlagChange, Folder, MessageInfo
+from storage.models import DeliveryFailure, DeliveryProblem, DeliveryResult, FlagChange, Folder, MessageInfo
 from storage.names import as_utc, folder_path, utcnow
 
 if TYPE_CHECKING:
@@ -334,8 +334,9 @@ class Mail:
         """Deliver one message to local recipients: one blob, one body row, a message row per mailbox.
 
         Each recipient is resolved (aliases, groups, forwarders); a recipient that is unknown or over
-        quota is reported in ``failed`` without affecting the others. Outside addresses reached through
-        groups or forwarders are returned in ``external`` for the caller to relay.
+        quota is reported in ``failed`` (a ``DeliveryFailure`` naming the problem) without affecting the
+        others. Outside addresses reached through groups or forwarders are returned in ``external`` for
+        the caller to relay.
 
         With ``queue_id``, the queue recipients in ``mark_sent`` (default: all) that did not fail are
         marked "sent" in the same transaction as the delivery, so a crash can neither lose the mail nor
@@ -351,8 +352,11 @@ class Mail:
             for rcpt in recipients:
                 try:
                     res = resolve(self.store, conn, rcpt)
-                except (NotFound, InvalidInput) as exc:
-                    result.failed[rcpt] = str(exc)
+                except NotFound as exc:
+                    result.failed[rcpt] = DeliveryFailure(DeliveryProblem.NO_SUCH_ADDRESS, str(exc))
+                    continue
+                except InvalidInput as exc:
+                    result.failed[rcpt] = DeliveryFailure(DeliveryProblem.BAD_ADDRESS, str(exc))
                     continue
                 result.external.extend(sorted(res.external - set(result.external)))
                 for aid in res.account_ids:
@@ -362,7 +366,7 @@ class Mail:
             for aid, rcpt in targets.items():
                 reason = self._quota_ok(conn, aid, len(raw)) if quotas else None
                 if reason:
-                    result.failed[rcpt] = reason
+                    result.failed[rcpt] = DeliveryFailure(DeliveryProblem.MAILBOX_FULL, reason)
                     continue
                 accepted.append((aid, rcpt, self._delivery_folder(conn, aid, path)))
             if not accepted:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,31 @@ class FlagChange:
     modseq: int
 
 
+class DeliveryProblem(Enum):
+    """Why ``store.mail.deliver`` did not store a copy for a recipient: callers branch on this, never on
+    the text (the queue worker retries a full mailbox and returns the others to the sender)."""
+
+    NO_SUCH_ADDRESS = "no such address"  # in one of our domains, but it names nothing (NotFound)
+    BAD_ADDRESS = "bad address"  # malformed, or group/forwarder expansion nests too deep (InvalidInput)
+    MAILBOX_FULL = "mailbox full"  # a quota of the account (bytes, messages) is used up: may pass later
+
+
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """One recipient's failed delivery: what kind of failure, and the text for logs and reports."""
+
+    problem: DeliveryProblem
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass
 class DeliveryResult:
     sha256: str
     delivered: dict[str, tuple[int, int]] = field(default_factory=dict)  # address -> (folder id, uid)
-    failed: dict[str, str] = field(default_factory=dict)  # address -> reason
+    failed: dict[str, DeliveryFailure] = field(default_factory=dict)  # address -> why not
     external: list[str] = field(default_factory=list)  # outside addresses reached through forwarders/groups
 
 

@@ -26,6 +26,7 @@ from mailflow.recipients import is_local
 from sidecars.processing import content, targets
 from sidecars.processing.outcome import Pass
 from storage.errors import StorageError
+from storage.models import DeliveryProblem
 from storage.queue import QueuedMessage, QueuedRecipient
 
 
@@ -59,14 +60,14 @@ def deliver_local(
         targets.apply_flags(store, result.delivered, target, log, f"queue {msg.id}")
         for a in todo:
             remaining[a] -= 1
-            reason = result.failed.get(a)
-            if reason is None:
+            failure = result.failed.get(a)
+            if failure is None:
                 if remaining[a] == 0:  # marked "sent" inside deliver's transaction
                     out.delivered.add(a)
-            elif reason.startswith("mailbox full"):
-                out.retry_later(by_rcpt[a], f"452 4.2.2 {reason}")
+            elif failure.problem is DeliveryProblem.MAILBOX_FULL:
+                out.retry_later(by_rcpt[a], f"452 4.2.2 {failure.text}")
             else:
-                out.failed[a] = reports.RecipientStatus(a, "5.1.1", f"550 5.1.1 {reason}")
+                out.failed[a] = reports.RecipientStatus(a, "5.1.1", f"550 5.1.1 {failure.text}")
     if external:  # forwarders and groups with outside members: a new queued message for them
         store.queue.enqueue(body, msg.sender, sorted(set(external)), origin={"forwarded_from": msg.id})
 
@@ -100,11 +101,10 @@ def send_report(
             result = store.mail.deliver(content.with_return_path(report, ""), [msg.sender])
             if result.delivered:
                 return
-            if msg.sender in result.failed and "does not exist" in result.failed[msg.sender]:
+            failure = result.failed.get(msg.sender)
+            if failure is not None and failure.problem is DeliveryProblem.NO_SUCH_ADDRESS:
                 if log is not None:
-                    log.warning(
-                        "queue %d: report to %s dropped: %s", msg.id, msg.sender, result.failed[msg.sender]
-                    )
+                    log.warning("queue %d: report to %s dropped: %s", msg.id, msg.sender, failure)
                 return
         except StorageError as exc:
             if log is not None:

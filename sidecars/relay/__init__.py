@@ -15,6 +15,7 @@ from sidecars.relay.outcome import (
     TEMPORARY,
     DomainResult,
     OutboundEnvelope,
+    Outcome,
     RecipientResult,
 )
 from sidecars.relay.routes import Route, RouteError, parse_route, route_for
@@ -25,6 +26,7 @@ __all__ = [
     "TEMPORARY",
     "DomainResult",
     "OutboundEnvelope",
+    "Outcome",
     "RecipientResult",
     "Relay",
     "Route",

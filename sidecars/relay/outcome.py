@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
-DELIVERED = "delivered"  # 2xx after DATA
-TEMPORARY = "temporary"  # 4xx, timeouts, unreachable hosts, DNS trouble: retry later
-PERMANENT = "permanent"  # 5xx, no such domain, null MX: return to sender
+
+class Outcome(Enum):
+    """What became of one recipient: the caller branches on this, never on the reply text."""
+
+    DELIVERED = "delivered"  # 2xx after DATA
+    TEMPORARY = "temporary"  # 4xx, timeouts, unreachable hosts, DNS trouble: retry later
+    PERMANENT = "permanent"  # 5xx, no such domain, null MX: return to sender
+
+
+DELIVERED, TEMPORARY, PERMANENT = Outcome.DELIVERED, Outcome.TEMPORARY, Outcome.PERMANENT
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class OutboundEnvelope:
 @dataclass(frozen=True)
 class RecipientResult:
     address: str
-    outcome: str  # DELIVERED | TEMPORARY | PERMANENT
+    outcome: Outcome
     code: int  # the SMTP reply code, or 451/550 made up for local reasons (DNS, connection)
     reply: str  # the server's text, or why no server answered
     host: str | None = None  # the remote host that answered, if any
@@ -53,7 +61,7 @@ class DomainResult:
     unavailable: bool = False
 
     def all(
-        self, outcome: str, code: int, reply: str, recipients: tuple[str, ...], host: str | None = None
+        self, outcome: Outcome, code: int, reply: str, recipients: tuple[str, ...], host: str | None = None
     ) -> None:
         for r in recipients:
             self.results.setdefault(r, RecipientResult(r, outcome, code, reply, host))

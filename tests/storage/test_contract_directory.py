@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from storage.errors import AlreadyExists, AuthFailed, InvalidInput, NotFound
+from storage.models import DeliveryProblem
 from storage.store import Store
 from tests.storage.conftest import Demo, build_message
 
@@ -245,6 +246,7 @@ def test_subaddress_reaches_account(demo: Demo) -> None:
 def test_unknown_local_recipient_fails_alone(demo: Demo) -> None:
     r = demo.store.mail.deliver(build_message(), ["nobody@example.test", BOB, "x@outside.test"])
     assert set(r.failed) == {"nobody@example.test"}
+    assert r.failed["nobody@example.test"].problem is DeliveryProblem.NO_SUCH_ADDRESS
     assert set(r.delivered) == {BOB}
     assert r.external == ["x@outside.test"]
 
@@ -369,7 +371,7 @@ def test_forwarder_loop_does_not_hang(demo: Demo) -> None:
     store.forwarders.add("ping@example.test", ["pong@example.test"])
     store.forwarders.add("pong@example.test", ["ping@example.test"])
     r = store.mail.deliver(build_message(), ["ping@example.test", BOB])
-    assert "ping@example.test" in r.failed
+    assert r.failed["ping@example.test"].problem is DeliveryProblem.BAD_ADDRESS
     assert BOB in r.delivered
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from storage.errors import QuotaExceeded
+from storage.models import DeliveryProblem
 from tests.storage.conftest import Demo, build_message
 
 ALICE = "alice@example.test"
@@ -28,7 +29,8 @@ def test_storage_quota_at_domain_level_fails_only_the_full_recipient(demo: Demo)
     result = store.mail.deliver(message_of(2000), [ALICE, BOB, CAROL])
     assert set(result.delivered) == {BOB, CAROL}
     assert set(result.failed) == {ALICE}
-    assert "quota" in result.failed[ALICE].lower()
+    assert result.failed[ALICE].problem is DeliveryProblem.MAILBOX_FULL
+    assert "quota" in result.failed[ALICE].text.lower()
     assert store.accounts.get(ALICE).used_bytes == 4000
     assert store.folders.get(ALICE, "INBOX").message_count == 1
     store.mail.deliver(message_of(10_000), [CAROL])
@@ -55,7 +57,8 @@ def test_message_count_quota(demo: Demo) -> None:
     for _ in range(2):
         assert ALICE in store.mail.deliver(build_message(), [ALICE]).delivered
     result = store.mail.deliver(build_message(), [ALICE, BOB])
-    assert "quota" in result.failed[ALICE].lower()
+    assert result.failed[ALICE].problem is DeliveryProblem.MAILBOX_FULL
+    assert "quota" in result.failed[ALICE].text.lower()
     assert BOB in result.delivered
     with pytest.raises(QuotaExceeded):
         store.mail.append(ALICE, "Drafts", build_message())

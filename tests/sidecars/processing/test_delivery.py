@@ -109,6 +109,35 @@ def test_report_to_a_remote_sender_is_queued(store, worker, sink):
     assert sink.envelopes[-1].mail_from == "" and sink.envelopes[-1].recipients == ["someone@far.test"]
 
 
+def test_report_to_a_local_sender_that_does_not_exist_is_dropped(store, worker):
+    """Storage says the sender's address names nothing (not a matched text): no report is queued."""
+    store.queue.enqueue(RAW, "ghost@example.test", ["nobody@example.test"])
+    worker.run_once()
+    assert store.queue.list() == []
+    assert store.stats()["queued"] == 0
+
+
+def test_report_to_a_local_sender_with_a_full_mailbox_waits_in_the_queue(store, worker):
+    """A full mailbox may have room later: the report is queued (null sender), not dropped."""
+    store.settings.set("quota.messages", 1, account="alice@example.test")
+    assert "alice@example.test" in store.mail.deliver(RAW, ["alice@example.test"]).delivered
+    qid = store.queue.enqueue(RAW, "alice@example.test", ["nobody@example.test"])
+    worker.run_once()
+    (report,) = store.queue.list()
+    assert report.id != qid and report.sender == ""
+    assert [r.address for r in report.recipients] == ["alice@example.test"]
+
+
+def test_full_local_mailbox_is_retried_not_returned(store, worker):
+    store.settings.set("quota.messages", 1, account="bob@example.test")
+    assert "bob@example.test" in store.mail.deliver(RAW, ["bob@example.test"]).delivered
+    qid = store.queue.enqueue(RAW, "someone@outside.test", ["bob@example.test"])
+    worker.run_once()
+    (rcpt,) = store.queue.get(qid).recipients
+    assert rcpt.state == "send-failure" and rcpt.last_error.startswith("452 4.2.2 mailbox full")
+    assert len(inbox(store, "bob@example.test")) == 1
+
+
 def test_custom_report_texts(store, worker, sink):
     store.settings.set("ndr.subject", "Bounced ({subject})", domain="example.test")
     store.settings.set("ndr.text", "Sorry, that did not work.", domain="example.test")
