@@ -59,7 +59,8 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 check: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy storage filters mailflow
+	$(BIN)/mypy storage filters mailflow fieldpost webmail webadmin wsgi.py sidecars/__init__.py sidecars/sasl.py \
+		sidecars/placeholder.py sidecars/net sidecars/relay sidecars/processing sidecars/managesieve
 
 ## test: everything CI runs (pytest exit 5, "no tests collected", counts as success)
 test: deps venv check

@@ -53,6 +53,12 @@ from sidecars.net.standing import Standing, Standings
 Handler = Callable[[Any, tuple[Any, ...], str, "ListenerServer"], None]
 Refusal = Callable[[str], bytes]
 
+
+def _always(line: bytes) -> Refusal:
+    """A refusal that answers the same line whatever the reason."""
+    return lambda _reason: line
+
+
 DENIED = "access denied"
 HANDSHAKE_SECONDS = 30.0
 REFUSAL_HANDSHAKE_SECONDS = 5.0
@@ -136,7 +142,7 @@ class ListenerServer:
         self.name = name
         self.handler = handler
         self.log = log
-        self.refusal: Refusal = refusal if callable(refusal) else (lambda _reason, line=refusal: line)
+        self.refusal: Refusal = refusal if callable(refusal) else _always(refusal)
         self.session_ids = session_ids or SessionIds()
         self.tls_context = tls_context
         self.implicit_tls = implicit_tls

@@ -28,7 +28,7 @@ from __future__ import annotations
 import _socket
 import contextlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 
@@ -45,7 +45,7 @@ class Standing:
         session_id: str,
         ip: str,
         fd: int,
-        counted: list[Counter],
+        counted: Sequence[Counter],
         idle_times: Callable[[], tuple[float, float]],
     ) -> None:
         self._table = table
@@ -72,7 +72,7 @@ class Standing:
 
     def release(self) -> None:
         """Give back the connection's flow counters (once)."""
-        counted, self._counted = self._counted, []
+        counted, self._counted = self._counted, ()
         for counter in counted:
             counter.release(self.ip)
 
