@@ -39,6 +39,10 @@ class NoMailHost(DnsError):
     """The domain exists but accepts no mail: a null MX (RFC 7505) or neither MX nor address records."""
 
 
+class NullMx(NoMailHost):
+    """The domain says it accepts no mail with a null MX (RFC 7505): checks refuse it with 5.7.27."""
+
+
 class SieveError(FilterError):
     """A Sieve script is wrong: ``kind`` says at which stage, ``line``/``column`` (1-based) where.
 

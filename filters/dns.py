@@ -30,7 +30,7 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
-from filters import DnsNotFound, DnsTemporaryError, NoMailHost
+from filters import DnsNotFound, DnsTemporaryError, NoMailHost, NullMx
 
 NEGATIVE_TTL_MAX = 3600
 NEGATIVE_TTL_DEFAULT = 60
@@ -155,7 +155,7 @@ class Resolver:
 
         Raises:
             DnsNotFound: the domain does not exist.
-            NoMailHost: null MX, or neither MX nor A/AAAA records.
+            NoMailHost: neither MX nor A/AAAA records; ``NullMx`` (a subclass) for a null MX.
             DnsTemporaryError: try later.
         """
         records = self.lookup(domain, "MX")
@@ -164,7 +164,7 @@ class Resolver:
             pref, _, target = text.partition(" ")
             hosts.append(MailHost(int(pref), target.rstrip(".").lower()))
         if len(hosts) == 1 and hosts[0].name == "":
-            raise NoMailHost(f"{domain} accepts no mail (null MX)")
+            raise NullMx(f"{domain} accepts no mail (null MX)")
         hosts = [h for h in hosts if h.name]
         if hosts:
             random.shuffle(hosts)

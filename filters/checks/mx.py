@@ -18,7 +18,7 @@ policy (the client retries later) and "temperror" with "mark": DNS trouble never
 
 from __future__ import annotations
 
-from filters import DnsNotFound, DnsTemporaryError, NoMailHost
+from filters import DnsNotFound, DnsTemporaryError, NoMailHost, NullMx
 from filters.checks import Env, Facts, Verdict
 from filters.checks.common import DNS_SETTINGS, domain_of, log, resolver, setting
 
@@ -33,9 +33,9 @@ def verify(domain: str, env: Env) -> tuple[str, str, str]:
         hosts = resolver(env).mail_hosts(domain)
     except DnsNotFound:
         return "fail", "1.8", f"Sender domain {domain} does not exist"
-    except NoMailHost as exc:
-        if "null MX" in str(exc):
-            return "fail", "7.27", f"Sender domain {domain} accepts no mail (null MX)"
+    except NullMx:
+        return "fail", "7.27", f"Sender domain {domain} accepts no mail (null MX)"
+    except NoMailHost:
         return "fail", "1.8", f"Sender domain {domain} has no mail server (no MX and no address records)"
     except DnsTemporaryError as exc:
         return "temperror", "4.3", str(exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from filters import DnsNotFound, DnsTemporaryError, NoMailHost
+from filters import DnsNotFound, DnsTemporaryError, NoMailHost, NullMx
 from filters.dns import MailHost, Resolver, parse_nameserver
 from tests.support.dnsserver import TEST_ZONE, DnsServer
 
@@ -37,10 +37,11 @@ def test_domain_without_mx_is_its_own_mail_host(dns_server):
 
 def test_null_mx_and_no_records_mean_no_mail(dns_server):
     resolver = Resolver([dns_server.address])
-    with pytest.raises(NoMailHost, match="null MX"):
+    with pytest.raises(NullMx, match="null MX"):
         resolver.mail_hosts("nomail.test")
-    with pytest.raises(NoMailHost, match="no MX"):
+    with pytest.raises(NoMailHost, match="no MX") as bare:
         resolver.mail_hosts("bare.test")
+    assert not isinstance(bare.value, NullMx)  # the checks answer 5.1.8 here, 5.7.27 for a null MX
 
 
 def test_unknown_domain_is_permanent_and_cached(dns_server):
