@@ -313,6 +313,9 @@ class Folders:
             if actor is not None:
                 acl.require(conn, actor, folder.id, "x")
             doomed = subtree(conn, folder)
+            if actor is not None and any("lx" not in acl.rights_for(conn, actor, f.id) for f in doomed[1:]):
+                # "x" on a folder does not reach subfolders the user may not see or delete (RFC 4314 4)
+                raise PermissionDenied("missing right(s) x on a subfolder")
             for f in doomed:
                 self.store.mail.remove_all(conn, f)
             conn.execute(s.folders.delete().where(s.folders.c.id.in_([f.id for f in doomed])))

@@ -289,3 +289,42 @@ def test_folder_created_by_a_delegate_belongs_to_them(demo: Demo) -> None:
     store.folders.delete(ALICE, "FromBob", actor=demo.bob.id)
     with pytest.raises(NotFound):
         store.folders.get(ALICE, "FromBob")
+
+
+def test_delete_does_not_reach_subfolders_the_user_cannot_delete(demo: Demo) -> None:
+    store = demo.store
+    store.folders.create(ALICE, "Projects/Hidden")
+    store.mail.append(ALICE, "Projects/Hidden", build_message(subject="kept"))
+    store.acl.grant(ALICE, "Projects", BOB, "lrx", inherit=False)  # nothing on Projects/Hidden
+    bob = store.for_user(demo.bob.id)
+    with pytest.raises(PermissionDenied):
+        bob.delete_folder(ALICE, "Projects")
+    assert store.folders.get(ALICE, "Projects/Hidden").message_count == 1
+    store.acl.grant(ALICE, "Projects", BOB, "lrx")  # now inherited by the subfolder too
+    bob.delete_folder(ALICE, "Projects")
+    with pytest.raises(NotFound):
+        store.folders.get(ALICE, "Projects/Hidden")
+
+
+def test_withdrawn_rights_apply_to_the_next_call(demo: Demo) -> None:
+    store = demo.store
+    fid, uid = store.mail.deliver(build_message(subject="before"), [ALICE]).delivered[ALICE]
+    store.acl.grant(ALICE, "INBOX", BOB, "lrs")
+    bob = store.for_user(demo.bob.id)
+    assert bob.reader(fid).uids() == [uid]
+    modseq = bob.changes(fid, 0).folder.highestmodseq
+    store.acl.grant(ALICE, "INBOX", BOB, "l")
+    store.mail.deliver(build_message(subject="after"), [ALICE])
+    for call in (
+        lambda: bob.reader(fid),
+        lambda: bob.changes(fid, modseq),
+        lambda: bob.status(fid),
+        lambda: bob.set_flags(fid, [uid], ["\\Seen"]),
+        lambda: bob.copy(fid, [uid], store.folders.get(BOB, "INBOX").id),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+    store.acl.revoke(ALICE, "INBOX", BOB)
+    for call in (lambda: bob.reader(fid), lambda: bob.changes(fid, modseq), lambda: bob.rights(fid)):
+        with pytest.raises(NotFound, match="^no such mailbox$"):
+            call()
