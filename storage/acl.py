@@ -62,6 +62,7 @@ from storage import schema as s
 from storage.errors import InvalidInput, NotFound, PermissionDenied
 
 CANONICAL_ORDER = "lrswipkxtea01"
+FOLDER_RIGHTS = "lrswipkxtea"  # RFC 4314's rights; the digits are mailbox-level grants of our own
 _LEGACY = {"c": "kx", "d": "et"}  # RFC 2086 rights, RFC 4314 section 2.1.1
 PRINCIPAL_KINDS = ("user", "group", "domain", "anyone")
 _MAX_DEPTH = 512  # guards the chain walk against a (corrupt) parent_id cycle

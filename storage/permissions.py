@@ -38,6 +38,21 @@ class Permissions:
             raise NotFound(f"no user or group {lp}@{dn}")
         return ("group", int(row.group_id)) if row.kind == "group" else ("user", int(row.account_id))
 
+    def principal_name(self, conn: Connection, principal: acl.Principal) -> str | None:
+        """The name a principal is given in listings (the reverse of ``principal``); None when it no
+        longer exists."""
+        kind, pid = principal
+        try:
+            if kind == "anyone":
+                return "anyone"
+            if kind == "user":
+                return self.store.accounts.load(conn, pid).address
+            if kind == "group":
+                return self.store.groups._load(conn, pid).address
+            return "@" + self.store.domains._load(conn, pid).name
+        except NotFound:
+            return None
+
     def _folder_id(self, conn: Connection, owner: str, path: str) -> int:
         return self.store.folders.resolve_id(conn, owner, path)
 

@@ -16,6 +16,8 @@ The rules are storage.acl's (RFC 4314 4), applied here and nowhere else:
 * messages, their flags, search and STATUS need "r"; changing flags needs "r" plus "s" (\\Seen),
   "t" (\\Deleted) or "w" (anything else); COPY needs "r" on the source and "i" on the target, MOVE also
   "t" and "e" on the source; EXPUNGE "e"; APPEND "i" plus the rights of the flags it sets;
+* reading or changing a folder's entries (GETACL, SETACL, DELETEACL, LISTRIGHTS) needs "a"; the owner's
+  rights are implicit, so there is no entry of theirs to change or delete;
 * CREATE needs "k" on the parent; RENAME "x" on the folder and the right to create the new name; DELETE
   "x". Whatever keeps a new name from being created (no "k", a parent the user cannot see, a namespace
   that does not exist, or an existing folder the user cannot see) gives one answer, ``CANNOT_CREATE``.
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from storage.store import Store
 
 CANNOT_CREATE = "you may not create a mailbox there"
+OWNER_RIGHTS_ARE_IMPLICIT = "the owner's rights are implicit and cannot be changed or removed"
 READ = acl.Rights.parse("r")
 
 
@@ -279,6 +282,91 @@ class UserMail:
         with self.store.db.write() as conn:
             self._require(conn, folder_id, needed)
             return mail.append_in(conn, folder_id, staged, sha, internal_date)
+
+    # -- sharing (RFC 4314 3): a folder's entries are read and changed with "a" ------------------------
+
+    def acl_entries(self, folder_id: int) -> list[NamedEntry]:
+        """The folder's own entries with their principals' names (those of principals deleted
+        meanwhile are left out).
+
+        Raises:
+            NotFound: no such folder, or no "l". PermissionDenied: no "a".
+        """
+        names = self.store.acl
+        with self.store.db.read() as conn:
+            self._require(conn, folder_id, "a")
+            out = []
+            for entry in acl.list_entries(conn, folder_id):
+                name = names.principal_name(conn, entry.principal)
+                if name is not None:
+                    out.append(NamedEntry(name, entry.rights, entry.allow))
+            return out
+
+    def may_administer(self, folder_id: int) -> None:
+        """Raise unless the user may read and change the folder's entries (LISTRIGHTS).
+
+        Raises:
+            NotFound: no such folder, or no "l". PermissionDenied: no "a".
+        """
+        with self.store.db.read() as conn:
+            self._require(conn, folder_id, "a")
+
+    def change_entry(self, folder_id: int, principal: str, spec: str, *, allow: bool = True) -> acl.Rights:
+        """Add ("+xyz"), remove ("-xyz") or replace ("xyz") the rights of ``principal``'s allow (or
+        deny) entry; returns the entry's rights after the change (none: it is deleted). A replacement
+        keeps the mailbox-level digits, which are granted one by one and never listed with the folder
+        rights (storage.acl).
+
+        Raises:
+            NotFound: no such folder, no "l", or no such principal. PermissionDenied: no "a".
+            InvalidInput: a bad rights string, or the owner (whose rights are implicit).
+        """
+        with self.store.db.write() as conn:
+            self._require(conn, folder_id, "a")
+            who = self._principal_not_owner(conn, folder_id, principal)
+            current = next(
+                (
+                    e.rights
+                    for e in acl.list_entries(conn, folder_id)
+                    if e.principal == who and e.allow == allow
+                ),
+                acl.NONE,
+            )
+            if spec[:1] in ("+", "-"):
+                value = acl.apply_modification(current, spec)
+            else:
+                value = acl.Rights.parse(spec) | (current - acl.FOLDER_RIGHTS)
+            acl.grant(conn, folder_id, who, value, allow=allow)
+            return value
+
+    def delete_entry(self, folder_id: int, principal: str, *, allow: bool = True) -> bool:
+        """Delete ``principal``'s allow (or deny) entry; True if there was one.
+
+        Raises:
+            NotFound: no such folder, no "l", or no such principal. PermissionDenied: no "a".
+            InvalidInput: the owner (whose rights are implicit).
+        """
+        with self.store.db.write() as conn:
+            self._require(conn, folder_id, "a")
+            return acl.revoke(
+                conn, folder_id, self._principal_not_owner(conn, folder_id, principal), allow=allow
+            )
+
+    def _principal_not_owner(self, conn: Connection, folder_id: int, name: str) -> acl.Principal:
+        who = self.store.acl.principal(conn, name)
+        owner = fo.folder_by_id(conn, folder_id).account_id
+        if who == ("user", owner):
+            raise InvalidInput(OWNER_RIGHTS_ARE_IMPLICIT)
+        return who
+
+
+@dataclass(frozen=True)
+class NamedEntry:
+    """One ACL entry as a user sees it: the principal's name ("anyone", an address, "@domain")."""
+
+    name: str
+    rights: acl.Rights
+    allow: bool
 
 
 class FolderReader:

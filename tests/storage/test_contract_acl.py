@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from storage.errors import NotFound, PermissionDenied
+from storage.acl import Rights
+from storage.errors import InvalidInput, NotFound, PermissionDenied
 from tests.storage.conftest import Demo, build_message
 
 ALICE = "alice@example.test"
@@ -328,3 +329,28 @@ def test_withdrawn_rights_apply_to_the_next_call(demo: Demo) -> None:
     for call in (lambda: bob.reader(fid), lambda: bob.changes(fid, modseq), lambda: bob.rights(fid)):
         with pytest.raises(NotFound, match="^no such mailbox$"):
             call()
+
+
+def test_sharing_through_the_user_api_needs_the_administer_right(demo: Demo) -> None:
+    store = demo.store
+    inbox = store.folders.get(ALICE, "INBOX").id
+    alice, bob = store.for_user(demo.alice.id), store.for_user(demo.bob.id)
+    store.acl.grant(ALICE, "INBOX", BOB, "lr0")  # "send as" is granted through the admin API only
+    assert alice.change_entry(inbox, BOB, "lrs") == Rights.parse("lrs0")  # a replacement keeps digits
+    assert alice.change_entry(inbox, BOB, "+w") == Rights.parse("lrsw0")
+    assert [(e.name, str(e.rights), e.allow) for e in alice.acl_entries(inbox)] == [(BOB, "lrsw0", True)]
+    for attempt in (
+        lambda: bob.acl_entries(inbox),
+        lambda: bob.may_administer(inbox),
+        lambda: bob.change_entry(inbox, CAROL, "lr"),
+        lambda: bob.delete_entry(inbox, BOB),
+    ):
+        with pytest.raises(PermissionDenied):
+            attempt()
+    with pytest.raises(InvalidInput, match="owner's rights are implicit"):
+        alice.delete_entry(inbox, ALICE)
+    with pytest.raises(InvalidInput, match="owner's rights are implicit"):
+        alice.change_entry(inbox, ALICE, "-r", allow=False)
+    assert alice.delete_entry(inbox, BOB)
+    with pytest.raises(NotFound, match="^no such mailbox$"):  # bob lost "l" with his entry
+        bob.acl_entries(inbox)

@@ -116,8 +116,9 @@ def test_setacl_replacement_keeps_the_send_as_grant(store: Store, alice: Client)
 def test_deleteacl_of_the_owner_is_no(store: Store, alice: Client) -> None:
     # RFC 4314 3.2: the owner's rights are implicit; "OK" while nothing changes would be a lie
     reply = alice.cmd(f"A1 DELETEACL INBOX {ALICE}")
-    assert reply == "A1 NO [CANNOT] the owner's rights are implicit and cannot be removed\r\n"
+    assert reply == "A1 NO [CANNOT] the owner's rights are implicit and cannot be changed or removed\r\n"
     assert alice.cmd(f"A2 DELETEACL INBOX -{ALICE}").startswith("A2 NO [CANNOT] ")
+    assert alice.cmd(f"A3 SETACL INBOX {ALICE} l").startswith("A3 NO [CANNOT] ")
     assert str(store.acl.rights(ALICE, ALICE, "INBOX")) == "lrswipkxtea01"
 
 
