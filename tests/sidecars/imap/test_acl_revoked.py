@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.sidecars.imap.conftest import ImapService, plain
+from tests.sidecars.imap.test_idle import start_idle, stop_idle, wait_for
 
 
 def shared_inbox(owner: str) -> str:
@@ -106,3 +107,25 @@ def test_withdrawn_lookup_right_makes_the_mailbox_gone(
         assert gone == missing == ("NO", [b"[NONEXISTENT] no such mailbox"])
     finally:
         bob.logout()
+
+
+def test_idle_session_is_told_of_withdrawn_rights_not_of_new_mail(
+    imap_service: ImapService, owner: str, alice: imaplib.IMAP4_SSL, bob_address: str
+) -> None:
+    assert alice.setacl("INBOX", bob_address, "lr")[0] == "OK"
+    bob = imap_service.login(bob_address)
+    try:
+        bob.select(shared_inbox(owner))
+        tag = start_idle(bob)
+        assert alice.setacl("INBOX", bob_address, "l")[0] == "OK"
+        imap_service.store.mail.deliver(plain("while idle", "secret while idle"), [owner])
+        seen = wait_for(bob, rb"\* NO \[NOPERM\] read access to the selected mailbox was withdrawn")
+        assert not [line for line in seen if line.endswith(b"EXISTS")], seen
+        stop_idle(bob, tag)
+
+        tag = start_idle(bob)
+        assert alice.deleteacl("INBOX", bob_address)[0] == "OK"
+        imap_service.store.mail.deliver(plain("gone", "after l"), [owner])
+        wait_for(bob, rb"\* BYE the selected mailbox no longer exists")
+    finally:
+        bob.close()
