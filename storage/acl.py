@@ -173,6 +173,11 @@ def rights_to_store(flags: Iterable[str], mode: str = "add") -> Rights:
     return Rights(frozenset(needed))
 
 
+def may_store(rights: Rights, flags: Iterable[str]) -> bool:
+    """Whether ``rights`` let a user set and clear every one of ``flags`` (see ``rights_to_store``)."""
+    return rights_to_store(flags) in rights
+
+
 def apply_modification(current: Rights, spec: str) -> Rights:
     """IMAP SETACL (RFC 4314 3.1): "+xyz" adds, "-xyz" removes, anything else replaces."""
     if spec.startswith("+"):

@@ -34,6 +34,7 @@ from sidecars.imap import response as R
 from sidecars.imap.parser import Command
 from sidecars.imap.sequence import SequenceSet, format_set
 from sidecars.imap.session import AUTHENTICATED, SELECTED, Bad, Done, ImapSession, No
+from storage import acl
 from storage.errors import NotFound, PermissionDenied
 from storage.models import Folder
 from storage.usermail import FolderReader
@@ -303,20 +304,18 @@ def permanent_flags(sel: Selection) -> str:
     and \\* for new ones."""
     if sel.readonly:
         return ""
-    flags = []
-    if "w" in sel.rights:
-        flags += ["\\Answered", "\\Flagged", "\\Draft"]
-    if "t" in sel.rights:
-        flags.append("\\Deleted")
-    if "s" in sel.rights:
-        flags.append("\\Seen")
+    rights = acl.Rights.parse(sel.rights)
+    flags = [f for f in PERMANENT_ORDER if acl.may_store(rights, [f])]
     if _lists_keywords(sel):
         flags += [*sorted(sel.keywords), "\\*"]
     return " ".join(flags)
 
 
+PERMANENT_ORDER = ("\\Answered", "\\Flagged", "\\Draft", "\\Deleted", "\\Seen")
+
+
 def _lists_keywords(sel: Selection) -> bool:
-    return not sel.readonly and "w" in sel.rights
+    return not sel.readonly and acl.may_store(acl.Rights.parse(sel.rights), ["$keyword"])
 
 
 def _qresync(s: ImapSession, sel: Selection, params: tuple) -> list[bytes]:  # type: ignore[type-arg]

@@ -177,3 +177,25 @@ def test_withdrawn_lookup_right_seen_by_an_update(store: Store, alice: Client) -
     bob.session.wake()
     assert bob.cmd("B2 NOOP") == "* BYE the selected mailbox no longer exists\r\nB2 OK NOOP completed\r\n"
     assert bob.last_close
+
+
+@pytest.mark.parametrize(
+    ("rights", "permanent", "code"),
+    [
+        ("lr", "", "READ-ONLY"),
+        ("lrs", "\\Seen", "READ-WRITE"),
+        ("lrt", "\\Deleted", "READ-WRITE"),
+        ("lrw", "\\Answered \\Flagged \\Draft \\*", "READ-WRITE"),
+        ("lrswte", "\\Answered \\Flagged \\Draft \\Deleted \\Seen \\*", "READ-WRITE"),
+    ],
+)
+def test_permanentflags_are_what_the_rights_let_the_user_change(
+    store: Store, rights: str, permanent: str, code: str
+) -> None:
+    # RFC 3501 7.1 PERMANENTFLAGS, RFC 4314 4: \Seen needs s, \Deleted t, other flags and keywords w
+    store.acl.grant(ALICE, "INBOX", BOB, rights)
+    bob = Client(store)
+    bob.login(BOB)
+    reply = bob.cmd(f'B1 SELECT "Other Users/{ALICE}/INBOX"')
+    assert f"* OK [PERMANENTFLAGS ({permanent})] " in reply, reply
+    assert reply.endswith(f"B1 OK [{code}] SELECT completed\r\n"), reply
