@@ -10,8 +10,8 @@ Implementation notes:
 * Subscriptions are (account, name) rows of their own, not a folder flag: deleting a folder keeps the
   name subscribed (RFC 3501 6.3.6), renaming one takes the subscriptions of its subtree along (as Dovecot
   and Cyrus do; RFC 3501 6.3.5 leaves it open). New accounts start subscribed to their standard folders.
-* Every function that takes ``actor`` checks the ACL engine; ``actor=None`` is the system (MTA delivery,
-  the administrator's CLI).
+* Lookups and listings here are the system's (delivery, the CLI). A user's go through
+  ``store.for_user`` (storage.usermail), which calls create/rename/delete with ``actor`` and ``visible``.
 """
 
 from __future__ import annotations
@@ -242,34 +242,36 @@ class Folders:
             self.store.changes.record(conn, folder.id, folder.account_id, folder.highestmodseq, "folder")
             return folder
 
-    def get(self, owner: str, path: str, *, actor: int | None = None) -> Folder:
+    def get(self, owner: str, path: str) -> Folder:
+        """System lookup (no rights checked); a user's goes through ``store.for_user(...).find``."""
         with self.store.db.read() as conn:
-            folder = folder_by_path(conn, self._namespace_of(conn, owner), folder_path(path))
-            if actor is not None:
-                self._require_visible(conn, actor, folder)
-            return folder
+            return folder_by_path(conn, self._namespace_of(conn, owner), folder_path(path))
 
-    def by_id(self, folder_id: int, *, actor: int | None = None) -> Folder:
+    def by_id(self, folder_id: int) -> Folder:
+        """System lookup (no rights checked)."""
         with self.store.db.read() as conn:
-            folder = folder_by_id(conn, folder_id)
-            if actor is not None:
-                self._require_visible(conn, actor, folder)
-            return folder
+            return folder_by_id(conn, folder_id)
 
-    def list(self, owner: str, *, actor: int | None = None) -> list[Folder]:
-        """All folders of a namespace except its root, in path order; only visible ones for ``actor``."""
+    def list(self, owner: str) -> list[Folder]:
+        """All folders of a namespace except its root, in path order (system: no rights checked)."""
+        with self.store.db.read() as conn:
+            return self._list(conn, self._namespace_of(conn, owner))
+
+    def visible(self, owner: str, account_id: int) -> builtins.list[Folder]:
+        """The folders of a namespace (root excluded) that ``account_id`` may look up ("l"), in path
+        order: what ``store.for_user(...).list_folders`` answers."""
         with self.store.db.read() as conn:
             ns = self._namespace_of(conn, owner)
-            rows = conn.execute(
-                select(s.folders)
-                .where(s.folders.c.namespace == ns, s.folders.c.path != "")
-                .order_by(s.folders.c.path)
-            ).all()
-            folders = [row_to_folder(r) for r in rows]
-            if actor is None:
-                return folders
-            visible = acl.visible_folder_ids(conn, actor, ns)
-            return [f for f in folders if f.id in visible]
+            shown = acl.visible_folder_ids(conn, account_id, ns)
+            return [f for f in self._list(conn, ns) if f.id in shown]
+
+    def _list(self, conn: Connection, ns: str) -> builtins.list[Folder]:
+        rows = conn.execute(
+            select(s.folders)
+            .where(s.folders.c.namespace == ns, s.folders.c.path != "")
+            .order_by(s.folders.c.path)
+        ).all()
+        return [row_to_folder(r) for r in rows]
 
     def rename(self, owner: str, old: str, new: str, *, actor: int | None = None) -> Folder:
         old, new = folder_path(old), folder_path(new)
@@ -383,10 +385,6 @@ class Folders:
                     .where(s.folders.c.namespace == ns, s.folders.c.path != "")
                 ).scalar_one()
             )
-
-    def _require_visible(self, conn: Connection, actor: int, folder: Folder) -> None:
-        if "l" not in acl.rights_for(conn, actor, folder.id):
-            raise NotFound(f"folder {folder.path!r} does not exist")
 
 
 MAX_SUBSCRIPTION_NAME = 1024  # characters; the width of subscriptions.name

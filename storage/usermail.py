@@ -97,6 +97,14 @@ class UserMail:
             rights = self._require(conn, folder_id, acl.NONE)
             return fo.folder_by_id(conn, folder_id), rights
 
+    def list_folders(self, owner: str) -> list[Folder]:
+        """The folders of ``owner``'s tree the user may look up, in path order (RFC 3501 6.3.8 LIST).
+
+        Raises:
+            NotFound, InvalidInput: no such owner.
+        """
+        return self.store.folders.visible(owner, self.account_id)
+
     def rights(self, folder_id: int) -> acl.Rights:
         """The user's rights on a folder they may look up.
 

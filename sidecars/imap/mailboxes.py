@@ -2,7 +2,7 @@
 SPECIAL-USE RFC 6154), NAMESPACE (RFC 2342), CREATE (with USE, RFC 6154 3), DELETE, RENAME,
 SUBSCRIBE, UNSUBSCRIBE and STATUS (RFC 3501 6.3.3-6.3.10, RFC 7162 HIGHESTMODSEQ, RFC 8438 SIZE).
 
-Visibility is the ACL engine's: ``store.folders.list(owner, actor=...)`` returns only folders with
+Visibility is the ACL engine's: ``s.mine.list_folders(owner)`` returns only folders with
 the lookup right, and every change and STATUS goes through ``s.mine`` so storage checks k/x/r itself. A folder the
 user cannot see but whose subfolder they can is listed as \\NonExistent (LIST-EXTENDED) /
 \\Noselect, so the hierarchy stays walkable.
@@ -159,7 +159,7 @@ def delete(s: ImapSession, cmd: Command) -> Done:
     if where.path == "INBOX" and where.personal:
         raise No("INBOX cannot be deleted", "CANNOT")
     prefix = where.path + "/"
-    if any(f.path.startswith(prefix) for f in s.store.folders.list(where.owner, actor=s.account_id)):
+    if any(f.path.startswith(prefix) for f in s.mine.list_folders(where.owner)):
         # RFC 3501 6.3.4: storage has no \Noselect placeholder, so inferiors keep their parent
         raise No(f"{cmd.spec.mailbox} has subfolders; delete them first", "HASCHILDREN")
     if s.selection is not None and s.selection.id == folder.id:

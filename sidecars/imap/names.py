@@ -140,7 +140,8 @@ def visible_folders(
 ) -> list[Listed]:
     """Every mailbox the user may see (lookup right), own first, then others', then public."""
     out: list[Listed] = []
-    for folder in store.folders.list(user, actor=account_id):
+    mine = store.for_user(account_id)
+    for folder in mine.list_folders(user):
         if folder.kind == "mail":
             out.append(Listed(folder.path, folder, user))
     domain = user.rpartition("@")[2]
@@ -150,21 +151,21 @@ def visible_folders(
             if account.id == account_id:
                 continue
             try:
-                folders = store.folders.list(account.address, actor=account_id)
+                folders = mine.list_folders(account.address)
             except (NotFound, InvalidInput):
                 continue
-            mine = [f for f in folders if f.kind == "mail"]
-            if mine:
+            shared = [f for f in folders if f.kind == "mail"]
+            if shared:
                 others.append(Listed(f"{OTHER_USERS}/{account.address}", None, account.address))
                 others += [
-                    Listed(f"{OTHER_USERS}/{account.address}/{f.path}", f, account.address) for f in mine
+                    Listed(f"{OTHER_USERS}/{account.address}/{f.path}", f, account.address) for f in shared
                 ]
         if others:
             out.append(Listed(OTHER_USERS, None, ""))
             out += others
     if want_public:
         try:
-            public = [f for f in store.folders.list("@" + domain, actor=account_id) if f.kind == "mail"]
+            public = [f for f in mine.list_folders("@" + domain) if f.kind == "mail"]
         except (NotFound, InvalidInput):
             public = []
         if public:
