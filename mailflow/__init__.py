@@ -9,7 +9,11 @@ sidecar, Flask or a socket module; a protocol maps the typed results it gets bac
 
 Modules:
 
+* ``submission``: the one way into the queue: sender checks, header repair, trace fields, durable
+  enqueue, with a typed result (``header_block`` and ``trace`` hold the pure parts).
 * ``recipients``: a queued recipient's states (pending, done, temporary failure) and whether an address
   is ours.
-* ``reports``: RFC 3464 delivery status notifications (failure reports and delay warnings).
+* ``reports``: RFC 3464 delivery status notifications (failure reports and delay warnings);
+  ``bounces``: getting one to the sender.
+* ``queue_ops``: the operator's list, show, retry, delete and bounce (the CLI, later WebAdmin).
 """

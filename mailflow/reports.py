@@ -16,13 +16,17 @@ import email.policy
 import email.utils
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from storage.queue import QueuedMessage, QueuedRecipient
+
 FAILED = "failed"
 DELAYED = "delayed"
+# the settings (per sender domain) that shape a report; ``mailflow.bounces.report_settings`` reads them
+SETTINGS = ("ndr.sender", "ndr.subject", "ndr.text", "ndr.delay_subject", "ndr.delay_text", "ndr.attach")
 
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -147,13 +151,13 @@ def build_report(
 
 def compose(
     action: str,
-    values: dict[str, Any],
+    values: Mapping[str, Any],
     *,
     hostname: str,
-    msg: Any,
+    msg: QueuedMessage,
     raw: bytes,
     statuses: Sequence[RecipientStatus],
-    retry_until: datetime,
+    retry_until: datetime | None,
     now: datetime,
 ) -> bytes:
     """A report for queued message ``msg`` with the ``ndr.*`` settings of the sender's domain."""
@@ -186,13 +190,13 @@ def status_of(reply: str, default: str) -> str:
     return default
 
 
-def orcpt(r: Any) -> str | None:
+def orcpt(r: QueuedRecipient) -> str | None:
     """The recipient's RFC 3461 ORCPT as queued."""
     value = r.dsn.get("orcpt") if r.dsn else None
     return str(value) if value else None
 
 
-def wants(r: Any, kind: str, default: bool = True) -> bool:
+def wants(r: QueuedRecipient, kind: str, default: bool = True) -> bool:
     """RFC 3461 4.1: NOTIFY=NEVER or a list without ``kind`` (FAILURE, DELAY) suppresses that report."""
     notify = r.dsn.get("notify") if r.dsn else None
     if not notify:

@@ -1,7 +1,8 @@
 """``fieldpost queue list|show|retry|delete|bounce``: look at and act on the mail queue.
 
-The commands work on the store directly (the processing service need not run); ``bounce`` writes the
-report through the processing service's code, so it is the same report a failed delivery produces.
+The work is ``mailflow.queue_ops``' (WebAdmin will share it); this module parses the arguments and
+prints. The commands work on the store directly (the processing service need not run); ``bounce`` writes
+the same report a failed delivery produces.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ import argparse
 from datetime import UTC, datetime
 
 from fieldpost.commands import CommandError, load_config, opened_store
-
-LIST_LIMIT = 100_000
+from mailflow import queue_ops
 
 
 def register(
@@ -57,21 +57,14 @@ def _when(value: datetime) -> str:
 
 def queue_list(args: argparse.Namespace) -> int:
     with opened_store(load_config(args)) as store:
-        messages = store.queue.list(
+        messages = queue_ops.list_messages(
+            store,
             sender=args.sender,
             recipient=args.recipient,
             states=args.state,
             min_size=args.min_size,
-            limit=LIST_LIMIT,
+            failure=args.failure,
         )
-    if args.failure:
-        needle = args.failure.lower()
-        messages = [
-            m
-            for m in messages
-            if needle in (m.last_error or "").lower()
-            or any(needle in (r.last_error or "").lower() for r in m.recipients)
-        ]
     for m in messages:
         rcpts = ", ".join(r.address for r in m.recipients)
         error = f"  error: {m.last_error[:120]}" if m.last_error else ""
@@ -85,8 +78,8 @@ def queue_list(args: argparse.Namespace) -> int:
 
 def queue_show(args: argparse.Namespace) -> int:
     with opened_store(load_config(args)) as store:
-        m = store.queue.get(args.id)
-        raw = store.queue.raw(args.id)
+        shown = queue_ops.show(store, args.id)
+    m = shown.message
     print(f"id: {m.id}")
     print(f"state: {m.state}")
     print(f"sender: <{m.sender}>")
@@ -102,35 +95,25 @@ def queue_show(args: argparse.Namespace) -> int:
     for r in m.recipients:
         error = f"  ({r.last_error})" if r.last_error else ""
         print(f"  {r.address}  {r.state}  attempts {r.attempts}{error}")
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     print("header:")
-    for line in head.decode("utf-8", "replace").splitlines():
+    for line in shown.header.splitlines():
         print(f"  {line}")
     return 0
 
 
 def queue_retry(args: argparse.Namespace) -> int:
-    from storage.names import utcnow
-
-    now = utcnow()
     with opened_store(load_config(args)) as store:
-        if args.all:
-            targets = [m for m in store.queue.list(limit=LIST_LIMIT) if m.state != "processing"]
-        else:
-            m = store.queue.get(args.id)
-            if m.state == "processing" and m.next_attempt_at > now:
-                raise CommandError(f"queued message {m.id} is being processed right now")
-            targets = [m]
-        for m in targets:
-            state = m.state if m.state != "processing" else "send-failure"
-            store.queue.defer(m.id, now, state=state, error=m.last_error)
-    print(f"{len(targets)} message(s) due for delivery now")
+        try:
+            count = queue_ops.retry(store, None if args.all else args.id)
+        except queue_ops.Busy as exc:
+            raise CommandError(str(exc)) from None
+    print(f"{count} message(s) due for delivery now")
     return 0
 
 
 def queue_delete(args: argparse.Namespace) -> int:
     with opened_store(load_config(args)) as store:
-        store.queue.finish(args.id)
+        queue_ops.delete(store, args.id)
     print(f"queued message {args.id} deleted")
     return 0
 
@@ -138,9 +121,7 @@ def queue_delete(args: argparse.Namespace) -> int:
 def queue_bounce(args: argparse.Namespace) -> int:
     config = load_config(args)
     with opened_store(config) as store:
-        from sidecars.processing.worker import Worker
-
         hostname = store.settings.get("server.hostname") or config.hostname
-        count = Worker(store, hostname=hostname).bounce(args.id)
+        count = queue_ops.bounce(store, args.id, hostname=hostname)
     print(f"queued message {args.id} returned to its sender ({count} recipient(s) reported)")
     return 0

@@ -1,4 +1,4 @@
-"""Local delivery: a verdict's local targets into the recipients' folders, and reports to local senders.
+"""Local delivery: a verdict's local targets into the recipients' folders.
 
 Implementation notes:
 
@@ -11,18 +11,15 @@ Implementation notes:
   refusal storage names (no such mailbox) is a permanent 550 5.1.1.
 * Forwarders and groups with outside members come back from storage as ``external`` addresses; they get
   one new queued message, so their relaying has its own retries and reports.
-* A report to a local sender is delivered at once; when that fails for a reason other than "does not
-  exist" it is queued like any other mail (with the null sender, RFC 5321 4.5.5).
+* Reports to the sender are ``mailflow.bounces``' (the CLI's bounce sends them the same way).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from filters.disposition import Target
 from mailflow import reports
-from mailflow.recipients import is_local
 from sidecars.processing import content, targets
 from sidecars.processing.outcome import Pass
 from storage.errors import StorageError
@@ -70,43 +67,3 @@ def deliver_local(
                 out.failed[a] = reports.RecipientStatus(a, "5.1.1", f"550 5.1.1 {failure.text}")
     if external:  # forwarders and groups with outside members: a new queued message for them
         store.queue.enqueue(body, msg.sender, sorted(set(external)), origin={"forwarded_from": msg.id})
-
-
-def send_report(
-    store: Any,
-    action: str,
-    msg: QueuedMessage,
-    raw: bytes,
-    statuses: list[reports.RecipientStatus],
-    values: dict[str, Any],
-    *,
-    hostname: str,
-    retry_until: datetime,
-    now: datetime,
-    log: Any = None,
-) -> None:
-    """Compose a report (``reports.FAILED`` / ``reports.DELAYED``) on ``msg`` and get it to its sender."""
-    report = reports.compose(
-        action,
-        values,
-        hostname=hostname,
-        msg=msg,
-        raw=raw,
-        statuses=statuses,
-        retry_until=retry_until,
-        now=now,
-    )
-    if is_local(store, msg.sender):
-        try:
-            result = store.mail.deliver(content.with_return_path(report, ""), [msg.sender])
-            if result.delivered:
-                return
-            failure = result.failed.get(msg.sender)
-            if failure is not None and failure.problem is DeliveryProblem.NO_SUCH_ADDRESS:
-                if log is not None:
-                    log.warning("queue %d: report to %s dropped: %s", msg.id, msg.sender, failure)
-                return
-        except StorageError as exc:
-            if log is not None:
-                log.warning("queue %d: report to %s not delivered now: %s", msg.id, msg.sender, exc)
-    store.queue.enqueue(report, "", [msg.sender], origin={"report_for": msg.id})

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from filters import FilterUnavailable, chain, identity
-from mailflow import recipients, reports
+from mailflow import bounces, recipients, reports
 from mailflow.recipients import DONE, domain_of
 from sidecars.processing import content, delivery, outbound, routing
 from sidecars.processing.outcome import Pass
@@ -45,12 +45,7 @@ from storage.queue import QueuedMessage, QueuedRecipient
 
 LEASE = timedelta(minutes=10)
 DOMAIN_SETTINGS = (
-    "ndr.sender",
-    "ndr.subject",
-    "ndr.text",
-    "ndr.delay_subject",
-    "ndr.delay_text",
-    "ndr.attach",
+    *reports.SETTINGS,
     "queue.delay_warning_seconds",
     "appender.footer_text",
     "appender.footer_html",
@@ -170,31 +165,6 @@ class Worker:
         )
         self._conclude(msg, raw, by_rcpt, out, sender_settings)
 
-    def bounce(self, qid: int, reason: str = "returned to the sender by the postmaster") -> int:
-        """Give up on a queued message now: report its pending recipients to the sender, then remove it.
-        Returns how many recipients were reported.
-
-        Raises:
-            storage.NotFound: no such queued message.
-        """
-        msg = self.store.queue.get(qid)
-        now = self.clock()
-        values = self._domain_settings(domain_of(msg.sender) if msg.sender else "")
-        pending = [r for r in msg.recipients if r.state not in DONE]
-        statuses = [
-            reports.RecipientStatus(
-                r.address, "5.0.0", f"{reason}; last error: {r.last_error or 'none'}", None, reports.orcpt(r)
-            )
-            for r in pending
-        ]
-        if statuses and msg.sender:
-            self._send_report(reports.FAILED, msg, self.store.queue.raw(qid), statuses, values, now)
-        for r in pending:
-            state = "local-error" if recipients.is_local(self.store, r.address) else "relay-error"
-            self.store.queue.set_recipient(qid, r.address, state, reason)
-        self.store.queue.finish(qid)
-        return len(statuses)
-
     def _answer(self, msg: QueuedMessage, raw: bytes, address: str, out: Pass) -> None:
         """A message to an identity confirmation address: confirm its sender (``filters.identity``)."""
         outcome = identity.confirm_by_message(self.store, msg, raw, address, log=self.log)
@@ -255,7 +225,7 @@ class Worker:
         values: dict[str, Any],
         now: datetime,
     ) -> None:
-        delivery.send_report(
+        bounces.send_report(
             self.store,
             action,
             msg,

@@ -1,5 +1,5 @@
-"""The storage questions MAIL, RCPT and VRFY ask: who may send as whom, which recipients are ours, who may
-relay, and the reply each answer earns.
+"""The storage questions MAIL, RCPT and VRFY ask: who may send as whom (``mailflow.submission``), which
+recipients are ours, who may relay, and the reply each answer earns.
 
 They are kept out of session.py because they are policy lookups, not protocol state (DESIGN 9: a session
 asks storage, it never decides what happens to mail). Lookup failures other than NotFound/InvalidInput
@@ -12,10 +12,10 @@ import enum
 import ipaddress
 import logging
 from collections.abc import Iterable
-from email.utils import getaddresses
 from typing import Any
 
 from filters import identity
+from mailflow import submission
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
 from storage.errors import InvalidInput, NotFound
@@ -28,34 +28,6 @@ class Recipient(enum.Enum):
     UNKNOWN = "unknown"  # one of our domains, nobody by that name
     INVALID = "invalid"  # one of our domains, the address cannot be resolved (detail says why)
     REMOTE = "remote"  # not one of our domains: relaying
-
-
-def sender_allowed(store: Any, account: Account | None, address: str) -> bool:
-    """Anti-impersonation: an authenticated user sends as itself, its aliases, or with "send as" ("0");
-    storage decides (storage/senders.py)."""
-    if account is None or not address:
-        return True
-    return bool(store.senders.may_send_as(account.id, address))
-
-
-def header_from_addresses(headers: Iterable[tuple[str, str]]) -> list[str]:
-    """The addresses of the ``From:`` field(s) (RFC 5322 3.6.2: a mailbox-list), lower-cased; a group's
-    name or an empty list gives none, an address without a domain is kept as it is (and refused)."""
-    values = [value for name, value in headers if name.lower() == "from"]
-    return [address.strip().lower() for _, address in getaddresses(values) if address.strip()]
-
-
-def header_from_refusal(
-    store: Any, account: Account | None, headers: Iterable[tuple[str, str]]
-) -> R.Reply | None:
-    """Submission anti-impersonation for the header: FROM_NOT_OWNED for the first ``From:`` address the
-    authenticated user may not use (unless ``smtp.allow_any_header_from``), else None."""
-    if account is None:
-        return None
-    foreign = store.senders.foreign_header_from(account.id, header_from_addresses(headers))
-    if foreign is None:
-        return None
-    return R.FROM_NOT_OWNED.format(address=foreign, user=account.address)
 
 
 def classify_recipient(store: Any, address: str) -> tuple[Recipient, str]:
@@ -105,8 +77,10 @@ def in_trusted_networks(
 
 
 def sender_refusal(store: Any, account: Account | None, address: str) -> R.Reply | None:
-    """RFC 5321 4.1.1.2 with anti-impersonation: NOT_OWNED, or None when ``address`` may be used."""
-    if sender_allowed(store, account, address):
+    """RFC 5321 4.1.1.2 with anti-impersonation (``mailflow.submission`` asks storage): NOT_OWNED, or None
+    when ``address`` may be used."""
+    refused = submission.sender_refusal(store, account, address)
+    if refused is None:
         return None
     return R.NOT_OWNED.format(address=address, user=account.address if account else "")
 

@@ -3,50 +3,26 @@
 It exists so that session.py keeps only the state machine. Once the last octet of DATA or BDAT LAST is
 in, the order is fixed: a refusal an onBodyChunk rule chose while the text streamed in, size (RFC 1870,
 including the MX recipients' own limits), NUL characters, mail loops (RFC 5321 6.3), the
-onHeadersReceived and onDataReceived acceptance rules; then the header repair (message.repair_header),
-the trace fields (RFC 5321 4.4) and ``store.queue.enqueue``. Each function returns the reply to send:
-"250 queued" only after enqueue has returned (blob fsync'd, rows committed), 451 4.3.0 when it failed,
-so nothing accepted is ever dropped. The session passes its rule evaluation in as ``policy`` (it owns
-the size caps and added headers)."""
+onHeadersReceived and onDataReceived acceptance rules; then ``mailflow.submission.submit`` (the
+anti-impersonation checks of an authenticated sender, the header repair, the trace fields of RFC 5321
+4.4 and the durable enqueue) and ``reply_for`` its result: "250 queued" only once the queue holds the
+message (blob fsync'd, rows committed), 451 4.3.0 when storage failed, so nothing accepted is ever
+dropped. The session passes its rule evaluation in as ``policy`` (it owns the size caps and added
+headers)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from filters.headers import SCANNER_FIELDS, with_return_path, without_fields
-from sidecars.smtp import message, stream
+from mailflow import submission
+from mailflow.header_block import header_fields
+from sidecars.smtp import message
 from sidecars.smtp import replies as R
 from sidecars.smtp.message import Transaction
+from storage.models import Account
 
 Policy = Callable[..., R.Reply | None]  # (event, **facts) -> refusal or None
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Who handed the message over, as the Received field and the queue row record it."""
-
-    peer_ip: str
-    peer_port: int
-    hostname: str
-    listener: str
-    session_id: str
-    tls: bool
-    helo: str | None
-    esmtp: bool
-    auth: str | None  # the login, when authenticated
-
-
-def protocol(origin: Origin, txn: Transaction) -> str:
-    return message.protocol_name(
-        esmtp=origin.esmtp,
-        smtputf8="SMTPUTF8" in txn.params,
-        tls=origin.tls,
-        authenticated=origin.auth is not None,
-    )
 
 
 def refusal(
@@ -61,7 +37,7 @@ def refusal(
         return R.SIZE_EXCEEDED.format(limit=limit)
     if nul:
         return R.NUL_IN_MESSAGE
-    headers = tuple(stream.header_fields(raw))
+    headers = tuple(header_fields(raw))
     hops = message.received_count(headers)
     if hops > max_received:
         return R.LOOP_DETECTED.format(count=hops)
@@ -79,56 +55,28 @@ def refusal(
     return None
 
 
-def enqueue(
-    store: Any,
-    log: logging.LoggerAdapter[Any] | logging.Logger,
-    txn: Transaction,
-    raw: bytes,
-    origin: Origin,
-    *,
-    added: list[tuple[str, str]],
-    txn_count: int,
-) -> R.Reply:
-    """Repair the header, stamp the trace fields and queue it; QUEUED only once the queue holds it durably."""
-    raw, repaired = message.repair_header(raw)
-    raw = without_fields(raw, SCANNER_FIELDS)  # only our own scanners may grade a message
-    if repaired:
-        log.info("repaired %d badly folded or overlong header lines", repaired)
-    name = protocol(origin, txn)
-    stamped = with_return_path(
-        message.trace_fields(
-            helo=origin.helo,
-            peer_ip=origin.peer_ip,
-            hostname=origin.hostname,
-            protocol=name,
-            session_id=origin.session_id,
-            txn_count=txn_count,
-            recipients=txn.recipients,
-            added=added,
-            now=datetime.now(UTC),
-            auth=origin.auth,
-        )
-        + raw,
-        txn.sender,  # stamped here so local delivery can reuse the queued bytes (filters/headers.py)
+def envelope_of(txn: Transaction) -> submission.Envelope:
+    """The transaction's envelope as ``mailflow.submission`` queues it (RFC 6152, 6531, 3461 parameters)."""
+    return submission.Envelope(
+        sender=txn.sender,
+        recipients=tuple(txn.recipients),
+        dsn=txn.dsn,
+        body=txn.params.get("BODY"),
+        smtputf8="SMTPUTF8" in txn.params,
+        ret=txn.params.get("RET"),
+        envid=txn.params.get("ENVID"),
     )
-    record = {
-        "ip": origin.peer_ip,
-        "port": origin.peer_port,
-        "helo": origin.helo,
-        "auth": origin.auth,
-        "listener": origin.listener,
-        "session_id": origin.session_id,
-        "tls": origin.tls,
-        "protocol": name,
-        "body": txn.params.get("BODY"),
-        "smtputf8": "SMTPUTF8" in txn.params,
-        "ret": txn.params.get("RET"),
-        "envid": txn.params.get("ENVID"),
-    }
-    try:
-        qid = store.queue.enqueue(stamped, txn.sender, list(txn.recipients), origin=record, dsn=txn.dsn)
-    except Exception:
-        log.exception("enqueue failed")
-        return R.STORAGE_ERROR
-    log.info("queued id=%s from=<%s> rcpts=%d size=%d", qid, txn.sender, len(txn.recipients), len(stamped))
-    return R.QUEUED.format(id=qid)
+
+
+def reply_for(result: submission.Accepted | submission.Refused, account: Account | None) -> R.Reply:
+    """SMTP's answer to the end of the text: "250 queued" only for a message the queue holds durably;
+    the anti-impersonation refusals are 550 5.7.1 (RFC 5321 4.3.2: the end of DATA is refused with 550
+    or 554), a storage failure 451 4.3.0 (nothing was queued: the client tries again)."""
+    if isinstance(result, submission.Accepted):
+        return R.QUEUED.format(id=result.queue_id)
+    user = account.address if account is not None else ""
+    if result.reason is submission.Refusal.FROM_NOT_OWNED:
+        return R.FROM_NOT_OWNED.format(address=result.address, user=user)
+    if result.reason is submission.Refusal.SENDER_NOT_OWNED:
+        return R.SENDER_NOT_OWNED_AT_DATA.format(address=result.address, user=user)
+    return R.STORAGE_ERROR

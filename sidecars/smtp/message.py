@@ -1,22 +1,20 @@
-"""The message a transaction carries: envelope, body accumulated under the size cap, and its trace fields.
+"""The message a transaction carries: envelope, body accumulated under the size cap, and its hop count.
 
 It exists so that session.py keeps only the state machine: what a transaction holds, how the body is
 counted against the size limit while it streams in (RFC 1870), how Received hops are counted for loop
-detection (RFC 5321 6.3) and how the Received field is written (RFC 5321 4.4, RFC 3848, RFC 6531 7.3)
-are plain data and pure functions, and so is the repair of a badly folded header (RFC 5322 2.2.3) before
-the message is queued. Which reply a failed check earns is decided elsewhere (handoff, session).
+detection (RFC 5321 6.3) and which protocol name the Received field gives (RFC 3848, RFC 6531 7.3) are
+plain data and pure functions. Which reply a failed check earns is decided elsewhere (handoff, session);
+the header repair and the Received field itself are written by ``mailflow.submission``, which every way
+into the queue shares.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.utils import format_datetime
 from typing import Any
 
-from sidecars.smtp.stream import header_fields
+from mailflow.header_block import header_fields
 
 
 @dataclass
@@ -74,65 +72,6 @@ class Transaction:
         return self.headers
 
 
-MAX_LINE = 998  # RFC 5322 2.1.1: octets per line, without CRLF
-_FIELD_START = re.compile(rb"[!-9;-~]+[ \t]*:")
-_WSP = b" \t"
-
-
-def repair_header(raw: bytes) -> tuple[bytes, int]:
-    """The message with its header block repaired, and how many lines were changed.
-
-    Lines inside the header block that neither start a field ("Name:") nor continue one (leading
-    whitespace) are joined to the field above by prefixing a space; header lines longer than 998
-    octets are folded before whitespace where there is some (a line with none stays as it is). Octets
-    are never decoded, so 8-bit header text is kept byte for byte; the body is not touched. A message
-    whose first line is not a field has no header block and is returned unchanged.
-    """
-    end = raw.find(b"\r\n\r\n")
-    block, rest = (
-        (raw[:end], raw[end:])
-        if end >= 0
-        else (raw.removesuffix(b"\r\n"), raw[len(raw.removesuffix(b"\r\n")) :])
-    )
-    lines = block.split(b"\r\n")
-    if not lines or not _FIELD_START.match(lines[0]):
-        return raw, 0
-    out: list[bytes] = []
-    changed = 0
-    for line in lines:
-        if line[:1] not in (b" ", b"\t") and not _FIELD_START.match(line):
-            line = b" " + line
-            changed += 1
-        if len(line) > MAX_LINE:
-            folded = _fold(line)
-            changed += len(folded) > 1
-            out += folded
-        else:
-            out.append(line)
-    return (b"\r\n".join(out) + rest, changed) if changed else (raw, 0)
-
-
-def _fold(line: bytes) -> list[bytes]:
-    """Split an overlong header line before whitespace, each piece at most MAX_LINE octets where it can be.
-
-    A cut never leaves a piece without text: not inside "Name: " nor inside a continuation's indent.
-    """
-    pieces = []
-    head = line.find(b":") + 1
-    while len(line) > MAX_LINE:
-        floor = head + len(line[head:]) - len(line[head:].lstrip(_WSP))  # the first octet of text
-        cut = max(line.rfind(b" ", floor + 1, MAX_LINE + 1), line.rfind(b"\t", floor + 1, MAX_LINE + 1))
-        if cut < 0:  # no whitespace early enough: cut at the first that comes, if any
-            later = [i for i in (line.find(b" ", MAX_LINE), line.find(b"\t", MAX_LINE)) if i > 0]
-            if not later:
-                break
-            cut = min(later)
-        pieces.append(line[:cut])
-        line, head = line[cut:], 0
-    pieces.append(line)
-    return pieces
-
-
 def received_count(headers: Iterable[tuple[str, str]]) -> int:
     """How many Received fields (hops) the message already has."""
     return sum(1 for name, _ in headers if name.lower() == "received")
@@ -144,42 +83,3 @@ def protocol_name(*, esmtp: bool, smtputf8: bool, tls: bool, authenticated: bool
         return "SMTP"
     name = "UTF8SMTP" if smtputf8 else "ESMTP"
     return name + ("S" if tls else "") + ("A" if authenticated else "")
-
-
-def trace_fields(
-    *,
-    helo: str | None,
-    peer_ip: str,
-    hostname: str,
-    protocol: str,
-    session_id: str,
-    txn_count: int,
-    recipients: list[str],
-    added: Iterable[tuple[str, str]],
-    now: datetime,
-    auth: str | None = None,
-) -> bytes:
-    """The Received field (RFC 5321 4.4) followed by ``added`` fields, CRLF-terminated.
-
-    ``auth`` (the login of an authenticated session) is named in a comment after the from clause, as
-    "(authenticated as alice@example.test)": RFC 3848's ``with ESMTPA`` says that the client
-    authenticated, this says as whom, so a recipient or postmaster can trace a message to its account.
-    """
-    literal = f"[IPv6:{peer_ip}]" if ":" in peer_ip else f"[{peer_ip}]"
-    msg_id = re.sub(r"[^A-Za-z0-9.-]", "", f"{session_id}.{txn_count}") or "0"
-    stamp = format_datetime(now)
-    lines = [f"Received: from {helo} ({literal})"]
-    if auth is not None:
-        lines.append(f"\t(authenticated as {_comment_text(auth)})")
-    lines.append(f"\tby {hostname} (Fieldpost) with {protocol} id {msg_id}")
-    if len(recipients) == 1:
-        lines.append(f"\tfor <{recipients[0]}>")
-    lines[-1] += f"; {stamp}"
-    lines += [f"{name}: {value}" for name, value in added]
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-
-
-def _comment_text(text: str) -> str:
-    """``text`` safe inside an RFC 5322 comment: parentheses and backslashes quoted, no line breaks."""
-    text = re.sub(r"[\r\n]+", " ", text)
-    return re.sub(r"([()\\])", r"\\\1", text)

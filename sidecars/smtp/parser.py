@@ -30,7 +30,6 @@ from sidecars.smtp.stream import DataDecoder as DataDecoder
 from sidecars.smtp.stream import Line as Line
 from sidecars.smtp.stream import LineReader as LineReader
 from sidecars.smtp.stream import dot_stuff as dot_stuff
-from sidecars.smtp.stream import header_fields as header_fields
 from sidecars.smtp.stream import normalise_line_endings as normalise_line_endings
 
 COMMAND_LINE_LIMIT = 512  # RFC 5321 4.5.3.1.4, CRLF included

@@ -111,6 +111,7 @@ RECIPIENT_SIZE_EXCEEDED = Reply(
 NOT_OWNED = Reply(553, "5.7.1", "<{address}>: sender address not owned by user {user}")
 # RFC 5321 4.3.2: the end of DATA may only be refused with 550/554 (5.7.1 as for MAIL FROM, RFC 3463)
 FROM_NOT_OWNED = Reply(550, "5.7.1", "<{address}>: From: header address not owned by user {user}")
+SENDER_NOT_OWNED_AT_DATA = Reply(550, "5.7.1", "<{address}>: sender address not owned by user {user}")
 UTF8_REQUIRED = Reply(553, "5.6.7", "Non-ASCII address needs the SMTPUTF8 parameter")
 CONNECT_REJECTED = Reply(554, "5.7.1", "{host} {text}")
 RELAY_DENIED = Reply(554, "5.7.1", "<{address}>: relay access denied")

@@ -143,21 +143,6 @@ def normalise_line_endings(raw: bytes) -> tuple[bytes, int]:
     return fixed, count
 
 
-def header_fields(raw: bytes, limit: int = 256 * 1024) -> list[tuple[str, str]]:
-    """The unfolded header fields of a message (up to the first empty line, at most ``limit`` octets)."""
-    end = raw.find(b"\r\n\r\n", 0, limit)
-    block = raw[: end if end >= 0 else min(len(raw), limit)]
-    fields: list[tuple[str, str]] = []
-    for line in block.decode("utf-8", "replace").split("\r\n"):
-        if line[:1] in (" ", "\t") and fields:
-            name, value = fields[-1]
-            fields[-1] = (name, value + " " + line.strip())
-        elif ":" in line:
-            name, _, value = line.partition(":")
-            fields.append((name.strip(), value.strip()))
-    return fields
-
-
 def dot_stuff(body: bytes) -> bytes:
     """The DATA form of a CRLF message (for tests and the relay side): stuffed and terminated."""
     if body and not body.endswith(b"\r\n"):

@@ -9,14 +9,16 @@ Implementation notes:
 * The message text is counted against the size limit as it arrives and ``onBodyChunk`` rules see the
   header block so far; a refusal then is kept and answered only at the end of the text (RFC 5321
   4.1.1.4, RFC 3030 2: the octets of a refused BDAT chunk are still read).
-* At the end of the text ``handoff`` checks the whole message, then (authenticated sessions) the From:
-  header must name an address the user may send as, then ``handoff`` adds the trace fields and enqueues
-  it durably; only then is "250 queued" written. The transaction is reset whatever the outcome.
+* At the end of the text ``handoff`` checks the whole message, then ``mailflow.submission.submit``
+  (authenticated sessions: the envelope sender and the From: header must name addresses the user may
+  send as) adds the trace fields and enqueues it durably; only then is "250 queued" written. The
+  transaction is reset whatever the outcome.
 """
 
 from __future__ import annotations
 
-from sidecars.smtp import acceptance, envelope, handoff, intake, stream, trace
+from mailflow import submission
+from sidecars.smtp import acceptance, envelope, handoff, intake, message, trace
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
 from sidecars.smtp.conversation import Conversation, Mode, State
@@ -161,38 +163,33 @@ class TransactionHandlers(Conversation):
             raw, nul = bytes(self._txn.body), end.nul
         self._finish_message(raw, nul=nul)
 
-    def _header_from_refusal(self, raw: bytes) -> R.Reply | None:
-        """Submission: the From: header must name the authenticated user (storage/senders.py decides)."""
-        try:
-            return envelope.header_from_refusal(self._store, self._account, stream.header_fields(raw))
-        except Exception:
-            self._log.exception("From: header check failed")
-            return R.STORAGE_ERROR
-
     def _finish_message(self, raw: bytes, *, nul: bool) -> None:
-        """Checks, trace fields, durable enqueue, then "250 queued" (RFC 5321 4.1.1.4, 4.4); see handoff."""
-        ctx, txn = self._ctx, self._txn
-        origin = handoff.Origin(
-            ctx.peer_ip, ctx.peer_port, ctx.hostname, ctx.listener, ctx.session_id, ctx.tls_active,
-            self._helo, self._esmtp, self._account.address if self._account else None,
-        )  # fmt: skip
+        """Checks, then ``mailflow.submission`` (sender checks, trace fields, durable enqueue), then
+        "250 queued" (RFC 5321 4.1.1.4, 4.4); see handoff."""
+        ctx, txn, account = self._ctx, self._txn, self._account
         try:
             hops = int(self._cfg["smtp.max_received_headers"])
             limit = self._size_limit()
             refusal = handoff.refusal(txn, raw, nul=nul, limit=limit, max_received=hops, policy=self._policy)
-            if refusal is None and self._account is not None:
-                refusal = self._header_from_refusal(raw)
             if refusal is None and not self._rules.accepted:
                 refusal, raw = self._checks.message(txn, raw, trusted=self._is_trusted(), helo=self._helo)
             if refusal is not None:
                 self._say(refusal)
                 return
-            self._txn_count += 1
+            name = message.protocol_name(
+                esmtp=self._esmtp, smtputf8="SMTPUTF8" in txn.params, tls=ctx.tls_active,
+                authenticated=account is not None,
+            )  # fmt: skip
+            origin = submission.Origin(
+                ctx.peer_ip, ctx.peer_port, ctx.hostname, ctx.listener, ctx.session_id,
+                f"{ctx.session_id}.{self._txn_count + 1}", name, ctx.tls_active, self._helo,
+            )  # fmt: skip
             added = [*self._checks.headers(txn), *self._rules.headers, *txn.add_headers]
-            self._say(
-                handoff.enqueue(
-                    self._store, self._log, txn, raw, origin, added=added, txn_count=self._txn_count
-                )
+            result = submission.submit(
+                self._store, account, handoff.envelope_of(txn), raw, origin, added=added, log=self._log
             )
+            if not isinstance(result, submission.Refused) or result.reason.temporary:
+                self._txn_count += 1  # the trace id counts the messages that reached the queue step
+            self._say(handoff.reply_for(result, account))
         finally:
             self._reset_transaction()

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailflow.header_block import header_fields
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
 
@@ -148,7 +149,7 @@ def test_data_decoder_long_lines_are_flushed_without_losing_bytes() -> None:
 
 def test_header_fields_unfold() -> None:
     raw = b"Received: from a\r\n\tby b; date\r\nSubject: hi\r\n\r\nReceived: not a header\r\n"
-    assert P.header_fields(raw) == [("Received", "from a by b; date"), ("Subject", "hi")]
+    assert header_fields(raw) == [("Received", "from a by b; date"), ("Subject", "hi")]
 
 
 def test_normalise_line_endings() -> None:

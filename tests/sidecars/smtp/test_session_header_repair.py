@@ -1,9 +1,9 @@
-"""Repair of badly folded headers: the pure message.repair_header, and a transcript showing the queued
+"""Repair of badly folded headers: the pure mailflow.header_block.repair_header, and a transcript showing the queued
 message carries the repaired header."""
 
 from __future__ import annotations
 
-from sidecars.smtp.message import MAX_LINE, repair_header
+from mailflow.header_block import MAX_LINE, repair_header
 from storage.store import Store
 from tests.sidecars.smtp.conftest import ALICE, Client
 
