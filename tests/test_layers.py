@@ -13,6 +13,10 @@ modules. A cycle between two modules of one package is reported as well as one b
 (those are wrong directions anyway). Imports under ``if TYPE_CHECKING:`` never run, so they count for
 the direction rules but not for cycles.
 
+Storage is also the only place that opens a transaction: a module outside it that reaches into
+``store.db`` (``store.db.read()`` / ``store.db.write()``, then passing the Connection into storage) is
+reported too, as issue 10's "Done when" asks.
+
 Known violations that other work is removing are listed below with the reason; each entry must still
 occur (an entry that no longer does fails ``test_known_lists_are_accurate``, so delete it): the lists
 only shrink. A new violation is never fixed by adding it here.
@@ -70,6 +74,31 @@ WEB_LAYERS = frozenset({"webmail", "webadmin", "wsgi"})
 
 #: (importer, imported) module pairs breaking a direction or isolation rule.
 KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
+
+#: Modules outside storage that open storage transactions themselves (``store.db.read()``/``write()``) and
+#: hand the Connection to storage functions; each moves onto the user-bound facade (``store.for_user``),
+#: the admin facade or a storage method that opens its own transaction (issue 10, "The API").
+KNOWN_TRANSACTION_OPENERS = frozenset(
+    {
+        "fieldpost.commands.filters",
+        "filters.checks.greylist",
+        "filters.dkim_sign",
+        "filters.dns",
+        "filters.identity",
+        "filters.lists",
+        "filters.scanners.level",
+        "filters.sieve_level",
+        "mailflow.bounces",
+        "mailflow.recipients",
+        "sidecars.managesieve.session",
+        "sidecars.processing.targets",
+        "sidecars.processing.worker",
+        "sidecars.relay",
+        "sidecars.smtp.auth",
+        "sidecars.smtp.envelope",
+        "sidecars.smtp.policy",
+    }
+)
 
 #: (importer, imported) module pairs that close an import cycle; without them the graph has none.
 KNOWN_CYCLE_EDGES = {
@@ -272,6 +301,24 @@ def cycles(edges: Iterable[Import], leave_out: Iterable[tuple[str, str]] = ()) -
     return found
 
 
+def transactions_opened(root: Path, modules: dict[str, Path]) -> dict[str, list[str]]:
+    """Module outside storage -> ["path:line", ...] where it reaches into ``<something>.db.<...>``."""
+    found: dict[str, list[str]] = {}
+    for module, path in modules.items():
+        if layer_of(module) == "storage":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "db"
+            ):
+                found.setdefault(module, []).append(
+                    f"{path.relative_to(root)}:{node.lineno}: .db.{node.attr}"
+                )
+    return found
+
+
 def _report(title: str, lines: Iterable[str]) -> str:
     return title + "\n" + "\n".join(f"  {line}" for line in lines)
 
@@ -310,9 +357,19 @@ def test_no_import_cycles(product: tuple[dict[str, Path], list[Import]]) -> None
     assert not found, _report("import cycles (each line: modules on one cycle, then their imports):", lines)
 
 
+def test_no_transactions_outside_storage(product: tuple[dict[str, Path], list[Import]]) -> None:
+    modules, _edges = product
+    found = transactions_opened(ROOT, modules)
+    new = {m: w for m, w in found.items() if m not in KNOWN_TRANSACTION_OPENERS}
+    assert not new, _report(
+        "transactions opened outside storage (ask storage to do it, through the facade):",
+        (line for m in sorted(new) for line in new[m]),
+    )
+
+
 def test_known_lists_are_accurate(product: tuple[dict[str, Path], list[Import]]) -> None:
     """An allow-list entry that no longer occurs must be deleted, so the lists only shrink."""
-    _modules, edges = product
+    modules, edges = product
     broken = violations(edges)
     stale = [
         f"KNOWN_VIOLATIONS {pair}: no longer imported that way"
@@ -325,6 +382,11 @@ def test_known_lists_are_accurate(product: tuple[dict[str, Path], list[Import]])
         f"KNOWN_CYCLE_EDGES {pair}: no longer an import on a cycle"
         for pair in KNOWN_CYCLE_EDGES
         if pair not in runtime or not {pair[0], pair[1]} <= in_cycle
+    ]
+    opened = transactions_opened(ROOT, modules)
+    stale += [
+        f"KNOWN_TRANSACTION_OPENERS {m!r}: opens no transaction any more"
+        for m in sorted(KNOWN_TRANSACTION_OPENERS - set(opened))
     ]
     assert not stale, _report("stale allow-list entries (delete them):", stale)
 
@@ -389,3 +451,16 @@ def test_checker_finds_cycles_also_through_function_level_imports(tmp_path: Path
     _modules, edges = graph(root)
     assert cycles(edges) == [["filters.chain", "filters.levels"]]
     assert cycles(edges, leave_out=[("filters.levels", "filters.chain")]) == []
+
+
+def test_checker_finds_transactions_opened_outside_storage(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "storage/store.py": "def f(self):\n    with self.db.write() as conn:\n        pass\n",
+            "mailflow/queue_ops.py": "def f(store):\n    with store.db.read() as conn:\n        return conn\n",
+            "mailflow/fine.py": "def f(store):\n    return store.queue.list()\n",
+        },
+    )
+    modules, _edges = graph(root)
+    assert transactions_opened(root, modules) == {"mailflow.queue_ops": ["mailflow/queue_ops.py:2: .db.read"]}
