@@ -11,7 +11,8 @@ Implementation notes:
   name subscribed (RFC 3501 6.3.6), renaming one takes the subscriptions of its subtree along (as Dovecot
   and Cyrus do; RFC 3501 6.3.5 leaves it open). New accounts start subscribed to their standard folders.
 * Lookups and listings here are the system's (delivery, the CLI). A user's go through
-  ``store.for_user`` (storage.usermail), which calls create/rename/delete with ``actor`` and ``visible``.
+  ``store.for_user`` (storage.usermail), which calls the ``*_for`` methods and ``visible``; nothing
+  public takes an optional user, so leaving one out cannot skip a check.
 """
 
 from __future__ import annotations
@@ -228,9 +229,17 @@ class Folders:
         ns = self._namespace_of(conn, owner)
         return folder_by_path(conn, ns, folder_path(path) if path else "").id
 
-    def create(
-        self, owner: str, path: str, *, role: str | None = None, kind: str = "mail", actor: int | None = None
+    def create(self, owner: str, path: str, *, role: str | None = None, kind: str = "mail") -> Folder:
+        """System create (the CLI, delivery targets): no rights checked."""
+        return self._create(owner, path, role, kind, None)
+
+    def create_for(
+        self, account_id: int, owner: str, path: str, *, role: str | None = None, kind: str = "mail"
     ) -> Folder:
+        """Create on a user's behalf: "k" on every parent made or reached (store.for_user calls this)."""
+        return self._create(owner, path, role, kind, account_id)
+
+    def _create(self, owner: str, path: str, role: str | None, kind: str, actor: int | None) -> Folder:
         with self.store.db.write() as conn:
             ns = self._namespace_of(conn, owner)
             max_folders = 0
@@ -273,7 +282,15 @@ class Folders:
         ).all()
         return [row_to_folder(r) for r in rows]
 
-    def rename(self, owner: str, old: str, new: str, *, actor: int | None = None) -> Folder:
+    def rename(self, owner: str, old: str, new: str) -> Folder:
+        """System rename: no rights checked."""
+        return self._rename(owner, old, new, None)
+
+    def rename_for(self, account_id: int, owner: str, old: str, new: str) -> Folder:
+        """Rename on a user's behalf: "x" on the folder, "k" where the new name goes."""
+        return self._rename(owner, old, new, account_id)
+
+    def _rename(self, owner: str, old: str, new: str, actor: int | None) -> Folder:
         old, new = folder_path(old), folder_path(new)
         with self.store.db.write() as conn:
             ns = self._namespace_of(conn, owner)
@@ -306,8 +323,15 @@ class Folders:
             self.store.changes.record(conn, folder.id, folder.account_id, folder.highestmodseq, "folder")
             return folder_by_id(conn, folder.id)
 
-    def delete(self, owner: str, path: str, *, actor: int | None = None) -> None:
-        """Delete a folder, its subfolders and their messages (blob references are released)."""
+    def delete(self, owner: str, path: str) -> None:
+        """System delete of a folder, its subfolders and their messages (blob references are released)."""
+        self._delete(owner, path, None)
+
+    def delete_for(self, account_id: int, owner: str, path: str) -> None:
+        """Delete on a user's behalf: "l" and "x" on the folder and on every subfolder."""
+        self._delete(owner, path, account_id)
+
+    def _delete(self, owner: str, path: str, actor: int | None) -> None:
         with self.store.db.write() as conn:
             folder = folder_by_path(conn, self._namespace_of(conn, owner), folder_path(path))
             if folder.role == "inbox":

@@ -133,7 +133,7 @@ class UserMail:
         """
         self._namespace_or_deny(owner)
         try:
-            return self.store.folders.create(owner, path, role=role, actor=self.account_id)
+            return self.store.folders.create_for(self.account_id, owner, path, role=role)
         except AlreadyExists:
             if self._visible(owner, path):
                 raise
@@ -152,7 +152,7 @@ class UserMail:
         with self.store.db.read() as conn:
             self._require(conn, folder.id, "x")
         try:
-            return self.store.folders.rename(owner, old, new, actor=self.account_id)
+            return self.store.folders.rename_for(self.account_id, owner, old, new)
         except AlreadyExists:
             if self._visible(owner, new):
                 raise
@@ -167,7 +167,7 @@ class UserMail:
             NotFound: no such folder for the user. PermissionDenied: no "x".
         """
         self.find(owner, path)
-        self.store.folders.delete(owner, path, actor=self.account_id)
+        self.store.folders.delete_for(self.account_id, owner, path)
 
     def _namespace_or_deny(self, owner: str) -> None:
         with self.store.db.read() as conn:

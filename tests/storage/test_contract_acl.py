@@ -83,11 +83,11 @@ def test_shared_read_does_not_allow_changes(shared_except_secret: Demo) -> None:
     with pytest.raises(PermissionDenied):  # no "e"
         store.for_user(bob).expunge(inbox.id)
     with pytest.raises(PermissionDenied):  # no "k"
-        store.folders.create(ALICE, "Bobs", actor=bob)
+        store.for_user(bob).create_folder(ALICE, "Bobs")
     with pytest.raises(PermissionDenied):  # no "x"
-        store.folders.delete(ALICE, "Archive", actor=bob)
+        store.for_user(bob).delete_folder(ALICE, "Archive")
     with pytest.raises(PermissionDenied):
-        store.folders.rename(ALICE, "Archive", "Old", actor=bob)
+        store.for_user(bob).rename_folder(ALICE, "Archive", "Old")
     bob_inbox = store.folders.get(BOB, "INBOX")
     with pytest.raises(PermissionDenied):  # moving out needs t and e on the source
         store.for_user(bob).copy(inbox.id, [uid], bob_inbox.id, move=True)
@@ -279,12 +279,12 @@ def test_public_folders_default_lookup_for_domain_users(demo: Demo) -> None:
 def test_folder_created_by_a_delegate_belongs_to_them(demo: Demo) -> None:
     store = demo.store
     store.acl.grant(ALICE, "", BOB, "lk", inherit=False)
-    made = store.folders.create(ALICE, "FromBob", actor=demo.bob.id)
+    made = store.for_user(demo.bob.id).create_folder(ALICE, "FromBob")
     assert made.account_id == demo.alice.id  # it is in alice's mailbox
     rights = store.acl.rights(BOB, ALICE, "FromBob")
     assert all(letter in rights for letter in "lrixa")
     store.for_user(demo.bob.id).append(store.folders.get(ALICE, "FromBob").id, build_message())
-    store.folders.delete(ALICE, "FromBob", actor=demo.bob.id)
+    store.for_user(demo.bob.id).delete_folder(ALICE, "FromBob")
     with pytest.raises(NotFound):
         store.folders.get(ALICE, "FromBob")
 
