@@ -415,7 +415,7 @@ def _scopes(conn: Connection, account_id: int | None, domain_id: int | None) -> 
         if row is None:
             raise NotFound("no such account")
         if domain_id is not None and domain_id != row.domain_id:
-            raise InvalidInput(f"account {account_id} is not in domain {domain_id}")
+            raise InvalidInput("the account is not in that domain")
         scopes["account"] = account_id
         domain_id = row.domain_id
         if row.account_class_id is not None:
