@@ -34,7 +34,8 @@ Implementation notes:
   worker gets ``STARTUP_GRACE``.
 - Log lines name the process: ``imap.2`` is worker 2 of imap; a single-process service is its name.
 
-A service process is started as ``python -m MODULE --data DIR --service NAME --port-offset N`` (plus
+How a process is started and what is recorded of it: :mod:`fieldpost.processes`. A service process is
+started as ``python -m MODULE --data DIR --service NAME --port-offset N`` (plus
 ``--worker N`` and ``--listen-fd`` for a pool) with its working directory at the source root; the web
 service is gunicorn with the gevent worker on ``wsgi:app``.
 """
@@ -42,41 +43,32 @@ service is gunicorn with the gevent worker on ``wsgi:app``.
 from __future__ import annotations
 
 import contextlib
-import grp
 import os
-import pwd
 import selectors
 import signal
 import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, Any
 
 from fieldpost import control, runstate
-from fieldpost.config import WORKER_POOLS, Config, Listener
+from fieldpost.config import WORKER_POOLS, Config
 from fieldpost.logs import ServiceLogger, service_logger
-
-SOURCE_ROOT = Path(__file__).resolve().parent.parent
-
-#: Module run for each service; services not built yet run the placeholder.
-SERVICE_MODULES: dict[str, str] = {
-    "smtp": "sidecars.smtp",
-    "processing": "sidecars.processing",
-    "imap": "sidecars.imap",
-    "pop3": "sidecars.placeholder",
-    "ftp": "sidecars.placeholder",
-    "cli": "sidecars.placeholder",
-    "logd": "sidecars.placeholder",
-    "rpop": "sidecars.placeholder",
-}
+from fieldpost.processes import (
+    BACKOFF,
+    RUNNING,
+    SOURCE_ROOT,
+    STOPPED,
+    Child,
+    Draining,
+    iso,
+    listen,
+    service_argv,
+)
 
 #: Services that run as worker pools on listening sockets the supervisor hands down (sidecars.net).
 HANDED_DOWN = frozenset(WORKER_POOLS)
-LISTEN_BACKLOG = 128
 STARTUP_GRACE = 60.0
 
 BACKOFF_MIN = 1.0
@@ -84,95 +76,9 @@ BACKOFF_MAX = 60.0
 STABLE_AFTER = 60.0
 STOP_GRACE = 10.0
 
-RUNNING, STOPPED, BACKOFF = "running", "stopped", "backoff"
-
 
 class SupervisorError(RuntimeError):
     """The supervisor cannot start (already running, run directory unusable...)."""
-
-
-def _iso(timestamp: float | None) -> str | None:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds") if timestamp else None
-
-
-@dataclass
-class Child:
-    """One process slot of a service: worker ``worker`` (1..N) of a pool, or the service itself (0)."""
-
-    name: str  # the service
-    argv: list[str]
-    listeners: list[Listener]
-    worker: int = 0
-    proc: subprocess.Popen[bytes] | None = None
-    state: str = STOPPED
-    restarts: int = 0
-    failures: int = 0
-    started_at: float | None = None  # time.time() of the current start
-    started_mono: float = 0.0
-    next_start: float = 0.0
-    successor: subprocess.Popen[bytes] | None = None  # rolling restart: the replacement, not promoted yet
-    successor_started: float = 0.0  # time.time()
-
-    @property
-    def label(self) -> str:
-        """How logs name this process: ``imap.2``, or ``processing`` for a single-process service."""
-        return f"{self.name}.{self.worker}" if self.worker else self.name
-
-    def as_dict(self) -> dict[str, Any]:
-        running = self.proc is not None and self.state == RUNNING
-        return {
-            "worker": self.worker,
-            "pid": self.proc.pid if running and self.proc else None,
-            "state": self.state,
-            "restarts": self.restarts,
-            "started_at": _iso(self.started_at) if running else None,
-        }
-
-
-@dataclass
-class Draining:
-    """An old worker told to stop during a rolling restart; killed if still there at ``deadline``."""
-
-    label: str
-    proc: subprocess.Popen[bytes]
-    deadline: float  # time.monotonic()
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket for a child to inherit."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(LISTEN_BACKLOG)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-def service_argv(config: Config, service: str) -> list[str]:
-    """The command line that runs one service."""
-    if service == "web":
-        argv = [sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers", "1"]
-        for listener in config.listeners("web"):
-            argv += ["--bind", f"{listener.host}:{listener.port}"]
-        if config.user and os.geteuid() == 0:  # gunicorn binds as root, then its worker switches
-            argv += ["--user", config.user, "--group", grp.getgrgid(pwd.getpwnam(config.user).pw_gid).gr_name]
-        return argv + [
-            "--graceful-timeout",
-            "5",
-            "--no-control-socket",
-            "--chdir",
-            str(SOURCE_ROOT),
-            "wsgi:app",
-        ]
-    module = SERVICE_MODULES[service]
-    return [sys.executable, "-m", module, "--data", str(config.data_dir), "--service", service] + [
-        "--port-offset",
-        str(config.port_offset),
-    ]
 
 
 class Supervisor:
@@ -413,11 +319,12 @@ class Supervisor:
                 child.failures = 0
                 self.start(child)
             return
+        running = [child for child in pool if child.state == RUNNING]
         for child in pool:
             child.failures = 0
-            if child.state != RUNNING:
+            if child.state != RUNNING:  # stopped or waiting out a backoff: a fresh start is the restart
                 self.start(child)
-        self.rolling[name] = [child for child in pool if child.state == RUNNING]
+        self.rolling[name] = running
         self.log.info("rolling restart of %s (%d workers)", name, len(pool))
         self._roll()
 
@@ -547,7 +454,7 @@ class Supervisor:
             "supervisor": {
                 "pid": os.getpid() if running else None,
                 "state": RUNNING if running else STOPPED,
-                "started_at": _iso(self.started_at),
+                "started_at": iso(self.started_at),
                 "port_offset": self.config.port_offset,
             },
             "services": {name: self.service_state(name) for name in self.pools},
