@@ -386,6 +386,15 @@ login_failures = Table(
     Index("ix_login_failures_expires_at", "expires_at"),
 )
 
+# \Recent (RFC 3501 2.3.2, storage/recent.py): per folder, the highest UID some IMAP session has been given
+# as recent, shared by every worker process so that exactly one session sees a new message as recent.
+folder_recent = Table(
+    "folder_recent",
+    metadata,
+    Column("folder_id", ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("uid", BigInteger, nullable=False),
+)
+
 # IP-to-country ranges loaded from a CSV file (storage/countries.py); bounds are 16-byte big-endian
 # numbers, so the primary key's order is address order and a lookup is one index descent.
 ip_country_ranges = Table(

@@ -32,6 +32,7 @@ from storage.models import CheckReport
 from storage.passwords import SecretBox
 from storage.permissions import Permissions
 from storage.queue import Queue
+from storage.recent import Recent
 from storage.retained import Retained
 from storage.scripts import Scripts
 from storage.senders import Senders
@@ -61,6 +62,7 @@ class Store:
         self.acl = Permissions(self)
         self.senders = Senders(self)
         self.changes = ChangeFeed(self)
+        self.recent = Recent(self)
         self.queue = Queue(self)
         self.scripts = Scripts(self)
         self.confirmations = Confirmations(self)

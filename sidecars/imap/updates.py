@@ -7,8 +7,9 @@ connection would cost a query per session per second, so storage's change feed
 watching a changed folder and calls their wake-up callback. The sessions then read what changed
 (one indexed query each) when they are allowed to report it.
 
-It also keeps \\Recent (RFC 3501 2.3.2) for this process: storage has no per-session state, so the
-first session to see a message (SELECT or an EXISTS update) claims it as recent; others do not.
+\\Recent (RFC 3501 2.3.2) is claimed through it from storage (``store.recent``): the first session to
+see a message (SELECT or an EXISTS update) gets it as recent, in whichever worker process it runs;
+others do not.
 
 Implementation notes: the subscriber callback runs in the change-feed watcher (a greenlet once gevent
 patched threading) and must not block; it only touches dictionaries and sets events.
@@ -25,7 +26,6 @@ class ChangeHub:
         self.store = store
         self._watchers: dict[int, dict[int, Callable[[], None]]] = {}
         self._token: int | None = None
-        self._recent_claimed: dict[int, int] = {}  # folder id -> highest UID already claimed as recent
 
     def watching(self, folder_id: int) -> frozenset[int]:
         """Keys of the sessions that have ``folder_id`` selected (may be called from a worker thread:
@@ -58,11 +58,7 @@ class ChangeHub:
 
     def claim_recent(self, folder_id: int, uids: list[int], claim: bool) -> set[int]:
         """Which of ``uids`` are recent for the caller; with ``claim``, no later session gets them."""
-        floor = self._recent_claimed.get(folder_id, 0)
-        recent = {u for u in uids if u > floor}
-        if claim and uids:
-            self._recent_claimed[folder_id] = max(floor, uids[-1])
-        return recent
+        return set(self.store.recent.claim(folder_id, uids, claim))
 
     def close(self) -> None:
         if self._token is not None:

@@ -255,6 +255,33 @@ def _next_exists(conn: Raw) -> int:
         assert re.fullmatch(rb"\* \d+ RECENT", line), line
 
 
+def test_recent_in_exactly_one_session_across_workers(served: Served) -> None:
+    """RFC 3501 2.3.2: a new message is \\Recent in one session only, whichever worker serves it."""
+    first, second = served.pair_on_two_workers()
+    try:
+        folder = f"R{os.getpid()}{int(time.monotonic() * 1000) % 100000}"
+        assert first.command(f"CREATE {folder}").ok
+        for n in range(3):
+            second.append(folder, plain(f"before {n}"))
+        counts = [_recent(first.select(folder).untagged), _recent(second.select(folder).untagged)]
+        assert counts == [3, 0]  # the first to select got them; the other worker's session did not
+        assert second.command("SEARCH RECENT").named("SEARCH") == [b"* SEARCH"]
+        appended = second.append(folder, plain("while both are selected")).untagged  # may carry EXISTS
+        if b"* 4 EXISTS" not in appended:
+            appended += second.noop_until(lambda lines: b"* 4 EXISTS" in lines).untagged
+        told = first.noop_until(lambda lines: b"* 4 EXISTS" in lines).untagged
+        assert [_recent(told), _recent(appended)] in ([4, 0], [3, 1])  # exactly one of them gained it
+    finally:
+        first.close()
+        second.close()
+
+
+def _recent(lines: list[bytes]) -> int:
+    found = [int(m.group(1)) for line in lines if (m := re.fullmatch(rb"\* (\d+) RECENT", line))]
+    assert found, lines
+    return found[-1]
+
+
 def _send_mail(port: int, subject: str) -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         reader = sock.makefile("rb")

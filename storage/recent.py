@@ -1,0 +1,66 @@
+"""\\Recent (RFC 3501 2.3.2) kept in the database: a new message is recent in exactly one session.
+
+The first session to be told about a message (by SELECT, or by an EXISTS update while the folder is
+selected read-write) gets it as recent; no other session does, whichever IMAP worker process serves
+it. That needs one number per folder shared by every process: the highest UID already handed to a
+session as recent (``folder_recent.uid``; no row: none yet). A session claiming UIDs above it gets those
+and raises it; EXAMINE and STATUS only look (RFC 3501 6.3.2: EXAMINE does not take \\Recent away).
+
+Implementation notes:
+* UIDs only grow within a folder's UIDVALIDITY, so "above the mark" is "never announced as recent".
+  A folder deleted and created again is a new row of ``folders``; its mark goes with the old one.
+* A claim reads the mark first and writes only when it has UIDs above it, so SELECT of a folder with no
+  new mail costs one read. The write locks the folder row (PostgreSQL ``FOR UPDATE``; SQLite's write
+  transaction holds the database lock), so two sessions racing for the same new UIDs get disjoint sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, insert, select, update
+
+from storage import schema as s
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+
+class Recent:
+    def __init__(self, store: Store) -> None:
+        self.db = store.db
+
+    def claim(self, folder_id: int, uids: Sequence[int], claim: bool) -> set[int]:
+        """Which of ``uids`` are recent for the caller; with ``claim``, no other session gets them."""
+        if not uids:
+            return set()
+        top = max(uids)
+        with self.db.read() as conn:
+            mark = _mark(conn, folder_id)
+        if claim and top > mark:
+            with self.db.write() as conn:
+                conn.execute(select(s.folders.c.id).where(s.folders.c.id == folder_id).with_for_update())
+                mark = _mark(conn, folder_id)
+                if top > mark:
+                    _raise_mark(conn, folder_id, top)
+        return {uid for uid in uids if uid > mark}
+
+    def mark(self, folder_id: int) -> int:
+        """The highest UID of the folder some session has been given as recent (0: none)."""
+        with self.db.read() as conn:
+            return _mark(conn, folder_id)
+
+
+def _mark(conn: Connection, folder_id: int) -> int:
+    value = conn.execute(
+        select(s.folder_recent.c.uid).where(s.folder_recent.c.folder_id == folder_id)
+    ).scalar_one_or_none()
+    return int(value or 0)
+
+
+def _raise_mark(conn: Connection, folder_id: int, uid: int) -> None:
+    table = s.folder_recent
+    done = conn.execute(update(table).where(table.c.folder_id == folder_id).values(uid=uid))
+    if not done.rowcount:
+        conn.execute(insert(table).values(folder_id=folder_id, uid=uid))
