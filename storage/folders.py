@@ -305,6 +305,7 @@ class Folders:
                 raise AlreadyExists(f"folder {new!r} already exists")
             if actor is not None:
                 acl.require(conn, actor, folder.id, "x")
+                _require_x_below(conn, actor, subtree(conn, folder))
             parent_new = parent_path(new)
             parent = (
                 folder_by_path(conn, ns, "")
@@ -339,9 +340,8 @@ class Folders:
             if actor is not None:
                 acl.require(conn, actor, folder.id, "x")
             doomed = subtree(conn, folder)
-            if actor is not None and any("lx" not in acl.rights_for(conn, actor, f.id) for f in doomed[1:]):
-                # "x" on a folder does not reach subfolders the user may not see or delete (RFC 4314 4)
-                raise PermissionDenied("missing right(s) x on a subfolder")
+            if actor is not None:
+                _require_x_below(conn, actor, doomed)
             for f in doomed:
                 self.store.mail.remove_all(conn, f)
             conn.execute(s.folders.delete().where(s.folders.c.id.in_([f.id for f in doomed])))
@@ -451,6 +451,17 @@ def _move_subscriptions(conn: Connection, account_id: int, old: str, new: str) -
         target = new + name[len(old) :]
         conn.execute(delete(sub).where(sub.c.account_id == account_id, sub.c.name.in_([name, target])))
         conn.execute(insert(sub).values(account_id=account_id, name=target))
+
+
+SUBFOLDER_DENIED = "missing right(s) x on a subfolder"
+
+
+def _require_x_below(conn: Connection, actor: int, tree: builtins.list[Folder]) -> None:
+    """ "x" on a folder does not reach subfolders the user may not see or delete (RFC 4314 4): deleting
+    or renaming a tree on a user's behalf needs "l" and "x" on each of them too (``tree[0]`` is the
+    folder itself, checked by the caller)."""
+    if any("lx" not in acl.rights_for(conn, actor, f.id) for f in tree[1:]):
+        raise PermissionDenied(SUBFOLDER_DENIED)
 
 
 def _ensure_parent(conn: Connection, ns: str, path: str, actor: int | None) -> Folder:

@@ -142,7 +142,8 @@ class UserMail:
             raise PermissionDenied(CANNOT_CREATE) from None
 
     def rename_folder(self, owner: str, old: str, new: str) -> Folder:
-        """Rename within one tree; needs "x" on the folder and the right to create ``new``.
+        """Rename within one tree; needs "x" on the folder (and "l" and "x" on each subfolder, which move
+        along) and the right to create ``new``.
 
         Raises:
             NotFound: no folder ``old`` the user can see. PermissionDenied: no "x", or ``CANNOT_CREATE``.
@@ -157,7 +158,11 @@ class UserMail:
             if self._visible(owner, new):
                 raise
             raise PermissionDenied(CANNOT_CREATE) from None
-        except (NotFound, PermissionDenied):
+        except PermissionDenied as exc:
+            if str(exc) == fo.SUBFOLDER_DENIED:
+                raise
+            raise PermissionDenied(CANNOT_CREATE) from None
+        except NotFound:
             raise PermissionDenied(CANNOT_CREATE) from None
 
     def delete_folder(self, owner: str, path: str) -> None:

@@ -351,3 +351,17 @@ def test_sharing_through_the_user_api_needs_the_administer_right(demo: Demo) -> 
     assert alice.delete_entry(inbox, BOB)
     with pytest.raises(NotFound, match="^no such mailbox$"):  # bob lost "l" with his entry
         bob.acl_entries(inbox)
+
+
+def test_rename_does_not_move_subfolders_the_user_cannot_see(demo: Demo) -> None:
+    store = demo.store
+    store.folders.create(ALICE, "Projects/Hidden")
+    store.acl.grant(ALICE, "", BOB, "lk", inherit=False)  # may create at the top of alice's tree
+    store.acl.grant(ALICE, "Projects", BOB, "lrx", inherit=False)  # nothing on Projects/Hidden
+    bob = store.for_user(demo.bob.id)
+    with pytest.raises(PermissionDenied, match="subfolder"):
+        bob.rename_folder(ALICE, "Projects", "Moved")
+    assert store.folders.get(ALICE, "Projects/Hidden").path == "Projects/Hidden"
+    store.acl.grant(ALICE, "Projects", BOB, "lrx")  # inherited: the subfolder is his to move too
+    assert bob.rename_folder(ALICE, "Projects", "Moved").path == "Moved"
+    assert store.folders.get(ALICE, "Moved/Hidden")
