@@ -235,8 +235,7 @@ def shared() -> Resolver:
 
 def configure_from(store: Any) -> Resolver:
     """The shared resolver, set to the nameservers and timeout of the settings in ``store``."""
-    with store.db.read() as conn:
-        values = store.settings_many(conn, ("dns.nameservers", "dns.timeout_seconds"))
+    values = store.settings.effective(("dns.nameservers", "dns.timeout_seconds"))
     resolver = shared()
     resolver.configure(values["dns.nameservers"], float(values["dns.timeout_seconds"]))
     return resolver

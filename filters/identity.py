@@ -56,8 +56,7 @@ Actions = dict[str, tuple[act.Action, ...]]
 def _local_part(store: Any) -> str:
     """``identity.local_part``; a value that cannot make an address (a space, a "+") is replaced by the
     default and logged, so challenges always carry an address that works."""
-    with store.db.read() as conn:
-        value = str(store.settings_effective(conn, "identity.local_part")).strip().lower()
+    value = str(store.settings.effective(("identity.local_part",))["identity.local_part"]).strip().lower()
     if not _LOCAL_PART.match(value):
         _log.warning("identity.local_part %r cannot be an address; using %r", value, DEFAULT_LOCAL_PART)
         return DEFAULT_LOCAL_PART
@@ -175,8 +174,7 @@ def _only_kept(before: Sequence[act.Action]) -> bool:
 
 def _own_domains(store: Any, account_id: int, recipient: str) -> set[str]:
     domains = {recipient.rpartition("@")[2].lower()}
-    with store.db.read() as conn:
-        domains.add(store.accounts.load(conn, account_id).address.rpartition("@")[2].lower())
+    domains.add(store.accounts.by_id(account_id).address.rpartition("@")[2].lower())
     return domains
 
 
@@ -200,9 +198,8 @@ def _collect_recipients(store: Any, user: str, recipients: Sequence[str]) -> Non
     account_id = lists.account_for(store, user)
     if account_id is None:
         return
-    with store.db.read() as conn:
-        if not store.settings_effective(conn, "identity.enabled", account_id=account_id):
-            return
+    if not store.settings.effective(("identity.enabled",), account_id=account_id)["identity.enabled"]:
+        return
     for recipient in recipients:
         if lists.account_for(store, recipient) == account_id:
             continue
@@ -230,8 +227,7 @@ def run_level(
         account_id = lists.account_for(store, recipient)
         if account_id is None:
             continue
-        with store.db.read() as conn:
-            wanted = store.settings_many(conn, ACCOUNT_SETTINGS, account_id=account_id)
+        wanted = store.settings.effective(ACCOUNT_SETTINGS, account_id=account_id)
         before = result.get(recipient) or (act.Keep(),)
         if not wanted["identity.enabled"] or not _only_kept(before):
             continue

@@ -84,13 +84,11 @@ def account_for(store: Any, recipient: str) -> int | None:
 
 
 def _server_lists(store: Any) -> dict[str, Any]:
-    with store.db.read() as conn:
-        return dict(store.settings_many(conn, SERVER_SETTINGS))
+    return dict(store.settings.effective(SERVER_SETTINGS))
 
 
 def _account_lists(store: Any, account_id: int) -> dict[str, Any]:
-    with store.db.read() as conn:
-        return dict(store.settings_many(conn, ACCOUNT_SETTINGS, account_id=account_id))
+    return dict(store.settings.effective(ACCOUNT_SETTINGS, account_id=account_id))
 
 
 def trusted(store: Any, addresses: Sequence[str], account_id: int | None) -> bool:

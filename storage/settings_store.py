@@ -6,6 +6,7 @@ and turns names into scope ids, for the CLI, WebAdmin and tests.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
@@ -75,6 +76,14 @@ class Settings:
             account_id = self.store.accounts.id_of(conn, account) if account else None
             domain_id = self.store.domains.id_of(conn, domain) if domain and not account else None
             return reg.effective(conn, name, account_id=account_id, domain_id=domain_id)
+
+    def effective(
+        self, names: Iterable[str], *, account_id: int | None = None, domain_id: int | None = None
+    ) -> dict[str, Any]:
+        """The effective values of ``names`` for an account or a domain (by id; neither: the server's),
+        read in one transaction, so a service reads its settings without holding a Connection."""
+        with self.store.db.read() as conn:
+            return reg.effective_many(conn, list(names), account_id=account_id, domain_id=domain_id)
 
     def explicit(
         self, *, domain: str | None = None, account_class: str | None = None, account: str | None = None

@@ -92,6 +92,5 @@ def prune(store: Any, *, now: datetime | None = None) -> int:
 
     Runs even while greylisting is off, so turning it off leaves no state behind for long.
     """
-    with store.db.read() as conn:
-        values = store.settings_many(conn, POLICY_SETTINGS)
+    values = store.settings.effective(POLICY_SETTINGS)
     return int(store.greylist.prune(policy_from(values), now=now))

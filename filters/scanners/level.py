@@ -333,8 +333,7 @@ def run_level(
     """The chain level (see ``filters.chain.Level``): (actions, the message as scanned and stamped)."""
     if (queued_message.origin or {}).get("quarantine_for"):
         return actions, raw
-    with store.db.read() as conn:
-        values = dict(store.settings_many(conn, SETTINGS))
+    values = dict(store.settings.effective(SETTINGS))
     if not (values["scan.clamd.enabled"] or values["scan.spamd.enabled"] or values["scan.milters"]):
         return actions, raw
     found = scan(values, queued_message, raw, recipients)

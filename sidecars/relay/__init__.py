@@ -45,8 +45,7 @@ def relay_from_settings(store: Any, helo: str, log: Any = None) -> Relay:
 
     A routing rule that cannot be read is skipped (and logged), so one typo does not stop all mail.
     """
-    with store.db.read() as conn:
-        values = store.settings_many(conn, (*SETTINGS, CAFILE))
+    values = store.settings.effective((*SETTINGS, CAFILE))
     routes = []
     for text in values["relay.routes"]:
         try:
