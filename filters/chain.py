@@ -32,12 +32,16 @@ message queued and runs the whole chain again on the next attempt.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from filters import FilterUnavailable, lists, sieve_level
 from filters import identity as identity_level
 from filters.actions import Action, Final, Keep, Verdict
 from filters.scanners import level as scanner_level
+
+if TYPE_CHECKING:
+    from storage.queue import QueuedMessage
+    from storage.store import Store
 
 __all__ = ["LEVELS", "FilterUnavailable", "Level", "run"]
 
@@ -45,14 +49,14 @@ __all__ = ["LEVELS", "FilterUnavailable", "Level", "run"]
 #: One level of the chain: (store, queued message, raw, recipients, actions so far) -> actions, or
 #: (actions, rewritten message): later levels and delivery then see the rewritten message.
 Level = Callable[
-    [Any, Any, bytes, Sequence[str], dict[str, tuple[Action, ...]]],
+    ["Store", "QueuedMessage", bytes, Sequence[str], dict[str, tuple[Action, ...]]],
     dict[str, tuple[Action, ...]] | tuple[dict[str, tuple[Action, ...]], bytes],
 ]
 
 
 def scanners(
-    store: Any,
-    queued_message: Any,
+    store: Store,
+    queued_message: QueuedMessage,
     raw: bytes,
     recipients: Sequence[str],
     actions: dict[str, tuple[Action, ...]],
@@ -62,8 +66,8 @@ def scanners(
 
 
 def sieve(
-    store: Any,
-    queued_message: Any,
+    store: Store,
+    queued_message: QueuedMessage,
     raw: bytes,
     recipients: Sequence[str],
     actions: dict[str, tuple[Action, ...]],
@@ -73,8 +77,8 @@ def sieve(
 
 
 def sender_lists(
-    store: Any,
-    queued_message: Any,
+    store: Store,
+    queued_message: QueuedMessage,
     raw: bytes,
     recipients: Sequence[str],
     actions: dict[str, tuple[Action, ...]],
@@ -84,8 +88,8 @@ def sender_lists(
 
 
 def identity(
-    store: Any,
-    queued_message: Any,
+    store: Store,
+    queued_message: QueuedMessage,
     raw: bytes,
     recipients: Sequence[str],
     actions: dict[str, tuple[Action, ...]],
@@ -97,7 +101,9 @@ def identity(
 LEVELS: list[Level] = [scanners, sender_lists, identity, sieve]
 
 
-def run(store: Any, queued_message: Any, raw: bytes, *, recipients: Sequence[str] | None = None) -> Verdict:
+def run(
+    store: Store, queued_message: QueuedMessage, raw: bytes, *, recipients: Sequence[str] | None = None
+) -> Verdict:
     """Run the chain for ``recipients`` (default: every recipient of the queued message).
 
     Args:

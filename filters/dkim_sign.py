@@ -23,13 +23,16 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dkim
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from storage.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 log = logging.getLogger("fieldpost.filters.dkim_sign")
 
@@ -69,16 +72,16 @@ def check_selector(selector: str) -> str:
     return value
 
 
-def key_dir(store: Any) -> Path:
+def key_dir(store: Store) -> Path:
     """``<data>/tls/dkim``, the data directory being the blob directory's parent."""
     return Path(store.blobs.root).parent / "tls" / "dkim"
 
 
-def key_path(store: Any, domain: str, selector: str) -> Path:
+def key_path(store: Store, domain: str, selector: str) -> Path:
     return key_dir(store) / f"{domain.lower()}.{check_selector(selector)}.key"
 
 
-def generate(store: Any, domain: str, selector: str, *, replace: bool = False) -> DomainKey:
+def generate(store: Store, domain: str, selector: str, *, replace: bool = False) -> DomainKey:
     """Make a new key for ``domain`` under ``selector`` and keep it (sealed, mode 0600).
 
     Raises:
@@ -118,7 +121,7 @@ def _same_owner_as_data(path: Path) -> None:
         os.chown(item, owner.st_uid, owner.st_gid)
 
 
-def load(store: Any, domain: str, selector: str) -> DomainKey:
+def load(store: Store, domain: str, selector: str) -> DomainKey:
     """The kept key of ``domain`` under ``selector``.
 
     Raises:
@@ -165,7 +168,7 @@ def sign(raw: bytes, key: DomainKey) -> bytes:
     return field + raw
 
 
-def sign_outgoing(store: Any, origin: dict[str, Any], raw: bytes) -> bytes:
+def sign_outgoing(store: Store, origin: dict[str, Any], raw: bytes) -> bytes:
     """``raw`` signed for the first candidate domain that has a key; unchanged otherwise (a message not
     sent by an authenticated user, no key, signing off). Candidates: the From field's domain when it is
     the user's own domain or one of its aliases (a user never gets mail signed for another domain),
@@ -204,7 +207,7 @@ def sign_outgoing(store: Any, origin: dict[str, Any], raw: bytes) -> bytes:
     return raw
 
 
-def _domain_id(store: Any, conn: Any, domain: str) -> int | None:
+def _domain_id(store: Store, conn: Any, domain: str) -> int | None:
     try:
         return int(store.domains.id_of(conn, domain))
     except (NotFound, InvalidInput):

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dns.exception
 import dns.name
@@ -31,6 +31,9 @@ import dns.rdatatype
 import dns.resolver
 
 from filters import DnsNotFound, DnsTemporaryError, NoMailHost, NullMx
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 NEGATIVE_TTL_MAX = 3600
 NEGATIVE_TTL_DEFAULT = 60
@@ -233,7 +236,7 @@ def shared() -> Resolver:
         return _shared
 
 
-def configure_from(store: Any) -> Resolver:
+def configure_from(store: Store) -> Resolver:
     """The shared resolver, set to the nameservers and timeout of the settings in ``store``."""
     values = store.settings.effective(("dns.nameservers", "dns.timeout_seconds"))
     resolver = shared()

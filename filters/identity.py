@@ -31,12 +31,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from filters import actions as act
 from filters import challenge, lists
 from filters.sieve.actions import FileInto
 from storage.errors import InvalidInput, NotFound, StorageError
+
+if TYPE_CHECKING:
+    from storage.queue import QueuedMessage
+    from storage.store import Store
 
 _log = logging.getLogger(__name__)
 
@@ -53,7 +57,7 @@ Actions = dict[str, tuple[act.Action, ...]]
 # -- answers to challenges --------------------------------------------------------------------------
 
 
-def _local_part(store: Any) -> str:
+def _local_part(store: Store) -> str:
     """``identity.local_part``; a value that cannot make an address (a space, a "+") is replaced by the
     default and logged, so challenges always carry an address that works."""
     value = str(store.settings.effective(("identity.local_part",))["identity.local_part"]).strip().lower()
@@ -63,7 +67,7 @@ def _local_part(store: Any) -> str:
     return value
 
 
-def confirmation_token(store: Any, address: str) -> str | None:
+def confirmation_token(store: Store, address: str) -> str | None:
     """The code in ``address`` when it is a confirmation address of a local domain, else None."""
     parts = challenge.split_answer_address(address)
     if parts is None:
@@ -79,7 +83,7 @@ def confirmation_token(store: Any, address: str) -> str | None:
     return code
 
 
-def known_confirmation_address(store: Any, address: str) -> bool:
+def known_confirmation_address(store: Store, address: str) -> bool:
     """For SMTP RCPT: a confirmation address whose code is current (pending or already confirmed)."""
     code = confirmation_token(store, address)
     if code is None:
@@ -91,7 +95,7 @@ def known_confirmation_address(store: Any, address: str) -> bool:
     return True
 
 
-def answers(store: Any, addresses: Iterable[str]) -> set[str]:
+def answers(store: Store, addresses: Iterable[str]) -> set[str]:
     """Those of ``addresses`` that are confirmation addresses (the worker handles them itself)."""
     return {a for a in addresses if confirmation_token(store, a) is not None}
 
@@ -103,7 +107,9 @@ class Answer:
     released: int = 0  # held messages moved to INBOX
 
 
-def confirm_by_message(store: Any, queued_message: Any, raw: bytes, address: str, log: Any = None) -> Answer:
+def confirm_by_message(
+    store: Store, queued_message: QueuedMessage, raw: bytes, address: str, log: Any = None
+) -> Answer:
     """Handle a message to the confirmation ``address``: confirm its sender and release the held mail."""
     log = log or _log
     code = confirmation_token(store, address)
@@ -138,7 +144,7 @@ def _held_sender(head: bytes) -> set[str]:
     return found
 
 
-def release(store: Any, account_id: int, sender: str, log: Any = None) -> int:
+def release(store: Store, account_id: int, sender: str, log: Any = None) -> int:
     """Move the account's held messages from ``sender`` to INBOX; returns how many moved."""
     log = log or _log
     try:
@@ -172,13 +178,15 @@ def _only_kept(before: Sequence[act.Action]) -> bool:
     return all(isinstance(a, (act.Keep, act.AddHeader)) for a in before)
 
 
-def _own_domains(store: Any, account_id: int, recipient: str) -> set[str]:
+def _own_domains(store: Store, account_id: int, recipient: str) -> set[str]:
     domains = {recipient.rpartition("@")[2].lower()}
     domains.add(store.accounts.by_id(account_id).address.rpartition("@")[2].lower())
     return domains
 
 
-def send_challenge(store: Any, queued_message: Any, recipient: str, code: str, original: bytes) -> None:
+def send_challenge(
+    store: Store, queued_message: QueuedMessage, recipient: str, code: str, original: bytes
+) -> None:
     """Queue the challenge for ``queued_message``'s sender (see ``filters.challenge``)."""
     domain = recipient.rpartition("@")[2].lower()
     address = f"{_local_part(store)}+{code}@{domain}"
@@ -192,7 +200,7 @@ def send_challenge(store: Any, queued_message: Any, recipient: str, code: str, o
     store.queue.enqueue(raw, address, [queued_message.sender], origin={"challenge_for": queued_message.id})
 
 
-def _collect_recipients(store: Any, user: str, recipients: Sequence[str]) -> None:
+def _collect_recipients(store: Store, user: str, recipients: Sequence[str]) -> None:
     """An account with identity confirmation on that writes to someone confirms them: their replies
     must not be held."""
     account_id = lists.account_for(store, user)
@@ -210,7 +218,7 @@ def _collect_recipients(store: Any, user: str, recipients: Sequence[str]) -> Non
 
 
 def run_level(
-    store: Any, queued_message: Any, raw: bytes, recipients: Sequence[str], actions: Actions
+    store: Store, queued_message: QueuedMessage, raw: bytes, recipients: Sequence[str], actions: Actions
 ) -> Actions:
     """The chain level (see ``filters.chain.Level``)."""
     sender = (queued_message.sender or "").strip().lower()

@@ -30,11 +30,15 @@ import fnmatch
 import logging
 from collections.abc import Iterable, Sequence
 from email.utils import getaddresses
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from filters import actions as act
 from filters.sieve.actions import FileInto
 from storage.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from storage.queue import QueuedMessage
+    from storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +71,7 @@ def matches(patterns: Iterable[str], addresses: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(a, p) for a in addresses for p in compiled)
 
 
-def account_for(store: Any, recipient: str) -> int | None:
+def account_for(store: Store, recipient: str) -> int | None:
     """The account a recipient address names (directly, by an alias, or as ``user+detail@``); None for
     remote addresses, groups and forwarders, which have no lists of their own."""
     local, _, domain = recipient.rpartition("@")
@@ -83,15 +87,15 @@ def account_for(store: Any, recipient: str) -> int | None:
     return None
 
 
-def _server_lists(store: Any) -> dict[str, Any]:
+def _server_lists(store: Store) -> dict[str, Any]:
     return dict(store.settings.effective(SERVER_SETTINGS))
 
 
-def _account_lists(store: Any, account_id: int) -> dict[str, Any]:
+def _account_lists(store: Store, account_id: int) -> dict[str, Any]:
     return dict(store.settings.effective(ACCOUNT_SETTINGS, account_id=account_id))
 
 
-def trusted(store: Any, addresses: Sequence[str], account_id: int | None) -> bool:
+def trusted(store: Store, addresses: Sequence[str], account_id: int | None) -> bool:
     """Whether these From addresses are trusted for the account: on the server white list (and not on
     the black list) or on the account's safe senders (and not on its blocked senders)."""
     server = _server_lists(store)
@@ -106,14 +110,14 @@ def trusted(store: Any, addresses: Sequence[str], account_id: int | None) -> boo
     return matches(server["lists.server_whitelist"], addresses)
 
 
-def spam_exempt(store: Any, queued_message: Any, raw: bytes, recipient: str) -> bool:
+def spam_exempt(store: Store, queued_message: QueuedMessage, raw: bytes, recipient: str) -> bool:
     """For the scanners: skip the spam actions for this recipient's copy (a trusted sender)."""
     addresses = from_addresses(raw, getattr(queued_message, "sender", "") or "")
     return trusted(store, addresses, account_for(store, recipient))
 
 
 def run_level(
-    store: Any, queued_message: Any, raw: bytes, recipients: Sequence[str], actions: Actions
+    store: Store, queued_message: QueuedMessage, raw: bytes, recipients: Sequence[str], actions: Actions
 ) -> Actions:
     """The chain level (see ``filters.chain.Level``): server black list, then blocked senders."""
     addresses = from_addresses(raw, queued_message.sender or "")

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from filters import SieveError
 from filters import actions as act
@@ -33,6 +33,10 @@ from filters.sieve import Keep, MessageView, Script, Vacation, compile_script, e
 from storage.errors import InvalidInput, NotFound
 from storage.mime import decode_header_text, parse_message
 from storage.names import utcnow
+
+if TYPE_CHECKING:
+    from storage.queue import QueuedMessage
+    from storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +96,7 @@ def message_view(raw: bytes, sender: str, recipient: str) -> MessageView:
     )
 
 
-def script_owner(store: Any, recipient: str) -> tuple[str, list[Any]] | None:
+def script_owner(store: Store, recipient: str) -> tuple[str, list[Any]] | None:
     """(the account address whose scripts run for ``recipient``, those scripts); None: not an account.
 
     ``recipient`` itself (an account or an alias of one), else, for ``user+detail@domain``, ``user@domain``.
@@ -110,7 +114,7 @@ def script_owner(store: Any, recipient: str) -> tuple[str, list[Any]] | None:
 
 
 def send_vacation(
-    store: Any, queued_message: Any, recipient: str, action: Vacation, account: str | None = None
+    store: Store, queued_message: QueuedMessage, recipient: str, action: Vacation, account: str | None = None
 ) -> None:
     """Queue ``action``'s reply unless ``recipient`` (of ``account``, if it is a subaddress) already
     answered this sender within its days."""
@@ -138,7 +142,7 @@ def send_vacation(
     store.queue.enqueue(raw, "", [action.to], origin={"vacation_for": queued_message.id})
 
 
-def folder_lookup(store: Any, recipient: str) -> Callable[[str], bool]:
+def folder_lookup(store: Store, recipient: str) -> Callable[[str], bool]:
     """The ``mailboxexists`` test (RFC 5490 3.1) for one recipient: its account has every named folder."""
 
     def exists(name: str) -> bool:
@@ -162,7 +166,7 @@ def _flagged(
 
 
 def run_level(
-    store: Any, queued_message: Any, raw: bytes, recipients: Sequence[str], actions: Actions
+    store: Store, queued_message: QueuedMessage, raw: bytes, recipients: Sequence[str], actions: Actions
 ) -> Actions:
     """The chain level (see ``filters.chain.Level``): apply each recipient's Sieve scripts."""
     result = dict(actions)

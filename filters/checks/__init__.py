@@ -22,7 +22,10 @@ import importlib
 import logging
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 log = logging.getLogger("fieldpost.filters.checks")
 
@@ -61,7 +64,7 @@ class Env:
     """What checks may use besides the facts: the store (settings, greylist state), the session's
     settings as read at its start, and a clock for tests."""
 
-    store: Any
+    store: Store
     settings: dict[str, Any] = field(default_factory=dict)
     now: Any = None  # callable returning a datetime (UTC); None: the real clock
 

@@ -26,11 +26,14 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filters.checks import Env, Facts, Verdict
 from filters.checks.common import IPAddress, address_matches, client_address, in_networks, now, setting
 from storage.greylist import GreylistPolicy
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 EVENT = "onRcptTo"
 POLICY_SETTINGS = (
@@ -87,7 +90,7 @@ def check(facts: Facts, env: Env) -> Verdict | None:
     return None if answer.accepted else REPLY
 
 
-def prune(store: Any, *, now: datetime | None = None) -> int:
+def prune(store: Store, *, now: datetime | None = None) -> int:
     """Delete expired greylisting rows with the lifetimes of the current settings; returns how many.
 
     Runs even while greylisting is off, so turning it off leaves no state behind for long.

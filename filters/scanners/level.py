@@ -40,12 +40,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from filters import FilterUnavailable, lists
 from filters import actions as act
 from filters.headers import SCANNER_FIELDS, without_fields
 from filters.scanners import Unscannable, clamd, milter, spamd
+
+if TYPE_CHECKING:
+    from storage.queue import QueuedMessage
+    from storage.store import Store
 
 log = logging.getLogger("fieldpost.filters.scanners")
 
@@ -139,7 +143,7 @@ def _guarded(kind: str, address: str, probe: Callable[[], None], work: Callable[
         raise type(exc)(f"{kind}: {exc}") from exc
 
 
-def _envelope(msg: Any, recipients: Sequence[str]) -> milter.Envelope:
+def _envelope(msg: QueuedMessage, recipients: Sequence[str]) -> milter.Envelope:
     origin = getattr(msg, "origin", None) or {}
     return milter.Envelope(
         sender=msg.sender or "",
@@ -151,7 +155,7 @@ def _envelope(msg: Any, recipients: Sequence[str]) -> milter.Envelope:
     )
 
 
-def scan(values: dict[str, Any], msg: Any, raw: bytes, recipients: Sequence[str]) -> Scan:
+def scan(values: dict[str, Any], msg: QueuedMessage, raw: bytes, recipients: Sequence[str]) -> Scan:
     """Run the enabled scanners on ``raw``.
 
     Raises:
@@ -236,7 +240,7 @@ def stamped(scan_: Scan) -> bytes:
     return b"".join(f"{n}: {v}\r\n".encode("utf-8", "replace") for n, v in fields) + clean
 
 
-def quarantine(store: Any, msg: Any, raw: bytes, address: str, reason: str) -> None:
+def quarantine(store: Store, msg: QueuedMessage, raw: bytes, address: str, reason: str) -> None:
     """Queue the scanned message for the quarantine mailbox (never scanned again)."""
     if not address:
         log.warning(
@@ -248,7 +252,7 @@ def quarantine(store: Any, msg: Any, raw: bytes, address: str, reason: str) -> N
 
 
 def _blocking(
-    store: Any, msg: Any, message: bytes, action: str, text: str, values: dict[str, Any], why: str
+    store: Store, msg: QueuedMessage, message: bytes, action: str, text: str, values: dict[str, Any], why: str
 ) -> tuple[act.Action, ...]:
     """The actions for a virus/unscannable/milter decision that ends the message's way."""
     if action == "reject":
@@ -258,12 +262,17 @@ def _blocking(
     return (act.Discard(), act.Final())
 
 
-def _spam_exempt(store: Any, msg: Any, raw: bytes, recipient: str) -> bool:
+def _spam_exempt(store: Store, msg: QueuedMessage, raw: bytes, recipient: str) -> bool:
     return bool(lists.spam_exempt(store, msg, raw, recipient))
 
 
 def decide(
-    store: Any, msg: Any, found: Scan, recipients: Sequence[str], values: dict[str, Any], actions: Actions
+    store: Store,
+    msg: QueuedMessage,
+    found: Scan,
+    recipients: Sequence[str],
+    values: dict[str, Any],
+    actions: Actions,
 ) -> Actions:
     """Per recipient actions from what the scanners found."""
     result = dict(actions)
@@ -328,7 +337,7 @@ def _spam_actions(values: dict[str, Any], before: tuple[act.Action, ...]) -> tup
 
 
 def run_level(
-    store: Any, queued_message: Any, raw: bytes, recipients: Sequence[str], actions: Actions
+    store: Store, queued_message: QueuedMessage, raw: bytes, recipients: Sequence[str], actions: Actions
 ) -> tuple[Actions, bytes]:
     """The chain level (see ``filters.chain.Level``): (actions, the message as scanned and stamped)."""
     if (queued_message.origin or {}).get("quarantine_for"):
