@@ -64,7 +64,7 @@ class Env:
     """What checks may use besides the facts: the store (settings, greylist state), the session's
     settings as read at its start, and a clock for tests."""
 
-    store: Store
+    store: Store | None  # None where no check that reads the store runs (the CLI's DNSBL lookup)
     settings: dict[str, Any] = field(default_factory=dict)
     now: Any = None  # callable returning a datetime (UTC); None: the real clock
 

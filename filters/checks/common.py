@@ -14,10 +14,13 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filters import dns
 from filters.checks import Env
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 log = logging.getLogger("fieldpost.filters.checks")
 
@@ -26,6 +29,14 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 #: every check that looks names up reads these too, so the session hands them over with the rest
 DNS_SETTINGS = ("dns.nameservers", "dns.timeout_seconds")
+
+
+def store_of(env: Env) -> Store:
+    """The store a check reads its state from; an ``Env`` built without one (the CLI's DNSBL lookup) is
+    a caller's mistake that ``checks.run`` logs, like any other failing check, rather than refusing mail."""
+    if env.store is None:
+        raise RuntimeError("this check needs the store, and the Env it was given has none")
+    return env.store
 
 
 def setting(env: Env, name: str) -> Any:

@@ -20,7 +20,7 @@ country found in an X-Fieldpost-Country header field, for Sieve scripts and for 
 from __future__ import annotations
 
 from filters.checks import Env, Facts, Verdict
-from filters.checks.common import client_address, in_networks, log, setting
+from filters.checks.common import client_address, in_networks, log, setting, store_of
 
 EVENT = "onMailFrom"
 SETTINGS = (
@@ -39,7 +39,7 @@ def check(facts: Facts, env: Env) -> Verdict | None:
     address = client_address(facts.ip)
     if address is None or in_networks(address, setting(env, "country.skip_networks")):
         return None
-    found = env.store.countries.lookup(str(address))
+    found = store_of(env).countries.lookup(str(address))
     if found is None:
         if setting(env, "country.unknown") == "reject":
             log.info("country filter: refusing %s, in no range of the country table", address)

@@ -29,7 +29,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from filters.checks import Env, Facts, Verdict
-from filters.checks.common import IPAddress, address_matches, client_address, in_networks, now, setting
+from filters.checks.common import (
+    IPAddress,
+    address_matches,
+    client_address,
+    in_networks,
+    now,
+    setting,
+    store_of,
+)
 from storage.greylist import GreylistPolicy
 
 if TYPE_CHECKING:
@@ -86,7 +94,7 @@ def check(facts: Facts, env: Env) -> Verdict | None:
         address, int(setting(env, "greylist.ipv4_prefix")), int(setting(env, "greylist.ipv6_prefix"))
     )
     policy = policy_from({name: setting(env, name) for name in POLICY_SETTINGS})
-    answer = env.store.greylist.check(net, sender, facts.recipient, policy, now=now(env))
+    answer = store_of(env).greylist.check(net, sender, facts.recipient, policy, now=now(env))
     return None if answer.accepted else REPLY
 
 
