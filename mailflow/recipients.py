@@ -9,11 +9,14 @@ relay.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from storage.errors import InvalidInput, NotFound
 from storage.groups import resolve
 from storage.queue import QueuedRecipient
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 DONE = frozenset({"sent", "relay-error", "local-error", "filter-reject", "filter-discard", "removed"})
 TEMPORARY_STATE = "send-failure"
@@ -23,7 +26,7 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
 
-def split(store: Any, pending: list[QueuedRecipient]) -> tuple[list[str], list[str], dict[str, str]]:
+def split(store: Store, pending: list[QueuedRecipient]) -> tuple[list[str], list[str], dict[str, str]]:
     """(local addresses, remote addresses, unknown address -> why) for ``pending``, in their order."""
     local: list[str] = []
     remote: list[str] = []
@@ -46,7 +49,7 @@ def split(store: Any, pending: list[QueuedRecipient]) -> tuple[list[str], list[s
     return local, remote, unknown
 
 
-def is_local(store: Any, address: str) -> bool:
+def is_local(store: Store, address: str) -> bool:
     """Whether the address's domain is ours: its failures are ``local-error``, else ``relay-error``."""
     with store.db.read() as conn:
         try:
