@@ -6,7 +6,10 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 DOMAIN = "example.test"
 USERS = ("alice", "bob", "carol")
@@ -62,7 +65,7 @@ def messages(now: datetime | None = None) -> list[tuple[bytes, list[str]]]:
     ]
 
 
-def populate(store: Any, password: str) -> None:
+def populate(store: Store, password: str) -> None:
     """Create the demo domain, its accounts and deliver the demo mail through the store."""
     store.domains.add(DOMAIN)
     for address in ACCOUNTS:

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldpost.commands import CommandError, load_config, opened_store
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 
 def register(
@@ -89,7 +92,7 @@ def countries_clear(args: argparse.Namespace) -> int:
     return 0
 
 
-def _greylist_policy(store: Any) -> Any:
+def _greylist_policy(store: Store) -> Any:
     from filters.checks import greylist
 
     with store.db.read() as conn:

@@ -6,11 +6,14 @@ import argparse
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fieldpost import mailfiles
 from fieldpost.commands import CommandError, load_config, opened_store, split_target
 from fieldpost.progress import ProgressBar
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 
 def register(
@@ -59,7 +62,7 @@ def import_mail(args: argparse.Namespace) -> int:
 
 
 def _append_all(
-    store: Any, address: str, folder: str, messages: Iterator[mailfiles.MailFile], bar: ProgressBar
+    store: Store, address: str, folder: str, messages: Iterator[mailfiles.MailFile], bar: ProgressBar
 ) -> int:
     from storage import errors
 
