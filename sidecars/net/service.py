@@ -41,7 +41,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent
 from gevent import socket as gsocket
@@ -56,6 +56,9 @@ from sidecars.net.errorcontrol import ErrorLimits
 from sidecars.net.listener import Handler, ListenerServer, Policy, Refusal, SessionIds, bind
 from sidecars.net.rules import Limits, parse_rules
 from sidecars.net.tls import TLSSetupError, server_context
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 POLICY_REFRESH = 10.0
 STOP_GRACE = 5.0
@@ -79,13 +82,13 @@ class ServiceContext:
 
     service: str
     config: configuration.Config
-    store: Any
+    store: Store
     log: ServiceLogger
     hostname: str
     tls_context: ssl.SSLContext | None
 
 
-def load_policy(store: Any, service: str, log: ServiceLogger | None = None) -> Policy:
+def load_policy(store: Store, service: str, log: ServiceLogger | None = None) -> Policy:
     """The listener policy of ``service`` from its ``net.<service>.*`` settings (server level).
 
     Rules that cannot be parsed are left out and logged as warnings.
@@ -118,7 +121,7 @@ def load_policy(store: Any, service: str, log: ServiceLogger | None = None) -> P
     )
 
 
-def service_hostname(store: Any, config: configuration.Config) -> str:
+def service_hostname(store: Store, config: configuration.Config) -> str:
     """The name used in greetings: the ``server.hostname`` setting, else the static configuration's."""
     try:
         return str(store.settings.get("server.hostname") or config.hostname)
@@ -190,7 +193,7 @@ def run_service(
 def _serve(
     service: str,
     config: configuration.Config,
-    store: Any,
+    store: Store,
     log: ServiceLogger,
     build_endpoints: Callable[[ServiceContext], dict[str, Endpoint]],
     inherited: dict[str, int],
@@ -302,7 +305,7 @@ def _watch_parent(stop: Event) -> None:
         gevent.sleep(PARENT_CHECK)
 
 
-def _refresh_policy(store: Any, service: str, servers: list[ListenerServer], log: ServiceLogger) -> None:
+def _refresh_policy(store: Store, service: str, servers: list[ListenerServer], log: ServiceLogger) -> None:
     current = servers[0].policy if servers else None
     while True:
         gevent.sleep(POLICY_REFRESH)
