@@ -16,7 +16,7 @@ Implementation notes:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filters.disposition import Target
 from mailflow import reports
@@ -26,9 +26,12 @@ from storage.errors import StorageError
 from storage.models import DeliveryProblem
 from storage.queue import QueuedMessage, QueuedRecipient
 
+if TYPE_CHECKING:
+    from storage.store import Store
+
 
 def deliver_local(
-    store: Any,
+    store: Store,
     msg: QueuedMessage,
     body: bytes,
     groups: dict[Target, list[str]],

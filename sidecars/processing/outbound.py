@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from filters import dkim_sign
 from mailflow import reports
@@ -27,9 +27,12 @@ from sidecars.processing.schedule import DomainHolds
 from sidecars.relay import DELIVERED, PERMANENT, OutboundEnvelope, Relay
 from storage.queue import QueuedMessage, QueuedRecipient
 
+if TYPE_CHECKING:
+    from storage.store import Store
+
 
 def relay_remote(
-    store: Any,
+    store: Store,
     relay: Callable[[], Relay],
     holds: DomainHolds,
     msg: QueuedMessage,
@@ -86,7 +89,7 @@ def relay_remote(
             release(store, domain, msg.id, now)
 
 
-def release(store: Any, domain: str, current: int, now: datetime) -> None:
+def release(store: Store, domain: str, current: int, now: datetime) -> None:
     """The first success after trouble: messages waiting for the domain are due now."""
     for other in store.queue.list(recipient="@" + domain, states=[TEMPORARY_STATE], limit=10_000):
         if other.id == current or other.next_attempt_at <= now:

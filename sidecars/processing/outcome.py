@@ -18,12 +18,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mailflow import reports
 from mailflow.recipients import TEMPORARY_STATE, domain_of
 from sidecars.processing.schedule import RetryPolicy
 from storage.queue import QueuedRecipient
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 
 @dataclass
@@ -81,7 +84,7 @@ class Pass:
 
     def record(
         self,
-        store: Any,
+        store: Store,
         msg_id: int,
         by_rcpt: dict[str, QueuedRecipient],
         is_local: Callable[[str], bool],

@@ -9,7 +9,7 @@ logged (``redirects``).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from filters.actions import Redirect, Verdict
 from filters.disposition import Target, disposition_of
@@ -17,6 +17,9 @@ from mailflow import reports
 from mailflow.recipients import domain_of
 from sidecars.processing.outcome import Pass
 from sidecars.processing.redirects import loop_suspected
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 
 class Routes(NamedTuple):
@@ -26,7 +29,7 @@ class Routes(NamedTuple):
 
 
 def route(
-    store: Any,
+    store: Store,
     verdict: Verdict,
     local: list[str],
     remote: list[str],

@@ -24,7 +24,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 SETTINGS = (
     "queue.retry_first_seconds",
@@ -175,7 +178,7 @@ class PeriodicJob:
     next_at: datetime | None = None
 
 
-def _prune_greylist(store: Any, now: datetime) -> int:
+def _prune_greylist(store: Store, now: datetime) -> int:
     from filters.checks import greylist
 
     return greylist.prune(store, now=now)
@@ -186,17 +189,17 @@ def _prune_greylist(store: Any, now: datetime) -> int:
 VACATION_KEEP = timedelta(days=46)
 
 
-def _prune_vacation(store: Any, now: datetime) -> int:
+def _prune_vacation(store: Store, now: datetime) -> int:
     return int(store.scripts.prune_vacation(VACATION_KEEP, now=now))
 
 
-def _expire_confirmations(store: Any, now: datetime) -> int:
+def _expire_confirmations(store: Store, now: datetime) -> int:
     """Unanswered identity challenges older than ``identity.pending_days`` stop working."""
     days = int(store.settings.get("identity.pending_days"))
     return int(store.confirmations.expire_pending(timedelta(days=days), now=now))
 
 
-def _prune_login_failures(store: Any, now: datetime) -> int:
+def _prune_login_failures(store: Store, now: datetime) -> int:
     """Failed-login rows whose window and lock are over (a login service prunes too, but only when
     failures keep coming)."""
     return int(store.auth.throttle.prune(now=now))
@@ -212,7 +215,7 @@ def housekeeping_jobs() -> list[PeriodicJob]:
     ]
 
 
-def run_due(jobs: list[PeriodicJob], store: Any, now: datetime, log: Any = None) -> list[str]:
+def run_due(jobs: list[PeriodicJob], store: Store, now: datetime, log: Any = None) -> list[str]:
     """Run the jobs that are due and schedule their next run; returns the names of those run. A job
     that fails is logged and tried again at its next interval: housekeeping must not stop the queue."""
     ran: list[str] = []

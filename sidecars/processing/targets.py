@@ -17,12 +17,15 @@ makes around ``store.mail.deliver``:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filters.disposition import INBOX, Target
 from storage import flags as fl
 from storage.errors import InvalidInput, NotFound, StorageError
 from storage.groups import resolve
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 
 def valid_flags(flags: Iterable[str], log: Any = None, where: str = "") -> tuple[str, ...]:
@@ -39,7 +42,7 @@ def valid_flags(flags: Iterable[str], log: Any = None, where: str = "") -> tuple
     return tuple(kept)
 
 
-def prepare_folder(store: Any, addresses: Sequence[str], target: Target, log: Any = None) -> None:
+def prepare_folder(store: Store, addresses: Sequence[str], target: Target, log: Any = None) -> None:
     """Create ``target.folder`` where it is missing and asked for; log where it is missing otherwise."""
     if target.folder == INBOX:
         return
@@ -78,7 +81,7 @@ def prepare_folder(store: Any, addresses: Sequence[str], target: Target, log: An
 
 
 def apply_flags(
-    store: Any, delivered: dict[str, tuple[int, int]], target: Target, log: Any = None, where: str = ""
+    store: Store, delivered: dict[str, tuple[int, int]], target: Target, log: Any = None, where: str = ""
 ) -> None:
     """Add ``target.flags`` to each delivered copy ((folder id, uid) per recipient)."""
     flags = valid_flags(target.flags, log, where)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filters import FilterUnavailable, chain, identity
 from mailflow import bounces, recipients, reports
@@ -43,6 +43,9 @@ from storage.errors import InvalidInput, NotFound
 from storage.names import utcnow
 from storage.queue import QueuedMessage, QueuedRecipient
 
+if TYPE_CHECKING:
+    from storage.store import Store
+
 LEASE = timedelta(minutes=10)
 DOMAIN_SETTINGS = (
     *reports.SETTINGS,
@@ -56,7 +59,7 @@ DOMAIN_SETTINGS = (
 class Worker:
     def __init__(
         self,
-        store: Any,
+        store: Store,
         *,
         hostname: str,
         clock: Callable[[], datetime] = utcnow,
