@@ -5,7 +5,7 @@ results). The processing service is the only caller; see ``client.py`` for the p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filters import dns
 from sidecars.relay.client import Relay
@@ -19,6 +19,9 @@ from sidecars.relay.outcome import (
     RecipientResult,
 )
 from sidecars.relay.routes import Route, RouteError, parse_route, route_for
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 __all__ = [
     "DELIVERED",
@@ -40,7 +43,7 @@ SETTINGS = ("relay.port", "relay.timeout_seconds", "relay.routes", "relay.requir
 CAFILE = "relay.tls_cafile"  # extra CAs for the verified TLS of relay.require_tls_domains
 
 
-def relay_from_settings(store: Any, helo: str, log: Any = None) -> Relay:
+def relay_from_settings(store: Store, helo: str, log: Any = None) -> Relay:
     """A Relay for one processing run, configured from the server-level settings (read now).
 
     A routing rule that cannot be read is skipped (and logged), so one typo does not stop all mail.
