@@ -14,13 +14,16 @@ Implementation notes:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gevent import ssl
 
 from sidecars.net.connection import PartingWords, SessionConnection
 from sidecars.net.listener import DENIED, Handler, ListenerServer
 from sidecars.net.service import Endpoint, ServiceContext
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 LISTENER = "managesieve"
 
@@ -39,7 +42,7 @@ def refusal(reason: str) -> bytes:
     )
 
 
-def make_handler(store: Any, hostname: str, tls_context: ssl.SSLContext | None) -> Handler:
+def make_handler(store: Store, hostname: str, tls_context: ssl.SSLContext | None) -> Handler:
     from sidecars.managesieve.session import ManageSieveSession, SessionContext
 
     def handle(sock: Any, address: tuple[Any, ...], session_id: str, listener: ListenerServer) -> None:

@@ -23,7 +23,7 @@ import binascii
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filters import SieveError
 from filters.sieve import EXTENSIONS, compile_script
@@ -32,6 +32,9 @@ from sidecars.managesieve import parser as P
 from storage.errors import AlreadyExists, AuthFailed, InvalidInput, NotFound, StorageError, Throttled
 from storage.models import Account
 from storage.scripts import ScriptTooLarge, TooManyScripts
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 MAX_LINE = 8 * 1024
 LITERAL_SLACK = 16 * 1024
@@ -45,7 +48,7 @@ AUTH_SERVICE = "imap"  # ManageSieve logins follow the services.imap switch (the
 
 @dataclass(frozen=True)
 class SessionContext:
-    store: Any
+    store: Store
     hostname: str
     peer_ip: str
     session_id: str
