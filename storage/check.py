@@ -4,7 +4,8 @@ What can be found after any crash, and what repair does about it:
 
 * a blob file with no body row (a delivery died before its commit) -> deleted;
 * a stale temporary blob file (a writer died before its rename) -> deleted;
-* a body row with refcount 0, or a refcount that disagrees with its references -> recounted / collected;
+* a body row with refcount 0, or a refcount that disagrees with its references (messages, queued
+  messages, expunged messages held for IMAP sessions) -> recounted / collected;
 * folder totals, UIDNEXT/HIGHESTMODSEQ or account usage that disagree with the rows -> recounted.
 
 A body row whose blob file is missing is data loss, which the write order is meant to make impossible; it
@@ -40,7 +41,7 @@ def _note(report: CheckReport, repair: bool, problem: str) -> None:
 
 def _references(conn: Connection) -> dict[int, int]:
     refs: dict[int, int] = {}
-    for table in (s.messages, s.queue_messages):
+    for table in (s.messages, s.queue_messages, s.expunged_holds):  # a hold keeps its body (storage.holds)
         for body_id, n in conn.execute(select(table.c.body_id, func.count()).group_by(table.c.body_id)):
             refs[int(body_id)] = refs.get(int(body_id), 0) + int(n)
     return refs

@@ -591,7 +591,6 @@ class Mail:
         return [r.uid for r in rows]
 
     def _expunge_rows(self, conn: Connection, folder: Folder, rows: Sequence[Any]) -> None:
-        self.store.retained.capture(conn, folder.id, rows)  # RFC 2180 4.1.1, see storage.retained
         modseq = fo.folder_by_id(conn, folder.id).highestmodseq + 1
         ids = [r.id for r in rows]
         for chunk in _chunks(ids, 500):
@@ -599,7 +598,8 @@ class Mail:
         conn.execute(
             insert(s.expunged), [{"folder_id": folder.id, "uid": r.uid, "modseq": modseq} for r in rows]
         )
-        self.release_bodies(conn, _count(r.body_id for r in rows))
+        if not self.store.holds.keep(conn, folder.id, rows):  # RFC 2180 4.1.1, see storage.holds
+            self.release_bodies(conn, _count(r.body_id for r in rows))
         size = sum(r.size for r in rows)
         unseen = sum(1 for r in rows if not r.flags & fl.SEEN)
         conn.execute(
@@ -618,6 +618,7 @@ class Mail:
 
     def remove_all(self, conn: Connection, folder: Any) -> None:
         """Release every message of a folder that is about to be deleted (inside the caller's txn)."""
+        self.store.holds.release_folder(conn, folder.id)
         per_body = conn.execute(
             select(s.messages.c.body_id, func.count(), func.sum(s.messages.c.size))
             .where(s.messages.c.folder_id == folder.id)

@@ -15,6 +15,8 @@ Shape of the model (see docs/storage.md for the long version):
   a folder never counts its messages. Every account and every domain's public namespace has a root folder
   with an empty path: it anchors the ACL chain ("grant the whole mailbox").
 * ``changes`` is the change feed; ``expunged`` keeps expunged UIDs with their MODSEQ for QRESYNC.
+* ``expunged_holds`` keeps, for a while, what FETCH needs of an expunged message and one reference on its
+  body, for the IMAP sessions (in any process) not yet told of the expunge (storage.holds).
 """
 
 from __future__ import annotations
@@ -237,6 +239,26 @@ expunged = Table(
     Column("uid", BigInteger, primary_key=True),
     Column("modseq", BigInteger, nullable=False),
     Index("ix_expunged_folder_modseq", "folder_id", "modseq"),
+)
+
+# RFC 2180 4.1.1: an expunged message's last metadata, kept until ``held_until`` for the IMAP sessions not
+# yet told of the expunge. Each row is one reference counted in bodies.refcount, so the body (its cached
+# envelope and structure, its blob) stays until the hold is released (storage.holds). No foreign key on
+# the folder: deleting a folder releases its holds itself (a cascade would drop the rows, not the references).
+expunged_holds = Table(
+    "expunged_holds",
+    metadata,
+    Column("folder_id", BigInteger, primary_key=True),
+    Column("uid", BigInteger, primary_key=True),
+    Column("message_id", BigInteger, nullable=False),  # the deleted messages row's id
+    Column("body_id", ForeignKey("bodies.id"), nullable=False),
+    Column("modseq", BigInteger, nullable=False),  # the message's own, before the expunge
+    Column("flags", Integer, nullable=False),
+    Column("keywords", Text, nullable=False),
+    Column("internal_date", DateTime(timezone=True), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("held_until", DateTime(timezone=True), nullable=False),
+    Index("ix_expunged_holds_held_until", "held_until"),
 )
 
 changes = Table(

@@ -27,13 +27,13 @@ from storage.domains import Domains
 from storage.folders import Folders
 from storage.greylist import Greylist
 from storage.groups import Forwarders, Groups
+from storage.holds import ExpungedHolds
 from storage.mail import Mail
 from storage.models import CheckReport
 from storage.passwords import SecretBox
 from storage.permissions import Permissions
 from storage.queue import Queue
 from storage.recent import Recent
-from storage.retained import Retained
 from storage.scripts import Scripts
 from storage.senders import Senders
 from storage.settings_store import Settings
@@ -58,7 +58,7 @@ class Store:
         self.forwarders = Forwarders(self)
         self.folders = Folders(self)
         self.mail = Mail(self)
-        self.retained = Retained(self)
+        self.holds = ExpungedHolds(self)
         self.acl = Permissions(self)
         self.senders = Senders(self)
         self.changes = ChangeFeed(self)

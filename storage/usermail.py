@@ -421,6 +421,11 @@ class FolderReader:
     def expunged_since(self, modseq: int) -> list[int]:
         return self._mail.expunged_since(self.folder_id, modseq)
 
+    def held(self, uids: Iterable[int]) -> list[MessageInfo]:
+        """What is still known of expunged messages among ``uids``, in UID order, for a session not yet
+        told of their expunge (RFC 2180 4.1.1; storage.holds): looked up by UID, allowed by the "r"."""
+        return self._user.store.holds.held(self.folder_id, uids)
+
     def mark_seen(self, uids: Iterable[int]) -> list[FlagChange]:
         """Set \\Seen as a side effect of reading (RFC 3501 6.4.5 BODY[]): only with "s" (RFC 4314 4);
         without it the messages are read and stay unseen. Returns the messages changed."""

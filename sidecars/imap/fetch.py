@@ -8,8 +8,9 @@ generator, so ``FETCH 1:* ENVELOPE`` on a large mailbox never holds the whole an
 
 Sequence numbers are fixed when the command starts: updates sent before the tagged reply cannot
 shift them (RFC 3501 7.4.1). A message another session expunged, of which this one was not told yet,
-is answered from what storage retained of it (RFC 2180 4.1.1, ``storage.retained``); when nothing was
-retained it is left out and the command ends NO [EXPUNGEISSUED] (RFC 2180 4.1.2). BODY[...] without .PEEK sets \\Seen (once, for all the messages, before answering) when the
+is answered from what storage holds of it (RFC 2180 4.1.1, ``FolderReader.held``, storage.holds), wherever
+the expunge was made; when nothing is held any more it is left out and the command ends NO [EXPUNGEISSUED]
+(RFC 2180 4.1.2). BODY[...] without .PEEK sets \\Seen (once, for all the messages, before answering) when the
 mailbox is read-write and the user holds the "s" right; FLAGS is then included in the response.
 """
 
@@ -27,6 +28,7 @@ from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Bad, Done, ImapSession, No
 from storage import mime
 from storage.errors import NotFound
+from storage.models import MessageInfo
 from storage.usermail import FolderReader
 
 BATCH = 200
@@ -68,23 +70,22 @@ def fetch(s: ImapSession, cmd: Command) -> Done:
             sel.own[c.uid] = c.modseq
             seen_now.add(c.uid)
     gone = sel.expunged_among(s, uids, access)
-    held = _retained(s, sel, gone)
+    held = _held(access, gone)
     pairs = [(sel.seq_of(u), u) for u in uids if u not in gone or u in held]
     parts.append(_responses(s, access, sel, spec, pairs, seen_now, set(sel.keywords), held))
     if gone - held.keys() and not spec.uid:
-        # RFC 2180 4.1.2, when what was known of the message is no longer kept (see _retained)
+        # RFC 2180 4.1.2, when what was known of the message is no longer held (see _held)
         return Done(parts, "some of the messages were expunged by another session", "EXPUNGEISSUED", "NO")
     return Done(parts, f"{cmd.name} completed")
 
 
-def _retained(s: ImapSession, sel: Selection, gone: set[int]) -> dict[int, Any]:
-    """RFC 2180 4.1.1: messages another session expunged that this one was not told of yet are still
-    answered from what storage kept of them (``storage.retained``: metadata and an open body); the
-    command's reader was only granted because the user may still read the mailbox."""
+def _held(access: FolderReader, gone: set[int]) -> dict[int, MessageInfo]:
+    """RFC 2180 4.1.1: messages expunged elsewhere that this session was not told of yet are still
+    answered from what storage holds of them (metadata, and the body still referenced), looked up by
+    UID; the command's reader was only granted because the user may still read the mailbox ("r")."""
     if not gone:
         return {}
-    held: dict[int, Any] = s.store.retained.get(sel.id, gone)
-    return held
+    return {m.uid: m for m in access.held(gone)}
 
 
 def _responses(
@@ -95,7 +96,7 @@ def _responses(
     pairs: list[tuple[int, int]],
     seen_now: set[int],
     known: set[str],
-    held: dict[int, Any] | None = None,
+    held: dict[int, MessageInfo] | None = None,
 ) -> Iterator[bytes]:
     """The FETCH responses, read and written lazily; ``known``: the keywords the client was told of
     when the command ran (see ``announce_keywords``); ``held``: expunged messages still answered."""
@@ -121,9 +122,9 @@ def _responses(
         else:
             rows = access.flags(list(seq_by_uid), changed_since=spec.changed_since)
         kept = [
-            held[u].info
+            held[u]
             for u in seq_by_uid
-            if u in held and (spec.changed_since is None or held[u].info.modseq > spec.changed_since)
+            if u in held and (spec.changed_since is None or held[u].modseq > spec.changed_since)
         ]
         if kept:
             rows = sorted([*rows, *kept], key=lambda r: r.uid)
@@ -131,13 +132,10 @@ def _responses(
             seq = seq_by_uid.get(row.uid)
             if not seq:
                 continue
-            retained = held.get(row.uid)
             try:
-                yield from _message(
-                    s, sel, spec, seq, row, row.uid in seen_now, known, retained and retained.reader
-                )
+                yield from _message(s, sel, spec, seq, row, row.uid in seen_now, known)
             except NotFound:
-                continue  # expunged meanwhile and not retained (RFC 2180 4.1.2)
+                continue  # expunged meanwhile and no longer held (RFC 2180 4.1.2)
 
 
 def _message(
@@ -148,14 +146,12 @@ def _message(
     row: Any,
     seen_now: bool,
     known: set[str],
-    reader: Any = None,
 ) -> Iterator[bytes]:
     """One FETCH response. Every item is worked out before its first byte is yielded (so a message
-    whose body is gone is left out whole); literals then stream from the blob (:mod:`fetchbody`),
-    or from ``reader``, the body kept open for a retained expunged message."""
+    whose body is gone is left out whole); literals then stream from the blob (:mod:`fetchbody`)."""
     body = None
     if hasattr(row, "sha256"):
-        body = fetchbody.MessageBody(s.store, row.sha256, row.size, reader=reader)
+        body = fetchbody.MessageBody(s.store, row.sha256, row.size)
     try:
         announced: list[bytes] = []  # RFC 3501 7.2.6: FLAGS with a keyword new to the session, sent first
         out = _items(s, sel, spec, row, seen_now, body, known, announced)

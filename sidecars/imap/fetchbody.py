@@ -73,18 +73,16 @@ class Content:
 class MessageBody:
     """One message's blob, opened on first use and closed by ``close``; sections become Content."""
 
-    def __init__(self, store: Any, sha256: str, size: int, reader: Any = None) -> None:
+    def __init__(self, store: Any, sha256: str, size: int) -> None:
         self._store = store
         self._sha = sha256
         self._size = size
-        self._reader: Any = reader  # given: shared (a retained expunged message), not closed here
-        self._owned = reader is None
+        self._reader: Any = None
         self._spools: list[IO[bytes]] = []
 
     def _open(self) -> Any:
         if self._reader is None:
             self._reader = self._store.blobs.reader(self._sha)  # NotFound when collected meanwhile
-            self._owned = True
         return self._reader
 
     def range(self, start: int, end: int) -> Content:
@@ -110,9 +108,9 @@ class MessageBody:
         return Content(size, read)
 
     def close(self) -> None:
-        if self._reader is not None and self._owned:
+        if self._reader is not None:
             self._reader.close()
-        self._reader = None
+            self._reader = None
         for spool in self._spools:
             spool.close()
         self._spools.clear()

@@ -132,7 +132,6 @@ class Selection:
         """Remove ``uids`` from the map and tell the client: EXPUNGE n each, or VANISHED (QRESYNC)."""
         present = [u for u in uids if self.seq_of(u)]
         self.pending_expunge -= set(uids)
-        s.store.retained.release(self.id, id(s), uids)  # told now: no longer answered (RFC 2180 4.1.1)
         if not present:
             return []
         if "QRESYNC" in s.enabled:
@@ -160,7 +159,6 @@ class Selection:
     def release(self, s: ImapSession) -> None:
         if s.ctx.hub is not None:
             s.ctx.hub.unwatch(self.id, id(s))
-        s.store.retained.release(self.id, id(s))
 
 
 def flags_response(sel: Selection, *, permanent: bool = True) -> list[bytes]:

@@ -27,17 +27,10 @@ class ChangeHub:
         self._watchers: dict[int, dict[int, Callable[[], None]]] = {}
         self._token: int | None = None
 
-    def watching(self, folder_id: int) -> frozenset[int]:
-        """Keys of the sessions that have ``folder_id`` selected (may be called from a worker thread:
-        the copy is one C-level operation)."""
-        return frozenset(dict(self._watchers.get(folder_id) or {}))
-
     def start(self) -> None:
         """Subscribe to the change feed (once; on the event loop's thread)."""
         if self._token is None:
             self._token = self.store.changes.subscribe(self._on_changes)
-            # expunges made here keep their messages for the other sessions until told (RFC 2180 4.1.1)
-            self.store.retained.watchers = self.watching
 
     def watch(self, folder_id: int, key: int, wake: Callable[[], None]) -> None:
         self.start()

@@ -205,6 +205,12 @@ def _prune_login_failures(store: Store, now: datetime) -> int:
     return int(store.auth.throttle.prune(now=now))
 
 
+def _release_expunged_holds(store: Any, now: datetime) -> int:
+    """Expunged messages held for IMAP sessions (RFC 2180 4.1.1) whose imap.expunged_hold_seconds are
+    over: their bodies are released, and collected when nothing else uses them (storage.holds)."""
+    return int(store.holds.release_expired(now=now))
+
+
 def housekeeping_jobs() -> list[PeriodicJob]:
     """The periodic jobs of one processing process, each due at the first ``run_due``."""
     return [
@@ -212,6 +218,7 @@ def housekeeping_jobs() -> list[PeriodicJob]:
         PeriodicJob("vacation replies prune", timedelta(hours=1), _prune_vacation),
         PeriodicJob("identity challenges expiry", timedelta(hours=1), _expire_confirmations),
         PeriodicJob("login failures prune", timedelta(hours=1), _prune_login_failures),
+        PeriodicJob("expunged holds release", timedelta(minutes=10), _release_expunged_holds),
     ]
 
 

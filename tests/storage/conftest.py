@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from storage import passwords
 from storage.db import Database
 from storage.models import Account, Domain, Folder
+from storage.names import utcnow
 from storage.store import Store, open_store
 
 PG_HOST = "127.0.0.1"
@@ -176,6 +178,12 @@ def build_message(
     if not text.endswith("\r\n"):
         text += "\r\n"
     return text.encode("utf-8")
+
+
+def release_holds(store: Store) -> int:
+    """What housekeeping does once imap.expunged_hold_seconds have passed: expunged messages held for IMAP
+    sessions (storage.holds) release their bodies, which are collected when nothing else uses them."""
+    return store.holds.release_expired(now=utcnow() + timedelta(days=8))
 
 
 @pytest.fixture

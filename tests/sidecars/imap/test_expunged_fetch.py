@@ -4,9 +4,13 @@ the next command that may carry it, and then the message is gone for this sessio
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
+from sidecars.processing.schedule import housekeeping_jobs
+from storage.names import utcnow
 from tests.sidecars.imap.conftest import ImapService, Raw, fetches, plain
+from tests.support.service import running
 
 
 def two_sessions(client: Raw, folder: str, account: str, connect: Callable[..., Raw]) -> Raw:
@@ -54,17 +58,60 @@ def test_uid_fetch_returns_the_data_then_the_expunge(
     assert fetches(b.command("UID FETCH 1:* UID")).keys() == {1, 2}
 
 
-def test_expunged_by_another_process_the_fetch_says_so(
+def test_expunged_by_another_process_the_fetch_returns_the_data(
     imap_service: ImapService, client: Raw, folder: str, account: str, connect: Callable[..., Raw]
 ) -> None:
-    """What is still known is kept by the IMAP process for its own sessions; after an expunge from
-    another process (WebMail, the CLI) the message is left out and the command ends NO (RFC 2180 4.1.2),
-    never with a silent OK."""
+    """Storage holds what FETCH needs of every expunged message, whichever process expunged it (here the
+    CLI's or WebMail's path, straight into storage from the test process)."""
     b = two_sessions(client, folder, account, connect)
     uid = fetches(b.command("FETCH 2 UID"))[2]["UID"]
     client.command("STORE 2 +FLAGS.SILENT (\\Deleted)")
     box = imap_service.store.folders.get(account, folder)
     assert imap_service.store.mail.expunge(box.id, [uid]) == [uid]
     reply = b.command("FETCH 2 (UID BODY.PEEK[])")
-    assert reply.status == "NO" and b"[EXPUNGEISSUED]" in reply.tagged, reply
-    assert not reply.named("FETCH")
+    assert reply.tagged.endswith(b" OK FETCH completed"), reply
+    assert fetches(reply)[2] == {"UID": uid, "BODY[]": plain("m2")}
+
+
+def test_expunged_by_another_imap_process_then_released(
+    imap_service: ImapService, folder: str, account: str
+) -> None:
+    """Two IMAP service processes on one data dir (as two workers of the pool are): an expunge in one,
+    a FETCH in the other gets the data, then the EXPUNGE; once imap.expunged_hold_seconds are over,
+    housekeeping releases the body, the blob is collected and storage check is clean."""
+    store = imap_service.store
+    store.settings.set("imap.expunged_hold_seconds", 2)
+    try:
+        with running("sidecars.imap", "imap", imap_service.data) as (offset, proc):
+            second = ImapService(imap_service.data, offset, proc, store)
+            a = second.login(account)
+            b = imap_service.login(account)
+            assert proc.pid != imap_service.proc.pid  # a in the second process, b in the first
+            texts = [plain(f"{folder}-{n}") for n in range(1, 4)]  # unique: no blob shared with other tests
+            for raw in texts:
+                a.append(folder, raw)
+            a.select(folder)
+            b.select(folder)
+            uid = fetches(b.command("FETCH 2 UID"))[2]["UID"]
+            (sha,) = {m.sha256 for m in store.mail.info(store.folders.get(account, folder).id, [uid])}
+            assert a.command("STORE 2 +FLAGS.SILENT (\\Deleted)").ok
+            assert a.command("EXPUNGE").named("EXPUNGE") == [b"* 2 EXPUNGE"]
+            reply = b.command("FETCH 2 (UID FLAGS RFC822.SIZE ENVELOPE BODY.PEEK[])")
+            assert reply.tagged.endswith(b" OK FETCH completed"), reply
+            items = fetches(reply)[2]
+            assert items["UID"] == uid and "\\Deleted" in items["FLAGS"]  # type: ignore[operator]
+            assert items["BODY[]"] == texts[1] and items["RFC822.SIZE"] == len(texts[1])
+            assert items["ENVELOPE"][1] == f"{folder}-2".encode()  # type: ignore[index]
+            assert b.noop_until(lambda lines: b"* 2 EXPUNGE" in lines).untagged.count(b"* 2 EXPUNGE") == 1
+            assert fetches(b.command("FETCH 2 BODY.PEEK[]"))[2]["BODY[]"] == texts[2]
+            a.close()
+            b.close()
+    finally:
+        store.settings.set("imap.expunged_hold_seconds", 35 * 60)
+    assert store.blobs.exists(sha)  # held until the time is over and housekeeping runs
+    time.sleep(2.1)
+    (job,) = [j for j in housekeeping_jobs() if j.name == "expunged holds release"]
+    assert job.run(store, utcnow()) >= 1
+    assert not store.blobs.exists(sha)
+    report = store.check()
+    assert report.ok and report.problems == [], report.problems
