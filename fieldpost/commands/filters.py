@@ -95,9 +95,7 @@ def countries_clear(args: argparse.Namespace) -> int:
 def _greylist_policy(store: Store) -> Any:
     from filters.checks import greylist
 
-    with store.db.read() as conn:
-        values = store.settings_many(conn, greylist.POLICY_SETTINGS)
-    return greylist.policy_from(values)
+    return greylist.policy_from(store.settings.effective(greylist.POLICY_SETTINGS))
 
 
 def greylist_stats(args: argparse.Namespace) -> int:
@@ -132,8 +130,8 @@ def dnsbl_lookup(args: argparse.Namespace) -> int:
     from filters.checks import Env, dnsbl
 
     ip = ipaddress.ip_address(_address(args.ip))
-    with opened_store(load_config(args)) as store, store.db.read() as conn:
-        settings = store.settings_many(conn, dnsbl.SETTINGS)
+    with opened_store(load_config(args)) as store:
+        settings = store.settings.effective(dnsbl.SETTINGS)
     zones = []
     for entry in settings["dnsbl.zones"]:
         try:

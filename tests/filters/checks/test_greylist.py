@@ -17,6 +17,8 @@ from filters.checks import Env, Facts, greylist
 from sidecars.processing.schedule import housekeeping_jobs, run_due
 from storage import open_store
 from storage.store import Store
+from tests.fieldpost.conftest import run_cli
+from tests.support.service import init_demo
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -151,3 +153,20 @@ def test_the_processing_service_prunes_expired_rows_periodically(store: Store, c
     clock.advance(minutes=1)
     assert "greylist prune" in run_due(jobs, store, clock.now, log)
     assert store.greylist.stats(policy, now=T0).pending == 0
+
+
+def test_the_cli_reports_greylisting_and_reads_the_dnsbl_zones(tmp_path: Path) -> None:
+    """``fieldpost filters greylist stats`` and ``dnsbl lookup`` read the server's settings."""
+    data = tmp_path / "data"
+    init_demo(data, "mx.example.test")
+    stats = run_cli("filters", "greylist", "stats", "--data", str(data), check=True)
+    assert stats.stdout.splitlines()[:2] == ["greylisting: off", "pending triplets: 0"]
+    no_zones = run_cli("filters", "dnsbl", "lookup", "192.0.2.1", "--data", str(data))
+    assert (no_zones.returncode, no_zones.stderr) == (
+        1,
+        "fieldpost: error: no DNS block lists are configured (setting dnsbl.zones)\n",
+    )
+    run_cli("settings", "set", "greylist.enabled", "true", "--data", str(data), check=True)
+    assert run_cli("filters", "greylist", "stats", "--data", str(data), check=True).stdout.startswith(
+        "greylisting: on\n"
+    )
