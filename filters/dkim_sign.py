@@ -180,12 +180,11 @@ def sign_outgoing(store: Store, origin: dict[str, Any], raw: bytes) -> bytes:
     user_domain = user.rpartition("@")[2].lower()
     candidates: list[str] = []
     try:
-        with store.db.read() as conn:
-            domain_id = store.domains.id_of(conn, user_domain)
-            values = store.settings_many(conn, SETTINGS, domain_id=domain_id)
-            author = _from_domain(raw)
-            if author and author != user_domain and _domain_id(store, conn, author) == domain_id:
-                candidates.append(author)
+        domain_id = store.domains.id_by_name(user_domain)
+        values = store.settings.effective(SETTINGS, domain_id=domain_id)
+        author = _from_domain(raw)
+        if author and author != user_domain and _domain_id(store, author) == domain_id:
+            candidates.append(author)
     except (NotFound, InvalidInput):
         return raw
     except Exception:
@@ -207,9 +206,9 @@ def sign_outgoing(store: Store, origin: dict[str, Any], raw: bytes) -> bytes:
     return raw
 
 
-def _domain_id(store: Store, conn: Any, domain: str) -> int | None:
+def _domain_id(store: Store, domain: str) -> int | None:
     try:
-        return int(store.domains.id_of(conn, domain))
+        return int(store.domains.id_by_name(domain))
     except (NotFound, InvalidInput):
         return None
 

@@ -39,6 +39,21 @@ class Domains:
             raise NotFound(f"domain {dn} does not exist")
         return int(row[0])
 
+    def id_by_name(self, name: str) -> int:
+        """The id of the domain ``name`` names (the domain itself or one of its aliases), read in a
+        transaction of its own: the question a service asks to tell its own domains apart (DKIM signing
+        signs an alias as the domain's own name, never another local domain).
+
+        Args:
+            name: a domain name or a domain alias, any case.
+
+        Raises:
+            NotFound: no domain and no alias has this name.
+            InvalidInput: not a domain name.
+        """
+        with self.store.db.read() as conn:
+            return self.id_of(conn, name)
+
     def _name_taken(self, conn: Connection, dn: str) -> bool:
         return bool(
             conn.execute(select(s.domains.c.id).where(s.domains.c.name == dn)).first()

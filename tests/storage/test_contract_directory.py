@@ -103,6 +103,22 @@ def test_domain_alias_resolves_to_same_accounts(demo: Demo) -> None:
         store.accounts.get("alice@alias.test")
 
 
+def test_domain_id_by_name_follows_aliases_and_tells_domains_apart(demo: Demo) -> None:
+    store = demo.store
+    store.domains.add_alias("example.test", "alias.test")
+    other = store.domains.add("other.test")
+    assert store.domains.id_by_name("example.test") == demo.domain.id
+    assert store.domains.id_by_name("Alias.TEST") == demo.domain.id
+    assert store.domains.id_by_name("other.test") == other.id != demo.domain.id
+    with pytest.raises(NotFound):
+        store.domains.id_by_name("elsewhere.test")
+    with pytest.raises(InvalidInput):
+        store.domains.id_by_name("not a domain")
+    store.domains.remove_alias("example.test", "alias.test")
+    with pytest.raises(NotFound):
+        store.domains.id_by_name("alias.test")
+
+
 def test_domain_delete_removes_everything(demo: Demo) -> None:
     store = demo.store
     raw = build_message()
