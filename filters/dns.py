@@ -238,7 +238,7 @@ def shared() -> Resolver:
 
 def configure_from(store: Store) -> Resolver:
     """The shared resolver, set to the nameservers and timeout of the settings in ``store``."""
-    values = store.settings.effective(("dns.nameservers", "dns.timeout_seconds"))
+    values = store.settings.effective_many(("dns.nameservers", "dns.timeout_seconds"))
     resolver = shared()
     resolver.configure(values["dns.nameservers"], float(values["dns.timeout_seconds"]))
     return resolver

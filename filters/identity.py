@@ -60,7 +60,9 @@ Actions = dict[str, tuple[act.Action, ...]]
 def _local_part(store: Store) -> str:
     """``identity.local_part``; a value that cannot make an address (a space, a "+") is replaced by the
     default and logged, so challenges always carry an address that works."""
-    value = str(store.settings.effective(("identity.local_part",))["identity.local_part"]).strip().lower()
+    value = (
+        str(store.settings.effective_many(("identity.local_part",))["identity.local_part"]).strip().lower()
+    )
     if not _LOCAL_PART.match(value):
         _log.warning("identity.local_part %r cannot be an address; using %r", value, DEFAULT_LOCAL_PART)
         return DEFAULT_LOCAL_PART
@@ -206,7 +208,7 @@ def _collect_recipients(store: Store, user: str, recipients: Sequence[str]) -> N
     account_id = lists.account_for(store, user)
     if account_id is None:
         return
-    if not store.settings.effective(("identity.enabled",), account_id=account_id)["identity.enabled"]:
+    if not store.settings.effective_many(("identity.enabled",), account_id=account_id)["identity.enabled"]:
         return
     for recipient in recipients:
         if lists.account_for(store, recipient) == account_id:
@@ -235,7 +237,7 @@ def run_level(
         account_id = lists.account_for(store, recipient)
         if account_id is None:
             continue
-        wanted = store.settings.effective(ACCOUNT_SETTINGS, account_id=account_id)
+        wanted = store.settings.effective_many(ACCOUNT_SETTINGS, account_id=account_id)
         before = result.get(recipient) or (act.Keep(),)
         if not wanted["identity.enabled"] or not _only_kept(before):
             continue

@@ -88,11 +88,11 @@ def account_for(store: Store, recipient: str) -> int | None:
 
 
 def _server_lists(store: Store) -> dict[str, Any]:
-    return dict(store.settings.effective(SERVER_SETTINGS))
+    return dict(store.settings.effective_many(SERVER_SETTINGS))
 
 
 def _account_lists(store: Store, account_id: int) -> dict[str, Any]:
-    return dict(store.settings.effective(ACCOUNT_SETTINGS, account_id=account_id))
+    return dict(store.settings.effective_many(ACCOUNT_SETTINGS, account_id=account_id))
 
 
 def trusted(store: Store, addresses: Sequence[str], account_id: int | None) -> bool:

@@ -77,12 +77,25 @@ class Settings:
             domain_id = self.store.domains.id_of(conn, domain) if domain and not account else None
             return reg.effective(conn, name, account_id=account_id, domain_id=domain_id)
 
-    def effective(
-        self, names: Iterable[str], *, account_id: int | None = None, domain_id: int | None = None
+    def effective_many(
+        self,
+        names: Iterable[str],
+        *,
+        domain: str | None = None,
+        domain_id: int | None = None,
+        account_id: int | None = None,
     ) -> dict[str, Any]:
-        """The effective values of ``names`` for an account or a domain (by id; neither: the server's),
-        read in one transaction, so a service reads its settings without holding a Connection."""
+        """The effective values of ``names`` for an account (``account_id``), a domain (``domain`` by name,
+        an alias naming its domain, or ``domain_id``) or the server (none of them), read in one
+        transaction, so a service reads its settings without holding a Connection.
+
+        Raises:
+            NotFound: ``domain`` is not one of ours.
+            InvalidInput: ``domain`` is not a domain name.
+        """
         with self.store.db.read() as conn:
+            if domain:
+                domain_id = self.store.domains.id_of(conn, domain)
             return reg.effective_many(conn, list(names), account_id=account_id, domain_id=domain_id)
 
     def explicit(

@@ -103,5 +103,5 @@ def prune(store: Store, *, now: datetime | None = None) -> int:
 
     Runs even while greylisting is off, so turning it off leaves no state behind for long.
     """
-    values = store.settings.effective(POLICY_SETTINGS)
+    values = store.settings.effective_many(POLICY_SETTINGS)
     return int(store.greylist.prune(policy_from(values), now=now))

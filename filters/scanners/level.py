@@ -342,7 +342,7 @@ def run_level(
     """The chain level (see ``filters.chain.Level``): (actions, the message as scanned and stamped)."""
     if (queued_message.origin or {}).get("quarantine_for"):
         return actions, raw
-    values = dict(store.settings.effective(SETTINGS))
+    values = dict(store.settings.effective_many(SETTINGS))
     if not (values["scan.clamd.enabled"] or values["scan.spamd.enabled"] or values["scan.milters"]):
         return actions, raw
     found = scan(values, queued_message, raw, recipients)

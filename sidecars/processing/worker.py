@@ -80,7 +80,9 @@ class Worker:
 
     def run_once(self) -> int:
         """Process one batch of due messages; returns how many were taken."""
-        self.policy = RetryPolicy.from_settings(self.store.settings.effective(SCHEDULE_SETTINGS), self.log)
+        self.policy = RetryPolicy.from_settings(
+            self.store.settings.effective_many(SCHEDULE_SETTINGS), self.log
+        )
         batch = self.store.queue.claim(limit=self.policy.batch_size, lease=LEASE)
         try:
             for msg in batch:

@@ -48,7 +48,7 @@ def relay_from_settings(store: Store, helo: str, log: Any = None) -> Relay:
 
     A routing rule that cannot be read is skipped (and logged), so one typo does not stop all mail.
     """
-    values = store.settings.effective((*SETTINGS, CAFILE))
+    values = store.settings.effective_many((*SETTINGS, CAFILE))
     routes = []
     for text in values["relay.routes"]:
         try:

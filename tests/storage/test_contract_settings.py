@@ -45,18 +45,21 @@ def test_each_level_overrides_the_more_general_one(classy: Demo) -> None:
     assert st.get(LANG, account=BOB) == "it"
 
 
-def test_effective_reads_several_settings_by_id_without_a_connection(classy: Demo) -> None:
+def test_effective_many_reads_several_settings_without_a_connection(classy: Demo) -> None:
     store = classy.store
     st = store.settings
     st.set(LANG, "fr", domain="example.test")
     st.set(LANG, "es", account=ALICE)
     st.set("quota.messages", 7, domain="example.test")
     names = (LANG, "quota.messages")
-    assert st.effective(names) == {LANG: "en", "quota.messages": 0}
+    assert st.effective_many(names) == {LANG: "en", "quota.messages": 0}
     domain_id = store.domains.get("example.test").id
-    assert st.effective(names, domain_id=domain_id) == {LANG: "fr", "quota.messages": 7}
+    assert st.effective_many(names, domain_id=domain_id) == {LANG: "fr", "quota.messages": 7}
+    assert st.effective_many(names, domain="example.test") == {LANG: "fr", "quota.messages": 7}
+    with pytest.raises(NotFound):
+        st.effective_many(names, domain="elsewhere.test")
     alice_id = store.accounts.get(ALICE).id
-    assert st.effective(names, account_id=alice_id) == {LANG: "es", "quota.messages": 7}
+    assert st.effective_many(names, account_id=alice_id) == {LANG: "es", "quota.messages": 7}
 
 
 def test_clear_falls_back_level_by_level(classy: Demo) -> None:
