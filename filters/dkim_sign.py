@@ -181,7 +181,7 @@ def sign_outgoing(store: Store, origin: dict[str, Any], raw: bytes) -> bytes:
     candidates: list[str] = []
     try:
         domain_id = store.domains.id_by_name(user_domain)
-        values = store.settings.effective(SETTINGS, domain_id=domain_id)
+        values = store.settings.effective_many(SETTINGS, domain_id=domain_id)
         author = _from_domain(raw)
         if author and author != user_domain and _domain_id(store, author) == domain_id:
             candidates.append(author)

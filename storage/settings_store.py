@@ -98,6 +98,9 @@ class Settings:
                 domain_id = self.store.domains.id_of(conn, domain)
             return reg.effective_many(conn, list(names), account_id=account_id, domain_id=domain_id)
 
+    #: The same read under its first name; branches written against it keep working while they land.
+    effective = effective_many
+
     def explicit(
         self, *, domain: str | None = None, account_class: str | None = None, account: str | None = None
     ) -> dict[str, Any]:

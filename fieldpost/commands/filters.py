@@ -95,7 +95,7 @@ def countries_clear(args: argparse.Namespace) -> int:
 def _greylist_policy(store: Store) -> Any:
     from filters.checks import greylist
 
-    return greylist.policy_from(store.settings.effective(greylist.POLICY_SETTINGS))
+    return greylist.policy_from(store.settings.effective_many(greylist.POLICY_SETTINGS))
 
 
 def greylist_stats(args: argparse.Namespace) -> int:
@@ -131,7 +131,7 @@ def dnsbl_lookup(args: argparse.Namespace) -> int:
 
     ip = ipaddress.ip_address(_address(args.ip))
     with opened_store(load_config(args)) as store:
-        settings = store.settings.effective(dnsbl.SETTINGS)
+        settings = store.settings.effective_many(dnsbl.SETTINGS)
     zones = []
     for entry in settings["dnsbl.zones"]:
         try:
