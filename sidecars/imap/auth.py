@@ -88,7 +88,7 @@ def _plaintext_ok(s: ImapSession) -> bool:
     return s.tls_active or s.ctx.allow_plaintext
 
 
-def login(s: ImapSession, cmd: Command) -> Done:
+def login(s: ImapSession, cmd: Command) -> Done | Wait:
     # RFC 3501 6.2.3
     if not _plaintext_ok(s):
         raise No("plaintext login is disabled without TLS; use STARTTLS first", "PRIVACYREQUIRED")

@@ -61,9 +61,9 @@ def fetch(s: ImapSession, cmd: Command) -> Done:
         parts += enable_condstore(s)  # RFC 7162 3.1
     if spec.vanished and spec.changed_since is not None:
         top = sel.uids[-1] if sel.uids else 0
-        gone = [u for u in access.expunged_since(spec.changed_since) if spec.sequence.contains(u, top)]
-        if gone:
-            parts.append(R.untagged(f"VANISHED (EARLIER) {format_set(sorted(set(gone)))}"))
+        vanished = [u for u in access.expunged_since(spec.changed_since) if spec.sequence.contains(u, top)]
+        if vanished:
+            parts.append(R.untagged(f"VANISHED (EARLIER) {format_set(sorted(set(vanished)))}"))
     seen_now: set[int] = set()
     if any(i.sets_seen for i in spec.items) and not sel.readonly and uids:
         for c in access.mark_seen(uids):  # only with "s" (RFC 4314 4)

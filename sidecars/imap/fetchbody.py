@@ -25,10 +25,13 @@ from __future__ import annotations
 import binascii
 import tempfile
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sidecars.imap.fetchitems import Section
 from storage import mime
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 CHUNK = 64 * 1024
 SPOOL_MEMORY = 256 * 1024
@@ -73,7 +76,7 @@ class Content:
 class MessageBody:
     """One message's blob, opened on first use and closed by ``close``; sections become Content."""
 
-    def __init__(self, store: Any, sha256: str, size: int) -> None:
+    def __init__(self, store: Store, sha256: str, size: int) -> None:
         self._store = store
         self._sha = sha256
         self._size = size

@@ -226,7 +226,7 @@ def _id(t: Tokens) -> IdArgs:
         return IdArgs(None)
     if not isinstance(item, tuple) or len(item) % 2 or len(item) > 60:
         raise ParseError("ID needs NIL or a list of up to 30 field/value pairs")
-    fields = []
+    fields: list[tuple[str, str | None]] = []
     for i in range(0, len(item), 2):
         key = item[i]
         if not isinstance(key, String):

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sidecars.imap import mutf7
 from sidecars.imap.patterns import MailboxPattern
 from storage.errors import InvalidInput, NotFound
 from storage.models import Folder
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 DELIMITER = "/"
 OTHER_USERS = "Other Users"
@@ -136,7 +139,7 @@ def list_patterns(reference: str, patterns: Iterable[str], utf8: bool) -> ListPa
 
 
 def visible_folders(
-    store: Any, account_id: int, user: str, want_shared: bool, want_public: bool
+    store: Store, account_id: int, user: str, want_shared: bool, want_public: bool
 ) -> list[Listed]:
     """Every mailbox the user may see (lookup right), own first, then others', then public."""
     out: list[Listed] = []

@@ -26,6 +26,8 @@ from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Done, ImapSession, No
 from storage import mime
 from storage.errors import NotFound
+from storage.mime.text import snippet_and_search_text
+from storage.models import FlagChange, MessageInfo
 from storage.usermail import FolderReader
 
 ENVELOPE_KEYS = {
@@ -66,12 +68,29 @@ class Candidate:
     """One message as the evaluator sees it; envelope and headers are loaded on first use."""
 
     def __init__(
-        self, s: ImapSession, reader: FolderReader, seq: int, uid: int, flags: Any, info: Any
+        self,
+        s: ImapSession,
+        reader: FolderReader,
+        seq: int,
+        uid: int,
+        flags: FlagChange,
+        info: MessageInfo | None,
     ) -> None:
-        self.s, self.reader, self.seq, self.uid, self.flags, self.info = s, reader, seq, uid, flags, info
+        self.s, self.reader, self.seq, self.uid, self.flags, self._info = s, reader, seq, uid, flags, info
         self._parsed: tuple[Any, Any] | None = None
         self._header: bytes | None = None
         self._texts: tuple[str, str] | None = None
+
+    @property
+    def info(self) -> MessageInfo:
+        """The message's cached columns: loaded up front only when the key reads them (``INFO_KEYS``),
+        so a key that reads them without being listed there is a programming error."""
+        assert self._info is not None, "a search key reads message info but is not in INFO_KEYS"
+        return self._info
+
+    @info.setter
+    def info(self, value: MessageInfo) -> None:
+        self._info = value
 
     @property
     def envelope(self) -> Any:
@@ -97,7 +116,7 @@ class Candidate:
                     return ("", "")
                 root = self.parsed[1]  # the tree cached at delivery: no re-parse
                 header = raw[: root.body_start].decode("utf-8", "replace")
-                _, body = mime.snippet_and_search_text(raw, root)
+                _, body = snippet_and_search_text(raw, root)
                 cached = (fold(mime.decode_header_text(header)), fold(body))
                 if len(cached[0]) + len(cached[1]) <= TEXT_CACHE_MAX_CHARS:
                     if len(_TEXTS) >= TEXT_CACHE_ENTRIES:
@@ -118,7 +137,7 @@ class Candidate:
 
 
 def _sent_date(c: Candidate) -> date | None:
-    from storage.mime import parse_date
+    from storage.mime.headers import parse_date
 
     when = parse_date(c.envelope.date)
     return when.date() if when is not None else None
@@ -208,8 +227,8 @@ class Evaluator:
             day = info.internal_date.astimezone(UTC).date()
             return _compare_date(op, day, args[0])
         if op in ("SENTBEFORE", "SENTON", "SENTSINCE"):
-            day = _sent_date(c)
-            return day is not None and _compare_date(op[4:], day, args[0])
+            sent = _sent_date(c)
+            return sent is not None and _compare_date(op[4:], sent, args[0])
         if op == "SUBJECT":
             return fold(args[0]) in fold(mime.decode_header_text(c.envelope.subject or ""))
         if op in ("FROM", "TO", "CC", "BCC"):
@@ -254,7 +273,7 @@ def run_search(s: ImapSession, key: Key) -> list[Candidate]:
     evaluator = Evaluator(s, sel, reader, key)
     flags = reader.flags()
     need_info = uses(key, INFO_KEYS)
-    infos: dict[int, Any] = {}
+    infos: dict[int, MessageInfo] = {}
     if need_info:
         infos = {i.uid: i for i in reader.info(with_structure=uses(key, ENVELOPE_KEYS))}
     out = []

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent
 from gevent import GreenletExit, ssl
@@ -42,6 +42,9 @@ from sidecars.imap.updates import ChangeHub
 from sidecars.net.listener import DENIED, Handler, ListenerServer
 from sidecars.net.service import Endpoint, ServiceContext
 from sidecars.net.standing import Standing
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 READ_SIZE = 64 * 1024
 HANDSHAKE_SECONDS = 30.0
@@ -66,8 +69,8 @@ class ImapConnection:
         self.lock = Semaphore()
         self.pushing = False
         self.closed = False
-        self.deflater: Any = None
-        self.inflater: Any = None
+        self.deflater: Deflater | None = None
+        self.inflater: Inflater | None = None
 
     def wake(self) -> None:
         """The change hub saw a change in the selected folder (called on the event loop). Only an
@@ -215,7 +218,7 @@ def _in_thread(fn: Any) -> Any:
     return gevent.get_hub().threadpool.apply(fn)
 
 
-def make_handler(store: Any, hostname: str, tls_context: ssl.SSLContext | None, hub: ChangeHub) -> Handler:
+def make_handler(store: Store, hostname: str, tls_context: ssl.SSLContext | None, hub: ChangeHub) -> Handler:
     def handle(sock: Any, address: tuple[Any, ...], session_id: str, listener: ListenerServer) -> None:
         try:
             allow_plaintext = bool(store.settings.get("imap.allow_plaintext_auth"))

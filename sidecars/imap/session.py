@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import functools
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sidecars.imap import response as R
 from sidecars.imap.parser import Command, ParseError, parse_command
@@ -47,6 +47,11 @@ from storage.errors import (
 )
 from storage.models import Account
 from storage.usermail import UserMail
+
+if TYPE_CHECKING:
+    from sidecars.imap.selected import Selection
+    from sidecars.imap.updates import ChangeHub
+    from storage.store import Store
 
 NOT_AUTHENTICATED, AUTHENTICATED, SELECTED, LOGOUT = (
     "not authenticated",
@@ -75,7 +80,7 @@ class Output:
 
 @dataclass
 class SessionContext:
-    store: Any
+    store: Store
     hostname: str
     peer_ip: str
     session_id: str
@@ -83,7 +88,7 @@ class SessionContext:
     tls_available: bool
     log: Any
     allow_plaintext: bool = False
-    hub: Any = None  # sidecars.imap.updates.ChangeHub
+    hub: ChangeHub | None = None
     wake: Callable[[], None] | None = None  # the connection's wake-up (IDLE)
     errors: ErrorLimits = field(default_factory=ErrorLimits)
     compress_available: bool = True
@@ -108,7 +113,7 @@ class Bad(Exception):
 class Done:
     """A finished command: untagged parts, then ``tag OK [code] text``."""
 
-    parts: list[bytes | Iterable[bytes]]
+    parts: Sequence[bytes | Iterable[bytes]]
     text: str
     code: str | None = None
     status: str = "OK"  # or NO, after data for part of the request (RFC 2180 4.1.2)
@@ -121,7 +126,7 @@ class Done:
 class Wait:
     """The command continues with the client's next line (AUTHENTICATE, IDLE)."""
 
-    parts: list[bytes | Iterable[bytes]]
+    parts: Sequence[bytes | Iterable[bytes]]
     on_line: Callable[[bytes], Done | Wait]
     kind: str = "continuation"  # or "idle"
 
@@ -154,7 +159,7 @@ class ImapSession:
         self.errors = ErrorControl(context.errors)
         self.pending: Wait | None = None
         self.pending_tag = ""
-        self.selection: Any = None  # sidecars.imap.selected.Selection
+        self.selection: Selection | None = None
         self.enabled: set[str] = set()
         self.utf8 = False
         self.condstore = False  # the client has used a CONDSTORE feature (RFC 7162 3.1)

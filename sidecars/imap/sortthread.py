@@ -60,7 +60,7 @@ def sort(s: ImapSession, cmd: Command) -> Done:
 
 
 def _parse(value: str | None) -> datetime | None:
-    from storage.mime import parse_date
+    from storage.mime.headers import parse_date
 
     return parse_date(value)
 

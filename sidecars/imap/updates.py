@@ -18,11 +18,14 @@ patched threading) and must not block; it only touches dictionaries and sets eve
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 
 class ChangeHub:
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._watchers: dict[int, dict[int, Callable[[], None]]] = {}
         self._token: int | None = None
