@@ -13,7 +13,7 @@ import base64
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sidecars import sasl
 from sidecars.smtp import parser as P
@@ -21,10 +21,13 @@ from sidecars.smtp import replies as R
 from storage.errors import AuthFailed, Throttled
 from storage.models import Account
 
+if TYPE_CHECKING:
+    from storage.store import Store
+
 SUBMISSION_LISTENERS = frozenset({"submission", "submissions"})
 
 
-def cram_anywhere(store: Any, server_level: bool) -> bool:
+def cram_anywhere(store: Store, server_level: bool) -> bool:
     """Whether CRAM-MD5 is worth offering: ``auth.allow_cram`` is on at server level or for any domain.
 
     The exchange then refuses accounts whose domain has it off (``Exchange``), so offering it for one
@@ -77,7 +80,7 @@ class Exchange:
     """One AUTH exchange in progress."""
 
     def __init__(
-        self, mechanism: sasl.Mechanism, log: logging.LoggerAdapter[Any] | logging.Logger, store: Any
+        self, mechanism: sasl.Mechanism, log: logging.LoggerAdapter[Any] | logging.Logger, store: Store
     ) -> None:
         self._mechanism = mechanism
         self._log = log
@@ -135,7 +138,7 @@ class Exchange:
             return bool(self._store.settings_effective(conn, "auth.allow_cram", domain_id=account.domain_id))
 
 
-def account_limits(store: Any, account: Account) -> tuple[int, int]:
+def account_limits(store: Store, account: Account) -> tuple[int, int]:
     """(mail.max_message_bytes, mail.max_recipients) of the account (its own, class, domain or server).
 
     Raises:

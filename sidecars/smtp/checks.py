@@ -25,19 +25,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import filters.checks as checks
 from filters.checks.authentication import without_forged_results
 from sidecars.smtp import replies as R
 from sidecars.smtp.message import Transaction
 
+if TYPE_CHECKING:
+    from sidecars.smtp.conversation import SessionContext
+    from storage.store import Store
+
 EARLY = ("onConnect", "onEhlo")  # fields from these events go on every message of the session
 DOMAINS_TTL = 60.0
 
 
 class SessionChecks:
-    def __init__(self, ctx: Any, cfg: dict[str, Any]) -> None:
+    def __init__(self, ctx: SessionContext, cfg: dict[str, Any]) -> None:
         """``ctx`` is the session's SessionContext, ``cfg`` the settings ``policy.load`` read."""
         settings = {name: cfg[name] for name in checks.settings_needed() if name in cfg}
         settings["server.hostname"] = ctx.hostname
@@ -48,6 +52,7 @@ class SessionChecks:
             [],
         )  # later ones, per transaction
         self._active = ctx.listener == "smtp" and bool(checks.REGISTRY)
+        self._store = ctx.store
         self._hostname: str = ctx.hostname
         self._ip: str = ctx.peer_ip
         self._log: logging.LoggerAdapter[Any] | logging.Logger = ctx.log
@@ -69,7 +74,7 @@ class SessionChecks:
         if not self._active or trusted:
             return None
         found = checks.Facts(
-            ip=self._ip, trusted=trusted, local_domains=local_domains(self.env.store, self._log), **facts
+            ip=self._ip, trusted=trusted, local_domains=local_domains(self._store, self._log), **facts
         )
         verdicts = checks.run(event, found, self.env)
         if event in EARLY:
@@ -107,7 +112,7 @@ _domains: tuple[float, int, frozenset[str]] | None = None  # (read at, id of the
 _domains_lock = threading.Lock()
 
 
-def local_domains(store: Any, log: logging.LoggerAdapter[Any] | logging.Logger) -> frozenset[str]:
+def local_domains(store: Store, log: logging.LoggerAdapter[Any] | logging.Logger) -> frozenset[str]:
     """The names and aliases of the local domains, re-read at most every DOMAINS_TTL seconds."""
     global _domains
     now = time.monotonic()

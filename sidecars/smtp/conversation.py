@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sidecars.net.errorcontrol import DROP, ErrorControl, ErrorLimits
 from sidecars.smtp import acceptance, auth, envelope, intake, policy, stream
@@ -21,10 +21,13 @@ from sidecars.smtp.checks import SessionChecks
 from sidecars.smtp.message import Transaction
 from storage.models import Account
 
+if TYPE_CHECKING:
+    from storage.store import Store
+
 
 @dataclass(frozen=True)
 class SessionContext:
-    store: Any
+    store: Store
     hostname: str
     listener: str  # "smtp" (MX) | "submission" | "submissions"
     peer_ip: str

@@ -12,7 +12,7 @@ import enum
 import ipaddress
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filters import identity
 from mailflow import submission
@@ -22,6 +22,9 @@ from storage.errors import InvalidInput, NotFound
 from storage.groups import resolve
 from storage.models import Account
 
+if TYPE_CHECKING:
+    from storage.store import Store
+
 
 class Recipient(enum.Enum):
     LOCAL = "local"  # one of our domains, and the address resolves
@@ -30,7 +33,7 @@ class Recipient(enum.Enum):
     REMOTE = "remote"  # not one of our domains: relaying
 
 
-def classify_recipient(store: Any, address: str) -> tuple[Recipient, str]:
+def classify_recipient(store: Store, address: str) -> tuple[Recipient, str]:
     """Whether ``address`` is ours and resolves; the text is the InvalidInput detail, else ""."""
     if identity.known_confirmation_address(store, address):  # answers to identity challenges
         return Recipient.LOCAL, ""
@@ -52,7 +55,7 @@ def classify_recipient(store: Any, address: str) -> tuple[Recipient, str]:
     return Recipient.REMOTE, ""
 
 
-def postmaster_address(store: Any, hostname: str) -> str:
+def postmaster_address(store: Store, hostname: str) -> str:
     """RFC 5321 4.5.1: <postmaster> without a domain reaches the postmaster of the server's own domain
     (storage decides which: ``store.domains.primary``); with no domain at all, the host's name."""
     domain = store.domains.primary(hostname)
@@ -76,7 +79,7 @@ def in_trusted_networks(
     return False
 
 
-def sender_refusal(store: Any, account: Account | None, address: str) -> R.Reply | None:
+def sender_refusal(store: Store, account: Account | None, address: str) -> R.Reply | None:
     """RFC 5321 4.1.1.2 with anti-impersonation (``mailflow.submission`` asks storage): NOT_OWNED, or None
     when ``address`` may be used."""
     refused = submission.sender_refusal(store, account, address)
@@ -85,7 +88,7 @@ def sender_refusal(store: Any, account: Account | None, address: str) -> R.Reply
     return R.NOT_OWNED.format(address=address, user=account.address if account else "")
 
 
-def recipient_refusal(store: Any, address: str, *, may_relay: bool) -> R.Reply | None:
+def recipient_refusal(store: Store, address: str, *, may_relay: bool) -> R.Reply | None:
     """RFC 5321 4.1.1.3: an unknown local user, an address that cannot resolve, or relaying refused."""
     kind, detail = classify_recipient(store, address)
     if kind is Recipient.UNKNOWN:
@@ -97,7 +100,7 @@ def recipient_refusal(store: Any, address: str, *, may_relay: bool) -> R.Reply |
     return None
 
 
-def verify(store: Any, argument: str) -> tuple[R.Reply, bool]:
+def verify(store: Store, argument: str) -> tuple[R.Reply, bool]:
     """RFC 5321 4.1.1.6 / 3.5.3 when VRFY is on: the reply, and whether it counts as an error."""
     text = argument.strip()
     text = text[1:-1] if text.startswith("<") and text.endswith(">") else text
@@ -113,7 +116,7 @@ def verify(store: Any, argument: str) -> tuple[R.Reply, bool]:
     return R.VRFY_OK.format(address=address), False
 
 
-def recipient_size_limit(store: Any, address: str) -> int | None:
+def recipient_size_limit(store: Store, address: str) -> int | None:
     """The smallest ``mail.max_message_bytes`` among the local accounts ``address`` reaches (an alias or a
     group may reach several); None when it reaches no local account."""
     with store.db.read() as conn:

@@ -11,13 +11,16 @@ message's own size cap and fields (kept on the Transaction). Broken rules refuse
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filters import checks
 from sidecars.smtp import acceptance, auth
 from sidecars.smtp import replies as R
 from sidecars.smtp.message import Transaction
 from storage import settings as registry
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 EARLY = ("onConnect", "onEhlo")  # decisions here last for the session
 SETTINGS = (
@@ -35,7 +38,7 @@ SETTINGS = (
 
 
 def load(
-    store: Any, listener: str, log: logging.LoggerAdapter[Any] | logging.Logger
+    store: Store, listener: str, log: logging.LoggerAdapter[Any] | logging.Logger
 ) -> tuple[dict[str, Any], SessionPolicy]:
     """The settings a session reads once at its start (its own and the connection checks'), and its rules.
 

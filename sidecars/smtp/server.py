@@ -18,13 +18,16 @@ Implementation notes:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gevent import ssl
 
 from sidecars.net.connection import PartingWords, SessionConnection
 from sidecars.net.listener import DENIED, Handler, ListenerServer
 from sidecars.net.service import Endpoint, ServiceContext
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 IDLE_TIMEOUT = "421 4.4.2 {host} idle timeout, closing connection\r\n"
 LOCAL_ERROR = "421 4.3.0 {host} local error, closing connection\r\n"
@@ -47,7 +50,7 @@ def refusal_for(hostname: str) -> Any:
 
 
 def make_handler(
-    store: Any,
+    store: Store,
     hostname: str,
     tls_context: ssl.SSLContext | None,
     session_class: Any = None,
