@@ -20,9 +20,12 @@ addresses the SMTP tests really connect from):
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filters.checks import Env
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 SOA = """$TTL 300
 @ IN SOA ns.test. hostmaster.test. 1 3600 600 86400 30
@@ -81,7 +84,9 @@ bare IN TXT "no mail here"
 }
 
 
-def make_env(nameserver: str, store: Any = None, now: datetime | None = None, **settings: Any) -> Env:
+def make_env(
+    nameserver: str, store: Store | None = None, now: datetime | None = None, **settings: Any
+) -> Env:
     """An ``Env`` whose checks ask ``nameserver``; ``settings`` as keyword names with "_" for "."
     after the section (``dnsbl_zones=[...]`` -> ``dnsbl.zones``)."""
     values: dict[str, Any] = {"dns.nameservers": [nameserver], "dns.timeout_seconds": 2}

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,6 +19,9 @@ from sidecars.net.rules import Limits, parse_rule
 from sidecars.net.tls import server_context_from
 from sidecars.smtp.server import make_handler, refusal_for
 from tests.sidecars.net.serving import Running, at_eof, connect, read_line, wait_for
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 HOST = "mx.example.test"
 
@@ -32,7 +35,7 @@ class FakeOutput:
 
 @dataclass
 class FakeContext:
-    store: Any
+    store: Store
     hostname: str
     listener: str
     peer_ip: str
