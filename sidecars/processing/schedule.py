@@ -205,7 +205,7 @@ def _prune_login_failures(store: Store, now: datetime) -> int:
     return int(store.auth.throttle.prune(now=now))
 
 
-def _release_expunged_holds(store: Any, now: datetime) -> int:
+def _release_expunged_holds(store: Store, now: datetime) -> int:
     """Expunged messages held for IMAP sessions (RFC 2180 4.1.1) whose imap.expunged_hold_seconds are
     over: their bodies are released, and collected when nothing else uses them (storage.holds)."""
     return int(store.holds.release_expired(now=now))
