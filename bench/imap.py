@@ -349,12 +349,15 @@ def main() -> int:
         f"Fieldpost imap workers: {args.workers or 'one bare process'}; load average {os.getloadavg()[0]:.1f}"
     )
     work = Path(tempfile.mkdtemp(prefix="fp-bench-imap-"))
+    # SIGTERM (e.g. from timeout) unwinds through the finally blocks, so the servers started here stop
+    # too: a fieldpost serve supervisor (--workers) does not stop by itself when its parent goes away
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.chmod(work, 0o755)
     offset = free_offset()
     results = [Result("Fieldpost"), Result("Dovecot")]
+    fieldpost_proc: subprocess.Popen[bytes] | None = None
     try:
         ctx = ssl.create_default_context()
-        fieldpost_proc = None
         try:
             fieldpost_proc, imported = start_fieldpost(
                 work, boxes, offset, serve=args.only != "dovecot", workers=args.workers
@@ -396,6 +399,8 @@ def main() -> int:
                 finally:
                     peer.stop()
     finally:
+        if fieldpost_proc is not None:
+            stop(fieldpost_proc)
         shutil.rmtree(work, ignore_errors=True)
 
     print()
