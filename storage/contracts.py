@@ -1,0 +1,272 @@
+"""The storage contract as ``typing.Protocol`` interfaces: what a caller outside storage may rely on.
+
+Why: callers used to hold an untyped ``store: Any``, so nothing checked that a method they called
+existed or took those arguments. A caller that needs all of storage takes :class:`storage.store.Store`;
+one that needs only part of it takes the narrowest protocol here, so its signature says what it uses
+and a test may hand it a small stand-in. The protocols describe the Connection-free API only: no
+method here takes or returns a SQLAlchemy Connection, and the same methods answer the same way on
+SQLite and on PostgreSQL (the contract suite, ``tests/storage/test_contract_*.py``, runs every
+component on both backends).
+
+Components (``store.<name>``): :class:`MailReading` (``store.mail``, the system read path: no rights
+checked), :class:`FolderDirectory` (``store.folders``), :class:`AccountDirectory`
+(``store.accounts``), :class:`SenderRights` (``store.senders``), :class:`SettingsReading`
+(``store.settings``). On a user's behalf: :class:`UserMailbox` (``store.for_user(account_id)``, every
+call checked by the rights engine) and :class:`MessageReading` (its ``reader(folder_id)``).
+
+Facets of the Store (``WithSettings``, ``WithFolders``, ...): a function that takes ``store`` but uses
+one component types it with the facet; the Store satisfies every facet structurally, so callers keep
+passing the store itself.
+
+That each implementation satisfies its protocol is checked by mypy (``make check``) at the bottom of
+this module, so a signature change in a component that breaks the contract fails the type check.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from storage import acl
+from storage.models import Account, FlagChange, Folder, MessageInfo
+
+if TYPE_CHECKING:
+    from storage.mail import NewMessage
+    from storage.usermail import FolderChanges, NamedEntry, OpenedFolder
+
+
+# -- components ----------------------------------------------------------------------------------------
+
+
+class MailReading(Protocol):
+    """Messages of a folder by id, read on the system path (delivery, Sieve, the CLI): no rights checked."""
+
+    def uids(self, folder_id: int) -> list[int]: ...
+
+    def flags(
+        self, folder_id: int, uids: Iterable[int] | None = None, *, changed_since: int | None = None
+    ) -> list[FlagChange]: ...
+
+    def info(
+        self,
+        folder_id: int,
+        uids: Iterable[int] | None = None,
+        *,
+        changed_since: int | None = None,
+        with_structure: bool = True,
+    ) -> list[MessageInfo]: ...
+
+    def raw(self, folder_id: int, uid: int, *, start: int = 0, end: int | None = None) -> bytes: ...
+
+    def expunged_since(self, folder_id: int, modseq: int) -> list[int]: ...
+
+    def search(self, folder_id: int, query: str, *, where: str = "all") -> list[int]: ...
+
+
+class FolderDirectory(Protocol):
+    """Folders by owner (an address, or "@domain" for public folders) and path; subscriptions."""
+
+    def get(self, owner: str, path: str) -> Folder: ...
+
+    def by_id(self, folder_id: int) -> Folder: ...
+
+    def list(self, owner: str) -> list[Folder]: ...
+
+    def visible(self, owner: str, account_id: int) -> builtins.list[Folder]: ...
+
+    def subscriptions(self, account: str) -> builtins.list[str]: ...
+
+    def count(self, owner: str) -> int: ...
+
+
+class AccountDirectory(Protocol):
+    """Accounts by address (or alias) and by id."""
+
+    def get(self, address: str) -> Account: ...
+
+    def by_id(self, account_id: int) -> Account: ...
+
+    def list(self, domain: str | None = None) -> list[Account]: ...
+
+
+class SenderRights(Protocol):
+    """Which sender addresses an account may use (envelope and ``From:``)."""
+
+    def may_send_as(self, account_id: int, address: str) -> bool: ...
+
+    def foreign_header_from(self, account_id: int, addresses: Iterable[str]) -> str | None: ...
+
+
+class SettingsReading(Protocol):
+    """Effective setting values (account over class over domain over server over the default)."""
+
+    def get(self, name: str, *, domain: str | None = None, account: str | None = None) -> Any: ...
+
+    def effective_many(
+        self,
+        names: Iterable[str],
+        *,
+        domain: str | None = None,
+        domain_id: int | None = None,
+        account_id: int | None = None,
+    ) -> dict[str, Any]: ...
+
+
+class MessageReading(Protocol):
+    """One folder's messages as a user may read them, rights checked once when it was opened."""
+
+    def uids(self) -> list[int]: ...
+
+    def flags(
+        self, uids: Iterable[int] | None = None, *, changed_since: int | None = None
+    ) -> list[FlagChange]: ...
+
+    def info(
+        self,
+        uids: Iterable[int] | None = None,
+        *,
+        changed_since: int | None = None,
+        with_structure: bool = True,
+    ) -> list[MessageInfo]: ...
+
+    def raw(self, uid: int, *, start: int = 0, end: int | None = None) -> bytes: ...
+
+    def search(self, query: str, *, where: str = "all") -> list[int]: ...
+
+    def expunged_since(self, modseq: int) -> list[int]: ...
+
+    def mark_seen(self, uids: Iterable[int]) -> list[FlagChange]: ...
+
+
+class UserMailbox(Protocol):
+    """Folders and messages as one account may see and change them: every call applies the rights
+    engine (RFC 4314 4) and opens its own transaction."""
+
+    account_id: int
+
+    def find(self, owner: str, path: str) -> tuple[Folder, acl.Rights]: ...
+
+    def list_folders(self, owner: str) -> list[Folder]: ...
+
+    def rights(self, folder_id: int) -> acl.Rights: ...
+
+    def status(self, folder_id: int) -> Folder: ...
+
+    def create_folder(self, owner: str, path: str, *, role: str | None = None) -> Folder: ...
+
+    def rename_folder(self, owner: str, old: str, new: str) -> Folder: ...
+
+    def delete_folder(self, owner: str, path: str) -> None: ...
+
+    def open(self, folder_id: int) -> OpenedFolder: ...
+
+    def reader(self, folder_id: int) -> MessageReading: ...
+
+    def changes(self, folder_id: int, since_modseq: int) -> FolderChanges: ...
+
+    def set_flags(
+        self,
+        folder_id: int,
+        uids: Iterable[int],
+        flags: Iterable[str],
+        mode: str = "add",
+        *,
+        unchanged_since: int | None = None,
+    ) -> tuple[list[FlagChange], list[int]]: ...
+
+    def copy(
+        self, src_folder_id: int, uids: Iterable[int], dst_folder_id: int, *, move: bool = False
+    ) -> dict[int, int]: ...
+
+    def expunge(self, folder_id: int, uids: Iterable[int] | None = None) -> list[int]: ...
+
+    def append(
+        self, folder_id: int, raw: bytes, flags: Iterable[str] = (), internal_date: datetime | None = None
+    ) -> NewMessage: ...
+
+    def acl_entries(self, folder_id: int) -> list[NamedEntry]: ...
+
+    def may_administer(self, folder_id: int) -> None: ...
+
+    def change_entry(
+        self, folder_id: int, principal: str, spec: str, *, allow: bool = True
+    ) -> acl.Rights: ...
+
+    def delete_entry(self, folder_id: int, principal: str, *, allow: bool = True) -> bool: ...
+
+
+# -- facets of the Store: what a caller that takes ``store`` but uses one component asks for ---------------
+
+
+class WithSettings(Protocol):
+    @property
+    def settings(self) -> SettingsReading: ...
+
+
+class WithFolders(Protocol):
+    @property
+    def folders(self) -> FolderDirectory: ...
+
+
+class WithAccounts(Protocol):
+    @property
+    def accounts(self) -> AccountDirectory: ...
+
+
+class WithSenders(Protocol):
+    @property
+    def senders(self) -> SenderRights: ...
+
+
+class WithMail(Protocol):
+    @property
+    def mail(self) -> MailReading: ...
+
+
+class ForUser(Protocol):
+    def for_user(self, account_id: int) -> UserMailbox: ...
+
+
+# -- the implementations satisfy the contract (checked by mypy, never run) ---------------------------------
+
+if TYPE_CHECKING:
+    from storage.accounts import Accounts
+    from storage.folders import Folders
+    from storage.mail import Mail
+    from storage.senders import Senders
+    from storage.settings_store import Settings
+    from storage.store import Store
+    from storage.usermail import FolderReader, UserMail
+
+    def _implementations_satisfy_the_contract(
+        store: Store,
+        mail: Mail,
+        folders: Folders,
+        accounts: Accounts,
+        senders: Senders,
+        settings: Settings,
+        user: UserMail,
+        reader: FolderReader,
+    ) -> None:
+        _mail: MailReading = mail
+        _folders: FolderDirectory = folders
+        _accounts: AccountDirectory = accounts
+        _senders: SenderRights = senders
+        _settings: SettingsReading = settings
+        _user: UserMailbox = user
+        _reader: MessageReading = reader
+        _with_settings(store)
+        _with_folders(store)
+        _with_accounts(store)
+        _with_senders(store)
+        _with_mail(store)
+        _for_user(store)
+
+    def _with_settings(store: WithSettings) -> None: ...
+    def _with_folders(store: WithFolders) -> None: ...
+    def _with_accounts(store: WithAccounts) -> None: ...
+    def _with_senders(store: WithSenders) -> None: ...
+    def _with_mail(store: WithMail) -> None: ...
+    def _for_user(store: ForUser) -> None: ...
