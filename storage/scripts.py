@@ -30,6 +30,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -79,6 +80,10 @@ class _Scope:
     scope_id: int
     domain_id: int | None
     account_id: int | None
+
+
+#: Resolves the scope an operation works on, inside the operation's transaction.
+ScopeOf = Callable[[Connection], _Scope]
 
 
 def script_name(name: str) -> str:
@@ -145,6 +150,22 @@ class Scripts:
         aid = self.store.accounts.id_of(conn, scope)
         return _Scope("account", aid, None, aid)
 
+    def _named(self, level: str, scope: str | None) -> ScopeOf:
+        return lambda conn: self._scope(conn, level, scope)
+
+    def _account(self, account_id: int) -> ScopeOf:
+        def resolve(conn: Connection) -> _Scope:
+            if conn.execute(select(s.accounts.c.id).where(s.accounts.c.id == account_id)).first() is None:
+                raise NotFound("no such account")
+            return _Scope("account", account_id, None, account_id)
+
+        return resolve
+
+    def for_account(self, account_id: int) -> AccountScripts:
+        """The account-level scripts of one account, as that account manages them (ManageSieve): no
+        level or scope is named, so a session can only ever reach its own account's scripts."""
+        return AccountScripts(self, account_id)
+
     def _where(self, sc: _Scope) -> Any:
         t = s.sieve_scripts
         return and_(t.c.level == sc.level, t.c.scope_id == sc.scope_id)
@@ -200,11 +221,71 @@ class Scripts:
             ScriptTooLarge: over ``sieve.max_script_bytes``.
             TooManyScripts: a new script beyond ``sieve.max_scripts`` in this scope.
         """
+        return self._put(self._named(level, scope), name, content)
+
+    def check_space(self, level: str, scope: str | None, name: str, size: int) -> None:
+        """Whether ``put`` of a script of ``size`` bytes under ``name`` would fit (RFC 5804 2.5 HAVESPACE).
+
+        Raises:
+            InvalidInput, NotFound: as for ``put``.
+            ScriptTooLarge, TooManyScripts: it would not fit.
+        """
+        self._have_space(self._named(level, scope), name, size)
+
+    def get(self, level: str, scope: str | None, name: str) -> ScriptInfo:
+        """One script with its content (RFC 5804 2.9 GETSCRIPT).
+
+        Raises:
+            InvalidInput: bad level, scope or name.
+            NotFound: no such domain, account or script.
+        """
+        return self._get(self._named(level, scope), name)
+
+    def list(self, level: str, scope: str | None) -> builtins.list[ScriptInfo]:
+        """The scope's scripts by name, without content (RFC 5804 2.7 LISTSCRIPTS).
+
+        Raises:
+            InvalidInput: bad level or scope.
+            NotFound: no such domain or account.
+        """
+        return self._list(self._named(level, scope))
+
+    def activate(self, level: str, scope: str | None, name: str | None) -> None:
+        """Make ``name`` the scope's one active script, or deactivate all with None (RFC 5804 2.8 SETACTIVE).
+
+        Raises:
+            InvalidInput: bad level, scope or name.
+            NotFound: no such domain, account or script (nothing changes then).
+        """
+        self._activate(self._named(level, scope), name)
+
+    def rename(self, level: str, scope: str | None, old: str, new: str) -> ScriptInfo:
+        """Rename a script; an active script stays active (RFC 5804 2.11.1 RENAMESCRIPT).
+
+        Raises:
+            InvalidInput: bad level, scope or name.
+            NotFound: no such domain, account or script ``old``.
+            AlreadyExists: a script ``new`` exists (including ``new == old``).
+        """
+        return self._rename(self._named(level, scope), old, new)
+
+    def delete(self, level: str, scope: str | None, name: str) -> None:
+        """Delete a script that is not active (RFC 5804 2.10 DELETESCRIPT).
+
+        Raises:
+            InvalidInput: bad level, scope or name, or the script is the active one (RFC 5804: ACTIVE).
+            NotFound: no such domain, account or script.
+        """
+        self._delete(self._named(level, scope), name)
+
+    # -- the implementations, for a scope named (above) or for one account (AccountScripts) ----------
+
+    def _put(self, scope_of: ScopeOf, name: str, content: str) -> ScriptInfo:
         name = script_name(name)
         size = _script_bytes(content)
         t = s.sieve_scripts
         with self.store.db.write() as conn:
-            sc = self._scope(conn, level, scope)
+            sc = scope_of(conn)
             self._lock(conn, sc)
             existing = conn.execute(select(t.c.id).where(self._where(sc), t.c.name == name)).scalar()
             self._check_space(conn, sc, name, size, replacing=existing is not None)
@@ -229,57 +310,33 @@ class Scripts:
                 )
             return _info(self._row(conn, sc, name), with_content=True)
 
-    def check_space(self, level: str, scope: str | None, name: str, size: int) -> None:
-        """Whether ``put`` of a script of ``size`` bytes under ``name`` would fit (RFC 5804 2.5 HAVESPACE).
-
-        Raises:
-            InvalidInput, NotFound: as for ``put``.
-            ScriptTooLarge, TooManyScripts: it would not fit.
-        """
+    def _have_space(self, scope_of: ScopeOf, name: str, size: int) -> None:
         name = script_name(name)
         if size < 0:
             raise InvalidInput("a script size cannot be negative")
         with self.store.db.read() as conn:
-            sc = self._scope(conn, level, scope)
+            sc = scope_of(conn)
             existing = conn.execute(
                 select(s.sieve_scripts.c.id).where(self._where(sc), s.sieve_scripts.c.name == name)
             ).scalar()
             self._check_space(conn, sc, name, size, replacing=existing is not None)
 
-    def get(self, level: str, scope: str | None, name: str) -> ScriptInfo:
-        """One script with its content (RFC 5804 2.9 GETSCRIPT).
-
-        Raises:
-            InvalidInput: bad level, scope or name.
-            NotFound: no such domain, account or script.
-        """
+    def _get(self, scope_of: ScopeOf, name: str) -> ScriptInfo:
         name = script_name(name)
         with self.store.db.read() as conn:
-            return _info(self._row(conn, self._scope(conn, level, scope), name), with_content=True)
+            return _info(self._row(conn, scope_of(conn), name), with_content=True)
 
-    def list(self, level: str, scope: str | None) -> list[ScriptInfo]:
-        """The scope's scripts by name, without content (RFC 5804 2.7 LISTSCRIPTS).
-
-        Raises:
-            InvalidInput: bad level or scope.
-            NotFound: no such domain or account.
-        """
+    def _list(self, scope_of: ScopeOf) -> builtins.list[ScriptInfo]:
         with self.store.db.read() as conn:
-            sc = self._scope(conn, level, scope)
+            sc = scope_of(conn)
             rows = conn.execute(select(*_LISTED).where(self._where(sc)).order_by(s.sieve_scripts.c.name))
             return [_info(row, with_content=False) for row in rows]
 
-    def activate(self, level: str, scope: str | None, name: str | None) -> None:
-        """Make ``name`` the scope's one active script, or deactivate all with None (RFC 5804 2.8 SETACTIVE).
-
-        Raises:
-            InvalidInput: bad level, scope or name.
-            NotFound: no such domain, account or script (nothing changes then).
-        """
+    def _activate(self, scope_of: ScopeOf, name: str | None) -> None:
         wanted = None if name is None or name == "" else script_name(name)
         t = s.sieve_scripts
         with self.store.db.write() as conn:
-            sc = self._scope(conn, level, scope)
+            sc = scope_of(conn)
             self._lock(conn, sc)
             if wanted is None:
                 conn.execute(update(t).where(self._where(sc), t.c.active.is_(True)).values(active=False))
@@ -305,18 +362,11 @@ class Scripts:
             ).first()
             return None if row is None else _info(row, with_content=True)
 
-    def rename(self, level: str, scope: str | None, old: str, new: str) -> ScriptInfo:
-        """Rename a script; an active script stays active (RFC 5804 2.11.1 RENAMESCRIPT).
-
-        Raises:
-            InvalidInput: bad level, scope or name.
-            NotFound: no such domain, account or script ``old``.
-            AlreadyExists: a script ``new`` exists (including ``new == old``).
-        """
+    def _rename(self, scope_of: ScopeOf, old: str, new: str) -> ScriptInfo:
         old, new = script_name(old), script_name(new)
         t = s.sieve_scripts
         with self.store.db.write() as conn:
-            sc = self._scope(conn, level, scope)
+            sc = scope_of(conn)
             self._lock(conn, sc)
             row = self._row(conn, sc, old)
             if conn.execute(select(t.c.id).where(self._where(sc), t.c.name == new)).first() is not None:
@@ -324,16 +374,10 @@ class Scripts:
             conn.execute(update(t).where(t.c.id == row.id).values(name=new))
             return _info(self._row(conn, sc, new), with_content=False)
 
-    def delete(self, level: str, scope: str | None, name: str) -> None:
-        """Delete a script that is not active (RFC 5804 2.10 DELETESCRIPT).
-
-        Raises:
-            InvalidInput: bad level, scope or name, or the script is the active one (RFC 5804: ACTIVE).
-            NotFound: no such domain, account or script.
-        """
+    def _delete(self, scope_of: ScopeOf, name: str) -> None:
         name = script_name(name)
         with self.store.db.write() as conn:
-            sc = self._scope(conn, level, scope)
+            sc = scope_of(conn)
             self._lock(conn, sc)
             row = self._row(conn, sc, name)
             if row.active:
@@ -414,6 +458,98 @@ class Scripts:
         with self.store.db.write() as conn:
             v = s.vacation_replies
             return int(conn.execute(delete(v).where(v.c.last_sent < cutoff)).rowcount)
+
+
+class AccountScripts:
+    """One account's own Sieve scripts (the ``account`` level, RFC 5804 operations) on its behalf.
+
+    Got from ``store.for_user(account_id).scripts``. Every method works on the scripts of this account
+    only: the scope is the account id, checked to exist in the operation's transaction, never an address
+    or level taken from a client. The rules (names, limits, the active script) are ``Scripts``'.
+    """
+
+    def __init__(self, scripts: Scripts, account_id: int) -> None:
+        self._scripts = scripts
+        self._scope = scripts._account(account_id)
+        self.account_id = account_id
+
+    def max_script_bytes(self) -> int:
+        """``sieve.max_script_bytes`` in force for the account (the largest script it may store).
+
+        Raises:
+            NotFound: the account no longer exists.
+        """
+        name = "sieve.max_script_bytes"
+        return int(self._scripts.store.settings.effective((name,), account_id=self.account_id)[name])
+
+    def check_space(self, name: str, size: int) -> None:
+        """Whether ``put`` of ``size`` bytes under ``name`` would fit (RFC 5804 2.5 HAVESPACE).
+
+        Raises:
+            InvalidInput: bad name or a negative size.
+            NotFound: the account no longer exists.
+            ScriptTooLarge, TooManyScripts: it would not fit.
+        """
+        self._scripts._have_space(self._scope, name, size)
+
+    def put(self, name: str, content: str) -> ScriptInfo:
+        """Store a script, replacing one of the same name (which stays active if it was; RFC 5804 2.6).
+
+        Args:
+            name: the script name (RFC 5804 1.6).
+            content: the Sieve text, already compiled by the caller.
+
+        Raises:
+            InvalidInput: bad name or content.
+            NotFound: the account no longer exists.
+            ScriptTooLarge, TooManyScripts: over ``sieve.max_script_bytes`` or ``sieve.max_scripts``.
+        """
+        return self._scripts._put(self._scope, name, content)
+
+    def list(self) -> builtins.list[ScriptInfo]:
+        """The account's scripts by name, without content (RFC 5804 2.7 LISTSCRIPTS).
+
+        Raises:
+            NotFound: the account no longer exists.
+        """
+        return self._scripts._list(self._scope)
+
+    def activate(self, name: str | None) -> None:
+        """Make ``name`` the one active script, or deactivate all with None or "" (RFC 5804 2.8).
+
+        Raises:
+            InvalidInput: bad name.
+            NotFound: no such script (nothing changes then), or the account no longer exists.
+        """
+        self._scripts._activate(self._scope, name)
+
+    def get(self, name: str) -> ScriptInfo:
+        """One script with its content (RFC 5804 2.9 GETSCRIPT).
+
+        Raises:
+            InvalidInput: bad name.
+            NotFound: no such script of this account, or the account no longer exists.
+        """
+        return self._scripts._get(self._scope, name)
+
+    def delete(self, name: str) -> None:
+        """Delete a script that is not active (RFC 5804 2.10 DELETESCRIPT).
+
+        Raises:
+            InvalidInput: bad name, or the script is the active one.
+            NotFound: no such script of this account, or the account no longer exists.
+        """
+        self._scripts._delete(self._scope, name)
+
+    def rename(self, old: str, new: str) -> ScriptInfo:
+        """Rename a script; an active script stays active (RFC 5804 2.11.1 RENAMESCRIPT).
+
+        Raises:
+            InvalidInput: bad name.
+            NotFound: no script ``old`` of this account, or the account no longer exists.
+            AlreadyExists: the account has a script ``new`` (including ``new == old``).
+        """
+        return self._scripts._rename(self._scope, old, new)
 
 
 def _handle_key(handle: str) -> str:

@@ -42,6 +42,7 @@ from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDeni
 from storage.mail import NewMessage
 from storage.models import FlagChange, Folder, MessageInfo
 from storage.names import folder_path
+from storage.scripts import AccountScripts
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -76,6 +77,11 @@ class UserMail:
     def __init__(self, store: Store, account_id: int) -> None:
         self.store = store
         self.account_id = account_id
+
+    @property
+    def scripts(self) -> AccountScripts:
+        """The user's own Sieve scripts (ManageSieve); no other account's are reachable through it."""
+        return self.store.scripts.for_account(self.account_id)
 
     def _require(self, conn: Connection, folder_id: int, needed: str | acl.Rights) -> acl.Rights:
         return acl.require(conn, self.account_id, folder_id, needed)

@@ -85,7 +85,6 @@ KNOWN_TRANSACTION_OPENERS = frozenset(
         "filters.sieve_level",
         "mailflow.bounces",
         "mailflow.recipients",
-        "sidecars.managesieve.session",
         "sidecars.processing.targets",
         "sidecars.processing.worker",
         "sidecars.smtp.auth",

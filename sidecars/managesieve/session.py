@@ -6,8 +6,9 @@ Implementation notes:
   the glue writes what ``tls_started`` returns (the capabilities again, RFC 5804 2.2).
 - ``COMMANDS`` below is the protocol's surface: per command the handler, whether it needs an
   authenticated session, and the RFC 5804 section.
-- Scripts live at the ``account`` level of ``store.scripts``; PUTSCRIPT/CHECKSCRIPT compile with the
-  Sieve engine first, so only valid scripts are ever stored.
+- Scripts are the logged-in account's own, through ``store.for_user(id).scripts`` (no other account's
+  are reachable); PUTSCRIPT/CHECKSCRIPT compile with the Sieve engine first, so only valid scripts are
+  ever stored.
 - SASL comes from :mod:`sidecars.sasl`; challenges and responses are base64 in strings (RFC 5804 2.1).
   Password mechanisms are offered only over TLS unless ``allow_plaintext`` (the smtp rule).
 - Limits: a command line of ``MAX_LINE`` octets outside literals; literals up to the account's
@@ -31,7 +32,7 @@ from sidecars import sasl
 from sidecars.managesieve import parser as P
 from storage.errors import AlreadyExists, AuthFailed, InvalidInput, NotFound, StorageError, Throttled
 from storage.models import Account
-from storage.scripts import ScriptTooLarge, TooManyScripts
+from storage.scripts import AccountScripts, ScriptTooLarge, TooManyScripts
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -42,7 +43,6 @@ PREAUTH_LITERAL = 8 * 1024
 DEFAULT_SCRIPT_BYTES = 64 * 1024
 MAX_ERRORS = 10
 MAX_AUTH_FAILURES = 3
-LEVEL = "account"
 AUTH_SERVICE = "imap"  # ManageSieve logins follow the services.imap switch (the imap service runs it)
 
 
@@ -311,12 +311,7 @@ class ManageSieveSession:
         self.account = account
         limit = DEFAULT_SCRIPT_BYTES
         try:
-            with self.store.db.read() as conn:
-                limit = int(
-                    self.store.settings_effective(
-                        conn, "sieve.max_script_bytes", account_id=account.id, domain_id=account.domain_id
-                    )
-                )
+            limit = self.scripts.max_script_bytes()
         except StorageError as exc:
             self.ctx.log.warning("cannot read sieve.max_script_bytes: %s", exc)
         self.reader.max_literal = limit + LITERAL_SLACK
@@ -334,9 +329,10 @@ class ManageSieveSession:
         return self.account is not None
 
     @property
-    def owner(self) -> str:
+    def scripts(self) -> AccountScripts:
+        """The logged-in account's own scripts: the only ones a session can reach (storage checks it)."""
         assert self.account is not None
-        return self.account.address
+        return self.store.for_user(self.account.id).scripts
 
     def _compile(self, text: str) -> bytes | None:
         try:
@@ -350,7 +346,7 @@ class ManageSieveSession:
             raise _ArgError("expected a script name and a number")
         if not args[1].value.isdigit() or len(args[1].value) > 10:
             raise _ArgError("the size must be a number")
-        self.store.scripts.check_space(LEVEL, self.owner, args[0].value, int(args[1].value))
+        self.scripts.check_space(args[0].value, int(args[1].value))
         return Output(ok("Putscript would succeed"))
 
     def cmd_putscript(self, args: list[P.Token]) -> Output:
@@ -358,7 +354,7 @@ class ManageSieveSession:
         refusal = self._compile(text)
         if refusal is not None:
             return Output(refusal)
-        self.store.scripts.put(LEVEL, self.owner, name, text)
+        self.scripts.put(name, text)
         return Output(ok("PUTSCRIPT completed"))
 
     def cmd_checkscript(self, args: list[P.Token]) -> Output:
@@ -369,31 +365,31 @@ class ManageSieveSession:
     def cmd_listscripts(self, args: list[P.Token]) -> Output:
         _strings(args, 0)
         out = b""
-        for info in self.store.scripts.list(LEVEL, self.owner):
+        for info in self.scripts.list():
             out += P.string(info.name) + (b" ACTIVE" if info.active else b"") + b"\r\n"
         return Output(out + ok("LISTSCRIPTS completed"))
 
     def cmd_setactive(self, args: list[P.Token]) -> Output:
         (name,) = _strings(args, 1)
-        self.store.scripts.activate(LEVEL, self.owner, name or None)
+        self.scripts.activate(name or None)
         return Output(ok("SETACTIVE completed" if name else "all scripts deactivated"))
 
     def cmd_getscript(self, args: list[P.Token]) -> Output:
         (name,) = _strings(args, 1)
-        info = self.store.scripts.get(LEVEL, self.owner, name)
+        info = self.scripts.get(name)
         return Output(P.literal(info.content or "") + b"\r\n" + ok("GETSCRIPT completed"))
 
     def cmd_deletescript(self, args: list[P.Token]) -> Output:
         (name,) = _strings(args, 1)
-        info = self.store.scripts.get(LEVEL, self.owner, name)
+        info = self.scripts.get(name)
         if info.active:
             return Output(no(f"script {name!r} is active; deactivate it first", "ACTIVE"))
-        self.store.scripts.delete(LEVEL, self.owner, name)
+        self.scripts.delete(name)
         return Output(ok("DELETESCRIPT completed"))
 
     def cmd_renamescript(self, args: list[P.Token]) -> Output:
         old, new = _strings(args, 2)
-        self.store.scripts.rename(LEVEL, self.owner, old, new)
+        self.scripts.rename(old, new)
         return Output(ok("RENAMESCRIPT completed"))
 
 

@@ -257,6 +257,61 @@ def test_rename_keeps_activity_and_refuses_a_taken_name(demo: Demo) -> None:
     scripts.put("account", ALICE, "old", KEEP)  # the old name is free again
 
 
+# -- on a user's behalf (ManageSieve): store.for_user(id).scripts ------------------------------------
+
+
+def test_a_user_reaches_only_their_own_account_scripts(demo: Demo) -> None:
+    store = demo.store
+    mine, bobs = store.for_user(demo.alice.id).scripts, store.for_user(demo.bob.id).scripts
+    store.scripts.put("account", BOB, "secret", KEEP)
+    store.scripts.put("domain", DOMAIN, "secret", KEEP)
+    store.scripts.put("server", None, "secret", KEEP)
+    assert mine.list() == []
+    for attempt in (
+        lambda: mine.get("secret"),
+        lambda: mine.activate("secret"),
+        lambda: mine.delete("secret"),
+        lambda: mine.rename("secret", "mine"),
+    ):
+        with pytest.raises(NotFound):
+            attempt()
+    info = mine.put("secret", "discard;\n")  # the same name is a script of alice's own
+    assert (info.level, info.scope_id) == ("account", demo.alice.id)
+    assert store.scripts.get("account", BOB, "secret").content == KEEP  # bob's is untouched
+    assert [i.name for i in bobs.list()] == ["secret"]
+    mine.activate("secret")
+    assert [(i.name, i.active) for i in store.scripts.list("account", ALICE)] == [("secret", True)]
+    assert not bobs.get("secret").active
+    with pytest.raises(InvalidInput):  # the active one stays
+        mine.delete("secret")
+    assert mine.rename("secret", "renamed").name == "renamed"
+    mine.activate(None)
+    mine.delete("renamed")
+    assert mine.list() == [] and [i.name for i in bobs.list()] == ["secret"]
+
+
+def test_a_user_s_limits_and_a_deleted_account(demo: Demo) -> None:
+    store = demo.store
+    mine = store.for_user(demo.alice.id).scripts
+    assert mine.max_script_bytes() == 64 * 1024
+    store.settings.set("sieve.max_script_bytes", "2K", domain=DOMAIN)
+    store.settings.set("sieve.max_scripts", 1, domain=DOMAIN)
+    assert mine.max_script_bytes() == 2048
+    mine.check_space("a", 2048)
+    with pytest.raises(ScriptTooLarge):
+        mine.check_space("a", 2049)
+    mine.put("a", KEEP)
+    mine.check_space("a", 100)  # replacing is not one more
+    with pytest.raises(TooManyScripts):
+        mine.check_space("b", 100)
+    with pytest.raises(TooManyScripts):
+        mine.put("b", KEEP)
+    store.accounts.delete(ALICE)
+    for attempt in (mine.list, mine.max_script_bytes, lambda: mine.put("c", KEEP)):
+        with pytest.raises(NotFound):
+            attempt()
+
+
 # -- what processing runs ---------------------------------------------------------------------------
 
 
