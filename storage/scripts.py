@@ -480,7 +480,7 @@ class AccountScripts:
             NotFound: the account no longer exists.
         """
         name = "sieve.max_script_bytes"
-        return int(self._scripts.store.settings.effective((name,), account_id=self.account_id)[name])
+        return int(self._scripts.store.settings.effective_many((name,), account_id=self.account_id)[name])
 
     def check_space(self, name: str, size: int) -> None:
         """Whether ``put`` of ``size`` bytes under ``name`` would fit (RFC 5804 2.5 HAVESPACE).
