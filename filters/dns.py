@@ -33,7 +33,7 @@ import dns.resolver
 from filters import DnsNotFound, DnsTemporaryError, NoMailHost, NullMx
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.contracts import WithSettings
 
 NEGATIVE_TTL_MAX = 3600
 NEGATIVE_TTL_DEFAULT = 60
@@ -236,7 +236,7 @@ def shared() -> Resolver:
         return _shared
 
 
-def configure_from(store: Store) -> Resolver:
+def configure_from(store: WithSettings) -> Resolver:
     """The shared resolver, set to the nameservers and timeout of the settings in ``store``."""
     values = store.settings.effective_many(("dns.nameservers", "dns.timeout_seconds"))
     resolver = shared()

@@ -39,6 +39,7 @@ from filters.sieve.actions import FileInto
 from storage.errors import InvalidInput, NotFound, StorageError
 
 if TYPE_CHECKING:
+    from storage.contracts import WithSettings
     from storage.queue import QueuedMessage
     from storage.store import Store
 
@@ -57,7 +58,7 @@ Actions = dict[str, tuple[act.Action, ...]]
 # -- answers to challenges --------------------------------------------------------------------------
 
 
-def _local_part(store: Store) -> str:
+def _local_part(store: WithSettings) -> str:
     """``identity.local_part``; a value that cannot make an address (a space, a "+") is replaced by the
     default and logged, so challenges always carry an address that works."""
     value = (

@@ -37,6 +37,7 @@ from filters.sieve.actions import FileInto
 from storage.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
+    from storage.contracts import WithSettings
     from storage.queue import QueuedMessage
     from storage.store import Store
 
@@ -87,11 +88,11 @@ def account_for(store: Store, recipient: str) -> int | None:
     return None
 
 
-def _server_lists(store: Store) -> dict[str, Any]:
+def _server_lists(store: WithSettings) -> dict[str, Any]:
     return dict(store.settings.effective_many(SERVER_SETTINGS))
 
 
-def _account_lists(store: Store, account_id: int) -> dict[str, Any]:
+def _account_lists(store: WithSettings, account_id: int) -> dict[str, Any]:
     return dict(store.settings.effective_many(ACCOUNT_SETTINGS, account_id=account_id))
 
 

@@ -35,6 +35,7 @@ from storage.mime import decode_header_text, parse_message
 from storage.names import utcnow
 
 if TYPE_CHECKING:
+    from storage.contracts import WithFolders
     from storage.queue import QueuedMessage
     from storage.store import Store
 
@@ -142,7 +143,7 @@ def send_vacation(
     store.queue.enqueue(raw, "", [action.to], origin={"vacation_for": queued_message.id})
 
 
-def folder_lookup(store: Store, recipient: str) -> Callable[[str], bool]:
+def folder_lookup(store: WithFolders, recipient: str) -> Callable[[str], bool]:
     """The ``mailboxexists`` test (RFC 5490 3.1) for one recipient: its account has every named folder."""
 
     def exists(name: str) -> bool:
