@@ -58,6 +58,7 @@ from sidecars.net.rules import Limits, parse_rules
 from sidecars.net.tls import TLSSetupError, server_context
 
 if TYPE_CHECKING:
+    from storage.contracts import WithSettings
     from storage.store import Store
 
 POLICY_REFRESH = 10.0
@@ -88,7 +89,7 @@ class ServiceContext:
     tls_context: ssl.SSLContext | None
 
 
-def load_policy(store: Store, service: str, log: ServiceLogger | None = None) -> Policy:
+def load_policy(store: WithSettings, service: str, log: ServiceLogger | None = None) -> Policy:
     """The listener policy of ``service`` from its ``net.<service>.*`` settings (server level).
 
     Rules that cannot be parsed are left out and logged as warnings.
@@ -121,7 +122,7 @@ def load_policy(store: Store, service: str, log: ServiceLogger | None = None) ->
     )
 
 
-def service_hostname(store: Store, config: configuration.Config) -> str:
+def service_hostname(store: WithSettings, config: configuration.Config) -> str:
     """The name used in greetings: the ``server.hostname`` setting, else the static configuration's."""
     try:
         return str(store.settings.get("server.hostname") or config.hostname)

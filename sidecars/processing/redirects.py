@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from filters.headers import with_return_path, without_return_path
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.contracts import WithSettings
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _RECEIVED = re.compile(rb"^received[ \t]*:", re.IGNORECASE | re.MULTILINE)
@@ -35,7 +35,7 @@ def hops(raw: bytes) -> int:
     return len(_RECEIVED.findall(raw[: m.start()] if m else raw))
 
 
-def loop_suspected(store: Store, raw: bytes) -> bool:
+def loop_suspected(store: WithSettings, raw: bytes) -> bool:
     """True when a redirected copy of ``raw`` would carry more hops than SMTP receiving accepts."""
     return hops(raw) + 1 > int(store.settings.get("smtp.max_received_headers"))
 
