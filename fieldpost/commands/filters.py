@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from fieldpost.commands import CommandError, load_config, opened_store
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.contracts import WithSettings
 
 
 def register(
@@ -92,7 +92,7 @@ def countries_clear(args: argparse.Namespace) -> int:
     return 0
 
 
-def _greylist_policy(store: Store) -> Any:
+def _greylist_policy(store: WithSettings) -> Any:
     from filters.checks import greylist
 
     return greylist.policy_from(store.settings.effective_many(greylist.POLICY_SETTINGS))
