@@ -36,6 +36,7 @@ from mailflow import header_block, trace
 from storage.models import Account
 
 if TYPE_CHECKING:
+    from storage.contracts import WithSenders
     from storage.store import Store
 
 Log = logging.LoggerAdapter[Any] | logging.Logger
@@ -101,7 +102,7 @@ def header_from_addresses(headers: Iterable[tuple[str, str]]) -> list[str]:
     return [address.strip().lower() for _, address in getaddresses(values) if address.strip()]
 
 
-def sender_refusal(store: Store, account: Account | None, address: str) -> Refused | None:
+def sender_refusal(store: WithSenders, account: Account | None, address: str) -> Refused | None:
     """Anti-impersonation for the envelope sender: an authenticated account sends as itself, its aliases,
     or with a "send as" grant; mail not from an account (another server) and the null sender pass.
 
@@ -113,7 +114,7 @@ def sender_refusal(store: Store, account: Account | None, address: str) -> Refus
     return Refused(Refusal.SENDER_NOT_OWNED, address)
 
 
-def header_from_refusal(store: Store, account: Account | None, raw: bytes) -> Refused | None:
+def header_from_refusal(store: WithSenders, account: Account | None, raw: bytes) -> Refused | None:
     """Anti-impersonation for the ``From:`` header: the first address the account may not use.
 
     Raises:
