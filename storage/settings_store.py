@@ -101,6 +101,21 @@ class Settings:
     #: The same read under its first name; branches written against it keep working while they land.
     effective = effective_many
 
+    def on_for_any_domain(self, name: str) -> bool:
+        """Whether the switch ``name`` is on, in effect, for at least one of our domains (its own value or
+        the server's): for a feature a service offers before it knows the user (SMTP offers CRAM-MD5 when
+        some domain allows it, and refuses the accounts of the others later). One transaction.
+
+        Args:
+            name: a setting with a boolean value that may be set per domain.
+
+        Raises:
+            NotFound: no such setting.
+        """
+        with self.store.db.read() as conn:
+            domain_ids = conn.execute(select(s.domains.c.id).order_by(s.domains.c.id)).scalars().all()
+            return any(bool(reg.effective(conn, name, domain_id=int(did))) for did in domain_ids)
+
     def explicit(
         self, *, domain: str | None = None, account_class: str | None = None, account: str | None = None
     ) -> dict[str, Any]:

@@ -87,9 +87,7 @@ KNOWN_TRANSACTION_OPENERS = frozenset(
         "mailflow.recipients",
         "sidecars.processing.targets",
         "sidecars.processing.worker",
-        "sidecars.smtp.auth",
         "sidecars.smtp.envelope",
-        "sidecars.smtp.policy",
     }
 )
 

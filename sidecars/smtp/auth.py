@@ -35,9 +35,7 @@ def cram_anywhere(store: Store, server_level: bool) -> bool:
     """
     if server_level:
         return True
-    domains = store.domains.list()
-    with store.db.read() as conn:
-        return any(store.settings_effective(conn, "auth.allow_cram", domain_id=d.id) for d in domains)
+    return store.settings.on_for_any_domain("auth.allow_cram")
 
 
 def offered_mechanisms(listener: str, tls_active: bool, cfg: dict[str, Any]) -> list[str]:
@@ -134,8 +132,8 @@ class Exchange:
         return Turn(R.AUTH_OK, account=account)
 
     def _cram_allowed(self, account: Account) -> bool:
-        with self._store.db.read() as conn:
-            return bool(self._store.settings_effective(conn, "auth.allow_cram", domain_id=account.domain_id))
+        name = "auth.allow_cram"
+        return bool(self._store.settings.effective_many((name,), domain_id=account.domain_id)[name])
 
 
 def account_limits(store: Store, account: Account) -> tuple[int, int]:
@@ -144,8 +142,7 @@ def account_limits(store: Store, account: Account) -> tuple[int, int]:
     Raises:
         Exception: whatever storage raises; the session keeps the server's limits then.
     """
-    with store.db.read() as conn:
-        mine = store.settings_many(
-            conn, ["mail.max_message_bytes", "mail.max_recipients"], account_id=account.id
-        )
+    mine = store.settings.effective_many(
+        ("mail.max_message_bytes", "mail.max_recipients"), account_id=account.id
+    )
     return int(mine["mail.max_message_bytes"]), int(mine["mail.max_recipients"])

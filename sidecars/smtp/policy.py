@@ -47,8 +47,7 @@ def load(
     """
     names = (*SETTINGS, *checks.settings_needed())
     try:
-        with store.db.read() as conn:
-            cfg: dict[str, Any] = store.settings_many(conn, names)
+        cfg: dict[str, Any] = store.settings.effective_many(names)
     except Exception:
         log.exception("cannot read the SMTP settings; using defaults")
         cfg = {name: registry.get(name).default for name in names}

@@ -62,6 +62,22 @@ def test_effective_many_reads_several_settings_without_a_connection(classy: Demo
     assert st.effective_many(names, account_id=alice_id) == {LANG: "es", "quota.messages": 7}
 
 
+def test_on_for_any_domain_follows_each_domain_and_the_server(demo: Demo) -> None:
+    st = demo.store.settings
+    cram = "auth.allow_cram"
+    demo.store.domains.add("other.test")
+    assert not st.on_for_any_domain(cram)  # off by default everywhere
+    st.set(cram, True, domain="other.test")
+    assert st.on_for_any_domain(cram)
+    st.set(cram, False, domain="other.test")
+    st.set(cram, True)  # the server's value reaches every domain that does not say otherwise
+    assert st.on_for_any_domain(cram)
+    st.set(cram, False, domain="example.test")
+    assert not st.on_for_any_domain(cram)  # both domains say off
+    with pytest.raises(NotFound):
+        st.on_for_any_domain("no.such.setting")
+
+
 def test_clear_falls_back_level_by_level(classy: Demo) -> None:
     st = classy.store.settings
     st.set(LANG, "de")
