@@ -1,19 +1,34 @@
 """The change feed: every transaction that changes a folder appends a row; every process wakes on it.
 
+Why a subscription in storage: IMAP IDLE, web push and DAV sync all need "tell me when this folder (or
+this account) changes, whichever process changed it", and none of them may import another protocol's
+module. ``store.changes.subscribe(callback, folder_id=...)`` (or ``account_id=``, or neither for every
+change) returns a :class:`Subscription`; ``close()`` ends it. What a subscriber does when woken is its
+own business (an IMAP session marks its selection and, while idling, writes the updates).
+
 Implementation notes:
 
 * ``record`` runs inside the writer's transaction, so a change is visible exactly when its data is.
-* One watcher thread per process (a greenlet once gevent has patched threading) notices commits from any
-  process: on SQLite by ``PRAGMA data_version`` on a dedicated connection (it changes when another
-  connection commits), on PostgreSQL by LISTEN on the ``fieldpost_changes`` channel, which writers NOTIFY
-  in the same transaction. It then reads the new rows once and hands them to every subscriber, so a
-  thousand idling IMAP sessions cost one query, not a thousand.
-* Subscribers are callables; they must not block (IMAP sessions set an event and return).
+  ACL changes append an ``acl`` row for the folder and each folder below it (inherited entries apply
+  there too), so a session with one of them selected re-checks its rights at once.
+* One poller per process, started with the first subscription (or by ``start()``): a thread, which is
+  a greenlet once gevent has patched threading, so a gevent process calls ``start()`` on its event loop
+  before any subscription can be made from a worker thread. It notices commits from any process: on
+  SQLite by ``PRAGMA data_version`` on a dedicated connection (it changes when another connection
+  commits), on PostgreSQL by LISTEN on the ``fieldpost_changes`` channel, which writers NOTIFY in the
+  same transaction. It then reads the new rows once and hands each subscriber only the rows it asked
+  for, indexed by folder and account, so a thousand idling sessions cost one query and no scan.
+* No lock: subscriptions are made and closed from the event loop and from worker threads (an offloaded
+  SELECT), and a lock that gevent patched must not be shared with real threads (DESIGN.md 3). Every
+  change to the index is one dict operation (atomic under the GIL); the poller reads copies.
+* Callbacks run on the poller and must not block (IMAP sessions set flags and return); one that raises
+  is skipped for that batch, the feed goes on.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -24,12 +39,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, func, insert, select, text
 
 from storage import schema as s
+from storage.folders import folder_by_id, subtree
 from storage.names import as_utc, utcnow
 
 if TYPE_CHECKING:
     from storage.store import Store
 
 CHANNEL = "fieldpost_changes"
+POLL_SECONDS = 0.1  # SQLite: how often the poller compares PRAGMA data_version
 
 
 @dataclass(frozen=True)
@@ -38,21 +55,56 @@ class Change:
     folder_id: int
     account_id: int | None
     modseq: int
-    kind: str  # new | flags | expunge | folder
+    kind: str  # new | flags | expunge | folder | acl
     uid: int | None
     at: datetime
 
 
 Subscriber = Callable[[list[Change]], None]
+# index keys: ("folder", id), ("account", id), ("all", 0)
+Key = tuple[str, int]
+
+
+class Subscription:
+    """One subscriber's interest in the feed; ``close()`` (idempotent, from any thread) ends it."""
+
+    def __init__(self, feed: ChangeFeed, key: Key, callback: Subscriber, token: int) -> None:
+        self.feed = feed
+        self.key = key
+        self.callback = callback
+        self.token = token
+
+    @property
+    def folder_id(self) -> int | None:
+        return self.key[1] if self.key[0] == "folder" else None
+
+    @property
+    def account_id(self) -> int | None:
+        return self.key[1] if self.key[0] == "account" else None
+
+    @property
+    def closed(self) -> bool:
+        return self.token not in self.feed._index.get(self.key, {})
+
+    def close(self) -> None:
+        self.feed._remove(self)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class ChangeFeed:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._subscribers: dict[int, Subscriber] = {}
-        self._next_token = 0
-        self._lock = threading.Lock()
+        # key -> token -> subscription; buckets are never removed (a removal could race an insertion
+        # from another thread), so there is at most one per folder/account ever subscribed to
+        self._index: dict[Key, dict[int, Subscription]] = {}
+        self._tokens = itertools.count(1)
         self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
         self._stop = threading.Event()
         self._last_id = 0
 
@@ -88,6 +140,12 @@ class ChangeFeed:
         )
         self._notify(conn)
 
+    def record_rights(self, conn: Connection, folder_id: int) -> None:
+        """The ACL of ``folder_id`` changed: an ``acl`` row for it and every folder below it (whose
+        inherited rights changed with it), so sessions that have one selected re-check their rights."""
+        folders = subtree(conn, folder_by_id(conn, folder_id))
+        self.record_many(conn, [(f.id, f.account_id, f.highestmodseq, "acl", None) for f in folders])
+
     def _notify(self, conn: Connection) -> None:
         if conn.dialect.name == "postgresql" and not conn.info.get("fieldpost_notified"):
             conn.execute(text("SELECT pg_notify(:c, '')"), {"c": CHANNEL})
@@ -117,21 +175,47 @@ class ChangeFeed:
 
     # -- waking -------------------------------------------------------------------------------------
 
-    def subscribe(self, callback: Subscriber) -> int:
-        """Call ``callback(changes)`` from the watcher for every batch of new changes; returns a token."""
-        with self._lock:
-            self._next_token += 1
-            self._subscribers[self._next_token] = callback
-            if self._thread is None:
-                self._last_id = self.latest_id()
-                self._stop.clear()
-                self._thread = threading.Thread(target=self._watch, name="fieldpost-changes", daemon=True)
-                self._thread.start()
-            return self._next_token
+    def subscribe(
+        self, callback: Subscriber, *, folder_id: int | None = None, account_id: int | None = None
+    ) -> Subscription:
+        """Call ``callback(changes)`` from the poller with the new changes of ``folder_id``, or of every
+        folder of ``account_id``, or (neither given) all of them, each batch once; see the module notes
+        for the thread it runs on."""
+        if folder_id is not None and account_id is not None:
+            raise ValueError("subscribe to a folder or to an account, not both")
+        if folder_id is not None:
+            key: Key = ("folder", folder_id)
+        elif account_id is not None:
+            key = ("account", account_id)
+        else:
+            key = ("all", 0)
+        subscription = Subscription(self, key, callback, next(self._tokens))
+        self.start()
+        self._index.setdefault(key, {})[subscription.token] = subscription
+        return subscription
 
-    def unsubscribe(self, token: int) -> None:
-        with self._lock:
-            self._subscribers.pop(token, None)
+    def _remove(self, subscription: Subscription) -> None:
+        bucket = self._index.get(subscription.key)
+        if bucket is not None:
+            bucket.pop(subscription.token, None)
+
+    def subscribers(self, folder_id: int) -> frozenset[int]:
+        """Tokens of this process's subscriptions to ``folder_id`` itself (a copy: any thread)."""
+        return frozenset(self._index.get(("folder", folder_id), {}).copy())
+
+    def start(self) -> None:
+        """Start this process's poller if it is not running (idempotent). Under gevent, call it on the
+        event loop before a worker thread may subscribe: the poller is then a greenlet of that loop."""
+        if self._thread is not None:
+            return
+        with self._starting:  # taken only until the poller runs (under gevent: on the event loop)
+            if self._thread is not None:
+                return
+            self._last_id = self.latest_id()
+            self._stop.clear()
+            thread = threading.Thread(target=self._watch, name="fieldpost-changes", daemon=True)
+            thread.start()
+            self._thread = thread
 
     def stop(self) -> None:
         self._stop.set()
@@ -143,13 +227,30 @@ class ChangeFeed:
         batch = self.since(self._last_id)
         while batch:
             self._last_id = batch[-1].id
-            with self._lock:
-                callbacks = list(self._subscribers.values())
-            for cb in callbacks:
+            for subscription, changes in self._route(batch):
                 # a broken subscriber must not stop the feed for everyone
                 with contextlib.suppress(Exception):
-                    cb(batch)
+                    subscription.callback(changes)
             batch = self.since(self._last_id)
+
+    def _route(self, batch: list[Change]) -> list[tuple[Subscription, list[Change]]]:
+        """Each subscription that asked for some of ``batch``, with those changes (in feed order)."""
+        by_folder: dict[int, list[Change]] = {}
+        by_account: dict[int, list[Change]] = {}
+        for change in batch:
+            by_folder.setdefault(change.folder_id, []).append(change)
+            if change.account_id is not None:
+                by_account.setdefault(change.account_id, []).append(change)
+        routed = [(sub, batch) for sub in self._current(("all", 0))]
+        for folder_id, changes in by_folder.items():
+            routed += [(sub, changes) for sub in self._current(("folder", folder_id))]
+        for account_id, changes in by_account.items():
+            routed += [(sub, changes) for sub in self._current(("account", account_id))]
+        return routed
+
+    def _current(self, key: Key) -> list[Subscription]:
+        bucket = self._index.get(key)
+        return list(bucket.copy().values()) if bucket else []
 
     def _watch(self) -> None:
         if self.store.db.is_sqlite:
@@ -163,11 +264,14 @@ class ChangeFeed:
         try:
             version = None
             while not self._stop.is_set():
-                current = conn.execute("PRAGMA data_version").fetchone()[0]
-                if current != version:
-                    version = current
-                    self._dispatch()
-                self._stop.wait(0.1)
+                try:
+                    current = conn.execute("PRAGMA data_version").fetchone()[0]
+                    if current != version:
+                        self._dispatch()
+                        version = current
+                except Exception:  # a busy or briefly unreadable database: the poller lives on and retries
+                    self._stop.wait(1.0)
+                self._stop.wait(POLL_SECONDS)
         finally:
             conn.close()
 

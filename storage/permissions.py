@@ -61,20 +61,17 @@ class Permissions:
     ) -> None:
         """Set ``principal``'s allow (or deny) rights on a folder; ``path`` "" is the whole mailbox."""
         with self.store.db.write() as conn:
-            acl.grant(
-                conn,
-                self._folder_id(conn, owner, path),
-                self.principal(conn, principal),
-                rights,
-                allow=allow,
-                inherit=inherit,
-            )
+            folder_id = self._folder_id(conn, owner, path)
+            acl.grant(conn, folder_id, self.principal(conn, principal), rights, allow=allow, inherit=inherit)
+            self.store.changes.record_rights(conn, folder_id)  # open sessions re-check their rights
 
     def revoke(self, owner: str, path: str, principal: str, *, allow: bool = True) -> bool:
         with self.store.db.write() as conn:
-            return acl.revoke(
-                conn, self._folder_id(conn, owner, path), self.principal(conn, principal), allow=allow
-            )
+            folder_id = self._folder_id(conn, owner, path)
+            removed = acl.revoke(conn, folder_id, self.principal(conn, principal), allow=allow)
+            if removed:
+                self.store.changes.record_rights(conn, folder_id)
+            return removed
 
     def entries(self, owner: str, path: str) -> list[acl.AclEntry]:
         with self.store.db.read() as conn:

@@ -356,6 +356,7 @@ class UserMail:
             else:
                 value = acl.Rights.parse(spec) | (current - acl.FOLDER_RIGHTS)
             acl.grant(conn, folder_id, who, value, allow=allow)
+            self.store.changes.record_rights(conn, folder_id)  # open sessions re-check their rights
             return value
 
     def delete_entry(self, folder_id: int, principal: str, *, allow: bool = True) -> bool:
@@ -367,9 +368,11 @@ class UserMail:
         """
         with self.store.db.write() as conn:
             self._require(conn, folder_id, "a")
-            return acl.revoke(
-                conn, folder_id, self._principal_not_owner(conn, folder_id, principal), allow=allow
-            )
+            who = self._principal_not_owner(conn, folder_id, principal)
+            removed = acl.revoke(conn, folder_id, who, allow=allow)
+            if removed:
+                self.store.changes.record_rights(conn, folder_id)
+            return removed
 
     def _principal_not_owner(self, conn: Connection, folder_id: int, name: str) -> acl.Principal:
         who = self.store.acl.principal(conn, name)

@@ -1,6 +1,6 @@
 """IDLE (RFC 2177 3): the client waits; the server pushes EXISTS/EXPUNGE/FETCH as they happen.
 
-The session answers "+ idling" and waits for DONE. Changes reach it through the change hub's wake-up
+The session answers "+ idling" and waits for DONE. Changes reach it through the change feed's wake-up
 (no polling per connection); the connection then asks ``ImapSession.idle_updates`` and writes them.
 Pending updates are reported at once when IDLE starts.
 """

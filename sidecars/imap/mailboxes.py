@@ -218,9 +218,9 @@ def _status_line(s: ImapSession, name: str, folder: Folder, items: tuple[str, ..
             recent = 0
             if s.selection is not None and s.selection.id == folder.id:
                 recent = len(s.selection.recent)
-            elif s.ctx.hub is not None and folder.message_count:
+            elif folder.message_count:
                 uids = s.mine.reader(folder.id).uids()
-                recent = len(s.ctx.hub.claim_recent(folder.id, uids, claim=False))
+                recent = len(s.store.recent.claim(folder.id, uids, False))
             values.append(f"RECENT {recent}")
         elif item == "UIDNEXT":
             values.append(f"UIDNEXT {folder.uidnext}")

@@ -15,6 +15,12 @@ starts from the rows SELECT reads anyway and only grows: every response that sho
 passes them through :func:`announce_keywords` first, which sends the new ``* FLAGS`` (and
 PERMANENTFLAGS) before a keyword the client was not told of. No query is made for it.
 
+Waking (RFC 3501 5.2, RFC 2177): a selection holds a subscription to the folder in storage's change
+feed (``store.changes.subscribe``), made at SELECT and closed when the mailbox is left; the feed calls
+``ImapSession.wake`` for changes made by any session of any process, including ACL changes. \\Recent
+(RFC 3501 2.3.2) is claimed from storage (``store.recent``): the first session to see a message gets
+it as recent, in whichever worker process it runs.
+
 Rights (RFC 4314 4): storage checks them on every read, update and write (``s.mine``), so a grant
 withdrawn while the mailbox is selected takes effect at the next command. Without "r" the session is
 told nothing more about the mailbox (no EXISTS, no FETCH) and reads answer NO [NOPERM]; without "l" the
@@ -35,6 +41,7 @@ from sidecars.imap.parser import Command
 from sidecars.imap.sequence import SequenceSet, format_set
 from sidecars.imap.session import AUTHENTICATED, SELECTED, Bad, Done, ImapSession, No
 from storage import acl
+from storage.changes import Subscription
 from storage.errors import NotFound, PermissionDenied
 from storage.models import Folder
 from storage.usermail import FolderReader
@@ -55,6 +62,7 @@ class Selection:
         self.pending_expunge: set[int] = set()
         self.dirty = False
         self.unreadable = False  # "r" was withdrawn: told once, then silent
+        self.subscription: Subscription | None = None  # the change feed's wake-ups for this folder
 
     @property
     def id(self) -> int:
@@ -120,9 +128,7 @@ class Selection:
                 out.append(fetch_flags_line(s, seq, c.uid, c.flags, c.modseq, with_uid=s.condstore))
         if new:
             self.uids.extend(new)
-            hub = s.ctx.hub
-            if hub is not None:
-                self.recent |= hub.claim_recent(self.id, new, claim=not self.readonly)
+            self.recent |= s.store.recent.claim(self.id, new, not self.readonly)
             out.append(R.untagged(f"{len(self.uids)} EXISTS"))
             out.append(R.untagged(f"{len(self.recent)} RECENT"))
         self.own.clear()
@@ -157,8 +163,8 @@ class Selection:
         return gone.intersection(uids)
 
     def release(self, s: ImapSession) -> None:
-        if s.ctx.hub is not None:
-            s.ctx.hub.unwatch(self.id, id(s))
+        if self.subscription is not None:
+            self.subscription.close()
 
 
 def flags_response(sel: Selection, *, permanent: bool = True) -> list[bytes]:
@@ -277,9 +283,8 @@ def _open(s: ImapSession, cmd: Command, *, readonly: bool) -> Done:
     sel = Selection(folder, readonly, rights, uids, folder.highestmodseq)
     for r in rows:
         sel.keywords.update(f for f in r.flags if not f.startswith("\\"))
-    if s.ctx.hub is not None:
-        sel.recent = s.ctx.hub.claim_recent(folder.id, uids, claim=not readonly)
-        s.ctx.hub.watch(folder.id, id(s), s.wake)
+    sel.recent = s.store.recent.claim(folder.id, uids, not readonly)
+    sel.subscription = s.store.changes.subscribe(lambda _changes: s.wake(), folder_id=folder.id)
     s.selection, s.state = sel, SELECTED
     parts += flags_response(sel)
     parts.append(R.untagged(f"{len(uids)} EXISTS"))

@@ -6,7 +6,7 @@ from :mod:`sidecars.net` (``net.imap.*`` settings).
 
 Implementation notes:
 - Unlike SMTP and ManageSieve, an IMAP connection must also write when the client is silent (IDLE
-  pushes, RFC 2177): the process-wide change hub calls ``wake``, which, only while the session
+  pushes, RFC 2177): storage's change feed calls ``wake``, which, only while the session
   idles, spawns a short greenlet that writes the updates. One lock serialises it with the
   connection's own read-answer loop, so replies never interleave; an idle connection costs one
   greenlet, not two.
@@ -38,7 +38,6 @@ from gevent.lock import Semaphore
 
 from sidecars.imap.compress import CompressionError, Deflater, Inflater
 from sidecars.imap.session import ImapSession, Output, SessionContext
-from sidecars.imap.updates import ChangeHub
 from sidecars.net.listener import DENIED, Handler, ListenerServer
 from sidecars.net.service import Endpoint, ServiceContext
 from sidecars.net.standing import Standing
@@ -73,7 +72,7 @@ class ImapConnection:
         self.inflater: Inflater | None = None
 
     def wake(self) -> None:
-        """The change hub saw a change in the selected folder (called on the event loop). Only an
+        """The change feed saw a change in the selected folder (called on the event loop). Only an
         idling session is written to now; otherwise the next command reports it."""
         if self.session.idling and not self.pushing:
             self.pushing = True
@@ -218,7 +217,7 @@ def _in_thread(fn: Any) -> Any:
     return gevent.get_hub().threadpool.apply(fn)
 
 
-def make_handler(store: Store, hostname: str, tls_context: ssl.SSLContext | None, hub: ChangeHub) -> Handler:
+def make_handler(store: Store, hostname: str, tls_context: ssl.SSLContext | None) -> Handler:
     def handle(sock: Any, address: tuple[Any, ...], session_id: str, listener: ListenerServer) -> None:
         try:
             allow_plaintext = bool(store.settings.get("imap.allow_plaintext_auth"))
@@ -233,7 +232,6 @@ def make_handler(store: Store, hostname: str, tls_context: ssl.SSLContext | None
             tls_available=tls_context is not None and not listener.implicit_tls,
             log=listener.session_log(session_id),
             allow_plaintext=allow_plaintext,
-            hub=hub,
             errors=listener.policy.errors,
             offload=_in_thread,
         )
@@ -247,9 +245,10 @@ def make_handler(store: Store, hostname: str, tls_context: ssl.SSLContext | None
 
 def build_endpoints(context: ServiceContext) -> dict[str, Endpoint]:
     """``imap`` and ``imaps`` for :func:`sidecars.net.service.run_service`."""
-    hub = ChangeHub(context.store)
-    hub.start()  # subscribe now, on the event loop: a first SELECT may run in a worker thread
-    handler = make_handler(context.store, context.hostname, context.tls_context, hub)
+    # the change feed's poller is a greenlet of this event loop: start it here, as a first SELECT may
+    # subscribe from a worker thread
+    context.store.changes.start()
+    handler = make_handler(context.store, context.hostname, context.tls_context)
     return {
         "imap": Endpoint(handler, refusal, implicit_tls=False),
         "imaps": Endpoint(handler, refusal, implicit_tls=True),

@@ -9,8 +9,8 @@ Implementation notes:
   CLOSE/UNSELECT) -> LOGOUT. A command outside its states gets BAD with the states it needs.
 - Two commands are multi-step: AUTHENTICATE (SASL challenges) and IDLE (until DONE). While one is
   pending, client lines go to it, not to the parser.
-- Other sessions' changes arrive through :class:`sidecars.imap.updates.ChangeHub` as a mark
-  (``wake``); they are read and reported before the tagged reply of the next command, never in the
+- Other sessions' changes arrive through the selection's subscription to storage's change feed as a
+  mark (``wake``); they are read and reported before the tagged reply of the next command, never in the
   middle of one, and EXPUNGE is held back during FETCH, STORE, SEARCH, COPY, MOVE, SORT and THREAD by
   sequence number (RFC 3501 7.4.1, RFC 2180 4.1), keeping the sequence map consistent with what the
   client was told.
@@ -50,7 +50,6 @@ from storage.usermail import UserMail
 
 if TYPE_CHECKING:
     from sidecars.imap.selected import Selection
-    from sidecars.imap.updates import ChangeHub
     from storage.store import Store
 
 NOT_AUTHENTICATED, AUTHENTICATED, SELECTED, LOGOUT = (
@@ -88,7 +87,6 @@ class SessionContext:
     tls_available: bool
     log: Any
     allow_plaintext: bool = False
-    hub: ChangeHub | None = None
     wake: Callable[[], None] | None = None  # the connection's wake-up (IDLE)
     errors: ErrorLimits = field(default_factory=ErrorLimits)
     compress_available: bool = True
@@ -186,7 +184,7 @@ class ImapSession:
         self.closed = True
 
     def wake(self) -> None:
-        """Called by the change hub: something changed in the selected folder."""
+        """Called by the change feed (any thread): something changed in the selected folder."""
         if self.selection is not None:
             self.selection.dirty = True
         if self.ctx.wake is not None:

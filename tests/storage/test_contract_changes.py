@@ -7,13 +7,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from storage.changes import Change
-from storage.store import Store
+from storage.store import Store, open_store
 from tests.storage.conftest import Demo, build_message
 
 ALICE = "alice@example.test"
+BOB = "bob@example.test"
 REPO = Path(__file__).resolve().parents[2]
 WAKE_WITHIN = 2.0
 
@@ -94,9 +98,11 @@ def test_since_and_unsubscribe(demo: Demo) -> None:
     store = demo.store
     mark = store.changes.latest_id()
     got = Inbox()
-    token = store.changes.subscribe(got)
+    subscription = store.changes.subscribe(got)
     other = subscribe(store)
-    store.changes.unsubscribe(token)
+    subscription.close()
+    subscription.close()  # closing twice is harmless
+    assert subscription.closed
     fid, uid = store.mail.deliver(build_message(), [ALICE]).delivered[ALICE]
     assert other.wait_for(lambda c: c.uid == uid)
     assert got.changes == []
@@ -116,6 +122,116 @@ def test_broken_subscriber_does_not_stop_the_feed(demo: Demo) -> None:
     for _ in range(2):
         _, uid = store.mail.deliver(build_message(), [ALICE]).delivered[ALICE]
         assert got.wait_for(lambda c, uid=uid: c.uid == uid)
+
+
+@pytest.fixture
+def writer(demo: Demo, store_url: str, blob_dir: Path) -> Iterator[Store]:
+    """A second Store on the same database: stands in for another process (its own engine, its own
+    feed); the subscriptions are made on ``demo.store``."""
+    other = open_store(store_url, blob_dir)
+    yield other
+    other.close()
+
+
+def seen_folders(inbox: Inbox) -> set[int]:
+    with inbox.cond:
+        return {c.folder_id for _, c in inbox.changes}
+
+
+def test_folder_subscription_gets_only_its_folder(demo: Demo, writer: Store) -> None:
+    store = demo.store
+    inbox_id = store.folders.get(ALICE, "INBOX").id
+    work = writer.folders.create(ALICE, "Work")
+    mine, everything = Inbox(), Inbox()
+    with store.changes.subscribe(mine, folder_id=inbox_id) as subscription:
+        assert subscription.folder_id == inbox_id and subscription.account_id is None
+        store.changes.subscribe(everything)
+        writer.mail.append(ALICE, "Work", build_message(subject="elsewhere"))
+        assert everything.wait_for(lambda c: c.folder_id == work.id and c.kind == "new")
+        _, uid = writer.mail.deliver(build_message(), [ALICE]).delivered[ALICE]
+        assert mine.wait_for(lambda c: c.kind == "new" and c.uid == uid)
+        assert everything.wait_for(lambda c: c.folder_id == inbox_id and c.uid == uid)
+        assert seen_folders(mine) == {inbox_id}  # the Work append was not handed to it
+    assert subscription.closed
+
+
+def test_account_subscription_gets_every_folder_of_the_account(demo: Demo, writer: Store) -> None:
+    store = demo.store
+    alices, bobs = Inbox(), Inbox()
+    store.changes.subscribe(alices, account_id=demo.alice.id)
+    store.changes.subscribe(bobs, account_id=demo.bob.id)
+    made = writer.folders.create(ALICE, "Projects")
+    assert alices.wait_for(lambda c: c.kind == "folder" and c.folder_id == made.id)
+    fid, uid = writer.mail.deliver(build_message(), [ALICE]).delivered[ALICE]
+    assert alices.wait_for(lambda c: c.kind == "new" and c.uid == uid and c.folder_id == fid)
+    bob_fid, bob_uid = writer.mail.deliver(build_message(), [BOB]).delivered[BOB]
+    assert bobs.wait_for(lambda c: c.uid == bob_uid and c.folder_id == bob_fid)
+    with alices.cond:
+        assert {c.account_id for _, c in alices.changes} == {demo.alice.id}
+
+
+def test_closed_subscription_is_not_woken(demo: Demo, writer: Store) -> None:
+    store = demo.store
+    inbox_id = store.folders.get(ALICE, "INBOX").id
+    closed, open_ = Inbox(), Inbox()
+    store.changes.subscribe(closed, folder_id=inbox_id).close()
+    store.changes.subscribe(open_, folder_id=inbox_id)
+    _, uid = writer.mail.deliver(build_message(), [ALICE]).delivered[ALICE]
+    assert open_.wait_for(lambda c: c.uid == uid)
+    assert closed.changes == []
+    with pytest.raises(ValueError):
+        store.changes.subscribe(closed, folder_id=inbox_id, account_id=demo.alice.id)
+
+
+def test_many_subscribers_of_one_folder_are_all_woken(demo: Demo, writer: Store) -> None:
+    store = demo.store
+    inbox_id = store.folders.get(ALICE, "INBOX").id
+    inboxes = [Inbox() for _ in range(50)]
+    subscriptions = [store.changes.subscribe(i, folder_id=inbox_id) for i in inboxes]
+    assert store.changes.subscribers(inbox_id) == {s.token for s in subscriptions}
+    _, uid = writer.mail.deliver(build_message(), [ALICE]).delivered[ALICE]
+    for inbox in inboxes:
+        assert inbox.wait_for(lambda c: c.uid == uid)
+    for subscription in subscriptions:
+        subscription.close()
+    assert store.changes.subscribers(inbox_id) == frozenset()
+
+
+def test_acl_change_wakes_the_folder_and_the_folders_below(demo: Demo, writer: Store) -> None:
+    """Granting or withdrawing rights changes what a session there may see: its subscribers (and
+    those of subfolders, which inherit the entry) are woken with an ``acl`` change."""
+    store = demo.store
+    shared = writer.folders.create(ALICE, "Shared")
+    below = writer.folders.create(ALICE, "Shared/Below")
+    other = writer.folders.create(ALICE, "Other")
+    on_shared, on_below, on_other = Inbox(), Inbox(), Inbox()
+    store.changes.subscribe(on_shared, folder_id=shared.id)
+    store.changes.subscribe(on_below, folder_id=below.id)
+    store.changes.subscribe(on_other, folder_id=other.id)
+
+    def woken(inbox: Inbox, folder_id: int, after: int) -> Change:
+        item = inbox.wait_for(lambda c: c.kind == "acl" and c.folder_id == folder_id and c.id > after)
+        assert item is not None, f"no acl change of folder {folder_id} within 2 s"
+        return item[1]
+
+    mark = writer.changes.latest_id()
+    writer.acl.grant(ALICE, "Shared", BOB, "lr")
+    assert woken(on_shared, shared.id, mark).account_id == demo.alice.id
+    assert woken(on_below, below.id, mark).account_id == demo.alice.id
+
+    mark = writer.changes.latest_id()
+    assert writer.acl.revoke(ALICE, "Shared", BOB)
+    woken(on_shared, shared.id, mark)
+    woken(on_below, below.id, mark)
+
+    # the user-bound forms (IMAP SETACL and DELETEACL) record the same
+    mark = writer.changes.latest_id()
+    writer.for_user(demo.alice.id).change_entry(shared.id, BOB, "l")
+    woken(on_below, below.id, mark)
+    mark = writer.changes.latest_id()
+    assert writer.for_user(demo.alice.id).delete_entry(shared.id, BOB)
+    woken(on_below, below.id, mark)
+    assert on_other.changes == []
 
 
 CHILD = """

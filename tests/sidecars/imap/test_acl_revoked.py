@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.sidecars.imap.conftest import ImapService, plain
+from tests.sidecars.imap.conftest import Closed, ImapService, plain
 from tests.sidecars.imap.test_idle import start_idle, stop_idle, wait_for
 
 
@@ -127,5 +127,39 @@ def test_idle_session_is_told_of_withdrawn_rights_not_of_new_mail(
         assert alice.deleteacl("INBOX", bob_address)[0] == "OK"
         imap_service.store.mail.deliver(plain("gone", "after l"), [owner])
         wait_for(bob, rb"\* BYE the selected mailbox no longer exists")
+    finally:
+        bob.close()
+
+
+def test_idle_session_gets_bye_when_lookup_right_goes_with_no_other_change(
+    imap_service: ImapService, owner: str, alice: imaplib.IMAP4_SSL, bob_address: str
+) -> None:
+    """The ACL change alone wakes the idling guest (it is in the change feed): no delivery, no command
+    of his is needed for BYE (RFC 4314 4, RFC 2180 3.3)."""
+    assert alice.setacl("INBOX", bob_address, "lr")[0] == "OK"
+    bob = imap_service.login(bob_address)
+    try:
+        bob.select(shared_inbox(owner))
+        start_idle(bob)
+        assert alice.setacl("INBOX", bob_address, "r")[0] == "OK"  # "l" withdrawn, "r" kept
+        wait_for(bob, rb"\* BYE the selected mailbox no longer exists")
+        bob.sock.settimeout(5)
+        with pytest.raises((Closed, OSError)):  # and the server ends the connection
+            bob.read_line()
+    finally:
+        bob.close()
+
+
+def test_idle_session_is_told_at_once_when_read_right_goes(
+    imap_service: ImapService, owner: str, alice: imaplib.IMAP4_SSL, bob_address: str
+) -> None:
+    assert alice.setacl("INBOX", bob_address, "lr")[0] == "OK"
+    bob = imap_service.login(bob_address)
+    try:
+        bob.select(shared_inbox(owner))
+        tag = start_idle(bob)
+        assert alice.setacl("INBOX", bob_address, "l")[0] == "OK"
+        wait_for(bob, rb"\* NO \[NOPERM\] read access to the selected mailbox was withdrawn")
+        stop_idle(bob, tag)
     finally:
         bob.close()

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from sidecars.imap.session import ImapSession, SessionContext
-from sidecars.imap.updates import ChangeHub
 from storage import open_store
 from storage.store import Store
 from tests.sidecars.imap.conftest import ImapService
@@ -66,20 +65,17 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def client(store: Store) -> Iterator[Client]:
-    hub = ChangeHub(store)
-    c = Client(store, hub)
+    c = Client(store)
     assert " OK " in c.cmd(f"L LOGIN {ALICE} {PASSWORD}")
     assert c.cmd("E EXAMINE INBOX").endswith("E OK [READ-ONLY] EXAMINE completed\r\n")
     yield c
-    hub.close()
 
 
 class Client:
-    def __init__(self, store: Store, hub: ChangeHub) -> None:
+    def __init__(self, store: Store) -> None:
         ctx = SessionContext(
             store, "mail.example.test", "127.0.0.1", "00000001", True, False, logging.getLogger("t")
         )
-        ctx.hub = hub
         self.session = ImapSession(ctx)
         self.session.banner()
 

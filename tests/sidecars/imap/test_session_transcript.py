@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sidecars.imap.session import ImapSession, SessionContext
-from sidecars.imap.updates import ChangeHub
 from storage import open_store
 from storage.store import Store
 
@@ -40,22 +39,14 @@ def store(template: Path, tmp_path: Path) -> Iterator[Store]:
     shutil.copytree(template / "blobs", tmp_path / "blobs")
     st_ = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "blobs")
     yield st_
-    hub = HUBS.pop(id(st_), None)
-    if hub is not None:
-        hub.close()
     st_.close()
-
-
-HUBS: dict[int, ChangeHub] = {}
 
 
 class Client:
     def __init__(self, store: Store, *, tls: bool = True) -> None:
-        hub = HUBS.setdefault(id(store), ChangeHub(store))
         ctx = SessionContext(
             store, "mail.example.test", "127.0.0.1", "00000001", tls, not tls, logging.getLogger("t")
         )
-        ctx.hub = hub
         self.session = ImapSession(ctx)
         self.banner = self.session.banner().decode()
         self.last_close = False
@@ -135,7 +126,7 @@ def test_other_session_expunge_waits_for_an_allowed_point(store: Store) -> None:
     b.cmd("s SELECT INBOX")
     b.cmd("t STORE 1 +FLAGS.SILENT (\\Deleted)")
     b.cmd("u EXPUNGE")
-    a.session.selection.dirty = True  # what the change hub does
+    a.session.selection.dirty = True  # what the change feed's wake-up does
     fetch = a.cmd("f FETCH 1:* (UID)")
     assert "* 1 EXPUNGE" not in fetch  # RFC 3501 7.4.1: not during FETCH
     # RFC 2180 4.1.1: the expunged message keeps its number and its data until the session is told
