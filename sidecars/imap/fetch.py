@@ -28,7 +28,7 @@ from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Bad, Done, ImapSession, No
 from storage import mime
 from storage.errors import NotFound
-from storage.models import MessageInfo
+from storage.models import FlagChange, MessageInfo
 from storage.usermail import FolderReader
 
 BATCH = 200
@@ -143,14 +143,14 @@ def _message(
     sel: Selection,
     spec: FetchSpec,
     seq: int,
-    row: Any,
+    row: FlagChange | MessageInfo,
     seen_now: bool,
     known: set[str],
 ) -> Iterator[bytes]:
     """One FETCH response. Every item is worked out before its first byte is yielded (so a message
     whose body is gone is left out whole); literals then stream from the blob (:mod:`fetchbody`)."""
     body = None
-    if hasattr(row, "sha256"):
+    if isinstance(row, MessageInfo):  # the items asked for need more than the flags columns
         body = fetchbody.MessageBody(s.store, row.sha256, row.size)
     try:
         announced: list[bytes] = []  # RFC 3501 7.2.6: FLAGS with a keyword new to the session, sent first
@@ -182,13 +182,14 @@ def _items(
     s: ImapSession,
     sel: Selection,
     spec: FetchSpec,
-    row: Any,
+    row: FlagChange | MessageInfo,
     seen_now: bool,
     body: fetchbody.MessageBody | None,
     known: set[str],
     announced: list[bytes],
 ) -> list[Item]:
     structure: tuple[Any, Any] | None = None
+    info = row if isinstance(row, MessageInfo) else None  # read when an item needs more than the flags
     out: list[Item] = []
     wanted = list(spec.items)
     if seen_now and not any(i.name == "FLAGS" for i in wanted):
@@ -205,16 +206,18 @@ def _items(
             modseq = max(row.modseq, sel.own.get(row.uid, 0))
             out.append(b"MODSEQ (%d)" % modseq)
         elif name == "INTERNALDATE":
-            out.append(b"INTERNALDATE " + R.internal_date(row.internal_date))
+            assert info is not None
+            out.append(b"INTERNALDATE " + R.internal_date(info.internal_date))
         elif name == "RFC822.SIZE":
-            out.append(b"RFC822.SIZE %d" % row.size)
+            assert info is not None
+            out.append(b"RFC822.SIZE %d" % info.size)
         elif name == "RFC822":
-            assert body is not None
-            out.append((b"RFC822", body.range(0, row.size), False))
+            assert body is not None and info is not None
+            out.append((b"RFC822", body.range(0, info.size), False))
         else:
-            assert body is not None
+            assert body is not None and info is not None
             if structure is None:
-                structure = mime.from_json(row.structure)
+                structure = mime.from_json(info.structure)
             env, root = structure
             if name == "ENVELOPE":
                 out.append(b"ENVELOPE " + R.value(mime.envelope_structure(env), utf8=s.utf8))

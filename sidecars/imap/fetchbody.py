@@ -31,6 +31,7 @@ from sidecars.imap.fetchitems import Section
 from storage import mime
 
 if TYPE_CHECKING:
+    from storage.blobs import BlobReader
     from storage.store import Store
 
 CHUNK = 64 * 1024
@@ -80,10 +81,10 @@ class MessageBody:
         self._store = store
         self._sha = sha256
         self._size = size
-        self._reader: Any = None
+        self._reader: BlobReader | None = None
         self._spools: list[IO[bytes]] = []
 
-    def _open(self) -> Any:
+    def _open(self) -> BlobReader:
         if self._reader is None:
             self._reader = self._store.blobs.reader(self._sha)  # NotFound when collected meanwhile
         return self._reader
