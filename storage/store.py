@@ -34,6 +34,7 @@ from storage.passwords import SecretBox
 from storage.permissions import Permissions
 from storage.queue import Queue
 from storage.recent import Recent
+from storage.recipients import Recipients
 from storage.scripts import Scripts
 from storage.senders import Senders
 from storage.settings_store import Settings
@@ -61,6 +62,7 @@ class Store:
         self.holds = ExpungedHolds(self)
         self.acl = Permissions(self)
         self.senders = Senders(self)
+        self.recipients = Recipients(self)
         self.changes = ChangeFeed(self)
         self.recent = Recent(self)
         self.queue = Queue(self)
