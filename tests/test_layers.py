@@ -87,7 +87,6 @@ KNOWN_TRANSACTION_OPENERS = frozenset(
         "mailflow.recipients",
         "sidecars.processing.targets",
         "sidecars.processing.worker",
-        "sidecars.smtp.envelope",
     }
 )
 

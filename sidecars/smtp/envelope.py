@@ -19,8 +19,8 @@ from mailflow import submission
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
 from storage.errors import InvalidInput, NotFound
-from storage.groups import resolve
 from storage.models import Account
+from storage.recipients import Destination
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -37,22 +37,14 @@ def classify_recipient(store: Store, address: str) -> tuple[Recipient, str]:
     """Whether ``address`` is ours and resolves; the text is the InvalidInput detail, else ""."""
     if identity.known_confirmation_address(store, address):  # answers to identity challenges
         return Recipient.LOCAL, ""
-    domain = address.rpartition("@")[2]
-    with store.db.read() as conn:
-        try:
-            store.domains.id_of(conn, domain)
-            local = True
-        except (NotFound, InvalidInput):
-            local = False
-        if local:
-            try:
-                resolve(store, conn, address)
-            except NotFound:
-                return Recipient.UNKNOWN, ""
-            except InvalidInput as exc:
-                return Recipient.INVALID, str(exc)
-            return Recipient.LOCAL, ""
-    return Recipient.REMOTE, ""
+    (found,) = store.recipients.look_up([address])
+    if found.destination is Destination.LOCAL:
+        return Recipient.LOCAL, ""
+    if found.destination is Destination.UNKNOWN:
+        return Recipient.UNKNOWN, ""
+    if found.destination is Destination.INVALID:
+        return Recipient.INVALID, found.detail
+    return Recipient.REMOTE, ""  # not ours, or not a domain name at all
 
 
 def postmaster_address(store: Store, hostname: str) -> str:
@@ -109,8 +101,7 @@ def verify(store: Store, argument: str) -> tuple[R.Reply, bool]:
     except P.ParseError as exc:
         return exc.reply, True
     try:
-        with store.db.read() as conn:
-            resolve(store, conn, address)
+        store.recipients.resolve(address)
     except (NotFound, InvalidInput):
         return R.UNKNOWN_USER.format(address=address), True
     return R.VRFY_OK.format(address=address), False
@@ -119,12 +110,4 @@ def verify(store: Store, argument: str) -> tuple[R.Reply, bool]:
 def recipient_size_limit(store: Store, address: str) -> int | None:
     """The smallest ``mail.max_message_bytes`` among the local accounts ``address`` reaches (an alias or a
     group may reach several); None when it reaches no local account."""
-    with store.db.read() as conn:
-        try:
-            accounts = resolve(store, conn, address).account_ids
-        except (NotFound, InvalidInput):
-            return None
-        limits = [
-            int(store.settings_effective(conn, "mail.max_message_bytes", account_id=aid)) for aid in accounts
-        ]
-    return min(limits) if limits else None
+    return store.recipients.max_message_bytes(address)
