@@ -29,14 +29,13 @@ if TYPE_CHECKING:
 def report_settings(store: Store, sender: str) -> dict[str, Any]:
     """The ``ndr.*`` settings that shape a report to ``sender``: its domain's when it is one of ours,
     else the server's."""
-    with store.db.read() as conn:
-        domain_id = None
-        if sender:
-            try:
-                domain_id = store.domains.id_of(conn, domain_of(sender))
-            except (NotFound, InvalidInput):
-                domain_id = None
-        return dict(store.settings_many(conn, reports.SETTINGS, domain_id=domain_id))
+    domain_id = None
+    if sender:
+        try:
+            domain_id = store.domains.id_by_name(domain_of(sender))
+        except (NotFound, InvalidInput):
+            domain_id = None
+    return dict(store.settings.effective_many(reports.SETTINGS, domain_id=domain_id))
 
 
 def send_report(

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from storage.errors import InvalidInput, NotFound
-from storage.groups import resolve
 from storage.queue import QueuedRecipient
+from storage.recipients import Destination
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -31,29 +31,20 @@ def split(store: Store, pending: list[QueuedRecipient]) -> tuple[list[str], list
     local: list[str] = []
     remote: list[str] = []
     unknown: dict[str, str] = {}
-    with store.db.read() as conn:
-        for r in pending:
-            try:
-                store.domains.id_of(conn, domain_of(r.address))
-            except NotFound:
-                remote.append(r.address)
-                continue
-            except InvalidInput as exc:
-                unknown[r.address] = str(exc)
-                continue
-            try:
-                resolve(store, conn, r.address)
-                local.append(r.address)
-            except (NotFound, InvalidInput) as exc:
-                unknown[r.address] = str(exc)
+    for found in store.recipients.look_up(r.address for r in pending):
+        if found.destination is Destination.LOCAL:
+            local.append(found.address)
+        elif found.destination is Destination.REMOTE:
+            remote.append(found.address)
+        else:  # one of our domains that names nobody, an address that cannot resolve, not a domain
+            unknown[found.address] = found.detail
     return local, remote, unknown
 
 
 def is_local(store: Store, address: str) -> bool:
     """Whether the address's domain is ours: its failures are ``local-error``, else ``relay-error``."""
-    with store.db.read() as conn:
-        try:
-            store.domains.id_of(conn, domain_of(address))
-        except (NotFound, InvalidInput):
-            return False
-        return True
+    try:
+        store.domains.id_by_name(domain_of(address))
+    except (NotFound, InvalidInput):
+        return False
+    return True
