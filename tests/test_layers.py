@@ -83,8 +83,6 @@ KNOWN_TRANSACTION_OPENERS = frozenset(
         "filters.identity",
         "filters.lists",
         "filters.sieve_level",
-        "sidecars.processing.targets",
-        "sidecars.processing.worker",
     }
 )
 

@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from filters.disposition import INBOX, Target
 from storage import flags as fl
-from storage.errors import InvalidInput, NotFound, StorageError
-from storage.groups import resolve
+from storage.errors import InvalidInput, StorageError
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -46,25 +45,11 @@ def prepare_folder(store: Store, addresses: Sequence[str], target: Target, log: 
     """Create ``target.folder`` where it is missing and asked for; log where it is missing otherwise."""
     if target.folder == INBOX:
         return
-    missing: list[tuple[int, str]] = []
-    with store.db.read() as conn:
-        for address in addresses:
-            try:
-                account_ids = resolve(store, conn, address).account_ids
-            except (NotFound, InvalidInput):
-                continue  # deliver reports it
-            for account_id in sorted(account_ids):
-                owner = store.accounts.load(conn, account_id).address
-                try:
-                    store.folders.resolve_id(conn, owner, target.folder)
-                except NotFound:
-                    missing.append((account_id, owner))
-                except InvalidInput as exc:
-                    if log is not None:
-                        log.warning(
-                            "fileinto %r for %s: %s; delivering to INBOX", target.folder, address, exc
-                        )
-    for _account_id, owner in missing:
+    check = store.recipients.accounts_without_folder(addresses, target.folder)
+    if log is not None:
+        for address, why in check.invalid:
+            log.warning("fileinto %r for %s: %s; delivering to INBOX", target.folder, address, why)
+    for owner in check.missing:
         if not target.create:
             if log is not None:
                 log.warning("fileinto %r: %s has no such folder; delivering to INBOX", target.folder, owner)

@@ -186,17 +186,16 @@ class Worker:
         return content.add_footer(raw, values["appender.footer_text"], values["appender.footer_html"])
 
     def _domain_settings(self, domain: str, local_only: bool = False) -> dict[str, Any]:
-        with self.store.db.read() as conn:
-            domain_id = None
-            if domain:
-                try:
-                    domain_id = self.store.domains.id_of(conn, domain)
-                except (NotFound, InvalidInput):
-                    if local_only:
-                        return {}
-            elif local_only:
-                return {}
-            return dict(self.store.settings_many(conn, DOMAIN_SETTINGS, domain_id=domain_id))
+        domain_id = None
+        if domain:
+            try:
+                domain_id = self.store.domains.id_by_name(domain)
+            except (NotFound, InvalidInput):
+                if local_only:
+                    return {}
+        elif local_only:
+            return {}
+        return dict(self.store.settings.effective_many(DOMAIN_SETTINGS, domain_id=domain_id))
 
     # -- after delivery ---------------------------------------------------------------------------
 
