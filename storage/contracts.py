@@ -139,6 +139,8 @@ class MessageReading(Protocol):
 
     def mark_seen(self, uids: Iterable[int]) -> list[FlagChange]: ...
 
+    def held(self, uids: Iterable[int]) -> list[MessageInfo]: ...
+
 
 class UserMailbox(Protocol):
     """Folders and messages as one account may see and change them: every call applies the rights
