@@ -27,9 +27,9 @@ from sidecars.imap.selected import Selection, announce_keywords, enable_condstor
 from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Bad, Done, ImapSession, No
 from storage import mime
+from storage.contracts import MessageReading
 from storage.errors import NotFound
 from storage.models import FlagChange, MessageInfo
-from storage.usermail import FolderReader
 
 BATCH = 200
 INFO_ITEMS = {
@@ -79,7 +79,7 @@ def fetch(s: ImapSession, cmd: Command) -> Done:
     return Done(parts, f"{cmd.name} completed")
 
 
-def _held(access: FolderReader, gone: set[int]) -> dict[int, MessageInfo]:
+def _held(access: MessageReading, gone: set[int]) -> dict[int, MessageInfo]:
     """RFC 2180 4.1.1: messages expunged elsewhere that this session was not told of yet are still
     answered from what storage holds of them (metadata, and the body still referenced), looked up by
     UID; the command's reader was only granted because the user may still read the mailbox ("r")."""
@@ -90,7 +90,7 @@ def _held(access: FolderReader, gone: set[int]) -> dict[int, MessageInfo]:
 
 def _responses(
     s: ImapSession,
-    access: FolderReader,
+    access: MessageReading,
     sel: Selection,
     spec: FetchSpec,
     pairs: list[tuple[int, int]],
@@ -253,7 +253,7 @@ def _partial(content: fetchbody.Content, item: FetchItem) -> fetchbody.Content:
     return content.window(*item.partial)
 
 
-def check_binary(access: FolderReader, spec: FetchSpec, uids: list[int]) -> None:
+def check_binary(access: MessageReading, spec: FetchSpec, uids: list[int]) -> None:
     """RFC 3516 4.1: NO [UNKNOWN-CTE] for a part whose encoding cannot be undone, said before any
     response is written (the answer streams later)."""
     sections = [i.section for i in spec.items if i.name in ("BINARY", "BINARY.SIZE") and i.section]

@@ -25,10 +25,10 @@ from sidecars.imap.selected import Selection, enable_condstore
 from sidecars.imap.sequence import format_set
 from sidecars.imap.session import Done, ImapSession, No
 from storage import mime
+from storage.contracts import MessageReading
 from storage.errors import NotFound
 from storage.mime.text import snippet_and_search_text
 from storage.models import FlagChange, MessageInfo
-from storage.usermail import FolderReader
 
 ENVELOPE_KEYS = {
     "SUBJECT",
@@ -70,7 +70,7 @@ class Candidate:
     def __init__(
         self,
         s: ImapSession,
-        reader: FolderReader,
+        reader: MessageReading,
         seq: int,
         uid: int,
         flags: FlagChange,
@@ -161,7 +161,7 @@ def header_values(c: Candidate, field: str) -> list[str]:
 
 
 class Evaluator:
-    def __init__(self, s: ImapSession, sel: Selection, reader: FolderReader, key: Key) -> None:
+    def __init__(self, s: ImapSession, sel: Selection, reader: MessageReading, key: Key) -> None:
         self.s, self.sel, self.reader = s, sel, reader
         self.fulltext: dict[tuple[str, str], set[int]] = {}
         self.top_uid = sel.uids[-1] if sel.uids else 0

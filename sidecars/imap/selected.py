@@ -42,9 +42,9 @@ from sidecars.imap.sequence import SequenceSet, format_set
 from sidecars.imap.session import AUTHENTICATED, SELECTED, Bad, Done, ImapSession, No
 from storage import acl
 from storage.changes import Subscription
+from storage.contracts import MessageReading
 from storage.errors import NotFound, PermissionDenied
 from storage.models import Folder
-from storage.usermail import FolderReader
 
 SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
 
@@ -68,7 +68,7 @@ class Selection:
     def id(self) -> int:
         return self.folder.id
 
-    def reader(self, s: ImapSession) -> FolderReader:
+    def reader(self, s: ImapSession) -> MessageReading:
         """Read access for the command being run, checked now (raises NotFound/PermissionDenied)."""
         return s.mine.reader(self.id)
 
@@ -153,7 +153,9 @@ class Selection:
         self.recent -= set(present)
         return out
 
-    def expunged_among(self, s: ImapSession, uids: list[int], reader: FolderReader | None = None) -> set[int]:
+    def expunged_among(
+        self, s: ImapSession, uids: list[int], reader: MessageReading | None = None
+    ) -> set[int]:
         """Which of ``uids`` another session expunged that this one was not told of yet (``reader``: the
         command's, when it has one, saving a second rights check)."""
         if not uids:

@@ -35,6 +35,7 @@ from sidecars.imap.parser import Command, ParseError, parse_command
 from sidecars.imap.reader import CommandLine, NeedContinuation, Reader, Refusal
 from sidecars.imap.searchkeys import BadCharset
 from sidecars.net.errorcontrol import DROP, ErrorControl, ErrorLimits
+from storage.contracts import UserMailbox
 from storage.errors import (
     AlreadyExists,
     AuthFailed,
@@ -46,7 +47,6 @@ from storage.errors import (
     Throttled,
 )
 from storage.models import Account
-from storage.usermail import UserMail
 
 if TYPE_CHECKING:
     from sidecars.imap.selected import Selection
@@ -151,7 +151,7 @@ class ImapSession:
         self.tls_active = context.tls_active
         self.state = NOT_AUTHENTICATED
         self.account: Account | None = None
-        self.user_mail: UserMail | None = None  # storage on behalf of the logged-in user (ACL-checked)
+        self.user_mail: UserMailbox | None = None  # storage on behalf of the logged-in user (ACL-checked)
         self.reader = Reader(max_literal=PREAUTH_LITERAL)
         self.backlog: list[Any] = []  # read commands waiting for a lazy answer to be written
         self.errors = ErrorControl(context.errors)
@@ -375,7 +375,7 @@ class ImapSession:
         return self.account.address
 
     @property
-    def mine(self) -> UserMail:
+    def mine(self) -> UserMailbox:
         """The logged-in user's mail, every call checked by storage's ACL engine."""
         assert self.user_mail is not None
         return self.user_mail
