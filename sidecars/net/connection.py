@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from gevent import GreenletExit, ssl
 
@@ -43,13 +43,41 @@ class PartingWords:
     shutting_down: bytes
 
 
+class Answer(Protocol):
+    """What a session answers to bytes received: bytes to write, then whether to close or start TLS."""
+
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def close(self) -> bool: ...
+
+    @property
+    def start_tls(self) -> bool: ...
+
+
+class SansIOSession(Protocol):
+    """What this loop asks of a protocol's session (SMTP's and ManageSieve's both are one)."""
+
+    def banner(self) -> bytes: ...
+
+    def receive(self, data: bytes) -> Answer: ...
+
+    def tls_started(self) -> bytes | None: ...
+
+    def connection_lost(self) -> None: ...
+
+    @property
+    def established(self) -> bool: ...
+
+
 class SessionConnection:
     """One client connection driving one sans-IO session."""
 
     def __init__(
         self,
         sock: Any,
-        session: Any,
+        session: SansIOSession,
         tls_context: ssl.SSLContext | None,
         standing: Standing,
         words: PartingWords,
