@@ -18,11 +18,12 @@ Implementation notes:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gevent import ssl
 
-from sidecars.net.connection import PartingWords, SessionConnection
+from sidecars.net.connection import PartingWords, SansIOSession, SessionConnection
 from sidecars.net.listener import DENIED, Handler, ListenerServer
 from sidecars.net.service import Endpoint, ServiceContext
 
@@ -39,7 +40,7 @@ DENIED_REPLY = "554 5.7.1 {host} access denied\r\n"  # RFC 5321 3.1: 554 in plac
 LISTENERS = {"smtp": False, "submission": False, "submissions": True}
 
 
-def refusal_for(hostname: str) -> Any:
+def refusal_for(hostname: str) -> Callable[[str], bytes]:
     """The line a refused client reads, by the reason :mod:`sidecars.net.listener` gives."""
 
     def refusal(reason: str) -> bytes:
@@ -53,8 +54,8 @@ def make_handler(
     store: Store,
     hostname: str,
     tls_context: ssl.SSLContext | None,
-    session_class: Any = None,
-    context_class: Any = None,
+    session_class: Callable[[Any], SansIOSession] | None = None,
+    context_class: Callable[..., Any] | None = None,
 ) -> Handler:
     """The per-connection handler for every SMTP listener (session classes injectable for tests)."""
     if session_class is None or context_class is None:
