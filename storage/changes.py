@@ -146,6 +146,24 @@ class ChangeFeed:
         folders = subtree(conn, folder_by_id(conn, folder_id))
         self.record_many(conn, [(f.id, f.account_id, f.highestmodseq, "acl", None) for f in folders])
 
+    def record_group_rights(self, conn: Connection, group_id: int) -> None:
+        """The members of ``group_id`` changed (or it is about to be deleted): the rights of every folder
+        with an entry for it, or for a group that contains it, changed with them."""
+        groups, todo = {group_id}, [group_id]
+        while todo:  # the groups that contain it, at any depth
+            gm = s.group_members
+            parents = conn.execute(select(gm.c.group_id).where(gm.c.member_group_id.in_(todo))).scalars()
+            todo = [int(g) for g in parents if int(g) not in groups]
+            groups.update(todo)
+        a = s.acl_entries
+        folder_ids = conn.execute(
+            select(a.c.folder_id)
+            .distinct()
+            .where(a.c.principal_kind == "group", a.c.principal_id.in_(groups))
+        ).scalars()
+        for folder_id in sorted(int(f) for f in folder_ids):
+            self.record_rights(conn, folder_id)
+
     def _notify(self, conn: Connection) -> None:
         if conn.dialect.name == "postgresql" and not conn.info.get("fieldpost_notified"):
             conn.execute(text("SELECT pg_notify(:c, '')"), {"c": CHANNEL})

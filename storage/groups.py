@@ -65,6 +65,7 @@ class Groups:
     def delete(self, address: str) -> None:
         with self.store.db.write() as conn:
             gid = self.id_of(conn, address)
+            self.store.changes.record_group_rights(conn, gid)  # its members lose what it granted
             conn.execute(
                 s.acl_entries.delete().where(
                     s.acl_entries.c.principal_kind == "group", s.acl_entries.c.principal_id == gid
@@ -94,6 +95,7 @@ class Groups:
                 conn.execute(insert(s.group_members).values(group_id=gid, **values))
             except IntegrityError as exc:
                 raise AlreadyExists(f"{member} is already a member of {group}") from exc
+            self.store.changes.record_group_rights(conn, gid)  # open sessions re-check their rights
 
     def remove_member(self, group: str, member: str) -> None:
         with self.store.db.write() as conn:
@@ -107,6 +109,7 @@ class Groups:
             ).rowcount
             if not gone:
                 raise NotFound(f"{member} is not a member of {group}")
+            self.store.changes.record_group_rights(conn, gid)  # open sessions re-check their rights
 
     def _member_values(self, conn: Connection, member: str) -> dict[str, object]:
         lp, dn = split_address(member)

@@ -234,6 +234,40 @@ def test_acl_change_wakes_the_folder_and_the_folders_below(demo: Demo, writer: S
     assert on_other.changes == []
 
 
+def test_group_membership_change_wakes_the_folders_it_has_rights_on(demo: Demo, writer: Store) -> None:
+    """A group's members get its rights: adding or removing a member (of it or of a group inside it)
+    or deleting it changes who may see the folders it has entries on, so those are woken too."""
+    store = demo.store
+    team, everyone = "team@example.test", "everyone@example.test"
+    writer.groups.add(team)
+    writer.groups.add(everyone)
+    writer.groups.add_member(everyone, team)
+    by_team = writer.folders.create(ALICE, "Team")
+    by_everyone = writer.folders.create(ALICE, "Everyone")
+    untouched = writer.folders.create(ALICE, "Private")
+    writer.acl.grant(ALICE, "Team", team, "lr")
+    writer.acl.grant(ALICE, "Everyone", everyone, "l")
+    on_team, on_everyone, on_private = Inbox(), Inbox(), Inbox()
+    store.changes.subscribe(on_team, folder_id=by_team.id)
+    store.changes.subscribe(on_everyone, folder_id=by_everyone.id)
+    store.changes.subscribe(on_private, folder_id=untouched.id)
+
+    def woken(inbox: Inbox, folder_id: int, after: int) -> None:
+        item = inbox.wait_for(lambda c: c.kind == "acl" and c.folder_id == folder_id and c.id > after)
+        assert item is not None, f"no acl change of folder {folder_id} within 2 s"
+
+    for change in (
+        lambda: writer.groups.add_member(team, BOB),
+        lambda: writer.groups.remove_member(team, BOB),
+        lambda: writer.groups.delete(team),
+    ):
+        mark = writer.changes.latest_id()
+        change()
+        woken(on_team, by_team.id, mark)
+        woken(on_everyone, by_everyone.id, mark)  # team is inside everyone
+    assert on_private.changes == []
+
+
 CHILD = """
 import sys, time
 from storage.store import open_store
