@@ -88,20 +88,6 @@ KNOWN_TRANSACTION_OPENERS = frozenset(
 
 #: (importer, imported) module pairs that close an import cycle; without them the graph has none.
 KNOWN_CYCLE_EDGES = {
-    # IMAP command handlers import the session for its result types (Bad, Done, No) and the session
-    # imports the handlers for its dispatch table; moving the result types to a module of their own ends it
-    # (sidecars/imap is being reworked onto the storage facade, issue 10).
-    ("sidecars.imap.acl", "sidecars.imap.session"): "handler <-> session",
-    ("sidecars.imap.append", "sidecars.imap.session"): "handler <-> session",
-    ("sidecars.imap.auth", "sidecars.imap.session"): "handler <-> session",
-    ("sidecars.imap.fetch", "sidecars.imap.session"): "handler <-> session",
-    ("sidecars.imap.idle", "sidecars.imap.session"): "handler <-> session",
-    ("sidecars.imap.mailboxes", "sidecars.imap.session"): "handler <-> session",
-    ("sidecars.imap.quota", "sidecars.imap.session"): "handler <-> session",
-    ("sidecars.imap.search", "sidecars.imap.session"): "handler <-> session",
-    ("sidecars.imap.selected", "sidecars.imap.session"): "handler <-> session",
-    ("sidecars.imap.sortthread", "sidecars.imap.session"): "handler <-> session",
-    ("sidecars.imap.store", "sidecars.imap.session"): "handler <-> session",
     # The command parser hands arguments to the per-command grammars, which use the parser's token types
     # (imported inside a function in parser.py to get round the cycle).
     ("sidecars.imap.parser", "sidecars.imap.grammar"): "parser <-> grammar",

@@ -8,12 +8,17 @@ deny entry (RFC 4314 2). The owner's implicit rights (everything) are shown as a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sidecars.imap import response as R
+from sidecars.imap.contract import Bad, Done, No
 from sidecars.imap.parser import Command
 from sidecars.imap.selected import resolve_folder, resolve_with_rights
-from sidecars.imap.session import Bad, Done, ImapSession, No
 from storage import acl as acl_rules
 from storage.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from sidecars.imap.session import ImapSession
 
 ALL_RIGHTS = acl_rules.FOLDER_RIGHTS  # what RIGHTS= and LISTRIGHTS advertise
 # RFC 4314 2.1.1: the RFC 2086 rights "c" and "d" are still accepted in SETACL (as k+x and e+t). Storage's

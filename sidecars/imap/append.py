@@ -7,10 +7,15 @@ held to the account's ``mail.max_message_bytes`` by the reader's literal limit.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from sidecars.imap.contract import Bad, Done, No
 from sidecars.imap.grammar import Append
 from sidecars.imap.parser import Command
 from sidecars.imap.selected import resolve_folder
-from sidecars.imap.session import Bad, Done, ImapSession, No
+
+if TYPE_CHECKING:
+    from sidecars.imap.session import ImapSession
 
 
 def append(s: ImapSession, cmd: Command) -> Done:

@@ -11,12 +11,16 @@ from __future__ import annotations
 import base64
 import binascii
 import importlib.util
+from typing import TYPE_CHECKING
 
 from sidecars import sasl
 from sidecars.imap import response as R
+from sidecars.imap.contract import AUTHENTICATED, LOGOUT, Bad, Done, No, Wait
 from sidecars.imap.parser import Command
-from sidecars.imap.session import AUTHENTICATED, LOGOUT, Bad, Done, ImapSession, No, Wait
 from storage.errors import AuthFailed, Throttled
+
+if TYPE_CHECKING:
+    from sidecars.imap.session import ImapSession
 
 BASE = (
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN UIDPLUS MOVE ESEARCH SEARCHRES "

@@ -17,19 +17,22 @@ mailbox is read-write and the user holds the "s" right; FLAGS is then included i
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sidecars.imap import fetchbody
 from sidecars.imap import response as R
+from sidecars.imap.contract import Bad, Done, No
 from sidecars.imap.fetchitems import FetchItem, FetchSpec
 from sidecars.imap.parser import Command
 from sidecars.imap.selected import Selection, announce_keywords, enable_condstore, visible_flags
 from sidecars.imap.sequence import format_set
-from sidecars.imap.session import Bad, Done, ImapSession, No
 from storage import mime
 from storage.contracts import MessageReading
 from storage.errors import NotFound
 from storage.models import FlagChange, MessageInfo
+
+if TYPE_CHECKING:
+    from sidecars.imap.session import ImapSession
 
 BATCH = 200
 INFO_ITEMS = {

@@ -7,8 +7,13 @@ Pending updates are reported at once when IDLE starts.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from sidecars.imap.contract import Bad, Done, Wait
 from sidecars.imap.parser import Command
-from sidecars.imap.session import Bad, Done, ImapSession, Wait
+
+if TYPE_CHECKING:
+    from sidecars.imap.session import ImapSession
 
 
 def idle(s: ImapSession, cmd: Command) -> Wait:

@@ -10,14 +10,19 @@ user cannot see but whose subfolder they can is listed as \\NonExistent (LIST-EX
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sidecars.imap import names
 from sidecars.imap import response as R
+from sidecars.imap.contract import Done, No
 from sidecars.imap.mailboxargs import ListArgs
 from sidecars.imap.parser import Command
 from sidecars.imap.selected import enable_condstore, resolve_folder
-from sidecars.imap.session import Done, ImapSession, No
 from storage.errors import NotFound, PermissionDenied
 from storage.models import Folder
+
+if TYPE_CHECKING:
+    from sidecars.imap.session import ImapSession
 
 
 def _wire(s: ImapSession, name: str) -> bytes:

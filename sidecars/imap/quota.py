@@ -8,10 +8,15 @@ the administrator (CLI or WebAdmin), so SETQUOTA is refused.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sidecars.imap import response as R
+from sidecars.imap.contract import Done, No
 from sidecars.imap.parser import Command
 from sidecars.imap.selected import resolve_folder
-from sidecars.imap.session import Done, ImapSession, No
+
+if TYPE_CHECKING:
+    from sidecars.imap.session import ImapSession
 
 
 def _quota_line(s: ImapSession) -> bytes:

@@ -16,19 +16,22 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sidecars.imap import response as R
+from sidecars.imap.contract import Done, No
 from sidecars.imap.parser import Command
 from sidecars.imap.searchkeys import Key, SearchSpec, uses
 from sidecars.imap.selected import Selection, enable_condstore
 from sidecars.imap.sequence import format_set
-from sidecars.imap.session import Done, ImapSession, No
 from storage import mime
 from storage.contracts import MessageReading
 from storage.errors import NotFound
 from storage.mime.text import snippet_and_search_text
 from storage.models import FlagChange, MessageInfo
+
+if TYPE_CHECKING:
+    from sidecars.imap.session import ImapSession
 
 ENVELOPE_KEYS = {
     "SUBJECT",

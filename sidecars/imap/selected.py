@@ -33,18 +33,21 @@ import bisect
 import contextlib
 from array import array
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sidecars.imap import names
 from sidecars.imap import response as R
+from sidecars.imap.contract import AUTHENTICATED, SELECTED, Bad, Done, No
 from sidecars.imap.parser import Command
 from sidecars.imap.sequence import SequenceSet, format_set
-from sidecars.imap.session import AUTHENTICATED, SELECTED, Bad, Done, ImapSession, No
 from storage import acl
 from storage.changes import Subscription
 from storage.contracts import MessageReading
 from storage.errors import NotFound, PermissionDenied
 from storage.models import Folder
+
+if TYPE_CHECKING:
+    from sidecars.imap.session import ImapSession
 
 SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
 

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import functools
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sidecars.imap import response as R
+from sidecars.imap.contract import AUTHENTICATED, NOT_AUTHENTICATED, SELECTED, Bad, Done, No, Wait
 from sidecars.imap.parser import Command, ParseError, parse_command
 from sidecars.imap.reader import CommandLine, NeedContinuation, Reader, Refusal
 from sidecars.imap.searchkeys import BadCharset
@@ -52,12 +53,6 @@ if TYPE_CHECKING:
     from sidecars.imap.selected import Selection
     from storage.store import Store
 
-NOT_AUTHENTICATED, AUTHENTICATED, SELECTED, LOGOUT = (
-    "not authenticated",
-    "authenticated",
-    "selected",
-    "logout",
-)
 PREAUTH_LITERAL = 64 * 1024  # a literal before login carries at most a name or a password
 
 
@@ -93,40 +88,6 @@ class SessionContext:
     # Runs a storage-heavy handler off the event loop (the server passes gevent's threadpool); None
     # runs it in place (transcript tests).
     offload: Callable[[Callable[[], Any]], Any] | None = None
-
-
-class No(Exception):
-    def __init__(self, text: str, code: str | None = None) -> None:
-        super().__init__(text)
-        self.text, self.code = text, code
-
-
-class Bad(Exception):
-    def __init__(self, text: str, code: str | None = None) -> None:
-        super().__init__(text)
-        self.text, self.code = text, code
-
-
-@dataclass
-class Done:
-    """A finished command: untagged parts, then ``tag OK [code] text``."""
-
-    parts: Sequence[bytes | Iterable[bytes]]
-    text: str
-    code: str | None = None
-    status: str = "OK"  # or NO, after data for part of the request (RFC 2180 4.1.2)
-    close: bool = False
-    start_tls: bool = False
-    compress: bool = False
-
-
-@dataclass
-class Wait:
-    """The command continues with the client's next line (AUTHENTICATE, IDLE)."""
-
-    parts: Sequence[bytes | Iterable[bytes]]
-    on_line: Callable[[bytes], Done | Wait]
-    kind: str = "continuation"  # or "idle"
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sidecars.imap import response as R
+from sidecars.imap.contract import Done, No
 from sidecars.imap.parser import Command
 from sidecars.imap.search import Candidate, header_values, run_search
 from sidecars.imap.searchkeys import SortSpec, ThreadSpec, uses
 from sidecars.imap.selected import enable_condstore
-from sidecars.imap.session import Done, ImapSession, No
 from storage import mime
+
+if TYPE_CHECKING:
+    from sidecars.imap.session import ImapSession
 
 
 def _infos(s: ImapSession, found: list[Candidate]) -> dict[int, Any]:

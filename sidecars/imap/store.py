@@ -7,15 +7,18 @@ other flags "w"; COPY needs "r" on the source and "i" on the target; MOVE also "
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sidecars.imap import response as R
+from sidecars.imap.contract import Done, No
 from sidecars.imap.grammar import CopyArgs
 from sidecars.imap.grammar import Store as StoreArgs
 from sidecars.imap.parser import Command
 from sidecars.imap.selected import announce_keywords, enable_condstore, fetch_flags_line, resolve_folder
 from sidecars.imap.sequence import format_set
-from sidecars.imap.session import Done, ImapSession, No
+
+if TYPE_CHECKING:
+    from sidecars.imap.session import ImapSession
 
 
 def store(s: ImapSession, cmd: Command) -> Done:
