@@ -11,7 +11,8 @@ component on both backends).
 Components (``store.<name>``): :class:`MailReading` (``store.mail``, the system read path: no rights
 checked), :class:`FolderDirectory` (``store.folders``), :class:`AccountDirectory`
 (``store.accounts``), :class:`SenderRights` (``store.senders``), :class:`SettingsReading`
-(``store.settings``). On a user's behalf: :class:`UserMailbox` (``store.for_user(account_id)``, every
+(``store.settings``), :class:`ChangeSubscriptions` (``store.changes``, the change feed a caller subscribes
+to instead of polling). On a user's behalf: :class:`UserMailbox` (``store.for_user(account_id)``, every
 call checked by the rights engine) and :class:`MessageReading` (its ``reader(folder_id)``).
 
 Facets of the Store (``WithSettings``, ``WithFolders``, ...): a function that takes ``store`` but uses
@@ -25,7 +26,7 @@ this module, so a signature change in a component that breaks the contract fails
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,6 +34,7 @@ from storage import acl
 from storage.models import Account, FlagChange, Folder, MessageInfo
 
 if TYPE_CHECKING:
+    from storage.changes import Change
     from storage.mail import NewMessage
     from storage.usermail import FolderChanges, NamedEntry, OpenedFolder
 
@@ -112,6 +114,34 @@ class SettingsReading(Protocol):
         domain_id: int | None = None,
         account_id: int | None = None,
     ) -> dict[str, Any]: ...
+
+
+class ChangeSubscription(Protocol):
+    """One subscriber's interest in the change feed; ``close()`` ends it (idempotent, from any thread)."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class ChangeSubscriptions(Protocol):
+    """The change feed: ``callback(changes)`` for every commit of any process that changes a folder
+    (a message, its flags, an expunge, the folder itself or its rights), within a second."""
+
+    def subscribe(
+        self,
+        callback: Callable[[list[Change]], None],
+        *,
+        folder_id: int | None = None,
+        account_id: int | None = None,
+    ) -> ChangeSubscription: ...
+
+    def start(self) -> None: ...
+
+    def latest_id(self) -> int: ...
+
+    def since(self, after_id: int, limit: int = 10_000) -> list[Change]: ...
 
 
 class MessageReading(Protocol):
@@ -227,6 +257,11 @@ class WithMail(Protocol):
     def mail(self) -> MailReading: ...
 
 
+class WithChanges(Protocol):
+    @property
+    def changes(self) -> ChangeSubscriptions: ...
+
+
 class ForUser(Protocol):
     def for_user(self, account_id: int) -> UserMailbox: ...
 
@@ -235,6 +270,7 @@ class ForUser(Protocol):
 
 if TYPE_CHECKING:
     from storage.accounts import Accounts
+    from storage.changes import ChangeFeed
     from storage.folders import Folders
     from storage.mail import Mail
     from storage.senders import Senders
@@ -251,6 +287,7 @@ if TYPE_CHECKING:
         settings: Settings,
         user: UserMail,
         reader: FolderReader,
+        changes: ChangeFeed,
     ) -> None:
         _mail: MailReading = mail
         _folders: FolderDirectory = folders
@@ -259,11 +296,13 @@ if TYPE_CHECKING:
         _settings: SettingsReading = settings
         _user: UserMailbox = user
         _reader: MessageReading = reader
+        _changes: ChangeSubscriptions = changes
         _with_settings(store)
         _with_folders(store)
         _with_accounts(store)
         _with_senders(store)
         _with_mail(store)
+        _with_changes(store)
         _for_user(store)
 
     def _with_settings(store: WithSettings) -> None: ...
@@ -271,4 +310,5 @@ if TYPE_CHECKING:
     def _with_accounts(store: WithAccounts) -> None: ...
     def _with_senders(store: WithSenders) -> None: ...
     def _with_mail(store: WithMail) -> None: ...
+    def _with_changes(store: WithChanges) -> None: ...
     def _for_user(store: ForUser) -> None: ...

@@ -41,8 +41,7 @@ from sidecars.imap.contract import AUTHENTICATED, SELECTED, Bad, Done, No
 from sidecars.imap.parser import Command
 from sidecars.imap.sequence import SequenceSet, format_set
 from storage import acl
-from storage.changes import Subscription
-from storage.contracts import MessageReading
+from storage.contracts import ChangeSubscription, MessageReading
 from storage.errors import NotFound, PermissionDenied
 from storage.models import Folder
 
@@ -65,7 +64,7 @@ class Selection:
         self.pending_expunge: set[int] = set()
         self.dirty = False
         self.unreadable = False  # "r" was withdrawn: told once, then silent
-        self.subscription: Subscription | None = None  # the change feed's wake-ups for this folder
+        self.subscription: ChangeSubscription | None = None  # the change feed's wake-ups for this folder
 
     @property
     def id(self) -> int:
