@@ -70,6 +70,19 @@ class Accounts:
             raise NotFound(f"account {lp}@{dn} does not exist")
         return int(row[0])
 
+    def id_by_address(self, address: str) -> int:
+        """The id of the account ``address`` names (its address or one of its aliases, in its domain or a
+        domain alias), read in a transaction of its own: for the services that only need to know whose
+        mail it is (Sieve's vacation tracking, the per-account sender lists). ``user+detail@`` is not
+        stripped here; the callers decide whether a detail counts.
+
+        Raises:
+            NotFound: no such domain, or no account or account alias of that name.
+            InvalidInput: not an address.
+        """
+        with self.store.db.read() as conn:
+            return self.id_of(conn, address)
+
     def load(self, conn: Connection, account_id: int) -> Account:
         row = conn.execute(
             select(

@@ -254,6 +254,20 @@ def test_account_aliases(demo: Demo) -> None:
         store.accounts.remove_alias(ALICE, "ally@example.test")
 
 
+def test_account_id_by_address_follows_aliases_but_not_details_or_groups(demo: Demo) -> None:
+    store = demo.store
+    store.accounts.add_alias(ALICE, "al@example.test")
+    store.domains.add_alias("example.test", "alias.test")
+    store.groups.add("team@example.test")
+    for address in (ALICE, "ALICE@Example.Test", "al@example.test", "al@alias.test"):
+        assert store.accounts.id_by_address(address) == demo.alice.id, address
+    for address in ("alice+news@example.test", "team@example.test", "nobody@example.test", "a@else.test"):
+        with pytest.raises(NotFound):
+            store.accounts.id_by_address(address)
+    with pytest.raises(InvalidInput):
+        store.accounts.id_by_address("no-at-sign")
+
+
 def test_subaddress_reaches_account(demo: Demo) -> None:
     r = demo.store.mail.deliver(build_message(), ["alice+lists@example.test"])
     assert r.delivered["alice+lists@example.test"][0] == demo.store.folders.get(ALICE, "INBOX").id
