@@ -78,11 +78,10 @@ def confirmation_token(store: Store, address: str) -> str | None:
     local, code, domain = parts
     if local != _local_part(store):
         return None
-    with store.db.read() as conn:
-        try:
-            store.domains.id_of(conn, domain)
-        except (NotFound, InvalidInput):
-            return None
+    try:
+        store.domains.id_by_name(domain)
+    except (NotFound, InvalidInput):
+        return None
     return code
 
 
