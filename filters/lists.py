@@ -79,12 +79,11 @@ def account_for(store: Store, recipient: str) -> int | None:
     candidates = [recipient]
     if "+" in local:
         candidates.append(f"{local.split('+', 1)[0]}@{domain}")
-    with store.db.read() as conn:
-        for candidate in candidates:
-            try:
-                return int(store.accounts.id_of(conn, candidate))
-            except (NotFound, InvalidInput):
-                continue
+    for candidate in candidates:
+        try:
+            return store.accounts.id_by_address(candidate)
+        except (NotFound, InvalidInput):
+            continue
     return None
 
 

@@ -80,7 +80,6 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 #: the admin facade or a storage method that opens its own transaction (issue 10, "The API").
 KNOWN_TRANSACTION_OPENERS = frozenset(
     {
-        "filters.lists",
         "filters.sieve_level",
     }
 )
