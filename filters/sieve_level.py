@@ -119,8 +119,7 @@ def send_vacation(
 ) -> None:
     """Queue ``action``'s reply unless ``recipient`` (of ``account``, if it is a subaddress) already
     answered this sender within its days."""
-    with store.db.read() as conn:
-        account_id = store.accounts.id_of(conn, account or recipient)
+    account_id = store.accounts.id_by_address(account or recipient)
     if not action.to or not store.scripts.vacation_due(account_id, action.handle, action.to, action.days):
         return
     reply = EmailMessage(policy=email.policy.SMTP)

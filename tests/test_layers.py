@@ -78,11 +78,7 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 #: Modules outside storage that open storage transactions themselves (``store.db.read()``/``write()``) and
 #: hand the Connection to storage functions; each moves onto the user-bound facade (``store.for_user``),
 #: the admin facade or a storage method that opens its own transaction (issue 10, "The API").
-KNOWN_TRANSACTION_OPENERS = frozenset(
-    {
-        "filters.sieve_level",
-    }
-)
+KNOWN_TRANSACTION_OPENERS: frozenset[str] = frozenset()
 
 #: (importer, imported) module pairs that close an import cycle; without them the graph has none.
 KNOWN_CYCLE_EDGES = {
