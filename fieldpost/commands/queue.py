@@ -11,7 +11,6 @@ import argparse
 from datetime import UTC, datetime
 
 from fieldpost.commands import CommandError, load_config, opened_store
-from mailflow import queue_ops
 
 
 def register(
@@ -56,6 +55,8 @@ def _when(value: datetime) -> str:
 
 
 def queue_list(args: argparse.Namespace) -> int:
+    from mailflow import queue_ops  # storage loads only for the commands that use it
+
     with opened_store(load_config(args)) as store:
         messages = queue_ops.list_messages(
             store,
@@ -77,6 +78,8 @@ def queue_list(args: argparse.Namespace) -> int:
 
 
 def queue_show(args: argparse.Namespace) -> int:
+    from mailflow import queue_ops
+
     with opened_store(load_config(args)) as store:
         shown = queue_ops.show(store, args.id)
     m = shown.message
@@ -102,6 +105,8 @@ def queue_show(args: argparse.Namespace) -> int:
 
 
 def queue_retry(args: argparse.Namespace) -> int:
+    from mailflow import queue_ops
+
     with opened_store(load_config(args)) as store:
         try:
             count = queue_ops.retry(store, None if args.all else args.id)
@@ -112,6 +117,8 @@ def queue_retry(args: argparse.Namespace) -> int:
 
 
 def queue_delete(args: argparse.Namespace) -> int:
+    from mailflow import queue_ops
+
     with opened_store(load_config(args)) as store:
         queue_ops.delete(store, args.id)
     print(f"queued message {args.id} deleted")
@@ -119,6 +126,8 @@ def queue_delete(args: argparse.Namespace) -> int:
 
 
 def queue_bounce(args: argparse.Namespace) -> int:
+    from mailflow import queue_ops
+
     config = load_config(args)
     with opened_store(config) as store:
         hostname = store.settings.get("server.hostname") or config.hostname
