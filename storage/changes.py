@@ -185,11 +185,12 @@ class ChangeFeed:
             for r in rows
         ]
 
-    def prune(self, older_than: timedelta) -> int:
+    def prune(self, older_than: timedelta, *, now: datetime | None = None) -> int:
+        """Delete the rows recorded before ``now - older_than``; how many. Only pollers read the feed,
+        and they are seconds behind, so any retention of more than a minute loses nothing."""
+        cutoff = (now or utcnow()) - older_than
         with self.store.db.write() as conn:
-            return int(
-                conn.execute(s.changes.delete().where(s.changes.c.at < utcnow() - older_than)).rowcount
-            )
+            return int(conn.execute(s.changes.delete().where(s.changes.c.at < cutoff)).rowcount)
 
     # -- waking -------------------------------------------------------------------------------------
 

@@ -14,7 +14,8 @@
   due message probes the domain again).
 * Housekeeping (``housekeeping_jobs``, ``run_due``): jobs the service runs every so often between queue
   runs, such as removing expired greylisting rows, vacation reply records past the longest vacation
-  period, and identity challenges nobody answered within ``identity.pending_days``.
+  period, identity challenges nobody answered within ``identity.pending_days`` and change-feed rows
+  older than ``changes.retention_seconds``.
 """
 
 from __future__ import annotations
@@ -211,6 +212,12 @@ def _release_expunged_holds(store: Store, now: datetime) -> int:
     return int(store.holds.release_expired(now=now))
 
 
+def _prune_change_feed(store: Store, now: datetime) -> int:
+    """Change-feed rows older than ``changes.retention_seconds``: every process read them long ago."""
+    keep = timedelta(seconds=int(store.settings.get("changes.retention_seconds")))
+    return int(store.changes.prune(keep, now=now))
+
+
 def housekeeping_jobs() -> list[PeriodicJob]:
     """The periodic jobs of one processing process, each due at the first ``run_due``."""
     return [
@@ -219,6 +226,7 @@ def housekeeping_jobs() -> list[PeriodicJob]:
         PeriodicJob("identity challenges expiry", timedelta(hours=1), _expire_confirmations),
         PeriodicJob("login failures prune", timedelta(hours=1), _prune_login_failures),
         PeriodicJob("expunged holds release", timedelta(minutes=10), _release_expunged_holds),
+        PeriodicJob("change feed prune", timedelta(hours=1), _prune_change_feed),
     ]
 
 

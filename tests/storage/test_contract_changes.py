@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -266,6 +267,20 @@ def test_group_membership_change_wakes_the_folders_it_has_rights_on(demo: Demo, 
         woken(on_team, by_team.id, mark)
         woken(on_everyone, by_everyone.id, mark)  # team is inside everyone
     assert on_private.changes == []
+
+
+def test_prune_deletes_only_rows_older_than_the_retention(demo: Demo) -> None:
+    store = demo.store
+    store.mail.deliver(build_message(), [ALICE])
+    first = store.changes.since(0)
+    assert first
+    later = first[-1].at + timedelta(days=2)
+    assert store.changes.prune(timedelta(days=3), now=later) == 0
+    assert store.changes.prune(timedelta(days=1), now=later) == len(first)
+    assert store.changes.since(0) == []
+    _, uid = store.mail.deliver(build_message(), [ALICE]).delivered[ALICE]
+    assert [c.uid for c in store.changes.since(0) if c.kind == "new"] == [uid]  # ids go on, not reused
+    assert store.changes.latest_id() > first[-1].id
 
 
 CHILD = """

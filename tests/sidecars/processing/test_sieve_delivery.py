@@ -129,3 +129,15 @@ def test_housekeeping_prunes_vacation_records_and_expires_challenges(store, capl
     # the reply to near@ is still remembered: no second one within its 7 days
     assert not store.scripts.vacation_due(aid, "h", "near@far.test", 7, now=now + timedelta(days=1))
     assert run_due(jobs, store, now + timedelta(minutes=5), LOG) == []  # hourly, not every pass
+
+
+def test_housekeeping_prunes_the_change_feed_past_its_retention(store):
+    """changes.retention_seconds (default 30 days) bounds the change feed; without the job it grew forever."""
+    store.mail.deliver(b"Subject: x\r\n\r\nbody\r\n", [ALICE])
+    recorded = store.changes.since(0)
+    assert recorded
+    newest = recorded[-1].at
+    assert run_due(housekeeping_jobs(), store, newest + timedelta(days=29), LOG)
+    assert store.changes.since(0) == recorded  # within 30 days: kept
+    assert "change feed prune" in run_due(housekeeping_jobs(), store, newest + timedelta(days=31), LOG)
+    assert store.changes.since(0) == []
