@@ -81,11 +81,7 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 KNOWN_TRANSACTION_OPENERS: frozenset[str] = frozenset()
 
 #: (importer, imported) module pairs that close an import cycle; without them the graph has none.
-KNOWN_CYCLE_EDGES = {
-    # The command parser hands arguments to the per-command grammars, which use the parser's token types
-    # (imported inside a function in parser.py to get round the cycle).
-    ("sidecars.imap.parser", "sidecars.imap.grammar"): "parser <-> grammar",
-}
+KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {}
 
 
 # -- the graph ---------------------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sidecars.imap.parser import Atom, ParseError, String, Tokens, number
+from sidecars.imap.reader import CommandLine
 from sidecars.imap.sequence import SequenceSet, parse_sequence
+from sidecars.imap.tokens import Atom, ParseError, String, Tokens, number, tokenize
 
 SIMPLE = {
     "FLAGS",
@@ -157,9 +158,6 @@ def parse_section(text: str, *, binary: bool = False) -> Section:
 
 
 def _field_list(text: str) -> tuple[str, ...]:
-    from sidecars.imap.parser import tokenize
-    from sidecars.imap.reader import CommandLine
-
     tokens = tokenize(CommandLine((text.encode(),), ()))
     if len(tokens) != 1 or not isinstance(tokens[0], tuple) or not tokens[0]:
         raise ParseError("HEADER.FIELDS needs a parenthesised list of field names")

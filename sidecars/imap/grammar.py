@@ -24,9 +24,9 @@ from sidecars.imap.mailboxargs import (
     parse_select,
     parse_status,
 )
-from sidecars.imap.parser import Atom, ParseError, String, Tokens, flag_name, number, upper_atom
 from sidecars.imap.searchkeys import parse_search, parse_sort, parse_thread
 from sidecars.imap.sequence import SequenceSet, parse_sequence
+from sidecars.imap.tokens import Atom, ParseError, String, Tokens, flag_name, number, upper_atom
 
 
 @dataclass(frozen=True)

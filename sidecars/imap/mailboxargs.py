@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sidecars.imap.parser import Atom, ParseError, Tokens, astring, flag_name, number, upper_atom
 from sidecars.imap.sequence import SequenceSet, parse_sequence
+from sidecars.imap.tokens import Atom, ParseError, Tokens, astring, flag_name, number, upper_atom
 
 STATUS_ITEMS = frozenset({"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "HIGHESTMODSEQ", "SIZE"})
 

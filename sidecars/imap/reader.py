@@ -3,7 +3,7 @@
 RFC 3501 2.2.1 and 4.3: a command is a line ending in CRLF, except that a line ending in ``{n}``
 (synchronising literal) or ``{n+}`` (LITERAL+, RFC 7888) is followed by exactly n bytes of literal
 data and then the rest of the command. The reader finds those boundaries and nothing else; the
-tokenizer in :mod:`sidecars.imap.parser` reads what is between them.
+tokenizer in :mod:`sidecars.imap.tokens` reads what is between them.
 
 Implementation notes:
 - Limits, each answered with an :class:`Refusal` event carrying the command's tag and a clear text:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sidecars.imap.parser import Atom, ParseError, String, Tokens, astring
 from sidecars.imap.sequence import parse_sequence
+from sidecars.imap.tokens import Atom, ParseError, String, Tokens, astring, flag_name
 
 MAX_DEPTH = 64
 NO_ARG = {
@@ -147,8 +147,6 @@ def _key(t: Tokens, depth: int) -> Key:
             raise ParseError("invalid header field name")
         return Key(name, (field, _string(t, name)))
     if name in ("KEYWORD", "UNKEYWORD"):
-        from sidecars.imap.parser import flag_name
-
         return Key(name, (flag_name(t.next("keyword")),))
     if name in ("LARGER", "SMALLER"):
         return Key(name, (t.number(f"{name} size", big=True),))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from sidecars.imap.parser import ParseError
+from sidecars.imap.tokens import ParseError
 
 STAR = 0  # "*": the largest number in use
 MAX_RANGES = 10_000

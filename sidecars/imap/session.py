@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 from sidecars.imap import response as R
 from sidecars.imap.contract import AUTHENTICATED, NOT_AUTHENTICATED, SELECTED, Bad, Done, No, Wait
-from sidecars.imap.parser import Command, ParseError, parse_command
+from sidecars.imap.parser import Command, parse_command
 from sidecars.imap.reader import CommandLine, NeedContinuation, Reader, Refusal
 from sidecars.imap.searchkeys import BadCharset
+from sidecars.imap.tokens import ParseError
 from sidecars.net.errorcontrol import DROP, ErrorControl, ErrorLimits
 from storage.contracts import UserMailbox
 from storage.errors import (

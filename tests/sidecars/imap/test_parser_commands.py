@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sidecars.imap.parser import ParseError, parse_command
+from sidecars.imap.parser import parse_command
 from sidecars.imap.reader import CommandLine, NeedContinuation, Reader, Refusal
 from sidecars.imap.searchkeys import BadCharset, Key
 from sidecars.imap.sequence import STAR, format_set, parse_sequence
+from sidecars.imap.tokens import ParseError
 
 
 def commands(data: bytes, reader: Reader | None = None) -> list[object]:
