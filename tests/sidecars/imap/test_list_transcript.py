@@ -17,7 +17,7 @@ import pytest
 
 from storage import open_store
 from storage.store import Store
-from tests.sidecars.imap.test_session_transcript import ALICE, HUBS, PASSWORD, Client
+from tests.sidecars.imap.test_session_transcript import ALICE, PASSWORD, Client
 
 EVERY_ATOM_CHAR = "!#$&'+,-.0123456789:;<=>?@^_`|[}"  # the compliance suite's name (RFC 3501 9 ATOM-CHAR)
 
@@ -38,9 +38,6 @@ def store(template: Path, tmp_path: Path) -> Iterator[Store]:
     shutil.copytree(template / "blobs", tmp_path / "blobs")
     opened = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "blobs")
     yield opened
-    hub = HUBS.pop(id(opened), None)
-    if hub is not None:
-        hub.close()
     opened.close()
 
 
