@@ -239,6 +239,8 @@ def test_throttle_holds_in_another_store_and_after_reopening(
     demo: Demo, store_url: str, tmp_path: Path
 ) -> None:
     """Failures counted by one process throttle the same account in another, and after a restart."""
+    # a wait far longer than opening two stores takes on a loaded machine (the default first wait is 1 s)
+    demo.store.settings.set("auth.base_delay_seconds", 300)
     guess_until_throttled(demo.store, "alice@example.test", "198.51.100.7")
     other = open_store(store_url, tmp_path / "blobs")
     try:  # another service, another client address: the account itself is throttled
