@@ -182,14 +182,6 @@ def compose(
     )
 
 
-def status_of(reply: str, default: str) -> str:
-    """The RFC 3463 status in an SMTP reply ("550 5.1.1 ..."), else ``default``."""
-    words = reply.split()
-    if len(words) > 1 and words[1][:1] in "245" and words[1].count(".") == 2:
-        return words[1]
-    return default
-
-
 def orcpt(r: QueuedRecipient) -> str | None:
     """The recipient's RFC 3461 ORCPT as queued."""
     value = r.dsn.get("orcpt") if r.dsn else None

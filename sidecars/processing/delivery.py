@@ -54,7 +54,7 @@ def deliver_local(
             result = store.mail.deliver(copy, todo, folder, queue_id=msg.id, mark_sent=last_copy)
         except StorageError as exc:
             for a in todo:
-                out.retry_later(by_rcpt[a], f"451 4.3.0 local delivery failed: {exc}")
+                out.retry_later(by_rcpt[a], f"451 4.3.0 local delivery failed: {exc}", "4.3.0")
             continue
         external += result.external
         targets.apply_flags(store, result.delivered, target, log, f"queue {msg.id}")
@@ -65,7 +65,7 @@ def deliver_local(
                 if remaining[a] == 0:  # marked "sent" inside deliver's transaction
                     out.delivered.add(a)
             elif failure.problem is DeliveryProblem.MAILBOX_FULL:
-                out.retry_later(by_rcpt[a], f"452 4.2.2 {failure.text}")
+                out.retry_later(by_rcpt[a], f"452 4.2.2 {failure.text}", "4.2.2")
             else:
                 out.failed[a] = reports.RecipientStatus(a, "5.1.1", f"550 5.1.1 {failure.text}")
     if external:  # forwarders and groups with outside members: a new queued message for them

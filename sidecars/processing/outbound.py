@@ -79,7 +79,7 @@ def relay_remote(
                 )
                 out.silent.setdefault(a, "relay-error")
             else:
-                when = out.retry_later(by_rcpt[a], r.reply, r.host)
+                when = out.retry_later(by_rcpt[a], r.reply, r.status, r.host)
                 next_try = when if next_try is None else min(next_try, when)
         if result.unavailable and next_try is not None:
             holds.hold(domain, next_try)

@@ -44,11 +44,15 @@ class Pass:
     waiting: dict[str, datetime] = field(default_factory=dict)  # held back, not attempted: until
     warn: dict[str, reports.RecipientStatus] = field(default_factory=dict)
 
-    def retry_later(self, r: QueuedRecipient, reply: str, host: str | None = None) -> datetime:
+    def retry_later(self, r: QueuedRecipient, reply: str, status: str, host: str | None = None) -> datetime:
         """A temporary failure of ``r``: when to try again (now when the message's lifetime is over and
-        the failure became permanent); a delay warning is due once ``warning_after`` has passed."""
+        the failure became permanent); a delay warning is due once ``warning_after`` has passed.
+
+        Args:
+            reply: the text the sender is shown (the remote server's reply, or ours).
+            status: its RFC 3463 status ("4.2.2"), given by whoever failed, never parsed back from the text.
+        """
         failures = r.attempts + 1
-        status = reports.status_of(reply, "4.0.0")
         if self.policy.give_up(failures, self.received_at, self.now):
             final = "5" + status[1:]
             self.failed[r.address] = reports.RecipientStatus(

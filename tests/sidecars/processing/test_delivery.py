@@ -138,6 +138,23 @@ def test_full_local_mailbox_is_retried_not_returned(store, worker):
     assert len(inbox(store, "bob@example.test")) == 1
 
 
+def test_full_local_mailbox_given_up_is_reported_with_its_own_status_raised_to_permanent(
+    store, worker, clock
+):
+    """The status comes from the failure (4.2.2 mailbox full), not from the reply text: given up, 5.2.2."""
+    store.settings.set("queue.max_retries", 2)
+    store.settings.set("quota.messages", 1, account="bob@example.test")
+    assert "bob@example.test" in store.mail.deliver(RAW, ["bob@example.test"]).delivered
+    qid = store.queue.enqueue(RAW, "alice@example.test", ["bob@example.test"])
+    for _ in range(2):
+        worker.run_once()
+        clock.advance(3600)
+    with pytest.raises(NotFound):
+        store.queue.get(qid)
+    (ndr,) = inbox(store, "alice@example.test")
+    assert b"Final-Recipient: rfc822; bob@example.test\r\nAction: failed\r\nStatus: 5.2.2" in ndr
+
+
 def test_custom_report_texts(store, worker, sink):
     store.settings.set("ndr.subject", "Bounced ({subject})", domain="example.test")
     store.settings.set("ndr.text", "Sorry, that did not work.", domain="example.test")
