@@ -289,6 +289,21 @@ def test_header_from_with_a_send_as_grant(submission: Client, store: Store) -> N
     assert submit(submission, f"Bob <{BOB}>", sender=BOB).startswith("250 ")
 
 
+def test_send_as_withdrawn_during_the_transaction_refuses_the_message(
+    submission: Client, store: Store
+) -> None:
+    """The envelope sender is asked again when the message is queued (mailflow.submission): a grant
+    withdrawn between MAIL and the end of the text refuses it, with 550 as RFC 5321 4.3.2 allows there."""
+    store.acl.grant(BOB, "", ALICE, "0")
+    assert submission.cmd(f"MAIL FROM:<{BOB}>") == say(R.SENDER_OK, address=BOB)
+    assert submission.cmd("RCPT TO:<friend@elsewhere.example>").startswith("250 ")
+    assert submission.cmd("DATA") == say(R.START_DATA)
+    assert store.acl.revoke(BOB, "", ALICE)
+    reply = submission.send(f"From: {ALICE}\r\nSubject: s\r\n\r\nbody\r\n.\r\n")
+    assert reply == say(R.SENDER_NOT_OWNED_AT_DATA, address=BOB, user=ALICE)
+    assert store.queue.list(limit=10) == []
+
+
 def test_header_from_allowed_by_setting(submission: Client, store: Store) -> None:
     store.settings.set("smtp.allow_any_header_from", True, domain="example.test")
     assert submit(submission, "list@elsewhere.example").startswith("250 ")
