@@ -9,7 +9,8 @@ Implementation notes:
 * PostgreSQL runs at READ COMMITTED; write paths that allocate UIDs lock the folder row (``FOR UPDATE``).
 * Migrations run at every open, under a cross-process lock (a file lock for SQLite, an advisory lock for
   PostgreSQL), so the supervisor's children can all start at once on an old database ("seamless upgrade").
-* sqlite3 does not yield to gevent: keep transactions short.
+* sqlite3 does not yield to gevent: keep transactions short. psycopg does, once :mod:`storage.pgwait` has
+  made sure it waits through gevent's patched ``select`` (whatever the import order).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+
+from storage.pgwait import cooperate_with_gevent
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 0x46504D47  # arbitrary constant: "FPMG"
@@ -36,6 +39,7 @@ class Database:
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(url)
         elif self.dialect == "postgresql":
+            cooperate_with_gevent()  # under gevent, queries must wait on the hub, not block it
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
         else:
             raise ValueError(f"unsupported database backend {self.dialect!r}")
