@@ -170,7 +170,20 @@ class Queue:
             return self._load(conn, qid)
 
     def raw(self, qid: int) -> bytes:
-        return self.store.blobs.read(self.get(qid).sha256)
+        """The queued message's text.
+
+        Raises:
+            NotFound: no such queued message, also when it was finished (and its text collected) between
+                looking it up and reading it: a reader racing the processing service gets the same answer
+                as one that came a moment later, not a missing file.
+        """
+        sha = self.get(qid).sha256
+        try:
+            return self.store.blobs.read(sha)
+        except FileNotFoundError:
+            # NotFound when the message is gone; a blob missing under a live message is another fault
+            self.get(qid)
+            raise
 
     def claim(self, limit: int = 10, lease: timedelta = timedelta(minutes=5)) -> list[QueuedMessage]:
         """Take up to ``limit`` due messages for processing; they return to the pool when the lease ends."""

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from fieldpost import config as configuration
+from storage.errors import NotFound
 from tests.fieldpost.conftest import REPO, cli_env, pick_port_offset, run_cli
 
 HOST = "mx.example.test"
@@ -88,8 +89,14 @@ class Server:
     def queued(self) -> dict[int, tuple[Any, bytes]]:
         """Queue id -> (queued message, its raw text), for everything in the queue now."""
         store = self.store()
+        found: dict[int, tuple[Any, bytes]] = {}
         try:
-            return {m.id: (m, store.queue.raw(m.id)) for m in store.queue.list(limit=10_000)}
+            for m in store.queue.list(limit=10_000):
+                try:
+                    found[m.id] = (m, store.queue.raw(m.id))
+                except NotFound:  # finished by the processing service since the listing: not queued now
+                    continue
+            return found
         finally:
             store.close()
 

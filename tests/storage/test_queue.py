@@ -88,6 +88,20 @@ def test_finish_collects_the_queued_body(store):
     assert store.check().ok
 
 
+def test_raw_of_a_message_finished_while_it_is_read_is_not_found(store, monkeypatch):
+    """The processing service finishes (and collects) a message between raw()'s lookup and its read."""
+    qid = store.queue.enqueue(RAW + b"race", "a@outside.test", ["x@far.test"])
+    read = store.blobs.read
+
+    def finished_meanwhile(sha, *args):
+        store.queue.finish(qid)
+        return read(sha, *args)
+
+    monkeypatch.setattr(store.blobs, "read", finished_meanwhile)
+    with pytest.raises(NotFound):
+        store.queue.raw(qid)
+
+
 def test_release_claims_makes_a_dead_workers_messages_due(store):
     qid = store.queue.enqueue(RAW, "", ["bob@far.test"])
     assert [m.id for m in store.queue.claim(lease=timedelta(minutes=10))] == [qid]
