@@ -98,9 +98,6 @@ class Settings:
                 domain_id = self.store.domains.id_of(conn, domain)
             return reg.effective_many(conn, list(names), account_id=account_id, domain_id=domain_id)
 
-    #: The same read under its first name; branches written against it keep working while they land.
-    effective = effective_many
-
     def on_for_any_domain(self, name: str) -> bool:
         """Whether the switch ``name`` is on, in effect, for at least one of our domains (its own value or
         the server's): for a feature a service offers before it knows the user (SMTP offers CRAM-MD5 when
