@@ -55,8 +55,8 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from storage import dialect
 from storage import flags as fl
 from storage import schema as s
 from storage.errors import InvalidInput, NotFound, PermissionDenied
@@ -517,8 +517,7 @@ def grant(
         "rights": str(value),
         "inherit": inherit,
     }
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(s.acl_entries).values(**row)
+    stmt = dialect.insert(conn, s.acl_entries).values(**row)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["folder_id", "principal_kind", "principal_id", "allow"],

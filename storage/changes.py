@@ -36,8 +36,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, func, insert, select
 
+from storage import dialect
 from storage import schema as s
 from storage.folders import folder_by_id, subtree
 from storage.names import as_utc, utcnow
@@ -165,8 +166,7 @@ class ChangeFeed:
             self.record_rights(conn, folder_id)
 
     def _notify(self, conn: Connection) -> None:
-        if conn.dialect.name == "postgresql" and not conn.info.get("fieldpost_notified"):
-            conn.execute(text("SELECT pg_notify(:c, '')"), {"c": CHANNEL})
+        if not conn.info.get("fieldpost_notified") and dialect.notify(conn, CHANNEL):
             conn.info["fieldpost_notified"] = True
 
     # -- reading ------------------------------------------------------------------------------------

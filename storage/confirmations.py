@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, and_, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from storage import dialect
 from storage import schema as s
 from storage.errors import InvalidInput, NotFound
 from storage.names import as_utc, utcnow
@@ -245,8 +245,7 @@ def _upsert(
     """Insert a record for (account, sender) in ``state``, or, when one exists and ``only_if`` holds for
     it, apply ``changes``: one statement, so two processes deciding at once cannot both act."""
     t = s.sender_confirmations
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(t).values(
+    stmt = dialect.insert(conn, t).values(
         account_id=account_id, sender=sender, state=state, token=new_token(), created_at=when, updated_at=when
     )
     return stmt.on_conflict_do_update(

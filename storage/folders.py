@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from storage import acl
+from storage import acl, dialect
 from storage import schema as s
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, QuotaExceeded
 from storage.models import Folder
@@ -79,8 +79,8 @@ def row_to_folder(row: Any) -> Folder:
 
 def folder_by_id(conn: Connection, folder_id: int, *, lock: bool = False) -> Folder:
     q = select(s.folders).where(s.folders.c.id == folder_id)
-    if lock and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
+    if lock:
+        q = dialect.lock_rows(conn, q)
     row = conn.execute(q).first()
     if row is None:
         raise NotFound(acl.NO_SUCH_FOLDER)

@@ -29,8 +29,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from storage import dialect
 from storage import schema as s
 from storage.errors import InvalidInput
 from storage.names import as_utc, utcnow
@@ -117,13 +117,10 @@ class Greylist:
             if policy.auto_whitelist_passes > 0 and self._whitelisted(conn, net, policy, when):
                 return GreylistAnswer(WHITELISTED)
             query = select(t.c.first_seen, t.c.passed_at, t.c.last_seen).where(t.c.triplet == key)
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update()
-            row = conn.execute(query).first()
+            row = conn.execute(dialect.lock_rows(conn, query)).first()
             if row is None:
-                upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
                 conn.execute(
-                    upsert(t)
+                    dialect.insert(conn, t)
                     .values(triplet=key, first_seen=when, passed_at=None, last_seen=when)
                     .on_conflict_do_nothing(index_elements=[t.c.triplet])
                 )
@@ -171,8 +168,7 @@ class Greylist:
     def _count_pass(self, conn: Connection, net: str, when: datetime, expires_at: datetime) -> None:
         c = s.greylist_clients
         conn.execute(delete(c).where(c.c.client == net, c.c.expires_at <= when))  # expired: count afresh
-        upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        stmt = upsert(c).values(client=net, passes=1, expires_at=expires_at)
+        stmt = dialect.insert(conn, c).values(client=net, passes=1, expires_at=expires_at)
         conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=[c.c.client],

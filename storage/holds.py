@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select, tuple_
 
+from storage import dialect
 from storage import flags as fl
 from storage import schema as s
 from storage import settings as settings_registry
@@ -142,8 +143,7 @@ class ExpungedHolds:
         while True:
             with self.store.db.write() as conn:
                 q = select(h.c.folder_id, h.c.uid, h.c.body_id).where(h.c.held_until <= now).limit(batch)
-                if conn.dialect.name == "postgresql":
-                    q = q.with_for_update(skip_locked=True)  # another housekeeper takes the others
+                q = dialect.lock_rows(conn, q, skip_locked=True)  # another housekeeper takes the others
                 rows = conn.execute(q).all()
                 self._release(conn, rows)
             released += len(rows)

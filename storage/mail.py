@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
+from storage import dialect, mime
 from storage import flags as fl
 from storage import folders as fo
-from storage import mime
 from storage import schema as s
 from storage import settings as settings_registry
 from storage.blobs import sha256_hex
@@ -97,19 +97,7 @@ class Mail:
         return body_id
 
     def _index(self, conn: Connection, body_id: int, parsed: mime.ParsedMessage) -> None:
-        if conn.dialect.name == "sqlite":
-            conn.execute(
-                text("INSERT INTO body_fts(rowid, headers, body) VALUES (:id, :h, :b)"),
-                {"id": body_id, "h": parsed.header_text, "b": parsed.search_text},
-            )
-        else:
-            conn.execute(
-                text(
-                    "INSERT INTO body_search(body_id, tsv) VALUES (:id, "
-                    "setweight(to_tsvector('fieldpost', :h), 'A') || to_tsvector('fieldpost', :b))"
-                ),
-                {"id": body_id, "h": _words_only(parsed.header_text), "b": _words_only(parsed.search_text)},
-            )
+        dialect.index_body(conn, body_id, parsed.header_text, parsed.search_text)
 
     def reindex(self, batch: int = 200) -> int:
         """Rebuild the full-text index and the columns parsed at delivery (ENVELOPE and structure
@@ -121,10 +109,7 @@ class Mail:
         Run by `fieldpost storage reindex`.
         """
         with self.store.db.write() as conn:
-            if conn.dialect.name == "sqlite":
-                conn.execute(text("INSERT INTO body_fts(body_fts) VALUES('delete-all')"))
-            else:
-                conn.execute(text("DELETE FROM body_search"))
+            dialect.clear_body_index(conn)
         done, last = 0, 0
         while True:
             with self.store.db.read() as conn:
@@ -187,8 +172,7 @@ class Mail:
             if body_ids is not None:
                 q = q.where(s.bodies.c.id.in_(list(body_ids)))
             q = q.limit(limit)
-            if conn.dialect.name == "postgresql":
-                q = q.with_for_update(skip_locked=True)
+            q = dialect.lock_rows(conn, q, skip_locked=True)
             rows = conn.execute(q).all()
             if not rows:
                 return 0
@@ -267,8 +251,7 @@ class Mail:
         statements whatever their count: the 50-recipient delivery path."""
         body_id, size, bits, kw, date = entry
         q = select(s.folders).where(s.folders.c.id.in_(list(folder_ids))).order_by(s.folders.c.id)
-        if conn.dialect.name == "postgresql":
-            q = q.with_for_update()
+        q = dialect.lock_rows(conn, q)
         folders = {row.id: fo.row_to_folder(row) for row in conn.execute(q)}
         uids = [folders[fid].uidnext for fid in folder_ids]
         unseen = 0 if bits & fl.SEEN else 1
@@ -811,23 +794,7 @@ class Mail:
         words = search_words(query)
         if not words:
             return []
-        if conn.dialect.name == "sqlite":
-            column = {"all": "", "headers": "headers : ", "body": "body : "}[where]
-            match = " AND ".join(f'{column}"{w}"*' for w in words)
-            # MATCH once, then join: a join lets SQLite probe the index once per message
-            sql = (
-                "SELECT m.uid FROM messages m WHERE m.folder_id = :fid AND m.body_id IN "
-                "(SELECT rowid FROM body_fts WHERE body_fts MATCH :q) ORDER BY m.uid"
-            )
-        else:
-            weight = {"all": "", "headers": ":A", "body": ":D"}[where]
-            suffix = f":*{weight[1:]}" if weight else ":*"
-            match = " & ".join(f"{w}{suffix}" for w in words)
-            sql = (
-                "SELECT m.uid FROM messages m JOIN body_search b ON b.body_id = m.body_id "
-                "WHERE m.folder_id = :fid AND b.tsv @@ to_tsquery('fieldpost', :q) ORDER BY m.uid"
-            )
-        return [int(u) for u in conn.execute(text(sql), {"fid": folder_id, "q": match}).scalars()]
+        return dialect.search_uids(conn, folder_id, words, where)
 
 
 QUOTA_SETTINGS = ("quota.storage_bytes", "quota.messages")
@@ -860,8 +827,7 @@ def _parsed_columns(parsed: mime.ParsedMessage) -> dict[str, Any]:
 def _lock_content(conn: Connection, sha: str) -> None:
     """Serialise writers of one content on PostgreSQL (SQLite's write lock already does): taking a
     reference, collecting the body and discarding an unused blob must not interleave."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:sha, 0))"), {"sha": sha})
+    dialect.advisory_lock_text(conn, sha)
 
 
 def _usage(conn: Connection, account_id: int, delta_bytes: int, delta_messages: int) -> None:
@@ -894,15 +860,6 @@ def _count(items: Iterable[int]) -> dict[int, int]:
     for i in items:
         out[i] = out.get(i, 0) + 1
     return out
-
-
-def _words_only(text_: str) -> str:
-    """Punctuation to spaces, so PostgreSQL's parser splits text exactly as search_words splits queries
-    (left alone it reads "2024-117" as 2024 and -117, and e-mail addresses as one token)."""
-    return _NON_WORD.sub(" ", text_)
-
-
-_NON_WORD = re.compile(r"[\W_]+")
 
 
 def search_words(query: str) -> list[str]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from storage import mime
+from storage import dialect, mime
 from storage import schema as s
 from storage.errors import InvalidInput, NotFound
 from storage.names import as_utc, utcnow
@@ -197,8 +197,7 @@ class Queue:
                 .order_by(s.queue_messages.c.next_attempt_at)
                 .limit(limit)
             )
-            if conn.dialect.name == "postgresql":
-                q = q.with_for_update(skip_locked=True)
+            q = dialect.lock_rows(conn, q, skip_locked=True)
             ids = [int(i) for i in conn.execute(q).scalars()]
             if not ids:
                 return []

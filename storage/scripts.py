@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
+from storage import dialect
 from storage import schema as s
 from storage.errors import AlreadyExists, InvalidInput, NotFound, QuotaExceeded
 from storage.names import as_utc, utcnow
@@ -172,11 +172,9 @@ class Scripts:
 
     def _lock(self, conn: Connection, sc: _Scope) -> None:
         """Serialise writers of one scope (SQLite's write lock already does; see the module notes)."""
-        if conn.dialect.name != "postgresql":
-            return
         digest = hashlib.blake2b(f"sieve/{sc.level}/{sc.scope_id}".encode(), digest_size=8).digest()
         key = int.from_bytes(digest, "big", signed=True)
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        dialect.advisory_lock(conn, key)
 
     def _row(self, conn: Connection, sc: _Scope, name: str) -> Any:
         row = conn.execute(
@@ -442,8 +440,9 @@ class Scripts:
         with self.store.db.write() as conn:
             if conn.execute(select(s.accounts.c.id).where(s.accounts.c.id == account_id)).first() is None:
                 raise NotFound("no such account")
-            upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-            stmt = upsert(v).values(account_id=account_id, handle=key, sender=who, last_sent=when)
+            stmt = dialect.insert(conn, v).values(
+                account_id=account_id, handle=key, sender=who, last_sent=when
+            )
             stmt = stmt.on_conflict_do_update(
                 index_elements=[v.c.account_id, v.c.handle, v.c.sender],
                 set_={"last_sent": stmt.excluded.last_sent},

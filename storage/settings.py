@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from storage import dialect
 from storage import schema as s
 from storage.errors import InvalidInput, NotFound
 
@@ -506,8 +506,9 @@ def set_value(conn: Connection, name: str, level: str, scope_id: int, value: Any
     setting = get(name)
     _check_scope(conn, setting, level, scope_id)
     clean = _coerce(setting, value)
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(s.setting_values).values(level=level, scope_id=scope_id, name=name, value=json.dumps(clean))
+    stmt = dialect.insert(conn, s.setting_values).values(
+        level=level, scope_id=scope_id, name=name, value=json.dumps(clean)
+    )
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["level", "scope_id", "name"], set_={"value": stmt.excluded.value}

@@ -35,9 +35,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, and_, case, delete, false, func, literal, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
+from storage import dialect
 from storage import schema as s
 from storage.names import as_utc, utcnow
 
@@ -178,8 +178,7 @@ class LoginThrottle:
         locking: Any = or_(count >= lock_after, t.c.locked_until > at) if lock_after else false()
         first_lock = lock_end if lock_after == 1 else None
         with self.store.db.write() as conn:
-            upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-            stmt = upsert(t).values(
+            stmt = dialect.insert(conn, t).values(
                 [
                     {
                         "kind": kind,
