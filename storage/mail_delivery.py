@@ -1,0 +1,327 @@
+"""Adding messages to folders: delivery to many recipients, and append (system and on a user's behalf).
+
+UIDs and the MODSEQ come from the locked folder row, and folder totals and account usage are updated
+in the same transaction; quotas are checked before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from storage import dialect, mime
+from storage import flags as fl
+from storage import folders as fo
+from storage import schema as s
+from storage import settings as settings_registry
+from storage.blobs import sha256_hex
+from storage.errors import InvalidInput, NotFound, QuotaExceeded
+from storage.groups import resolve
+from storage.mail_bodies import MailBodies
+from storage.models import DeliveryFailure, DeliveryProblem, DeliveryResult, Folder
+from storage.names import as_utc, folder_path, utcnow
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    folder_id: int
+    uid: int
+    modseq: int
+
+
+@dataclass(frozen=True)
+class StagedMessage:
+    """A message checked and parsed for an append, before any byte of it is written."""
+
+    raw: bytes
+    bits: int
+    keywords: str
+    parsed: mime.ParsedMessage
+
+
+class MailDelivery(MailBodies):
+    """Deliver and append: new messages into folders."""
+
+    # -- adding messages ----------------------------------------------------------------------------
+
+    def _quota_ok(self, conn: Connection, account_id: int, size: int) -> str | None:
+        """None when the account can take ``size`` more bytes and one more message, else the reason."""
+        limits = self.store.settings_many(conn, QUOTA_SETTINGS, account_id=account_id)
+        used = conn.execute(
+            select(s.accounts.c.used_bytes, s.accounts.c.message_count).where(s.accounts.c.id == account_id)
+        ).one()
+        max_bytes, max_msgs = int(limits["quota.storage_bytes"]), int(limits["quota.messages"])
+        if max_bytes and used.used_bytes + size > max_bytes:
+            return f"mailbox full: storage quota of {max_bytes} bytes exceeded"
+        if max_msgs and used.message_count + 1 > max_msgs:
+            return f"mailbox full: quota of {max_msgs} messages exceeded"
+        return None
+
+    def _add(
+        self,
+        conn: Connection,
+        folder_id: int,
+        entries: Sequence[tuple[int, int, int, str, datetime]],
+    ) -> tuple[Folder, list[int]]:
+        """Insert messages (body id, size, flag bits, keywords, internal date) into one folder."""
+        folder = fo.folder_by_id(conn, folder_id, lock=True)
+        modseq = folder.highestmodseq + 1
+        uids = list(range(folder.uidnext, folder.uidnext + len(entries)))
+        conn.execute(
+            insert(s.messages),
+            [
+                {
+                    "folder_id": folder_id,
+                    "uid": uid,
+                    "body_id": body_id,
+                    "modseq": modseq,
+                    "flags": bits,
+                    "keywords": kw,
+                    "internal_date": date,
+                    "size": size,
+                }
+                for uid, (body_id, size, bits, kw, date) in zip(uids, entries, strict=True)
+            ],
+        )
+        total = sum(e[1] for e in entries)
+        unseen = sum(1 for e in entries if not e[2] & fl.SEEN)
+        conn.execute(
+            update(s.folders)
+            .where(s.folders.c.id == folder_id)
+            .values(
+                uidnext=folder.uidnext + len(entries),
+                highestmodseq=modseq,
+                message_count=s.folders.c.message_count + len(entries),
+                unseen_count=s.folders.c.unseen_count + unseen,
+                total_bytes=s.folders.c.total_bytes + total,
+            )
+        )
+        if folder.account_id is not None:
+            _usage(conn, folder.account_id, total, len(entries))
+        self.store.changes.record(conn, folder_id, folder.account_id, modseq, "new", uids[-1])
+        return folder, uids
+
+    def _add_to_folders(
+        self, conn: Connection, folder_ids: Sequence[int], entry: tuple[int, int, int, str, datetime]
+    ) -> list[int]:
+        """One new message (the same entry) in each of several distinct folders, in a fixed number of
+        statements whatever their count: the 50-recipient delivery path."""
+        body_id, size, bits, kw, date = entry
+        q = select(s.folders).where(s.folders.c.id.in_(list(folder_ids))).order_by(s.folders.c.id)
+        q = dialect.lock_rows(conn, q)
+        folders = {row.id: fo.row_to_folder(row) for row in conn.execute(q)}
+        uids = [folders[fid].uidnext for fid in folder_ids]
+        unseen = 0 if bits & fl.SEEN else 1
+        conn.execute(
+            insert(s.messages),
+            [
+                {
+                    "folder_id": fid,
+                    "uid": folders[fid].uidnext,
+                    "body_id": body_id,
+                    "modseq": folders[fid].highestmodseq + 1,
+                    "flags": bits,
+                    "keywords": kw,
+                    "internal_date": date,
+                    "size": size,
+                }
+                for fid in folder_ids
+            ],
+        )
+        conn.execute(
+            update(s.folders)
+            .where(s.folders.c.id == bindparam("fid"))
+            .values(
+                uidnext=bindparam("next"),
+                highestmodseq=bindparam("modseq"),
+                message_count=s.folders.c.message_count + 1,
+                unseen_count=s.folders.c.unseen_count + unseen,
+                total_bytes=s.folders.c.total_bytes + size,
+            ),
+            [
+                {"fid": fid, "next": folders[fid].uidnext + 1, "modseq": folders[fid].highestmodseq + 1}
+                for fid in folder_ids
+            ],
+        )
+        owners = [folders[fid].account_id for fid in folder_ids if folders[fid].account_id is not None]
+        if owners:
+            conn.execute(
+                update(s.accounts)
+                .where(s.accounts.c.id == bindparam("aid"))
+                .values(
+                    used_bytes=s.accounts.c.used_bytes + size, message_count=s.accounts.c.message_count + 1
+                ),
+                [{"aid": aid} for aid in owners],
+            )
+        self.store.changes.record_many(
+            conn,
+            [
+                (fid, folders[fid].account_id, folders[fid].highestmodseq + 1, "new", folders[fid].uidnext)
+                for fid in folder_ids
+            ],
+        )
+        return uids
+
+    def deliver(
+        self,
+        raw: bytes,
+        recipients: Sequence[str],
+        folder: str = "INBOX",
+        *,
+        queue_id: int | None = None,
+        mark_sent: Iterable[str] | None = None,
+    ) -> DeliveryResult:
+        """Deliver one message to local recipients: one blob, one body row, a message row per mailbox.
+
+        Each recipient is resolved (aliases, groups, forwarders); a recipient that is unknown or over
+        quota is reported in ``failed`` (a ``DeliveryFailure`` naming the problem) without affecting the
+        others. Outside addresses reached through groups or forwarders are returned in ``external`` for
+        the caller to relay.
+
+        With ``queue_id``, the queue recipients in ``mark_sent`` (default: all) that did not fail are
+        marked "sent" in the same transaction as the delivery, so a crash can neither lose the mail nor
+        deliver it twice when the queue worker runs again.
+        """
+        parsed = mime.parse_message(raw)
+        sha = sha256_hex(raw)
+        result = DeliveryResult(sha256=sha)
+        path = folder_path(folder)
+        self.store.blobs.put(raw, sha)  # outside the write lock: fsync is the slow part
+        with self.store.db.write() as conn:
+            targets: dict[int, str] = {}
+            for rcpt in recipients:
+                try:
+                    res = resolve(self.store, conn, rcpt)
+                except NotFound as exc:
+                    result.failed[rcpt] = DeliveryFailure(DeliveryProblem.NO_SUCH_ADDRESS, str(exc))
+                    continue
+                except InvalidInput as exc:
+                    result.failed[rcpt] = DeliveryFailure(DeliveryProblem.BAD_ADDRESS, str(exc))
+                    continue
+                result.external.extend(sorted(res.external - set(result.external)))
+                for aid in res.account_ids:
+                    targets.setdefault(aid, rcpt)
+            accepted: list[tuple[int, str, int]] = []  # account id, recipient, folder id
+            quotas = _quotas_configured(conn)
+            for aid, rcpt in targets.items():
+                reason = self._quota_ok(conn, aid, len(raw)) if quotas else None
+                if reason:
+                    result.failed[rcpt] = DeliveryFailure(DeliveryProblem.MAILBOX_FULL, reason)
+                    continue
+                accepted.append((aid, rcpt, self._delivery_folder(conn, aid, path)))
+            if not accepted:
+                self._discard_unreferenced(conn, sha)
+                return result
+            body_id = self.reference_body(conn, sha, raw, parsed, len(accepted))
+            uids = self._add_to_folders(
+                conn, [fid for _a, _r, fid in accepted], (body_id, len(raw), 0, "", utcnow())
+            )
+            for (_aid, rcpt, fid), uid in zip(accepted, uids, strict=True):
+                result.delivered.setdefault(rcpt, (fid, uid))
+            if queue_id is not None:
+                done = [r for r in (recipients if mark_sent is None else mark_sent) if r not in result.failed]
+                if done:
+                    conn.execute(
+                        update(s.queue_recipients)
+                        .where(
+                            s.queue_recipients.c.queue_id == queue_id, s.queue_recipients.c.address.in_(done)
+                        )
+                        .values(state="sent", last_error=None, attempts=s.queue_recipients.c.attempts + 1)
+                    )
+        return result
+
+    def _delivery_folder(self, conn: Connection, account_id: int, path: str) -> int:
+        ns = fo.mailbox_namespace(account_id)
+        try:
+            return fo.folder_by_path(conn, ns, path).id
+        except NotFound:
+            return fo.folder_by_path(conn, ns, "INBOX").id
+
+    def append_to_folder(
+        self,
+        folder_id: int,
+        raw: bytes,
+        flags: Iterable[str] = (),
+        internal_date: datetime | None = None,
+    ) -> NewMessage:
+        """System append (import, Sieve, WebMail drafts): one message with flags and an internal date.
+        A user's IMAP APPEND goes through ``store.for_user(...).append``, which checks rights first."""
+        staged = self.stage(raw, flags)
+        with self.store.db.read() as conn:  # refuse early, before any byte is written
+            self.check_quota_in(conn, folder_id, len(raw))
+        sha = self.store.blobs.put(raw)
+        with self.store.db.write() as conn:
+            return self.append_in(conn, folder_id, staged, sha, internal_date)
+
+    def stage(self, raw: bytes, flags: Iterable[str] = ()) -> StagedMessage:
+        """Check and parse a message to append; nothing is written yet.
+
+        Raises:
+            InvalidInput: an empty message or a bad flag.
+        """
+        if not raw:
+            raise InvalidInput("an empty message cannot be stored")
+        bits, keywords = fl.encode(flags)
+        return StagedMessage(raw, bits, keywords, mime.parse_message(raw))
+
+    def check_quota_in(self, conn: Connection, folder_id: int, size: int) -> None:
+        """Raise QuotaExceeded unless the folder's owner can take ``size`` more bytes and one message."""
+        folder = fo.folder_by_id(conn, folder_id)
+        if folder.account_id is not None:
+            reason = self._quota_ok(conn, folder.account_id, size)
+            if reason:
+                raise QuotaExceeded(reason)
+
+    def append_in(
+        self,
+        conn: Connection,
+        folder_id: int,
+        staged: StagedMessage,
+        sha: str,
+        internal_date: datetime | None,
+    ) -> NewMessage:
+        """Add a staged message whose blob (``sha``) is written, inside the caller's write transaction."""
+        self.check_quota_in(conn, folder_id, len(staged.raw))
+        body_id = self.reference_body(conn, sha, staged.raw, staged.parsed, 1)
+        date = as_utc(internal_date) or utcnow()
+        entry = (body_id, len(staged.raw), staged.bits, staged.keywords, date)
+        _, uids = self._add(conn, folder_id, [entry])
+        return NewMessage(folder_id, uids[0], fo.folder_by_id(conn, folder_id).highestmodseq)
+
+    def append(
+        self,
+        address: str,
+        folder: str,
+        raw: bytes,
+        flags: Iterable[str] = (),
+        internal_date: datetime | None = None,
+    ) -> int:
+        """System append to a folder named by owner address and path; returns the new UID."""
+        fid = self.store.folders.get(address, folder).id
+        return self.append_to_folder(fid, raw, flags, internal_date).uid
+
+
+QUOTA_SETTINGS = ("quota.storage_bytes", "quota.messages")
+
+
+def _quotas_configured(conn: Connection) -> bool:
+    """False when no quota is set anywhere and the defaults are unlimited: then a delivery to many
+    mailboxes need not look up each one's limits."""
+    if any(settings_registry.get(name).default for name in QUOTA_SETTINGS):
+        return True
+    v = s.setting_values
+    return conn.execute(select(v.c.id).where(v.c.name.in_(QUOTA_SETTINGS)).limit(1)).first() is not None
+
+
+def _usage(conn: Connection, account_id: int, delta_bytes: int, delta_messages: int) -> None:
+    conn.execute(
+        update(s.accounts)
+        .where(s.accounts.c.id == account_id)
+        .values(
+            used_bytes=s.accounts.c.used_bytes + delta_bytes,
+            message_count=s.accounts.c.message_count + delta_messages,
+        )
+    )
