@@ -10,7 +10,7 @@ Implementation notes:
 * ``challenge_due`` is one upsert (``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` the row is pending and
   its last challenge is older than the interval ``RETURNING token``): two deliveries from the same unknown
   sender racing in two processes send one challenge between them, the same trick as
-  ``storage.scripts.vacation_due``.
+  ``storage.vacation`` (``store.scripts.vacation_due``).
 * Codes are 32 hex characters from ``secrets`` (128 bits): guessing one is not a way in. A row keeps its
   code when it becomes confirmed, so a second answer to the same challenge is harmless.
 * Senders are kept lower-cased (at most 320 characters, RFC 5321 4.5.3.1 local part plus domain).

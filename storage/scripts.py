@@ -1,4 +1,4 @@
-"""Sieve scripts at three levels (server, domain, account) and vacation response tracking.
+"""Sieve scripts at three levels (server, domain, account).
 
 Storage only keeps scripts: the caller (ManageSieve, WebMail's rules wizard, the CLI) validates the Sieve
 text with ``filters`` before ``put``, and processing evaluates what ``chain_for`` returns. The operations
@@ -21,8 +21,7 @@ Implementation notes:
   ``sieve.max_scripts`` (scripts per scope), effective for the scope (server, domain, or the account's
   domain). Breaking either raises a ``QuotaExceeded`` subclass that says which (RFC 5804 QUOTA/MAXSIZE,
   QUOTA/MAXSCRIPTS).
-* ``vacation_due`` is one upsert (``INSERT ... ON CONFLICT DO UPDATE ... WHERE last_sent <= cutoff
-  RETURNING``), so two processes answering the same sender at once send one reply between them.
+* ``store.scripts`` also answers ``vacation_due`` and ``prune_vacation``: they live in storage.vacation.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ import hashlib
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
@@ -41,14 +40,13 @@ from storage import dialect
 from storage import schema as s
 from storage.errors import AlreadyExists, InvalidInput, NotFound, QuotaExceeded
 from storage.names import as_utc, utcnow
+from storage.vacation import VacationReplies
 
 if TYPE_CHECKING:
     from storage.store import Store
 
 LEVELS = ("server", "domain", "account")  # the order scripts run in
 MAX_NAME_LENGTH = 128  # RFC 5804 1.6: servers MUST allow 128 characters; we allow no more
-MAX_HANDLE_LENGTH = 256
-MAX_SENDER_LENGTH = 320
 _FORBIDDEN_IN_NAME = frozenset(
     [*map(chr, range(0x00, 0x20)), "\x7f", *map(chr, range(0x80, 0xA0)), "\u2028", "\u2029"]
 )
@@ -129,7 +127,9 @@ def _info(row: Any, with_content: bool) -> ScriptInfo:
 _LISTED = [c for c in s.sieve_scripts.c if c.name != "content"]
 
 
-class Scripts:
+class Scripts(VacationReplies):
+    """Sieve scripts per scope (RFC 5804 operations), and vacation reply tracking (storage.vacation)."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
@@ -409,55 +409,6 @@ class Scripts:
         infos = [_info(row, with_content=True) for row in rows]
         return sorted(infos, key=lambda info: (LEVELS.index(info.level), info.id))
 
-    # -- vacation (RFC 5230 4.2 response tracking) ---------------------------------------------------
-
-    def vacation_due(
-        self, account_id: int, handle: str, sender: str, days: int, *, now: datetime | None = None
-    ) -> bool:
-        """Whether the account should answer ``sender`` now for ``handle``; if so, records the reply.
-
-        Returns True (and records ``now``) when no reply for this handle went to this sender within the
-        last ``days`` days, else False. Check and record are one statement, so concurrent deliveries
-        send one reply between them.
-
-        Args:
-            account_id: the answering account.
-            handle: the vacation :handle, or the caller's hash of reason, subject and from; one longer
-                than 256 characters is stored as its SHA-256.
-            sender: the address answered (compared case-insensitively).
-            days: the period (the Sieve engine clamps :days; 0 answers every time).
-            now: the current time (tests inject a clock); default the real UTC time.
-
-        Raises:
-            InvalidInput: negative days, empty or over-long sender.
-            NotFound: no such account.
-        """
-        if days < 0:
-            raise InvalidInput("vacation days cannot be negative")
-        when = as_utc(now) or utcnow()
-        key, who = _handle_key(handle), _sender_key(sender)
-        v = s.vacation_replies
-        with self.store.db.write() as conn:
-            if conn.execute(select(s.accounts.c.id).where(s.accounts.c.id == account_id)).first() is None:
-                raise NotFound("no such account")
-            stmt = dialect.insert(conn, v).values(
-                account_id=account_id, handle=key, sender=who, last_sent=when
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[v.c.account_id, v.c.handle, v.c.sender],
-                set_={"last_sent": stmt.excluded.last_sent},
-                where=v.c.last_sent <= when - timedelta(days=days),
-            )
-            return conn.execute(stmt.returning(v.c.account_id)).first() is not None
-
-    def prune_vacation(self, older_than: timedelta, *, now: datetime | None = None) -> int:
-        """Forget replies sent longer than ``older_than`` ago (use at least the longest :days allowed);
-        returns how many were forgotten."""
-        cutoff = (as_utc(now) or utcnow()) - older_than
-        with self.store.db.write() as conn:
-            v = s.vacation_replies
-            return int(conn.execute(delete(v).where(v.c.last_sent < cutoff)).rowcount)
-
 
 class AccountScripts:
     """One account's own Sieve scripts (the ``account`` level, RFC 5804 operations) on its behalf.
@@ -549,18 +500,3 @@ class AccountScripts:
             AlreadyExists: the account has a script ``new`` (including ``new == old``).
         """
         return self._scripts._rename(self._scope, old, new)
-
-
-def _handle_key(handle: str) -> str:
-    if len(handle) <= MAX_HANDLE_LENGTH:
-        return handle
-    return "sha256:" + hashlib.sha256(handle.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _sender_key(sender: str) -> str:
-    who = sender.strip().lower()
-    if not who:
-        raise InvalidInput("a vacation reply needs a sender address")
-    if len(who) > MAX_SENDER_LENGTH:
-        raise InvalidInput(f"sender address is longer than {MAX_SENDER_LENGTH} characters")
-    return who
