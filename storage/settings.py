@@ -14,14 +14,15 @@ no longer passes validation (the registry changed) is treated as unset rather th
 
 Units when typing values (CLI, WebAdmin): sizes take K, M, G, T (binary: 1K = 1024 bytes, an optional
 trailing "B" or "iB" is accepted); durations take s, m, h, d, w and may be combined ("1h30m").
+
+The ``Setting`` type and the value validation each entry is built with live in storage.setting_types
+(re-exported here); this module keeps the list itself, lookups, stored values and the generated docs.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, or_, select
@@ -29,57 +30,48 @@ from sqlalchemy import Connection, and_, delete, or_, select
 from storage import dialect
 from storage import schema as s
 from storage.errors import InvalidInput, NotFound
+from storage.setting_types import (
+    ALL_LEVELS,
+    LEVELS,
+    LOG_SERVICES,
+    NET_PREAUTH_IDLE,
+    NET_SERVICES,
+    SERVER,
+    SERVER_DOMAIN,
+    TYPES,
+    Setting,
+    coerce_value,
+    format_scalar,
+    value_kind,
+)
 
-LEVELS = ("server", "domain", "class", "account")  # general -> specific
-TYPES = ("int", "bool", "str", "enum", "list", "bytes", "seconds")
-ALL_LEVELS = frozenset(LEVELS)
-SERVER = frozenset({"server"})
-SERVER_DOMAIN = frozenset({"server", "domain"})
-LOG_SERVICES = ("smtp", "imap", "pop3", "ftp", "processing", "web", "cli", "rpop", "logd")
-#: Services with TCP listeners run by sidecars/net, and the default idle time of each (RFC 5321 4.5.3.2.7,
-#: RFC 9051 5.4, RFC 1939 section 3)
-NET_SERVICES = {"smtp": 300, "imap": 1800, "pop3": 600, "ftp": 300, "cli": 600}
-#: ... and before the client has proved itself (logged in; SMTP: authenticated or sent MAIL). RFC 3501 5.4
-#: allows IMAP a short autologout before login; RFC 5321 4.5.3.2.7 asks an SMTP server to wait at least
-#: 5 minutes for a command and RFC 1939 3 POP3 at least 10 minutes, so those keep their idle time.
-NET_PREAUTH_IDLE = {"smtp": 300, "imap": 60, "pop3": 600, "ftp": 60, "cli": 60}
-_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-_TIME_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_TRUE = {"yes", "true", "on", "1", "y"}
-_FALSE = {"no", "false", "off", "0", "n"}
-
-
-@dataclass(frozen=True, kw_only=True)
-class Setting:
-    """One entry of the registry.
-
-    ``minimum``/``maximum`` bound numbers (and each item of a list of numbers) or the length of a string;
-    ``item_type`` is the type of each element of a ``list`` setting.
-    """
-
-    name: str
-    type: str
-    default: Any
-    levels: frozenset[str]
-    help: str
-    minimum: int | None = None
-    maximum: int | None = None
-    choices: tuple[str, ...] = ()
-    unit: str = ""
-    item_type: str = "str"
-
-    def __post_init__(self) -> None:
-        if self.type not in TYPES or self.item_type not in TYPES or self.item_type == "list":
-            raise ValueError(f"setting {self.name}: bad type {self.type!r}/{self.item_type!r}")
-        if not self.levels or not self.levels <= ALL_LEVELS:
-            raise ValueError(f"setting {self.name}: bad levels {sorted(self.levels)}")
-        if self.type == "enum" and not self.choices:
-            raise ValueError(f"setting {self.name}: an enum needs choices")
-        _coerce(self, self.default)  # a default must pass its own validation
-
-    @property
-    def section(self) -> str:
-        return self.name.partition(".")[0]
+__all__ = [
+    "ALL_LEVELS",
+    "LEVELS",
+    "LOG_SERVICES",
+    "NET_PREAUTH_IDLE",
+    "NET_SERVICES",
+    "REGISTRY",
+    "SERVER",
+    "SERVER_DOMAIN",
+    "TYPES",
+    "Setting",
+    "clear_value",
+    "coerce_value",
+    "docs_markdown",
+    "effective",
+    "effective_many",
+    "explicit_values",
+    "format_scalar",
+    "format_value",
+    "get",
+    "resolve",
+    "set_value",
+    "settings_for_level",
+    "validate",
+    "value_kind",
+    "values_by_level",
+]
 
 
 def get(name: str) -> Setting:
@@ -99,87 +91,6 @@ def settings_for_level(level: str) -> list[Setting]:
     return sorted((st for st in REGISTRY.values() if level in st.levels), key=lambda st: st.name)
 
 
-# -- validation
-
-
-def _fail(setting: Setting, message: str) -> InvalidInput:
-    return InvalidInput(f"setting {setting.name}: {message}")
-
-
-def _number(setting: Setting, kind: str, value: Any) -> int:
-    if isinstance(value, bool):
-        raise _fail(setting, f"expected a number, got {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if not isinstance(value, str):
-        raise _fail(setting, f"expected a number, got {value!r}")
-    text = value.strip().lower()
-    if kind == "bytes":
-        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?", text)
-        if m:
-            return int(round(float(m.group(1)) * _SIZE_UNITS[m.group(2)]))
-        raise _fail(setting, f"{value!r} is not a size (examples: 512K, 10M, 1G)")
-    if kind == "seconds":
-        parts = re.findall(r"(\d+)\s*([smhdw]?)\s*", text)
-        if parts and re.fullmatch(r"(?:\d+\s*[smhdw]?\s*)+", text):
-            return sum(int(n) * _TIME_UNITS[u] for n, u in parts)
-        raise _fail(setting, f"{value!r} is not a duration (examples: 30s, 5m, 2h, 1d, 1h30m)")
-    if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
-    raise _fail(setting, f"{value!r} is not a whole number")
-
-
-def _bounds(setting: Setting, number: int) -> None:
-    shown = format_scalar(_kind(setting), number)
-    if setting.minimum is not None and number < setting.minimum:
-        raise _fail(setting, f"{shown} is below the minimum {format_scalar(_kind(setting), setting.minimum)}")
-    if setting.maximum is not None and number > setting.maximum:
-        raise _fail(setting, f"{shown} is above the maximum {format_scalar(_kind(setting), setting.maximum)}")
-
-
-def _kind(setting: Setting) -> str:
-    return setting.item_type if setting.type == "list" else setting.type
-
-
-def _scalar(setting: Setting, kind: str, value: Any) -> Any:
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        raise _fail(setting, f"expected yes/no, got {value!r}")
-    if kind in ("int", "bytes", "seconds"):
-        number = _number(setting, kind, value)
-        _bounds(setting, number)
-        return number
-    if not isinstance(value, str):
-        raise _fail(setting, f"expected text, got {value!r}")
-    if kind == "enum":
-        for choice in setting.choices:
-            if choice.lower() == value.strip().lower():
-                return choice
-        raise _fail(setting, f"{value!r} is not one of {', '.join(setting.choices)}")
-    if setting.minimum is not None and len(value) < setting.minimum:
-        raise _fail(setting, f"must be at least {setting.minimum} characters long")
-    if setting.maximum is not None and len(value) > setting.maximum:
-        raise _fail(setting, f"must be at most {setting.maximum} characters long")
-    return value
-
-
-def _coerce(setting: Setting, value: Any) -> Any:
-    if setting.type != "list":
-        return _scalar(setting, setting.type, value)
-    if isinstance(value, str):
-        value = [item for item in re.split(r"[,\s]+", value.strip()) if item]
-    if not isinstance(value, list | tuple):
-        raise _fail(setting, f"expected a list, got {value!r}")
-    return [_scalar(setting, setting.item_type, item) for item in value]
-
-
 def validate(name: str, value: Any) -> Any:
     """Check ``value`` for setting ``name`` and return it in its stored type.
 
@@ -190,23 +101,7 @@ def validate(name: str, value: Any) -> Any:
         NotFound: no such setting.
         InvalidInput: the value does not fit (the message names the setting and the rule broken).
     """
-    return _coerce(get(name), value)
-
-
-def format_scalar(kind: str, value: Any) -> str:
-    """Show a value the way a user would type it (50M, 2h, yes)."""
-    if kind == "bool":
-        return "yes" if value else "no"
-    if kind == "bytes" and isinstance(value, int) and value > 0:
-        for unit in ("T", "G", "M", "K"):
-            if value % _SIZE_UNITS[unit.lower()] == 0:
-                return f"{value // _SIZE_UNITS[unit.lower()]}{unit}"
-    if kind == "seconds" and isinstance(value, int) and value > 0:
-        for unit in ("w", "d", "h", "m"):
-            if value % _TIME_UNITS[unit] == 0:
-                return f"{value // _TIME_UNITS[unit]}{unit}"
-        return f"{value}s"
-    return str(value)
+    return coerce_value(get(name), value)
 
 
 def format_value(name: str, value: Any) -> str:
@@ -404,8 +299,8 @@ def resolve(name: str, values_by_level: Mapping[str, Any]) -> Any:
     setting = get(name)
     for level in reversed(LEVELS):
         if level in setting.levels and level in values_by_level:
-            return _coerce(setting, values_by_level[level])
-    return _coerce(setting, setting.default)
+            return coerce_value(setting, values_by_level[level])
+    return coerce_value(setting, setting.default)
 
 
 def _scopes(conn: Connection, account_id: int | None, domain_id: int | None) -> dict[str, int]:
@@ -435,7 +330,7 @@ def _stored(conn: Connection, names: Iterable[str], scopes: Mapping[str, int]) -
     found: dict[str, dict[str, Any]] = {}
     for row in rows:
         try:
-            value = _coerce(REGISTRY[row.name], json.loads(row.value))
+            value = coerce_value(REGISTRY[row.name], json.loads(row.value))
         except (InvalidInput, ValueError):
             continue  # a stale value from an older registry counts as unset
         found.setdefault(row.name, {})[row.level] = value
@@ -505,7 +400,7 @@ def set_value(conn: Connection, name: str, level: str, scope_id: int, value: Any
     """
     setting = get(name)
     _check_scope(conn, setting, level, scope_id)
-    clean = _coerce(setting, value)
+    clean = coerce_value(setting, value)
     stmt = dialect.insert(conn, s.setting_values).values(
         level=level, scope_id=scope_id, name=name, value=json.dumps(clean)
     )
@@ -542,7 +437,7 @@ def explicit_values(conn: Connection, level: str, scope_id: int) -> dict[str, An
 
 
 def _limits(setting: Setting) -> str:
-    kind = _kind(setting)
+    kind = value_kind(setting)
     if setting.type == "enum":
         return " / ".join(f"`{c}`" for c in setting.choices)
     if kind == "str":
