@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, insert, select, tuple_
 
 from storage import dialect
-from storage import flags as fl
 from storage import schema as s
 from storage import settings as settings_registry
+from storage.mail_reading import message_info
 from storage.models import MessageInfo
-from storage.names import as_utc, utcnow
+from storage.names import utcnow
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -110,25 +110,7 @@ class ExpungedHolds:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             rows.extend(conn.execute(q.where(h.c.uid.in_(chunk)).order_by(h.c.uid)))
-        return [
-            MessageInfo(
-                id=r.message_id,
-                folder_id=folder_id,
-                uid=r.uid,
-                modseq=r.modseq,
-                flags=fl.decode(r.flags, r.keywords),
-                internal_date=as_utc(r.internal_date) or utcnow(),
-                size=r.size,
-                body_id=r.body_id,
-                sha256=r.sha256,
-                structure=r.structure,
-                subject=r.subject,
-                from_display=r.from_display,
-                snippet=r.snippet,
-                has_attachments=r.has_attachments,
-            )
-            for r in rows
-        ]
+        return [message_info(r, folder_id, message_id=r.message_id, structure=r.structure) for r in rows]
 
     def count(self) -> int:
         """How many expunged messages are held now (expired ones not yet released included)."""

@@ -129,22 +129,7 @@ class MailReading:
             for chunk in _chunks(sorted(set(uids)), 500):
                 rows.extend(conn.execute(base.where(s.messages.c.uid.in_(chunk)).order_by(s.messages.c.uid)))
         return [
-            MessageInfo(
-                id=r.id,
-                folder_id=folder_id,
-                uid=r.uid,
-                modseq=r.modseq,
-                flags=fl.decode(r.flags, r.keywords),
-                internal_date=as_utc(r.internal_date) or utcnow(),
-                size=r.size,
-                body_id=r.body_id,
-                sha256=r.sha256,
-                structure=r.structure if with_structure else "",
-                subject=r.subject,
-                from_display=r.from_display,
-                snippet=r.snippet,
-                has_attachments=r.has_attachments,
-            )
+            message_info(r, folder_id, message_id=r.id, structure=r.structure if with_structure else "")
             for r in rows
         ]
 
@@ -213,3 +198,23 @@ class MailReading:
 def search_words(query: str) -> list[str]:
     """The words of a search string, lower-cased; punctuation separates words as in the index."""
     return [w for w in re.findall(r"[^\W_]+", query.lower()) if w][:32]
+
+
+def message_info(row: Any, folder_id: int, *, message_id: int, structure: str) -> MessageInfo:
+    """A message row joined with its body row, as the detached value callers get (also for held rows)."""
+    return MessageInfo(
+        id=message_id,
+        folder_id=folder_id,
+        uid=row.uid,
+        modseq=row.modseq,
+        flags=fl.decode(row.flags, row.keywords),
+        internal_date=as_utc(row.internal_date) or utcnow(),
+        size=row.size,
+        body_id=row.body_id,
+        sha256=row.sha256,
+        structure=structure,
+        subject=row.subject,
+        from_display=row.from_display,
+        snippet=row.snippet,
+        has_attachments=row.has_attachments,
+    )
