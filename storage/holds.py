@@ -36,6 +36,7 @@ from sqlalchemy import Connection, func, insert, select, tuple_
 from storage import dialect
 from storage import schema as s
 from storage import settings as settings_registry
+from storage.mail_bodies import _chunks
 from storage.mail_reading import message_info
 from storage.models import MessageInfo
 from storage.names import utcnow
@@ -105,10 +106,8 @@ class ExpungedHolds:
             .join(b, b.c.id == h.c.body_id)
             .where(h.c.folder_id == folder_id)
         )
-        wanted = sorted(set(uids))
         rows: list[Any] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in _chunks(sorted(set(uids)), 500):
             rows.extend(conn.execute(q.where(h.c.uid.in_(chunk)).order_by(h.c.uid)))
         return [message_info(r, folder_id, message_id=r.message_id, structure=r.structure) for r in rows]
 
