@@ -22,7 +22,8 @@ DEB_PACKAGES := \
 	spamd \
 	clamav-daemon \
 	clamav-milter \
-	sieve-connect
+	sieve-connect \
+	chromium
 
 .PHONY: deps postgres venv check test run
 
