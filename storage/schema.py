@@ -141,6 +141,8 @@ addresses = Table(
     Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True, index=True),
     Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), nullable=True, index=True),
     Column("forwarder_id", ForeignKey("forwarders.id", ondelete="CASCADE"), nullable=True, index=True),
+    # a temporary alias (WebMail settings) stops receiving at this time; NULL for every permanent address
+    Column("expires_at", DateTime(timezone=True), nullable=True, index=True),
     UniqueConstraint("domain_id", "local_part"),
 )
 
