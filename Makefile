@@ -25,7 +25,7 @@ DEB_PACKAGES := \
 	sieve-connect \
 	chromium
 
-.PHONY: deps postgres venv check test run
+.PHONY: deps postgres venv check test run bench-deps
 
 ## deps: Debian packages for the tests (installed only when missing) and PostgreSQL on 127.0.0.1:5432
 deps: postgres
@@ -45,6 +45,28 @@ postgres:
 		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -n 1) main start; \
 		for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
 		pg_isready -h 127.0.0.1 -p 5432; \
+	fi
+
+# Debian packages of the benchmarks' peers only (bench/README.md); not part of `make test`.
+BENCH_PACKAGES := \
+	dovecot-core \
+	dovecot-imapd \
+	roundcube-core \
+	roundcube-sqlite3 \
+	php-fpm \
+	php-sqlite3 \
+	nginx-light
+
+## bench-deps: the peers bench/*.py measure against (Dovecot, Roundcube with php-fpm and nginx), when missing.
+## Their services are not started (the benches run private instances on loopback ports).
+bench-deps: venv
+	@missing=""; \
+	for pkg in $(BENCH_PACKAGES); do \
+		dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 
 ## venv: .venv with the pinned requirements and fieldpost itself (editable); redone when they change
