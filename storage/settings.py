@@ -149,6 +149,7 @@ _DEFINITIONS: list[Setting] = [
     _s("web.session_max_seconds", "seconds", 12 * 3600, ALL_LEVELS, "A web session is closed this long after login, however active.", minimum=300, maximum=30 * 86400),
     _s("webmail.interface", "enum", "ajax", ALL_LEVELS, "WebMail flavour shown after login.", choices=("ajax", "standard", "mobile")),
     _s("webmail.skin", "enum", "classic", ALL_LEVELS, "Look of the Standard WebMail pages.", choices=("classic", "collwater", "webreflection")),
+    _s("webmail.trusted_image_senders", "list", (), frozenset({"account"}), "Senders whose messages show remote images without asking: addresses, or domains (example.org). WebMail's \"always show images from this sender\" adds to it.", item_type="str", minimum=1, maximum=320),
     _s("user.language", "str", "en", ALL_LEVELS, "Language of the user interface, as a locale tag.", minimum=2, maximum=16),
     _s("user.timezone", "str", "UTC", ALL_LEVELS, "Time zone used to show dates, as an IANA name.", minimum=1, maximum=64),
     # server-wide

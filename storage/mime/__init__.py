@@ -36,7 +36,13 @@ from storage.mime.model import (
     ParsedMessage,
     Part,
 )
-from storage.mime.text import address_list_text, decode_header_text, snippet_and_search_text
+from storage.mime.text import (
+    address_list_text,
+    decode_charset,
+    decode_header_text,
+    decode_transfer,
+    snippet_and_search_text,
+)
 from storage.mime.tree import Budget, is_attachment, parse_entity, walk
 
 __all__ = [
@@ -54,7 +60,9 @@ __all__ = [
     "Part",
     "address_list_text",
     "bodystructure",
+    "decode_charset",
     "decode_header_text",
+    "decode_transfer",
     "envelope_structure",
     "from_json",
     "parse_message",

@@ -66,6 +66,22 @@ def _base64(data: bytes) -> bytes:
         return b""
 
 
+def decode_transfer(data: bytes, encoding: str) -> bytes:
+    """A part's body with its Content-Transfer-Encoding undone (RFC 2045 6), leniently; 7BIT, 8BIT,
+    BINARY and unknown encodings give the bytes as they are."""
+    encoding = encoding.upper()
+    if encoding == "BASE64":
+        return _base64(data)
+    if encoding == "QUOTED-PRINTABLE":
+        return binascii.a2b_qp(data)
+    return data
+
+
+def decode_charset(data: bytes, charset: str) -> str:
+    """Text of ``data`` in ``charset``, mapped and repaired as for previews (never raises)."""
+    return _decode_bytes(data, charset)
+
+
 def decode_header_text(value: str | None) -> str:
     """RFC 2047 decoding that never fails; adjacent words of one charset decode together so a
     multi-byte character split across words survives."""

@@ -87,7 +87,11 @@ def test_settings_for_level() -> None:
     assert "services.imap" in account_level and "log.level.smtp" not in account_level
     server_level = {setting.name for setting in st.settings_for_level("server")}
     # a user's own sender lists exist only on the account; everything else has a server-wide value
-    assert set(st.REGISTRY) - server_level == {"lists.blocked_senders", "lists.safe_senders"}
+    assert set(st.REGISTRY) - server_level == {
+        "lists.blocked_senders",
+        "lists.safe_senders",
+        "webmail.trusted_image_senders",
+    }
     assert {"lists.blocked_senders", "lists.safe_senders"} <= account_level
 
 

@@ -1,0 +1,1 @@
+"""Tests of reading mail in WebMail: the reading service, its XSS corpus, the reader pages."""
