@@ -50,6 +50,7 @@ from bench.report import fmt, print_table  # noqa: E402
 from storage import flags as fl  # noqa: E402
 from storage import mime, open_store  # noqa: E402
 from storage.blobs import sha256_hex  # noqa: E402
+from storage.list_keys import parsed_keys  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/"
@@ -319,9 +320,10 @@ class Bench:
             for raw, flags in msgs:
                 sha = sha256_hex(raw)
                 store.blobs.put(raw, sha)
-                body_id = reference(conn, sha, raw, mime.parse_message(raw), 1)
+                parsed = mime.parse_message(raw)
+                body_id = reference(conn, sha, raw, parsed, 1)
                 bits = sum(bits_of[c] for c in flags)
-                entries.append((body_id, len(raw), bits, "", now))
+                entries.append((body_id, len(raw), bits, "", now, parsed_keys(parsed, now, sha)))
             store.mail._add(conn, fid, entries)
 
     def big_folder(self) -> None:

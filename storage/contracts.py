@@ -13,7 +13,8 @@ checked), :class:`FolderDirectory` (``store.folders``), :class:`AccountDirectory
 (``store.accounts``), :class:`SenderRights` (``store.senders``), :class:`SettingsReading`
 (``store.settings``), :class:`ChangeSubscriptions` (``store.changes``, the change feed a caller subscribes
 to instead of polling). On a user's behalf: :class:`UserMailbox` (``store.for_user(account_id)``, every
-call checked by the rights engine) and :class:`MessageReading` (its ``reader(folder_id)``).
+call checked by the rights engine), :class:`MessageReading` (its ``reader(folder_id)``) and
+``storage.mailbox_view.MailboxView`` (its ``view``: what a mail client's pages need).
 
 Facets of the Store (``WithSettings``, ``WithFolders``, ...): a function that takes ``store`` but uses
 one component types it with the facet; the Store satisfies every facet structurally, so callers keep
@@ -36,6 +37,7 @@ from storage.models import Account, FlagChange, Folder, MessageInfo
 if TYPE_CHECKING:
     from storage.changes import Change
     from storage.mail import NewMessage
+    from storage.mailbox_view import MailboxView
     from storage.usermail import FolderChanges, NamedEntry, OpenedFolder
 
 
@@ -212,7 +214,14 @@ class UserMailbox(Protocol):
         self, src_folder_id: int, uids: Iterable[int], dst_folder_id: int, *, move: bool = False
     ) -> dict[int, int]: ...
 
+    def move(self, src_folder_id: int, uids: Iterable[int], dst_folder_id: int) -> dict[int, int]: ...
+
     def expunge(self, folder_id: int, uids: Iterable[int] | None = None) -> list[int]: ...
+
+    @property
+    def view(self) -> MailboxView:
+        """The mail client's calls (list pages, search, folder tree, message parts, mass operations)."""
+        ...
 
     def append(
         self, folder_id: int, raw: bytes, flags: Iterable[str] = (), internal_date: datetime | None = None

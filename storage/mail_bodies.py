@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from storage import dialect, mime
+from storage import dialect, folder_threads, list_keys, mime
 from storage import schema as s
+from storage.names import as_utc, utcnow
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -79,7 +80,10 @@ class MailBodies:
                     .limit(batch)
                 ).all()
             if not rows:
+                with self.store.db.write() as conn:
+                    folder_threads.rebuild(conn)
                 return done
+            shas = {r.id: r.sha256 for r in rows}
             parsed = [
                 (r.id, mime.parse_message(self.store.blobs.read(r.sha256)))
                 for r in rows
@@ -95,8 +99,16 @@ class MailBodies:
                         conn.execute(
                             update(s.bodies).where(s.bodies.c.id == body_id).values(**_parsed_columns(p))
                         )
+                        self._rekey_messages(conn, body_id, p, shas[body_id])
                         done += 1
             last = rows[-1].id
+
+    def _rekey_messages(self, conn: Connection, body_id: int, parsed: mime.ParsedMessage, sha: str) -> None:
+        """The list keys (storage.list_keys) of every message of a body, from its parse."""
+        m = s.messages
+        for row in conn.execute(select(m.c.id, m.c.internal_date).where(m.c.body_id == body_id)).all():
+            keys = list_keys.parsed_keys(parsed, as_utc(row.internal_date) or utcnow(), sha)
+            conn.execute(update(m).where(m.c.id == row.id).values(**keys.columns()))
 
     def release_bodies(self, conn: Connection, counts: dict[int, int]) -> None:
         """Drop references (body id -> how many); bodies that reach zero are collected after the commit."""

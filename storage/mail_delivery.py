@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from storage import dialect, mime
+from storage import dialect, folder_threads, mime
 from storage import flags as fl
 from storage import folders as fo
 from storage import schema as s
@@ -20,6 +20,7 @@ from storage import settings as settings_registry
 from storage.blobs import sha256_hex
 from storage.errors import InvalidInput, NotFound, QuotaExceeded
 from storage.groups import resolve
+from storage.list_keys import ListKeys, parsed_keys
 from storage.mail_bodies import MailBodies
 from storage.models import DeliveryFailure, DeliveryProblem, DeliveryResult, Folder
 from storage.names import as_utc, folder_path, utcnow
@@ -64,9 +65,9 @@ class MailDelivery(MailBodies):
         self,
         conn: Connection,
         folder_id: int,
-        entries: Sequence[tuple[int, int, int, str, datetime]],
+        entries: Sequence[Entry],
     ) -> tuple[Folder, list[int]]:
-        """Insert messages (body id, size, flag bits, keywords, internal date) into one folder."""
+        """Insert messages (body id, size, flag bits, keywords, internal date, list keys) into one folder."""
         folder = fo.folder_by_id(conn, folder_id, lock=True)
         modseq = folder.highestmodseq + 1
         uids = list(range(folder.uidnext, folder.uidnext + len(entries)))
@@ -82,9 +83,15 @@ class MailDelivery(MailBodies):
                     "keywords": kw,
                     "internal_date": date,
                     "size": size,
+                    **keys.columns(),
                 }
-                for uid, (body_id, size, bits, kw, date) in zip(uids, entries, strict=True)
+                for uid, (body_id, size, bits, kw, date, keys) in zip(uids, entries, strict=True)
             ],
+        )
+        folder_threads.added(
+            conn,
+            folder_id,
+            [(uid, e[5].thread_key, e[5].sort_date) for uid, e in zip(uids, entries, strict=True)],
         )
         total = sum(e[1] for e in entries)
         unseen = sum(1 for e in entries if not e[2] & fl.SEEN)
@@ -104,12 +111,10 @@ class MailDelivery(MailBodies):
         self.store.changes.record(conn, folder_id, folder.account_id, modseq, "new", uids[-1])
         return folder, uids
 
-    def _add_to_folders(
-        self, conn: Connection, folder_ids: Sequence[int], entry: tuple[int, int, int, str, datetime]
-    ) -> list[int]:
+    def _add_to_folders(self, conn: Connection, folder_ids: Sequence[int], entry: Entry) -> list[int]:
         """One new message (the same entry) in each of several distinct folders, in a fixed number of
         statements whatever their count: the 50-recipient delivery path."""
-        body_id, size, bits, kw, date = entry
+        body_id, size, bits, kw, date, keys = entry
         q = select(s.folders).where(s.folders.c.id.in_(list(folder_ids))).order_by(s.folders.c.id)
         q = dialect.lock_rows(conn, q)
         folders = {row.id: fo.row_to_folder(row) for row in conn.execute(q)}
@@ -127,9 +132,13 @@ class MailDelivery(MailBodies):
                     "keywords": kw,
                     "internal_date": date,
                     "size": size,
+                    **keys.columns(),
                 }
                 for fid in folder_ids
             ],
+        )
+        folder_threads.added_to_folders(
+            conn, keys.thread_key, keys.sort_date, [(fid, folders[fid].uidnext) for fid in folder_ids]
         )
         conn.execute(
             update(s.folders)
@@ -216,8 +225,11 @@ class MailDelivery(MailBodies):
                 self._discard_unreferenced(conn, sha)
                 return result
             body_id = self.reference_body(conn, sha, raw, parsed, len(accepted))
+            now = utcnow()
             uids = self._add_to_folders(
-                conn, [fid for _a, _r, fid in accepted], (body_id, len(raw), 0, "", utcnow())
+                conn,
+                [fid for _a, _r, fid in accepted],
+                (body_id, len(raw), 0, "", now, parsed_keys(parsed, now, sha)),
             )
             for (_aid, rcpt, fid), uid in zip(accepted, uids, strict=True):
                 result.delivered.setdefault(rcpt, (fid, uid))
@@ -287,7 +299,8 @@ class MailDelivery(MailBodies):
         self.check_quota_in(conn, folder_id, len(staged.raw))
         body_id = self.reference_body(conn, sha, staged.raw, staged.parsed, 1)
         date = as_utc(internal_date) or utcnow()
-        entry = (body_id, len(staged.raw), staged.bits, staged.keywords, date)
+        keys = parsed_keys(staged.parsed, date, sha)
+        entry = (body_id, len(staged.raw), staged.bits, staged.keywords, date, keys)
         _, uids = self._add(conn, folder_id, [entry])
         return NewMessage(folder_id, uids[0], fo.folder_by_id(conn, folder_id).highestmodseq)
 
@@ -305,6 +318,9 @@ class MailDelivery(MailBodies):
 
 
 QUOTA_SETTINGS = ("quota.storage_bytes", "quota.messages")
+
+# A message row to insert: body id, size, flag bits, keywords, internal date, list keys.
+Entry = tuple[int, int, int, str, datetime, ListKeys]
 
 
 def _quotas_configured(conn: Connection) -> bool:

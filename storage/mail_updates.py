@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from storage import flags as fl
+from storage import folder_threads
 from storage import folders as fo
 from storage import schema as s
 from storage.errors import QuotaExceeded
+from storage.list_keys import ListKeys
 from storage.mail_bodies import _chunks
 from storage.mail_delivery import MailDelivery, _usage
 from storage.models import FlagChange, Folder
@@ -125,7 +127,10 @@ class MailUpdates(MailDelivery):
         _, new_uids = self._add(
             conn,
             dst_folder_id,
-            [(r.body_id, r.size, r.flags, r.keywords, as_utc(r.internal_date) or utcnow()) for r in rows],
+            [
+                (r.body_id, r.size, r.flags, r.keywords, as_utc(r.internal_date) or utcnow(), row_keys(r))
+                for r in rows
+            ],
         )
         if move:
             self._expunge_rows(conn, src, rows)
@@ -159,6 +164,7 @@ class MailUpdates(MailDelivery):
         ids = [r.id for r in rows]
         for chunk in _chunks(ids, 500):
             conn.execute(s.messages.delete().where(s.messages.c.id.in_(chunk)))
+        folder_threads.removed(conn, folder.id, [r.thread_key for r in rows])
         conn.execute(
             insert(s.expunged), [{"folder_id": folder.id, "uid": r.uid, "modseq": modseq} for r in rows]
         )
@@ -192,6 +198,8 @@ class MailUpdates(MailDelivery):
             return
         self.release_bodies(conn, {int(b): int(n) for b, n, _ in per_body})
         conn.execute(s.messages.delete().where(s.messages.c.folder_id == folder.id))
+        conn.execute(s.folder_threads.delete().where(s.folder_threads.c.folder_id == folder.id))
+        conn.execute(update(s.folders).where(s.folders.c.id == folder.id).values(thread_count=0))
         if folder.account_id is not None:
             _usage(
                 conn, folder.account_id, -sum(int(r[2]) for r in per_body), -sum(int(r[1]) for r in per_body)
@@ -212,3 +220,8 @@ def _count(items: Iterable[int]) -> dict[int, int]:
     for i in items:
         out[i] = out.get(i, 0) + 1
     return out
+
+
+def row_keys(row: Any) -> ListKeys:
+    """The list keys of an existing message row, which its copies keep."""
+    return ListKeys(as_utc(row.sort_date) or utcnow(), row.sort_subject, row.sort_from, row.thread_key)

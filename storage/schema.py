@@ -173,6 +173,7 @@ folders = Table(
     Column("message_count", BigInteger, nullable=False, default=0),
     Column("unseen_count", BigInteger, nullable=False, default=0),
     Column("total_bytes", BigInteger, nullable=False, default=0),
+    Column("thread_count", BigInteger, nullable=False, default=0),  # rows of folder_threads
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("namespace", "path"),
     sqlite_autoincrement=True,
@@ -219,10 +220,34 @@ messages = Table(
     Column("keywords", Text, nullable=False, default=""),  # space-separated IMAP keywords
     Column("internal_date", DateTime(timezone=True), nullable=False),
     Column("size", BigInteger, nullable=False),  # copy of bodies.size, so quota and list views need no join
+    # WebMail's list keys (storage.list_keys), copied from the body so each sort is an index range scan
+    Column("sort_date", DateTime(timezone=True), nullable=False),  # Date header, else internal date
+    Column("sort_subject", String(200), nullable=False, default=""),  # folded base subject
+    Column("sort_from", String(200), nullable=False, default=""),  # folded sender name, else address
+    Column("thread_key", String(32), nullable=False, default=""),  # hash of the conversation's root id
     UniqueConstraint("folder_id", "uid"),
     Index("ix_messages_folder_modseq", "folder_id", "modseq"),
     Index("ix_messages_folder_date", "folder_id", "internal_date"),
+    Index("ix_messages_folder_sort_date", "folder_id", "sort_date", "uid"),
+    Index("ix_messages_folder_sort_subject", "folder_id", "sort_subject", "uid"),
+    Index("ix_messages_folder_sort_from", "folder_id", "sort_from", "uid"),
+    Index("ix_messages_folder_size", "folder_id", "size", "uid"),
+    Index("ix_messages_folder_thread", "folder_id", "thread_key", "sort_date"),
     sqlite_autoincrement=True,
+)
+
+# One row per conversation per folder (storage.list_keys): how many of its messages the folder holds and
+# which is the newest, kept by the transactions that add and expunge messages, so a threaded list is an
+# index range scan over conversations instead of a GROUP BY over the folder.
+folder_threads = Table(
+    "folder_threads",
+    metadata,
+    Column("folder_id", ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("thread_key", String(32), primary_key=True),
+    Column("message_count", BigInteger, nullable=False),
+    Column("latest_date", DateTime(timezone=True), nullable=False),  # the newest message's sort_date
+    Column("latest_uid", BigInteger, nullable=False),  # ... and its UID
+    Index("ix_folder_threads_folder_latest", "folder_id", "latest_date", "thread_key"),
 )
 
 # Per-user flags on folders where the ACL does not share \Seen ("s" right missing).

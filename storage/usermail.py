@@ -40,6 +40,7 @@ from storage import acl
 from storage import folders as fo
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from storage.mail import NewMessage
+from storage.mailbox_view import MailboxView
 from storage.models import FlagChange, Folder, MessageInfo
 from storage.names import folder_path
 from storage.scripts import AccountScripts
@@ -77,6 +78,12 @@ class UserMail:
     def __init__(self, store: Store, account_id: int) -> None:
         self.store = store
         self.account_id = account_id
+
+    @property
+    def view(self) -> MailboxView:
+        """The mail client's calls: list pages, search, conversations, the folder tree, a message's parts
+        and operations on many messages (storage.mailbox_view), under the same rights rules."""
+        return MailboxView(self)
 
     @property
     def scripts(self) -> AccountScripts:
@@ -270,6 +277,15 @@ class UserMail:
             self._require(conn, src_folder_id, "rte" if move else "r")
             self._require(conn, dst_folder_id, "i")
             return self.store.mail.copy_in(conn, src_folder_id, uids, dst_folder_id, move=move)
+
+    def move(self, src_folder_id: int, uids: Iterable[int], dst_folder_id: int) -> dict[int, int]:
+        """MOVE (RFC 6851): ``copy(..., move=True)``; source UID -> destination UID.
+
+        Raises:
+            NotFound: a folder the user cannot see. PermissionDenied: "r", "t" or "e" missing on the
+            source, or "i" on the target.
+        """
+        return self.copy(src_folder_id, uids, dst_folder_id, move=True)
 
     def expunge(self, folder_id: int, uids: Iterable[int] | None = None) -> list[int]:
         """EXPUNGE / UID EXPUNGE (RFC 3501 6.4.3, RFC 4315 2.1): the UIDs removed.

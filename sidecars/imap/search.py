@@ -14,7 +14,6 @@ Keys are evaluated per message with AND/OR/NOT short-circuiting; expensive keys 
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from sidecars.imap.sequence import format_set
 from storage import mime
 from storage.contracts import MessageReading
 from storage.errors import NotFound
+from storage.list_keys import fold  # the folding WebMail's search and sort keys use too
 from storage.mime.text import snippet_and_search_text
 from storage.models import FlagChange, MessageInfo
 
@@ -59,12 +59,6 @@ SCAN_LIMIT = 5000  # mailboxes up to this size are searched by substring in ever
 TEXT_CACHE_ENTRIES = 1000  # folded message texts kept per process (by body SHA-256)...
 TEXT_CACHE_MAX_CHARS = 32 * 1024  # ...when no longer than this: at most ~32 M characters in all
 _TEXTS: dict[str, tuple[str, str]] = {}
-
-
-def fold(text: str) -> str:
-    """Case- and diacritic-insensitive form for substring matching; white space runs become one space."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
 
 
 class Candidate:
