@@ -10,11 +10,14 @@ filled in batches through the storage code delivery uses, as bench/storage.py do
 of a private Dovecot (bench/dovecot.py) that Roundcube reads over IMAP (bench/roundcube.py).
 
 The servers: Fieldpost as ``fieldpost serve`` runs it (gunicorn, gevent worker; only the web service
-started), Roundcube under php-fpm (static pool of U processes) and nginx. One server at a time runs.
+started), Roundcube under php-fpm (static pool of U processes) and nginx. Both are up for the whole run;
+each kind of request is measured on one server right after the other (the order swapped every round,
+``--rounds``, 1 with --quick, else 2), so a change in the machine's load hits both about alike.
 
 The load (bench/webmail_load.py): U users (20), each a browser session logged in through the login form
 (CSRF token, cookies), all on the same mailbox. Three measurements of S seconds each (30; 10 with
---quick), every user sending one kind of request after another:
+--quick) per round, every user sending one kind of request after another (one untimed request each
+first):
 
 * list: one page of 50 rows at a random page of the folder, sorted by date (Roundcube: the list Ajax
   call of its message list; ours: the Standard list route);
@@ -42,6 +45,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,7 +57,7 @@ from bench import roundcube as rc  # noqa: E402
 from bench.dovecot import NOBODY, Dovecot, dovecot_version  # noqa: E402
 from bench.report import fmt, print_table  # noqa: E402
 from bench.webmail_corpus import SEARCH_WORDS, corpus, messages  # noqa: E402
-from bench.webmail_load import Session, Tally, run  # noqa: E402
+from bench.webmail_load import Session, Step, Tally, run  # noqa: E402
 from bench.webmail_ours import OursUser, Unavailable  # noqa: E402
 
 ADDRESS = "bob@example.test"
@@ -67,6 +71,14 @@ class Side:
     note: str = ""
     tallies: dict[str, Tally] = field(default_factory=dict)
     setup: list[str] = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)
+    steps: dict[str, Step] = field(default_factory=dict)
+
+    def measure(self, kind: str, args: argparse.Namespace) -> None:
+        """One untimed request per user (warm-up), then the timed run, added to the earlier rounds'."""
+        run(self.sessions, self.steps[kind], 120, max_requests=len(self.sessions))
+        print(f"  {self.name}: {kind}, {len(self.sessions)} users x {args.seconds:.0f} s ...", flush=True)
+        self.tallies.setdefault(kind, Tally()).add(run(self.sessions, self.steps[kind], args.seconds))
 
 
 def free_port() -> int:
@@ -101,15 +113,6 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-def measure(side: Side, sessions: list[Session], steps: dict[str, Callable[[Session, int, int], int]],
-            args: argparse.Namespace) -> None:  # fmt: skip
-    """Per kind: two untimed requests per user (warm-up), then the timed run."""
-    for kind in KINDS:
-        run(sessions, steps[kind], 60, max_requests=2 * len(sessions))
-        print(f"  {side.name}: {kind}, {len(sessions)} users x {args.seconds:.0f} s ...", flush=True)
-        side.tallies[kind] = run(sessions, steps[kind], args.seconds)
 
 
 def pick(n: int, kind: str, args: argparse.Namespace) -> int:
@@ -151,11 +154,17 @@ def fill_fieldpost(data: Path, root: Path) -> tuple[int, float]:
     return fid, time.perf_counter() - t
 
 
-def run_fieldpost(side: Side, work: Path, root: Path, args: argparse.Namespace) -> None:
+def init_data(data: Path) -> None:
+    """``fieldpost init --demo``: example.test with alice, bob and carol (bob's INBOX starts empty)."""
+    subprocess.run([sys.executable, "-m", "fieldpost", "init", "--data", str(data), "--demo", "--admin-password",
+                    "adminpass1", "--demo-password", PASSWORD, "--hostname", "mx.example.test"],
+                   check=True, capture_output=True)  # fmt: skip
+
+
+def start_fieldpost(side: Side, work: Path, root: Path, args: argparse.Namespace, stack: ExitStack) -> None:
+    """The data directory filled, ``fieldpost serve`` started (stopped by ``stack``), the users logged in."""
     data = work / "fieldpost"
     fp = [sys.executable, "-m", "fieldpost"]
-    subprocess.run([*fp, "init", "--data", str(data), "--demo", "--admin-password", "adminpass1",
-                    "--demo-password", PASSWORD, "--hostname", "mx.example.test"], check=True, capture_output=True)  # fmt: skip
     fid, seconds = fill_fieldpost(data, root)
     side.setup.append(f"{args.messages:,} messages stored in {seconds:.0f} s")
     toml = data / "fieldpost.toml"
@@ -165,6 +174,7 @@ def run_fieldpost(side: Side, work: Path, root: Path, args: argparse.Namespace) 
     out = open(work / "fieldpost-serve.out", "wb")  # noqa: SIM115  (the child keeps it)
     proc = subprocess.Popen([*fp, "serve", "--data", str(data), "--port-offset", str(offset)], cwd=ROOT,
                             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    stack.callback(stop, proc)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -190,30 +200,28 @@ def run_fieldpost(side: Side, work: Path, root: Path, args: argparse.Namespace) 
             f"list paging parameter {first.page_param!r}, search {first.search_key!r} + {first.search_fields}"
         )
         by_session = {id(u.session): u for u in users}
-        steps = {
+        side.sessions = [u.session for u in users]
+        side.steps = {
             "list": lambda s, i, n: by_session[id(s)].list_page(pick(n, "list", args)),
             "open": lambda s, i, n: by_session[id(s)].open_message(pick(n, "open", args)),
             "search": lambda s, i, n: by_session[id(s)].search(SEARCH_WORDS[pick(n, "search", args)]),
         }
-        measure(side, [u.session for u in users], steps, args)
     except Unavailable as exc:
         side.note = f"not available yet: {exc}"
-    finally:
-        stop(proc)
 
 
 # -- Roundcube ---------------------------------------------------------------------------------------
 
 
-def run_roundcube(
-    side: Side, work: Path, root: Path, args: argparse.Namespace, cert: Path, key: Path
-) -> None:
+def start_roundcube(side: Side, root: Path, args: argparse.Namespace, tls: Path, stack: ExitStack) -> None:
+    """Dovecot with the corpus, Roundcube over it (both stopped by ``stack``), the users logged in."""
     lacking = rc.missing()
     if lacking or dovecot_version() == "not installed":
         side.note = f"not measured: missing {', '.join(lacking) or 'dovecot'} (make bench-deps)"
         return
     imap_port, imaps_port, http_port = free_port(), free_port(), free_port()
-    peer = Dovecot({ADDRESS: PASSWORD}, cert, key, imap_port, imaps_port)
+    peer = Dovecot({ADDRESS: PASSWORD}, tls / "cert.pem", tls / "key.pem", imap_port, imaps_port)
+    stack.callback(peer.stop)
     t = time.perf_counter()
     maildir = peer.maildir(ADDRESS)
     for sub in ("cur", "new", "tmp"):
@@ -227,24 +235,22 @@ def run_roundcube(
     )
     peer.start()
     server = rc.Roundcube(http_port, imap_port, children=args.users)
+    stack.callback(server.stop)
     try:
         server.start()
         users = [rc.login(http_port, ADDRESS, PASSWORD) for _ in range(args.users)]
         t = time.perf_counter()
         rc.list_page(users[0], 1, sort="date_DESC")  # Roundcube keeps the sort in the user's prefs
         side.setup.append(f"first list (Dovecot indexes the Maildir) {time.perf_counter() - t:.1f} s")
-        by_session = {id(u.session): u for u in users}
-        steps = {
-            "list": lambda s, i, n: rc.list_page(by_session[id(s)], pick(n, "list", args)),
-            "open": lambda s, i, n: rc.open_message(by_session[id(s)], pick(n, "open", args)),
-            "search": lambda s, i, n: rc.search(by_session[id(s)], SEARCH_WORDS[pick(n, "search", args)]),
+        rc_users = {id(u.session): u for u in users}
+        side.sessions = [u.session for u in users]
+        side.steps = {
+            "list": lambda s, i, n: rc.list_page(rc_users[id(s)], pick(n, "list", args)),
+            "open": lambda s, i, n: rc.open_message(rc_users[id(s)], pick(n, "open", args)),
+            "search": lambda s, i, n: rc.search(rc_users[id(s)], SEARCH_WORDS[pick(n, "search", args)]),
         }
-        measure(side, [u.session for u in users], steps, args)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (reported beside the table)
         side.note = f"failed: {type(exc).__name__}: {exc}\n{server.logs()[-1500:]}"
-    finally:
-        server.stop()
-        peer.stop()
 
 
 # -- report ------------------------------------------------------------------------------------------
@@ -294,9 +300,13 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--only", choices=["fieldpost", "roundcube"])
+    parser.add_argument(
+        "--rounds", type=int, help="measurements per kind and server, alternating (1; full 2)"
+    )
     args = parser.parse_args()
     args.messages = args.messages or (10_000 if args.quick else 100_000)
     args.seconds = args.seconds or (10.0 if args.quick else 30.0)
+    args.rounds = args.rounds or (1 if args.quick else 2)
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "log", "-1", "--format=%h %cI"], capture_output=True, text=True
     )
@@ -311,25 +321,27 @@ def main() -> int:
     os.chmod(work, 0o755)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: the servers started here stop too
     ours, peer = Side("Fieldpost"), Side("Roundcube")
-    try:
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, work, True)
+        init_data(work / "fieldpost")  # its TLS certificate is Dovecot's too
         if args.only != "roundcube":
             try:
-                run_fieldpost(ours, work, root, args)
+                start_fieldpost(ours, work, root, args, stack)
             except (RuntimeError, subprocess.CalledProcessError) as exc:
                 ours.note = f"failed: {exc}"
         else:
             ours.note = "not measured (--only roundcube)"
         if args.only != "fieldpost":
-            tls = work / "fieldpost" / "tls"
-            if not (tls / "cert.pem").exists():
-                subprocess.run([sys.executable, "-m", "fieldpost", "init", "--data", str(work / "fieldpost"),
-                                "--admin-password", "adminpass1", "--hostname", "mx.example.test"],
-                               check=True, capture_output=True)  # fmt: skip
-            run_roundcube(peer, work, root, args, tls / "cert.pem", tls / "key.pem")
+            start_roundcube(peer, root, args, work / "fieldpost" / "tls", stack)
         else:
             peer.note = "not measured (--only fieldpost)"
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        # Both servers are up (the idle one costs nothing); each kind is measured on one right after the
+        # other, the order swapped every round, so a change in the machine's load hits both alike.
+        sides = [side for side in (ours, peer) if side.steps]
+        for n in range(args.rounds):
+            for kind in KINDS:
+                for side in sides if n % 2 == 0 else sides[::-1]:
+                    side.measure(kind, args)
     print()
     print_table(
         ["measure", "Fieldpost", "Roundcube", "ratio (>1: Fieldpost better)"], rows_for(ours, peer, args)

@@ -191,6 +191,13 @@ class Tally:
     wall: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def add(self, other: Tally) -> None:
+        """Another run's requests and wall time (rounds of the same measurement)."""
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.rows += other.rows
+        self.wall += other.wall
+
     def rate(self) -> float:
         return len(self.latencies) / self.wall if self.wall else 0.0
 
