@@ -25,7 +25,7 @@ DEB_PACKAGES := \
 	sieve-connect \
 	chromium
 
-.PHONY: deps postgres venv check test run bench-deps
+.PHONY: deps postgres venv check test run bench-deps messages
 
 ## deps: Debian packages for the tests (installed only when missing) and PostgreSQL on 127.0.0.1:5432
 deps: postgres
@@ -92,3 +92,10 @@ test: deps venv check
 run: venv
 	@test -e $(DATA) || $(BIN)/fieldpost init --data $(DATA) --demo --admin-password fieldpost-admin --demo-password fieldpost-demo
 	$(BIN)/fieldpost serve --data $(DATA)
+
+## messages: extract WebMail's strings, update every catalog, complete English, compile (commit the result)
+messages: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --project Fieldpost -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
+	$(BIN)/python locales/fill_english.py
+	$(BIN)/pybabel compile -d locales --statistics

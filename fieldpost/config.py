@@ -30,6 +30,9 @@ Relative paths are relative to the data directory, so a data directory can be mo
     imap = 4
     smtp = 2
 
+    [web]
+    secure_cookies = "auto" # "always" behind a TLS-terminating proxy, "never" only for plain-HTTP tests
+
 The worker counts are read when ``fieldpost serve`` starts (a change needs a restart of the supervisor):
 they size a process pool, which is a property of the deployment rather than a setting an administrator
 changes from the CLI or WebAdmin.
@@ -57,6 +60,9 @@ DEFAULT_LIVENESS_SECONDS = 30.0
 #: supervisor binds them once). A protocol joins when it runs on :mod:`sidecars.net.service`.
 WORKER_POOLS: tuple[str, ...] = ("smtp", "imap")
 MAX_WORKERS = 255  # a worker number is the top byte of its session ids
+
+#: When WebMail's cookies carry the Secure attribute: "auto" when the request came over https.
+SECURE_COOKIES = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,7 @@ class Config:
     user: str | None = None  # services started as root switch to this user once their ports are bound
     liveness_seconds: float = DEFAULT_LIVENESS_SECONDS  # heartbeat age at which a service is restarted
     workers: dict[str, int] = field(default_factory=dict)  # [workers]: pool size per service, when set
+    secure_cookies: str = "auto"  # [web] secure_cookies: one of SECURE_COOKIES
 
     @property
     def run_dir(self) -> Path:
@@ -166,6 +173,16 @@ def resolve_data_dir(arg: str | os.PathLike[str] | None) -> Path:
     if not value:
         raise ConfigError(f"no data directory: pass --data DIR or set ${DATA_ENV}")
     return Path(value).expanduser().absolute()
+
+
+def from_environment() -> Config:
+    """The configuration of the data directory named by ``$FIELDPOST_DATA``: how the web service, which
+    gunicorn starts without our command line, finds its data (the supervisor sets the variable).
+
+    Raises:
+        ConfigError: the variable is unset, or the directory is not a data directory.
+    """
+    return load(resolve_data_dir(None))
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -223,6 +240,12 @@ def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Confi
     if highest > 65535:
         raise ConfigError(f"port offset {port_offset} is too large (port {highest} > 65535)")
 
+    secure_cookies = _table(raw, "web").get("secure_cookies", "auto")
+    if secure_cookies not in SECURE_COOKIES:
+        raise ConfigError(
+            f"[web] secure_cookies must be one of {', '.join(SECURE_COOKIES)}, not {secure_cookies!r}"
+        )
+
     url = str(storage.get("database_url") or default_database_url(data))
     if not (url.startswith("sqlite:///") or url.startswith("postgresql")):
         raise ConfigError(f"database_url must be sqlite:///PATH or postgresql+psycopg://..., not {url!r}")
@@ -251,6 +274,7 @@ def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Confi
         user=user,
         liveness_seconds=float(liveness),
         workers=dict(workers),
+        secure_cookies=str(secure_cookies),
     )
 
 

@@ -148,6 +148,8 @@ _DEFINITIONS: list[Setting] = [
     _s("web.session_idle_seconds", "seconds", 1800, ALL_LEVELS, "A web session without activity for this long is closed.", minimum=60, maximum=7 * 86400),
     _s("web.session_max_seconds", "seconds", 12 * 3600, ALL_LEVELS, "A web session is closed this long after login, however active.", minimum=300, maximum=30 * 86400),
     _s("webmail.interface", "enum", "ajax", ALL_LEVELS, "WebMail flavour shown after login.", choices=("ajax", "standard", "mobile")),
+    _s("webmail.interfaces", "list", ("ajax", "standard", "mobile"), ALL_LEVELS, "WebMail flavours the user may choose at login; the first one built is used when the choice is not allowed.", item_type="enum", choices=("ajax", "standard", "mobile")),
+    _s("webmail.mobile_agents", "list", ("Mobile", "Android", "iPhone", "iPod", "BlackBerry", "Kindle", "MIDP", "Symbian"), SERVER_DOMAIN, "Parts of a browser's User-Agent (any case) that make WebMail offer the Mobile pages at login.", item_type="str", minimum=2, maximum=100),
     _s("webmail.skin", "enum", "classic", ALL_LEVELS, "Look of the Standard WebMail pages.", choices=("classic", "collwater", "webreflection")),
     _s("webmail.trusted_image_senders", "list", (), frozenset({"account"}), "Senders whose messages show remote images without asking: addresses, or domains (example.org). WebMail's \"always show images from this sender\" adds to it.", item_type="str", minimum=1, maximum=320),
     _s("user.language", "str", "en", ALL_LEVELS, "Language of the user interface, as a locale tag.", minimum=2, maximum=16),

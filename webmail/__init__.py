@@ -1,22 +1,93 @@
 """WebMail: the Flask application factory.
 
-Only the health check exists so far; the interfaces (standard, mobile, ajax, pim) arrive as blueprints.
+``create_app(test_config)`` builds the app the web service runs (``wsgi:app`` under gunicorn with gevent
+workers). Its parts, one module each:
+
+* :mod:`webmail.binding` -- the Store (opened from ``$FIELDPOST_DATA``, or ``STORE`` / ``DATA_DIR`` from
+  ``test_config``), ``current_store()``, ``current_user_account()`` and ``user_mail()``;
+* :mod:`webmail.sessions` -- flask-login, session limits, ``require_login`` for the blueprints;
+* :mod:`webmail.security` -- secret key, cookies, CSRF, security headers;
+* :mod:`webmail.errors` -- storage exceptions -> error pages; :mod:`webmail.i18n`; :mod:`webmail.skins`;
+* :mod:`webmail.login` -- ``/``, ``/login``, ``/logout``, the interface switch;
+* :mod:`webmail.standard` (``/mail``) and :mod:`webmail.mobile` (``/m``) -- the interfaces.
+
+Adding a page (the recipe every area follows):
+
+1. Routes go in a new module ``webmail/standard/views_<area>.py`` (or ``webmail/mobile/...``), which
+   registers them on ``bp`` from ``webmail.standard.blueprint``; the package imports every
+   ``views_*`` module itself, and the blueprint already requires a signed-in user.
+2. Mail is reached only through ``user_mail()`` (``from webmail.binding import user_mail``): every call
+   is checked by the ACL engine. Never ``store.mail`` or ``store.folders`` from a page. A missing user
+   operation is added to storage's facade (storage/usermail.py), not worked around here.
+3. Let storage's exceptions propagate: ``NotFound`` becomes 404, ``PermissionDenied`` 403,
+   ``InvalidInput`` and ``QuotaExceeded`` 400 with storage's message (webmail/errors.py).
+4. Templates: ``render_template("standard/<area>.html")``, file in ``skins/base/templates/standard/``,
+   extending ``layout/frame.html`` (Mobile: ``mobile/frame.html``); a skin may override it under
+   ``skins/<skin>/templates/``. Every string in ``{{ _("...") }}``; no inline script or style (the CSP
+   refuses them): behaviour in ``skins/base/static/*.js`` loaded with ``<script src>``, looks in CSS.
+5. Every form posts with ``{{ csrf_token() }}`` in a hidden ``csrf_token`` field (or a FlaskForm).
+6. Tests in ``tests/webmail/``: the ``client`` and ``auth`` fixtures of tests/webmail/conftest.py.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify
 
+from fieldpost import config as configuration
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__)
+    """The WebMail app. ``test_config`` may hold ``STORE`` (a ready Store), ``DATA_DIR``, ``SECRET_KEY``,
+    ``FIELDPOST_SECURE_COOKIES`` and any Flask setting; without it the data directory is
+    ``$FIELDPOST_DATA`` (set by the supervisor for the web service)."""
+    from webmail import binding, errors, i18n, login, page_context, security, sessions, skins
+    from webmail.mobile import bp as mobile_bp
+    from webmail.standard import bp as standard_bp
+
+    app = Flask(__name__, static_folder=None)
+    app.jinja_environment = skins.SkinEnvironment
+    app.config.from_mapping(
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        SESSION_COOKIE_NAME="fieldpost_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
     if test_config:
         app.config.update(test_config)
+    data_dir = _data_dir(app)
+    if data_dir is not None and "FIELDPOST_SECURE_COOKIES" not in app.config:
+        app.config["FIELDPOST_SECURE_COOKIES"] = configuration.load(data_dir).secure_cookies
+
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    binding.init_app(app)
+    security.init_app(app, data_dir)
+    sessions.init_app(app)
+    i18n.init_app(app)
+    skins.init_app(app)
+    errors.init_app(app)
+    page_context.init_app(app)
+    app.register_blueprint(login.bp)
+    app.register_blueprint(standard_bp)
+    app.register_blueprint(mobile_bp)
 
     @app.get("/health")
     def health() -> Any:
         return jsonify(status="ok")
 
     return app
+
+
+def _data_dir(app: Flask) -> Path | None:
+    """The data directory: ``DATA_DIR`` from the config, else ``$FIELDPOST_DATA`` unless a Store was
+    given (tests without a data directory get a random secret key)."""
+    if app.config.get("DATA_DIR"):
+        return Path(app.config["DATA_DIR"])
+    if app.config.get("STORE") is not None:
+        return None
+    data_dir = configuration.from_environment().data_dir
+    app.config["DATA_DIR"] = str(data_dir)
+    return data_dir
