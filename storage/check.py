@@ -6,7 +6,8 @@ What can be found after any crash, and what repair does about it:
 * a stale temporary blob file (a writer died before its rename) -> deleted;
 * a body row with refcount 0, or a refcount that disagrees with its references (messages, queued
   messages, expunged messages held for IMAP sessions) -> recounted / collected;
-* folder totals, UIDNEXT/HIGHESTMODSEQ or account usage that disagree with the rows -> recounted.
+* folder totals, UIDNEXT/HIGHESTMODSEQ or account usage that disagree with the rows -> recounted;
+* conversation rows (``folder_threads``) that disagree with the messages -> every conversation recounted.
 
 A body row whose blob file is missing is data loss, which the write order is meant to make impossible; it
 is reported and never "repaired" away.
@@ -19,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, case, func, select, update
 
 from storage import flags as fl
+from storage import folder_threads
 from storage import schema as s
 from storage.models import CheckReport
+from storage.names import as_utc
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -31,6 +34,7 @@ def run_check(store: Store, *, repair: bool = False) -> CheckReport:
     _check_bodies(store, report, repair)
     _check_blob_files(store, report, repair)
     _check_folders(store, report, repair)
+    _check_threads(store, report, repair)
     _check_accounts(store, report, repair)
     return report
 
@@ -138,6 +142,39 @@ def _check_folders(store: Store, report: CheckReport, repair: bool) -> None:
                 )
                 if repair:
                     conn.execute(update(s.folders).where(s.folders.c.id == f.id).values(**fix))
+
+
+def _check_threads(store: Store, report: CheckReport, repair: bool) -> None:
+    """Conversation rows (storage.folder_threads) against the messages: counts, newest message, and
+    each folder's thread_count. Any difference is repaired by recounting every conversation."""
+    m, t = s.messages, s.folder_threads
+    with store.db.write() if repair else store.db.read() as conn:
+        actual = {
+            (int(r.folder_id), r.thread_key): (int(r.n), as_utc(r.latest))
+            for r in conn.execute(
+                select(
+                    m.c.folder_id,
+                    m.c.thread_key,
+                    func.count().label("n"),
+                    func.max(m.c.sort_date).label("latest"),
+                ).group_by(m.c.folder_id, m.c.thread_key)
+            )
+        }
+        kept = {
+            (int(r.folder_id), r.thread_key): (int(r.message_count), as_utc(r.latest_date))
+            for r in conn.execute(select(t.c.folder_id, t.c.thread_key, t.c.message_count, t.c.latest_date))
+        }
+        per_folder: dict[int, int] = {}
+        for folder_id, _key in actual:
+            per_folder[folder_id] = per_folder.get(folder_id, 0) + 1
+        counts_ok = all(
+            int(r.thread_count) == per_folder.get(int(r.id), 0)
+            for r in conn.execute(select(s.folders.c.id, s.folders.c.thread_count))
+        )
+        if actual != kept or not counts_ok:
+            _note(report, repair, "conversation counts disagree with the messages")
+            if repair:
+                folder_threads.rebuild(conn)
 
 
 def _check_accounts(store: Store, report: CheckReport, repair: bool) -> None:

@@ -281,3 +281,23 @@ def test_migration_fills_the_keys_of_existing_messages(demo: Demo) -> None:
     assert [r.uid for r in view.page(inbox, sort="subject", descending=False).rows] == [b2, b1]
     assert [r.uid for r in view.page(inbox, sort="from", descending=False).rows] == [b1, b2]
     assert [(r.uid, r.thread_count) for r in view.page(inbox, threaded=True).rows] == before == [(b2, 2)]
+
+
+def test_check_repairs_conversation_counts(demo: Demo) -> None:
+    """`fieldpost storage check --repair` recounts conversations that disagree with the messages."""
+    from sqlalchemy import update
+
+    from storage import schema
+
+    a = deliver(demo, raw("Plan", msgid="<a@x>"))
+    b = deliver(demo, raw("Re: Plan", msgid="<b@x>", refs="<a@x>", when="Tue, 07 Jan 2025 10:00:00 +0000"))
+    assert demo.store.check().problems == []
+    with demo.store.db.write() as conn:
+        conn.execute(update(schema.folder_threads).values(message_count=7, latest_uid=a))
+        conn.execute(update(schema.folders).values(thread_count=3))
+    assert demo.store.check().problems
+    demo.store.check(repair=True)
+    assert demo.store.check().problems == []
+    inbox = demo.folder(ALICE).id
+    rows = demo.store.for_user(demo.alice.id).view.page(inbox, threaded=True).rows
+    assert [(r.uid, r.thread_count) for r in rows] == [(b, 2)]
