@@ -87,6 +87,17 @@ def folder_by_id(conn: Connection, folder_id: int, *, lock: bool = False) -> Fol
     return row_to_folder(row)
 
 
+def folder_id_with_role(conn: Connection, account_id: int, role: str) -> int | None:
+    """The id of the account's own folder with a special-use ``role``, the first by path; None if none."""
+    fid = conn.execute(
+        select(s.folders.c.id)
+        .where(s.folders.c.namespace == mailbox_namespace(account_id), s.folders.c.role == role)
+        .order_by(s.folders.c.path)
+        .limit(1)
+    ).scalar()
+    return None if fid is None else int(fid)
+
+
 def folder_by_path(conn: Connection, namespace: str, path: str) -> Folder:
     row = conn.execute(
         select(s.folders).where(s.folders.c.namespace == namespace, s.folders.c.path == path)

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from storage import acl
+from storage import schema as s
 from storage.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -48,9 +49,46 @@ def _may_use(store: Store, conn: Connection, account_id: int, address: str) -> b
         return False
 
 
+def _granting_owners(conn: Connection, account_id: int) -> list[int]:
+    """Accounts whose mailbox root holds an allow entry with "send as" naming the account, its domain,
+    anyone or one of its groups; a candidate list only: deny entries are applied by the caller."""
+    f, a = s.folders, s.acl_entries
+    kinds: dict[str, list[int]] = {}
+    for kind, principal_id in acl.principals_of(conn, account_id):
+        kinds.setdefault(kind, []).append(principal_id)
+    named = [(a.c.principal_kind == kind) & a.c.principal_id.in_(ids) for kind, ids in kinds.items()]
+    clause = named[0]
+    for more in named[1:]:
+        clause = clause | more
+    rows = conn.execute(
+        select(f.c.account_id)
+        .join(a, a.c.folder_id == f.c.id)
+        .where(f.c.path == "", f.c.account_id.is_not(None), a.c.allow.is_(True), clause)
+        .where(a.c.rights.contains("0"))
+        .distinct()
+    )
+    return sorted(int(owner) for owner in rows.scalars() if owner != account_id)
+
+
 class Senders:
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    def addresses_for(self, account_id: int) -> list[str]:
+        """Every address the account may send as, for WebMail's identity choice: its own address, its
+        aliases, then the addresses of the mailboxes that granted it "send as" (and did not deny it),
+        in that order. A ``+detail`` form of any of them is allowed too but never listed.
+
+        Raises:
+            NotFound: no such account.
+        """
+        with self.store.db.read() as conn:
+            account = self.store.accounts.load(conn, account_id)
+            out = [account.address, *account.aliases]
+            for owner in _granting_owners(conn, account_id):
+                if acl.SEND_AS in acl.rights_on_mailbox(conn, account_id, owner):
+                    out.append(self.store.accounts.load(conn, owner).address)
+            return out
 
     def may_send_as(self, account_id: int, address: str) -> bool:
         """Whether the account may use ``address`` as its envelope sender ("" the null sender: always)."""

@@ -152,6 +152,8 @@ _DEFINITIONS: list[Setting] = [
     _s("webmail.mobile_agents", "list", ("Mobile", "Android", "iPhone", "iPod", "BlackBerry", "Kindle", "MIDP", "Symbian"), SERVER_DOMAIN, "Parts of a browser's User-Agent (any case) that make WebMail offer the Mobile pages at login.", item_type="str", minimum=2, maximum=100),
     _s("webmail.skin", "enum", "classic", ALL_LEVELS, "Look of the Standard WebMail pages.", choices=("classic", "collwater", "webreflection")),
     _s("webmail.trusted_image_senders", "list", (), frozenset({"account"}), "Senders whose messages show remote images without asking: addresses, or domains (example.org). WebMail's \"always show images from this sender\" adds to it.", item_type="str", minimum=1, maximum=320),
+    _s("webmail.max_attachment_bytes", "bytes", 25 * 1024**2, ALL_LEVELS, "Largest file that may be attached to a message written in WebMail (the whole message is still bounded by mail.max_message_bytes).", minimum=1024, maximum=2 * 1024**3),
+    _s("webmail.signatures", "str", "{}", frozenset({"account"}), "Signatures of the account's WebMail identities: a JSON object from sending address to signature text; the key \"*\" serves identities without one of their own.", minimum=2, maximum=64_000),
     _s("user.language", "str", "en", ALL_LEVELS, "Language of the user interface, as a locale tag.", minimum=2, maximum=16),
     _s("user.timezone", "str", "UTC", ALL_LEVELS, "Time zone used to show dates, as an IANA name.", minimum=1, maximum=64),
     # server-wide

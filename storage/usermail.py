@@ -38,6 +38,7 @@ from sqlalchemy import Connection
 
 from storage import acl
 from storage import folders as fo
+from storage.addressbook import AddressBook
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from storage.mail import NewMessage
 from storage.mailbox_view import MailboxView
@@ -90,6 +91,11 @@ class UserMail:
         """The user's own Sieve scripts (ManageSieve); no other account's are reachable through it."""
         return self.store.scripts.for_account(self.account_id)
 
+    @property
+    def addressbook(self) -> AddressBook:
+        """Recipient suggestions from the user's own contacts, Sent folder and domain directory."""
+        return AddressBook(self.store, self.account_id)
+
     def _require(self, conn: Connection, folder_id: int, needed: str | acl.Rights) -> acl.Rights:
         return acl.require(conn, self.account_id, folder_id, needed)
 
@@ -109,6 +115,20 @@ class UserMail:
                 raise NotFound(acl.NO_SUCH_FOLDER) from None
             rights = self._require(conn, folder_id, acl.NONE)
             return fo.folder_by_id(conn, folder_id), rights
+
+    def folder_with_role(self, role: str) -> Folder:
+        """The user's own special-use folder (RFC 6154) of ``role`` (sent, drafts, trash...), wherever it
+        was renamed to; the first by path when several carry the role.
+
+        Raises:
+            NotFound: the user has no folder with that role (deleted, or an unknown role).
+        """
+        with self.store.db.read() as conn:
+            folder_id = fo.folder_id_with_role(conn, self.account_id, role)
+            if folder_id is None:
+                raise NotFound(f"you have no {role} folder")
+            self._require(conn, folder_id, acl.NONE)
+            return fo.folder_by_id(conn, folder_id)
 
     def list_folders(self, owner: str) -> list[Folder]:
         """The folders of ``owner``'s tree the user may look up, in path order (RFC 3501 6.3.8 LIST).

@@ -79,4 +79,5 @@ def test_a_drifted_implementation_is_reported() -> None:
         "Drifted.may_send_as(self, account: 'int', address: 'str') -> 'bool' is not "
         "may_send_as(self, account_id: 'int', address: 'str') -> 'bool'",
         "Drifted.foreign_header_from is missing",
+        "Drifted.addresses_for is missing",
     ]

@@ -86,11 +86,13 @@ def test_settings_for_level() -> None:
     account_level = {setting.name for setting in st.settings_for_level("account")}
     assert "services.imap" in account_level and "log.level.smtp" not in account_level
     server_level = {setting.name for setting in st.settings_for_level("server")}
-    # a user's own sender lists exist only on the account; everything else has a server-wide value
+    # a user's own sender lists, trusted image senders and signatures exist only on the account;
+    # everything else has a server-wide value
     assert set(st.REGISTRY) - server_level == {
         "lists.blocked_senders",
         "lists.safe_senders",
         "webmail.trusted_image_senders",
+        "webmail.signatures",
     }
     assert {"lists.blocked_senders", "lists.safe_senders"} <= account_level
 

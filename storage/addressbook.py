@@ -1,0 +1,151 @@
+"""Where WebMail's recipient autocomplete gets its addresses from, for one account.
+
+What it covers, in order of preference:
+
+1. The account's contacts: vCards (RFC 6350, also 2.1/3.0) kept as messages in the account's own
+   folders of kind ``contacts`` (the organizer's address books). Their ``FN`` and every ``EMAIL`` line
+   become suggestions. When at least one contact has an address, these are the only source.
+2. Otherwise, the addresses the account wrote to: the ``To`` addresses recorded for the newest
+   ``SENT_SCAN`` messages of its Sent folder (role ``sent``; the parsed header columns, no blob read),
+   plus the domain directory: the enabled accounts of its own domain with their display names.
+
+Every source is bounded (``SENT_SCAN`` messages, ``CONTACTS_SCAN`` vCards, ``DIRECTORY_SCAN`` accounts),
+so a suggestion costs the same on a mailbox of any size. Matching is a case-insensitive substring of the
+address or the name; the first ``limit`` matches are returned, each address once.
+
+Only the account's own folders and domain are read: a folder shared with the user is not an address
+book of theirs, and another domain's accounts are not in their directory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, select
+
+from storage import schema as s
+from storage.folders import mailbox_namespace
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+SENT_SCAN = 500
+CONTACTS_SCAN = 2000
+DIRECTORY_SCAN = 5000
+MAX_LIMIT = 100
+
+_VCARD_LINE = re.compile(r"^(?:item\d+\.)?(FN|EMAIL)(?:;[^:]*)?:(.*)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One address to offer: ``name`` may be empty; ``source`` is contacts, sent or directory."""
+
+    address: str
+    name: str
+    source: str
+
+    def formatted(self) -> str:
+        """The form a recipient field takes: ``"Name" <address>``, or the bare address."""
+        if not self.name:
+            return self.address
+        quoted = self.name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{quoted}" <{self.address}>'
+
+
+class AddressBook:
+    """Recipient suggestions for one account (see the module docstring for what it reads)."""
+
+    def __init__(self, store: Store, account_id: int) -> None:
+        self.store = store
+        self.account_id = account_id
+
+    def suggestions(self, text: str = "", limit: int = 20) -> list[Suggestion]:
+        """Up to ``limit`` (at most ``MAX_LIMIT``) suggestions whose address or name contains ``text``."""
+        limit = max(1, min(limit, MAX_LIMIT))
+        needle = text.strip().lower()
+        found = self._contacts()
+        if not found:
+            with self.store.db.read() as conn:
+                found = self._sent(conn) + self._directory(conn)
+        out: list[Suggestion] = []
+        seen: set[str] = set()
+        for item in found:
+            key = item.address.lower()
+            if key in seen or (needle and needle not in key and needle not in item.name.lower()):
+                continue
+            seen.add(key)
+            out.append(item)
+            if len(out) >= limit:
+                break
+        return out
+
+    def _contacts(self) -> list[Suggestion]:
+        f, m = s.folders, s.messages
+        with self.store.db.read() as conn:
+            rows = conn.execute(
+                select(m.c.folder_id, m.c.uid)
+                .join(f, f.c.id == m.c.folder_id)
+                .where(f.c.namespace == mailbox_namespace(self.account_id), f.c.kind == "contacts")
+                .order_by(m.c.id)
+                .limit(CONTACTS_SCAN)
+            ).all()
+        out: list[Suggestion] = []
+        for folder_id, uid in rows:
+            out += vcard_suggestions(self.store.mail.raw(folder_id, uid, end=64 * 1024))
+        return out
+
+    def _sent(self, conn: Connection) -> list[Suggestion]:
+        f, m, b = s.folders, s.messages, s.bodies
+        rows = conn.execute(
+            select(b.c.to_addrs)
+            .join(m, m.c.body_id == b.c.id)
+            .join(f, f.c.id == m.c.folder_id)
+            .where(f.c.namespace == mailbox_namespace(self.account_id), f.c.role == "sent")
+            .order_by(m.c.internal_date.desc())
+            .limit(SENT_SCAN)
+        ).scalars()
+        return [
+            Suggestion(address.strip(), "", "sent")
+            for value in rows
+            for address in (value or "").split(",")
+            if "@" in address
+        ]
+
+    def _directory(self, conn: Connection) -> list[Suggestion]:
+        a, d = s.accounts, s.domains
+        domain_id = conn.execute(select(a.c.domain_id).where(a.c.id == self.account_id)).scalar()
+        rows = conn.execute(
+            select(a.c.local_part, a.c.display_name, d.c.name)
+            .join(d, d.c.id == a.c.domain_id)
+            .where(a.c.domain_id == domain_id, a.c.enabled.is_(True), a.c.id != self.account_id)
+            .order_by(a.c.local_part)
+            .limit(DIRECTORY_SCAN)
+        ).all()
+        return [Suggestion(f"{lp}@{dn}", name or "", "directory") for lp, name, dn in rows]
+
+
+def vcard_suggestions(raw: bytes) -> list[Suggestion]:
+    """The (name, address) pairs of the vCards in a stored object: each ``EMAIL`` with the card's ``FN``.
+
+    Lines are unfolded first (RFC 6350 3.2); values are taken as text, escapes undone (3.4)."""
+    text = re.sub(r"\r?\n[ \t]", "", raw.decode("utf-8", "replace"))
+    out: list[Suggestion] = []
+    name, emails = "", list[str]()
+    for line in text.splitlines():
+        upper = line.strip().upper()
+        if upper == "BEGIN:VCARD":
+            name, emails = "", []
+        elif upper == "END:VCARD":
+            out += [Suggestion(e, name, "contacts") for e in emails]
+        else:
+            match = _VCARD_LINE.match(line.strip())
+            if match:
+                value = re.sub(r"\\(.)", lambda m: "\n" if m[1] in "nN" else m[1], match[2]).strip()
+                if match[1].upper() == "FN":
+                    name = value
+                elif "@" in value:
+                    emails.append(value.removeprefix("mailto:"))
+    return out
