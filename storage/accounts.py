@@ -11,13 +11,14 @@ Implementation notes:
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage import folders as fo
-from storage import passwords
+from storage import passwords, temporary_aliases
 from storage import schema as s
 from storage.auth import dummy_hash
 from storage.errors import AlreadyExists, InvalidInput, NotFound
@@ -64,6 +65,7 @@ class Accounts:
                 s.addresses.c.domain_id == did,
                 s.addresses.c.local_part == lp,
                 s.addresses.c.kind.in_(("account", "alias")),
+                temporary_aliases.live(utcnow()),
             )
         ).first()
         if row is None:
@@ -98,7 +100,9 @@ class Accounts:
             raise NotFound("no such account")
         aliases = conn.execute(
             select(s.addresses.c.local_part).where(
-                s.addresses.c.account_id == account_id, s.addresses.c.kind == "alias"
+                s.addresses.c.account_id == account_id,
+                s.addresses.c.kind == "alias",
+                temporary_aliases.live(utcnow()),
             )
         ).scalars()
         quota = int(self.store.settings_effective(conn, "quota.storage_bytes", account_id=account_id))
@@ -263,6 +267,11 @@ class Accounts:
             ).rowcount
             if not gone:
                 raise NotFound(f"{alias} is not an alias of {address}")
+
+    def remove_expired_aliases(self, *, now: datetime | None = None) -> int:
+        """Delete the temporary aliases whose time is over (storage.temporary_aliases); returns how many.
+        Lookups already ignore them; this keeps the table small and frees their names."""
+        return temporary_aliases.remove_expired(self.store, now=now)
 
     def delete(self, address: str) -> None:
         """Delete an account with its folders and messages; the postmaster stays with its domain."""

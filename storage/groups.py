@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from storage import schema as s
 from storage.errors import AlreadyExists, InvalidInput, NotFound
 from storage.models import Forwarder, Group
-from storage.names import split_address
+from storage.names import split_address, utcnow
+from storage.temporary_aliases import live
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -250,9 +251,11 @@ def resolve(store: Store, conn: Connection, address: str, _depth: int = 0) -> Re
         out.external.add(f"{lp}@{dn}")
         return out
     row = conn.execute(
-        select(s.addresses).where(s.addresses.c.domain_id == did, s.addresses.c.local_part == lp)
+        select(s.addresses).where(
+            s.addresses.c.domain_id == did, s.addresses.c.local_part == lp, live(utcnow())
+        )
     ).first()
-    if row is None:
+    if row is None:  # no such name, or a temporary alias past its expiry (storage.temporary_aliases)
         # subaddress: alice+tag@ reaches alice
         base = lp.split("+", 1)[0]
         if base != lp:

@@ -38,7 +38,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 
 from storage import dialect
 from storage import schema as s
-from storage.errors import AlreadyExists, InvalidInput, NotFound, QuotaExceeded
+from storage.errors import AlreadyExists, InvalidInput, NotFound, QuotaExceeded, StorageError
 from storage.names import as_utc, utcnow
 from storage.vacation import VacationReplies
 
@@ -58,6 +58,17 @@ class ScriptTooLarge(QuotaExceeded):
 
 class TooManyScripts(QuotaExceeded):
     """The scope already holds ``sieve.max_scripts`` scripts (RFC 5804: QUOTA/MAXSCRIPTS)."""
+
+
+class ScriptChanged(StorageError):
+    """A conditional ``put`` found the script other than the caller last read it (another client wrote)."""
+
+
+class _Any:
+    """The type of ``ANY``: "whatever the script holds now" for a ``put`` without a condition."""
+
+
+ANY = _Any()
 
 
 @dataclass(frozen=True)
@@ -278,7 +289,9 @@ class Scripts(VacationReplies):
 
     # -- the implementations, for a scope named (above) or for one account (AccountScripts) ----------
 
-    def _put(self, scope_of: ScopeOf, name: str, content: str) -> ScriptInfo:
+    def _put(
+        self, scope_of: ScopeOf, name: str, content: str, *, expected: str | None | _Any = ANY
+    ) -> ScriptInfo:
         name = script_name(name)
         size = _script_bytes(content)
         t = s.sieve_scripts
@@ -286,6 +299,10 @@ class Scripts(VacationReplies):
             sc = scope_of(conn)
             self._lock(conn, sc)
             existing = conn.execute(select(t.c.id).where(self._where(sc), t.c.name == name)).scalar()
+            if not isinstance(expected, _Any):
+                current = conn.execute(select(t.c.content).where(t.c.id == existing)).scalar()
+                if (existing is None) != (expected is None) or (expected is not None and current != expected):
+                    raise ScriptChanged(f"script {name!r} was changed meanwhile")
             self._check_space(conn, sc, name, size, replacing=existing is not None)
             now = utcnow()
             if existing is not None:
@@ -442,19 +459,23 @@ class AccountScripts:
         """
         self._scripts._have_space(self._scope, name, size)
 
-    def put(self, name: str, content: str) -> ScriptInfo:
+    def put(self, name: str, content: str, *, expected: str | None | _Any = ANY) -> ScriptInfo:
         """Store a script, replacing one of the same name (which stays active if it was; RFC 5804 2.6).
 
         Args:
             name: the script name (RFC 5804 1.6).
             content: the Sieve text, already compiled by the caller.
+            expected: only write if the script now holds this text (None: only if there is no such
+                script); the default writes whatever is there. WebMail uses it so that a ManageSieve
+                client writing between its read and its write is never overwritten.
 
         Raises:
             InvalidInput: bad name or content.
             NotFound: the account no longer exists.
             ScriptTooLarge, TooManyScripts: over ``sieve.max_script_bytes`` or ``sieve.max_scripts``.
+            ScriptChanged: ``expected`` was given and the script holds something else.
         """
-        return self._scripts._put(self._scope, name, content)
+        return self._scripts._put(self._scope, name, content, expected=expected)
 
     def list(self) -> builtins.list[ScriptInfo]:
         """The account's scripts by name, without content (RFC 5804 2.7 LISTSCRIPTS).

@@ -156,6 +156,9 @@ _DEFINITIONS: list[Setting] = [
     _s("webmail.signatures", "str", "{}", frozenset({"account"}), "Signatures of the account's WebMail identities: a JSON object from sending address to signature text; the key \"*\" serves identities without one of their own.", minimum=2, maximum=64_000),
     _s("user.language", "str", "en", ALL_LEVELS, "Language of the user interface, as a locale tag.", minimum=2, maximum=16),
     _s("user.timezone", "str", "UTC", ALL_LEVELS, "Time zone used to show dates, as an IANA name.", minimum=1, maximum=64),
+    # temporary aliases users make in WebMail's settings (storage/temporary_aliases.py); docs/webmail-settings.md
+    _s("aliases.temporary_max", "int", 5, ALL_LEVELS, "Most temporary aliases an account may hold at once; 0 turns the feature off.", minimum=0, maximum=100),
+    _s("aliases.temporary_max_days", "int", 30, ALL_LEVELS, "Longest life of a temporary alias; it stops receiving mail this many days after it was made at the latest.", minimum=1, maximum=3650, unit="days"),
     # server-wide
     _s("server.hostname", "str", "", SERVER, "Name the server uses in greetings and generated mail; empty takes the static configuration's.", maximum=253),
     _s("changes.retention_seconds", "seconds", 30 * 86400, SERVER, "How long the change feed and expunged UIDs are kept for resynchronising clients.", minimum=3600, maximum=3650 * 86400),

@@ -44,7 +44,9 @@ from storage.mail import NewMessage
 from storage.mailbox_view import MailboxView
 from storage.models import FlagChange, Folder, MessageInfo
 from storage.names import folder_path
+from storage.preferences import UserPreferences
 from storage.scripts import AccountScripts
+from storage.temporary_aliases import TemporaryAliases
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -95,6 +97,16 @@ class UserMail:
     def addressbook(self) -> AddressBook:
         """Recipient suggestions from the user's own contacts, Sent folder and domain directory."""
         return AddressBook(self.store, self.account_id)
+
+    @property
+    def preferences(self) -> UserPreferences:
+        """The user's own settings (an allow-list), sender lists, password, addresses and quota."""
+        return UserPreferences(self.store, self.account_id)
+
+    @property
+    def temporary_aliases(self) -> TemporaryAliases:
+        """The user's throw-away addresses, with their expiry."""
+        return TemporaryAliases(self.store, self.account_id)
 
     def _require(self, conn: Connection, folder_id: int, needed: str | acl.Rights) -> acl.Rights:
         return acl.require(conn, self.account_id, folder_id, needed)

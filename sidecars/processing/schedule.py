@@ -14,8 +14,8 @@
   due message probes the domain again).
 * Housekeeping (``housekeeping_jobs``, ``run_due``): jobs the service runs every so often between queue
   runs, such as removing expired greylisting rows, vacation reply records past the longest vacation
-  period, identity challenges nobody answered within ``identity.pending_days`` and change-feed rows
-  older than ``changes.retention_seconds``.
+  period, identity challenges nobody answered within ``identity.pending_days``, change-feed rows
+  older than ``changes.retention_seconds`` and temporary aliases past their expiry.
 """
 
 from __future__ import annotations
@@ -218,6 +218,11 @@ def _prune_change_feed(store: Store, now: datetime) -> int:
     return int(store.changes.prune(keep, now=now))
 
 
+def _remove_expired_aliases(store: Store, now: datetime) -> int:
+    """Temporary aliases past their expiry (lookups already refuse them; this frees their names)."""
+    return int(store.accounts.remove_expired_aliases(now=now))
+
+
 def housekeeping_jobs() -> list[PeriodicJob]:
     """The periodic jobs of one processing process, each due at the first ``run_due``."""
     return [
@@ -227,6 +232,7 @@ def housekeeping_jobs() -> list[PeriodicJob]:
         PeriodicJob("login failures prune", timedelta(hours=1), _prune_login_failures),
         PeriodicJob("expunged holds release", timedelta(minutes=10), _release_expunged_holds),
         PeriodicJob("change feed prune", timedelta(hours=1), _prune_change_feed),
+        PeriodicJob("temporary aliases expiry", timedelta(hours=1), _remove_expired_aliases),
     ]
 
 
