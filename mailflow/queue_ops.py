@@ -1,7 +1,9 @@
 """What an operator does to the mail queue: list, show, retry, delete and bounce queued messages.
 
-The CLI (``fieldpost queue ...``) calls these today and WebAdmin will: they work on the store directly,
-so the processing service need not run. ``bounce`` writes the same report a failed delivery produces
+The CLI (``fieldpost queue ...``) calls these today and WebAdmin will: they work on storage directly,
+so the processing service need not run. They take what has a ``queue`` (``storage.contracts.WithQueue``):
+an administrator's view (``store.for_admin(name)``, whose every queue call checks that they may) or,
+for the system's own work, the store. ``bounce`` writes the same report a failed delivery produces
 (``mailflow.bounces``). Errors are typed: ``storage.NotFound`` for an unknown id, ``Busy`` for a message
 a worker holds right now; the caller words them.
 """
@@ -19,6 +21,7 @@ from storage.names import utcnow
 from storage.queue import QueuedMessage
 
 if TYPE_CHECKING:
+    from storage.contracts import QueueAdministration, WithQueue
     from storage.store import Store
 
 LIST_LIMIT = 100_000
@@ -42,7 +45,7 @@ class Shown:
 
 
 def list_messages(
-    store: Store,
+    store: WithQueue,
     *,
     sender: str | None = None,
     recipient: str | None = None,
@@ -70,7 +73,7 @@ def list_messages(
     ]
 
 
-def show(store: Store, qid: int) -> Shown:
+def show(store: WithQueue, qid: int) -> Shown:
     """The message's row and header block.
 
     Raises:
@@ -82,7 +85,7 @@ def show(store: Store, qid: int) -> Shown:
     return Shown(message, head.decode("utf-8", "replace"))
 
 
-def retry(store: Store, qid: int | None, *, now: datetime | None = None) -> int:
+def retry(store: WithQueue, qid: int | None, *, now: datetime | None = None) -> int:
     """Make one message (``qid``), or every queued message (None) not being processed, due now; returns
     how many. A message still marked ``processing`` whose worker's lease ran out becomes ``send-failure``.
 
@@ -104,7 +107,7 @@ def retry(store: Store, qid: int | None, *, now: datetime | None = None) -> int:
     return len(targets)
 
 
-def delete(store: Store, qid: int) -> None:
+def delete(store: WithQueue, qid: int) -> None:
     """Remove a message without telling anyone."""
     store.queue.finish(qid)
 
@@ -116,14 +119,19 @@ def bounce(
     hostname: str,
     reason: str = BOUNCE_REASON,
     now: datetime | None = None,
+    queue: QueueAdministration | None = None,
 ) -> int:
     """Give up on a queued message now: report its pending recipients to the sender (unless it is the
     null sender), mark them failed, then remove it. Returns how many recipients were reported.
 
+    ``queue`` is the queue as the operator may act on it (an administrator's ``for_admin(...).queue``;
+    default ``store.queue``); the report itself is sent on the system path (``store``).
+
     Raises:
         storage.NotFound: no such queued message.
     """
-    msg = store.queue.get(qid)
+    queue = queue if queue is not None else store.queue
+    msg = queue.get(qid)
     now = now or utcnow()
     pending = [r for r in msg.recipients if r.state not in DONE]
     statuses = [
@@ -134,10 +142,10 @@ def bounce(
     ]
     if statuses and msg.sender:
         values = bounces.report_settings(store, msg.sender)
-        raw = store.queue.raw(qid)
+        raw = queue.raw(qid)
         bounces.send_report(store, reports.FAILED, msg, raw, statuses, values, hostname=hostname, now=now)
     for r in pending:
         state = "local-error" if is_local(store, r.address) else "relay-error"
-        store.queue.set_recipient(qid, r.address, state, reason)
-    store.queue.finish(qid)
+        queue.set_recipient(qid, r.address, state, reason)
+    queue.finish(qid)
     return len(statuses)

@@ -323,3 +323,14 @@ class Admins:
     def list(self) -> list[str]:
         with self.store.db.read() as conn:
             return list(conn.execute(select(s.admins.c.name).order_by(s.admins.c.name)).scalars())
+
+    def remove(self, name: str) -> None:
+        """Delete an administrator; their open sessions are refused from their next call on (every call
+        of ``store.for_admin`` looks them up again).
+
+        Raises:
+            NotFound: no such administrator.
+        """
+        with self.store.db.write() as conn:
+            if not conn.execute(s.admins.delete().where(s.admins.c.name == name)).rowcount:
+                raise NotFound(f"administrator {name!r} does not exist")

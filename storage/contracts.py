@@ -14,7 +14,10 @@ checked), :class:`FolderDirectory` (``store.folders``), :class:`AccountDirectory
 (``store.settings``), :class:`ChangeSubscriptions` (``store.changes``, the change feed a caller subscribes
 to instead of polling). On a user's behalf: :class:`UserMailbox` (``store.for_user(account_id)``, every
 call checked by the rights engine), :class:`MessageReading` (its ``reader(folder_id)``) and
-``storage.mailbox_view.MailboxView`` (its ``view``: what a mail client's pages need).
+``storage.mailbox_view.MailboxView`` (its ``view``: what a mail client's pages need). On an
+administrator's behalf: :class:`AdminDirectory` (``store.for_admin(name)``, every call checked against the
+administrator's scope in its own transaction) and :class:`QueueAdministration` (its ``queue``, also what
+``store.queue`` offers the operator's queue commands).
 
 Facets of the Store (``WithSettings``, ``WithFolders``, ...): a function that takes ``store`` but uses
 one component types it with the facet; the Store satisfies every facet structurally, so callers keep
@@ -32,12 +35,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from storage import acl
-from storage.models import Account, FlagChange, Folder, MessageInfo
+from storage.models import Account, Domain, FlagChange, Folder, Forwarder, Group, MessageInfo
 
 if TYPE_CHECKING:
+    from storage.adminscope import Scope
     from storage.changes import Change
     from storage.mail import NewMessage
     from storage.mailbox_view import MailboxView
+    from storage.queue import QueuedMessage
     from storage.usermail import FolderChanges, NamedEntry, OpenedFolder
 
 
@@ -242,6 +247,124 @@ class UserMailbox(Protocol):
     def delete_entry(self, folder_id: int, principal: str, *, allow: bool = True) -> bool: ...
 
 
+class QueueAdministration(Protocol):
+    """The mail queue as the operator sees it (``mailflow.queue_ops``): look, retry, fail, remove."""
+
+    def list(
+        self,
+        *,
+        sender: str | None = None,
+        recipient: str | None = None,
+        states: Iterable[str] | None = None,
+        min_size: int | None = None,
+        limit: int = 100,
+    ) -> builtins.list[QueuedMessage]: ...
+
+    def get(self, qid: int) -> QueuedMessage: ...
+
+    def raw(self, qid: int) -> bytes: ...
+
+    def defer(
+        self, qid: int, when: datetime, *, state: str = "send-failure", error: str | None = None
+    ) -> None: ...
+
+    def set_recipient(self, qid: int, address: str, state: str, error: str | None = None) -> None: ...
+
+    def finish(self, qid: int) -> None: ...
+
+
+class AdminDirectory(Protocol):
+    """Domains, accounts, groups, forwarders, settings and the queue as one administrator may see and
+    change them: every call decides the administrator's scope in its own transaction (storage.adminscope:
+    NotFound for another tenant's objects, PermissionDenied for server-level work)."""
+
+    admin: str
+
+    @property
+    def queue(self) -> QueueAdministration: ...
+
+    def scope(self) -> Scope: ...
+
+    def list_domains(self) -> list[Domain]: ...
+
+    def domain(self, name: str) -> Domain: ...
+
+    def add_domain(self, name: str, postmaster_password: str | None = None) -> Domain: ...
+
+    def rename_domain(self, old: str, new: str) -> Domain: ...
+
+    def delete_domain(self, name: str) -> None: ...
+
+    def add_domain_alias(self, name: str, alias: str) -> None: ...
+
+    def remove_domain_alias(self, name: str, alias: str) -> None: ...
+
+    def set_domain_enabled(self, name: str, enabled: bool) -> None: ...
+
+    def list_accounts(self, domain: str | None = None) -> builtins.list[Account]: ...
+
+    def account(self, address: str) -> Account: ...
+
+    def add_account(
+        self, address: str, password: str | None, *, display_name: str | None = None
+    ) -> Account: ...
+
+    def set_password(self, address: str, password: str) -> None: ...
+
+    def set_account_enabled(self, address: str, enabled: bool) -> None: ...
+
+    def set_account_class(self, address: str, class_name: str | None) -> None: ...
+
+    def add_account_alias(self, address: str, alias: str) -> None: ...
+
+    def remove_account_alias(self, address: str, alias: str) -> None: ...
+
+    def delete_account(self, address: str) -> None: ...
+
+    def add_account_class(self, domain: str, name: str) -> int: ...
+
+    def list_groups(self, domain: str | None = None) -> builtins.list[Group]: ...
+
+    def add_group(self, address: str, display_name: str | None = None) -> Group: ...
+
+    def delete_group(self, address: str) -> None: ...
+
+    def add_group_member(self, group: str, member: str) -> None: ...
+
+    def remove_group_member(self, group: str, member: str) -> None: ...
+
+    def list_forwarders(self, domain: str) -> builtins.list[Forwarder]: ...
+
+    def add_forwarder(self, address: str, targets: builtins.list[str]) -> Forwarder: ...
+
+    def delete_forwarder(self, address: str) -> None: ...
+
+    def setting(self, name: str, *, domain: str | None = None, account: str | None = None) -> Any: ...
+
+    def set_setting(
+        self,
+        name: str,
+        value: Any,
+        *,
+        domain: str | None = None,
+        account_class: str | None = None,
+        account: str | None = None,
+    ) -> Any: ...
+
+    def clear_setting(
+        self,
+        name: str,
+        *,
+        domain: str | None = None,
+        account_class: str | None = None,
+        account: str | None = None,
+    ) -> bool: ...
+
+    def explicit_settings(
+        self, *, domain: str | None = None, account_class: str | None = None, account: str | None = None
+    ) -> dict[str, Any]: ...
+
+
 # -- facets of the Store: what a caller that takes ``store`` but uses one component asks for ---------------
 
 
@@ -279,13 +402,24 @@ class ForUser(Protocol):
     def for_user(self, account_id: int) -> UserMailbox: ...
 
 
+class ForAdmin(Protocol):
+    def for_admin(self, admin: str) -> AdminDirectory: ...
+
+
+class WithQueue(Protocol):
+    @property
+    def queue(self) -> QueueAdministration: ...
+
+
 # -- the implementations satisfy the contract (checked by mypy, never run) ---------------------------------
 
 if TYPE_CHECKING:
     from storage.accounts import Accounts
+    from storage.adminview import AdminQueue, AdminView
     from storage.changes import ChangeFeed
     from storage.folders import Folders
     from storage.mail import Mail
+    from storage.queue import Queue
     from storage.senders import Senders
     from storage.settings_store import Settings
     from storage.store import Store
@@ -301,6 +435,9 @@ if TYPE_CHECKING:
         user: UserMail,
         reader: FolderReader,
         changes: ChangeFeed,
+        admin: AdminView,
+        admin_queue: AdminQueue,
+        queue: Queue,
     ) -> None:
         _mail: MailReading = mail
         _folders: FolderDirectory = folders
@@ -310,6 +447,9 @@ if TYPE_CHECKING:
         _user: UserMailbox = user
         _reader: MessageReading = reader
         _changes: ChangeSubscriptions = changes
+        _admin: AdminDirectory = admin
+        _admin_queue: QueueAdministration = admin_queue
+        _queue: QueueAdministration = queue
         _with_settings(store)
         _with_folders(store)
         _with_accounts(store)
@@ -317,6 +457,9 @@ if TYPE_CHECKING:
         _with_mail(store)
         _with_changes(store)
         _for_user(store)
+        _for_admin(store)
+        _with_queue(store)
+        _with_queue(admin)
 
     def _with_settings(store: WithSettings) -> None: ...
     def _with_folders(store: WithFolders) -> None: ...
@@ -325,3 +468,5 @@ if TYPE_CHECKING:
     def _with_mail(store: WithMail) -> None: ...
     def _with_changes(store: WithChanges) -> None: ...
     def _for_user(store: ForUser) -> None: ...
+    def _for_admin(store: ForAdmin) -> None: ...
+    def _with_queue(store: WithQueue) -> None: ...

@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,11 @@ from storage.pgwait import cooperate_with_gevent
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 0x46504D47  # arbitrary constant: "FPMG"
+
+#: The write transaction a caller opened with ``Database.joined()``, per greenlet/thread (a ContextVar):
+#: while it is open, ``read()`` and ``write()`` of the same Database hand out its Connection instead of a
+#: new transaction. Set only by ``joined()``; None everywhere else.
+_JOINED: ContextVar[tuple[Database, Connection] | None] = ContextVar("fieldpost_joined", default=None)
 
 
 class Database:
@@ -55,6 +61,10 @@ class Database:
         Work that must follow a successful commit (unlinking blob files) is appended to
         ``conn.info["after_commit"]`` and runs once the transaction is over.
         """
+        joined = self._joined()
+        if joined is not None:
+            yield joined  # part of the caller's transaction; its after_commit hooks run at its commit
+            return
         after_commit: list[Callable[[], object]] = []
         with self.engine.connect() as conn:
             conn = conn.execution_options(fieldpost_immediate=True)
@@ -68,8 +78,37 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction: a consistent snapshot that never blocks writers."""
+        joined = self._joined()
+        if joined is not None:
+            yield joined  # inside a joined write: read what it has written so far
+            return
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def joined(self) -> Iterator[Connection]:
+        """A write transaction that every ``read()``/``write()`` of this Database opened inside it (in the
+        same greenlet or thread) joins, so a check and the work of several components commit together.
+
+        Why: the admin facade (storage.adminview) checks an administrator's scope and then calls the
+        components (``Domains.add``, ``Accounts.delete``...), which open their own transactions; joined,
+        the check and the change are one transaction, and the change never happens if the check fails.
+        Nested ``joined()`` joins too. A failure anywhere rolls the whole transaction back.
+        """
+        joined = self._joined()
+        if joined is not None:
+            yield joined
+            return
+        with self.write() as conn:
+            token = _JOINED.set((self, conn))
+            try:
+                yield conn
+            finally:
+                _JOINED.reset(token)
+
+    def _joined(self) -> Connection | None:
+        current = _JOINED.get()
+        return current[1] if current is not None and current[0] is self else None
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision; safe to call from many processes at once."""

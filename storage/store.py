@@ -17,6 +17,8 @@ from sqlalchemy import Connection, func, select
 from storage import schema as s
 from storage import settings as settings_mod
 from storage.accounts import Accounts, Admins
+from storage.adminscope import DomainScope
+from storage.adminview import AdminView
 from storage.auth import Auth
 from storage.blobs import BlobStore
 from storage.changes import ChangeFeed
@@ -76,6 +78,13 @@ class Store:
         """Mail as the account may see and change it: every call is checked by the ACL engine. Protocol
         sessions use this; ``self.mail`` is the system path (delivery, Sieve, CLI) and checks nothing."""
         return UserMail(self, account_id)
+
+    def for_admin(self, admin: str, within: DomainScope | None = None) -> AdminView:
+        """The directory, settings and queue as administrator ``admin`` may see and change them: every
+        call decides their scope in its own transaction (storage.adminscope). ``within`` narrows it to
+        some domains (a delegated administrator); it never widens what storage grants. The CLI, WebAdmin
+        and FTP backup use this; the components (``self.domains``...) are the system path."""
+        return AdminView(self, admin, within)
 
     @property
     def secret_box(self) -> SecretBox:

@@ -11,9 +11,17 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fieldpost import config as configuration
+
+if TYPE_CHECKING:
+    from storage.adminview import AdminView
+    from storage.store import Store
+
+#: The server administrator ``fieldpost init`` makes. Whoever may run ``fieldpost`` on the data directory
+#: holds the whole store anyway, so the commands act as this administrator (``opened_admin``).
+SERVER_ADMIN = "admin"
 
 
 class CommandError(Exception):
@@ -25,8 +33,9 @@ def load_config(args: argparse.Namespace, port_offset: int = 0) -> configuration
 
 
 @contextmanager
-def opened_store(config: configuration.Config) -> Iterator[Any]:
-    """The store of a data directory, closed on exit."""
+def opened_store(config: configuration.Config) -> Iterator[Store]:
+    """The store of a data directory, closed on exit: the system path (set-up, status, mail import,
+    maintenance). Administration goes through :func:`opened_admin`."""
     from storage import open_store
 
     store = open_store(config.database_url, config.blob_dir)
@@ -34,6 +43,14 @@ def opened_store(config: configuration.Config) -> Iterator[Any]:
         yield store
     finally:
         store.close()
+
+
+@contextmanager
+def opened_admin(config: configuration.Config) -> Iterator[tuple[AdminView, Store]]:
+    """The server administrator's view of the store (``store.for_admin``: every call checks the scope in
+    its own transaction) and the store itself for the system work a command also does; closed on exit."""
+    with opened_store(config) as store:
+        yield store.for_admin(SERVER_ADMIN), store
 
 
 def password(value: str | None, option: str, prompt: str) -> str:

@@ -1,10 +1,11 @@
-"""``fieldpost domain ...``, ``account ...`` and ``group ...``: the directory of the store."""
+"""``fieldpost domain ...``, ``account ...`` and ``group ...``: the directory of the store, changed as the
+server administrator through the admin facade (``store.for_admin``, via ``opened_admin``)."""
 
 from __future__ import annotations
 
 import argparse
 
-from fieldpost.commands import dkim, load_config, opened_store, password
+from fieldpost.commands import dkim, load_config, opened_admin, password
 
 
 def register(
@@ -38,30 +39,30 @@ def _register_domain(
 
 
 def domain_add(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        store.domains.add(args.name)
+    with opened_admin(load_config(args)) as (admin, _):
+        admin.add_domain(args.name)
     print(f"domain {args.name} added")
     return 0
 
 
 def domain_list(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        for domain in store.domains.list():
+    with opened_admin(load_config(args)) as (admin, _):
+        for domain in admin.list_domains():
             aliases = f"  aliases: {', '.join(domain.aliases)}" if domain.aliases else ""
             print(f"{domain.name}  accounts: {domain.account_count}{aliases}")
     return 0
 
 
 def domain_rename(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        store.domains.rename(args.old, args.new)
+    with opened_admin(load_config(args)) as (admin, _):
+        admin.rename_domain(args.old, args.new)
     print(f"domain {args.old} renamed to {args.new}")
     return 0
 
 
 def domain_delete(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        store.domains.delete(args.name)
+    with opened_admin(load_config(args)) as (admin, _):
+        admin.delete_domain(args.name)
     print(f"domain {args.name} deleted")
     return 0
 
@@ -93,15 +94,15 @@ def _register_account(
 def account_add(args: argparse.Namespace) -> int:
     config = load_config(args)
     secret = password(args.password, "--password", f"Password for {args.address}")
-    with opened_store(config) as store:
-        store.accounts.add(args.address, secret)
+    with opened_admin(config) as (admin, _):
+        admin.add_account(args.address, secret)
     print(f"account {args.address} added")
     return 0
 
 
 def account_list(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        for account in store.accounts.list(args.domain):
+    with opened_admin(load_config(args)) as (admin, _):
+        for account in admin.list_accounts(args.domain):
             quota = "unlimited" if not account.quota_bytes else _size(account.quota_bytes)
             state = "" if account.enabled else "  (disabled)"
             print(
@@ -114,15 +115,15 @@ def account_list(args: argparse.Namespace) -> int:
 def account_passwd(args: argparse.Namespace) -> int:
     config = load_config(args)
     secret = password(args.password, "--password", f"New password for {args.address}")
-    with opened_store(config) as store:
-        store.accounts.set_password(args.address, secret)
+    with opened_admin(config) as (admin, _):
+        admin.set_password(args.address, secret)
     print(f"password of {args.address} changed")
     return 0
 
 
 def account_delete(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        store.accounts.delete(args.address)
+    with opened_admin(load_config(args)) as (admin, _):
+        admin.delete_account(args.address)
     print(f"account {args.address} deleted")
     return 0
 
@@ -165,36 +166,36 @@ def _register_group(
 
 
 def group_add(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        store.groups.add(args.address)
+    with opened_admin(load_config(args)) as (admin, _):
+        admin.add_group(args.address)
     print(f"group {args.address} added")
     return 0
 
 
 def group_delete(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        store.groups.delete(args.address)
+    with opened_admin(load_config(args)) as (admin, _):
+        admin.delete_group(args.address)
     print(f"group {args.address} deleted")
     return 0
 
 
 def group_list(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        for group in store.groups.list(args.domain):
+    with opened_admin(load_config(args)) as (admin, _):
+        for group in admin.list_groups(args.domain):
             members = ", ".join(group.members) if group.members else "(no members)"
             print(f"{group.address}: {members}")
     return 0
 
 
 def group_add_member(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        store.groups.add_member(args.group, args.member)
+    with opened_admin(load_config(args)) as (admin, _):
+        admin.add_group_member(args.group, args.member)
     print(f"{args.member} added to {args.group}")
     return 0
 
 
 def group_remove_member(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        store.groups.remove_member(args.group, args.member)
+    with opened_admin(load_config(args)) as (admin, _):
+        admin.remove_group_member(args.group, args.member)
     print(f"{args.member} removed from {args.group}")
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from fieldpost.commands import load_config, opened_store
+from fieldpost.commands import load_config, opened_admin
 
 
 def register(
@@ -31,16 +31,14 @@ def register(
 def domain_dkim(args: argparse.Namespace) -> int:
     from filters import dkim_sign
 
-    with opened_store(load_config(args)) as store:
+    with opened_admin(load_config(args)) as (admin, store):
         domain = args.domain.lower()
-        store.domains.get(domain)  # an unknown domain is an error, not a key nobody uses
-        selector = dkim_sign.check_selector(
-            args.selector or store.settings.get("dkim.selector", domain=domain)
-        )
+        admin.domain(domain)  # an unknown domain is an error, not a key nobody uses
+        selector = dkim_sign.check_selector(args.selector or admin.setting("dkim.selector", domain=domain))
         if args.what == "generate":
             key = dkim_sign.generate(store, domain, selector, replace=args.force)
             if args.selector:
-                store.settings.set("dkim.selector", selector, domain=domain)
+                admin.set_setting("dkim.selector", selector, domain=domain)
             print(
                 f"new {dkim_sign.KEY_BITS}-bit DKIM key for {domain}, selector {selector}, kept in {key.path}"
             )

@@ -1,8 +1,9 @@
 """``fieldpost queue list|show|retry|delete|bounce``: look at and act on the mail queue.
 
 The work is ``mailflow.queue_ops``' (WebAdmin will share it); this module parses the arguments and
-prints. The commands work on the store directly (the processing service need not run); ``bounce`` writes
-the same report a failed delivery produces.
+prints. The commands act as the server administrator (``opened_admin``: the queue of
+``store.for_admin``, checked in storage) on the store directly (the processing service need not run);
+``bounce`` writes the same report a failed delivery produces.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from fieldpost.commands import CommandError, load_config, opened_store
+from fieldpost.commands import CommandError, load_config, opened_admin
 
 
 def register(
@@ -57,9 +58,9 @@ def _when(value: datetime) -> str:
 def queue_list(args: argparse.Namespace) -> int:
     from mailflow import queue_ops  # storage loads only for the commands that use it
 
-    with opened_store(load_config(args)) as store:
+    with opened_admin(load_config(args)) as (admin, _):
         messages = queue_ops.list_messages(
-            store,
+            admin,
             sender=args.sender,
             recipient=args.recipient,
             states=args.state,
@@ -80,8 +81,8 @@ def queue_list(args: argparse.Namespace) -> int:
 def queue_show(args: argparse.Namespace) -> int:
     from mailflow import queue_ops
 
-    with opened_store(load_config(args)) as store:
-        shown = queue_ops.show(store, args.id)
+    with opened_admin(load_config(args)) as (admin, _):
+        shown = queue_ops.show(admin, args.id)
     m = shown.message
     print(f"id: {m.id}")
     print(f"state: {m.state}")
@@ -107,9 +108,9 @@ def queue_show(args: argparse.Namespace) -> int:
 def queue_retry(args: argparse.Namespace) -> int:
     from mailflow import queue_ops
 
-    with opened_store(load_config(args)) as store:
+    with opened_admin(load_config(args)) as (admin, _):
         try:
-            count = queue_ops.retry(store, None if args.all else args.id)
+            count = queue_ops.retry(admin, None if args.all else args.id)
         except queue_ops.Busy as exc:
             raise CommandError(str(exc)) from None
     print(f"{count} message(s) due for delivery now")
@@ -119,8 +120,8 @@ def queue_retry(args: argparse.Namespace) -> int:
 def queue_delete(args: argparse.Namespace) -> int:
     from mailflow import queue_ops
 
-    with opened_store(load_config(args)) as store:
-        queue_ops.delete(store, args.id)
+    with opened_admin(load_config(args)) as (admin, _):
+        queue_ops.delete(admin, args.id)
     print(f"queued message {args.id} deleted")
     return 0
 
@@ -129,8 +130,8 @@ def queue_bounce(args: argparse.Namespace) -> int:
     from mailflow import queue_ops
 
     config = load_config(args)
-    with opened_store(config) as store:
-        hostname = store.settings.get("server.hostname") or config.hostname
-        count = queue_ops.bounce(store, args.id, hostname=hostname)
+    with opened_admin(config) as (admin, store):
+        hostname = admin.setting("server.hostname") or config.hostname
+        count = queue_ops.bounce(store, args.id, hostname=hostname, queue=admin.queue)
     print(f"queued message {args.id} returned to its sender ({count} recipient(s) reported)")
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from fieldpost.commands import CommandError, load_config, opened_store
+from fieldpost.commands import CommandError, load_config, opened_admin
 
 
 def _scope_options(parser: argparse.ArgumentParser) -> None:
@@ -53,9 +53,9 @@ def register(
 def settings_list(args: argparse.Namespace) -> int:
     from storage import settings as registry
 
-    with opened_store(load_config(args)) as store:
+    with opened_admin(load_config(args)) as (admin, _):
         for name in sorted(registry.REGISTRY):
-            value = store.settings.get(name, domain=args.domain, account=args.account)
+            value = admin.setting(name, domain=args.domain, account=args.account)
             print(f"{name} = {registry.format_value(name, value)}")
     return 0
 
@@ -64,8 +64,8 @@ def settings_get(args: argparse.Namespace) -> int:
     from storage import settings as registry
 
     registry.get(args.name)  # unknown names fail before the store is opened
-    with opened_store(load_config(args)) as store:
-        value = store.settings.get(args.name, domain=args.domain, account=args.account)
+    with opened_admin(load_config(args)) as (admin, _):
+        value = admin.setting(args.name, domain=args.domain, account=args.account)
     print(registry.format_value(args.name, value))
     return 0
 
@@ -73,8 +73,8 @@ def settings_get(args: argparse.Namespace) -> int:
 def settings_set(args: argparse.Namespace) -> int:
     from storage import settings as registry
 
-    with opened_store(load_config(args)) as store:
-        stored = store.settings.set(
+    with opened_admin(load_config(args)) as (admin, _):
+        stored = admin.set_setting(
             args.name, args.value, domain=args.domain, account_class=args.account_class, account=args.account
         )
     print(f"{args.name} = {registry.format_value(args.name, stored)}")
@@ -82,8 +82,8 @@ def settings_set(args: argparse.Namespace) -> int:
 
 
 def settings_clear(args: argparse.Namespace) -> int:
-    with opened_store(load_config(args)) as store:
-        if not store.settings.clear(
+    with opened_admin(load_config(args)) as (admin, _):
+        if not admin.clear_setting(
             args.name, domain=args.domain, account_class=args.account_class, account=args.account
         ):
             raise CommandError(f"{args.name} has no value at that level")

@@ -10,9 +10,9 @@ import tomllib
 
 from fieldpost import config as configuration
 from fieldpost import demo, tls
-from fieldpost.commands import CommandError, opened_store, password
+from fieldpost.commands import SERVER_ADMIN, CommandError, opened_store, password
 
-ADMIN = "admin"
+ADMIN = SERVER_ADMIN
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
