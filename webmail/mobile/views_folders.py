@@ -8,7 +8,6 @@ from flask import render_template
 
 from webmail.binding import current_user_account, user_mail
 from webmail.folder_tree import folder_sections
-from webmail.listing import newest
 from webmail.mobile.blueprint import bp
 
 
@@ -17,9 +16,3 @@ def home() -> Any:
     return render_template(
         "mobile/folders.html", sections=folder_sections(user_mail(), current_user_account())
     )
-
-
-@bp.route("/folder/<int:folder_id>")
-def folder(folder_id: int) -> Any:
-    page = newest(user_mail(), folder_id)
-    return render_template("mobile/folder.html", folder=page.folder, messages=page.messages)

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, url_for
+from flask import redirect, url_for
 
 from webmail.binding import current_user_account, user_mail
 from webmail.folder_tree import inbox_of
-from webmail.listing import newest
 from webmail.standard.blueprint import bp
 
 
 @bp.route("/")
 def home() -> Any:
     return redirect(url_for("standard.folder", folder_id=inbox_of(user_mail(), current_user_account()).id))
-
-
-@bp.route("/folder/<int:folder_id>")
-def folder(folder_id: int) -> Any:
-    page = newest(user_mail(), folder_id)
-    return render_template("standard/folder.html", folder=page.folder, messages=page.messages)

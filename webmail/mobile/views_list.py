@@ -1,0 +1,27 @@
+"""Mobile pages of a folder's messages: the list (paging, sort, search, conversations) and the
+operations on checked messages (move, delete, mark), as in the Standard interface with less on screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from webmail.binding import user_mail
+from webmail.list_actions import apply as apply_action
+from webmail.list_query import MOBILE_PAGE_SIZE, folder_list, parse
+from webmail.list_view import message_link
+from webmail.mobile.blueprint import bp
+
+
+@bp.route("/folder/<int:folder_id>")
+def folder(folder_id: int) -> Any:
+    listing = folder_list(user_mail(), folder_id, parse(request.args), MOBILE_PAGE_SIZE)
+    return render_template("mobile/list.html", lst=listing, folder=listing.folder, message_link=message_link)
+
+
+@bp.post("/folder/<int:folder_id>/messages")
+def folder_action(folder_id: int) -> Any:
+    flash(apply_action(user_mail(), folder_id, request.form))
+    back: dict[str, Any] = dict(request.args)  # the list's query: same page, sort and search
+    return redirect(url_for("mobile.folder", folder_id=folder_id, **back))
