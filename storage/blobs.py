@@ -6,7 +6,7 @@ database row that references a blob is committed only after that, which gives th
 storage relies on: a committed body row always has its file; a file may lack a row (a delivery that died
 before its commit), and ``storage check`` removes those orphans.
 
-The interface is small on purpose (put, open, read, reader, delete, iterate) so an S3-compatible store can
+``put`` never runs its fsyncs on a gevent hub (:mod:`storage.off_hub`). The interface is small on purpose (put, open, read, reader, delete, iterate) so an S3-compatible store can
 stand beside this one later.
 
 Readers (``BlobStore.reader``) serve IMAP FETCH and other streamed reads: they hold the open file, not a
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from storage.errors import NotFound
+from storage.off_hub import run_off_hub
 
 READ_CHUNK = 64 * 1024
 _HEX = frozenset("0123456789abcdef")
@@ -53,7 +54,14 @@ class BlobStore:
         return self.path(sha).exists()
 
     def put(self, data: bytes, sha: str | None = None) -> str:
-        """Store ``data`` durably and return its name; a no-op when the same content is already stored."""
+        """Store ``data`` durably and return its name; a no-op when the same content is already stored.
+
+        Called on a gevent hub, the write and its fsyncs run in the hub's threadpool (other sessions go
+        on, and concurrent puts' fsyncs overlap); from a real thread, inline.
+        """
+        return run_off_hub(self._put, data, sha)
+
+    def _put(self, data: bytes, sha: str | None) -> str:
         sha = sha or sha256_hex(data)
         final = self.path(sha)
         if final.exists():

@@ -11,6 +11,10 @@ Implementation notes:
   PostgreSQL), so the supervisor's children can all start at once on an old database ("seamless upgrade").
 * sqlite3 does not yield to gevent: keep transactions short. psycopg does, once :mod:`storage.pgwait` has
   made sure it waits through gevent's patched ``select`` (whatever the import order).
+* The hot writes (a queued message, a delivery, an append, flag changes) are *units*, functions of a
+  Connection given to :meth:`Database.write_unit`: on SQLite they are grouped by one committer thread
+  per process (:mod:`storage.group_commit`: one transaction and one WAL fsync for many sessions' units,
+  none of it on the gevent hub); on PostgreSQL each runs in its own transaction, as ``write`` does.
 """
 
 from __future__ import annotations
@@ -20,12 +24,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
 
+from storage.group_commit import GroupCommitter
 from storage.pgwait import cooperate_with_gevent
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 0x46504D47  # arbitrary constant: "FPMG"
@@ -42,8 +50,12 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
         self.dialect = self.url.get_backend_name()
+        self.committer: GroupCommitter | None = None
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(url)
+            if self.url.database and self.url.database != ":memory:":
+                # the committer's own connection, only ever used by its thread
+                self.committer = GroupCommitter(lambda: _sqlite_engine(url, poolclass=StaticPool))
         elif self.dialect == "postgresql":
             cooperate_with_gevent()  # under gevent, queries must wait on the hub, not block it
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
@@ -74,6 +86,18 @@ class Database:
                 yield conn
         for hook in after_commit:  # only reached when the transaction committed
             hook()
+
+    def write_unit(self, fn: Callable[[Connection], T]) -> T:
+        """``fn(conn)`` in a write transaction, committed (durable) when this returns.
+
+        On SQLite the unit shares its transaction with the units other sessions of this process queued
+        meanwhile (see :mod:`storage.group_commit`) and runs on the committer's thread, never on the
+        gevent hub; ``fn`` must use only ``conn`` and may raise to roll back its own part alone.
+        """
+        if self.committer is not None:
+            return self.committer.run(fn)
+        with self.write() as conn:
+            return fn(conn)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -149,12 +173,14 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, poolclass: Any = None) -> Engine:
     # A pool keeps connections open: closing the last connection to a WAL database checkpoints it, which
     # costs an fsync of the main file per transaction. Processes open their store after fork (the
     # supervisor execs its children), and a checked-out sqlite3 handle serves one greenlet at a time;
     # check_same_thread is off because gevent's threadpool may run a query on another OS thread.
-    engine = create_engine(url, pool_size=5, max_overflow=20, connect_args={"check_same_thread": False})
+    args: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+    args.update({"poolclass": poolclass} if poolclass else {"pool_size": 5, "max_overflow": 20})
+    engine = create_engine(url, **args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -198,8 +198,9 @@ class MailDelivery(MailBodies):
         sha = sha256_hex(raw)
         result = DeliveryResult(sha256=sha)
         path = folder_path(folder)
-        self.store.blobs.put(raw, sha)  # outside the write lock: fsync is the slow part
-        with self.store.db.write() as conn:
+        self.store.blobs.put(raw, sha)  # outside the write lock (and off the hub): fsync is the slow part
+
+        def unit(conn: Connection) -> None:
             targets: dict[int, str] = {}
             for rcpt in recipients:
                 try:
@@ -223,7 +224,7 @@ class MailDelivery(MailBodies):
                 accepted.append((aid, rcpt, self._delivery_folder(conn, aid, path)))
             if not accepted:
                 self._discard_unreferenced(conn, sha)
-                return result
+                return
             body_id = self.reference_body(conn, sha, raw, parsed, len(accepted))
             now = utcnow()
             uids = self._add_to_folders(
@@ -243,6 +244,8 @@ class MailDelivery(MailBodies):
                         )
                         .values(state="sent", last_error=None, attempts=s.queue_recipients.c.attempts + 1)
                     )
+
+        self.store.db.write_unit(unit)  # grouped with other sessions' writes, durable on return
         return result
 
     def _delivery_folder(self, conn: Connection, account_id: int, path: str) -> int:
@@ -265,8 +268,9 @@ class MailDelivery(MailBodies):
         with self.store.db.read() as conn:  # refuse early, before any byte is written
             self.check_quota_in(conn, folder_id, len(raw))
         sha = self.store.blobs.put(raw)
-        with self.store.db.write() as conn:
-            return self.append_in(conn, folder_id, staged, sha, internal_date)
+        return self.store.db.write_unit(
+            lambda conn: self.append_in(conn, folder_id, staged, sha, internal_date)
+        )
 
     def stage(self, raw: bytes, flags: Iterable[str] = ()) -> StagedMessage:
         """Check and parse a message to append; nothing is written yet.

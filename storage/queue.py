@@ -102,7 +102,8 @@ class Queue:
         sha = self.store.blobs.put(raw)
         parsed = mime.parse_message(raw)
         now = utcnow()
-        with self.store.db.write() as conn:
+
+        def unit(conn: Connection) -> int:
             body_id = self.store.mail.reference_body(conn, sha, raw, parsed, 1)
             qid = int(
                 conn.execute(
@@ -133,7 +134,10 @@ class Queue:
                     for r in recipients
                 ],
             )
-        return qid
+            return qid
+
+        # grouped with other sessions' writes; durable (blob and rows) when it returns
+        return self.store.db.write_unit(unit)
 
     def _load(self, conn: Connection, qid: int) -> QueuedMessage:
         row = conn.execute(

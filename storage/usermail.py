@@ -290,11 +290,14 @@ class UserMail:
         """
         flags = list(flags)
         needed = acl.rights_to_store(flags, mode) | READ
-        with self.store.db.write() as conn:
+
+        def unit(conn: Connection) -> tuple[list[FlagChange], list[int]]:
             self._require(conn, folder_id, needed)
             return self.store.mail.set_flags_in(
                 conn, folder_id, uids, flags, mode, unchanged_since=unchanged_since
             )
+
+        return self.store.db.write_unit(unit)
 
     def copy(
         self, src_folder_id: int, uids: Iterable[int], dst_folder_id: int, *, move: bool = False
@@ -305,10 +308,13 @@ class UserMail:
             NotFound: a folder the user cannot see. PermissionDenied: "r" (and "t", "e" to move) missing
             on the source, or "i" on the target.
         """
-        with self.store.db.write() as conn:
+
+        def unit(conn: Connection) -> dict[int, int]:
             self._require(conn, src_folder_id, "rte" if move else "r")
             self._require(conn, dst_folder_id, "i")
             return self.store.mail.copy_in(conn, src_folder_id, uids, dst_folder_id, move=move)
+
+        return self.store.db.write_unit(unit)
 
     def move(self, src_folder_id: int, uids: Iterable[int], dst_folder_id: int) -> dict[int, int]:
         """MOVE (RFC 6851): ``copy(..., move=True)``; source UID -> destination UID.
@@ -325,9 +331,12 @@ class UserMail:
         Raises:
             NotFound: no such folder, or no "l". PermissionDenied: no "e".
         """
-        with self.store.db.write() as conn:
+
+        def unit(conn: Connection) -> list[int]:
             self._require(conn, folder_id, "e")
             return self.store.mail.expunge_in(conn, folder_id, uids)
+
+        return self.store.db.write_unit(unit)
 
     def append(
         self, folder_id: int, raw: bytes, flags: Iterable[str] = (), internal_date: datetime | None = None
@@ -346,9 +355,12 @@ class UserMail:
             self._require(conn, folder_id, needed)
             mail.check_quota_in(conn, folder_id, len(raw))
         sha = self.store.blobs.put(raw)
-        with self.store.db.write() as conn:
+
+        def unit(conn: Connection) -> NewMessage:
             self._require(conn, folder_id, needed)
             return mail.append_in(conn, folder_id, staged, sha, internal_date)
+
+        return self.store.db.write_unit(unit)  # grouped with other sessions' writes, durable on return
 
     # -- sharing (RFC 4314 3): a folder's entries are read and changed with "a" ------------------------
 

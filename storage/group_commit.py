@@ -1,0 +1,141 @@
+"""Group commit for SQLite: the write units of many sessions in one transaction, one WAL fsync.
+
+With ``synchronous=FULL`` every SQLite commit is an fsync of the WAL, and only one process and one
+connection write at a time. A protocol process that commits each message on its own therefore pays one
+fsync per message, in turn, and (on gevent) stops every session while sqlite3 waits in C. Here a
+process hands its write units to one committer, a real OS thread with its own connection:
+
+1. A caller (a greenlet or a thread) queues ``fn`` (a function of a Connection) and waits on a
+   :class:`storage.off_hub.Waker`: a greenlet waits on its hub, so other sessions go on.
+2. The committer takes every unit queued so far (at most ``MAX_UNITS``), opens one ``BEGIN
+   IMMEDIATE`` transaction and runs each unit inside a SAVEPOINT of its own: a unit that raises is
+   rolled back alone and its caller gets the exception; the others stay in the transaction.
+3. It commits (the one fsync), then wakes every caller. A caller gets its result only after that
+   commit returned, so SMTP's "250" and IMAP's APPEND "OK" still follow durability. If the commit
+   fails, every unit of the group fails with that error and nothing of the group is stored.
+
+Units queue up while the previous group's fsync runs, so groups grow with the load by themselves; no
+timer delays a lone unit. The thread and its connection end after ``IDLE_SECONDS`` without work (a
+store opened by a command or a test leaves nothing behind) and start again with the next unit. Work a unit registers in ``conn.info["after_commit"]`` runs in its caller,
+after the group committed (as with ``Database.write``).
+
+Units run in the committer thread, one after the other: they must only use the connection given (no
+transaction of their own: a ``Database.write`` inside a unit waits for the lock its own group holds) and
+must not touch gevent objects. PostgreSQL is not grouped: psycopg already waits on the hub, and its
+server merges concurrent commits' WAL flushes itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection, Engine
+
+from storage.off_hub import Waker, real_lock, real_thread_id, start_real_thread
+
+T = TypeVar("T")
+MAX_UNITS = 64  # per group: a bounded transaction, and the first callers are not held for long
+IDLE_SECONDS = 10.0  # the thread (and its connection) ends after this long without a unit
+
+
+class _Unit(Generic[T]):
+    __slots__ = ("fn", "result", "error", "hooks", "waker")
+
+    def __init__(self, fn: Callable[[Connection], T]) -> None:
+        self.fn = fn
+        self.result: T | None = None
+        self.error: BaseException | None = None
+        self.hooks: list[Callable[[], object]] = []
+        self.waker = Waker()
+
+
+class GroupCommitter:
+    """One per Database (per process); the thread starts with the first unit.
+
+    ``make_engine`` gives the committer's own engine (one connection, used by its thread alone).
+    """
+
+    def __init__(self, make_engine: Callable[[], Engine]) -> None:
+        self._make_engine = make_engine
+        self._mutex = real_lock()  # guards _pending and _signalled; held only to swap them
+        self._wakeup = real_lock()  # released when units wait and the committer was not told yet
+        self._wakeup.acquire()
+        self._pending: list[_Unit[Any]] = []
+        self._signalled = False
+        self._thread_id: int | None = None
+        self._started = False
+        self.groups = 0  # committed groups and units, for tests and benchmarks
+        self.units = 0
+
+    def run(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn(conn)`` in the next group; return once the group is committed (durable)."""
+        if self._thread_id is not None and real_thread_id() == self._thread_id:
+            raise RuntimeError("a write unit cannot wait for another one from inside the committer")
+        unit: _Unit[T] = _Unit(fn)
+        with self._mutex:
+            if not self._started:
+                self._started = True
+                start_real_thread(self._loop)
+            self._pending.append(unit)
+            wake = not self._signalled
+            self._signalled = True
+        if wake:
+            self._wakeup.release()
+        unit.waker.wait()
+        if unit.error is not None:
+            raise unit.error
+        for hook in unit.hooks:
+            hook()
+        return unit.result  # type: ignore[return-value]
+
+    def _loop(self) -> None:
+        self._thread_id = real_thread_id()
+        engine = self._make_engine()
+        try:
+            self._serve(engine)
+        finally:
+            engine.dispose()
+
+    def _serve(self, engine: Engine) -> None:
+        while True:
+            if not self._wakeup.acquire(timeout=IDLE_SECONDS):
+                with self._mutex:
+                    if not self._signalled:  # nothing queued, nor about to be signalled: stop
+                        self._started = False
+                        self._thread_id = None
+                        return
+                continue  # a caller queued and is about to release the lock
+            with self._mutex:
+                batch, self._pending = self._pending[:MAX_UNITS], self._pending[MAX_UNITS:]
+                self._signalled = bool(self._pending)
+            if self._signalled:
+                self._wakeup.release()  # more than one group's worth waits: go round again
+            if batch:
+                self._commit(engine, batch)
+                for unit in batch:
+                    unit.waker.fire()
+
+    def _commit(self, engine: Engine, batch: list[_Unit[Any]]) -> None:
+        try:
+            with engine.connect() as raw:
+                conn = raw.execution_options(fieldpost_immediate=True)
+                with conn.begin():
+                    for unit in batch:
+                        hooks: list[Callable[[], object]] = []
+                        conn.info["after_commit"] = hooks
+                        savepoint = conn.begin_nested()
+                        try:
+                            unit.result = unit.fn(conn)
+                        except Exception as exc:
+                            savepoint.rollback()
+                            unit.error = exc
+                        else:
+                            savepoint.commit()
+                            unit.hooks = hooks
+            self.groups += 1
+            self.units += len(batch)
+        except BaseException as exc:  # the BEGIN, a savepoint or the COMMIT failed: nothing is stored
+            for unit in batch:
+                unit.error = unit.error or exc
+                unit.hooks = []
