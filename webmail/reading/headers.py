@@ -35,7 +35,7 @@ class HeaderView:
     from_address: str | None  # the first sender's addr-spec, for "always show images from"
     to: str
     cc: str
-    reply_to: str
+    reply_to: str  # "" when it is the sender's own address
     date: datetime | None
     date_text: str  # the Date field as sent, for the raw view and when it does not parse
     message_id: str
@@ -69,13 +69,15 @@ def read_receipt_address(header_block: bytes) -> str | None:
 
 def header_view(envelope: Envelope, header_block: bytes) -> HeaderView:
     """The reader's header fields from the cached envelope and the message's top-level header block."""
+    from_ = _clip(address_list_text(envelope.from_))
+    reply_to = _clip(address_list_text(envelope.reply_to))
     return HeaderView(
         subject=_clip(decode_header_text(envelope.subject)),
-        from_=_clip(address_list_text(envelope.from_)),
+        from_=from_,
         from_address=_first_address(envelope.from_),
         to=_clip(address_list_text(envelope.to)),
         cc=_clip(address_list_text(envelope.cc)),
-        reply_to=_clip(address_list_text(envelope.reply_to)),
+        reply_to="" if reply_to == from_ else reply_to,  # IMAP's envelope copies From when there is none
         date=parse_date(envelope.date),
         date_text=_clip(envelope.date or ""),
         message_id=_clip(envelope.message_id or ""),

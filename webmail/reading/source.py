@@ -28,6 +28,7 @@ NO_SUCH_MESSAGE = "no such message"
 class StoredMessage:
     """A message the user may read: its row, cached envelope and MIME tree, and a way to its bytes."""
 
+    user: UserMail
     reader: FolderReader
     info: MessageInfo
     envelope: Envelope
@@ -64,6 +65,14 @@ class StoredMessage:
         """Set \\Seen, as opening a message does (only with the "s" right; usermail decides)."""
         self.reader.mark_seen([self.uid])
 
+    def add_flags(self, flags: list[str]) -> None:
+        """Add flags or keywords (``$MDNSent``) through the facade, with the rights they need.
+
+        Raises:
+            PermissionDenied: a right the flags need is missing (RFC 4314 4).
+        """
+        self.user.set_flags(self.folder_id, [self.uid], flags, "add")
+
 
 def open_message(user: UserMail, folder_id: int, uid: int) -> StoredMessage:
     """The message ``uid`` of folder ``folder_id`` as ``user`` may read it.
@@ -81,4 +90,4 @@ def open_message(user: UserMail, folder_id: int, uid: int) -> StoredMessage:
         envelope, root = from_json(info.structure)
     except ValueError as exc:  # a corrupt cache column: say so instead of serving wrong offsets
         raise NotFound(f"{NO_SUCH_MESSAGE} (unreadable structure: {exc})") from None
-    return StoredMessage(reader, info, envelope, root)
+    return StoredMessage(user, reader, info, envelope, root)
