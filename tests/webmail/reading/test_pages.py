@@ -49,6 +49,8 @@ def test_message_page_escapes_headers_frames_the_body_and_marks_seen(
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     flags = seeded.store.for_user(seeded.alice.id).reader(folder).flags([uid])[0].flags
     assert "\\Seen" in flags
+    reply = re.search(r'<a class="reply" href="([^"]+)"', html)
+    assert reply is not None and client.get(reply.group(1)).status_code == 200
 
     body = client.get(frame.group(2))
     assert body.status_code == 200
