@@ -79,6 +79,8 @@ if (form) {
 }
 
 function richEditor(source) {
+  const labels = JSON.parse(source.dataset.labels || "{}");
+  const label = (key, fallback) => labels[key] || fallback;
   const toolbar = document.createElement("div");
   toolbar.className = "editor-toolbar";
   toolbar.setAttribute("role", "toolbar");
@@ -95,34 +97,38 @@ function richEditor(source) {
     area.dispatchEvent(new Event("input"));
   };
   const buttons = [
-    ["bold", "B", "Bold"], ["italic", "I", "Italic"], ["underline", "U", "Underline"],
-    ["strikeThrough", "S", "Strike"], ["insertUnorderedList", "\u2022", "Bulleted list"],
-    ["insertOrderedList", "1.", "Numbered list"],
+    ["bold", "B", label("bold", "Bold")], ["italic", "I", label("italic", "Italic")],
+    ["underline", "U", label("underline", "Underline")],
+    ["strikeThrough", "S", label("strike", "Strike through")],
+    ["insertUnorderedList", "\u2022", label("bullets", "Bulleted list")],
+    ["insertOrderedList", "1.", label("numbers", "Numbered list")],
   ];
   for (const [command, label, title] of buttons) {
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = label;
     button.title = title;
+    button.setAttribute("aria-label", title);
     button.dataset.command = command;
     button.addEventListener("click", () => run(command));
     toolbar.append(button);
   }
   const link = document.createElement("button");
   link.type = "button";
-  link.textContent = "\u{1F517}";
-  link.title = "Link";
+  link.textContent = label("link", "Link");
+  link.title = link.textContent;
   link.dataset.command = "createLink";
   link.addEventListener("click", () => {
-    const url = window.prompt("URL", "https://");
+    const url = window.prompt(label("url", "Link address"), "https://");
     if (url && /^(https?:|mailto:)/i.test(url)) run("createLink", url);
   });
   toolbar.append(link);
-  toolbar.append(choice("fontName", ["serif", "sans-serif", "monospace", "Georgia", "Verdana"], run));
-  toolbar.append(choice("fontSize", ["1", "2", "3", "4", "5", "6", "7"], run));
+  const fonts = ["serif", "sans-serif", "monospace", "Georgia", "Verdana"];
+  toolbar.append(choice("fontName", label("font", "Font"), fonts, run));
+  toolbar.append(choice("fontSize", label("size", "Size"), ["1", "2", "3", "4", "5", "6", "7"], run));
   const colour = document.createElement("input");
   colour.type = "color";
-  colour.title = "Colour";
+  colour.title = label("colour", "Colour");
   colour.dataset.command = "foreColor";
   colour.addEventListener("change", () => run("foreColor", colour.value));
   toolbar.append(colour);
@@ -131,10 +137,10 @@ function richEditor(source) {
   return area;
 }
 
-function choice(command, values, run) {
+function choice(command, title, values, run) {
   const select = document.createElement("select");
   select.dataset.command = command;
-  select.title = command === "fontName" ? "Font" : "Size";
+  select.title = title;
   const empty = document.createElement("option");
   empty.value = "";
   empty.textContent = select.title;
