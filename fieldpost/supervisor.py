@@ -12,6 +12,11 @@ Implementation notes:
   closed only when the service is stopped (``service stop``, supervisor shutdown); a listener the
   supervisor cannot bind is left to the child to bind (and fail, and be retried). Other services are
   one process (gunicorn runs its own workers for the web service).
+- Connection caps across a pool: for each pool service the supervisor makes one shared table of open
+  connections (``fieldpost.connection_counts``, an anonymous memfd) with a row for every worker process
+  that can run at once (two per worker: a rolling restart runs the old and the new side by side, plus
+  two spare) and hands it to every start of every worker (``--connection-counts FD``). The workers keep
+  it consistent among themselves, dead ones included; the supervisor only keeps it open.
 - Each worker is supervised alone: one that exits is restarted after a backoff that doubles from 1 s up
   to 60 s; the doubling starts over once it has stayed up for 60 s. A service stopped through the
   control channel stays stopped until started again; stop and start act on all its workers.
@@ -52,7 +57,7 @@ import sys
 import time
 from typing import IO, Any
 
-from fieldpost import control, runstate
+from fieldpost import connection_counts, control, runstate
 from fieldpost.config import WORKER_POOLS, Config
 from fieldpost.logs import ServiceLogger, service_logger
 from fieldpost.processes import (
@@ -95,6 +100,7 @@ class Supervisor:
                 self.pools[name] = [Child(name, argv, listeners)]
         self.children = [child for pool in self.pools.values() for child in pool]
         self.sockets: dict[str, dict[str, socket.socket]] = {}  # service -> listener name -> socket
+        self.count_tables: dict[str, int] = {}  # pool service -> its connection table's descriptor
         self.rolling: dict[str, list[Child]] = {}  # service -> workers still to replace, in order
         self.draining: list[Draining] = []
         self.stopping = False
@@ -148,6 +154,9 @@ class Supervisor:
         for name in reversed(self.pools):
             self.stop_service(name)
         self._finish_draining(force=True)
+        for table in self.count_tables.values():
+            os.close(table)
+        self.count_tables.clear()
         self.save(running=False)
         self.log.info("supervisor stopped")
 
@@ -159,11 +168,16 @@ class Supervisor:
         handed = self._listening_sockets(child.name)
         argv = child.argv + (["--worker", str(child.worker)] if child.worker else [])
         argv += [arg for name, sock in handed.items() for arg in ("--listen-fd", f"{name}={sock.fileno()}")]
+        passed = [sock.fileno() for sock in handed.values()]
+        table = self._count_table(child.name)
+        if table is not None:
+            argv += ["--connection-counts", str(table)]
+            passed.append(table)
         # the child keeps its own copy of the output descriptor; ours is closed at once
         with open(self.config.log_dir / f"{child.name}.out", "ab") as output:
             proc = subprocess.Popen(
                 argv,
-                pass_fds=[sock.fileno() for sock in handed.values()],
+                pass_fds=passed,
                 cwd=SOURCE_ROOT,
                 env=self.config.child_environment(),
                 stdin=subprocess.DEVNULL,
@@ -181,6 +195,21 @@ class Supervisor:
         child.started_at = time.time()
         child.started_mono = time.monotonic()
         self.log.info("started %s (pid %d)", child.label, child.proc.pid)
+
+    def _count_table(self, service: str) -> int | None:
+        """The pool's shared connection table, made on the first start of one of its workers."""
+        if service not in HANDED_DOWN:
+            return None
+        if service not in self.count_tables:
+            rows = 2 * len(self.pools[service]) + 2
+            try:
+                self.count_tables[service] = connection_counts.create(rows)
+            except OSError as exc:
+                self.log.warning(
+                    "no shared connection table for %s (caps count per worker): %s", service, exc
+                )
+                return None
+        return self.count_tables[service]
 
     def _listening_sockets(self, service: str) -> dict[str, socket.socket]:
         """The service's listening sockets, bound now if not yet (see the module notes)."""

@@ -40,8 +40,16 @@ TOP_MODULES = ("wsgi",)
 NOT_PRODUCT = frozenset({"tests", "bench", "docs", "locales", "skins", "spec", "data", "build"})
 
 #: ``fieldpost`` modules every layer may import: nothing in them knows about services.
+#: (``connection_counts``: the pool's shared connection table, made by the supervisor, used by sidecars.net.)
 FIELDPOST_BASE = frozenset(
-    {"fieldpost", "fieldpost.config", "fieldpost.logs", "fieldpost.runstate", "fieldpost.tls"}
+    {
+        "fieldpost",
+        "fieldpost.config",
+        "fieldpost.connection_counts",
+        "fieldpost.logs",
+        "fieldpost.runstate",
+        "fieldpost.tls",
+    }
 )
 
 #: Layer -> the other layers it may import.

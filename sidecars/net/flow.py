@@ -12,6 +12,12 @@ Implementation notes:
   kept (the oldest windows are forgotten first, which can only let a client in earlier, never lock one
   out).
 - Not thread safe; in a gevent process all calls come from one thread and never yield.
+- Across a worker pool: given the pool's shared table (``fieldpost.connection_counts``) and a ``scope``
+  naming the listener or allow rule, the caps on simultaneous connections (``max_connections``,
+  ``max_per_ip``) count every worker's connections, so a pool admits each cap once, not once per worker.
+  Check and count are one step under the table's lock. The rates (``new_per_interval``,
+  ``new_per_ip_per_interval``) are still counted per worker. A connection the table has no room for is
+  counted here only (the cap then holds per worker for that address; see that module).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fieldpost.connection_counts import ConnectionCounts, Held, key_of
 from sidecars.net.rules import Limits
 
 TOO_MANY = "too many connections"
@@ -45,16 +52,33 @@ class FlowControl:
         limits: Limits,
         clock: Callable[[], float] = time.monotonic,
         max_tracked: int = MAX_TRACKED,
+        *,
+        shared: ConnectionCounts | None = None,
+        scope: str = "",
     ) -> None:
         self.limits = limits  # may be replaced live; counters carry over
         self.clock = clock
         self.max_tracked = max_tracked
-        self.active = 0
+        self.shared = shared
+        self.scope = scope
+        self._total_key = key_of(scope)
+        self._held: dict[str, list[Held | None]] = {}  # shared: per address, what each connection holds
+        self._active = 0
         self._active_by_ip: dict[str, int] = {}
         self._window = _Window(0.0, 0)
         self._windows_by_ip: OrderedDict[str, _Window] = OrderedDict()
 
+    @property
+    def active(self) -> int:
+        """Connections open now: in the whole pool when the table is shared, else in this process."""
+        if self.shared is not None:
+            return self.shared.total(self._total_key)
+        return self._active
+
     def active_from(self, ip: str) -> int:
+        """Connections open now from ``ip`` (pool-wide when shared)."""
+        if self.shared is not None:
+            return self.shared.total(key_of(self.scope, ip))
         return self._active_by_ip.get(ip, 0)
 
     def admit(self, ip: str, *, per_ip: bool = True, total: bool = True) -> str | None:
@@ -68,10 +92,11 @@ class FlowControl:
         limits = self.limits
         now = self.clock()
         interval = max(1, limits.interval_seconds)
-        if total and limits.max_connections and self.active >= limits.max_connections:
-            return TOO_MANY
-        if per_ip and limits.max_per_ip and self.active_from(ip) >= limits.max_per_ip:
-            return TOO_MANY_FROM_IP
+        if self.shared is None:
+            if total and limits.max_connections and self._active >= limits.max_connections:
+                return TOO_MANY
+            if per_ip and limits.max_per_ip and self._active_by_ip.get(ip, 0) >= limits.max_per_ip:
+                return TOO_MANY_FROM_IP
         window = self._window
         if now - window.start >= interval:
             window = _Window(now, 0)
@@ -80,6 +105,10 @@ class FlowControl:
         ip_window = self._ip_window(ip, now, interval)
         if per_ip and limits.new_per_ip_per_interval and ip_window.count >= limits.new_per_ip_per_interval:
             return TOO_FAST_FROM_IP
+        if self.shared is not None:
+            refused = self._acquire_shared(ip, per_ip=per_ip, total=total)
+            if refused:
+                return refused
         # admitted: count it everywhere
         window.count += 1
         self._window = window
@@ -88,14 +117,36 @@ class FlowControl:
             self._windows_by_ip[ip] = ip_window
             self._windows_by_ip.move_to_end(ip)
             self._trim(now, interval)
-        self.active += 1
-        self._active_by_ip[ip] = self.active_from(ip) + 1
+        self._active += 1
+        self._active_by_ip[ip] = self._active_by_ip.get(ip, 0) + 1
+        return None
+
+    def _acquire_shared(self, ip: str, *, per_ip: bool, total: bool) -> str | None:
+        """Check the caps against the pool's counts and count the connection there, in one step."""
+        assert self.shared is not None
+        limits = self.limits
+        caps = [
+            (self._total_key, limits.max_connections if total else 0),
+            (key_of(self.scope, ip), limits.max_per_ip if per_ip else 0),
+        ]
+        held = self.shared.acquire(caps)
+        if isinstance(held, str):
+            return TOO_MANY if held == "0" else TOO_MANY_FROM_IP
+        self._held.setdefault(ip, []).append(held)  # None: no room in the table, counted here only
         return None
 
     def release(self, ip: str) -> None:
         """A connection admitted from ``ip`` is over."""
-        self.active = max(0, self.active - 1)
-        left = self.active_from(ip) - 1
+        if self.shared is not None:
+            holding = self._held.get(ip)
+            if holding:
+                held = holding.pop()
+                if not holding:
+                    del self._held[ip]
+                if held is not None:
+                    self.shared.release(held)
+        self._active = max(0, self._active - 1)
+        left = self._active_by_ip.get(ip, 0) - 1
         if left > 0:
             self._active_by_ip[ip] = left
         else:
@@ -104,7 +155,7 @@ class FlowControl:
     @property
     def tracked_addresses(self) -> int:
         """How many per-address entries are held (for tests of the memory bound)."""
-        return len(self._active_by_ip) + len(self._windows_by_ip)
+        return len(self._active_by_ip) + len(self._windows_by_ip) + len(self._held)
 
     def _ip_window(self, ip: str, now: float, interval: int) -> _Window:
         window = self._windows_by_ip.get(ip)

@@ -27,6 +27,10 @@ Implementation notes:
 - ``stop(grace)`` stops accepting at once, waits up to ``grace`` seconds for sessions to end, then kills
   the rest (``GreenletExit`` is raised in their handlers, which may write a last line).
 - Flow bookkeeping never yields, so no lock is needed inside one gevent hub.
+- In a worker pool, ``connection_counts`` is the pool's shared table (``fieldpost.connection_counts``):
+  the caps on simultaneous connections of the listener (scope: its name) and of each allow rule (scope:
+  the listener's name and the rule's text) then count the connections of every worker. Displacing an
+  unauthenticated connection still picks one of this worker's.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from gevent import ssl
 from gevent.pool import Pool
 from gevent.server import StreamServer
 
+from fieldpost.connection_counts import ConnectionCounts
 from fieldpost.logs import ServiceLogger, session_logger
 from sidecars.net.errorcontrol import ErrorLimits
 from sidecars.net.flow import FlowControl
@@ -136,6 +141,7 @@ class ListenerServer:
         tls_context: ssl.SSLContext | None = None,
         implicit_tls: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        connection_counts: ConnectionCounts | None = None,
     ) -> None:
         if implicit_tls and tls_context is None:
             raise ValueError(f"listener {name}: implicit TLS needs a TLS context")
@@ -148,7 +154,8 @@ class ListenerServer:
         self.implicit_tls = implicit_tls
         self.clock = clock
         self.policy = policy or Policy()
-        self.flow = FlowControl(self.policy.limits, clock)
+        self.connection_counts = connection_counts
+        self.flow = FlowControl(self.policy.limits, clock, shared=connection_counts, scope=name)
         self._rule_flows: dict[Rule, FlowControl] = {}
         self._standings = Standings()
         sock = bind(*listen) if isinstance(listen, tuple) else listen
@@ -217,7 +224,12 @@ class ListenerServer:
         if rule_limits is not None and decision.rule is not None:
             rule_flow = self._rule_flows.get(decision.rule)
             if rule_flow is None:
-                rule_flow = self._rule_flows[decision.rule] = FlowControl(rule_limits, self.clock)
+                rule_flow = self._rule_flows[decision.rule] = FlowControl(
+                    rule_limits,
+                    self.clock,
+                    shared=self.connection_counts,
+                    scope=f"{self.name} rule {decision.rule.text}",
+                )
             reason = rule_flow.admit(ip)
             if reason:
                 slog.info("connection refused from [%s]: %s (allow rule %s)", ip, reason, decision.rule.text)

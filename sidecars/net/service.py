@@ -26,6 +26,9 @@ Implementation notes:
   (each accept goes to one of them). Its session ids carry N in their top byte, so ids stay unique in
   the service's log across workers, and its lifecycle lines say ``worker N``. Nothing that changes an
   answer is kept in the process: what must hold across sessions lives in storage.
+- ``--connection-counts FD``: the pool's shared table of open connections, which the supervisor made and
+  hands to every worker of the service; the listeners' caps count every worker's connections in it
+  (:mod:`fieldpost.connection_counts`). Without it (a lone process, tests) they count this process's.
 - Heartbeat: a greenlet rewrites ``run/<service>.<N>.heartbeat`` (``run/<service>.heartbeat`` without
   ``--worker``) every ``HEARTBEAT`` seconds with the time and this pid; a hub wedged by a greenlet that
   never yields stops it, and the supervisor restarts the worker. The pid tells the supervisor when a
@@ -51,6 +54,7 @@ from gevent.server import StreamServer
 
 from fieldpost import config as configuration
 from fieldpost import runstate
+from fieldpost.connection_counts import ConnectionCounts
 from fieldpost.logs import ServiceLogger, service_logger
 from sidecars.net.errorcontrol import ErrorLimits
 from sidecars.net.listener import Handler, ListenerServer, Policy, Refusal, SessionIds, bind
@@ -154,6 +158,13 @@ def parse_args(prog: str, argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--worker", type=int, default=0, metavar="N", help="worker number in the pool (1-255)"
     )
+    parser.add_argument(
+        "--connection-counts",
+        type=int,
+        default=None,
+        metavar="FD",
+        help="the pool's shared table of open connections (fieldpost.connection_counts)",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.worker <= MAX_WORKER:
         parser.error(f"--worker must be 0-{MAX_WORKER}")
@@ -171,6 +182,20 @@ def inherited_sockets(pairs: list[str]) -> dict[str, int]:
     return out
 
 
+def _connection_counts(fd: int | None, log: ServiceLogger) -> ConnectionCounts | None:
+    """The pool's shared connection table, or None (not in a pool, or no free row: count locally)."""
+    if fd is None:
+        return None
+    try:
+        counts = ConnectionCounts.attach(fd)
+    except (OSError, ValueError) as exc:
+        log.error("the shared connection table is unusable (%s); caps count per worker", exc)
+        return None
+    if counts is None:
+        log.error("no free row in the shared connection table; caps count per worker")
+    return counts
+
+
 def run_service(
     service: str,
     build_endpoints: Callable[[ServiceContext], dict[str, Endpoint]],
@@ -185,7 +210,14 @@ def run_service(
     store = open_store(config.database_url, config.blob_dir)
     try:
         return _serve(
-            args.service, config, store, log, build_endpoints, inherited_sockets(args.listen_fd), args.worker
+            args.service,
+            config,
+            store,
+            log,
+            build_endpoints,
+            inherited_sockets(args.listen_fd),
+            args.worker,
+            _connection_counts(args.connection_counts, log),
         )
     finally:
         store.close()
@@ -199,6 +231,7 @@ def _serve(
     build_endpoints: Callable[[ServiceContext], dict[str, Endpoint]],
     inherited: dict[str, int],
     worker: int = 0,
+    connection_counts: ConnectionCounts | None = None,
 ) -> int:
     try:
         tls_context: ssl.SSLContext | None = server_context(config)
@@ -234,6 +267,7 @@ def _serve(
                     session_ids=ids,
                     tls_context=tls_context,
                     implicit_tls=endpoint.implicit_tls,
+                    connection_counts=connection_counts,
                 )
             )
     except OSError as exc:
