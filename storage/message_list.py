@@ -40,7 +40,7 @@ from storage.mime.text import decode_header_text
 from storage.names import as_utc, utcnow
 
 MAX_LIMIT = 200  # rows per page
-COUNT_CAP = 10_000  # a filtered list counts its matches up to this
+COUNT_CAP = 1_000  # a filtered list counts its matches up to this (then shows "1000 or more")
 SEARCH_CAP = 10_000  # text-search candidates kept (the newest)
 THREAD_MESSAGES_CAP = 500  # messages of one conversation returned at once
 
@@ -86,6 +86,7 @@ class ListFilter:
 
 
 NO_FILTER = ListFilter()
+UNSEEN_ONLY = ListFilter(unseen=True)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ def page_in(
     preds = _predicates(folder_id, filters)
     if filters.is_empty:
         total, exact = fo.folder_by_id(conn, folder_id).message_count, True
+    elif filters == UNSEEN_ONLY:  # the folder keeps this count too
+        total, exact = fo.folder_by_id(conn, folder_id).unseen_count, True
     else:
         counted = conn.execute(
             select(func.count()).select_from(select(m.c.id).where(*preds).limit(COUNT_CAP + 1).subquery())
@@ -303,7 +306,10 @@ def _searched_page(
     key = SORT_COLUMNS[sort]
     keyed: list[tuple[Any, int, int]] = []  # (sort key, uid, row id)
     for chunk in _chunks(sorted(uids), 500):
-        q = select(key, m.c.uid, m.c.id, b.c.subject, b.c.from_display, b.c.from_addr, b.c.structure)
+        fields = [b.c.subject, b.c.from_display, b.c.from_addr]
+        if f.to.strip():  # the cached envelope, only when the To names are searched
+            fields.append(b.c.structure)
+        q = select(key, m.c.uid, m.c.id, *fields)
         q = q.join(b, b.c.id == m.c.body_id).where(*_predicates(folder_id, f), m.c.uid.in_(chunk))
         for r in conn.execute(q):
             if _fields_match(r, f):

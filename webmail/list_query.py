@@ -149,7 +149,9 @@ def folder_list(mine: UserMail, folder_id: int, query: ListQuery, page_size: int
         folder_id, offset=(query.page - 1) * page_size, limit=page_size, threaded=query.threaded, **kwargs
     )
     pages = max(1, -(-page.total // page_size))
-    if query.page > pages:
+    if not page.exact:  # a capped count: the pages go on while they are full
+        pages = max(pages, query.page + (1 if len(page.rows) == page_size else 0))
+    elif query.page > pages:
         query = replace(query, page=pages)
         page = view.page(
             folder_id, offset=(pages - 1) * page_size, limit=page_size, threaded=query.threaded, **kwargs

@@ -301,3 +301,18 @@ def test_check_repairs_conversation_counts(demo: Demo) -> None:
     inbox = demo.folder(ALICE).id
     rows = demo.store.for_user(demo.alice.id).view.page(inbox, threaded=True).rows
     assert [(r.uid, r.thread_count) for r in rows] == [(b, 2)]
+
+
+def test_filtered_counts_stop_at_the_cap(
+    listed: tuple[Demo, int, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import message_list
+
+    demo, inbox, uids = listed
+    view = demo.store.for_user(demo.alice.id).view
+    demo.store.mail.set_flags(inbox, list(uids.values()), ["\\Flagged"])
+    monkeypatch.setattr(message_list, "COUNT_CAP", 3)
+    page = view.page(inbox, filters=ListFilter(flagged=True), limit=2)
+    assert (page.total, page.exact, len(page.rows)) == (3, False, 2)
+    unseen = view.page(inbox, filters=ListFilter(unseen=True), limit=2)  # the folder's own count
+    assert (unseen.total, unseen.exact) == (5, True)
