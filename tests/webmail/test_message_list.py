@@ -182,3 +182,23 @@ def test_mobile_list(client: FlaskClient, auth: AuthActions, seeded: Seeded) -> 
     )
     assert done.headers["Location"].startswith(f"/m/folder/{fid}")
     assert seeded.store.folders.get(ALICE, "Trash").message_count == 1
+
+
+def test_mobile_folder_management(client: FlaskClient, auth: AuthActions, seeded: Seeded) -> None:
+    store = seeded.store
+    auth.login(interface="mobile")
+    assert "/m/folders/manage" in client.get("/m/").get_data(as_text=True)
+    token = csrf_token(client.get("/m/folders/manage"))
+    client.post("/m/folders/manage/create", data={"csrf_token": token, "name": "Trips"})
+    trips = store.folders.get(ALICE, "Trips").id
+    client.post("/m/folders/manage/create", data={"csrf_token": token, "name": "Rome", "parent": trips})
+    rome = store.folders.get(ALICE, "Trips/Rome").id
+    client.post(
+        "/m/folders/manage/rename", data={"csrf_token": token, "folder": rome, "name": "Roma", "parent": ""}
+    )
+    assert store.folders.get(ALICE, "Roma").id == rome
+    client.post("/m/folders/manage/delete", data={"csrf_token": token, "folder": trips})
+    assert "Trips" not in [f.path for f in store.folders.list(ALICE)]
+    page = client.get("/m/folders/manage").get_data(as_text=True)
+    inbox = store.folders.get(ALICE, "INBOX").id
+    assert ">Roma</a>" in page and f'name="folder" value="{inbox}"' not in page  # INBOX stays

@@ -1,5 +1,7 @@
 """Mobile pages of a folder's messages: the list (paging, sort, search, conversations) and the
-operations on checked messages (move, delete, mark), as in the Standard interface with less on screen."""
+operations on checked messages (move, delete, mark), as in the Standard interface with less on screen;
+and folder management (``/m/folders/manage``: create, rename, move, delete), the same forms as Standard's
+(webmail/list_actions.py) one folder per block."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from webmail.binding import user_mail
+from webmail.binding import current_user_account, user_mail
 from webmail.list_actions import apply as apply_action
+from webmail.list_actions import create, delete, rename
 from webmail.list_query import MOBILE_PAGE_SIZE, folder_list, parse
 from webmail.list_view import message_link
 from webmail.mobile.blueprint import bp
@@ -25,3 +28,30 @@ def folder_action(folder_id: int) -> Any:
     flash(apply_action(user_mail(), folder_id, request.form))
     back: dict[str, Any] = dict(request.args)  # the list's query: same page, sort and search
     return redirect(url_for("mobile.folder", folder_id=folder_id, **back))
+
+
+@bp.route("/folders/manage")
+def folders_manage() -> Any:
+    tree = user_mail().view.folder_tree()
+    parents = [f for f in tree if "k" in f.rights.letters]
+    return render_template("mobile/folders_manage.html", tree=tree, parents=parents)
+
+
+@bp.post("/folders/manage/create")
+def folder_create() -> Any:
+    form = request.form
+    flash(create(user_mail(), current_user_account().address, form.get("parent", ""), form.get("name", "")))
+    return redirect(url_for("mobile.folders_manage"))
+
+
+@bp.post("/folders/manage/rename")
+def folder_rename() -> Any:
+    form = request.form
+    flash(rename(user_mail(), form.get("folder", ""), form.get("name", ""), form.get("parent", "")))
+    return redirect(url_for("mobile.folders_manage"))
+
+
+@bp.post("/folders/manage/delete")
+def folder_delete() -> Any:
+    flash(delete(user_mail(), request.form.get("folder", "")))
+    return redirect(url_for("mobile.folders_manage"))
