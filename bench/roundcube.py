@@ -6,7 +6,8 @@ removed) by :meth:`Roundcube.stop`. Roundcube reads its configuration from that 
 ``iniset.php`` takes ``ROUNDCUBE_CONFIG_DIR`` from the environment, which the php-fpm pool sets): the
 package's ``defaults.inc.php`` plus a ``config.inc.php`` written here (SQLite database, logs and temp in
 the temp directory, IMAP at the private Dovecot given). Everything else is Roundcube's default: elastic
-skin, 50 messages a page, no IMAP or message cache (``imap_cache``/``messages_cache`` off), opcache on.
+skin, 50 messages a page, no IMAP or message cache (``imap_cache``/``messages_cache`` off; ``cache=True``
+turns both on, kept in the SQLite database), opcache on.
 
 php-fpm runs a static pool of ``children`` processes (20 by default: one per benchmark user, so no user
 waits for a free PHP worker), nginx two worker processes, both as ``www-data``. ``make bench-deps``
@@ -20,6 +21,7 @@ token in the ``X-Roundcube-Request`` header.
 
 from __future__ import annotations
 
+import imaplib
 import os
 import re
 import shutil
@@ -68,7 +70,7 @@ def version() -> str:
 class Roundcube:
     """php-fpm + nginx serving Roundcube on ``port``, its IMAP server at 127.0.0.1:``imap_port``."""
 
-    def __init__(self, port: int, imap_port: int, *, children: int = 20) -> None:
+    def __init__(self, port: int, imap_port: int, *, children: int = 20, cache: bool = False) -> None:
         self.port, self.imap_port, self.children = port, imap_port, children
         self.work = Path(tempfile.mkdtemp(prefix="fp-roundcube-"))
         os.chmod(self.work, 0o755)
@@ -94,6 +96,7 @@ class Roundcube:
             "$config['plugins'] = [];\n$config['skin'] = 'elastic';\n"
             "$config['enable_spellcheck'] = false;\n$config['session_lifetime'] = 60;\n"
             "$config['login_rate_limit'] = 0;\n"
+            + ("$config['imap_cache'] = 'db';\n$config['messages_cache'] = true;\n" if cache else "")
         )
         sock = self.work / "php-fpm.sock"
         (self.work / "php-fpm.conf").write_text(
@@ -103,7 +106,7 @@ class Roundcube:
             f"pm = static\npm.max_children = {children}\n"
             f"env[ROUNDCUBE_CONFIG_DIR] = {config}\n"
             f"php_admin_value[error_log] = {self.work}/logs/php-errors.log\n"
-            "php_admin_flag[log_errors] = on\n"
+            "php_admin_flag[log_errors] = on\nphp_admin_value[max_execution_time] = 600\n"
         )
         tmp = self.work / "nginx"
         (self.work / "nginx.conf").write_text(
@@ -117,7 +120,7 @@ class Roundcube:
             f"  server {{\n    listen 127.0.0.1:{port};\n    root {PUBLIC};\n    index index.php;\n"
             "    location ~ \\.php$ {\n      include /etc/nginx/fastcgi_params;\n"
             "      fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n"
-            f"      fastcgi_pass unix:{sock};\n    }}\n  }}\n}}\n"
+            f"      fastcgi_pass unix:{sock};\n      fastcgi_read_timeout 600s;\n    }}\n  }}\n}}\n"
         )
         self.procs: list[subprocess.Popen[bytes]] = []
 
@@ -169,6 +172,29 @@ class Roundcube:
                 proc.kill()
                 proc.wait()
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+#: The header fields Roundcube fetches for a message list (rcube_imap_generic::fetchHeaders).
+LIST_FIELDS = "DATE FROM TO SUBJECT CONTENT-TYPE CC REPLY-TO LIST-POST DISPOSITION-NOTIFICATION-TO X-PRIORITY"
+
+
+def warm_imap(port: int, address: str, password: str, rounds: int = 2) -> list[float]:
+    """What a mailbox in use has had long before: Dovecot's index, its date sort and the list's header
+    fields in its cache. Each round is a new connection (a new imap process, as Roundcube's requests are):
+    STATUS, SELECT, the date SORT and the list fields of every message. Returns each round's seconds."""
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        imap = imaplib.IMAP4("127.0.0.1", port)
+        imap.login(address, password)
+        imap.select("INBOX")
+        imap.uid("SORT", "(DATE)", "US-ASCII", "ALL")
+        imap.uid(
+            "FETCH", "1:*", f"(UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS ({LIST_FIELDS})])"
+        )
+        imap.logout()
+        times.append(time.perf_counter() - t)
+    return times
 
 
 # -- the client: what Roundcube's JavaScript asks for ------------------------------------------------

@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urljoin, urlsplit
 
-TIMEOUT = 120.0
+TIMEOUT = 600.0  # a loaded peer answered lists after a minute; a slow answer is measured, not dropped
 MAX_REDIRECTS = 5
 
 
