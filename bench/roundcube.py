@@ -253,6 +253,6 @@ def open_message(user: RoundcubeUser, uid: int) -> int:
 
 
 def search(user: RoundcubeUser, word: str) -> int:
-    params = {"_action": "search", "_q": word, "_headers": "subject,from", "_layout": "widescreen",
+    params = {"_action": "search", "_q": word, "_headers": "subject", "_layout": "widescreen",
               "_filter": "ALL", "_scope": "base", "_mbox": "INBOX"}  # fmt: skip
     return rows(user.ajax(params))

@@ -22,8 +22,8 @@ first):
 * list: one page of 50 rows at a random page of the folder, sorted by date (Roundcube: the list Ajax
   call of its message list; ours: the Standard list route);
 * open: one message at a random UID (Roundcube: the preview frame; ours: the reader route);
-* search: a word found in about N/1000 subjects (Roundcube: its quick search, subject and from; ours:
-  the search query of the list route).
+* search: a word found in about N/1000 subjects, first page of the hits (Roundcube: its quick search
+  with only Subject ticked; ours: the list's search form, its Subject field).
 
 Printed: requests/s and p50/p95 latency per measurement, the ratio (ours / Roundcube for rates,
 Roundcube / ours for times: > 1 means Fieldpost is better), and the rows per answer as a check that

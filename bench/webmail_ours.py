@@ -2,10 +2,11 @@
 
 It uses only what a page shows: the login form at ``/login`` (every field the page gives, the CSRF
 token among them, posted back with the address and password), the folder list at
-``/mail/folder/<folder_id>``, the reader at ``/mail/folder/<folder_id>/<uid>``. The paging parameter is
-read from the list page's link to page 2, the search parameter from the list page's search form, so the
-bench follows the routes as built rather than guessing their parameter names (``page`` and ``q`` are the
-fall-backs). :class:`Unavailable` says which of them is not served yet.
+``/mail/folder/<folder_id>``, the reader at ``/mail/folder/<folder_id>/<uid>`` (with the frame of an HTML
+body, which a browser loads with the page). The paging parameter is
+read from the list page's link to page 2, the search parameter from the list page's search form (its
+``subject`` field when it has one), so the bench follows the routes as built rather than guessing their
+parameter names (``page`` and ``q`` are the fall-backs). :class:`Unavailable` says which of them is not served yet.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class OursUser:
                 and urlsplit(urljoin(self.list_path, form.action)).path
                 in (self.list_path, self.list_path + "/")
             ):
-                self.search_key = next((n for n in texts if n in ("q", "query", "search")), texts[0])
+                wanted = ("subject", "q", "query", "search")  # Subject, as Roundcube is asked to search
+                self.search_key = next((n for w in wanted for n in texts if n == w), texts[0])
                 self.search_fields = {k: v for k, v in form.fields.items() if k != self.search_key}
                 break
 
@@ -82,9 +84,17 @@ class OursUser:
         return self._get_list({self.page_param: str(page)})
 
     def open_message(self, uid: int) -> int:
+        """The reader page, then what a browser loads with it from this site: the frame(s) holding an HTML
+        body (Roundcube's preview has the body in its one page, so both sides show the whole message)."""
         response = self.session.get(f"{self.list_path}/{uid}")
         if response.status != 200:
             raise HttpError(f"open {uid}: HTTP {response.status}")
+        for src in re.findall(r"<iframe[^>]*\ssrc=[\"']([^\"']+)", response.text):
+            src = src.replace("&amp;", "&")
+            if src.startswith("/") and not src.startswith("//"):
+                frame = self.session.get(src)
+                if frame.status != 200:
+                    raise HttpError(f"open {uid}: body frame {src}: HTTP {frame.status}")
         return -1
 
     def search(self, word: str) -> int:
