@@ -94,9 +94,9 @@ def median_ms(fn: Any) -> float:
     return statistics.median(times) * 1000
 
 
-def run(db: str, n: int, work: Path) -> list[tuple[str, str, str]]:
-    data = work / db
-    data.mkdir()
+def run(db: str, n: int, work: Path, keep: Path | None = None) -> list[tuple[str, str, str]]:
+    data = keep if keep is not None and db == "sqlite" else work / db
+    data.mkdir(exist_ok=True)
     admin, name = None, ""
     if db == "sqlite":
         url = f"sqlite:///{data / 'db.sqlite3'}"
@@ -109,13 +109,16 @@ def run(db: str, n: int, work: Path) -> list[tuple[str, str, str]]:
     store = open_store(url, data / "blobs")
     rows = []
     try:
-        store.domains.add("bench.test")
-        account = store.accounts.add(OWNER, None)
+        if not store.domains.list():
+            store.domains.add("bench.test")
+            store.accounts.add(OWNER, None)
+        account = store.accounts.get(OWNER)
         fid = store.folders.get(OWNER, "INBOX").id
-        print(f"  {db}: populating {n} messages ...", flush=True)
-        t = time.perf_counter()
-        populate(store, fid, n)
-        print(f"  {db}: populated in {time.perf_counter() - t:.0f} s", flush=True)
+        if store.folders.get(OWNER, "INBOX").message_count == 0:
+            print(f"  {db}: populating {n} messages ...", flush=True)
+            t = time.perf_counter()
+            populate(store, fid, n)
+            print(f"  {db}: populated in {time.perf_counter() - t:.0f} s", flush=True)
         if not store.db.is_sqlite:
             with store.db.write() as conn:
                 conn.execute(text("ANALYZE"))
@@ -153,11 +156,12 @@ def main() -> int:
     )
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--keep", type=Path, help="SQLite data directory kept between runs (filled once)")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="fp-bench-list-") as tmp:
         for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
-            rows += run(db, args.messages, Path(tmp))
+            rows += run(db, args.messages, Path(tmp), args.keep)
     print(f"\n50-row page of a {args.messages:,}-message folder (median of {RUNS})")
     print_table(("backend", "page", "time"), rows)
     return 0

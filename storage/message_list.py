@@ -298,7 +298,7 @@ def _searched_page(
         words = search_words(value)
         if not words:
             continue
-        found = set(dialect.search_uids(conn, folder_id, words, where))
+        found = set(dialect.search_uids(conn, folder_id, words, where, from_index=True))
         candidates = found if candidates is None else candidates & found
     uids = sorted(candidates or (), reverse=True)
     exact = len(uids) <= SEARCH_CAP
