@@ -91,8 +91,19 @@ def started_from(kind: str, folder_id: int, uid: int) -> Draft:
     if start is None:
         raise NotFound("no such way to start a message")
     raw = user_mail().reader(folder_id).raw(uid)
-    own = [i.address for i in outbox.identities(current_store(), account())]
-    return start(raw, own)
+    identities = outbox.identities(current_store(), account())
+    draft = start(raw, [i.address for i in identities])
+    return with_signature(draft, next((i for i in identities if i.address == draft.sender), None))
+
+
+def with_signature(draft: Draft, identity: outbox.Identity | None) -> Draft:
+    """The identity's signature above the quoted or forwarded text (where the new text goes)."""
+    if identity is None or not identity.signature:
+        return draft
+    if draft.html is not None:
+        lines = "<br>".join(html.escape(line) for line in identity.signature.split("\n"))
+        return replace(draft, html=f"<p><br></p><p>{lines}</p>{draft.html}")
+    return replace(draft, text=f"\n\n{identity.signature}{draft.text or ''}")
 
 
 def _entries(value: str) -> tuple[str, ...]:

@@ -56,6 +56,12 @@ def alice(client: FlaskClient, auth: AuthActions) -> FlaskClient:
     return client
 
 
+def test_every_page_links_to_compose(client: FlaskClient, auth: AuthActions) -> None:
+    auth.login()
+    assert 'href="/mail/compose"' in client.get("/mail/", follow_redirects=True).get_data(as_text=True)
+    assert 'href="/m/compose"' in client.get("/m/").get_data(as_text=True)
+
+
 def test_compose_page_offers_identities_suggestions_and_limits(alice: FlaskClient, seeded: Seeded) -> None:
     seeded.store.acl.grant("bob@example.test", "", "alice@example.test", "0")
     page = alice.get("/mail/compose")
@@ -175,6 +181,15 @@ def test_reply_reply_all_and_forwards_start_from_a_message(alice: FlaskClient, s
     ((_, message),) = queued(seeded)
     (part,) = message.iter_attachments()
     assert part.get_content_type() == "message/rfc822" and part.get_content()["Subject"] == "Budget"
+
+
+def test_signature_of_the_identity_in_new_messages_and_replies(alice: FlaskClient, seeded: Seeded) -> None:
+    seeded.store.settings.set("webmail.signatures", '{"*": "-- \\nAlice L."}', account="alice@example.test")
+    assert "-- \nAlice L.</textarea>" in alice.get("/mail/compose").get_data(as_text=True)
+    inbox = seeded.store.folders.get("alice@example.test", "INBOX")
+    uid = seeded.store.mail.uids(inbox.id)[-1]
+    reply = alice.get(f"/mail/compose/reply/{inbox.id}/{uid}").get_data(as_text=True)
+    assert "-- \nAlice L.\n\nOn " in reply  # above the quoted original
 
 
 def test_bob_cannot_start_a_reply_from_alices_message(
