@@ -108,3 +108,31 @@ def test_compose_with_attachment_send_and_read_over_imap(
     (attachment,) = message.iter_attachments()
     assert attachment.get_filename() == "Plan für Q1.txt"
     assert attachment.get_payload(decode=True) == b"step one\nstep two\n"
+
+
+def test_mobile_compose_fits_a_phone(imap_service: ImapService, webmail_url: str, tmp_path: Path) -> None:  # noqa: F811
+    """At 360 px wide the Mobile compose page needs no sideways scrolling and every field is reachable."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    alice = imap_service.new_account("alice")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 360, "height": 740})
+            page.goto(f"{webmail_url}/login")
+            page.fill("#username", alice)
+            page.fill("#password", PASSWORD)
+            mobile = page.locator("input[name=interface][value=mobile]")
+            if mobile.count():
+                mobile.check()
+            page.click("button[type=submit]")
+            page.goto(f"{webmail_url}/m/compose")
+            page.screenshot(path=str(tmp_path / "mobile-compose.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            for selector in ("#field-to", "#subject", "#body_text", "#send-button"):
+                box = page.locator(selector).bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, selector
+        finally:
+            browser.close()
