@@ -49,6 +49,7 @@ from typing import Any
 
 CONFIG_FILE = "fieldpost.toml"
 DATA_ENV = "FIELDPOST_DATA"
+PORT_OFFSET_ENV = "FIELDPOST_PORT_OFFSET"  # set with DATA_ENV for services started without our argv
 
 #: Services in start order; the supervisor stops them in reverse.
 SERVICES: tuple[str, ...] = ("smtp", "processing", "imap", "pop3", "ftp", "cli", "logd", "rpop", "web")
@@ -144,6 +145,7 @@ class Config:
         """Environment for a service process: ours, plus the data directory and unbuffered output."""
         env = dict(os.environ)
         env[DATA_ENV] = str(self.data_dir)
+        env[PORT_OFFSET_ENV] = str(self.port_offset)
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
@@ -176,13 +178,19 @@ def resolve_data_dir(arg: str | os.PathLike[str] | None) -> Path:
 
 
 def from_environment() -> Config:
-    """The configuration of the data directory named by ``$FIELDPOST_DATA``: how the web service, which
-    gunicorn starts without our command line, finds its data (the supervisor sets the variable).
+    """The configuration of the data directory named by ``$FIELDPOST_DATA``, with the port offset of
+    ``$FIELDPOST_PORT_OFFSET``: how the web service, which gunicorn starts without our command line,
+    finds its data and its listeners (the supervisor sets both, see :meth:`Config.child_environment`).
 
     Raises:
-        ConfigError: the variable is unset, or the directory is not a data directory.
+        ConfigError: the data directory is unset or is not a data directory, or the offset is not a number.
     """
-    return load(resolve_data_dir(None))
+    raw = os.environ.get(PORT_OFFSET_ENV, "") or "0"
+    try:
+        offset = int(raw)
+    except ValueError:
+        raise ConfigError(f"${PORT_OFFSET_ENV} must be a number, not {raw!r}") from None
+    return load(resolve_data_dir(None), offset)
 
 
 def default_database_url(data_dir: Path) -> str:

@@ -1,15 +1,11 @@
 """The folder tree of the sidebar (Standard) and the folder page (Mobile), independent of any view.
 
-Three sections, as IMAP's NAMESPACE shows them (sidecars/imap/names.py): the user's own folders, the
-folders other accounts of the domain share with the user, and the domain's public folders. Visibility is
-the ACL engine's (``user_mail().list_folders(owner)`` returns only folders with the lookup right).
-
-Unread counts come with each folder row at no extra cost, but are shown only for the user's own folders:
-on a folder of someone else the user may hold "l" without "r", and the count would tell what the rights
-do not.
-
-Cost: one read per owner. "Shared with me" walks the accounts of the user's domain, one read each, as
-IMAP LIST does; a facade call listing only the owners who granted something would make it one read.
+Three sections, as IMAP's NAMESPACE shows them: the user's own folders, folders other accounts share
+with the user (one section per owner), and the domain's public folders. Storage gives the whole tree in
+one read (``user_mail().view.folder_tree()``, storage/folder_tree.py): only folders with the lookup
+right, with unread counts only where the user holds "r" (so a visible name does not tell how much a
+folder holds). Here the tree is grouped into sections and the special-use folders (RFC 6154) of each
+section come first under translated names.
 """
 
 from __future__ import annotations
@@ -18,21 +14,22 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from storage.errors import InvalidInput, NotFound
+from storage.folder_tree import TreeFolder
 from storage.models import Folder
 from storage.usermail import UserMail
-from webmail.binding import WebUser, current_store
+from webmail.binding import WebUser
 
 #: Special-use roles first (RFC 6154), in this order; other folders follow in path order.
 ROLE_ORDER = ("inbox", "drafts", "sent", "junk", "trash", "archive")
+MAX_DEPTH = 6  # deeper folders are indented like depth 6 (the CSS classes stop there)
 
 
 @dataclass(frozen=True)
 class FolderNode:
-    folder: Folder
+    folder: TreeFolder
     label: str
-    depth: int
-    unseen: int | None  # None: not shown
+    depth: int  # 0 for a top-level folder
+    unseen: int | None  # None: not shown (no "r")
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,13 @@ class FolderSection:
     nodes: list[FolderNode]
 
 
-def role_label(folder: Folder) -> str:
+def _role(path: str, role: str | None) -> str:
+    if path.upper() == "INBOX":
+        return "inbox"
+    return (role or "").lower() if "/" not in path else ""
+
+
+def role_label(folder: Folder | TreeFolder) -> str:
     """Special folders under a translated name; the others as named."""
     labels = {
         "inbox": _("Inbox"),
@@ -53,44 +56,38 @@ def role_label(folder: Folder) -> str:
         "trash": _("Trash"),
         "archive": _("Archive"),
     }
-    role = (folder.role or "").lower()
-    if folder.path.upper() == "INBOX":
-        role = "inbox"
-    return labels.get(role, folder.name) if "/" not in folder.path else folder.name
+    return str(labels.get(_role(folder.path, folder.role), folder.path.rpartition("/")[2]))
 
 
-def _rank(folder: Folder) -> int:
-    role = "inbox" if folder.path.upper() == "INBOX" else (folder.role or "").lower()
+def _rank(folder: TreeFolder) -> int:
+    role = _role(folder.path, folder.role)
     return ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER)
 
 
-def _nodes(folders: list[Folder], *, counts: bool) -> list[FolderNode]:
-    """Mail folders, special ones first, each followed by its subfolders (path order below the top)."""
-    mail = [f for f in folders if f.kind == "mail"]
-    top_rank = {f.path: _rank(f) for f in mail if "/" not in f.path}
-    mail.sort(key=lambda f: (top_rank.get(f.path.split("/")[0], len(ROLE_ORDER)), f.path.lower()))
-    return [FolderNode(f, role_label(f), f.path.count("/"), f.unseen_count if counts else None) for f in mail]
+def _nodes(folders: list[TreeFolder]) -> list[FolderNode]:
+    """Special folders first, each top-level folder followed by its subfolders in path order."""
+    top_rank = {f.path: _rank(f) for f in folders if "/" not in f.path}
+    ordered = sorted(
+        folders, key=lambda f: (top_rank.get(f.path.split("/")[0], len(ROLE_ORDER)), f.path.lower())
+    )
+    return [FolderNode(f, role_label(f), min(f.path.count("/"), MAX_DEPTH), f.unread) for f in ordered]
 
 
 def folder_sections(mine: UserMail, user: WebUser) -> list[FolderSection]:
-    own = _nodes(mine.list_folders(user.address), counts=True)
-    sections = [FolderSection("personal", _("My folders"), user.address, own)]
-    for account in current_store().accounts.list(user.domain):
-        if account.id == user.account_id:
-            continue
-        try:
-            shared = _nodes(mine.list_folders(account.address), counts=False)
-        except (NotFound, InvalidInput):
-            continue
-        if shared:
-            title = _("Shared by %(name)s", name=account.display_name or account.address)
-            sections.append(FolderSection("shared", title, account.address, shared))
-    try:
-        public = _nodes(mine.list_folders("@" + user.domain), counts=False)
-    except (NotFound, InvalidInput):
-        public = []
-    if public:
-        sections.append(FolderSection("public", _("Public folders"), "@" + user.domain, public))
+    """The user's tree in sections (one read)."""
+    groups: dict[tuple[str, str], list[TreeFolder]] = {("personal", user.address): []}
+    for folder in mine.view.folder_tree(kind="mail"):
+        groups.setdefault((folder.section, folder.owner), []).append(folder)
+    sections = []
+    for (key, owner), folders in groups.items():
+        if key == "personal":
+            title = _("My folders")
+        elif key == "shared":
+            title = _("Shared by %(name)s", name=owner)
+        else:
+            title = _("Public folders")
+        if folders or key == "personal":
+            sections.append(FolderSection(key, title, owner, _nodes(folders)))
     return sections
 
 

@@ -8,6 +8,7 @@ example.test and alice, bob and carol (password ``pass-<name>``), their argon2 h
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,12 @@ from storage.auth import Auth
 from storage.models import Account
 from storage.store import Store, open_store
 from tests.storage.conftest import _reused_demo_hash, build_message
+from tests.storage.conftest import sqlite_template as sqlite_template  # the migrated file, once per worker
+from tests.webmail.live import artifacts as artifacts  # the real web service and browser: see live.py
+from tests.webmail.live import browser as browser
+from tests.webmail.live import live_server as live_server
+from tests.webmail.live import mobile_page as mobile_page
+from tests.webmail.live import page as page
 from webmail import create_app
 
 DOMAIN = "example.test"
@@ -38,7 +45,8 @@ class Seeded:
 
 
 @pytest.fixture
-def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
+def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> Iterator[Seeded]:
+    shutil.copyfile(sqlite_template, tmp_path / "db.sqlite3")
     store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "blobs")
     store.domains.add(DOMAIN)
     with monkeypatch.context() as patch:
