@@ -124,13 +124,14 @@ def add_reader_routes(bp: Blueprint, *, inline_html: bool) -> None:
         headers["Content-Disposition"] = headers["Content-Disposition"].replace("attachment", "inline", 1)
         return Response(raw.decode("utf-8", "replace"), headers=headers)
 
-    @bp.route("/folder/<int:folder_id>/print")
+    @bp.route("/folder/<int:folder_id>/print", methods=["GET", "POST"])
     def print_messages(folder_id: int) -> Any:
-        uids = [int(u) for u in request.args.getlist("uid") if u.isdigit()][:MAX_PRINTED]
+        """``?uid=1&uid=2`` (a link) or the message list's checked ``uid`` boxes (its form, POST)."""
+        uids = [int(u) for u in request.values.getlist("uid") if u.isdigit()][:MAX_PRINTED]
         if not uids:
             abort(404)
         mail = user_mail()
-        images = request.args.get("images") == "1"
+        images = request.values.get("images") == "1"
         views = [
             build_view(open_message(mail, folder_id, uid), ReadOptions(remote_images=images)) for uid in uids
         ]

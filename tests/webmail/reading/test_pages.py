@@ -162,6 +162,13 @@ def test_print_view_shows_several_messages(seeded: Seeded, client: FlaskClient, 
     assert html.count('<article class="message"') == 2
     assert "<svg" not in html and "<iframe" not in html
 
+    listing = client.get(f"/mail/folder/{folder}")  # "Print" on the checked messages of the list
+    button = re.search(r'formaction="([^"]+)"[^>]*class="print-selected"', listing.get_data(as_text=True))
+    assert button is not None and button.group(1) == f"/mail/folder/{folder}/print"
+    checked = client.post(button.group(1), data={"csrf_token": csrf_token(listing), "uid": [first, second]})
+    assert checked.status_code == 200
+    assert checked.get_data(as_text=True).count('<article class="message"') == 2
+
 
 def test_bob_gets_404_on_every_reader_route_of_alices_messages(
     seeded: Seeded, client: FlaskClient, auth: AuthActions
