@@ -62,6 +62,10 @@ def account() -> Account:
 
 
 def page_for(draft: Draft, draft_uid: int | None, error: str = "") -> ComposePage:
+    """The page for ``draft``; its HTML is cleaned first, since the editor script puts it into the page
+    (a draft in Drafts may have come from any IMAP client)."""
+    if draft.html is not None:
+        draft = replace(draft, html=html_text.sanitise(draft.html))
     me = account()
     store = current_store()
     return ComposePage(

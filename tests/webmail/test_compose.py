@@ -221,6 +221,20 @@ def test_html_is_sanitised_before_it_is_sent(alice: FlaskClient, seeded: Seeded)
     assert "Hi Bob" in message.get_body(("plain",)).get_content()
 
 
+def test_a_draft_from_another_client_is_cleaned_before_the_editor_gets_it(
+    alice: FlaskClient, seeded: Seeded
+) -> None:
+    raw = (
+        b"From: alice@example.test\r\nSubject: imported\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        b'<p>ok</p><img src=x onerror="alert(1)"><script>alert(2)</script>\r\n'
+    )
+    drafts = seeded.store.folders.get("alice@example.test", "Drafts")
+    uid = seeded.store.for_user(seeded.alice.id).append(drafts.id, raw, ["\\Draft"]).uid
+    text = alice.get(f"/mail/compose?draft={uid}").get_data(as_text=True)
+    assert "&lt;p&gt;ok&lt;/p&gt;" in text
+    assert "onerror" not in text and "alert(2)" not in text
+
+
 def test_suggestions_json(alice: FlaskClient) -> None:
     found = alice.get("/mail/compose/suggest?q=car").get_json()
     assert found == [{"value": "carol@example.test", "name": "", "address": "carol@example.test"}]
