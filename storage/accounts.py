@@ -56,8 +56,10 @@ class Accounts:
 
     # -- lookups ------------------------------------------------------------------------------------
 
-    def id_of(self, conn: Connection, address: str) -> int:
-        """Account id for an address or an account alias (in the domain or one of its aliases)."""
+    def id_of(self, conn: Connection, address: str, *, temporary: bool = True) -> int:
+        """Account id for an address or an account alias (in the domain or one of its aliases). An expired
+        temporary alias names nobody; ``temporary=False`` (logins) refuses live ones too: a throw-away
+        address handed to a web site must not become a user name to guess passwords for."""
         lp, dn = split_address(address)
         did = self.store.domains.id_of(conn, dn)
         row = conn.execute(
@@ -65,7 +67,7 @@ class Accounts:
                 s.addresses.c.domain_id == did,
                 s.addresses.c.local_part == lp,
                 s.addresses.c.kind.in_(("account", "alias")),
-                temporary_aliases.live(utcnow()),
+                temporary_aliases.live(utcnow()) if temporary else s.addresses.c.expires_at.is_(None),
             )
         ).first()
         if row is None:

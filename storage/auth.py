@@ -98,7 +98,7 @@ class Auth:
         with self.store.db.read() as conn:
             try:
                 split_address(name)
-                aid = self.store.accounts.id_of(conn, name)
+                aid = self.store.accounts.id_of(conn, name, temporary=False)
             except (NotFound, InvalidInput):
                 aid = None
             row = None
@@ -134,7 +134,7 @@ class Auth:
         """SCRAM-SHA-256 material for a SASL exchange; None for unknown or password-less accounts."""
         with self.store.db.read() as conn:
             try:
-                aid = self.store.accounts.id_of(conn, address)
+                aid = self.store.accounts.id_of(conn, address, temporary=False)
             except (NotFound, InvalidInput):
                 return None
             text = conn.execute(select(s.accounts.c.scram_keys).where(s.accounts.c.id == aid)).scalar()
@@ -144,7 +144,7 @@ class Auth:
         """The CRAM-MD5/APOP secret, only where the domain allowed storing it (``auth.allow_cram``)."""
         with self.store.db.read() as conn:
             try:
-                aid = self.store.accounts.id_of(conn, address)
+                aid = self.store.accounts.id_of(conn, address, temporary=False)
             except (NotFound, InvalidInput):
                 return None
             sealed = conn.execute(select(s.accounts.c.sealed_secret).where(s.accounts.c.id == aid)).scalar()

@@ -109,3 +109,14 @@ def test_users_cannot_delete_other_addresses(demo: Demo) -> None:
         with pytest.raises(NotFound):
             aliases.delete(address)
     assert st.accounts.get(bobs.address).id == demo.bob.id
+
+
+def test_a_temporary_alias_is_no_login_name(demo: Demo) -> None:
+    from storage.errors import AuthFailed
+
+    st = demo.store
+    alias = st.for_user(demo.alice.id).temporary_aliases.create("signin")
+    with pytest.raises(AuthFailed):
+        st.auth.verify(alias.address, "pass-alice")
+    assert st.auth.scram_keys(alias.address) is None
+    assert st.auth.verify(ALICE, "pass-alice").id == demo.alice.id
