@@ -25,6 +25,7 @@ Adding a page (the recipe every area follows):
    extending ``layout/frame.html`` (Mobile: ``mobile/frame.html``); a skin may override it under
    ``skins/<skin>/templates/``. Every string in ``{{ _("...") }}``; no inline script or style (the CSP
    refuses them): behaviour in ``skins/base/static/*.js`` loaded with ``<script src>``, looks in CSS.
+   After adding strings, ``make messages`` updates the catalogs in ``locales/`` (tests check them).
 5. Every form posts with ``{{ csrf_token() }}`` in a hidden ``csrf_token`` field (or a FlaskForm).
 6. Tests in ``tests/webmail/``: the ``client`` and ``auth`` fixtures of tests/webmail/conftest.py.
 """

@@ -81,23 +81,24 @@ def end() -> None:
 
 
 def enforce_limits() -> Any:
-    """before_request: end a session past its limits or whose account may no longer use WebMail."""
+    """before_request: end a session past its limits, or whose account may no longer use WebMail (gone,
+    disabled, switched off, password changed), and send the browser to the sign-in page with a note
+    (and back to the page it asked for, after signing in)."""
     if request.endpoint in ("health", "skin_static") or LOGIN_AT not in session:
         return None
-    if not current_user.is_authenticated:  # account gone, disabled, or its password changed
-        end()
-        flash(str(EXPIRED), "info")
-        return None
-    limits = user_settings()
     now = time.time()
-    idle = now - float(session.get(SEEN_AT, 0))
-    age = now - float(session.get(LOGIN_AT, 0))
-    if not limits.webmail_enabled or idle > limits.idle_seconds or age > limits.max_seconds:
-        end()
-        flash(str(EXPIRED), "info")
-        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
-    session[SEEN_AT] = int(now)
-    return None
+    if current_user.is_authenticated:
+        limits = user_settings()
+        idle = now - float(session.get(SEEN_AT, 0))
+        age = now - float(session.get(LOGIN_AT, 0))
+        if limits.webmail_enabled and idle <= limits.idle_seconds and age <= limits.max_seconds:
+            session[SEEN_AT] = int(now)
+            return None
+    end()
+    flash(str(EXPIRED), "info")
+    if request.endpoint == "auth.login":
+        return None
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
 
 def require_login() -> Any:

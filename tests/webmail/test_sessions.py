@@ -57,7 +57,10 @@ def test_switching_webmail_off_ends_open_sessions(
 def test_password_change_ends_open_sessions(client: FlaskClient, auth: AuthActions, seeded: Seeded) -> None:
     auth.login()
     seeded.store.accounts.set_password("alice@example.test", "a-new-password")
-    assert "/login" in client.get("/m/").headers["Location"]
+    reply = client.get("/m/")
+    assert reply.headers["Location"] == "/login?next=/m/?"
+    page = client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert page.count('class="note note-') == 1 and "Your session has ended" in page
 
 
 def test_cookie_has_no_expiry_and_the_limits_are_server_side(client: FlaskClient, auth: AuthActions) -> None:
