@@ -19,6 +19,7 @@ not in the folder; opening a message marks it \\Seen (only with the "s" right; u
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -90,11 +91,12 @@ def add_reader_routes(bp: Blueprint, *, inline_html: bool) -> None:
     @bp.route("/folder/<int:folder_id>/<int:uid>/body/<section>")
     def message_body(folder_id: int, uid: int, section: str) -> Any:
         stored = open_message(user_mail(), folder_id, uid)
-        options = reader_options(stored, request.args)
+        options = replace(reader_options(stored, request.args), frame=True)
         found = body_section(stored, section, options)
         if found is None:
             abort(404)
-        document = body_document(found.html, title=decode_header_text(stored.envelope.subject))
+        title = decode_header_text(stored.envelope.subject)
+        document = body_document(found.html, title=title, stylesheet=found.stylesheet)
         return Response(document, headers=body_headers(remote_images=options.remote_images))
 
     @bp.route("/folder/<int:folder_id>/<int:uid>/part/<section>")

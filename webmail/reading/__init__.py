@@ -3,9 +3,10 @@
 Layout: ``source`` opens a stored message through the user-bound facade (rights checked); ``parts``
 tells body from attachments in the cached MIME tree; ``headers`` decodes the header fields into text;
 ``plaintext`` renders text/plain as escaped HTML with safe links; ``sanitise`` (with ``css``) cleans
-text/html with nh3; ``view`` puts it together (``build_view``); ``policy`` holds the iframe sandbox and the
-body document's CSP; ``filenames`` makes attachment names and download headers safe. No Flask here: the
-Standard and Mobile blueprints (and later Ajax and print) call it. See docs/webmail-reading.md.
+text/html with nh3 and ``stylesheet`` rebuilds its <style> blocks for the body frame; ``view`` puts it
+together (``build_view``); ``policy`` holds the iframe sandbox and the body document's CSP;
+``filenames`` makes attachment names and download headers safe. No Flask here: the Standard and Mobile
+blueprints (and later Ajax and print) call it. See docs/webmail-reading.md.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ nothing that can fetch, run or escape:
 - ``position`` is dropped entirely (``fixed`` lets a message draw over the reader's own buttons).
 
 Limits: at most ``MAX_DECLARATIONS`` declarations and ``MAX_STYLE_CHARS`` characters per attribute;
-longer styles are cut, not rejected. ``<style>`` elements are removed by the sanitiser, not parsed here
-(docs/webmail-reading.md).
+longer styles are cut, not rejected. The message's ``<style>`` blocks are rebuilt with the same
+declaration check by webmail/reading/stylesheet.py, for the body frame only (docs/webmail-reading.md).
 """
 
 from __future__ import annotations

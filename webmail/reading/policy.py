@@ -42,12 +42,13 @@ def body_csp(*, remote_images: bool) -> str:
     )
 
 
-def body_document(body_html: str, *, title: str = "", direction: str = "auto") -> str:
+def body_document(body_html: str, *, title: str = "", direction: str = "auto", stylesheet: str = "") -> str:
     """A complete HTML document around sanitised body HTML, for the iframe route.
 
     Args:
         body_html: output of ``sanitise_html`` (or ``text_to_html``): already safe markup.
         title: plain text; escaped here.
+        stylesheet: output of ``clean_stylesheet`` (holds no ``<``), after our base style.
         direction: "ltr", "rtl" or "auto".
     """
     if direction not in ("ltr", "rtl", "auto"):
@@ -55,7 +56,7 @@ def body_document(body_html: str, *, title: str = "", direction: str = "auto") -
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         '<meta name="referrer" content="no-referrer">'
-        f"<title>{escape(title)}</title><style>{_BASE_STYLE}</style></head>"
+        f"<title>{escape(title)}</title><style>{_BASE_STYLE}\n{stylesheet.replace('<', '')}</style></head>"
         f'<body dir="{direction}">{body_html}</body></html>'
     )
 

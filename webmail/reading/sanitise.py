@@ -3,8 +3,8 @@
 What survives (everything else is removed; the text inside a removed tag stays, as text):
 
 - the tags of ``ALLOWED_TAGS`` (text formatting, lists, tables, links, images) with the attributes of
-  ``ALLOWED_ATTRIBUTES``; never an event handler (``on*``), ``id``, ``class``, ``target`` from the
-  message, ``srcset``, ``background`` or ``formaction``;
+  ``ALLOWED_ATTRIBUTES``; never an event handler (``on*``), ``id``, ``class`` (kept only inside the body
+  frame, with the message's cleaned stylesheet), ``target`` from the message, ``srcset``, ``background`` or ``formaction``;
 - ``<script>``, ``<style>``, ``<title>``, ``<template>`` are removed *with* their content; ``<base>``,
   ``<meta>`` (refresh), ``<link>``, ``<iframe>``, ``<frame>``, ``<object>``, ``<embed>``, ``<applet>``,
   forms and their controls, SVG and MathML elements are not on the list, so they go;
@@ -93,7 +93,11 @@ def scheme_of(url: str) -> str | None:
 
 
 def sanitise_html(
-    html: str, *, cid_url: CidResolver | None = None, allow_remote_images: bool = False
+    html: str,
+    *,
+    cid_url: CidResolver | None = None,
+    allow_remote_images: bool = False,
+    keep_classes: bool = False,
 ) -> CleanHtml:
     """Sanitise one HTML part (see the module docstring for the rules).
 
@@ -101,6 +105,9 @@ def sanitise_html(
         html: the decoded text of a text/html part.
         cid_url: how ``cid:`` image references become URLs of the app; without it they are dropped.
         allow_remote_images: keep ``http(s):`` image sources (the user allowed them).
+        keep_classes: keep ``class`` attributes, for the body frame whose document carries the message's
+            cleaned stylesheet (webmail/reading/stylesheet.py); never in our own pages, where a message's
+            class names could restyle the interface.
     """
     truncated = len(html) > MAX_HTML_CHARS
     blocked = 0
@@ -132,7 +139,10 @@ def sanitise_html(
         html[:MAX_HTML_CHARS],
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(_REMOVE_WITH_CONTENT),
-        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attributes={
+            tag: set(names) | ({"class"} if keep_classes and tag == "*" else set())
+            for tag, names in ALLOWED_ATTRIBUTES.items()
+        },
         attribute_filter=attribute,
         strip_comments=True,
         link_rel="noopener noreferrer",

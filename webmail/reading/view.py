@@ -31,6 +31,7 @@ from webmail.reading.parts import (
 from webmail.reading.plaintext import text_to_html
 from webmail.reading.sanitise import sanitise_html
 from webmail.reading.source import StoredMessage
+from webmail.reading.stylesheet import clean_stylesheet, style_blocks
 
 #: One embedded cid: image at most this large (decoded); larger ones stay attachments only.
 MAX_EMBEDDED_IMAGE_BYTES = 5 * 1024 * 1024
@@ -42,6 +43,7 @@ MAX_EMBEDDED_TOTAL_BYTES = 20 * 1024 * 1024
 class ReadOptions:
     prefer_html: bool = True
     remote_images: bool = False
+    frame: bool = False  # rendering the body frame's document: classes and the cleaned stylesheet kept
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class BodySection:
     html: str
     blocked_images: int
     truncated: bool
+    stylesheet: str = ""  # cleaned CSS of the part's <style> blocks (ReadOptions.frame only)
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,12 @@ def render_section(message: StoredMessage, part: Part, options: ReadOptions) -> 
     text, truncated = message.part_text(part)
     if part.subtype == "html":
         images = _embedded_images(message) if content_ids(message.root) else {}
-        clean = sanitise_html(text, cid_url=images.get, allow_remote_images=options.remote_images)
+        clean = sanitise_html(
+            text, cid_url=images.get, allow_remote_images=options.remote_images, keep_classes=options.frame
+        )
+        sheet = clean_stylesheet(style_blocks(text)) if options.frame else ""
         return BodySection(
-            "html", part_id(part), clean.html, clean.blocked_images, truncated or clean.truncated
+            "html", part_id(part), clean.html, clean.blocked_images, truncated or clean.truncated, sheet
         )
     html, cut = text_to_html(text)
     return BodySection("text", part_id(part), html, 0, truncated or cut)
