@@ -23,11 +23,19 @@ from __future__ import annotations
 
 from html import escape
 
+from webmail.reading.sanitise import BLOCKED_IMAGE
+
 IFRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
+#: A held-back remote image is a small grey square, whatever size the message gave it (with the
+#: ``height: auto`` images need, the 1x1 placeholder would otherwise grow as tall as it is wide).
+BLOCKED_IMAGE_STYLE = (
+    f'img[src="{BLOCKED_IMAGE}"]{{width:1.2em!important;height:1.2em!important;'
+    "background:#e8e8e8;outline:1px dashed #aaa}"
+)
 _BASE_STYLE = (
     "body{margin:8px;font-family:sans-serif;font-size:14px;overflow-wrap:break-word}"
     "img{max-width:100%;height:auto}table{max-width:100%}pre{white-space:pre-wrap}"
-    "blockquote.quoted{margin:0 0 0 .5em;padding-left:.5em;border-left:2px solid #999}"
+    "blockquote.quoted{margin:0 0 0 .5em;padding-left:.5em;border-left:2px solid #999}" + BLOCKED_IMAGE_STYLE
 )
 
 

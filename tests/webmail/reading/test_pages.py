@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from tests.webmail.conftest import AuthActions, Seeded, csrf_token
 from tests.webmail.reading.xss_corpus import corpus
+from webmail.reading.policy import BLOCKED_IMAGE_STYLE
 
 ALICE = "alice@example.test"
 REMOTE = (
@@ -94,7 +95,9 @@ def test_remote_images_wait_for_the_user(seeded: Seeded, client: FlaskClient, au
     html = page.get_data(as_text=True)
     assert "1 remote image was not loaded" in html
     assert f'src="/mail/folder/{folder}/{uid}/body/1"' in html
-    assert "shop.test/banner" not in client.get(f"/mail/folder/{folder}/{uid}/body/1").get_data(as_text=True)
+    held = client.get(f"/mail/folder/{folder}/{uid}/body/1").get_data(as_text=True)
+    assert "shop.test/banner" not in held
+    assert BLOCKED_IMAGE_STYLE in held  # the placeholder shows as a small square, not a 520 px hole
 
     shown = client.get(f"/mail/folder/{folder}/{uid}?images=1").get_data(as_text=True)
     assert f'src="/mail/folder/{folder}/{uid}/body/1?images=1"' in shown
