@@ -1,0 +1,162 @@
+"""Every route of WebMail, requested by bob with alice's ids: nothing of alice's comes back, nothing of
+hers changes, and nothing fails with a 500 (issue 11: "a test walks the routes as bob on alice's ids").
+
+The walk is driven by ``app.url_map``, so a new route is walked as soon as it exists. It cannot be
+forgotten: every argument name a route takes must have a filler in ``FILLERS`` (alice's real ids where the
+argument names one of her things), and a route that takes none of alice's ids must be listed in
+``OWN_PAGES`` (it shows only the requester's own data, or nothing private at all) -- otherwise the test
+fails and names the route.
+
+What is asserted:
+
+* a route with ``folder_id`` (and ``uid``...) answers 404 to bob: alice's folder does not exist for him
+  (RFC 4314 4: no "l"), or 403 for the routes of ``DOCUMENTED_403``;
+* every route, GET and (for POST routes) POST with a valid CSRF token and a form holding alice's ids,
+  answers something other than 500 and no body holds alice's folder name, subject or text;
+* afterwards alice's folder, message, flags and (empty) ACL are as they were.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.webmail.conftest import AuthActions, Seeded, csrf_token
+
+ALICE = "alice@example.test"
+SECRET_FOLDER = "Plans-7f3c"
+SECRET_SUBJECT = "Acquisition-9d21"
+SECRET_TEXT = "the-price-is-4411"
+MARKERS = (SECRET_FOLDER, SECRET_SUBJECT, SECRET_TEXT)
+
+#: A value for every argument name a route may take; "{folder}" and "{uid}" become alice's real ids.
+FILLERS: dict[str, str] = {
+    "folder_id": "{folder}",
+    "uid": "{uid}",
+    "section": "1",
+    "key": "{uid}",
+    "kind": "reply",
+    "number": "1",
+    "change": "delete",
+    "name": "standard",
+    "skin": "base",
+    "filename": "base.css",
+}
+#: The arguments that name something of alice's: a route taking one must answer 404 (or 403) to bob.
+ALICE_ARGUMENTS = {"folder_id", "uid"}
+#: Routes answering 403 rather than 404 to bob on alice's ids (none today).
+DOCUMENTED_403: set[str] = set()
+#: Routes taking none of alice's ids: they show the requester's own data (or nothing private).
+OWN_PAGES = {
+    "auth.index",
+    "auth.login",
+    "auth.logout",
+    "auth.switch_interface",
+    "health",
+    "skin_static",
+    "mobile.home",
+    "mobile.compose",
+    "mobile.compose_post",
+    "mobile.folders_manage",
+    "mobile.folder_create",
+    "mobile.folder_delete",
+    "mobile.folder_rename",
+    "mobile.settings",
+    "mobile.settings_filters_activate",
+    "mobile.settings_out_of_office",
+    "mobile.settings_password",
+    "standard.home",
+    "standard.compose",
+    "standard.compose_post",
+    "standard.compose_suggest",
+    "standard.folders",
+    "standard.folder_create",
+    "standard.folder_delete",
+    "standard.folder_rename",
+    "standard.settings_general",
+    "standard.settings_aliases",
+    "standard.settings_alias_delete",
+    "standard.settings_filters_activate",
+    "standard.settings_out_of_office",
+    "standard.settings_password",
+    "standard.settings_rules",
+    "standard.settings_rule",
+    "standard.settings_rule_change",
+    "standard.settings_senders",
+}
+#: The ``action`` a POST carries, per endpoint (without its interface); the others get "delete".
+FORM_ACTIONS = {"folder_sharing": "grant", "compose_post": "save"}
+
+
+def _alice_data(seeded: Seeded) -> tuple[int, int]:
+    mine = seeded.store.for_user(seeded.alice.id)
+    folder = mine.create_folder(ALICE, SECRET_FOLDER)
+    raw = (
+        f"From: Dan <dan@example.test>\r\nTo: {ALICE}\r\nSubject: {SECRET_SUBJECT}\r\n"
+        f"Date: 06 Jan 2025 10:00:00 +0000\r\nMessage-ID: <walk@x>\r\n\r\n{SECRET_TEXT}\r\n"
+    ).encode()
+    return folder.id, mine.append(folder.id, raw).uid
+
+
+def _form(endpoint: str, token: str, folder: int, uid: int) -> dict[str, str]:
+    """A POST body naming alice's things in every field a WebMail form uses for a folder or message."""
+    action = FORM_ACTIONS.get(endpoint.rpartition(".")[2], "delete")
+    ids = {"folder": str(folder), "parent": str(folder), "target": str(folder), "uid": str(uid)}
+    grant = {"who": "anyone", "role": "master", "address": "bob@example.test", "name": "anyone"}
+    text = {"subject": "x", "to": "bob@example.test", "body": "x", "draft": str(uid)}
+    return {"csrf_token": token, "action": action, **ids, **grant, **text}
+
+
+def test_every_route_is_covered_by_the_walk(app: Flask) -> None:
+    for rule in app.url_map.iter_rules():
+        missing = set(rule.arguments) - set(FILLERS)
+        assert not missing, f"{rule.rule}: add a filler for {sorted(missing)} to FILLERS"
+        if not set(rule.arguments) & ALICE_ARGUMENTS:
+            assert rule.endpoint in OWN_PAGES, (
+                f"{rule.endpoint} ({rule.rule}) takes none of alice's ids: walk it with one, "
+                "or list it in OWN_PAGES if it shows only the requester's own data"
+            )
+
+
+def test_bob_walks_every_route_on_alice_ids(
+    app: Flask, client: FlaskClient, auth: AuthActions, seeded: Seeded
+) -> None:
+    folder, uid = _alice_data(seeded)
+    alice = seeded.store.for_user(seeded.alice.id)
+    before = alice.open(folder)
+    auth.login("bob@example.test", "pass-bob")
+    token = csrf_token(client.get("/mail/folders"))
+    failures = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        values = {a: FILLERS[a].format(folder=folder, uid=uid) for a in rule.arguments}
+        url = rule.rule
+        for name, value in values.items():
+            url = url.replace(f"<{name}>", value)
+            for conv in ("int", "string", "path"):
+                url = url.replace(f"<{conv}:{name}>", value)
+        url += f"?draft={uid}&folder={folder}"
+        methods = [m for m in ("GET", "POST") if m in (rule.methods or set())]
+        for method in methods:
+            if method == "GET":
+                answer = client.get(url)
+            else:
+                answer = client.post(url, data=_form(rule.endpoint, token, folder, uid))
+            body = answer.get_data(as_text=True) if answer.mimetype.startswith("text") else ""
+            where = f"{method} {url} ({rule.endpoint})"
+            if answer.status_code >= 500:
+                failures.append(f"{where}: {answer.status_code}")
+            if any(marker in body for marker in MARKERS):
+                failures.append(f"{where}: alice's data in the answer")
+            if set(rule.arguments) & ALICE_ARGUMENTS:
+                allowed = {404, 403} if rule.endpoint in DOCUMENTED_403 else {404}
+                if answer.status_code not in allowed:
+                    failures.append(f"{where}: {answer.status_code}, expected {sorted(allowed)}")
+            if rule.endpoint == "auth.logout":
+                auth.login("bob@example.test", "pass-bob")
+                token = csrf_token(client.get("/mail/folders"))
+    assert not failures, "\n".join(failures)
+    after = alice.open(folder)
+    assert after.folder.path == before.folder.path and after.messages == before.messages
+    assert [m.uid for m in after.messages] == [uid]
+    assert alice.acl_entries(folder) == []
+    assert [e.name for e in alice.acl_entries(alice.find(ALICE, "INBOX")[0].id)] == []
