@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import available_timezones
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import Babel, format_datetime
 from flask_login import current_user
 
@@ -27,10 +27,18 @@ LOCALES = Path(__file__).resolve().parent.parent / "locales"
 DEFAULT_LANGUAGE = "en"
 
 
+def find_languages(directories: str) -> list[str]:
+    """Language tags with a compiled catalog in any of ``directories`` (";"-separated, as Flask-Babel
+    takes them), English always: the source strings are English."""
+    found = {DEFAULT_LANGUAGE}
+    for folder in filter(None, directories.split(";")):
+        found |= {p.parent.parent.name for p in Path(folder).glob("*/LC_MESSAGES/messages.mo")}
+    return sorted(found)
+
+
 def available_languages() -> list[str]:
-    """Language tags that have a compiled catalog (English always: the source strings are English)."""
-    found = {p.parent.parent.name for p in LOCALES.glob("*/LC_MESSAGES/messages.mo")}
-    return sorted(found | {DEFAULT_LANGUAGE})
+    """The app's languages (looked up once, when the app was made)."""
+    return list(current_app.config["FIELDPOST_LANGUAGES"])
 
 
 def select_locale() -> str:
@@ -65,6 +73,7 @@ def short_datetime(value: datetime) -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(LOCALES))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config["FIELDPOST_LANGUAGES"] = tuple(find_languages(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
     Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["short_datetime"] = short_datetime
     app.jinja_env.filters["long_datetime"] = lambda value: format_datetime(value, "medium")
