@@ -44,6 +44,7 @@ from webmail.reading import (
     safe_filename,
 )
 from webmail.reading.parts import declared_filename
+from webmail.reading.sanitise import as_xhtml
 from webmail.security import CONTENT_SECURITY_POLICY
 
 #: Most messages one print view shows.
@@ -74,6 +75,8 @@ def add_reader_routes(bp: Blueprint, *, inline_html: bool) -> None:
         stored = open_message(user_mail(), folder_id, uid)
         options = reader_options(stored, request.args)
         view = build_view(stored, options)
+        if inline_html:  # Mobile pages are XHTML
+            view = replace(view, sections=tuple(replace(s, html=as_xhtml(s.html)) for s in view.sections))
         stored.mark_seen()
         page = render_template(
             f"{name}/message.html",
@@ -136,6 +139,9 @@ def add_reader_routes(bp: Blueprint, *, inline_html: bool) -> None:
         images = request.values.get("images") == "1"
         views = [
             build_view(open_message(mail, folder_id, uid), ReadOptions(remote_images=images)) for uid in uids
+        ]
+        views = [
+            replace(v, sections=tuple(replace(s, html=as_xhtml(s.html)) for s in v.sections)) for v in views
         ]
         response = Response(render_template("layout/print.html", views=views))
         if images:

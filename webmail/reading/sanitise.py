@@ -72,6 +72,8 @@ _IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f]+")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.I)
 _CONTENT_URL_ATTRIBUTES = {"cite"}  # kept only when http(s): a plain reference, never fetched
 
+_VOID = re.compile(r"<(br|hr|img|col|wbr)\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)\s*/?>", re.I)
+
 #: Maps a ``cid:`` reference (without the scheme) to the app's URL of the part, or None if unknown.
 CidResolver = Callable[[str], str | None]
 
@@ -153,3 +155,10 @@ def sanitise_html(
         url_relative="pass_through",
     )
     return CleanHtml(cleaned, blocked, truncated)
+
+
+def as_xhtml(fragment: str) -> str:
+    """Sanitised HTML written as well-formed XML, for the Mobile pages (XHTML): the void elements the
+    allow-list keeps are self-closed and ``&nbsp;`` (the only entity nh3 writes beyond XML's own) becomes
+    ``&#160;``. Only for ``sanitise_html`` output, whose elements are already properly nested."""
+    return _VOID.sub(r"<\1\2 />", fragment).replace("&nbsp;", "&#160;")

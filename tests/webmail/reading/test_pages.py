@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from tests.webmail.conftest import AuthActions, Seeded, csrf_token
 from tests.webmail.reading.xss_corpus import corpus
+from tests.webmail.test_mobile_xhtml import well_formed
 from webmail.reading.policy import BLOCKED_IMAGE_STYLE
 
 ALICE = "alice@example.test"
@@ -150,7 +151,8 @@ def test_mobile_reader_puts_sanitised_html_in_the_page(
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "<iframe" not in html and "onerror=" not in html
-    assert '<div class="message-text message-text-html"><p>case img_onerror</p><img>\n</div>' in html
+    well_formed(html)  # Mobile pages are XHTML, the message's HTML included
+    assert '<div class="message-text message-text-html"><p>case img_onerror</p><img />\n</div>' in html
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert "style-src 'self'" in page.headers["Content-Security-Policy"]
 
@@ -188,3 +190,14 @@ def test_bob_gets_404_on_every_reader_route_of_alices_messages(
             assert client.post(f"{base}/{action}", data={"csrf_token": token}).status_code == 404
     flags = seeded.store.for_user(seeded.alice.id).reader(folder).flags([uid])[0].flags
     assert "\\Seen" not in flags
+
+
+def test_every_corpus_message_is_well_formed_xhtml_on_mobile(
+    seeded: Seeded, client: FlaskClient, auth: AuthActions
+) -> None:
+    for case in corpus():
+        folder, uid = deliver(seeded, case.raw)
+    auth.login()
+    for number in range(uid - len(corpus()) + 1, uid + 1):
+        well_formed(client.get(f"/m/folder/{folder}/{number}").get_data(as_text=True))
+    well_formed(client.get(f"/m/folder/{folder}/print?uid={uid}&uid={uid - 1}").get_data(as_text=True))
