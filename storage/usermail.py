@@ -39,6 +39,7 @@ from sqlalchemy import Connection
 from storage import acl
 from storage import folders as fo
 from storage.addressbook import AddressBook
+from storage.contacts import PersonalContacts
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from storage.mail import NewMessage
 from storage.mailbox_view import MailboxView
@@ -97,6 +98,11 @@ class UserMail:
     def addressbook(self) -> AddressBook:
         """Recipient suggestions from the user's own contacts, Sent folder and domain directory."""
         return AddressBook(self.store, self.account_id)
+
+    @property
+    def contacts(self) -> PersonalContacts:
+        """The user's own address book: add a sender, list and delete cards (storage.contacts)."""
+        return PersonalContacts(self)
 
     @property
     def preferences(self) -> UserPreferences:
