@@ -28,6 +28,9 @@ Adding a page (the recipe every area follows):
    After adding strings, ``make messages`` updates the catalogs in ``locales/`` (tests check them).
 5. Every form posts with ``{{ csrf_token() }}`` in a hidden ``csrf_token`` field (or a FlaskForm).
 6. Tests in ``tests/webmail/``: the ``client`` and ``auth`` fixtures of tests/webmail/conftest.py.
+7. tests/webmail/test_rights_walk.py requests every route as bob on alice's ids: a new route argument needs
+   a filler in its ``FILLERS``, and a route without ``folder_id``/``uid`` must be listed in ``OWN_PAGES``
+   (only the signed-in user's own data), or that test fails and names the route.
 """
 
 from __future__ import annotations
