@@ -14,6 +14,9 @@ What is asserted:
 * every route, GET and (for POST routes) POST with a valid CSRF token and a form holding alice's ids,
   answers something other than 500 and no body holds alice's folder name, subject or text;
 * afterwards alice's folder, message, flags and (empty) ACL are as they were.
+
+A second walk gives bob a viewer grant (lrs) on the folder first: he reads it, and no form he posts with
+her ids changes her messages, folders or entries, nor fails with a 500.
 """
 
 from __future__ import annotations
@@ -122,15 +125,12 @@ def test_every_route_is_covered_by_the_walk(app: Flask) -> None:
             )
 
 
-def test_bob_walks_every_route_on_alice_ids(
-    app: Flask, client: FlaskClient, auth: AuthActions, seeded: Seeded
-) -> None:
-    folder, uid = _alice_data(seeded)
-    alice = seeded.store.for_user(seeded.alice.id)
-    before = alice.open(folder)
-    auth.login("bob@example.test", "pass-bob")
+def _walk(
+    app: Flask, client: FlaskClient, auth: AuthActions, folder: int, uid: int, *, posts: bool = True
+) -> list[tuple[str, str, int, str]]:
+    """Request every route as bob (signed in already): (endpoint, "METHOD url", status, text body)."""
     token = csrf_token(client.get("/mail/folders"))
-    failures = []
+    answers = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         values = {a: FILLERS[a].format(folder=folder, uid=uid) for a in rule.arguments}
         url = rule.rule
@@ -139,28 +139,60 @@ def test_bob_walks_every_route_on_alice_ids(
             for conv in ("int", "string", "path"):
                 url = url.replace(f"<{conv}:{name}>", value)
         url += f"?draft={uid}&folder={folder}"
-        methods = [m for m in ("GET", "POST") if m in (rule.methods or set())]
+        methods = [m for m in ("GET", "POST") if m in (rule.methods or set()) and (posts or m == "GET")]
         for method in methods:
             if method == "GET":
                 answer = client.get(url)
             else:
                 answer = client.post(url, data=_form(rule.endpoint, token, folder, uid))
             body = answer.get_data(as_text=True) if answer.mimetype.startswith("text") else ""
-            where = f"{method} {url} ({rule.endpoint})"
-            if answer.status_code >= 500:
-                failures.append(f"{where}: {answer.status_code}")
-            if any(marker in body for marker in MARKERS):
-                failures.append(f"{where}: alice's data in the answer")
-            if set(rule.arguments) & ALICE_ARGUMENTS:
-                allowed = {404, 403} if rule.endpoint in DOCUMENTED_403 else {404}
-                if answer.status_code not in allowed:
-                    failures.append(f"{where}: {answer.status_code}, expected {sorted(allowed)}")
+            answers.append((rule.endpoint, f"{method} {url}", answer.status_code, body))
             if rule.endpoint == "auth.logout":
                 auth.login("bob@example.test", "pass-bob")
                 token = csrf_token(client.get("/mail/folders"))
+    return answers
+
+
+def test_bob_walks_every_route_on_alice_ids(
+    app: Flask, client: FlaskClient, auth: AuthActions, seeded: Seeded
+) -> None:
+    folder, uid = _alice_data(seeded)
+    alice = seeded.store.for_user(seeded.alice.id)
+    before = alice.open(folder)
+    auth.login("bob@example.test", "pass-bob")
+    failures = []
+    takes_ids = {r.endpoint for r in app.url_map.iter_rules() if set(r.arguments) & ALICE_ARGUMENTS}
+    for endpoint, request_line, status, body in _walk(app, client, auth, folder, uid):
+        where = f"{request_line} ({endpoint})"
+        if status >= 500:
+            failures.append(f"{where}: {status}")
+        if any(marker in body for marker in MARKERS):
+            failures.append(f"{where}: alice's data in the answer")
+        if endpoint in takes_ids:
+            allowed = {404, 403} if endpoint in DOCUMENTED_403 else {404}
+            if status not in allowed:
+                failures.append(f"{where}: {status}, expected {sorted(allowed)}")
     assert not failures, "\n".join(failures)
     after = alice.open(folder)
     assert after.folder.path == before.folder.path and after.messages == before.messages
     assert [m.uid for m in after.messages] == [uid]
     assert alice.acl_entries(folder) == []
+    assert [e.name for e in alice.acl_entries(alice.find(ALICE, "INBOX")[0].id)] == []
+
+
+def test_a_viewer_walking_every_route_changes_nothing(
+    app: Flask, client: FlaskClient, auth: AuthActions, seeded: Seeded
+) -> None:
+    """With a viewer grant (lrs) bob reads alice's folder, and every form he can post, with her ids in
+    every field, leaves her messages, her folders and their entries as they were, without a 500."""
+    folder, uid = _alice_data(seeded)
+    alice = seeded.store.for_user(seeded.alice.id)
+    alice.change_entry(folder, "bob@example.test", "lrs")
+    auth.login("bob@example.test", "pass-bob")
+    answers = _walk(app, client, auth, folder, uid)
+    assert not [f"{line} ({endpoint}): {status}" for endpoint, line, status, _ in answers if status >= 500]
+    assert any(status == 200 and SECRET_TEXT in body for _, _, status, body in answers)  # he does read it
+    after = alice.open(folder)
+    assert after.folder.path == SECRET_FOLDER and [m.uid for m in after.messages] == [uid]
+    assert [(e.name, str(e.rights)) for e in alice.acl_entries(folder)] == [("bob@example.test", "lrs")]
     assert [e.name for e in alice.acl_entries(alice.find(ALICE, "INBOX")[0].id)] == []
