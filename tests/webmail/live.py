@@ -185,3 +185,4 @@ def sign_in(page: Page, server: LiveServer, address: str = "alice@example.test")
     page.fill("#username", address)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)  # signed in: the session cookie is set

@@ -68,6 +68,8 @@ def test_compose_with_attachment_send_and_read_over_imap(
             if standard.count():
                 standard.check()
             page.click("button[type=submit]")
+            # the sign-in must finish (its cookie set) before the next navigation, or goto() aborts it
+            page.wait_for_url(f"{webmail_url}/mail/**")
             page.goto(f"{webmail_url}/mail/compose")
             page.fill("#field-to", bob)
             page.fill("#subject", "Plan for Q1")
@@ -128,6 +130,7 @@ def test_mobile_compose_fits_a_phone(imap_service: ImapService, webmail_url: str
             if mobile.count():
                 mobile.check()
             page.click("button[type=submit]")
+            page.wait_for_url(f"{webmail_url}/m/**")
             page.goto(f"{webmail_url}/m/compose")
             page.screenshot(path=str(tmp_path / "mobile-compose.png"), full_page=True)
             assert page.evaluate("document.documentElement.scrollWidth") <= 360
