@@ -80,6 +80,12 @@ def test_shared_folder_shows_under_its_owner_in_bob_tree(
     assert f"Shared by {ALICE}" in home and f"/mail/folder/{folder_id}" in home
     mobile = client.get("/m/").get_data(as_text=True)
     assert f"/m/folder/{folder_id}" in mobile
+    manage = client.get("/m/folders/manage").get_data(as_text=True)
+    assert "read-only" in manage and f'name="folder" value="{folder_id}"' not in manage
+    assert f"/m/folders/{folder_id}/sharing" not in manage  # no "a": no Sharing link
+    listing = client.get(f"/m/folder/{folder_id}").get_data(as_text=True)
+    assert "Roadmap draft" in listing
+    assert 'value="move"' not in listing and 'value="delete"' not in listing
 
 
 def test_roles_custom_letters_and_errors_next_to_fields(
