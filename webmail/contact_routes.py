@@ -45,10 +45,13 @@ def add_contact_routes(bp: Blueprint) -> None:
     @bp.route("/folder/<int:folder_id>/<int:uid>/add-sender", methods=["POST"])
     def message_add_sender(folder_id: int, uid: int) -> Any:
         person, address = _sender(folder_id, uid)
+        if not address:
+            flash(_("This message has no sender address to add."), "error")
+            return redirect(url_for(f"{name}.message", folder_id=folder_id, uid=uid))
         try:
             added = user_mail().contacts.add(person, address)
-        except InvalidInput:
-            flash(_("This message has no sender address to add."), "error")
+        except InvalidInput as exc:  # an address vCard cannot hold, or no room for the contacts folder
+            flash(str(exc), "error")
         else:
             flash(_("%(address)s is in your contacts.", address=added.address), "info")
         return redirect(url_for(f"{name}.message", folder_id=folder_id, uid=uid))
