@@ -178,23 +178,24 @@ class Roundcube:
 LIST_FIELDS = "DATE FROM TO SUBJECT CONTENT-TYPE CC REPLY-TO LIST-POST DISPOSITION-NOTIFICATION-TO X-PRIORITY"
 
 
-def warm_imap(port: int, address: str, password: str, rounds: int = 2) -> list[float]:
+def warm_imap(port: int, address: str, password: str, rounds: int = 2) -> tuple[list[float], list[int]]:
     """What a mailbox in use has had long before: Dovecot's index, its date sort and the list's header
     fields in its cache. Each round is a new connection (a new imap process, as Roundcube's requests are):
-    STATUS, SELECT, the date SORT and the list fields of every message. Returns each round's seconds."""
-    times = []
+    SELECT, the date SORT and the list fields of every message. Returns each round's seconds and the
+    mailbox's UIDs (Dovecot need not number a big Maildir 1..N: a full run found UIDs past N)."""
+    times, uids = [], []
     for _ in range(rounds):
         t = time.perf_counter()
         imap = imaplib.IMAP4("127.0.0.1", port)
         imap.login(address, password)
         imap.select("INBOX")
-        imap.uid("SORT", "(DATE)", "US-ASCII", "ALL")
+        uids = sorted(int(u) for u in imap.uid("SORT", "(DATE)", "US-ASCII", "ALL")[1][0].split())
         imap.uid(
             "FETCH", "1:*", f"(UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS ({LIST_FIELDS})])"
         )
         imap.logout()
         times.append(time.perf_counter() - t)
-    return times
+    return times, uids
 
 
 # -- the client: what Roundcube's JavaScript asks for ------------------------------------------------
@@ -248,7 +249,10 @@ def open_message(user: RoundcubeUser, uid: int) -> int:
     )
     response = user.session.get(f"/?{query}")
     if response.status != 200 or "messagebody" not in response.text:
-        raise HttpError(f"preview {uid}: HTTP {response.status} {response.text[:200]!r}")
+        said = re.search(r"(?i)(could not|not found|error)[^<\"]{0,100}", response.text)
+        raise HttpError(
+            f"preview {uid}: HTTP {response.status}, no message body; {said.group(0) if said else ''!r}"
+        )
     return -1
 
 

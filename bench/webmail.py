@@ -116,7 +116,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def pick(n: int, kind: str, args: argparse.Namespace) -> int:
-    """The page, UID or word index of request n (deterministic, the same sequence for both servers)."""
+    """The page, message (k-th of the folder, 1-based) or word index of request n (deterministic, the same
+    sequence for both servers). Ours numbers the filled folder's messages 1..N, so k is the UID; for
+    Dovecot k is mapped to its k-th UID."""
     rng = random.Random(f"{kind}-{n}")
     pages = max(1, args.messages // 50)
     return {"list": rng.randrange(1, pages + 1), "open": rng.randrange(1, args.messages + 1)}.get(
@@ -234,7 +236,7 @@ def start_roundcube(side: Side, root: Path, args: argparse.Namespace, tls: Path,
         f"{args.messages:,} messages copied into the Maildir in {time.perf_counter() - t:.0f} s"
     )
     peer.start()
-    warmed = rc.warm_imap(imap_port, ADDRESS, PASSWORD)
+    warmed, uids = rc.warm_imap(imap_port, ADDRESS, PASSWORD)
     side.setup.append("Dovecot warmed over IMAP (index, date sort, list headers cached): "
                       + ", ".join(f"{t:.1f} s" for t in warmed))  # fmt: skip
     server = rc.Roundcube(http_port, imap_port, children=args.users, cache=args.roundcube_cache)
@@ -249,7 +251,7 @@ def start_roundcube(side: Side, root: Path, args: argparse.Namespace, tls: Path,
         side.sessions = [u.session for u in users]
         side.steps = {
             "list": lambda s, i, n: rc.list_page(rc_users[id(s)], pick(n, "list", args)),
-            "open": lambda s, i, n: rc.open_message(rc_users[id(s)], pick(n, "open", args)),
+            "open": lambda s, i, n: rc.open_message(rc_users[id(s)], uids[pick(n, "open", args) - 1]),
             "search": lambda s, i, n: rc.search(rc_users[id(s)], SEARCH_WORDS[pick(n, "search", args)]),
         }
     except Exception as exc:  # noqa: BLE001 (reported beside the table)
