@@ -11,21 +11,12 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 from werkzeug.serving import make_server
 
 from sidecars.processing.worker import Worker
 from tests.sidecars.imap.conftest import PASSWORD, ImapService, imap_service  # noqa: F401  (fixture)
 from webmail import create_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -46,51 +37,47 @@ def test_compose_with_attachment_send_and_read_over_imap(
     imap_service: ImapService,  # noqa: F811
     webmail_url: str,
     tmp_path: Path,
+    browser: Browser,
 ) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    from playwright.sync_api import sync_playwright
-
     alice, bob = imap_service.new_account("alice"), imap_service.new_account("bob")
     upload = tmp_path / "Plan für Q1.txt"
     upload.write_bytes(b"step one\nstep two\n")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.goto(f"{webmail_url}/login")
-            page.fill("#username", alice)
-            page.fill("#password", PASSWORD)
-            standard = page.locator("input[name=interface][value=standard]")
-            if standard.count():
-                standard.check()
-            page.click("button[type=submit]")
-            # the sign-in must finish (its cookie set) before the next navigation, or goto() aborts it
-            page.wait_for_url(f"{webmail_url}/mail/**")
-            page.goto(f"{webmail_url}/mail/compose")
-            page.fill("#field-to", bob)
-            page.fill("#subject", "Plan for Q1")
-            page.check("input[name=format_to][value=html]")  # the script switches the format
-            page.wait_for_selector(".editor-area")
-            editor = page.locator(".editor-area")
-            editor.click()
-            page.keyboard.type("Hello Bob, ")
-            page.click("button[data-command=bold]")
-            page.keyboard.type("read this")
-            page.click("button[data-command=bold]")
-            page.keyboard.type(" today.")
-            page.set_input_files("#attachments", str(upload))
-            page.screenshot(path=str(tmp_path / "compose.png"), full_page=True)
-            page.click("#send-button")
-            page.wait_for_url(f"{webmail_url}/mail/**")
-            assert "Your message was sent." in page.content()
-            page.screenshot(path=str(tmp_path / "sent.png"), full_page=True)
-            assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(f"{webmail_url}/login")
+        page.fill("#username", alice)
+        page.fill("#password", PASSWORD)
+        standard = page.locator("input[name=interface][value=standard]")
+        if standard.count():
+            standard.check()
+        page.click("button[type=submit]")
+        # the sign-in must finish (its cookie set) before the next navigation, or goto() aborts it
+        page.wait_for_url(f"{webmail_url}/mail/**")
+        page.goto(f"{webmail_url}/mail/compose")
+        page.fill("#field-to", bob)
+        page.fill("#subject", "Plan for Q1")
+        page.check("input[name=format_to][value=html]")  # the script switches the format
+        page.wait_for_selector(".editor-area")
+        editor = page.locator(".editor-area")
+        editor.click()
+        page.keyboard.type("Hello Bob, ")
+        page.click("button[data-command=bold]")
+        page.keyboard.type("read this")
+        page.click("button[data-command=bold]")
+        page.keyboard.type(" today.")
+        page.set_input_files("#attachments", str(upload))
+        page.screenshot(path=str(tmp_path / "compose.png"), full_page=True)
+        page.click("#send-button")
+        page.wait_for_url(f"{webmail_url}/mail/**")
+        assert "Your message was sent." in page.content()
+        page.screenshot(path=str(tmp_path / "sent.png"), full_page=True)
+        assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors
+    finally:
+        context.close()
 
     assert Worker(imap_service.store, hostname="mail.example.test").run_once() == 1
     client = imap_service.imaplib(bob)
@@ -112,30 +99,30 @@ def test_compose_with_attachment_send_and_read_over_imap(
     assert attachment.get_payload(decode=True) == b"step one\nstep two\n"
 
 
-def test_mobile_compose_fits_a_phone(imap_service: ImapService, webmail_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_mobile_compose_fits_a_phone(
+    imap_service: ImapService,  # noqa: F811
+    webmail_url: str,
+    tmp_path: Path,
+    browser: Browser,
+) -> None:
     """At 360 px wide the Mobile compose page needs no sideways scrolling and every field is reachable."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    from playwright.sync_api import sync_playwright
-
     alice = imap_service.new_account("alice")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 360, "height": 740})
-            page.goto(f"{webmail_url}/login")
-            page.fill("#username", alice)
-            page.fill("#password", PASSWORD)
-            mobile = page.locator("input[name=interface][value=mobile]")
-            if mobile.count():
-                mobile.check()
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{webmail_url}/m/**")
-            page.goto(f"{webmail_url}/m/compose")
-            page.screenshot(path=str(tmp_path / "mobile-compose.png"), full_page=True)
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360
-            for selector in ("#field-to", "#subject", "#body_text", "#send-button"):
-                box = page.locator(selector).bounding_box()
-                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, selector
-        finally:
-            browser.close()
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
+        page.goto(f"{webmail_url}/login")
+        page.fill("#username", alice)
+        page.fill("#password", PASSWORD)
+        mobile = page.locator("input[name=interface][value=mobile]")
+        if mobile.count():
+            mobile.check()
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{webmail_url}/m/**")
+        page.goto(f"{webmail_url}/m/compose")
+        page.screenshot(path=str(tmp_path / "mobile-compose.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        for selector in ("#field-to", "#subject", "#body_text", "#send-button"):
+            box = page.locator(selector).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, selector
+    finally:
+        context.close()

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Dialog, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Route
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.conftest import find_free_port
@@ -46,14 +46,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 ALICE = "alice@example.test"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "build" / "artifacts" / "webmail-reader"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass
@@ -165,49 +157,47 @@ def _titles(page: Page) -> list[str]:
     return titles
 
 
-def test_corpus_runs_nothing_in_chromium(live: Live) -> None:
+def test_corpus_runs_nothing_in_chromium(live: Live, browser: Browser) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1200, "height": 900})
-            watch = _watch(context)
-            page = context.new_page()
-            _attach(page, watch)
-            # Control: the listeners do see a dialog, a title change and a request to evil.test.
-            page.goto(
-                "data:text/html,<title>t</title><img src='http://evil.test/control.png'>"
-                "<script>alert('control');document.title='PWNED'</script>"
-            )
-            assert watch.dialogs == ["control"] and "PWNED" in _titles(page)
-            assert watch.outside == ["http://evil.test/control.png"]
-            watch.dialogs.clear()
-            watch.outside.clear()
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        watch = _watch(context)
+        page = context.new_page()
+        _attach(page, watch)
+        # Control: the listeners do see a dialog, a title change and a request to evil.test.
+        page.goto(
+            "data:text/html,<title>t</title><img src='http://evil.test/control.png'>"
+            "<script>alert('control');document.title='PWNED'</script>"
+        )
+        assert watch.dialogs == ["control"] and "PWNED" in _titles(page)
+        assert watch.outside == ["http://evil.test/control.png"]
+        watch.dialogs.clear()
+        watch.outside.clear()
 
-            page.goto(f"{live.base}/login")
-            page.fill("#username", ALICE)
-            page.fill("#password", DEMO_PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live.base}/mail/**")
+        page.goto(f"{live.base}/login")
+        page.fill("#username", ALICE)
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live.base}/mail/**")
 
-            for uid in live.uids:
-                for prefix, shot in (("/mail", "standard"), ("/m", "mobile")):
-                    page.goto(f"{live.base}{prefix}/folder/{live.inbox_id}/{uid}", wait_until="load")
-                    page.wait_for_timeout(50)
-                    assert "PWNED" not in _titles(page), (prefix, uid)
-                    page.screenshot(path=str(ARTIFACTS / f"{shot}-{uid:03d}.png"), full_page=True)
-                    if prefix == "/mail":
-                        bodies = [f.url for f in page.frames if "/body/" in f.url]
-                for url in bodies:  # the body document opened on its own, outside the frame's sandbox
-                    page.goto(url, wait_until="load")
-                    page.wait_for_timeout(50)
-                    assert "PWNED" not in _titles(page), url
-            query = "&".join(f"uid={u}" for u in live.uids[:50])
-            page.goto(f"{live.base}/mail/folder/{live.inbox_id}/print?{query}", wait_until="load")
-            page.screenshot(path=str(ARTIFACTS / "print.png"), full_page=True)
-            assert "PWNED" not in _titles(page)
-        finally:
-            browser.close()
+        for uid in live.uids:
+            for prefix, shot in (("/mail", "standard"), ("/m", "mobile")):
+                page.goto(f"{live.base}{prefix}/folder/{live.inbox_id}/{uid}", wait_until="load")
+                page.wait_for_timeout(50)
+                assert "PWNED" not in _titles(page), (prefix, uid)
+                page.screenshot(path=str(ARTIFACTS / f"{shot}-{uid:03d}.png"), full_page=True)
+                if prefix == "/mail":
+                    bodies = [f.url for f in page.frames if "/body/" in f.url]
+            for url in bodies:  # the body document opened on its own, outside the frame's sandbox
+                page.goto(url, wait_until="load")
+                page.wait_for_timeout(50)
+                assert "PWNED" not in _titles(page), url
+        query = "&".join(f"uid={u}" for u in live.uids[:50])
+        page.goto(f"{live.base}/mail/folder/{live.inbox_id}/print?{query}", wait_until="load")
+        page.screenshot(path=str(ARTIFACTS / "print.png"), full_page=True)
+        assert "PWNED" not in _titles(page)
+    finally:
+        context.close()
     (ARTIFACTS / "console.txt").write_text("\n".join(watch.console))
     assert watch.dialogs == []
     assert watch.outside == []
