@@ -89,18 +89,23 @@ class OutOfOfficeForm(FlaskForm):  # type: ignore[misc]
 
 
 class RuleForm(FlaskForm):  # type: ignore[misc]
+    """The rules wizard. The choices have defaults so that a shorter form (Mobile's, with one condition
+    row and no "apply when") is read as if the missing fields held their first choice."""
+
     name = StringField(_l("Name"), validators=[Length(max=LIMITS["name"])])
     match_all = SelectField(
-        _l("Apply when"), choices=(("all", _l("all conditions hold")), ("any", _l("any condition holds")))
+        _l("Apply when"),
+        choices=(("all", _l("all conditions hold")), ("any", _l("any condition holds"))),
+        default="all",
     )
-    field_1 = SelectField(_l("Field"), choices=FIELD_CHOICES)
-    operator_1 = SelectField(_l("Comparison"), choices=OPERATOR_CHOICES)
+    field_1 = SelectField(_l("Field"), choices=FIELD_CHOICES, default="from")
+    operator_1 = SelectField(_l("Comparison"), choices=OPERATOR_CHOICES, default="contains")
     value_1 = StringField(_l("Text"), validators=[DataRequired(), Length(max=LIMITS["value"])])
-    field_2 = SelectField(_l("Field"), choices=FIELD_CHOICES)
-    operator_2 = SelectField(_l("Comparison"), choices=OPERATOR_CHOICES)
+    field_2 = SelectField(_l("Field"), choices=FIELD_CHOICES, default="from")
+    operator_2 = SelectField(_l("Comparison"), choices=OPERATOR_CHOICES, default="contains")
     value_2 = StringField(_l("Text"), validators=[Length(max=LIMITS["value"])])
-    field_3 = SelectField(_l("Field"), choices=FIELD_CHOICES)
-    operator_3 = SelectField(_l("Comparison"), choices=OPERATOR_CHOICES)
+    field_3 = SelectField(_l("Field"), choices=FIELD_CHOICES, default="from")
+    operator_3 = SelectField(_l("Comparison"), choices=OPERATOR_CHOICES, default="contains")
     value_3 = StringField(_l("Text"), validators=[Length(max=LIMITS["value"])])
     action = SelectField(_l("Then"), choices=ACTION_CHOICES)
     folder = SelectField(_l("Folder"), choices=[], validate_choice=False)
