@@ -1,20 +1,25 @@
 """Where WebMail's recipient autocomplete gets its addresses from, for one account.
 
-What it covers, in order of preference:
+What it covers, merged in this order (each address offered once, under its first source):
 
 1. The account's contacts: vCards (RFC 6350, also 2.1/3.0) kept as messages in the account's own
    folders of kind ``contacts`` (the organizer's address books). Their ``FN`` and every ``EMAIL`` line
-   become suggestions. When at least one contact has an address, these are the only source.
-2. Otherwise, the addresses the account wrote to: the ``To`` addresses recorded for the newest
-   ``SENT_SCAN`` messages of its Sent folder (role ``sent``; the parsed header columns, no blob read),
-   plus the domain directory: the enabled accounts of its own domain with their display names.
+   become suggestions.
+2. The domain's public contacts: vCards in the public folders of kind ``contacts`` of the account's
+   domain that the account may read (``r`` through the ACL engine, as for any other folder).
+3. The addresses the account wrote to: the ``To`` addresses recorded for the newest ``SENT_SCAN``
+   messages of its Sent folder (role ``sent``; the parsed header columns, no blob read).
+4. The domain directory: the enabled accounts of its own domain with their display names.
+
+Adding a contact therefore never hides the directory: a colleague stays one keystroke away.
 
 Every source is bounded (``SENT_SCAN`` messages, ``CONTACTS_SCAN`` vCards, ``DIRECTORY_SCAN`` accounts),
 so a suggestion costs the same on a mailbox of any size. Matching is a case-insensitive substring of the
 address or the name; the first ``limit`` matches are returned, each address once.
 
-Only the account's own folders and domain are read: a folder shared with the user is not an address
-book of theirs, and another domain's accounts are not in their directory.
+Only the account's own folders, its domain's public folders and its domain's directory are read: a
+folder another user shares is not an address book of theirs, and another domain's accounts are not in
+their directory.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, case, false, or_, select
 
+from storage import acl
 from storage import schema as s
-from storage.folders import mailbox_namespace
+from storage.folders import mailbox_namespace, public_namespace
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -67,9 +73,8 @@ class AddressBook:
         limit = max(1, min(limit, MAX_LIMIT))
         needle = text.strip().lower()
         found = self._contacts()
-        if not found:
-            with self.store.db.read() as conn:
-                found = self._sent(conn) + self._directory(conn)
+        with self.store.db.read() as conn:
+            found += self._sent(conn) + self._directory(conn)
         out: list[Suggestion] = []
         seen: set[str] = set()
         for item in found:
@@ -83,13 +88,22 @@ class AddressBook:
         return out
 
     def _contacts(self) -> list[Suggestion]:
+        """The account's own vCards, then those of its domain's public address books it may read."""
         f, m = s.folders, s.messages
         with self.store.db.read() as conn:
+            public = public_namespace(self._domain_id(conn))
+            readable = [
+                folder_id
+                for folder_id, rights in acl.rights_in_namespace(conn, self.account_id, public).items()
+                if "r" in rights
+            ]
+            own = f.c.namespace == mailbox_namespace(self.account_id)
+            shared = and_(f.c.namespace == public, f.c.id.in_(readable)) if readable else false()
             rows = conn.execute(
                 select(m.c.folder_id, m.c.uid)
                 .join(f, f.c.id == m.c.folder_id)
-                .where(f.c.namespace == mailbox_namespace(self.account_id), f.c.kind == "contacts")
-                .order_by(m.c.id)
+                .where(f.c.kind == "contacts", or_(own, shared))
+                .order_by(case((own, 0), else_=1), m.c.id)
                 .limit(CONTACTS_SCAN)
             ).all()
         out: list[Suggestion] = []
@@ -114,9 +128,13 @@ class AddressBook:
             if "@" in address
         ]
 
+    def _domain_id(self, conn: Connection) -> int:
+        a = s.accounts
+        return int(conn.execute(select(a.c.domain_id).where(a.c.id == self.account_id)).scalar_one())
+
     def _directory(self, conn: Connection) -> list[Suggestion]:
         a, d = s.accounts, s.domains
-        domain_id = conn.execute(select(a.c.domain_id).where(a.c.id == self.account_id)).scalar()
+        domain_id = self._domain_id(conn)
         rows = conn.execute(
             select(a.c.local_part, a.c.display_name, d.c.name)
             .join(d, d.c.id == a.c.domain_id)

@@ -1,6 +1,6 @@
 """Recipient suggestions (storage/addressbook.py) and the special-use folder lookup, on both backends:
-the domain directory and Sent recipients when the account has no contacts, its contacts once it has
-some, matching, limits, and nothing from another account or domain."""
+its contacts first, the domain's readable public address books, Sent recipients and the domain
+directory, matching, limits, and nothing from another account or domain."""
 
 from __future__ import annotations
 
@@ -37,12 +37,31 @@ def test_without_contacts_the_directory_and_sent_recipients_are_offered(demo: De
     assert "stranger@other.test" not in [s.address for s in book.suggestions("stranger")]
 
 
-def test_contacts_win_once_the_account_has_some(demo: Demo) -> None:
+def test_contacts_come_first_and_the_directory_stays(demo: Demo) -> None:
     store = demo.store
     store.mail.deliver(VCARD, ["alice@example.test"], "Contacts")
     store.mail.deliver(VCARD.replace(b"zed@", b"bobs-zed@"), ["bob@example.test"], "Contacts")
     got = [(s.address, s.name, s.source) for s in store.for_user(demo.alice.id).addressbook.suggestions()]
-    assert got == [("zed@zoo.test", "Zed Zebra", "contacts"), ("zebra@home.test", "Zed Zebra", "contacts")]
+    assert got[:2] == [
+        ("zed@zoo.test", "Zed Zebra", "contacts"),
+        ("zebra@home.test", "Zed Zebra", "contacts"),
+    ]
+    assert ("bob@example.test", "", "directory") in [(a, "", src) for a, _, src in got]
+    assert "bobs-zed@zoo.test" not in [a for a, _, _ in got]  # bob's own address book is his
+
+
+def test_public_contacts_of_the_domain_are_offered_where_readable(demo: Demo) -> None:
+    store = demo.store
+    store.folders.create("@example.test", "Company contacts", kind="contacts")
+    card = VCARD.replace(b"Zed Zebra", b"Front Desk").replace(b"zed@zoo.test", b"desk@corp.test")
+    store.mail.append("@example.test", "Company contacts", card)
+    book = store.for_user(demo.alice.id).addressbook
+    assert "desk@corp.test" not in [s.address for s in book.suggestions("desk")]  # no "r" yet
+    store.acl.grant("@example.test", "Company contacts", "@example.test", "lr")
+    assert [(s.address, s.name, s.source) for s in book.suggestions("desk")] == [
+        ("desk@corp.test", "Front Desk", "contacts"),
+        ("zebra@home.test", "Front Desk", "contacts"),  # the card's second EMAIL
+    ]
 
 
 def test_special_use_folders_by_role(demo: Demo) -> None:
