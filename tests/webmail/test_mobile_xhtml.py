@@ -14,8 +14,7 @@ LINK = re.compile(r'href="(/m/[^"]*)"')
 DOCTYPE = re.compile(r"<!DOCTYPE[^>]*>", re.IGNORECASE)
 #: Pages not walked: none (the settings pages write their fields as XHTML, mobile/form_fields.html).
 NOT_YET: tuple[str, ...] = ()
-#: Enough to reach the settings sub-pages (tests/webmail/test_mobile_settings.py parses each as well).
-MAX_PAGES = 80
+MAX_PAGES = 40
 
 
 def well_formed(page: str) -> None:
