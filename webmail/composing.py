@@ -21,7 +21,7 @@ import html
 import secrets
 from dataclasses import dataclass, field, replace
 
-from flask import request
+from flask import render_template, request
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from mailflow import html_text, outbox, replies
@@ -98,6 +98,13 @@ def started_from(kind: str, folder_id: int, uid: int) -> Draft:
     identities = outbox.identities(current_store(), account())
     draft = start(raw, [i.address for i in identities])
     return with_signature(draft, next((i for i in identities if i.address == draft.sender), None))
+
+
+def confirm_start(frame: str, kind: str, action: str) -> str:
+    """The page a GET of a forward that carries attachments gets: one button that POSTs (with its CSRF
+    token) to the same address, because starting such a forward saves a draft at once, and a write must
+    never happen on a GET that another site could make the browser send."""
+    return render_template("layout/compose_start.html", frame=frame, kind=kind, action=action)
 
 
 def with_signature(draft: Draft, identity: outbox.Identity | None) -> Draft:

@@ -169,7 +169,13 @@ def test_reply_reply_all_and_forwards_start_from_a_message(alice: FlaskClient, s
     )
     everyone = alice.get(f"/mail/compose/reply-all/{inbox.id}/{uid}").get_data(as_text=True)
     assert 'name="cc" value="carol@example.test"' in everyone
-    forward = alice.get(f"/mail/compose/forward-attached/{inbox.id}/{uid}")
+    start = f"/mail/compose/forward-attached/{inbox.id}/{uid}"
+    asked = alice.get(start)  # a GET writes nothing: it asks for the POST that saves the draft
+    assert asked.status_code == 200 and 'id="start-forward"' in asked.get_data(as_text=True)
+    assert folder(seeded, "Drafts") == []
+    assert alice.post(start).status_code == 400  # no CSRF token, no draft
+    assert folder(seeded, "Drafts") == []
+    forward = alice.post(start, data={"csrf_token": csrf_token(asked)})
     assert forward.status_code == 302 and "/mail/compose?draft=" in forward.headers["Location"]
     page = alice.get(forward.headers["Location"]).get_data(as_text=True)
     assert 'value="Fwd: Budget"' in page and ">Budget.eml</span>" in page

@@ -29,10 +29,12 @@ def compose() -> Any:
     return show(composing.page_for(composing.new_draft(request.args), None))
 
 
-@bp.get("/compose/<kind>/<int:folder_id>/<int:uid>")
+@bp.route("/compose/<kind>/<int:folder_id>/<int:uid>", methods=["GET", "POST"])
 def compose_from(kind: str, folder_id: int, uid: int) -> Any:
     draft = composing.started_from(kind, folder_id, uid)
     if draft.attachments:  # saved at once, so the attachments live in Drafts
+        if request.method != "POST":  # a write: only on a CSRF-checked POST
+            return composing.confirm_start("mobile/frame.html", kind, request.path)
         saved, _draft = outbox.save_draft(current_store(), composing.account(), draft)
         return redirect(url_for("mobile.compose", draft=saved))
     return show(composing.page_for(draft, None))

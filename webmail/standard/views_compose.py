@@ -37,10 +37,12 @@ def compose() -> Any:
     return show(composing.page_for(composing.new_draft(request.args), None))
 
 
-@bp.get("/compose/<kind>/<int:folder_id>/<int:uid>")
+@bp.route("/compose/<kind>/<int:folder_id>/<int:uid>", methods=["GET", "POST"])
 def compose_from(kind: str, folder_id: int, uid: int) -> Any:
     draft = composing.started_from(kind, folder_id, uid)
     if draft.attachments:
+        if request.method != "POST":  # the draft is saved at once: a write, so only on a CSRF-checked POST
+            return composing.confirm_start("layout/frame.html", kind, request.path)
         return _saved_and_reopened(draft)
     return show(composing.page_for(draft, None))
 
