@@ -14,7 +14,7 @@ LINK = re.compile(r'href="(/m/[^"]*)"')
 DOCTYPE = re.compile(r"<!DOCTYPE[^>]*>", re.IGNORECASE)
 #: Pages not walked: none (the settings pages write their fields as XHTML, mobile/form_fields.html).
 NOT_YET: tuple[str, ...] = ()
-MAX_PAGES = 40
+MAX_PAGES = 80
 
 
 def well_formed(page: str) -> None:
@@ -45,3 +45,4 @@ def test_every_mobile_page_reached_by_links_is_well_formed(client: FlaskClient, 
             raise AssertionError(f"{url}: {exc}: {line[:200]}") from None
         todo += [link for link in LINK.findall(page) if "/logout" not in link]
     assert len(seen) >= 5
+    assert {"/m/settings/rules", "/m/settings/senders", "/m/settings/aliases"} <= seen, sorted(seen)
