@@ -3,7 +3,7 @@ measured in the same run.
 
     .venv/bin/python bench/imap.py [--quick] [--clients N] [--seconds S] [--messages M] [--idle N]
                                    [--no-search] [--only fieldpost|dovecot] [--dovecot-argon2]
-                                   [--dovecot-sessions-per-process N]
+                                   [--dovecot-sessions-per-process N] [--workers N] [--idle-only] [--plain]
 
 Mailboxes: alice, bob and carol of the demo domain, M messages each (default 2,000; 300 with --quick),
 2-20 KB, plain and multipart (bench/sieve.py's generator, fixed seed). Fieldpost gets them with
@@ -30,7 +30,11 @@ mail, lets one imap process hold 100 sessions (``--dovecot-sessions-per-process`
 would not fit beside the other jobs on this machine, and Dovecot's hibernation needs an inotify
 instance per process, beyond the kernel's default of 128 per user. Limits (connections per user and
 address, client and process limits) are sized for N on both servers. The file descriptor limit is
-raised for this process and the servers it starts.
+raised for this process and the servers it starts. ``--idle-only`` skips the mix (and Dovecot's mix
+instance); ``--plain`` opens the idle connections on the plain IMAP ports instead of implicit TLS (Fieldpost
+then gets ``imap.allow_plaintext_auth`` on; Dovecot takes plain LOGIN from loopback), which measures the
+sessions without the TLS state and sets them up several times faster. With ``--workers N`` the memory is
+that of the whole ``fieldpost serve`` tree (supervisor + workers).
 
 Ratios: ours / peer for rates, peer / ours for times and memory, so > 1 means Fieldpost is better.
 """
@@ -144,7 +148,12 @@ def mbox(messages: list[bytes]) -> bytes:
 
 
 def start_fieldpost(
-    work: Path, boxes: dict[str, list[bytes]], offset: int, serve: bool = True, workers: int = 0
+    work: Path,
+    boxes: dict[str, list[bytes]],
+    offset: int,
+    serve: bool = True,
+    workers: int = 0,
+    plain: bool = False,
 ) -> tuple[subprocess.Popen[bytes] | None, float]:
     """``fieldpost init --demo``, the mailboxes imported, ``python -m sidecars.imap`` started; returns the
     process and the import time. Without ``serve`` only the data directory is made (its certificate is
@@ -154,9 +163,12 @@ def start_fieldpost(
     fp = [sys.executable, "-m", "fieldpost"]
     subprocess.run([*fp, "init", "--data", str(data), "--demo", "--admin-password", "adminpass1",
                     "--demo-password", PASSWORD, "--hostname", "mx.example.test"], check=True, capture_output=True)  # fmt: skip
-    for name in ("net.imap.max_connections", "net.imap.max_per_ip"):  # 0: no limit, as Dovecot is set up
+    settings = [("net.imap.max_connections", "0"), ("net.imap.max_per_ip", "0")]  # no limit, as Dovecot
+    if plain:  # LOGIN on the plain listener (Dovecot allows it from loopback)
+        settings.append(("imap.allow_plaintext_auth", "true"))
+    for name, value in settings:
         subprocess.run(
-            [*fp, "settings", "set", name, "0", "--data", str(data)], check=True, capture_output=True
+            [*fp, "settings", "set", name, value, "--data", str(data)], check=True, capture_output=True
         )
     if not serve:
         return None, 0.0
@@ -234,7 +246,7 @@ def measure_mix(result: Result, port: int, ctx: ssl.SSLContext, args: argparse.N
 
 
 def measure_idle(
-    result: Result, port: int, root_pid: int, ctx: ssl.SSLContext, args: argparse.Namespace
+    result: Result, port: int, root_pid: int, ctx: ssl.SSLContext | None, args: argparse.Namespace
 ) -> None:
     result.base_memory = tree_memory(root_pid)
     print(f"  {result.name}: {args.idle:,} idle IDLE connections ...", flush=True)
@@ -289,8 +301,9 @@ def rows_for(results: list[Result], args: argparse.Namespace) -> list[list[str]]
         rows.append([f"idle IDLE connections reached (of {args.idle:,})", str(ours.idle_reached or "-"),
                      str(peer.idle_reached or "-"), ""])  # fmt: skip
         setup = [r.idle_reached / r.idle_setup if r.idle_setup else None for r in results]
+        how = "plain" if args.plain else "TLS"
         rows.append(
-            ["  new sessions/s (TLS + LOGIN + SELECT + IDLE)", *cells(setup[0], setup[1], "/s", True)]
+            [f"  new sessions/s ({how} + LOGIN + SELECT + IDLE)", *cells(setup[0], setup[1], "/s", True)]
         )
         for label, pick in [
             ("memory before the idle swarm, RSS sum", lambda r: r.base_memory[0]),
@@ -302,6 +315,9 @@ def rows_for(results: list[Result], args: argparse.Namespace) -> list[list[str]]
             rows.append([label, *cells(pick(ours) / MB or None, pick(peer) / MB or None, "MB", False)])
         per = [r.settled[1] / r.idle_reached / 1024 if r.idle_reached else None for r in results]
         rows.append(["  settled PSS per idle connection", *cells(per[0], per[1], "KB", False)])
+        per = [(r.settled[1] - r.base_memory[1]) / r.idle_reached / 1024 if r.idle_reached else None
+               for r in results]  # fmt: skip
+        rows.append(["  the same above the pre-swarm base", *cells(per[0], per[1], "KB", False)])
         for label, procs in [("peak", lambda r: r.peak_procs), ("settled", lambda r: r.settled[2])]:
             rows.append([f"  processes in the server's tree, {label}", str(procs(ours) or "-"),
                          str(procs(peer) or "-"), ""])  # fmt: skip
@@ -326,6 +342,9 @@ def main() -> int:
                         help="Dovecot's passwords as argon2id hashes (default: plain; see bench/README.md)")  # fmt: skip
     parser.add_argument("--dovecot-sessions-per-process", type=int, default=100,
                         help="Dovecot's imap client_limit for the idle test (default 100; 1 = its default)")  # fmt: skip
+    parser.add_argument("--idle-only", action="store_true", help="skip the mix: only the idle connections")
+    parser.add_argument("--plain", action="store_true",
+                        help="idle connections on the plain IMAP ports (LOGIN in clear on loopback), not TLS")  # fmt: skip
     args = parser.parse_args()
     args.clients = args.clients or (10 if args.quick else 20)
     args.seconds = args.seconds or (10.0 if args.quick else 30.0)
@@ -360,7 +379,7 @@ def main() -> int:
         ctx = ssl.create_default_context()
         try:
             fieldpost_proc, imported = start_fieldpost(
-                work, boxes, offset, serve=args.only != "dovecot", workers=args.workers
+                work, boxes, offset, serve=args.only != "dovecot", workers=args.workers, plain=args.plain
             )
             if fieldpost_proc is not None:
                 print(f"  Fieldpost: {len(USERS) * args.messages:,} messages imported in {imported:.1f} s")
@@ -371,14 +390,18 @@ def main() -> int:
         ctx = ssl.create_default_context(cafile=str(work / "fieldpost" / "tls" / "cert.pem"))
         if fieldpost_proc is not None and args.only != "dovecot":
             try:
-                measure_mix(results[0], 1993 + offset, ctx, args, appends)
+                if not args.idle_only:
+                    measure_mix(results[0], 1993 + offset, ctx, args, appends)
                 if args.idle:
-                    measure_idle(results[0], 1993 + offset, fieldpost_proc.pid, ctx, args)
+                    if args.plain:
+                        measure_idle(results[0], 1143 + offset, fieldpost_proc.pid, None, args)
+                    else:
+                        measure_idle(results[0], 1993 + offset, fieldpost_proc.pid, ctx, args)
             except (ImapError, OSError) as exc:
                 results[0].note = f"failed: {exc}"
         if fieldpost_proc is not None:
             stop(fieldpost_proc)
-        if args.only != "fieldpost":
+        if args.only != "fieldpost" and not args.idle_only:
             peer = start_dovecot(
                 work, boxes, offset, 0, 1, args.dovecot_argon2
             )  # the mix: Dovecot's default process model
@@ -388,16 +411,19 @@ def main() -> int:
                 results[1].note = f"failed: {exc}\n{peer.log_text()[-1000:]}"
             finally:
                 peer.stop()
-            if args.idle:
-                peer = start_dovecot(
-                    work, boxes, offset, args.idle, args.dovecot_sessions_per_process, args.dovecot_argon2
-                )
-                try:
+        if args.only != "fieldpost" and args.idle:
+            peer = start_dovecot(
+                work, boxes, offset, args.idle, args.dovecot_sessions_per_process, args.dovecot_argon2
+            )
+            try:
+                if args.plain:
+                    measure_idle(results[1], peer.imap_port, peer.pid, None, args)
+                else:
                     measure_idle(results[1], peer.imaps_port, peer.pid, ctx, args)
-                except (ImapError, OSError) as exc:
-                    results[1].note = f"idle failed: {exc}\n{peer.log_text()[-1000:]}"
-                finally:
-                    peer.stop()
+            except (ImapError, OSError) as exc:
+                results[1].note = f"idle failed: {exc}\n{peer.log_text()[-1000:]}"
+            finally:
+                peer.stop()
     finally:
         if fieldpost_proc is not None:
             stop(fieldpost_proc)
@@ -416,6 +442,12 @@ def main() -> int:
                   f"{cases[0][0]!r} with {cases[0][1]} FETCH responses before the NO")  # fmt: skip
         if r.idle_errors:
             print(f"  {r.name}: idle connection errors, first: {r.idle_errors}")
+    ours = results[0]
+    if args.idle and ours.idle_reached:
+        total = ours.settled[1]
+        verdict = "met" if total < 1024 * MB and ours.idle_reached == args.idle else "not met"
+        print(f"  aim (issue 10): {args.idle:,} idle connections under 1 GB PSS in the server's tree: {verdict} "
+              f"({ours.idle_reached:,} held, {total / MB:,.0f} MB PSS, {total / ours.idle_reached / 1024:.0f} KB each)")  # fmt: skip
     return 0
 
 

@@ -31,12 +31,12 @@ class ImapError(Exception):
 
 
 class Client:
-    """One connection over implicit TLS: ``command`` sends a tagged command and returns the response
-    lines (literals inlined) up to and including the tagged OK."""
+    """One connection over implicit TLS (plain IMAP when ``ctx`` is None): ``command`` sends a tagged
+    command and returns the response lines (literals inlined) up to and including the tagged OK."""
 
-    def __init__(self, port: int, ctx: ssl.SSLContext, timeout: float = 60) -> None:
+    def __init__(self, port: int, ctx: ssl.SSLContext | None, timeout: float = 60) -> None:
         raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
+        self.sock = raw if ctx is None else ctx.wrap_socket(raw, server_hostname="localhost")
         self.file = self.sock.makefile("rb")
         self.tags = 0
         self.expunge_issued: list[tuple[str, int]] = []
@@ -183,7 +183,7 @@ def run_mix(port: int, ctx: ssl.SSLContext, users: list[str], password: str, mes
     return tally, time.perf_counter() - start
 
 
-def idle_swarm(port: int, ctx: ssl.SSLContext, users: list[str], password: str, count: int,
+def idle_swarm(port: int, ctx: ssl.SSLContext | None, users: list[str], password: str, count: int,
                sample: callable, hold: float = 10.0, parallel: int = 200) -> tuple[int, list[str], float]:  # type: ignore[valid-type]  # fmt: skip
     """Open ``count`` connections, each LOGIN + SELECT INBOX + IDLE, at most ``parallel`` being set up at
     once; call ``sample()`` every second while they come up and for ``hold`` seconds once all are idle.
@@ -201,8 +201,9 @@ def idle_swarm(port: int, ctx: ssl.SSLContext, users: list[str], password: str, 
                 client.command("SELECT INBOX")
                 client.tags += 1
                 client.sock.sendall(b"a%d IDLE\r\n" % client.tags)
-                if not client.line().startswith(b"+"):
-                    raise ImapError("IDLE refused")
+                reply = client.line()
+                if not reply.startswith(b"+"):  # the continuation ("+ idling") is what is counted
+                    raise ImapError(f"IDLE refused: {reply[:100]!r}")
                 clients.append(client)
             except (ImapError, OSError) as exc:
                 if len(errors) < 5:
