@@ -170,6 +170,8 @@ class Database:
                     conn.commit()
 
     def dispose(self) -> None:
+        if self.committer is not None:
+            self.committer.stop()  # its connection too must close for SQLite to checkpoint the WAL
         self.engine.dispose()
 
 

@@ -65,6 +65,8 @@ class GroupCommitter:
         self._signalled = False
         self._thread_id: int | None = None
         self._started = False
+        self._stopping = False
+        self._exited = real_lock()  # held while a committer thread runs; released when it ends
         self.groups = 0  # committed groups and units, for tests and benchmarks
         self.units = 0
 
@@ -76,6 +78,9 @@ class GroupCommitter:
         with self._mutex:
             if not self._started:
                 self._started = True
+                self._stopping = False
+                self._exited = real_lock()
+                self._exited.acquire()
                 start_real_thread(self._loop)
             self._pending.append(unit)
             wake = not self._signalled
@@ -89,13 +94,34 @@ class GroupCommitter:
             hook()
         return unit.result  # type: ignore[return-value]
 
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the thread once the units already queued are committed, and close its connection.
+
+        ``Database.dispose`` calls this: on a WAL database the last connection to close checkpoints the
+        WAL into the main file, so a store closed while its committer still held a connection left its
+        latest writes in the -wal file only (a copy of the main file alone then missed them).
+        """
+        with self._mutex:
+            if not self._started:
+                return
+            self._stopping = True
+            wake = not self._signalled
+            self._signalled = True
+            exited = self._exited
+        if wake:
+            self._wakeup.release()
+        if exited.acquire(timeout=timeout):
+            exited.release()
+
     def _loop(self) -> None:
         self._thread_id = real_thread_id()
+        exited = self._exited
         engine = self._make_engine()
         try:
             self._serve(engine)
         finally:
             engine.dispose()
+            exited.release()
 
     def _serve(self, engine: Engine) -> None:
         while True:
@@ -115,6 +141,13 @@ class GroupCommitter:
                 self._commit(engine, batch)
                 for unit in batch:
                     unit.waker.fire()
+            with self._mutex:
+                if self._stopping and not self._pending:
+                    self._wakeup.acquire(blocking=False)  # held again, as a new thread expects it
+                    self._started = False
+                    self._signalled = False
+                    self._thread_id = None
+                    return
 
     def _commit(self, engine: Engine, batch: list[_Unit[Any]]) -> None:
         try:
