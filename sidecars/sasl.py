@@ -97,13 +97,27 @@ def new(name: str, store: Store, *, ip: str | None, service: str, hostname: str)
     return make()
 
 
+#: Password checks one process runs at once. Each argon2id check holds 64 MiB (storage.passwords) while
+#: it runs; with the hub's threadpool alone as the limit, a burst of logins before the cache is warm held
+#: 1.2 GB across two IMAP workers (bench/README.md, "10,000 idle connections"). Later checks wait their
+#: turn on the hub, which costs a burst some latency and no memory.
+PASSWORD_CHECKS_AT_ONCE = 2
+_password_checks: Any = None  # a gevent BoundedSemaphore, made on first use inside a gevent server
+
+
 def _blocking(fn: Callable[..., T], *args: Any) -> T:
-    """Run CPU-bound work off the gevent hub when this process is a gevent server."""
+    """Run a password check off the gevent hub when this process is a gevent server, at most
+    ``PASSWORD_CHECKS_AT_ONCE`` of them at a time."""
+    global _password_checks
     monkey = sys.modules.get("gevent.monkey")
     if monkey is not None and monkey.is_module_patched("socket"):
         from gevent import get_hub
+        from gevent.lock import BoundedSemaphore
 
-        return get_hub().threadpool.apply(fn, args)  # type: ignore[no-any-return]
+        if _password_checks is None:
+            _password_checks = BoundedSemaphore(PASSWORD_CHECKS_AT_ONCE)
+        with _password_checks:
+            return get_hub().threadpool.apply(fn, args)  # type: ignore[no-any-return]
     return fn(*args)
 
 

@@ -194,3 +194,39 @@ def test_repeated_failures_are_throttled_for_every_mechanism(store: Store) -> No
         mech(store, "PLAIN", ip="198.51.100.7").start(f"\0{ALICE}\0{ALICE_PW}".encode())
     with pytest.raises(Throttled):
         mech(store, "SCRAM-SHA-256", ip="198.51.100.7").start(f"n,,n={ALICE},r=abc".encode())
+
+
+GATE_PROBE = """
+from gevent import monkey
+monkey.patch_all()
+import threading, time
+import gevent
+from sidecars import sasl
+
+lock, running, most = threading.Lock(), [0], [0]
+real_sleep = monkey.get_original("time", "sleep")
+
+def check():
+    with lock:
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+    real_sleep(0.05)  # a password check holds its thread (and argon2's memory) this long
+    with lock:
+        running[0] -= 1
+    return True
+
+gevent.joinall([gevent.spawn(sasl._blocking, check) for _ in range(12)], raise_error=True)
+print(most[0])
+"""
+
+
+def test_a_burst_of_password_checks_runs_at_most_the_cap_at_once() -> None:
+    """In a gevent server, logins arriving together do not all run argon2 at once (64 MiB each)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", GATE_PROBE], capture_output=True, text=True, cwd=root, timeout=60, check=True
+    )
+    assert int(out.stdout.strip()) == sasl.PASSWORD_CHECKS_AT_ONCE
