@@ -137,8 +137,10 @@ addresses = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("domain_id", ForeignKey("domains.id", ondelete="CASCADE"), nullable=False),
     Column("local_part", String(64), nullable=False),
-    Column("kind", String(16), nullable=False),  # account | alias | group | forwarder
+    Column("kind", String(16), nullable=False),  # account | alias | group | forwarder | folder
     Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True, index=True),
+    # a folder recipient: mail to this address is filed straight into this (public) folder
+    Column("folder_id", ForeignKey("folders.id", ondelete="CASCADE"), nullable=True, index=True),
     Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), nullable=True, index=True),
     Column("forwarder_id", ForeignKey("forwarders.id", ondelete="CASCADE"), nullable=True, index=True),
     # a temporary alias (WebMail settings) stops receiving at this time; NULL for every permanent address
@@ -153,6 +155,117 @@ admins = Table(
     Column("name", String(64), nullable=False, unique=True),
     Column("password_hash", Text, nullable=False),
     Column("password_generation", Integer, nullable=False, default=0),
+    # True: the server administrator (everything). False: a delegated administrator, who holds only the
+    # server permissions below and the domain grants in admin_domains (storage/adminscope.py).
+    Column("server_wide", Boolean, nullable=False, default=True),
+    # space-separated server permissions of a delegated administrator (storage/adminscope.py lists them)
+    Column("server_rights", Text, nullable=False, default=""),
+    Column("enabled", Boolean, nullable=False, default=True),
+)
+
+# Administrator groups (the manual's delegated administration): an administrator holds the server
+# permissions and domain grants of each group they belong to, besides their own.
+admin_groups = Table(
+    "admin_groups",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("server_rights", Text, nullable=False, default=""),
+)
+
+admin_group_members = Table(
+    "admin_group_members",
+    metadata,
+    Column("group_id", ForeignKey("admin_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("admin_id", ForeignKey("admins.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+# A domain granted to an administrator or to an administrator group: which kinds of work (space-separated
+# domain permissions) and the limits that hold while doing it (NULL: no limit).
+admin_domains = Table(
+    "admin_domains",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("admin_id", ForeignKey("admins.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("group_id", ForeignKey("admin_groups.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("domain_id", ForeignKey("domains.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("rights", Text, nullable=False, default=""),
+    Column("max_accounts", Integer, nullable=True),
+    Column("max_account_quota_mb", BigInteger, nullable=True),
+    UniqueConstraint("admin_id", "group_id", "domain_id"),
+)
+
+# Second sign-in factor (RFC 6238 TOTP) of an account or an administrator: the shared secret sealed under
+# the store's key; confirmed_at stays NULL until the owner proved one code, and only then is it asked for.
+second_factors = Table(
+    "second_factors",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True, unique=True),
+    Column("admin_id", ForeignKey("admins.id", ondelete="CASCADE"), nullable=True, unique=True),
+    Column("sealed_secret", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    # the last time step accepted, so one code cannot be used twice (RFC 6238 5.2)
+    Column("last_step", BigInteger, nullable=False, default=0),
+)
+
+# One-time recovery codes of a second factor, kept hashed; a used code stays with used_at set.
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("factor_id", ForeignKey("second_factors.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("code_hash", Text, nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)
+
+# App-specific passwords: what IMAP, POP3, SMTP and ManageSieve accept for an account that turned on two
+# factors. Hashed like account passwords; revocable one by one; last use shown to the owner.
+app_passwords = Table(
+    "app_passwords",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(64), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_from", String(64), nullable=True),
+    UniqueConstraint("account_id", "name"),
+)
+
+# Remote POP3/IMAP accounts fetched into a local account (sidecars/rpop); the remote password is sealed
+# under the store's key, because it must be replayed to the remote server.
+remote_accounts = Table(
+    "remote_accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("protocol", String(8), nullable=False),  # pop3 | imap
+    Column("host", String(255), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("tls_mode", String(16), nullable=False),  # implicit | starttls | none
+    Column("username", String(255), nullable=False),
+    Column("sealed_password", Text, nullable=False),
+    Column("folder", String(1000), nullable=False, default="INBOX"),  # the local target folder
+    Column("interval_seconds", Integer, nullable=False, default=600),
+    Column("keep_on_server", Boolean, nullable=False, default=True),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("next_run_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("last_run_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+)
+
+# What a remote account has already handed us (POP3 UIDL or IMAP "UIDVALIDITY.UID"), so a message kept on
+# the remote server is fetched once.
+remote_fetched = Table(
+    "remote_fetched",
+    metadata,
+    Column("remote_id", ForeignKey("remote_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("remote_uid", String(255), primary_key=True),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
 )
 
 folders = Table(
