@@ -94,6 +94,23 @@ LISTENERS: dict[str, ListenerSpec] = {
 }
 
 
+#: How each TCP listener speaks TLS, as its service serves it: "implicit" (TLS from the first byte; the
+#: listener is not served without a TLS pair), "starttls" (plain, upgraded when the client asks and a TLS pair
+#: is loaded) or "none" (plain only: the web listeners, which a TLS-terminating proxy fronts, and UDP logging).
+#: Autoconfig (webmail/autoconfig.py) and WebAdmin's services page read it, so clients are told what the
+#: servers do.
+TLS_MODES: dict[str, str] = {
+    "smtp": "starttls",
+    "submission": "starttls",
+    "submissions": "implicit",
+    "imap": "starttls",
+    "imaps": "implicit",
+    "managesieve": "starttls",
+    "pop3": "starttls",
+    "pop3s": "implicit",
+}
+
+
 class ConfigError(ValueError):
     """The data directory or its configuration file is missing or wrong."""
 
@@ -109,6 +126,11 @@ class Listener:
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "host": self.host, "port": self.port, "proto": self.proto}
+
+    @property
+    def tls(self) -> str:
+        """ "implicit", "starttls" or "none" (see :data:`TLS_MODES`)."""
+        return TLS_MODES.get(self.name, "none")
 
 
 @dataclass(frozen=True)
@@ -185,12 +207,20 @@ def from_environment() -> Config:
     Raises:
         ConfigError: the data directory is unset or is not a data directory, or the offset is not a number.
     """
+    return load(resolve_data_dir(None), environment_port_offset())
+
+
+def environment_port_offset() -> int:
+    """The port offset the supervisor passed in ``$FIELDPOST_PORT_OFFSET`` (0 when unset).
+
+    Raises:
+        ConfigError: the value is not a number.
+    """
     raw = os.environ.get(PORT_OFFSET_ENV, "") or "0"
     try:
-        offset = int(raw)
+        return int(raw)
     except ValueError:
         raise ConfigError(f"${PORT_OFFSET_ENV} must be a number, not {raw!r}") from None
-    return load(resolve_data_dir(None), offset)
 
 
 def default_database_url(data_dir: Path) -> str:

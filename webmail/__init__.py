@@ -9,7 +9,8 @@ workers). Its parts, one module each:
 * :mod:`webmail.security` -- secret key, cookies, CSRF, security headers;
 * :mod:`webmail.errors` -- storage exceptions -> error pages; :mod:`webmail.i18n`; :mod:`webmail.skins`;
 * :mod:`webmail.login` -- ``/``, ``/login``, ``/logout``, the interface switch;
-* :mod:`webmail.standard` (``/mail``) and :mod:`webmail.mobile` (``/m``) -- the interfaces.
+* :mod:`webmail.standard` (``/mail``) and :mod:`webmail.mobile` (``/m``) -- the interfaces;
+* :mod:`webmail.autoconfig` -- the client set-up answers (Thunderbird, Outlook, Apple), no sign-in.
 
 Adding a page (the recipe every area follows):
 
@@ -47,7 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The WebMail app. ``test_config`` may hold ``STORE`` (a ready Store), ``DATA_DIR``, ``SECRET_KEY``,
     ``FIELDPOST_SECURE_COOKIES`` and any Flask setting; without it the data directory is
     ``$FIELDPOST_DATA`` (set by the supervisor for the web service)."""
-    from webmail import binding, errors, i18n, login, page_context, security, sessions, skins
+    from webmail import autoconfig, binding, errors, i18n, login, page_context, security, sessions, skins
     from webmail.mobile import bp as mobile_bp
     from webmail.standard import bp as standard_bp
 
@@ -77,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(login.bp)
     app.register_blueprint(standard_bp)
     app.register_blueprint(mobile_bp)
+    autoconfig.init_app(app)
 
     @app.get("/health")
     def health() -> Any:
