@@ -2,7 +2,7 @@
 
 ``live_server``: a demo data directory (``fieldpost init --demo``, passwords ``demopass1``) served by the
 web service exactly as the supervisor starts it (``fieldpost.processes.service_argv(config, "web")``:
-gunicorn with the gevent worker on ``wsgi:app``, WebMail and the WebAdmin placeholder on their two
+gunicorn with the gevent worker on ``wsgi:app``, WebMail and WebAdmin on their two
 listeners, the environment from ``Config.child_environment``), on a free port offset. One per xdist
 worker; tests that change settings set them back, or use an account of their own.
 
