@@ -40,12 +40,14 @@ TOP_MODULES = ("wsgi",)
 NOT_PRODUCT = frozenset({"tests", "bench", "docs", "locales", "skins", "spec", "data", "build"})
 
 #: ``fieldpost`` modules every layer may import: nothing in them knows about services.
-#: (``connection_counts``: the pool's shared connection table, made by the supervisor, used by sidecars.net.)
+#: (``connection_counts``: the pool's shared connection table, made by the supervisor, used by sidecars.net;
+#: ``control_client``: asks the supervisor to start/stop a service, for WebAdmin and the CLI service.)
 FIELDPOST_BASE = frozenset(
     {
         "fieldpost",
         "fieldpost.config",
         "fieldpost.connection_counts",
+        "fieldpost.control_client",
         "fieldpost.logs",
         "fieldpost.runstate",
         "fieldpost.tls",
