@@ -315,12 +315,16 @@ class Admins:
                 conn.execute(insert(s.admins).values(name=name, password_hash=hashed, password_generation=0))
 
     def verify(self, name: str, password: str) -> bool:
+        """Password check without throttling (sign-ins use ``store.admin_login``); False for a disabled
+        administrator."""
         with self.store.db.read() as conn:
-            stored = conn.execute(select(s.admins.c.password_hash).where(s.admins.c.name == name)).scalar()
-        if stored is None:
+            row = conn.execute(
+                select(s.admins.c.password_hash, s.admins.c.enabled).where(s.admins.c.name == name)
+            ).first()
+        if row is None:
             passwords.verify_password(dummy_hash(), password)  # same cost whether or not the name exists
             return False
-        return passwords.verify_password(stored, password)
+        return passwords.verify_password(row.password_hash, password) and bool(row.enabled)
 
     def list(self) -> list[str]:
         with self.store.db.read() as conn:

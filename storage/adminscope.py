@@ -1,35 +1,42 @@
 """What an administrator may act on, decided in storage inside the transaction of the work.
 
-Two kinds of administrator (the manual's admin delegation):
+Kinds of administrator (the manual's admin delegation; operator's view in docs/administration.md):
 
-* the **server administrator** (every row of the ``admins`` table today, ``admin`` made by ``fieldpost
-  init``) may do everything: server settings, domains, the queue;
-* a **domain administrator** acts on the domains granted to them and on nothing else: their accounts,
-  groups, forwarders and the settings of those domains, their classes and accounts.
+* a **server-wide administrator** (``admins.server_wide``; ``admin`` made by ``fieldpost init``) may do
+  everything;
+* a **delegated administrator** holds the *server permissions* of their own row and of every
+  administrator group they belong to (``SERVER_RIGHTS``), and the *domains granted* to them or to one of
+  their groups (``admin_domains``), each with *domain permissions* (``DOMAIN_RIGHTS``) and limits. A
+  domain granted twice (to them and to a group, or to two groups) holds the union of the permissions and,
+  per limit, the larger one (no limit beats any number).
 
-Where the grant comes from: no table holds delegations yet (issue 12 adds one, see docs/security.md,
-"Administrators"). Until then :class:`DomainScope` is a typed parameter of ``store.for_admin``: it can only
-*narrow* what the administrator's row grants, never widen it, and it is checked here, in storage, on every
-call. When issue 12 stores delegations, :func:`resolve` intersects them with it and nothing above storage
-changes.
+A granted domain is visible (listed, read) whatever its permissions; each change needs the permission of
+its kind. A grant without permissions is therefore a read-only view of that domain.
+
+``DomainScope`` (a parameter of ``store.for_admin``) only narrows: the administrator acts on the granted
+domains it names and holds no server permission (a server-wide administrator narrowed this way holds every
+domain permission on those domains, with no limits).
 
 Answers (the same on SQLite and PostgreSQL):
 
-* an administrator name that is not (or no longer) in the table: ``PermissionDenied(NO_SUCH_ADMIN)`` on
-  every call, so a deleted administrator's open WebAdmin or CLI session stops at its next request;
+* an administrator name that is not (or no longer) in the table, or is disabled:
+  ``PermissionDenied(NO_SUCH_ADMIN)`` on every call, so a deleted or disabled administrator's open
+  WebAdmin or CLI session stops at its next request;
 * an object of a domain outside the scope (by name, alias, address, or as a group member):
-  ``NotFound`` worded exactly as for a domain that does not exist, so a domain administrator cannot tell
-  another tenant's domain from no domain at all;
-* a server-level action (adding, renaming or deleting a domain, domain aliases, server-level settings, the
-  queue) by a domain administrator: ``PermissionDenied(SERVER_ONLY)``.
+  ``NotFound`` worded exactly as for a domain that does not exist, so a delegated administrator cannot
+  tell another tenant's domain from no domain at all;
+* a server-level action without its server permission: ``PermissionDenied`` starting with ``SERVER_ONLY``;
+* a change in a granted domain without its domain permission: ``PermissionDenied`` naming the permission.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from storage import schema as s
 from storage.errors import InvalidInput, NotFound, PermissionDenied
@@ -40,6 +47,85 @@ if TYPE_CHECKING:
 
 NO_SUCH_ADMIN = "no such administrator"
 SERVER_ONLY = "only a server administrator may do this"
+
+#: Server permissions of a delegated administrator: name -> what it allows (the doc table).
+SERVER_RIGHTS: dict[str, str] = {
+    "config": "read and change server-level settings",
+    "services": "start, stop and restart services; listeners and their rules",
+    "security": "acceptance and routing rules, scanners, SPF/DKIM/DMARC, DNSBL, greylisting, sender lists",
+    "queue": "see the mail queue and retry, delete or bounce messages in it",
+    "logs": "read the server's logs",
+    "reports": "server-wide reports (storage use of every domain)",
+    "backup": "back up and restore the whole server",
+    "admins": "manage delegated administrators and their groups, within the permissions one holds",
+    "domains": "add domains (the new domain is granted to its creator with every domain permission); "
+    "rename, delete, switch off and alias the domains one holds",
+}
+
+#: Domain permissions of a domain grant: name -> what it allows in that domain.
+DOMAIN_RIGHTS: dict[str, str] = {
+    "accounts": "add, delete, switch off accounts; their passwords, aliases and account class",
+    "groups": "groups, their members, and forwarders",
+    "public_folders": "public folders and folder recipients",
+    "filters": "the domain's filters and rules",
+    "settings": "settings of the domain, its account classes and its accounts; add account classes",
+    "backup": "back up and restore the domain",
+    "reports": "the domain's storage report",
+}
+
+ALL_SERVER_RIGHTS = frozenset(SERVER_RIGHTS)
+ALL_DOMAIN_RIGHTS = frozenset(DOMAIN_RIGHTS)
+
+
+def parse_rights(
+    text: str | Iterable[str], known: Mapping[str, str], *, strict: bool = True
+) -> frozenset[str]:
+    """Permission names from ``"a b,c"`` or an iterable; "all" means every one; "none" or "" none.
+
+    Raises:
+        InvalidInput: (``strict``) a name that is not a permission of ``known``.
+    """
+    words = re.split(r"[\s,]+", text) if isinstance(text, str) else list(text)
+    found: set[str] = set()
+    for word in (w.strip().lower() for w in words):
+        if not word or word == "none":
+            continue
+        if word == "all":
+            found.update(known)
+        elif word in known:
+            found.add(word)
+        elif strict:
+            raise InvalidInput(f"unknown permission {word!r} (known: {', '.join(sorted(known))})")
+    return frozenset(found)
+
+
+def rights_text(rights: Iterable[str]) -> str:
+    """How permissions are stored and shown: sorted names, space-separated."""
+    return " ".join(sorted(rights))
+
+
+@dataclass(frozen=True)
+class DomainGrant:
+    """What an administrator holds on one domain: permissions and limits (None: no limit)."""
+
+    rights: frozenset[str]
+    max_accounts: int | None = None
+    max_account_quota_mb: int | None = None
+
+    def merged(self, other: DomainGrant) -> DomainGrant:
+        """Two grants of one domain: the union of permissions and, per limit, the larger (None wins)."""
+        return DomainGrant(
+            self.rights | other.rights,
+            _larger(self.max_accounts, other.max_accounts),
+            _larger(self.max_account_quota_mb, other.max_account_quota_mb),
+        )
+
+
+FULL_GRANT = DomainGrant(ALL_DOMAIN_RIGHTS)
+
+
+def _larger(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else max(a, b)
 
 
 @dataclass(frozen=True)
@@ -55,37 +141,73 @@ class DomainScope:
 
 @dataclass(frozen=True)
 class Scope:
-    """An administrator's reach inside one transaction: everything (``domain_ids`` None) or those domains."""
+    """An administrator's reach inside one transaction.
+
+    ``domain_ids`` None: every domain (a server-wide administrator); else the granted domains, with their
+    permissions and limits in ``grants``.
+    """
 
     admin: str
     domain_ids: frozenset[int] | None
+    server_rights: frozenset[str] = ALL_SERVER_RIGHTS
+    grants: Mapping[int, DomainGrant] = field(default_factory=dict, hash=False, compare=False)
+    admin_id: int | None = None
 
     @property
     def is_server(self) -> bool:
+        """A server-wide administrator: every domain, every permission, no limits."""
         return self.domain_ids is None
 
     def require_server(self) -> None:
+        """Work that only a server-wide administrator may do (no permission names it)."""
         if not self.is_server:
             raise PermissionDenied(SERVER_ONLY)
+
+    def has(self, right: str) -> bool:
+        """Whether the server permission ``right`` is held (a server-wide administrator holds all)."""
+        if right not in SERVER_RIGHTS:
+            raise InvalidInput(f"unknown server permission {right!r}")
+        return self.is_server or right in self.server_rights
+
+    def require(self, right: str) -> None:
+        """Raises PermissionDenied (starting with ``SERVER_ONLY``) without server permission ``right``."""
+        if not self.has(right):
+            raise PermissionDenied(f"{SERVER_ONLY}, or one granted the server permission {right!r}")
 
     def admits(self, domain_id: int) -> bool:
         return self.domain_ids is None or domain_id in self.domain_ids
 
-    def domain(self, store: Store, conn: Connection, name: str) -> int:
-        """The id of domain ``name`` (or of the domain it aliases) if it is in scope.
+    def grant(self, domain_id: int) -> DomainGrant:
+        """Permissions and limits on a domain in scope (a server-wide administrator: all, no limits)."""
+        if self.is_server:
+            return FULL_GRANT
+        return self.grants.get(domain_id, DomainGrant(frozenset()))
+
+    def may(self, domain_id: int, right: str) -> bool:
+        """Whether domain permission ``right`` is held on ``domain_id`` (False outside the scope)."""
+        if right not in DOMAIN_RIGHTS:
+            raise InvalidInput(f"unknown domain permission {right!r}")
+        return self.admits(domain_id) and right in self.grant(domain_id).rights
+
+    def domain(self, store: Store, conn: Connection, name: str, right: str | None = None) -> int:
+        """The id of domain ``name`` (or of the domain it aliases) if it is in scope, and, with ``right``,
+        if that domain permission is held on it.
 
         Raises:
             NotFound: no such domain, or one outside the scope (same words for both).
+            PermissionDenied: in scope, but ``right`` is not granted on it.
         """
         did = store.domains.id_of(conn, name)
         if not self.admits(did):
             raise NotFound(f"domain {domain_name(name)} does not exist")
+        if right is not None and not self.may(did, right):
+            raise PermissionDenied(f"no {right!r} permission on domain {domain_name(name)}")
         return did
 
-    def address(self, store: Store, conn: Connection, address: str) -> int:
-        """The id of the domain of ``address`` if it is in scope (NotFound otherwise, as above)."""
+    def address(self, store: Store, conn: Connection, address: str, right: str | None = None) -> int:
+        """The id of the domain of ``address`` if it is in scope (and ``right`` held; see ``domain``)."""
         _, dn = split_address(address)
-        return self.domain(store, conn, dn)
+        return self.domain(store, conn, dn, right)
 
     def member(self, store: Store, conn: Connection, address: str) -> None:
         """A group member or forwarder target: an outside address is anyone's to name; an address of one
@@ -103,18 +225,60 @@ def resolve(store: Store, conn: Connection, admin: str, within: DomainScope | No
     """The scope of ``admin`` now, read in the caller's transaction.
 
     Raises:
-        PermissionDenied: ``NO_SUCH_ADMIN``.
+        PermissionDenied: ``NO_SUCH_ADMIN`` (unknown or disabled administrator).
     """
-    row = conn.execute(select(s.admins.c.id).where(s.admins.c.name == admin)).first()
-    if row is None:
+    a = s.admins
+    row = conn.execute(
+        select(a.c.id, a.c.server_wide, a.c.server_rights, a.c.enabled).where(a.c.name == admin)
+    ).first()
+    if row is None or not row.enabled:
         raise PermissionDenied(NO_SUCH_ADMIN)
-    # every stored administrator is a server administrator until delegations are stored (issue 12)
-    if within is None:
-        return Scope(admin, None)
-    ids: set[int] = set()
-    for name in within.domains:
-        try:
-            ids.add(store.domains.id_of(conn, name))
-        except (NotFound, InvalidInput):
-            continue  # a granted domain that was deleted grants nothing
-    return Scope(admin, frozenset(ids))
+    admin_id = int(row.id)
+    if row.server_wide and within is None:
+        return Scope(admin, None, ALL_SERVER_RIGHTS, {}, admin_id)
+    if row.server_wide:
+        grants = {did: FULL_GRANT for did in conn.execute(select(s.domains.c.id)).scalars()}
+        server_rights: frozenset[str] = ALL_SERVER_RIGHTS
+    else:
+        group_ids = list(
+            conn.execute(
+                select(s.admin_group_members.c.group_id).where(s.admin_group_members.c.admin_id == admin_id)
+            ).scalars()
+        )
+        rights = set(parse_rights(row.server_rights, SERVER_RIGHTS, strict=False))
+        if group_ids:
+            for text in conn.execute(
+                select(s.admin_groups.c.server_rights).where(s.admin_groups.c.id.in_(group_ids))
+            ).scalars():
+                rights |= parse_rights(text, SERVER_RIGHTS, strict=False)
+        server_rights = frozenset(rights)
+        grants = _domain_grants(conn, admin_id, group_ids)
+    if within is not None:
+        wanted: set[int] = set()
+        for name in within.domains:
+            try:
+                wanted.add(store.domains.id_of(conn, name))
+            except (NotFound, InvalidInput):
+                continue  # a named domain that was deleted grants nothing
+        grants = {did: g for did, g in grants.items() if did in wanted}
+        server_rights = frozenset()
+    return Scope(admin, frozenset(grants), server_rights, grants, admin_id)
+
+
+def _domain_grants(conn: Connection, admin_id: int, group_ids: list[int]) -> dict[int, DomainGrant]:
+    d = s.admin_domains
+    holder = d.c.admin_id == admin_id
+    if group_ids:
+        holder = or_(holder, d.c.group_id.in_(group_ids))
+    grants: dict[int, DomainGrant] = {}
+    for r in conn.execute(
+        select(d.c.domain_id, d.c.rights, d.c.max_accounts, d.c.max_account_quota_mb).where(holder)
+    ):
+        grant = DomainGrant(
+            parse_rights(r.rights, DOMAIN_RIGHTS, strict=False),
+            None if r.max_accounts is None else int(r.max_accounts),
+            None if r.max_account_quota_mb is None else int(r.max_account_quota_mb),
+        )
+        did = int(r.domain_id)
+        grants[did] = grants[did].merged(grant) if did in grants else grant
+    return grants

@@ -6,7 +6,13 @@ CLI service and FTP backup (issues 12 and 13). Every method opens one joined tra
 domains they reach) and does the work in the same transaction, through the same components the system
 path uses; a refused check leaves nothing changed, and a scope withdrawn between two calls holds from the
 next call on. The rules and the answers (NotFound for another tenant's objects, PermissionDenied for
-server-level work) are adminscope's.
+work without its permission) are adminscope's; the limits of a domain grant (accounts, mailbox size) are
+adminlimits', checked in the same transaction.
+
+Which permission each method asks (storage.adminscope lists them): reading a domain in scope, its
+accounts, groups, forwarders and settings needs none; domain work needs ``domains`` (server) and the
+domain in scope; accounts ``accounts``; groups and forwarders ``groups``; settings of a domain, class or
+account and new classes ``settings``; server-level settings ``config``; the queue ``queue``.
 
 The system path (``store.domains``, ``store.accounts``, ``store.queue``...) stays for delivery, processing
 and set-up (``fieldpost init``); it checks nothing.
@@ -21,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from storage.adminscope import DomainScope, Scope, resolve
+from storage import adminlimits
+from storage import schema as s
+from storage.adminscope import ALL_DOMAIN_RIGHTS, DomainScope, Scope, resolve, rights_text
 from storage.models import Account, Domain, Forwarder, Group
 from storage.queue import QueuedMessage
 
@@ -61,9 +69,18 @@ class AdminView:
             return self.store.domains.get(name)
 
     def add_domain(self, name: str, postmaster_password: str | None = None) -> Domain:
-        with self.acting() as scope:
-            scope.require_server()
-            return self.store.domains.add(name, postmaster_password)
+        """Needs the server permission ``domains``; a delegated administrator who adds a domain is
+        granted it with every domain permission and no limits."""
+        with self.acting() as scope, self.store.db.write() as conn:
+            scope.require("domains")
+            domain = self.store.domains.add(name, postmaster_password)
+            if not scope.is_server:
+                conn.execute(
+                    s.admin_domains.insert().values(
+                        admin_id=scope.admin_id, domain_id=domain.id, rights=rights_text(ALL_DOMAIN_RIGHTS)
+                    )
+                )
+            return domain
 
     def rename_domain(self, old: str, new: str) -> Domain:
         with self._server_domain(old):
@@ -90,7 +107,7 @@ class AdminView:
         # NotFound first: a domain administrator learns nothing of a domain outside their scope
         with self.acting() as scope, self.store.db.read() as conn:
             scope.domain(self.store, conn, name)
-            scope.require_server()
+            scope.require("domains")
             yield
 
     # -- accounts -----------------------------------------------------------------------------------
@@ -102,12 +119,18 @@ class AdminView:
             return [a for a in self.store.accounts.list(domain) if scope.admits(a.domain_id)]
 
     def account(self, address: str) -> Account:
-        with self._in_scope(address):
+        with self._in_scope(address, right=None):
             return self.store.accounts.get(address)
 
     def add_account(self, address: str, password: str | None, *, display_name: str | None = None) -> Account:
-        with self._in_scope(address):
-            return self.store.accounts.add(address, password, display_name=display_name)
+        """Needs ``accounts``; within the grant's account limit, and an account whose inherited mailbox
+        size is over the grant's size limit (or unlimited) gets the limit (storage.adminlimits)."""
+        with self.acting() as scope, self.store.db.write() as conn:
+            did = scope.address(self.store, conn, address, "accounts")
+            adminlimits.check_room_for_account(conn, scope, did, address.rpartition("@")[2])
+            account = self.store.accounts.add(address, password, display_name=display_name)
+            adminlimits.cap_new_account(self.store, conn, scope, did, account.id)
+            return account
 
     def set_password(self, address: str, password: str) -> None:
         with self._in_scope(address):
@@ -118,8 +141,11 @@ class AdminView:
             self.store.accounts.set_enabled(address, enabled)
 
     def set_account_class(self, address: str, class_name: str | None) -> None:
-        with self._in_scope(address):
+        with self._in_scope(address) as scope, self.store.db.write() as conn:
             self.store.accounts.set_class(address, class_name)
+            did = scope.address(self.store, conn, address)
+            aid = self.store.accounts.id_of(conn, address)
+            adminlimits.check_account_quota(self.store, conn, scope, did, aid)
 
     def add_account_alias(self, address: str, alias: str) -> None:
         with self._in_scope(address, alias):
@@ -134,20 +160,21 @@ class AdminView:
             self.store.accounts.delete(address)
 
     def add_account_class(self, domain: str, name: str) -> int:
-        with self._in_domain(domain):
+        with self._in_domain(domain, "settings"):
             return self.store.accounts.add_class(domain, name)
 
     @contextmanager
-    def _in_scope(self, *addresses: str) -> Iterator[Scope]:
+    def _in_scope(self, *addresses: str, right: str | None = "accounts") -> Iterator[Scope]:
+        """Every address's domain in scope, with domain permission ``right`` (None: reading only)."""
         with self.acting() as scope, self.store.db.read() as conn:
             for address in addresses:
-                scope.address(self.store, conn, address)
+                scope.address(self.store, conn, address, right)
             yield scope
 
     @contextmanager
-    def _in_domain(self, domain: str) -> Iterator[Scope]:
+    def _in_domain(self, domain: str, right: str | None = None) -> Iterator[Scope]:
         with self.acting() as scope, self.store.db.read() as conn:
-            scope.domain(self.store, conn, domain)
+            scope.domain(self.store, conn, domain, right)
             yield scope
 
     # -- groups and forwarders ----------------------------------------------------------------------
@@ -160,20 +187,20 @@ class AdminView:
             return [g for g in groups if domain is not None or self._admits_address(scope, conn, g.address)]
 
     def add_group(self, address: str, display_name: str | None = None) -> Group:
-        with self._in_scope(address):
+        with self._in_scope(address, right="groups"):
             return self.store.groups.add(address, display_name)
 
     def delete_group(self, address: str) -> None:
-        with self._in_scope(address):
+        with self._in_scope(address, right="groups"):
             self.store.groups.delete(address)
 
     def add_group_member(self, group: str, member: str) -> None:
-        with self._in_scope(group) as scope, self.store.db.read() as conn:
+        with self._in_scope(group, right="groups") as scope, self.store.db.read() as conn:
             scope.member(self.store, conn, member)
             self.store.groups.add_member(group, member)
 
     def remove_group_member(self, group: str, member: str) -> None:
-        with self._in_scope(group):
+        with self._in_scope(group, right="groups"):
             self.store.groups.remove_member(group, member)
 
     def list_forwarders(self, domain: str) -> list[Forwarder]:
@@ -181,11 +208,11 @@ class AdminView:
             return self.store.forwarders.list(domain)
 
     def add_forwarder(self, address: str, targets: list[str]) -> Forwarder:
-        with self._in_scope(address):
+        with self._in_scope(address, right="groups"):
             return self.store.forwarders.add(address, targets)
 
     def delete_forwarder(self, address: str) -> None:
-        with self._in_scope(address):
+        with self._in_scope(address, right="groups"):
             self.store.forwarders.delete(address)
 
     def _admits_address(self, scope: Scope, conn: Connection, address: str) -> bool:
@@ -194,8 +221,8 @@ class AdminView:
     # -- settings -----------------------------------------------------------------------------------
 
     def setting(self, name: str, *, domain: str | None = None, account: str | None = None) -> Any:
-        """The value in force for an account, a domain, or (server administrators) the server."""
-        with self._setting_scope(domain, account):
+        """The value in force for an account, a domain, or (permission ``config``) the server."""
+        with self._setting_scope(domain, account, None):
             return self.store.settings.get(name, domain=domain, account=account)
 
     def set_setting(
@@ -207,10 +234,15 @@ class AdminView:
         account_class: str | None = None,
         account: str | None = None,
     ) -> Any:
-        with self._setting_scope(domain, account):
-            return self.store.settings.set(
+        """Needs ``settings`` on the domain (``config`` at server level); a mailbox size stays within the
+        grant's limit (storage.adminlimits)."""
+        with self._setting_scope(domain, account, "settings") as (scope, did):
+            stored = self.store.settings.set(
                 name, value, domain=domain, account_class=account_class, account=account
             )
+            if name == adminlimits.QUOTA_SETTING and did is not None:
+                adminlimits.check_quota_value(scope, did, stored)
+            return stored
 
     def clear_setting(
         self,
@@ -220,33 +252,46 @@ class AdminView:
         account_class: str | None = None,
         account: str | None = None,
     ) -> bool:
-        with self._setting_scope(domain, account):
-            return self.store.settings.clear(
+        with self._setting_scope(domain, account, "settings") as (scope, did):
+            cleared = self.store.settings.clear(
                 name, domain=domain, account_class=account_class, account=account
             )
+            if name == adminlimits.QUOTA_SETTING and did is not None:
+                with self.store.db.read() as conn:
+                    if account is not None:
+                        aid = self.store.accounts.id_of(conn, account)
+                        adminlimits.check_account_quota(self.store, conn, scope, did, aid)
+                    else:
+                        adminlimits.check_domain_quota(self.store, conn, scope, did)
+            return cleared
 
     def explicit_settings(
         self, *, domain: str | None = None, account_class: str | None = None, account: str | None = None
     ) -> dict[str, Any]:
-        with self._setting_scope(domain, account):
+        with self._setting_scope(domain, account, None):
             return self.store.settings.explicit(domain=domain, account_class=account_class, account=account)
 
     @contextmanager
-    def _setting_scope(self, domain: str | None, account: str | None) -> Iterator[None]:
+    def _setting_scope(
+        self, domain: str | None, account: str | None, right: str | None
+    ) -> Iterator[tuple[Scope, int | None]]:
+        """The scope and the domain id the level belongs to (None: the server level, which needs the
+        server permission ``config`` to read or change)."""
         with self.acting() as scope, self.store.db.read() as conn:
+            did = None
             if account is not None:
-                scope.address(self.store, conn, account)
+                did = scope.address(self.store, conn, account, right)
             if domain is not None:
-                scope.domain(self.store, conn, domain)
+                did = scope.domain(self.store, conn, domain, right)
             if account is None and domain is None:
-                scope.require_server()
-            yield
+                scope.require("config")
+            yield scope, did
 
 
 class AdminQueue:
-    """The mail queue for a server administrator (``mailflow.queue_ops`` works on it); a domain
-    administrator gets ``PermissionDenied(SERVER_ONLY)`` from every method (issue 12 may narrow the queue
-    to a domain's senders and recipients). Satisfies ``storage.contracts.QueueAdministration``."""
+    """The mail queue for an administrator with the server permission ``queue`` (``mailflow.queue_ops``
+    works on it); any other gets ``PermissionDenied`` (starting with ``SERVER_ONLY``) from every method.
+    Satisfies ``storage.contracts.QueueAdministration``."""
 
     def __init__(self, view: AdminView) -> None:
         self.view = view
@@ -255,7 +300,7 @@ class AdminQueue:
     @contextmanager
     def _server(self) -> Iterator[None]:
         with self.view.acting() as scope:
-            scope.require_server()
+            scope.require("queue")
             yield
 
     def list(
