@@ -59,7 +59,7 @@ DEFAULT_LIVENESS_SECONDS = 30.0
 
 #: Listening services that run as a pool of worker processes accepting on the same sockets (the
 #: supervisor binds them once). A protocol joins when it runs on :mod:`sidecars.net.service`.
-WORKER_POOLS: tuple[str, ...] = ("smtp", "imap")
+WORKER_POOLS: tuple[str, ...] = ("smtp", "imap", "pop3")
 MAX_WORKERS = 255  # a worker number is the top byte of its session ids
 
 #: When WebMail's cookies carry the Secure attribute: "auto" when the request came over https.

@@ -27,7 +27,7 @@ SERVICE_MODULES: dict[str, str] = {
     "smtp": "sidecars.smtp",
     "processing": "sidecars.processing",
     "imap": "sidecars.imap",
-    "pop3": "sidecars.placeholder",
+    "pop3": "sidecars.pop3",
     "ftp": "sidecars.placeholder",
     "cli": "sidecars.placeholder",
     "logd": "sidecars.placeholder",

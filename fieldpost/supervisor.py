@@ -3,7 +3,7 @@
 Implementation notes:
 - Children start in the order of ``config.services`` and stop in reverse order. Each child gets its own
   process group, so a child's own helpers (gunicorn's worker) are killed with it and never keep a port.
-- Worker pools: a service of ``config.WORKER_POOLS`` (smtp, imap) runs ``config.worker_count(service)``
+- Worker pools: a service of ``config.WORKER_POOLS`` (smtp, imap, pop3) runs ``config.worker_count(service)``
   processes (``[workers]`` in fieldpost.toml, default one per CPU), started with ``--worker 1..N``. They
   accept on the same listening sockets, which the supervisor binds once per service and hands to every
   start of every worker (``--listen-fd NAME=FD``, inherited through ``pass_fds``); the kernel gives each

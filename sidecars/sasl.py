@@ -343,3 +343,34 @@ class _CramMd5(_Base):
         if not hmac.compare_digest(expected, digest.lower()):
             raise self._fail(user)
         return Step(None, True, self._account_after_proof(user))
+
+
+def verify_apop(
+    store: Store, *, ip: str | None, service: str, timestamp: str, user: str, digest: str
+) -> Account:
+    """POP3 APOP (RFC 1939 7): ``digest`` is MD5 of the greeting's ``timestamp`` and the shared secret,
+    which exists only where the domain allows keeping it (``auth.allow_cram``, like CRAM-MD5). The
+    throttle, account, domain and service checks are those of every other login.
+
+    Raises:
+        AuthFailed: unknown user, no shared secret, wrong digest, disabled, or POP3 switched off.
+        Throttled: too many recent failures.
+    """
+    return _Apop(store, ip, service).verify(timestamp, user, digest)
+
+
+class _Apop(_Base):
+    name = "APOP"
+
+    def verify(self, timestamp: str, user: str, digest: str) -> Account:
+        user = user.strip().lower()
+        if not user or len(digest) != 32 or len(user) > MAX_MESSAGE:
+            raise AuthFailed("authentication failed")
+        self._throttle_check(user)
+        secret = self.store.auth.shared_secret(user)
+        if secret is None:
+            raise self._fail(user)
+        expected = passwords.apop_digest(secret, timestamp)
+        if not hmac.compare_digest(expected, digest.lower()):
+            raise self._fail(user)
+        return self._account_after_proof(user)

@@ -43,6 +43,7 @@ from storage.contacts import PersonalContacts
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from storage.mail import NewMessage
 from storage.mailbox_view import MailboxView
+from storage.maildrop import Maildrop
 from storage.models import FlagChange, Folder, MessageInfo
 from storage.names import folder_path
 from storage.preferences import UserPreferences
@@ -88,6 +89,12 @@ class UserMail:
         """The mail client's calls: list pages, search, conversations, the folder tree, a message's parts
         and operations on many messages (storage.mailbox_view), under the same rights rules."""
         return MailboxView(self)
+
+    @property
+    def maildrop(self) -> Maildrop:
+        """POP3's view of a folder (storage.maildrop): a snapshot of UIDs and sizes, bodies, and the
+        deletions of a session's UPDATE state in one transaction, under the same rights rules."""
+        return Maildrop(self)
 
     @property
     def scripts(self) -> AccountScripts:

@@ -140,10 +140,10 @@ def test_serve_status_restart_stop(served: tuple[subprocess.Popen[str], Path, in
         assert response.status == 200
         assert json.load(response) == {"status": "ok"}
 
-    # placeholders log in the manual's format
-    assert re.search(
-        r" 08 \S+ POP3:00000000: pop3 not yet available", (data / "logs" / "pop3.log").read_text()
-    )
+    # pop3 is a real service now (issue 13): it greets on its plain port, as `fieldpost status` lists it
+    assert services["pop3"]["state"] == "running"
+    with socket.create_connection(("127.0.0.1", 1110 + offset), timeout=5) as pop:
+        assert pop.recv(200).startswith(b"+OK ")
 
     # a second supervisor on the same data directory is refused
     second = run_cli("serve", "--data", str(data), "--port-offset", str(offset))
