@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 
 from storage import adminlimits
 from storage import schema as s
+from storage.admin_second_factors import AdminSecondFactors
 from storage.adminscope import ALL_DOMAIN_RIGHTS, DomainScope, Scope, resolve, rights_text
 from storage.models import Account, Domain, Forwarder, Group
 from storage.queue import QueuedMessage
@@ -45,6 +46,7 @@ class AdminView:
         self.admin = admin
         self.within = within
         self.queue = AdminQueue(self)
+        self.second_factors = AdminSecondFactors(self)
 
     @contextmanager
     def acting(self) -> Iterator[Scope]:

@@ -7,6 +7,11 @@ Implementation notes:
   the account name and the client address.
 * Unknown users cost the same argon2 work as known ones, and every refusal raises the same AuthFailed,
   so neither timing nor the reply tells whether an account exists.
+* Two-step sign-in (storage/second_factor.py): for an account with a confirmed factor, every service but
+  WebMail (which asks for the code itself) takes only app passwords (storage/app_passwords.py). The
+  account password is then refused with ``AppPasswordRequired`` -- told apart from a wrong password so
+  that the user learns what to do; it is still counted as a failure -- and SCRAM-SHA-256 and CRAM-MD5
+  get no key material for the account (they cannot carry an app password), so only PLAIN and LOGIN work.
 * The throttle's state is in the database (storage/throttle.py), shared by every service and process and
   kept across restarts: one read per attempt, one write per failure. The cache lives in this process
   only; the password generation read from the database with the hash makes a password change elsewhere
@@ -20,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from storage import passwords
+from storage import app_passwords, passwords
 from storage import schema as s
 from storage.authcache import AuthCache
-from storage.errors import AuthFailed, InvalidInput, NotFound, Throttled
+from storage.errors import AppPasswordRequired, AuthFailed, InvalidInput, NotFound, Throttled
 from storage.models import Account
 from storage.names import split_address
 from storage.throttle import LoginThrottle, ThrottlePolicy
@@ -32,6 +37,12 @@ if TYPE_CHECKING:
     from storage.store import Store
 
 SERVICES = ("imap", "pop3", "smtp", "webmail")
+#: The one service that takes the account password of an account with two-step sign-in (and then asks
+#: for the code); any other service, or none named, takes app passwords only.
+SECOND_STEP_SERVICE = "webmail"
+USE_APP_PASSWORD = (
+    "this account uses two-step sign-in: mail programs sign in with an app password (WebMail settings)"
+)
 THROTTLE_SETTINGS = (
     "auth.free_failures",
     "auth.base_delay_seconds",
@@ -66,6 +77,7 @@ class Auth:
         with store.db.read() as conn:
             values = store.settings_many(conn, [*THROTTLE_SETTINGS, "auth.cache_seconds"])
         self.cache = AuthCache(float(values["auth.cache_seconds"]))
+        self.app_cache = AuthCache(float(values["auth.cache_seconds"]))  # keyed by app password row
         self.throttle = LoginThrottle(store, throttle_policy(values))
 
     def forget(self, account_id: int) -> None:
@@ -78,6 +90,8 @@ class Auth:
 
         Raises:
             Throttled: too many recent failures for this name or address (``retry_after`` seconds).
+            AppPasswordRequired: the account password of an account with two-step sign-in, on a
+                service other than WebMail.
             AuthFailed: wrong password, unknown or disabled account, or the service is switched off.
         """
         name = address.strip().lower()
@@ -85,7 +99,7 @@ class Auth:
         if seen.retry_after > 0:
             raise Throttled("too many failed logins; try again later", seen.retry_after)
         try:
-            account = self._check_password(name, password)
+            account = self._check_password(name, password, service, ip)
         except AuthFailed:
             self.throttle.record_failure(name, ip)
             raise
@@ -94,7 +108,7 @@ class Auth:
         self.throttle.record_success(name, ip, seen=seen)
         return account
 
-    def _check_password(self, name: str, password: str) -> Account:
+    def _check_password(self, name: str, password: str, service: str | None, ip: str | None) -> Account:
         with self.store.db.read() as conn:
             try:
                 split_address(name)
@@ -113,6 +127,21 @@ class Auth:
                     .join(s.domains, s.domains.c.id == s.accounts.c.domain_id)
                     .where(s.accounts.c.id == aid)
                 ).first()
+            app_only = (
+                aid is not None
+                and row is not None
+                and service != SECOND_STEP_SERVICE
+                and self.store.second_factors.account_has_factor(conn, aid)
+            )
+        if (
+            app_only
+            and aid is not None
+            and row is not None
+            and row.enabled
+            and row.domain_enabled
+            and app_passwords.match(self.store, self.app_cache, aid, password, ip) is not None
+        ):
+            return self.store.accounts.by_id(aid)
         if aid is None or row is None or row.password_hash is None:
             passwords.verify_password(dummy_hash(), password)
             raise AuthFailed("authentication failed")
@@ -122,6 +151,8 @@ class Auth:
             self.cache.remember(aid, password, row.password_generation)
         if not row.enabled or not row.domain_enabled:
             raise AuthFailed("authentication failed")
+        if app_only:
+            raise AppPasswordRequired(USE_APP_PASSWORD)
         return self.store.accounts.by_id(aid)
 
     def service_enabled(self, account: Account, service: str) -> bool:
@@ -138,6 +169,8 @@ class Auth:
             except (NotFound, InvalidInput):
                 return None
             text = conn.execute(select(s.accounts.c.scram_keys).where(s.accounts.c.id == aid)).scalar()
+            if text and self.store.second_factors.account_has_factor(conn, aid):
+                return None  # SCRAM cannot carry an app password (see the module notes)
         return passwords.ScramKeys.from_text(text) if text else None
 
     def shared_secret(self, address: str) -> str | None:
@@ -148,4 +181,6 @@ class Auth:
             except (NotFound, InvalidInput):
                 return None
             sealed = conn.execute(select(s.accounts.c.sealed_secret).where(s.accounts.c.id == aid)).scalar()
+            if sealed and self.store.second_factors.account_has_factor(conn, aid):
+                return None  # the account password is not for mail programs any more
         return self.store.secret_box.open(sealed) if sealed else None

@@ -45,3 +45,8 @@ class Throttled(StorageError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class AppPasswordRequired(AuthFailed):
+    """The account password was right, but the account uses two-step sign-in: a mail program must sign
+    in with an app password (storage/app_passwords.py). The message says so, for the user to read."""

@@ -38,6 +38,7 @@ from storage.queue import Queue
 from storage.recent import Recent
 from storage.recipients import Recipients
 from storage.scripts import Scripts
+from storage.second_factor import SecondFactors
 from storage.senders import Senders
 from storage.settings_store import Settings
 from storage.usermail import UserMail
@@ -72,6 +73,7 @@ class Store:
         self.confirmations = Confirmations(self)
         self.greylist = Greylist(self)
         self.countries = Countries(self)
+        self.second_factors = SecondFactors(self)
         self.auth = Auth(self)
 
     def for_user(self, account_id: int) -> UserMail:

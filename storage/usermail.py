@@ -39,6 +39,7 @@ from sqlalchemy import Connection
 from storage import acl
 from storage import folders as fo
 from storage.addressbook import AddressBook
+from storage.app_passwords import AccountAppPasswords
 from storage.contacts import PersonalContacts
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from storage.mail import NewMessage
@@ -48,6 +49,7 @@ from storage.models import FlagChange, Folder, MessageInfo
 from storage.names import folder_path
 from storage.preferences import UserPreferences
 from storage.scripts import AccountScripts
+from storage.second_factor import SecondFactor
 from storage.temporary_aliases import TemporaryAliases
 
 if TYPE_CHECKING:
@@ -120,6 +122,16 @@ class UserMail:
     def temporary_aliases(self) -> TemporaryAliases:
         """The user's throw-away addresses, with their expiry."""
         return TemporaryAliases(self.store, self.account_id)
+
+    @property
+    def second_factor(self) -> SecondFactor:
+        """The user's two-step sign-in: enrol, confirm, verify, turn off (storage.second_factor)."""
+        return self.store.second_factors.for_account(self.account_id)
+
+    @property
+    def app_passwords(self) -> AccountAppPasswords:
+        """The passwords the user made for mail programs once two-step sign-in is on."""
+        return AccountAppPasswords(self.store, self.account_id)
 
     def _require(self, conn: Connection, folder_id: int, needed: str | acl.Rights) -> acl.Rights:
         return acl.require(conn, self.account_id, folder_id, needed)
