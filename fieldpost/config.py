@@ -17,8 +17,17 @@ Relative paths are relative to the data directory, so a data directory can be mo
 
     [logging]
     log_dir = "logs"
+    via_logd = true         # services send records to the log service when it runs (else own files)
+    rotate_bytes = 10485760 # the log service starts a file anew past this size...
+    rotate_every = "daily"  # ...or at this period: never, hourly, daily, weekly
+    keep = 7                # rotated files kept per log file
+    accept_from = ["127.0.0.0/8", "::1/128"]   # who may send records to the log service (UDP)
     [logging.levels]        # bitmask 0-31: critical 1, error 2, warning 4, info 8, protocol 16
     smtp = 31
+    [[logging.rules]]       # see fieldpost/log_rules.py and docs/logging.md; default: <service>.log
+    services = ["smtp"]
+    levels = 3
+    target = "syslog://192.0.2.10:514"
 
     [ports]                 # listener name = port (before --port-offset)
     smtp = 25
@@ -47,9 +56,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fieldpost import log_rules
+from fieldpost.log_rules import LogSettings
+
 CONFIG_FILE = "fieldpost.toml"
 DATA_ENV = "FIELDPOST_DATA"
 PORT_OFFSET_ENV = "FIELDPOST_PORT_OFFSET"  # set with DATA_ENV for services started without our argv
+LOG_TO_ENV = "FIELDPOST_LOG_TO"  # "logd": the supervisor runs the log service; send records to it
 
 #: Services in start order; the supervisor stops them in reverse.
 SERVICES: tuple[str, ...] = ("smtp", "processing", "imap", "pop3", "ftp", "cli", "logd", "rpop", "web")
@@ -150,6 +163,7 @@ class Config:
     liveness_seconds: float = DEFAULT_LIVENESS_SECONDS  # heartbeat age at which a service is restarted
     workers: dict[str, int] = field(default_factory=dict)  # [workers]: pool size per service, when set
     secure_cookies: str = "auto"  # [web] secure_cookies: one of SECURE_COOKIES
+    logging: LogSettings = field(default_factory=LogSettings)  # [logging]: rotation, rules (the log service)
 
     @property
     def run_dir(self) -> Path:
@@ -169,7 +183,21 @@ class Config:
         env[DATA_ENV] = str(self.data_dir)
         env[PORT_OFFSET_ENV] = str(self.port_offset)
         env["PYTHONUNBUFFERED"] = "1"
+        if "logd" in self.services and self.logging.via_logd:
+            env[LOG_TO_ENV] = "logd"
+        else:
+            env.pop(LOG_TO_ENV, None)
         return env
+
+    def logd_address(self) -> tuple[str, int] | None:
+        """Where this process sends its log records: the log service's listener when the supervisor runs
+        one (it says so in the environment), else None (the process writes its own file)."""
+        if os.environ.get(LOG_TO_ENV) != "logd":
+            return None
+        for listener in self.listeners("logd"):
+            host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(listener.host, listener.host)
+            return host, listener.port
+        return None
 
     def log_level(self, service: str) -> int:
         return self.log_levels.get(service, DEFAULT_LOG_LEVEL)
@@ -278,6 +306,11 @@ def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Confi
     if highest > 65535:
         raise ConfigError(f"port offset {port_offset} is too large (port {highest} > 65535)")
 
+    try:
+        log_settings = log_rules.parse(logging_)
+    except log_rules.LogSettingsError as exc:
+        raise ConfigError(str(exc)) from None
+
     secure_cookies = _table(raw, "web").get("secure_cookies", "auto")
     if secure_cookies not in SECURE_COOKIES:
         raise ConfigError(
@@ -313,6 +346,7 @@ def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Confi
         liveness_seconds=float(liveness),
         workers=dict(workers),
         secure_cookies=str(secure_cookies),
+        logging=log_settings,
     )
 
 

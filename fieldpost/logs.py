@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import secrets
+import socket
 from datetime import datetime
 from typing import Any
 
@@ -110,10 +111,60 @@ def new_session_id() -> int:
     return secrets.randbits(32) or 1
 
 
+#: the largest record sent to the log service in one datagram; a longer one is cut and marked
+MAX_DATAGRAM = 60000
+TRUNCATED = " [...cut]"
+
+
+class LogServiceHandler(logging.Handler):
+    """Send each formatted line to the log service as one UDP datagram, in the file's line format.
+
+    Never blocks the sender: the socket is non-blocking, and a datagram the kernel will not take now
+    (or that the log service's full buffer drops) is lost and counted in ``dropped``, which the next
+    line that gets through reports.
+    """
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__()
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.address = address
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        self.sock.setblocking(False)
+        self.dropped = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:  # noqa: BLE001 - a record that cannot be formatted must not stop the caller
+            self.handleError(record)
+            return
+        if self.dropped:
+            line += f" ({self.dropped} earlier log line(s) lost)"
+        data = line.encode("utf-8", "replace")
+        if len(data) > MAX_DATAGRAM:
+            data = data[: MAX_DATAGRAM - len(TRUNCATED)] + TRUNCATED.encode()
+        try:
+            self.sock.sendto(data, self.address)
+        except OSError:
+            self.dropped += 1
+        else:
+            self.dropped = 0
+
+    def close(self) -> None:
+        self.sock.close()
+        super().close()
+
+
 def service_logger(config: Config, service: str) -> ServiceLogger:
-    """Set up ``logs/<service>.log`` for this process and return the service's logger (no session)."""
-    config.log_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.WatchedFileHandler(config.log_dir / f"{service}.log", encoding="utf-8")
+    """The service's logger (no session) for this process: records go to the log service when the
+    supervisor runs one (:meth:`Config.logd_address`), else to ``logs/<service>.log`` directly."""
+    address = config.logd_address() if service != "logd" else None
+    handler: logging.Handler
+    if address is not None:
+        handler = LogServiceHandler(address)
+    else:
+        config.log_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.WatchedFileHandler(config.log_dir / f"{service}.log", encoding="utf-8")
     return ServiceLogger(attach(logging.getLogger(f"fieldpost.{service}"), handler, config, service))
 
 

@@ -30,7 +30,7 @@ SERVICE_MODULES: dict[str, str] = {
     "pop3": "sidecars.pop3",
     "ftp": "sidecars.placeholder",
     "cli": "sidecars.placeholder",
-    "logd": "sidecars.placeholder",
+    "logd": "sidecars.logd",
     "rpop": "sidecars.placeholder",
 }
 
@@ -94,6 +94,18 @@ def listen(host: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(LISTEN_BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def listen_datagrams(host: str, port: int) -> socket.socket:
+    """A bound UDP socket for a child to inherit (the log service's: see fieldpost.supervisor)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.bind((host, port))
     except OSError:
         sock.close()
         raise

@@ -1,7 +1,9 @@
 """``fieldpost serve``: the service processes, kept alive; listening services run as worker pools.
 
 Implementation notes:
-- Children start in the order of ``config.services`` and stop in reverse order. Each child gets its own
+- Children start in the order of ``config.services`` (the log service first, whatever its place) and stop
+  in reverse order. The log service's UDP socket is bound here too and handed down like a pool's
+  (``--listen-fd log=FD``), so records sent while it restarts wait in the socket. Each child gets its own
   process group, so a child's own helpers (gunicorn's worker) are killed with it and never keep a port.
 - Worker pools: a service of ``config.WORKER_POOLS`` (smtp, imap, pop3) runs ``config.worker_count(service)``
   processes (``[workers]`` in fieldpost.toml, default one per CPU), started with ``--worker 1..N``. They
@@ -69,11 +71,15 @@ from fieldpost.processes import (
     Draining,
     iso,
     listen,
+    listen_datagrams,
     service_argv,
 )
 
 #: Services that run as worker pools on listening sockets the supervisor hands down (sidecars.net).
 HANDED_DOWN = frozenset(WORKER_POOLS)
+#: Services whose sockets the supervisor holds across their restarts: the pools, and the log service,
+#: whose UDP socket keeps the records sent while it (re)starts until it reads them.
+HELD_SOCKETS = HANDED_DOWN | {"logd"}
 STARTUP_GRACE = 60.0
 
 BACKOFF_MIN = 1.0
@@ -98,7 +104,8 @@ class Supervisor:
                 self.pools[name] = [Child(name, list(argv), listeners, n) for n in range(1, count + 1)]
             else:
                 self.pools[name] = [Child(name, argv, listeners)]
-        self.children = [child for pool in self.pools.values() for child in pool]
+        # the log service starts first and stops last: every other service sends it its records
+        self.children = [child for name in self._start_order() for child in self.pools[name]]
         self.sockets: dict[str, dict[str, socket.socket]] = {}  # service -> listener name -> socket
         self.count_tables: dict[str, int] = {}  # pool service -> its connection table's descriptor
         self.rolling: dict[str, list[Child]] = {}  # service -> workers still to replace, in order
@@ -146,12 +153,15 @@ class Supervisor:
             runstate.pid_path(self.config).unlink(missing_ok=True)
         return 0
 
+    def _start_order(self) -> list[str]:
+        return sorted(self.pools, key=lambda name: name != "logd")
+
     def _on_signal(self, signum: int, frame: object) -> None:
         self.stopping = True
 
     def shutdown(self) -> None:
         self.log.info("supervisor stopping")
-        for name in reversed(self.pools):
+        for name in reversed(self._start_order()):
             self.stop_service(name)
         self._finish_draining(force=True)
         for table in self.count_tables.values():
@@ -213,14 +223,15 @@ class Supervisor:
 
     def _listening_sockets(self, service: str) -> dict[str, socket.socket]:
         """The service's listening sockets, bound now if not yet (see the module notes)."""
-        if service not in HANDED_DOWN:
+        if service not in HELD_SOCKETS:
             return {}
         held = self.sockets.setdefault(service, {})
         for listener in self.config.listeners(service):
-            if listener.proto != "tcp" or listener.name in held:
+            if listener.name in held or (listener.proto != "tcp" and service != "logd"):
                 continue
             try:
-                held[listener.name] = listen(listener.host, listener.port)
+                bind = listen if listener.proto == "tcp" else listen_datagrams
+                held[listener.name] = bind(listener.host, listener.port)
             except OSError as exc:
                 self.log.warning(
                     "cannot bind %s for %s (the service will try): %s", listener.name, service, exc

@@ -48,6 +48,7 @@ FIELDPOST_BASE = frozenset(
         "fieldpost.config",
         "fieldpost.connection_counts",
         "fieldpost.control_client",
+        "fieldpost.log_rules",
         "fieldpost.logs",
         "fieldpost.runstate",
         "fieldpost.tls",
