@@ -29,6 +29,8 @@ from sqlalchemy import Connection
 
 from storage import adminlimits
 from storage import schema as s
+from storage.admin_directory import AdminDirectory
+from storage.admin_public_folders import AdminPublicFolders
 from storage.admin_second_factors import AdminSecondFactors
 from storage.adminscope import ALL_DOMAIN_RIGHTS, DomainScope, Scope, resolve, rights_text
 from storage.models import Account, Domain, Forwarder, Group
@@ -47,6 +49,8 @@ class AdminView:
         self.within = within
         self.queue = AdminQueue(self)
         self.second_factors = AdminSecondFactors(self)
+        self.directory = AdminDirectory(self)
+        self.public_folders = AdminPublicFolders(self)
 
     @contextmanager
     def acting(self) -> Iterator[Scope]:

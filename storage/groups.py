@@ -29,6 +29,7 @@ class Resolution:
 
     account_ids: set[int] = field(default_factory=set)
     external: set[str] = field(default_factory=set)
+    folder_ids: set[int] = field(default_factory=set)  # public folders of folder recipients
 
 
 class Groups:
@@ -127,6 +128,8 @@ class Groups:
             return {"account_id": int(row.account_id)}
         if row.kind == "group":
             return {"member_group_id": int(row.group_id)}
+        if row.kind == "folder":
+            raise InvalidInput(f"{lp}@{dn} is a folder recipient; it cannot be a group member")
         raise InvalidInput(f"{lp}@{dn} is a forwarder; add its targets instead")
 
     def _descendant_groups(self, conn: Connection, gid: int) -> set[int]:
@@ -263,6 +266,8 @@ def resolve(store: Store, conn: Connection, address: str, _depth: int = 0) -> Re
         raise NotFound(f"{lp}@{dn} does not exist")
     if row.kind in ("account", "alias"):
         out.account_ids.add(int(row.account_id))
+    elif row.kind == "folder":  # a folder recipient (storage.admin_public_folders)
+        out.folder_ids.add(int(row.folder_id))
     elif row.kind == "group":
         _expand_group(conn, int(row.group_id), out, set())
     elif row.kind == "forwarder":
@@ -273,6 +278,7 @@ def resolve(store: Store, conn: Connection, address: str, _depth: int = 0) -> Re
             sub = resolve(store, conn, t, _depth + 1)
             out.account_ids |= sub.account_ids
             out.external |= sub.external
+            out.folder_ids |= sub.folder_ids
     return out
 
 

@@ -185,7 +185,8 @@ class MailDelivery(MailBodies):
     ) -> DeliveryResult:
         """Deliver one message to local recipients: one blob, one body row, a message row per mailbox.
 
-        Each recipient is resolved (aliases, groups, forwarders); a recipient that is unknown or over
+        Each recipient is resolved (aliases, groups, forwarders; a folder recipient's copy goes into its
+        public folder, whatever ``folder`` says); a recipient that is unknown or over
         quota is reported in ``failed`` (a ``DeliveryFailure`` naming the problem) without affecting the
         others. Outside addresses reached through groups or forwarders are returned in ``external`` for
         the caller to relay.
@@ -202,6 +203,7 @@ class MailDelivery(MailBodies):
 
         def unit(conn: Connection) -> None:
             targets: dict[int, str] = {}
+            public: dict[int, str] = {}  # folder recipients: public folder id -> recipient
             for rcpt in recipients:
                 try:
                     res = resolve(self.store, conn, rcpt)
@@ -214,6 +216,8 @@ class MailDelivery(MailBodies):
                 result.external.extend(sorted(res.external - set(result.external)))
                 for aid in res.account_ids:
                     targets.setdefault(aid, rcpt)
+                for fid in res.folder_ids:
+                    public.setdefault(fid, rcpt)
             accepted: list[tuple[int, str, int]] = []  # account id, recipient, folder id
             quotas = _quotas_configured(conn)
             for aid, rcpt in targets.items():
@@ -222,6 +226,8 @@ class MailDelivery(MailBodies):
                     result.failed[rcpt] = DeliveryFailure(DeliveryProblem.MAILBOX_FULL, reason)
                     continue
                 accepted.append((aid, rcpt, self._delivery_folder(conn, aid, path)))
+            # a folder recipient files into its public folder whatever folder was asked: no quota applies
+            accepted += [(0, rcpt, fid) for fid, rcpt in public.items()]
             if not accepted:
                 self._discard_unreferenced(conn, sha)
                 return
