@@ -101,6 +101,7 @@ LISTENERS: dict[str, ListenerSpec] = {
     "pop3s": ListenerSpec("pop3", 1995, description="POP3S"),
     "ftp": ListenerSpec("ftp", 2121, description="FTP backup"),
     "cli": ListenerSpec("cli", 7000, description="CLI (admin)"),
+    "clis": ListenerSpec("cli", 7443, description="CLI over TLS (admin)"),
     "log": ListenerSpec("logd", 2000, proto="udp", description="Log service (UDP)"),
     "webmail": ListenerSpec("web", 8000, description="WebMail"),
     "webadmin": ListenerSpec("web", 9000, description="WebAdmin"),
@@ -121,6 +122,8 @@ TLS_MODES: dict[str, str] = {
     "managesieve": "starttls",
     "pop3": "starttls",
     "pop3s": "implicit",
+    "cli": "starttls",
+    "clis": "implicit",
 }
 
 

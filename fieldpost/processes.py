@@ -29,7 +29,7 @@ SERVICE_MODULES: dict[str, str] = {
     "imap": "sidecars.imap",
     "pop3": "sidecars.pop3",
     "ftp": "sidecars.placeholder",
-    "cli": "sidecars.placeholder",
+    "cli": "sidecars.cli",
     "logd": "sidecars.logd",
     "rpop": "sidecars.placeholder",
 }

@@ -32,6 +32,7 @@ from storage import schema as s
 from storage.admin_directory import AdminDirectory
 from storage.admin_public_folders import AdminPublicFolders
 from storage.admin_second_factors import AdminSecondFactors
+from storage.admin_setting_levels import SettingLevels
 from storage.adminscope import ALL_DOMAIN_RIGHTS, DomainScope, Scope, resolve, rights_text
 from storage.models import Account, Domain, Forwarder, Group
 from storage.queue import QueuedMessage
@@ -51,6 +52,7 @@ class AdminView:
         self.second_factors = AdminSecondFactors(self)
         self.directory = AdminDirectory(self)
         self.public_folders = AdminPublicFolders(self)
+        self.setting_levels = SettingLevels(self)
 
     @contextmanager
     def acting(self) -> Iterator[Scope]:

@@ -223,6 +223,9 @@ _DEFINITIONS: list[Setting] = [
     _s("imap.expunged_hold_seconds", "seconds", 35 * 60, SERVER, "How long an expunged message stays readable (FETCH) for the IMAP sessions not yet told of the expunge, in any process (RFC 2180 4.1.1); keep it longer than net.imap.idle_seconds and IDLE's 31 minutes. The processing service then frees its body within 10 minutes (housekeeping). 0: freed at once, and such a FETCH answers NO [EXPUNGEISSUED].", minimum=0, maximum=7 * 86400),
     # POP3 access (sidecars/pop3); docs/pop3.md
     _s("pop3.allow_plaintext_auth", "bool", False, SERVER, "Accept POP3 USER/PASS and AUTH PLAIN/LOGIN before STLS on the plain POP3 listener (passwords then travel in clear); off, USER is not advertised and those commands are refused until TLS is active."),
+    # the administrator's console (sidecars/cli); docs/cli.md
+    _s("cli.allow_plaintext_auth", "bool", False, SERVER, "Take administrator passwords on the plain console listener before STARTTLS (they then travel in clear); off, USER is refused until TLS is on."),
+    _s("cli.max_commands", "int", 100_000, SERVER, "Most command lines one console session may send; the session then ends (a script logs in again). 0 means no limit.", minimum=0, maximum=100_000_000),
     # Sieve scripts kept by storage.scripts (ManageSieve, WebMail rules); docs/storage.md
     _s("sieve.max_script_bytes", "bytes", 64 * 1024, SERVER_DOMAIN, "Largest Sieve script that may be stored, in bytes of its UTF-8 text.", minimum=1024, maximum=16 * 1024**2),
     _s("sieve.max_scripts", "int", 20, SERVER_DOMAIN, "Most Sieve scripts one account, domain or the server may keep (active or not).", minimum=1, maximum=10_000),

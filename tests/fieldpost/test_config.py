@@ -58,7 +58,7 @@ def test_worker_pools_default_to_the_cpu_count(data_dir: Path) -> None:
 def test_the_port_table_of_the_design() -> None:
     expected = {
         "smtp": 2525, "submission": 2587, "submissions": 2465, "imap": 1143, "imaps": 1993,
-        "pop3": 1110, "pop3s": 1995, "ftp": 2121, "managesieve": 4190, "cli": 7000,
+        "pop3": 1110, "pop3s": 1995, "ftp": 2121, "managesieve": 4190, "cli": 7000, "clis": 7443,
         "webmail": 8000, "webadmin": 9000, "log": 2000,
     }  # fmt: skip
     assert {name: spec.port for name, spec in configuration.LISTENERS.items()} == expected

@@ -1,0 +1,82 @@
+"""The console's surface at a glance: every command, where it is allowed, its syntax and its help.
+
+A command is one to three words; ``lookup`` takes the longest that matches what was typed, the rest of
+the line being its parameters. The contexts: ``login`` (before logging in), ``server`` (``<#>``),
+``domain``, ``account``, ``class`` and ``group`` (``<domain#>``, ``<domain-account#>``...).
+"""
+
+from __future__ import annotations
+
+from sidecars.cli import accounts, domains, general, groups, levels, operations
+from sidecars.cli.state import ACCOUNT, ANY, CLASS, DOMAIN, GROUP, LOGIN, SERVER, Command
+
+_LOGIN = frozenset({LOGIN})
+_EVERYWHERE = ANY | _LOGIN
+_SERVER = frozenset({SERVER})
+_DOMAIN = frozenset({DOMAIN})
+_ACCOUNT = frozenset({ACCOUNT})
+_GROUP = frozenset({GROUP})
+_SETTINGS = frozenset({SERVER, DOMAIN, CLASS, ACCOUNT})
+
+COMMANDS: dict[tuple[str, ...], Command] = {
+    # session
+    ("USER",): Command(general.user, _LOGIN, "USER name", "log in as administrator name; the password is asked next"),
+    ("STARTTLS",): Command(general.starttls, _LOGIN, "STARTTLS", "turn TLS on before logging in"),
+    ("HELP",): Command(general.help_, _EVERYWHERE, "HELP [word...]", "the commands of this context (those starting with the words)"),
+    ("QUIT",): Command(general.quit_, _EVERYWHERE, "QUIT", "end the session"),
+    ("BACK",): Command(general.back, ANY, "BACK", "go up one context (abandons an object not committed)"),
+    ("COMMIT",): Command(general.commit, ANY, "COMMIT", "create the object being made here, then go up one context"),
+    ("SAVE", "CONFIG"): Command(general.save_config, ANY, "SAVE CONFIG", "settings are stored as they are set; kept for scripts"),
+    # settings of every level
+    ("SHOW",): Command(levels.show, ANY, "SHOW [setting]", "this context's object and settings (or one setting in full)"),
+    ("SET",): Command(levels.set_, _SETTINGS, "SET name value", "set a setting of this level, or a property (password, enabled...)"),
+    ("CLEAR",): Command(levels.clear, _SETTINGS, "CLEAR setting", "remove this level's value so the inherited one applies"),
+    # domains
+    ("LIST", "DOMAINS"): Command(domains.list_domains, _SERVER, "LIST DOMAINS", "the domains you administer"),
+    ("CREATE", "DOMAIN"): Command(domains.create_domain, _SERVER, "CREATE DOMAIN name D [domainLocation PATH] [postmasterPassword P]", "start a new domain (COMMIT creates it)", server_right="domains"),
+    ("UPDATE", "DOMAIN"): Command(domains.update_domain, _SERVER, "UPDATE DOMAIN name D", "enter domain D"),
+    ("REMOVE", "DOMAIN"): Command(domains.remove_domain, _SERVER, "REMOVE DOMAIN name D", "delete domain D with all its accounts and mail", server_right="domains"),
+    ("RENAME", "DOMAIN"): Command(domains.rename_domain, _SERVER, "RENAME DOMAIN name D newName N", "rename domain D and its addresses", server_right="domains"),
+    ("LIST", "ALIASES"): Command(accounts.list_aliases, _ACCOUNT | _DOMAIN, "LIST ALIASES", "the aliases of this domain or account"),
+    ("ADD", "ALIAS"): Command(accounts.add_alias, _ACCOUNT | _DOMAIN, "ADD ALIAS name A", "another name for this domain or account"),
+    ("REMOVE", "ALIAS"): Command(accounts.remove_alias, _ACCOUNT | _DOMAIN, "REMOVE ALIAS name A", "remove an alias of this domain or account"),
+    # accounts
+    ("LIST", "ACCOUNTS"): Command(accounts.list_accounts, _SERVER | _DOMAIN, "LIST ACCOUNTS", "the accounts of this domain (at the top: of every domain you administer)"),
+    ("ADD", "ACCOUNT"): Command(accounts.add_account, _DOMAIN, "ADD ACCOUNT name U password P [displayName N]", "start a new account (COMMIT creates it)"),
+    ("UPDATE", "ACCOUNT"): Command(accounts.update_account, _DOMAIN, "UPDATE ACCOUNT name U", "enter account U"),
+    ("REMOVE", "ACCOUNT"): Command(accounts.remove_account, _DOMAIN, "REMOVE ACCOUNT name U", "delete account U and its mail"),
+    # groups, forwarders, classes
+    ("LIST", "GROUPS"): Command(groups.list_groups, _DOMAIN, "LIST GROUPS", "the groups of this domain"),
+    ("ADD", "GROUP"): Command(groups.add_group, _DOMAIN, "ADD GROUP name G [displayName N]", "create a group"),
+    ("REMOVE", "GROUP"): Command(groups.remove_group, _DOMAIN, "REMOVE GROUP name G", "delete a group"),
+    ("UPDATE", "GROUP"): Command(groups.update_group, _DOMAIN, "UPDATE GROUP name G", "enter group G"),
+    ("LIST", "MEMBERS"): Command(groups.list_members, _GROUP, "LIST MEMBERS", "the members of this group"),
+    ("ADD", "MEMBER"): Command(groups.add_member, _GROUP, "ADD MEMBER name M", "add an account, group or outside address"),
+    ("REMOVE", "MEMBER"): Command(groups.remove_member, _GROUP, "REMOVE MEMBER name M", "remove a member"),
+    ("LIST", "FORWARDERS"): Command(groups.list_forwarders, _DOMAIN, "LIST FORWARDERS", "the forwarders of this domain"),
+    ("ADD", "FORWARDER"): Command(groups.add_forwarder, _DOMAIN, 'ADD FORWARDER name F to "a@x, b@y"', "an address that forwards to others"),
+    ("REMOVE", "FORWARDER"): Command(groups.remove_forwarder, _DOMAIN, "REMOVE FORWARDER name F", "delete a forwarder"),
+    ("ADD", "CLASS"): Command(groups.add_class, _DOMAIN, "ADD CLASS name C", "create an account class (settings shared by its accounts)"),
+    ("UPDATE", "CLASS"): Command(groups.update_class, _DOMAIN, "UPDATE CLASS name C", "enter account class C (its settings)"),
+    # the queue and the services
+    ("LIST", "QUEUE"): Command(operations.list_queue, _SERVER, "LIST QUEUE [sender S] [recipient R] [state ST] [minSize N] [failure T]", "queued messages", server_right="queue"),
+    ("SHOW", "QUEUE"): Command(operations.show_queue, _SERVER, "SHOW QUEUE id N", "one queued message: envelope, recipients, header", server_right="queue"),
+    ("RETRY", "QUEUE"): Command(operations.retry_queue, _SERVER, "RETRY QUEUE id N | RETRY QUEUE all yes", "make messages due now", server_right="queue"),
+    ("DELETE", "QUEUE"): Command(operations.delete_queue, _SERVER, "DELETE QUEUE id N", "remove a message without telling anyone", server_right="queue"),
+    ("BOUNCE", "QUEUE"): Command(operations.bounce_queue, _SERVER, "BOUNCE QUEUE id N", "return a message to its sender now", server_right="queue"),
+    ("LIST", "SERVICES"): Command(operations.list_services, _SERVER, "LIST SERVICES", "each service's state, process and listeners", server_right="services"),
+    ("START", "SERVICE"): Command(operations.start_service, _SERVER, "START SERVICE name S", "start a service", server_right="services"),
+    ("STOP", "SERVICE"): Command(operations.stop_service, _SERVER, "STOP SERVICE name S", "stop a service", server_right="services"),
+    ("RESTART", "SERVICE"): Command(operations.restart_service, _SERVER, "RESTART SERVICE name S", "restart a service", server_right="services"),
+}  # fmt: skip
+
+MAX_PHRASE = max(len(phrase) for phrase in COMMANDS)
+
+
+def lookup(words: list[str]) -> tuple[tuple[str, ...], list[str]] | None:
+    """The longest command phrase ``words`` start with, and the words after it."""
+    for size in range(min(MAX_PHRASE, len(words)), 0, -1):
+        phrase = tuple(w.upper() for w in words[:size])
+        if phrase in COMMANDS:
+            return phrase, words[size:]
+    return None
