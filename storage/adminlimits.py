@@ -71,16 +71,17 @@ def check_quota_value(scope: Scope, domain_id: int, value: Any) -> None:
         )
 
 
-def cap_new_account(store: Store, conn: Connection, scope: Scope, domain_id: int, account_id: int) -> None:
+def cap_new_account(store: Store, conn: Connection, scope: Scope, domain_id: int, account_id: int) -> bool:
     """An account just added by a limited administrator: an inherited size over the limit (or none)
-    becomes the limit, set on the account itself."""
+    becomes the limit, set on the account itself. True when it did."""
     limit = quota_limit(scope, domain_id)
     if limit is None:
-        return
+        return False
     inherited = int(store.settings_effective(conn, QUOTA_SETTING, account_id=account_id))
     if 0 < inherited <= limit:
-        return
+        return False
     registry.set_value(conn, QUOTA_SETTING, "account", account_id, limit)
+    return True
 
 
 def check_account_quota(

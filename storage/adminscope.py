@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import ColumnElement, Connection, or_, select
 
 from storage import schema as s
 from storage.errors import InvalidInput, NotFound, PermissionDenied
@@ -233,43 +233,77 @@ def resolve(store: Store, conn: Connection, admin: str, within: DomainScope | No
     ).first()
     if row is None or not row.enabled:
         raise PermissionDenied(NO_SUCH_ADMIN)
-    admin_id = int(row.id)
-    if row.server_wide and within is None:
-        return Scope(admin, None, ALL_SERVER_RIGHTS, {}, admin_id)
-    if row.server_wide:
+    held = held_by_admin(conn, admin, int(row.id), bool(row.server_wide), row.server_rights)
+    if within is None:
+        return held
+    grants = dict(held.grants)
+    if held.is_server:
         grants = {did: FULL_GRANT for did in conn.execute(select(s.domains.c.id)).scalars()}
-        server_rights: frozenset[str] = ALL_SERVER_RIGHTS
-    else:
-        group_ids = list(
-            conn.execute(
-                select(s.admin_group_members.c.group_id).where(s.admin_group_members.c.admin_id == admin_id)
-            ).scalars()
-        )
-        rights = set(parse_rights(row.server_rights, SERVER_RIGHTS, strict=False))
-        if group_ids:
-            for text in conn.execute(
-                select(s.admin_groups.c.server_rights).where(s.admin_groups.c.id.in_(group_ids))
-            ).scalars():
-                rights |= parse_rights(text, SERVER_RIGHTS, strict=False)
-        server_rights = frozenset(rights)
-        grants = _domain_grants(conn, admin_id, group_ids)
-    if within is not None:
-        wanted: set[int] = set()
-        for name in within.domains:
-            try:
-                wanted.add(store.domains.id_of(conn, name))
-            except (NotFound, InvalidInput):
-                continue  # a named domain that was deleted grants nothing
-        grants = {did: g for did, g in grants.items() if did in wanted}
-        server_rights = frozenset()
-    return Scope(admin, frozenset(grants), server_rights, grants, admin_id)
+    wanted: set[int] = set()
+    for name in within.domains:
+        try:
+            wanted.add(store.domains.id_of(conn, name))
+        except (NotFound, InvalidInput):
+            continue  # a named domain that was deleted grants nothing
+    grants = {did: g for did, g in grants.items() if did in wanted}
+    return Scope(admin, frozenset(grants), frozenset(), grants, held.admin_id)
 
 
-def _domain_grants(conn: Connection, admin_id: int, group_ids: list[int]) -> dict[int, DomainGrant]:
+def held_by_admin(conn: Connection, name: str, admin_id: int, server_wide: bool, own_rights: str) -> Scope:
+    """Everything an administrator holds (own row and groups), whether or not they are enabled."""
+    if server_wide:
+        return Scope(name, None, ALL_SERVER_RIGHTS, {}, admin_id)
+    group_ids = list(
+        conn.execute(
+            select(s.admin_group_members.c.group_id).where(s.admin_group_members.c.admin_id == admin_id)
+        ).scalars()
+    )
+    rights = set(parse_rights(own_rights, SERVER_RIGHTS, strict=False))
+    if group_ids:
+        for text in conn.execute(
+            select(s.admin_groups.c.server_rights).where(s.admin_groups.c.id.in_(group_ids))
+        ).scalars():
+            rights |= parse_rights(text, SERVER_RIGHTS, strict=False)
     d = s.admin_domains
     holder = d.c.admin_id == admin_id
     if group_ids:
         holder = or_(holder, d.c.group_id.in_(group_ids))
+    grants = _domain_grants(conn, holder)
+    return Scope(name, frozenset(grants), frozenset(rights), grants, admin_id)
+
+
+def held_by_group(conn: Connection, name: str, group_id: int, rights: str) -> Scope:
+    """What an administrator group gives its members."""
+    grants = _domain_grants(conn, s.admin_domains.c.group_id == group_id)
+    return Scope(name, frozenset(grants), parse_rights(rights, SERVER_RIGHTS, strict=False), grants)
+
+
+def covers(actor: Scope, other: Scope) -> bool:
+    """Whether ``actor`` holds everything ``other`` holds (server permissions, domains, their permissions,
+    limits at least as wide): the test against escalation, since managing an administrator (their password,
+    their groups) amounts to acting as them."""
+    if actor.is_server:
+        return True
+    if other.is_server or not other.server_rights <= actor.server_rights:
+        return False
+    return all(actor.admits(did) and within_grant(actor.grant(did), g) for did, g in other.grants.items())
+
+
+def within_grant(outer: DomainGrant, inner: DomainGrant) -> bool:
+    """Whether ``inner`` gives nothing that ``outer`` does not (permissions and limits)."""
+    return (
+        inner.rights <= outer.rights
+        and _within(inner.max_accounts, outer.max_accounts)
+        and _within(inner.max_account_quota_mb, outer.max_account_quota_mb)
+    )
+
+
+def _within(inner: int | None, outer: int | None) -> bool:
+    return outer is None or (inner is not None and inner <= outer)
+
+
+def _domain_grants(conn: Connection, holder: ColumnElement[bool]) -> dict[int, DomainGrant]:
+    d = s.admin_domains
     grants: dict[int, DomainGrant] = {}
     for r in conn.execute(
         select(d.c.domain_id, d.c.rights, d.c.max_accounts, d.c.max_account_quota_mb).where(holder)

@@ -30,9 +30,11 @@ from sqlalchemy import Connection
 from storage import adminlimits
 from storage import schema as s
 from storage.admin_directory import AdminDirectory
+from storage.admin_groups import AdminGroups
 from storage.admin_public_folders import AdminPublicFolders
 from storage.admin_second_factors import AdminSecondFactors
 from storage.admin_setting_levels import SettingLevels
+from storage.administrators import Administrators
 from storage.adminscope import ALL_DOMAIN_RIGHTS, DomainScope, Scope, resolve, rights_text
 from storage.models import Account, Domain, Forwarder, Group
 from storage.queue import QueuedMessage
@@ -53,6 +55,8 @@ class AdminView:
         self.directory = AdminDirectory(self)
         self.public_folders = AdminPublicFolders(self)
         self.setting_levels = SettingLevels(self)
+        self.admins = Administrators(self)
+        self.admin_groups = AdminGroups(self)
 
     @contextmanager
     def acting(self) -> Iterator[Scope]:
@@ -137,7 +141,8 @@ class AdminView:
             did = scope.address(self.store, conn, address, "accounts")
             adminlimits.check_room_for_account(conn, scope, did, address.rpartition("@")[2])
             account = self.store.accounts.add(address, password, display_name=display_name)
-            adminlimits.cap_new_account(self.store, conn, scope, did, account.id)
+            if adminlimits.cap_new_account(self.store, conn, scope, did, account.id):
+                account = self.store.accounts.get(address)
             return account
 
     def set_password(self, address: str, password: str) -> None:
