@@ -23,6 +23,7 @@ DEB_PACKAGES := \
 	clamav-daemon \
 	clamav-milter \
 	sieve-connect \
+	php-cli \
 	chromium
 
 .PHONY: deps postgres venv check test run bench-deps messages

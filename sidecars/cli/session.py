@@ -10,7 +10,8 @@ Implementation notes:
   decided in storage on each call, so a delegated administrator reaches nothing outside their domains
   whatever they type, and an administrator deleted meanwhile is stopped at their next command (the
   session ends). This module only maps storage's refusals to ``-ERR`` lines, in ``_run``.
-- Login: ``USER name`` then the password on the next line (it is never logged nor parsed as words).
+- Login: ``USER name`` then the password on the next line (it is never logged nor parsed as words), then,
+  for an administrator who turned two-step sign-in on, a code at the ``<code>`` prompt.
   Passwords are taken only over TLS (STARTTLS or the TLS listener) unless ``cli.allow_plaintext_auth``
   is on; the check is storage.admin_login's (shared throttle, disabled administrators refused), and
   failed logins also count in the session's error control.
@@ -55,6 +56,7 @@ class CliSession:
         self.errors = ErrorControl(context.errors)
         self.commands = 0
         self.user: str | None = None  # the name given with USER, while the password is awaited
+        self.second_step: str | None = None  # the name whose password was right, while a code is awaited
         self.admin: str | None = None
         self._view: AdminView | None = None
         self.stack: list[Context] = []
@@ -114,6 +116,8 @@ class CliSession:
 
     def prompt(self) -> bytes:
         if self.admin is None:
+            if self.second_step is not None:
+                return b"<code> "
             return b"<password> " if self.user is not None else b"<login> "
         return P.prompt([c.kind for c in self.stack[1:]])
 
@@ -146,8 +150,10 @@ class CliSession:
                 P.err(f"more than {self.ctx.max_commands} commands in one session; {CLOSING}"), True
             )
         if isinstance(item, P.TooLong):
-            self.user = None
+            self.user = self.second_step = None
             return self._protocol_error(f"line longer than {P.MAX_LINE} octets ignored")
+        if self.second_step is not None:
+            return self._code(item)
         if self.user is not None and self.admin is None:
             return self._password(item)
         try:
@@ -175,27 +181,32 @@ class CliSession:
     def _run(self, name: str, call: Callable[[], bytes | Output]) -> Output:
         try:
             data = call()
+            if self.admin is not None:
+                self.ctx.log.info("%s: %s done", self.admin, name)  # never the parameters: passwords
             if isinstance(data, Output):
                 return data
             return Output(data + self.prompt())
         except (P.ParseError, WrongUse) as exc:
             return self._protocol_error(f"{name}: {exc}")
         except CommandFailed as exc:
-            return self._answer(str(exc))
+            return self._answer(name, str(exc))
         except PermissionDenied as exc:
             if str(exc) == NO_SUCH_ADMIN:
+                self.ctx.log.info("administrator %s no longer exists; session ended", self.admin)
                 return Output(P.err(f"administrator {self.admin} no longer exists; {CLOSING}"), close=True)
-            return self._answer(str(exc))
+            return self._answer(name, str(exc))
         except (NotFound, InvalidInput, AlreadyExists, QuotaExceeded, Busy) as exc:
-            return self._answer(str(exc))
+            return self._answer(name, str(exc))
         except StorageError as exc:
             self.ctx.log.warning("storage error in %s: %s", name, exc)
-            return self._answer("temporary storage failure, try again later")
+            return self._answer(name, "temporary storage failure, try again later")
 
-    def _answer(self, text: str) -> Output:
+    def _answer(self, name: str, text: str) -> Output:
+        self.ctx.log.info("%s: %s refused: %s", self.admin or "-", name, text)
         return Output(P.err(text) + self.prompt())
 
     def _protocol_error(self, text: str) -> Output:
+        self.ctx.log.info("protocol error: %s", text)
         if self.errors.protocol_error() == DROP:
             return Output(P.err(f"{text}; too many errors, {CLOSING}"), close=True)
         return Output(P.err(text) + self.prompt())
@@ -227,6 +238,29 @@ class CliSession:
             return self._login_failed("too many failed logins; try again later")
         except (AuthFailed, StorageError):
             return self._login_failed("authentication failed")
+        try:
+            two_step = self.store.second_factors.for_admin(name).state().on
+        except StorageError:
+            return self._login_failed("authentication failed")
+        if two_step:
+            self.second_step = name
+            return Output(self.prompt())
+        return self._logged_in(name)
+
+    def _code(self, line: bytes) -> Output:
+        """The second step of an administrator who turned two-step sign-in on: a current code of their
+        authenticator app or one of their recovery codes (storage.second_factor)."""
+        name, self.second_step = self.second_step or "", None
+        code = line.decode("utf-8", "replace").strip()
+        try:
+            self.store.second_factors.for_admin(name).verify(code, ip=self.ctx.peer_ip)
+        except Throttled:
+            return self._login_failed("too many failed logins; try again later")
+        except (AuthFailed, StorageError):
+            return self._login_failed("authentication failed")
+        return self._logged_in(name)
+
+    def _logged_in(self, name: str) -> Output:
         self.admin = name
         self._view = self.store.for_admin(name)
         self.stack = [Context(SERVER)]
@@ -234,6 +268,7 @@ class CliSession:
         return Output(P.ok(f"logged in as {name}") + self.prompt())
 
     def _login_failed(self, text: str) -> Output:
+        self.ctx.log.info("login failed: %s", text)
         if self.errors.auth_failure() == DROP:
             return Output(P.err(f"{text}; too many failed logins, {CLOSING}"), close=True)
         return Output(P.err(text) + self.prompt())

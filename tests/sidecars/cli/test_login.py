@@ -9,7 +9,7 @@ from pathlib import Path
 from sidecars.cli.session import CliSession
 from sidecars.cli.state import SessionContext
 from sidecars.net.errorcontrol import ErrorLimits
-from storage import open_store
+from storage import open_store, totp
 from storage.store import Store
 from tests.sidecars.cli.conftest import ADMIN_PW, Client, MakeClient
 
@@ -130,3 +130,27 @@ def test_quit(admin: Client) -> None:
     assert admin.cmd("quit") == "+OK: goodbye\r\n"
     assert admin.last.close
     assert admin.send(b"LIST DOMAINS\r\n") == ""
+
+
+def test_two_step_sign_in_asks_for_a_code(store: Store, make_client: MakeClient) -> None:
+    now = [1_800_000_000.0]
+    store.second_factors.clock = lambda: now[0]
+    factor = store.second_factors.for_admin("admin")
+    enrolment = factor.enrol()
+    factor.confirm(totp.code_at(enrolment.secret, now[0]))
+    now[0] += 120
+    good = totp.code_at(enrolment.secret, now[0])
+    client = make_client()
+    client.cmd("USER admin")
+    assert client.cmd(ADMIN_PW) == "<code> "
+    assert (
+        client.cmd(f"{(int(good) + 1) % 1_000_000:06d}") == "-ERR: authentication failed\r\n" + LOGIN_PROMPT
+    )
+    assert not client.session.established
+    client.cmd("USER admin")
+    assert client.cmd(ADMIN_PW) == "<code> "
+    assert client.cmd(good) == "+OK: logged in as admin\r\n" + TOP
+    other = make_client()
+    other.cmd("USER admin")
+    other.cmd(ADMIN_PW)
+    assert other.cmd(good) == "-ERR: authentication failed\r\n" + LOGIN_PROMPT  # a code works once
