@@ -17,7 +17,7 @@ from sidecars import sasl
 from sidecars.imap import response as R
 from sidecars.imap.contract import AUTHENTICATED, LOGOUT, Bad, Done, No, Wait
 from sidecars.imap.parser import Command
-from storage.errors import AuthFailed, Throttled
+from storage.errors import AppPasswordRequired, AuthFailed, Throttled
 
 if TYPE_CHECKING:
     from sidecars.imap.session import ImapSession
@@ -128,6 +128,9 @@ def _sasl_result(s: ImapSession, advance: object, mech: sasl.Mechanism) -> Done 
     except Throttled:
         _failed(s)
         raise No("too many failed logins; try again later", "UNAVAILABLE") from None
+    except AppPasswordRequired as exc:  # two-step sign-in: say what to do (storage/auth.py)
+        _failed(s)
+        raise No(str(exc), "AUTHENTICATIONFAILED") from None
     except (AuthFailed, UnicodeError, ValueError):
         _failed(s)
         raise No("authentication failed", "AUTHENTICATIONFAILED") from None

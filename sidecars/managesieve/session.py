@@ -30,7 +30,15 @@ from filters import SieveError
 from filters.sieve import EXTENSIONS, compile_script
 from sidecars import sasl
 from sidecars.managesieve import parser as P
-from storage.errors import AlreadyExists, AuthFailed, InvalidInput, NotFound, StorageError, Throttled
+from storage.errors import (
+    AlreadyExists,
+    AppPasswordRequired,
+    AuthFailed,
+    InvalidInput,
+    NotFound,
+    StorageError,
+    Throttled,
+)
 from storage.models import Account
 from storage.scripts import AccountScripts, ScriptTooLarge, TooManyScripts
 
@@ -286,6 +294,9 @@ class ManageSieveSession:
         except Throttled:
             self.mechanism = None
             return Output(no("too many failed attempts, try again later", "TRYLATER"))
+        except AppPasswordRequired as exc:  # two-step sign-in: say what to do (storage/auth.py)
+            self.mechanism = None
+            return self._auth_failed(str(exc))
         except (AuthFailed, InvalidInput, NotFound):
             self.mechanism = None
             return self._auth_failed("authentication failed")

@@ -38,7 +38,15 @@ from sidecars import sasl
 from sidecars.net.errorcontrol import DROP, ErrorControl, ErrorLimits
 from sidecars.pop3 import parser as P
 from storage.blobs import BlobReader
-from storage.errors import AuthFailed, InvalidInput, NotFound, PermissionDenied, StorageError, Throttled
+from storage.errors import (
+    AppPasswordRequired,
+    AuthFailed,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StorageError,
+    Throttled,
+)
 from storage.maildrop import DropSnapshot
 from storage.models import Account
 
@@ -339,6 +347,9 @@ class Pop3Session:
         except Throttled:
             self.mechanism = None
             return Output((P.err("too many failed logins, try again later", "LOGIN-DELAY"),))
+        except AppPasswordRequired as exc:  # two-step sign-in: say what to do (storage/auth.py)
+            self.mechanism = None
+            return self._auth_failed(str(exc))
         except (AuthFailed, InvalidInput, NotFound):
             self.mechanism = None
             return self._auth_failed("authentication failed")
@@ -360,6 +371,8 @@ class Pop3Session:
             account = verify()
         except Throttled:
             return Output((P.err("too many failed logins, try again later", "LOGIN-DELAY"),))
+        except AppPasswordRequired as exc:
+            return self._auth_failed(str(exc))
         except (AuthFailed, InvalidInput, NotFound):
             account = None
         if account is None:

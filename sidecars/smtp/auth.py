@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sidecars import sasl
 from sidecars.smtp import parser as P
 from sidecars.smtp import replies as R
-from storage.errors import AuthFailed, Throttled
+from storage.errors import AppPasswordRequired, AuthFailed, Throttled
 from storage.models import Account
 
 if TYPE_CHECKING:
@@ -110,6 +110,8 @@ class Exchange:
             step = run()
         except Throttled:
             return Turn(R.THROTTLED, auth_failure=True)
+        except AppPasswordRequired:  # two-step sign-in: say what to do (storage/auth.py)
+            return Turn(R.APP_PASSWORD_REQUIRED, auth_failure=True)
         except AuthFailed:
             return Turn(R.AUTH_FAILED, auth_failure=True)
         except Exception:

@@ -102,6 +102,9 @@ UNSUPPORTED_PARAMETER = Reply(555, "5.5.4", "Parameter {name} is not supported")
 AUTH_REQUIRED = Reply(530, "5.7.0", "Authentication required")
 TLS_REQUIRED = Reply(530, "5.7.0", "Must issue a STARTTLS command first")
 AUTH_FAILED = Reply(535, "5.7.8", "Authentication credentials invalid")
+APP_PASSWORD_REQUIRED = Reply(
+    535, "5.7.8", "This account uses two-step sign-in: mail programs sign in with an app password"
+)
 ENCRYPTION_REQUIRED = Reply(538, "5.7.11", "Encryption required for the requested authentication mechanism")
 UNKNOWN_USER = Reply(550, "5.1.1", "<{address}>: no such user here")
 SIZE_EXCEEDED = Reply(552, "5.3.4", "Message size exceeds the maximum of {limit} octets")
