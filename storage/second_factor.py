@@ -152,6 +152,15 @@ class SecondFactor:
         on = row.confirmed_at is not None
         return FactorState(on, not on, as_utc(row.confirmed_at), left)
 
+    def pending(self) -> Enrolment | None:
+        """The authenticator waiting for its first code (to show its QR code again), or None."""
+        with self.store.db.read() as conn:
+            row = self._row(conn)
+        if row is None or row.confirmed_at is not None:
+            return None
+        secret = self.store.secret_box.open(row.sealed_secret)
+        return Enrolment(secret, totp.provisioning_uri(secret, self.owner.label, self.owner.issuer))
+
     def enrol(self) -> Enrolment:
         """A new pending authenticator (replacing a pending one).
 

@@ -5,7 +5,8 @@ several domains (one domain: the name alone is enough). The password is checked 
 with service "webmail": the same argon2 check, cache and brute-force throttle as IMAP, POP3 and SMTP
 (failures counted in storage against the name and the client address, whichever service saw them), and
 the account's ``services.webmail`` switch. Every refusal reads the same, so the page does not tell which
-accounts exist; a throttled login is answered 429 with the wait in ``Retry-After``.
+accounts exist; a throttled login is answered 429 with the wait in ``Retry-After``. An account with
+two-step sign-in then gives the code on ``/login/code`` before it is signed in (webmail/second_step.py).
 
 The interface (Standard or Mobile; Ajax once built) is chosen on the form: preselected Mobile when the
 browser's User-Agent matches ``webmail.mobile_agents``, else the account's ``webmail.interface``
@@ -29,7 +30,7 @@ from wtforms import PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from storage.errors import AuthFailed, Throttled
-from webmail import sessions
+from webmail import second_step, sessions
 from webmail.binding import current_store
 from webmail.user_settings import BUILT_INTERFACES, read_settings, user_settings
 
@@ -113,6 +114,8 @@ def login() -> Any:
                 chosen = form.interface.data
                 interface = chosen if chosen in settings.interfaces else settings.interface
                 target = safe_next(request.args.get("next"))
+                if second_step.required(account):
+                    return second_step.begin(account, interface, target)
                 sessions.start(account, interface)
                 return redirect(target or home_of(interface))
     elif request.method == "POST":
@@ -134,6 +137,12 @@ def full_address(username: str, domain: str | None, domains: list[str]) -> str |
     if len(domains) == 1:
         return f"{name}@{domains[0]}"
     return None
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code() -> Any:
+    """The second step for accounts with two-step sign-in (webmail/second_step.py)."""
+    return second_step.page(home_of)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -54,6 +54,7 @@ OWN_PAGES = {
     "auth.index",
     "auth.login",
     "auth.logout",
+    "auth.login_code",
     "auth.switch_interface",
     "autoconfig.apple",
     "autoconfig.outlook",
@@ -79,6 +80,9 @@ OWN_PAGES = {
     "mobile.settings_senders",
     "mobile.settings_aliases",
     "mobile.settings_alias_delete",
+    "mobile.settings_two_step",
+    "mobile.settings_app_passwords",
+    "mobile.settings_app_password_revoke",
     "standard.home",
     "standard.compose",
     "standard.compose_post",
@@ -99,6 +103,13 @@ OWN_PAGES = {
     "standard.settings_rule",
     "standard.settings_rule_change",
     "standard.settings_senders",
+    "standard.settings_two_step",
+    "standard.settings_two_step_enrol",
+    "standard.settings_two_step_confirm",
+    "standard.settings_two_step_disable",
+    "standard.settings_two_step_recovery",
+    "standard.settings_app_passwords",
+    "standard.settings_app_password_revoke",
 }
 #: The ``action`` a POST carries, per endpoint (without its interface); the others get "delete".
 FORM_ACTIONS = {"folder_sharing": "grant", "compose_post": "save"}
