@@ -31,7 +31,7 @@ SERVICE_MODULES: dict[str, str] = {
     "ftp": "sidecars.placeholder",
     "cli": "sidecars.cli",
     "logd": "sidecars.logd",
-    "rpop": "sidecars.placeholder",
+    "rpop": "sidecars.rpop",
 }
 
 LISTEN_BACKLOG = 128

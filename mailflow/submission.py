@@ -93,6 +93,7 @@ class Origin:
     protocol: str  # the Received field's "with" (RFC 3848 for SMTP: ESMTPSA...)
     tls: bool
     helo: str | None  # the Received field's "from" name
+    keep_folder: str | None = None  # the folder the keep files into instead of INBOX (Remote POP's target)
 
 
 def header_from_addresses(headers: Iterable[tuple[str, str]]) -> list[str]:
@@ -214,4 +215,5 @@ def _queue_origin(origin: Origin, envelope: Envelope, account: Account | None) -
         "smtputf8": envelope.smtputf8,
         "ret": envelope.ret,
         "envid": envelope.envid,
+        **({"keep_folder": origin.keep_folder} if origin.keep_folder else {}),
     }

@@ -226,6 +226,14 @@ _DEFINITIONS: list[Setting] = [
     # the administrator's console (sidecars/cli); docs/cli.md
     _s("cli.allow_plaintext_auth", "bool", False, SERVER, "Take administrator passwords on the plain console listener before STARTTLS (they then travel in clear); off, USER is refused until TLS is on."),
     _s("cli.max_commands", "int", 100_000, SERVER, "Most command lines one console session may send; the session then ends (a script logs in again). 0 means no limit.", minimum=0, maximum=100_000_000),
+    # Remote POP: other mailboxes fetched into an account (storage/remote_accounts.py, sidecars/rpop); docs/rpop.md
+    _s("rpop.max_accounts", "int", 5, ALL_LEVELS, "Most remote POP3/IMAP mailboxes one account may have fetched into it; 0 turns the feature off for the account.", minimum=0, maximum=100),
+    _s("rpop.min_interval", "seconds", 300, ALL_LEVELS, "Shortest time a user may set between two fetches from one remote mailbox.", minimum=60, maximum=86400),
+    _s("rpop.allow_plaintext", "bool", False, ALL_LEVELS, "Allow remote mailboxes reached without TLS (the remote password then travels in clear); off, only implicit TLS and STARTTLS may be chosen."),
+    _s("rpop.max_messages_per_run", "int", 200, SERVER, "Most messages fetched from one remote mailbox in one run; the rest come in the next runs.", minimum=1, maximum=100_000),
+    _s("rpop.max_message_size", "bytes", 50 * 1024**2, SERVER, "Largest message fetched from a remote mailbox; a larger one is left there (and noted in the mailbox's last error).", minimum=1024, maximum=2 * 1024**3),
+    _s("rpop.timeout", "seconds", 60, SERVER, "How long the fetcher waits on a remote server's answer before it gives up that run.", minimum=5, maximum=3600),
+    _s("rpop.ca_file", "str", "", SERVER, "A PEM file of extra certificate authorities trusted for remote mailboxes' TLS (besides the system's); empty: the system's only.", maximum=1000),
     # Sieve scripts kept by storage.scripts (ManageSieve, WebMail rules); docs/storage.md
     _s("sieve.max_script_bytes", "bytes", 64 * 1024, SERVER_DOMAIN, "Largest Sieve script that may be stored, in bytes of its UTF-8 text.", minimum=1024, maximum=16 * 1024**2),
     _s("sieve.max_scripts", "int", 20, SERVER_DOMAIN, "Most Sieve scripts one account, domain or the server may keep (active or not).", minimum=1, maximum=10_000),

@@ -37,6 +37,7 @@ from storage.permissions import Permissions
 from storage.queue import Queue
 from storage.recent import Recent
 from storage.recipients import Recipients
+from storage.remote_accounts import RemoteAccounts
 from storage.scripts import Scripts
 from storage.second_factor import SecondFactors
 from storage.senders import Senders
@@ -74,6 +75,7 @@ class Store:
         self.greylist = Greylist(self)
         self.countries = Countries(self)
         self.second_factors = SecondFactors(self)
+        self.remote_accounts = RemoteAccounts(self)
         self.auth = Auth(self)
 
     def for_user(self, account_id: int) -> UserMail:

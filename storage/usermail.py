@@ -48,6 +48,7 @@ from storage.maildrop import Maildrop
 from storage.models import FlagChange, Folder, MessageInfo
 from storage.names import folder_path
 from storage.preferences import UserPreferences
+from storage.remote_accounts import AccountRemotes
 from storage.scripts import AccountScripts
 from storage.second_factor import SecondFactor
 from storage.temporary_aliases import TemporaryAliases
@@ -132,6 +133,11 @@ class UserMail:
     def app_passwords(self) -> AccountAppPasswords:
         """The passwords the user made for mail programs once two-step sign-in is on."""
         return AccountAppPasswords(self.store, self.account_id)
+
+    @property
+    def remote_accounts(self) -> AccountRemotes:
+        """Other mailboxes (POP3/IMAP elsewhere) the user has fetched into this one (storage.remote_accounts)."""
+        return AccountRemotes(self.store, self.account_id)
 
     def _require(self, conn: Connection, folder_id: int, needed: str | acl.Rights) -> acl.Rights:
         return acl.require(conn, self.account_id, folder_id, needed)

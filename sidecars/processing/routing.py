@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from filters.actions import Redirect, Verdict
-from filters.disposition import Target, disposition_of
+from filters.disposition import INBOX, Target, disposition_of
 from mailflow import reports
 from mailflow.recipients import domain_of
 from sidecars.processing.outcome import Pass
@@ -72,3 +72,13 @@ def route(
         for target in disposition.targets:
             groups.setdefault(target, []).append(address)
     return Routes(groups, by_domain, redirects)
+
+
+def keep_into(local: dict[Target, list[str]], folder: str) -> dict[Target, list[str]]:
+    """``local`` with the INBOX targets (the keep) moved to ``folder``, which must exist (else INBOX)."""
+    moved: dict[Target, list[str]] = {}
+    for target, addresses in local.items():
+        if target.folder == INBOX:
+            target = target._replace(folder=folder)
+        moved.setdefault(target, []).extend(addresses)
+    return moved

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from filters import FilterUnavailable, chain, identity
+from filters.disposition import INBOX
 from mailflow import bounces, recipients, reports
 from mailflow.recipients import DONE, domain_of
 from sidecars.processing import content, delivery, outbound, routing
@@ -156,6 +157,11 @@ class Worker:
         body = self._with_footer(msg, raw)
         by_rcpt = {r.address: r for r in pending}
         routes = routing.route(self.store, verdict, local, remote, out, raw, msg.id, self.log)
+        keep_folder = msg.origin.get("keep_folder")
+        if isinstance(keep_folder, str) and keep_folder and keep_folder != INBOX:
+            # mail fetched from a remote mailbox for a folder of its own (sidecars/rpop): what the
+            # filters keep goes there instead of INBOX; what they file elsewhere stays where they put it
+            routes = routes._replace(local=routing.keep_into(routes.local, keep_folder))
         if routes.redirects:
             to = sorted(set(routes.redirects))
             copy = redirected_copy(raw, msg.sender, self.hostname, msg.id, to, now)
