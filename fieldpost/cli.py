@@ -11,6 +11,7 @@ import sys
 from typing import NoReturn
 
 from fieldpost.commands import CommandError, directory, mailboxes, maintenance, queue, server, settings, setup
+from fieldpost.commands import admins as admin_commands
 from fieldpost.commands import filters as filter_commands
 from fieldpost.control import ControlError
 from fieldpost.supervisor import SupervisorError
@@ -38,7 +39,17 @@ def build_parser() -> Parser:
     )
     parser = Parser(prog=PROG, parents=[common], description="Fieldpost mail server: setup, service, admin.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
-    for module in (setup, server, directory, mailboxes, maintenance, settings, queue, filter_commands):
+    for module in (
+        setup,
+        server,
+        directory,
+        mailboxes,
+        maintenance,
+        settings,
+        queue,
+        filter_commands,
+        admin_commands,
+    ):
         module.register(subparsers, common)
     return parser
 

@@ -13,7 +13,7 @@ import pytest
 from tests.fieldpost.conftest import REPO
 
 #: the command modules that administer the directory, settings and queue
-ADMIN_COMMANDS = ("directory", "settings", "queue", "dkim")
+ADMIN_COMMANDS = ("directory", "settings", "queue", "dkim", "admins")
 #: the system components an administrator reaches only through ``store.for_admin``
 ADMINISTERED = frozenset({"domains", "accounts", "groups", "forwarders", "settings", "queue", "admins"})
 
