@@ -24,6 +24,8 @@ DEB_PACKAGES := \
 	clamav-milter \
 	sieve-connect \
 	php-cli \
+	lftp \
+	curl \
 	chromium
 
 .PHONY: deps postgres venv check test run bench-deps messages

@@ -28,7 +28,7 @@ SERVICE_MODULES: dict[str, str] = {
     "processing": "sidecars.processing",
     "imap": "sidecars.imap",
     "pop3": "sidecars.pop3",
-    "ftp": "sidecars.placeholder",
+    "ftp": "sidecars.ftp",
     "cli": "sidecars.cli",
     "logd": "sidecars.logd",
     "rpop": "sidecars.rpop",

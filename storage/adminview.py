@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 
 from storage import adminlimits
 from storage import schema as s
+from storage.admin_backup import AdminBackup
 from storage.admin_directory import AdminDirectory
 from storage.admin_groups import AdminGroups
 from storage.admin_public_folders import AdminPublicFolders
@@ -57,6 +58,7 @@ class AdminView:
         self.setting_levels = SettingLevels(self)
         self.admins = Administrators(self)
         self.admin_groups = AdminGroups(self)
+        self.backup = AdminBackup(self)
 
     @contextmanager
     def acting(self) -> Iterator[Scope]:

@@ -218,6 +218,10 @@ _DEFINITIONS: list[Setting] = [
     _s("smtp.postmaster_domain", "str", "", SERVER, "Domain whose postmaster receives mail sent to <postmaster> without a domain; empty: the domain of server.hostname (or of a parent name), else the first domain created.", maximum=253),
     _s("smtp.allow_any_header_from", "bool", False, ALL_LEVELS, "Let authenticated users put any address in the From: header field of mail they submit; off, only their own addresses, their aliases and mailboxes they may send as (the \"0\" right)."),
     _s("smtp.acceptance_rules", "str", "[]", SERVER, "Message acceptance rules: a JSON list of {event, if, then} entries evaluated in order at each SMTP event (see docs/smtp.md).", maximum=200_000),
+    # FTP backup and restore (sidecars/ftp); docs/backup.md
+    _s("ftp.allow_plaintext_auth", "bool", False, SERVER, "Accept FTP USER/PASS before AUTH TLS (the administrator's password then travels in clear); off, a login needs TLS first."),
+    _s("ftp.passive_ports", "str", "", SERVER, "Ports FTP data connections listen on in passive mode, as LOW-HIGH (open them in the firewall); empty: any free port the system picks.", maximum=11),
+    _s("ftp.max_upload_bytes", "bytes", 256 * 1024**2, SERVER, "Largest file one FTP upload (STOR) may carry; a restore of a bigger message or document is refused.", minimum=1024, maximum=4 * 1024**3),
     # IMAP access (sidecars/imap); docs/imap.md
     _s("imap.allow_plaintext_auth", "bool", False, SERVER, "Accept IMAP LOGIN and AUTHENTICATE PLAIN/LOGIN before STARTTLS on the plain IMAP listener (passwords then travel in clear); off, LOGINDISABLED is advertised until TLS is active."),
     _s("imap.expunged_hold_seconds", "seconds", 35 * 60, SERVER, "How long an expunged message stays readable (FETCH) for the IMAP sessions not yet told of the expunge, in any process (RFC 2180 4.1.1); keep it longer than net.imap.idle_seconds and IDLE's 31 minutes. The processing service then frees its body within 10 minutes (housekeeping). 0: freed at once, and such a FETCH answers NO [EXPUNGEISSUED].", minimum=0, maximum=7 * 86400),
