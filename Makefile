@@ -54,6 +54,7 @@ postgres:
 BENCH_PACKAGES := \
 	dovecot-core \
 	dovecot-imapd \
+	dovecot-pop3d \
 	roundcube-core \
 	roundcube-sqlite3 \
 	php-fpm \

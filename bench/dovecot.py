@@ -61,8 +61,10 @@ class Dovecot:
         sessions_per_process: int = 1,
         argon2: bool = False,
         plaintext: bool = True,
+        pop3_ports: tuple[int, int] | None = None,
     ) -> None:
         self.users, self.imap_port, self.imaps_port = users, imap_port, imaps_port
+        self.pop3_ports = pop3_ports
         self.work = Path(tempfile.mkdtemp(prefix="fp-dovecot-"))
         os.chmod(self.work, 0o755)
         self.conf = self.work / "dovecot.conf"
@@ -83,7 +85,7 @@ class Dovecot:
         self.conf.write_text(
             f"base_dir = {self.work}/run\nstate_dir = {self.work}/state\n"
             f"instance_name = fp-dovecot-{imap_port}\n"
-            "protocols = imap\nlisten = 127.0.0.1\n"
+            f"protocols = imap{' pop3' if pop3_ports else ''}\nlisten = 127.0.0.1\n"
             f"log_path = {self.log}\n"
             "default_internal_user = dovecot\ndefault_login_user = dovenull\n"
             f"ssl = yes\nssl_cert = <{self.work}/cert.pem\nssl_key = <{self.work}/key.pem\n"
@@ -105,6 +107,7 @@ class Dovecot:
             f"  service_count = {1 if sessions_per_process == 1 else 0}\n}}\n"
             f"service anvil {{\n  client_limit = {limit * 3}\n}}\n"
             f"service auth {{\n  client_limit = {limit * 3}\n}}\n"
+            + (_pop3_services(pop3_ports, limit, processes) if pop3_ports else "")
         )
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -154,6 +157,21 @@ class Dovecot:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _pop3_services(ports: tuple[int, int], limit: int, processes: int) -> str:
+    """dovecot-pop3d (Debian package) on ``ports`` (plain with STLS, implicit TLS): the peer of
+    bench/pop3.py. UIDLs in Dovecot's default form; flags updated as RETR marks \\Seen (its default)."""
+    plain, implicit = ports
+    return (
+        "service pop3-login {\n"
+        f"  inet_listener pop3 {{\n    port = {plain}\n  }}\n"
+        f"  inet_listener pop3s {{\n    port = {implicit}\n    ssl = yes\n  }}\n"
+        f"  service_count = 0\n  process_min_avail = 2\n  client_limit = {limit}\n"
+        "}\n"
+        f"service pop3 {{\n  process_limit = {processes}\n}}\n"
+        "protocol pop3 {\n  pop3_uidl_format = %08Xu%08Xv\n}\n"
+    )
 
 
 def _stored(password: str, argon2: bool) -> str:

@@ -97,7 +97,7 @@ class UserMail:
     def maildrop(self) -> Maildrop:
         """POP3's view of a folder (storage.maildrop): a snapshot of UIDs and sizes, bodies, and the
         deletions of a session's UPDATE state in one transaction, under the same rights rules."""
-        return Maildrop(self)
+        return Maildrop(self.store, self.account_id)
 
     @property
     def scripts(self) -> AccountScripts:

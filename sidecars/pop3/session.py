@@ -12,7 +12,9 @@ Implementation notes:
   as it was then, sizes from the index, never from bodies. DELE only marks; RSET unmarks; the marked
   messages are removed at QUIT in one transaction (RFC 1939 6, UPDATE). A message that vanished meanwhile
   (expunged over IMAP or WebMail) is a zombie: its number stays, RETR and TOP of it fail, and LIST
-  shows it with size 0 from then on. The lock RFC 1939 asks for is not taken: sessions on the same
+  and STAT count it with size 0 from then on. Bodies are read by the blob names of the snapshot;
+  expunges and the rights are looked up again at most every ``REFRESH_SECONDS`` before a read
+  (storage.maildrop explains the trade). The lock RFC 1939 asks for is not taken: sessions on the same
   folder do not exclude each other, and whatever one removes is simply gone for the others.
 - RETR sets \\Seen (storage needs the "s" right); TOP does not. The flags are written in batches: when
   ``SEEN_BATCH`` messages are pending, ``SEEN_DELAY`` seconds after the first, at QUIT, and when the
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import logging
 import os
 import time
@@ -47,7 +50,7 @@ from storage.errors import (
     StorageError,
     Throttled,
 )
-from storage.maildrop import DropSnapshot
+from storage.maildrop import REFRESH_SECONDS, DropSnapshot, Maildrop
 from storage.models import Account
 
 if TYPE_CHECKING:
@@ -131,6 +134,7 @@ class Pop3Session:
         self.cram: bool | None = None
         self.closed = False
         self.retrieved = 0
+        self.refreshed = 0.0  # time.monotonic() of the last Maildrop.refresh
 
     # -- greeting and capabilities ---------------------------------------------------------------
 
@@ -392,6 +396,7 @@ class Pop3Session:
             self.ctx.log.warning("cannot open the maildrop of %s: %s", account.address, exc)
             return Output((P.err("the mailbox cannot be opened now, try again later", "SYS/TEMP"),))
         self.account, self.drop, self.folder, self.state = account, drop, folder, TRANSACTION
+        self.refreshed = time.monotonic()
         self.ctx.log.info(
             "authenticated as %s, folder %s, %d messages", account.address, drop.path, len(drop.uids)
         )
@@ -432,6 +437,7 @@ class Pop3Session:
     def cmd_stat(self, command: P.Command) -> Output:
         # RFC 1939 5 STAT: deleted messages are not counted
         _no_args(command)
+        self._refresh()
         count = len(self.snapshot.uids) - len(self.deleted)
         total = self.snapshot.total_bytes - sum(
             self.snapshot.sizes[n - 1] for n in self.deleted | self.vanished
@@ -443,6 +449,7 @@ class Pop3Session:
         args = command.args
         if len(args) > 1:
             raise P.BadCommand("at most one message number")
+        self._refresh()
         if args:
             n = self._message(args[0])
             return Output((P.ok(f"{n} {self._size(n)}"),))
@@ -519,18 +526,39 @@ class Pop3Session:
         return Output((P.ok("top of message follows"), body()))
 
     def _body(self, n: int) -> BlobReader | None:
-        """The message's blob reader, or None for a zombie (gone from storage since the snapshot)."""
+        """The message's blob reader, or None for a zombie (expunged elsewhere since the snapshot)."""
+        self._refresh()
         if n in self.vanished:
             return None
-        account = self.account
-        assert account is not None
         try:
-            return self.store.for_user(account.id).maildrop.body(
-                self.snapshot.folder_id, self.snapshot.uids[n - 1]
-            )
+            return self._maildrop().body(self.snapshot, n - 1)
         except NotFound:
             self.vanished.add(n)
             return None
+
+    def _refresh(self) -> None:
+        """Learn other clients' expunges (and check the rights again) at most every REFRESH_SECONDS.
+
+        Raises:
+            _Refused: the folder was withdrawn from the user.
+        """
+        now = time.monotonic()
+        if now - self.refreshed < REFRESH_SECONDS:
+            return
+        try:
+            gone = self._maildrop().refresh(self.snapshot)
+        except (NotFound, PermissionDenied) as exc:
+            raise _Refused(f"the folder is no longer readable: {exc}") from None
+        self.refreshed = now
+        uids = self.snapshot.uids
+        for uid in gone:
+            index = bisect.bisect_left(uids, uid)
+            if index < len(uids) and uids[index] == uid:
+                self.vanished.add(index + 1)
+
+    def _maildrop(self) -> Maildrop:
+        assert self.account is not None
+        return self.store.for_user(self.account.id).maildrop
 
     def cmd_dele(self, command: P.Command) -> Output:
         # RFC 1939 5 DELE msg: marked now, removed at QUIT

@@ -9,6 +9,7 @@ import poplib
 import secrets
 import socket
 import ssl
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 
 from fieldpost import config as configuration
 from storage import open_store
+from storage.maildrop import REFRESH_SECONDS
 from storage.store import Store
 from tests.support.service import init_demo, running
 
@@ -159,6 +161,7 @@ def test_expunge_elsewhere_during_a_session(service: Any) -> None:
     uids = box.uids()
     box.store.mail.set_flags(box.folder, [uids[0]], ["\\Deleted"], "add")
     box.store.mail.expunge(box.folder)
+    time.sleep(REFRESH_SECONDS + 0.1)  # the session looks again at most this often
     with pytest.raises(poplib.error_proto, match="removed meanwhile"):
         client.retr(1)
     assert client.list(1) == b"+OK 1 0"

@@ -4,6 +4,9 @@ deleted messages all together and nothing when the connection just ends; another
 
 from __future__ import annotations
 
+import pytest
+
+from sidecars.pop3 import session as session_module
 from storage.store import Store
 from tests.sidecars.pop3.conftest import ALICE, INBOX, Client, MakeClient
 
@@ -111,8 +114,9 @@ def test_deletions_are_dropped_when_the_connection_ends_without_quit(store: Stor
 
 
 def test_expunge_by_another_client_makes_a_zombie_and_both_stay_consistent(
-    store: Store, client: Client, make_client: MakeClient
+    store: Store, client: Client, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(session_module, "REFRESH_SECONDS", 0.0)  # learn of expunges at once
     folder = inbox(store)
     uids = store.mail.uids(folder)
     store.mail.set_flags(folder, [uids[1]], ["\\Deleted"], "add")
@@ -129,7 +133,10 @@ def test_expunge_by_another_client_makes_a_zombie_and_both_stay_consistent(
     assert fresh.login().startswith("+OK 1 messages")
 
 
-def test_two_sessions_on_one_folder(store: Store, make_client: MakeClient) -> None:
+def test_two_sessions_on_one_folder(
+    store: Store, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session_module, "REFRESH_SECONDS", 0.0)
     a, b = make_client(), make_client()
     a.login()
     b.login()
@@ -151,3 +158,25 @@ def test_many_messages_open_from_the_index(store: Store, make_client: MakeClient
     listing = c.cmd("UIDL")
     assert listing.count("\r\n") == 305
     assert len(set(listing.split("\r\n")[1:-2])) == 303
+
+
+def test_expunges_are_learnt_within_the_refresh_time(store: Store, client: Client) -> None:
+    """Bodies come from the snapshot's blob names; another client's expunge is learnt at the next look
+    (at most every REFRESH_SECONDS), after which the message is a zombie."""
+    folder = inbox(store)
+    uids = store.mail.uids(folder)
+    store.mail.set_flags(folder, [uids[0]], ["\\Deleted"], "add")
+    store.mail.expunge(folder)
+    client.session.refreshed -= session_module.REFRESH_SECONDS  # the refresh time has passed
+    assert client.cmd("STAT") == f"+OK 3 {len(INBOX[1]) + len(INBOX[2])}\r\n"
+    assert client.cmd("RETR 1").startswith("-ERR [SYS/PERM] message 1 was removed meanwhile")
+
+
+def test_a_withdrawn_folder_is_refused(
+    store: Store, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session_module, "REFRESH_SECONDS", 0.0)
+    c = make_client()
+    assert c.login("alice+Archive@example.test").startswith("+OK 2 messages")
+    store.folders.delete(ALICE, "Archive")
+    assert c.cmd("RETR 1").startswith("-ERR the folder is no longer readable")
