@@ -20,6 +20,8 @@ Implementation notes:
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
@@ -29,7 +31,8 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import schema as s
 from storage.errors import AlreadyExists, InvalidInput, NotFound
-from storage.models import Account
+from storage.models import Account, Forwarder, Group
+from storage.names import split_address
 from storage.temporary_aliases import TemporaryAlias, TemporaryAliases
 
 if TYPE_CHECKING:
@@ -92,6 +95,28 @@ class NewAccount:
 
 
 SERVICES: Final = ("imap", "pop3", "smtp", "webmail")
+
+
+class FieldProblem(InvalidInput):
+    """A refusal that belongs to one input of a form (``field``): WebAdmin shows it next to that field.
+    The text is the original refusal's."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@contextmanager
+def _field(name: str, *kinds: type[Exception]) -> Iterator[None]:
+    """Re-raise InvalidInput (and ``kinds``) inside the block as a FieldProblem of ``name``."""
+    try:
+        yield
+    except FieldProblem:
+        raise
+    except Exception as exc:
+        if isinstance(exc, (InvalidInput, *kinds)):
+            raise FieldProblem(name, str(exc)) from exc
+        raise
 
 
 def random_password(min_length: int) -> str:
@@ -234,25 +259,94 @@ class AdminDirectory:
         leaves nothing behind. ``password`` None draws a random one (returned once in ``NewAccount``).
 
         Raises:
-            NotFound: the domain or the class does not exist (or the domain is outside the scope).
-            AlreadyExists: the address is taken.
-            InvalidInput: a bad address, password, display name or quota.
+            NotFound: the domain does not exist (or is outside the scope).
+            FieldProblem: (an InvalidInput) naming the input refused — ``address`` (malformed, taken),
+                ``password``, ``display_name``, ``account_class`` (no such class), ``quota``.
         """
         generated = None
+        with _field("address"):
+            split_address(address)
         with self.view.acting() as scope, self.store.db.read() as conn:
             did = scope.address(self.store, conn, address)
             if password is None:
                 minimum = int(self.store.settings_effective(conn, "auth.password_min_length", domain_id=did))
                 generated = password = random_password(minimum)
-            self.view.add_account(address, password)
+            with _field("address", AlreadyExists):
+                try:
+                    self.view.add_account(address, password)
+                except InvalidInput as exc:  # the address was checked above: the password is refused
+                    raise FieldProblem("password", str(exc)) from exc
             if display_name and display_name.strip():
-                self.set_display_name(address, display_name)
+                with _field("display_name"):
+                    self.set_display_name(address, display_name)
             if account_class:
-                self.view.set_account_class(address, account_class)
+                with _field("account_class", NotFound):
+                    self.view.set_account_class(address, account_class)
             if quota is not None and str(quota).strip():
-                self.view.set_setting("quota.storage_bytes", str(quota).strip(), account=address)
+                with _field("quota"):
+                    self.view.set_setting("quota.storage_bytes", str(quota).strip(), account=address)
             account = self.store.accounts.load(conn, self.store.accounts.id_of(conn, address))
         return NewAccount(account, generated)
+
+    def update_account(
+        self,
+        address: str,
+        *,
+        display_name: str | None,
+        enabled: bool,
+        account_class: str | None,
+        quota: str | None,
+        services: Mapping[str, bool],
+    ) -> None:
+        """Save the account's edit form in one transaction (all of it or nothing). ``quota`` blank clears
+        the account's own storage quota (the class's or domain's holds again); a service switch is stored
+        at account level only when it differs from the value in force.
+
+        Raises:
+            NotFound: no such account (in scope).
+            FieldProblem: the input refused (``display_name``, ``account_class``, ``quota``).
+        """
+        with self.view.acting():
+            with _field("display_name"):
+                self.set_display_name(address, display_name)
+            with _field("account_class", NotFound):
+                self.view.set_account_class(address, account_class or None)
+            with _field("quota"):
+                if quota is None or not quota.strip():
+                    self.view.clear_setting("quota.storage_bytes", account=address)
+                else:
+                    self.view.set_setting("quota.storage_bytes", quota.strip(), account=address)
+            for name, on in services.items():
+                if name not in SERVICES:
+                    raise InvalidInput(f"unknown service {name!r}")
+                if bool(self.view.setting(f"services.{name}", account=address)) != on:
+                    self.view.set_setting(f"services.{name}", on, account=address)
+            self.view.set_account_enabled(address, enabled)
+
+    def group(self, address: str) -> Group:
+        """One group with its members (NotFound outside the scope)."""
+        with self.view.acting() as scope, self.store.db.read() as conn:
+            scope.address(self.store, conn, address)
+            return self.store.groups.get(address)
+
+    def forwarder(self, address: str) -> Forwarder:
+        """One forwarder with its targets (NotFound outside the scope or when there is none)."""
+        lp, dn = split_address(address)
+        for found in self.view.list_forwarders(dn):
+            if found.address == f"{lp}@{dn}":
+                return found
+        raise NotFound(f"forwarder {lp}@{dn} does not exist")
+
+    def replace_forwarder(self, address: str, targets: list[str]) -> Forwarder:
+        """Give a forwarder new targets (in one transaction: it is never without any).
+
+        Raises:
+            NotFound: no such forwarder (in scope). FieldProblem ``targets``: none, or a malformed one.
+        """
+        with self.view.acting():
+            self.view.delete_forwarder(address)
+            with _field("targets"):
+                return self.view.add_forwarder(address, targets)
 
     def reset_password(self, address: str) -> str:
         """Give the account a new random password and return it (shown once)."""

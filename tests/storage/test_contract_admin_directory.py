@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from storage import account_import, passwords
+from storage.admin_directory import FieldProblem
 from storage.adminscope import DomainScope
 from storage.errors import AlreadyExists, InvalidInput, NotFound
 from storage.store import Store
@@ -93,12 +94,19 @@ def test_account_details_split_aliases_and_show_quota_and_services(tenants: Stor
 
 def test_adding_an_account_with_class_and_quota_is_all_or_nothing(tenants: Store) -> None:
     directory = tenants.for_admin("admin").directory
-    with pytest.raises(NotFound, match="account class 'nope' does not exist"):
-        directory.add_account(f"bob@{MINE}", "bob-password-1", account_class="nope")
-    with pytest.raises(InvalidInput):
-        directory.add_account(f"bob@{MINE}", "bob-password-1", quota="lots")
-    with pytest.raises(InvalidInput, match="too short"):
-        directory.add_account(f"bob@{MINE}", "short")
+    refusals = [
+        ({"account_class": "nope"}, "bob-password-1", "account_class", "account class 'nope' does not exist"),
+        ({"quota": "lots"}, "bob-password-1", "quota", "."),
+        ({}, "short", "password", "too short"),
+        ({"display_name": "\x01"}, "bob-password-1", "display_name", "control"),
+    ]
+    for extra, password, field, words in refusals:
+        with pytest.raises(FieldProblem, match=words) as refused:
+            directory.add_account(f"bob@{MINE}", password, **extra)
+        assert refused.value.field == field
+    with pytest.raises(FieldProblem) as refused:
+        directory.add_account("bob@", "bob-password-1")
+    assert refused.value.field == "address"
     assert f"bob@{MINE}" not in [a.address for a in tenants.accounts.list(MINE)]
     directory.add_class(MINE, "staff")
     new = directory.add_account(f"bob@{MINE}", None, display_name="Bob", account_class="staff", quota="2M")
@@ -108,8 +116,49 @@ def test_adding_an_account_with_class_and_quota_is_all_or_nothing(tenants: Store
     again = directory.reset_password(f"bob@{MINE}")
     assert again != new.password
     tenants.auth.verify(f"bob@{MINE}", again)
-    with pytest.raises(AlreadyExists):
+    with pytest.raises(FieldProblem, match="already taken") as refused:
         directory.add_account(f"bob@{MINE}", "bob-password-2")
+    assert refused.value.field == "address"
+
+
+def test_the_edit_form_is_saved_whole_or_not_at_all(tenants: Store) -> None:
+    admin = tenants.for_admin("admin")
+    alice = f"alice@{MINE}"
+    admin.directory.add_class(MINE, "staff")
+    services = {"imap": True, "pop3": False, "smtp": True, "webmail": True}
+    with pytest.raises(FieldProblem) as refused:
+        admin.directory.update_account(
+            alice, display_name="A", enabled=False, account_class="staff", quota="much", services=services
+        )
+    assert refused.value.field == "quota"
+    unchanged = admin.directory.account_details(alice)
+    assert unchanged.account.enabled and unchanged.account.account_class is None
+    assert unchanged.account.display_name is None
+    admin.directory.update_account(
+        alice, display_name="A", enabled=False, account_class="staff", quota="3M", services=services
+    )
+    saved = admin.directory.account_details(alice)
+    assert not saved.account.enabled and saved.account.account_class == "staff"
+    assert saved.quota_bytes == 3 * 1024 * 1024 and not saved.services["pop3"]
+    assert admin.explicit_settings(account=alice) == {
+        "quota.storage_bytes": 3 * 1024 * 1024,
+        "services.pop3": False,
+    }
+    admin.directory.update_account(
+        alice, display_name="", enabled=True, account_class=None, quota="", services=services
+    )
+    assert admin.explicit_settings(account=alice) == {"services.pop3": False}
+
+
+def test_a_forwarder_gets_new_targets_or_keeps_its_old_ones(tenants: Store) -> None:
+    admin = tenants.for_admin("admin")
+    admin.add_forwarder(f"fwd@{MINE}", ["a@far.test"])
+    with pytest.raises(FieldProblem) as refused:
+        admin.directory.replace_forwarder(f"fwd@{MINE}", ["not an address"])
+    assert refused.value.field == "targets"
+    assert admin.list_forwarders(MINE)[0].targets == ("a@far.test",)
+    admin.directory.replace_forwarder(f"fwd@{MINE}", ["b@far.test", f"alice@{MINE}"])
+    assert admin.list_forwarders(MINE)[0].targets == ("b@far.test", f"alice@{MINE}")
 
 
 def test_random_passwords_follow_the_domains_minimum_length(tenants: Store) -> None:
