@@ -330,6 +330,19 @@ class Admins:
         with self.store.db.read() as conn:
             return list(conn.execute(select(s.admins.c.name).order_by(s.admins.c.name)).scalars())
 
+    def operator(self, preferred: str) -> str:
+        """Whom the ``fieldpost`` commands act as: ``preferred`` when it is an enabled server-wide
+        administrator, else the first such by name (``admin`` may have been replaced by another), else
+        ``preferred`` (whose every call is then refused as no such administrator)."""
+        a = s.admins.c
+        with self.store.db.read() as conn:
+            names = list(
+                conn.execute(
+                    select(a.name).where(a.server_wide.is_(True), a.enabled.is_(True)).order_by(a.name)
+                ).scalars()
+            )
+        return preferred if preferred in names or not names else names[0]
+
     def remove(self, name: str) -> None:
         """Delete an administrator; their open sessions are refused from their next call on (every call
         of ``store.for_admin`` looks them up again).

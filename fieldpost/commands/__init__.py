@@ -48,9 +48,10 @@ def opened_store(config: configuration.Config) -> Iterator[Store]:
 @contextmanager
 def opened_admin(config: configuration.Config) -> Iterator[tuple[AdminView, Store]]:
     """The server administrator's view of the store (``store.for_admin``: every call checks the scope in
-    its own transaction) and the store itself for the system work a command also does; closed on exit."""
+    its own transaction) and the store itself for the system work a command also does; closed on exit.
+    The view is ``admin``'s, or another enabled server-wide administrator's once ``admin`` is gone."""
     with opened_store(config) as store:
-        yield store.for_admin(SERVER_ADMIN), store
+        yield store.for_admin(store.admins.operator(SERVER_ADMIN)), store
 
 
 def password(value: str | None, option: str, prompt: str) -> str:

@@ -202,6 +202,7 @@ def admin_rights(args: argparse.Namespace) -> int:
             admin.admins.set_server_wide(args.name, bool(args.server_wide))
         if args.set is not None:
             admin.admins.set_server_rights(args.name, args.set)
+    with opened_admin(load_config(args)) as (admin, _):  # anew: the change may have been to ourselves
         print(_admin_line(admin.admins.get(args.name)))
     return 0
 

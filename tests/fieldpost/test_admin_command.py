@@ -143,3 +143,11 @@ def test_admin_command_errors_are_one_clear_line(fp: Run, capsys: pytest.Capture
     assert "not granted" in fails(capsys, fp, "admin", "revoke", "dora", "example.test")
     out = fp("admin", "permissions")
     assert "server permissions:" in out and "  accounts " in out and "  admins " in out
+
+
+def test_the_commands_keep_working_once_admin_is_replaced(fp: Run) -> None:
+    fp("admin", "add", "root2", "--password", "root2-pass-1", "--server-wide")
+    fp("admin", "rights", "admin", "--delegated")
+    fp("admin", "delete", "admin")
+    assert fp("admin", "list").strip() == "root2  server-wide"
+    assert "example.test" in fp("domain", "list")

@@ -5,6 +5,8 @@ administrators, admin_groups). Every test runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from mailflow import queue_ops
@@ -278,3 +280,28 @@ def test_administrator_directory_input_errors(tenants: Store) -> None:
     assert tenants.admins.verify("eve", "new-password-2")
     admin.admin_groups.delete(admin.admin_groups.add("tmp").name)
     assert admin.admin_groups.list() == []
+
+
+def test_two_administrators_adding_at_once_cannot_both_take_the_last_place(tenants: Store) -> None:
+    """The account limit is checked under a lock on the domain (PostgreSQL) or SQLite's write lock: of
+    several adds racing for one free place, exactly one wins."""
+    delegate(tenants, example_test={"rights": "accounts", "max_accounts": 2})  # alice holds one place
+    start = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def add(n: int) -> None:
+        view = tenants.for_admin("dora")
+        start.wait()
+        try:
+            view.add_account(f"racer{n}@{MINE}", "racer-password-1")
+            outcomes.append("added")
+        except PermissionDenied as refused:
+            outcomes.append(str(refused).split(":")[0])
+
+    racers = [threading.Thread(target=add, args=(n,)) for n in range(4)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(60)
+    assert sorted(outcomes) == ["account limit reached"] * 3 + ["added"]
+    assert len([a for a in tenants.accounts.list(MINE) if a.address.startswith("racer")]) == 1
