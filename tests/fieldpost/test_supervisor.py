@@ -144,6 +144,10 @@ def test_serve_status_restart_stop(served: tuple[subprocess.Popen[str], Path, in
     assert services["pop3"]["state"] == "running"
     with socket.create_connection(("127.0.0.1", 1110 + offset), timeout=5) as pop:
         assert pop.recv(200).startswith(b"+OK ")
+    # so is the FTP backup service (issue 13)
+    assert services["ftp"]["state"] == "running"
+    with socket.create_connection(("127.0.0.1", 2121 + offset), timeout=5) as ftp:
+        assert ftp.recv(200).startswith(b"220 ")
 
     # a second supervisor on the same data directory is refused
     second = run_cli("serve", "--data", str(data), "--port-offset", str(offset))
