@@ -50,6 +50,8 @@ _RECOVERY_ALPHABET: Final = "abcdefghjkmnpqrstuvwxyz23456789"  # 31 letters and 
 WRONG_CODE: Final = "that code is not right (or was already used); try the next one"
 NOT_ON: Final = "two-step sign-in is not on"
 ALREADY_ON: Final = "two-step sign-in is already on; turn it off first to set up another app"
+#: Administrators' throttle names (storage/admin_login.py uses the same), apart from mailbox names.
+ADMIN_THROTTLE_PREFIX: Final = "admin:"
 NOTHING_PENDING: Final = "start the set-up again: no authenticator is waiting for confirmation"
 
 
@@ -61,6 +63,7 @@ class Owner:
     id: int
     label: str  # the address or administrator name, shown in the app
     issuer: str  # the name the app files it under
+    throttle_key: str  # the login throttle's name for the owner: code failures count with passwords
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,9 @@ class SecondFactors:
     def for_account(self, account_id: int) -> SecondFactor:
         """The factor of an account (NotFound when the account does not exist)."""
         address = self.store.accounts.by_id(account_id).address
-        return SecondFactor(self, Owner("account_id", account_id, address, address.rpartition("@")[2]))
+        return SecondFactor(
+            self, Owner("account_id", account_id, address, address.rpartition("@")[2], address)
+        )
 
     def for_admin(self, name: str) -> SecondFactor:
         """The factor of an administrator (NotFound when there is no such administrator)."""
@@ -120,7 +125,8 @@ class SecondFactors:
             aid = conn.execute(select(s.admins.c.id).where(s.admins.c.name == name)).scalar()
         if aid is None:
             raise NotFound(f"administrator {name!r} does not exist")
-        return SecondFactor(self, Owner("admin_id", int(aid), name, "Fieldpost WebAdmin"))
+        owner = Owner("admin_id", int(aid), name, "Fieldpost WebAdmin", ADMIN_THROTTLE_PREFIX + name)
+        return SecondFactor(self, owner)
 
     def account_has_factor(self, conn: Connection, account_id: int) -> bool:
         """True when the account turned two-step sign-in on (a confirmed factor), read in ``conn``."""
@@ -227,14 +233,14 @@ class SecondFactor:
             AuthFailed: ``WRONG_CODE`` (also when the factor is not on: nothing to check against).
         """
         throttle = self.store.auth.throttle
-        seen = throttle.check(self.owner.label, ip)
+        seen = throttle.check(self.owner.throttle_key, ip)
         if seen.retry_after > 0:
             raise Throttled("too many failed attempts; try again later", seen.retry_after)
         kind = self._use(code)
         if kind is None:
-            throttle.record_failure(self.owner.label, ip)
+            throttle.record_failure(self.owner.throttle_key, ip)
             raise AuthFailed(WRONG_CODE)
-        throttle.record_success(self.owner.label, ip, seen=seen)
+        throttle.record_success(self.owner.throttle_key, ip, seen=seen)
         return Verified(kind, self.state().recovery_left)
 
     def _use(self, code: str) -> str | None:

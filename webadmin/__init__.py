@@ -7,7 +7,8 @@ one module each:
   administrator's ``store.for_admin`` view: the only way a page reads or changes anything);
 * :mod:`webadmin.security` -- its own secret and cookie, CSRF, security headers;
 * :mod:`webadmin.sessions` -- session limits and the checks that end a session;
-* :mod:`webadmin.login` -- ``/login`` (two-step capable) and ``/logout``;
+* :mod:`webadmin.login` -- ``/login`` (two-step capable) and ``/logout``; :mod:`webadmin.second_step`
+  -- ``/login/code``, the TOTP step;
 * :mod:`webadmin.errors`, :mod:`webadmin.i18n`, :mod:`webadmin.nav`;
 * :mod:`webadmin.pages` -- the blueprint every page module adds to (its docstring is the recipe).
 
@@ -27,7 +28,7 @@ from fieldpost import config as configuration
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    from webadmin import binding, errors, i18n, login, pages, security, sessions
+    from webadmin import binding, errors, i18n, login, pages, second_step, security, sessions
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.from_mapping(
@@ -52,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     pages.load()
+    del second_step  # imported for its /login/code route and its entry in login.SECOND_STEPS
     app.register_blueprint(login.bp)
     app.register_blueprint(pages.bp)
 
