@@ -7,8 +7,8 @@ the line being its parameters. The contexts: ``login`` (before logging in), ``se
 
 from __future__ import annotations
 
-from sidecars.cli import accounts, domains, general, groups, levels, operations
-from sidecars.cli.state import ACCOUNT, ANY, CLASS, DOMAIN, GROUP, LOGIN, SERVER, Command
+from sidecars.cli import accounts, admins, domains, general, groups, levels, operations
+from sidecars.cli.state import ACCOUNT, ADMIN, ADMIN_GROUP, ANY, CLASS, DOMAIN, GROUP, LOGIN, SERVER, Command
 
 _LOGIN = frozenset({LOGIN})
 _EVERYWHERE = ANY | _LOGIN
@@ -17,6 +17,7 @@ _DOMAIN = frozenset({DOMAIN})
 _ACCOUNT = frozenset({ACCOUNT})
 _GROUP = frozenset({GROUP})
 _SETTINGS = frozenset({SERVER, DOMAIN, CLASS, ACCOUNT})
+_HOLDERS = frozenset({ADMIN, ADMIN_GROUP})
 
 COMMANDS: dict[tuple[str, ...], Command] = {
     # session
@@ -29,7 +30,7 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("SAVE", "CONFIG"): Command(general.save_config, ANY, "SAVE CONFIG", "settings are stored as they are set; kept for scripts"),
     # settings of every level
     ("SHOW",): Command(levels.show, ANY, "SHOW [setting]", "this context's object and settings (or one setting in full)"),
-    ("SET",): Command(levels.set_, _SETTINGS, "SET name value", "set a setting of this level, or a property (password, enabled...)"),
+    ("SET",): Command(levels.set_, _SETTINGS | _HOLDERS, "SET name value", "set a setting of this level, or a property (password, enabled...)"),
     ("CLEAR",): Command(levels.clear, _SETTINGS, "CLEAR setting", "remove this level's value so the inherited one applies"),
     # domains
     ("LIST", "DOMAINS"): Command(domains.list_domains, _SERVER, "LIST DOMAINS", "the domains you administer"),
@@ -50,14 +51,25 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("ADD", "GROUP"): Command(groups.add_group, _DOMAIN, "ADD GROUP name G [displayName N]", "create a group"),
     ("REMOVE", "GROUP"): Command(groups.remove_group, _DOMAIN, "REMOVE GROUP name G", "delete a group"),
     ("UPDATE", "GROUP"): Command(groups.update_group, _DOMAIN, "UPDATE GROUP name G", "enter group G"),
-    ("LIST", "MEMBERS"): Command(groups.list_members, _GROUP, "LIST MEMBERS", "the members of this group"),
-    ("ADD", "MEMBER"): Command(groups.add_member, _GROUP, "ADD MEMBER name M", "add an account, group or outside address"),
-    ("REMOVE", "MEMBER"): Command(groups.remove_member, _GROUP, "REMOVE MEMBER name M", "remove a member"),
+    ("LIST", "MEMBERS"): Command(admins.list_members, _GROUP | {ADMIN_GROUP}, "LIST MEMBERS", "the members of this group"),
+    ("ADD", "MEMBER"): Command(admins.add_member, _GROUP | {ADMIN_GROUP}, "ADD MEMBER name M", "add a member (a mail group: an account, group or outside address; an administrator group: an administrator)"),
+    ("REMOVE", "MEMBER"): Command(admins.remove_member, _GROUP | {ADMIN_GROUP}, "REMOVE MEMBER name M", "remove a member"),
     ("LIST", "FORWARDERS"): Command(groups.list_forwarders, _DOMAIN, "LIST FORWARDERS", "the forwarders of this domain"),
     ("ADD", "FORWARDER"): Command(groups.add_forwarder, _DOMAIN, 'ADD FORWARDER name F to "a@x, b@y"', "an address that forwards to others"),
     ("REMOVE", "FORWARDER"): Command(groups.remove_forwarder, _DOMAIN, "REMOVE FORWARDER name F", "delete a forwarder"),
     ("ADD", "CLASS"): Command(groups.add_class, _DOMAIN, "ADD CLASS name C", "create an account class (settings shared by its accounts)"),
     ("UPDATE", "CLASS"): Command(groups.update_class, _DOMAIN, "UPDATE CLASS name C", "enter account class C (its settings)"),
+    # administrators and their groups
+    ("LIST", "ADMINS"): Command(admins.list_admins, _SERVER, "LIST ADMINS", "the administrators you manage", server_right="admins"),
+    ("ADD", "ADMIN"): Command(admins.add_admin, _SERVER, 'ADD ADMIN name N password P [serverWide yes] [rights "queue, services"]', "add an administrator (delegated unless serverWide)", server_right="admins"),
+    ("REMOVE", "ADMIN"): Command(admins.remove_admin, _SERVER, "REMOVE ADMIN name N", "delete an administrator", server_right="admins"),
+    ("UPDATE", "ADMIN"): Command(admins.update_admin, _SERVER, "UPDATE ADMIN name N", "enter administrator N (permissions, grants)", server_right="admins"),
+    ("LIST", "ADMINGROUPS"): Command(admins.list_admin_groups, _SERVER, "LIST ADMINGROUPS", "the administrator groups you manage", server_right="admins"),
+    ("ADD", "ADMINGROUP"): Command(admins.add_admin_group, _SERVER, 'ADD ADMINGROUP name G [rights "queue"]', "add an administrator group", server_right="admins"),
+    ("REMOVE", "ADMINGROUP"): Command(admins.remove_admin_group, _SERVER, "REMOVE ADMINGROUP name G", "delete an administrator group", server_right="admins"),
+    ("UPDATE", "ADMINGROUP"): Command(admins.update_admin_group, _SERVER, "UPDATE ADMINGROUP name G", "enter administrator group G", server_right="admins"),
+    ("GRANT", "DOMAIN"): Command(admins.grant_domain, _HOLDERS, 'GRANT DOMAIN name D [rights "accounts, settings"] [maxAccounts N] [maxQuotaMb N]', "grant a domain with permissions and limits (rights all, or none: read only)"),
+    ("REVOKE", "DOMAIN"): Command(admins.revoke_domain, _HOLDERS, "REVOKE DOMAIN name D", "withdraw a domain"),
     # the queue and the services
     ("LIST", "QUEUE"): Command(operations.list_queue, _SERVER, "LIST QUEUE [sender S] [recipient R] [state ST] [minSize N] [failure T]", "queued messages", server_right="queue"),
     ("SHOW", "QUEUE"): Command(operations.show_queue, _SERVER, "SHOW QUEUE id N", "one queued message: envelope, recipients, header", server_right="queue"),

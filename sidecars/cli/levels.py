@@ -12,8 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from sidecars.cli import admins
 from sidecars.cli import parser as P
-from sidecars.cli.state import ACCOUNT, CLASS, DOMAIN, GROUP, SERVER, CommandFailed, Context, WrongUse
+from sidecars.cli.state import (
+    ACCOUNT,
+    ADMIN,
+    ADMIN_GROUP,
+    CLASS,
+    DOMAIN,
+    GROUP,
+    SERVER,
+    CommandFailed,
+    Context,
+    WrongUse,
+)
 from storage import settings as registry
 
 if TYPE_CHECKING:
@@ -151,6 +163,9 @@ def _details(s: CliSession, context: Context) -> list[tuple[str, str]]:
 def show(s: CliSession, args: list[str]) -> bytes:
     """SHOW: the context's object and its settings; SHOW name: one setting in full."""
     here = s.here
+    if here.kind in (ADMIN, ADMIN_GROUP):
+        P.parameters(args)
+        return admins.show_admin(s, here)
     if len(args) == 1:
         return _show_one(s, here, args[0])
     if args:
@@ -218,6 +233,8 @@ def set_(s: CliSession, args: list[str]) -> bytes:
         raise P.ParseError("SET needs a name and a value")
     name, value = args[0], " ".join(args[1:])
     here = s.here
+    if here.kind in (ADMIN, ADMIN_GROUP):
+        return P.ok(admins.set_admin_property(s, here, name, value))
     setter = PROPERTIES.get(here.kind, {}).get(name.lower())
     if setter is not None:
         return P.ok(setter(s, here, value))

@@ -1,7 +1,8 @@
 """What the console's session and its command modules share: contexts, the command record, errors.
 
 A *context* is where the administrator stands: the server (the top, prompt ``<#>``), a domain
-(``<domain#>``), an account, account class or group of that domain (``<domain-account#>``...). A context
+(``<domain#>``), an account, account class or group of that domain (``<domain-account#>``...), an
+administrator (``<admin#>``) or an administrator group (``<admingroup#>``). A context
 made by ``CREATE DOMAIN`` / ``ADD ACCOUNT`` is *pending*: its object does not exist until ``COMMIT``
 (``BACK`` abandons it), and the settings set in it meanwhile are applied right after the object is made.
 """
@@ -20,8 +21,9 @@ if TYPE_CHECKING:
     from storage.store import Store
 
 SERVER, DOMAIN, ACCOUNT, CLASS, GROUP = "server", "domain", "account", "class", "group"
+ADMIN, ADMIN_GROUP = "admin", "admingroup"  # an administrator, an administrator group (under the top)
 LOGIN = "login"  # not a context: the commands allowed before logging in
-ANY = frozenset({SERVER, DOMAIN, ACCOUNT, CLASS, GROUP})
+ANY = frozenset({SERVER, DOMAIN, ACCOUNT, CLASS, GROUP, ADMIN, ADMIN_GROUP})
 
 #: Control requests to the supervisor: (command, service or None) -> its reply (fieldpost.control).
 ServiceControl = Callable[[str, "str | None"], dict[str, Any]]
