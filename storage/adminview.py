@@ -32,8 +32,12 @@ from storage import schema as s
 from storage.admin_backup import AdminBackup
 from storage.admin_directory import AdminDirectory
 from storage.admin_groups import AdminGroups
+from storage.admin_logs import AdminLogs
 from storage.admin_public_folders import AdminPublicFolders
+from storage.admin_reports import AdminReports
 from storage.admin_second_factors import AdminSecondFactors
+from storage.admin_security import AdminSecurity
+from storage.admin_services import AdminServices
 from storage.admin_setting_levels import SettingLevels
 from storage.administrators import Administrators
 from storage.adminscope import ALL_DOMAIN_RIGHTS, DomainScope, Scope, resolve, rights_text
@@ -59,6 +63,10 @@ class AdminView:
         self.admins = Administrators(self)
         self.admin_groups = AdminGroups(self)
         self.backup = AdminBackup(self)
+        self.services = AdminServices(self)
+        self.logs = AdminLogs(self)
+        self.reports = AdminReports(self)
+        self.security = AdminSecurity(self)
 
     @contextmanager
     def acting(self) -> Iterator[Scope]:
