@@ -13,6 +13,7 @@ from typing import NoReturn
 from fieldpost.commands import CommandError, directory, mailboxes, maintenance, queue, server, settings, setup
 from fieldpost.commands import admins as admin_commands
 from fieldpost.commands import filters as filter_commands
+from fieldpost.commands import two_step as two_step_commands
 from fieldpost.control import ControlError
 from fieldpost.supervisor import SupervisorError
 
@@ -49,6 +50,7 @@ def build_parser() -> Parser:
         queue,
         filter_commands,
         admin_commands,
+        two_step_commands,
     ):
         module.register(subparsers, common)
     return parser
