@@ -23,6 +23,10 @@ from storage import passwords
 from storage.store import Store, open_store
 from tests.storage.conftest import _reused_demo_hash
 from tests.storage.conftest import sqlite_template as sqlite_template  # the migrated file, once per worker
+from tests.webmail.live import artifacts as artifacts  # the real web service and browser: see live.py
+from tests.webmail.live import browser as browser
+from tests.webmail.live import live_server as live_server
+from tests.webmail.live import page as page
 from webadmin import create_app
 
 DOMAIN = "example.test"

@@ -159,3 +159,50 @@ def test_nav_links_to_every_directory_page(admin_client: FlaskClient) -> None:
     for path in ("/accounts", "/accounts/import", "/groups", "/forwarders", "/classes", "/public-folders"):
         assert f'href="{path}"' in page, path
         assert admin_client.get(path).status_code == 200, path
+
+
+def test_a_domain_administrator_reaches_only_their_domain(app: object, store: Store) -> None:
+    from tests.webadmin.conftest import sign_in
+
+    store.domains.add("other.test")
+    store.accounts.add("zed@other.test", None)
+    store.groups.add("team@other.test")
+    root = store.for_admin("admin")
+    root.admins.add("tenant", "tenant-pass-1")
+    root.admins.grant(DOMAIN, admin="tenant", rights="accounts")
+    client = app.test_client()  # type: ignore[attr-defined]
+    assert sign_in(client, "tenant", "tenant-pass-1").status_code == 302
+    page = text(client.get("/accounts"))
+    assert "alice@example.test" in page and "other.test" not in page
+    for url in (
+        "/accounts?domain=other.test",
+        "/accounts/zed@other.test",
+        "/accounts/new?domain=other.test",
+        "/accounts/import?domain=other.test",
+        "/groups?domain=other.test",
+        "/groups/team@other.test",
+        "/forwarders?domain=other.test",
+        "/classes?domain=other.test",
+        "/public-folders?domain=other.test",
+    ):
+        assert client.get(url).status_code == 404, url
+    other = post_form(
+        client, "/accounts", "/accounts/new?domain=other.test", {"address": "x", "password": "long-pass-1"}
+    )
+    assert other.status_code == 404
+    edit = post_form(client, "/accounts", "/accounts/zed@other.test/password", {"pw-password": "long-pass-1"})
+    assert edit.status_code == 404
+    folders = post_form(
+        client, "/accounts", f"/public-folders/new?domain={DOMAIN}", {"path": "X", "kind": "mail"}
+    )
+    assert folders.status_code == 403  # in the domain, without the public_folders permission
+    group = post_form(client, "/accounts", f"/groups/new?domain={DOMAIN}", {"name": "crew"})
+    assert group.status_code == 403
+    assert store.groups.list(DOMAIN) == [] and store.for_admin("admin").public_folders.list(DOMAIN) == []
+    added = post_form(
+        client,
+        "/accounts",
+        f"/accounts/new?domain={DOMAIN}",
+        {"address": "newbie", "password": "long-pass-1"},
+    )
+    assert added.status_code == 302

@@ -21,7 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -136,18 +136,34 @@ def artifacts() -> Path:
     return folder
 
 
+#: The one Playwright and Chromium of this process, shared by every conftest that imports ``browser``
+#: (tests/webmail and tests/webadmin each register the fixture, so pytest holds two session fixtures;
+#: a second sync_playwright() in one process fails with "Sync API inside the asyncio loop").
+_SHARED: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (make deps installs Debian's chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    if not _SHARED:
+        playwright = sync_playwright().start()
+        _SHARED.update(
+            playwright=playwright,
+            browser=playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS),
+            users=0,
+        )
+    _SHARED["users"] += 1
+    try:
+        yield _SHARED["browser"]
+    finally:
+        _SHARED["users"] -= 1
+        if not _SHARED["users"]:
+            _SHARED["browser"].close()
+            _SHARED["playwright"].stop()
+            _SHARED.clear()
 
 
 @pytest.fixture

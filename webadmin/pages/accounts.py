@@ -34,6 +34,14 @@ PAGE_SIZE = 50
 QUOTA_HELP = _l("Bytes, or with a unit: 500M, 2G. Empty: the class's or the domain's quota holds.")
 
 
+def size_text(value: int) -> str:
+    """A size as the quota field takes it back: ``20M`` rather than ``20971520`` where it divides."""
+    for unit, factor in (("G", 1024**3), ("M", 1024**2), ("K", 1024)):
+        if value and value % factor == 0:
+            return f"{value // factor}{unit}"
+    return str(value)
+
+
 def class_choices(domain: str) -> list[tuple[str, str]]:
     return [("", _("(none)"))] + [(c.name, c.name) for c in admin_view().directory.classes(domain)]
 
@@ -158,7 +166,7 @@ def render_edit(
         profile.account_class.data = account.account_class or ""
         explicit = admin_view().explicit_settings(account=account.address)
         quota = explicit.get("quota.storage_bytes")
-        profile.quota.data = "" if quota is None else str(quota)
+        profile.quota.data = "" if quota is None else size_text(int(quota))
         for name in SERVICES:
             getattr(profile, name).data = details.services[name]
     profile.account_class.choices = class_choices(domain)
