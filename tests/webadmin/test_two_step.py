@@ -96,6 +96,10 @@ def test_reset_an_accounts_two_step_sign_in(
     factor = store.for_user(alice.id).second_factor
     factor.confirm(totp.code_at(factor.enrol().secret, T0))
     store.for_user(alice.id).app_passwords.create("phone")
+    edit = admin_client.get("/accounts/alice@example.test").get_data(as_text=True)
+    assert re.search(
+        r'href="/accounts/two-step\?address=alice(@|%40)example.test" id="account-two-step"', edit
+    )
     page = admin_client.get("/accounts/two-step?address=alice@example.test")
     assert "uses two-step sign-in (10 recovery codes left)" in page.get_data(as_text=True)
     reset = admin_client.post(
