@@ -12,6 +12,9 @@ from sidecars.cli import parser as P
 from sidecars.cli.state import ACCOUNT, DOMAIN, CommandFailed, Context, WrongUse
 from storage.errors import NotFound
 
+PAGE = 500  # accounts per LIST ACCOUNTS page by default (storage's largest page)
+TOP_LIMIT = 1000  # accounts LIST ACCOUNTS shows at the top context
+
 if TYPE_CHECKING:
     from sidecars.cli.session import CliSession
     from storage.models import Account
@@ -47,13 +50,48 @@ def _rows(accounts: list[Account]) -> list[tuple[str, ...]]:
 
 
 def list_accounts(s: CliSession, args: list[str]) -> bytes:
-    P.parameters(args)
+    """LIST ACCOUNTS [filter TEXT] [offset N] [limit N] in a domain (a page, never the whole domain at
+    once); at the top, the accounts of every domain the administrator reaches (the first ``TOP_LIMIT``)."""
     domain = s.here.domain
-    if domain is not None and s.here.pending is not None:
+    if domain is None:
+        P.parameters(args)
+        accounts = s.view.list_accounts(None)
+        headers = ("address", "status", "class", "used_bytes", "quota_bytes", "messages")
+        shown = accounts[:TOP_LIMIT]
+        more = (
+            f" (the first {TOP_LIMIT}; list one domain's with UPDATE DOMAIN)"
+            if len(accounts) > TOP_LIMIT
+            else ""
+        )
+        return P.table(headers, _rows(shown)) + P.ok(f"{len(accounts)} account(s){more}")
+    if s.here.pending is not None:
         raise WrongUse("COMMIT the new domain first")
-    accounts = s.view.list_accounts(domain)
-    headers = ("address", "status", "class", "used_bytes", "quota_bytes", "messages")
-    return P.table(headers, _rows(accounts)) + P.ok(f"{len(accounts)} account(s)")
+    params = P.parameters(args, optional=["filter", "offset", "limit"])
+    offset, limit = _number(params, "offset", 0), _number(params, "limit", PAGE)
+    page = s.view.directory.accounts_page(domain, search=params.get("filter", ""), offset=offset, limit=limit)
+    rows = [
+        (
+            r.address,
+            "enabled" if r.enabled else "disabled",
+            r.account_class or "-",
+            str(r.used_bytes),
+            str(r.message_count),
+            r.display_name or "",
+        )
+        for r in page.rows
+    ]
+    headers = ("address", "status", "class", "used_bytes", "messages", "display_name")
+    first = page.offset + 1 if rows else page.offset
+    where = f" ({first}-{page.offset + len(rows)} of {page.total})" if len(rows) < page.total else ""
+    return P.table(headers, rows) + P.ok(f"{page.total} account(s){where}")
+
+
+def _number(params: dict[str, str], key: str, default: int) -> int:
+    if key not in params:
+        return default
+    if not params[key].isdigit() or len(params[key]) > 9:
+        raise P.ParseError(f"{key} is a number, not {params[key][:40]!r}")
+    return int(params[key])
 
 
 def add_account(s: CliSession, args: list[str]) -> bytes:

@@ -22,8 +22,8 @@ def test_list_accounts_of_a_domain_and_of_all(admin: Client) -> None:
         "status",
         "class",
         "used_bytes",
-        "quota_bytes",
         "messages",
+        "display_name",
     ]
     assert [row[0] for row in table(reply)] == [
         "alice@example.test",
@@ -31,6 +31,21 @@ def test_list_accounts_of_a_domain_and_of_all(admin: Client) -> None:
         "postmaster@example.test",
     ]
     assert reply.endswith("+OK: 3 account(s)\r\n<domain#> ")
+
+
+def test_list_accounts_pages_and_filters(store: Store, admin: Client) -> None:
+    store.for_admin("admin").directory.set_display_name("bob@example.test", "Robert Builder")
+    in_domain(admin)
+    page = admin.cmd("LIST ACCOUNTS offset 1 limit 1")
+    assert [row[0] for row in table(page)] == ["bob@example.test"]
+    assert page.endswith("+OK: 3 account(s) (2-2 of 3)\r\n<domain#> ")
+    found = admin.cmd("LIST ACCOUNTS filter builder")
+    assert table(found) == [["bob@example.test", "enabled", "-", "0", "0", "Robert Builder"]]
+    assert admin.cmd("LIST ACCOUNTS limit 0").startswith(
+        "-ERR: a page starts at 0 or later and holds 1 to 500"
+    )
+    assert admin.cmd("LIST ACCOUNTS offset -1").startswith("-ERR: LIST ACCOUNTS: offset is a number")
+    assert admin.cmd("LIST ACCOUNTS sort name").startswith("-ERR: LIST ACCOUNTS: unknown parameter 'sort'")
 
 
 def test_add_account_then_commit(store: Store, admin: Client) -> None:
