@@ -198,10 +198,10 @@ class ControlConnection:
                 received = None
             else:
                 received = self._receive(conn, transfer.receive_limit)
-                if received is None:
-                    return P.reply(552, f"Upload larger than {transfer.receive_limit} bytes refused")
             self._close_data(conn, transfer.protect)
             conn = None
+            if transfer.send is None and received is None:
+                return P.reply(552, f"Upload larger than {transfer.receive_limit} bytes refused")
         except StorageError as exc:
             return self.session.storage_reply(exc).data
         except (OSError, ssl.SSLError):
@@ -214,14 +214,17 @@ class ControlConnection:
 
     @staticmethod
     def _receive(conn: Any, limit: int) -> bytes | None:
+        """The whole upload, or None when it is over ``limit`` (the rest is read and dropped, so the
+        client finishes sending and the connection ends cleanly before it reads the 552)."""
         parts: list[bytes] = []
         size = 0
         while chunk := conn.recv(READ_SIZE):
             size += len(chunk)
-            if size > limit:
-                return None
-            parts.append(chunk)
-        return b"".join(parts)
+            if size <= limit:
+                parts.append(chunk)
+            elif parts:
+                parts = []
+        return b"".join(parts) if size <= limit else None
 
     @staticmethod
     def _close_data(conn: Any, tls: bool) -> None:

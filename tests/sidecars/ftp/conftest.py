@@ -6,10 +6,14 @@ import ftplib
 import shutil
 import ssl
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from fieldpost import config as configuration
+from storage import open_store
+from storage.store import Store
 from tests.support.service import init_demo, running
 
 ADMIN, ADMIN_PW = "admin", "adminpass1"
@@ -38,6 +42,17 @@ def ftp_data(ftp_template: Path, tmp_path: Path) -> Path:
 def ftp_port(ftp_data: Path) -> Iterator[int]:
     with running("sidecars.ftp", "ftp", ftp_data) as (offset, _proc):
         yield FTP_PORT + offset
+
+
+@contextmanager
+def store_of(data: Path) -> Iterator[Store]:
+    """The store of a data directory, opened in the test process (the service sees its changes)."""
+    config = configuration.load(data)
+    st = open_store(config.database_url, config.blob_dir)
+    try:
+        yield st
+    finally:
+        st.close()
 
 
 def client_context() -> ssl.SSLContext:

@@ -6,10 +6,11 @@ import ftplib
 import io
 import json
 import socket
+from pathlib import Path
 
 import pytest
 
-from tests.sidecars.ftp.conftest import ADMIN, Connect
+from tests.sidecars.ftp.conftest import ADMIN, Connect, store_of
 
 ALICE = "/example.test/accounts/alice"
 INBOX = f"{ALICE}/folders/INBOX"
@@ -183,3 +184,19 @@ def test_epsv_eprt_port_and_wrong_sequences(connect: Connect) -> None:
     assert ftp.sendcmd("TYPE I").startswith("200")
     with pytest.raises(ftplib.error_perm, match="504"):
         ftp.sendcmd("TYPE E")
+
+
+def test_passive_port_range_and_upload_limit(ftp_data: Path, connect: Connect) -> None:
+    with store_of(ftp_data) as st:  # read by each new connection
+        st.settings.set("ftp.passive_ports", "41000-41009")
+        st.settings.set("ftp.max_upload_bytes", 1024)
+    ftp = connect()
+    for _ in range(3):
+        port = int(ftp.sendcmd("EPSV").split("|")[3])
+        assert 41000 <= port <= 41009
+    assert fetch(ftp, f"{ALICE}/account.json").startswith(b"{")
+    with pytest.raises(ftplib.error_perm, match="552 Upload larger than 1024 bytes"):
+        ftp.storbinary(
+            f"{'STOR'} {ALICE}/folders/Archive/big.eml", io.BytesIO(b"Subject: x\r\n\r\n" + b"y" * 5000)
+        )
+    assert ftp.nlst(f"{ALICE}/folders/Archive") == []

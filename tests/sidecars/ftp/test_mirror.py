@@ -11,17 +11,12 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from fieldpost import config as configuration
-from storage import open_store
-from storage.store import Store
 from tests.fieldpost.conftest import run_cli
-from tests.sidecars.ftp.conftest import ADMIN, ADMIN_PW, FTP_PORT, client_context, copy_data
+from tests.sidecars.ftp.conftest import ADMIN, ADMIN_PW, FTP_PORT, client_context, copy_data, store_of
 from tests.support.service import running
 
 pytestmark = pytest.mark.skipif(shutil.which("lftp") is None, reason="lftp is not installed (make deps)")
@@ -30,16 +25,6 @@ LFTP_SETTINGS = (
     "set ssl:verify-certificate no; set ftp:ssl-force yes; set ftp:ssl-protect-data yes; "
     "set net:max-retries 2; set net:timeout 30; set cmd:fail-exit yes"
 )
-
-
-@contextmanager
-def store_of(data: Path) -> Iterator[Store]:
-    config = configuration.load(data)
-    st = open_store(config.database_url, config.blob_dir)
-    try:
-        yield st
-    finally:
-        st.close()
 
 
 def lftp(port: int, command: str, user: str = ADMIN, password: str = ADMIN_PW) -> str:
