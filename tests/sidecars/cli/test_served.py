@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 HOST = "mail.example.test"
 PROMPT = re.compile(rb"(^|\n)<[a-z#-]*> $")
 PHP_CLIENT = Path(__file__).with_name("php_client.php")
+PREAUTH_IDLE = 4
 
 
 @dataclass
@@ -70,6 +71,10 @@ def connects(port: int) -> bool:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data = tmp_path_factory.mktemp("cli-served") / "data"
     init_demo(data, HOST)
+    # a short wait for a login, so the idle test below is quick (each step of the other tests takes far less)
+    run_cli(
+        "settings", "set", "net.cli.preauth_idle_seconds", str(PREAUTH_IDLE), "--data", str(data), check=True
+    )
     offset = pick_port_offset()
     out = data.parent / "serve.out"
     with open(out, "w") as fh:
@@ -191,6 +196,16 @@ def test_tls_listener_and_service_commands(served: Served) -> None:
     assert console.cmd("RESTART SERVICE name nosuch").startswith("-ERR: unknown service: nosuch")
     sock.sendall(b"QUIT\r\n")
     sock.close()
+
+
+def test_a_silent_client_is_told_and_dropped(served: Served) -> None:
+    with socket.create_connection(("127.0.0.1", served.port("cli")), timeout=PREAUTH_IDLE + 20) as sock:
+        console = Console(sock)
+        assert console.read().endswith("<login> ")
+        started = time.monotonic()
+        assert console.line() == "-ERR: idle timeout, closing the connection"
+        assert PREAUTH_IDLE - 1 <= time.monotonic() - started < PREAUTH_IDLE + 15
+        assert sock.recv(100) == b""
 
 
 @pytest.mark.skipif(shutil.which("php") is None, reason="php-cli is not installed (make deps installs it)")
