@@ -10,7 +10,17 @@ import argparse
 import sys
 from typing import NoReturn
 
-from fieldpost.commands import CommandError, directory, mailboxes, maintenance, queue, server, settings, setup
+from fieldpost.commands import (
+    CommandError,
+    directory,
+    mailboxes,
+    maintenance,
+    queue,
+    remote,
+    server,
+    settings,
+    setup,
+)
 from fieldpost.commands import admins as admin_commands
 from fieldpost.commands import filters as filter_commands
 from fieldpost.commands import two_step as two_step_commands
@@ -51,6 +61,7 @@ def build_parser() -> Parser:
         filter_commands,
         admin_commands,
         two_step_commands,
+        remote,
     ):
         module.register(subparsers, common)
     return parser

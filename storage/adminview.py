@@ -34,6 +34,7 @@ from storage.admin_directory import AdminDirectory
 from storage.admin_groups import AdminGroups
 from storage.admin_logs import AdminLogs
 from storage.admin_public_folders import AdminPublicFolders
+from storage.admin_remote_accounts import AdminRemoteAccounts
 from storage.admin_reports import AdminReports
 from storage.admin_second_factors import AdminSecondFactors
 from storage.admin_security import AdminSecurity
@@ -67,6 +68,7 @@ class AdminView:
         self.logs = AdminLogs(self)
         self.reports = AdminReports(self)
         self.security = AdminSecurity(self)
+        self.remote_accounts = AdminRemoteAccounts(self)
 
     @contextmanager
     def acting(self) -> Iterator[Scope]:

@@ -110,6 +110,9 @@ OWN_PAGES = {
     "standard.settings_two_step_recovery",
     "standard.settings_app_passwords",
     "standard.settings_app_password_revoke",
+    "standard.settings_remote",
+    "standard.settings_remote_delete",
+    "standard.settings_remote_fetch",
 }
 #: The ``action`` a POST carries, per endpoint (without its interface); the others get "delete".
 FORM_ACTIONS = {"folder_sharing": "grant", "compose_post": "save"}
