@@ -2,7 +2,8 @@
 
 ``nav.add(section, label, endpoint)`` puts a link under a section heading of the side bar (sections in
 the order of :data:`SECTIONS`, then any other in the order first named). ``server_only=True`` hides the
-link from delegated administrators; that is a courtesy only: storage refuses their calls anyway.
+link from delegated administrators, unless they hold the server permission named by ``right``
+(storage.adminscope.SERVER_RIGHTS); that is a courtesy only: storage refuses their calls anyway.
 Labels are lazy strings (``lazy_gettext``), translated when the page is drawn.
 """
 
@@ -24,20 +25,30 @@ class Entry:
     endpoint: str
     server_only: bool
     order: int
+    right: str | None = None
 
 
 _entries: dict[str, Entry] = {}
 
 
-def add(section: str, label: Any, endpoint: str, *, server_only: bool = False, order: int = 100) -> None:
+def add(
+    section: str,
+    label: Any,
+    endpoint: str,
+    *,
+    server_only: bool = False,
+    order: int = 100,
+    right: str | None = None,
+) -> None:
     """Add (or replace: a module imported twice adds nothing new) the link to ``endpoint``."""
-    _entries[endpoint] = Entry(section, label, endpoint, server_only, order)
+    _entries[endpoint] = Entry(section, label, endpoint, server_only, order, right)
 
 
-def sections(is_server: bool) -> list[tuple[str, list[Entry]]]:
-    """The side bar for an administrator: (section, entries) in display order, empty sections left out."""
+def sections(is_server: bool, rights: frozenset[str] = frozenset()) -> list[tuple[str, list[Entry]]]:
+    """The side bar for an administrator (``rights``: their server permissions): (section, entries) in
+    display order, empty sections left out."""
     order = list(SECTIONS) + sorted({e.section for e in _entries.values()} - set(SECTIONS))
-    shown = [e for e in _entries.values() if is_server or not e.server_only]
+    shown = [e for e in _entries.values() if is_server or not e.server_only or e.right in rights]
     grouped = []
     for section in order:
         entries = sorted((e for e in shown if e.section == section), key=lambda e: (e.order, str(e.label)))

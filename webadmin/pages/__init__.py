@@ -42,7 +42,9 @@ def require_admin() -> Any:
 def is_server_admin() -> bool:
     """Whether the signed-in administrator is a server administrator (asked once per request)."""
     if "fieldpost_is_server" not in g:
-        g.fieldpost_is_server = admin_view().scope().is_server
+        scope = admin_view().scope()
+        g.fieldpost_is_server = scope.is_server
+        g.fieldpost_server_rights = scope.server_rights
     return bool(g.fieldpost_is_server)
 
 
@@ -54,7 +56,7 @@ def page_context() -> dict[str, Any]:
     return {
         "admin_name": current_admin(),
         "is_server_admin": server,
-        "nav_sections": nav.sections(server),
+        "nav_sections": nav.sections(server, g.fieldpost_server_rights),
         "nav_active": nav.is_active,
         "section_label": lambda name: nav.section_labels().get(name, lambda: name)(),
     }

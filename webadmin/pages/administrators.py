@@ -27,8 +27,10 @@ from webadmin.binding import admin_view
 from webadmin.domain_pick import refuse_on
 from webadmin.pages import bp
 
-nav.add("Server", _l("Administrators"), "pages.administrators", server_only=True, order=80)
-nav.add("Server", _l("Administrator groups"), "pages.admin_groups", server_only=True, order=81)
+nav.add("Server", _l("Administrators"), "pages.administrators", server_only=True, right="admins", order=80)
+nav.add(
+    "Server", _l("Administrator groups"), "pages.admin_groups", server_only=True, right="admins", order=81
+)
 
 
 class Checkboxes(SelectMultipleField):  # type: ignore[misc]  # wtforms ships no type hints
