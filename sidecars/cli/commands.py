@@ -41,6 +41,8 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("LIST", "ALIASES"): Command(accounts.list_aliases, _ACCOUNT | _DOMAIN, "LIST ALIASES", "the aliases of this domain or account"),
     ("ADD", "ALIAS"): Command(accounts.add_alias, _ACCOUNT | _DOMAIN, "ADD ALIAS name A", "another name for this domain or account"),
     ("REMOVE", "ALIAS"): Command(accounts.remove_alias, _ACCOUNT | _DOMAIN, "REMOVE ALIAS name A", "remove an alias of this domain or account"),
+    ("DKIM", "GENERATE"): Command(domains.dkim_generate, _DOMAIN, "DKIM GENERATE [selector S] [replace yes]", "make the domain's DKIM signing key; shows the TXT record to publish"),
+    ("DKIM", "SHOW"): Command(domains.dkim_show, _DOMAIN, "DKIM SHOW", "the domain's DKIM key: the TXT record to publish"),
     # accounts
     ("LIST", "ACCOUNTS"): Command(accounts.list_accounts, _SERVER | _DOMAIN, "LIST ACCOUNTS", "the accounts of this domain (at the top: of every domain you administer)"),
     ("ADD", "ACCOUNT"): Command(accounts.add_account, _DOMAIN, "ADD ACCOUNT name U password P [displayName N]", "start a new account (COMMIT creates it)"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from filters import dkim_sign
 from sidecars.cli import parser as P
 from sidecars.cli.state import DOMAIN, CommandFailed, Context, WrongUse
 from storage.errors import InvalidInput, NotFound
@@ -113,3 +114,42 @@ def remove_domain_alias(s: CliSession, args: list[str]) -> bytes:
     domain, alias = _existing(s), _name(params["name"])
     s.view.remove_domain_alias(domain, alias)
     return P.ok(f"alias {alias} of {domain} removed")
+
+
+# -- DKIM signing key (filters.dkim_sign, as ``fieldpost domain dkim``) --------------------------------------
+
+
+def _dkim_lines(key: dkim_sign.DomainKey) -> bytes:
+    return P.lines(
+        [
+            f"selector: {key.selector}",
+            f"publish at: {key.name}",
+            f"zone line: {dkim_sign.zone_line(key)}",
+            f"record: {key.record}",
+        ]
+    )
+
+
+def dkim_generate(s: CliSession, args: list[str]) -> bytes:
+    """DKIM GENERATE [selector S] [replace yes]: a new 2048-bit key; the selector becomes the domain's
+    ``dkim.selector`` (storing it is also the permission check: the domain's ``settings``)."""
+    params = P.parameters(args, optional=["selector", "replace"])
+    domain = _existing(s)
+    selector = dkim_sign.check_selector(
+        params.get("selector") or s.view.setting("dkim.selector", domain=domain)
+    )
+    replace = params.get("replace", "no").lower() in ("yes", "true", "on", "1")
+    s.view.set_setting("dkim.selector", selector, domain=domain)
+    try:
+        key = dkim_sign.generate(s.store, domain, selector, replace=replace)
+    except InvalidInput as exc:
+        raise CommandFailed(str(exc).replace("use --force", "add 'replace yes'")) from None
+    return _dkim_lines(key) + P.ok(f"new {dkim_sign.KEY_BITS}-bit DKIM key for {domain}: publish the record")
+
+
+def dkim_show(s: CliSession, args: list[str]) -> bytes:
+    P.parameters(args)
+    domain = _existing(s)
+    selector = dkim_sign.check_selector(s.view.setting("dkim.selector", domain=domain))
+    key = dkim_sign.load(s.store, domain, selector)
+    return _dkim_lines(key) + P.ok(f"DKIM key of {domain}")

@@ -157,6 +157,9 @@ def test_a_read_only_grant_sees_but_changes_nothing(delegated: Store, make_clien
     assert "quota.messages" in client.cmd("SHOW")
     refused = client.cmd("SET quota.messages 1")
     assert refused.startswith("-ERR: ") and "settings" in refused
+    refused = client.cmd("DKIM GENERATE")
+    assert refused.startswith("-ERR: ") and "settings" in refused
+    assert not (delegated.blobs.root.parent / "tls" / "dkim").exists()
     client.cmd("ADD ACCOUNT name eve password evepass123")
     refused = client.cmd("COMMIT")
     assert refused.startswith("-ERR: ") and "accounts" in refused and refused.endswith("<domain-account#> ")

@@ -112,3 +112,23 @@ def test_domain_commands_in_the_wrong_context(admin: Client) -> None:
         "-ERR: LIST DOMAINS is not available here (<domain#>); HELP lists what is\r\n<domain#> "
     )
     assert admin.cmd("CREATE DOMAIN name x.test").startswith("-ERR: CREATE DOMAIN is not available here")
+
+
+def test_dkim_key_generate_and_show(store: Store, admin: Client) -> None:
+    from filters import dkim_sign
+
+    admin.cmd("UPDATE DOMAIN name example.test")
+    assert admin.cmd("DKIM SHOW") == "-ERR: example.test has no DKIM key for selector fieldpost\r\n<domain#> "
+    made = admin.cmd("DKIM GENERATE selector mail2027")
+    assert made.endswith("+OK: new 2048-bit DKIM key for example.test: publish the record\r\n<domain#> ")
+    assert "publish at: mail2027._domainkey.example.test\r\n" in made
+    key = dkim_sign.load(store, "example.test", "mail2027")
+    assert f"record: {key.record}\r\n" in made and key.record.startswith("v=DKIM1; k=rsa; p=")
+    assert store.settings.get("dkim.selector", domain="example.test") == "mail2027"
+    assert admin.cmd("DKIM SHOW").split("\r\n")[:4] == made.split("\r\n")[:4]
+    assert admin.cmd("DKIM GENERATE") == (
+        "-ERR: example.test already has a DKIM key for selector mail2027; add 'replace yes' to replace it\r\n<domain#> "
+    )
+    assert admin.cmd("DKIM GENERATE replace yes").startswith("selector: mail2027")
+    assert dkim_sign.load(store, "example.test", "mail2027").record != key.record
+    assert admin.cmd("DKIM GENERATE selector bad_one").startswith("-ERR: not a DKIM selector")
