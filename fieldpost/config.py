@@ -122,6 +122,7 @@ TLS_MODES: dict[str, str] = {
     "managesieve": "starttls",
     "pop3": "starttls",
     "pop3s": "implicit",
+    "ftp": "starttls",  # explicit FTPS: AUTH TLS (RFC 4217)
     "cli": "starttls",
     "clis": "implicit",
 }

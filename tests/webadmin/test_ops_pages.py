@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert, select, update
 
 from fieldpost import config as configuration
-from storage import schema as s
 from storage.store import Store
 from tests.webadmin.conftest import csrf_token, post_form, sign_in
 from webadmin import create_app
@@ -46,18 +44,11 @@ def delegated(
     store: Store, name: str, server_rights: str = "", domains: dict[str, str] | None = None
 ) -> None:
     """A delegated administrator (password ``pass-<name>-1``) with these server permissions and domain
-    grants (domain -> permissions)."""
-    store.admins.set_password(name, f"pass-{name}-1")
-    with store.db.write() as conn:
-        conn.execute(
-            update(s.admins)
-            .where(s.admins.c.name == name)
-            .values(server_wide=False, server_rights=server_rights)
-        )
-        aid = conn.execute(select(s.admins.c.id).where(s.admins.c.name == name)).scalar_one()
-        for domain, rights in (domains or {}).items():
-            did = conn.execute(select(s.domains.c.id).where(s.domains.c.name == domain)).scalar_one()
-            conn.execute(insert(s.admin_domains).values(admin_id=aid, domain_id=did, rights=rights))
+    grants (domain -> permissions), made by the server administrator through ``view.admins``."""
+    admins = store.for_admin("admin").admins
+    admins.add(name, f"pass-{name}-1", server_rights=server_rights)
+    for domain, rights in (domains or {}).items():
+        admins.grant(domain, admin=name, rights=rights)
 
 
 def client_of(app: Flask, name: str) -> FlaskClient:
@@ -190,6 +181,10 @@ def test_security_page(admin_client: FlaskClient, store: Store) -> None:
     page = admin_client.get("/security").get_data(as_text=True)
     assert "1 address ranges are loaded" in page
     assert 'id="greylist-state"' in page and "Greylisting" in page
+    linked = (
+        'href="/settings/server?section=greylist"' in page and 'href="/settings/server?section=dnsbl"' in page
+    )
+    assert linked == ("pages.server_settings" in admin_client.application.view_functions)
 
 
 def test_dkim_key_and_records(admin_client: FlaskClient, store: Store) -> None:
@@ -219,6 +214,8 @@ def test_services_page_without_supervisor(admin_client: FlaskClient) -> None:
     page = admin_client.get("/services").get_data(as_text=True)
     assert "the supervisor is not running" in page
     assert "127.0.0.1:1993/tcp" in page and "STARTTLS" in page  # listeners and their TLS from the config
+    has_settings = "pages.server_settings" in admin_client.application.view_functions
+    assert ('href="/settings/server?section=net"' in page) == has_settings  # linked once the page exists
     reply = post_form(admin_client, "/services", "/services/imap/restart", {})
     assert reply.status_code == 302
     assert "The supervisor refused" in admin_client.get("/services").get_data(as_text=True)

@@ -1,11 +1,13 @@
-"""The autoconfig answers are usable: a running server (``fieldpost serve`` with SMTP, IMAP and the web
-service on a random port offset) is asked over HTTP, as a mail client asks it, and every advertised IMAP
-and SMTP server is connected to with the TLS the answer names and logged in to with the demo password."""
+"""The autoconfig answers are usable: a running server (``fieldpost serve`` with SMTP, IMAP, POP3 and the
+web service on a random port offset) is asked over HTTP, as a mail client asks it, and every advertised
+IMAP, POP3 and SMTP server is connected to with the TLS the answer names and logged in to with the demo
+password."""
 
 from __future__ import annotations
 
 import imaplib
 import plistlib
+import poplib
 import re
 import smtplib
 import ssl
@@ -30,10 +32,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     init_demo(data, HOST)
     config_file = data / "fieldpost.toml"
     text = re.sub(
-        r"^services = .*$", 'services = ["smtp", "imap", "web"]', config_file.read_text(), flags=re.M
+        r"^services = .*$", 'services = ["smtp", "imap", "pop3", "web"]', config_file.read_text(), flags=re.M
     )
     config_file.write_text(text)
-    running = start_supervisor(data, ("smtp", "imap", "web"))
+    running = start_supervisor(data, ("smtp", "imap", "pop3", "web"))
     try:
         wait_for(lambda: _get(running, "/health") is not None, 60, "the web service")
         yield running
@@ -68,6 +70,23 @@ def imap_login(server: Server, host: str, port: int, socket_type: str) -> None:
         assert client.select("INBOX")[0] == "OK"
     finally:
         client.logout()
+
+
+def pop3_login(server: Server, host: str, port: int, socket_type: str) -> None:
+    context = _named(_tls(server), host)
+    client: poplib.POP3
+    if socket_type == "SSL":
+        client = poplib.POP3_SSL("127.0.0.1", port, context=context, timeout=20)
+    else:
+        client = poplib.POP3("127.0.0.1", port, timeout=20)
+        assert socket_type == "STARTTLS"
+        client.stls(context=context)
+    try:
+        assert client.user(ADDRESS).startswith(b"+OK")
+        assert client.pass_(PASSWORD).startswith(b"+OK")
+        assert client.stat()[0] >= 0
+    finally:
+        client.quit()
 
 
 def smtp_login(server: Server, host: str, port: int, socket_type: str) -> None:
@@ -111,13 +130,16 @@ def test_thunderbird_answer_logs_in_everywhere(server: Server) -> None:
         assert host == HOST
         if kind == "imap":
             imap_login(server, host, port, socket_type)
+        elif kind == "pop3":
+            pop3_login(server, host, port, socket_type)
         elif kind == "smtp":
             smtp_login(server, host, port, socket_type)
         else:
             pytest.fail(f"{kind} advertised although the service is not run")
         tried.append((kind, port - server.offset, socket_type))
     assert tried == [
-        ("imap", 1993, "SSL"), ("imap", 1143, "STARTTLS"), ("smtp", 2465, "SSL"), ("smtp", 2587, "STARTTLS"),
+        ("imap", 1993, "SSL"), ("imap", 1143, "STARTTLS"), ("pop3", 1995, "SSL"), ("pop3", 1110, "STARTTLS"),
+        ("smtp", 2465, "SSL"), ("smtp", 2587, "STARTTLS"),
     ]  # fmt: skip
 
 
@@ -132,7 +154,9 @@ def test_outlook_and_apple_answers_log_in(server: Server) -> None:
     ns = "{http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a}"
     for protocol in root.iter(f"{ns}Protocol"):
         socket_type = {"SSL": "SSL", "TLS": "STARTTLS"}[str(protocol.findtext(f"{ns}Encryption"))]
-        login = imap_login if protocol.findtext(f"{ns}Type") == "IMAP" else smtp_login
+        login = {"IMAP": imap_login, "POP3": pop3_login, "SMTP": smtp_login}[
+            str(protocol.findtext(f"{ns}Type"))
+        ]
         login(
             server,
             str(protocol.findtext(f"{ns}Server")),
