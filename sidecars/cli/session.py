@@ -164,7 +164,10 @@ class CliSession:
             return Output(self.prompt())
         found = lookup(words)
         if found is None:
-            return self._protocol_error(f"unknown command {words[0][:40]!r}; HELP lists the commands")
+            # the word is not logged: a password typed at the wrong prompt must not land in the log
+            return self._protocol_error(
+                f"unknown command {words[0][:40]!r}; HELP lists the commands", logged="unknown command"
+            )
         phrase, args = found
         command = COMMANDS[phrase]
         if self.where not in command.contexts:
@@ -187,7 +190,9 @@ class CliSession:
                 return data
             return Output(data + self.prompt())
         except (P.ParseError, WrongUse) as exc:
-            return self._protocol_error(f"{name}: {exc}")
+            # a syntax error may quote a word of the line, perhaps a misplaced password: not logged
+            logged = f"{name}: syntax error" if isinstance(exc, P.ParseError) else None
+            return self._protocol_error(f"{name}: {exc}", logged)
         except CommandFailed as exc:
             return self._answer(name, str(exc))
         except PermissionDenied as exc:
@@ -205,8 +210,8 @@ class CliSession:
         self.ctx.log.info("%s: %s refused: %s", self.admin or "-", name, text)
         return Output(P.err(text) + self.prompt())
 
-    def _protocol_error(self, text: str) -> Output:
-        self.ctx.log.info("protocol error: %s", text)
+    def _protocol_error(self, text: str, logged: str | None = None) -> Output:
+        self.ctx.log.info("protocol error: %s", logged or text)
         if self.errors.protocol_error() == DROP:
             return Output(P.err(f"{text}; too many errors, {CLOSING}"), close=True)
         return Output(P.err(text) + self.prompt())

@@ -3,7 +3,10 @@ session, chunked input, HELP per context, service commands without a supervisor.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+import pytest
 
 from sidecars.cli import parser as P
 from sidecars.cli.state import CommandFailed
@@ -108,3 +111,17 @@ def test_service_commands_report_the_supervisors_refusal(make_client: MakeClient
 def test_control_characters_and_bad_utf8_are_refused(admin: Client) -> None:
     assert admin.send(b"LIST\x00DOMAINS\r\n") == "-ERR: control characters are not allowed\r\n<#> "
     assert admin.send(b"LIST \xff\r\n") == "-ERR: the line is not valid UTF-8\r\n<#> "
+
+
+def test_no_password_reaches_the_log(make_client: MakeClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="test.cli")
+    client = make_client()
+    client.cmd("s3cret-typed-at-login")  # a password typed at the wrong prompt
+    client.login()
+    client.cmd("UPDATE DOMAIN name example.test")
+    client.cmd("ADD ACCOUNT name zed s3cret-misplaced")  # a parameter name missing
+    client.cmd("ADD ACCOUNT name zed password s3cret-right")
+    client.cmd("SET password s3cret-changed")
+    client.cmd("COMMIT")
+    assert "administrator admin logged in" in caplog.text and "ADD ACCOUNT" in caplog.text
+    assert "s3cret" not in caplog.text and "adminpass1" not in caplog.text
