@@ -116,7 +116,7 @@ def test_postgresql_url_and_levels(data_dir: Path) -> None:
         ("[workers]\nimap = 0", r"\[workers\] imap must be 1-255"),
         ("[workers]\nsmtp = 256", r"\[workers\] smtp must be 1-255"),
         ("[workers]\nimap = true", r"\[workers\] imap must be"),
-        ("[workers]\nprocessing = 2", "only smtp, imap run as worker pools"),
+        ("[workers]\nprocessing = 2", "only smtp, imap, pop3 run as worker pools"),
     ],
 )
 def test_invalid_files(data_dir: Path, text: str, message: str) -> None:
