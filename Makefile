@@ -19,6 +19,7 @@ DEB_PACKAGES := \
 	getmail6 \
 	dovecot-core \
 	dovecot-imapd \
+	dovecot-pop3d \
 	spamd \
 	clamav-daemon \
 	clamav-milter \

@@ -91,12 +91,10 @@ class Local:
 
 
 @pytest.fixture
-def local(tmp_path: Path, remote: Remote) -> Iterator[Local]:
+def local(tmp_path: Path) -> Iterator[Local]:
     store = open_store(f"sqlite:///{tmp_path / 'local.sqlite3'}", tmp_path / "blobs")
     store.domains.add("local.test")
-    account = store.accounts.add(ME, None)
-    store.settings.set("rpop.ca_file", str(remote.data / "tls" / "cert.pem"))
+    store.accounts.add(ME, None)
     log = ServiceLogger(logging.getLogger("test.rpop"))
     yield Local(store, Fetcher(store, log, "local.test"), Worker(store, hostname="local.test"))
-    del account
     store.close()

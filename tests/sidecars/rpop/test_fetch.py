@@ -8,7 +8,9 @@ from storage.remote_accounts import RemoteSpec
 from tests.sidecars.rpop.conftest import ALICE, ME, REMOTE_PASSWORD, Local, Remote, message
 
 
-def add(local: Local, remote: Remote, protocol: str, **changes: object) -> int:
+def add(local: Local, remote: Remote, protocol: str, *, trust: bool = True, **changes: object) -> int:
+    """A remote mailbox on ``remote`` for the local account; ``trust``: its certificate is trusted."""
+    local.store.settings.set("rpop.ca_file", str(remote.data / "tls" / "cert.pem") if trust else "")
     port = {"pop3": remote.pop3_tls, "imap": remote.imap_tls}[protocol]
     base = RemoteSpec(
         protocol=protocol, host="127.0.0.1", port=port, username=ALICE, password=REMOTE_PASSWORD
@@ -91,8 +93,7 @@ def test_a_wrong_password_is_recorded_for_the_user(local: Local, remote_inbox: R
 
 
 def test_an_untrusted_certificate_stops_the_run(local: Local, remote_inbox: Remote) -> None:
-    local.store.settings.set("rpop.ca_file", "")
-    rid = add(local, remote_inbox, "imap")
+    rid = add(local, remote_inbox, "imap", trust=False)
     local.run()
     error = last_error(local, rid)
     assert error is not None and "certificate is not trusted" in error
