@@ -98,17 +98,57 @@ def generate(store: Store, domain: str, selector: str, *, replace: bool = False)
         serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption(),
     )
+    _keep(path, store.secret_box.seal(pem.decode("ascii")))
+    return DomainKey(domain.lower(), check_selector(selector), path, pem)
+
+
+def _keep(path: Path, sealed: str) -> None:
+    """Write a sealed key file durably (mode 0600, directory 0700), replacing any earlier one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(store.secret_box.seal(pem.decode("ascii")))
+        fh.write(sealed)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     _same_owner_as_data(path)
-    return DomainKey(domain.lower(), check_selector(selector), path, pem)
+
+
+def sealed_keys(store: Store, domain: str) -> dict[str, str]:
+    """The kept keys of ``domain`` as they are stored, sealed (selector -> text): what a backup copies.
+    The caller has checked that the administrator may back up that domain."""
+    prefix = f"{domain.lower()}."
+    folder = key_dir(store)
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for path in sorted(folder.glob(f"{prefix}*.key")):
+        selector = path.name[len(prefix) : -len(".key")]
+        try:
+            out[check_selector(selector)] = path.read_text("ascii").strip() + "\n"
+        except (InvalidInput, OSError, UnicodeDecodeError):
+            continue
+    return out
+
+
+def install_sealed(store: Store, domain: str, selector: str, sealed: str) -> None:
+    """Keep a sealed key from a backup, once it is known to open with this server's secret key.
+
+    Raises:
+        InvalidInput: a bad selector, or the text does not open here (sealed under another server's
+            ``secret.key``), or what it opens to is no private key.
+    """
+    path = key_path(store, domain, selector)
+    try:
+        pem = store.secret_box.open(sealed.strip()).encode("ascii")
+        serialization.load_pem_private_key(pem, password=None)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"this DKIM key does not open here ({exc}): it was sealed with another server's secret.key"
+        ) from None
+    _keep(path, sealed.strip() + "\n")
 
 
 def _same_owner_as_data(path: Path) -> None:

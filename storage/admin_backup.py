@@ -98,6 +98,16 @@ class AdminBackup:
         with self._scope(write) as (scope, conn):
             yield scope, conn, scope.domain(self.store, conn, domain, BACKUP)
 
+    def check_domain(self, domain: str, *, write: bool = False) -> None:
+        """Raise unless the administrator may back up (``write``: restore) ``domain``: for what lives
+        outside the database and is copied by the caller (a domain's sealed DKIM keys).
+
+        Raises:
+            NotFound: no such domain, or outside the scope. PermissionDenied: no ``backup`` permission.
+        """
+        with self._domain(domain, write):
+            pass
+
     # -- listings ------------------------------------------------------------------------------------
 
     def domains(self) -> list[str]:

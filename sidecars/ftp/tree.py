@@ -4,6 +4,7 @@
 
     /<domain>/domain.json                       the domain's configuration (storage.backup_export)
     /<domain>/sieve/<name>.sieve                domain-level Sieve scripts
+    /<domain>/dkim/<selector>.key               the domain's DKIM signing keys, as kept: sealed
     /<domain>/accounts/<local>/account.json     an account's configuration, credentials as hashes
     /<domain>/accounts/<local>/sieve/<name>.sieve
     /<domain>/accounts/<local>/folders/<path>/  one directory per folder, nested as the folders are
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from filters import dkim_sign
 from sidecars.ftp.parser import Entry, Path, message_name, parse_message_name
 from storage.admin_backup import MAX_PAGE, AdminBackup, MessageEntry
 from storage.blobs import BlobStore
@@ -34,10 +36,10 @@ from storage.errors import InvalidInput, NotFound
 
 TAR_NAME = "messages.tar"
 CHUNK = 64 * 1024
-DOMAIN_DIRS = ("accounts", "forwarders", "groups", "public", "sieve")
+DOMAIN_DIRS = ("accounts", "dkim", "forwarders", "groups", "public", "sieve")
 ACCOUNT_DIRS = ("folders", "sieve")
 
-WRITABLE = ("domain-doc", "account-doc", "group", "forwarder", "script", "message", "tar")
+WRITABLE = ("domain-doc", "account-doc", "group", "forwarder", "script", "message", "tar", "dkim-key")
 
 Chunks = Iterator[bytes]
 
@@ -68,6 +70,10 @@ def locate(path: Path) -> Where:
         return Where(top[:-1], d, f"{path[2][:-5]}@{d}")
     if top == "sieve" and n == 3:
         return Where("script", d, d, name=_script_name(path[2]))
+    if top == "dkim" and n == 3:
+        if not path[2].endswith(".key") or len(path[2]) <= 4:
+            raise NotFound("a DKIM key file is named <selector>.key")
+        return Where("dkim-key", d, name=path[2][:-4])
     if top == "public":
         return _in_folders(d, f"@{d}", path[2:])
     if top == "accounts" and n >= 3:
@@ -139,6 +145,8 @@ class BackupTree:
         if where.kind == "tar":
             self._require_folder(where)
             return Entry(name, False, 0, self.clock())
+        if where.kind == "dkim-key":
+            return Entry(name, False, len(self._dkim_key(where)), self.clock())
         if where.kind == "script":
             for script in self.backup.scripts(_level(where), where.owner):
                 if script.name == where.name:
@@ -172,6 +180,10 @@ class BackupTree:
                 yield Entry(f"{script.name}.sieve", False, script.size, script.updated_at)
         elif what == "accounts":
             yield from (Entry(lp, True, 0, now) for lp in self.backup.accounts(where.domain))
+        elif what == "dkim":
+            self.backup.check_domain(where.domain)
+            for selector, sealed in dkim_sign.sealed_keys(self.backup.store, where.domain).items():
+                yield Entry(f"{selector}.key", False, len(sealed), now)
         elif what in ("groups", "forwarders"):
             names = (
                 self.backup.groups(where.domain) if what == "groups" else self.backup.forwarders(where.domain)
@@ -210,6 +222,8 @@ class BackupTree:
         if where.kind == "tar":
             self._require_folder(where)
             return _skip(self._tar(where), offset)
+        if where.kind == "dkim-key":
+            return iter([self._dkim_key(where)[offset:]])
         if where.kind == "script":
             return iter([self.backup.script(_level(where), where.owner, where.name).encode()[offset:]])
         if where.kind in ("domain-doc", "account-doc", "group", "forwarder"):
@@ -285,6 +299,14 @@ class BackupTree:
                 raise InvalidInput("a Sieve script is UTF-8 text") from None
             self.backup.restore_script(_level(where), where.owner, where.name, text)
             return f"script {where.name} restored"
+        if where.kind == "dkim-key":
+            self.backup.check_domain(where.domain, write=True)
+            try:
+                sealed = data.decode("ascii")
+            except UnicodeDecodeError:
+                raise InvalidInput("a sealed DKIM key is ASCII text") from None
+            dkim_sign.install_sealed(self.backup.store, where.domain, where.name, sealed)
+            return f"DKIM key {where.name} restored"
         if where.kind == "message":
             return f"message restored with UID {self._restore_message(where, where.name, data, None)}"
         if where.kind == "tar":
@@ -340,6 +362,13 @@ class BackupTree:
         return False
 
     # -- checks ------------------------------------------------------------------------------------------
+
+    def _dkim_key(self, where: Where) -> bytes:
+        self.backup.check_domain(where.domain)
+        sealed = dkim_sign.sealed_keys(self.backup.store, where.domain).get(where.name.lower())
+        if sealed is None:
+            raise NotFound(f"{where.domain} has no DKIM key for selector {where.name}")
+        return sealed.encode("ascii")
 
     def _require_domain(self, domain: str) -> None:
         if domain not in self.backup.domains():

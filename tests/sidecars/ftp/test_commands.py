@@ -200,3 +200,20 @@ def test_passive_port_range_and_upload_limit(ftp_data: Path, connect: Connect) -
             f"{'STOR'} {ALICE}/folders/Archive/big.eml", io.BytesIO(b"Subject: x\r\n\r\n" + b"y" * 5000)
         )
     assert ftp.nlst(f"{ALICE}/folders/Archive") == []
+
+
+def test_dkim_keys_travel_sealed(ftp_data: Path, connect: Connect) -> None:
+    from filters import dkim_sign
+
+    with store_of(ftp_data) as st:
+        key = dkim_sign.generate(st, "example.test", "sel1")
+        sealed = key.path.read_bytes()
+    ftp = connect()
+    assert ftp.nlst("/example.test/dkim") in (["sel1.key"], ["/example.test/dkim/sel1.key"])
+    got = fetch(ftp, "/example.test/dkim/sel1.key")
+    assert got.strip() == sealed.strip() and b"PRIVATE KEY" not in got  # never in clear
+    assert "DKIM key sel2 restored" in ftp.storbinary("STOR /example.test/dkim/sel2.key", io.BytesIO(got))
+    with store_of(ftp_data) as st:
+        assert dkim_sign.load(st, "example.test", "sel2").private_pem == key.private_pem
+    with pytest.raises(ftplib.error_perm, match="553 this DKIM key does not open here"):
+        ftp.storbinary("STOR /example.test/dkim/sel3.key", io.BytesIO(b"gAAAAAnotatoken"))
