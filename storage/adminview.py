@@ -40,6 +40,7 @@ from storage.admin_second_factors import AdminSecondFactors
 from storage.admin_security import AdminSecurity
 from storage.admin_services import AdminServices
 from storage.admin_setting_levels import SettingLevels
+from storage.admin_setting_sheets import SettingSheets
 from storage.administrators import Administrators
 from storage.adminscope import ALL_DOMAIN_RIGHTS, DomainScope, Scope, resolve, rights_text
 from storage.models import Account, Domain, Forwarder, Group
@@ -61,6 +62,7 @@ class AdminView:
         self.directory = AdminDirectory(self)
         self.public_folders = AdminPublicFolders(self)
         self.setting_levels = SettingLevels(self)
+        self.setting_sheets = SettingSheets(self)
         self.admins = Administrators(self)
         self.admin_groups = AdminGroups(self)
         self.backup = AdminBackup(self)

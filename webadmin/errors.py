@@ -1,7 +1,7 @@
 """One mapping from storage's exceptions (and HTTP errors) to WebAdmin's error page.
 
 A page lets ``storage.NotFound`` / ``PermissionDenied`` / ``InvalidInput`` raised by ``admin_view()``
-propagate; this answers 404 / 403 / 400. Storage's messages are written for people (storage/errors.py), so
+propagate; this answers 404 / 403 / 400 (AlreadyExists: 409). Storage's messages are written for people (storage/errors.py), so
 an InvalidInput's text is shown as it is; NotFound shows a fixed text, the same for "does not exist" and
 "outside your domains" (storage words those alike, so a delegated administrator learns nothing).
 """
@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from storage.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded
+from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, QuotaExceeded
 
 
 def error_page(status: int, title: str, message: str) -> tuple[str, int]:
@@ -32,6 +32,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InvalidInput)
     def invalid(exc: InvalidInput) -> tuple[str, int]:
         return error_page(400, _("Cannot do that"), str(exc))
+
+    @app.errorhandler(AlreadyExists)
+    def exists(exc: AlreadyExists) -> tuple[str, int]:
+        return error_page(409, _("Already exists"), str(exc))
 
     @app.errorhandler(QuotaExceeded)
     def quota(exc: QuotaExceeded) -> tuple[str, int]:
