@@ -11,6 +11,9 @@ from storage.store import Store
 from tests.webadmin.conftest import csrf_token, delegate, post_form, sign_in
 
 OTHER = "other.test"
+#: route arguments that name something inside a domain; a route with none of them is server-level work
+#: (a service, a queue entry) and answers 403 to a delegated administrator without that permission
+IN_A_DOMAIN = ("domain", "address", "account", "alias", "group", "forwarder", "member", "recipient", "folder")
 
 
 def delegated_client(app: Flask, store: Store, **grant: object) -> FlaskClient:
@@ -51,12 +54,13 @@ def test_every_route_on_another_domain_is_not_found(app: Flask, store: Store) ->
         url = filled(app, rule)
         if url is None:
             continue
+        expected = {404} if any(w in a for a in rule.arguments for w in IN_A_DOMAIN) else {403, 404}
         methods = rule.methods or set()
         if "GET" in methods:
-            assert client.get(url).status_code == 404, f"GET {url} ({rule.endpoint})"
+            assert client.get(url).status_code in expected, f"GET {url} ({rule.endpoint})"
         if "POST" in methods:
             reply = client.post(url, data={"csrf_token": token, "new_name": "x.test", "alias": "y.test"})
-            assert reply.status_code == 404, f"POST {url} ({rule.endpoint})"
+            assert reply.status_code in expected, f"POST {url} ({rule.endpoint})"
         checked += 1
     assert checked >= 8
     assert store.domains.get(OTHER).name == OTHER  # nothing happened to it
