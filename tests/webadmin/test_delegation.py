@@ -13,6 +13,8 @@ from tests.webadmin.conftest import csrf_token, delegate, post_form, sign_in
 OTHER = "other.test"
 #: route arguments that name something inside a domain; a route with none of them is server-level work
 #: (a service, a queue entry) and answers 403 to a delegated administrator without that permission
+#: what the forms ask before they reach storage (a confirmation box, a name...), all filled in
+FORM = {"new_name": "x.test", "alias": "y.test", "confirm": "yes", "confirm_name": OTHER, "enabled": "no"}
 IN_A_DOMAIN = ("domain", "address", "account", "alias", "group", "forwarder", "member", "recipient", "folder")
 
 
@@ -59,7 +61,7 @@ def test_every_route_on_another_domain_is_not_found(app: Flask, store: Store) ->
         if "GET" in methods:
             assert client.get(url).status_code in expected, f"GET {url} ({rule.endpoint})"
         if "POST" in methods:
-            reply = client.post(url, data={"csrf_token": token, "new_name": "x.test", "alias": "y.test"})
+            reply = client.post(url, data={"csrf_token": token, **FORM})
             assert reply.status_code in expected, f"POST {url} ({rule.endpoint})"
         checked += 1
     assert checked >= 8
