@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select, update
 
-from storage import acl
+from storage import acl, adminlimits
 from storage import flags as fl
 from storage import folders as fo
 from storage import schema as s
@@ -61,7 +61,11 @@ def ensure_account(store: Store, conn: Connection, scope: Scope, address: str) -
     try:
         return store.accounts.id_of(conn, address)
     except NotFound:
-        return store.accounts.insert(conn, did, lp, None)
+        pass
+    adminlimits.check_room_for_account(conn, scope, did, dn)  # a restore adds accounts like any other way
+    aid = store.accounts.insert(conn, did, lp, None)
+    adminlimits.cap_new_account(store, conn, scope, did, aid)
+    return aid
 
 
 def ensure_group(store: Store, conn: Connection, scope: Scope, address: str) -> int:
@@ -169,6 +173,12 @@ def restore_domain(store: Store, conn: Connection, scope: Scope, doc: dict[str, 
     for class_name, values in sorted(dict(doc.get("classes") or {}).items()):
         cid = _class_id(store, conn, did, class_name, name)
         _apply_settings(conn, "class", cid, values)
+        size = reg.explicit_values(conn, "class", cid).get(adminlimits.QUOTA_SETTING)
+        if size is not None:
+            adminlimits.check_quota_value(scope, did, size)
+    size = reg.explicit_values(conn, "domain", did).get(adminlimits.QUOTA_SETTING)
+    if size is not None:  # a mailbox size the document gives must be within the grant's limit
+        adminlimits.check_quota_value(scope, did, size)
     _apply_scripts(store, "domain", name, doc.get("sieve"))
     namespace = fo.public_namespace(did)
     _apply_folders(store, conn, scope, namespace, doc.get("public_folders"))
@@ -213,6 +223,7 @@ def restore_account(store: Store, conn: Connection, scope: Scope, doc: dict[str,
     for alias in sorted(wanted - set(account.aliases)):
         store.accounts.add_alias(account.address, alias)
     _apply_settings(conn, "account", aid, doc.get("settings"))
+    adminlimits.check_account_quota(store, conn, scope, did, aid)  # the grant's mailbox size limit holds
     _apply_scripts(store, "account", account.address, doc.get("sieve"))
     namespace = fo.mailbox_namespace(aid)
     _apply_folders(store, conn, scope, namespace, doc.get("folders"))

@@ -305,3 +305,23 @@ def test_two_administrators_adding_at_once_cannot_both_take_the_last_place(tenan
         racer.join(60)
     assert sorted(outcomes) == ["account limit reached"] * 3 + ["added"]
     assert len([a for a in tenants.accounts.list(MINE) if a.address.startswith("racer")]) == 1
+
+
+def test_a_restore_keeps_the_grant_limits(tenants: Store) -> None:
+    """FTP restore (view.backup) adds accounts and sets mailbox sizes too: the limits hold there."""
+    admin = root(tenants)
+    for name in ("bob", "carol"):
+        admin.add_account(f"{name}@{MINE}", f"{name}-password-1")
+    admin.set_setting("quota.storage_bytes", "1G", account=f"bob@{MINE}")
+    carol, bob = (admin.backup.account_document(f"{n}@{MINE}") for n in ("carol", "bob"))
+    admin.delete_account(f"carol@{MINE}")
+    dora = delegate(
+        tenants,
+        example_test={"rights": "accounts backup settings", "max_accounts": 2, "max_account_quota_mb": 100},
+    )
+    with pytest.raises(PermissionDenied, match="account limit reached"):
+        dora.backup.restore_account(f"carol@{MINE}", carol)
+    with pytest.raises(InvalidInput, match="mailbox size limit"):
+        dora.backup.restore_account(f"bob@{MINE}", bob)
+    assert [a.address for a in tenants.accounts.list(MINE) if a.address.startswith("carol")] == []
+    admin.backup.restore_account(f"carol@{MINE}", carol)  # the server administrator has no limits
