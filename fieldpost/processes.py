@@ -22,7 +22,7 @@ from fieldpost.config import Config, Listener
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
-#: Module run for each service; services not built yet run the placeholder.
+#: Module run for each service (``python -m MODULE``); the web service is gunicorn (``service_argv``).
 SERVICE_MODULES: dict[str, str] = {
     "smtp": "sidecars.smtp",
     "processing": "sidecars.processing",
