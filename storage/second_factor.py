@@ -11,7 +11,8 @@ Life of a factor (table ``second_factors``, migration 0011):
    it asks nothing at sign-in yet, and enrolling again replaces it.
 2. ``confirm(code)`` with a code from the app turns it on and returns ten recovery codes, shown once:
    only their SHA-256 is kept (75 random bits each, so a fast hash is enough; a slow one is for what
-   people choose). Each works once.
+   people choose). Each works once. It also bumps the owner's password generation, so every web session
+   and login cache made with the password alone ends (the caller starts its own session again).
 3. ``verify(code)`` at sign-in takes a current code or a recovery code. Codes of the step before and after
    count too (``totp.WINDOW``); a code whose step is not later than ``last_step`` is refused, so a code
    seen over a shoulder cannot be used again -- the conditional UPDATE makes that hold across processes.
@@ -223,6 +224,14 @@ class SecondFactor:
             if not done:
                 raise AlreadyExists(ALREADY_ON)
             self._store_recovery(conn, row.id, codes)
+            # Sessions and login caches made with the password alone end: what was signed in before
+            # (perhaps by whoever made the user turn this on) must now show the second factor too.
+            owners = s.accounts if self.owner.column == "account_id" else s.admins
+            conn.execute(
+                update(owners)
+                .where(owners.c.id == self.owner.id)
+                .values(password_generation=owners.c.password_generation + 1)
+            )
         return codes
 
     def verify(self, code: str, *, ip: str | None = None) -> Verified:

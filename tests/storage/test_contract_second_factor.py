@@ -43,8 +43,11 @@ def test_enrol_is_pending_until_confirmed(demo: Demo, clock: list[float]) -> Non
     assert demo.store.auth.verify("alice@example.test", "pass-alice", service="imap").id == demo.alice.id
     with pytest.raises(InvalidInput):
         factor.confirm("000000" if totp.code_at(enrolment.secret, T0) != "000000" else "111111")
+    generation = demo.store.accounts.by_id(demo.alice.id).password_generation
     codes = factor.confirm(totp.code_at(enrolment.secret, T0))
     assert len(codes) == RECOVERY_CODES == len(set(codes))
+    # sessions and login caches made with the password alone end
+    assert demo.store.accounts.by_id(demo.alice.id).password_generation == generation + 1
     state = factor.state()
     assert state.on and not state.pending and state.recovery_left == RECOVERY_CODES
     with pytest.raises(AlreadyExists):

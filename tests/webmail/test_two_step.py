@@ -9,6 +9,7 @@ import html
 import re
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from storage import totp
@@ -121,6 +122,18 @@ def test_wrong_codes_are_throttled(client: FlaskClient, auth: AuthActions, clock
         client.post("/login/code", data={"csrf_token": token, "code": "123456"}).status_code for _ in range(6)
     ]
     assert statuses[:3] == [401] * 3 and 429 in statuses, statuses
+
+
+def test_turning_it_on_ends_the_other_sessions(
+    app: Flask, client: FlaskClient, auth: AuthActions, clock: list[float]
+) -> None:
+    other = app.test_client()
+    assert AuthActions(other).login().status_code == 302
+    assert other.get("/mail/settings/").status_code == 200
+    turn_on(client, auth, clock)  # this session goes on (turn_on reads the settings page after)
+    assert client.get("/mail/settings/").status_code == 200
+    ended = other.get("/mail/settings/")
+    assert ended.status_code == 302 and "/login" in ended.headers["Location"]
 
 
 def test_code_page_without_a_password_step(client: FlaskClient) -> None:

@@ -19,9 +19,10 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from storage import admin_login
 from storage.errors import AlreadyExists, AuthFailed, InvalidInput, NotFound, Throttled
-from webadmin import nav
-from webadmin.binding import admin_view
+from webadmin import nav, sessions
+from webadmin.binding import admin_view, current_store
 from webadmin.pages import bp
 
 nav.add("Overview", _l("Your two-step sign-in"), "pages.my_two_step", order=90)
@@ -74,6 +75,10 @@ def my_two_step_confirm() -> Any:
         except (InvalidInput, NotFound, AlreadyExists) as exc:
             form.code.errors = [str(exc)]
         else:
+            # storage ended every session made with the password alone; this one goes on
+            admin = admin_login.identity(current_store(), admin_view().admin)
+            if admin is not None:
+                sessions.start(admin)
             return _mine_page(codes=codes)  # the only answer that shows them
     return _mine_page(form), 400
 

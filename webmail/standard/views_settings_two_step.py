@@ -9,7 +9,9 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from webmail import sessions
 from webmail import two_step_settings as pages
+from webmail.binding import current_store, current_user_account
 from webmail.settings_forms import ActionForm
 from webmail.standard.blueprint import bp
 
@@ -45,6 +47,11 @@ def settings_two_step_confirm() -> Any:
     codes = pages.confirm(form)
     if codes is None:
         return _two_step(form=form), 400
+    # turning it on ended every session of the account (storage bumps the password generation): this
+    # one goes on, the others sign in again with the code
+    sessions.start(
+        current_store().accounts.by_id(current_user_account().account_id), sessions.current_interface()
+    )
     return _two_step(recovery_codes=codes)  # shown once: this answer is the only place they appear
 
 
