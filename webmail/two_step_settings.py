@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import segno
-from flask import request
+from flask import flash, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -59,7 +59,10 @@ def two_step_page() -> TwoStepPage:
 
 
 def enrol() -> None:
-    user_mail().second_factor.enrol()  # AlreadyExists -> 400 with its text (webmail/errors.py)
+    try:
+        user_mail().second_factor.enrol()
+    except AlreadyExists as exc:  # a second tab, or a double click
+        flash(str(exc), "info")
 
 
 def confirm(form: CodeForm) -> list[str] | None:

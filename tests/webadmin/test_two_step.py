@@ -39,6 +39,10 @@ def set_up(client: FlaskClient, clock: list[float]) -> tuple[str, list[str]]:
     )
     codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", done.get_data(as_text=True))
     assert done.status_code == 200 and len(codes) == 10
+    # the session started again: the page's own forms carry its new token (storage answers, not CSRF)
+    again = client.post("/me/two-step/enrol", data={"csrf_token": csrf_token(done)})
+    assert again.status_code == 302
+    assert "already on" in client.get("/me/two-step").get_data(as_text=True)
     assert "is on" in client.get("/me/two-step").get_data(as_text=True)
     return secret.group(1), codes
 

@@ -136,6 +136,20 @@ def test_turning_it_on_ends_the_other_sessions(
     assert ended.status_code == 302 and "/login" in ended.headers["Location"]
 
 
+def test_the_confirming_page_forms_work(client: FlaskClient, auth: AuthActions, clock: list[float]) -> None:
+    """The session starts again when it is turned on: the page's forms carry the new session's token."""
+    auth.login()
+    page = client.get("/mail/settings/two-step")
+    client.post("/mail/settings/two-step/enrol", data={"csrf_token": csrf_token(page)})
+    page = client.get("/mail/settings/two-step")
+    found = re.search(r'id="two-step-secret">([A-Z2-7]+)<', page.get_data(as_text=True))
+    assert found
+    code = totp.code_at(found.group(1), clock[0])
+    done = client.post("/mail/settings/two-step/confirm", data={"csrf_token": csrf_token(page), "code": code})
+    out = client.post("/logout", data={"csrf_token": csrf_token(done)})
+    assert out.status_code == 302 and out.headers["Location"].endswith("/login")
+
+
 def test_code_page_without_a_password_step(client: FlaskClient) -> None:
     answer = client.get("/login/code")
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/login")

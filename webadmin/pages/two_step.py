@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -62,7 +62,10 @@ def my_two_step() -> Any:
 
 @bp.post("/me/two-step/enrol")
 def my_two_step_enrol() -> Any:
-    admin_view().second_factors.mine().enrol()  # AlreadyExists -> 400 with its text
+    try:
+        admin_view().second_factors.mine().enrol()
+    except AlreadyExists as exc:  # a second tab, or a double click
+        flash(str(exc), "info")
     return redirect(url_for("pages.my_two_step"))
 
 
@@ -79,6 +82,7 @@ def my_two_step_confirm() -> Any:
             admin = admin_login.identity(current_store(), admin_view().admin)
             if admin is not None:
                 sessions.start(admin)
+                g.pop("csrf_token", None)  # the page's forms must carry the new session's token
             return _mine_page(codes=codes)  # the only answer that shows them
     return _mine_page(form), 400
 

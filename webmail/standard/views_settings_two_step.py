@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from webmail import sessions
@@ -52,6 +52,7 @@ def settings_two_step_confirm() -> Any:
     sessions.start(
         current_store().accounts.by_id(current_user_account().account_id), sessions.current_interface()
     )
+    g.pop("csrf_token", None)  # the page's forms must carry the new session's token (flask-wtf caches it)
     return _two_step(recovery_codes=codes)  # shown once: this answer is the only place they appear
 
 
