@@ -36,13 +36,16 @@ def chosen_domain() -> str:
     return reach[0].name
 
 
-def settings_link(**scope: Any) -> str | None:
-    """The generated settings page for an account, class or domain, when that page exists."""
-    for endpoint in ("pages.settings", "pages.settings_page", "pages.level_settings"):
-        try:
-            return url_for(endpoint, **scope)
-        except Exception:  # noqa: BLE001 - werkzeug's BuildError: that page is not there
-            continue
+def settings_link(
+    *, domain: str | None = None, account_class: str | None = None, account: str | None = None
+) -> str | None:
+    """The generated settings page (webadmin/pages/settings.py) of an account, a class or a domain."""
+    if account is not None:
+        return url_for("pages.account_settings", address=account)
+    if domain is not None and account_class is not None:
+        return url_for("pages.class_settings", domain=domain, account_class=account_class)
+    if domain is not None:
+        return url_for("pages.domain_settings", domain=domain)
     return None
 
 

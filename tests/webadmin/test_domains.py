@@ -111,3 +111,17 @@ def test_limits_page_changes_domain_level_values(admin_client: FlaskClient, stor
 def test_unknown_domain_pages_are_404(admin_client: FlaskClient) -> None:
     for url in ("/domains/none.test", "/domains/none.test/delete", "/domains/none.test/limits"):
         assert admin_client.get(url).status_code == 404, url
+
+
+def test_a_domain_links_to_its_areas_and_settings_pages_link_back(
+    admin_client: FlaskClient, store: Store
+) -> None:
+    page = admin_client.get("/domains/example.test").get_data(as_text=True)
+    areas = page[page.index('id="domain-areas"') :]
+    assert 'href="/accounts?domain=example.test"' in areas
+    assert 'href="/classes?domain=example.test"' in areas
+    store.accounts.add_class("example.test", "staff")
+    classes = admin_client.get("/classes?domain=example.test").get_data(as_text=True)
+    assert 'href="/domains/example.test/classes/staff/settings"' in classes
+    account = admin_client.get("/accounts/alice@example.test").get_data(as_text=True)
+    assert 'href="/accounts/alice@example.test/settings"' in account

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -40,6 +40,17 @@ LIMITS = (
     "quota.warn_percent",
     "mail.max_message_bytes",
     "mail.max_recipients",
+)
+
+
+#: the other areas of one domain (endpoint taking ``domain``, label), linked from its page when present
+AREAS = (
+    ("pages.accounts", _l("Accounts")),
+    ("pages.account_classes", _l("Account classes")),
+    ("pages.groups", _l("Groups")),
+    ("pages.forwarders", _l("Forwarders")),
+    ("pages.public_folders", _l("Public folders")),
+    ("pages.storage_report_domain", _l("Storage report")),
 )
 
 
@@ -131,6 +142,7 @@ def domain_page(domain: str, status: int = 200, **forms: Any) -> Any:
         domain=found,
         limits=limits,
         display=display,
+        areas=[(endpoint, label) for endpoint, label in AREAS if endpoint in current_app.view_functions],
         rename_form=forms.get("rename_form") or RenameForm(formdata=None),
         alias_form=forms.get("alias_form") or AliasForm(formdata=None),
     )
