@@ -7,7 +7,7 @@ the line being its parameters. The contexts: ``login`` (before logging in), ``se
 
 from __future__ import annotations
 
-from sidecars.cli import accounts, admins, domains, general, groups, levels, operations
+from sidecars.cli import accounts, admins, domains, general, groups, levels, operations, public_folders
 from sidecars.cli.state import ACCOUNT, ADMIN, ADMIN_GROUP, ANY, CLASS, DOMAIN, GROUP, LOGIN, SERVER, Command
 
 _LOGIN = frozenset({LOGIN})
@@ -61,6 +61,13 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("REMOVE", "FORWARDER"): Command(groups.remove_forwarder, _DOMAIN, "REMOVE FORWARDER name F", "delete a forwarder"),
     ("ADD", "CLASS"): Command(groups.add_class, _DOMAIN, "ADD CLASS name C", "create an account class (settings shared by its accounts)"),
     ("UPDATE", "CLASS"): Command(groups.update_class, _DOMAIN, "UPDATE CLASS name C", "enter account class C (its settings)"),
+    # public folders
+    ("LIST", "PUBLICFOLDERS"): Command(public_folders.list_public_folders, _DOMAIN, "LIST PUBLICFOLDERS", "the domain's public folders and their folder recipients"),
+    ("ADD", "PUBLICFOLDER"): Command(public_folders.add_public_folder, _DOMAIN, "ADD PUBLICFOLDER path P [kind K]", "create a public folder (kind mail, calendar, contacts, tasks, notes or journal)"),
+    ("RENAME", "PUBLICFOLDER"): Command(public_folders.rename_public_folder, _DOMAIN, "RENAME PUBLICFOLDER path P newPath N", "rename or move a public folder"),
+    ("REMOVE", "PUBLICFOLDER"): Command(public_folders.remove_public_folder, _DOMAIN, "REMOVE PUBLICFOLDER path P", "delete a public folder with its subfolders and messages"),
+    ("ADD", "FOLDERRECIPIENT"): Command(public_folders.add_folder_recipient, _DOMAIN, "ADD FOLDERRECIPIENT name A folder P", "mail to address A goes into public folder P"),
+    ("REMOVE", "FOLDERRECIPIENT"): Command(public_folders.remove_folder_recipient, _DOMAIN, "REMOVE FOLDERRECIPIENT name A", "remove a folder recipient"),
     # administrators and their groups
     ("LIST", "ADMINS"): Command(admins.list_admins, _SERVER, "LIST ADMINS", "the administrators you manage", server_right="admins"),
     ("ADD", "ADMIN"): Command(admins.add_admin, _SERVER, 'ADD ADMIN name N password P [serverWide yes] [rights "queue, services"]', "add an administrator (delegated unless serverWide)", server_right="admins"),

@@ -80,6 +80,8 @@ def test_help_follows_the_context(admin: Client) -> None:
         "ADD GROUP name G [displayName N]",
         'ADD FORWARDER name F to "a@x, b@y"',
         "ADD CLASS name C",
+        "ADD PUBLICFOLDER path P [kind K]",
+        "ADD FOLDERRECIPIENT name A folder P",
     ]
     assert (
         admin.cmd("HELP frob")
