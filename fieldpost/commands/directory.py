@@ -4,8 +4,11 @@ server administrator through the admin facade (``store.for_admin``, via ``opened
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from fieldpost.commands import dkim, load_config, opened_admin, password
+from storage import account_import as account_import_module
 
 
 def register(
@@ -89,6 +92,14 @@ def _register_account(
     delete = actions.add_parser("delete", parents=[common], help="delete an account and its mail")
     delete.add_argument("address")
     delete.set_defaults(func=account_delete)
+    bulk = actions.add_parser(
+        "import",
+        parents=[common],
+        help="add accounts from a CSV file (address,password,display_name,class,quota; docs/webadmin-directory.md)",
+    )
+    bulk.add_argument("file", help="the CSV file, or - for standard input")
+    bulk.add_argument("--domain", metavar="D", required=True, help="the domain the accounts go to")
+    bulk.set_defaults(func=account_import)
 
 
 def account_add(args: argparse.Namespace) -> int:
@@ -126,6 +137,22 @@ def account_delete(args: argparse.Namespace) -> int:
         admin.delete_account(args.address)
     print(f"account {args.address} deleted")
     return 0
+
+
+def account_import(args: argparse.Namespace) -> int:
+    """One line per input line: ``LINE ADDRESS added [password: P]`` or ``LINE ADDRESS refused: WHY``;
+    exit status 1 when any line was refused (the others are added all the same)."""
+    data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    with opened_admin(load_config(args)) as (admin, _):
+        report = account_import_module.import_accounts(admin, data, domain=args.domain)
+    for line in report.lines:
+        if line.added:
+            shown = f"  password: {line.password}" if line.password else ""
+            print(f"{line.line} {line.address} added{shown}")
+        else:
+            print(f"{line.line} {line.address} refused: {line.status}")
+    print(f"{report.added} added, {report.failed} refused")
+    return 1 if report.failed else 0
 
 
 def _size(count: int) -> str:
