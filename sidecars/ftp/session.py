@@ -181,6 +181,8 @@ class FtpSession:
         self.tls_active = True
 
     def dispatch(self, command: P.Command) -> Output:
+        shown = "****" if command.verb == "PASS" else command.arg
+        self.context.log.debug("command %s %s", command.verb, shown)  # never a password
         entry = COMMANDS.get(command.verb)
         if entry is None:
             return self._error(500, f"{command.verb} not understood")
