@@ -382,7 +382,9 @@ class BackupTree:
             raise NotFound(f"account {where.owner} does not exist")
 
     def _require_folder(self, where: Where) -> None:
-        if not where.owner.startswith("@"):
+        if where.owner.startswith("@"):
+            self._require_domain(where.domain)
+        else:
             self._require_account(where)
         if where.folder and not any(f.path == where.folder for f in self.backup.folders(where.owner)):
             raise NotFound(f"no such folder: {where.folder}")

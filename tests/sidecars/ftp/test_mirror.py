@@ -164,7 +164,7 @@ def test_a_delegated_administrator_sees_and_restores_only_their_domains(ftp_data
         ftp.connect("127.0.0.1", port)
         ftp.login("deleg", "delegpass1")
         ftp.prot_p()
-        for path in ("/other.test", "/other.test/accounts/zed/folders/INBOX"):
+        for path in ("/other.test", "/other.test/public", "/other.test/accounts/zed/folders/INBOX"):
             with pytest.raises(ftplib.error_perm, match="550 domain other.test does not exist"):
                 ftp.cwd(path)
         with pytest.raises(ftplib.error_perm, match="550"):
