@@ -77,26 +77,11 @@ def test_a_domain_administrator_reaches_only_their_domains(store: Store, demo: D
 def _delegate(
     store: Store, name: str, domain: str, rights: str, server_rights: str = "", mb: int | None = None
 ) -> None:
-    from sqlalchemy import insert, update
-
-    from storage import schema as s
-
-    store.admins.set_password(name, "tenant-pass-1")
-    with store.db.write() as conn:
-        conn.execute(
-            update(s.admins)
-            .where(s.admins.c.name == name)
-            .values(server_wide=False, server_rights=server_rights)
-        )
-        admin_id = conn.execute(s.admins.select().where(s.admins.c.name == name)).one().id
-        conn.execute(
-            insert(s.admin_domains).values(
-                admin_id=admin_id,
-                domain_id=store.domains.id_of(conn, domain),
-                rights=rights,
-                max_account_quota_mb=mb,
-            )
-        )
+    """A delegated administrator made as the server administrator makes one (``view.admins``)."""
+    store.admins.set_password("root", "root-pass-1")
+    root = store.for_admin("root")
+    root.admins.add(name, "tenant-pass-1", server_rights=server_rights)
+    root.admins.grant(domain, admin=name, rights=rights or "none", max_account_quota_mb=mb)
 
 
 def test_stored_grants_decide_reading_changing_and_the_mailbox_limit(store: Store, demo: Demo) -> None:

@@ -99,30 +99,10 @@ def delegate(
     max_account_quota_mb: int | None = None,
     password: str = ADMIN_PASSWORD,
 ) -> None:
-    """Make ``name`` a delegated administrator holding ``domain`` with ``rights`` (rows as storage keeps
-    them, storage/adminscope.py)."""
-    from sqlalchemy import insert, update
-
-    from storage import schema as s
-    from storage.adminscope import ALL_DOMAIN_RIGHTS, rights_text
-
+    """Make ``name`` a delegated administrator holding ``domain`` with ``rights`` ("" or "none": a
+    read-only view), as the server administrator would through ``fieldpost admin``."""
+    root = store.for_admin(ADMIN)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passwords, "hash_password", _reused_demo_hash)
-        store.admins.set_password(name, password)
-    granted = rights_text(ALL_DOMAIN_RIGHTS) if rights == "all" else rights
-    with store.db.write() as conn:
-        conn.execute(
-            update(s.admins)
-            .where(s.admins.c.name == name)
-            .values(server_wide=False, server_rights=server_rights)
-        )
-        admin_id = conn.execute(s.admins.select().where(s.admins.c.name == name)).one().id
-        domain_id = store.domains.id_of(conn, domain)
-        conn.execute(
-            insert(s.admin_domains).values(
-                admin_id=admin_id,
-                domain_id=domain_id,
-                rights=granted,
-                max_account_quota_mb=max_account_quota_mb,
-            )
-        )
+        root.admins.add(name, password, server_rights=server_rights)
+    root.admins.grant(domain, admin=name, rights=rights or "none", max_account_quota_mb=max_account_quota_mb)
