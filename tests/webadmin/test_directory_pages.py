@@ -174,6 +174,7 @@ def test_a_domain_administrator_reaches_only_their_domain(app: object, store: St
     assert sign_in(client, "tenant", "tenant-pass-1").status_code == 302
     page = text(client.get("/accounts"))
     assert "alice@example.test" in page and "other.test" not in page
+    assert '<dd id="account-count">4</dd>' in text(client.get("/dashboard"))  # alice, bob, carol, postmaster
     for url in (
         "/accounts?domain=other.test",
         "/accounts/zed@other.test",

@@ -46,12 +46,14 @@ def service_states() -> list[tuple[str, str, int]]:
 
 @bp.get("/dashboard")
 def dashboard() -> Any:
-    view = admin_view()
+    # the domains' account counts (one COUNT each), not list_accounts(): loading every account of a
+    # 10,000-account domain took 65 s on the development machine
+    reach = admin_view().list_domains()
     return render_template(
         "dashboard.html",
         hostname=current_app.config.get("FIELDPOST_HOSTNAME", "localhost"),
         version=version(),
-        domains=len(view.list_domains()),
-        accounts=len(view.list_accounts()),
+        domains=len(reach),
+        accounts=sum(d.account_count for d in reach),
         services=service_states() if is_server_admin() else [],
     )
