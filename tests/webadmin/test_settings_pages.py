@@ -103,3 +103,57 @@ def test_unknown_objects_are_404(admin_client: FlaskClient) -> None:
     assert admin_client.get("/domains/nowhere.test/settings").status_code == 404
     assert admin_client.get("/accounts/nobody@example.test/settings").status_code == 404
     assert admin_client.get("/domains/example.test/classes/none/settings").status_code == 404
+
+
+FIELD = re.compile(r'name="value\.([a-z0-9_.]+)"')
+
+
+def shown_values(page: str) -> dict[str, str]:
+    """What each input of a settings form holds: text inputs' value, textareas' text, selects' choice."""
+    values: dict[str, str] = {}
+    for match in re.finditer(
+        r'<input type="(?:text|number)" id="[^"]+" name="value\.([a-z0-9_.]+)" value="([^"]*)"', page
+    ):
+        values[match.group(1)] = match.group(2)
+    for match in re.finditer(r'name="value\.([a-z0-9_.]+)" rows="2">([^<]*)</textarea>', page):
+        values[match.group(1)] = match.group(2)
+    for match in re.finditer(r'name="value\.([a-z0-9_.]+)">(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', match.group(2))
+        values[match.group(1)] = chosen.group(1) if chosen else ""
+    return values
+
+
+def test_every_section_shows_values_the_form_accepts_back(admin_client: FlaskClient, store: Store) -> None:
+    """Every setting of the server level, section by section: setting each one "here" to the value the
+    page shows must pass validation (what is displayed is valid input), and store the default."""
+    import html
+
+    from storage import settings as registry
+
+    first = admin_client.get("/settings/server").get_data(as_text=True)
+    sections = re.findall(r'href="/settings/server\?section=([a-z0-9_]+)"', first)
+    assert len(sections) >= 10
+    checked = 0
+    for section in sections:
+        page = admin_client.get(f"/settings/server?section={section}").get_data(as_text=True)
+        values = {name: html.unescape(text) for name, text in shown_values(page).items()}
+        assert set(values) == set(FIELD.findall(page)), section
+        fields = {f"mode.{name}": "set" for name in values} | {f"value.{n}": v for n, v in values.items()}
+        reply = admin_client.post(
+            "/settings/server",
+            data={
+                "csrf_token": csrf_token(admin_client.get("/settings/server")),
+                "section": section,
+                **fields,
+            },
+        )
+        assert reply.status_code == 302, (
+            section,
+            re.findall(r'role="alert">([^<]+)<', reply.get_data(as_text=True)),
+        )
+        explicit = store.settings.explicit()
+        for name in values:
+            stored, default = explicit[name], registry.get(name).default
+            assert registry.format_value(name, stored) == registry.format_value(name, default), name
+            checked += 1
+    assert checked == len(registry.settings_for_level("server"))
