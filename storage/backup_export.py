@@ -13,6 +13,7 @@ What is kept and how:
   CRAM-MD5/APOP secret stays sealed and only opens on a server holding the same ``secret.key``;
 * folders: path, role, kind, UIDVALIDITY and UIDNEXT, and their own ACL entries with principals named
   (``alice@example.test``, a group address, ``@example.test`` for all users of a domain, ``anyone``);
+  public folders also list their folder recipients (local parts whose mail is filed into them);
 * Sieve scripts: name, whether active, and the text.
 """
 
@@ -59,8 +60,11 @@ def acl_entries(store: Store, conn: Connection, folder_id: int) -> list[dict[str
     return out
 
 
-def folder_entries(store: Store, conn: Connection, namespace: str) -> tuple[list[dict[str, Any]], Any]:
-    """(folders without the root, the root's ACL entries) of one namespace."""
+def folder_entries(
+    store: Store, conn: Connection, namespace: str, *, recipients: bool = False
+) -> tuple[list[dict[str, Any]], Any]:
+    """(folders without the root, the root's ACL entries) of one namespace; with ``recipients``, each
+    folder's recipient addresses (local parts of the domain that deliver into it)."""
     root = fo.folder_by_path(conn, namespace, "")
     out = []
     for row in conn.execute(
@@ -69,8 +73,17 @@ def folder_entries(store: Store, conn: Connection, namespace: str) -> tuple[list
         .order_by(s.folders.c.path)
     ):
         folder: Folder = fo.row_to_folder(row)
+        entry: dict[str, Any] = {}
+        if recipients:
+            a = s.addresses
+            entry["recipients"] = sorted(
+                conn.execute(
+                    select(a.c.local_part).where(a.c.folder_id == folder.id, a.c.kind == "folder")
+                ).scalars()
+            )
         out.append(
-            {
+            entry
+            | {
                 "path": folder.path,
                 "role": folder.role,
                 "kind": folder.kind,
@@ -100,7 +113,7 @@ def domain_document(store: Store, conn: Connection, domain_id: int) -> dict[str,
             .order_by(s.account_classes.c.name)
         )
     }
-    public, public_root_acl = folder_entries(store, conn, fo.public_namespace(domain_id))
+    public, public_root_acl = folder_entries(store, conn, fo.public_namespace(domain_id), recipients=True)
     return {
         "format": FORMAT,
         "domain": d.name,

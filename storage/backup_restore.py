@@ -23,7 +23,7 @@ import contextlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from storage import acl, adminlimits
 from storage import flags as fl
@@ -34,7 +34,8 @@ from storage.adminscope import Scope
 from storage.backup_export import FORMAT
 from storage.errors import InvalidInput, NotFound
 from storage.mail_delivery import StagedMessage
-from storage.names import folder_path, split_address
+from storage.models import Folder
+from storage.names import folder_path, local_part, split_address
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -143,6 +144,26 @@ def _apply_folders(store: Store, conn: Connection, scope: Scope, namespace: str,
             values["uidvalidity"] = int(entry["uidvalidity"])  # every message in it may be the backup's
         conn.execute(update(s.folders).where(s.folders.c.id == folder.id).values(**values))
         _apply_acl(store, conn, scope, folder.id, entry.get("acl"))
+        for local in entry.get("recipients") or ():
+            _folder_recipient(conn, folder, str(local))
+
+
+def _folder_recipient(conn: Connection, folder: Folder, local: str) -> None:
+    """Make ``local`` of the folder's domain deliver into it (storage.admin_public_folders' rule: an
+    address taken by anything else is refused)."""
+    a = s.addresses
+    lp = local_part(local)
+    row = conn.execute(
+        select(a.c.id, a.c.kind).where(a.c.domain_id == folder.domain_id, a.c.local_part == lp)
+    ).first()
+    if row is None:
+        conn.execute(
+            insert(a).values(domain_id=folder.domain_id, local_part=lp, kind="folder", folder_id=folder.id)
+        )
+    elif row.kind == "folder":
+        conn.execute(update(a).where(a.c.id == row.id).values(folder_id=folder.id))
+    else:
+        raise InvalidInput(f"folder recipient {lp}: the address is taken by a {row.kind} here")
 
 
 def ensure_folder(store: Store, conn: Connection, namespace: str, path: str) -> int:

@@ -41,6 +41,7 @@ def source(store: Store) -> Store:
     store.groups.add_member(f"team@{DOMAIN}", f"bob@{DOMAIN}")
     store.groups.add_member(f"team@{DOMAIN}", "outside@elsewhere.test")
     store.acl.grant(f"@{DOMAIN}", "Announcements", f"team@{DOMAIN}", "lri")
+    store.for_admin("admin").public_folders.add_recipient(f"news@{DOMAIN}", "Announcements")
     store.forwarders.add(f"fw@{DOMAIN}", ["someone@elsewhere.test"])
     store.scripts.put("account", f"alice@{DOMAIN}", "main", "keep;\n")
     store.scripts.activate("account", f"alice@{DOMAIN}", "main")
@@ -97,6 +98,7 @@ def test_a_domain_restored_into_an_empty_store_compares_equal(source: Store, tar
     assert dst.group_document(f"team@{DOMAIN}") == src.group_document(f"team@{DOMAIN}")
     assert dst.forwarder_document(f"fw@{DOMAIN}") == src.forwarder_document(f"fw@{DOMAIN}")
     assert dst.messages(f"@{DOMAIN}", "Announcements") == src.messages(f"@{DOMAIN}", "Announcements")
+    assert b'"news"' in dst.domain_document(DOMAIN)  # the folder recipient came back
     # users keep logging in with their passwords, and keep their rights and scripts
     assert target.auth.verify(f"alice@{DOMAIN}", "alicepass1").address == f"alice@{DOMAIN}"
     assert "r" in str(target.acl.rights(f"bob@{DOMAIN}", f"alice@{DOMAIN}", "Work"))
