@@ -247,3 +247,14 @@ def test_answers_escape_what_they_echo(client: FlaskClient) -> None:
     assert reply.status_code == 200
     fields = outlook_protocols(reply.data)["IMAP"]
     assert fields["LoginName"] == "o'brien@example.test"
+
+
+def test_webmail_settings_link_to_the_users_own_profile(client: FlaskClient, seeded: Seeded) -> None:
+    from tests.webmail.conftest import AuthActions
+
+    AuthActions(client).login("bob@example.test", "pass-bob")
+    page = client.get("/mail/settings/").get_data(as_text=True)
+    link = "/apple/mobileconfig?email=bob@example.test"
+    assert f'href="{link}"' in page
+    mail = plistlib.loads(client.get(link).data)["PayloadContent"][0]
+    assert mail["EmailAddress"] == "bob@example.test"
