@@ -26,6 +26,7 @@ class Entry:
     server_only: bool
     order: int
     right: str | None = None
+    also: tuple[str, ...] = ()  # endpoints of the pages inside this entry's area (highlighted with it)
 
 
 _entries: dict[str, Entry] = {}
@@ -39,9 +40,11 @@ def add(
     server_only: bool = False,
     order: int = 100,
     right: str | None = None,
+    also: tuple[str, ...] = (),
 ) -> None:
-    """Add (or replace: a module imported twice adds nothing new) the link to ``endpoint``."""
-    _entries[endpoint] = Entry(section, label, endpoint, server_only, order, right)
+    """Add (or replace: a module imported twice adds nothing new) the link to ``endpoint``; the pages of
+    ``also`` (a list's detail pages) highlight it too."""
+    _entries[endpoint] = Entry(section, label, endpoint, server_only, order, right, also)
 
 
 def sections(is_server: bool, rights: frozenset[str] = frozenset()) -> list[tuple[str, list[Entry]]]:
@@ -58,9 +61,9 @@ def sections(is_server: bool, rights: frozenset[str] = frozenset()) -> list[tupl
 
 
 def is_active(entry: Entry) -> bool:
-    """The entry of the page shown, or of the area it belongs to (same module of endpoints)."""
+    """The entry of the page shown, or of the area it belongs to (its ``also`` endpoints)."""
     current = request.endpoint or ""
-    return current == entry.endpoint
+    return current == entry.endpoint or current in entry.also
 
 
 def section_labels() -> dict[str, Callable[[], str]]:

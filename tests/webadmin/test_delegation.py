@@ -119,3 +119,12 @@ def test_a_read_only_grant_sees_but_cannot_change(app: Flask, store: Store) -> N
     )
     assert reply.status_code == 403
     assert store.settings.explicit(domain="example.test") == {}
+
+
+def test_links_follow_server_permissions(app: Flask, store: Store) -> None:
+    client = delegated_client(app, store, server_rights="config")
+    side = client.get("/domains/example.test").get_data(as_text=True)
+    assert 'href="/settings/server"' in side  # "config" shows the server settings
+    assert 'href="/domains/new"' not in side  # no "domains": no adding
+    assert '<a href="/domains" aria-current="page">' in side  # a domain's page sits under "All domains"
+    assert client.get("/settings/server").status_code == 200

@@ -26,8 +26,14 @@ from webadmin.binding import admin_view
 from webadmin.pages import bp
 from webadmin.pages.settings import display, sheet_page
 
-nav.add("Domains", _l("All domains"), "pages.domains", order=10)
-nav.add("Domains", _l("Add a domain"), "pages.add_domain", order=20)
+nav.add(
+    "Domains",
+    _l("All domains"),
+    "pages.domains",
+    order=10,
+    also=("pages.domain", "pages.domain_settings", "pages.domain_limits", "pages.delete_domain"),
+)
+nav.add("Domains", _l("Add a domain"), "pages.add_domain", order=20, server_only=True, right="domains")
 
 PAGE_SIZE = 25
 MAX_FILTER = 255

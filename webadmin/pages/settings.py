@@ -29,7 +29,7 @@ from webadmin import nav
 from webadmin.binding import admin_view
 from webadmin.pages import bp
 
-nav.add("Server", _l("Server settings"), "pages.server_settings", server_only=True, order=10)
+nav.add("Server", _l("Server settings"), "pages.server_settings", server_only=True, order=10, right="config")
 
 INHERIT, SET = "inherit", "set"
 
