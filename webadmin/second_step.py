@@ -12,16 +12,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from storage import admin_login
 from storage.admin_login import AdminIdentity
 from storage.errors import AuthFailed, NotFound, PermissionDenied, Throttled
-from webadmin import login
+from webadmin import login, sessions
 from webadmin.binding import current_store
 
 ENDPOINT = "auth.login_code"
@@ -48,6 +49,15 @@ def needs_code(admin: AdminIdentity) -> str | None:
 
 if needs_code not in login.SECOND_STEPS:
     login.SECOND_STEPS.append(needs_code)
+
+
+def restart_session(name: str) -> None:
+    """Start this browser's session again after turning two-step sign-in on (storage bumped the password
+    generation, which ends every session made with the password alone, this one too)."""
+    admin = admin_login.identity(current_store(), name)
+    if admin is not None:
+        sessions.start(admin)
+        g.pop("csrf_token", None)  # the page's forms must carry the new session's token (flask-wtf caches it)
 
 
 def _start_over(message: str) -> Any:

@@ -12,17 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from storage import admin_login
 from storage.errors import AlreadyExists, AuthFailed, InvalidInput, NotFound, Throttled
-from webadmin import nav, sessions
-from webadmin.binding import admin_view, current_store
+from webadmin import nav, second_step
+from webadmin.binding import admin_view
 from webadmin.pages import bp
 
 nav.add("Overview", _l("Your two-step sign-in"), "pages.my_two_step", order=90)
@@ -78,11 +77,7 @@ def my_two_step_confirm() -> Any:
         except (InvalidInput, NotFound, AlreadyExists) as exc:
             form.code.errors = [str(exc)]
         else:
-            # storage ended every session made with the password alone; this one goes on
-            admin = admin_login.identity(current_store(), admin_view().admin)
-            if admin is not None:
-                sessions.start(admin)
-                g.pop("csrf_token", None)  # the page's forms must carry the new session's token
+            second_step.restart_session(admin_view().admin)  # storage ended the other sessions
             return _mine_page(codes=codes)  # the only answer that shows them
     return _mine_page(form), 400
 
