@@ -25,6 +25,7 @@ Implementation notes:
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -144,6 +145,8 @@ def _in_thread(fn: Callable[[], T]) -> T:
 
 def make_handler(store: Store, hostname: str, tls_context: ssl.SSLContext | None) -> Handler:
     def handle(sock: Any, address: tuple[Any, ...], session_id: str, listener: ListenerServer) -> None:
+        with contextlib.suppress(OSError):  # each answer is one write: no reason to hold its tail back
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             allow_plaintext = bool(store.settings.get("pop3.allow_plaintext_auth"))
         except Exception:
