@@ -7,8 +7,30 @@ the line being its parameters. The contexts: ``login`` (before logging in), ``se
 
 from __future__ import annotations
 
-from sidecars.cli import accounts, admins, domains, general, groups, levels, operations, public_folders
-from sidecars.cli.state import ACCOUNT, ADMIN, ADMIN_GROUP, ANY, CLASS, DOMAIN, GROUP, LOGIN, SERVER, Command
+from sidecars.cli import (
+    accounts,
+    admins,
+    domains,
+    general,
+    groups,
+    levels,
+    operations,
+    public_folders,
+    two_step,
+)
+from sidecars.cli.state import (
+    ACCOUNT,
+    ADMIN,
+    ADMIN_GROUP,
+    ANY,
+    CLASS,
+    DOMAIN,
+    GROUP,
+    LOGIN,
+    SERVER,
+    SERVER_WIDE,
+    Command,
+)
 
 _LOGIN = frozenset({LOGIN})
 _EVERYWHERE = ANY | _LOGIN
@@ -79,6 +101,10 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("UPDATE", "ADMINGROUP"): Command(admins.update_admin_group, _SERVER, "UPDATE ADMINGROUP name G", "enter administrator group G", server_right="admins"),
     ("GRANT", "DOMAIN"): Command(admins.grant_domain, _HOLDERS, 'GRANT DOMAIN name D [rights "accounts, settings"] [maxAccounts N] [maxQuotaMb N]', "grant a domain with permissions and limits (rights all, or none: read only)"),
     ("REVOKE", "DOMAIN"): Command(admins.revoke_domain, _HOLDERS, "REVOKE DOMAIN name D", "withdraw a domain"),
+    # two-step sign-in
+    ("TWOSTEP", "STATUS"): Command(two_step.status, _DOMAIN | _ACCOUNT, "TWOSTEP STATUS [name U]", "whether an account uses two-step sign-in (inside an account: this one)"),
+    ("TWOSTEP", "RESET"): Command(two_step.reset, _DOMAIN | _ACCOUNT, "TWOSTEP RESET [name U]", "turn an account's two-step sign-in off, for a user who lost phone and recovery codes"),
+    ("TWOSTEP", "RESET", "ADMIN"): Command(two_step.reset_admin, _SERVER, "TWOSTEP RESET ADMIN name N", "turn an administrator's two-step sign-in off (server-wide administrators only)", server_right=SERVER_WIDE),
     # the queue and the services
     ("LIST", "QUEUE"): Command(operations.list_queue, _SERVER, "LIST QUEUE [sender S] [recipient R] [state ST] [minSize N] [failure T]", "queued messages", server_right="queue"),
     ("SHOW", "QUEUE"): Command(operations.show_queue, _SERVER, "SHOW QUEUE id N", "one queued message: envelope, recipients, header", server_right="queue"),

@@ -28,10 +28,19 @@ from collections.abc import Callable
 from mailflow.queue_ops import Busy
 from sidecars.cli import parser as P
 from sidecars.cli.commands import COMMANDS, lookup
-from sidecars.cli.state import LOGIN, SERVER, CommandFailed, Context, Output, SessionContext, WrongUse
+from sidecars.cli.state import (
+    LOGIN,
+    SERVER,
+    SERVER_WIDE,
+    CommandFailed,
+    Context,
+    Output,
+    SessionContext,
+    WrongUse,
+)
 from sidecars.net.errorcontrol import DROP, ErrorControl
 from storage.admin_login import sign_in
-from storage.adminscope import NO_SUCH_ADMIN
+from storage.adminscope import NO_SUCH_ADMIN, Scope
 from storage.adminview import AdminView
 from storage.errors import (
     AlreadyExists,
@@ -45,6 +54,11 @@ from storage.errors import (
 )
 
 CLOSING = "closing the connection"
+
+
+def _holds(scope: Scope, right: str) -> bool:
+    """Whether HELP shows a command needing ``right`` (``SERVER_WIDE``: server-wide administrators only)."""
+    return scope.is_server if right == SERVER_WIDE else scope.has(right)
 
 
 class CliSession:
@@ -130,7 +144,7 @@ class CliSession:
             for phrase, command in COMMANDS.items()
             if self.where in command.contexts
             and phrase[: len(wanted)] == wanted
-            and (scope is None or command.server_right is None or scope.has(command.server_right))
+            and (scope is None or command.server_right is None or _holds(scope, command.server_right))
         ]
 
     def enter(self, context: Context) -> None:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 SERVER, DOMAIN, ACCOUNT, CLASS, GROUP = "server", "domain", "account", "class", "group"
 ADMIN, ADMIN_GROUP = "admin", "admingroup"  # an administrator, an administrator group (under the top)
 LOGIN = "login"  # not a context: the commands allowed before logging in
+#: ``Command.server_right`` of work no permission names (storage's ``scope.require_server()``).
+SERVER_WIDE = "server-wide"
 ANY = frozenset({SERVER, DOMAIN, ACCOUNT, CLASS, GROUP, ADMIN, ADMIN_GROUP})
 
 #: Control requests to the supervisor: (command, service or None) -> its reply (fieldpost.control).
