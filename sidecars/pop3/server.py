@@ -10,6 +10,8 @@ Implementation notes:
   part (a RETR or TOP body, a long LIST) is pulled one chunk at a time and each chunk is written before
   the next is read from the blob store, so a client that does not read holds the reader back and a
   connection holds at most ``WRITE_CHUNK`` plus one chunk.
+- Every connection has TCP_NODELAY: an answer is written whole, and with Nagle's algorithm its last
+  segment waited for the client's delayed ACK, ~9 ms per RETR for a client that waits for each answer.
 - After a streamed answer the session says ``more``: the body is written first, then ``receive(b"")``
   answers the commands the client pipelined behind it.
 - STLS (RFC 2595 4): the +OK is written in clear, then the socket is wrapped; bytes pipelined before
