@@ -33,6 +33,7 @@ from storage.admin_backup import AdminBackup
 from storage.admin_directory import AdminDirectory
 from storage.admin_groups import AdminGroups
 from storage.admin_logs import AdminLogs
+from storage.admin_mailboxes import AdminMailboxes
 from storage.admin_public_folders import AdminPublicFolders
 from storage.admin_remote_accounts import AdminRemoteAccounts
 from storage.admin_reports import AdminReports
@@ -71,6 +72,7 @@ class AdminView:
         self.reports = AdminReports(self)
         self.security = AdminSecurity(self)
         self.remote_accounts = AdminRemoteAccounts(self)
+        self.mailboxes = AdminMailboxes(self)
 
     @contextmanager
     def acting(self) -> Iterator[Scope]:

@@ -42,7 +42,8 @@ NOT_PRODUCT = frozenset({"tests", "bench", "docs", "locales", "skins", "spec", "
 #: ``fieldpost`` modules every layer may import: nothing in them knows about services.
 #: (``connection_counts``: the pool's shared connection table, made by the supervisor, used by sidecars.net;
 #: ``control_client``: asks the supervisor to start/stop a service, for WebAdmin and the CLI service;
-#: ``log_reader``: reads the service logs from the end, for WebAdmin's log viewer.)
+#: ``log_reader``: reads the service logs from the end, for WebAdmin's log viewer;
+#: ``mailfiles``: mbox and Maildir file formats, for ``fieldpost import/export`` and WebAdmin's.)
 FIELDPOST_BASE = frozenset(
     {
         "fieldpost",
@@ -52,6 +53,7 @@ FIELDPOST_BASE = frozenset(
         "fieldpost.log_rules",
         "fieldpost.log_reader",
         "fieldpost.logs",
+        "fieldpost.mailfiles",
         "fieldpost.runstate",
         "fieldpost.tls",
     }
