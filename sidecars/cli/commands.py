@@ -16,6 +16,7 @@ from sidecars.cli import (
     levels,
     operations,
     public_folders,
+    remote_mailboxes,
     two_step,
 )
 from sidecars.cli.state import (
@@ -105,6 +106,11 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("TWOSTEP", "STATUS"): Command(two_step.status, _DOMAIN | _ACCOUNT, "TWOSTEP STATUS [name U]", "whether an account uses two-step sign-in (inside an account: this one)"),
     ("TWOSTEP", "RESET"): Command(two_step.reset, _DOMAIN | _ACCOUNT, "TWOSTEP RESET [name U]", "turn an account's two-step sign-in off, for a user who lost phone and recovery codes"),
     ("TWOSTEP", "RESET", "ADMIN"): Command(two_step.reset_admin, _SERVER, "TWOSTEP RESET ADMIN name N", "turn an administrator's two-step sign-in off (server-wide administrators only)", server_right=SERVER_WIDE),
+    # remote mailboxes of an account
+    ("LIST", "REMOTEMAILBOXES"): Command(remote_mailboxes.list_remote_mailboxes, _ACCOUNT, "LIST REMOTEMAILBOXES", "the remote POP3/IMAP mailboxes fetched into this account"),
+    ("ADD", "REMOTEMAILBOX"): Command(remote_mailboxes.add_remote_mailbox, _ACCOUNT, "ADD REMOTEMAILBOX protocol pop3|imap host H user U password P [port N] [security implicit|starttls|none] [folder F] [every MINUTES] [delete yes]", "fetch a remote mailbox into this account"),
+    ("REMOVE", "REMOTEMAILBOX"): Command(remote_mailboxes.remove_remote_mailbox, _ACCOUNT, "REMOVE REMOTEMAILBOX id N", "stop fetching a remote mailbox (fetched mail stays)"),
+    ("FETCH", "REMOTEMAILBOX"): Command(remote_mailboxes.fetch_remote_mailbox, _ACCOUNT, "FETCH REMOTEMAILBOX id N", "fetch a remote mailbox now"),
     # the queue and the services
     ("LIST", "QUEUE"): Command(operations.list_queue, _SERVER, "LIST QUEUE [sender S] [recipient R] [state ST] [minSize N] [failure T]", "queued messages", server_right="queue"),
     ("SHOW", "QUEUE"): Command(operations.show_queue, _SERVER, "SHOW QUEUE id N", "one queued message: envelope, recipients, header", server_right="queue"),
