@@ -31,6 +31,7 @@ from storage import adminlimits
 from storage import schema as s
 from storage.admin_backup import AdminBackup
 from storage.admin_directory import AdminDirectory
+from storage.admin_filter_tables import AdminFilterTables
 from storage.admin_groups import AdminGroups
 from storage.admin_logs import AdminLogs
 from storage.admin_mailboxes import AdminMailboxes
@@ -73,6 +74,7 @@ class AdminView:
         self.security = AdminSecurity(self)
         self.remote_accounts = AdminRemoteAccounts(self)
         self.mailboxes = AdminMailboxes(self)
+        self.filter_tables = AdminFilterTables(self)
 
     @contextmanager
     def acting(self) -> Iterator[Scope]:
