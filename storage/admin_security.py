@@ -23,7 +23,20 @@ if TYPE_CHECKING:
 
 #: Settings sections of the connection and message checks this facet reads for the "security" permission.
 SECTIONS = frozenset(
-    {"net", "dnsbl", "rdns", "country", "greylist", "mx_check", "spf", "dkim", "dmarc", "lists", "scan"}
+    {
+        "net",
+        "dns",
+        "dnsbl",
+        "rdns",
+        "country",
+        "greylist",
+        "mx_check",
+        "spf",
+        "dkim",
+        "dmarc",
+        "lists",
+        "scan",
+    }
 )
 
 

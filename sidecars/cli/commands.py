@@ -11,6 +11,7 @@ from sidecars.cli import (
     accounts,
     admins,
     domains,
+    filtering,
     general,
     groups,
     levels,
@@ -111,6 +112,9 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("ADD", "REMOTEMAILBOX"): Command(remote_mailboxes.add_remote_mailbox, _ACCOUNT, "ADD REMOTEMAILBOX protocol pop3|imap host H user U password P [port N] [security implicit|starttls|none] [folder F] [every MINUTES] [delete yes]", "fetch a remote mailbox into this account"),
     ("REMOVE", "REMOTEMAILBOX"): Command(remote_mailboxes.remove_remote_mailbox, _ACCOUNT, "REMOVE REMOTEMAILBOX id N", "stop fetching a remote mailbox (fetched mail stays)"),
     ("FETCH", "REMOTEMAILBOX"): Command(remote_mailboxes.fetch_remote_mailbox, _ACCOUNT, "FETCH REMOTEMAILBOX id N", "fetch a remote mailbox now"),
+    # the connection-time checks' state
+    ("SHOW", "FILTERING"): Command(filtering.show_filtering, _SERVER, "SHOW FILTERING", "greylisting, DNSBL and country checks: on or off, greylisting's counts, the country table's size", server_right="security"),
+    ("DNSBL", "LOOKUP"): Command(filtering.dnsbl_lookup, _SERVER, "DNSBL LOOKUP ip A", "ask every list of dnsbl.zones about address A, as the check would", server_right="security"),
     # the queue and the services
     ("LIST", "QUEUE"): Command(operations.list_queue, _SERVER, "LIST QUEUE [sender S] [recipient R] [state ST] [minSize N] [failure T]", "queued messages", server_right="queue"),
     ("SHOW", "QUEUE"): Command(operations.show_queue, _SERVER, "SHOW QUEUE id N", "one queued message: envelope, recipients, header", server_right="queue"),

@@ -1,0 +1,82 @@
+"""Console commands on the connection-time checks' state (read-only) -- ``fieldpost filters greylist
+stats`` and ``fieldpost filters dnsbl lookup`` on the console, plus the country table's size.
+
+Through ``view.security`` (storage/admin_security.py): a server-wide administrator, or one holding the
+server permission ``security``. Changing these checks is ordinary settings work (``SET dnsbl.zones ...``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+
+from filters.checks import Env, dnsbl, greylist
+from sidecars.cli import parser as P
+from sidecars.cli.state import CommandFailed
+
+if TYPE_CHECKING:
+    from sidecars.cli.session import CliSession
+
+#: Most block lists one DNSBL LOOKUP asks (one after the other, each within dns.timeout_seconds, while
+#: the session waits); further zones are reported as not asked.
+MAX_ZONES = 20
+
+
+def _yes(value: object) -> str:
+    return "on" if value else "off"
+
+
+def show_filtering(s: CliSession, args: list[str]) -> bytes:
+    """SHOW FILTERING: whether greylisting, DNSBL and country checks are on, what greylisting remembers,
+    how many ranges the country table holds."""
+    P.parameters(args)
+    names = ("greylist.enabled", "dnsbl.enabled", "dnsbl.zones", "country.enabled", *greylist.POLICY_SETTINGS)
+    values = s.view.security.settings(names)
+    state = s.view.security.state(greylist.policy_from(values))
+    g = state.greylist
+    rows = [
+        ("greylisting", _yes(values["greylist.enabled"])),
+        ("greylist_pending_triplets", str(g.pending)),
+        ("greylist_passed_triplets", str(g.passed)),
+        ("greylist_client_networks", str(g.clients)),
+        ("greylist_whitelisted_networks", str(g.whitelisted)),
+        ("dnsbl", _yes(values["dnsbl.enabled"])),
+        ("dnsbl_zones", ", ".join(values["dnsbl.zones"]) or "-"),
+        ("country_check", _yes(values["country.enabled"])),
+        ("country_table_ranges", str(state.country_ranges)),
+    ]
+    return P.table(("property", "value"), rows) + P.ok("filtering state shown")
+
+
+def dnsbl_lookup(s: CliSession, args: list[str]) -> bytes:
+    """DNSBL LOOKUP ip A: asks each zone of dnsbl.zones about an address, as the check would."""
+    text = P.parameters(args, ["ip"])["ip"]
+    try:
+        address = ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        raise CommandFailed(f"not an IP address: {text[:60]!r}") from None
+    settings = s.view.security.settings(dnsbl.SETTINGS)
+    rows: list[tuple[str, ...]] = []
+    zones = []
+    for entry in settings["dnsbl.zones"]:
+        try:
+            zones.append(dnsbl.parse_zone(entry))
+        except ValueError as exc:
+            rows.append((entry, "skipped", str(exc)))
+    if not zones:
+        raise CommandFailed("no DNS block lists are configured (setting dnsbl.zones)")
+    env = Env(store=None, settings=settings)
+    listed = 0
+    for index, zone in enumerate(zones):
+        if index >= MAX_ZONES:
+            rows.append((zone.name, "not asked", f"only the first {MAX_ZONES} lists are asked"))
+            continue
+        hit = dnsbl.lookup(address, zone, env)
+        if hit is None:
+            rows.append((zone.name, "not listed", ""))
+            continue
+        listed += 1
+        detail = f"{', '.join(hit.codes)}, weight {zone.weight}" + (f": {hit.reason}" if hit.reason else "")
+        rows.append((zone.name, "listed", detail))
+    table = P.table(("zone", "answer", "detail"), rows)
+    return table + P.ok(f"{address}: listed by {listed} of {min(len(zones), MAX_ZONES)} list(s) asked")
