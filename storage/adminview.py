@@ -35,6 +35,7 @@ from storage.admin_filter_tables import AdminFilterTables
 from storage.admin_groups import AdminGroups
 from storage.admin_logs import AdminLogs
 from storage.admin_mailboxes import AdminMailboxes
+from storage.admin_maintenance import AdminMaintenance
 from storage.admin_public_folders import AdminPublicFolders
 from storage.admin_remote_accounts import AdminRemoteAccounts
 from storage.admin_reports import AdminReports
@@ -75,6 +76,7 @@ class AdminView:
         self.remote_accounts = AdminRemoteAccounts(self)
         self.mailboxes = AdminMailboxes(self)
         self.filter_tables = AdminFilterTables(self)
+        self.maintenance = AdminMaintenance(self)
 
     @contextmanager
     def acting(self) -> Iterator[Scope]:

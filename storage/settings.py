@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, or_, select
@@ -52,6 +53,7 @@ __all__ = [
     "NET_PREAUTH_IDLE",
     "NET_SERVICES",
     "REGISTRY",
+    "ReferenceRow",
     "SERVER",
     "SERVER_DOMAIN",
     "TYPES",
@@ -65,6 +67,7 @@ __all__ = [
     "format_scalar",
     "format_value",
     "get",
+    "reference",
     "resolve",
     "set_value",
     "settings_for_level",
@@ -475,6 +478,32 @@ def _limits(setting: Setting) -> str:
     return f">= {low}" if low else (f"<= {high}" if high else "")
 
 
+@dataclass(frozen=True)
+class ReferenceRow:
+    """One setting as the reference shows it (docs/settings.md, WebAdmin's settings reference page)."""
+
+    name: str
+    kind: str
+    default: str
+    levels: str
+    limits: str
+    help: str
+
+
+def reference() -> dict[str, list[ReferenceRow]]:
+    """The registry as a reference: section -> its settings, both in name order."""
+    out: dict[str, list[ReferenceRow]] = {}
+    for section in sorted({st.section for st in REGISTRY.values()}):
+        rows = out[section] = []
+        for st in sorted((st for st in REGISTRY.values() if st.section == section), key=lambda x: x.name):
+            kind = f"list of {st.item_type}" if st.type == "list" else st.type
+            default = format_value(st.name, st.default) or '""'
+            levels = ", ".join(lv for lv in LEVELS if lv in st.levels)
+            limits = _limits(st) + (f" ({st.unit})" if st.unit else "")
+            rows.append(ReferenceRow(st.name, kind, default, levels, limits.strip(), st.help))
+    return out
+
+
 def docs_markdown() -> str:
     """The registry as markdown: one table per section, for docs/settings.md."""
     out = [
@@ -484,14 +513,10 @@ def docs_markdown() -> str:
         " explicit value wins; a setting can only be set at the levels listed. Sizes accept K/M/G/T"
         " (binary), durations s/m/h/d/w.",
     ]
-    for section in sorted({st.section for st in REGISTRY.values()}):
+    for section, rows in reference().items():
         out += ["", f"## {section}", "", "| Setting | Type | Default | Levels | Limits | Description |"]
         out.append("|---|---|---|---|---|---|")
-        for st in sorted((st for st in REGISTRY.values() if st.section == section), key=lambda x: x.name):
-            kind = f"list of {st.item_type}" if st.type == "list" else st.type
-            default = format_value(st.name, st.default) or '""'
-            levels = ", ".join(lv for lv in LEVELS if lv in st.levels)
-            limits = _limits(st) + (f" ({st.unit})" if st.unit else "")
-            help_ = st.help.replace("|", "\\|")
-            out.append(f"| `{st.name}` | {kind} | `{default}` | {levels} | {limits.strip()} | {help_} |")
+        for r in rows:
+            help_ = r.help.replace("|", "\\|")
+            out.append(f"| `{r.name}` | {r.kind} | `{r.default}` | {r.levels} | {r.limits} | {help_} |")
     return "\n".join(out) + "\n"
