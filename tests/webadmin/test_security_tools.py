@@ -117,3 +117,7 @@ def test_a_delegate_without_security_is_refused(app: Flask, store: Store) -> Non
     assert reply.status_code == 403
     assert store.countries.count() == 2
     assert "Filter tools" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_security_page_links_here(admin_client: FlaskClient) -> None:
+    assert f'href="{PAGE}"' in admin_client.get("/security").get_data(as_text=True)
