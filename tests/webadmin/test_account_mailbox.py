@@ -71,7 +71,10 @@ def test_the_account_page_links_here(admin_client: FlaskClient) -> None:
 
 def test_bad_files_and_names_are_shown_on_the_form(admin_client: FlaskClient, store: Store) -> None:
     reply = upload(admin_client, b"Subject: not an mbox\n\nhello\n")
-    assert reply.status_code == 400 and "This is not an mbox file." in reply.get_data(as_text=True)
+    assert (
+        reply.status_code == 400
+        and "This is neither an mbox file nor a zip archive of a Maildir." in reply.get_data(as_text=True)
+    )
     reply = upload(admin_client, b"")
     assert reply.status_code == 400 and "The file holds no messages." in reply.get_data(as_text=True)
     reply = upload(admin_client, MBOX, folder="a//b")
@@ -131,3 +134,42 @@ def test_the_quota_stops_an_import_and_says_how_far_it_got(admin_client: FlaskCl
     assert reply.status_code == 400
     assert "2 message(s) imported, then the account&#39;s quota was reached" in reply.get_data(as_text=True)
     assert len(store.for_admin(ADMIN).backup.messages(ALICE, "INBOX")) == 2
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, content in files.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2023, 5, 6, 7, 8, 9)), content)
+    return out.getvalue()
+
+
+def test_a_zipped_maildir_lands_with_its_subfolders_flags_and_dates(
+    admin_client: FlaskClient, store: Store
+) -> None:
+    archive = _zip(
+        {
+            "Maildir/cur/1.host:2,S": b"Subject: seen\n\nread one\n",
+            "Maildir/new/2.host": b"Subject: new\n\nnew one\n",
+            "Maildir/tmp/": b"",
+            "Maildir/.Lists.python/cur/3.host:2,F": b"Subject: flagged\n\nlist mail\n",
+        }
+    )
+    reply = upload(admin_client, archive, folder="Old")
+    assert reply.status_code == 302
+    view = store.for_admin(ADMIN).backup
+    top = view.messages(ALICE, "Old")
+    assert sorted(sorted(e.flags) for e in top) == [[], ["\\Seen"]]
+    assert {e.internal_date.year for e in top} == {2023}
+    (listed,) = view.messages(ALICE, "Old/Lists/python")
+    assert listed.flags == frozenset({"\\Flagged"})
+
+
+def test_an_unsafe_or_empty_archive_is_refused(admin_client: FlaskClient, store: Store) -> None:
+    reply = upload(admin_client, _zip({"../evil/cur/1": b"Subject: x\n\nx\n"}), folder="Old")
+    assert reply.status_code == 400 and "unsafe path in the archive" in reply.get_data(as_text=True)
+    reply = upload(admin_client, _zip({"notes/readme.txt": b"hello"}), folder="Old")
+    assert reply.status_code == 400 and "the archive holds no Maildir" in reply.get_data(as_text=True)
+    assert "Old" not in [f.path for f in store.for_admin(ADMIN).mailboxes.mail_folders(ALICE)]

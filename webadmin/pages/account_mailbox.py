@@ -1,5 +1,6 @@
-"""Import and export of an account's mail folders (what ``fieldpost import mbox`` and ``fieldpost export
-mbox`` do): upload an mbox file into a folder, download a folder as an mbox file.
+"""Import and export of an account's mail folders (what ``fieldpost import mbox|maildir`` and ``fieldpost
+export mbox`` do): upload an mbox file (or a Maildir zipped: webadmin/maildir_upload.py) into a folder,
+download a folder as an mbox file.
 
 Both need the domain permission "backup" (storage.admin_mailboxes checks it for every message put and
 every page read). The upload is bounded by WebAdmin's request limit (16 MiB, docs/webadmin.md); larger
@@ -27,14 +28,16 @@ from wtforms.validators import Length
 from fieldpost import mailfiles
 from storage.errors import InvalidInput, QuotaExceeded
 from storage.names import folder_path
+from webadmin import maildir_upload
 from webadmin.binding import admin_view
+from webadmin.maildir_upload import ArchiveProblem
 from webadmin.pages import bp
 
 UPLOAD_LIMIT_TEXT = "16 MiB"  # WebAdmin's MAX_CONTENT_LENGTH (webadmin/__init__.py)
 
 
 class ImportForm(FlaskForm):  # type: ignore[misc]  # wtforms ships no type hints
-    file = FileField(_l("mbox file"), validators=[FileRequired()])
+    file = FileField(_l("mbox file, or a Maildir as a zip archive"), validators=[FileRequired()])
     folder = StringField(
         _l("Into folder"),
         default="INBOX",
@@ -60,6 +63,15 @@ def account_mailbox(address: str) -> Any:
     return render_mailbox(address)
 
 
+def _messages_in(upload: Path, unpack_into: Path) -> Iterator[mailfiles.MailFile]:
+    """The messages of an uploaded mbox file, or of a zipped Maildir (its Maildir++ subfolders become
+    subfolders of the target)."""
+    if maildir_upload.is_zip(upload):
+        unpack_into.mkdir()
+        return mailfiles.read_maildir(maildir_upload.unpack_maildir(upload, unpack_into))
+    return mailfiles.read_mbox(upload)
+
+
 @bp.post("/accounts/<address>/mailbox/import")
 def account_mailbox_import(address: str) -> Any:
     form = ImportForm()
@@ -74,18 +86,26 @@ def account_mailbox_import(address: str) -> Any:
         return render_mailbox(address, form, 400)
     count = 0
     with tempfile.TemporaryDirectory(prefix="fieldpost-import-") as tmp:
-        path = Path(tmp) / "upload.mbox"
+        path = Path(tmp) / "upload"
         form.file.data.save(path)
         try:
-            for message in mailfiles.read_mbox(path):
+            for message in _messages_in(path, Path(tmp) / "maildir"):
+                target = f"{folder}/{message.folder}" if message.folder else folder
                 view.mailboxes.import_message(
-                    address, folder, message.raw, message.flags, message.internal_date
+                    address, target, message.raw, message.flags, message.internal_date
                 )
                 count += 1
+        except ArchiveProblem as exc:
+            form.file.errors = [str(exc)]
+            return render_mailbox(address, form, 400)
         except ValueError as exc:  # not an mbox file (InvalidInput is a ValueError too)
             if count:
                 flash(_("%(count)d message(s) imported into %(folder)s.", count=count, folder=folder), "info")
-            problem = str(exc) if isinstance(exc, InvalidInput) else _("This is not an mbox file.")
+            problem = (
+                str(exc)
+                if isinstance(exc, InvalidInput)
+                else _("This is neither an mbox file nor a zip archive of a Maildir.")
+            )
             form.file.errors = [_("Message %(number)d: %(problem)s", number=count + 1, problem=problem)]
             return render_mailbox(address, form, 400)
         except QuotaExceeded as exc:
