@@ -52,6 +52,23 @@ class RemoteForm(FlaskForm):  # type: ignore[misc]  # wtforms ships no type hint
     delete = BooleanField(_l("Delete fetched mail from the remote server"))
 
 
+#: How storage's refusals (storage.remote_accounts) begin -> the field they concern (else "host").
+FIELD_OF = (
+    ("protocol", "protocol"),
+    ("security", "security"),
+    ("port", "port"),
+    ("user name", "username"),
+    ("password", "password"),
+    ("the remote password", "password"),
+    ("folder", "folder"),
+    ("interval", "every"),
+)
+
+
+def field_of(message: str) -> str:
+    return next((field for start, field in FIELD_OF if message.startswith(start)), "host")
+
+
 def template_choices() -> list[tuple[str, str]]:
     return [("", _("Other (fill in the server)"))] + [(key, t.label) for key, t in TEMPLATES.items()]
 
@@ -103,7 +120,8 @@ def account_remote_add(address: str) -> Any:
         try:
             added = admin_view().remote_accounts.add(address, spec_of(form))
         except (InvalidInput, QuotaExceeded) as exc:
-            form.host.errors = [*(form.host.errors or []), str(exc)]
+            field = getattr(form, field_of(str(exc)))
+            field.errors = [*(field.errors or []), str(exc)]
         except PermissionDenied as exc:
             if "without TLS" not in str(exc):  # the administrator's own rights: 403
                 raise
