@@ -18,6 +18,7 @@ from sidecars.cli import (
     operations,
     public_folders,
     remote_mailboxes,
+    setting_docs,
     two_step,
 )
 from sidecars.cli.state import (
@@ -56,6 +57,8 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("SHOW",): Command(levels.show, ANY, "SHOW [setting]", "this context's object and settings (or one setting in full)"),
     ("SET",): Command(levels.set_, _SETTINGS | _HOLDERS, "SET name value", "set a setting of this level, or a property (password, enabled...)"),
     ("CLEAR",): Command(levels.clear, _SETTINGS, "CLEAR setting", "remove this level's value so the inherited one applies"),
+    ("HELP", "SETTING"): Command(setting_docs.setting_doc, ANY, "HELP SETTING name|section", "a setting's reference: type, levels, default, limits, help (a section: its settings)"),
+    ("SHOW", "SETTINGDOC"): Command(setting_docs.setting_doc, ANY, "SHOW SETTINGDOC name|section", "the same as HELP SETTING"),
     # domains
     ("LIST", "DOMAINS"): Command(domains.list_domains, _SERVER, "LIST DOMAINS", "the domains you administer"),
     ("CREATE", "DOMAIN"): Command(domains.create_domain, _SERVER, "CREATE DOMAIN name D [domainLocation PATH] [postmasterPassword P]", "start a new domain (COMMIT creates it)", server_right="domains"),
