@@ -15,6 +15,7 @@ from sidecars.cli import (
     general,
     groups,
     levels,
+    maintenance,
     operations,
     public_folders,
     remote_mailboxes,
@@ -118,6 +119,8 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     # the connection-time checks' state
     ("SHOW", "FILTERING"): Command(filtering.show_filtering, _SERVER, "SHOW FILTERING", "greylisting, DNSBL and country checks: on or off, greylisting's counts, the country table's size", server_right="security"),
     ("DNSBL", "LOOKUP"): Command(filtering.dnsbl_lookup, _SERVER, "DNSBL LOOKUP ip A", "ask every list of dnsbl.zones about address A, as the check would", server_right="security"),
+    # store maintenance
+    ("CHECK", "STORAGE"): Command(maintenance.check_storage, _SERVER, "CHECK STORAGE", "the store's read-only consistency check (the console waits while it runs)", server_right=SERVER_WIDE),
     # the queue and the services
     ("LIST", "QUEUE"): Command(operations.list_queue, _SERVER, "LIST QUEUE [sender S] [recipient R] [state ST] [minSize N] [failure T]", "queued messages", server_right="queue"),
     ("SHOW", "QUEUE"): Command(operations.show_queue, _SERVER, "SHOW QUEUE id N", "one queued message: envelope, recipients, header", server_right="queue"),
