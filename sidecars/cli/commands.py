@@ -121,6 +121,7 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("DNSBL", "LOOKUP"): Command(filtering.dnsbl_lookup, _SERVER, "DNSBL LOOKUP ip A", "ask every list of dnsbl.zones about address A, as the check would", server_right="security"),
     # store maintenance
     ("CHECK", "STORAGE"): Command(maintenance.check_storage, _SERVER, "CHECK STORAGE", "the store's read-only consistency check (the console waits while it runs)", server_right=SERVER_WIDE),
+    ("COUNTRY", "LOOKUP"): Command(filtering.country_lookup, _SERVER, "COUNTRY LOOKUP ip A", "the country the country table gives address A", server_right="security"),
     # the queue and the services
     ("LIST", "QUEUE"): Command(operations.list_queue, _SERVER, "LIST QUEUE [sender S] [recipient R] [state ST] [minSize N] [failure T]", "queued messages", server_right="queue"),
     ("SHOW", "QUEUE"): Command(operations.show_queue, _SERVER, "SHOW QUEUE id N", "one queued message: envelope, recipients, header", server_right="queue"),

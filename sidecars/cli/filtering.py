@@ -1,7 +1,8 @@
 """Console commands on the connection-time checks' state (read-only) -- ``fieldpost filters greylist
-stats`` and ``fieldpost filters dnsbl lookup`` on the console, plus the country table's size.
+stats`` and ``fieldpost filters dnsbl lookup`` and ``fieldpost filters countries lookup`` on the console, plus the
+country table's size.
 
-Through ``view.security`` (storage/admin_security.py): a server-wide administrator, or one holding the
+Through ``view.security`` (storage/admin_security.py) and ``view.filter_tables``: a server-wide administrator, or one holding the
 server permission ``security``. Changing these checks is ordinary settings work (``SET dnsbl.zones ...``).
 """
 
@@ -48,13 +49,26 @@ def show_filtering(s: CliSession, args: list[str]) -> bytes:
     return P.table(("property", "value"), rows) + P.ok("filtering state shown")
 
 
-def dnsbl_lookup(s: CliSession, args: list[str]) -> bytes:
-    """DNSBL LOOKUP ip A: asks each zone of dnsbl.zones about an address, as the check would."""
-    text = P.parameters(args, ["ip"])["ip"]
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     try:
-        address = ipaddress.ip_address(text.strip().strip("[]"))
+        return ipaddress.ip_address(text.strip().strip("[]"))
     except ValueError:
         raise CommandFailed(f"not an IP address: {text[:60]!r}") from None
+
+
+def country_lookup(s: CliSession, args: list[str]) -> bytes:
+    """COUNTRY LOOKUP ip A: what the country check finds for an address in the loaded table."""
+    address = _ip(P.parameters(args, ["ip"])["ip"])
+    found = s.view.filter_tables.country_of(str(address))
+    if found is None:
+        return P.ok(f"{address}: in no range of the country table")
+    name = f" ({found.name})" if found.name else ""
+    return P.ok(f"{address}: {found.country}{name}, range {found.first} - {found.last}")
+
+
+def dnsbl_lookup(s: CliSession, args: list[str]) -> bytes:
+    """DNSBL LOOKUP ip A: asks each zone of dnsbl.zones about an address, as the check would."""
+    address = _ip(P.parameters(args, ["ip"])["ip"])
     settings = s.view.security.settings(dnsbl.SETTINGS)
     rows: list[tuple[str, ...]] = []
     zones = []

@@ -80,6 +80,18 @@ def test_dnsbl_lookup(store: Store, admin: Client, dns_server: DnsServer) -> Non
     assert admin.cmd("DNSBL LOOKUP ip 192.0.2.10").startswith("-ERR: DNSBL LOOKUP is not available here")
 
 
+def test_country_lookup(store: Store, admin: Client) -> None:
+    assert admin.cmd("COUNTRY LOOKUP ip 192.0.2.7") == (
+        "+OK: 192.0.2.7: in no range of the country table\r\n" + TOP
+    )
+    store.countries.replace(COUNTRIES)
+    assert admin.cmd("COUNTRY LOOKUP ip 192.0.2.7") == (
+        "+OK: 192.0.2.7: AQ (Antarctica), range 192.0.2.0 - 192.0.2.255\r\n" + TOP
+    )
+    assert admin.cmd("COUNTRY LOOKUP ip 203.0.113.1").startswith("+OK: 203.0.113.1: in no range")
+    assert admin.cmd("COUNTRY LOOKUP ip localhost") == "-ERR: not an IP address: 'localhost'\r\n" + TOP
+
+
 def test_who_may_look(store: Store, make_client: MakeClient) -> None:
     server = store.for_admin("admin")
     server.admins.add("dora", "dorapass12")
@@ -88,12 +100,13 @@ def test_who_may_look(store: Store, make_client: MakeClient) -> None:
     server.set_setting("dnsbl.zones", "bl.test")
     dora = make_client()
     assert dora.login("dora", "dorapass12").endswith(TOP)
-    for line in ("SHOW FILTERING", "DNSBL LOOKUP ip 192.0.2.10"):
+    for line in ("SHOW FILTERING", "DNSBL LOOKUP ip 192.0.2.10", "COUNTRY LOOKUP ip 192.0.2.10"):
         reply = dora.cmd(line)
         assert reply.startswith("-ERR: only a server administrator may do this") and "'security'" in reply
     help_ = dora.cmd("HELP")
-    assert "SHOW FILTERING" not in help_ and "DNSBL LOOKUP" not in help_
+    assert "SHOW FILTERING" not in help_ and "DNSBL LOOKUP" not in help_ and "COUNTRY" not in help_
     sec = make_client()
     assert sec.login("sec", "secpass123").endswith(TOP)
     assert rows(sec.cmd("SHOW FILTERING"))["dnsbl_zones"] == "bl.test"
     assert "DNSBL LOOKUP ip A" in sec.cmd("HELP DNSBL")
+    assert sec.cmd("COUNTRY LOOKUP ip 192.0.2.7").startswith("+OK: 192.0.2.7: in no range")
