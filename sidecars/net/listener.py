@@ -294,6 +294,10 @@ class ListenerServer:
         if reason is not None:
             self._refuse(sock, reason)
             return
+        # every protocol here answers a command with whole replies: Nagle's algorithm would hold back the
+        # last segment of a reply until the client's delayed ACK (measured: 9.4 ms per POP3 RETR)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(stdlib_socket.IPPROTO_TCP, stdlib_socket.TCP_NODELAY, 1)
         standing = Standing(self._standings, session_id, ip, sock.fileno(), counted, self._idle_times)
         self._standings.add(standing)
         started = self.clock()
