@@ -3,7 +3,9 @@ reference (what ``fieldpost settings docs`` prints), as pages.
 
 The check is for server-wide administrators (``view.maintenance`` refuses anyone else) and runs on a
 button (a POST with CSRF): it reads every message row and blob file, so a page visit or a link prefetch
-must not start it. It repairs nothing; the page says how to repair on the server. The reference is the
+must not start it. Two more buttons do what ``fieldpost storage repair`` and ``fieldpost storage reindex``
+do (same rights, same POST with CSRF), and the page shows what was repaired, what is left, or how many
+message bodies were parsed again. The reference is the
 settings registry itself (storage/settings.py), the same text as docs/settings.md, open to every
 administrator, with a filter on the name and the description.
 """
@@ -39,6 +41,27 @@ def storage_check_run() -> Any:
     report = admin_view().maintenance.check_store()
     return render_template(
         "ops/storage_check.html", report=report, seconds=round(time.monotonic() - started, 1)
+    )
+
+
+@bp.post("/maintenance/storage-repair")
+def storage_repair_run() -> Any:
+    started = time.monotonic()
+    repair, remaining = admin_view().maintenance.repair_store()
+    return render_template(
+        "ops/storage_check.html",
+        repaired=repair.repaired,
+        remaining=remaining,
+        seconds=round(time.monotonic() - started, 1),
+    )
+
+
+@bp.post("/maintenance/storage-reindex")
+def storage_reindex_run() -> Any:
+    started = time.monotonic()
+    count = admin_view().maintenance.reindex()
+    return render_template(
+        "ops/storage_check.html", reindexed=count, seconds=round(time.monotonic() - started, 1)
     )
 
 
