@@ -20,6 +20,7 @@ from sidecars.cli import (
     public_folders,
     remote_mailboxes,
     setting_docs,
+    transfers,
     two_step,
 )
 from sidecars.cli.state import (
@@ -76,6 +77,7 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("ADD", "ACCOUNT"): Command(accounts.add_account, _DOMAIN, "ADD ACCOUNT name U password P [displayName N]", "start a new account (COMMIT creates it)"),
     ("UPDATE", "ACCOUNT"): Command(accounts.update_account, _DOMAIN, "UPDATE ACCOUNT name U", "enter account U"),
     ("REMOVE", "ACCOUNT"): Command(accounts.remove_account, _DOMAIN, "REMOVE ACCOUNT name U", "delete account U and its mail"),
+    ("IMPORT", "ACCOUNTS"): Command(transfers.import_accounts, _DOMAIN, "IMPORT ACCOUNTS file PATH", "add the accounts of a CSV file on the server (fieldpost account import); a report line per line", server_right=SERVER_WIDE),
     # groups, forwarders, classes
     ("LIST", "GROUPS"): Command(groups.list_groups, _DOMAIN, "LIST GROUPS", "the groups of this domain"),
     ("ADD", "GROUP"): Command(groups.add_group, _DOMAIN, "ADD GROUP name G [displayName N]", "create a group"),
