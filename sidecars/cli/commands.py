@@ -121,6 +121,10 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     # the connection-time checks' state
     ("SHOW", "FILTERING"): Command(filtering.show_filtering, _SERVER, "SHOW FILTERING", "greylisting, DNSBL and country checks: on or off, greylisting's counts, the country table's size", server_right="security"),
     ("DNSBL", "LOOKUP"): Command(filtering.dnsbl_lookup, _SERVER, "DNSBL LOOKUP ip A", "ask every list of dnsbl.zones about address A, as the check would", server_right="security"),
+    ("GREYLIST", "PRUNE"): Command(filtering.greylist_prune, _SERVER, "GREYLIST PRUNE", "delete greylisting entries past their lifetimes now", server_right="security"),
+    ("GREYLIST", "FORGET"): Command(filtering.greylist_forget, _SERVER, "GREYLIST FORGET", "forget every greylisting entry: every sender is greylisted afresh", server_right="security"),
+    ("COUNTRIES", "LOAD"): Command(filtering.countries_load, _SERVER, "COUNTRIES LOAD file PATH", "replace the country table by a CSV file on the server (server-wide administrators only)", server_right=SERVER_WIDE),
+    ("COUNTRIES", "CLEAR"): Command(filtering.countries_clear, _SERVER, "COUNTRIES CLEAR", "empty the country table", server_right="security"),
     # store maintenance
     ("CHECK", "STORAGE"): Command(maintenance.check_storage, _SERVER, "CHECK STORAGE", "the store's read-only consistency check (the console waits while it runs)", server_right=SERVER_WIDE),
     ("COUNTRY", "LOOKUP"): Command(filtering.country_lookup, _SERVER, "COUNTRY LOOKUP ip A", "the country the country table gives address A", server_right="security"),

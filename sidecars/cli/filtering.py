@@ -1,9 +1,11 @@
-"""Console commands on the connection-time checks' state (read-only) -- ``fieldpost filters greylist
-stats`` and ``fieldpost filters dnsbl lookup`` and ``fieldpost filters countries lookup`` on the console, plus the
-country table's size.
+"""Console commands on the connection-time checks' state -- ``fieldpost filters greylist stats|prune|clear``,
+``fieldpost filters dnsbl lookup`` and ``fieldpost filters countries lookup|import|clear`` on the console
+(WebAdmin's filter tools page), plus the country table's size.
 
 Through ``view.security`` (storage/admin_security.py) and ``view.filter_tables``: a server-wide administrator, or one holding the
-server permission ``security``. Changing these checks is ordinary settings work (``SET dnsbl.zones ...``).
+server permission ``security``; ``COUNTRIES LOAD`` reads a file on the server, so server-wide
+administrators only (sidecars.cli.server_files). Changing these checks is ordinary settings work
+(``SET dnsbl.zones ...``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from filters.checks import Env, dnsbl, greylist
 from sidecars.cli import parser as P
+from sidecars.cli import server_files
 from sidecars.cli.state import CommandFailed
 
 if TYPE_CHECKING:
@@ -21,6 +24,9 @@ if TYPE_CHECKING:
 #: Most block lists one DNSBL LOOKUP asks (one after the other, each within dns.timeout_seconds, while
 #: the session waits); further zones are reported as not asked.
 MAX_ZONES = 20
+#: Largest country table file COUNTRIES LOAD reads (full databases are tens of MiB; storage also stops at
+#: storage.countries.MAX_RANGES ranges).
+MAX_COUNTRY_FILE = 256 * 1024 * 1024
 
 
 def _yes(value: object) -> str:
@@ -94,3 +100,40 @@ def dnsbl_lookup(s: CliSession, args: list[str]) -> bytes:
         rows.append((zone.name, "listed", detail))
     table = P.table(("zone", "answer", "detail"), rows)
     return table + P.ok(f"{address}: listed by {listed} of {min(len(zones), MAX_ZONES)} list(s) asked")
+
+
+def greylist_prune(s: CliSession, args: list[str]) -> bytes:
+    """GREYLIST PRUNE: delete what greylisting remembers past its lifetimes now (as processing does)."""
+    P.parameters(args)
+    s.view.filter_tables.check()
+    policy = greylist.policy_from(s.view.security.settings(greylist.POLICY_SETTINGS))
+    count = s.view.filter_tables.prune_greylist(policy)
+    return P.ok(f"greylisting: {count} expired entries removed")
+
+
+def greylist_forget(s: CliSession, args: list[str]) -> bytes:
+    """GREYLIST FORGET: forget every triplet and client network; every sender is greylisted afresh."""
+    P.parameters(args)
+    count = s.view.filter_tables.clear_greylist()
+    return P.ok(f"greylisting: {count} entries forgotten; every sender is greylisted afresh")
+
+
+def countries_load(s: CliSession, args: list[str]) -> bytes:
+    """COUNTRIES LOAD file PATH: replace the country table by a CSV file on the server (all or nothing)."""
+    path = P.parameters(args, ["file"])["file"]
+    s.view.filter_tables.check()
+    s.view.maintenance.check_allowed()
+    found = server_files.regular_file(path, MAX_COUNTRY_FILE)
+    try:
+        with open(found, encoding="utf-8", errors="replace") as fh:
+            count = s.view.filter_tables.load_countries(fh)
+    except OSError as exc:
+        raise CommandFailed(f"{found}: {exc.strerror or exc}") from None
+    return P.ok(f"country table loaded: {count} ranges from {found}")
+
+
+def countries_clear(s: CliSession, args: list[str]) -> bytes:
+    """COUNTRIES CLEAR: empty the country table (the country check then finds no country)."""
+    P.parameters(args)
+    count = s.view.filter_tables.clear_countries()
+    return P.ok(f"country table emptied: {count} ranges removed")

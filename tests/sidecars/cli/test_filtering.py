@@ -4,13 +4,14 @@ and DNSBL LOOKUP against a real DNS server on 127.0.0.1; bad input; who may look
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from filters.checks import greylist
 from storage.store import Store
 from tests.filters.checks.world import ZONES
-from tests.sidecars.cli.conftest import Client, MakeClient, table
+from tests.sidecars.cli.conftest import ALICE, Client, MakeClient, table
 from tests.support.dnsserver import DnsServer
 
 TOP = "<#> "
@@ -110,3 +111,65 @@ def test_who_may_look(store: Store, make_client: MakeClient) -> None:
     assert rows(sec.cmd("SHOW FILTERING"))["dnsbl_zones"] == "bl.test"
     assert "DNSBL LOOKUP ip A" in sec.cmd("HELP DNSBL")
     assert sec.cmd("COUNTRY LOOKUP ip 192.0.2.7").startswith("+OK: 192.0.2.7: in no range")
+
+
+def test_greylist_prune_and_forget(store: Store, admin: Client) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    policy = greylist.policy_from(store.settings.effective_many(greylist.POLICY_SETTINGS))
+    old = datetime.now(UTC) - timedelta(days=400)
+    store.greylist.check("192.0.2.0/24", "old@far.test", ALICE, policy, now=old)
+    store.greylist.check("192.0.2.0/24", "new@far.test", ALICE, policy)
+    assert admin.cmd("GREYLIST PRUNE") == "+OK: greylisting: 1 expired entries removed\r\n" + TOP
+    assert rows(admin.cmd("SHOW FILTERING"))["greylist_pending_triplets"] == "1"
+    assert admin.cmd("GREYLIST PRUNE") == "+OK: greylisting: 0 expired entries removed\r\n" + TOP
+    assert admin.cmd("GREYLIST FORGET").startswith("+OK: greylisting: 1 entries forgotten; every sender")
+    assert rows(admin.cmd("SHOW FILTERING"))["greylist_pending_triplets"] == "0"
+    assert admin.cmd("GREYLIST FORGET all").startswith("-ERR: GREYLIST FORGET: parameter 'all' has no value")
+    assert admin.cmd("GREYLIST").startswith("-ERR: unknown command 'GREYLIST'")
+
+
+def test_countries_load_and_clear(store: Store, admin: Client, tmp_path: Path) -> None:
+    table_file = tmp_path / "countries.csv"
+    table_file.write_text("\n".join(COUNTRIES) + "\n")
+    assert admin.cmd(f"COUNTRIES LOAD file {table_file}") == (
+        f"+OK: country table loaded: 2 ranges from {table_file}\r\n" + TOP
+    )
+    assert admin.cmd("COUNTRY LOOKUP ip 198.51.100.9").startswith("+OK: 198.51.100.9: BV (Bouvet Island)")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("this,is,not\na,country,table\n")
+    reply = admin.cmd(f"COUNTRIES LOAD file {bad}")
+    assert reply.startswith("-ERR: ") and reply.endswith(TOP)
+    assert store.countries.lookup("198.51.100.9") is not None  # all or nothing: the old table stays
+    assert admin.cmd("COUNTRIES LOAD file countries.csv") == (
+        "-ERR: countries.csv: give an absolute path (the file is on the server)\r\n" + TOP
+    )
+    assert admin.cmd(f"COUNTRIES LOAD file {tmp_path / 'gone.csv'}").startswith("-ERR: ")
+    assert admin.cmd("COUNTRIES LOAD file /dev/null") == "-ERR: /dev/null is not a regular file\r\n" + TOP
+    assert admin.cmd("COUNTRIES LOAD").startswith("-ERR: COUNTRIES LOAD: missing parameter file")
+    assert admin.cmd("COUNTRIES CLEAR") == "+OK: country table emptied: 2 ranges removed\r\n" + TOP
+    assert store.countries.lookup("198.51.100.9") is None
+
+
+def test_who_may_change(store: Store, make_client: MakeClient, tmp_path: Path) -> None:
+    server = store.for_admin("admin")
+    server.admins.add("dora", "dorapass12")
+    server.admins.grant("example.test", admin="dora", rights="all")
+    server.admins.add("sec", "secpass123", server_rights="security")
+    store.countries.replace(COUNTRIES)
+    table_file = tmp_path / "countries.csv"
+    table_file.write_text(COUNTRIES[0] + "\n")
+    dora = make_client()
+    dora.login("dora", "dorapass12")
+    for line in ("GREYLIST PRUNE", "GREYLIST FORGET", "COUNTRIES CLEAR", f"COUNTRIES LOAD file {table_file}"):
+        assert dora.cmd(line).startswith("-ERR: only a server administrator may do this"), line
+    assert "GREYLIST" not in dora.cmd("HELP") and "COUNTRIES" not in dora.cmd("HELP")
+    sec = make_client()
+    sec.login("sec", "secpass123")
+    assert sec.cmd(f"COUNTRIES LOAD file {table_file}") == (
+        "-ERR: only a server administrator may do this\r\n" + TOP
+    )
+    assert "COUNTRIES LOAD" not in sec.cmd("HELP") and "COUNTRIES CLEAR" in sec.cmd("HELP")
+    assert store.countries.lookup("198.51.100.9") is not None
+    assert sec.cmd("GREYLIST PRUNE").startswith("+OK: greylisting: 0 expired")
+    assert sec.cmd("COUNTRIES CLEAR") == "+OK: country table emptied: 2 ranges removed\r\n" + TOP
