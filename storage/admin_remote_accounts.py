@@ -32,6 +32,13 @@ class AdminRemoteAccounts:
             scope.address(self.store, conn, address, right="accounts")
             return self._of(address).add(spec)
 
+    def change(self, address: str, remote_id: int, spec: RemoteSpec) -> RemoteAccount:
+        """Change one of the account's remote mailboxes (``spec.password`` None or empty keeps the stored
+        one); the rules and limits of :meth:`add`, NotFound for another account's mailbox."""
+        with self.view.acting() as scope, self.store.db.read() as conn:
+            scope.address(self.store, conn, address, right="accounts")
+            return self._of(address).change(remote_id, spec)
+
     def delete(self, address: str, remote_id: int) -> None:
         with self.view.acting() as scope, self.store.db.read() as conn:
             scope.address(self.store, conn, address, right="accounts")

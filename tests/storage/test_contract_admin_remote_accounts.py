@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from storage.errors import NotFound, PermissionDenied
@@ -41,3 +43,21 @@ def test_a_domain_administrator_stays_in_their_domain(demo: Demo) -> None:
         helper.remote_accounts.add("alice@example.test", SPEC)  # changing needs "accounts"
     root.admins.grant("example.test", admin="helper", rights="accounts")
     assert helper.remote_accounts.add("alice@example.test", SPEC).username == "me"
+
+
+def test_change_needs_accounts_and_stays_on_the_account(demo: Demo) -> None:
+    root = demo.store.for_admin(_server_admin(demo))
+    added = root.remote_accounts.add("alice@example.test", SPEC)
+    changed = root.remote_accounts.change(
+        "alice@example.test", added.id, replace(SPEC, host="imap.elsewhere.net", password=None)
+    )
+    assert (changed.id, changed.host) == (added.id, "imap.elsewhere.net")
+    (due,) = [d for d in demo.store.remote_accounts.due() if d.remote.id == added.id]
+    assert due.password == "pw-remote"  # None kept the stored password
+    with pytest.raises(NotFound):  # alice's mailbox named through bob's address
+        root.remote_accounts.change("bob@example.test", added.id, SPEC)
+    root.admins.add("helper", "helper-password-1")
+    root.admins.grant("example.test", admin="helper", rights="settings")
+    with pytest.raises(PermissionDenied):
+        demo.store.for_admin("helper").remote_accounts.change("alice@example.test", added.id, SPEC)
+    assert root.remote_accounts.list("alice@example.test")[0].host == "imap.elsewhere.net"
