@@ -113,6 +113,9 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("TWOSTEP", "STATUS"): Command(two_step.status, _DOMAIN | _ACCOUNT, "TWOSTEP STATUS [name U]", "whether an account uses two-step sign-in (inside an account: this one)"),
     ("TWOSTEP", "RESET"): Command(two_step.reset, _DOMAIN | _ACCOUNT, "TWOSTEP RESET [name U]", "turn an account's two-step sign-in off, for a user who lost phone and recovery codes"),
     ("TWOSTEP", "RESET", "ADMIN"): Command(two_step.reset_admin, _SERVER, "TWOSTEP RESET ADMIN name N", "turn an administrator's two-step sign-in off (server-wide administrators only)", server_right=SERVER_WIDE),
+    # an account's folders from and to files on the server
+    ("IMPORT", "MBOX"): Command(transfers.import_mbox, _ACCOUNT, "IMPORT MBOX file PATH into FOLDER", "append the messages of an mbox file on the server to a folder (server-wide administrators only)", server_right=SERVER_WIDE),
+    ("EXPORT", "MBOX"): Command(transfers.export_mbox, _ACCOUNT, "EXPORT MBOX folder F file PATH", "write a folder to a new mbox file on the server (server-wide administrators only)", server_right=SERVER_WIDE),
     # remote mailboxes of an account
     ("LIST", "REMOTEMAILBOXES"): Command(remote_mailboxes.list_remote_mailboxes, _ACCOUNT, "LIST REMOTEMAILBOXES", "the remote POP3/IMAP mailboxes fetched into this account"),
     ("ADD", "REMOTEMAILBOX"): Command(remote_mailboxes.add_remote_mailbox, _ACCOUNT, "ADD REMOTEMAILBOX protocol pop3|imap host H user U password P [port N] [security implicit|starttls|none] [folder F] [every MINUTES] [delete yes]", "fetch a remote mailbox into this account"),

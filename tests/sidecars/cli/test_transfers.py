@@ -87,3 +87,105 @@ def test_import_accounts_needs_a_server_wide_administrator(
     assert dora.cmd("IMPORT ACCOUNTS file relative.csv").startswith("-ERR: only a server administrator")
     assert "IMPORT ACCOUNTS" not in dora.cmd("HELP")
     assert [a.address for a in store.accounts.list("example.test") if a.address.startswith("dan")] == []
+
+
+ACCOUNT = "<domain-account#> "
+MBOX = (
+    b"From a@far.test Mon Jan  5 10:00:00 2026\n"
+    b"From: a@far.test\nSubject: first\nStatus: RO\n\nhello\n>From the start\n\n"
+    b"From b@far.test Tue Jan  6 11:00:00 2026\n"
+    b"From: b@far.test\nSubject: second\n\nbye\n\n"
+)
+
+
+def in_account(client: Client, name: str = "alice") -> None:
+    in_domain(client)
+    assert client.cmd(f"UPDATE ACCOUNT name {name}").endswith(ACCOUNT)
+
+
+def test_import_and_export_mbox(store: Store, admin: Client, tmp_path: Path) -> None:
+    source = tmp_path / "old.mbox"
+    source.write_bytes(MBOX)
+    in_account(admin)
+    assert admin.cmd(f"IMPORT MBOX file {source} into Archive/2026") == (
+        "+OK: 2 message(s) imported into alice@example.test/Archive/2026\r\n" + ACCOUNT
+    )
+    messages = store.mail.iter_raw("alice@example.test", "Archive/2026")
+    raws = [raw for _uid, raw, _date, _flags in messages]
+    assert (
+        len(raws) == 2 and b"Subject: first" in raws[0] and b"\nFrom the start" in raws[0].replace(b"\r", b"")
+    )
+    out = tmp_path / "out.mbox"
+    assert admin.cmd(f"EXPORT MBOX folder Archive/2026 file {out}") == (
+        f"+OK: 2 message(s) of alice@example.test/Archive/2026 exported to {out}\r\n" + ACCOUNT
+    )
+    written = out.read_bytes()
+    assert written.count(b"\nFrom ") + written.startswith(b"From ") == 2
+    assert b"Subject: second" in written and b"\n>From the start" in written and b"Status: RO" in written
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    assert admin.cmd(f"EXPORT MBOX folder Archive/2026 file {out}") == (
+        f"-ERR: {out} exists already; name a new file\r\n" + ACCOUNT
+    )
+    assert out.read_bytes() == written
+
+
+def test_mbox_bad_input(store: Store, admin: Client, tmp_path: Path) -> None:
+    in_account(admin)
+    assert admin.cmd("IMPORT MBOX file /x.mbox").startswith("-ERR: IMPORT MBOX: missing parameter into")
+    assert admin.cmd("IMPORT MBOX file old.mbox into INBOX") == (
+        "-ERR: old.mbox: give an absolute path (the file is on the server)\r\n" + ACCOUNT
+    )
+    assert admin.cmd(f"IMPORT MBOX file {tmp_path} into INBOX") == (
+        f"-ERR: {tmp_path} is not a regular file\r\n" + ACCOUNT
+    )
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"just some notes\n")
+    assert admin.cmd(f"IMPORT MBOX file {notes} into INBOX").startswith(
+        f"-ERR: 0 message(s) imported; message 1: {notes} is not an mbox file"
+    )
+    empty = tmp_path / "empty.mbox"
+    empty.write_bytes(b"")
+    assert (
+        admin.cmd(f"IMPORT MBOX file {empty} into INBOX") == f"-ERR: {empty} holds no messages\r\n" + ACCOUNT
+    )
+    assert admin.cmd(f"EXPORT MBOX folder Nowhere file {tmp_path / 'x.mbox'}").startswith("-ERR: ")
+    assert not (tmp_path / "x.mbox").exists()
+    assert admin.cmd(f"EXPORT MBOX folder INBOX file {tmp_path / 'no' / 'x.mbox'}") == (
+        f"-ERR: {tmp_path / 'no'}: no such directory on the server\r\n" + ACCOUNT
+    )
+    assert admin.cmd("EXPORT MBOX folder INBOX file out.mbox").startswith(
+        "-ERR: out.mbox: give an absolute path"
+    )
+    admin.cmd("BACK")
+    assert admin.cmd(f"IMPORT MBOX file {empty} into INBOX").startswith(
+        "-ERR: IMPORT MBOX is not available here"
+    )
+
+
+def test_mbox_quota_stops_the_import(store: Store, admin: Client, tmp_path: Path) -> None:
+    source = tmp_path / "old.mbox"
+    source.write_bytes(MBOX)
+    in_account(admin)
+    assert admin.cmd("SET quota.messages 1").startswith("+OK")
+    reply = admin.cmd(f"IMPORT MBOX file {source} into INBOX")
+    assert reply.startswith("-ERR: 1 message(s) imported, then: ") and reply.endswith(ACCOUNT)
+
+
+def test_mbox_needs_a_server_wide_administrator(
+    store: Store, make_client: MakeClient, tmp_path: Path
+) -> None:
+    server = store.for_admin("admin")
+    server.admins.add("dora", "dorapass12")
+    server.admins.grant("example.test", admin="dora", rights="all")
+    source = tmp_path / "old.mbox"
+    source.write_bytes(MBOX)
+    dora = make_client()
+    dora.login("dora", "dorapass12")
+    in_account(dora)
+    refused = "-ERR: only a server administrator may do this\r\n" + ACCOUNT
+    assert dora.cmd(f"IMPORT MBOX file {source} into INBOX") == refused
+    assert dora.cmd(f"EXPORT MBOX folder INBOX file {tmp_path / 'out.mbox'}") == refused
+    assert not (tmp_path / "out.mbox").exists()
+    assert "MBOX" not in dora.cmd("HELP")
+    assert [f.path for f in store.folders.list("alice@example.test") if f.path == "INBOX"]
+    assert list(store.mail.iter_raw("alice@example.test", "INBOX")) == []
