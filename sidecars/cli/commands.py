@@ -130,6 +130,8 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("COUNTRIES", "CLEAR"): Command(filtering.countries_clear, _SERVER, "COUNTRIES CLEAR", "empty the country table", server_right="security"),
     # store maintenance
     ("CHECK", "STORAGE"): Command(maintenance.check_storage, _SERVER, "CHECK STORAGE", "the store's read-only consistency check (the console waits while it runs)", server_right=SERVER_WIDE),
+    ("REPAIR", "STORAGE"): Command(maintenance.repair_storage, _SERVER, "REPAIR STORAGE", "repair the store (fieldpost storage repair), then check it again (the console waits while it runs)", server_right=SERVER_WIDE),
+    ("REINDEX", "STORAGE"): Command(maintenance.reindex_storage, _SERVER, "REINDEX STORAGE", "parse every stored message again: search index and cached envelopes (the console waits while it runs)", server_right=SERVER_WIDE),
     ("COUNTRY", "LOOKUP"): Command(filtering.country_lookup, _SERVER, "COUNTRY LOOKUP ip A", "the country the country table gives address A", server_right="security"),
     # the queue and the services
     ("LIST", "QUEUE"): Command(operations.list_queue, _SERVER, "LIST QUEUE [sender S] [recipient R] [state ST] [minSize N] [failure T]", "queued messages", server_right="queue"),
