@@ -115,6 +115,7 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("TWOSTEP", "RESET", "ADMIN"): Command(two_step.reset_admin, _SERVER, "TWOSTEP RESET ADMIN name N", "turn an administrator's two-step sign-in off (server-wide administrators only)", server_right=SERVER_WIDE),
     # an account's folders from and to files on the server
     ("IMPORT", "MBOX"): Command(transfers.import_mbox, _ACCOUNT, "IMPORT MBOX file PATH into FOLDER", "append the messages of an mbox file on the server to a folder (server-wide administrators only)", server_right=SERVER_WIDE),
+    ("IMPORT", "MAILDIR"): Command(transfers.import_maildir, _ACCOUNT, "IMPORT MAILDIR dir PATH into FOLDER", "append a Maildir on the server (subfolders below FOLDER) to this account (server-wide administrators only)", server_right=SERVER_WIDE),
     ("EXPORT", "MBOX"): Command(transfers.export_mbox, _ACCOUNT, "EXPORT MBOX folder F file PATH", "write a folder to a new mbox file on the server (server-wide administrators only)", server_right=SERVER_WIDE),
     # remote mailboxes of an account
     ("LIST", "REMOTEMAILBOXES"): Command(remote_mailboxes.list_remote_mailboxes, _ACCOUNT, "LIST REMOTEMAILBOXES", "the remote POP3/IMAP mailboxes fetched into this account"),

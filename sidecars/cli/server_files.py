@@ -46,6 +46,16 @@ def regular_file(text: str, max_bytes: int | None = None) -> Path:
     return path
 
 
+def directory(text: str) -> Path:
+    """The absolute path of an existing directory (a Maildir to read)."""
+    path = absolute(text)
+    if not path.exists():
+        raise CommandFailed(f"{path}: no such directory on the server")
+    if not path.is_dir():
+        raise CommandFailed(f"{path} is not a directory")
+    return path
+
+
 def read_bytes(text: str, max_bytes: int) -> bytes:
     """The content of a regular file of at most ``max_bytes`` octets."""
     path = regular_file(text, max_bytes)

@@ -89,6 +89,35 @@ def import_mbox(s: CliSession, args: list[str]) -> bytes:
     return P.ok(f"{count} message(s) imported into {address}/{folder}")
 
 
+def import_maildir(s: CliSession, args: list[str]) -> bytes:
+    """IMPORT MAILDIR dir PATH into FOLDER: a Maildir on the server (its Maildir++ subfolders below
+    FOLDER) appended to this account, flags from the file names and dates from the files' times."""
+    params = P.parameters(args, ["dir", "into"])
+    address, folder = _account(s), params["into"].strip()
+    if not folder:
+        raise CommandFailed("name the folder to import into")
+    s.view.maintenance.check_allowed()
+    s.view.mailboxes.check_backup(address)
+    path = server_files.directory(params["dir"])
+    count = 0
+    try:
+        for message in mailfiles.read_maildir(path):
+            target = f"{folder}/{message.folder}" if message.folder else folder
+            s.view.mailboxes.import_message(
+                address, target, message.raw, message.flags, message.internal_date
+            )
+            count += 1
+    except OSError as exc:
+        raise CommandFailed(f"{count} message(s) imported, then {path}: {exc.strerror or exc}") from None
+    except (QuotaExceeded, PermissionDenied) as exc:
+        raise CommandFailed(f"{count} message(s) imported, then: {exc}") from None
+    except ValueError as exc:  # not a Maildir, or a message the store refuses
+        raise CommandFailed(f"{count} message(s) imported; {exc}") from None
+    if count == 0:
+        raise CommandFailed(f"{path} holds no messages")
+    return P.ok(f"{count} message(s) imported into {address}/{folder}")
+
+
 def export_mbox(s: CliSession, args: list[str]) -> bytes:
     """EXPORT MBOX folder F file PATH: a folder of this account written to a new mbox file on the server."""
     params = P.parameters(args, ["folder", "file"])

@@ -189,3 +189,57 @@ def test_mbox_needs_a_server_wide_administrator(
     assert "MBOX" not in dora.cmd("HELP")
     assert [f.path for f in store.folders.list("alice@example.test") if f.path == "INBOX"]
     assert list(store.mail.iter_raw("alice@example.test", "INBOX")) == []
+
+
+def _maildir(root: Path) -> Path:
+    """A Maildir with one new and one seen message, and a Maildir++ subfolder .Lists.Work with one."""
+    for folder in (root, root / ".Lists.Work"):
+        for sub in ("cur", "new", "tmp"):
+            (folder / sub).mkdir(parents=True)
+    (root / "new" / "1700000001.M1P1.host").write_bytes(b"Subject: fresh\n\nnew one\n")
+    (root / "cur" / "1700000002.M2P1.host:2,S").write_bytes(b"Subject: read\n\nseen one\n")
+    (root / ".Lists.Work" / "cur" / "1700000003.M3P1.host:2,FS").write_bytes(b"Subject: listed\n\nwork\n")
+    return root
+
+
+def test_import_maildir_keeps_subfolders_and_flags(store: Store, admin: Client, tmp_path: Path) -> None:
+    source = _maildir(tmp_path / "Maildir")
+    in_account(admin)
+    assert admin.cmd(f"IMPORT MAILDIR dir {source} into Old") == (
+        "+OK: 3 message(s) imported into alice@example.test/Old\r\n" + ACCOUNT
+    )
+    top = {
+        raw.split(b"\r\n", 1)[0]: flags
+        for _uid, raw, _d, flags in store.mail.iter_raw("alice@example.test", "Old")
+    }
+    assert top == {b"Subject: fresh": frozenset(), b"Subject: read": frozenset({"\\Seen"})}
+    (listed,) = list(store.mail.iter_raw("alice@example.test", "Old/Lists/Work"))
+    assert listed[1].startswith(b"Subject: listed\r\n") and listed[3] == frozenset({"\\Flagged", "\\Seen"})
+
+
+def test_import_maildir_bad_input_and_who_may(
+    store: Store, admin: Client, make_client: MakeClient, tmp_path: Path
+) -> None:
+    in_account(admin)
+    assert admin.cmd("IMPORT MAILDIR dir Maildir into INBOX") == (
+        "-ERR: Maildir: give an absolute path (the file is on the server)\r\n" + ACCOUNT
+    )
+    assert admin.cmd(f"IMPORT MAILDIR dir {tmp_path / 'none'} into INBOX") == (
+        f"-ERR: {tmp_path / 'none'}: no such directory on the server\r\n" + ACCOUNT
+    )
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert admin.cmd(f"IMPORT MAILDIR dir {plain} into INBOX") == (
+        f"-ERR: 0 message(s) imported; {plain} is not a Maildir (no cur/ or new/ inside)\r\n" + ACCOUNT
+    )
+    server = store.for_admin("admin")
+    server.admins.add("dora", "dorapass12")
+    server.admins.grant("example.test", admin="dora", rights="all")
+    dora = make_client()
+    dora.login("dora", "dorapass12")
+    in_account(dora)
+    source = _maildir(tmp_path / "Maildir")
+    assert dora.cmd(f"IMPORT MAILDIR dir {source} into INBOX") == (
+        "-ERR: only a server administrator may do this\r\n" + ACCOUNT
+    )
+    assert list(store.mail.iter_raw("alice@example.test", "INBOX")) == []
