@@ -72,7 +72,6 @@ def test_scope_from_own_grant(tenants: Store) -> None:
         lambda: dora.add_account(f"mallory@{THEIRS}", "mallory-password-1"),
         lambda: dora.list_groups(THEIRS),
         lambda: dora.setting("quota.storage_bytes", domain=THEIRS),
-        lambda: dora.add_group_member(f"team@{MINE}", f"alice@{THEIRS}"),
     ):
         with pytest.raises(NotFound, match=r"domain (other\.test|alias-of-other\.test) does not exist"):
             attempt()
