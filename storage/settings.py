@@ -365,6 +365,33 @@ def _stored(conn: Connection, names: Iterable[str], scopes: Mapping[str, int]) -
     return found
 
 
+def effective_for_accounts(
+    conn: Connection, name: str, scopes: Iterable[tuple[int, int, int | None]]
+) -> dict[int, Any]:
+    """One setting's effective value for many accounts at once: account id -> value.
+
+    ``scopes`` holds (account id, domain id, class id or None) per account, as the caller already read
+    them; every stored value of the setting is read in one statement whatever the number of accounts,
+    which is what a list of ten thousand accounts needs (one lookup each took 6 ms).
+    """
+    setting = get(name)
+    sv = s.setting_values
+    stored: dict[tuple[str, int], Any] = {}
+    for row in conn.execute(select(sv.c.level, sv.c.scope_id, sv.c.value).where(sv.c.name == setting.name)):
+        try:
+            stored[(row.level, int(row.scope_id))] = coerce_value(setting, json.loads(row.value))
+        except (InvalidInput, ValueError):
+            continue  # a stale value from an older registry counts as unset
+    out: dict[int, Any] = {}
+    for account_id, domain_id, class_id in scopes:
+        keys = {"server": 0, "domain": domain_id, "account": account_id}
+        if class_id is not None:
+            keys["class"] = class_id
+        levels = {lv: stored[(lv, sid)] for lv, sid in keys.items() if (lv, sid) in stored}
+        out[account_id] = resolve(setting.name, levels)
+    return out
+
+
 def values_by_level(
     conn: Connection, name: str, account_id: int | None = None, domain_id: int | None = None
 ) -> dict[str, Any]:

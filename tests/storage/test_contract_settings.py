@@ -197,3 +197,24 @@ def test_domain_rename_keeps_its_settings(demo: Demo) -> None:
     store.domains.rename("example.test", "renamed.test")
     assert store.settings.get(LANG, account="alice@renamed.test") == "pt"
     assert store.settings.get(LANG, domain="renamed.test") == "pt"
+
+
+def test_the_account_list_reads_each_quota_as_one_lookup_would(classy: Demo) -> None:
+    """``accounts.list`` resolves the mailbox size of every account in bulk; each level of the chain
+    (server, domain, class, account) and an alias must come out exactly as ``accounts.get`` says."""
+    store = classy.store
+    st = store.settings
+    st.set("quota.storage_bytes", 10_000_000)
+    st.set("quota.storage_bytes", 20_000_000, domain="example.test", account_class="staff")
+    st.set("quota.storage_bytes", 30_000_000, account=BOB)
+    store.accounts.add_alias(ALICE, "ally@example.test")
+    listed = {a.address: a for a in store.accounts.list("example.test")}
+    assert listed[ALICE].quota_bytes == 20_000_000  # from the class
+    assert listed[BOB].quota_bytes == 30_000_000  # its own value beats the class
+    assert listed[CAROL].quota_bytes == 10_000_000  # the server's
+    assert listed[ALICE].aliases == ("ally@example.test",)
+    for address, account in listed.items():
+        assert account == store.accounts.get(address)
+    assert [a.address for a in store.accounts.list()] == sorted(
+        (a.address for a in store.accounts.list()), key=lambda x: (x.split("@")[1], x.split("@")[0])
+    )
