@@ -7,7 +7,8 @@ reason). In this order:
 
 1. Anti-impersonation (authenticated senders only; storage/senders.py decides): the envelope sender must
    be an address the account may send as, and so must every address of the ``From:`` header field(s)
-   (unless ``smtp.allow_any_header_from`` is on for the account).
+   and of ``Sender:`` (unless ``smtp.allow_any_header_from`` is on for the account). The one exception
+   is "send on behalf": ``From:`` may name a mailbox that granted it when ``Sender:`` names the account.
 2. The header block is repaired (``header_block``) and scanner verdict fields a sender brought along
    are removed (only our own scanners may grade a message, ``filters.headers.SCANNER_FIELDS``).
 3. The trace fields go on top (``trace``: Received naming the authenticated account, then the fields the
@@ -96,10 +97,11 @@ class Origin:
     keep_folder: str | None = None  # the folder the keep files into instead of INBOX (Remote POP's target)
 
 
-def header_from_addresses(headers: Iterable[tuple[str, str]]) -> list[str]:
-    """The addresses of the ``From:`` field(s) (RFC 5322 3.6.2: a mailbox-list), lower-cased; a group's
-    name or an empty list gives none, an address without a domain is kept as it is (and refused)."""
-    values = [value for name, value in headers if name.lower() == "from"]
+def header_from_addresses(headers: Iterable[tuple[str, str]], field_name: str = "from") -> list[str]:
+    """The addresses of the ``From:`` field(s) (RFC 5322 3.6.2: a mailbox-list; or of another address
+    field, ``field_name`` in lower case), lower-cased; a group's name or an empty list gives none, an
+    address without a domain is kept as it is (and refused)."""
+    values = [value for name, value in headers if name.lower() == field_name]
     return [address.strip().lower() for _, address in getaddresses(values) if address.strip()]
 
 
@@ -116,15 +118,17 @@ def sender_refusal(store: WithSenders, account: Account | None, address: str) ->
 
 
 def header_from_refusal(store: WithSenders, account: Account | None, raw: bytes) -> Refused | None:
-    """Anti-impersonation for the ``From:`` header: the first address the account may not use.
+    """Anti-impersonation for the ``From:`` and ``Sender:`` fields: the first address the account may
+    not use (a "send on behalf" ``From:`` is the account's to use when ``Sender:`` is its own).
 
     Raises:
         Whatever storage raises when it cannot answer (the caller's temporary failure).
     """
     if account is None:
         return None
+    fields = header_block.header_fields(raw)
     foreign = store.senders.foreign_header_from(
-        account.id, header_from_addresses(header_block.header_fields(raw))
+        account.id, header_from_addresses(fields), header_from_addresses(fields, "sender")
     )
     return None if foreign is None else Refused(Refusal.FROM_NOT_OWNED, foreign)
 

@@ -1,6 +1,6 @@
 """The folder access-control engine: every protocol and page asks this module, and only this module.
 
-Rights are RFC 4314 letters, plus two digits of our own (RFC 4314 leaves digits to the site) for grants
+Rights are RFC 4314 letters, plus three digits of our own (RFC 4314 leaves digits to the site) for grants
 that only make sense on a mailbox root:
 
 ====  ======================================================================================
@@ -17,6 +17,7 @@ e     expunge items marked deleted
 a     administer: change the folder's entries
 0     send as the mailbox's owner (checked on the mailbox root)
 1     read the owner's free/busy information (checked on the mailbox root)
+2     send on behalf of the owner: From: the owner, Sender: the delegate (checked on the mailbox root)
 ====  ======================================================================================
 
 The manual's permission names map onto letters as follows: "view items" is l, "read folder content" is
@@ -67,6 +68,7 @@ from storage.rights import (
     CONTRIBUTOR,
     EDITOR,
     FOLDER_RIGHTS,
+    MAILBOX_RIGHTS,
     MASTER,
     NONE,
     POSTMASTER_ON_MAILBOXES,
@@ -74,6 +76,7 @@ from storage.rights import (
     READ_FREEBUSY,
     ROLES,
     SEND_AS,
+    SEND_ON_BEHALF,
     VIEWER,
     AclEntry,
     Principal,
@@ -91,6 +94,7 @@ __all__ = [
     "CONTRIBUTOR",
     "EDITOR",
     "FOLDER_RIGHTS",
+    "MAILBOX_RIGHTS",
     "MASTER",
     "NONE",
     "NO_SUCH_FOLDER",
@@ -99,6 +103,7 @@ __all__ = [
     "READ_FREEBUSY",
     "ROLES",
     "SEND_AS",
+    "SEND_ON_BEHALF",
     "VIEWER",
     "AclEntry",
     "Principal",
@@ -360,7 +365,8 @@ def mailbox_root_id(conn: Connection, owner_account_id: int) -> int:
 
 
 def rights_on_mailbox(conn: Connection, account_id: int, owner_account_id: int) -> Rights:
-    """Rights on another account's mailbox root: ask it for SEND_AS ("0") and READ_FREEBUSY ("1")."""
+    """Rights on another account's mailbox root: ask it for SEND_AS ("0"), READ_FREEBUSY ("1") and
+    SEND_ON_BEHALF ("2")."""
     return rights_for(conn, account_id, mailbox_root_id(conn, owner_account_id))
 
 

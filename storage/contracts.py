@@ -40,6 +40,7 @@ from storage.models import Account, Domain, FlagChange, Folder, Forwarder, Group
 if TYPE_CHECKING:
     from storage.adminscope import Scope
     from storage.changes import Change
+    from storage.folder_sharing import FolderSharing
     from storage.mail import NewMessage
     from storage.mailbox_view import MailboxView
     from storage.queue import QueuedMessage
@@ -105,9 +106,13 @@ class SenderRights(Protocol):
 
     def may_send_as(self, account_id: int, address: str) -> bool: ...
 
-    def foreign_header_from(self, account_id: int, addresses: Iterable[str]) -> str | None: ...
+    def foreign_header_from(
+        self, account_id: int, addresses: Iterable[str], sender: Iterable[str] = ()
+    ) -> str | None: ...
 
     def addresses_for(self, account_id: int) -> list[str]: ...
+
+    def on_behalf_of(self, account_id: int) -> list[str]: ...
 
 
 class SettingsReading(Protocol):
@@ -236,12 +241,17 @@ class UserMailbox(Protocol):
         self, folder_id: int, raw: bytes, flags: Iterable[str] = (), internal_date: datetime | None = None
     ) -> NewMessage: ...
 
+    @property
+    def sharing(self) -> FolderSharing:
+        """The permissions dialog beyond one folder's entries (inherited, exceptions, delegation)."""
+        ...
+
     def acl_entries(self, folder_id: int) -> list[NamedEntry]: ...
 
     def may_administer(self, folder_id: int) -> None: ...
 
     def change_entry(
-        self, folder_id: int, principal: str, spec: str, *, allow: bool = True
+        self, folder_id: int, principal: str, spec: str, *, allow: bool = True, inherit: bool | None = None
     ) -> acl.Rights: ...
 
     def delete_entry(self, folder_id: int, principal: str, *, allow: bool = True) -> bool: ...

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from storage import flags as fl
 from storage.errors import InvalidInput
 
-CANONICAL_ORDER = "lrswipkxtea01"
+CANONICAL_ORDER = "lrswipkxtea012"
 FOLDER_RIGHTS = "lrswipkxtea"  # RFC 4314's rights; the digits are mailbox-level grants of our own
+MAILBOX_RIGHTS = "012"  # send as, read free/busy, send on behalf: only ever read on a mailbox root
 _LEGACY = {"c": "kx", "d": "et"}  # RFC 2086 rights, RFC 4314 section 2.1.1
 PRINCIPAL_KINDS = ("user", "group", "domain", "anyone")
 
@@ -94,6 +95,7 @@ MASTER = EDITOR | "xa"
 ROLES: dict[str, Rights] = {"viewer": VIEWER, "contributor": CONTRIBUTOR, "editor": EDITOR, "master": MASTER}
 SEND_AS = Rights.parse("0")
 READ_FREEBUSY = Rights.parse("1")
+SEND_ON_BEHALF = Rights.parse("2")
 POSTMASTER_ON_MAILBOXES = Rights.parse("la")
 
 

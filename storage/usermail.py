@@ -42,6 +42,7 @@ from storage.addressbook import AddressBook
 from storage.app_passwords import AccountAppPasswords
 from storage.contacts import PersonalContacts
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from storage.folder_sharing import FolderSharing
 from storage.mail import NewMessage
 from storage.mailbox_view import MailboxView
 from storage.maildrop import Maildrop
@@ -133,6 +134,12 @@ class UserMail:
     def app_passwords(self) -> AccountAppPasswords:
         """The passwords the user made for mail programs once two-step sign-in is on."""
         return AccountAppPasswords(self.store, self.account_id)
+
+    @property
+    def sharing(self) -> FolderSharing:
+        """The permissions dialog beyond one folder's entries: inherited entries, exceptions on a
+        subfolder, and delegation on the user's own mailbox (storage.folder_sharing)."""
+        return FolderSharing(self)
 
     @property
     def remote_accounts(self) -> AccountRemotes:
@@ -409,7 +416,7 @@ class UserMail:
             for entry in acl.list_entries(conn, folder_id):
                 name = names.principal_name(conn, entry.principal)
                 if name is not None:
-                    out.append(NamedEntry(name, entry.rights, entry.allow))
+                    out.append(NamedEntry(name, entry.rights, entry.allow, entry.inherit))
             return out
 
     def may_administer(self, folder_id: int) -> None:
@@ -421,11 +428,14 @@ class UserMail:
         with self.store.db.read() as conn:
             self._require(conn, folder_id, "a")
 
-    def change_entry(self, folder_id: int, principal: str, spec: str, *, allow: bool = True) -> acl.Rights:
+    def change_entry(
+        self, folder_id: int, principal: str, spec: str, *, allow: bool = True, inherit: bool | None = None
+    ) -> acl.Rights:
         """Add ("+xyz"), remove ("-xyz") or replace ("xyz") the rights of ``principal``'s allow (or
         deny) entry; returns the entry's rights after the change (none: it is deleted). A replacement
         keeps the mailbox-level digits, which are granted one by one and never listed with the folder
-        rights (storage.acl).
+        rights (storage.acl). ``inherit`` sets "apply to subfolders"; None keeps the entry's (a new
+        entry applies to subfolders, as IMAP's SETACL expects of a grant on a parent).
 
         Raises:
             NotFound: no such folder, no "l", or no such principal. PermissionDenied: no "a".
@@ -434,19 +444,18 @@ class UserMail:
         with self.store.db.write() as conn:
             self._require(conn, folder_id, "a")
             who = self._principal_not_owner(conn, folder_id, principal)
-            current = next(
-                (
-                    e.rights
-                    for e in acl.list_entries(conn, folder_id)
-                    if e.principal == who and e.allow == allow
-                ),
-                acl.NONE,
+            entry = next(
+                (e for e in acl.list_entries(conn, folder_id) if e.principal == who and e.allow == allow),
+                None,
             )
+            current = entry.rights if entry else acl.NONE
             if spec[:1] in ("+", "-"):
                 value = acl.apply_modification(current, spec)
             else:
                 value = acl.Rights.parse(spec) | (current - acl.FOLDER_RIGHTS)
-            acl.grant(conn, folder_id, who, value, allow=allow)
+            if inherit is None:
+                inherit = entry.inherit if entry else True
+            acl.grant(conn, folder_id, who, value, allow=allow, inherit=inherit)
             self.store.changes.record_rights(conn, folder_id)  # open sessions re-check their rights
             return value
 
@@ -480,6 +489,7 @@ class NamedEntry:
     name: str
     rights: acl.Rights
     allow: bool
+    inherit: bool = True  # "apply to subfolders"
 
 
 class FolderReader:

@@ -114,6 +114,33 @@ def test_from_header_not_owned_is_refused_until_send_as_is_granted(demo: Demo) -
     assert isinstance(submit(demo, demo.alice, "bob@example.test", raw), Accepted)
 
 
+def test_send_on_behalf_needs_sender_and_keeps_the_envelope_own(demo: Demo) -> None:
+    """Bob grants alice "send on behalf" (the "2" right on his mailbox root): From: bob passes when
+    Sender: names alice; the envelope sender stays alice's."""
+    on_behalf = build_message(
+        sender="Bob <bob@example.test>", headers={"Sender": "Alice <alice@example.test>"}
+    )
+    no_sender = build_message(sender="Bob <bob@example.test>")
+    assert submit(demo, demo.alice, "alice@example.test", on_behalf) == Refused(
+        Refusal.FROM_NOT_OWNED, "bob@example.test"
+    )
+    demo.store.acl.grant("bob@example.test", "", "alice@example.test", "2")
+    result = submit(demo, demo.alice, "alice@example.test", on_behalf)
+    assert isinstance(result, Accepted)
+    assert b"\r\nSender: Alice <alice@example.test>\r\n" in demo.store.queue.raw(result.queue_id)
+    assert submit(demo, demo.alice, "alice@example.test", no_sender) == Refused(
+        Refusal.FROM_NOT_OWNED, "bob@example.test"
+    )
+    assert submit(demo, demo.alice, "bob@example.test", on_behalf) == Refused(
+        Refusal.SENDER_NOT_OWNED, "bob@example.test"
+    )
+    forged = build_message(sender="alice@example.test", headers={"Sender": "carol@example.test"})
+    assert submit(demo, demo.alice, "alice@example.test", forged) == Refused(
+        Refusal.FROM_NOT_OWNED, "carol@example.test"
+    )
+    assert queued_count(demo) == 1
+
+
 def test_mail_from_another_server_is_not_checked_and_names_no_account(demo: Demo) -> None:
     raw = build_message(sender="Bob <bob@example.test>")
     result = submit(demo, None, "someone@far.test", raw)

@@ -80,4 +80,5 @@ def test_a_drifted_implementation_is_reported() -> None:
         "may_send_as(self, account_id: 'int', address: 'str') -> 'bool'",
         "Drifted.foreign_header_from is missing",
         "Drifted.addresses_for is missing",
+        "Drifted.on_behalf_of is missing",
     ]

@@ -47,3 +47,32 @@ def test_foreign_header_from_and_its_setting(demo: Demo) -> None:
         senders.foreign_header_from(demo.carol.id, ["bob@example.test"]) is None
     )  # carol: the domain's value
     assert not senders.may_send_as(demo.carol.id, "bob@example.test")  # the envelope stays checked
+
+
+def test_send_on_behalf_needs_sender_naming_the_delegate(demo: Demo) -> None:
+    senders, alice = demo.store.senders, demo.alice.id
+    bob = "bob@example.test"
+    assert senders.foreign_header_from(alice, [bob], ["alice@example.test"]) == bob  # no grant yet
+    demo.store.acl.grant(bob, "", "alice@example.test", "2")  # bob lets alice send on his behalf
+    assert senders.on_behalf_of(alice) == [bob] and senders.on_behalf_of(demo.carol.id) == []
+    assert senders.addresses_for(alice) == ["alice@example.test"]  # not "send as": never From alone
+    assert senders.foreign_header_from(alice, [bob], ["alice@example.test"]) is None
+    assert senders.foreign_header_from(alice, [bob]) == bob  # no Sender: it would pass for bob's own
+    assert senders.foreign_header_from(alice, [bob], ["carol@example.test"]) == "carol@example.test"
+    assert not senders.may_send_as(alice, bob)  # the envelope sender stays alice's
+    assert senders.foreign_header_from(demo.carol.id, [bob], ["carol@example.test"]) == bob
+    # a deny on the mailbox root takes the delegation back (deny wins)
+    demo.store.acl.grant(bob, "", "alice@example.test", "2", allow=False)
+    assert senders.on_behalf_of(alice) == []
+    assert senders.foreign_header_from(alice, [bob], ["alice@example.test"]) == bob
+
+
+def test_sender_field_naming_someone_else_is_refused(demo: Demo) -> None:
+    senders, alice = demo.store.senders, demo.alice.id
+    assert senders.foreign_header_from(alice, ["alice@example.test"], ["alice@example.test"]) is None
+    assert (
+        senders.foreign_header_from(alice, ["alice@example.test"], ["bob@example.test"]) == "bob@example.test"
+    )
+    demo.store.acl.grant("bob@example.test", "", "alice@example.test", "02")  # send as covers on behalf
+    assert senders.on_behalf_of(alice) == []
+    assert senders.addresses_for(alice) == ["alice@example.test", "bob@example.test"]

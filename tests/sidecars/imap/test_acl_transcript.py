@@ -119,7 +119,7 @@ def test_deleteacl_of_the_owner_is_no(store: Store, alice: Client) -> None:
     assert reply == "A1 NO [CANNOT] the owner's rights are implicit and cannot be changed or removed\r\n"
     assert alice.cmd(f"A2 DELETEACL INBOX -{ALICE}").startswith("A2 NO [CANNOT] ")
     assert alice.cmd(f"A3 SETACL INBOX {ALICE} l").startswith("A3 NO [CANNOT] ")
-    assert str(store.acl.rights(ALICE, ALICE, "INBOX")) == "lrswipkxtea01"
+    assert str(store.acl.rights(ALICE, ALICE, "INBOX")) == "lrswipkxtea012"
 
 
 def test_withdrawn_read_right_stops_reads_of_a_selected_mailbox(store: Store, alice: Client) -> None:
