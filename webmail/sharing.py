@@ -17,7 +17,14 @@ master         + x a       also delete the folder and change who it is shared wi
 =============  ==========  ====================================================================
 
 Anything else is "custom": the letters are typed in (``lrswipkxtea``). The mailbox-level digits of
-storage.acl ("0" send as, "1" free/busy) are not folder rights and are neither shown nor offered here.
+storage.acl ("0" send as, "1" free/busy, "2" send on behalf) are not folder rights: they are granted on
+the page of the whole mailbox (the mailbox root), in its delegation part (webmail.delegation).
+
+Every folder has the page, mail and organizer folders (calendar, contacts, tasks, notes, journal) alike,
+and so has the whole mailbox: an entry there with "apply to subfolders" reaches every folder. Each entry
+may apply to subfolders or to the folder alone; the entries that reach a folder from above are listed
+on its page, and an *exception* caps what one principal holds on the folder (or its branch) whatever
+reaches it from above (storage.folder_sharing writes it as an allow plus a deny: deny wins).
 
 Who an entry names, as the ACL engine spells it: a user's or group's address, ``@domain`` (every user of
 that domain) or ``anyone``.
@@ -32,9 +39,9 @@ from flask_babel import gettext as _
 
 from storage import acl
 from storage.errors import InvalidInput, NotFound, PermissionDenied
+from storage.folder_sharing import Delegate
 from storage.folder_tree import TreeFolder
 from storage.usermail import UserMail
-from webmail.list_query import folder_entry
 
 #: The roles offered, in order; their letters are storage's (storage.rights.ROLES).
 ROLE_NAMES = ("viewer", "contributor", "editor", "master")
@@ -61,34 +68,73 @@ class EntryRow:
     rights: str  # folder letters only, canonical order
     role: str | None  # None: a custom set
     allow: bool
+    inherit: bool = True  # "apply to subfolders"
+    from_path: str | None = None  # an entry passed down from this ancestor ("" the whole mailbox)
 
 
 @dataclass
 class SharingPage:
-    """What the permissions page shows. ``entries`` is None when the user may not administer."""
+    """What the permissions page shows. ``entries`` is None when the user may not administer;
+    ``inherited`` lists what reaches the folder from above; ``delegates`` is set on the whole mailbox's
+    page only."""
 
     folder: TreeFolder
     entries: list[EntryRow] | None
+    inherited: list[EntryRow] = field(default_factory=list)
+    delegates: list[Delegate] | None = None
     errors: dict[str, str] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def whole_mailbox(self) -> bool:
+        return self.folder.path == ""
 
-def load(mine: UserMail, folder_id: int) -> SharingPage:
-    """The folder and its entries (None without "a").
+
+def _find(mine: UserMail, folder_id: int) -> TreeFolder:
+    """The folder as the tree shows it (any kind), or the user's own mailbox root.
 
     Raises:
         NotFound: no such folder for the user (no "l").
     """
-    folder, _tree = folder_entry(mine, folder_id)
+    for entry in mine.view.folder_tree(kind=None):
+        if entry.id == folder_id:
+            return entry
+    root = mine.sharing.mailbox_root()
+    if root.id != folder_id:
+        mine.rights(folder_id)  # NotFound for a folder the user cannot see
+        raise NotFound(acl.NO_SUCH_FOLDER)
+    return TreeFolder(root.id, "personal", "", "", "", 0, None, root.kind, acl.ALL, None, None)
+
+
+def _row(name: str, rights: acl.Rights, allow: bool, inherit: bool, from_path: str | None = None) -> EntryRow:
+    letters = rights & acl.FOLDER_RIGHTS
+    return EntryRow(name, str(letters), acl.role_of(letters), allow, inherit, from_path)
+
+
+def load(mine: UserMail, folder_id: int) -> SharingPage:
+    """The folder, its entries and those passed down to it (None and [] without "a").
+
+    Raises:
+        NotFound: no such folder for the user (no "l").
+    """
+    folder = _find(mine, folder_id)
     try:
         entries = mine.acl_entries(folder_id)
+        inherited = mine.sharing.inherited(folder_id)
     except PermissionDenied:
         return SharingPage(folder, None)
-    rows = []
-    for entry in sorted(entries, key=lambda e: (e.name != "anyone", e.name.lower(), not e.allow)):
-        letters = entry.rights & acl.FOLDER_RIGHTS
-        rows.append(EntryRow(entry.name, str(letters), acl.role_of(letters), entry.allow))
-    return SharingPage(folder, rows)
+    rows = [
+        _row(e.name, e.rights, e.allow, e.inherit)
+        for e in sorted(entries, key=lambda e: (e.name != "anyone", e.name.lower(), not e.allow))
+        if folder.path or e.rights & acl.FOLDER_RIGHTS  # on the root, digits alone are delegation
+    ]
+    passed = [
+        _row(e.name, e.rights, e.allow, True, e.from_path) for e in inherited if e.rights & acl.FOLDER_RIGHTS
+    ]
+    page = SharingPage(folder, rows, passed)
+    if page.whole_mailbox:
+        page.delegates = mine.sharing.delegates()
+    return page
 
 
 def _principal(form: Mapping[str, str], domain: str) -> str:
@@ -125,8 +171,14 @@ def _letters(form: Mapping[str, str]) -> str:
     return text
 
 
+def _inherit(form: Mapping[str, str]) -> bool:
+    """The "apply to subfolders" box (a checkbox: present when ticked)."""
+    return form.get("inherit", "") == "1"
+
+
 def grant(mine: UserMail, folder_id: int, form: Mapping[str, str], domain: str) -> dict[str, str]:
-    """Add or replace an allow entry. Returns the errors by field name (empty: done).
+    """Add or replace an allow (or, with ``effect`` = deny, a deny) entry. Returns the errors by field
+    name (empty: done).
 
     Raises:
         NotFound: no such folder for the user. PermissionDenied: no "a".
@@ -143,8 +195,9 @@ def grant(mine: UserMail, folder_id: int, form: Mapping[str, str], domain: str) 
         errors["letters"] = str(exc)
     if errors:
         return errors
+    allow = form.get("effect", "allow") != "deny"
     try:
-        mine.change_entry(folder_id, principal, letters)
+        mine.change_entry(folder_id, principal, letters, allow=allow, inherit=_inherit(form))
     except NotFound as exc:
         if str(exc) == acl.NO_SUCH_FOLDER:
             raise
@@ -163,7 +216,7 @@ def change(mine: UserMail, folder_id: int, form: Mapping[str, str]) -> str | Non
     allow = form.get("allow", "1") == "1"
     try:
         letters = _letters(form)
-        mine.change_entry(folder_id, form.get("name", ""), letters, allow=allow)
+        mine.change_entry(folder_id, form.get("name", ""), letters, allow=allow, inherit=_inherit(form))
     except InvalidInput as exc:
         return str(exc)
     except NotFound as exc:
@@ -189,3 +242,29 @@ def remove(mine: UserMail, folder_id: int, form: Mapping[str, str]) -> str | Non
             raise
         return str(_("There is no user or group of that name."))
     return None
+
+
+def exception(mine: UserMail, folder_id: int, form: Mapping[str, str]) -> str | None:
+    """Cap what one principal holds on this folder (and its branch with "apply to subfolders") at a role,
+    custom letters or nothing (``role`` = ``none``); returns an error or None.
+
+    Raises:
+        NotFound: no such folder for the user. PermissionDenied: no "a".
+    """
+    try:
+        keep = "" if form.get("role") == "none" else _letters(form)
+        mine.sharing.make_exception(folder_id, form.get("name", ""), keep, inherit=_inherit(form))
+    except InvalidInput as exc:
+        return str(exc)
+    except NotFound as exc:
+        if str(exc) == acl.NO_SUCH_FOLDER:
+            raise
+        return str(_("There is no user or group of that name."))
+    return None
+
+
+def manage_extras(mine: UserMail) -> dict[str, object]:
+    """What the Manage folders pages add for sharing: the organizer folders the user sees (calendar,
+    contacts, tasks, notes, journal: their permissions pages) and the id of the whole mailbox's page."""
+    organizer = [f for f in mine.view.folder_tree(kind=None) if f.kind != "mail"]
+    return {"organizer": organizer, "mailbox_root_id": mine.sharing.mailbox_root().id}

@@ -1,10 +1,13 @@
 """The permissions page's request handling, shared by Standard (``/mail/folders/<id>/sharing``) and
 Mobile (``/m/folders/<id>/sharing``); the work is webmail.sharing's.
 
-GET shows the entries; POST with ``action`` = ``grant`` (who + role or letters), ``change`` (one listed
-entry's role or letters) or ``remove``. A grant with bad fields is shown again with the errors next to
-them (400); a done change redirects back with a note. Without "a" the page says so with a 403, and a
-POST is refused by the facade (PermissionDenied -> 403).
+GET shows the entries; POST with ``action`` = ``grant`` (who + role or letters, allow or deny, "apply
+to subfolders"), ``change`` (one listed entry's role or letters and its "apply to subfolders"),
+``remove``, ``exception`` (cap one principal on this folder, webmail.sharing.exception) or, on the whole
+mailbox's page, ``delegate`` (send as / on behalf / free-busy, webmail.delegation). A grant or delegation
+with bad fields is shown again with the errors next to them (400); a done change redirects back with a
+note. Without "a" the page says so with a 403, and a POST is refused by the facade (PermissionDenied ->
+403).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webmail import sharing
+from webmail import delegation, sharing
 from webmail.binding import current_user_account, user_mail
 
 
@@ -37,6 +40,13 @@ def sharing_page(interface: str, folder_id: int) -> Any:
         elif action == "remove":
             error = sharing.remove(mine, folder_id, form)
             flash(error or _("Entry removed."), "error" if error else "message")
+        elif action == "exception":
+            error = sharing.exception(mine, folder_id, form)
+            flash(error or _("Exception set for this folder."), "error" if error else "message")
+        elif action == "delegate" and folder_id == mine.sharing.mailbox_root().id:
+            errors = delegation.delegate(mine, form, current_user_account().domain)
+            if not errors:
+                flash(_("Delegation changed."))
         else:
             flash(_("Unknown action."), "error")
         if not errors:

@@ -15,6 +15,7 @@ from webmail.list_actions import create, delete, rename
 from webmail.list_query import MOBILE_PAGE_SIZE, folder_list, parse
 from webmail.list_view import message_link
 from webmail.mobile.blueprint import bp
+from webmail.sharing import manage_extras
 
 
 @bp.route("/folder/<int:folder_id>")
@@ -34,7 +35,8 @@ def folder_action(folder_id: int) -> Any:
 def folders_manage() -> Any:
     tree = user_mail().view.folder_tree()
     parents = [f for f in tree if "k" in f.rights.letters]
-    return render_template("mobile/folders_manage.html", tree=tree, parents=parents)
+    extras = manage_extras(user_mail())
+    return render_template("mobile/folders_manage.html", tree=tree, parents=parents, **extras)
 
 
 @bp.post("/folders/manage/create")

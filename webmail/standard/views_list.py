@@ -22,6 +22,7 @@ from webmail.list_actions import apply as apply_action
 from webmail.list_actions import create, delete, rename
 from webmail.list_query import folder_entry, folder_list, parse
 from webmail.list_view import message_link
+from webmail.sharing import manage_extras
 from webmail.standard.blueprint import bp
 
 
@@ -54,7 +55,8 @@ def thread(folder_id: int, key: str) -> Any:
 def folders() -> Any:
     tree = user_mail().view.folder_tree()
     parents = [f for f in tree if "k" in f.rights.letters]  # where a folder may be created or moved to
-    return render_template("standard/folders.html", tree=tree, parents=parents)
+    extras = manage_extras(user_mail())
+    return render_template("standard/folders.html", tree=tree, parents=parents, **extras)
 
 
 @bp.post("/folders/create")
