@@ -15,6 +15,7 @@ part. Adding an address that is already in the contacts adds nothing (the existi
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,8 +49,8 @@ class Contact:
 
 
 def vcard(name: str, address: str) -> bytes:
-    """A vCard 3.0 for one person: FN, N (required by RFC 2426; the name is put in as the given name)
-    and EMAIL.
+    """A vCard 3.0 for one person: a new UID, FN, N (required by RFC 2426; the name is put in as the
+    given name) and EMAIL.
 
     Raises:
         InvalidInput: no address, an address without "@", or a field too long.
@@ -59,6 +60,7 @@ def vcard(name: str, address: str) -> bytes:
     if "@" not in address or len(address) > MAX_ADDRESS or any(ch in address for ch in "\r\n<>\"'"):
         raise InvalidInput("a contact needs a valid e-mail address")
     card = vobject.vCard()
+    card.add("uid").value = str(uuid.uuid4())  # CardDAV needs one (RFC 6352 5.1); the organizer indexes by it
     card.add("fn").value = name or address
     card.add("n").value = vobject.vcard.Name(given=name or address)
     email = card.add("email")

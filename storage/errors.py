@@ -50,3 +50,8 @@ class Throttled(StorageError):
 class AppPasswordRequired(AuthFailed):
     """The account password was right, but the account uses two-step sign-in: a mail program must sign
     in with an app password (storage/app_passwords.py). The message says so, for the user to read."""
+
+
+class PreconditionFailed(StorageError):
+    """A conditional change did not apply: the item's ETag is not the one the caller named (If-Match), or
+    an item exists where the caller asked for a new one (If-None-Match). The caller reloads and retries."""

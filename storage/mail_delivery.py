@@ -24,6 +24,7 @@ from storage.list_keys import ListKeys, parsed_keys
 from storage.mail_bodies import MailBodies
 from storage.models import DeliveryFailure, DeliveryProblem, DeliveryResult, Folder
 from storage.names import as_utc, folder_path, utcnow
+from storage.pim import item_rows
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,15 @@ class MailDelivery(MailBodies):
         conn: Connection,
         folder_id: int,
         entries: Sequence[Entry],
+        *,
+        raws: Sequence[bytes] | None = None,
+        pim_names: Sequence[str | None] | None = None,
     ) -> tuple[Folder, list[int]]:
-        """Insert messages (body id, size, flag bits, keywords, internal date, list keys) into one folder."""
+        """Insert messages (body id, size, flag bits, keywords, internal date, list keys) into one folder.
+
+        In a PIM-kind folder each gets its organizer row too (storage.pim.item_rows), from ``raws`` (the
+        bytes, in ``entries`` order) when given, else from the blobs; ``pim_names`` are the resource
+        names wanted (None: made from each item's UID)."""
         folder = fo.folder_by_id(conn, folder_id, lock=True)
         modseq = folder.highestmodseq + 1
         uids = list(range(folder.uidnext, folder.uidnext + len(entries)))
@@ -108,6 +116,8 @@ class MailDelivery(MailBodies):
         )
         if folder.account_id is not None:
             _usage(conn, folder.account_id, total, len(entries))
+        if item_rows.is_pim(folder):
+            item_rows.index_added(self.store, conn, folder, uids, raws, pim_names)
         self.store.changes.record(conn, folder_id, folder.account_id, modseq, "new", uids[-1])
         return folder, uids
 
@@ -165,6 +175,9 @@ class MailDelivery(MailBodies):
                 ),
                 [{"aid": aid} for aid in owners],
             )
+        for fid in folder_ids:
+            if item_rows.is_pim(folders[fid]):  # a delivery filed into a calendar or contacts folder
+                item_rows.index_added(self.store, conn, folders[fid], [folders[fid].uidnext])
         self.store.changes.record_many(
             conn,
             [
@@ -304,14 +317,18 @@ class MailDelivery(MailBodies):
         staged: StagedMessage,
         sha: str,
         internal_date: datetime | None,
+        *,
+        pim_name: str | None = None,
     ) -> NewMessage:
-        """Add a staged message whose blob (``sha``) is written, inside the caller's write transaction."""
+        """Add a staged message whose blob (``sha``) is written, inside the caller's write transaction
+        (``pim_name``: the organizer's resource name for it, in a PIM-kind folder)."""
         self.check_quota_in(conn, folder_id, len(staged.raw))
         body_id = self.reference_body(conn, sha, staged.raw, staged.parsed, 1)
         date = as_utc(internal_date) or utcnow()
         keys = parsed_keys(staged.parsed, date, sha)
         entry = (body_id, len(staged.raw), staged.bits, staged.keywords, date, keys)
-        _, uids = self._add(conn, folder_id, [entry])
+        names = None if pim_name is None else [pim_name]
+        _, uids = self._add(conn, folder_id, [entry], raws=[staged.raw], pim_names=names)
         return NewMessage(folder_id, uids[0], fo.folder_by_id(conn, folder_id).highestmodseq)
 
     def append(

@@ -21,6 +21,7 @@ from storage.mail_bodies import _chunks
 from storage.mail_delivery import MailDelivery, _usage
 from storage.models import FlagChange, Folder
 from storage.names import as_utc, utcnow
+from storage.pim import item_rows
 
 
 class MailUpdates(MailDelivery):
@@ -162,6 +163,8 @@ class MailUpdates(MailDelivery):
     def _expunge_rows(self, conn: Connection, folder: Folder, rows: Sequence[Any]) -> None:
         modseq = fo.folder_by_id(conn, folder.id).highestmodseq + 1
         ids = [r.id for r in rows]
+        if item_rows.is_pim(folder):
+            item_rows.record_removed(conn, folder, ids, modseq)  # sync-collection reports the names
         for chunk in _chunks(ids, 500):
             conn.execute(s.messages.delete().where(s.messages.c.id.in_(chunk)))
         folder_threads.removed(conn, folder.id, [r.thread_key for r in rows])

@@ -568,3 +568,68 @@ ip_country_ranges = Table(
     Column("country", String(2), nullable=False),  # ISO 3166 alpha-2, upper-case
     Column("name", String(100), nullable=False, default=""),
 )
+
+# The organizer (storage/pim): one row per message of a PIM-kind folder (its bytes are the item's iCalendar
+# or vCard text), with the columns a calendar range, a task list, a contact search or a DAV sync reads, so
+# none of them parses an item to answer. Kept by the transactions that add and expunge messages, whoever
+# makes them (storage.pim.item_rows). Times are UTC; see storage.pim.index for what each column holds.
+pim_items = Table(
+    "pim_items",
+    metadata,
+    Column("message_id", ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("folder_id", ForeignKey("folders.id", ondelete="CASCADE"), nullable=False),
+    Column("uid", BigInteger, nullable=False),  # the message's IMAP UID
+    Column("name", String(255), nullable=False),  # the resource name a DAV client uses ("x.ics")
+    Column("item_uid", String(1000), nullable=False),  # the iCalendar / vCard UID
+    Column("component", String(16), nullable=False),  # VEVENT VTODO VJOURNAL VCARD
+    Column("summary", Text, nullable=False, default=""),  # SUMMARY, or FN for a card
+    Column("starts_at", DateTime(timezone=True), nullable=True),
+    Column("ends_at", DateTime(timezone=True), nullable=True),
+    Column("all_day", Boolean, nullable=False, default=False),
+    Column("recurs", Boolean, nullable=False, default=False),
+    Column("recur_end", DateTime(timezone=True), nullable=True),  # end of the last occurrence; NULL: never
+    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("status", String(32), nullable=False, default=""),
+    Column("priority", Integer, nullable=True),
+    Column("percent", Integer, nullable=True),
+    Column("categories", Text, nullable=False, default=""),  # comma-separated
+    Column("organizer", String(320), nullable=False, default=""),  # lower-case address
+    Column("emails", Text, nullable=False, default=""),  # space-separated lower-case addresses
+    Column("etag", String(32), nullable=False),  # sha256 of the bytes, hex[:32]
+    UniqueConstraint("folder_id", "name"),
+    UniqueConstraint("folder_id", "item_uid"),
+    Index("ix_pim_items_folder_starts", "folder_id", "starts_at"),
+    Index("ix_pim_items_folder_recur_end", "folder_id", "recur_end"),
+    Index("ix_pim_items_folder_due", "folder_id", "due_at"),
+)
+
+# Names removed from a PIM folder and the MODSEQ of their removal, for sync-collection (RFC 6578): a sync
+# reports a name here as removed when the removal is newer than the client's token and no item of that
+# name is in the folder now. One row per name (the latest removal).
+pim_removed = Table(
+    "pim_removed",
+    metadata,
+    Column("folder_id", ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("modseq", BigInteger, nullable=False),
+    Index("ix_pim_removed_folder_modseq", "folder_id", "modseq"),
+)
+
+# A PIM folder's display name and colour, when the user set them (else the folder's name is shown).
+pim_collections = Table(
+    "pim_collections",
+    metadata,
+    Column("folder_id", ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("display_name", String(200), nullable=True),
+    Column("color", String(16), nullable=True),
+)
+
+# The secret of a calendar's read-only ICS feed link (stored as its SHA-256; the link holds the secret).
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("folder_id", ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

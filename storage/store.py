@@ -34,6 +34,7 @@ from storage.mail import Mail
 from storage.models import CheckReport
 from storage.passwords import SecretBox
 from storage.permissions import Permissions
+from storage.pim import item_rows
 from storage.queue import Queue
 from storage.recent import Recent
 from storage.recipients import Recipients
@@ -77,6 +78,7 @@ class Store:
         self.second_factors = SecondFactors(self)
         self.remote_accounts = RemoteAccounts(self)
         self.auth = Auth(self)
+        item_rows.backfill(self)  # organizer rows of items stored before revision 0012 (one read if none)
 
     def for_user(self, account_id: int) -> UserMail:
         """Mail as the account may see and change it: every call is checked by the ACL engine. Protocol

@@ -55,6 +55,7 @@ from storage.second_factor import SecondFactor
 from storage.temporary_aliases import TemporaryAliases
 
 if TYPE_CHECKING:
+    from storage.pim.organizer import Organizer
     from storage.store import Store
 
 CANNOT_CREATE = "you may not create a mailbox there"
@@ -114,6 +115,13 @@ class UserMail:
     def contacts(self) -> PersonalContacts:
         """The user's own address book: add a sender, list and delete cards (storage.contacts)."""
         return PersonalContacts(self)
+
+    @property
+    def organizer(self) -> Organizer:
+        """Calendars, tasks, notes, journal and contacts (storage.pim.organizer), under the same rights."""
+        from storage.pim.organizer import Organizer
+
+        return Organizer(self)
 
     @property
     def preferences(self) -> UserPreferences:
@@ -207,8 +215,9 @@ class UserMail:
             self._require(conn, folder_id, READ)
             return fo.folder_by_id(conn, folder_id)
 
-    def create_folder(self, owner: str, path: str, *, role: str | None = None) -> Folder:
-        """Create ``path`` (and missing parents) in ``owner``'s tree; needs "k" on each parent.
+    def create_folder(self, owner: str, path: str, *, role: str | None = None, kind: str = "mail") -> Folder:
+        """Create ``path`` (and missing parents) in ``owner``'s tree; needs "k" on each parent. ``kind``
+        is the folder's type (storage.folders.KINDS: mail, or an organizer kind).
 
         Raises:
             AlreadyExists: the folder exists and the user can see it.
@@ -216,7 +225,7 @@ class UserMail:
         """
         self._namespace_or_deny(owner)
         try:
-            return self.store.folders.create_for(self.account_id, owner, path, role=role)
+            return self.store.folders.create_for(self.account_id, owner, path, role=role, kind=kind)
         except AlreadyExists:
             if self._visible(owner, path):
                 raise
