@@ -62,9 +62,11 @@ BENCH_PACKAGES := \
 	php-sqlite3 \
 	nginx-light
 
-## bench-deps: the peers bench/*.py measure against (Dovecot, Roundcube with php-fpm and nginx), when missing.
-## Their services are not started (the benches run private instances on loopback ports).
+## bench-deps: the peers bench/*.py measure against (Dovecot, Roundcube with php-fpm and nginx, Radicale from
+## bench/requirements.txt), when missing. Their services are not started (the benches run private instances
+## on loopback ports).
 bench-deps: venv
+	$(BIN)/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	@missing=""; \
 	for pkg in $(BENCH_PACKAGES); do \
 		dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
