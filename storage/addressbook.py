@@ -87,6 +87,16 @@ class AddressBook:
                 break
         return out
 
+    def directory(self, text: str = "", limit: int = DIRECTORY_SCAN) -> list[Suggestion]:
+        """The domain directory (WebMail's read-only directory page): the other enabled accounts of the
+        account's own domain whose address or display name contains ``text`` (case-insensitive), by
+        address, at most ``limit`` (and ``DIRECTORY_SCAN``)."""
+        needle = text.strip().lower()
+        with self.store.db.read() as conn:
+            found = self._directory(conn)
+        matches = [e for e in found if not needle or needle in e.address.lower() or needle in e.name.lower()]
+        return matches[: max(0, min(limit, DIRECTORY_SCAN))]
+
     def _contacts(self) -> list[Suggestion]:
         """The account's own vCards, then those of its domain's public address books it may read."""
         f, m = s.folders, s.messages

@@ -29,6 +29,7 @@ from mailflow.compose import Attachment, ComposeError, Draft, Priority
 from mailflow.submission import Origin
 from storage.errors import NotFound
 from storage.models import Account
+from webmail import recipient_groups
 from webmail.binding import current_store, current_user_account, user_mail
 
 #: how a reply or forward starts, by the name in the URL
@@ -222,8 +223,9 @@ def handle_post() -> Outcome:
         if added:
             draft = replace(draft, attachments=draft.attachments + tuple(added))
             draft_uid, draft = outbox.save_draft(store, me, draft, replaces=draft_uid)
-        if action == "send":
-            return Outcome(sent=outbox.send(store, me, draft, _origin(), draft_uid=draft_uid))
+        if action == "send":  # a contact group's name stands for its members (webmail/recipient_groups.py)
+            sending = recipient_groups.expanded(draft)
+            return Outcome(sent=outbox.send(store, me, sending, _origin(), draft_uid=draft_uid))
         if action in ("save", "attach") and not added:
             draft_uid, draft = outbox.save_draft(store, me, draft, replaces=draft_uid)
         return Outcome(page_for(draft, draft_uid))

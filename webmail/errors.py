@@ -14,7 +14,14 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from storage.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded
+from storage.errors import (
+    AlreadyExists,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    QuotaExceeded,
+)
 
 
 def error_page(status: int, title: str, message: str) -> tuple[str, int]:
@@ -37,6 +44,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(QuotaExceeded)
     def quota(exc: QuotaExceeded) -> tuple[str, int]:
         return error_page(400, _("Mailbox full"), str(exc))
+
+    @app.errorhandler(PreconditionFailed)
+    def changed_meanwhile(_exc: PreconditionFailed) -> tuple[str, int]:
+        return error_page(
+            409,
+            _("Changed meanwhile"),
+            _("Someone changed this item while you were editing it. Open it again to see the new version."),
+        )
+
+    @app.errorhandler(AlreadyExists)
+    def already_there(exc: AlreadyExists) -> tuple[str, int]:
+        return error_page(409, _("Already there"), str(exc))
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_exc: CSRFError) -> tuple[str, int]:

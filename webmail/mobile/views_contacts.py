@@ -1,4 +1,5 @@
-"""Mobile pages of contacts: "add the sender" in the reader and the contacts list (webmail/contact_routes.py)."""
+"""Mobile pages of the address book: "add the sender" in the reader, contacts and groups, the directory
+(webmail/contact_routes.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Standard pages of contacts: "add the sender" in the reader and the contacts list (webmail/contact_routes.py)."""
+"""Standard pages of the address book: "add the sender" in the reader, contacts and groups, the directory
+(webmail/contact_routes.py)."""
 
 from __future__ import annotations
 

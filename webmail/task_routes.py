@@ -1,0 +1,176 @@
+"""Tasks in WebMail (VTODO items in folders of kind "tasks"), registered on the Standard (``/mail``) and
+Mobile (``/m``) blueprints alike by :func:`add_task_routes`.
+
+* ``GET /tasks``: the open tasks of every tasks folder the user may read, by due date (``?done=1``
+  shows the done ones too), each with a "done" checkbox form and its folder;
+* ``GET /tasks/new`` and ``POST /tasks/new``: the form, then the task in the chosen folder;
+* ``GET /tasks/<folder_id>/<item>`` and ``POST`` the same: edit (read-only without the rights to change);
+* ``POST /tasks/<folder_id>/<item>/done`` (``done=1`` or ``0``) and ``.../delete``.
+
+"Assign to a colleague" stores the colleague as the task's ATTENDEE and the user as its ORGANIZER
+(webmail/task_ical.py). The assignment is stored only: no mail is sent from these pages yet.
+
+Limit: the list reads at most ``pim_pages.ITEMS_PER_FOLDER`` tasks of each folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from storage.errors import InvalidInput
+from storage.pim import Collection
+from webmail import item_fields, pim_pages, task_ical
+from webmail.binding import user_mail
+
+KIND = "tasks"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One task on the list."""
+
+    collection: Collection
+    name: str
+    task: task_ical.TaskFields
+
+    @property
+    def closed(self) -> bool:
+        return self.task.status in ("COMPLETED", "CANCELLED")
+
+
+def _sort_key(row: Listed) -> tuple[bool, Any, int, str]:
+    return row.closed, item_fields.sort_key(row.task.due), row.task.priority or 10, row.task.summary.lower()
+
+
+def listed(folders: list[Collection], *, include_done: bool) -> list[Listed]:
+    """The tasks of ``folders`` (done ones only with ``include_done``), open ones first, by due date."""
+    out = []
+    for collection, item in pim_pages.items_in(folders):
+        try:
+            row = Listed(collection, item.name, task_ical.from_ical(item.data))
+        except InvalidInput:  # a client's item this page cannot read is left out of the list
+            continue
+        if include_done or not row.closed:
+            out.append(row)
+    return sorted(out, key=_sort_key)
+
+
+def due_label(when: date | datetime | None, zone: str) -> str:
+    """How the list shows a due time: a whole-day due as its date, a due time in the user's zone."""
+    if when is None:
+        return ""
+    if isinstance(when, datetime):
+        local = when.astimezone(ZoneInfo(zone)) if when.tzinfo else when
+        return local.strftime("%Y-%m-%d %H:%M")
+    return when.isoformat()
+
+
+def add_task_routes(bp: Blueprint) -> None:
+    """Register the task pages on ``bp`` (see the module docstring)."""
+    name = bp.name
+
+    def form_page(
+        task: task_ical.TaskFields,
+        errors: item_fields.FieldErrors,
+        *,
+        folder_id: int | None = None,
+        item: str | None = None,
+        writable: bool = True,
+        status: int = 200,
+    ) -> tuple[str, int]:
+        zone = pim_pages.zone()
+        return pim_pages.page(
+            name,
+            "task_form",
+            _("Task") if item else _("New task"),
+            status,
+            task=task,
+            errors=errors.by_field,
+            folders=[c for c in pim_pages.collections(KIND) if pim_pages.may_write(c)],
+            folder_id=folder_id,
+            item=item,
+            writable=writable,
+            due=item_fields.shown(task.due, zone),
+            start=item_fields.shown(task.start, zone),
+            statuses=task_ical.STATUSES,
+        )
+
+    @bp.get("/tasks")
+    def tasks() -> Any:
+        show_done = request.args.get("done") == "1"
+        folders = pim_pages.collections(KIND)
+        zone = pim_pages.zone()
+        return pim_pages.page(
+            name,
+            "tasks",
+            _("Tasks"),
+            rows=listed(folders, include_done=show_done),
+            folders=folders,
+            show_done=show_done,
+            due=lambda row: due_label(row.task.due, zone),
+        )
+
+    @bp.get("/tasks/new")
+    def task_new() -> Any:
+        return form_page(task_ical.TaskFields(), item_fields.FieldErrors())
+
+    @bp.post("/tasks/new")
+    def task_create() -> Any:
+        task, errors = task_ical.read_form(request.form, pim_pages.zone())
+        if errors:
+            return form_page(task, errors, status=400)
+        collection = pim_pages.target(KIND, request.form.get("folder"))
+        data = task_ical.to_ical(task, owner=pim_pages.me())
+        ref = user_mail().organizer.put(collection.folder_id, None, data, if_none_match=True)
+        flash(_("The task was saved."), "info")
+        if task.assignee:
+            flash(_("The task is assigned to %(address)s (no mail was sent).", address=task.assignee), "info")
+        return redirect(url_for(f"{name}.task", folder_id=collection.folder_id, item=ref.name))
+
+    @bp.get("/tasks/<int:folder_id>/<item>")
+    def task(folder_id: int, item: str) -> Any:
+        collection = pim_pages.collection_of(folder_id, KIND)
+        stored = user_mail().organizer.get(folder_id, item)
+        fields = task_ical.from_ical(stored.data)
+        return form_page(
+            fields,
+            item_fields.FieldErrors(),
+            folder_id=folder_id,
+            item=item,
+            writable=pim_pages.may_change(collection),
+        )
+
+    @bp.post("/tasks/<int:folder_id>/<item>")
+    def task_save(folder_id: int, item: str) -> Any:
+        pim_pages.collection_of(folder_id, KIND)
+        stored = user_mail().organizer.get(folder_id, item)
+        task, errors = task_ical.read_form(request.form, pim_pages.zone())
+        if errors:
+            return form_page(task, errors, folder_id=folder_id, item=item, status=400)
+        data = task_ical.to_ical(task, owner=pim_pages.me(), previous=stored.data)
+        user_mail().organizer.put(folder_id, item, data, if_match=stored.etag)
+        flash(_("The task was saved."), "info")
+        return redirect(url_for(f"{name}.tasks"))
+
+    @bp.post("/tasks/<int:folder_id>/<item>/done")
+    def task_done(folder_id: int, item: str) -> Any:
+        pim_pages.collection_of(folder_id, KIND)
+        stored = user_mail().organizer.get(folder_id, item)
+        done = request.form.get("done", "1") == "1"
+        data = task_ical.with_done(stored.data, done)
+        user_mail().organizer.put(folder_id, item, data, if_match=stored.etag)
+        flash(_("The task is done.") if done else _("The task is open again."), "info")
+        return redirect(url_for(f"{name}.tasks", done="1" if request.form.get("show_done") else None))
+
+    @bp.post("/tasks/<int:folder_id>/<item>/delete")
+    def task_delete(folder_id: int, item: str) -> Any:
+        pim_pages.collection_of(folder_id, KIND)
+        user_mail().organizer.delete(folder_id, item)
+        flash(_("The task was deleted."), "info")
+        return redirect(url_for(f"{name}.tasks"))
