@@ -1,0 +1,70 @@
+"""The organizer's items in a real browser (Chromium through Playwright, the real gunicorn service): a user
+creates a contact with two addresses, a task with a due date and marks it done; on a phone they find
+the contact. Screenshots
+go to the artifacts directory (docs/organizer.md shows some of them)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tests.webmail.live import PASSWORD, LiveServer, shot, sign_in
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+CARDS = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:imp-1\r\nFN:Imported Ida\r\nN:Ida;;;;\r\nEMAIL:ida@far.test\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:imp-2\r\nN:Broken;;;;\r\nthis line has no colon\r\nEND:VCARD\r\n"
+)
+
+
+def test_contact_and_task(live_server: LiveServer, page: Page, mobile_page: Page, artifacts: Path) -> None:
+    me = f"items-{uuid.uuid4().hex[:8]}@example.test"  # an account of its own: the server is shared
+    live_server.store.accounts.add(me, PASSWORD)
+    sign_in(page, live_server, me)
+
+    # A contact with two addresses and a phone.
+    page.click("#contacts-link")
+    page.click("#contact-new")
+    page.fill("#f-given", "Renée")
+    page.fill("#f-family", "Lefèvre")
+    page.fill("#f-email-1", "renee@work.test")
+    page.fill("#f-email-2", "renee@home.test")
+    page.select_option("#contact-form select[name=email_type] >> nth=1", "home")
+    page.fill("#f-tel-1", "+33 1 23 45 67 89")
+    page.fill("#f-organisation", "Atelier Lefèvre")
+    shot(page, artifacts, "organizer-contact-form")
+    page.click("#contact-save")
+    page.wait_for_selector("text=The contact was saved.")
+    page.click("#nav-contacts")
+    page.fill("#contacts-q", "lefevre")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_url("**q=lefevre**")
+    assert page.locator("li.contact").count() == 1
+    assert "renee@work.test" in page.locator("li.contact").inner_text()
+    shot(page, artifacts, "organizer-contacts")
+
+    # A task, listed by due date, then done.
+    page.click("#tasks-link")
+    page.click("#task-new")
+    page.fill("#f-summary", "Send the quote to Renée")
+    page.fill("#f-due", "2026-12-24T10:00")
+    page.fill("#f-priority", "1")
+    page.click("#task-save")
+    page.wait_for_selector("text=The task was saved.")
+    page.click("#nav-tasks")
+    task = page.locator("li.task", has_text="Send the quote to Renée")
+    assert "due 2026-12-24 10:00" in task.inner_text()
+    shot(page, artifacts, "organizer-tasks")
+    task.locator("button.task-toggle").click()
+    page.wait_for_selector("text=The task is done.")
+    assert page.locator("li.task", has_text="Send the quote").count() == 0
+
+    # On a phone: the contact is found there too.
+    sign_in(mobile_page, live_server, me)
+    mobile_page.goto(f"{live_server.url}/m/contacts?q=renee")
+    assert "Renée Lefèvre" in mobile_page.locator("li.contact").first.inner_text()
+    assert "Imported Ida" not in mobile_page.locator("ul.contacts").inner_text()
+    shot(mobile_page, artifacts, "organizer-mobile-contacts")
