@@ -111,6 +111,7 @@ def add_contact_routes(bp: Blueprint) -> None:
         folder_id: int | None = None,
         item: str | None = None,
         writable: bool = True,
+        etag: str = "",
         status: int = 200,
     ) -> tuple[str, int]:
         is_group = group is not None
@@ -134,6 +135,7 @@ def add_contact_routes(bp: Blueprint) -> None:
             folder_id=folder_id,
             item=item,
             writable=writable,
+            etag=etag,
             email_rows=list(c.emails) + [("work", "")] * max(1, 3 - len(c.emails)),
             phone_rows=list(c.phones) + [("cell", "")] * max(1, 3 - len(c.phones)),
             email_types=contact_vcard.EMAIL_TYPES,
@@ -204,6 +206,7 @@ def add_contact_routes(bp: Blueprint) -> None:
             folder_id=folder_id,
             item=item,
             writable=pim_pages.may_change(collection),
+            etag=stored.etag,
         )
 
     @bp.post("/contacts/<int:folder_id>/<item>")
@@ -214,12 +217,19 @@ def add_contact_routes(bp: Blueprint) -> None:
         fields, errors = read_posted(is_group)
         if errors:
             key = "group" if is_group else "contact"
-            return form_page(errors=errors, folder_id=folder_id, item=item, status=400, **{key: fields})
+            return form_page(
+                errors=errors,
+                folder_id=folder_id,
+                item=item,
+                etag=pim_pages.edited_etag(stored.etag),
+                status=400,
+                **{key: fields},
+            )
         if is_group:
             data = contact_vcard.group_to_vcard(fields, previous=stored.data)
         else:
             data = contact_vcard.contact_to_vcard(fields, previous=stored.data)
-        user_mail().organizer.put(folder_id, item, data, if_match=stored.etag)
+        user_mail().organizer.put(folder_id, item, data, if_match=pim_pages.edited_etag(stored.etag))
         flash(_("The contact was saved."), "info")
         return redirect(url_for(f"{name}.contact", folder_id=folder_id, item=item))
 

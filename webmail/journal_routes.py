@@ -72,6 +72,7 @@ def _add_area(bp: Blueprint, kind: str) -> None:
         folder_id: int | None = None,
         item: str | None = None,
         writable: bool = True,
+        etag: str = "",
         status: int = 200,
     ) -> tuple[str, int]:
         area_title, new_title = titles()
@@ -89,6 +90,7 @@ def _add_area(bp: Blueprint, kind: str) -> None:
             folder_id=folder_id,
             item=item,
             writable=writable,
+            etag=etag,
             day=entry.day.isoformat() if entry.day else "",
         )
 
@@ -119,6 +121,7 @@ def _add_area(bp: Blueprint, kind: str) -> None:
             folder_id=folder_id,
             item=item,
             writable=pim_pages.may_change(collection),
+            etag=stored.etag,
         )
 
     def save(folder_id: int, item: str) -> Any:
@@ -126,9 +129,16 @@ def _add_area(bp: Blueprint, kind: str) -> None:
         stored = user_mail().organizer.get(folder_id, item)
         entry, errors = journal_ical.read_form(request.form, dated=dated)
         if errors:
-            return form_page(entry, errors, folder_id=folder_id, item=item, status=400)
+            return form_page(
+                entry,
+                errors,
+                folder_id=folder_id,
+                item=item,
+                etag=pim_pages.edited_etag(stored.etag),
+                status=400,
+            )
         data = journal_ical.to_ical(entry, previous=stored.data)
-        user_mail().organizer.put(folder_id, item, data, if_match=stored.etag)
+        user_mail().organizer.put(folder_id, item, data, if_match=pim_pages.edited_etag(stored.etag))
         flash(_("Saved."), "info")
         return redirect(url_for(f"{name}.{kind}"))
 

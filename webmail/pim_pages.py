@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
 
 from storage.errors import InvalidInput, NotFound
 from storage.pim import Collection, Item
@@ -111,6 +111,14 @@ def items_of(folder_id: int, *, limit: int = ITEMS_PER_FOLDER) -> list[Item]:
 
 def items_in(folders: Iterable[Collection]) -> list[tuple[Collection, Item]]:
     return [(c, item) for c in folders for item in items_of(c.folder_id)]
+
+
+def edited_etag(stored_etag: str) -> str:
+    """The ETag the edit form was made from (its hidden ``etag`` field), else the stored one: saving with
+    it as If-Match makes a change someone made while the form was open a PreconditionFailed (409)
+    instead of being overwritten."""
+    posted = request.form.get("etag", "")
+    return posted if posted and len(posted) <= 128 and posted.isalnum() else stored_etag
 
 
 def page(interface: str, body: str, title: str, status: int = 200, **values: Any) -> tuple[str, int]:

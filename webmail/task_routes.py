@@ -82,6 +82,7 @@ def add_task_routes(bp: Blueprint) -> None:
         folder_id: int | None = None,
         item: str | None = None,
         writable: bool = True,
+        etag: str = "",
         status: int = 200,
     ) -> tuple[str, int]:
         zone = pim_pages.zone()
@@ -96,6 +97,7 @@ def add_task_routes(bp: Blueprint) -> None:
             folder_id=folder_id,
             item=item,
             writable=writable,
+            etag=etag,
             due=item_fields.shown(task.due, zone),
             start=item_fields.shown(task.start, zone),
             statuses=task_ical.STATUSES,
@@ -144,6 +146,7 @@ def add_task_routes(bp: Blueprint) -> None:
             folder_id=folder_id,
             item=item,
             writable=pim_pages.may_change(collection),
+            etag=stored.etag,
         )
 
     @bp.post("/tasks/<int:folder_id>/<item>")
@@ -152,9 +155,16 @@ def add_task_routes(bp: Blueprint) -> None:
         stored = user_mail().organizer.get(folder_id, item)
         task, errors = task_ical.read_form(request.form, pim_pages.zone())
         if errors:
-            return form_page(task, errors, folder_id=folder_id, item=item, status=400)
+            return form_page(
+                task,
+                errors,
+                folder_id=folder_id,
+                item=item,
+                etag=pim_pages.edited_etag(stored.etag),
+                status=400,
+            )
         data = task_ical.to_ical(task, owner=pim_pages.me(), previous=stored.data)
-        user_mail().organizer.put(folder_id, item, data, if_match=stored.etag)
+        user_mail().organizer.put(folder_id, item, data, if_match=pim_pages.edited_etag(stored.etag))
         flash(_("The task was saved."), "info")
         return redirect(url_for(f"{name}.tasks"))
 

@@ -178,3 +178,21 @@ def test_bob_gets_404_on_alices_tasks_and_notes(
     into = client.post("/mail/tasks/new", data={"csrf_token": token, "summary": "x", "folder": str(tasks)})
     assert into.status_code == 404
     assert len(stored(seeded, "tasks")) == 1 and len(stored(seeded, "notes")) == 1
+
+
+def test_an_edit_made_meanwhile_is_not_overwritten(alice: FlaskClient, seeded: Seeded) -> None:
+    """The form carries the ETag it was made from: a save after another client changed the task answers
+    409 and leaves the other change in place."""
+    token = csrf_token(alice.get("/mail/tasks/new"))
+    alice.post("/mail/tasks/new", data={"csrf_token": token, "summary": "Original"})
+    link = item_link(alice.get("/mail/tasks").get_data(as_text=True), "tasks")
+    form = alice.get(link).get_data(as_text=True)
+    etag = re.search(r'name="etag" value="([^"]+)"', form)
+    assert etag
+    organizer = seeded.store.for_user(seeded.alice.id).organizer
+    folder, name = folder_of(seeded, "tasks"), link.rsplit("/", 1)[1]
+    other = organizer.get(folder, name).data.replace(b"SUMMARY:Original", b"SUMMARY:From the phone")
+    organizer.put(folder, name, other)
+    late = alice.post(link, data={"csrf_token": token, "etag": etag.group(1), "summary": "From the browser"})
+    assert late.status_code == 409 and "Someone changed this item" in late.get_data(as_text=True)
+    assert b"SUMMARY:From the phone" in organizer.get(folder, name).data
