@@ -65,6 +65,7 @@ class Draft:
 
     sender: str  # the identity's address (From and envelope sender)
     sender_name: str = ""
+    on_behalf_of: str = ""  # "send on behalf": From is this mailbox, Sender is ``sender``
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     bcc: tuple[str, ...] = ()
@@ -162,7 +163,14 @@ def build(draft: Draft, *, with_bcc: bool, strict: bool = True) -> bytes:
     senders = parse_addresses([draft.sender])
     if len(senders) != 1:
         raise ComposeError(f"not an e-mail address: {draft.sender or '(empty)'}")
-    root["From"] = _address(draft.sender_name or senders[0][0], senders[0][1])
+    if draft.on_behalf_of:  # RFC 5322 3.6.2: the mailbox it is from, and the agent who sent it
+        owners = parse_addresses([draft.on_behalf_of])
+        if len(owners) != 1:
+            raise ComposeError(f"not an e-mail address: {draft.on_behalf_of}")
+        root["From"] = _address(owners[0][0], owners[0][1])
+        root["Sender"] = _address(draft.sender_name or senders[0][0], senders[0][1])
+    else:
+        root["From"] = _address(draft.sender_name or senders[0][0], senders[0][1])
     for name, entries in (("To", draft.to), ("Cc", draft.cc), ("Bcc", draft.bcc if with_bcc else ())):
         _set_addresses(root, name, entries, strict)
     if draft.subject.strip():
@@ -270,6 +278,11 @@ def read_draft(raw: bytes) -> Draft:
     message = parse(raw)
     senders = getaddresses(message.get_all("From", []))
     sender_name, sender = senders[0] if senders else ("", "")
+    on_behalf_of = ""
+    agents = getaddresses(message.get_all("Sender", []))
+    if agents and agents[0][1] and agents[0][1] != sender:  # written on behalf of the From mailbox
+        on_behalf_of = sender
+        sender_name, sender = agents[0]
 
     def entries(name: str) -> tuple[str, ...]:
         typed = [str(v) for v in message.get_all(DRAFT_TEXT_FIELD + name, [])]
@@ -286,6 +299,7 @@ def read_draft(raw: bytes) -> Draft:
     return Draft(
         sender=sender,
         sender_name=sender_name,
+        on_behalf_of=on_behalf_of,
         to=entries("To"),
         cc=entries("Cc"),
         bcc=entries("Bcc"),

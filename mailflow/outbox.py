@@ -37,15 +37,24 @@ log = logging.getLogger(__name__)
 
 LIMIT_SETTINGS = ("mail.max_recipients", "mail.max_message_bytes", "webmail.max_attachment_bytes")
 SIGNATURES = "webmail.signatures"
+BEHALF = "behalf:"
 
 
 @dataclass(frozen=True)
 class Identity:
-    """An address the account may send as, with its signature (setting ``webmail.signatures``)."""
+    """An address the account may send as, with its signature (setting ``webmail.signatures``); or,
+    with ``on_behalf_of``, the account's own address sending for a mailbox that granted it "send on
+    behalf" (From: that mailbox, Sender: the account)."""
 
     address: str
     name: str
     signature: str
+    on_behalf_of: str = ""
+
+    @property
+    def value(self) -> str:
+        """How a form names the identity: the address, or ``behalf:`` and the mailbox sent for."""
+        return f"{BEHALF}{self.on_behalf_of}" if self.on_behalf_of else self.address
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,8 @@ class SentMessage:
 
 def identities(store: Store, account: Account) -> list[Identity]:
     """The account's own address, its aliases and every mailbox it may send as, each with a signature:
-    the one set for its address, else the one under "*", else none."""
+    the one set for its address, else the one under "*", else none; then one per mailbox it may send on
+    behalf of (with the signature of that mailbox's address, else "*")."""
     raw = store.settings.effective_many([SIGNATURES], account_id=account.id)[SIGNATURES]
     try:
         signatures = json.loads(raw)
@@ -77,13 +87,17 @@ def identities(store: Store, account: Account) -> list[Identity]:
     if not isinstance(signatures, dict):
         signatures = {}
     fallback = str(signatures.get("*", ""))
-    return [
+    own = [
         Identity(
             address,
             account.display_name or "" if address == account.address else "",
             str(signatures.get(address, fallback)),
         )
         for address in store.senders.addresses_for(account.id)
+    ]
+    return own + [
+        Identity(account.address, account.display_name or "", str(signatures.get(owner, fallback)), owner)
+        for owner in store.senders.on_behalf_of(account.id)
     ]
 
 

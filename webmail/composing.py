@@ -97,7 +97,7 @@ def started_from(kind: str, folder_id: int, uid: int) -> Draft:
         raise NotFound("no such way to start a message")
     raw = user_mail().reader(folder_id).raw(uid)
     identities = outbox.identities(current_store(), account())
-    draft = start(raw, [i.address for i in identities])
+    draft = start(raw, [i.address for i in identities if not i.on_behalf_of])
     return with_signature(draft, next((i for i in identities if i.address == draft.sender), None))
 
 
@@ -137,6 +137,11 @@ def _entries(value: str) -> tuple[str, ...]:
     return tuple(e.strip() for e in out if e.strip())
 
 
+def identity_value(draft: Draft) -> str:
+    """The identity choice a draft was written with (``outbox.Identity.value``)."""
+    return f"{outbox.BEHALF}{draft.on_behalf_of}" if draft.on_behalf_of else draft.sender
+
+
 def draft_uid_of(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -144,10 +149,12 @@ def draft_uid_of(value: str | None) -> int | None:
 def draft_from_form(form: MultiDict[str, str], base: Draft | None) -> Draft:
     """The draft the form describes; attachments and anything the form does not carry come from
     ``base`` (the saved draft)."""
-    own = [i.address for i in outbox.identities(current_store(), account())]
-    sender = form.get("identity", "")
-    if sender not in own:  # a stale form: keep the saved draft's identity, else the account's own
-        sender = base.sender if base is not None and base.sender in own else own[0]
+    identities = outbox.identities(current_store(), account())
+    by_value = {i.value: i for i in identities}
+    chosen = by_value.get(form.get("identity", ""))
+    if chosen is None:  # a stale form: keep the saved draft's identity, else the account's own
+        kept = identity_value(base) if base is not None else ""
+        chosen = by_value.get(kept, identities[0])
     fmt = form.get("format", "text")
     text = form.get("body_text", "").replace("\r\n", "\n")
     body_html = html_text.sanitise(form.get("body_html", ""))  # shown again in the editor: made safe now
@@ -156,7 +163,8 @@ def draft_from_form(form: MultiDict[str, str], base: Draft | None) -> Draft:
     except ValueError:
         priority = Priority.NORMAL
     return Draft(
-        sender=sender,
+        sender=chosen.address,
+        on_behalf_of=chosen.on_behalf_of,
         to=_entries(form.get("to", "")),
         cc=_entries(form.get("cc", "")),
         bcc=_entries(form.get("bcc", "")),

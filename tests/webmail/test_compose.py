@@ -257,3 +257,38 @@ def test_mobile_compose_sends(client: FlaskClient, auth: AuthActions, seeded: Se
     ((recipients, message),) = queued(seeded)
     assert recipients == ["bob@example.test"] and message["Subject"] == "From my phone"
     assert len(folder(seeded, "Sent")) == 1
+
+
+def test_send_on_behalf_of_a_mailbox_that_granted_it(alice: FlaskClient, seeded: Seeded) -> None:
+    """Bob lets alice send on his behalf ("2" on his mailbox root): her From menu offers it; the message
+    goes out From: bob, Sender: alice, envelope alice; a saved draft keeps the choice."""
+    page = alice.get("/mail/compose")
+    assert "behalf:bob@example.test" not in page.get_data(as_text=True)
+    seeded.store.for_user(seeded.bob.id).sharing.set_delegate(
+        "alice@example.test", send_as=False, send_on_behalf=True, free_busy=False
+    )
+    page = alice.get("/mail/compose")
+    text = page.get_data(as_text=True)
+    assert '<option value="behalf:bob@example.test"' in text and "on their behalf" in text
+    saved = alice.post(
+        "/mail/compose",
+        data=form_of(page, identity="behalf:bob@example.test", subject="For Bob", action="save"),
+    )
+    assert 'value="behalf:bob@example.test" data-signature="" selected="selected"' in saved.get_data(
+        as_text=True
+    )
+    sent = alice.post(
+        "/mail/compose",
+        data=form_of(saved, identity="behalf:bob@example.test", to="carol@example.test", action="send"),
+    )
+    assert sent.status_code == 302
+    ((recipients, message),) = queued(seeded)
+    assert message["From"] == "bob@example.test" and message["Sender"] == "alice@example.test"
+    (item,) = seeded.store.queue.list()
+    assert item.sender == "alice@example.test" and recipients == ["carol@example.test"]
+    # once bob takes it back, the choice is gone and a stale form falls back to alice's own address
+    seeded.store.for_user(seeded.bob.id).sharing.set_delegate(
+        "alice@example.test", send_as=False, send_on_behalf=False, free_busy=False
+    )
+    page = alice.get("/mail/compose")
+    assert "behalf:bob@example.test" not in page.get_data(as_text=True)
