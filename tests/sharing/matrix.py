@@ -18,7 +18,9 @@ from storage.store import Store
 #: The operations, in the order they are tried (delete-folder last: it works on "Gone").
 OPERATIONS = ("list", "read", "add", "change", "delete_item", "create_subfolder", "share", "delete_folder")
 
-#: The letters each operation needs (storage.acl; RFC 4314 4). "change" sets \\Flagged on a message.
+#: The letters each operation needs (storage.acl; RFC 4314 4). "change" sets \\Flagged on a message; on an
+#: organizer item it replaces the item (i+t+e, the manual's "add and delete items"): for every role of
+#: the matrix both give the same answer, which ``test_change_needs_the_same_under_every_role`` checks.
 NEEDS = {
     "list": "l",
     "read": "lr",
@@ -44,6 +46,15 @@ RIGHTS = {
 }
 ROLES = tuple(RIGHTS)
 SUBJECT = "Matrix item"
+CHANGE_ITEM = "lite"  # replacing an organizer item
+
+
+def task(uid: str, summary: str = SUBJECT) -> bytes:
+    """A VTODO, the item of a tasks folder (what the organizer column works on)."""
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//fieldpost tests//EN\r\nBEGIN:VTODO\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20250106T100000Z\r\nSUMMARY:{summary}\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+    ).encode()
 
 
 def expected(role: str) -> dict[str, bool]:
@@ -80,14 +91,23 @@ def message(subject: str = SUBJECT) -> bytes:
     ).encode()
 
 
-def prepare(store: Store, people: People, proto: str, role: str) -> Setup:
-    """The role's tree, entries and message, made through the owner's own facade (as the dialog does)."""
+def prepare(store: Store, people: People, proto: str, role: str, kind: str = "mail") -> Setup:
+    """The role's tree, entries and item, made through the owner's own facade (as the dialog does);
+    with ``kind`` "tasks" Box and Gone are tasks folders and Box holds one task (``uid`` 0: its name is
+    "item.ics")."""
     mine = store.for_user(people.owner_id)
     top = f"{proto}-{role}"
     mine.create_folder(people.owner, top)
-    box = mine.create_folder(people.owner, f"{top}/Box")
-    gone = mine.create_folder(people.owner, f"{top}/Gone")
-    uid = mine.append(box.id, message()).uid
+    if kind == "mail":
+        box = mine.create_folder(people.owner, f"{top}/Box")
+        gone = mine.create_folder(people.owner, f"{top}/Gone")
+        uid = mine.append(box.id, message()).uid
+    else:
+        organizer = mine.organizer
+        box = store.folders.get(people.owner, organizer.create_collection(f"{top}/Box", kind).path)
+        gone = store.folders.get(people.owner, organizer.create_collection(f"{top}/Gone", kind).path)
+        organizer.put(box.id, "item.ics", task(f"{top}-item"))
+        uid = 0
     top_id = box.parent_id
     assert top_id is not None
     for folder_id in (box.id, gone.id):

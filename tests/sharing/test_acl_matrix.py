@@ -1,5 +1,6 @@
-"""The ACL matrix (issue 16): every role against every operation, over WebMail and IMAP, with the same
-answer everywhere and no leak.
+"""The ACL matrix (issue 16): every role against every operation, over WebMail and IMAP (mail folders)
+and the organizer API (tasks folders: what WebMail's organizer pages and DAV call), with the same answer
+everywhere and no leak.
 
 Roles (tests/sharing/matrix.py): none, viewer, contributor, editor, master, a viewer through a group, an
 editor through "all users of the domain", a deny over an inherited allow, and an exception (viewer)
@@ -24,7 +25,19 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.sharing.imap_ops import ImapGuest
-from tests.sharing.matrix import OPERATIONS, RIGHTS, ROLES, People, Setup, expected, message, prepare
+from tests.sharing.matrix import (
+    CHANGE_ITEM,
+    NEEDS,
+    OPERATIONS,
+    RIGHTS,
+    ROLES,
+    People,
+    Setup,
+    expected,
+    message,
+    prepare,
+)
+from tests.sharing.organizer_ops import OrganizerGuest
 from tests.sharing.webmail_ops import WebmailGuest
 from tests.sidecars.imap.conftest import DOMAIN, PASSWORD, ImapService
 from webmail import create_app
@@ -96,6 +109,31 @@ def test_imap_answers_as_the_rights_say(
     missing = imap_guest.run(f"{setup.top}-missing/Box", f"{setup.top}-missing/Gone", people.third)
     assert not any(done for done, _ in missing.values())
     _check(role, got, missing)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_organizer_folders_answer_as_the_rights_say(
+    imap_service: ImapService, people: People, role: str
+) -> None:
+    """The same roles on tasks folders, through the organizer API WebMail's organizer pages and DAV call."""
+    store = imap_service.store
+    setup = prepare(store, people, "org", role, kind="tasks")
+    etag = store.for_user(people.owner_id).organizer.get(setup.box_id, "item.ics").etag
+    guest = OrganizerGuest(store, people.guest_id, people.owner)
+    item_uid = f"{setup.top}-item"
+    got = guest.run(setup.box_id, setup.gone_id, f"{setup.top}/Box/Sub", people.third, item_uid, etag)
+    missing = guest.run(
+        MISSING_ID, MISSING_ID - 1, f"{setup.top}-missing/Box/Sub", people.third, item_uid, etag
+    )
+    assert not any(done for done, _ in missing.values())
+    _check(role, got, missing)
+
+
+def test_change_needs_the_same_under_every_role() -> None:
+    """Flagging a message (w) and replacing an organizer item (i t e) are allowed to the same roles."""
+    for role in ROLES:
+        held = set(RIGHTS[role])
+        assert (set(NEEDS["change"]) <= held) == (set(CHANGE_ITEM) <= held), role
 
 
 @pytest.mark.parametrize("role", ["none", "viewer", "master"])
