@@ -37,6 +37,10 @@ them away: an owner has everything on their own mailbox; a domain's postmaster h
 domain's public folders and lookup+administer on every mailbox folder of the domain. A server
 administrator is not a mailbox user and gets nothing here.
 
+Exceptions: since allows add up, an allow on a subfolder cannot narrow what an inherited allow gives. The
+permissions dialog writes an exception as an allow of the letters kept plus a deny of the other folder
+letters on the subfolder (storage.folder_sharing), which this rule then applies as a cap.
+
 The Rights type, the roles and the pure deny-wins computation are in storage.rights (re-exported
 here); this module reads and writes the entries.
 
