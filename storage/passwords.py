@@ -281,6 +281,12 @@ class SecretBox:
             self._fernet = Fernet(key)
         except (ValueError, binascii.Error) as exc:
             raise ValueError("SecretBox key must be 32 bytes (raw or URL-safe base64)") from exc
+        self._mac_key = hashlib.sha256(b"fieldpost derive\0" + base64.urlsafe_b64decode(key)).digest()
+
+    def derive(self, label: bytes) -> bytes:
+        """32 bytes that only this key gives for ``label`` (HMAC-SHA256 under a key derived from it): a
+        secret that can be made again when needed instead of being stored (calendar feed links)."""
+        return hmac.new(self._mac_key, label, hashlib.sha256).digest()
 
     def seal(self, pw: str) -> str:
         """Encrypt and authenticate ``pw``; returns an ASCII token for a DB column."""

@@ -35,6 +35,8 @@ from storage.models import CheckReport
 from storage.passwords import SecretBox
 from storage.permissions import Permissions
 from storage.pim import item_rows
+from storage.pim.feeds import CalendarFeeds
+from storage.pim.system import PimSystem
 from storage.queue import Queue
 from storage.recent import Recent
 from storage.recipients import Recipients
@@ -78,6 +80,8 @@ class Store:
         self.second_factors = SecondFactors(self)
         self.remote_accounts = RemoteAccounts(self)
         self.auth = Auth(self)
+        self.pim_feeds = CalendarFeeds(self)  # secret ICS feed links, no login (storage.pim.feeds)
+        self.pim_system = PimSystem(self)  # the organizer for mail processing (storage.pim.system)
         item_rows.backfill(self)  # organizer rows of items stored before revision 0012 (one read if none)
 
     def for_user(self, account_id: int) -> UserMail:

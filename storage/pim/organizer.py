@@ -23,6 +23,7 @@ Implementation notes:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
@@ -32,9 +33,21 @@ from storage import folders as fo
 from storage import schema as s
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PreconditionFailed
 from storage.models import Folder
-from storage.pim import item_rows
+from storage.pim import contact_search, feeds, freebusy, item_files, item_rows, task_list
+from storage.pim import occurrences as occurrence_reads
 from storage.pim.index import IndexedItem, check_name, parse_item, resource_name
-from storage.pim.models import ALLOWED_COMPONENTS, PIM_KINDS, Collection, Item, ItemRef, SyncResult
+from storage.pim.models import (
+    ALLOWED_COMPONENTS,
+    PIM_KINDS,
+    Busy,
+    Collection,
+    ImportReport,
+    Item,
+    ItemRef,
+    Occurrence,
+    SyncResult,
+    TaskRow,
+)
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -456,6 +469,70 @@ class Organizer:
                     ).scalars()
                 ]
         return SyncResult(f"{folder.uidvalidity}-{folder.highestmodseq}", changed, removed)
+
+    # -- reads over many items (storage.pim.occurrences, task_list, freebusy, contact_search) -----------
+
+    def occurrences(
+        self, folder_ids: Iterable[int], start: datetime, end: datetime, *, limit: int = 5000
+    ) -> list[Occurrence]:
+        """The occurrences of the events of ``folder_ids`` that overlap [start, end), recurrences
+        expanded on read, sorted by start; folders without "r" are left out (storage.pim.occurrences).
+
+        Raises:
+            InvalidInput: ``end`` not after ``start``, a range over ten years, or ``limit`` below 1.
+        """
+        return occurrence_reads.occurrences(self, folder_ids, start, end, limit=limit)
+
+    def tasks(self, folder_ids: Iterable[int], *, include_done: bool = True) -> list[TaskRow]:
+        """The tasks of ``folder_ids`` (folders without "r" left out), due first (storage.pim.task_list)."""
+        return task_list.tasks(self, folder_ids, include_done=include_done)
+
+    def free_busy(self, address: str, start: datetime, end: datetime) -> list[Busy]:
+        """Busy periods of ``address``'s calendars in [start, end), without any detail of the events.
+
+        Raises:
+            PermissionDenied: not the user's own, no "1" on the owner's mailbox root and no readable
+            calendar of theirs (also for an address of a local domain that names nobody).
+            NotFound: a domain this server does not serve. InvalidInput: a bad address or range.
+        """
+        return freebusy.free_busy(self, address, start, end)
+
+    def search_contacts(self, text: str, *, limit: int = 50) -> list[Item]:
+        """Cards of the readable address books whose name or address holds every word of ``text``,
+        folded ("muller" finds "Müller"; storage.pim.contact_search).
+
+        Raises:
+            InvalidInput: a query over 200 characters, or ``limit`` outside 1..500.
+        """
+        return contact_search.search_contacts(self, text, limit=limit)
+
+    # -- files and feeds (storage.pim.item_files, feeds) -----------------------------------------------
+
+    def import_items(self, folder_id: int, data: bytes) -> ImportReport:
+        """Store the items of an .ics or .vcf file; each broken one reported by position and reason.
+
+        Raises:
+            NotFound: no such folder, or no "l". PermissionDenied: no "i".
+            InvalidInput: not an .ics/.vcf file, the wrong kind of file for the folder, or too big.
+        """
+        return item_files.import_items(self, folder_id, data)
+
+    def export_items(self, folder_id: int) -> bytes:
+        """The folder's items as one file: a VCALENDAR, or the vCards one after another.
+
+        Raises:
+            NotFound: no such folder, or no "l". PermissionDenied: no "r".
+        """
+        return item_files.export_items(self, folder_id)
+
+    def feed_token(self, folder_id: int, *, renew: bool = False) -> str:
+        """The secret of the calendar's read-only ICS feed link (made on first call; ``renew`` replaces
+        it and the old link stops working; storage.pim.feeds).
+
+        Raises:
+            NotFound: no such folder, or no "l". PermissionDenied: no "a". InvalidInput: not a calendar.
+        """
+        return feeds.feed_token(self, folder_id, renew=renew)
 
 
 def _since(folder: Folder, token: str | None) -> int:

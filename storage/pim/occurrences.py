@@ -1,0 +1,124 @@
+"""A time range of calendars: the rows that may have instances in it, and their occurrences.
+
+Implementation notes:
+
+* One statement per call reads the candidate rows of all asked folders through the index on
+  (folder_id, starts_at): an event is a candidate when it starts before the range ends and either ends
+  at or after its start (``ends_at``) or recurs with a last end (``recur_end``) at or after it, or without
+  one (NULL: forever). Only candidates' bytes are read from the blob store and expanded
+  (storage.pim.recurrence); everything else about the folder stays unread, so a week of a folder of
+  thousands of events reads that week's events and the open-ended series only.
+* The rights are asked in the same read transaction (storage.pim.organizer's ``readable_folder_ids``):
+  folders without "r" are left out, as a calendar view that shows what it may.
+* A stored item that cannot be expanded any more (it was written by IMAP, not checked by ``put``) is
+  skipped rather than failing the whole view.
+* The answer is capped at ``limit`` occurrences (setting ``organizer.max_occurrences`` is the default
+  cap of the pages; callers pass it), sorted by start, then end, then folder and name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Select, and_, or_, select
+
+from storage import schema as s
+from storage.errors import InvalidInput
+from storage.pim.models import Occurrence
+from storage.pim.recurrence import Instance, expand
+
+if TYPE_CHECKING:
+    from storage.pim.organizer import Organizer
+    from storage.store import Store
+
+MAX_RANGE_DAYS = 3700  # about ten years: a wider range is refused (a view asks for weeks or months)
+
+
+def check_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The range in aware UTC (naive input is taken as UTC).
+
+    Raises:
+        InvalidInput: ``end`` not after ``start``, or a range longer than ``MAX_RANGE_DAYS``.
+    """
+    start = start.astimezone(UTC) if start.tzinfo else start.replace(tzinfo=UTC)
+    end = end.astimezone(UTC) if end.tzinfo else end.replace(tzinfo=UTC)
+    if end <= start:
+        raise InvalidInput("the end of a time range must be after its start")
+    if (end - start).days > MAX_RANGE_DAYS:
+        raise InvalidInput(f"a time range may span at most {MAX_RANGE_DAYS} days")
+    return start, end
+
+
+def candidates_statement(folder_ids: Sequence[int], start: datetime, end: datetime) -> Select[Any]:
+    """The index range read of events that may have instances in [start, end) (see the notes)."""
+    p, m, b = s.pim_items, s.messages, s.bodies
+    return (
+        select(p.c.folder_id, p.c.name, p.c.etag, b.c.sha256)
+        .join(m, m.c.id == p.c.message_id)
+        .join(b, b.c.id == m.c.body_id)
+        .where(
+            p.c.folder_id.in_(list(folder_ids)),
+            p.c.component == "VEVENT",
+            p.c.starts_at < end,
+            or_(
+                p.c.ends_at >= start,
+                and_(p.c.recurs.is_(True), or_(p.c.recur_end.is_(None), p.c.recur_end >= start)),
+            ),
+        )
+    )
+
+
+def candidates(conn: Connection, folder_ids: Sequence[int], start: datetime, end: datetime) -> list[Any]:
+    """The candidate rows (folder_id, name, etag, sha256), in folder and name order."""
+    if not folder_ids:
+        return []
+    rows = conn.execute(candidates_statement(folder_ids, start, end)).all()
+    return sorted(rows, key=lambda r: (r.folder_id, r.name))
+
+
+def expand_rows(
+    store: Store, rows: Iterable[Any], start: datetime, end: datetime, limit: int
+) -> list[tuple[Any, Instance]]:
+    """(row, instance) pairs of the rows' items in [start, end), sorted; unreadable items skipped."""
+    found: list[tuple[Any, Instance]] = []
+    for row in rows:
+        try:
+            instances = expand(store.blobs.read(row.sha256), start, end, limit=limit)
+        except (InvalidInput, OSError, ValueError):
+            continue
+        found.extend((row, inst) for inst in instances)
+    found.sort(key=lambda pair: (pair[1].starts_at, pair[1].ends_at, pair[0].folder_id, pair[0].name))
+    return found[:limit]
+
+
+def occurrences(
+    organizer: Organizer, folder_ids: Iterable[int], start: datetime, end: datetime, *, limit: int
+) -> list[Occurrence]:
+    """Organizer.occurrences (see its docstring)."""
+    start, end = check_range(start, end)
+    if limit < 1:
+        raise InvalidInput("the occurrence limit must be at least 1")
+    with organizer.store.db.read() as conn:
+        readable = organizer.readable_folder_ids(conn, folder_ids)
+        rows = candidates(conn, readable, start, end)
+    return [
+        Occurrence(
+            name=row.name,
+            etag=row.etag,
+            folder_id=int(row.folder_id),
+            item_uid=inst.item_uid,
+            recurrence_id=inst.recurrence_id,
+            starts_at=inst.starts_at,
+            ends_at=inst.ends_at,
+            all_day=inst.all_day,
+            summary=inst.summary,
+            location=inst.location,
+            status=inst.status,
+            categories=inst.categories,
+            busy=inst.busy,
+            private=inst.private,
+        )
+        for row, inst in expand_rows(organizer.store, rows, start, end, limit)
+    ]
