@@ -4,6 +4,8 @@ entries passed down from above, and the delegation digits on the mailbox root.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from storage import acl
@@ -109,3 +111,17 @@ def test_delegation_digits_on_the_mailbox_root(demo: Demo) -> None:
     with pytest.raises(NotFound):
         sharing.set_delegate("zed@example.test", send_as=True, send_on_behalf=False, free_busy=False)
     assert sharing.mailbox_root().path == ""
+
+
+def test_free_busy_delegation_lets_a_colleague_ask(demo: Demo) -> None:
+    """The "Read free/busy" delegation is what storage's free/busy lookup asks for (digit "1")."""
+    start, end = datetime(2025, 1, 6, tzinfo=UTC), datetime(2025, 1, 7, tzinfo=UTC)
+    bob = demo.store.for_user(demo.bob.id).organizer
+    with pytest.raises(PermissionDenied):
+        bob.free_busy(ALICE, start, end)
+    sharing = demo.store.for_user(demo.alice.id).sharing
+    sharing.set_delegate(BOB, send_as=False, send_on_behalf=False, free_busy=True)
+    assert bob.free_busy(ALICE, start, end) == []
+    demo.store.acl.grant(ALICE, "", "@example.test", "1", allow=False)  # deny wins, here too
+    with pytest.raises(PermissionDenied):
+        bob.free_busy(ALICE, start, end)
