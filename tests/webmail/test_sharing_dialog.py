@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from tests.webmail.conftest import AuthActions, Seeded, csrf_token
+from tests.webmail.test_mobile_xhtml import well_formed
 
 ALICE, BOB, CAROL = "alice@example.test", "bob@example.test", "carol@example.test"
 
@@ -152,3 +153,19 @@ def test_delegation_send_on_behalf_and_free_busy(
     auth.logout()
     auth.login(BOB, "pass-bob")
     assert client.get(url).status_code == 404  # alice's mailbox root is nothing bob may look up
+
+
+def test_mobile_pages_with_every_part_are_well_formed(
+    client: FlaskClient, auth: AuthActions, seeded: Seeded
+) -> None:
+    mine = seeded.store.for_user(seeded.alice.id)
+    root = mine.sharing.mailbox_root().id
+    child = mine.create_folder(ALICE, "Projects").id
+    mine.change_entry(root, BOB, "lrs")
+    mine.change_entry(child, CAROL, "lr", allow=False, inherit=False)
+    mine.sharing.set_delegate(BOB, send_as=True, send_on_behalf=True, free_busy=True)
+    auth.login()
+    for url in (f"/m/folders/{root}/sharing", f"/m/folders/{child}/sharing", "/m/folders/manage"):
+        page = client.get(url).get_data(as_text=True)
+        well_formed(page)
+        assert "Set exception here" in page or url != f"/m/folders/{child}/sharing"
