@@ -9,7 +9,9 @@ Who may ask (``free_busy``): the owner; anyone granted "1" (READ_FREEBUSY) on th
 who sees every calendar of the owner; anyone else sees the owner's calendars they may read ("r"), and
 is refused when there are none. An address of a local domain that names nobody is refused in the same
 words as one that is not shared, so the lookup does not tell which addresses exist; an address of a
-domain this server does not serve is NotFound.
+domain this server does not serve is NotFound. At most ``organizer.max_occurrences`` instances (the
+asking user's setting; the owner's on the system path) are looked at per answer: a very long range of a
+very busy calendar is answered up to there.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from storage import folders as fo
 from storage import schema as s
 from storage.errors import NotFound, PermissionDenied
 from storage.pim.models import Busy
-from storage.pim.occurrences import candidates, check_range, expand_rows
+from storage.pim.occurrences import candidates, check_range, expand_rows, max_occurrences
 from storage.pim.recurrence import Instance
 
 if TYPE_CHECKING:
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
     from storage.store import Store
 
 KINDS = ("BUSY", "BUSY-TENTATIVE", "BUSY-UNAVAILABLE")
-MAX_INSTANCES = 20_000  # instances looked at per lookup (a long range of a busy calendar is cut there)
 Period = tuple[datetime, datetime, str]
 
 
@@ -93,8 +94,9 @@ def account_busy(
     rights asked: the system path, storage.pim.system)."""
     start, end = check_range(start, end)
     with store.db.read() as conn:
+        limit = max_occurrences(store, conn, owner_account_id)
         rows = candidates(conn, calendar_ids(conn, owner_account_id), start, end)
-    return _busy(store, rows, start, end, ignore_uid)
+    return _busy(store, rows, start, end, limit, ignore_uid)
 
 
 def free_busy(organizer: Organizer, address: str, start: datetime, end: datetime) -> list[Busy]:
@@ -119,13 +121,14 @@ def free_busy(organizer: Organizer, address: str, start: datetime, end: datetime
             ids = [fid for fid in ids if "lr" in rights.get(fid, acl.NONE)]
             if not ids:
                 raise PermissionDenied(NOT_SHARED)
+        limit = max_occurrences(store, conn, me)
         rows = candidates(conn, ids, start, end)
-    return _busy(store, rows, start, end)
+    return _busy(store, rows, start, end, limit)
 
 
 def _busy(
-    store: Store, rows: list[Any], start: datetime, end: datetime, ignore_uid: str | None = None
+    store: Store, rows: list[Any], start: datetime, end: datetime, limit: int, ignore_uid: str | None = None
 ) -> list[Busy]:
-    pairs = expand_rows(store, rows, start, end, MAX_INSTANCES)
+    pairs = expand_rows(store, rows, start, end, limit)
     kept = (inst for _, inst in pairs if ignore_uid is None or inst.item_uid != ignore_uid)
     return [Busy(s0, e0, kind) for s0, e0, kind in merge_busy(kept, start, end)]

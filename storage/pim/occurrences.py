@@ -12,8 +12,8 @@ Implementation notes:
   folders without "r" are left out, as a calendar view that shows what it may.
 * A stored item that cannot be expanded any more (it was written by IMAP, not checked by ``put``) is
   skipped rather than failing the whole view.
-* The answer is capped at ``limit`` occurrences (setting ``organizer.max_occurrences`` is the default
-  cap of the pages; callers pass it), sorted by start, then end, then folder and name.
+* The answer is capped at ``limit`` occurrences and at the user's setting ``organizer.max_occurrences``
+  (5,000 by default), sorted by start, then end, then folder and name.
 """
 
 from __future__ import annotations
@@ -49,6 +49,11 @@ def check_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     if (end - start).days > MAX_RANGE_DAYS:
         raise InvalidInput(f"a time range may span at most {MAX_RANGE_DAYS} days")
     return start, end
+
+
+def max_occurrences(store: Store, conn: Connection, account_id: int) -> int:
+    """The account's ``organizer.max_occurrences``: the most instances one answer holds."""
+    return int(store.settings_effective(conn, "organizer.max_occurrences", account_id=account_id))
 
 
 def candidates_statement(folder_ids: Sequence[int], start: datetime, end: datetime) -> Select[Any]:
@@ -101,6 +106,7 @@ def occurrences(
     if limit < 1:
         raise InvalidInput("the occurrence limit must be at least 1")
     with organizer.store.db.read() as conn:
+        limit = min(limit, max_occurrences(organizer.store, conn, organizer.account_id))
         readable = organizer.readable_folder_ids(conn, folder_ids)
         rows = candidates(conn, readable, start, end)
     return [

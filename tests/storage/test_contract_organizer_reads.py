@@ -89,6 +89,8 @@ def test_occurrences_expand_on_read_across_dst_with_exdate_and_single_events(dem
         got[0].name == "team.ics" and got[0].folder_id == cal and got[0].recurrence_id == utc(2026, 3, 23, 9)
     )
     assert len(org.occurrences([cal], utc(2026, 1, 1), utc(2027, 1, 1), limit=5)) == 5
+    demo.store.settings.set("organizer.max_occurrences", 10, account=ALICE)
+    assert len(org.occurrences([cal], utc(2026, 1, 1), utc(2027, 1, 1))) == 10
     with pytest.raises(InvalidInput):
         org.occurrences([cal], utc(2026, 2, 1), utc(2026, 1, 1))
 
