@@ -1,6 +1,6 @@
 """The organizer's items in a real browser (Chromium through Playwright, the real gunicorn service): a user
-creates a contact with two addresses, a task with a due date and marks it done; on a phone they find
-the contact. Screenshots
+creates a contact with two addresses, a task with a due date and marks it done, then imports a .vcf
+holding one broken card and reads the report naming it; on a phone they find the contact. Screenshots
 go to the artifacts directory (docs/organizer.md shows some of them)."""
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ CARDS = (
 )
 
 
-def test_contact_and_task(live_server: LiveServer, page: Page, mobile_page: Page, artifacts: Path) -> None:
+def test_contact_task_and_import(
+    live_server: LiveServer, page: Page, mobile_page: Page, artifacts: Path
+) -> None:
     me = f"items-{uuid.uuid4().hex[:8]}@example.test"  # an account of its own: the server is shared
     live_server.store.accounts.add(me, PASSWORD)
     sign_in(page, live_server, me)
@@ -61,6 +63,20 @@ def test_contact_and_task(live_server: LiveServer, page: Page, mobile_page: Page
     task.locator("button.task-toggle").click()
     page.wait_for_selector("text=The task is done.")
     assert page.locator("li.task", has_text="Send the quote").count() == 0
+
+    # Import a .vcf with one broken card: the report names it by its position.
+    page.click("#nav-import")
+    page.select_option("#f-folder", label="Contacts")
+    page.set_input_files(
+        "#f-file", files=[{"name": "people.vcf", "mimeType": "text/vcard", "buffer": CARDS.encode()}]
+    )
+    page.click("#import-submit")
+    report = page.locator("#import-report")
+    report.wait_for()
+    assert "1 added, 0 updated, 1 refused." in report.inner_text()
+    assert page.locator("tr.import-failure").count() == 1
+    assert "No. 2" in page.locator("tr.import-failure").inner_text()
+    shot(page, artifacts, "organizer-import-report")
 
     # On a phone: the contact is found there too.
     sign_in(mobile_page, live_server, me)

@@ -164,7 +164,7 @@ def test_bob_gets_404_on_alices_tasks_and_notes(
     token = csrf_token(client.get("/mail/tasks/new"))
     client.post("/mail/tasks/new", data={"csrf_token": token, "summary": "Secret plan"})
     client.post("/mail/notes/new", data={"csrf_token": token, "summary": "Secret note"})
-    tasks = folder_of(seeded, "tasks")
+    tasks, notes = folder_of(seeded, "tasks"), folder_of(seeded, "notes")
     task_link = item_link(client.get("/mail/tasks").get_data(as_text=True), "tasks")
     note_link = item_link(client.get("/mail/notes").get_data(as_text=True), "notes")
     auth.logout()
@@ -177,6 +177,7 @@ def test_bob_gets_404_on_alices_tasks_and_notes(
     assert client.post(f"{note_link}/delete", data={"csrf_token": token}).status_code == 404
     into = client.post("/mail/tasks/new", data={"csrf_token": token, "summary": "x", "folder": str(tasks)})
     assert into.status_code == 404
+    assert client.get(f"/mail/organizer/{notes}/export").status_code == 404
     assert len(stored(seeded, "tasks")) == 1 and len(stored(seeded, "notes")) == 1
 
 
