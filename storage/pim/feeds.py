@@ -1,8 +1,8 @@
 """Secret read-only ICS feed links of calendars: ``Organizer.feed_token`` and ``store.pim_feeds``.
 
 A feed link lets a calendar program subscribe to one calendar without a login (webcal://...): whoever
-holds the link reads the whole calendar as one VCALENDAR, exactly what an export gives, and nothing
-else. Making or renewing one needs "a" (administer) on the calendar, as sharing it would.
+holds the link reads the whole calendar as one VCALENDAR, what an export gives, except that an event
+(task, entry) marked private or confidential (CLASS) shows only its times, as "Busy", without alarms. Making or renewing one needs "a" (administer) on the calendar, as sharing it would.
 
 Storage keeps only the SHA-256 of the secret (``calendar_feeds.token_hash``): a copy of the database
 does not reveal working links. The secret itself is not random but derived from the store's key file
@@ -18,13 +18,14 @@ import base64
 import hashlib
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Connection, delete, insert, select
 
 from storage import acl
 from storage import schema as s
 from storage.errors import InvalidInput, NotFound
+from storage.pim.recurrence import parse_calendar
 from storage.pim.transfer import export_calendar
 
 if TYPE_CHECKING:
@@ -32,6 +33,27 @@ if TYPE_CHECKING:
     from storage.store import Store
 
 NO_SUCH_FEED = "no such calendar feed"
+PRIVATE_CLASSES = ("PRIVATE", "CONFIDENTIAL")
+PRIVATE_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
+PRIVATE_SUMMARY = "Busy"
+PRIVATE_KEEP = frozenset(
+    [
+        "UID",
+        "DTSTAMP",
+        "DTSTART",
+        "DTEND",
+        "DURATION",
+        "DUE",
+        "RRULE",
+        "RDATE",
+        "EXDATE",
+        "RECURRENCE-ID",
+        "TRANSP",
+        "STATUS",
+        "CLASS",
+        "SEQUENCE",
+    ]
+)
 FEED_KINDS = ("calendar",)
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
 
@@ -87,8 +109,26 @@ class CalendarFeeds:
                     .order_by(p.c.name)
                 ).scalars()
             )
-        datas = [self.store.blobs.read(sha) for sha in shas]
+        datas = [_redacted(self.store.blobs.read(sha)) for sha in shas]
         return int(folder_id), export_calendar(datas, name=name)
+
+
+def _redacted(data: bytes) -> bytes:
+    """The item as a feed shows it: a private or confidential component keeps its times only."""
+    upper = data.upper()
+    if b"CLASS:PRIVATE" not in upper and b"CLASS:CONFIDENTIAL" not in upper:
+        return data
+    try:
+        cal = parse_calendar(data)
+    except InvalidInput:
+        return b""
+    for comp in cal.subcomponents:
+        if comp.name in PRIVATE_COMPONENTS and str(comp.get("CLASS", "")).upper() in PRIVATE_CLASSES:
+            for key in [k for k in comp if k.upper() not in PRIVATE_KEEP]:
+                del comp[key]
+            comp.subcomponents = []
+            comp.add("SUMMARY", PRIVATE_SUMMARY)
+    return cast(bytes, cal.to_ical())
 
 
 def _display_name(conn: Connection, folder_id: int) -> str:

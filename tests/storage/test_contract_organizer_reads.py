@@ -300,10 +300,27 @@ def test_feed_links_are_secret_stable_and_renewable(demo: Demo) -> None:
     org = org_of(demo)
     cal = own(org, "calendar").folder_id
     weekly_team(org, cal)
+    org.put(
+        cal,
+        None,
+        event(
+            "doctor",
+            ":20260317T080000Z",
+            ":20260317T090000Z",
+            "CLASS:PRIVATE",
+            "LOCATION:Clinic",
+            summary="Doctor",
+        ),
+    )
     token = org.feed_token(cal)
     assert org.feed_token(cal) == token and len(token) >= 40
     folder_id, data = demo.store.pim_feeds.calendar_for_token(token)
     assert folder_id == cal and b"UID:team" in data and b"X-WR-CALNAME:Calendar" in data
+    feed = {str(c["UID"]): c for c in Calendar.from_ical(data).walk("VEVENT")}
+    assert str(feed["team"]["SUMMARY"]) == "Team"
+    private = feed["doctor"]
+    assert str(private["SUMMARY"]) == "Busy" and "LOCATION" not in private
+    assert private.decoded("DTSTART") == utc(2026, 3, 17, 8)
     renewed = org.feed_token(cal, renew=True)
     assert renewed != token
     with pytest.raises(NotFound):
