@@ -55,15 +55,15 @@ def may_change(collection: Collection) -> bool:
     return all(letter in collection.rights for letter in "ite")
 
 
-def collection_of(folder_id: int, kind: str) -> Collection:
-    """The collection ``folder_id`` if it is of ``kind`` (another kind is a NotFound, like a folder
-    the user cannot see).
+def collection_of(folder_id: int, *kinds: str) -> Collection:
+    """The collection ``folder_id`` if it is of one of ``kinds`` (another kind is a NotFound, like a
+    folder the user cannot see).
 
     Raises:
-        NotFound: no such collection for the user, or not of ``kind``.
+        NotFound: no such collection for the user, or not of those kinds.
     """
     found = any_collection(folder_id)
-    if found.kind != kind:
+    if found.kind not in kinds:
         raise NotFound("no such folder")
     return found
 

@@ -1,29 +1,28 @@
 """Tasks in WebMail (VTODO items in folders of kind "tasks"), registered on the Standard (``/mail``) and
 Mobile (``/m``) blueprints alike by :func:`add_task_routes`.
 
-* ``GET /tasks``: the open tasks of every tasks folder the user may read, by due date (``?done=1``
-  shows the done ones too), each with a "done" checkbox form and its folder;
+* ``GET /tasks``: the open tasks of every tasks folder and calendar the user may read, from the
+  organizer's index (``organizer.tasks``), soonest due first (``?done=1`` shows the done ones too),
+  each with a Done/Reopen button and its folder;
 * ``GET /tasks/new`` and ``POST /tasks/new``: the form, then the task in the chosen folder;
-* ``GET /tasks/<folder_id>/<item>`` and ``POST`` the same: edit (read-only without the rights to change);
+* ``GET /tasks/<folder_id>/<item>`` and ``POST`` the same (a tasks folder or a calendar): edit (read-only without the rights to change);
 * ``POST /tasks/<folder_id>/<item>/done`` (``done=1`` or ``0``) and ``.../delete``.
 
 "Assign to a colleague" stores the colleague as the task's ATTENDEE and the user as its ORGANIZER
 (webmail/task_ical.py). The assignment is stored only: no mail is sent from these pages yet.
 
-Limit: the list reads at most ``pim_pages.ITEMS_PER_FOLDER`` tasks of each folder.
+Limit: the list shows at most storage's ``task_list.MAX_TASKS`` tasks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from storage.errors import InvalidInput
 from storage.pim import Collection
 from webmail import item_fields, pim_pages, task_ical
 from webmail.binding import user_mail
@@ -31,44 +30,20 @@ from webmail.binding import user_mail
 KIND = "tasks"
 
 
-@dataclass(frozen=True)
-class Listed:
-    """One task on the list."""
-
-    collection: Collection
-    name: str
-    task: task_ical.TaskFields
-
-    @property
-    def closed(self) -> bool:
-        return self.task.status in ("COMPLETED", "CANCELLED")
+def task_folders() -> list[Collection]:
+    """The folders tasks are listed from: task folders, and calendars (CalDAV clients such as Thunderbird
+    keep tasks in a calendar)."""
+    return pim_pages.collections(KIND) + pim_pages.collections("calendar")
 
 
-def _sort_key(row: Listed) -> tuple[bool, Any, int, str]:
-    return row.closed, item_fields.sort_key(row.task.due), row.task.priority or 10, row.task.summary.lower()
-
-
-def listed(folders: list[Collection], *, include_done: bool) -> list[Listed]:
-    """The tasks of ``folders`` (done ones only with ``include_done``), open ones first, by due date."""
-    out = []
-    for collection, item in pim_pages.items_in(folders):
-        try:
-            row = Listed(collection, item.name, task_ical.from_ical(item.data))
-        except InvalidInput:  # a client's item this page cannot read is left out of the list
-            continue
-        if include_done or not row.closed:
-            out.append(row)
-    return sorted(out, key=_sort_key)
-
-
-def due_label(when: date | datetime | None, zone: str) -> str:
-    """How the list shows a due time: a whole-day due as its date, a due time in the user's zone."""
+def due_label(when: datetime | None, zone: str) -> str:
+    """How the list shows a due time (UTC, from the index): midnight UTC as a date alone -- a whole-day
+    due is indexed so --, any other time in the user's zone."""
     if when is None:
         return ""
-    if isinstance(when, datetime):
-        local = when.astimezone(ZoneInfo(zone)) if when.tzinfo else when
-        return local.strftime("%Y-%m-%d %H:%M")
-    return when.isoformat()
+    if (when.hour, when.minute, when.second) == (0, 0, 0):
+        return when.date().isoformat()
+    return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def add_task_routes(bp: Blueprint) -> None:
@@ -106,16 +81,18 @@ def add_task_routes(bp: Blueprint) -> None:
     @bp.get("/tasks")
     def tasks() -> Any:
         show_done = request.args.get("done") == "1"
-        folders = pim_pages.collections(KIND)
+        folders = task_folders()
         zone = pim_pages.zone()
+        rows = user_mail().organizer.tasks([c.folder_id for c in folders], include_done=show_done)
         return pim_pages.page(
             name,
             "tasks",
             _("Tasks"),
-            rows=listed(folders, include_done=show_done),
-            folders=folders,
+            rows=rows,
+            folders={c.folder_id: c for c in folders},
+            exports=[c for c in folders if c.kind == KIND],
             show_done=show_done,
-            due=lambda row: due_label(row.task.due, zone),
+            due=lambda row: due_label(row.due_at, zone),
         )
 
     @bp.get("/tasks/new")
@@ -137,7 +114,7 @@ def add_task_routes(bp: Blueprint) -> None:
 
     @bp.get("/tasks/<int:folder_id>/<item>")
     def task(folder_id: int, item: str) -> Any:
-        collection = pim_pages.collection_of(folder_id, KIND)
+        collection = pim_pages.collection_of(folder_id, KIND, "calendar")
         stored = user_mail().organizer.get(folder_id, item)
         fields = task_ical.from_ical(stored.data)
         return form_page(
@@ -151,7 +128,7 @@ def add_task_routes(bp: Blueprint) -> None:
 
     @bp.post("/tasks/<int:folder_id>/<item>")
     def task_save(folder_id: int, item: str) -> Any:
-        pim_pages.collection_of(folder_id, KIND)
+        pim_pages.collection_of(folder_id, KIND, "calendar")
         stored = user_mail().organizer.get(folder_id, item)
         task, errors = task_ical.read_form(request.form, pim_pages.zone())
         if errors:
@@ -170,7 +147,7 @@ def add_task_routes(bp: Blueprint) -> None:
 
     @bp.post("/tasks/<int:folder_id>/<item>/done")
     def task_done(folder_id: int, item: str) -> Any:
-        pim_pages.collection_of(folder_id, KIND)
+        pim_pages.collection_of(folder_id, KIND, "calendar")
         stored = user_mail().organizer.get(folder_id, item)
         done = request.form.get("done", "1") == "1"
         data = task_ical.with_done(stored.data, done)
@@ -180,7 +157,7 @@ def add_task_routes(bp: Blueprint) -> None:
 
     @bp.post("/tasks/<int:folder_id>/<item>/delete")
     def task_delete(folder_id: int, item: str) -> Any:
-        pim_pages.collection_of(folder_id, KIND)
+        pim_pages.collection_of(folder_id, KIND, "calendar")
         user_mail().organizer.delete(folder_id, item)
         flash(_("The task was deleted."), "info")
         return redirect(url_for(f"{name}.tasks"))

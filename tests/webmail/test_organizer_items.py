@@ -197,3 +197,23 @@ def test_an_edit_made_meanwhile_is_not_overwritten(alice: FlaskClient, seeded: S
     late = alice.post(link, data={"csrf_token": token, "etag": etag.group(1), "summary": "From the browser"})
     assert late.status_code == 409 and "Someone changed this item" in late.get_data(as_text=True)
     assert b"SUMMARY:From the phone" in organizer.get(folder, name).data
+
+
+def test_tasks_a_client_keeps_in_a_calendar_are_listed_and_editable(
+    alice: FlaskClient, seeded: Seeded
+) -> None:
+    organizer = seeded.store.for_user(seeded.alice.id).organizer
+    calendar = folder_of(seeded, "calendar")
+    todo = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//client//EN\r\nBEGIN:VTODO\r\nUID:cal-task\r\n"
+        b"DTSTAMP:20261201T000000Z\r\nSUMMARY:Renew the passport\r\nDUE;VALUE=DATE:20270115\r\n"
+        b"END:VTODO\r\nEND:VCALENDAR\r\n"
+    )
+    organizer.put(calendar, "cal-task.ics", todo)
+    listing = alice.get("/mail/tasks").get_data(as_text=True)
+    assert "Renew the passport" in listing and "due 2027-01-15" in listing
+    link = item_link(listing, "tasks")
+    assert f"/tasks/{calendar}/" in link
+    token = csrf_token(alice.get(link))
+    alice.post(f"{link}/done", data={"csrf_token": token, "done": "1"})
+    assert b"STATUS:COMPLETED" in organizer.get(calendar, "cal-task.ics").data
