@@ -22,7 +22,8 @@ What it offers (all times aware UTC; ``kind`` is "calendar" for events, "tasks" 
   booking being re-checked).
 * ``conflicts(account_id, data, ignore_uid=None)``: the account's busy periods that overlap any
   occurrence of the event(s) in ``data`` still to come -- what a room asks before it accepts; an
-  open-ended recurrence is checked up to ``CONFLICT_HORIZON_DAYS`` past its latest DTSTART (or now). By default the event's own UID is ignored,
+  open-ended recurrence is checked up to ``CONFLICT_HORIZON_DAYS`` past its latest DTSTART (or now),
+  and any series for ``CONFLICT_SPAN_DAYS`` from its first occurrence still to come. By default the event's own UID is ignored,
   so an update of an accepted booking does not conflict with itself.
 * ``due_alarms(since, until)``: the VALARM reminders of every account's events and tasks whose trigger
   time falls in [since, until), one ``DueAlarm`` per alarm and occurrence, sorted by trigger time. A
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 DEFAULT_PATHS = {"calendar": "Calendar", "tasks": "Tasks"}
 ALARM_WINDOW = timedelta(days=7)
 CONFLICT_HORIZON_DAYS = 366
+CONFLICT_SPAN_DAYS = 3650  # a booking series longer than this is checked for its first ten years
 MAX_ALARMS = 10_000
 
 
@@ -194,7 +196,8 @@ class PimSystem:
         if not asked:
             return []
         lo = min(i.starts_at for i in asked)
-        hi = max(i.ends_at for i in asked)
+        hi = min(max(i.ends_at for i in asked), lo + timedelta(days=CONFLICT_SPAN_DAYS))
+        asked = [i for i in asked if i.starts_at < hi]
         if hi <= lo:
             hi = lo + timedelta(seconds=1)
         taken = self.busy(account_id, lo - timedelta(days=1), hi + timedelta(days=1), ignore_uid=uid)

@@ -322,6 +322,7 @@ def _after_params(line: str) -> str:
 
 
 def _add_uid(block: _Block) -> None:
+    block.lines[:] = [ln for ln in block.lines if ln.strip().upper() != "UID:"]  # an empty UID counts as none
     block.lines.insert(len(block.lines) - 1 if block.name == "VCARD" else 1, f"UID:{uuid.uuid4()}")
 
 

@@ -87,6 +87,8 @@ def test_busy_and_conflicts_for_a_room(demo: Demo) -> None:
     assert system.conflicts(room, meeting("book-1", utc(2030, 3, 4, 10, 15))) == []  # its own update
     weekly = meeting("book-5", utc(2030, 2, 4, 10), 1, "RRULE:FREQ=WEEKLY;COUNT=10")  # Mondays from February
     assert len(system.conflicts(room, weekly)) == 1
+    yearly = meeting("book-6", utc(2030, 3, 4, 10), 1, "RRULE:FREQ=YEARLY;COUNT=30")  # longer than ten years
+    assert len(system.conflicts(room, yearly)) == 1
 
 
 def test_due_alarms_per_occurrence_and_for_tasks(demo: Demo) -> None:

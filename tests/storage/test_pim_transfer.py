@@ -155,6 +155,7 @@ CARDS = ics(
     "BEGIN:VCARD",
     "VERSION:3.0",
     "FN:No UID",
+    "UID:",
     "END:VCARD",
     "BEGIN:VCARD",
     "VERSION:3.0",
