@@ -11,7 +11,7 @@ Radicale's item cache is built before anything is measured (Radicale builds it o
 every item with vobject once and fsyncing a cache file per item: about 10 ms an item here, 40 minutes
 for 250,000). :func:`prepared_tree` does that once, in this process through Radicale's own storage
 code with its fsync switched off, and keeps the tree under the bench cache directory
-(``$FIELDPOST_BENCH_CACHE``, else ``~/.cache/fieldpost-bench``) as ``dav-radicale-<U>x<E>/``; later runs
+(``$FIELDPOST_BENCH_CACHE``, else ``~/.cache/fieldpost-bench``) as ``dav-radicale-x<E>/``; later runs
 serve it in place: the users' calendars are only read; the sync calendar is kept there too (made by
 the first run that needs it) and each run puts it back to its original items before changing it.
 """
@@ -145,25 +145,24 @@ class Radicale:
 
 
 def prepared_tree(users: int, events: int, work: Path, reverse: bool = False) -> tuple[Path, float]:
-    """The collections of ``users`` x ``events`` with their cache built (made once); (path, seconds).
+    """The first ``users`` users' calendars of ``events`` events with their cache built (each made once,
+    when a run first needs it); (path, seconds it took now).
 
     A calendar that is complete has a ``.bench-cached`` marker, so two processes (one of them with
     ``reverse``) can share the work, and an interrupted build goes on where it stopped."""
-    tree = cache_root() / f"dav-radicale-{users}x{events}"
-    if (tree / "done").exists():
-        return tree, 0.0
+    tree = cache_root() / f"dav-radicale-x{events}"
     t = time.perf_counter()
     names = [user_name(i) for i in range(users)]
     builder = Radicale(work / "build", 1, names, "-", 1, tree)  # never started
     order = list(enumerate(names))
+    made = 0
     for i, user in order[::-1] if reverse else order:
         if not builder.prepare_calendar(user, "calendar", user_events(i, events)):
             continue
+        made += 1
         print(f"    Radicale: calendar {i + 1} of {users} written and cached ({time.perf_counter() - t:.0f} s)",
               flush=True)  # fmt: skip
-    if all((builder.calendar_dir(user, "calendar") / ".bench-cached").exists() for user in names):
-        (tree / "done").touch()
-    return tree, time.perf_counter() - t
+    return tree, (time.perf_counter() - t) if made else 0.0
 
 
 def wait_http(port: int, seconds: float) -> None:
