@@ -1,4 +1,5 @@
-"""Demo content for ``fieldpost init --demo``: domain example.test, alice, bob and carol, some mail."""
+"""Demo content for ``fieldpost init --demo``: domain example.test, alice, bob and carol, some mail, and
+organizer items (fieldpost.demo_organizer)."""
 
 from __future__ import annotations
 
@@ -66,9 +67,12 @@ def messages(now: datetime | None = None) -> list[tuple[bytes, list[str]]]:
 
 
 def populate(store: Store, password: str) -> None:
-    """Create the demo domain, its accounts and deliver the demo mail through the store."""
+    """Create the demo domain, its accounts, deliver the demo mail and fill the organizer."""
+    from fieldpost import demo_organizer
+
     store.domains.add(DOMAIN)
     for address in ACCOUNTS:
         store.accounts.add(address, password)
     for raw, recipients in messages():
         store.mail.deliver(raw, recipients)
+    demo_organizer.populate(store)

@@ -36,6 +36,7 @@ from storage.errors import InvalidInput, NotFound
 from storage.mail_delivery import StagedMessage
 from storage.models import Folder
 from storage.names import folder_path, local_part, split_address
+from storage.pim import item_rows
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -135,6 +136,11 @@ def _apply_folders(store: Store, conn: Connection, scope: Scope, namespace: str,
             folder = fo.create_folder(
                 conn, namespace, path, role=entry.get("role"), kind=entry.get("kind", "mail")
             )
+        kind = str(entry.get("kind", folder.kind))
+        if kind != folder.kind and kind in fo.KINDS:  # made as mail by its messages, restored before it
+            conn.execute(update(s.folders).where(s.folders.c.id == folder.id).values(kind=kind))
+            folder = fo.folder_by_id(conn, folder.id)
+            item_rows.kind_changed(store, conn, folder)
         uidnext = int(entry.get("uidnext", 1))
         values: dict[str, Any] = {"uidnext": max(folder.uidnext, uidnext)}
         highest = conn.execute(

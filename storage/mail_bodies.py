@@ -14,6 +14,7 @@ from sqlalchemy import Connection, insert, select, update
 from storage import dialect, folder_threads, list_keys, mime
 from storage import schema as s
 from storage.names import as_utc, utcnow
+from storage.pim import item_rows
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -66,7 +67,8 @@ class MailBodies:
         Why the columns too: a parser fix (say, a display name taken from a comment) otherwise only
         reaches mail delivered after it. On SQLite the index is contentless, so rows of collected
         bodies stay until this runs (they are never matched: searches join through live messages).
-        Run by `fieldpost storage reindex`.
+        The organizer's columns of calendar items and cards (storage.pim.item_rows.refresh) are
+        parsed again too. Run by `fieldpost storage reindex`.
         """
         with self.store.db.write() as conn:
             dialect.clear_body_index(conn)
@@ -82,6 +84,7 @@ class MailBodies:
             if not rows:
                 with self.store.db.write() as conn:
                     folder_threads.rebuild(conn)
+                item_rows.refresh(self.store)  # the organizer's columns too (storage.pim.item_rows)
                 return done
             shas = {r.id: r.sha256 for r in rows}
             parsed = [

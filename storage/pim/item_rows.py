@@ -17,6 +17,7 @@ still shows and the organizer does not. Such a message is looked at again whenev
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, delete, insert, select
@@ -24,6 +25,7 @@ from sqlalchemy import Connection, delete, insert, select
 from storage import schema as s
 from storage.errors import InvalidInput
 from storage.models import Folder
+from storage.names import as_utc
 from storage.pim.index import etag_of, parse_item, resource_name
 from storage.pim.models import PIM_KINDS
 
@@ -136,6 +138,22 @@ def record_removed(conn: Connection, folder: Folder, message_ids: Sequence[int],
         conn.execute(insert(r), [{"folder_id": folder.id, "name": n, "modseq": modseq} for n in chunk])
 
 
+def kind_changed(store: Store, conn: Connection, folder: Folder) -> None:
+    """After a folder's kind was changed (a restore naming the kind of a folder its messages made
+    first): index its messages when it is now a PIM kind, drop its rows when it is not."""
+    p, m = s.pim_items, s.messages
+    if not is_pim(folder):
+        conn.execute(delete(p).where(p.c.folder_id == folder.id))
+        return
+    uids = conn.execute(
+        select(m.c.uid)
+        .outerjoin(p, p.c.message_id == m.c.id)
+        .where(m.c.folder_id == folder.id, p.c.message_id.is_(None))
+        .order_by(m.c.uid)
+    ).scalars()
+    index_added(store, conn, folder, [int(u) for u in uids])
+
+
 def _missing(conn: Connection, after: int, limit: int) -> list[tuple[int, int, int]]:
     """(message id, folder id, uid) of messages in PIM-kind folders that have no row, by message id."""
     m, f, p = s.messages, s.folders, s.pim_items
@@ -183,3 +201,45 @@ def backfill(store: Store) -> int:
             return made
 
         done += store.db.write_unit(unit)
+
+
+def refresh(store: Store) -> int:
+    """Parse every indexed item again and update its columns (``fieldpost storage reindex``: a parser
+    fix reaches items stored before it), then ``backfill``; returns how many rows changed or were made.
+    An item the parser now refuses keeps its row (the organizer keeps showing it)."""
+    p, m, b = s.pim_items, s.messages, s.bodies
+    changed, after = 0, 0
+    while True:
+        with store.db.read() as conn:
+            rows = conn.execute(
+                select(p, b.c.sha256)
+                .join(m, m.c.id == p.c.message_id)
+                .join(b, b.c.id == m.c.body_id)
+                .where(p.c.message_id > after)
+                .order_by(p.c.message_id)
+                .limit(BACKFILL_BATCH)
+            ).all()
+        if not rows:
+            return changed + backfill(store)
+        after = int(rows[-1].message_id)
+        updates = []
+        for row in rows:
+            try:
+                item = parse_item(store.blobs.read(row.sha256), max_bytes=1 << 62, require_uid=False)
+            except InvalidInput:
+                continue
+            columns = item.columns()
+            if item.item_uid != row.item_uid:
+                del columns["item_uid"]  # the UID a client knows the item by stays
+            if any(_stored(getattr(row, k)) != v for k, v in columns.items()):
+                updates.append((int(row.message_id), columns))
+        if updates:
+            with store.db.write() as conn:
+                for message_id, columns in updates:
+                    conn.execute(p.update().where(p.c.message_id == message_id).values(**columns))
+            changed += len(updates)
+
+
+def _stored(value: object) -> object:
+    """A column as read back: SQLite returns datetimes without their zone (UTC as written)."""
+    return as_utc(value) if isinstance(value, datetime) else value

@@ -44,9 +44,19 @@ def test_init_demo_makes_a_complete_data_directory(demo: Path) -> None:
         assert store.admins.verify("admin", "adminpass1")
         assert not store.admins.verify("admin", "demopass1")
         stats = store.stats()
+        org = store.for_user(store.accounts.get("alice@example.test").id).organizer
+        held = {c.kind: [i.name for i in org.items(c.folder_id)] for c in org.collections()}
     finally:
         store.close()
     assert stats["domains"] == 1 and stats["messages"] >= 3
+    assert {kind: len(names) for kind, names in held.items()} == {
+        "calendar": 3,
+        "contacts": 3,
+        "journal": 1,
+        "notes": 1,
+        "tasks": 3,
+    }
+    assert "demo-standup@example.test.ics" in held["calendar"]
 
     accounts = fp(demo, "account", "list")
     for user in ("alice", "bob", "carol"):

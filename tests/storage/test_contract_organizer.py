@@ -4,6 +4,8 @@ contacts) indexed in the same transaction, and the rights of storage.acl applied
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic import command
 from alembic.config import Config
@@ -342,3 +344,56 @@ def test_migration_and_reopen_index_existing_contacts(demo: Demo, store_url: str
         assert [(i.summary, i.component) for i in items] == [("Old Friend", "VCARD")]
     finally:
         reopened.close()
+
+
+def test_backup_and_restore_keep_the_organizer(demo: Demo, tmp_path: Path) -> None:
+    """A mailbox restored from its backup (what the FTP service uploads, messages before the account
+    document) gives back every organizer item, in its default and its own PIM folders."""
+    org = organizer(demo)
+    org.put(own(org, "calendar").folder_id, None, ics(uid="r1", rule="RRULE:FREQ=DAILY;COUNT=3\r\n"))
+    demo.store.for_user(demo.alice.id).contacts.add("Old Friend", "old@far.test")
+    team = org.create_collection("Team tasks", "tasks").folder_id
+    org.put(team, None, ics(uid="t1").replace(b"VEVENT", b"VTODO"))
+    demo.store.admins.set_password("admin", "adminpass1")
+    target = open_store(f"sqlite:///{tmp_path / 'target.sqlite3'}", tmp_path / "target-blobs")
+    try:
+        target.admins.set_password("admin", "adminpass1")
+        target.domains.add("example.test")
+        src, dst = demo.store.for_admin("admin").backup, target.for_admin("admin").backup
+        for folder in src.folders(ALICE):
+            for m in src.messages(ALICE, folder.path):
+                dst.restore_message(
+                    ALICE, folder.path, m.uid, m.flags, demo.store.blobs.read(m.sha256), m.internal_date
+                )
+        dst.restore_account(ALICE, src.account_document(ALICE))
+        back = target.for_user(target.accounts.get(ALICE).id).organizer
+
+        def content(o: Organizer) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+            return {
+                (c.path, c.kind): [
+                    (i.item_uid, i.etag, i.summary)
+                    for i in o.get_many(c.folder_id, [r.name for r in o.items(c.folder_id)])
+                ]
+                for c in o.collections()
+            }
+
+        assert content(back) == content(org)
+        assert content(back)[("Team tasks", "tasks")] == [("t1", org.find_uid(team, "t1").etag, "Standup")]  # type: ignore[union-attr]
+    finally:
+        target.close()
+
+
+def test_reindex_parses_items_again(demo: Demo) -> None:
+    """`fieldpost storage reindex` rebuilds the organizer's columns from the items' text."""
+    from sqlalchemy import update
+
+    org = organizer(demo)
+    cal = own(org, "calendar").folder_id
+    org.put(cal, None, ics())
+    with demo.store.db.write() as conn:
+        conn.execute(update(schema.pim_items).values(summary="stale", starts_at=None))
+    assert org.get(cal, "ev1.ics").summary == "stale"
+    demo.store.mail.reindex()
+    with demo.store.db.read() as conn:
+        row = conn.execute(select(schema.pim_items)).one()
+    assert (row.summary, row.starts_at is not None) == ("Standup", True)
