@@ -169,3 +169,23 @@ def test_mobile_pages_with_every_part_are_well_formed(
         page = client.get(url).get_data(as_text=True)
         well_formed(page)
         assert "Set exception here" in page or url != f"/m/folders/{child}/sharing"
+
+
+def test_the_reader_says_who_sent_on_behalf(client: FlaskClient, auth: AuthActions, seeded: Seeded) -> None:
+    raw = (
+        b"From: Bob <bob@example.test>\r\nSender: Carol <carol@example.test>\r\nTo: alice@example.test\r\n"
+        b"Subject: For Bob\r\nDate: Mon, 06 Jan 2025 10:00:00 +0000\r\nMessage-ID: <behalf@x>\r\n\r\nhi\r\n"
+    )
+    seeded.store.mail.deliver(raw, [ALICE])
+    plain = (
+        b"From: Bob <bob@example.test>\r\nSender: bob@example.test\r\nTo: alice@example.test\r\n"
+        b"Subject: Bob himself\r\nDate: Mon, 06 Jan 2025 11:00:00 +0000\r\nMessage-ID: <own@x>\r\n\r\nhi\r\n"
+    )
+    seeded.store.mail.deliver(plain, [ALICE])
+    inbox = seeded.store.folders.get(ALICE, "INBOX").id
+    uids = seeded.store.for_user(seeded.alice.id).reader(inbox).uids()
+    auth.login()
+    behalf = client.get(f"/mail/folder/{inbox}/{uids[-2]}").get_data(as_text=True)
+    assert 'class="h-sender"' in behalf and "Carol &lt;carol@example.test&gt;, on behalf of" in behalf
+    own = client.get(f"/m/folder/{inbox}/{uids[-1]}").get_data(as_text=True)
+    assert "Bob himself" in own and 'class="h-sender"' not in own

@@ -36,6 +36,7 @@ class HeaderView:
     to: str
     cc: str
     reply_to: str  # "" when it is the sender's own address
+    sender: str  # who sent it on behalf of From (RFC 5322 3.6.2 Sender); "" when it is From itself
     date: datetime | None
     date_text: str  # the Date field as sent, for the raw view and when it does not parse
     message_id: str
@@ -52,6 +53,11 @@ def _first_address(addresses: AddressList) -> str | None:
         if a.host is not None:
             return address_string(a)
     return None
+
+
+def _specs(addresses: AddressList) -> set[str]:
+    """The addr-specs of a list, lower-cased (so "Bob <bob@x>" and "bob@x" are the same mailbox)."""
+    return {spec.lower() for spec in map(address_string, addresses) if spec is not None}
 
 
 def read_receipt_address(header_block: bytes) -> str | None:
@@ -71,6 +77,7 @@ def header_view(envelope: Envelope, header_block: bytes) -> HeaderView:
     """The reader's header fields from the cached envelope and the message's top-level header block."""
     from_ = _clip(address_list_text(envelope.from_))
     reply_to = _clip(address_list_text(envelope.reply_to))
+    sender = _clip(address_list_text(envelope.sender))
     return HeaderView(
         subject=_clip(decode_header_text(envelope.subject)),
         from_=from_,
@@ -78,6 +85,7 @@ def header_view(envelope: Envelope, header_block: bytes) -> HeaderView:
         to=_clip(address_list_text(envelope.to)),
         cc=_clip(address_list_text(envelope.cc)),
         reply_to="" if reply_to == from_ else reply_to,  # IMAP's envelope copies From when there is none
+        sender="" if _specs(envelope.sender) <= _specs(envelope.from_) else sender,  # likewise
         date=parse_date(envelope.date),
         date_text=_clip(envelope.date or ""),
         message_id=_clip(envelope.message_id or ""),
