@@ -289,6 +289,16 @@ def test_header_from_with_a_send_as_grant(submission: Client, store: Store) -> N
     assert submit(submission, f"Bob <{BOB}>", sender=BOB).startswith("250 ")
 
 
+def test_header_from_with_a_send_on_behalf_grant_needs_sender(submission: Client, store: Store) -> None:
+    """Bob grants alice "send on behalf" ("2"): From: bob passes with Sender: alice; not without it, and
+    a Sender: naming someone else is refused like a foreign From:."""
+    store.acl.grant(BOB, "", ALICE, "2")
+    assert submit(submission, f"Bob <{BOB}>\r\nSender: Alice <{ALICE}>").startswith("250 ")
+    assert submit(submission, f"Bob <{BOB}>") == say(R.FROM_NOT_OWNED, address=BOB, user=ALICE)
+    assert submit(submission, f"{ALICE}\r\nSender: {BOB}") == say(R.FROM_NOT_OWNED, address=BOB, user=ALICE)
+    assert len(store.queue.list(limit=10)) == 1
+
+
 def test_send_as_withdrawn_during_the_transaction_refuses_the_message(
     submission: Client, store: Store
 ) -> None:
