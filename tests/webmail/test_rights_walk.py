@@ -97,6 +97,10 @@ OWN_PAGES = {
     "mobile.settings_two_step",
     "mobile.settings_app_passwords",
     "mobile.settings_app_password_revoke",
+    "mobile.calendar",
+    "mobile.calendar_calendars",
+    "mobile.calendar_event_new",
+    "mobile.calendar_reminders",
     "standard.home",
     "standard.compose",
     "standard.compose_post",
@@ -140,6 +144,10 @@ OWN_PAGES = {
     "standard.settings_remote",
     "standard.settings_remote_delete",
     "standard.settings_remote_fetch",
+    "standard.calendar",
+    "standard.calendar_calendars",
+    "standard.calendar_event_new",
+    "standard.calendar_reminders",
 }
 #: The ``action`` a POST carries, per endpoint (without its interface); the others get "delete".
 FORM_ACTIONS = {"folder_sharing": "grant", "compose_post": "save"}

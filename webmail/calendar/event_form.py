@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import lazy_gettext as _l
 
+from webmail.calendar.grid import YEARS
 from webmail.calendar.recurrence import Repeat, check_until, parse_repeat
 
 MAX_TEXT = 255
@@ -173,10 +174,14 @@ def _text(
 
 def _day(form: Mapping[str, Any], name: str, errors: dict[str, str]) -> date | None:
     try:
-        return date.fromisoformat(str(form.get(name) or "").strip())
+        found = date.fromisoformat(str(form.get(name) or "").strip())
     except ValueError:
         errors[name] = _l("Give a date as YYYY-MM-DD.")
         return None
+    if not YEARS[0] <= found.year <= YEARS[1]:
+        errors[name] = _l("Give a date from %(first)d to %(last)d.", first=YEARS[0], last=YEARS[1])
+        return None
+    return found
 
 
 def _clock(form: Mapping[str, Any], name: str, default: time, errors: dict[str, str]) -> time:
@@ -194,7 +199,7 @@ def _reminder(form: Mapping[str, Any], errors: dict[str, str]) -> int | None:
     text = str(form.get("reminder") or "").strip()
     if not text:
         return None
-    if not text.isdigit() or int(text) not in REMINDERS:
+    if not (text.isascii() and text.isdigit()) or int(text) not in REMINDERS:
         errors["reminder"] = _l("Choose a reminder from the list.")
         return None
     return int(text)

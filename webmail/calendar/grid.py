@@ -63,6 +63,7 @@ class CalendarShown:
     can_edit: bool  # "i", "t" and "e": change and delete events
     color: int  # the N of the cal-color-N class
     shown: bool = True
+    can_share: bool = False  # "a": the permissions page
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ FREQUENCIES = ("daily", "weekly", "monthly", "yearly")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # date.weekday() order
 ENDINGS = ("never", "count", "until")
 MAX_INTERVAL = 999
-MAX_COUNT = 5000  # organizer.max_occurrences' default: more would never be shown anyway
+MAX_COUNT = 5000
+LAST_YEAR = 2200  # as far as the views page (webmail.calendar.grid.YEARS)  # organizer.max_occurrences' default: more would never be shown anyway
 #: Rule parts the form shows; a stored rule with any other part is kept as it is ("custom").
 _FORM_PARTS = {"FREQ", "INTERVAL", "BYDAY", "COUNT", "UNTIL", "WKST"}
 
@@ -136,6 +137,9 @@ def parse_repeat(form: Mapping[str, Any], weekdays: list[str], errors: dict[str,
             until = date.fromisoformat(str(form.get("until", "")))
         except ValueError:
             errors["until"] = _l("Give the last date as YYYY-MM-DD.")
+        else:
+            if until.year > LAST_YEAR:
+                errors["until"] = _l("Give a last date before %(year)d.", year=LAST_YEAR + 1)
     elif ending != "never":
         errors["ends"] = _l("Choose when the repetition ends.")
     return Repeat(frequency, interval, days if frequency == "weekly" else (), ending, count, until)
@@ -143,7 +147,7 @@ def parse_repeat(form: Mapping[str, Any], weekdays: list[str], errors: dict[str,
 
 def _number(text: Any, low: int, high: int) -> int | None:
     text = str(text).strip()
-    if not text.isdigit() or len(text) > 6:
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
         return None
     value = int(text)
     return value if low <= value <= high else None

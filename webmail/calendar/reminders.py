@@ -24,10 +24,6 @@ class Reminder:
     occurrence: OccurrenceLike
     rings_at: datetime  # UTC: the earliest alarm that has gone off
 
-    @property
-    def started(self) -> bool:
-        return self.rings_at >= self.occurrence.starts_at
-
 
 def due(
     occurrences: Iterable[OccurrenceLike], data_of: Mapping[tuple[int, str], bytes], now: datetime

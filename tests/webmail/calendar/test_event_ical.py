@@ -96,6 +96,10 @@ def test_a_form_becomes_a_draft() -> None:
         ("reminder", "7", "reminder"),
         ("attendees", "not an address", "attendees"),
         ("categories", ",".join(f"c{n}" for n in range(30)), "categories"),
+        ("start_date", "9999-12-31", "start_date"),  # outside the years the views page through
+        ("count", "\u00b2", "count"),  # a digit to str.isdigit, not to int()
+        ("reminder", "\u0661\u0665", "reminder"),
+        ("until", "9999-12-31", "until"),
     ],
 )
 def test_a_bad_field_is_named(field: str, value: str, bad: str) -> None:
@@ -106,7 +110,7 @@ def test_a_bad_field_is_named(field: str, value: str, bad: str) -> None:
         "end_time": "10:00",
         "timezone": "UTC",
         "repeat": "daily",
-        "ends": "count",
+        "ends": "until" if field == "until" else "count",
         "count": "3",
     }
     fields[field] = value
