@@ -27,7 +27,10 @@ DEB_PACKAGES := \
 	php-cli \
 	lftp \
 	curl \
-	chromium
+	chromium \
+	vdirsyncer \
+	khal \
+	khard
 
 .PHONY: deps postgres venv check test run bench-deps messages
 
