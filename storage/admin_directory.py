@@ -94,7 +94,7 @@ class NewAccount:
     password: str | None
 
 
-SERVICES: Final = ("imap", "pop3", "smtp", "webmail")
+SERVICES: Final = ("imap", "pop3", "smtp", "webmail", "dav")
 
 
 class FieldProblem(InvalidInput):

@@ -10,7 +10,8 @@ workers). Its parts, one module each:
 * :mod:`webmail.errors` -- storage exceptions -> error pages; :mod:`webmail.i18n`; :mod:`webmail.skins`;
 * :mod:`webmail.login` -- ``/``, ``/login``, ``/logout``, the interface switch;
 * :mod:`webmail.standard` (``/mail``) and :mod:`webmail.mobile` (``/m``) -- the interfaces;
-* :mod:`webmail.autoconfig` -- the client set-up answers (Thunderbird, Outlook, Apple), no sign-in.
+* :mod:`webmail.autoconfig` -- the client set-up answers (Thunderbird, Outlook, Apple), no sign-in;
+* :mod:`webmail.dav` (``/dav/``) -- CalDAV and CardDAV for calendar and contact programs (HTTP Basic).
 
 Adding a page (the recipe every area follows):
 
@@ -48,7 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The WebMail app. ``test_config`` may hold ``STORE`` (a ready Store), ``DATA_DIR``, ``SECRET_KEY``,
     ``FIELDPOST_SECURE_COOKIES`` and any Flask setting; without it the data directory is
     ``$FIELDPOST_DATA`` (set by the supervisor for the web service)."""
-    from webmail import autoconfig, binding, errors, i18n, login, page_context, security, sessions, skins
+    from webmail import autoconfig, binding, dav, errors, i18n, login, page_context, security, sessions, skins
     from webmail.mobile import bp as mobile_bp
     from webmail.standard import bp as standard_bp
 
@@ -79,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(standard_bp)
     app.register_blueprint(mobile_bp)
     autoconfig.init_app(app)
+    dav.init_app(app)
 
     @app.get("/health")
     def health() -> Any:

@@ -81,7 +81,7 @@ def test_account_details_split_aliases_and_show_quota_and_services(tenants: Stor
     assert details.aliases == (f"ally@{MINE}",)
     assert [t.address for t in details.temporary_aliases] == [temporary.address]
     assert details.quota_bytes == 5 * 1024 * 1024 and details.quota_messages == 0
-    assert details.services == {"imap": True, "pop3": False, "smtp": True, "webmail": True}
+    assert details.services == {"imap": True, "pop3": False, "smtp": True, "webmail": True, "dav": True}
     assert details.account.display_name == "Alice Liddell"
     assert details.account.account_class == "staff"
     admin.directory.remove_temporary_alias(alice, temporary.address)
@@ -125,7 +125,7 @@ def test_the_edit_form_is_saved_whole_or_not_at_all(tenants: Store) -> None:
     admin = tenants.for_admin("admin")
     alice = f"alice@{MINE}"
     admin.directory.add_class(MINE, "staff")
-    services = {"imap": True, "pop3": False, "smtp": True, "webmail": True}
+    services = {"imap": True, "pop3": False, "smtp": True, "webmail": True, "dav": True}
     with pytest.raises(FieldProblem) as refused:
         admin.directory.update_account(
             alice, display_name="A", enabled=False, account_class="staff", quota="much", services=services

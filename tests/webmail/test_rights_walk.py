@@ -45,6 +45,7 @@ FILLERS: dict[str, str] = {
     "skin": "base",
     "filename": "base.css",
     "item": "walk-item.ics",  # an organizer item's name; bob meets the 404 of alice's folder first
+    "sub": "calendars/alice@example.test/",  # the DAV tree: HTTP Basic only, a session cookie gets 401
 }
 #: The arguments that name something of alice's: a route taking one must answer 404 (or 403) to bob.
 ALICE_ARGUMENTS = {"folder_id", "uid"}
@@ -60,6 +61,9 @@ OWN_PAGES = {
     "autoconfig.apple",
     "autoconfig.outlook",
     "autoconfig.thunderbird",
+    "dav.serve",  # /dav/...: answers only its own Basic-authenticated user (tests/webmail/dav/)
+    "dav_well_known_caldav",
+    "dav_well_known_carddav",
     "health",
     "skin_static",
     "mobile.home",

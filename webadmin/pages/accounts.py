@@ -64,6 +64,7 @@ class ProfileForm(FlaskForm):  # type: ignore[misc]
     pop3 = BooleanField(_l("POP3"))
     smtp = BooleanField(_l("SMTP submission"))
     webmail = BooleanField(_l("WebMail"))
+    dav = BooleanField(_l("Calendars and contacts (CalDAV/CardDAV)"))
 
 
 class PasswordForm(FlaskForm):  # type: ignore[misc]

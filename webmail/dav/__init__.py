@@ -14,4 +14,13 @@ All data goes through ``store.for_user(id).organizer``: rights are applied in st
 describes client set-up, what is supported and the limits (:mod:`.limits`).
 """
 
-# The blueprint (routes, method table, authentication) lands with the organizer storage it serves.
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the DAV routes on the WebMail app (imported here, so the pure modules load alone)."""
+    from webmail.dav import blueprint
+
+    blueprint.init_app(app)

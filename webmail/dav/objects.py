@@ -1,0 +1,91 @@
+"""GET, HEAD, PUT and DELETE of single resources (RFC 4918 9.4/9.7/9.6, RFC 4791 5.3.2, RFC 6352 6.3.2).
+
+Conditional requests (RFC 9110 13.1): ``If-Match`` with an ETag (or ``*``, "it must exist") and
+``If-None-Match: *`` ("it must not exist") are handed to storage, which checks them inside the write
+transaction and raises PreconditionFailed -> 412. Storage keeps the bytes exactly as put, so the ETag of
+a PUT's answer is the ETag a following GET sees (RFC 4791 5.3.4).
+DELETE of a collection deletes the folder (storage asks for "x").
+"""
+
+from __future__ import annotations
+
+from flask import Response
+
+from storage.errors import AlreadyExists, InvalidInput, NotFound, PreconditionFailed
+from webmail.dav.answers import DavError, empty
+from webmail.dav.names import caldav, carddav
+from webmail.dav.properties import CALENDAR_TYPE, VCARD_TYPE
+from webmail.dav.tree import Request
+
+
+def etag_header(etag: str) -> str:
+    return f'"{etag}"'
+
+
+def _etag_value(header: str | None) -> str | None:
+    """The ETag of an If-Match header (first one; weak prefix and quotes removed), "*", or None."""
+    if not header:
+        return None
+    first = header.split(",")[0].strip()
+    if first == "*":
+        return "*"
+    if first.startswith("W/"):
+        first = first[2:]
+    return first.strip('"')
+
+
+def get(req: Request) -> Response:
+    t = req.target
+    if t.kind != "item":
+        raise DavError(
+            405, "GET is answered for calendar objects and contact cards; use PROPFIND on collections"
+        )
+    col = req.target_collection()
+    item = req.organizer.get(col.folder_id, t.name)
+    content_type = VCARD_TYPE if col.kind == "contacts" else CALENDAR_TYPE
+    return Response(item.data, 200, {"ETag": etag_header(item.etag)}, content_type=content_type)
+
+
+def put(req: Request) -> Response:
+    t = req.target
+    if t.kind != "item":
+        raise DavError(405, "PUT creates or replaces a resource inside a calendar or address book")
+    col = req.target_collection()
+    if_match = _etag_value(req.headers.get("If-Match"))
+    if_none_match = req.headers.get("If-None-Match", "").strip() == "*"
+    if if_match == "*":
+        try:
+            req.organizer.get(col.folder_id, t.name)
+        except NotFound:
+            raise PreconditionFailed("If-Match: * but there is no such resource") from None
+        if_match = None
+    cards = col.kind == "contacts"
+    try:
+        ref = req.organizer.put(
+            col.folder_id, t.name, req.body, if_match=if_match, if_none_match=if_none_match
+        )
+    except AlreadyExists as exc:
+        raise DavError(
+            403, str(exc), carddav("no-uid-conflict") if cards else caldav("no-uid-conflict")
+        ) from None
+    except InvalidInput as exc:
+        condition = carddav("valid-address-data") if cards else caldav("valid-calendar-data")
+        raise DavError(403, str(exc), condition) from None
+    status = 204 if req.headers.get("If-Match") else 201
+    return empty(status, {"ETag": etag_header(ref.etag)})
+
+
+def delete(req: Request) -> Response:
+    t = req.target
+    if t.kind == "collection":
+        col = req.target_collection()
+        req.organizer.delete_collection(col.folder_id)
+        return empty(204)
+    if t.kind != "item":
+        raise DavError(405, "only calendar objects, cards and collections can be deleted")
+    col = req.target_collection()
+    if_match = _etag_value(req.headers.get("If-Match"))
+    if if_match == "*":
+        if_match = None
+    req.organizer.delete(col.folder_id, t.name, if_match=if_match)
+    return empty(204)
