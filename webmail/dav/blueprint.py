@@ -116,11 +116,8 @@ def answer(handler: Handler, req: Request) -> Response:
 def feed(name: str) -> Response:
     """The secret read-only ICS feed of one calendar (webcal:// links point here); no sign-in."""
     token = name[: -len(".ics")] if name.endswith(".ics") else name
-    feeds = getattr(current_store(), "pim_feeds", None)
-    if feeds is None or not token or len(token) > 200:
-        return Response("no such feed\n", 404, mimetype="text/plain")
     try:
-        _folder_id, data = feeds.calendar_for_token(token)
+        _folder_id, data = current_store().pim_feeds.calendar_for_token(token)
     except NotFound:
         return Response("no such feed\n", 404, mimetype="text/plain")
     return Response(

@@ -1,8 +1,7 @@
 """Busy time of a calendar collection and its VFREEBUSY text (RFC 5545 3.6.4, RFC 4791 7.10).
 
 Busy periods come from storage's occurrences (recurrences expanded there; TRANSPARENT and CANCELLED
-events are not busy); when that read is not available they are computed here from the items. Periods
-are clipped to the asked range and merged per busy type, as a client draws them.
+events are not busy), at most ``BUSY_LIMIT`` of them per answer. Periods are clipped to the asked range and merged per busy type, as a client draws them.
 """
 
 from __future__ import annotations
@@ -10,46 +9,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-import recurring_ical_events
 from icalendar import Calendar, FreeBusy, vPeriod
 
 from storage.pim.models import Busy, Collection
-from webmail.dav.calendar_filter import moment, parse_calendar
 from webmail.dav.tree import Request
 
 PRODID = "-//Fieldpost//Calendars and contacts//EN"
 TYPE_OF_STATUS = {"TENTATIVE": "BUSY-TENTATIVE"}
+BUSY_LIMIT = 20_000
 
 
 def busy_periods(req: Request, col: Collection, start: datetime, end: datetime) -> list[Busy]:
-    occurrences = getattr(req.organizer, "occurrences", None)
-    if occurrences is not None:
-        found = [
-            Busy(o.starts_at, o.ends_at, TYPE_OF_STATUS.get(o.status.upper(), "BUSY"))
-            for o in occurrences([col.folder_id], start, end)
-            if o.busy
-        ]
-    else:
-        items = req.organizer.get_many(col.folder_id, [r.name for r in req.organizer.items(col.folder_id)])
-        found = [b for i in items for b in _busy_of(i.data, start, end)]
+    found = [
+        Busy(o.starts_at, o.ends_at, TYPE_OF_STATUS.get(o.status.upper(), "BUSY"))
+        for o in req.organizer.occurrences([col.folder_id], start, end, limit=BUSY_LIMIT)
+        if o.busy
+    ]
     return merge(found, start, end)
-
-
-def _busy_of(data: bytes, start: datetime, end: datetime) -> list[Busy]:
-    calendar = parse_calendar(data)
-    if calendar is None:
-        return []
-    out = []
-    query = recurring_ical_events.of(calendar, skip_bad_series=True)
-    for event in query.between(start, end):
-        status = str(event.get("STATUS", "CONFIRMED")).upper()
-        if status == "CANCELLED" or str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
-            continue
-        begin, finish = moment(event, "DTSTART"), moment(event, "DTEND")
-        if begin is None:
-            continue
-        out.append(Busy(begin, finish or begin, TYPE_OF_STATUS.get(status, "BUSY")))
-    return out
 
 
 def merge(periods: Iterable[Busy], start: datetime, end: datetime) -> list[Busy]:

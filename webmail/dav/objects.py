@@ -4,6 +4,7 @@ Conditional requests (RFC 9110 13.1): ``If-Match`` with an ETag (or ``*``, "it m
 ``If-None-Match: *`` ("it must not exist") are handed to storage, which checks them inside the write
 transaction and raises PreconditionFailed -> 412. Storage keeps the bytes exactly as put, so the ETag of
 a PUT's answer is the ETag a following GET sees (RFC 4791 5.3.4).
+GET of a collection gives all its items as one file (a VCALENDAR, or the vCards one after another).
 DELETE of a collection deletes the folder (storage asks for "x").
 """
 
@@ -36,10 +37,12 @@ def _etag_value(header: str | None) -> str | None:
 
 def get(req: Request) -> Response:
     t = req.target
+    if t.kind == "collection":  # the whole collection as one file, as WebMail's export gives it
+        col = req.target_collection()
+        content_type = VCARD_TYPE if col.kind == "contacts" else CALENDAR_TYPE
+        return Response(req.organizer.export_items(col.folder_id), 200, content_type=content_type)
     if t.kind != "item":
-        raise DavError(
-            405, "GET is answered for calendar objects and contact cards; use PROPFIND on collections"
-        )
+        raise DavError(405, "GET is answered for collections, calendar objects and contact cards")
     col = req.target_collection()
     item = req.organizer.get(col.folder_id, t.name)
     content_type = VCARD_TYPE if col.kind == "contacts" else CALENDAR_TYPE

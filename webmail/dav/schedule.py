@@ -26,7 +26,6 @@ from webmail.dav.xml_responses import href, prop, serialise
 SUCCESS = "2.0;Success"
 UNKNOWN_USER = "3.7;Invalid calendar user"
 NO_AUTHORITY = "3.8;No authority"
-NO_SCHEDULING = "5.3;No scheduling support for user"
 MAX_ATTENDEES = 100
 
 
@@ -59,12 +58,8 @@ def _answer(req: Request, attendee: str, start: datetime, end: datetime, uid: st
     address = attendee[7:] if attendee.lower().startswith("mailto:") else attendee
     out = ET.Element(caldav("response"))
     out.append(prop(caldav("recipient"), children=[href(attendee)]))
-    free_busy = getattr(req.organizer, "free_busy", None)  # storage.pim's busy-time read
-    if free_busy is None:
-        out.append(prop(caldav("request-status"), NO_SCHEDULING))
-        return out
     try:
-        periods = free_busy(address, start, end)
+        periods = req.organizer.free_busy(address, start, end)
     except (NotFound, InvalidInput):
         out.append(prop(caldav("request-status"), UNKNOWN_USER))
         return out

@@ -182,3 +182,16 @@ def test_unsupported_report(dav: Dav) -> None:
     seed_calendar(dav)
     answer = dav.request("REPORT", CAL, '<d:expand-property xmlns:d="DAV:"/>', Depth="0")
     assert answer.status_code == 403 and b"supported-report" in answer.get_data()
+
+
+def test_a_query_with_more_occurrences_than_one_read_returns_is_still_complete(dav: Dav) -> None:
+    seed_calendar(dav)
+    dav.seeded.store.settings.set("organizer.max_occurrences", 10, account="alice@example.test")
+    many = "RRULE:FREQ=HOURLY;COUNT=200\r\n"
+    dav.request(
+        "PUT", CAL + "hourly.ics", event("hourly", "20261207T000000Z", "20261207T003000Z", "Ping", many)
+    )
+    answer = dav.request(
+        "REPORT", CAL, calendar_query(week("20261207T000000Z", "20261214T000000Z")), Depth="1"
+    )
+    assert set(props(answer)) == {CAL + "mon.ics", CAL + "daily.ics", CAL + "hourly.ics"}
