@@ -42,12 +42,17 @@ CONTACTS_SCAN = 2000
 DIRECTORY_SCAN = 5000
 MAX_LIMIT = 100
 
-_VCARD_LINE = re.compile(r"^(?:item\d+\.)?(FN|EMAIL)(?:;[^:]*)?:(.*)$", re.IGNORECASE)
+_VCARD_LINE = re.compile(
+    r"^(?:item\d+\.)?(FN|EMAIL|KIND|X-ADDRESSBOOKSERVER-KIND)(?:;[^:]*)?:(.*)$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """One address to offer: ``name`` may be empty; ``source`` is contacts, sent or directory."""
+    """One address to offer: ``name`` may be empty; ``source`` is contacts, sent, directory or group.
+
+    A ``group`` suggestion is a contact group (a vCard of kind group): its ``address`` is the group's
+    name, which WebMail's composer replaces by the members' addresses when the message is sent."""
 
     address: str
     name: str
@@ -118,7 +123,7 @@ class AddressBook:
             ).all()
         out: list[Suggestion] = []
         for folder_id, uid in rows:
-            out += vcard_suggestions(self.store.mail.raw(folder_id, uid, end=64 * 1024))
+            out += vcard_suggestions(self.store.mail.raw(folder_id, uid, end=64 * 1024), with_groups=True)
         return out
 
     def _sent(self, conn: Connection) -> list[Suggestion]:
@@ -155,25 +160,33 @@ class AddressBook:
         return [Suggestion(f"{lp}@{dn}", name or "", "directory") for lp, name, dn in rows]
 
 
-def vcard_suggestions(raw: bytes) -> list[Suggestion]:
-    """The (name, address) pairs of the vCards in a stored object: each ``EMAIL`` with the card's ``FN``.
+def vcard_suggestions(raw: bytes, *, with_groups: bool = False) -> list[Suggestion]:
+    """The (name, address) pairs of the vCards in a stored object: each ``EMAIL`` with the card's ``FN``;
+    with ``with_groups``, a group card (``KIND:group``, or Apple's ``X-ADDRESSBOOKSERVER-KIND``) as one
+    ``group`` suggestion holding its name.
 
     Lines are unfolded first (RFC 6350 3.2); values are taken as text, escapes undone (3.4)."""
     text = re.sub(r"\r?\n[ \t]", "", raw.decode("utf-8", "replace"))
     out: list[Suggestion] = []
-    name, emails = "", list[str]()
+    name, emails, group = "", list[str](), False
     for line in text.splitlines():
         upper = line.strip().upper()
         if upper == "BEGIN:VCARD":
-            name, emails = "", []
+            name, emails, group = "", [], False
         elif upper == "END:VCARD":
-            out += [Suggestion(e, name, "contacts") for e in emails]
+            if group:
+                out += [Suggestion(name, "", "group")] if with_groups and name else []
+            else:
+                out += [Suggestion(e, name, "contacts") for e in emails]
         else:
             match = _VCARD_LINE.match(line.strip())
             if match:
                 value = re.sub(r"\\(.)", lambda m: "\n" if m[1] in "nN" else m[1], match[2]).strip()
-                if match[1].upper() == "FN":
+                field = match[1].upper()
+                if field == "FN":
                     name = value
+                elif field.endswith("KIND"):
+                    group = group or value.lower() == "group"
                 elif "@" in value:
                     emails.append(value.removeprefix("mailto:"))
     return out

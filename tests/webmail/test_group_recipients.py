@@ -1,6 +1,6 @@
 """A contact group used as a recipient (webmail/recipient_groups.py): alice writes to "Project Team" from
 the composer; the message is queued for every member and the processing worker delivers it to each
-member's Inbox, as any message sent from WebMail. A group member given as another card (urn:uuid:, as
+member's Inbox, as any message sent from WebMail. The composer offers the group's name while typing. A group member given as another card (urn:uuid:, as
 Apple's clients write) is resolved to that card's address. A name that is no group is refused as before."""
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ def test_a_group_name_in_to_reaches_every_member(
     assert made.status_code == 302
 
     page = client.get("/mail/compose")
+    assert '<option value="Project Team">' in page.get_data(as_text=True)  # offered while typing
+    offered = client.get("/mail/compose/suggest?q=proj").get_json()
+    assert {"value": "Project Team", "name": "", "address": "Project Team"} in offered
     sent = client.post(
         "/mail/compose",
         data=form_of(page, to="project team", subject="Kick-off", body_text="Monday 9:00", action="send"),
