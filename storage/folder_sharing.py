@@ -19,7 +19,10 @@ subfolder or a whole branch"). An exception for a group or the domain caps every
 
 Delegation lives on the mailbox root (path ""), as storage.acl's digits: "0" send as, "1" read free/busy,
 "2" send on behalf. They are written with the owner's own mailbox as the only possible target (a user
-delegates for themselves; the domain's postmaster does it for others through WebAdmin or the CLI).
+delegates for themselves). As the manual has it, a user delegates to co-workers *of the same domain*: a
+user or group of the owner's domain, or all its users; never "anyone" nor another domain's accounts (on
+a server hosting several organisations, one tenant's user must not let another tenant's send as them).
+Withdrawing is always possible.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from storage import acl
 from storage import folders as fo
+from storage import schema as s
 from storage.errors import InvalidInput
 from storage.models import Folder
 
@@ -134,17 +138,36 @@ class FolderSharing:
         none); the folder letters of its entry on the mailbox root are kept.
 
         Raises:
-            NotFound: no such user, group or domain. InvalidInput: the user themselves.
+            NotFound: no such user, group or domain. InvalidInput: the user themselves, "anyone", or a
+            principal of another domain (granting only; withdrawing is always allowed).
         """
         digits = "".join(d for d, on in (("0", send_as), ("1", free_busy), ("2", send_on_behalf)) if on)
         with self.store.db.write() as conn:
             root = acl.mailbox_root_id(conn, self.user.account_id)
             who = self.user._principal_not_owner(conn, root, principal)
+            if digits:
+                _same_domain(conn, self.user.account_id, who)
             entry = next((e for e in acl.list_entries(conn, root) if e.principal == who and e.allow), None)
             folder_letters = entry.rights & acl.FOLDER_RIGHTS if entry else acl.NONE
             inherit = entry.inherit if entry and folder_letters else False
             acl.grant(conn, root, who, folder_letters | digits, inherit=inherit)
             self.store.changes.record_rights(conn, root)
+
+
+NOT_SAME_DOMAIN = "delegation goes to users or groups of your own domain"
+
+
+def _same_domain(conn: Connection, account_id: int, who: acl.Principal) -> None:
+    kind, pid = who
+    theirs: int | None = None
+    mine = conn.execute(select(s.accounts.c.domain_id).where(s.accounts.c.id == account_id)).scalar_one()
+    if kind == "domain":
+        theirs = pid
+    elif kind in ("user", "group"):
+        table = s.accounts if kind == "user" else s.groups
+        theirs = conn.execute(select(table.c.domain_id).where(table.c.id == pid)).scalar_one_or_none()
+    if theirs != mine:
+        raise InvalidInput(NOT_SAME_DOMAIN)
 
 
 def _ancestors(conn: Connection, folder_id: int) -> list[Folder]:

@@ -111,6 +111,13 @@ def test_delegation_digits_on_the_mailbox_root(demo: Demo) -> None:
     with pytest.raises(NotFound):
         sharing.set_delegate("zed@example.test", send_as=True, send_on_behalf=False, free_busy=False)
     assert sharing.mailbox_root().path == ""
+    # co-workers of the same domain only (the manual's rule; no tenant lets another tenant's users in)
+    demo.store.domains.add("other.test")
+    demo.store.accounts.add("zoe@other.test", "pass-zoe-1234")
+    for outsider in ("zoe@other.test", "@other.test", "anyone"):
+        with pytest.raises(InvalidInput, match="own domain"):
+            sharing.set_delegate(outsider, send_as=True, send_on_behalf=False, free_busy=False)
+    sharing.set_delegate("anyone", send_as=False, send_on_behalf=False, free_busy=False)  # withdrawing: fine
 
 
 def test_free_busy_delegation_lets_a_colleague_ask(demo: Demo) -> None:
