@@ -1,6 +1,6 @@
-"""The ACL matrix (issue 16): every role against every operation, over WebMail and IMAP (mail folders)
-and the organizer API (tasks folders: what WebMail's organizer pages and DAV call), with the same answer
-everywhere and no leak.
+"""The ACL matrix (issue 16): every role against every operation, over WebMail and IMAP (mail folders),
+over CalDAV and through the organizer API (tasks folders: what WebMail's organizer pages and DAV call),
+with the same answer everywhere and no leak.
 
 Roles (tests/sharing/matrix.py): none, viewer, contributor, editor, master, a viewer through a group, an
 editor through "all users of the domain", a deny over an inherited allow, and an exception (viewer)
@@ -12,8 +12,8 @@ No leak: where the guest lacks "l", every refusal must be word for word the refu
 does not exist (WebMail: the same status and page; IMAP: the same status and text).
 
 Organizer folders are not IMAP mailboxes (sidecars/imap/names.py): a calendar shared with the guest never
-shows up in an IMAP listing, whatever the role; that is checked too. The DAV column is added by the DAV
-work once its endpoints land.
+shows up in an IMAP listing, whatever the role; that is checked too. DAV offers neither sharing nor making a
+collection inside someone else's home, so its column leaves those two operations out.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
+from tests.sharing.dav_ops import NOT_OFFERED, DavGuest
 from tests.sharing.imap_ops import ImapGuest
 from tests.sharing.matrix import (
     CHANGE_ITEM,
@@ -127,6 +128,24 @@ def test_organizer_folders_answer_as_the_rights_say(
     )
     assert not any(done for done, _ in missing.values())
     _check(role, got, missing)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_dav_answers_as_the_rights_say(imap_service: ImapService, people: People, role: str) -> None:
+    """The same roles on tasks folders over CalDAV (HTTP to webmail/dav); DAV offers no sharing and no
+    collection inside someone else's, so those two columns are left out."""
+    store = imap_service.store
+    setup = prepare(store, people, "dav", role, kind="tasks")
+    etag = store.for_user(people.owner_id).organizer.get(setup.box_id, "item.ics").etag
+    app = create_app({"TESTING": True, "STORE": store, "SECRET_KEY": "matrix-secret"})
+    guest = DavGuest(app.test_client(), people.guest, PASSWORD, people.owner)
+    got = guest.run(f"{setup.top}/Box", f"{setup.top}/Gone", etag)
+    missing = guest.run(f"{setup.top}-missing/Box", f"{setup.top}-missing/Gone", etag)
+    assert not any(done for done, _ in missing.values())
+    want = {op: ok for op, ok in expected(role).items() if op not in NOT_OFFERED}
+    assert {op: done for op, (done, _) in got.items()} == want, (role, got)
+    if not want["list"]:
+        assert got == missing, role
 
 
 def test_change_needs_the_same_under_every_role() -> None:
