@@ -27,8 +27,8 @@ def test_share_a_calendar_as_viewer_and_delegate(
     store.accounts.add(guest, PASSWORD)
 
     sign_in(page, live_server, owner)
-    page.goto(f"{live_server.url}/mail/folders")
-    page.locator("#sharing-more li", has_text="Calendar").get_by_role("link", name="Sharing").click()
+    page.goto(f"{live_server.url}/mail/calendar/calendars")  # the calendar's own list links the dialog
+    page.locator("#calendar-list tr", has_text="Calendar").locator("a.cal-share").click()
     expect(page.locator("h1")).to_contain_text("Calendar")
     page.fill("#sharing-address", guest)
     page.select_option("form.sharing-grant select[name=role]", "viewer")
@@ -51,5 +51,10 @@ def test_share_a_calendar_as_viewer_and_delegate(
     shared = page.locator("#sharing-more li", has_text=f"{owner}: Calendar")
     expect(shared).to_contain_text("read-only")
     expect(shared.get_by_role("link", name="Sharing")).to_have_count(0)
+    page.goto(f"{live_server.url}/mail/calendar/calendars")  # in the calendar list, with its owner
+    row = page.locator("#calendar-list tr", has_text=f"shared by {owner}")
+    expect(row).to_contain_text("read only")
+    expect(row.locator("a.cal-share")).to_have_count(0)
+    shot(page, artifacts, "sharing-calendar-seen-by-colleague")
     page.goto(f"{live_server.url}/mail/compose")
     expect(page.locator(f'#identity option[value="behalf:{owner}"]')).to_have_count(1)
