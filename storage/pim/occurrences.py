@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, and_, or_, select
@@ -27,7 +28,7 @@ from sqlalchemy import Connection, Select, and_, or_, select
 from storage import schema as s
 from storage.errors import InvalidInput
 from storage.pim.models import Occurrence
-from storage.pim.recurrence import Instance, expand
+from storage.pim.recurrence import Instance, cached_calendar, expand_calendar
 
 if TYPE_CHECKING:
     from storage.pim.organizer import Organizer
@@ -90,7 +91,8 @@ def expand_rows(
     found: list[tuple[Any, Instance]] = []
     for row in rows:
         try:
-            instances = expand(store.blobs.read(row.sha256), start, end, limit=limit)
+            cal = cached_calendar(row.sha256, partial(store.blobs.read, row.sha256))
+            instances = expand_calendar(cal, start, end, limit=limit)
         except (InvalidInput, OSError, ValueError):
             continue
         found.extend((row, inst) for inst in instances)

@@ -21,7 +21,10 @@ Rules kept:
 - The duration of every instance is the master's (DTEND - DTSTART in wall-clock time, or DURATION);
   an RDATE given as a PERIOD keeps its own end. No DTEND: all-day lasts one day, timed lasts zero.
 
-Limits (documented in docs/organizer.md): at most ``MAX_STEPS`` rule instances are generated per
+Parsing is most of the cost of a range read, so the parsed calendars of stored items are kept in a
+small per-process cache keyed by the SHA-256 of their bytes (``cached_calendar``).
+
+Limits (documented in docs/storage.md): at most ``MAX_STEPS`` rule instances are generated per
 resource and call (a rule that would need more, e.g. FREQ=MINUTELY over years, is cut there), and at
 most ``limit`` instances are returned. DAILY and WEEKLY rules without COUNT start their walk near the
 asked range instead of at DTSTART, so a daily event from years ago costs what a new one costs.
@@ -29,7 +32,9 @@ asked range instead of at DTSTART, so a daily event from years ago costs what a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, cast
@@ -40,8 +45,12 @@ from icalendar import Calendar, Component, vRecur
 from storage.errors import InvalidInput
 
 MAX_STEPS = 100_000
+PARSE_CACHE_SIZE = 4096
 DEFAULT_LIMIT = 5000
 EXPANDED = ("VEVENT",)
+
+
+_parsed: OrderedDict[str, Component] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,30 @@ def parse_calendar(data: bytes) -> Calendar:
         raise InvalidInput(f"not a readable iCalendar object: {exc}") from None
     if not isinstance(cal, Calendar):
         raise InvalidInput("not a readable iCalendar object")
+    return cal
+
+
+def cached_calendar(key: str, read: Callable[[], bytes]) -> Component:
+    """The parsed calendar of a stored item whose bytes have the SHA-256 ``key`` (``read`` gives them
+    when it is not cached). Items are content-addressed, so an entry never goes stale; the newest
+    ``PARSE_CACHE_SIZE`` are kept per process (about 6 KB each for a plain event). Callers must not
+    change what they get.
+
+    Raises:
+        InvalidInput: the bytes are not an iCalendar object (not cached).
+    """
+    cal = _parsed.get(key)
+    if cal is not None:
+        with suppress(KeyError):  # dropped by another greenlet or thread meanwhile
+            _parsed.move_to_end(key)
+        return cal
+    cal = parse_calendar(read())
+    _parsed[key] = cal
+    while len(_parsed) > PARSE_CACHE_SIZE:
+        try:
+            _parsed.popitem(last=False)
+        except KeyError:
+            break
     return cal
 
 
