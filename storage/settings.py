@@ -162,6 +162,7 @@ _DEFINITIONS: list[Setting] = [
     _s("organizer.max_item_bytes", "bytes", 1024**2, ALL_LEVELS, "Largest calendar item, task, note or contact card (its iCalendar or vCard text) the organizer accepts.", minimum=1024, maximum=64 * 1024**2),
     _s("organizer.max_occurrences", "int", 5000, ALL_LEVELS, "Most occurrences of events one calendar view or free/busy answer returns; recurring events are expanded up to this many.", minimum=10, maximum=1_000_000),
     _s("organizer.resource_policy", "enum", "none", ALL_LEVELS, "How an account answers meeting requests by itself, for rooms and equipment (set it on the account, or on an account class of rooms): none (a person answers), accept_if_free (accept when free, decline conflicts) or always_accept.", choices=("none", "accept_if_free", "always_accept")),
+    _s("organizer.reminder_mail", "bool", False, ALL_LEVELS, "Also mail the reminders that calendar programs show on screen (alarms of action DISPLAY); reminders of action EMAIL are always mailed."),
     _s("user.language", "str", "en", ALL_LEVELS, "Language of the user interface, as a locale tag.", minimum=2, maximum=16),
     _s("user.timezone", "str", "UTC", ALL_LEVELS, "Time zone used to show dates, as an IANA name.", minimum=1, maximum=64),
     # temporary aliases users make in WebMail's settings (storage/temporary_aliases.py); docs/webmail-settings.md

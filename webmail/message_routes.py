@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from storage.errors import InvalidInput, PermissionDenied
 from storage.mime import Part, decode_header_text
 from webmail.binding import current_store, current_user_account, user_mail
+from webmail.meeting_routes import add_meeting_routes, invitation_for
 from webmail.reader_actions import add_trusted_sender, reader_options, send_read_receipt
 from webmail.reading import (
     IFRAME_SANDBOX,
@@ -69,6 +70,7 @@ def add_reader_routes(bp: Blueprint, *, inline_html: bool) -> None:
     """Register the reader on ``bp`` (see the module docstring); templates are ``<bp.name>/message.html``
     and ``layout/print.html``."""
     name = bp.name
+    add_meeting_routes(bp)
 
     @bp.route("/folder/<int:folder_id>/<int:uid>")
     def message(folder_id: int, uid: int) -> Any:
@@ -85,6 +87,7 @@ def add_reader_routes(bp: Blueprint, *, inline_html: bool) -> None:
             options=options,
             sandbox=IFRAME_SANDBOX,
             inline_html=inline_html,
+            invitation=invitation_for(stored),
         )
         response = Response(page)
         if inline_html and options.remote_images:

@@ -11,6 +11,8 @@ Modules:
   ``mailflow.submission.submit``.
 * ``incoming``: what local delivery does with a scheduling message for an account (update the copy in
   the account's calendar; rooms answer by themselves, ``resources``).
+* ``answering``: answering an invitation found in a message, as the user (WebMail's reader).
+* ``resources``: how rooms and equipment decide their answer.
 * ``reminders``: the periodic sweep that mails due reminders.
 
 Storage is reached through the organizer facade (``store.for_user(id).organizer``) when a user acts and

@@ -3,9 +3,10 @@
 The organizer keeps the master copy; each attendee keeps their own (RFC 5546 2.1.4's "calendar user
 agents keep a copy"). Incoming messages change those copies:
 
-* REQUEST -> the attendee's copy (``attendee_copy``): the organizer's event as sent, with the attendee's
-  own answer kept while the SEQUENCE is unchanged (a re-sent or slightly edited invitation must not make
-  them answer again; a raised SEQUENCE means the meeting moved, RFC 5546 2.1.4, and the organizer's
+* REQUEST -> the attendee's copy (``attendee_copy``): the organizer's event as sent, less any alarm it
+  carries (an EMAIL alarm from a stranger would mail whom it names), with the attendee's own answer
+  kept while the SEQUENCE is unchanged (a re-sent or slightly edited invitation must not make them
+  answer again; a raised SEQUENCE means the meeting moved, RFC 5546 2.1.4, and the organizer's
   PARTSTAT for them counts) and their own alarms kept. An older REQUEST than the copy changes nothing.
 * REPLY -> the organizer's copy (``with_reply``): the PARTSTAT of that one attendee, only when the
   reply's SEQUENCE is the copy's (an answer to an older version answers something that no longer
@@ -88,6 +89,8 @@ def attendee_copy(request: bytes | str, existing: bytes | str | None, attendee: 
     ):
         raise ItipError(f"{address_of(attendee)} is not invited")
     calendar = _without_method(parse_calendar(request))
+    for component in scheduled_components(calendar):  # alarms are the attendee's own (and could mail anyone)
+        component.subcomponents = [c for c in component.subcomponents if c.name != "VALARM"]
     if existing is not None:
         old_calendar, old_components = stored_components(existing)
         if message.sequence < max(sequence_number(c) for c in old_components):
@@ -236,4 +239,14 @@ def organizer_sent(data: bytes | str, *, organizer: str, now: datetime) -> bytes
             own.params["PARTSTAT"] = "ACCEPTED"
         if "DTSTAMP" not in component:
             component.add("DTSTAMP", now)
+    return as_bytes(_without_method(calendar))
+
+
+def transparent(data: bytes | str) -> bytes:
+    """The copy with TRANSP:TRANSPARENT on every component: kept for the record, blocking no time (a
+    room's declined booking)."""
+    calendar, components = stored_components(data)
+    for component in components:
+        component.pop("TRANSP", None)
+        component.add("TRANSP", "TRANSPARENT")
     return as_bytes(_without_method(calendar))

@@ -28,6 +28,8 @@ from datetime import UTC, date, datetime
 from icalendar import Calendar, Component, Event, Todo, vCalAddress
 
 PRODID = "-//Fieldpost//Meetings//EN"
+#: Properties of our own bookkeeping (``X-FIELDPOST-REMINDED``...), never sent to others.
+PRIVATE_PREFIX = "X-FIELDPOST-"
 #: Largest calendar text read from a message; a bigger one is refused rather than parsed.
 MAX_CALENDAR_BYTES = 1024 * 1024
 #: Most components (master and overridden instances) one scheduling message may carry.
@@ -344,6 +346,8 @@ def request(data: bytes | str, *, organizer: str, now: datetime) -> bytes:
     out = _new_calendar("REQUEST", source)
     for component in components:
         _without_alarms(component)
+        for name in [n for n in component if str(n).upper().startswith(PRIVATE_PREFIX)]:
+            del component[name]  # our own bookkeeping (reminders sent) is the organizer's
         _check_organizer(component, organizer)
         for attendee in as_list(component.get("ATTENDEE")):
             if not isinstance(attendee, vCalAddress) or address_of(attendee) == address_of(organizer):

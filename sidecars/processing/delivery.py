@@ -12,6 +12,9 @@ Implementation notes:
 * Forwarders and groups with outside members come back from storage as ``external`` addresses; they get
   one new queued message, so their relaying has its own retries and reports.
 * Reports to the sender are ``mailflow.bounces``' (the CLI's bounce sends them the same way).
+* A message carrying a meeting request, answer or cancellation (iMIP) updates the calendar of each
+  local account it was stored for, after that delivery committed (``mailflow.meetings.incoming``; a
+  failure there is logged and never undoes or retries the delivery).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from filters.disposition import Target
 from mailflow import reports
+from mailflow.meetings import imip, incoming
 from sidecars.processing import content, targets
 from sidecars.processing.outcome import Pass
 from storage.errors import StorageError
@@ -38,6 +42,7 @@ def deliver_local(
     by_rcpt: dict[str, QueuedRecipient],
     out: Pass,
     log: Any = None,
+    hostname: str = "",
 ) -> None:
     """Store one copy per target for its recipients not already failed; outcomes go to ``out``."""
     remaining = {a: sum(1 for g in groups.values() if a in g) for g in groups.values() for a in g}
@@ -57,6 +62,11 @@ def deliver_local(
                 out.retry_later(by_rcpt[a], f"451 4.3.0 local delivery failed: {exc}", "4.3.0")
             continue
         external += result.external
+        if result.delivered and imip.cheap_check(body):
+            for address, (folder_id, _uid) in result.delivered.items():
+                incoming.handle_delivery(
+                    store, address, body, hostname=hostname, folder_id=folder_id, log=log
+                )
         targets.apply_flags(store, result.delivered, target, log, f"queue {msg.id}")
         for a in todo:
             remaining[a] -= 1

@@ -15,7 +15,8 @@
 * Housekeeping (``housekeeping_jobs``, ``run_due``): jobs the service runs every so often between queue
   runs, such as removing expired greylisting rows, vacation reply records past the longest vacation
   period, identity challenges nobody answered within ``identity.pending_days``, change-feed rows
-  older than ``changes.retention_seconds`` and temporary aliases past their expiry.
+  older than ``changes.retention_seconds`` and temporary aliases past their expiry; and, every minute,
+  the reminder mails of events and tasks whose alarm is due (``mailflow.meetings.reminders``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from mailflow.meetings import reminders
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -223,6 +226,11 @@ def _remove_expired_aliases(store: Store, now: datetime) -> int:
     return int(store.accounts.remove_expired_aliases(now=now))
 
 
+def _send_reminders(store: Store, now: datetime) -> int:
+    """Reminder mails of events and tasks whose alarm is due (mailflow.meetings.reminders)."""
+    return reminders.sweep(store, now)
+
+
 def housekeeping_jobs() -> list[PeriodicJob]:
     """The periodic jobs of one processing process, each due at the first ``run_due``."""
     return [
@@ -233,6 +241,7 @@ def housekeeping_jobs() -> list[PeriodicJob]:
         PeriodicJob("expunged holds release", timedelta(minutes=10), _release_expunged_holds),
         PeriodicJob("change feed prune", timedelta(hours=1), _prune_change_feed),
         PeriodicJob("temporary aliases expiry", timedelta(hours=1), _remove_expired_aliases),
+        PeriodicJob("reminder mails", timedelta(minutes=1), _send_reminders),
     ]
 
 

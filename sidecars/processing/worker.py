@@ -166,7 +166,7 @@ class Worker:
             to = sorted(set(routes.redirects))
             copy = redirected_copy(raw, msg.sender, self.hostname, msg.id, to, now)
             self.store.queue.enqueue(copy, msg.sender, to, origin={"redirected_from": msg.id})
-        delivery.deliver_local(self.store, msg, body, routes.local, by_rcpt, out, self.log)
+        delivery.deliver_local(self.store, msg, body, routes.local, by_rcpt, out, self.log, self.hostname)
         source_address = sender_settings.get("relay.source_address") or None
         outbound.relay_remote(
             self.store, self.relay, self.holds, msg, body, routes.remote, by_rcpt, out, source_address
