@@ -13,7 +13,8 @@ Implementation notes:
   change feed, quotas and backups see an item like any message.
 * Items are parsed and their blobs written before the write transaction opens (refused early, as
   APPEND is); the rights, the ETag and If-None-Match conditions and the UID's uniqueness are checked
-  again inside it.
+  again inside it, after locking the folder row (on PostgreSQL; SQLite's write lock serialises anyway),
+  so two puts of one UID cannot both pass the check.
 * Sync tokens are "<UIDVALIDITY>-<MODSEQ>": a folder deleted and made again under the same name has a
   new UIDVALIDITY, so an old token is refused there rather than answered wrongly.
 * Reads are index reads: listing, a sync and a name or UID lookup never open a blob, except to return
@@ -346,6 +347,7 @@ class Organizer:
 
         def unit(conn: Connection) -> ItemRef:
             folder, rights = self.pim_folder(conn, folder_id, "i")
+            fo.folder_by_id(conn, folder_id, lock=True)  # PostgreSQL: puts to one folder check in turn
             by_uid = _row(conn, folder_id, s.pim_items.c.item_uid == item.item_uid)
             target = (
                 name
@@ -391,6 +393,7 @@ class Organizer:
 
         def unit(conn: Connection) -> None:
             folder, _ = self.pim_folder(conn, folder_id, REMOVE)
+            fo.folder_by_id(conn, folder_id, lock=True)
             old = _row(conn, folder_id, s.pim_items.c.name == name)
             if old is None:
                 raise NotFound(NO_SUCH_ITEM)
@@ -412,6 +415,7 @@ class Organizer:
         def unit(conn: Connection) -> ItemRef:
             self.pim_folder(conn, folder_id, "rte")
             target, _ = self.pim_folder(conn, to_folder_id, "i")
+            fo.folder_by_id(conn, to_folder_id, lock=True)  # the target first, as an IMAP MOVE locks
             old = _row(conn, folder_id, s.pim_items.c.name == name)
             if old is None:
                 raise NotFound(NO_SUCH_ITEM)
