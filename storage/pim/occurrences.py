@@ -34,14 +34,28 @@ if TYPE_CHECKING:
     from storage.pim.organizer import Organizer
     from storage.store import Store
 
-MAX_RANGE_DAYS = 3700  # about ten years: a wider range is refused (a view asks for weeks or months)
+#: What reading or expanding one stored item may raise when its text is broken in a way ``put`` would have
+#: refused (it came by IMAP) or dates run off the calendar: that item is skipped, the answer goes on.
+UNREADABLE = (
+    InvalidInput,
+    OSError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    AttributeError,
+)
+MAX_RANGE_DAYS = 3700
+MIN_YEAR, MAX_YEAR = 1900, 9000  # about ten years: a wider range is refused (a view asks for weeks or months)
 
 
 def check_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     """The range in aware UTC (naive input is taken as UTC).
 
     Raises:
-        InvalidInput: ``end`` not after ``start``, or a range longer than ``MAX_RANGE_DAYS``.
+        InvalidInput: ``end`` not after ``start``, a range longer than ``MAX_RANGE_DAYS``, or outside
+        the years ``MIN_YEAR``..``MAX_YEAR``.
     """
     start = start.astimezone(UTC) if start.tzinfo else start.replace(tzinfo=UTC)
     end = end.astimezone(UTC) if end.tzinfo else end.replace(tzinfo=UTC)
@@ -49,6 +63,8 @@ def check_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
         raise InvalidInput("the end of a time range must be after its start")
     if (end - start).days > MAX_RANGE_DAYS:
         raise InvalidInput(f"a time range may span at most {MAX_RANGE_DAYS} days")
+    if start.year < MIN_YEAR or end.year > MAX_YEAR:
+        raise InvalidInput(f"a time range must lie between the years {MIN_YEAR} and {MAX_YEAR}")
     return start, end
 
 
@@ -93,7 +109,7 @@ def expand_rows(
         try:
             cal = cached_calendar(row.sha256, partial(store.blobs.read, row.sha256))
             instances = expand_calendar(cal, start, end, limit=limit)
-        except (InvalidInput, OSError, ValueError):
+        except UNREADABLE:
             continue
         found.extend((row, inst) for inst in instances)
     found.sort(key=lambda pair: (pair[1].starts_at, pair[1].ends_at, pair[0].folder_id, pair[0].name))

@@ -239,6 +239,9 @@ def _ruleset(
     for rule in _as_list(comp.get("RRULE")):
         if not isinstance(rule, vRecur):
             raise InvalidInput("unreadable RRULE")
+        interval = rule.get("INTERVAL")
+        if interval and int(interval[0]) < 1:
+            raise InvalidInput("unreadable RRULE: INTERVAL must be at least 1")
         parts = {k: v for k, v in rule.items() if k.upper() != "UNTIL"}
         until = rule.get("UNTIL")
         try:

@@ -51,6 +51,7 @@ from storage import schema as s
 from storage.errors import InvalidInput
 from storage.pim.freebusy import account_busy
 from storage.pim.models import Busy
+from storage.pim.occurrences import UNREADABLE
 from storage.pim.recurrence import Instance, expand_calendar, parse_calendar
 
 if TYPE_CHECKING:
@@ -229,7 +230,7 @@ class PimSystem:
                 continue
             try:
                 found.extend(_alarms_of(row, parse_calendar(data), lo, hi, since, until))
-            except (InvalidInput, ValueError, TypeError):
+            except UNREADABLE:
                 continue  # an item that cannot be read any more reminds of nothing
         found.sort(key=lambda a: (a.trigger_at, a.account_id, a.name))
         return found[:limit]

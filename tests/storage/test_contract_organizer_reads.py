@@ -93,6 +93,15 @@ def test_occurrences_expand_on_read_across_dst_with_exdate_and_single_events(dem
     assert len(org.occurrences([cal], utc(2026, 1, 1), utc(2027, 1, 1))) == 10
     with pytest.raises(InvalidInput):
         org.occurrences([cal], utc(2026, 2, 1), utc(2026, 1, 1))
+    with pytest.raises(InvalidInput):
+        org.occurrences([cal], datetime(1, 1, 1, tzinfo=UTC), datetime(1, 1, 8, tzinfo=UTC))
+    # An item stored by IMAP is not checked by put: one that cannot be expanded is left out.
+    demo.store.mail.append(
+        ALICE,
+        "Calendar",
+        event("bad", ":20260324T100000Z", ":20260324T110000Z", "RRULE:FREQ=DAILY;INTERVAL=0"),
+    )
+    assert [o.summary for o in org.occurrences([cal], utc(2026, 3, 23), utc(2026, 3, 25))] == ["Team"]
 
 
 def test_a_moved_occurrence_updated_through_put_shows_at_its_new_time(demo: Demo) -> None:

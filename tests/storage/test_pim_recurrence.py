@@ -229,6 +229,18 @@ def test_instances_are_capped_and_bad_bytes_are_refused() -> None:
     assert len(expand(data, utc(2026, 1, 1), utc(2026, 2, 1), limit=10)) == 10
     with pytest.raises(InvalidInput):
         expand(b"this is no calendar", utc(2026, 1, 1), utc(2026, 2, 1))
+    with pytest.raises(InvalidInput, match="INTERVAL"):
+        expand(
+            cal(
+                "BEGIN:VEVENT",
+                "UID:y",
+                "DTSTART:20260101T000000Z",
+                "RRULE:FREQ=DAILY;INTERVAL=0",
+                "END:VEVENT",
+            ),
+            utc(2026, 1, 1),
+            utc(2026, 2, 1),
+        )
     with pytest.raises(InvalidInput, match="RRULE"):
         expand(
             cal("BEGIN:VEVENT", "UID:x", "DTSTART:20260101T000000Z", "RRULE:FREQ=NEVER", "END:VEVENT"),
