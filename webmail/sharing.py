@@ -227,14 +227,19 @@ def change(mine: UserMail, folder_id: int, form: Mapping[str, str]) -> str | Non
 
 
 def remove(mine: UserMail, folder_id: int, form: Mapping[str, str]) -> str | None:
-    """Remove one listed entry; returns an error or None.
+    """Remove one listed entry's folder rights; returns an error or None. An allow entry of the mailbox
+    root keeps its delegation digits (they are the Delegation part's, changed there): only the folder
+    letters go, and the entry with them when nothing else is left.
 
     Raises:
         NotFound: no such folder for the user. PermissionDenied: no "a".
     """
     allow = form.get("allow", "1") == "1"
     try:
-        mine.delete_entry(folder_id, form.get("name", ""), allow=allow)
+        if allow:
+            mine.change_entry(folder_id, form.get("name", ""), "", allow=True)
+        else:
+            mine.delete_entry(folder_id, form.get("name", ""), allow=False)
     except InvalidInput as exc:
         return str(exc)
     except NotFound as exc:

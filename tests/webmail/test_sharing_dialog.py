@@ -144,6 +144,14 @@ def test_delegation_send_on_behalf_and_free_busy(
     assert bad.status_code == 400 and "delegate-error" in bad.get_data(as_text=True)
     page = _post(client, url, action="delegate", name=BOB)  # every box unticked: no longer a delegate
     assert "delegation-none" in page and _rights(seeded, seeded.bob.id, root) == ""
+    # removing bob's whole-mailbox share leaves his delegation alone, and the other way round
+    _post(client, url, action="delegate", name=BOB, send_as="1")
+    _post(client, url, action="grant", who="address", address=BOB, role="viewer", inherit="1")
+    assert _rights(seeded, seeded.bob.id, root) == "lrs0"
+    page = _post(client, url, action="remove", name=BOB, allow="1")
+    assert _rights(seeded, seeded.bob.id, root) == "0" and "delegation-none" not in page
+    page = _post(client, url, action="delegate", name=BOB)
+    assert _rights(seeded, seeded.bob.id, root) == "" and "delegation-none" in page
     # a delegation posted to another folder's page is not taken
     inbox = seeded.store.folders.get(ALICE, "INBOX").id
     _post(
