@@ -233,7 +233,7 @@ def handle_post() -> Outcome:
             draft_uid, draft = outbox.save_draft(store, me, draft, replaces=draft_uid)
         if action == "send":  # a contact group's name stands for its members (webmail/recipient_groups.py)
             sending = recipient_groups.expanded(draft)
-            return Outcome(sent=outbox.send(store, me, sending, _origin(), draft_uid=draft_uid))
+            return Outcome(sent=outbox.send(store, me, sending, request_origin(), draft_uid=draft_uid))
         if action in ("save", "attach") and not added:
             draft_uid, draft = outbox.save_draft(store, me, draft, replaces=draft_uid)
         return Outcome(page_for(draft, draft_uid))
@@ -241,7 +241,8 @@ def handle_post() -> Outcome:
         return Outcome(page_for(draft, draft_uid, str(exc)), status=400)
 
 
-def _origin() -> Origin:
+def request_origin() -> Origin:
+    """Where mail the signed-in user sends from this request comes from (the trace of a submission)."""
     hostname = current_store().settings.get("server.hostname") or request.host.rsplit(":", 1)[0]
     return outbox.webmail_origin(
         peer_ip=request.remote_addr or "127.0.0.1",

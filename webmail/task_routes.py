@@ -9,7 +9,8 @@ Mobile (``/m``) blueprints alike by :func:`add_task_routes`.
 * ``POST /tasks/<folder_id>/<item>/done`` (``done=1`` or ``0``) and ``.../delete``.
 
 "Assign to a colleague" stores the colleague as the task's ATTENDEE and the user as its ORGANIZER
-(webmail/task_ical.py). The assignment is stored only: no mail is sent from these pages yet.
+(webmail/task_ical.py) and mails them the task as an iTIP request (mailflow.meetings.sending, as a
+meeting invitation goes): when the task is made with an assignee, or when an edit names a new one.
 
 Limit: the list shows at most storage's ``task_list.MAX_TASKS`` tasks.
 """
@@ -23,9 +24,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from mailflow.meetings import sending
 from storage.pim import Collection
-from webmail import item_fields, pim_pages, task_ical
-from webmail.binding import user_mail
+from webmail import composing, item_fields, pim_pages, task_ical
+from webmail.binding import current_store, user_mail
 
 KIND = "tasks"
 
@@ -44,6 +46,20 @@ def due_label(when: datetime | None, zone: str) -> str:
     if (when.hour, when.minute, when.second) == (0, 0, 0):
         return when.date().isoformat()
     return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def send_assignment(folder_id: int, item: str, assignee: str) -> None:
+    """Mail the colleague a task was just assigned to: the task as an iTIP REQUEST (RFC 5546 3.4) through
+    mailflow.meetings, like a meeting invitation; the page says whether it went."""
+    try:
+        sent = sending.send_invitations(
+            current_store(), composing.account(), folder_id, item, origin=composing.request_origin()
+        )
+    except sending.MeetingError as exc:
+        flash(_("The task was saved, but the assignment could not be sent: %(why)s", why=str(exc)), "warning")
+        return
+    if sent is not None:
+        flash(_("The assignment was sent to %(address)s.", address=assignee), "info")
 
 
 def add_task_routes(bp: Blueprint) -> None:
@@ -109,7 +125,7 @@ def add_task_routes(bp: Blueprint) -> None:
         ref = user_mail().organizer.put(collection.folder_id, None, data, if_none_match=True)
         flash(_("The task was saved."), "info")
         if task.assignee:
-            flash(_("The task is assigned to %(address)s (no mail was sent).", address=task.assignee), "info")
+            send_assignment(collection.folder_id, ref.name, task.assignee)
         return redirect(url_for(f"{name}.task", folder_id=collection.folder_id, item=ref.name))
 
     @bp.get("/tasks/<int:folder_id>/<item>")
@@ -143,6 +159,8 @@ def add_task_routes(bp: Blueprint) -> None:
         data = task_ical.to_ical(task, owner=pim_pages.me(), previous=stored.data)
         user_mail().organizer.put(folder_id, item, data, if_match=pim_pages.edited_etag(stored.etag))
         flash(_("The task was saved."), "info")
+        if task.assignee and task.assignee != task_ical.from_ical(stored.data).assignee:
+            send_assignment(folder_id, item, task.assignee)
         return redirect(url_for(f"{name}.tasks"))
 
     @bp.post("/tasks/<int:folder_id>/<item>/done")

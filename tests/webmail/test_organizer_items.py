@@ -12,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.webmail.conftest import AuthActions, Seeded, csrf_token
+from tests.webmail.test_compose import queued
 
 ALICE = "alice@example.test"
 
@@ -217,3 +218,32 @@ def test_tasks_a_client_keeps_in_a_calendar_are_listed_and_editable(
     token = csrf_token(alice.get(link))
     alice.post(f"{link}/done", data={"csrf_token": token, "done": "1"})
     assert b"STATUS:COMPLETED" in organizer.get(calendar, "cal-task.ics").data
+
+
+def test_assigning_a_task_mails_the_colleague_an_itip_request(alice: FlaskClient, seeded: Seeded) -> None:
+    token = csrf_token(alice.get("/mail/tasks/new"))
+    made = alice.post(
+        "/mail/tasks/new",
+        data={
+            "csrf_token": token,
+            "summary": "Review the budget",
+            "due": "2026-12-15",
+            "assignee": "bob@example.test",
+        },
+        follow_redirects=True,
+    )
+    assert "The assignment was sent to bob@example.test." in made.get_data(as_text=True)
+    ((recipients, message),) = queued(seeded)
+    assert recipients == ["bob@example.test"]
+    (part,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "REQUEST"
+    request = icalendar.Calendar.from_ical(part.get_content())
+    todo = request.walk("VTODO")[0]
+    assert str(request["METHOD"]) == "REQUEST" and str(todo["SUMMARY"]) == "Review the budget"
+    assert str(todo["ATTENDEE"]) == "mailto:bob@example.test" and str(todo["ORGANIZER"]) == f"mailto:{ALICE}"
+
+    link = item_link(alice.get("/mail/tasks").get_data(as_text=True), "tasks")
+    alice.post(
+        link, data={"csrf_token": token, "summary": "Review the budget (v2)", "assignee": "bob@example.test"}
+    )
+    assert len(queued(seeded)) == 1  # the same colleague: no second mail for an edit
