@@ -197,3 +197,26 @@ def test_the_reader_says_who_sent_on_behalf(client: FlaskClient, auth: AuthActio
     assert 'class="h-sender"' in behalf and "Carol &lt;carol@example.test&gt;, on behalf of" in behalf
     own = client.get(f"/m/folder/{inbox}/{uids[-1]}").get_data(as_text=True)
     assert "Bob himself" in own and 'class="h-sender"' not in own
+
+
+def test_postmaster_shares_a_public_calendar_with_the_domain(
+    client: FlaskClient, auth: AuthActions, seeded: Seeded
+) -> None:
+    """The manual's room booking set-up: a public calendar the postmaster (all rights on public folders,
+    implicitly) lets every user of the domain add to; the users see it among their calendars."""
+    seeded.store.accounts.set_password("postmaster@example.test", "pass-postmaster")
+    seeded.store.folders.create("@example.test", "Rooms", kind="calendar")
+    rooms = seeded.store.folders.get("@example.test", "Rooms").id
+    auth.login("postmaster@example.test", "pass-postmaster")
+    url = f"/mail/folders/{rooms}/sharing"
+    page = client.get(url).get_data(as_text=True)
+    assert "from all public folders" in page  # the domain's default "l" from the public root
+    page = _post(client, url, action="grant", who="domain", role="contributor", inherit="1")
+    assert ">lrsip<" in page
+    auth.logout()
+    (listed,) = [
+        c for c in seeded.store.for_user(seeded.bob.id).organizer.collections("calendar") if c.public
+    ]
+    assert listed.folder_id == rooms and str(listed.rights) == "lrsip"
+    auth.login(BOB, "pass-bob")
+    assert client.get(url).status_code == 403  # bob may add bookings, not change who may
