@@ -23,6 +23,7 @@ from webmail.binding import current_user_account, user_mail
 from webmail.i18n import select_timezone
 
 ITEMS_PER_FOLDER = 2000
+MAX_ID = 2**63 - 1  # a folder id beyond what SQL integers hold names no folder
 BATCH = 200
 
 
@@ -75,6 +76,8 @@ def any_collection(folder_id: int) -> Collection:
     Raises:
         NotFound: no such organizer folder for the user.
     """
+    if not 0 < folder_id <= MAX_ID:
+        raise NotFound("no such folder")
     try:
         return user_mail().organizer.collection(folder_id)
     except InvalidInput:

@@ -247,3 +247,27 @@ def test_assigning_a_task_mails_the_colleague_an_itip_request(alice: FlaskClient
         link, data={"csrf_token": token, "summary": "Review the budget (v2)", "assignee": "bob@example.test"}
     )
     assert len(queued(seeded)) == 1  # the same colleague: no second mail for an edit
+
+
+def test_ids_no_folder_can_have_are_404s(alice: FlaskClient) -> None:
+    token = csrf_token(alice.get("/mail/tasks"))
+    huge = "99999999999999999999"  # past what an SQL integer holds
+    for url in (
+        f"/mail/tasks/{huge}/x.ics",
+        "/mail/contacts/0/x.vcf",
+        f"/m/notes/{huge}/x",
+        f"/mail/organizer/{huge}/export",
+    ):
+        assert alice.get(url).status_code == 404, url
+    assert (
+        alice.post("/mail/tasks/new", data={"csrf_token": token, "summary": "x", "folder": huge}).status_code
+        == 404
+    )
+    assert (
+        alice.post(
+            "/mail/journal/new",
+            data={"csrf_token": token, "summary": "x", "day": "2026-01-01", "folder": "x"},
+        ).status_code
+        == 404
+    )
+    assert alice.get("/mail/contacts?q=" + "a" * 5000).status_code == 200
