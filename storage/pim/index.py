@@ -31,6 +31,10 @@ from dateutil import rrule
 from storage.errors import InvalidInput
 
 CALENDAR_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
+#: Properties the index and the expansion on read use: one that does not parse makes the item unreadable.
+TIME_PROPERTIES = frozenset(
+    ("DTSTART", "DTEND", "DUE", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "COMPLETED")
+)
 MAX_UID = 1000  # characters; the width of pim_items.item_uid
 MAX_SUMMARY = 500  # characters kept in the index (the item's text keeps all of it)
 MAX_NAME = 255  # characters of a resource name
@@ -151,6 +155,11 @@ def _calendar_item(data: bytes, fallback_uid: str) -> IndexedItem:
             continue
         if sub.name not in CALENDAR_COMPONENTS:
             raise InvalidInput(f"a {sub.name} component cannot be stored as an item")
+        for prop, why in getattr(sub, "errors", None) or ():
+            if (
+                str(prop).upper() in TIME_PROPERTIES
+            ):  # icalendar keeps these as broken values that raise on use
+                raise InvalidInput(f"{sub.name} has an unreadable {str(prop).upper()}: {why}")
         items.append(sub)
     if not items:
         raise InvalidInput("the calendar holds no VEVENT, VTODO or VJOURNAL")

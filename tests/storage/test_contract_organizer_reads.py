@@ -95,6 +95,12 @@ def test_occurrences_expand_on_read_across_dst_with_exdate_and_single_events(dem
         org.occurrences([cal], utc(2026, 2, 1), utc(2026, 1, 1))
     with pytest.raises(InvalidInput):
         org.occurrences([cal], datetime(1, 1, 1, tzinfo=UTC), datetime(1, 1, 8, tzinfo=UTC))
+    # A rule that does not parse is refused by put, and an IMAP APPEND of it stays a plain message.
+    broken = event("worse", ":20260324T100000Z", ":20260324T110000Z", "RRULE:FREQ=SOMETIMES")
+    with pytest.raises(InvalidInput, match="RRULE"):
+        org.put(cal, None, broken)
+    demo.store.mail.append(ALICE, "Calendar", broken)
+    assert "worse.ics" not in [i.name for i in org.items(cal)]
     # An item stored by IMAP is not checked by put: one that cannot be expanded is left out.
     demo.store.mail.append(
         ALICE,
