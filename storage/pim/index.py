@@ -122,7 +122,8 @@ def parse_item(data: bytes, *, max_bytes: int, require_uid: bool = True) -> Inde
 
     Raises:
         InvalidInput: too big, not UTF-8, not one iCalendar object or vCard, several UIDs, a missing or
-            unreadable DTSTART where one is needed, and the like (the message says which).
+            unreadable DTSTART where one is needed, a broken property, a date past year 9999, and the
+            like (the message says which). Nothing else: IMAP appends rely on it.
     """
     if len(data) > max_bytes:
         raise InvalidInput(f"the item is {len(data)} bytes; at most {max_bytes} are accepted")
@@ -132,11 +133,17 @@ def parse_item(data: bytes, *, max_bytes: int, require_uid: bool = True) -> Inde
         raise InvalidInput("the item is not UTF-8 text") from None
     head = text.lstrip("\ufeff \t\r\n")[:32].upper()
     fallback_uid = "" if require_uid else "fp-" + etag_of(data)
-    if head.startswith("BEGIN:VCALENDAR"):
-        return _calendar_item(data, fallback_uid)
-    if head.startswith("BEGIN:VCARD"):
+    if not head.startswith(("BEGIN:VCALENDAR", "BEGIN:VCARD")):
+        raise InvalidInput("not an iCalendar object (BEGIN:VCALENDAR) or a vCard (BEGIN:VCARD)")
+    try:
+        if head.startswith("BEGIN:VCALENDAR"):
+            return _calendar_item(data, fallback_uid)
         return _card_item(text, fallback_uid)
-    raise InvalidInput("not an iCalendar object (BEGIN:VCALENDAR) or a vCard (BEGIN:VCARD)")
+    except InvalidInput:
+        raise
+    except Exception as exc:  # a broken property read late (icalendar), a date off the calendar...
+        kind = "iCalendar data" if head.startswith("BEGIN:VCALENDAR") else "vCard"
+        raise InvalidInput(f"unreadable {kind}: {exc}") from None
 
 
 # -- iCalendar ------------------------------------------------------------------------------------------

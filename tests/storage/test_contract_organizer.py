@@ -397,3 +397,13 @@ def test_reindex_parses_items_again(demo: Demo) -> None:
     with demo.store.db.read() as conn:
         row = conn.execute(select(schema.pim_items)).one()
     assert (row.summary, row.starts_at is not None) == ("Standup", True)
+
+
+def test_a_broken_item_appended_by_imap_stays_a_plain_message(demo: Demo) -> None:
+    alice = demo.store.for_user(demo.alice.id)
+    cal = own(alice.organizer, "calendar").folder_id
+    broken = ics(rule="RRULE:FREQ=FOO;COUNT=x\r\n")
+    alice.append(cal, broken)  # IMAP takes it; the organizer does not show it
+    assert alice.organizer.items(cal) == [] and demo.folder(ALICE, "Calendar").message_count == 1
+    with pytest.raises(InvalidInput, match="unreadable iCalendar"):
+        alice.organizer.put(cal, None, broken)

@@ -146,3 +146,23 @@ def test_names() -> None:
     for bad in ("", "..", "a/b", "a\nb", "x" * 256):
         with pytest.raises(InvalidInput):
             check_name(bad)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "DTSTART:99991231T230000Z\r\nDURATION:P2D\r\n",  # ends past year 9999
+        "DTSTART:20250101T100000Z\r\nRRULE:FREQ=FOO;COUNT=5\r\n",
+        "DTSTART:20250101T100000Z\r\nRDATE:garbage\r\n",
+        "DTSTART:20250101T100000Z\r\nRRULE:FREQ=DAILY;UNTIL=garbage\r\n",
+        "DTSTART:20250101T100000Z\r\nDURATION:garbage\r\n",
+        "DTSTART:20250101T100000Z\r\nRRULE:FREQ=DAILY;UNTIL=99991231T000000Z\r\nDURATION:P5D\r\n",
+        "DTSTART:20250101T100000Z\r\nRECURRENCE-ID:garbage\r\n",
+        "DTSTART:20250101T100000Z\r\nRRULE:FREQ=DAILY;COUNT=x\r\n",
+    ],
+)
+def test_broken_properties_are_invalid_input_and_nothing_else(lines: str) -> None:
+    """IMAP appends index what they can and keep the rest as plain messages: only InvalidInput may come
+    out of the parser, whatever a property holds."""
+    with pytest.raises(InvalidInput, match="unreadable|no DTSTART"):
+        parse_item(cal(event(lines=lines)), max_bytes=LIMIT)
