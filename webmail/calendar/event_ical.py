@@ -19,8 +19,9 @@ zoned or floating) as RFC 5545 3.8.5.1 asks. No Flask, no storage.
 
 from __future__ import annotations
 
+import re
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,8 @@ from webmail.calendar.event_form import DEFAULT_LENGTH, EventDraft
 from webmail.calendar.recurrence import from_rrule, to_rrule
 
 PRODID = "-//Fieldpost//WebMail calendar//EN"
+ZONE_YEARS = 10  # how far a new VTIMEZONE describes the zone's changes (clients know IANA names anyway)
+_VTIMEZONE = re.compile(rb"BEGIN:VTIMEZONE\r?\n.*?END:VTIMEZONE\r?\n", re.S | re.I)
 UTC = ZoneInfo("UTC")
 #: Properties the form owns: replaced from the draft on every save (the rest of the event is kept).
 _FORM_PROPERTIES = ("SUMMARY", "LOCATION", "DESCRIPTION", "DTSTART", "DTEND", "DURATION", "CATEGORIES")
@@ -179,7 +182,14 @@ def _parse(data: bytes) -> Calendar:
 
 
 def _bytes(calendar: Calendar) -> bytes:
-    calendar.add_missing_timezones()
+    """The calendar's text, with a VTIMEZONE for each zone it names (RFC 5545 3.6.5). A new definition
+    covers the year before the series starts to :data:`ZONE_YEARS` after: the whole 1970-2037 span
+    icalendar writes by default is a hundred RDATEs per zone, which every later read would parse."""
+    starts = [e.decoded("DTSTART") for e in calendar.walk("VEVENT") if "DTSTART" in e]
+    first = min((d.year for d in starts), default=1970)
+    calendar.add_missing_timezones(
+        first_date=date(max(first - 1, 1900), 1, 1), last_date=date(first + ZONE_YEARS, 1, 1)
+    )
     return bytes(calendar.to_ical())
 
 
@@ -311,13 +321,53 @@ def _touch(event: Event, now: datetime) -> None:
     event.add("SEQUENCE", sequence + 1)
 
 
-def alarm_times(
-    data: bytes, recurrence_id: datetime | None, starts_at: datetime, ends_at: datetime
-) -> list[datetime]:
-    """When the alarms of one occurrence go off (UTC): its override's VALARMs, else the master's; a
-    relative TRIGGER counts from the start, or from the end with RELATED=END (RFC 5545 3.8.6.3)."""
+@dataclass(frozen=True)
+class Trigger:
+    """One VALARM's trigger: an offset from the start (or the end, ``from_end``), or a fixed instant."""
+
+    offset: timedelta | None = None
+    from_end: bool = False
+    at: datetime | None = None
+
+    def rings_at(self, starts_at: datetime, ends_at: datetime) -> datetime:
+        if self.at is not None:
+            return self.at
+        return (ends_at if self.from_end else starts_at) + (self.offset or timedelta(0))
+
+
+@dataclass(frozen=True)
+class Alarms:
+    """The alarms of one stored event, read once: the master's and each override's (by RECURRENCE-ID)."""
+
+    master: tuple[Trigger, ...]
+    overrides: dict[datetime, tuple[Trigger, ...]]
+
+    def times(self, recurrence_id: datetime | None, starts_at: datetime, ends_at: datetime) -> list[datetime]:
+        """When the alarms of one occurrence go off (UTC): its override's, else the master's."""
+        chosen = self.overrides.get(recurrence_id, self.master) if recurrence_id is not None else self.master
+        return sorted(a.rings_at(starts_at, ends_at) for a in chosen)
+
+
+def read_alarms(data: bytes) -> Alarms:
+    """The VALARM triggers of a stored event; a relative TRIGGER counts from the start, or from the end
+    with RELATED=END (RFC 5545 3.8.6.3). Text without any VALARM is not parsed at all, and without
+    overrides its VTIMEZONEs (most of the text, and of the parsing time) are skipped."""
+    upper = data.upper()
+    if b"BEGIN:VALARM" not in upper:
+        return Alarms((), {})
+    if b"RECURRENCE-ID" not in upper:  # offsets only: the time zone definitions are not needed
+        data = _VTIMEZONE.sub(b"", data)
     calendar = _parse(data)
-    event = (_override(calendar, recurrence_id) if recurrence_id is not None else None) or _master(calendar)
+    master = _master(calendar)
+    overrides = {
+        _instant(e.decoded("RECURRENCE-ID")): _alarms_of(e)
+        for e in calendar.walk("VEVENT")
+        if isinstance(e, Event) and "RECURRENCE-ID" in e
+    }
+    return Alarms(_alarms_of(master), overrides)
+
+
+def _alarms_of(event: Event) -> tuple[Trigger, ...]:
     found = []
     for alarm in event.walk("VALARM"):
         if "TRIGGER" not in alarm:
@@ -325,7 +375,7 @@ def alarm_times(
         trigger = alarm.decoded("TRIGGER")
         if isinstance(trigger, timedelta):
             related = str(alarm["TRIGGER"].params.get("RELATED", "START")).upper()
-            found.append((ends_at if related == "END" else starts_at) + trigger)
+            found.append(Trigger(offset=trigger, from_end=related == "END"))
         elif isinstance(trigger, datetime):
-            found.append(_instant(trigger))
-    return sorted(found)
+            found.append(Trigger(at=_instant(trigger)))
+    return tuple(found)

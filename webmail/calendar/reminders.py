@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from webmail.calendar.event_ical import EventDataError, alarm_times
+from webmail.calendar.event_ical import Alarms, EventDataError, read_alarms
 from webmail.calendar.grid import OccurrenceLike
 
 LOOKAHEAD = timedelta(days=7)  # the longest reminder the form offers is a week before the start
@@ -29,17 +29,28 @@ def due(
     occurrences: Iterable[OccurrenceLike], data_of: Mapping[tuple[int, str], bytes], now: datetime
 ) -> list[Reminder]:
     """The reminders due at ``now``: an alarm at or before now, the occurrence not yet over; soonest
-    start first, at most :data:`MAX_SHOWN`. ``data_of`` maps (folder id, item name) to its bytes."""
+    start first, at most :data:`MAX_SHOWN`. ``data_of`` maps (folder id, item name) to its bytes; each
+    item is read once however many of its occurrences are in the list."""
     found = []
+    read: dict[tuple[int, str], Alarms | None] = {}
     for occurrence in occurrences:
-        data = data_of.get((occurrence.folder_id, occurrence.name))
+        key = (occurrence.folder_id, occurrence.name)
+        data = data_of.get(key)
         if data is None or occurrence.ends_at <= now:
             continue
-        try:
-            times = alarm_times(data, occurrence.recurrence_id, occurrence.starts_at, occurrence.ends_at)
-        except (EventDataError, ValueError, KeyError):
-            continue  # an item the views show but whose alarms cannot be read rings nothing
-        rung = [t for t in times if t <= now]
+        if key not in read:
+            try:
+                read[key] = read_alarms(data)
+            except (EventDataError, ValueError, KeyError):
+                read[key] = None  # an item the views show but whose alarms cannot be read rings nothing
+        alarms = read[key]
+        if alarms is None:
+            continue
+        rung = [
+            t
+            for t in alarms.times(occurrence.recurrence_id, occurrence.starts_at, occurrence.ends_at)
+            if t <= now
+        ]
         if rung:
             found.append(Reminder(occurrence, rung[0]))
     found.sort(key=lambda r: (r.occurrence.starts_at, r.occurrence.summary.casefold()))

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from storage.pim import Occurrence
 from webmail.binding import user_mail
 from webmail.calendar import calendars as calendar_list
 from webmail.calendar import event_ical, event_pages, grid, reminders
@@ -28,6 +29,8 @@ from webmail.errors import error_page
 from webmail.i18n import select_timezone
 
 MAX_REMINDER_ITEMS = 200  # items read for their alarms per page
+#: A view within this span of the reminders' days is read together with them, in one organizer call.
+SHARED_READ = timedelta(days=45)
 
 
 def add_calendar_routes(bp: Blueprint) -> None:
@@ -53,15 +56,30 @@ def add_calendar_routes(bp: Blueprint) -> None:
         known = calendar_list.calendars()
         shown_ids = [c.folder_id for c in known.values() if c.shown]
         start, end = grid.query_range(view, anchor, zone)
-        found = user_mail().organizer.occurrences(shown_ids, start, end) if shown_ids else []
-        page = grid.layout(view, anchor, found, known, zone, today)
+        soon = (now - timedelta(minutes=1), now + reminders.LOOKAHEAD)
+        together = max(end, soon[1]) - min(start, soon[0]) <= SHARED_READ
+        if not shown_ids:
+            found = []
+        elif together:  # the view is around today: one read answers the view and the reminders
+            found = user_mail().organizer.occurrences(shown_ids, min(start, soon[0]), max(end, soon[1]))
+        else:
+            found = user_mail().organizer.occurrences(shown_ids, start, end)
+        upcoming = [o for o in found if o.starts_at < soon[1] and o.ends_at > now] if together else None
+        page = grid.layout(
+            view,
+            anchor,
+            [o for o in found if start <= o.starts_at < end or o.starts_at < end and o.ends_at > start],
+            known,
+            zone,
+            today,
+        )
         return render_template(
             f"{interface}/calendar.html",
             interface=interface,
             grid=page,
             calendars=list(known.values()),
             can_add=any(c.can_add for c in known.values()),
-            reminders=_due(known, now),
+            reminders=_due(known, now, upcoming),
             zone=zone_name,
             today=today,
             **helpers(),
@@ -119,13 +137,17 @@ def add_calendar_routes(bp: Blueprint) -> None:
         return event_pages.delete_event(interface, folder_id, item)
 
 
-def _due(known: dict[int, CalendarShown], now: datetime) -> list[reminders.Reminder]:
-    """The reminders due now in the shown calendars (their items read for the VALARMs)."""
+def _due(
+    known: dict[int, CalendarShown], now: datetime, upcoming: list[Occurrence] | None = None
+) -> list[reminders.Reminder]:
+    """The reminders due now in the shown calendars (their items read for the VALARMs); ``upcoming``:
+    the occurrences of the next :data:`reminders.LOOKAHEAD` when the caller has read them already."""
     ids = [c.folder_id for c in known.values() if c.shown]
     if not ids:
         return []
     organizer = user_mail().organizer
-    upcoming = organizer.occurrences(ids, now - timedelta(minutes=1), now + reminders.LOOKAHEAD)
+    if upcoming is None:
+        upcoming = organizer.occurrences(ids, now - timedelta(minutes=1), now + reminders.LOOKAHEAD)
     upcoming = [o for o in upcoming if o.ends_at > now][:MAX_REMINDER_ITEMS]
     data: dict[tuple[int, str], bytes] = {}
     for folder_id in {o.folder_id for o in upcoming}:

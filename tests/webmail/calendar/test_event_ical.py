@@ -232,3 +232,26 @@ def test_until_is_utc_end_of_day_for_timed_and_a_date_for_all_day() -> None:
 def test_not_icalendar_is_refused() -> None:
     with pytest.raises(event_ical.EventDataError):
         event_ical.read_draft(b"BEGIN:VCARD\r\nFN:x\r\nEND:VCARD\r\n", None, "UTC")
+
+
+def test_alarms_relative_to_start_or_end_absolute_and_per_override() -> None:
+    data = event_ical.new_event(standup(), ME, NOW)
+    start, end = datetime(2026, 12, 9, 8, 30, tzinfo=UTC), datetime(2026, 12, 9, 8, 45, tzinfo=UTC)
+    assert event_ical.read_alarms(data).times(start, start, end) == [start - timedelta(minutes=15)]
+    moved = event_ical.change_occurrence(data, start, standup(repeat=Repeat(), reminder=60), ME, NOW)
+    alarms = event_ical.read_alarms(moved)
+    assert alarms.times(start, start, end) == [start - timedelta(hours=1)]  # the override's own
+    other = start + timedelta(days=5)
+    assert alarms.times(other, other, other) == [other - timedelta(minutes=15)]  # the master's
+    text = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20261201T000000Z\r\n"
+        b"DTSTART:20261210T100000Z\r\nDTEND:20261210T110000Z\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\n"
+        b"DESCRIPTION:x\r\nTRIGGER;RELATED=END:-PT5M\r\nEND:VALARM\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\n"
+        b"DESCRIPTION:y\r\nTRIGGER;VALUE=DATE-TIME:20261209T070000Z\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    begin, finish = datetime(2026, 12, 10, 10, tzinfo=UTC), datetime(2026, 12, 10, 11, tzinfo=UTC)
+    assert event_ical.read_alarms(text).times(None, begin, finish) == [
+        datetime(2026, 12, 9, 7, tzinfo=UTC),
+        finish - timedelta(minutes=5),
+    ]
+    assert event_ical.read_alarms(text.replace(b"VALARM", b"VTODO")).master == ()
