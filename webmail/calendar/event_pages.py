@@ -12,20 +12,31 @@ Bad fields show the form again with a message next to each (400). Everything goe
 ``user_mail().organizer``: another user's calendar is a 404, a calendar the user may only read is a
 403 on any write (storage decides both). A change saved elsewhere since the form was opened (its
 hidden ``etag`` no longer matches) is not overwritten: the page says so and shows the current event.
+
+Meetings: saving an event with attendees that the user organizes mails them the invitation (an updated
+one after a change, also when one occurrence is deleted); deleting the whole event mails them the
+cancellation first (mailflow.meetings.sending). The answers come back through local delivery.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
+from mailflow.meetings import itip, sending
+from mailflow.meetings.sending import MeetingError
+from mailflow.outbox import webmail_origin
+from mailflow.submission import Origin
 from storage.errors import PreconditionFailed
-from webmail.binding import current_user_account, user_mail
+from storage.store import Store
+from webmail.binding import current_store, current_user_account, user_mail
 from webmail.calendar import event_ical
 from webmail.calendar.calendars import calendars
 from webmail.calendar.event_form import REMINDERS, EventDraft, blank_values, form_values, parse_event_form
@@ -47,8 +58,8 @@ def new_event_page(interface: str) -> Any:
             organizer = user_mail().organizer
             organizer.collection(folder_id)  # another user's calendar: NotFound -> 404
             data = event_ical.new_event(draft, current_user_account().address, datetime.now(UTC))
-            organizer.put(folder_id, None, data)
-            _after_save(draft)
+            made = organizer.put(folder_id, None, data)
+            _after_save(draft, folder_id, made.name)
             flash(_("The event %(title)s was added.", title=draft.summary), "message")
             return redirect(_back(interface, draft.start_day))
         if folder_id is None:
@@ -95,10 +106,10 @@ def event_page(interface: str, folder_id: int, item: str) -> Any:
             except PreconditionFailed:
                 flash(_("Someone changed this event meanwhile: here it is as it is now."), "error")
                 return redirect(request.url)
+            _after_save(draft, folder_id, item)
             target = _folder(request.form.get("folder"))
             if scope != "this" and target is not None and target != folder_id:
                 organizer.move(folder_id, item, target)  # rights as a mail MOVE: storage decides
-            _after_save(draft)
             flash(_("The event %(title)s was saved.", title=draft.summary), "message")
             return redirect(_back(interface, draft.start_day))
         return _form(interface, _posted_values(), errors, writable, stored, occurrence, shown), 400
@@ -125,9 +136,18 @@ def delete_event(interface: str, folder_id: int, item: str) -> Response:
             flash(_("Someone changed this event meanwhile: nothing was deleted."), "error")
             return redirect(_back(interface, draft.start_day))
         flash(_("That occurrence of %(title)s was deleted.", title=draft.summary), "message")
+        _after_save(draft, folder_id, item)  # the attendees get the series without that occurrence
     else:
+        etag = _etag(stored.etag)
+        if draft.attendees and _organizing(stored.data):
+            if etag.strip('"') != stored.etag.strip('"'):
+                flash(_("Someone changed this event meanwhile: nothing was deleted."), "error")
+                return redirect(_back(interface, draft.start_day))
+            if not _cancel(folder_id, item):
+                return redirect(_back(interface, draft.start_day))
+            etag = organizer.get(folder_id, item).etag  # the copy marked cancelled
         try:
-            organizer.delete(folder_id, item, if_match=_etag(stored.etag))
+            organizer.delete(folder_id, item, if_match=etag)
         except PreconditionFailed:
             flash(_("Someone changed this event meanwhile: nothing was deleted."), "error")
             return redirect(_back(interface, draft.start_day))
@@ -172,11 +192,65 @@ def _posted_values() -> dict[str, Any]:
     return values
 
 
-def _after_save(draft: EventDraft) -> None:
-    """Invitations are the meetings helper's (mailflow.meetings); until it is there the attendees are
-    stored on the event and the page says no mail went out."""
-    if draft.attendees:
-        flash(_("The attendees are on the event; invitations are not sent by mail yet."), "message")
+def _after_save(draft: EventDraft, folder_id: int, name: str) -> None:
+    """An event with attendees that the user organizes goes out as an invitation (or an updated one) to
+    every attendee (mailflow.meetings.sending); the page says to how many, or why not."""
+    if not draft.attendees:
+        return
+    store = current_store()
+    account = store.accounts.get(current_user_account().address)
+    try:
+        if not _organizing(user_mail().organizer.get(folder_id, name).data):
+            return
+        sent = sending.send_invitations(store, account, folder_id, name, origin=_origin(store))
+    except MeetingError as exc:
+        flash(_("The event was saved, but no invitation went out: %(reason)s", reason=str(exc)), "error")
+        return
+    if sent is not None:
+        count = len(sent.recipients)
+        flash(
+            ngettext(
+                "The invitation went to %(num)d attendee.", "Invitations went to %(num)d attendees.", count
+            ),
+            "message",
+        )
+
+
+def _organizing(data: bytes) -> bool:
+    """Whether the user is the event's organizer (no ORGANIZER: they made it, so they are)."""
+    try:
+        organizer = itip.stored_components(data)[1][0].get("ORGANIZER")
+    except (itip.ItipError, IndexError):
+        return False
+    if organizer is None:
+        return True
+    mine = {a.lower() for a in current_store().senders.addresses_for(current_user_account().account_id)}
+    return itip.address_of(organizer) in mine
+
+
+def _cancel(folder_id: int, name: str) -> bool:
+    """Tell the attendees the meeting is off before it is deleted; False (and a message) when that failed."""
+    store = current_store()
+    account = store.accounts.get(current_user_account().address)
+    try:
+        sending.send_cancel(store, account, folder_id, name, origin=_origin(store))
+    except MeetingError as exc:
+        flash(
+            _("Nothing was deleted: the attendees could not be told (%(reason)s).", reason=str(exc)), "error"
+        )
+        return False
+    return True
+
+
+def _origin(store: Store) -> Origin:
+    hostname = str(store.settings.get("server.hostname") or request.host.split(":")[0])
+    return webmail_origin(
+        peer_ip=request.remote_addr or "127.0.0.1",
+        peer_port=0,
+        hostname=hostname,
+        session_id=secrets.token_hex(6),
+        tls=request.is_secure,
+    )
 
 
 def _back(interface: str, day: date) -> str:
