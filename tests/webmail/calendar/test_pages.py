@@ -275,3 +275,28 @@ def test_a_change_saved_elsewhere_meanwhile_is_not_overwritten(
     assert "Someone changed this event" in client.get(answer.headers["Location"]).get_data(as_text=True)
     assert client.post(f"/mail/calendar/{folder}/{name}/delete", data=mine).status_code == 302
     assert organizer.get(folder, name).summary == "Changed elsewhere"
+
+
+def test_the_domains_public_calendar_shows_read_only(
+    client: FlaskClient, auth: AuthActions, seeded: Seeded
+) -> None:
+    postmaster = seeded.store.accounts.get("postmaster@example.test")
+    mine = seeded.store.for_user(postmaster.id)
+    public = mine.organizer.create_collection("Holidays", "calendar", "Holidays", owner="@example.test")
+    holiday = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:h1\r\nDTSTAMP:20261201T000000Z\r\n"
+        b"DTSTART;VALUE=DATE:20261208\r\nSUMMARY:Founders day\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    made = mine.organizer.put(public.folder_id, None, holiday)
+    mine.change_entry(public.folder_id, "anyone", "lr")
+    auth.login()
+    week = client.get(WEEK).get_data(as_text=True)
+    assert cells_with(week, "Founders day") == ["2026-12-08"]
+    listing = client.get("/mail/calendar/calendars").get_data(as_text=True)
+    assert "Holidays (public)" in listing and "public, of your domain" in listing
+    token = csrf_token(client.get("/mail/calendar"))
+    fields = {"csrf_token": token, "summary": "Mine now", "start_date": "2026-12-08", "all_day": "1"}
+    assert client.post(f"/mail/calendar/{public.folder_id}/{made.name}", data=fields).status_code == 403
+    new = {"folder": str(public.folder_id), "summary": "Planted", "start_date": "2026-12-08", "all_day": "1"}
+    assert post_event(client, "/mail/calendar/new", new).status_code == 403
+    assert [i.name for i in mine.organizer.items(public.folder_id)] == [made.name]
