@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify
+from werkzeug.routing import IntegerConverter, Map
 
 from fieldpost import config as configuration
 
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webmail.standard import bp as standard_bp
 
     app = Flask(__name__, static_folder=None)
+    app.url_map.converters["int"] = BoundedInt  # before any route is added: every <int:...> uses it
     app.jinja_environment = skins.SkinEnvironment
     app.config.from_mapping(
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
@@ -87,6 +89,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return jsonify(status="ok")
 
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` of every route: a number past what an SQL integer holds (and so past any folder id
+    or UID) does not match the route, so it is a 404 instead of a driver OverflowError (a 500)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _data_dir(app: Flask) -> Path | None:

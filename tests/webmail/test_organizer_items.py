@@ -253,6 +253,8 @@ def test_ids_no_folder_can_have_are_404s(alice: FlaskClient) -> None:
     token = csrf_token(alice.get("/mail/tasks"))
     huge = "99999999999999999999"  # past what an SQL integer holds
     for url in (
+        f"/mail/folder/{huge}",  # every <int:...> of WebMail is bounded (webmail.BoundedInt)
+        f"/m/folder/{huge}/1",
         f"/mail/tasks/{huge}/x.ics",
         "/mail/contacts/0/x.vcf",
         f"/m/notes/{huge}/x",
