@@ -54,3 +54,24 @@ def test_editor_writes_and_lookup_only_hides_contents(dav: Dav) -> None:
     listing = props(dav.request("PROPFIND", SHARED, ASK, user="bob", Depth="1"))
     assert list(listing) == [SHARED]
     assert dav.request("GET", SHARED + "plan.ics", user="bob").status_code == 403
+
+
+def test_a_withdrawn_grant_hides_the_collection_at_once(dav: Dav) -> None:
+    """The process remembers where a segment points; storage's rights still decide every request."""
+    dav.request("MKCALENDAR", ALICE_CAL)
+    dav.request("PUT", ALICE_CAL + "plan.ics", event("plan"))
+    folder_id = share(dav, "lr")
+    assert dav.request("GET", SHARED + "plan.ics", user="bob").status_code == 200
+    dav.seeded.store.for_user(dav.seeded.alice.id).delete_entry(folder_id, "bob@example.test")
+    assert dav.request("GET", SHARED + "plan.ics", user="bob").status_code == 404
+    assert dav.request("PROPFIND", SHARED, ASK, user="bob", Depth="0").status_code == 404
+
+
+def test_a_collection_made_again_under_the_same_name_is_found(dav: Dav) -> None:
+    assert dav.request("MKCALENDAR", ALICE_CAL).status_code == 201
+    dav.request("PUT", ALICE_CAL + "a.ics", event("a"))
+    assert dav.request("DELETE", ALICE_CAL).status_code == 204
+    assert dav.request("GET", ALICE_CAL + "a.ics").status_code == 404
+    assert dav.request("MKCALENDAR", ALICE_CAL).status_code == 201
+    assert dav.request("PUT", ALICE_CAL + "b.ics", event("b")).status_code == 201
+    assert dav.request("GET", ALICE_CAL + "b.ics").status_code == 200
