@@ -36,3 +36,16 @@ def test_busy_times_are_shown_only_where_granted(world: World) -> None:
 
     mobile = client.get(f"/m/calendar/freebusy?who=bob@example.test&date={day:%Y-%m-%d}&days=7")
     assert mobile.status_code == 200 and 'class="busy busy-busy"' in mobile.get_data(as_text=True)
+
+
+def test_the_calendar_pages_link_to_free_busy(world: World) -> None:
+    app = create_app({"TESTING": True, "STORE": world.store, "SECRET_KEY": "test-secret-key"})
+    client = app.test_client()
+    login(client, "alice@example.test", "pass-alice")
+    for calendar, freebusy in (
+        ("/mail/calendar", "/mail/calendar/freebusy"),
+        ("/m/calendar", "/m/calendar/freebusy"),
+    ):
+        page = client.get(calendar).get_data(as_text=True)
+        assert f'href="{freebusy}' in page
+        assert client.get(freebusy).status_code == 200  # the form alone, nothing asked yet
