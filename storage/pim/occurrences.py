@@ -2,12 +2,16 @@
 
 Implementation notes:
 
-* One statement per call reads the candidate rows of all asked folders through the index on
-  (folder_id, starts_at): an event is a candidate when it starts before the range ends and either ends
-  at or after its start (``ends_at``) or recurs with a last end (``recur_end``) at or after it, or without
-  one (NULL: forever). Only candidates' bytes are read from the blob store and expanded
-  (storage.pim.recurrence); everything else about the folder stays unread, so a week of a folder of
-  thousands of events reads that week's events and the open-ended series only.
+* An event is a candidate when it starts before the range ends and either ends at or after its start
+  (``ends_at``) or recurs with a last end (``recur_end``, the end of its last occurrence; the index
+  keeps it for one-off events too) at or after it, or without one (NULL: forever). One statement per
+  call reads them for all asked folders, as three index range reads: events starting from ``NEAR``
+  before the range to its end, on (folder_id, starts_at); events starting earlier whose last end is
+  at or after the range's start, on (folder_id, recur_end); and never-ending series, on the NULLs of
+  that index. A view of the present thus visits this week's rows, the future ones and the running
+  series (UNION drops the series the first read found too) -- not the history that accumulates in a calendar (a range deep in the past visits the rows
+  that end after it). Only candidates' bytes are read from the blob store and expanded
+  (storage.pim.recurrence).
 * The rights are asked in the same read transaction (storage.pim.organizer's ``readable_folder_ids``):
   folders without "r" are left out, as a calendar view that shows what it may.
 * A stored item that cannot be expanded any more (it was written by IMAP, not checked by ``put``) is
@@ -19,11 +23,11 @@ Implementation notes:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, and_, or_, select
+from sqlalchemy import CompoundSelect, Connection, and_, or_, select, union
 
 from storage import schema as s
 from storage.errors import InvalidInput
@@ -47,7 +51,10 @@ UNREADABLE = (
     AttributeError,
 )
 MAX_RANGE_DAYS = 3700
-MIN_YEAR, MAX_YEAR = 1900, 9000  # about ten years: a wider range is refused (a view asks for weeks or months)
+MIN_YEAR, MAX_YEAR = 1900, 9000
+NEAR = timedelta(
+    days=1
+)  # events starting this long before a range are looked up by their start  # about ten years: a wider range is refused (a view asks for weeks or months)
 
 
 def check_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -73,31 +80,42 @@ def max_occurrences(store: Store, conn: Connection, account_id: int) -> int:
     return int(store.settings_effective(conn, "organizer.max_occurrences", account_id=account_id))
 
 
-def candidates_statement(folder_ids: Sequence[int], start: datetime, end: datetime) -> Select[Any]:
-    """The index range read of events that may have instances in [start, end) (see the notes)."""
+def candidates_statement(folder_ids: Sequence[int], start: datetime, end: datetime) -> CompoundSelect[Any]:
+    """The index range reads of events that may have instances in [start, end) (see the notes)."""
     p, m, b = s.pim_items, s.messages, s.bodies
-    return (
-        select(p.c.folder_id, p.c.name, p.c.etag, b.c.sha256)
+    near = start - NEAR
+    base = (
+        select(p.c.folder_id, p.c.name, p.c.etag, b.c.sha256, p.c.starts_at)
         .join(m, m.c.id == p.c.message_id)
         .join(b, b.c.id == m.c.body_id)
-        .where(
-            p.c.folder_id.in_(list(folder_ids)),
-            p.c.component == "VEVENT",
-            p.c.starts_at < end,
-            or_(
-                p.c.ends_at >= start,
-                and_(p.c.recurs.is_(True), or_(p.c.recur_end.is_(None), p.c.recur_end >= start)),
-            ),
-        )
+        .where(p.c.folder_id.in_(list(folder_ids)), p.c.component == "VEVENT")
     )
+    recent = base.where(
+        p.c.starts_at >= near,
+        p.c.starts_at < end,
+        or_(
+            p.c.ends_at >= start,
+            and_(p.c.recurs.is_(True), or_(p.c.recur_end.is_(None), p.c.recur_end >= start)),
+        ),
+    )
+    lasting = base.where(p.c.recur_end >= start, p.c.starts_at < near)
+    endless = base.where(
+        p.c.recur_end.is_(None), p.c.recurs.is_(True)
+    )  # no start bound: keeps the planner on it
+    return union(recent, lasting, endless)
 
 
 def candidates(conn: Connection, folder_ids: Sequence[int], start: datetime, end: datetime) -> list[Any]:
-    """The candidate rows (folder_id, name, etag, sha256), in folder and name order."""
+    """The candidate rows (folder_id, name, etag, sha256, starts_at), in folder and name order."""
     if not folder_ids:
         return []
     rows = conn.execute(candidates_statement(folder_ids, start, end)).all()
-    return sorted(rows, key=lambda r: (r.folder_id, r.name))
+    kept = [r for r in rows if r.starts_at is None or _as_utc(r.starts_at) < end]  # series starting later
+    return sorted(kept, key=lambda r: (r.folder_id, r.name))
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def expand_rows(

@@ -181,7 +181,10 @@ def test_a_week_of_a_large_calendar_reads_that_week_only(demo: Demo) -> None:
                 dialect=store.db.engine.dialect, compile_kwargs={"literal_binds": True}
             )
             plan = " ".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
-            assert "USING INDEX" in plan and "SCAN pim_items" not in plan, plan
+            assert "SCAN pim_items" not in plan, plan
+            assert "ix_pim_items_folder_starts (folder_id=? AND starts_at>? AND starts_at<?)" in plan, plan
+            assert "ix_pim_items_folder_recur_end (folder_id=? AND recur_end>?)" in plan, plan
+            assert "ix_pim_items_folder_recur_end (folder_id=? AND recur_end=?)" in plan, plan
     # Candidates: the events of that week and the open series, not the 502 stored.
     in_week = sum(1 for s0 in starts if start < s0 + timedelta(hours=1) and s0 < end)
     assert 5 <= in_week <= 6 and len(rows) == in_week + 1
@@ -352,3 +355,25 @@ def test_feed_links_are_secret_stable_and_renewable(demo: Demo) -> None:
         bob.feed_token(cal)
     with pytest.raises(InvalidInput):
         org.feed_token(own(org, "contacts").folder_id)
+
+
+def test_long_events_and_running_series_that_started_long_before_the_range_are_found(demo: Demo) -> None:
+    org = org_of(demo)
+    cal = own(org, "calendar").folder_id
+    org.put(cal, None, event("conf", ";VALUE=DATE:20260301", ";VALUE=DATE:20260320", summary="Expedition"))
+    org.put(
+        cal,
+        None,
+        event("old-daily", ":20250101T080000Z", ":20250101T081500Z", "RRULE:FREQ=DAILY", summary="Daily"),
+    )
+    org.put(
+        cal,
+        None,
+        event("ended", ":20250101T080000Z", ":20250101T081500Z", "RRULE:FREQ=DAILY;UNTIL=20250301T000000Z"),
+    )
+    org.put(cal, None, event("short", ":20260314T080000Z", ":20260314T090000Z", summary="Before"))
+    got = org.occurrences([cal], utc(2026, 3, 16), utc(2026, 3, 17))
+    assert [(o.summary, o.starts_at) for o in got] == [
+        ("Expedition", utc(2026, 3, 1)),
+        ("Daily", utc(2026, 3, 16, 8)),
+    ]
