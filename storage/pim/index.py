@@ -166,7 +166,9 @@ def _calendar_item(data: bytes, fallback_uid: str) -> IndexedItem:
             if (
                 str(prop).upper() in TIME_PROPERTIES
             ):  # icalendar keeps these as broken values that raise on use
-                raise InvalidInput(f"{sub.name} has an unreadable {str(prop).upper()}: {why}")
+                raise InvalidInput(
+                    f"unreadable iCalendar data: the {str(prop).upper()} of the {sub.name}: {why}"
+                )
         items.append(sub)
     if not items:
         raise InvalidInput("the calendar holds no VEVENT, VTODO or VJOURNAL")
