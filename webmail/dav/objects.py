@@ -5,7 +5,8 @@ Conditional requests (RFC 9110 13.1): ``If-Match`` with an ETag (or ``*``, "it m
 transaction and raises PreconditionFailed -> 412. Storage keeps the bytes exactly as put, so the ETag of
 a PUT's answer is the ETag a following GET sees (RFC 4791 5.3.4).
 GET of a collection gives all its items as one file (a VCALENDAR, or the vCards one after another).
-DELETE of a collection deletes the folder (storage asks for "x").
+DELETE of a collection deletes the folder (storage asks for "x"). Meetings are scheduled by the server
+around PUT and DELETE (webmail/dav/scheduling.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from flask import Response
 
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PreconditionFailed
+from webmail.dav import scheduling
 from webmail.dav.answers import DavError, empty
 from webmail.dav.names import caldav, carddav
 from webmail.dav.properties import CALENDAR_TYPE, VCARD_TYPE
@@ -63,6 +65,13 @@ def put(req: Request) -> Response:
             raise PreconditionFailed("If-Match: * but there is no such resource") from None
         if_match = None
     cards = col.kind == "contacts"
+    meeting = not cards and scheduling.has_attendees(req.body)
+    old: bytes | None = None
+    if meeting:
+        try:
+            old = req.organizer.get(col.folder_id, t.name).data
+        except NotFound:
+            old = None
     try:
         ref = req.organizer.put(
             col.folder_id, t.name, req.body, if_match=if_match, if_none_match=if_none_match
@@ -74,8 +83,12 @@ def put(req: Request) -> Response:
     except InvalidInput as exc:
         condition = carddav("valid-address-data") if cards else caldav("valid-calendar-data")
         raise DavError(403, str(exc), condition) from None
-    status = 204 if req.headers.get("If-Match") else 201
-    return empty(status, {"ETag": etag_header(ref.etag)})
+    status = 204 if req.headers.get("If-Match") or old is not None else 201
+    headers = {"ETag": etag_header(ref.etag)}
+    sent = meeting and scheduling.after_put(req, col.folder_id, t.name, old, req.body)
+    if sent and req.organizer.get(col.folder_id, t.name).etag != ref.etag:
+        headers = {}  # sending changed the stored copy: the program fetches it again
+    return empty(status, headers)
 
 
 def delete(req: Request) -> Response:
@@ -90,5 +103,7 @@ def delete(req: Request) -> Response:
     if_match = _etag_value(req.headers.get("If-Match"))
     if if_match == "*":
         if_match = None
+    if col.kind != "contacts" and scheduling.before_delete(req, col.folder_id, t.name, if_match):
+        if_match = None  # checked before the cancellation changed the stored copy
     req.organizer.delete(col.folder_id, t.name, if_match=if_match)
     return empty(204)
