@@ -35,7 +35,7 @@ from webmail.dav.answers import DavError
 from webmail.dav.auth import authenticate
 from webmail.dav.mkcol import mkcalendar, mkcol
 from webmail.dav.names import dav
-from webmail.dav.objects import delete, get, put
+from webmail.dav.objects import delete, get, move, put
 from webmail.dav.propfind import propfind, proppatch
 from webmail.dav.report import report
 from webmail.dav.schedule import post
@@ -56,6 +56,7 @@ METHODS: dict[str, Handler] = {
     "PUT": put,  # RFC 4918 9.7, RFC 4791 5.3.2, RFC 6352 6.3.2
     "DELETE": delete,  # RFC 4918 9.6
     "REPORT": report,  # RFC 3253 3.6
+    "MOVE": move,  # RFC 4918 9.9 (items, between collections of one home)
     "POST": post,  # RFC 6638: busy-time request to the outbox
 }
 ALLOW = ", ".join(["OPTIONS", *METHODS])

@@ -18,7 +18,7 @@ from webmail.dav import scheduling
 from webmail.dav.answers import DavError, empty
 from webmail.dav.names import caldav, carddav
 from webmail.dav.properties import CALENDAR_TYPE, VCARD_TYPE
-from webmail.dav.tree import Request
+from webmail.dav.tree import Request, href_target
 
 
 def etag_header(etag: str) -> str:
@@ -107,3 +107,28 @@ def delete(req: Request) -> Response:
         if_match = None  # checked before the cancellation changed the stored copy
     req.organizer.delete(col.folder_id, t.name, if_match=if_match)
     return empty(204)
+
+
+def move(req: Request) -> Response:
+    """RFC 4918 9.9 for one item into another collection of the same home, under the same name (what a
+    program does to move an event to another calendar). Overwrite: F is honoured; an item already there
+    is refused (412 with Overwrite: F, else 403), as storage does not merge two items.
+    """
+    t = req.target
+    if t.kind != "item":
+        raise DavError(403, "only calendar objects and cards can be moved")
+    col = req.target_collection()
+    destination = href_target(req.headers.get("Destination", ""))
+    if destination.kind != "item" or destination.address != req.me or destination.area != t.area:
+        raise DavError(502, "the destination must be another collection of the same home")
+    if destination.name != t.name:
+        raise DavError(403, "an item keeps its name when it moves")
+    target = req.collection(destination.area, destination.segment)
+    if target.folder_id == col.folder_id:
+        raise DavError(403, "the source and the destination are the same")
+    try:
+        ref = req.organizer.move(col.folder_id, t.name, target.folder_id)
+    except AlreadyExists as exc:
+        overwrite = req.headers.get("Overwrite", "T").strip().upper()
+        raise DavError(412 if overwrite == "F" else 403, str(exc)) from None
+    return empty(201, {"ETag": etag_header(ref.etag), "Location": req.item_url(target, t.name)})

@@ -74,3 +74,22 @@ def test_body_size_limit(dav: Dav) -> None:
     make(dav)
     huge = "X" * (4 * 1024 * 1024 + 10)
     assert dav.request("PUT", CAL + "huge.ics", huge).status_code == 413
+
+
+def test_move_an_event_to_another_calendar(dav: Dav) -> None:
+    make(dav)
+    other = HOME + "other/"
+    assert dav.request("MKCALENDAR", other).status_code == 201
+    dav.request("PUT", CAL + "m.ics", event("m"))
+    moved = dav.request("MOVE", CAL + "m.ics", Destination=f"http://localhost{other}m.ics")
+    assert moved.status_code == 201 and moved.headers["ETag"]
+    assert dav.request("GET", CAL + "m.ics").status_code == 404
+    assert b"UID:m" in dav.request("GET", other + "m.ics").get_data()
+    dav.request("PUT", CAL + "m.ics", event("m2"))
+    dav.request("PUT", other + "m2.ics", event("m3"))
+    renamed = dav.request("MOVE", CAL + "m.ics", Destination=f"{other}renamed.ics")
+    assert renamed.status_code == 403
+    clash = dav.request("MOVE", CAL + "m.ics", Destination=f"{other}m.ics", Overwrite="F")
+    assert clash.status_code == 412
+    elsewhere = dav.request("MOVE", CAL + "m.ics", Destination="/dav/calendars/bob@example.test/cal/m.ics")
+    assert elsewhere.status_code == 502
