@@ -85,7 +85,16 @@ def candidates_statement(folder_ids: Sequence[int], start: datetime, end: dateti
     p, m, b = s.pim_items, s.messages, s.bodies
     near = start - NEAR
     base = (
-        select(p.c.folder_id, p.c.name, p.c.etag, b.c.sha256, p.c.starts_at)
+        select(
+            p.c.folder_id,
+            p.c.name,
+            p.c.etag,
+            b.c.sha256,
+            p.c.starts_at,
+            p.c.ends_at,
+            p.c.recurs,
+            p.c.recur_end,
+        )
         .join(m, m.c.id == p.c.message_id)
         .join(b, b.c.id == m.c.body_id)
         .where(p.c.folder_id.in_(list(folder_ids)), p.c.component == "VEVENT")
@@ -164,3 +173,34 @@ def occurrences(
         )
         for row, inst in expand_rows(organizer.store, rows, start, end, limit)
     ]
+
+
+def _single_overlaps(row: Any, start: datetime, end: datetime) -> bool | None:
+    """Whether a one-off event's indexed bounds overlap [start, end) exactly as its expansion would
+    (``recurrence._overlaps``); None when the row is not a plain one-off (it recurs, or overrides
+    stretch it) and must be expanded to know."""
+    if row.recurs or row.starts_at is None or row.ends_at is None or row.recur_end != row.ends_at:
+        return None
+    starts, ends = _as_utc(row.starts_at), _as_utc(row.ends_at)
+    if starts >= end:
+        return False
+    return ends > start or (ends == starts and starts >= start)
+
+
+def names_in_range(organizer: Organizer, folder_id: int, start: datetime, end: datetime) -> list[str]:
+    """Organizer.names_in_range (see its docstring)."""
+    start, end = check_range(start, end)
+    with organizer.store.db.read() as conn:
+        rows = candidates(conn, organizer.readable_folder_ids(conn, [folder_id]), start, end)
+    names: list[str] = []
+    for row in rows:
+        single = _single_overlaps(row, start, end)
+        if single is None:
+            try:
+                cal = cached_calendar(row.sha256, partial(organizer.store.blobs.read, row.sha256))
+                single = bool(expand_calendar(cal, start, end, limit=1))
+            except UNREADABLE:
+                continue
+        if single:
+            names.append(row.name)
+    return names

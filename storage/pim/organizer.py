@@ -487,6 +487,18 @@ class Organizer:
         """
         return occurrence_reads.occurrences(self, folder_ids, start, end, limit=limit)
 
+    def names_in_range(self, folder_id: int, start: datetime, end: datetime) -> list[str]:
+        """The names of the events of ``folder_id`` with at least one instance overlapping [start, end),
+        in name order; no cap on their number. One-off events are decided by the index alone, only
+        recurring ones are expanded (and only to their first instance in the range), so a wide range
+        over a large calendar costs an index read, not a parse of every event (CalDAV's time-range
+        queries). A folder without "r" gives nothing.
+
+        Raises:
+            InvalidInput: ``end`` not after ``start`` or a range over ten years.
+        """
+        return occurrence_reads.names_in_range(self, folder_id, start, end)
+
     def tasks(self, folder_ids: Iterable[int], *, include_done: bool = True) -> list[TaskRow]:
         """The tasks of ``folder_ids`` (folders without "r" left out), due first (storage.pim.task_list)."""
         return task_list.tasks(self, folder_ids, include_done=include_done)

@@ -1,10 +1,10 @@
 """calendar-query (RFC 4791 7.8), calendar-multiget (7.9) and free-busy-query (7.10) on a calendar.
 
 calendar-query narrows candidates through storage before reading any item: a VEVENT time range goes
-through ``organizer.occurrences`` (an index range read with recurrences expanded in storage). Everything
-else lists the collection, and so does a range of more than ten years or one with as many occurrences
-as the read may return (``organizer.max_occurrences``, at most ``OCCURRENCE_LIMIT``), which could be
-cut short. Each candidate is then read and tested exactly (webmail/dav/calendar_filter.py), unless the
+through ``organizer.names_in_range`` (an index range read; one-off events decided by the index, only
+recurring ones expanded, to their first instance in the range), whatever the number of events it
+finds. Everything else lists the collection, and so does a range of more than ten years. Each
+candidate is then read and tested exactly (webmail/dav/calendar_filter.py), unless the
 filter was only that time range. Multiget takes at most ``MAX_MULTIGET_HREFS`` hrefs.
 """
 
@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from flask import Response
 
 from storage.pim.models import Collection, Item
-from webmail.binding import current_store
 from webmail.dav import limits
 from webmail.dav.answers import DavError, xml
 from webmail.dav.busy import busy_periods, render_vfreebusy
@@ -28,11 +27,9 @@ from webmail.dav.tree import Request, href_target
 from webmail.dav.xml_requests import CalendarQuery, CompFilter, FreeBusyQuery, Multiget, PropRequest
 from webmail.dav.xml_responses import multistatus, status_response
 
-#: Ranges storage's occurrence read answers (it refuses more than ten years) and how many occurrences
-#: one read may return; a longer range, or one with more occurrences, is answered by reading every item.
+#: Ranges storage's range read answers (it refuses more than ten years); a longer range is answered by
+#: reading every item.
 MAX_INDEXED_RANGE = timedelta(days=3650)
-OCCURRENCE_LIMIT = 20_000
-CAP_SETTING = "organizer.max_occurrences"  # storage caps every occurrence read by it as well
 
 
 def _range_only(flt: CompFilter) -> tuple[datetime, datetime] | None:
@@ -59,15 +56,11 @@ def query_items(req: Request, col: Collection, flt: CompFilter) -> list[Item]:
     """The items of ``col`` matching a calendar-query filter."""
     organizer, fid = req.organizer, col.folder_id
     window = _event_range(flt)
-    items: list[Item] | None = None
     if window is not None and window[1] - window[0] <= MAX_INDEXED_RANGE:
-        cap = min(OCCURRENCE_LIMIT, int(current_store().settings.get(CAP_SETTING, account=req.me)))
-        hits = organizer.occurrences([fid], window[0], window[1], limit=cap)
-        if len(hits) < cap:  # else possibly cut short: read everything instead
-            items = organizer.get_many(fid, sorted({o.name for o in hits}))
-            if _range_only(flt) is not None:
-                return items
-    if items is None:
+        items = organizer.get_many(fid, organizer.names_in_range(fid, window[0], window[1]))
+        if _range_only(flt) is not None:
+            return items
+    else:
         items = organizer.get_many(fid, [r.name for r in organizer.items(fid)])
     found = []
     try:

@@ -195,3 +195,30 @@ def test_a_query_with_more_occurrences_than_one_read_returns_is_still_complete(d
         "REPORT", CAL, calendar_query(week("20261207T000000Z", "20261214T000000Z")), Depth="1"
     )
     assert set(props(answer)) == {CAL + "mon.ics", CAL + "daily.ics", CAL + "hourly.ics"}
+
+
+def test_a_time_range_decides_one_off_events_at_its_edges_as_the_rfc_says(dav: Dav) -> None:
+    """RFC 4791 9.9: an event overlaps when it starts before the range's end and ends after its start;
+    an instant counts when it lies in [start, end). One-off events are decided from the index without
+    reading them; a recurring series that started long before is expanded."""
+    assert dav.request("MKCALENDAR", CAL).status_code == 201
+    dav.request(
+        "PUT", CAL + "before.ics", event("before", "20261206T230000Z", "20261207T000000Z", "Ends at start")
+    )
+    dav.request(
+        "PUT", CAL + "instant.ics", event("instant", "20261207T000000Z", "20261207T000000Z", "Instant")
+    )
+    dav.request(
+        "PUT", CAL + "at-end.ics", event("at-end", "20261214T000000Z", "20261214T010000Z", "Starts at end")
+    )
+    dav.request(
+        "PUT", CAL + "inside.ics", event("inside", "20261213T233000Z", "20261214T003000Z", "Over the end")
+    )
+    weekly = "RRULE:FREQ=WEEKLY\r\n"
+    dav.request(
+        "PUT", CAL + "weekly.ics", event("weekly", "20200106T080000Z", "20200106T090000Z", "Old", weekly)
+    )
+    answer = dav.request(
+        "REPORT", CAL, calendar_query(week("20261207T000000Z", "20261214T000000Z")), Depth="1"
+    )
+    assert set(props(answer)) == {CAL + "instant.ics", CAL + "inside.ics", CAL + "weekly.ics"}
