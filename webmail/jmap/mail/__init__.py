@@ -1,0 +1,1 @@
+"""The JMAP Mail data types (RFC 8621): importing this package registers their methods."""

@@ -1,0 +1,91 @@
+"""The table of JMAP methods (RFC 8620 section 3): method modules register here, the envelope calls them.
+
+Why a table of its own: the request envelope (``webmail/jmap/envelope.py``: the "using" check,
+back-references, createdIds, the per-call error shape) must not know any data type, and a data type's
+module (``webmail/jmap/mail/*.py``) must not know HTTP. A handler gets a :class:`Call` and the method's
+arguments with every back-reference already resolved, and returns the response arguments. It never opens a
+transaction or checks a right itself: ``call.user`` is the account's user-bound storage facade, which does
+both (issue 10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage.usermail import UserMail
+
+#: A method's arguments or its response arguments: a JSON object.
+Args = dict[str, Any]
+
+#: The capabilities this server knows (RFC 8620 2, RFC 8621 1.3.1-1.3.3).
+CORE = "urn:ietf:params:jmap:core"
+MAIL = "urn:ietf:params:jmap:mail"
+SUBMISSION = "urn:ietf:params:jmap:submission"
+VACATION = "urn:ietf:params:jmap:vacationresponse"
+
+
+class MethodError(Exception):
+    """A method-level error (RFC 8620 3.6.2), answered as ``["error", {"type": ..., ...}, callId]``.
+
+    ``type`` is one of the RFC's names (``invalidArguments``, ``accountNotFound``, ``forbidden``,
+    ``cannotCalculateChanges``, ``tooLarge``, ``unknownMethod``, ``stateMismatch``, ...); ``extra`` adds
+    properties the RFC defines for some types (e.g. ``arguments`` for invalidArguments).
+    """
+
+    def __init__(self, type_: str, description: str | None = None, **extra: Any) -> None:
+        super().__init__(description or type_)
+        self.type = type_
+        self.description = description
+        self.extra = extra
+
+    def as_args(self) -> Args:
+        body: Args = {"type": self.type, **self.extra}
+        if self.description:
+            body["description"] = self.description
+        return body
+
+
+@dataclass
+class Call:
+    """What a handler gets besides its arguments; one per method call, sharing the request's state."""
+
+    user: UserMail  # the signed-in account's facade: every read and write goes through it
+    account_id: str  # the JMAP accountId of the signed-in account (also the only one in the session)
+    address: str  # the account's primary address (Identity, EmailSubmission)
+    using: frozenset[str]  # the request's capabilities
+    created_ids: dict[str, str] = field(default_factory=dict)  # creation id -> server id, whole request
+    #: Extra responses a method asks to add after its own (RFC 8620 5.3 onSuccessUpdate/Destroy, e.g. an
+    #: implicit Email/set after EmailSubmission/set): (method name, response arguments).
+    implicit: list[tuple[str, Args]] = field(default_factory=list)
+
+    def account(self, args: Args) -> None:
+        """Refuse a call for another account (RFC 8620 3.6.2 accountNotFound)."""
+        if args.get("accountId") != self.account_id:
+            raise MethodError("accountNotFound")
+
+
+Handler = Callable[[Call, Args], Args]
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str  # "Email/get"
+    capability: str  # the capability the request must be "using" for this method
+    handler: Handler
+
+
+METHODS: dict[str, Method] = {}
+
+
+def method(name: str, capability: str) -> Callable[[Handler], Handler]:
+    """Register ``handler`` as the JMAP method ``name`` (a module registers its methods on import)."""
+
+    def register(handler: Handler) -> Handler:
+        if name in METHODS:
+            raise RuntimeError(f"JMAP method {name} registered twice")
+        METHODS[name] = Method(name, capability, handler)
+        return handler
+
+    return register
