@@ -9,7 +9,8 @@ workers). Its parts, one module each:
 * :mod:`webmail.security` -- secret key, cookies, CSRF, security headers;
 * :mod:`webmail.errors` -- storage exceptions -> error pages; :mod:`webmail.i18n`; :mod:`webmail.skins`;
 * :mod:`webmail.login` -- ``/``, ``/login``, ``/logout``, the interface switch;
-* :mod:`webmail.standard` (``/mail``) and :mod:`webmail.mobile` (``/m``) -- the interfaces;
+* :mod:`webmail.standard` (``/mail``), :mod:`webmail.mobile` (``/m``) and :mod:`webmail.ajax` (``/ajax``,
+  a single page over JMAP) -- the interfaces;
 * :mod:`webmail.autoconfig` -- the client set-up answers (Thunderbird, Outlook, Apple), no sign-in;
 * :mod:`webmail.dav` (``/dav/``) -- CalDAV and CardDAV for calendar and contact programs (HTTP Basic).
 
@@ -51,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``FIELDPOST_SECURE_COOKIES`` and any Flask setting; without it the data directory is
     ``$FIELDPOST_DATA`` (set by the supervisor for the web service)."""
     from webmail import autoconfig, binding, dav, errors, i18n, login, page_context, security, sessions, skins
+    from webmail.ajax import bp as ajax_bp
     from webmail.mobile import bp as mobile_bp
     from webmail.standard import bp as standard_bp
 
@@ -81,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(login.bp)
     app.register_blueprint(standard_bp)
     app.register_blueprint(mobile_bp)
+    app.register_blueprint(ajax_bp)
     autoconfig.init_app(app)
     dav.init_app(app)
 

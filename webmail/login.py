@@ -8,9 +8,9 @@ the account's ``services.webmail`` switch. Every refusal reads the same, so the 
 accounts exist; a throttled login is answered 429 with the wait in ``Retry-After``. An account with
 two-step sign-in then gives the code on ``/login/code`` before it is signed in (webmail/second_step.py).
 
-The interface (Standard or Mobile; Ajax once built) is chosen on the form: preselected Mobile when the
-browser's User-Agent matches ``webmail.mobile_agents``, else the account's ``webmail.interface``
-("ajax", the registry default, falls back to Standard until that interface exists). After login the
+The interface (Standard, Mobile or Ajax) is chosen on the form: preselected Mobile when the browser's
+User-Agent matches ``webmail.mobile_agents``, else the account's ``webmail.interface`` ("ajax", the
+registry default, falls back to Standard while Ajax is a preview: webmail/user_settings.py). After login the
 choice is checked against the account's ``webmail.interfaces``; the switch link in each interface changes
 it for the session.
 """
@@ -38,8 +38,8 @@ bp = Blueprint("auth", __name__)
 
 MAX_NAME = 320  # RFC 5321 4.5.3.1: local part 64 + "@" + domain 255
 MAX_PASSWORD = 1024
-HOMES = {"standard": "standard.home", "mobile": "mobile.home"}
-INTERFACE_NAMES = {"standard": _l("Standard"), "mobile": _l("Mobile")}
+HOMES = {"standard": "standard.home", "mobile": "mobile.home", "ajax": "ajax.home"}
+INTERFACE_NAMES = {"standard": _l("Standard"), "mobile": _l("Mobile"), "ajax": _l("Ajax")}
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]  # wtforms ships no type hints

@@ -58,6 +58,8 @@ OWN_PAGES = {
     "auth.logout",
     "auth.login_code",
     "auth.switch_interface",
+    "ajax.home",
+    "ajax.clean",  # the user's own text through the sanitiser
     "autoconfig.apple",
     "autoconfig.outlook",
     "autoconfig.thunderbird",

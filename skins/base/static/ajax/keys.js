@@ -1,0 +1,65 @@
+// Keyboard shortcuts and their help overlay ("?"). Keys typed into a field are left to the field.
+
+import { t } from "./i18n.js";
+
+export const SHORTCUTS = [
+  ["j", "key_next"], ["k", "key_previous"], ["Enter", "key_open"], ["r", "key_reply"],
+  ["a", "key_reply_all"], ["f", "key_forward"], ["Delete", "key_delete"], ["c", "key_compose"],
+  ["/", "key_search"], ["?", "key_help"], ["Escape", "key_escape"],
+];
+
+export function bindKeys(actions) {
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    const typing = target.closest?.("input, textarea, select, [contenteditable=true]");
+    if (event.key === "Escape") {
+      if (closeHelp()) return;
+      actions.escape?.();
+      return;
+    }
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    const action = {
+      j: "next", k: "previous", r: "reply", a: "replyAll", f: "forward", c: "compose", "/": "search",
+      "?": "help", Delete: "delete", Enter: "open",
+    }[event.key];
+    if (!action || !actions[action]) return;
+    if (action === "open" && target.closest?.("button, a")) return;
+    event.preventDefault();
+    actions[action]();
+  });
+}
+
+export function showHelp() {
+  if (closeHelp()) return;
+  const dialog = document.createElement("div");
+  dialog.className = "ax-help";
+  dialog.setAttribute("role", "dialog");
+  dialog.setAttribute("aria-modal", "true");
+  dialog.setAttribute("aria-label", t("shortcuts"));
+  const heading = document.createElement("h2");
+  heading.textContent = t("shortcuts");
+  const list = document.createElement("dl");
+  for (const [key, label] of SHORTCUTS) {
+    const name = document.createElement("dt");
+    const kbd = document.createElement("kbd");
+    kbd.textContent = key;
+    name.append(kbd);
+    const text = document.createElement("dd");
+    text.textContent = t(label);
+    list.append(name, text);
+  }
+  const close = document.createElement("button");
+  close.type = "button";
+  close.textContent = t("close");
+  close.addEventListener("click", closeHelp);
+  dialog.append(heading, list, close);
+  document.body.append(dialog);
+  close.focus();
+}
+
+export function closeHelp() {
+  const open = document.querySelector(".ax-help");
+  if (!open) return false;
+  open.remove();
+  return true;
+}

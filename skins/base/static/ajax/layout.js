@@ -1,0 +1,97 @@
+// Pane widths (resizable splitters, remembered in this browser), the context menu and the status line.
+
+import { t } from "./i18n.js";
+
+const WIDTHS_KEY = "fieldpost.ajax.widths";
+const MIN_WIDTH = 120;
+
+export function splitters(panes) {
+  const saved = JSON.parse(localStorage.getItem(WIDTHS_KEY) || "{}");
+  const apply = () => {
+    if (saved.folders) panes.style.setProperty("--folders-width", `${saved.folders}px`);
+    if (saved.list) panes.style.setProperty("--list-width", `${saved.list}px`);
+  };
+  apply();
+  for (const bar of panes.querySelectorAll("[data-splitter]")) {
+    const name = bar.dataset.splitter;
+    const pane = bar.previousElementSibling;
+    const resize = (width) => {
+      saved[name] = Math.max(MIN_WIDTH, Math.round(width));
+      apply();
+      localStorage.setItem(WIDTHS_KEY, JSON.stringify(saved));
+    };
+    bar.addEventListener("pointerdown", (event) => {
+      event.preventDefault();
+      bar.setPointerCapture(event.pointerId);
+      const start = event.clientX;
+      const width = pane.getBoundingClientRect().width;
+      const rtl = document.documentElement.dir === "rtl" ? -1 : 1;
+      const move = (e) => resize(width + rtl * (e.clientX - start));
+      const up = () => {
+        bar.removeEventListener("pointermove", move);
+        bar.removeEventListener("pointerup", up);
+      };
+      bar.addEventListener("pointermove", move);
+      bar.addEventListener("pointerup", up);
+    });
+    bar.addEventListener("keydown", (event) => {
+      const step = { ArrowLeft: -16, ArrowRight: 16 }[event.key];
+      if (!step) return;
+      event.preventDefault();
+      resize(pane.getBoundingClientRect().width + step);
+    });
+  }
+}
+
+// A menu at the pointer: items are [label key, handler] or [label key, [[text, handler], ...]].
+export function contextMenu(event, items) {
+  closeMenu();
+  const menu = document.createElement("ul");
+  menu.className = "ax-menu";
+  menu.setAttribute("role", "menu");
+  const entry = (text, handler, parent) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.setAttribute("role", "menuitem");
+    button.textContent = text;
+    button.addEventListener("click", () => {
+      closeMenu();
+      handler();
+    });
+    item.append(button);
+    parent.append(item);
+  };
+  for (const [label, action] of items) {
+    if (Array.isArray(action)) {
+      const item = document.createElement("li");
+      const caption = document.createElement("span");
+      caption.textContent = t(label);
+      const sub = document.createElement("ul");
+      for (const [text, handler] of action) entry(text, handler, sub);
+      item.append(caption, sub);
+      menu.append(item);
+    } else {
+      entry(t(label), action, menu);
+    }
+  }
+  document.body.append(menu);
+  const box = menu.getBoundingClientRect();
+  menu.style.left = `${Math.min(event.clientX, innerWidth - box.width - 4)}px`;
+  menu.style.top = `${Math.min(event.clientY, innerHeight - box.height - 4)}px`;
+  menu.querySelector("button")?.focus();
+  setTimeout(() => document.addEventListener("click", closeMenu, { once: true }));
+}
+
+export function closeMenu() {
+  document.querySelectorAll(".ax-menu").forEach((menu) => menu.remove());
+}
+
+let statusTimer = null;
+
+export function status(text) {
+  const line = document.querySelector(".ax-status");
+  line.textContent = text;
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => { line.textContent = ""; }, 8000);
+}

@@ -1,0 +1,250 @@
+// The Ajax interface: wires the panes (folders.js, list.js, reader.js, compose.js) to the JMAP client
+// (jmap.js), the keyboard (keys.js), the splitters and menus (layout.js), and the server's push channel.
+
+import { config, t } from "./i18n.js";
+import { Jmap, JmapError } from "./jmap.js";
+import { FolderPane } from "./folders.js";
+import { MessageList } from "./list.js";
+import { Reader, addresses } from "./reader.js";
+import { Composer, quoted } from "./compose.js";
+import { bindKeys, showHelp } from "./keys.js";
+import { contextMenu, splitters, status } from "./layout.js";
+
+const POLL_MS = 60000; // when the browser has no EventSource, or it broke
+const THREADS_KEY = "fieldpost.ajax.threads";
+
+const jmap = new Jmap();
+const panes = document.querySelector(".ax-panes");
+const readerPane = document.querySelector(".ax-reader");
+const search = document.getElementById("ax-search");
+const threads = document.getElementById("ax-threads");
+let emailState = null;
+
+const folders = new FolderPane(document.querySelector(".ax-folders"), jmap, {
+  onOpen: (mailbox) => {
+    reader.placeholder();
+    list.open(mailbox, { text: search.value.trim(), threads: threads.checked }).catch(failed);
+  },
+  onDropEmails: (ids, mailbox) => move(ids, mailbox),
+});
+const list = new MessageList(document.querySelector(".ax-rows"), jmap, {
+  onOpen: (id) => {
+    if (composer.open) return;
+    reader.show(id, { conversation: threads.checked }).catch(failed);
+  },
+  onMenu: (event, ids) => menu(event, ids),
+});
+const reader = new Reader(readerPane, jmap, { onAction: (action, email) => act(action, email) });
+const composer = new Composer(readerPane, jmap, folders, {
+  onClose: () => reader.placeholder(),
+  notify: status,
+});
+
+function failed(error) {
+  status(t("failed", { reason: error instanceof JmapError ? error.message : String(error) }));
+}
+
+async function move(ids, mailbox) {
+  if (!ids.length) return;
+  const update = Object.fromEntries(ids.map((id) => [id, { mailboxIds: { [mailbox.id]: true } }]));
+  try {
+    const answer = await jmap.call("Email/set", { update });
+    const refused = Object.values(answer.notUpdated || {})[0];
+    if (refused) throw new JmapError(refused.type, refused.description);
+    status(t("moved", { count: ids.length, folder: mailbox.name }));
+    reader.placeholder();
+    await Promise.all([list.refresh(ids), folders.refresh()]);
+  } catch (error) {
+    failed(error);
+  }
+}
+
+async function remove(ids) {
+  const trash = folders.byRole("trash");
+  if (!ids.length) return;
+  if (trash && folders.current !== trash.id) return move(ids, trash);
+  try {
+    await jmap.call("Email/set", { destroy: ids });
+    reader.placeholder();
+    await Promise.all([list.refresh(ids), folders.refresh()]);
+  } catch (error) {
+    failed(error);
+  }
+}
+
+async function setKeyword(ids, keyword, on) {
+  const update = Object.fromEntries(ids.map((id) => [id, { [`keywords/${keyword}`]: on ? true : null }]));
+  try {
+    await jmap.call("Email/set", { update });
+    await Promise.all([list.refresh(ids), folders.refresh()]);
+  } catch (error) {
+    failed(error);
+  }
+}
+
+function menu(event, ids) {
+  const targets = [...folders.mailboxes.values()]
+    .filter((box) => box.id !== folders.current && box.myRights?.mayAddItems !== false)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((box) => [box.name, () => move(ids, box)]);
+  const items = [
+    ["mark_read", () => setKeyword(ids, "$seen", true)],
+    ["mark_unread", () => setKeyword(ids, "$seen", false)],
+    ["flag", () => setKeyword(ids, "$flagged", true)],
+    ["unflag", () => setKeyword(ids, "$flagged", false)],
+    ["move_to", targets],
+    ["delete", () => remove(ids)],
+  ];
+  if (ids.length === 1) {
+    items.unshift(["reply", () => act("reply", { id: ids[0] })], ["forward", () => act("forward", { id: ids[0] })]);
+  }
+  contextMenu(event, items);
+}
+
+// Reply, reply to all, forward: the original's text quoted as text, its ids for the thread headers.
+async function act(action, email) {
+  if (!email) return;
+  if (action === "delete") return remove([email.id]);
+  const answer = await jmap.call("Email/get", {
+    ids: [email.id],
+    properties: ["id", "from", "to", "cc", "replyTo", "subject", "sentAt", "receivedAt", "messageId",
+      "references", "textBody", "bodyValues"],
+    fetchTextBodyValues: true,
+  });
+  const original = answer.list[0];
+  if (!original) return;
+  const text = (original.textBody || []).map((part) => original.bodyValues?.[part.partId]?.value ?? "")
+    .join("\n");
+  const subject = original.subject || "";
+  if (action === "forward") {
+    composer.start({ subject: /^fwd?:/i.test(subject) ? subject : `Fwd: ${subject}`,
+      quote: quoted(original, text, "forward") });
+    return;
+  }
+  const me = config.address.toLowerCase();
+  const to = addresses(original.replyTo?.length ? original.replyTo : original.from);
+  const others = action === "replyAll"
+    ? [...(original.to || []), ...(original.cc || [])].filter((a) => a.email.toLowerCase() !== me)
+    : [];
+  composer.start({
+    to,
+    cc: addresses(others),
+    subject: /^re:/i.test(subject) ? subject : `Re: ${subject}`,
+    quote: quoted(original, text, "reply"),
+    inReplyTo: {
+      messageId: original.messageId,
+      references: [...(original.references || []), ...(original.messageId || [])],
+    },
+  });
+}
+
+// A pushed change (or a poll): folders and list brought up to date, new mail announced.
+async function changed(types = { Email: true, Mailbox: true }) {
+  const news = types.Email ? await newEmails() : [];
+  await Promise.all([
+    types.Mailbox || types.Email ? folders.refresh() : null,
+    types.Email ? list.refresh(news.updated) : null,
+  ]);
+  announce(news.created || []);
+}
+
+async function newEmails() {
+  if (!emailState) return {};
+  try {
+    const changes = await jmap.call("Email/changes", { sinceState: emailState, maxChanges: 500 });
+    emailState = changes.newState;
+    let created = [];
+    if (changes.created.length) {
+      const inbox = folders.byRole("inbox");
+      const answer = await jmap.call("Email/get", {
+        ids: changes.created.slice(0, 20),
+        properties: ["id", "from", "subject", "mailboxIds", "keywords"],
+      });
+      created = answer.list.filter((e) => inbox && e.mailboxIds[inbox.id] && !e.keywords.$seen);
+    }
+    return { created, updated: [...changes.updated, ...changes.destroyed] };
+  } catch (_) {
+    const answer = await jmap.call("Email/get", { ids: [] });
+    emailState = answer.state;
+    return {};
+  }
+}
+
+function announce(emails) {
+  if (!emails.length) return;
+  const first = emails[0];
+  const text = t("new_mail_from", { from: addresses(first.from), subject: first.subject || t("no_subject") });
+  status(text);
+  if (window.Notification && Notification.permission === "granted" && document.hidden) {
+    new Notification(t("new_mail"), { body: text, tag: "fieldpost-new-mail" });
+  }
+}
+
+function notificationButton() {
+  if (!window.Notification || Notification.permission !== "default") return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = t("notify_on");
+  button.addEventListener("click", async () => {
+    await Notification.requestPermission();
+    button.remove();
+  });
+  document.querySelector(".ax-links").prepend(button);
+}
+
+function current() {
+  return list.ids[list.cursor] ? { id: list.ids[list.cursor] } : null;
+}
+
+function bindPage() {
+  splitters(panes);
+  threads.checked = localStorage.getItem(THREADS_KEY) === "1";
+  threads.addEventListener("change", () => {
+    localStorage.setItem(THREADS_KEY, threads.checked ? "1" : "0");
+    if (folders.current) folders.open(folders.current);
+  });
+  document.querySelector(".ax-search").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (folders.current) folders.open(folders.current);
+  });
+  document.querySelector("[data-action=compose]").addEventListener("click", () => composer.start());
+  document.querySelector("[data-action=help]").addEventListener("click", showHelp);
+  bindKeys({
+    next: () => list.move(1),
+    previous: () => list.move(-1),
+    open: () => list.cursor >= 0 && list.activate(list.cursor),
+    reply: () => act("reply", reader.email || current()),
+    replyAll: () => act("replyAll", reader.email || current()),
+    forward: () => act("forward", reader.email || current()),
+    delete: () => remove(list.selected.size ? [...list.selected] : reader.email ? [reader.email.id] : []),
+    compose: () => composer.start(),
+    search: () => search.focus(),
+    help: showHelp,
+    escape: () => { if (composer.open) composer.close(); },
+  });
+  notificationButton();
+}
+
+async function start() {
+  bindPage();
+  try {
+    await jmap.connect();
+    await folders.load();
+    emailState = (await jmap.call("Email/get", { ids: [] })).state;
+  } catch (error) {
+    const note = document.createElement("p");
+    note.className = "ax-placeholder ax-error";
+    note.setAttribute("role", "alert");
+    note.textContent = t("no_jmap");
+    document.querySelector(".ax-folders").replaceChildren(note);
+    console.error(error);
+    return;
+  }
+  const inbox = folders.byRole("inbox") || folders.mailboxes.values().next().value;
+  if (inbox) folders.open(inbox.id);
+  list.root.focus();
+  const source = jmap.listen((types) => changed(types).catch(failed), () => {});
+  if (!source) setInterval(() => changed().catch(failed), POLL_MS);
+}
+
+start();

@@ -1,0 +1,146 @@
+// The reader pane: the message's headers from JMAP, its body as the server's sanitised documents in
+// sandboxed frames (the Standard reader's body route, with its own CSP: the page never puts a message's
+// HTML into its own DOM), attachments as download links, remote images held back until allowed. In
+// conversation view every message of the thread is shown, oldest first.
+
+import { config, t } from "./i18n.js";
+import { folderAndUid } from "./jmap.js";
+
+const HEADER_PROPERTIES = [
+  "id", "threadId", "mailboxIds", "keywords", "from", "to", "cc", "replyTo", "subject", "sentAt",
+  "receivedAt", "messageId", "references",
+];
+
+export class Reader {
+  constructor(root, jmap, { onAction }) {
+    this.root = root;
+    this.jmap = jmap;
+    this.onAction = onAction;
+    this.email = null;
+    this.placeholder();
+  }
+
+  placeholder() {
+    const text = document.createElement("p");
+    text.className = "ax-placeholder";
+    text.textContent = t("no_message");
+    this.root.replaceChildren(text);
+    this.email = null;
+  }
+
+  async show(emailId, { conversation = false } = {}) {
+    let ids = [emailId];
+    const first = await this.jmap.call("Email/get", { ids: [emailId], properties: HEADER_PROPERTIES });
+    if (!first.list.length) return this.placeholder();
+    this.email = first.list[0];
+    if (conversation) {
+      const thread = await this.jmap.call("Thread/get", { ids: [this.email.threadId] });
+      ids = thread.list[0]?.emailIds ?? ids;
+    }
+    const emails = ids.length === 1
+      ? first.list
+      : (await this.jmap.call("Email/get", { ids, properties: HEADER_PROPERTIES })).list;
+    const parts = [this.toolbar()];
+    for (const email of emails) parts.push(await this.message(email, email.id === emailId));
+    this.root.replaceChildren(...parts);
+    this.root.scrollTop = 0;
+  }
+
+  toolbar() {
+    const bar = document.createElement("div");
+    bar.className = "ax-toolbar";
+    for (const [action, label] of [["reply", "reply"], ["replyAll", "reply_all"], ["forward", "forward"],
+      ["delete", "delete"]]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = t(label);
+      button.dataset.action = action;
+      button.addEventListener("click", () => this.onAction(action, this.email));
+      bar.append(button);
+    }
+    return bar;
+  }
+
+  async message(email, current) {
+    const article = document.createElement("article");
+    article.className = "ax-message";
+    if (current) article.classList.add("ax-current");
+    const heading = document.createElement("h2");
+    heading.textContent = email.subject || t("no_subject");
+    const table = document.createElement("dl");
+    table.className = "ax-headers";
+    const line = (label, value) => {
+      if (!value) return;
+      const name = document.createElement("dt");
+      name.textContent = t(label);
+      const text = document.createElement("dd");
+      text.textContent = value;
+      table.append(name, text);
+    };
+    line("from", addresses(email.from));
+    line("to", addresses(email.to));
+    line("cc", addresses(email.cc));
+    line("date", new Date(email.sentAt || email.receivedAt).toLocaleString());
+    article.append(heading, table);
+    await this.body(article, email.id, false);
+    return article;
+  }
+
+  // The body documents and attachments of one message (webmail/ajax/views.py read()).
+  async body(article, emailId, images) {
+    const place = folderAndUid(emailId);
+    if (!place) return;
+    const response = await fetch(`${config.read}${place[0]}/${place[1]}${images ? "?images=1" : ""}`, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) return;
+    const view = await response.json();
+    article.querySelectorAll(".ax-body, .ax-blocked, .ax-attachments").forEach((node) => node.remove());
+    if (view.blocked_images && !view.remote_images) {
+      const notice = document.createElement("p");
+      notice.className = "ax-blocked";
+      notice.textContent = `${t("images_blocked", { count: view.blocked_images })} `;
+      const allow = document.createElement("button");
+      allow.type = "button";
+      allow.textContent = t("show_images");
+      allow.addEventListener("click", () => this.body(article, emailId, true));
+      notice.append(allow);
+      article.append(notice);
+    }
+    for (const section of view.sections) {
+      const frame = document.createElement("iframe");
+      frame.className = "ax-body";
+      frame.setAttribute("sandbox", config.sandbox);
+      frame.setAttribute("referrerpolicy", "no-referrer");
+      frame.title = t("reader");
+      frame.src = section.url;
+      frame.addEventListener("load", () => fitFrame(frame));
+      article.append(frame);
+    }
+    if (view.attachments.length) {
+      const list = document.createElement("ul");
+      list.className = "ax-attachments";
+      list.setAttribute("aria-label", t("attachments"));
+      for (const file of view.attachments) {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = file.url;
+        link.textContent = `${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)`;
+        item.append(link);
+        list.append(item);
+      }
+      article.append(list);
+    }
+  }
+}
+
+// A sandboxed frame without allow-same-origin cannot be measured from here; it keeps the height the
+// style sheet gives it and scrolls inside.
+function fitFrame(frame) {
+  frame.classList.add("ax-loaded");
+}
+
+export function addresses(list) {
+  return (list || []).map((a) => (a.name ? `${a.name} <${a.email}>` : a.email)).join(", ");
+}

@@ -1,0 +1,21 @@
+"""The Ajax interface (``/ajax/``): one page whose ES modules talk JMAP to this server.
+
+The page itself is a shell (skins/base/templates/ajax/app.html): three panes the modules in
+skins/base/static/ajax/ fill from the JMAP API (RFC 8620/8621, webmail/jmap), kept live by its
+EventSource. The few routes here serve what JMAP has no word for and the Standard interface already
+does well, so both interfaces share one implementation:
+
+* ``/ajax/read/<folder>/<uid>``: which sanitised body documents to show in the reader's sandboxed frames
+  (the Standard reader's ``/mail/folder/.../body/<section>`` route, with its own CSP) and the attachment
+  links, never the message's raw HTML (webmail/ajax/reader.py);
+* ``/ajax/compose/clean``: the composer's HTML put through the server's sanitiser before it is saved or
+  sent (webmail/ajax/reader.py);
+* recipient suggestions come from the Standard composer's ``/mail/compose/suggest``.
+"""
+
+from __future__ import annotations
+
+from webmail.ajax import views
+from webmail.ajax.blueprint import bp
+
+__all__ = ["bp", "views"]

@@ -1,0 +1,96 @@
+"""The Ajax interface's routes: the shell page, the reader's body documents, the composer's sanitiser.
+
+Every read goes through ``user_mail()`` (the ACL engine): another user's message is 404 here as in the
+Standard reader. Answers are JSON; storage's exceptions become the usual error statuses
+(webmail/errors.py), which the client shows as a notice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+
+from mailflow import html_text
+from webmail.ajax.blueprint import bp
+from webmail.ajax.strings import client_strings
+from webmail.binding import current_user_account, user_mail
+from webmail.reader_actions import reader_options
+from webmail.reading import IFRAME_SANDBOX, build_view, open_message
+from webmail.user_settings import user_settings
+
+#: Largest HTML the composer may send to be cleaned (the editor's whole document).
+MAX_CLEAN_CHARS = 4 * 1024 * 1024
+
+
+@bp.get("/")
+def home() -> Any:
+    """The shell: the client's settings and strings go in as JSON data blocks (not script: the CSP
+    allows no inline script)."""
+    user = current_user_account()
+    config = {
+        "address": user.address,
+        "name": user.display_name,
+        "session": "/.well-known/jmap",
+        "csrf": generate_csrf(),
+        "suggest": url_for("standard.compose_suggest"),
+        "read": url_for("ajax.home") + "read/",  # + "<folder>/<uid>"
+        "clean": url_for("ajax.clean"),
+        "sandbox": IFRAME_SANDBOX,
+        "logout": url_for("auth.logout"),
+        "interfaces": {
+            name: url_for("auth.switch_interface", name=name)
+            for name in user_settings().interfaces
+            if name != "ajax"
+        },
+    }
+    return render_template("ajax/app.html", config=config, strings=client_strings())
+
+
+@bp.get("/read/<int:folder_id>/<int:uid>")
+def read(folder_id: int, uid: int) -> Any:
+    """What the reader pane shows of a message besides its JMAP properties: the URLs of the sanitised
+    body documents (one per readable part), the attachments, and how many remote images were held back.
+    Opening it marks the message seen, as the Standard reader does (usermail decides on the rights)."""
+    stored = open_message(user_mail(), folder_id, uid)
+    options = reader_options(stored, request.args)
+    view = build_view(stored, options)
+    images = "1" if options.remote_images else None
+    stored.mark_seen()
+    return jsonify(
+        sections=[
+            {
+                "kind": s.kind,
+                "url": url_for(
+                    "standard.message_body", folder_id=folder_id, uid=uid, section=s.section, images=images
+                ),
+            }
+            for s in view.sections
+        ],
+        attachments=[
+            {
+                "name": a.filename,
+                "type": a.content_type,
+                "size": a.size,
+                "url": url_for("standard.message_part", folder_id=folder_id, uid=uid, section=a.section),
+            }
+            for a in view.attachments
+        ],
+        blocked_images=view.blocked_images,
+        remote_images=view.remote_images,
+    )
+
+
+@bp.post("/compose/clean")
+def clean() -> Any:
+    """The editor's HTML through the server's sanitiser, and its plain-text twin: what a draft or a
+    sent message holds (``{"html": ...}`` in, ``{"html", "text"}`` out)."""
+    body = request.get_json(silent=True)
+    html = body.get("html") if isinstance(body, dict) else None
+    if not isinstance(html, str):
+        return jsonify(error='send {"html": "..."}'), 400
+    if len(html) > MAX_CLEAN_CHARS:
+        return jsonify(error=f"the message is longer than {MAX_CLEAN_CHARS} characters"), 400
+    safe = html_text.sanitise(html)
+    return jsonify(html=safe, text=html_text.to_text(safe))
