@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from storage.changes import Change
     from storage.folder_sharing import FolderSharing
     from storage.mail import NewMessage
+    from storage.mail_sync import MailSync
     from storage.mailbox_view import MailboxView
     from storage.queue import QueuedMessage
     from storage.usermail import FolderChanges, NamedEntry, OpenedFolder
@@ -242,6 +243,11 @@ class UserMailbox(Protocol):
     def append(
         self, folder_id: int, raw: bytes, flags: Iterable[str] = (), internal_date: datetime | None = None
     ) -> NewMessage: ...
+
+    @property
+    def sync(self) -> MailSync:
+        """A synchronising client's calls (folders with sync points, messages across folders, queries)."""
+        ...
 
     @property
     def sharing(self) -> FolderSharing:

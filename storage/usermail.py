@@ -44,6 +44,7 @@ from storage.contacts import PersonalContacts
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from storage.folder_sharing import FolderSharing
 from storage.mail import NewMessage
+from storage.mail_sync import MailSync
 from storage.mailbox_view import MailboxView
 from storage.maildrop import Maildrop
 from storage.models import FlagChange, Folder, MessageInfo
@@ -94,6 +95,13 @@ class UserMail:
         """The mail client's calls: list pages, search, conversations, the folder tree, a message's parts
         and operations on many messages (storage.mailbox_view), under the same rights rules."""
         return MailboxView(self)
+
+    @property
+    def sync(self) -> MailSync:
+        """A synchronising client's calls (storage.mail_sync): every visible mail folder with its counters
+        and sync points, messages by (folder, UID) across folders, conversations across folders, and
+        sorted pages over nested conditions, under the same rights rules."""
+        return MailSync(self)
 
     @property
     def maildrop(self) -> Maildrop:
