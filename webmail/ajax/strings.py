@@ -13,6 +13,13 @@ from flask_babel import gettext as _
 def client_strings() -> dict[str, str]:
     return {
         "folders": _("Folders"),
+        # special folders at the top of the tree, named as in the other interfaces
+        "role_inbox": _("Inbox"),
+        "role_drafts": _("Drafts"),
+        "role_sent": _("Sent"),
+        "role_junk": _("Junk"),
+        "role_trash": _("Trash"),
+        "role_archive": _("Archive"),
         "frequent": _("Frequent"),
         "messages": _("Messages"),
         "reader": _("Message"),

@@ -14,8 +14,9 @@ from tests.webmail.live import PASSWORD, LiveServer, shot
 pytestmark = pytest.mark.slow
 
 
-def sign_in_to_ajax(page: Page, server: LiveServer, address: str = "alice@example.test") -> None:
-    page.goto(f"{server.url}/login")
+def sign_in_to_ajax(page: Page, url: str, address: str = "alice@example.test") -> None:
+    """Sign in through the login form, choosing Ajax (WebMail at ``url``)."""
+    page.goto(f"{url}/login")
     page.fill("#username", address)
     page.fill("#password", PASSWORD)
     page.check("input[name=interface][value=ajax]")
@@ -28,7 +29,7 @@ def test_login_choosing_ajax_shows_the_panes_and_the_help(
 ) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in_to_ajax(page, live_server)
+    sign_in_to_ajax(page, live_server.url)
     for name in ("Folders", "Messages", "Message"):
         expect(page.get_by_label(name, exact=True).first).to_be_visible()
 

@@ -1,7 +1,7 @@
 // The folder pane: every Mailbox of the account as a tree with unread counts, a "Frequent" group (the
 // folders opened or moved to most often, counted in this browser), and drop targets for messages.
 
-import { t } from "./i18n.js";
+import { has, t } from "./i18n.js";
 
 const FREQUENT_KEY = "fieldpost.ajax.frequent";
 const FREQUENT_SHOWN = 3;
@@ -24,7 +24,8 @@ export class FolderPane {
   }
 
   name(id) {
-    return this.mailboxes.get(id)?.name ?? "";
+    const box = this.mailboxes.get(id);
+    return box ? label_of(box) : "";
   }
 
   async load() {
@@ -124,7 +125,7 @@ export class FolderPane {
     link.style.setProperty("--depth", depth);
     const label = document.createElement("span");
     label.className = "ax-folder-name";
-    label.textContent = box.name;
+    label.textContent = label_of(box);
     link.append(label);
     if (box.unreadEmails) {
       const count = document.createElement("span");
@@ -154,4 +155,9 @@ export class FolderPane {
     });
     return link;
   }
+}
+
+// A special folder at the top of the tree under its translated name; the others as named.
+export function label_of(box) {
+  return !box.parentId && box.role && has(`role_${box.role}`) ? t(`role_${box.role}`) : box.name;
 }

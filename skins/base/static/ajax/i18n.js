@@ -8,4 +8,8 @@ export function t(key, values = {}) {
   return text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
 }
 
+export function has(key) {
+  return Object.hasOwn(strings, key);
+}
+
 export const config = JSON.parse(document.getElementById("fp-config").textContent);

@@ -3,7 +3,7 @@
 
 import { config, t } from "./i18n.js";
 import { Jmap, JmapError } from "./jmap.js";
-import { FolderPane } from "./folders.js";
+import { FolderPane, label_of } from "./folders.js";
 import { MessageList } from "./list.js";
 import { Reader, addresses } from "./reader.js";
 import { Composer, quoted } from "./compose.js";
@@ -51,7 +51,7 @@ async function move(ids, mailbox) {
     const answer = await jmap.call("Email/set", { update });
     const refused = Object.values(answer.notUpdated || {})[0];
     if (refused) throw new JmapError(refused.type, refused.description);
-    status(t("moved", { count: ids.length, folder: mailbox.name }));
+    status(t("moved", { count: ids.length, folder: label_of(mailbox) }));
     reader.placeholder();
     await Promise.all([list.refresh(ids), folders.refresh()]);
   } catch (error) {
@@ -85,8 +85,8 @@ async function setKeyword(ids, keyword, on) {
 function menu(event, ids) {
   const targets = [...folders.mailboxes.values()]
     .filter((box) => box.id !== folders.current && box.myRights?.mayAddItems !== false)
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((box) => [box.name, () => move(ids, box)]);
+    .map((box) => [label_of(box), () => move(ids, box)])
+    .sort((a, b) => a[0].localeCompare(b[0]));
   const items = [
     ["mark_read", () => setKeyword(ids, "$seen", true)],
     ["mark_unread", () => setKeyword(ids, "$seen", false)],
@@ -230,7 +230,6 @@ async function start() {
   try {
     await jmap.connect();
     await folders.load();
-    emailState = (await jmap.call("Email/get", { ids: [] })).state;
   } catch (error) {
     const note = document.createElement("p");
     note.className = "ax-placeholder ax-error";
@@ -242,6 +241,7 @@ async function start() {
   }
   const inbox = folders.byRole("inbox") || folders.mailboxes.values().next().value;
   if (inbox) folders.open(inbox.id);
+  emailState = (await jmap.call("Email/get", { ids: [] }).catch(failed))?.state ?? null;
   list.root.focus();
   const source = jmap.listen((types) => changed(types).catch(failed), () => {});
   if (!source) setInterval(() => changed().catch(failed), POLL_MS);
