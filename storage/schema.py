@@ -633,3 +633,34 @@ calendar_feeds = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# JMAP EmailSubmission records (RFC 8621 7; storage.submissions): what an account submitted through JMAP,
+# kept for ``submissions.RETENTION`` so EmailSubmission/get, /query and /changes can answer. ``modseq`` is
+# the account's own counter (state strings); a destroyed record stays as a tombstone (``destroyed``) until
+# it is older than twice the retention, so /changes can report it.
+jmap_submissions = Table(
+    "jmap_submissions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("identity_id", String(64), nullable=False),
+    Column("email_id", String(64), nullable=False),
+    Column("thread_id", String(80), nullable=False),
+    Column("envelope", Text, nullable=False),  # JSON: {"mailFrom": {...}, "rcptTo": [...]} (RFC 8621 7)
+    Column("send_at", DateTime(timezone=True), nullable=False),
+    Column("queue_id", BigInteger, nullable=True),  # no FK: the queue row goes when delivery finishes
+    Column("created_seq", BigInteger, nullable=False),
+    Column("modseq", BigInteger, nullable=False),
+    Column("destroyed", Boolean, nullable=False, default=False),
+    UniqueConstraint("account_id", "modseq"),
+    sqlite_autoincrement=True,
+)
+
+# Per account, the newest modseq of submission records removed for good: a /changes from a state at or
+# below it cannot be answered (cannotCalculateChanges), and new modseqs continue above it.
+jmap_submission_horizons = Table(
+    "jmap_submission_horizons",
+    metadata,
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("horizon", BigInteger, nullable=False),
+)

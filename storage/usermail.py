@@ -53,6 +53,7 @@ from storage.preferences import UserPreferences
 from storage.remote_accounts import AccountRemotes
 from storage.scripts import AccountScripts
 from storage.second_factor import SecondFactor
+from storage.submissions import SubmissionRecords
 from storage.temporary_aliases import TemporaryAliases
 
 if TYPE_CHECKING:
@@ -150,6 +151,11 @@ class UserMail:
     def app_passwords(self) -> AccountAppPasswords:
         """The passwords the user made for mail programs once two-step sign-in is on."""
         return AccountAppPasswords(self.store, self.account_id)
+
+    @property
+    def submissions(self) -> SubmissionRecords:
+        """What the user submitted through JMAP (EmailSubmission records, storage.submissions)."""
+        return SubmissionRecords(self.store, self.account_id)
 
     @property
     def sharing(self) -> FolderSharing:

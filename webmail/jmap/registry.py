@@ -47,6 +47,17 @@ class MethodError(Exception):
         return body
 
 
+@dataclass(frozen=True)
+class Client:
+    """Where the HTTP request came from: what EmailSubmission writes into the Received field of the
+    message it queues (the envelope fills it from the request; the defaults say "unknown")."""
+
+    ip: str = ""
+    port: int = 0
+    tls: bool = False
+    host: str = ""  # the Host the client asked for (our name when server.hostname is not set)
+
+
 @dataclass
 class Call:
     """What a handler gets besides its arguments; one per method call, sharing the request's state."""
@@ -59,6 +70,7 @@ class Call:
     #: Extra responses a method asks to add after its own (RFC 8620 5.3 onSuccessUpdate/Destroy, e.g. an
     #: implicit Email/set after EmailSubmission/set): (method name, response arguments).
     implicit: list[tuple[str, Args]] = field(default_factory=list)
+    client: Client = field(default_factory=Client)  # the request's peer (EmailSubmission's trace)
 
     def account(self, args: Args) -> None:
         """Refuse a call for another account (RFC 8620 3.6.2 accountNotFound)."""

@@ -1,3 +1,6 @@
 """The JMAP Mail data types (RFC 8621): importing this package registers their methods."""
 
+from webmail.jmap.mail import identity as identity
 from webmail.jmap.mail import mailbox as mailbox
+from webmail.jmap.mail import submission as submission
+from webmail.jmap.mail import vacation as vacation
