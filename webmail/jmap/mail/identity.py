@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from mailflow import outbox
 from storage.errors import InvalidInput
 from storage.models import Account
-from webmail.jmap.mail.properties import check_state, pick, set_error, wanted_ids
+from webmail.jmap.mail.common import wanted_ids
+from webmail.jmap.mail.set_errors import check_state, pick, set_error, shown
 from webmail.jmap.registry import SUBMISSION, Args, Call, MethodError, method
 
 PROPERTIES = ("id", "name", "email", "replyTo", "bcc", "textSignature", "htmlSignature", "mayDelete")
@@ -79,12 +80,13 @@ def identity_get(call: Call, args: Args) -> Args:
     call.account(args)
     found = identities(call)
     by_id = {i.id: i for i in found}
-    ids = wanted_ids(args, call.created_ids)
+    ids = wanted_ids(args)
+    props = shown(args, PROPERTIES)
     chosen = found if ids is None else [by_id[i] for i in ids if i in by_id]
     return {
         "accountId": call.account_id,
         "state": state_of(found),
-        "list": [pick(i.as_json(), args.get("properties"), PROPERTIES) for i in chosen],
+        "list": [pick(i.as_json(), props) for i in chosen],
         "notFound": [] if ids is None else [i for i in ids if i not in by_id],
     }
 

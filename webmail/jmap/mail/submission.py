@@ -23,9 +23,10 @@ from datetime import datetime
 from typing import Any
 
 from storage.submissions import RETENTION, ChangesTooOld, Submission
+from webmail.jmap.mail.common import MAX_OBJECTS_IN_SET, wanted_ids
 from webmail.jmap.mail.identity import identities
-from webmail.jmap.mail.properties import check_state, pick, set_error, wanted_ids
 from webmail.jmap.mail.sending import SendRefused, send
+from webmail.jmap.mail.set_errors import check_state, pick, set_error, shown
 from webmail.jmap.registry import METHODS, SUBMISSION, Args, Call, MethodError, method
 
 PROPERTIES = (
@@ -41,7 +42,6 @@ PROPERTIES = (
     "mdnBlobIds",
 )
 SORTABLE = {"emailId": "email_id", "threadId": "thread_id", "sentAt": "send_at"}
-MAX_OBJECTS = 500  # ids per /get, creates+destroys per /set (also the Session's maxObjectsIn*)
 #: RFC 8621 1.3.2: what the Session says of this capability
 ACCOUNT_CAPABILITY: Args = {"maxDelayedSend": 0, "submissionExtensions": {}}
 
@@ -98,20 +98,15 @@ def as_json(record: Submission) -> Args:
 def submission_get(call: Call, args: Args) -> Args:
     """RFC 8621 7.1 (RFC 8620 5.1)."""
     call.account(args)
-    ids = wanted_ids(args, call.created_ids)
-    if ids is not None and len(ids) > MAX_OBJECTS:
-        raise MethodError("requestTooLarge", f"at most {MAX_OBJECTS} ids")
+    ids = wanted_ids(args)
+    props = shown(args, PROPERTIES)
     numbers = None if ids is None else [n for n in map(parse_submission_id, ids) if n is not None]
     state, records = call.user.submissions.get(numbers)
     found = {submission_id(r.id): r for r in records}
     return {
         "accountId": call.account_id,
         "state": str(state),
-        "list": [
-            pick(as_json(found[i]), args.get("properties"), PROPERTIES)
-            for i in (ids or list(found))
-            if i in found
-        ],
+        "list": [pick(as_json(found[i]), props) for i in (ids or list(found)) if i in found],
         "notFound": [i for i in ids or () if i not in found],
     }
 
@@ -280,8 +275,8 @@ def submission_set(call: Call, args: Args) -> Args:
     destroy = args.get("destroy") or []
     if not isinstance(create, dict) or not isinstance(update, dict) or not isinstance(destroy, list):
         raise MethodError("invalidArguments", "create and update are objects, destroy a list")
-    if len(create) + len(update) + len(destroy) > MAX_OBJECTS:
-        raise MethodError("requestTooLarge", f"at most {MAX_OBJECTS} objects per call")
+    if len(create) + len(update) + len(destroy) > MAX_OBJECTS_IN_SET:
+        raise MethodError("requestTooLarge", f"at most {MAX_OBJECTS_IN_SET} objects per call")
     on_success = args.get("onSuccessUpdateEmail"), args.get("onSuccessDestroyEmail")
     if any(on_success) and "Email/set" not in METHODS:
         raise MethodError(

@@ -32,7 +32,8 @@ from typing import Any
 from filters.user_rules import OutOfOffice, RuleError, ScriptEdited, UserFilters
 from mailflow import html_text
 from storage.errors import QuotaExceeded
-from webmail.jmap.mail.properties import check_state, pick, set_error, wanted_ids
+from webmail.jmap.mail.common import wanted_ids
+from webmail.jmap.mail.set_errors import check_state, pick, set_error, shown
 from webmail.jmap.registry import VACATION, Args, Call, method
 
 SINGLETON = "singleton"
@@ -138,12 +139,12 @@ def vacation_get(call: Call, args: Args) -> Args:
     """RFC 8621 8.1: the one object, ``singleton``."""
     call.account(args)
     entry = UserFilters(call.user).state().data.out_of_office
-    ids = wanted_ids(args, call.created_ids)
+    ids = wanted_ids(args)
     found = ids is None or SINGLETON in ids
     return {
         "accountId": call.account_id,
         "state": _state(entry),
-        "list": [pick(as_json(entry, _zone(call)), args.get("properties"), PROPERTIES)] if found else [],
+        "list": [pick(as_json(entry, _zone(call)), shown(args, PROPERTIES))] if found else [],
         "notFound": [i for i in ids or () if i != SINGLETON],
     }
 
