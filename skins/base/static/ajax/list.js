@@ -249,11 +249,8 @@ export class MessageList {
     this.activate(next);
   }
 
-  keys(event) {
-    if (event.key === "Enter" && this.cursor >= 0) {
-      event.preventDefault();
-      this.activate(this.cursor);
-    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+  keys(event) { // Enter is the page's shortcut (keys.js)
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
       this.move(event.key === "ArrowDown" ? 1 : -1);
     }
@@ -281,8 +278,15 @@ export class MessageList {
           sinceQueryState: this.queryState,
           calculateTotal: true,
         });
-        const removed = new Set(changes.removed);
-        if (removed.size) this.ids = this.ids.filter((id) => !removed.has(id));
+        // splice keeps the holes of pages not fetched; a removed id that was never fetched lies in one
+        // of them, so every position after the first hole is uncertain and fetched again
+        let unknown = false;
+        for (const id of changes.removed) {
+          const at = this.ids.indexOf(id);
+          if (at >= 0) this.ids.splice(at, 1);
+          else unknown = true;
+        }
+        if (unknown) this.ids.length = firstHole(this.ids);
         for (const { id, index } of [...changes.added].sort((a, b) => a.index - b.index)) {
           this.ids.splice(index, 0, id);
         }
@@ -303,9 +307,23 @@ export class MessageList {
     this.draw();
   }
 
+  // Shown as read at once (the reader's route marked it on the server; the push confirms it).
+  seen(id) {
+    const email = this.emails.get(id);
+    if (!email || email.keywords?.$seen) return false;
+    email.keywords = { ...email.keywords, $seen: true };
+    this.draw();
+    return true;
+  }
+
   forget(ids) {
     for (const id of ids) this.emails.delete(id);
   }
+}
+
+function firstHole(array) {
+  for (let at = 0; at < array.length; at += 1) if (!(at in array)) return at;
+  return array.length;
 }
 
 export function shortDate(value) {

@@ -34,7 +34,10 @@ const list = new MessageList(document.querySelector(".ax-rows"), jmap, {
   },
   onMenu: (event, ids) => menu(event, ids),
 });
-const reader = new Reader(readerPane, jmap, { onAction: (action, email) => act(action, email) });
+const reader = new Reader(readerPane, jmap, {
+  onAction: (action, email) => act(action, email),
+  onRead: (id) => { if (list.seen(id)) folders.refresh().catch(failed); },
+});
 const composer = new Composer(readerPane, jmap, folders, {
   onClose: () => reader.placeholder(),
   notify: status,
@@ -53,6 +56,7 @@ async function move(ids, mailbox) {
     if (refused) throw new JmapError(refused.type, refused.description);
     status(t("moved", { count: ids.length, folder: label_of(mailbox) }));
     reader.placeholder();
+    list.selected.clear();
     await Promise.all([list.refresh(ids), folders.refresh()]);
   } catch (error) {
     failed(error);
@@ -66,6 +70,7 @@ async function remove(ids) {
   try {
     await jmap.call("Email/set", { destroy: ids });
     reader.placeholder();
+    list.selected.clear();
     await Promise.all([list.refresh(ids), folders.refresh()]);
   } catch (error) {
     failed(error);
@@ -243,8 +248,13 @@ async function start() {
   if (inbox) folders.open(inbox.id);
   emailState = (await jmap.call("Email/get", { ids: [] }).catch(failed))?.state ?? null;
   list.root.focus();
-  const source = jmap.listen((types) => changed(types).catch(failed), () => {});
-  if (!source) setInterval(() => changed().catch(failed), POLL_MS);
+  let polling = null;
+  const poll = () => { polling ??= setInterval(() => changed().catch(failed), POLL_MS); };
+  // EventSource reconnects by itself after a network error; a refused or broken stream stays closed
+  const source = jmap.listen((types) => changed(types).catch(failed), () => {
+    if (source?.readyState === EventSource.CLOSED) poll();
+  });
+  if (!source) poll();
 }
 
 start();

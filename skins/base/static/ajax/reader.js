@@ -12,10 +12,11 @@ const HEADER_PROPERTIES = [
 ];
 
 export class Reader {
-  constructor(root, jmap, { onAction }) {
+  constructor(root, jmap, { onAction, onRead }) {
     this.root = root;
     this.jmap = jmap;
     this.onAction = onAction;
+    this.onRead = onRead;
     this.email = null;
     this.placeholder();
   }
@@ -96,6 +97,7 @@ export class Reader {
     });
     if (!response.ok) return;
     const view = await response.json();
+    this.onRead?.(emailId);
     article.querySelectorAll(".ax-body, .ax-blocked, .ax-attachments").forEach((node) => node.remove());
     if (view.blocked_images && !view.remote_images) {
       const notice = document.createElement("p");
