@@ -36,7 +36,7 @@ from storage.throttle import LoginThrottle, ThrottlePolicy
 if TYPE_CHECKING:
     from storage.store import Store
 
-SERVICES = ("imap", "pop3", "smtp", "webmail", "dav")
+SERVICES = ("imap", "pop3", "smtp", "webmail", "dav", "jmap")
 #: The one service that takes the account password of an account with two-step sign-in (and then asks
 #: for the code); any other service, or none named, takes app passwords only.
 SECOND_STEP_SERVICE = "webmail"

@@ -145,6 +145,7 @@ _DEFINITIONS: list[Setting] = [
     _s("services.smtp", "bool", True, ALL_LEVELS, "The account may authenticate to SMTP submission and send mail."),
     _s("services.webmail", "bool", True, ALL_LEVELS, "The account may log in to WebMail."),
     _s("services.dav", "bool", True, ALL_LEVELS, "The account may use calendar and contact programs over CalDAV and CardDAV."),
+    _s("services.jmap", "bool", True, ALL_LEVELS, "The account may use the JMAP API: the Ajax WebMail and JMAP mail programs."),
     # mail handling
     _s("mail.max_message_bytes", "bytes", 50 * 1024**2, ALL_LEVELS, "Largest message the account may send or receive.", minimum=1024, maximum=2 * 1024**3),
     _s("mail.max_recipients", "int", 1000, ALL_LEVELS, "Most recipients one submitted message may have.", minimum=1, maximum=100_000),

@@ -12,7 +12,8 @@ workers). Its parts, one module each:
 * :mod:`webmail.standard` (``/mail``), :mod:`webmail.mobile` (``/m``) and :mod:`webmail.ajax` (``/ajax``,
   a single page over JMAP) -- the interfaces;
 * :mod:`webmail.autoconfig` -- the client set-up answers (Thunderbird, Outlook, Apple), no sign-in;
-* :mod:`webmail.dav` (``/dav/``) -- CalDAV and CardDAV for calendar and contact programs (HTTP Basic).
+* :mod:`webmail.dav` (``/dav/``) -- CalDAV and CardDAV for calendar and contact programs (HTTP Basic);
+* :mod:`webmail.jmap` (``/jmap/``) -- the JMAP API of the Ajax interface and of JMAP mail programs.
 
 Adding a page (the recipe every area follows):
 
@@ -51,7 +52,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The WebMail app. ``test_config`` may hold ``STORE`` (a ready Store), ``DATA_DIR``, ``SECRET_KEY``,
     ``FIELDPOST_SECURE_COOKIES`` and any Flask setting; without it the data directory is
     ``$FIELDPOST_DATA`` (set by the supervisor for the web service)."""
-    from webmail import autoconfig, binding, dav, errors, i18n, login, page_context, security, sessions, skins
+    from webmail import (
+        autoconfig,
+        binding,
+        dav,
+        errors,
+        i18n,
+        jmap,
+        login,
+        page_context,
+        security,
+        sessions,
+        skins,
+    )
     from webmail.ajax import bp as ajax_bp
     from webmail.mobile import bp as mobile_bp
     from webmail.standard import bp as standard_bp
@@ -86,6 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(ajax_bp)
     autoconfig.init_app(app)
     dav.init_app(app)
+    jmap.init_app(app)
 
     @app.get("/health")
     def health() -> Any:

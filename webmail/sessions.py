@@ -95,6 +95,8 @@ def enforce_limits() -> Any:
             session[SEEN_AT] = int(now)
             return None
     end()
+    if request.blueprint == "jmap":
+        return None  # the API answers 401 itself (webmail/jmap/auth.py); no page to redirect to
     flash(str(EXPIRED), "info")
     if request.endpoint == "auth.login":
         return None

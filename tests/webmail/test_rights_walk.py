@@ -66,6 +66,9 @@ OWN_PAGES = {
     "dav.serve",  # /dav/...: answers only its own Basic-authenticated user (tests/webmail/dav/)
     "dav_well_known_caldav",
     "dav_well_known_carddav",
+    "jmap.session",  # /jmap/...: only the signed-in account (tests/webmail/jmap/)
+    "jmap.api",
+    "jmap_well_known",
     "health",
     "skin_static",
     "mobile.home",

@@ -101,3 +101,31 @@ def method(name: str, capability: str) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+#: The capability objects of the data-type parts, by capability URI: what a data-type package puts in the
+#: Session's ``accountCapabilities`` (e.g. RFC 8621 1.3.1 ``maxMailboxesPerEmail``...) and, for the few
+#: capabilities that have server-wide values, in ``capabilities``. A package fills these on import; the
+#: Session resource (webmail/jmap/session_resource.py) reads them on every request and shows ``{}`` for a
+#: known capability nobody filled.
+ACCOUNT_CAPABILITIES: dict[str, Args] = {}
+SERVER_CAPABILITIES: dict[str, Args] = {}
+
+#: The current state string of one data type for one account ("Email" -> the account's Email state),
+#: given the account's user-bound facade. Push (webmail/jmap/push.py) calls every hook when the account
+#: changes and sends a StateChange naming the types whose state moved; a data type without a hook is
+#: never pushed. Hooks must be cheap (one query) and must not raise for an account with no mail.
+StateHook = Callable[[UserMail], str]
+STATE_HOOKS: dict[str, StateHook] = {}
+
+
+def state_hook(type_name: str) -> Callable[[StateHook], StateHook]:
+    """Register ``hook`` as the state of data type ``type_name`` (e.g. "Email", "Mailbox", "Thread")."""
+
+    def register(hook: StateHook) -> StateHook:
+        if type_name in STATE_HOOKS:
+            raise RuntimeError(f"JMAP state hook for {type_name} registered twice")
+        STATE_HOOKS[type_name] = hook
+        return hook
+
+    return register
