@@ -2,8 +2,8 @@
 capability) and what the envelope, upload and push enforce. docs/jmap.md lists them.
 
 Why these values: a request body of 10 MB holds thousands of method calls' worth of ids; 64 calls per
-request is plenty for a client's batch (the Ajax client sends fewer than ten); 1,000 objects per /get or
-/set bounds one call's work to well under a second on the storage layer. Uploads are bounded like a
+request is plenty for a client's batch (the Ajax client sends fewer than ten); 500 objects per /get or
+/set bound one call's work to well under a second on the storage layer. Uploads are bounded like a
 WebMail attachment (``webmail.max_attachment_bytes`` defaults to 25 MB; a JMAP upload may be a whole
 message to import, so 50 MB, the default ``mail.max_message_bytes``). Concurrency is counted per account
 in each web process (the web service runs one gunicorn worker, so that is per account).
@@ -18,8 +18,8 @@ MAX_CONCURRENT_UPLOAD: Final = 4
 MAX_SIZE_REQUEST: Final = 10 * 1024 * 1024
 MAX_CONCURRENT_REQUESTS: Final = 4
 MAX_CALLS_IN_REQUEST: Final = 64
-MAX_OBJECTS_IN_GET: Final = 1000
-MAX_OBJECTS_IN_SET: Final = 1000
+MAX_OBJECTS_IN_GET: Final = 500
+MAX_OBJECTS_IN_SET: Final = 500
 #: RFC 4790 collations the /query methods accept in a Comparator's ``collation``.
 COLLATION_ALGORITHMS: Final = ("i;ascii-numeric", "i;ascii-casemap", "i;unicode-casemap")
 

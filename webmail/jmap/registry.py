@@ -111,21 +111,17 @@ def method(name: str, capability: str) -> Callable[[Handler], Handler]:
 ACCOUNT_CAPABILITIES: dict[str, Args] = {}
 SERVER_CAPABILITIES: dict[str, Args] = {}
 
-#: The current state string of one data type for one account ("Email" -> the account's Email state),
-#: given the account's user-bound facade. Push (webmail/jmap/push.py) calls every hook when the account
-#: changes and sends a StateChange naming the types whose state moved; a data type without a hook is
-#: never pushed. Hooks must be cheap (one query) and must not raise for an account with no mail.
-StateHook = Callable[[UserMail], str]
-STATE_HOOKS: dict[str, StateHook] = {}
+#: Where push (webmail/jmap/push.py) learns the current state strings of the data types for one account:
+#: each source takes the account's user-bound facade and answers {type name: state} for the types it
+#: owns (e.g. {"Mailbox": ..., "Email": ..., "Thread": ...}). When the account changes, push calls every
+#: source and sends a StateChange naming the types whose state moved; a type no source names is never
+#: pushed. A source must be cheap (one read) and must not raise for an account without mail.
+StateSource = Callable[[UserMail], dict[str, str]]
+STATE_SOURCES: list[StateSource] = []
 
 
-def state_hook(type_name: str) -> Callable[[StateHook], StateHook]:
-    """Register ``hook`` as the state of data type ``type_name`` (e.g. "Email", "Mailbox", "Thread")."""
-
-    def register(hook: StateHook) -> StateHook:
-        if type_name in STATE_HOOKS:
-            raise RuntimeError(f"JMAP state hook for {type_name} registered twice")
-        STATE_HOOKS[type_name] = hook
-        return hook
-
-    return register
+def state_source(source: StateSource) -> StateSource:
+    """Register ``source`` in :data:`STATE_SOURCES` (once)."""
+    if source not in STATE_SOURCES:
+        STATE_SOURCES.append(source)
+    return source

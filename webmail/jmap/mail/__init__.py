@@ -2,5 +2,9 @@
 
 from webmail.jmap.mail import identity as identity
 from webmail.jmap.mail import mailbox as mailbox
+from webmail.jmap.mail import state as state
 from webmail.jmap.mail import submission as submission
 from webmail.jmap.mail import vacation as vacation
+from webmail.jmap.registry import state_source
+
+state_source(state.current_states)  # push: Mailbox, Email and Thread states (webmail/jmap/push.py)
