@@ -236,16 +236,17 @@ def submission_query_changes(call: Call, args: Args) -> Args:
     raise MethodError("cannotCalculateChanges", "run EmailSubmission/query again")
 
 
-def _implicit_email_set(call: Call, args: Args, done: dict[str, str]) -> None:
+def _implicit_email_set(call: Call, args: Args, created: dict[str, str], destroyed: dict[str, str]) -> None:
     """RFC 8621 7.5 onSuccessUpdateEmail / onSuccessDestroyEmail: one Email/set for the Emails of the
-    submissions that succeeded, added to the response after this method's own."""
+    submissions that succeeded, added to the response after this method's own. ``created`` maps creation
+    ids (the keys "#id"), ``destroyed`` the ids of submissions destroyed in this call, to their Emails."""
     update_by = args.get("onSuccessUpdateEmail") or {}
     destroy_by = args.get("onSuccessDestroyEmail") or []
     if not update_by and not destroy_by:
         return
 
     def email_of(key: str) -> str | None:
-        return done.get(key[1:]) if key.startswith("#") else None
+        return created.get(key[1:]) if key.startswith("#") else destroyed.get(key)
 
     update: dict[str, Any] = {}
     for key, patch in update_by.items():
@@ -325,8 +326,11 @@ def submission_set(call: Call, args: Args) -> Args:
         for key in update
     }
     wanted = {key: parse_submission_id(key) for key in destroy}
-    gone = set(records.destroy([n for n in wanted.values() if n is not None])) if destroy else set()
+    numbers = [n for n in wanted.values() if n is not None]
+    email_of = {r.id: r.email_id for r in records.get(numbers)[1]} if numbers else {}
+    gone = set(records.destroy(numbers)) if numbers else set()
     destroyed = [key for key, n in wanted.items() if n in gone]
+    gone_emails = {key: email_of[n] for key, n in wanted.items() if n in gone and n in email_of}
     not_destroyed = {key: set_error("notFound") for key, n in wanted.items() if n not in gone}
     response: Args = {
         "accountId": call.account_id,
@@ -339,5 +343,5 @@ def submission_set(call: Call, args: Args) -> Args:
         "notUpdated": not_updated or None,
         "notDestroyed": not_destroyed or None,
     }
-    _implicit_email_set(call, args, emails)
+    _implicit_email_set(call, args, emails, gone_emails)
     return response
