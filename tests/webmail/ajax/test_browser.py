@@ -1,5 +1,6 @@
-"""The Ajax interface in Chromium (Playwright) against the real web service: what works before the JMAP
-methods land -- the login choice, the three panes, the splitters and the shortcut help."""
+"""The Ajax interface in Chromium (Playwright) against the real web service (alice's demo account): the
+login choice, the three panes with the folder pane from JMAP, the splitters and the shortcut help.
+test_jmap_browser.py drives the mail itself on a whole server."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def test_login_choosing_ajax_shows_the_panes_and_the_help(
     sign_in_to_ajax(page, live_server.url)
     for name in ("Folders", "Messages", "Message"):
         expect(page.get_by_label(name, exact=True).first).to_be_visible()
+    # the folder pane from JMAP's Mailbox/get: the special folders under their names, unread counts
+    inbox = page.locator(".ax-folder[data-role=inbox]")
+    expect(inbox).to_contain_text("Inbox")
+    expect(inbox.locator(".ax-unread")).to_have_text(re.compile(r"^[1-9]\d*$"))
+    for role in ("drafts", "sent", "trash"):
+        expect(page.locator(f".ax-folder[data-role={role}]")).to_be_visible()
 
     folders = page.locator(".ax-folders")
     before = folders.bounding_box()

@@ -14,6 +14,10 @@ export function bindKeys(actions) {
     const typing = target.closest?.("input, textarea, select, [contenteditable=true]");
     if (event.key === "Escape") {
       if (closeHelp()) return;
+      if (target.matches?.("input[type=search]")) {
+        target.blur();
+        return;
+      }
       actions.escape?.();
       return;
     }
