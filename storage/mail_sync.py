@@ -29,14 +29,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, and_, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, exists, false, func, not_, or_, select, true
 
 from storage import acl, dialect, folder_tree
 from storage import flags as fl
 from storage import schema as s
 from storage.errors import InvalidInput, NotFound
 from storage.folder_tree import TreeFolder
+from storage.list_keys import fold
 from storage.mail_reading import search_words
+from storage.message_list import to_text
 from storage.names import as_utc, utcnow
 
 if TYPE_CHECKING:
@@ -110,7 +112,9 @@ class Cond:
     after inclusive), min_size / max_size (int; max exclusive), flag (a system flag such as
     ``\\Seen``; set), keyword (an IMAP keyword; set, case-insensitive), thread_flag_some /
     thread_flag_none / thread_flag_all (a flag or keyword some/none/all messages of the conversation
-    in the readable folders carry), text_all / text_headers / text_body (words, as word prefixes).
+    in the readable folders carry), has_attachment (bool), text_all / text_headers / text_body (words,
+    as word prefixes), text_from / text_to / text_subject (a folded substring of that field, found
+    through the index's word prefixes first).
     """
 
     kind: str
@@ -227,7 +231,7 @@ class MailSync:
 
     def thread(self, thread_key: str) -> list[tuple[int, int]]:
         """(folder id, UID) of the conversation's messages in every folder the user may read, oldest
-        first (by sent date, then folder and UID); at most 1,000."""
+        first (by arrival, then folder and UID); at most 1,000."""
         if not thread_key:
             return []
         folders = self.readable_folders()
@@ -237,7 +241,7 @@ class MailSync:
             rows = conn.execute(
                 select(m.c.folder_id, m.c.uid)
                 .where(m.c.folder_id.in_(folders), m.c.thread_key == thread_key)
-                .order_by(m.c.sort_date, m.c.folder_id, m.c.uid)
+                .order_by(m.c.internal_date, m.c.folder_id, m.c.uid)
                 .limit(1000)
             ).all()
         return [(int(r.folder_id), int(r.uid)) for r in rows]
@@ -462,8 +466,12 @@ def _expr(conn: Connection, c: Condition, folders: list[int]) -> ColumnElement[b
             return m.c.thread_key.not_in(select(other.c.thread_key).where(in_folders, has))
         if k == "thread_flag_all":
             return m.c.thread_key.not_in(select(other.c.thread_key).where(in_folders, not_(has)))
+    if k == "has_attachment":
+        has = exists().where(and_(b.c.id == m.c.body_id, b.c.has_attachments.is_(True)))
+        return has if v else not_(has)
     if k.startswith("text_"):
-        where = k.removeprefix("text_")
+        field = k.removeprefix("text_")
+        where = {"from": "headers", "to": "headers", "subject": "headers"}.get(field, field)
         if where not in ("all", "headers", "body"):
             raise InvalidInput(f"unknown text condition {k!r}")
         words = search_words(str(v))
@@ -471,9 +479,11 @@ def _expr(conn: Connection, c: Condition, folders: list[int]) -> ColumnElement[b
             return true()
         per_folder = []
         for fid in folders:
-            uids = dialect.search_uids(conn, fid, words, where, from_index=True)
+            uids = sorted(dialect.search_uids(conn, fid, words, where, from_index=True))[-SEARCH_CAP:]
+            if uids and field in ("from", "to", "subject"):
+                uids = _field_matches(conn, fid, uids, field, str(v))
             if uids:
-                per_folder.append(and_(m.c.folder_id == fid, m.c.uid.in_(sorted(uids)[-SEARCH_CAP:])))
+                per_folder.append(and_(m.c.folder_id == fid, m.c.uid.in_(uids)))
         return or_(false(), *per_folder)
     raise InvalidInput(f"unknown condition {k!r}")
 
@@ -482,6 +492,26 @@ def _datetime(value: object) -> datetime:
     if not isinstance(value, datetime):
         raise InvalidInput("a date condition needs a date and time")
     return value
+
+
+def _field_matches(conn: Connection, folder_id: int, uids: list[int], field: str, value: str) -> list[int]:
+    """The candidates whose sender, recipients or subject hold ``value`` as a folded substring (the
+    full-text index matched word prefixes anywhere in the headers)."""
+    wanted = fold(value)
+    out = []
+    for chunk in _chunks(uids, 500):
+        q = select(m.c.uid, b.c.subject, b.c.from_display, b.c.from_addr, b.c.to_addrs, b.c.structure)
+        q = q.join(b, b.c.id == m.c.body_id).where(m.c.folder_id == folder_id, m.c.uid.in_(chunk))
+        for r in conn.execute(q):
+            if field == "subject":
+                text = r.subject or ""
+            elif field == "from":
+                text = f"{r.from_display} {r.from_addr or ''}"
+            else:
+                text = f"{r.to_addrs} {to_text(r.structure)}"
+            if wanted in fold(text):
+                out.append(int(r.uid))
+    return sorted(out)
 
 
 def _order(sort: Sequence[Sort], flip: bool = False) -> list[Any]:

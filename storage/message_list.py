@@ -329,10 +329,10 @@ def _fields_match(r: Any, f: ListFilter) -> bool:
         return False
     if f.from_.strip() and fold(f.from_) not in fold(f"{r.from_display} {r.from_addr or ''}"):
         return False
-    return not f.to.strip() or fold(f.to) in fold(_to_text(r.structure))
+    return not f.to.strip() or fold(f.to) in fold(to_text(r.structure))
 
 
-def _to_text(structure: str) -> str:
+def to_text(structure: str) -> str:
     """Names and addresses of the cached envelope's To (storage.mime.cache: [version, envelope, root])."""
     try:
         to = json.loads(structure)[1][5]

@@ -1,9 +1,14 @@
 """The JMAP Mail data types (RFC 8621): importing this package registers their methods."""
 
+from webmail.jmap.mail import email_changes as email_changes
+from webmail.jmap.mail import email_get as email_get
+from webmail.jmap.mail import email_query as email_query
 from webmail.jmap.mail import identity as identity
 from webmail.jmap.mail import mailbox as mailbox
+from webmail.jmap.mail import snippet as snippet
 from webmail.jmap.mail import state as state
 from webmail.jmap.mail import submission as submission
+from webmail.jmap.mail import thread as thread
 from webmail.jmap.mail import vacation as vacation
 from webmail.jmap.registry import state_source
 
