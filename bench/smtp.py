@@ -202,7 +202,9 @@ def cli(*args: str) -> None:
 
 
 class Fieldpost:
-    def __init__(self, work: Path, workers: int = 0) -> None:
+    def __init__(
+        self, work: Path, workers: int = 0, services: tuple[str, ...] = ("smtp", "processing")
+    ) -> None:
         from fieldpost import config as configuration
         from storage import open_store
 
@@ -212,7 +214,8 @@ class Fieldpost:
         )
         toml = self.data / "fieldpost.toml"
         lines = toml.read_text().splitlines()
-        lines = ['services = ["smtp", "processing"]' if ln.startswith("services =") else ln for ln in lines]
+        listed = ", ".join(f'"{name}"' for name in services)
+        lines = [f"services = [{listed}]" if ln.startswith("services =") else ln for ln in lines]
         if workers:  # else the default pool: one smtp worker per CPU
             lines += ["[workers]", f"smtp = {workers}"]
         toml.write_text("\n".join(lines) + "\n")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage import acl
@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from storage.store import Store
 
 
+# Built once: a domain's id is asked for every recipient SMTP and delivery look up, and building the
+# statement (and its cache key) cost more than running it.
+_DOMAIN_ID = select(s.domains.c.id).where(s.domains.c.name == bindparam("name"))
+_ALIAS_DOMAIN_ID = select(s.domain_aliases.c.domain_id).where(s.domain_aliases.c.name == bindparam("name"))
+
+
 class Domains:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -30,11 +36,9 @@ class Domains:
     def id_of(self, conn: Connection, name: str) -> int:
         """The domain id for a domain name or one of its aliases."""
         dn = domain_name(name)
-        row = conn.execute(select(s.domains.c.id).where(s.domains.c.name == dn)).first()
+        row = conn.execute(_DOMAIN_ID, {"name": dn}).first()
         if row is None:
-            row = conn.execute(
-                select(s.domain_aliases.c.domain_id).where(s.domain_aliases.c.name == dn)
-            ).first()
+            row = conn.execute(_ALIAS_DOMAIN_ID, {"name": dn}).first()
         if row is None:
             raise NotFound(f"domain {dn} does not exist")
         return int(row[0])

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from storage import schema as s
@@ -237,8 +237,20 @@ def _address_of(conn: Connection, table: Table, row_id: int) -> str:
     return f"{row.local_part}@{row.name}"
 
 
-def resolve(store: Store, conn: Connection, address: str, _depth: int = 0) -> Resolution:
+# Built once (asked for every recipient; see storage.domains): the live address row of a name.
+_ADDRESS = select(s.addresses).where(
+    s.addresses.c.domain_id == bindparam("domain_id"),
+    s.addresses.c.local_part == bindparam("local_part"),
+    live(bindparam("now", type_=s.addresses.c.expires_at.type)),
+)
+
+
+def resolve(
+    store: Store, conn: Connection, address: str, _depth: int = 0, *, domain_id: int | None = None
+) -> Resolution:
     """Expand an address to local accounts and outside addresses (groups and forwarders, recursively).
+
+    ``domain_id``: the id of the address's domain when the caller has just read it (spares the lookup).
 
     Raises:
         NotFound: the address is in a local domain but names nothing there.
@@ -249,15 +261,11 @@ def resolve(store: Store, conn: Connection, address: str, _depth: int = 0) -> Re
     lp, dn = split_address(address)
     out = Resolution()
     try:
-        did = store.domains.id_of(conn, dn)
+        did = store.domains.id_of(conn, dn) if domain_id is None else domain_id
     except NotFound:
         out.external.add(f"{lp}@{dn}")
         return out
-    row = conn.execute(
-        select(s.addresses).where(
-            s.addresses.c.domain_id == did, s.addresses.c.local_part == lp, live(utcnow())
-        )
-    ).first()
+    row = conn.execute(_ADDRESS, {"domain_id": did, "local_part": lp, "now": utcnow()}).first()
     if row is None:  # no such name, or a temporary alias past its expiry (storage.temporary_aliases)
         # subaddress: alice+tag@ reaches alice
         base = lp.split("+", 1)[0]

@@ -75,6 +75,11 @@ class QueuedMessage:
     recipients: tuple[QueuedRecipient, ...]
 
 
+# Built once (one message and its recipients per SMTP transaction): the statements, not their values.
+_INSERT_MESSAGE = insert(s.queue_messages).returning(s.queue_messages.c.id)
+_INSERT_RECIPIENT = insert(s.queue_recipients)
+
+
 def _check_state(state: str) -> str:
     if state not in STATES:
         raise InvalidInput(f"unknown queue state {state!r}")
@@ -105,24 +110,19 @@ class Queue:
 
         def unit(conn: Connection) -> int:
             body_id = self.store.mail.reference_body(conn, sha, raw, parsed, 1)
-            qid = int(
-                conn.execute(
-                    insert(s.queue_messages)
-                    .values(
-                        body_id=body_id,
-                        sender=sender,
-                        state=state,
-                        size=len(raw),
-                        received_at=now,
-                        next_attempt_at=now,
-                        attempts=0,
-                        origin=json.dumps(origin or {}),
-                    )
-                    .returning(s.queue_messages.c.id)
-                ).scalar_one()
-            )
-            conn.execute(
-                insert(s.queue_recipients),
+            row = {
+                "body_id": body_id,
+                "sender": sender,
+                "state": state,
+                "size": len(raw),
+                "received_at": now,
+                "next_attempt_at": now,
+                "attempts": 0,
+                "origin": json.dumps(origin or {}),
+            }
+            qid = int(conn.execute(_INSERT_MESSAGE, row).scalar_one())
+            conn.execute(  # every recipient in one executemany
+                _INSERT_RECIPIENT,
                 [
                     {
                         "queue_id": qid,

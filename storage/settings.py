@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, or_, select
+from sqlalchemy import Connection, Executable, and_, bindparam, delete, or_, select
 
 from storage import dialect
 from storage import schema as s
@@ -338,11 +338,32 @@ def resolve(name: str, values_by_level: Mapping[str, Any]) -> Any:
     return coerce_value(setting, setting.default)
 
 
+# Built once: an account's effective settings are read for every recipient SMTP accepts (its size
+# limit) and at every delivery, and building the statements cost more than running them.
+_ACCOUNT_SCOPE = select(s.accounts.c.domain_id, s.accounts.c.account_class_id).where(
+    s.accounts.c.id == bindparam("account_id")
+)
+_STORED: dict[tuple[str, ...], Executable] = {}  # by the levels asked, in order
+
+
+def _stored_statement(levels: tuple[str, ...]) -> Executable:
+    """The values of the settings ``:names`` at the levels given, each level's scope id ``:<level>``."""
+    found = _STORED.get(levels)
+    if found is not None:
+        return found
+    sv = s.setting_values
+    where = or_(*(and_(sv.c.level == level, sv.c.scope_id == bindparam(level)) for level in levels))
+    statement = select(sv.c.level, sv.c.name, sv.c.value).where(
+        sv.c.name.in_(bindparam("names", expanding=True)), where
+    )
+    _STORED[levels] = statement  # a handful of shapes: server always, then account/class/domain
+    return statement
+
+
 def _scopes(conn: Connection, account_id: int | None, domain_id: int | None) -> dict[str, int]:
     scopes = {"server": 0}
     if account_id is not None:
-        a = s.accounts
-        row = conn.execute(select(a.c.domain_id, a.c.account_class_id).where(a.c.id == account_id)).first()
+        row = conn.execute(_ACCOUNT_SCOPE, {"account_id": account_id}).first()
         if row is None:
             raise NotFound("no such account")
         if domain_id is not None and domain_id != row.domain_id:
@@ -358,10 +379,8 @@ def _scopes(conn: Connection, account_id: int | None, domain_id: int | None) -> 
 
 def _stored(conn: Connection, names: Iterable[str], scopes: Mapping[str, int]) -> dict[str, dict[str, Any]]:
     """name -> {level: value} for the scopes, validated; one statement."""
-    sv = s.setting_values
-    wanted = list(names)
-    where = or_(*(and_(sv.c.level == level, sv.c.scope_id == sid) for level, sid in scopes.items()))
-    rows = conn.execute(select(sv.c.level, sv.c.name, sv.c.value).where(sv.c.name.in_(wanted), where))
+    statement = _stored_statement(tuple(scopes))
+    rows = conn.execute(statement, {"names": list(names), **scopes})
     found: dict[str, dict[str, Any]] = {}
     for row in rows:
         try:

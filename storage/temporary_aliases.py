@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Connection, and_, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from storage import schema as s
@@ -49,8 +49,9 @@ class TooManyAliases(QuotaExceeded):
     """The account already holds ``aliases.temporary_max`` live temporary aliases."""
 
 
-def live(now: datetime) -> ColumnElement[bool]:
-    """The SQL condition "this address row has not expired" (permanent rows never do)."""
+def live(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """The SQL condition "this address row has not expired" (permanent rows never do); ``now`` may be a
+    bound parameter, for a statement built once."""
     return or_(s.addresses.c.expires_at.is_(None), s.addresses.c.expires_at > now)
 
 

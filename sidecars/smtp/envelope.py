@@ -12,6 +12,7 @@ import enum
 import ipaddress
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from filters import identity
@@ -33,18 +34,30 @@ class Recipient(enum.Enum):
     REMOTE = "remote"  # not one of our domains: relaying
 
 
-def classify_recipient(store: Store, address: str) -> tuple[Recipient, str]:
-    """Whether ``address`` is ours and resolves; the text is the InvalidInput detail, else ""."""
+@dataclass(frozen=True)
+class RecipientAnswer:
+    """What storage says of one RCPT address: whether it is ours and resolves (``detail``: the
+    InvalidInput text, else ""), and the smallest size limit of the local accounts it reaches (None
+    when not asked or it reaches none)."""
+
+    kind: Recipient
+    detail: str = ""
+    size_limit: int | None = None
+
+
+def look_up_recipient(store: Store, address: str, *, size_limit: bool = False) -> RecipientAnswer:
+    """Classify ``address`` and, with ``size_limit`` (the MX asks it), read the smallest
+    ``mail.max_message_bytes`` of the accounts it reaches, both in one storage call."""
     if identity.known_confirmation_address(store, address):  # answers to identity challenges
-        return Recipient.LOCAL, ""
-    (found,) = store.recipients.look_up([address])
+        return RecipientAnswer(Recipient.LOCAL)
+    found = store.recipients.rcpt(address, size_limit=size_limit)
     if found.destination is Destination.LOCAL:
-        return Recipient.LOCAL, ""
+        return RecipientAnswer(Recipient.LOCAL, size_limit=found.max_message_bytes)
     if found.destination is Destination.UNKNOWN:
-        return Recipient.UNKNOWN, ""
+        return RecipientAnswer(Recipient.UNKNOWN)
     if found.destination is Destination.INVALID:
-        return Recipient.INVALID, found.detail
-    return Recipient.REMOTE, ""  # not ours, or not a domain name at all
+        return RecipientAnswer(Recipient.INVALID, found.detail)
+    return RecipientAnswer(Recipient.REMOTE)  # not ours, or not a domain name at all
 
 
 def postmaster_address(store: Store, hostname: str) -> str:
@@ -80,14 +93,13 @@ def sender_refusal(store: Store, account: Account | None, address: str) -> R.Rep
     return R.NOT_OWNED.format(address=address, user=account.address if account else "")
 
 
-def recipient_refusal(store: Store, address: str, *, may_relay: bool) -> R.Reply | None:
+def recipient_refusal(answer: RecipientAnswer, address: str, *, may_relay: bool) -> R.Reply | None:
     """RFC 5321 4.1.1.3: an unknown local user, an address that cannot resolve, or relaying refused."""
-    kind, detail = classify_recipient(store, address)
-    if kind is Recipient.UNKNOWN:
+    if answer.kind is Recipient.UNKNOWN:
         return R.UNKNOWN_USER.format(address=address)
-    if kind is Recipient.INVALID:
-        return R.BAD_RECIPIENT_SYNTAX.format(text=detail)
-    if kind is Recipient.REMOTE and not may_relay:
+    if answer.kind is Recipient.INVALID:
+        return R.BAD_RECIPIENT_SYNTAX.format(text=answer.detail)
+    if answer.kind is Recipient.REMOTE and not may_relay:
         return R.RELAY_DENIED.format(address=address)
     return None
 
@@ -105,9 +117,3 @@ def verify(store: Store, argument: str) -> tuple[R.Reply, bool]:
     except (NotFound, InvalidInput):
         return R.UNKNOWN_USER.format(address=address), True
     return R.VRFY_OK.format(address=address), False
-
-
-def recipient_size_limit(store: Store, address: str) -> int | None:
-    """The smallest ``mail.max_message_bytes`` among the local accounts ``address`` reaches (an alias or a
-    group may reach several); None when it reaches no local account."""
-    return store.recipients.max_message_bytes(address)

@@ -74,17 +74,19 @@ class TransactionHandlers(Conversation):
         decision = self._decide("onRcptTo", sender=txn.sender, recipient=address)
         if decision.rewrite is not None:  # the rewritten address is the one that must exist
             address = self._rewrite(address, decision.rewrite)
+        mx = self._ctx.listener == "smtp"
         try:
             may_relay = decision.rewrite is not None or self._account is not None or self._trusted()
-            refusal = envelope.recipient_refusal(self._store, address, may_relay=may_relay)
+            answer = envelope.look_up_recipient(self._store, address, size_limit=mx)
         except Exception:
             self._log.exception("recipient lookup failed")
             self._say(R.STORAGE_ERROR)
             return
+        refusal = envelope.recipient_refusal(answer, address, may_relay=may_relay)
         if refusal is None:
             refusal = self._rules.apply("onRcptTo", decision, txn)
-        if refusal is None and self._ctx.listener == "smtp":
-            refusal = self._recipient_limit(address)
+        if refusal is None and mx:
+            refusal = self._recipient_limit(address, answer.size_limit)
         if refusal is None:
             refusal = self._check("onRcptTo", sender=txn.sender, recipient=address)
         if refusal is not None:
@@ -102,14 +104,10 @@ class TransactionHandlers(Conversation):
         self._log.info("acceptance rule rewrote <%s> to <%s>", address, new)
         return new
 
-    def _recipient_limit(self, address: str) -> R.Reply | None:
-        """MX: a local recipient's own size limit; over it at RCPT (declared SIZE) is 552, and the message
-        as a whole is refused at its end when it is over the smallest of them (see handoff.refusal)."""
-        try:
-            limit = envelope.recipient_size_limit(self._store, address)
-        except Exception:
-            self._log.exception("recipient limit lookup failed")
-            return R.STORAGE_ERROR
+    def _recipient_limit(self, address: str, limit: int | None) -> R.Reply | None:
+        """MX: a local recipient's own size limit (read with the recipient's lookup); over it at RCPT
+        (declared SIZE) is 552, and the message as a whole is refused at its end when it is over the
+        smallest of them (see handoff.refusal)."""
         if limit is None or limit >= self._size_limit():
             return None
         if self._txn.params.get("SIZE", 0) > limit:

@@ -76,6 +76,36 @@ def test_max_message_bytes_is_the_smallest_of_the_accounts_reached(demo: Demo) -
     assert store.recipients.max_message_bytes("someone@elsewhere.test") is None
 
 
+def test_rcpt_answers_look_up_and_max_message_bytes_at_once(demo: Demo) -> None:
+    """What SMTP's RCPT reads in one call: the same destination as look_up and the same smallest limit
+    as max_message_bytes, at whichever level (server, domain, class, account) the limit is set."""
+    store = demo.store
+    store.groups.add("team@example.test")
+    store.groups.add_member("team@example.test", ALICE)
+    store.groups.add_member("team@example.test", BOB)
+    store.accounts.add_class("example.test", "small")
+    addresses = [ALICE, "Bob+tag@example.test", "team@example.test", "nobody@example.test", "x@elsewhere.test"]
+    store.settings.set("mail.max_message_bytes", "8M")
+    store.settings.set("mail.max_message_bytes", "4M", domain="example.test")
+    store.settings.set("mail.max_message_bytes", "2M", domain="example.test", account_class="small")
+    for step in ("server+domain", "class", "account"):
+        if step == "class":
+            store.accounts.set_class(BOB, "small")
+        if step == "account":
+            store.settings.set("mail.max_message_bytes", "1M", account=ALICE)
+        for address in addresses:
+            (plain,) = store.recipients.look_up([address])
+            assert store.recipients.rcpt(address) == plain  # no limit unless asked
+            found = store.recipients.rcpt(address, size_limit=True)
+            assert (found.destination, found.account_ids) == (plain.destination, plain.account_ids)
+            assert found.max_message_bytes == store.recipients.max_message_bytes(address), (step, address)
+    assert store.recipients.rcpt(ALICE, size_limit=True).max_message_bytes == 1024 * 1024
+    assert store.recipients.rcpt("bob@example.test", size_limit=True).max_message_bytes == 2 * 1024 * 1024
+    assert store.recipients.rcpt("team@example.test", size_limit=True).max_message_bytes == 1024 * 1024
+    assert store.recipients.rcpt("nobody@example.test", size_limit=True).max_message_bytes is None
+    assert store.recipients.rcpt("x@elsewhere.test", size_limit=True).max_message_bytes is None
+
+
 def test_accounts_without_folder_names_each_account_once(demo: Demo) -> None:
     store = demo.store
     store.groups.add("team@example.test")
