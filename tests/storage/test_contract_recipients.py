@@ -84,7 +84,13 @@ def test_rcpt_answers_look_up_and_max_message_bytes_at_once(demo: Demo) -> None:
     store.groups.add_member("team@example.test", ALICE)
     store.groups.add_member("team@example.test", BOB)
     store.accounts.add_class("example.test", "small")
-    addresses = [ALICE, "Bob+tag@example.test", "team@example.test", "nobody@example.test", "x@elsewhere.test"]
+    addresses = [
+        ALICE,
+        "Bob+tag@example.test",
+        "team@example.test",
+        "nobody@example.test",
+        "x@elsewhere.test",
+    ]
     store.settings.set("mail.max_message_bytes", "8M")
     store.settings.set("mail.max_message_bytes", "4M", domain="example.test")
     store.settings.set("mail.max_message_bytes", "2M", domain="example.test", account_class="small")
