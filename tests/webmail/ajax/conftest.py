@@ -1,0 +1,67 @@
+"""The whole server for the Ajax interface's browser tests over JMAP: ``fieldpost serve`` (SMTP,
+processing, web) on a random port offset with the test DNS for the sender checks, one for the package;
+each test makes an account of its own (``World.account``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from tests.interop.conftest import Server, fieldpost, make_demo_data, start_supervisor
+from tests.support.dnsserver import TEST_ZONE, DnsServer
+from tests.webmail.live import PASSWORD
+
+
+@dataclass
+class World:
+    server: Server
+    url: str
+
+    def store(self) -> Any:
+        return self.server.store()
+
+    def account(self, prefix: str, subjects: tuple[str, ...] = ()) -> str:
+        """A new account with ``subjects`` delivered to its Inbox (set-up, not under test)."""
+        address = f"{prefix}-{uuid.uuid4().hex[:8]}@example.test"
+        store = self.store()
+        try:
+            store.accounts.add(address, PASSWORD)
+            for subject in subjects:
+                store.mail.deliver(raw(subject, f"The text of {subject}.", address), [address])
+        finally:
+            store.close()
+        return address
+
+    def count(self, address: str, folder: str) -> int:
+        store = self.store()
+        try:
+            return int(store.folders.get(address, folder).message_count)
+        finally:
+            store.close()
+
+
+def raw(subject: str, text: str, to: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Mallory <mallory@outside.test>"
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@outside.test>"
+    message.set_content(text)
+    return message.as_bytes()
+
+
+@pytest.fixture(scope="package")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    data = make_demo_data(tmp_path_factory.mktemp("ajax") / "data")
+    with DnsServer({"test.": TEST_ZONE}) as dns:
+        fieldpost(data, "settings", "set", "dns.nameservers", dns.address)
+        server = start_supervisor(data, ("smtp", "processing", "web"))
+        try:
+            yield World(server, f"http://127.0.0.1:{server.port('webmail')}")
+        finally:
+            assert server.stop() == 0, server.output()
