@@ -24,7 +24,7 @@ from webmail.binding import current_store
 from webmail.jmap import envelope, ids, limits, problems, session_resource
 from webmail.jmap.auth import Refused, authenticate
 from webmail.jmap.problems import Problem
-from webmail.jmap.registry import Call
+from webmail.jmap.registry import Call, Client
 
 bp = Blueprint("jmap", __name__, url_prefix="/jmap")
 
@@ -96,6 +96,12 @@ def api() -> Response:
             body = read_body(limits.MAX_SIZE_REQUEST, "maxSizeRequest")
             user = current_store().for_user(account.id)
             jmap_account = ids.account_id(account.id)
+            client = Client(
+                ip=request.remote_addr or "",
+                port=int(request.environ.get("REMOTE_PORT") or 0),
+                tls=request.is_secure,
+                host=request.host.rsplit(":", 1)[0],
+            )
 
             def make_call(using: frozenset[str], created_ids: dict[str, str]) -> Call:
                 return Call(
@@ -104,6 +110,7 @@ def api() -> Response:
                     address=account.address,
                     using=using,
                     created_ids=created_ids,
+                    client=client,
                 )
 
             answer = envelope.process(body, make_call, session_resource.session_state(account))

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from mailflow import outbox
 from storage.errors import InvalidInput
 from storage.models import Account
-from webmail.jmap.mail.common import wanted_ids
-from webmail.jmap.mail.set_errors import check_state, pick, set_error, shown
+from webmail.jmap import standard_methods as std
+from webmail.jmap.mail.if_in_state import check_state
 from webmail.jmap.registry import SUBMISSION, Args, Call, MethodError, method
 
 PROPERTIES = ("id", "name", "email", "replyTo", "bcc", "textSignature", "htmlSignature", "mayDelete")
@@ -77,16 +77,15 @@ def state_of(found: list[JmapIdentity]) -> str:
 @method("Identity/get", SUBMISSION)
 def identity_get(call: Call, args: Args) -> Args:
     """RFC 8621 6.1 (the standard /get of RFC 8620 5.1)."""
-    call.account(args)
+    asked = std.get_args(call, args, PROPERTIES)
     found = identities(call)
     by_id = {i.id: i for i in found}
-    ids = wanted_ids(args)
-    props = shown(args, PROPERTIES)
+    ids = asked.ids
     chosen = found if ids is None else [by_id[i] for i in ids if i in by_id]
     return {
         "accountId": call.account_id,
         "state": state_of(found),
-        "list": [pick(i.as_json(), props) for i in chosen],
+        "list": [{p: i.as_json()[p] for p in asked.properties} for i in chosen],
         "notFound": [] if ids is None else [i for i in ids if i not in by_id],
     }
 
@@ -95,10 +94,7 @@ def identity_get(call: Call, args: Args) -> Args:
 def identity_changes(call: Call, args: Args) -> Args:
     """RFC 8621 6.2 (RFC 8620 5.2): nothing changed from the current state; any other state cannot be
     answered (see the module notes)."""
-    call.account(args)
-    since = args.get("sinceState")
-    if not isinstance(since, str):
-        raise MethodError("invalidArguments", "sinceState must be a string", arguments=["sinceState"])
+    since = std.changes_args(call, args).since_state
     state = state_of(identities(call))
     if since != state:
         raise MethodError("cannotCalculateChanges", "identities changed; fetch them again with Identity/get")
@@ -117,41 +113,38 @@ def identity_changes(call: Call, args: Args) -> Args:
 def identity_set(call: Call, args: Args) -> Args:
     """RFC 8621 6.3 (RFC 8620 5.3): updates of ``textSignature``; create and destroy are refused (the
     identities are the account's addresses, which the administrator and delegating owners manage)."""
-    call.account(args)
+    asked = std.set_args(call, args)
     found = identities(call)
     old_state = state_of(found)
-    check_state(args, old_state)
+    check_state(asked.if_in_state, old_state)
     by_id = {i.id: i for i in found}
     out: Args = {"accountId": call.account_id, "oldState": old_state}
     not_created = {
-        key: set_error("forbidden", "identities are the account's addresses; the administrator adds them")
-        for key in (args.get("create") or {})
+        key: std.set_error("forbidden", "identities are the account's addresses; the administrator adds them")
+        for key in asked.create
     }
     updated: dict[str, None] = {}
     not_updated: Args = {}
     prefs = call.user.preferences
-    for key, patch in (args.get("update") or {}).items():
+    for key, patch in asked.update.items():
         identity = by_id.get(key)
         if identity is None:
-            not_updated[key] = set_error("notFound")
-            continue
-        if not isinstance(patch, dict):
-            not_updated[key] = set_error("invalidPatch", "the patch must be an object")
+            not_updated[key] = std.set_error("notFound")
             continue
         current = identity.as_json()
         fixed = [p for p, v in patch.items() if p not in UPDATABLE and current.get(p, object()) != v]
         if fixed:
-            not_updated[key] = set_error(
+            not_updated[key] = std.set_error(
                 "invalidProperties", "only textSignature can be changed on this server", properties=fixed
             )
             continue
         text = patch.get("textSignature", current["textSignature"])
         if not isinstance(text, str):
-            not_updated[key] = set_error("invalidProperties", properties=["textSignature"])
+            not_updated[key] = std.set_error("invalidProperties", properties=["textSignature"])
             continue
         if identity.composer.on_behalf_of:
             if text != current["textSignature"]:
-                not_updated[key] = set_error(
+                not_updated[key] = std.set_error(
                     "forbidden", "the signature of a mailbox sent on behalf of is its owner's"
                 )
                 continue
@@ -159,14 +152,14 @@ def identity_set(call: Call, args: Args) -> Args:
             try:
                 prefs.set_signature(identity.email, text)
             except InvalidInput as exc:
-                not_updated[key] = set_error("invalidProperties", str(exc), properties=["textSignature"])
+                not_updated[key] = std.set_error("invalidProperties", str(exc), properties=["textSignature"])
                 continue
         updated[key] = None
     not_destroyed = {
-        key: set_error("forbidden", "identities are the account's addresses; mayDelete is false")
+        key: std.set_error("forbidden", "identities are the account's addresses; mayDelete is false")
         if key in by_id
-        else set_error("notFound")
-        for key in (args.get("destroy") or [])
+        else std.set_error("notFound")
+        for key in asked.destroy
     }
     out.update(
         newState=state_of(identities(call)) if updated else old_state,

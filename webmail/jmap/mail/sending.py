@@ -31,8 +31,8 @@ from mailflow.submission import Accepted, Envelope, Origin, Refusal, header_from
 from storage.errors import NotFound, PermissionDenied
 from webmail.jmap import ids
 from webmail.jmap.mail.identity import JmapIdentity, account_of
-from webmail.jmap.mail.set_errors import set_error
 from webmail.jmap.registry import METHODS, Args, Call
+from webmail.jmap.standard_methods import set_error
 
 #: what a client may give in a create (the rest is the server's)
 CREATABLE = ("identityId", "emailId", "envelope")

@@ -22,12 +22,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from storage.submissions import RETENTION, ChangesTooOld, Submission
-from webmail.jmap.mail.common import MAX_OBJECTS_IN_SET, wanted_ids
+from storage.submissions import ChangesTooOld, Submission
+from storage.usermail import UserMail
+from webmail.jmap import standard_methods as std
 from webmail.jmap.mail.identity import identities
+from webmail.jmap.mail.if_in_state import check_state
 from webmail.jmap.mail.sending import SendRefused, send
-from webmail.jmap.mail.set_errors import check_state, pick, set_error, shown
-from webmail.jmap.registry import METHODS, SUBMISSION, Args, Call, MethodError, method
+from webmail.jmap.registry import (
+    ACCOUNT_CAPABILITIES,
+    METHODS,
+    SUBMISSION,
+    Args,
+    Call,
+    MethodError,
+    method,
+    state_source,
+)
 
 PROPERTIES = (
     "id",
@@ -41,11 +51,15 @@ PROPERTIES = (
     "dsnBlobIds",
     "mdnBlobIds",
 )
-SORTABLE = {"emailId": "email_id", "threadId": "thread_id", "sentAt": "send_at"}
-#: RFC 8621 1.3.2: what the Session says of this capability
-ACCOUNT_CAPABILITY: Args = {"maxDelayedSend": 0, "submissionExtensions": {}}
+SORTABLE = ("emailId", "threadId", "sentAt")
+#: RFC 8621 1.3.2: what the Session says of this capability (no delayed sending, no SMTP extensions)
+ACCOUNT_CAPABILITIES[SUBMISSION] = {"maxDelayedSend": 0, "submissionExtensions": {}}
 
-__all__ = ["ACCOUNT_CAPABILITY", "RETENTION"]
+
+@state_source
+def submission_state(user: UserMail) -> dict[str, str]:
+    """Push (webmail/jmap/push.py): the account's EmailSubmission state (one indexed read)."""
+    return {"EmailSubmission": str(user.submissions.state())}
 
 
 def submission_id(record_id: int) -> str:
@@ -97,39 +111,34 @@ def as_json(record: Submission) -> Args:
 @method("EmailSubmission/get", SUBMISSION)
 def submission_get(call: Call, args: Args) -> Args:
     """RFC 8621 7.1 (RFC 8620 5.1)."""
-    call.account(args)
-    ids = wanted_ids(args)
-    props = shown(args, PROPERTIES)
+    asked = std.get_args(call, args, PROPERTIES)
+    ids = asked.ids
     numbers = None if ids is None else [n for n in map(parse_submission_id, ids) if n is not None]
     state, records = call.user.submissions.get(numbers)
     found = {submission_id(r.id): r for r in records}
     return {
         "accountId": call.account_id,
         "state": str(state),
-        "list": [pick(as_json(found[i]), props) for i in (ids or list(found)) if i in found],
+        "list": [
+            {p: as_json(found[i])[p] for p in asked.properties} for i in (ids or list(found)) if i in found
+        ],
         "notFound": [i for i in ids or () if i not in found],
     }
 
 
-def _state_arg(args: Args, name: str) -> int:
-    value = args.get(name)
-    if not isinstance(value, str) or not value.isdigit():
-        raise MethodError("cannotCalculateChanges", f"{name} is not a state of this server")
+def _state_number(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise MethodError("cannotCalculateChanges", "that is not a state of this server")
     return int(value)
 
 
 @method("EmailSubmission/changes", SUBMISSION)
 def submission_changes(call: Call, args: Args) -> Args:
     """RFC 8621 7.2 (RFC 8620 5.2); states older than the retention give cannotCalculateChanges."""
-    call.account(args)
-    since = _state_arg(args, "sinceState")
-    limit = args.get("maxChanges")
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise MethodError(
-            "invalidArguments", "maxChanges must be a positive integer", arguments=["maxChanges"]
-        )
+    asked = std.changes_args(call, args)
+    since = _state_number(asked.since_state)
     try:
-        found = call.user.submissions.changes(since, limit)
+        found = call.user.submissions.changes(since, asked.max_changes)
     except ChangesTooOld as exc:
         raise MethodError("cannotCalculateChanges", str(exc)) from None
     return {
@@ -188,51 +197,32 @@ def _matches(record: Args, condition: Any) -> bool:
 def submission_query(call: Call, args: Args) -> Args:
     """RFC 8621 7.3 (RFC 8620 5.5): filter by identity, Email, thread, undoStatus and time; sort by
     emailId, threadId or sentAt; position, anchor, limit and the total as the RFC says."""
-    call.account(args)
+    q = std.query_args(call, args, SORTABLE)
     state, records = call.user.submissions.get()
     rows = [as_json(r) for r in records]
-    if args.get("filter") is not None:
-        rows = [r for r in rows if _matches(r, args["filter"])]
-    for comparator in reversed(args.get("sort") or []):
-        prop = comparator.get("property") if isinstance(comparator, dict) else None
-        if prop not in SORTABLE:
-            raise MethodError("unsupportedSort", f"cannot sort by {prop!r}")
-        key: str = "sendAt" if prop == "sentAt" else str(prop)
-        rows.sort(key=lambda r: str(r[key]), reverse=comparator.get("isAscending", True) is False)
+    if q.filter is not None:
+        rows = [r for r in rows if _matches(r, q.filter)]
+    for comparator in reversed(q.sort):
+        key = "sendAt" if comparator.property == "sentAt" else comparator.property
+        rows.sort(key=lambda r: str(r[key]), reverse=not comparator.is_ascending)  # noqa: B023 (sorted now)
     ids = [r["id"] for r in rows]
-    position = args.get("position") or 0
-    if not isinstance(position, int):
-        raise MethodError("invalidArguments", "position must be an integer", arguments=["position"])
-    anchor = args.get("anchor")
-    if anchor is not None:
-        if anchor not in ids:
-            raise MethodError("anchorNotFound")
-        offset = args.get("anchorOffset") or 0
-        position = max(0, ids.index(anchor) + int(offset))
-    elif position < 0:
-        position = max(0, len(ids) + position)
-    limit = args.get("limit")
-    if limit is not None and (not isinstance(limit, int) or limit < 0):
-        raise MethodError("invalidArguments", "limit must be a non-negative integer", arguments=["limit"])
-    window = ids[position:] if limit is None else ids[position : position + limit]
+    position, page = std.window(ids, q)
     out: Args = {
         "accountId": call.account_id,
         "queryState": str(state),
         "canCalculateChanges": False,
         "position": position,
-        "ids": window,
+        "ids": page,
     }
-    if args.get("calculateTotal"):
+    if q.calculate_total:
         out["total"] = len(ids)
-    if limit is not None:
-        out["limit"] = limit
     return out
 
 
 @method("EmailSubmission/queryChanges", SUBMISSION)
 def submission_query_changes(call: Call, args: Args) -> Args:
     """RFC 8620 5.6: not calculated for this type (see the module notes); the client queries again."""
-    call.account(args)
+    std.query_changes_args(call, args, SORTABLE)
     raise MethodError("cannotCalculateChanges", "run EmailSubmission/query again")
 
 
@@ -267,17 +257,11 @@ def _implicit_email_set(call: Call, args: Args, created: dict[str, str], destroy
 def submission_set(call: Call, args: Args) -> Args:
     """RFC 8621 7.5: create sends (webmail/jmap/mail/sending.py), update can only try to cancel (and
     gets cannotUnsend: undoStatus is final at once), destroy forgets the record (not the message)."""
-    call.account(args)
+    asked = std.set_args(call, args)
+    create, update, destroy = asked.create, asked.update, asked.destroy
     records = call.user.submissions
     old_state = str(records.state())
-    check_state(args, old_state)
-    create = args.get("create") or {}
-    update = args.get("update") or {}
-    destroy = args.get("destroy") or []
-    if not isinstance(create, dict) or not isinstance(update, dict) or not isinstance(destroy, list):
-        raise MethodError("invalidArguments", "create and update are objects, destroy a list")
-    if len(create) + len(update) + len(destroy) > MAX_OBJECTS_IN_SET:
-        raise MethodError("requestTooLarge", f"at most {MAX_OBJECTS_IN_SET} objects per call")
+    check_state(asked.if_in_state, old_state)
     on_success = args.get("onSuccessUpdateEmail"), args.get("onSuccessDestroyEmail")
     if any(on_success) and "Email/set" not in METHODS:
         raise MethodError(
@@ -292,9 +276,6 @@ def submission_set(call: Call, args: Args) -> Args:
     not_created: Args = {}
     emails: dict[str, str] = {}  # creation id -> the Email sent
     for creation_id, obj in create.items():
-        if not isinstance(obj, dict):
-            not_created[creation_id] = set_error("invalidProperties", "an EmailSubmission is an object")
-            continue
         try:
             sent = send(call, obj, usable)
         except SendRefused as refused:
@@ -320,9 +301,9 @@ def submission_set(call: Call, args: Args) -> Args:
     _, live = records.get([n for n in map(parse_submission_id, update) if n is not None])
     live_ids = {submission_id(r.id) for r in live}
     not_updated: Args = {
-        key: set_error("cannotUnsend", "the message was queued at once; it cannot be taken back")
+        key: std.set_error("cannotUnsend", "the message was queued at once; it cannot be taken back")
         if key in live_ids
-        else set_error("notFound")
+        else std.set_error("notFound")
         for key in update
     }
     wanted = {key: parse_submission_id(key) for key in destroy}
@@ -331,7 +312,7 @@ def submission_set(call: Call, args: Args) -> Args:
     gone = set(records.destroy(numbers)) if numbers else set()
     destroyed = [key for key, n in wanted.items() if n in gone]
     gone_emails = {key: email_of[n] for key, n in wanted.items() if n in gone and n in email_of}
-    not_destroyed = {key: set_error("notFound") for key, n in wanted.items() if n not in gone}
+    not_destroyed = {key: std.set_error("notFound") for key, n in wanted.items() if n not in gone}
     response: Args = {
         "accountId": call.account_id,
         "oldState": old_state,

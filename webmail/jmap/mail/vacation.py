@@ -32,8 +32,8 @@ from typing import Any
 from filters.user_rules import OutOfOffice, RuleError, ScriptEdited, UserFilters
 from mailflow import html_text
 from storage.errors import QuotaExceeded
-from webmail.jmap.mail.common import wanted_ids
-from webmail.jmap.mail.set_errors import check_state, pick, set_error, shown
+from webmail.jmap import standard_methods as std
+from webmail.jmap.mail.if_in_state import check_state
 from webmail.jmap.registry import VACATION, Args, Call, method
 
 SINGLETON = "singleton"
@@ -137,14 +137,15 @@ def patched(entry: OutOfOffice, patch: Args, zone: zoneinfo.ZoneInfo) -> OutOfOf
 @method("VacationResponse/get", VACATION)
 def vacation_get(call: Call, args: Args) -> Args:
     """RFC 8621 8.1: the one object, ``singleton``."""
-    call.account(args)
+    asked = std.get_args(call, args, PROPERTIES)
     entry = UserFilters(call.user).state().data.out_of_office
-    ids = wanted_ids(args)
+    ids = asked.ids
     found = ids is None or SINGLETON in ids
+    shown = as_json(entry, _zone(call))
     return {
         "accountId": call.account_id,
         "state": _state(entry),
-        "list": [pick(as_json(entry, _zone(call)), shown(args, PROPERTIES))] if found else [],
+        "list": [{p: shown[p] for p in asked.properties}] if found else [],
         "notFound": [i for i in ids or () if i != SINGLETON],
     }
 
@@ -152,35 +153,32 @@ def vacation_get(call: Call, args: Args) -> Args:
 @method("VacationResponse/set", VACATION)
 def vacation_set(call: Call, args: Args) -> Args:
     """RFC 8621 8.2: only an update of ``singleton``; create and destroy get the ``singleton`` error."""
-    call.account(args)
+    asked = std.set_args(call, args)
     service = UserFilters(call.user)
     entry = service.state().data.out_of_office
     old_state = _state(entry)
-    check_state(args, old_state)
+    check_state(asked.if_in_state, old_state)
     zone = _zone(call)
     updated: dict[str, Any] = {}
     not_updated: Args = {}
-    for key, patch in (args.get("update") or {}).items():
+    for key, patch in asked.update.items():
         if key != SINGLETON:
-            not_updated[key] = set_error("notFound")
-            continue
-        if not isinstance(patch, dict):
-            not_updated[key] = set_error("invalidPatch", "the patch must be an object")
+            not_updated[key] = std.set_error("notFound")
             continue
         try:
             entry = service.save_out_of_office(patched(entry, patch, zone)).data.out_of_office
         except RuleError as exc:
             prop = _FIELDS.get(exc.field, exc.field)
-            not_updated[key] = set_error("invalidProperties", exc.message, properties=[prop])
+            not_updated[key] = std.set_error("invalidProperties", exc.message, properties=[prop])
             continue
         except ScriptEdited:
-            not_updated[key] = set_error(
+            not_updated[key] = std.set_error(
                 "forbidden",
                 "another program changed the WebMail filter script; open the out-of-office page to replace it",
             )
             continue
         except QuotaExceeded as exc:
-            not_updated[key] = set_error("overQuota", str(exc))
+            not_updated[key] = std.set_error("overQuota", str(exc))
             continue
         updated[key] = None
     return {
@@ -190,7 +188,7 @@ def vacation_set(call: Call, args: Args) -> Args:
         "created": None,
         "updated": updated or None,
         "destroyed": None,
-        "notCreated": {k: set_error("singleton") for k in (args.get("create") or {})} or None,
+        "notCreated": {k: std.set_error("singleton") for k in asked.create} or None,
         "notUpdated": not_updated or None,
-        "notDestroyed": {k: set_error("singleton") for k in (args.get("destroy") or [])} or None,
+        "notDestroyed": {k: std.set_error("singleton") for k in asked.destroy} or None,
     }
