@@ -3,6 +3,7 @@
 from webmail.jmap.mail import email_changes as email_changes
 from webmail.jmap.mail import email_get as email_get
 from webmail.jmap.mail import email_query as email_query
+from webmail.jmap.mail import email_set as email_set
 from webmail.jmap.mail import identity as identity
 from webmail.jmap.mail import mailbox as mailbox
 from webmail.jmap.mail import snippet as snippet

@@ -19,6 +19,7 @@ from typing import Any
 from storage.message_parts import filename
 from storage.mime import Part
 from storage.mime.text import decode_transfer
+from webmail.jmap.ids import message_blob_id
 from webmail.jmap.mail.email_headers import headers_list, split_fields
 
 BODY_PROPERTIES = (
@@ -32,8 +33,8 @@ _INLINE_MEDIA = ("image", "audio", "video")
 
 
 def blob_id(folder_id: int, uid: int, part: str | None = None) -> str:
-    """The blob id of a message (``part`` None) or of one part (webmail/jmap/ids.py's shape)."""
-    return f"b{folder_id}_{uid}" + ("_" + part.replace(".", "_") if part else "")
+    """The blob id of a message (``part`` None) or of one part (webmail/jmap/ids.py)."""
+    return message_blob_id(folder_id, uid, part)
 
 
 def part_id(part: Part) -> str | None:
