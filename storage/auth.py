@@ -3,7 +3,9 @@
 Implementation notes:
 
 * Order of checks: throttle (refuse before any work), then the cache, then argon2 (slow, ~50 ms), then
-  the account and service switches. Failures are never cached; every failure is recorded against both
+  the account and service switches. The throttle, the account, its switches and its second factor are
+  read in one transaction before the password is checked (they were four, and a new IMAP session's
+  LOGIN paid for each). Failures are never cached; every failure is recorded against both
   the account name and the client address.
 * Unknown users cost the same argon2 work as known ones, and every refusal raises the same AuthFailed,
   so neither timing nor the reply tells whether an account exists.
@@ -21,9 +23,10 @@ Implementation notes:
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from storage import app_passwords, passwords
 from storage import schema as s
@@ -71,6 +74,17 @@ def dummy_hash() -> str:
     return passwords.hash_password("fieldpost-timing-equaliser")
 
 
+@dataclass(frozen=True)
+class _LoginRead:
+    """What a login reads before the password check, in one transaction."""
+
+    account_id: int | None  # None: no such login name
+    row: Any  # the password columns and the switches, or None
+    app_only: bool  # two-step sign-in: only app passwords on this service
+    account: Account | None  # loaded only when the account and its domain are enabled
+    service_on: bool  # the service switch for the account (False when not loaded)
+
+
 class Auth:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -93,55 +107,62 @@ class Auth:
             AppPasswordRequired: the account password of an account with two-step sign-in, on a
                 service other than WebMail.
             AuthFailed: wrong password, unknown or disabled account, or the service is switched off.
+            InvalidInput: ``service`` is not one of ``SERVICES``.
         """
+        if service is not None and service not in SERVICES:
+            raise InvalidInput(f"unknown service {service!r}")
         name = address.strip().lower()
-        seen = self.throttle.check(name, ip)
-        if seen.retry_after > 0:
-            raise Throttled("too many failed logins; try again later", seen.retry_after)
+        with self.store.db.read() as conn:  # every read of a login in one transaction
+            seen = self.throttle.check_in(conn, name, ip)
+            if seen.retry_after > 0:
+                raise Throttled("too many failed logins; try again later", seen.retry_after)
+            found = self._read_login(conn, name, service)
         try:
-            account = self._check_password(name, password, service, ip)
+            account = self._check_password(found, password, ip)
         except AuthFailed:
             self.throttle.record_failure(name, ip)
             raise
-        if service is not None and not self.service_enabled(account, service):
+        if service is not None and not found.service_on:
             raise AuthFailed("authentication failed")
         self.throttle.record_success(name, ip, seen=seen)
         return account
 
-    def _check_password(self, name: str, password: str, service: str | None, ip: str | None) -> Account:
-        with self.store.db.read() as conn:
-            try:
-                split_address(name)
-                aid = self.store.accounts.id_of(conn, name, temporary=False)
-            except (NotFound, InvalidInput):
-                aid = None
-            row = None
-            if aid is not None:
-                row = conn.execute(
-                    select(
-                        s.accounts.c.password_hash,
-                        s.accounts.c.password_generation,
-                        s.accounts.c.enabled,
-                        s.domains.c.enabled.label("domain_enabled"),
-                    )
-                    .join(s.domains, s.domains.c.id == s.accounts.c.domain_id)
-                    .where(s.accounts.c.id == aid)
-                ).first()
-            app_only = (
-                aid is not None
-                and row is not None
-                and service != SECOND_STEP_SERVICE
-                and self.store.second_factors.account_has_factor(conn, aid)
+    def _read_login(self, conn: Connection, name: str, service: str | None) -> _LoginRead:
+        try:
+            split_address(name)
+            aid = self.store.accounts.id_of(conn, name, temporary=False)
+        except (NotFound, InvalidInput):
+            return _LoginRead(None, None, False, None, False)
+        row = conn.execute(
+            select(
+                s.accounts.c.password_hash,
+                s.accounts.c.password_generation,
+                s.accounts.c.enabled,
+                s.domains.c.enabled.label("domain_enabled"),
             )
+            .join(s.domains, s.domains.c.id == s.accounts.c.domain_id)
+            .where(s.accounts.c.id == aid)
+        ).first()
+        if row is None:
+            return _LoginRead(aid, None, False, None, False)
+        app_only = service != SECOND_STEP_SERVICE and self.store.second_factors.account_has_factor(conn, aid)
+        if not (row.enabled and row.domain_enabled):
+            return _LoginRead(aid, row, app_only, None, False)
+        account = self.store.accounts.load(conn, aid)
+        service_on = service is None or bool(
+            self.store.settings_effective(conn, f"services.{service}", account_id=aid)
+        )
+        return _LoginRead(aid, row, app_only, account, service_on)
+
+    def _check_password(self, found: _LoginRead, password: str, ip: str | None) -> Account:
+        aid, row, account = found.account_id, found.row, found.account
         if (
-            app_only
+            found.app_only
             and aid is not None
-            and row is not None
-            and row.enabled
-            and row.domain_enabled
+            and account is not None
             and app_passwords.match(self.store, self.app_cache, aid, password, ip) is not None
         ):
-            return self.store.accounts.by_id(aid)
+            return account
         if aid is None or row is None or row.password_hash is None:
             passwords.verify_password(dummy_hash(), password)
             raise AuthFailed("authentication failed")
@@ -149,11 +170,11 @@ class Auth:
             if not passwords.verify_password(row.password_hash, password):
                 raise AuthFailed("authentication failed")
             self.cache.remember(aid, password, row.password_generation)
-        if not row.enabled or not row.domain_enabled:
+        if account is None:  # the account or its domain is disabled
             raise AuthFailed("authentication failed")
-        if app_only:
+        if found.app_only:
             raise AppPasswordRequired(USE_APP_PASSWORD)
-        return self.store.accounts.by_id(aid)
+        return account
 
     def service_enabled(self, account: Account, service: str) -> bool:
         if service not in SERVICES:

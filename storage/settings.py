@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Executable, and_, bindparam, delete, or_, select
+from sqlalchemy import Connection, Executable, and_, bindparam, delete, func, or_, select
 
 from storage import dialect
 from storage import schema as s
@@ -442,6 +442,49 @@ def effective_many(
     wanted = [get(name).name for name in names]
     stored = _stored(conn, wanted, _scopes(conn, account_id, domain_id))
     return {name: resolve(name, stored.get(name, {})) for name in wanted}
+
+
+def on_for_any_domain(conn: Connection, names: Iterable[str]) -> dict[str, bool]:
+    """For each boolean setting of ``names``: whether it is on, in effect, for at least one domain (the
+    domain's own value, else the server's). Two statements whatever the number of domains (one
+    transaction per domain cost every new IMAP and POP3 connection a millisecond or more).
+
+    Raises:
+        NotFound: unknown setting.
+    """
+    wanted = [get(name).name for name in names]
+    if not wanted:
+        return {}
+    domains = int(conn.execute(select(func.count()).select_from(s.domains)).scalar_one())
+    sv = s.setting_values
+    rows = conn.execute(
+        select(sv.c.level, sv.c.name, sv.c.value).where(
+            sv.c.name.in_(wanted),
+            or_(
+                and_(sv.c.level == "server", sv.c.scope_id == 0),
+                and_(sv.c.level == "domain", sv.c.scope_id.in_(select(s.domains.c.id))),
+            ),
+        )
+    )
+    server: dict[str, Any] = {}
+    domain_on: set[str] = set()
+    domain_off: dict[str, int] = {}
+    for row in rows:
+        try:
+            value = coerce_value(REGISTRY[row.name], json.loads(row.value))
+        except (InvalidInput, ValueError):
+            continue  # a stale value from an older registry counts as unset
+        if row.level == "server":
+            server[row.name] = value
+        elif value:
+            domain_on.add(row.name)
+        else:
+            domain_off[row.name] = domain_off.get(row.name, 0) + 1
+    out = {}
+    for name in wanted:
+        server_on = bool(resolve(name, {"server": server[name]} if name in server else {}))
+        out[name] = name in domain_on or (server_on and domains > domain_off.get(name, 0))
+    return out
 
 
 def effective(

@@ -101,7 +101,7 @@ class Settings:
     def on_for_any_domain(self, name: str) -> bool:
         """Whether the switch ``name`` is on, in effect, for at least one of our domains (its own value or
         the server's): for a feature a service offers before it knows the user (SMTP offers CRAM-MD5 when
-        some domain allows it, and refuses the accounts of the others later). One transaction.
+        some domain allows it, and refuses the accounts of the others later). Two statements.
 
         Args:
             name: a setting with a boolean value that may be set per domain.
@@ -110,8 +110,20 @@ class Settings:
             NotFound: no such setting.
         """
         with self.store.db.read() as conn:
-            domain_ids = conn.execute(select(s.domains.c.id).order_by(s.domains.c.id)).scalars().all()
-            return any(bool(reg.effective(conn, name, domain_id=int(did))) for did in domain_ids)
+            return reg.on_for_any_domain(conn, [name])[name]
+
+    def for_connection(self, names: Iterable[str], on_for_any_domain: Iterable[str] = ()) -> dict[str, Any]:
+        """What a service reads once per new connection, before it knows the user, in one transaction:
+        the server-level values of ``names``, and for each of ``on_for_any_domain`` whether it is on for
+        any domain (see ``on_for_any_domain``).
+
+        Raises:
+            NotFound: no such setting.
+        """
+        with self.store.db.read() as conn:
+            values = reg.effective_many(conn, list(names))
+            values.update(reg.on_for_any_domain(conn, on_for_any_domain))
+            return values
 
     def explicit(
         self, *, domain: str | None = None, account_class: str | None = None, account: str | None = None

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, and_, case, delete, false, func, literal, or_, select
+from sqlalchemy import Connection, DateTime, and_, case, delete, false, func, literal, or_, select
 from sqlalchemy.exc import DBAPIError
 
 from storage import dialect
@@ -131,17 +131,23 @@ class LoginThrottle:
         While locked, ``retry_after`` is the remaining lock time: callers refuse outright rather than
         hold a connection that long.
         """
+        with self.store.db.read() as conn:
+            return self.check_in(conn, account, ip, now=now)
+
+    def check_in(
+        self, conn: Connection, account: str | None, ip: str | None, *, now: datetime | None = None
+    ) -> ThrottleCheck:
+        """``check`` inside the caller's transaction (a login reads the throttle and the account in one)."""
         subjects = _subjects(account, ip)
         if not subjects:
             return ThrottleCheck(0.0, False, False)
         when = as_utc(now) or utcnow()
         t = s.login_failures
-        with self.store.db.read() as conn:
-            rows = conn.execute(
-                select(t.c.kind, t.c.failures, t.c.window_start, t.c.last_failure, t.c.locked_until).where(
-                    or_(*(and_(t.c.kind == kind, t.c.subject == subject) for kind, subject in subjects))
-                )
-            ).all()
+        rows = conn.execute(
+            select(t.c.kind, t.c.failures, t.c.window_start, t.c.last_failure, t.c.locked_until).where(
+                or_(*(and_(t.c.kind == kind, t.c.subject == subject) for kind, subject in subjects))
+            )
+        ).all()
         wait, locked, name_failed = 0.0, False, False
         for row in rows:
             name_failed = name_failed or row.kind == ACCOUNT

@@ -60,9 +60,7 @@ def _cram_anywhere(s: ImapSession) -> bool:
     """CRAM-MD5 is offered when ``auth.allow_cram`` is on at server level or in any domain; the
     exchange itself refuses accounts whose domain keeps no secret for it."""
     try:
-        if s.store.settings.get("auth.allow_cram"):
-            return True
-        return any(s.store.settings.get("auth.allow_cram", domain=d.name) for d in s.store.domains.list())
+        return s.store.settings.on_for_any_domain("auth.allow_cram")
     except Exception:
         return False
 

@@ -219,10 +219,14 @@ def _in_thread(fn: Any) -> Any:
 
 def make_handler(store: Store, hostname: str, tls_context: ssl.SSLContext | None) -> Handler:
     def handle(sock: Any, address: tuple[Any, ...], session_id: str, listener: ListenerServer) -> None:
+        # one transaction for what the greeting needs (LOGINDISABLED, AUTH=CRAM-MD5)
         try:
-            allow_plaintext = bool(store.settings.get("imap.allow_plaintext_auth"))
+            cfg = store.settings.for_connection(
+                ["imap.allow_plaintext_auth"], on_for_any_domain=["auth.allow_cram"]
+            )
+            allow_plaintext, allow_cram = bool(cfg["imap.allow_plaintext_auth"]), bool(cfg["auth.allow_cram"])
         except Exception:
-            allow_plaintext = False
+            allow_plaintext = allow_cram = False
         context = SessionContext(
             store=store,
             hostname=hostname,
@@ -232,6 +236,7 @@ def make_handler(store: Store, hostname: str, tls_context: ssl.SSLContext | None
             tls_available=tls_context is not None and not listener.implicit_tls,
             log=listener.session_log(session_id),
             allow_plaintext=allow_plaintext,
+            allow_cram=allow_cram,
             errors=listener.policy.errors,
             offload=_in_thread,
         )

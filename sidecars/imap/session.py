@@ -83,6 +83,7 @@ class SessionContext:
     tls_available: bool
     log: Any
     allow_plaintext: bool = False
+    allow_cram: bool | None = None  # CRAM-MD5 offered (on for the server or some domain); None: look it up
     wake: Callable[[], None] | None = None  # the connection's wake-up (IDLE)
     errors: ErrorLimits = field(default_factory=ErrorLimits)
     compress_available: bool = True
@@ -127,7 +128,7 @@ class ImapSession:
         self.saved: list[int] = []  # SEARCH RETURN (SAVE) result as UIDs (RFC 5182)
         self.client_id: dict[str, str | None] = {}
         self.closed = False
-        self.cram: bool | None = None  # CRAM-MD5 offered (looked up once)
+        self.cram: bool | None = self.ctx.allow_cram  # CRAM-MD5 offered (looked up once)
         self.drop = False  # end the session after this reply (error control)
 
     # -- what the connection calls ------------------------------------------------------------------
@@ -325,7 +326,9 @@ class ImapSession:
         self.state = AUTHENTICATED
         try:
             self.reader.max_literal = int(
-                self.store.settings.get("mail.max_message_bytes", account=account.address)
+                self.store.settings.effective_many(["mail.max_message_bytes"], account_id=account.id)[
+                    "mail.max_message_bytes"
+                ]
             )
         except (StorageError, ValueError):
             self.reader.max_literal = 50 * 1024 * 1024

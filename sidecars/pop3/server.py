@@ -149,10 +149,14 @@ def make_handler(store: Store, hostname: str, tls_context: ssl.SSLContext | None
     def handle(sock: Any, address: tuple[Any, ...], session_id: str, listener: ListenerServer) -> None:
         with contextlib.suppress(OSError):  # each answer is one write: no reason to hold its tail back
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # one transaction for what the greeting and CAPA need (USER, SASL CRAM-MD5)
         try:
-            allow_plaintext = bool(store.settings.get("pop3.allow_plaintext_auth"))
+            cfg = store.settings.for_connection(
+                ["pop3.allow_plaintext_auth"], on_for_any_domain=["auth.allow_cram"]
+            )
+            allow_plaintext, allow_cram = bool(cfg["pop3.allow_plaintext_auth"]), bool(cfg["auth.allow_cram"])
         except Exception:
-            allow_plaintext = False
+            allow_plaintext = allow_cram = False
         context = SessionContext(
             store=store,
             hostname=hostname,
@@ -162,6 +166,7 @@ def make_handler(store: Store, hostname: str, tls_context: ssl.SSLContext | None
             tls_available=tls_context is not None and not listener.implicit_tls,
             log=listener.session_log(session_id),
             allow_plaintext=allow_plaintext,
+            allow_cram=allow_cram,
             errors=listener.policy.errors,
             offload=_in_thread,
         )

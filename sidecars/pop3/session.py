@@ -79,6 +79,7 @@ class SessionContext:
     tls_available: bool
     log: logging.LoggerAdapter[Any] | logging.Logger
     allow_plaintext: bool = False
+    allow_cram: bool | None = None  # CRAM-MD5 offered (on for the server or some domain); None: look it up
     errors: ErrorLimits = field(default_factory=ErrorLimits)
     offload: Callable[[Callable[[], Any]], Any] = _inline
 
@@ -131,7 +132,7 @@ class Pop3Session:
         self.seen_since = 0.0
         self.mechanism: sasl.Mechanism | None = None
         self.final_pending = False  # SASL: additional data sent, the client's empty line expected
-        self.cram: bool | None = None
+        self.cram: bool | None = self.ctx.allow_cram
         self.closed = False
         self.retrieved = 0
         self.refreshed = 0.0  # time.monotonic() of the last Maildrop.refresh
@@ -164,11 +165,7 @@ class Pop3Session:
         """CRAM-MD5 is offered when ``auth.allow_cram`` is on at server level or in any domain (the
         exchange refuses accounts whose domain keeps no secret), as IMAP does."""
         try:
-            if self.store.settings.get("auth.allow_cram"):
-                return True
-            return any(
-                self.store.settings.get("auth.allow_cram", domain=d.name) for d in self.store.domains.list()
-            )
+            return self.store.settings.on_for_any_domain("auth.allow_cram")
         except Exception:
             return False
 

@@ -78,6 +78,21 @@ def test_on_for_any_domain_follows_each_domain_and_the_server(demo: Demo) -> Non
         st.on_for_any_domain("no.such.setting")
 
 
+def test_for_connection_reads_server_values_and_any_domain_switches(demo: Demo) -> None:
+    st = demo.store.settings
+    demo.store.domains.add("other.test")
+    names, cram = ["imap.allow_plaintext_auth"], ["auth.allow_cram"]
+    assert st.for_connection(names, cram) == {"imap.allow_plaintext_auth": False, "auth.allow_cram": False}
+    st.set("imap.allow_plaintext_auth", True)
+    st.set("auth.allow_cram", True, domain="other.test")
+    assert st.for_connection(names, cram) == {"imap.allow_plaintext_auth": True, "auth.allow_cram": True}
+    st.set("auth.allow_cram", True)
+    st.set("auth.allow_cram", False, domain="other.test")  # example.test still takes the server's value
+    assert st.for_connection([], cram) == {"auth.allow_cram": True}
+    with pytest.raises(NotFound):
+        st.for_connection(["no.such.setting"])
+
+
 def test_clear_falls_back_level_by_level(classy: Demo) -> None:
     st = classy.store.settings
     st.set(LANG, "de")
