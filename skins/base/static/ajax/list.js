@@ -266,7 +266,8 @@ export class MessageList {
 
   // After a change pushed by the server: the query's changes, else the query again from the top.
   async refresh(changedEmailIds = []) {
-    if (!this.mailbox) return;
+    const mailbox = this.mailbox;
+    if (!mailbox) return;
     for (const id of changedEmailIds) this.emails.delete(id);
     let applied = false;
     if (this.queryState) {
@@ -278,6 +279,7 @@ export class MessageList {
           sinceQueryState: this.queryState,
           calculateTotal: true,
         });
+        if (mailbox !== this.mailbox) return;
         // splice keeps the holes of pages not fetched; a removed id that was never fetched lies in one
         // of them, so every position after the first hole is uncertain and fetched again
         let unknown = false;
@@ -295,12 +297,7 @@ export class MessageList {
         applied = true;
       } catch (_) { /* cannotCalculateChanges and the like: query again */ }
     }
-    if (!applied) {
-      const keep = this.selected;
-      this.ids = [];
-      await this.fetchPage(Math.floor(Math.floor(this.root.scrollTop / ROW) / PAGE), true);
-      this.selected = keep;
-    }
+    if (!applied) await this.requery();
     this.spacer.style.height = `${this.total * ROW}px`;
     this.notice.hidden = this.total > 0;
     for (const row of this.rows.values()) row.dataset.key = "";
@@ -314,6 +311,20 @@ export class MessageList {
     email.keywords = { ...email.keywords, $seen: true };
     this.draw();
     return true;
+  }
+
+  // The page in view queried again; the known ids are replaced only once the answer is in, so a click
+  // meanwhile still finds its row.
+  async requery() {
+    const mailbox = this.mailbox;
+    const page = Math.floor(Math.floor(this.root.scrollTop / ROW) / PAGE);
+    const answer = await this.jmap.call("Email/query", this.query(page * PAGE, PAGE, true));
+    if (mailbox !== this.mailbox) return;
+    const ids = [];
+    answer.ids.forEach((id, i) => { ids[answer.position + i] = id; });
+    this.ids = ids;
+    this.total = answer.total ?? ids.length;
+    this.queryState = answer.queryState;
   }
 
   forget(ids) {
