@@ -200,3 +200,53 @@ def test_limits_and_bad_creates(seeded: Seeded) -> None:
         "properties"
     ] == ["emailId"]
     assert store.queue.list() == []
+
+
+def test_on_success_the_draft_moves_to_sent_through_email_set(seeded: Seeded) -> None:
+    """RFC 8621 7.5: the implicit Email/set after the submission moves the draft and clears $draft; a
+    destroyed submission's Email can be destroyed with it (onSuccessDestroyEmail)."""
+    store = seeded.store
+    call = call_for(store, seeded.alice)
+    user = store.for_user(seeded.alice.id)
+    drafts, sent = user.folder_with_role("drafts"), user.folder_with_role("sent")
+    email_id = draft(
+        seeded, seeded.alice, sender="alice@example.test", to="bob@example.test", subject="Moved"
+    )
+    done = invoke(
+        call,
+        "EmailSubmission/set",
+        create={"k1": {"identityId": identity(call, "alice@example.test"), "emailId": email_id}},
+        onSuccessUpdateEmail={
+            "#k1": {f"mailboxIds/m{drafts.id}": None, f"mailboxIds/m{sent.id}": True, "keywords/$draft": None}
+        },
+    )
+    assert "k1" in done["created"], done
+    ((name, email_set),) = call.implicit
+    assert name == "Email/set" and email_id in (email_set["updated"] or {}), email_set
+    (row,) = [r for r in user.view.page(sent.id).rows if r.subject == "Moved"]
+    assert "\\Draft" not in row.flags
+    assert not [r for r in user.view.page(drafts.id).rows if r.subject == "Moved"]
+
+    # another client keeps no draft: it destroys the Email once it is sent
+    call.implicit.clear()
+    other = draft(seeded, seeded.alice, sender="alice@example.test", to="bob@example.test", subject="Gone")
+    done = invoke(
+        call,
+        "EmailSubmission/set",
+        create={"k2": {"identityId": identity(call, "alice@example.test"), "emailId": other}},
+        onSuccessDestroyEmail=["#k2"],
+    )
+    ((name, email_set),) = call.implicit
+    assert "k2" in done["created"] and email_set["destroyed"] == [other], email_set
+    assert not [r for r in user.view.page(drafts.id).rows if r.subject == "Gone"]
+    # a refused submission changes no Email
+    call.implicit.clear()
+    refused = draft(seeded, seeded.alice, sender="carol@example.test", to="bob@example.test", subject="Kept")
+    invoke(
+        call,
+        "EmailSubmission/set",
+        create={"k3": {"identityId": identity(call, "alice@example.test"), "emailId": refused}},
+        onSuccessDestroyEmail=["#k3"],
+    )
+    assert call.implicit == []
+    assert [r for r in user.view.page(drafts.id).rows if r.subject == "Kept"]
