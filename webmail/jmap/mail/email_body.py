@@ -59,6 +59,7 @@ class Source:
     reader: Any  # () -> bytes
 
     _raw: bytes | None = None
+    stored: bool = True  # False for a message parsed from a blob (Email/parse): its parts have no blob id
 
     @property
     def raw(self) -> bytes:
@@ -88,7 +89,7 @@ def body_part(src: Source, part: Part, props: tuple[str, ...]) -> dict[str, Any]
         if p == "partId":
             out[p] = pid
         elif p == "blobId":
-            out[p] = blob_id(src.folder_id, src.uid, pid) if pid else None
+            out[p] = blob_id(src.folder_id, src.uid, pid) if pid and src.stored else None
         elif p == "size":
             out[p] = 0 if part.maintype == "multipart" else max(0, decoded_size(part))
         elif p == "headers":

@@ -135,10 +135,13 @@ def email_object(
     props: list[str],
     options: Options,
     reader: Callable[[], bytes],
+    *,
+    stored: bool = True,
 ) -> dict[str, Any]:
-    """The Email of one message with the properties asked for."""
+    """The Email of one message with the properties asked for (``stored`` False: a message parsed from a
+    blob, whose parts have no blob ids)."""
     envelope, root = from_json(msg.structure)
-    src = eb.Source(msg.folder_id, msg.uid, root, reader)
+    src = eb.Source(msg.folder_id, msg.uid, root, reader, stored=stored)
     raw_headers = _needs_raw(props, options)
     fields = src.fields(root) if raw_headers else []
     out: dict[str, Any] = {}

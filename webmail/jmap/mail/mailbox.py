@@ -24,14 +24,25 @@ from webmail.jmap.mail.common import (
     wanted_ids,
     wanted_properties,
 )
-from webmail.jmap.registry import MAIL, Args, Call, MethodError, method
+from webmail.jmap.registry import ACCOUNT_CAPABILITIES, MAIL, Args, Call, MethodError, method
 
 PROPERTIES = (
     "id", "name", "parentId", "role", "sortOrder", "totalEmails", "unreadEmails", "totalThreads",
     "unreadThreads", "myRights", "isSubscribed",
 )  # fmt: skip
 ROLE_ORDER = {"inbox": 1, "drafts": 2, "sent": 3, "archive": 4, "junk": 5, "trash": 6}
-MAX_NAME = 255  # characters of one folder name
+MAX_NAME = 255  # octets (UTF-8) of one Mailbox name
+
+# RFC 8621 1.3.1: an Email is in one Mailbox (its id is folder + UID); attachments are bounded by the
+# message size limit's default (mail.max_message_bytes, 50 MiB; a domain or account may set less).
+ACCOUNT_CAPABILITIES[MAIL] = {
+    "maxMailboxesPerEmail": 1,
+    "maxMailboxDepth": None,
+    "maxSizeMailboxName": MAX_NAME,
+    "maxSizeAttachmentsPerEmail": 50 * 1024**2,
+    "emailQuerySortOptions": ["receivedAt", "sentAt", "size", "from", "to", "subject", "hasKeyword"],
+    "mayCreateTopLevelMailbox": True,
+}
 
 
 def _name(f: SyncFolder) -> str:
@@ -285,7 +296,7 @@ class _SetFailure(Exception):
 
 
 def _check_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or "/" in name:
+    if not isinstance(name, str) or not name.strip() or len(name.encode()) > MAX_NAME or "/" in name:
         raise _SetFailure(
             {
                 "type": "invalidProperties",

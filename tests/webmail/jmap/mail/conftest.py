@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
 import webmail.jmap.mail  # noqa: F401  (registers the methods)
 from storage.store import Store
 from tests.webmail.conftest import Seeded
+from tests.webmail.jmap.conftest import Jmap as HttpJmap
 from webmail.jmap.registry import CORE, MAIL, METHODS, Call, MethodError
 
 
@@ -50,3 +52,9 @@ class Jmap:
 @pytest.fixture
 def jmap(seeded: Seeded) -> Jmap:
     return Jmap(seeded.store)
+
+
+@pytest.fixture
+def endpoint(client: FlaskClient, seeded: Seeded) -> HttpJmap:
+    """The JMAP endpoint through the WebMail app's test client (tests/webmail/jmap/conftest.py)."""
+    return HttpJmap(client, seeded)

@@ -1,0 +1,48 @@
+"""The Mail methods through the JMAP endpoint (/jmap/api) as a client uses them: one request that finds
+the Inbox, queries it and reads the page through back-references, then changes and resyncs."""
+
+from __future__ import annotations
+
+from tests.storage.test_contract_message_list import raw
+from tests.webmail.conftest import Seeded
+from tests.webmail.jmap.conftest import CORE, MAIL
+from tests.webmail.jmap.mail.conftest import HttpJmap
+
+ALICE = "alice@example.test"
+
+
+def test_inbox_list_in_one_request_then_resync(endpoint: HttpJmap, seeded: Seeded) -> None:
+    account = endpoint.account_id()
+    for i in range(3):
+        seeded.store.mail.deliver(raw(f"note {i}", when=f"Mon, 1{i} Feb 2025 10:00:00 +0000"), [ALICE])
+    body = endpoint.call(
+        [
+            ["Mailbox/query", {"accountId": account, "filter": {"role": "inbox"}}, "0"],
+            ["Email/query", {"accountId": account, "sort": [{"property": "sentAt", "isAscending": False}],
+                             "limit": 2, "calculateTotal": True}, "1"],
+            ["Email/get", {"accountId": account, "properties": ["subject", "keywords", "mailboxIds"],
+                           "#ids": {"resultOf": "1", "name": "Email/query", "path": "/ids"}}, "2"],
+        ],
+        using=(CORE, MAIL),
+    )  # fmt: skip
+    (_, boxes, _), (_, query, _), (name, got, _) = body["methodResponses"]
+    inbox = boxes["ids"][0]
+    assert query["total"] == 4 and len(query["ids"]) == 2
+    assert name == "Email/get" and [e["subject"] for e in got["list"]] == ["note 2", "note 1"]
+    assert all(e["mailboxIds"] == {inbox: True} for e in got["list"])
+    state = got["state"]
+    first = query["ids"][0]
+    body = endpoint.call(
+        [["Email/set", {"accountId": account, "update": {first: {"keywords/$seen": True}}}, "0"],
+         ["Email/changes", {"accountId": account, "sinceState": state}, "1"],
+         ["Mailbox/get", {"accountId": account, "ids": [inbox], "properties": ["unreadEmails"]}, "2"]],
+        using=(CORE, MAIL),
+    )  # fmt: skip
+    (_, done, _), (_, changes, _), (_, box, _) = body["methodResponses"]
+    assert done["updated"] == {first: None}
+    assert (
+        changes["updated"] == [first] and changes["created"] == [] and changes["newState"] == done["newState"]
+    )
+    assert box["list"][0]["unreadEmails"] == 3
+    refused = endpoint.call([["Email/get", {"accountId": account, "ids": [first]}, "0"]], using=(CORE,))
+    assert refused["methodResponses"][0][1]["type"] == "unknownMethod"
