@@ -246,8 +246,8 @@ async function start() {
   }
   const inbox = folders.byRole("inbox") || folders.mailboxes.values().next().value;
   if (inbox) folders.open(inbox.id);
+  if (document.activeElement === document.body) list.root.focus(); // not away from what the user began
   emailState = (await jmap.call("Email/get", { ids: [] }).catch(failed))?.state ?? null;
-  list.root.focus();
   let polling = null;
   const poll = () => { polling ??= setInterval(() => changed().catch(failed), POLL_MS); };
   // EventSource reconnects by itself after a network error; a refused or broken stream stays closed
