@@ -55,6 +55,7 @@ from storage.scripts import AccountScripts
 from storage.second_factor import SecondFactor
 from storage.submissions import SubmissionRecords
 from storage.temporary_aliases import TemporaryAliases
+from storage.uploads import AccountUploads
 
 if TYPE_CHECKING:
     from storage.pim.organizer import Organizer
@@ -151,6 +152,11 @@ class UserMail:
     def app_passwords(self) -> AccountAppPasswords:
         """The passwords the user made for mail programs once two-step sign-in is on."""
         return AccountAppPasswords(self.store, self.account_id)
+
+    @property
+    def uploads(self) -> AccountUploads:
+        """Files the user uploaded (JMAP upload) until a message uses them or they expire."""
+        return AccountUploads(self.store, self.account_id)
 
     @property
     def submissions(self) -> SubmissionRecords:

@@ -46,9 +46,11 @@ FILLERS: dict[str, str] = {
     "filename": "base.css",
     "item": "walk-item.ics",  # an organizer item's name; bob meets the 404 of alice's folder first
     "sub": "calendars/alice@example.test/",  # the DAV tree: HTTP Basic only, a session cookie gets 401
+    "account_id": "a1",  # a JMAP accountId (not bob's: 404)
+    "blob_id": "b{folder}_{uid}",  # a JMAP blob id of alice's message (webmail/jmap/ids.py)
 }
 #: The arguments that name something of alice's: a route taking one must answer 404 (or 403) to bob.
-ALICE_ARGUMENTS = {"folder_id", "uid"}
+ALICE_ARGUMENTS = {"folder_id", "uid", "blob_id"}
 #: Routes answering 403 rather than 404 to bob on alice's ids (none today).
 DOCUMENTED_403: set[str] = set()
 #: Routes taking none of alice's ids: they show the requester's own data (or nothing private).
@@ -68,6 +70,8 @@ OWN_PAGES = {
     "dav_well_known_carddav",
     "jmap.session",  # /jmap/...: only the signed-in account (tests/webmail/jmap/)
     "jmap.api",
+    "jmap.upload",  # into the signed-in account's own upload area only
+    "jmap.eventsource",  # the signed-in account's changes (a 400 here: the walk sends no types)
     "jmap_well_known",
     "health",
     "skin_static",

@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     """Register the JMAP routes on the WebMail app and every method (importing their modules)."""
     import webmail.jmap.core_methods
     import webmail.jmap.mail  # noqa: F401  (registers the Mail methods)
-    from webmail.jmap import blueprint
+    from webmail.jmap import blob_routes, blueprint, push  # the last two add their routes to blueprint.bp
 
+    del blob_routes, push
     blueprint.init_app(app)
