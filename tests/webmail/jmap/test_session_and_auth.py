@@ -151,3 +151,17 @@ def test_after_logout_the_cookie_gets_401_without_a_password_dialog(
     answer = client.get("/jmap/session", headers={"Sec-Fetch-Site": "same-origin"})
     assert answer.status_code == 401
     assert "WWW-Authenticate" not in answer.headers
+
+
+def test_an_ended_session_gets_401_from_the_api_not_the_login_page(
+    client: FlaskClient, auth: AuthActions, seeded: Seeded
+) -> None:
+    seeded.store.settings.set("web.session_idle_seconds", 120)
+    auth.login()
+    assert client.get("/jmap/session").status_code == 200
+    with client.session_transaction() as session:
+        session["seen_at"] = int(session["seen_at"] - 121)
+    answer = client.get("/jmap/session")
+    assert answer.status_code == 401
+    assert answer.mimetype == "application/problem+json"
+    assert "WWW-Authenticate" not in answer.headers  # the cookie was sent: no browser password dialog
