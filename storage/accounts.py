@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage import folders as fo
@@ -28,6 +28,32 @@ from storage.names import local_part, split_address, utcnow
 
 if TYPE_CHECKING:
     from storage.store import Store
+
+# Built once: every login (and every new IMAP/POP3 session) resolves its name and loads its account,
+# and building these statements cost more than running them.
+_LOGIN_NAME = select(s.addresses.c.account_id).where(
+    s.addresses.c.domain_id == bindparam("domain_id"),
+    s.addresses.c.local_part == bindparam("local_part"),
+    s.addresses.c.kind.in_(("account", "alias")),
+    s.addresses.c.expires_at.is_(None),
+)
+_NAME = select(s.addresses.c.account_id).where(
+    s.addresses.c.domain_id == bindparam("domain_id"),
+    s.addresses.c.local_part == bindparam("local_part"),
+    s.addresses.c.kind.in_(("account", "alias")),
+    temporary_aliases.live(bindparam("now")),
+)
+_ACCOUNT = (
+    select(s.accounts, s.domains.c.name.label("domain_name"), s.account_classes.c.name.label("class_name"))
+    .join(s.domains, s.domains.c.id == s.accounts.c.domain_id)
+    .outerjoin(s.account_classes, s.account_classes.c.id == s.accounts.c.account_class_id)
+    .where(s.accounts.c.id == bindparam("account_id"))
+)
+_ALIASES = select(s.addresses.c.local_part).where(
+    s.addresses.c.account_id == bindparam("account_id"),
+    s.addresses.c.kind == "alias",
+    temporary_aliases.live(bindparam("now")),
+)
 
 
 def credential_columns(
@@ -63,14 +89,10 @@ class Accounts:
         address handed to a web site must not become a user name to guess passwords for."""
         lp, dn = split_address(address)
         did = self.store.domains.id_of(conn, dn)
-        row = conn.execute(
-            select(s.addresses.c.account_id).where(
-                s.addresses.c.domain_id == did,
-                s.addresses.c.local_part == lp,
-                s.addresses.c.kind.in_(("account", "alias")),
-                temporary_aliases.live(utcnow()) if temporary else s.addresses.c.expires_at.is_(None),
-            )
-        ).first()
+        if temporary:
+            row = conn.execute(_NAME, {"domain_id": did, "local_part": lp, "now": utcnow()}).first()
+        else:
+            row = conn.execute(_LOGIN_NAME, {"domain_id": did, "local_part": lp}).first()
         if row is None:
             raise NotFound(f"account {lp}@{dn} does not exist")
         return int(row[0])
@@ -89,25 +111,10 @@ class Accounts:
             return self.id_of(conn, address)
 
     def load(self, conn: Connection, account_id: int) -> Account:
-        row = conn.execute(
-            select(
-                s.accounts,
-                s.domains.c.name.label("domain_name"),
-                s.account_classes.c.name.label("class_name"),
-            )
-            .join(s.domains, s.domains.c.id == s.accounts.c.domain_id)
-            .outerjoin(s.account_classes, s.account_classes.c.id == s.accounts.c.account_class_id)
-            .where(s.accounts.c.id == account_id)
-        ).first()
+        row = conn.execute(_ACCOUNT, {"account_id": account_id}).first()
         if row is None:
             raise NotFound("no such account")
-        aliases = conn.execute(
-            select(s.addresses.c.local_part).where(
-                s.addresses.c.account_id == account_id,
-                s.addresses.c.kind == "alias",
-                temporary_aliases.live(utcnow()),
-            )
-        ).scalars()
+        aliases = conn.execute(_ALIASES, {"account_id": account_id, "now": utcnow()}).scalars()
         quota = int(self.store.settings_effective(conn, "quota.storage_bytes", account_id=account_id))
         return Account(
             id=row.id,

@@ -26,7 +26,7 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from storage import app_passwords, passwords
 from storage import schema as s
@@ -72,6 +72,19 @@ def dummy_hash() -> str:
     """A hash to verify against when the name is unknown, so a refusal costs the same either way.
     Made on first use, not at import: it costs one argon2 run."""
     return passwords.hash_password("fieldpost-timing-equaliser")
+
+
+# Built once (every login runs it; building cost more than running)
+_PASSWORD_ROW = (
+    select(
+        s.accounts.c.password_hash,
+        s.accounts.c.password_generation,
+        s.accounts.c.enabled,
+        s.domains.c.enabled.label("domain_enabled"),
+    )
+    .join(s.domains, s.domains.c.id == s.accounts.c.domain_id)
+    .where(s.accounts.c.id == bindparam("account_id"))
+)
 
 
 @dataclass(frozen=True)
@@ -133,16 +146,7 @@ class Auth:
             aid = self.store.accounts.id_of(conn, name, temporary=False)
         except (NotFound, InvalidInput):
             return _LoginRead(None, None, False, None, False)
-        row = conn.execute(
-            select(
-                s.accounts.c.password_hash,
-                s.accounts.c.password_generation,
-                s.accounts.c.enabled,
-                s.domains.c.enabled.label("domain_enabled"),
-            )
-            .join(s.domains, s.domains.c.id == s.accounts.c.domain_id)
-            .where(s.accounts.c.id == aid)
-        ).first()
+        row = conn.execute(_PASSWORD_ROW, {"account_id": aid}).first()
         if row is None:
             return _LoginRead(aid, None, False, None, False)
         app_only = service != SECOND_STEP_SERVICE and self.store.second_factors.account_has_factor(conn, aid)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from storage import schema as s
 from storage import totp
@@ -54,6 +54,10 @@ ALREADY_ON: Final = "two-step sign-in is already on; turn it off first to set up
 #: Administrators' throttle names (storage/admin_login.py uses the same), apart from mailbox names.
 ADMIN_THROTTLE_PREFIX: Final = "admin:"
 NOTHING_PENDING: Final = "start the set-up again: no authenticator is waiting for confirmation"
+# Built once: every login of every service asks it
+_CONFIRMED_FACTOR = select(s.second_factors.c.id).where(
+    s.second_factors.c.account_id == bindparam("account_id"), s.second_factors.c.confirmed_at.is_not(None)
+)
 
 
 @dataclass(frozen=True)
@@ -131,11 +135,7 @@ class SecondFactors:
 
     def account_has_factor(self, conn: Connection, account_id: int) -> bool:
         """True when the account turned two-step sign-in on (a confirmed factor), read in ``conn``."""
-        t = s.second_factors
-        found = conn.execute(
-            select(t.c.id).where(t.c.account_id == account_id, t.c.confirmed_at.is_not(None))
-        ).first()
-        return found is not None
+        return conn.execute(_CONFIRMED_FACTOR, {"account_id": account_id}).first() is not None
 
 
 class SecondFactor:

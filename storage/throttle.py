@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, DateTime, and_, case, delete, false, func, literal, or_, select
+from sqlalchemy import Connection, DateTime, and_, bindparam, case, delete, false, func, literal, or_, select
 from sqlalchemy.exc import DBAPIError
 
 from storage import dialect
@@ -119,6 +119,25 @@ def _subjects(account: str | None, ip: str | None) -> list[tuple[str, str]]:
     return found
 
 
+_CHECKS: dict[int, Any] = {}  # built once per number of subjects (1 or 2): every login runs one
+
+
+def _check_statement(subjects: int) -> Any:
+    found = _CHECKS.get(subjects)
+    if found is None:
+        t = s.login_failures
+        found = select(t.c.kind, t.c.failures, t.c.window_start, t.c.last_failure, t.c.locked_until).where(
+            or_(
+                *(
+                    and_(t.c.kind == bindparam(f"k{i}"), t.c.subject == bindparam(f"s{i}"))
+                    for i in range(subjects)
+                )
+            )
+        )
+        _CHECKS[subjects] = found
+    return found
+
+
 class LoginThrottle:
     def __init__(self, store: Store, policy: ThrottlePolicy) -> None:
         self.store = store
@@ -142,12 +161,10 @@ class LoginThrottle:
         if not subjects:
             return ThrottleCheck(0.0, False, False)
         when = as_utc(now) or utcnow()
-        t = s.login_failures
-        rows = conn.execute(
-            select(t.c.kind, t.c.failures, t.c.window_start, t.c.last_failure, t.c.locked_until).where(
-                or_(*(and_(t.c.kind == kind, t.c.subject == subject) for kind, subject in subjects))
-            )
-        ).all()
+        params: dict[str, str] = {}
+        for i, (kind, subject) in enumerate(subjects):
+            params[f"k{i}"], params[f"s{i}"] = kind, subject
+        rows = conn.execute(_check_statement(len(subjects)), params).all()
         wait, locked, name_failed = 0.0, False, False
         for row in rows:
             name_failed = name_failed or row.kind == ACCOUNT
