@@ -83,19 +83,21 @@ export class MessageList {
   }
 
   // The ids of one page (and the total, the first time), then the Emails of what is on screen.
-  async fetchPage(page, total = false) {
-    if (this.pending.has(page)) return;
-    this.pending.add(page);
+  // Pages page .. page + count - 1 in one Email/query (a jump of the scroll bar usually spans two).
+  async fetchPage(page, total = false, count = 1) {
+    const pages = Array.from({ length: count }, (_, i) => page + i);
+    if (pages.some((p) => this.pending.has(p))) return;
+    pages.forEach((p) => this.pending.add(p));
     const mailbox = this.mailbox;
     try {
-      const answer = await this.jmap.call("Email/query", this.query(page * PAGE, PAGE, total));
+      const answer = await this.jmap.call("Email/query", this.query(page * PAGE, count * PAGE, total));
       if (mailbox !== this.mailbox) return; // the user went elsewhere meanwhile
       answer.ids.forEach((id, i) => { this.ids[answer.position + i] = id; });
       if (total || answer.total !== undefined) this.total = answer.total ?? this.total;
       this.queryState = answer.queryState;
       this.spacer.style.height = `${this.total * ROW}px`;
     } finally {
-      this.pending.delete(page);
+      pages.forEach((p) => this.pending.delete(p));
     }
   }
 
@@ -131,7 +133,11 @@ export class MessageList {
       else if (!this.emails.has(id)) missingEmails.push(id);
       this.paint(position);
     }
-    for (const page of missingPages) this.fetchPage(page).then(() => this.schedule(), () => {});
+    if (missingPages.size) {
+      const low = Math.min(...missingPages);
+      const high = Math.max(...missingPages);
+      this.fetchPage(low, false, high - low + 1).then(() => this.schedule(), () => {});
+    }
     if (missingEmails.length) this.fetchEmails(missingEmails).then(() => this.schedule(), () => {});
   }
 
