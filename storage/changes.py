@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from storage import dialect
 from storage import schema as s
@@ -48,6 +48,13 @@ if TYPE_CHECKING:
 
 CHANNEL = "fieldpost_changes"
 POLL_SECONDS = 0.1  # SQLite: how often the poller compares PRAGMA data_version
+# the poller's read, built once (SQLAlchemy reuses its cache key and compiled form)
+_SINCE = (
+    select(s.changes)
+    .where(s.changes.c.id > bindparam("after_id"))
+    .order_by(s.changes.c.id)
+    .limit(bindparam("limit"))
+)
 
 
 @dataclass(frozen=True)
@@ -177,9 +184,7 @@ class ChangeFeed:
 
     def since(self, after_id: int, limit: int = 10_000) -> list[Change]:
         with self.store.db.read() as conn:
-            rows = conn.execute(
-                select(s.changes).where(s.changes.c.id > after_id).order_by(s.changes.c.id).limit(limit)
-            ).all()
+            rows = conn.execute(_SINCE, {"after_id": after_id, "limit": limit}).all()
         return [
             Change(r.id, r.folder_id, r.account_id, r.modseq, r.kind, r.uid, as_utc(r.at) or utcnow())
             for r in rows

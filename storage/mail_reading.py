@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, bindparam, select
 
 from storage import dialect
 from storage import flags as fl
@@ -59,16 +59,14 @@ class MailReading:
         changed_since: int | None = None,
     ) -> list[FlagChange]:
         """(uid, flags, modseq) of messages, in UID order: FETCH FLAGS and resync without the bodies table."""
-        m = s.messages
-        base = select(m.c.uid, m.c.flags, m.c.keywords, m.c.modseq).where(m.c.folder_id == folder_id)
-        if changed_since is not None:
-            base = base.where(m.c.modseq > changed_since)
+        q = _FLAGS[(changed_since is not None, uids is not None)]
+        params: dict[str, Any] = {"folder_id": folder_id, "since": changed_since}
         if uids is None:
-            rows = list(conn.execute(base.order_by(m.c.uid)))
+            rows = list(conn.execute(q, params))
         else:
             rows = []
             for chunk in _chunks(sorted(set(uids)), 500):
-                rows.extend(conn.execute(base.where(m.c.uid.in_(chunk)).order_by(m.c.uid)))
+                rows.extend(conn.execute(q, {**params, "uids": chunk}))
         decoded: dict[tuple[int, str], frozenset[str]] = {}
         out = []
         for uid, bits, keywords, modseq in rows:
@@ -101,33 +99,14 @@ class MailReading:
         with_structure: bool = True,
     ) -> list[MessageInfo]:
         """Cached metadata of messages (all, or the given UIDs), in UID order. Never touches blobs."""
-        cols = [
-            s.messages.c.id,
-            s.messages.c.uid,
-            s.messages.c.modseq,
-            s.messages.c.flags,
-            s.messages.c.keywords,
-            s.messages.c.internal_date,
-            s.messages.c.size,
-            s.messages.c.body_id,
-            s.bodies.c.sha256,
-            s.bodies.c.subject,
-            s.bodies.c.from_display,
-            s.bodies.c.snippet,
-            s.bodies.c.has_attachments,
-        ]
-        if with_structure:
-            cols.append(s.bodies.c.structure)
-        base = select(*cols).join(s.bodies, s.bodies.c.id == s.messages.c.body_id)
-        base = base.where(s.messages.c.folder_id == folder_id)
-        if changed_since is not None:
-            base = base.where(s.messages.c.modseq > changed_since)
+        q = _INFO[(with_structure, changed_since is not None, uids is not None)]
+        params: dict[str, Any] = {"folder_id": folder_id, "since": changed_since}
         rows: list[Any] = []
         if uids is None:
-            rows = list(conn.execute(base.order_by(s.messages.c.uid)))
+            rows = list(conn.execute(q, params))
         else:
             for chunk in _chunks(sorted(set(uids)), 500):
-                rows.extend(conn.execute(base.where(s.messages.c.uid.in_(chunk)).order_by(s.messages.c.uid)))
+                rows.extend(conn.execute(q, {**params, "uids": chunk}))
         return [
             message_info(r, folder_id, message_id=r.id, structure=r.structure if with_structure else "")
             for r in rows
@@ -172,12 +151,7 @@ class MailReading:
     def expunged_since_in(self, conn: Connection, folder_id: int, modseq: int) -> list[int]:
         """UIDs expunged after ``modseq`` (QRESYNC VANISHED, RFC 7162 3.2.10)."""
         return [
-            int(u)
-            for u in conn.execute(
-                select(s.expunged.c.uid)
-                .where(s.expunged.c.folder_id == folder_id, s.expunged.c.modseq > modseq)
-                .order_by(s.expunged.c.uid)
-            ).scalars()
+            int(u) for u in conn.execute(_EXPUNGED_SINCE, {"folder_id": folder_id, "since": modseq}).scalars()
         ]
 
     def search(self, folder_id: int, query: str, *, where: str = "all") -> list[int]:
@@ -218,3 +192,56 @@ def message_info(row: Any, folder_id: int, *, message_id: int, structure: str) -
         snippet=row.snippet,
         has_attachments=row.has_attachments,
     )
+
+
+# The statements of the hot reads (every IMAP command's updates, FETCH), built once per variant:
+# SQLAlchemy then reuses each one's cache key and compiled form instead of building and keying a new
+# select() per call (bench/README.md, "Server CPU per IMAP command"). Keys: (changed_since given, uids
+# given), and for _INFO with_structure first; "uids" is an expanding IN list.
+def _variants(base: Select[Any], uid: Any, modseq: Any) -> dict[tuple[bool, bool], Select[Any]]:
+    out = {}
+    for since in (False, True):
+        for some in (False, True):
+            q = base.where(modseq > bindparam("since")) if since else base
+            q = q.where(uid.in_(bindparam("uids", expanding=True))) if some else q
+            out[(since, some)] = q.order_by(uid)
+    return out
+
+
+_M = s.messages
+_FLAGS = _variants(
+    select(_M.c.uid, _M.c.flags, _M.c.keywords, _M.c.modseq).where(_M.c.folder_id == bindparam("folder_id")),
+    _M.c.uid,
+    _M.c.modseq,
+)
+_INFO_COLUMNS = [
+    _M.c.id,
+    _M.c.uid,
+    _M.c.modseq,
+    _M.c.flags,
+    _M.c.keywords,
+    _M.c.internal_date,
+    _M.c.size,
+    _M.c.body_id,
+    s.bodies.c.sha256,
+    s.bodies.c.subject,
+    s.bodies.c.from_display,
+    s.bodies.c.snippet,
+    s.bodies.c.has_attachments,
+]
+_INFO = {
+    (structure, *key): q
+    for structure in (False, True)
+    for key, q in _variants(
+        select(*_INFO_COLUMNS, *([s.bodies.c.structure] if structure else []))
+        .join(s.bodies, s.bodies.c.id == _M.c.body_id)
+        .where(_M.c.folder_id == bindparam("folder_id")),
+        _M.c.uid,
+        _M.c.modseq,
+    ).items()
+}
+_EXPUNGED_SINCE = (
+    select(s.expunged.c.uid)
+    .where(s.expunged.c.folder_id == bindparam("folder_id"), s.expunged.c.modseq > bindparam("since"))
+    .order_by(s.expunged.c.uid)
+)
