@@ -197,6 +197,11 @@ def _items(
     wanted = list(spec.items)
     if seen_now and not any(i.name == "FLAGS" for i in wanted):
         wanted.append(FetchItem("FLAGS", label="FLAGS"))
+    # ENVELOPE alone needs only the envelope of the cached parse, not its part tree (a page of
+    # ENVELOPEs is what mail clients fetch most)
+    envelope_only = all(
+        i.name == "ENVELOPE" or (i.name not in STRUCTURE_ITEMS and i.section is None) for i in wanted
+    )
     for item in wanted:
         name = item.name
         if name == "UID":
@@ -217,13 +222,17 @@ def _items(
         elif name == "RFC822":
             assert body is not None and info is not None
             out.append((b"RFC822", body.range(0, info.size), False))
+        elif name == "ENVELOPE" and envelope_only:
+            assert info is not None
+            env = mime.envelope_from_json(info.structure)
+            out.append(b"ENVELOPE " + R.envelope(mime.envelope_structure(env), utf8=s.utf8))
         else:
             assert body is not None and info is not None
             if structure is None:
                 structure = mime.from_json(info.structure)
             env, root = structure
             if name == "ENVELOPE":
-                out.append(b"ENVELOPE " + R.value(mime.envelope_structure(env), utf8=s.utf8))
+                out.append(b"ENVELOPE " + R.envelope(mime.envelope_structure(env), utf8=s.utf8))
             elif name == "BODYSTRUCTURE":
                 out.append(b"BODYSTRUCTURE " + R.value(mime.bodystructure(root, True), utf8=s.utf8))
             elif name == "BODY" and item.section is None:

@@ -18,7 +18,7 @@ Implementation notes:
 from __future__ import annotations
 
 from storage.mime.addresses import address_string, build_envelope
-from storage.mime.cache import from_json, to_json
+from storage.mime.cache import envelope_from_json, from_json, to_json
 from storage.mime.headers import first_msg_id, parse_date, references
 from storage.mime.imap import bodystructure, envelope_structure, part_by_section
 from storage.mime.model import (
@@ -63,6 +63,7 @@ __all__ = [
     "decode_charset",
     "decode_header_text",
     "decode_transfer",
+    "envelope_from_json",
     "envelope_structure",
     "from_json",
     "parse_message",

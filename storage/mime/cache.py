@@ -141,6 +141,14 @@ def _part_from(x: object) -> Part:
     )
 
 
+def envelope_from_json(s: str) -> Envelope:
+    """The envelope alone (FETCH ENVELOPE): as ``from_json(s)[0]``, without rebuilding the part tree."""
+    version, envelope, _root = _list(json.loads(s))
+    if version != _JSON_VERSION:
+        raise ValueError(f"unknown mime cache version {version!r}")
+    return _envelope_from(envelope)
+
+
 def from_json(s: str) -> tuple[Envelope, Part]:
     """Inverse of ``to_json``. Raises ValueError on anything ``to_json`` could not have written."""
     version, envelope, root = _list(json.loads(s))
