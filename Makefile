@@ -63,7 +63,8 @@ BENCH_PACKAGES := \
 	roundcube-sqlite3 \
 	php-fpm \
 	php-sqlite3 \
-	nginx-light
+	nginx-light \
+	strace
 
 ## bench-deps: the peers bench/*.py measure against (Dovecot, Roundcube with php-fpm and nginx, Radicale from
 ## bench/requirements.txt), when missing. Their services are not started (the benches run private instances

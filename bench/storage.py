@@ -1,6 +1,7 @@
 """Storage benchmark: Fieldpost's store beside a plain Maildir, measured in the same run.
 
     .venv/bin/python bench/storage.py [--quick] [--db sqlite|postgresql] [--populate batch|deliver]
+                                      [--threads 8]
 
 Prints one table: our figure, the Maildir figure, and the ratio oriented so that > 1 means Fieldpost is
 better (rates: ours / peer; times and bytes: peer / ours). What is measured (see bench/README.md):
@@ -8,7 +9,10 @@ better (rates: ours / peer; times and bytes: peer / ours). What is measured (see
 * deliveries/s with durable commits, 1 and 50 recipients x 4 KB and 100 KB, distinct content per message:
   ``store.mail.deliver`` (SQLite WAL + synchronous=FULL, or PostgreSQL with its server settings; blob
   written, fsync'd, renamed, directory fsync'd) against the Maildir protocol done here: for each
-  recipient write ``tmp/``, fsync, rename into ``new/``, fsync ``new/``;
+  recipient write ``tmp/``, fsync, rename into ``new/``, fsync ``new/``; then 1 recipient from
+  ``--threads`` threads at once on both sides (the processing service delivers a claimed batch with
+  several threads, so concurrent deliveries share SQLite group commits; the Maildir peer's threads
+  deliver the same way, each message to its own recipient's Maildir);
 * flag fetch of a whole N-message folder (``store.mail.flags(folder)``) against
   listing a Maildir ``cur/`` and parsing the flags from the file names;
 * search for a rare and a common word (``store.mail.search``) against ``grep -rliF`` over ``cur/``;
@@ -35,6 +39,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -142,6 +147,28 @@ class Maildir:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+
+def in_threads(lane: Callable[[int], None], n: int) -> float:
+    """Run ``lane(0)`` .. ``lane(n - 1)`` in n threads at once; the seconds until all are done."""
+    errors: list[BaseException] = []
+
+    def run(k: int) -> None:
+        try:
+            lane(k)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(n)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.perf_counter() - t
+    if errors:
+        raise errors[0]
+    return elapsed
 
 
 def disk_usage(path: Path) -> int:
@@ -269,6 +296,31 @@ class Bench:
                 peer = count / (time.perf_counter() - t)
                 payload += sum(len(m) for m in msgs) * rcpts
                 label = f"deliveries/s, {rcpts} rcpt x {size // 1024} KB (n={count})"
+                self.row(label, ours, peer, "msg/s", higher_is_better=True)
+            # the same 1-recipient deliveries from N threads at once, on both sides: what the processing
+            # service does with a claimed batch (queue.processing_threads); units share group commits
+            n_threads = self.args.threads
+            for size in (4096, 102400):
+                count = (300 if quick else 1000) * (1 if size == 4096 else 2) // (1 if size == 4096 else 3)
+                msgs = []
+                for _ in range(count):
+                    seq += 1
+                    msgs.append(make_message(rng, seq, size))
+                peer_msgs = [m.replace(b"Subject: ", b"Subject: md ", 1) for m in msgs]
+
+                def ours_lane(k: int, todo: list[bytes] = msgs) -> None:
+                    for i in range(k, len(todo), n_threads):
+                        result = store.mail.deliver(todo[i], [users[i % len(users)]])
+                        assert len(result.delivered) == 1, result.failed
+
+                def peer_lane(k: int, todo: list[bytes] = peer_msgs) -> None:
+                    for i in range(k, len(todo), n_threads):
+                        maildirs[i % len(maildirs)].deliver(todo[i])
+
+                ours = count / in_threads(ours_lane, n_threads)
+                peer = count / in_threads(peer_lane, n_threads)
+                payload += sum(len(m) for m in msgs)
+                label = f"deliveries/s, 1 rcpt x {size // 1024} KB, {n_threads} threads (n={count})"
                 self.row(label, ours, peer, "msg/s", higher_is_better=True)
             ours_b = self.store_bytes(store, data)
             peer_b = disk_usage(self.work / "maildir-deliver")
@@ -431,6 +483,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="10k-message folders and fewer deliveries")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--populate", choices=("batch", "deliver"), default="batch")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=8,
+        help="threads of the concurrent-delivery rows, both sides (default 8)",
+    )
     parser.add_argument("--workdir", help="where to put the data (default: a temporary directory)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fp-bench-", dir=args.workdir))

@@ -6,6 +6,13 @@ database row that references a blob is committed only after that, which gives th
 storage relies on: a committed body row always has its file; a file may lack a row (a delivery that died
 before its commit), and ``storage check`` removes those orphans.
 
+The directory fsyncs may be left to the transaction instead (``put_unsynced`` + ``sync_before_commit``):
+the hot paths (a delivery, a queued message) hand the directories their rename changed to the write
+unit, and the group committer (or ``Database.write``) fsyncs the distinct ones of its whole group right
+before its COMMIT, so the rule above still holds (no row is committed before its file's name is durable)
+while concurrent messages share those fsyncs (on ext4 the first forces the journal commit that makes the
+others cheap) and none of them runs on the caller's thread.
+
 ``put`` never runs its fsyncs on a gevent hub (:mod:`storage.off_hub`). The interface is small on purpose (put, open, read, reader, delete, iterate) so an S3-compatible store can
 stand beside this one later.
 
@@ -22,9 +29,9 @@ import hashlib
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from storage.errors import NotFound
 from storage.off_hub import run_off_hub
@@ -62,11 +69,22 @@ class BlobStore:
         """
         return run_off_hub(self._put, data, sha)
 
+    def put_unsynced(self, data: bytes, sha: str | None = None) -> tuple[str, list[str]]:
+        """As ``put``, except the directories: the name and the directories that still need an fsync
+        before a row referencing the blob may commit (hand them to ``sync_before_commit``)."""
+        return run_off_hub(self._put_unsynced, data, sha)
+
     def _put(self, data: bytes, sha: str | None) -> str:
+        sha, dirs = self._put_unsynced(data, sha)
+        for directory in dirs:
+            _fsync_dir(directory)
+        return sha
+
+    def _put_unsynced(self, data: bytes, sha: str | None) -> tuple[str, list[str]]:
         sha = sha or sha256_hex(data)
         final = self.path(sha)
-        if final.exists():
-            return sha
+        if final.exists():  # its writer may not have fsync'd the directory yet: whoever commits does
+            return sha, [str(final.parent)]
         tmp = self.tmp / f"{sha}.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
         try:
@@ -77,10 +95,9 @@ class BlobStore:
             os.fsync(fd)
         finally:
             os.close(fd)
-        self._make_dirs(final.parent)
+        dirs = self._make_dirs(final.parent)
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
-        return sha
+        return sha, [*dirs, str(final.parent)]
 
     def open(self, sha: str) -> BinaryIO:
         return open(self.path(sha), "rb")
@@ -137,12 +154,15 @@ class BlobStore:
                 continue
         return stale
 
-    def _make_dirs(self, directory: Path) -> None:
+    def _make_dirs(self, directory: Path) -> list[str]:
+        """Create a shard directory (``ab/cd``) when missing; the directories whose entries changed."""
         if directory.exists():
-            return
+            return []
+        changed = [str(directory.parent)]  # ab/ got the entry cd
+        if not directory.parent.exists():
+            changed.append(str(self.root))  # the root got the entry ab
         directory.mkdir(parents=True, exist_ok=True)
-        _fsync_dir(directory.parent)
-        _fsync_dir(directory.parent.parent)
+        return changed
 
 
 class BlobReader:
@@ -193,7 +213,30 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _fsync_dir(directory: Path) -> None:
+def sync_before_commit(info: dict[Any, Any], dirs: Iterable[str]) -> None:
+    """Leave the fsync of ``dirs`` to the COMMIT of the transaction whose ``Connection.info`` this is
+    (``Database.write`` and the group committer fsync ``info["sync_dirs"]`` before they commit); a
+    transaction that does not collect them gets them fsync'd now."""
+    pending = info.get("sync_dirs")
+    if pending is None:
+        for directory in dirs:
+            _fsync_dir(directory)
+    else:
+        pending.update(dirs)
+
+
+def fsync_dirs(dirs: Iterable[str]) -> None:
+    """fsync each directory (the distinct ones of a commit group), off the gevent hub."""
+    if dirs:
+        run_off_hub(_fsync_all, sorted(dirs))
+
+
+def _fsync_all(dirs: list[str]) -> None:
+    for directory in dirs:
+        _fsync_dir(directory)
+
+
+def _fsync_dir(directory: Path | str) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from storage.blobs import fsync_dirs
 from storage.group_commit import GroupCommitter
 from storage.pgwait import cooperate_with_gevent
 
@@ -82,8 +83,14 @@ class Database:
             conn = conn.execution_options(fieldpost_immediate=True)
             conn.info["after_commit"] = after_commit
             conn.info.pop("fieldpost_notified", None)
-            with conn.begin():
-                yield conn
+            sync_dirs: set[str] = set()
+            conn.info["sync_dirs"] = sync_dirs  # blob directories to fsync before COMMIT (storage.blobs)
+            try:
+                with conn.begin():
+                    yield conn
+                    fsync_dirs(sync_dirs)  # a failure here rolls back: no row without its file
+            finally:
+                conn.info.pop("sync_dirs", None)  # info outlives the checkout: no stale set for a reader
         for hook in after_commit:  # only reached when the transaction committed
             hook()
 

@@ -10,7 +10,8 @@ process hands its write units to one committer, a real OS thread with its own co
 2. The committer takes every unit queued so far (at most ``MAX_UNITS``), opens one ``BEGIN
    IMMEDIATE`` transaction and runs each unit inside a SAVEPOINT of its own: a unit that raises is
    rolled back alone and its caller gets the exception; the others stay in the transaction.
-3. It commits (the one fsync), then wakes every caller. A caller gets its result only after that
+3. It fsyncs the distinct blob directories the units left to it (``storage.blobs.sync_before_commit``:
+   the renames of the group's new blobs), commits (the one WAL fsync), then wakes every caller. A caller gets its result only after that
    commit returned, so SMTP's "250" and IMAP's APPEND "OK" still follow durability. If the commit
    fails, every unit of the group fails with that error and nothing of the group is stored.
 
@@ -32,6 +33,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 
+from storage.blobs import fsync_dirs
 from storage.off_hub import Waker, real_lock, real_thread_id, start_real_thread
 
 T = TypeVar("T")
@@ -69,6 +71,7 @@ class GroupCommitter:
         self._exited = real_lock()  # held while a committer thread runs; released when it ends
         self.groups = 0  # committed groups and units, for tests and benchmarks
         self.units = 0
+        self.dir_syncs = 0  # blob directories fsync'd before the groups' COMMITs
 
     def run(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(conn)`` in the next group; return once the group is committed (durable)."""
@@ -153,6 +156,8 @@ class GroupCommitter:
         try:
             with engine.connect() as raw:
                 conn = raw.execution_options(fieldpost_immediate=True)
+                sync_dirs: set[str] = set()
+                conn.info["sync_dirs"] = sync_dirs  # the group's blob directories (storage.blobs)
                 with conn.begin():
                     for unit in batch:
                         hooks: list[Callable[[], object]] = []
@@ -166,7 +171,9 @@ class GroupCommitter:
                         else:
                             savepoint.commit()
                             unit.hooks = hooks
+                    fsync_dirs(sync_dirs)  # once per distinct directory, before the COMMIT
             self.groups += 1
+            self.dir_syncs += len(sync_dirs)
             self.units += len(batch)
         except BaseException as exc:  # the BEGIN, a savepoint or the COMMIT failed: nothing is stored
             for unit in batch:

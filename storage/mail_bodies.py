@@ -113,15 +113,36 @@ class MailBodies:
             keys = list_keys.parsed_keys(parsed, as_utc(row.internal_date) or utcnow(), sha)
             conn.execute(update(m).where(m.c.id == row.id).values(**keys.columns()))
 
-    def release_bodies(self, conn: Connection, counts: dict[int, int]) -> None:
-        """Drop references (body id -> how many); bodies that reach zero are collected after the commit."""
+    def release_bodies(self, conn: Connection, counts: dict[int, int], *, collect: bool = True) -> None:
+        """Drop references (body id -> how many); bodies that reach zero are collected after the commit
+        (unless ``collect`` is False: the caller collects them)."""
         for body_id, n in counts.items():
             conn.execute(
                 update(s.bodies).where(s.bodies.c.id == body_id).values(refcount=s.bodies.c.refcount - n)
             )
-        if counts:
+        if counts and collect:
             ids = sorted(counts)
             conn.info["after_commit"].append(lambda: self.collect_garbage(body_ids=ids))
+
+    def release_and_collect(self, conn: Connection, counts: dict[int, int]) -> None:
+        """As ``release_bodies``, but a body that reaches zero is collected in this same transaction
+        (row deleted, file unlinked, as ``collect_garbage`` does in its own): for a write unit, where
+        another transaction per message would cost a commit. Call it last in the unit: the file is gone
+        once this returns."""
+        self.release_bodies(conn, counts, collect=False)
+        ids = sorted(counts)
+        rows = conn.execute(
+            select(s.bodies.c.id, s.bodies.c.sha256).where(s.bodies.c.id.in_(ids), s.bodies.c.refcount <= 0)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            _lock_content(conn, r.sha256)
+        conn.execute(
+            s.bodies.delete().where(s.bodies.c.id.in_([r.id for r in rows]), s.bodies.c.refcount <= 0)
+        )
+        for r in rows:
+            self.store.blobs.delete(r.sha256)
 
     def _discard_unreferenced(self, conn: Connection, sha: str) -> None:
         """Remove a blob written for a delivery that ended up with no recipient, unless it is in use."""

@@ -17,7 +17,7 @@ from storage import flags as fl
 from storage import folders as fo
 from storage import schema as s
 from storage import settings as settings_registry
-from storage.blobs import sha256_hex
+from storage.blobs import sha256_hex, sync_before_commit
 from storage.errors import InvalidInput, NotFound, QuotaExceeded
 from storage.groups import resolve
 from storage.list_keys import ListKeys, parsed_keys
@@ -195,6 +195,7 @@ class MailDelivery(MailBodies):
         *,
         queue_id: int | None = None,
         mark_sent: Iterable[str] | None = None,
+        finish_queue: bool = False,
     ) -> DeliveryResult:
         """Deliver one message to local recipients: one blob, one body row, a message row per mailbox.
 
@@ -206,15 +207,20 @@ class MailDelivery(MailBodies):
 
         With ``queue_id``, the queue recipients in ``mark_sent`` (default: all) that did not fail are
         marked "sent" in the same transaction as the delivery, so a crash can neither lose the mail nor
-        deliver it twice when the queue worker runs again.
+        deliver it twice when the queue worker runs again. With ``finish_queue`` too (the caller knows
+        nothing else is left to do for that queued message once every recipient here is delivered), the
+        queued message is removed in that same transaction when no recipient failed
+        (``result.queue_finished``): no second commit for the queue's final state.
         """
         parsed = mime.parse_message(raw)
         sha = sha256_hex(raw)
         result = DeliveryResult(sha256=sha)
         path = folder_path(folder)
-        self.store.blobs.put(raw, sha)  # outside the write lock (and off the hub): fsync is the slow part
+        # the file outside the write lock (and off the hub); its directory is fsync'd with the group
+        _sha, dirs = self.store.blobs.put_unsynced(raw, sha)
 
         def unit(conn: Connection) -> None:
+            sync_before_commit(conn.info, dirs)
             targets: dict[int, str] = {}
             public: dict[int, str] = {}  # folder recipients: public folder id -> recipient
             for rcpt in recipients:
@@ -263,6 +269,9 @@ class MailDelivery(MailBodies):
                         )
                         .values(state="sent", last_error=None, attempts=s.queue_recipients.c.attempts + 1)
                     )
+                if finish_queue and not result.failed:
+                    self.store.queue.finish_in(conn, queue_id)  # last: it may unlink the queued file
+                    result.queue_finished = True
 
         self.store.db.write_unit(unit)  # grouped with other sessions' writes, durable on return
         return result
@@ -286,10 +295,13 @@ class MailDelivery(MailBodies):
         staged = self.stage(raw, flags)
         with self.store.db.read() as conn:  # refuse early, before any byte is written
             self.check_quota_in(conn, folder_id, len(raw))
-        sha = self.store.blobs.put(raw)
-        return self.store.db.write_unit(
-            lambda conn: self.append_in(conn, folder_id, staged, sha, internal_date)
-        )
+        sha, dirs = self.store.blobs.put_unsynced(raw)
+
+        def unit(conn: Connection) -> NewMessage:
+            sync_before_commit(conn.info, dirs)
+            return self.append_in(conn, folder_id, staged, sha, internal_date)
+
+        return self.store.db.write_unit(unit)
 
     def stage(self, raw: bytes, flags: Iterable[str] = ()) -> StagedMessage:
         """Check and parse a message to append; nothing is written yet.

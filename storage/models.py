@@ -121,6 +121,7 @@ class DeliveryResult:
     delivered: dict[str, tuple[int, int]] = field(default_factory=dict)  # address -> (folder id, uid)
     failed: dict[str, DeliveryFailure] = field(default_factory=dict)  # address -> why not
     external: list[str] = field(default_factory=list)  # outside addresses reached through forwarders/groups
+    queue_finished: bool = False  # deliver(finish_queue=True) removed the queued message in its commit
 
 
 @dataclass

@@ -252,13 +252,23 @@ class Queue:
     def finish(self, qid: int) -> None:
         """Remove a message from the queue (delivered, bounced or deleted) and release its body."""
         with self.store.db.write() as conn:
-            body_id = conn.execute(
-                select(s.queue_messages.c.body_id).where(s.queue_messages.c.id == qid)
-            ).scalar()
-            if body_id is None:
-                raise NotFound(f"queued message {qid} does not exist")
-            conn.execute(s.queue_messages.delete().where(s.queue_messages.c.id == qid))
-            self.store.mail.release_bodies(conn, {int(body_id): 1})
+            body_id = self._remove(conn, qid)
+            self.store.mail.release_bodies(conn, {body_id: 1})
+
+    def finish_in(self, conn: Connection, qid: int) -> None:
+        """``finish`` inside the caller's write transaction (a delivery's unit), its body collected there
+        too when this was its last reference: the queue's final state costs no commit of its own."""
+        body_id = self._remove(conn, qid)
+        self.store.mail.release_and_collect(conn, {body_id: 1})
+
+    def _remove(self, conn: Connection, qid: int) -> int:
+        body_id = conn.execute(
+            select(s.queue_messages.c.body_id).where(s.queue_messages.c.id == qid)
+        ).scalar()
+        if body_id is None:
+            raise NotFound(f"queued message {qid} does not exist")
+        conn.execute(s.queue_messages.delete().where(s.queue_messages.c.id == qid))
+        return int(body_id)
 
     def list(
         self,

@@ -43,6 +43,7 @@ class Pass:
     temporary: dict[str, tuple[str, int]] = field(default_factory=dict)  # address -> (reason, failures)
     waiting: dict[str, datetime] = field(default_factory=dict)  # held back, not attempted: until
     warn: dict[str, reports.RecipientStatus] = field(default_factory=dict)
+    queue_finished: bool = False  # local delivery already removed the message (nothing else was left)
 
     def retry_later(self, r: QueuedRecipient, reply: str, status: str, host: str | None = None) -> datetime:
         """A temporary failure of ``r``: when to try again (now when the message's lifetime is over and
@@ -94,6 +95,8 @@ class Pass:
         is_local: Callable[[str], bool],
     ) -> None:
         """Write each recipient's state, then finish the message or defer it to its next retry time."""
+        if self.queue_finished:  # every recipient delivered, and the message removed, in that commit
+            return
         for address, status in self.failed.items():
             state = self.silent.get(address) or ("local-error" if is_local(address) else "relay-error")
             store.queue.set_recipient(msg_id, address, state, status.diagnostic)

@@ -41,6 +41,7 @@ SETTINGS = (
     "queue.delay_warning_seconds",
     "queue.hold_rules",
     "queue.batch_size",
+    "queue.processing_threads",
 )
 
 
@@ -90,6 +91,7 @@ class RetryPolicy:
     delay_warning: int = 4 * 3600
     hold_rules: tuple[HoldRule, ...] = ()
     batch_size: int = 20
+    threads: int = 4
 
     @classmethod
     def from_settings(cls, values: Mapping[str, Any], log: Any = None) -> RetryPolicy:
@@ -108,6 +110,7 @@ class RetryPolicy:
             delay_warning=int(values["queue.delay_warning_seconds"]),
             hold_rules=tuple(rules),
             batch_size=int(values["queue.batch_size"]),
+            threads=int(values["queue.processing_threads"]),
         )
 
     def delay(self, failures: int) -> int:

@@ -21,12 +21,19 @@ Implementation notes:
 * Origin keys read from the queued message (written by SMTP receiving / WebMail): ``auth`` or
   ``auth_user`` (the authenticated sender, enables the footer), ``ret``, ``envid``, ``body``
   (``8BITMIME``), ``smtputf8``; per recipient ``dsn``: ``notify``, ``orcpt`` (RFC 3461).
+* A claimed batch is worked on by up to ``queue.processing_threads`` threads (``lanes``): messages that
+  share a recipient address go to the same thread, in queue order, so each mailbox still gets its UIDs
+  in the order the messages were queued; the others run side by side, so their deliveries share group
+  commits (storage.group_commit on SQLite; PostgreSQL merges concurrent commits' WAL flushes). Each
+  thread has its own relay connection. The service stops between batches, after every thread is done.
 * The clock is injectable (``clock()`` returns an aware UTC datetime), so tests drive the retry schedule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +81,7 @@ class Worker:
         self.relay_factory = relay_factory or (lambda: relay_from_settings(store, hostname, log))
         self.holds = holds or DomainHolds()
         self.log = log
-        self._relay: Relay | None = None
+        self._local = threading.local()  # each lane thread's relay connection
         self.policy = RetryPolicy()
 
     # -- the loop ---------------------------------------------------------------------------------
@@ -85,23 +92,39 @@ class Worker:
             self.store.settings.effective_many(SCHEDULE_SETTINGS), self.log
         )
         batch = self.store.queue.claim(limit=self.policy.batch_size, lease=LEASE)
+        split = lanes(batch, self.policy.threads)
+        if len(split) <= 1:
+            for lane in split:
+                self._run_lane(lane)
+        else:
+            with ThreadPoolExecutor(len(split), thread_name_prefix="queue-lane") as pool:
+                for done in [pool.submit(self._run_lane, lane) for lane in split]:
+                    done.result()
+        return len(batch)
+
+    def _run_lane(self, messages: Sequence[QueuedMessage]) -> None:
+        """Process messages one after the other (one lane of a batch), then close this thread's relay."""
         try:
-            for msg in batch:
+            for msg in messages:
                 try:
                     self.process(msg)
                 except Exception as exc:  # one broken message must not stop the queue
                     self._warn("queue %d: processing failed: %r", msg.id, exc)
-                    self._retry(msg, self.clock(), "processed", f"processing failed: {exc}")
+                    try:
+                        self._retry(msg, self.clock(), "processed", f"processing failed: {exc}")
+                    except Exception as again:  # the database is away: the lease brings it back
+                        self._warn("queue %d: cannot defer: %r", msg.id, again)
         finally:
-            if self._relay is not None:
-                self._relay.close()
-                self._relay = None
-        return len(batch)
+            relay: Relay | None = getattr(self._local, "relay", None)
+            if relay is not None:
+                relay.close()
+                self._local.relay = None
 
     def relay(self) -> Relay:
-        if self._relay is None:
-            self._relay = self.relay_factory()
-        return self._relay
+        relay: Relay | None = getattr(self._local, "relay", None)
+        if relay is None:
+            relay = self._local.relay = self.relay_factory()
+        return relay
 
     def _retry(self, msg: QueuedMessage, now: datetime, state: str, error: str) -> None:
         """The message is due again after the retry interval of its attempt count; its recipients that are
@@ -166,7 +189,17 @@ class Worker:
             to = sorted(set(routes.redirects))
             copy = redirected_copy(raw, msg.sender, self.hostname, msg.id, to, now)
             self.store.queue.enqueue(copy, msg.sender, to, origin={"redirected_from": msg.id})
-        delivery.deliver_local(self.store, msg, body, routes.local, by_rcpt, out, self.log, self.hostname)
+        delivery.deliver_local(
+            self.store,
+            msg,
+            body,
+            routes.local,
+            by_rcpt,
+            out,
+            self.log,
+            self.hostname,
+            may_finish=not routes.remote,
+        )
         source_address = sender_settings.get("relay.source_address") or None
         outbound.relay_remote(
             self.store, self.relay, self.holds, msg, body, routes.remote, by_rcpt, out, source_address
@@ -244,3 +277,36 @@ class Worker:
             now=now,
             log=self.log,
         )
+
+
+def lanes(batch: Sequence[QueuedMessage], threads: int) -> list[list[QueuedMessage]]:
+    """Split a claimed batch into at most ``threads`` lanes to be worked on side by side.
+
+    Messages that share a recipient address (case-insensitive), directly or through a chain of other
+    messages, land in the same lane, in batch (queue) order: a mailbox gets its copies one after the
+    other, so its UIDs follow the queue. Whole groups are dealt to the lane holding the fewest
+    messages so far. (Two addresses that are aliases of one mailbox may still go to different lanes:
+    both copies are delivered, their order among themselves is then not the queue's.)
+    """
+    parent = list(range(len(batch)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, msg in enumerate(batch):
+        for r in msg.recipients:
+            j = first.setdefault(r.address.lower(), i)
+            a, b = root(i), root(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(batch)):
+        groups.setdefault(root(i), []).append(i)
+    out: list[list[int]] = [[] for _ in range(max(1, min(threads, len(groups))))]
+    for group in sorted(groups.values(), key=len, reverse=True):
+        min(out, key=len).extend(group)
+    return [[batch[i] for i in sorted(lane)] for lane in out if lane]

@@ -44,3 +44,47 @@ def test_the_committer_serves_again_after_a_close(tmp_path: Path) -> None:
     inbox = store.folders.get("alice@example.test", "INBOX")
     assert len(store.mail.uids(inbox.id)) == 2
     store.close()
+
+
+def test_a_blob_directory_that_cannot_be_synced_fails_its_group(tmp_path: Path) -> None:
+    """The blob directories a unit leaves to the commit (storage.blobs.sync_before_commit) are fsync'd
+    before the COMMIT: when that fails, nothing of the unit is committed (no row without its file)."""
+    from sqlalchemy import text
+
+    from storage.blobs import sync_before_commit
+
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "blobs")
+    store.domains.add("example.test")
+    store.accounts.add("alice@example.test", "alicepass1")
+
+    def unit(conn):  # type: ignore[no-untyped-def]
+        conn.execute(text("UPDATE accounts SET used_bytes = 4242"))
+        sync_before_commit(conn.info, [str(tmp_path / "no-such-directory")])
+
+    def used() -> int:
+        with store.db.read() as conn:
+            return int(conn.execute(text("SELECT max(used_bytes) FROM accounts")).scalar_one())
+
+    try:
+        for run in (store.db.write_unit, _in_write(store)):
+            try:
+                run(unit)
+            except FileNotFoundError:
+                pass
+            else:
+                raise AssertionError("the failed directory fsync went unnoticed")
+            assert used() == 0
+        # a directory that exists is synced and the unit commits
+        store.db.write_unit(lambda conn: sync_before_commit(conn.info, [str(tmp_path)]))
+        _ = store.mail.deliver(MESSAGE % 1, ["alice@example.test"])
+        assert used() > 0
+    finally:
+        store.close()
+
+
+def _in_write(store):  # type: ignore[no-untyped-def]
+    def run(fn):  # type: ignore[no-untyped-def]
+        with store.db.write() as conn:
+            fn(conn)
+
+    return run

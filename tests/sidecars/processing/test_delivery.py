@@ -32,22 +32,41 @@ def test_existing_return_path_is_replaced(store, worker):
     assert got.count(b"Return-Path:") == 1 and got.startswith(b"Return-Path: <real@outside.test>")
 
 
-def test_recipient_done_state_is_kept_when_finish_did_not_happen(store, worker):
-    """A crash after local delivery but before finish: the next pass must not deliver again."""
-    qid = store.queue.enqueue(RAW, "someone@outside.test", ["alice@example.test"])
+def test_recipient_done_state_is_kept_when_finish_did_not_happen(store, worker, sink):
+    """A crash after local delivery but before finish: the next pass must not deliver again. (With a
+    relayed recipient too, so the message is finished by its own transaction after the relay step.)"""
+    qid = store.queue.enqueue(RAW, "someone@outside.test", ["alice@example.test", "carol@far.test"])
 
     def crash(_qid):
         raise RuntimeError("killed before finish")
 
     store.queue.finish = crash
     worker.run_once()
-    assert store.queue.get(qid).recipients[0].state == "sent"
+    assert [r.state for r in store.queue.get(qid).recipients] == ["sent", "sent"]
     del store.queue.finish  # back to the class's method
     worker.clock.advance(3600)
     worker.run_once()
     assert len(inbox(store, "alice@example.test")) == 1
+    assert len(sink.envelopes) == 1
     with pytest.raises(NotFound):
         store.queue.get(qid)
+
+
+def test_all_local_delivery_finishes_the_message_in_its_own_commit(store, worker):
+    """Every recipient local and delivered: the queued message goes in the delivery's transaction, so
+    no separate finish runs (a crash after that commit leaves nothing to do again)."""
+    qid = store.queue.enqueue(RAW, "someone@outside.test", ["alice@example.test", "bob@example.test"])
+
+    def crash(_qid):
+        raise RuntimeError("finish must not be needed")
+
+    store.queue.finish = crash
+    worker.run_once()
+    del store.queue.finish
+    with pytest.raises(NotFound):
+        store.queue.get(qid)
+    assert len(inbox(store, "alice@example.test")) == 1 and len(inbox(store, "bob@example.test")) == 1
+    assert store.stats()["blobs"] == 1  # the queued copy's body and file went in that commit too
 
 
 def test_remote_and_local_recipients_of_one_message(store, worker, sink):
