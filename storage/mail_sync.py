@@ -157,8 +157,9 @@ class MailSync:
 
     # -- folders ----------------------------------------------------------------------------------------
 
-    def folders(self) -> list[SyncFolder]:
-        """Every mail folder the user may see (own, shared with them, their domain's public ones)."""
+    def folders(self, *, unread_threads: bool = True) -> list[SyncFolder]:
+        """Every mail folder the user may see (own, shared with them, their domain's public ones).
+        ``unread_threads`` False leaves that count (the one that reads more than the folder row) None."""
         f = s.folders
         with self._store.db.read() as conn:
             tree = folder_tree.tree_in(conn, self.account_id, kind="mail")
@@ -179,7 +180,7 @@ class MailSync:
                         tree=t,
                         parent_id=parent,
                         threads=int(row.thread_count) if readable else None,
-                        unread_threads=_unread_threads(conn, row) if readable else None,
+                        unread_threads=_unread_threads(conn, row) if readable and unread_threads else None,
                         highestmodseq=int(row.highestmodseq),
                         uidnext=int(row.uidnext),
                         subscribed=subscription_name(t) in subs,

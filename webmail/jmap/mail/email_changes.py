@@ -47,7 +47,7 @@ def email_changes_since(call: Call, args: Args) -> EmailChanges:
         raise MethodError("cannotCalculateChanges", "unknown state")
     max_changes = int_arg(args, "maxChanges", None, minimum=1)
     sync = call.user.sync
-    readable = {f.id: f for f in sync.folders() if f.tree.readable}
+    readable = {f.id: f for f in sync.folders(unread_threads=False) if f.tree.readable}
     if set(old) - set(readable):
         raise MethodError("cannotCalculateChanges", "a mailbox of that state is gone or no longer readable")
     budget = max_changes if max_changes is not None else 1 << 62

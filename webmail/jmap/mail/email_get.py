@@ -237,7 +237,7 @@ def email_get(call: Call, args: Args) -> Args:
     props = properties_of(args)
     options = Options(args)
     keys = {i: parse_email_id(i) for i in ids}
-    folders = call.user.sync.folders()
+    folders = call.user.sync.folders(unread_threads=False)
     found = call.user.sync.messages(k for k in keys.values() if k is not None)
     listed, not_found = [], []
     for i, key in keys.items():

@@ -72,7 +72,7 @@ def email_import(call: Call, args: Args) -> Args:
     emails = args.get("emails")
     if not isinstance(emails, dict) or not all(isinstance(v, dict) for v in emails.values()):
         raise MethodError("invalidArguments", "emails maps creation ids to objects", arguments=["emails"])
-    old = st.email_state(call.user.sync.folders())
+    old = st.email_state(call.user.sync.folders(unread_threads=False))
     if args.get("ifInState") is not None and args["ifInState"] != old:
         raise MethodError("stateMismatch")
     created: dict[str, Any] = {}
@@ -126,7 +126,7 @@ def email_import(call: Call, args: Args) -> Args:
     return {
         "accountId": call.account_id,
         "oldState": old,
-        "newState": st.email_state(call.user.sync.folders()),
+        "newState": st.email_state(call.user.sync.folders(unread_threads=False)),
         "created": created or None,
         "notCreated": not_created or None,
     }

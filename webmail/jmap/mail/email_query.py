@@ -169,7 +169,7 @@ def email_query(call: Call, args: Args) -> Args:
         if anchor is None:
             raise MethodError("anchorNotFound")
     sync = call.user.sync
-    folders = sync.folders()
+    folders = sync.folders(unread_threads=False)
     try:
         page = sync.query(
             condition,

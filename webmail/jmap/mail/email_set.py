@@ -47,7 +47,7 @@ def _storage_error(exc: Exception) -> _Failed:
 
 
 def _state(call: Call) -> str:
-    return st.email_state(call.user.sync.folders())
+    return st.email_state(call.user.sync.folders(unread_threads=False))
 
 
 def _current(call: Call, key: tuple[int, int]) -> Any:

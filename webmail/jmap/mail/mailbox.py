@@ -310,7 +310,7 @@ def _check_name(name: Any) -> str:
 
 
 def _folders_by_id(call: Call) -> dict[int, SyncFolder]:
-    return {f.id: f for f in call.user.sync.folders()}
+    return {f.id: f for f in call.user.sync.folders(unread_threads=False)}
 
 
 def _create(call: Call, spec: Any) -> dict[str, Any]:

@@ -32,7 +32,7 @@ def thread_get(call: Call, args: Args) -> Args:
     if ids is None:
         raise MethodError("requestTooLarge", "Thread/get needs ids")
     props = wanted_properties(args, ("id", "emailIds"), ("id", "emailIds"))
-    folders = call.user.sync.folders()
+    folders = call.user.sync.folders(unread_threads=False)
     found: list[dict[str, Any]] = []
     not_found: list[str] = []
     for i in ids:
