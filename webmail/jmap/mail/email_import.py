@@ -1,8 +1,7 @@
 """Email/import and Email/parse (RFC 8621 4.8, 4.9): messages from blobs.
 
 A blob is the whole of a stored message or one part of it (``b<folder>_<uid>[_<section>]``, readable
-when its Mailbox is), or a file the user uploaded (``u<sha256>``, RFC 8620 6.1) once the upload area is
-there (storage's ``uploads`` facet of the user facade; until then such ids are not found).
+when its Mailbox is), or a file the user uploaded (``u<sha256>``, RFC 8620 6.1; storage.uploads).
 
 Email/import appends the blob's bytes to the one Mailbox named, with the keywords and ``receivedAt``
 given, as IMAP APPEND would (the blob must be a message storage accepts). Email/parse reads a blob as a
@@ -47,10 +46,8 @@ def read_blob(call: Call, value: object) -> bytes | None:
             _described, chunks = call.user.view.part(fid, uid, part)
             return b"".join(chunks)
         sha = ids.parse_upload_blob_id(value)
-        uploads = getattr(call.user, "uploads", None)  # the upload area, once storage has it
-        if sha is not None and uploads is not None:
-            data = uploads.read(sha)
-            return data if isinstance(data, bytes) else None
+        if sha is not None:
+            return call.user.uploads.read(sha)
     except (NotFound, PermissionDenied, InvalidInput, OSError):
         return None
     return None

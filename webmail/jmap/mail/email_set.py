@@ -127,6 +127,13 @@ def _resolve_mailbox(call: Call, value: str) -> str:
 def _read_blob(call: Call) -> ec.BlobReader:
     def read(value: str) -> tuple[bytes, str] | None:
         found = ids.parse_message_blob_id(value)
+        sha = ids.parse_upload_blob_id(value)
+        if sha is not None:
+            try:
+                upload = call.user.uploads.get(sha)
+                return call.user.uploads.read(sha), upload.type
+            except (NotFound, OSError):
+                return None
         if found is None:
             return None
         fid, uid, part = found

@@ -58,3 +58,24 @@ def test_parse_an_attached_message_and_import_it(jmap: Jmap, seeded: Seeded) -> 
     got = jmap("Email/get", {"ids": [created["id"]], "properties": ["subject", "keywords", "receivedAt"]})
     assert got["list"][0] == {"id": created["id"], "subject": "minutes", "keywords": {"$seen": True},
                               "receivedAt": "2025-01-07T17:30:00Z"}  # fmt: skip
+
+
+def test_import_an_upload_and_attach_one_to_a_draft(jmap: Jmap, seeded: Seeded) -> None:
+    uploads = seeded.store.for_user(seeded.alice.id).uploads
+    message = uploads.put(FORWARDED, "message/rfc822", max_bytes=10_000_000)
+    picture = uploads.put(b"\x89PNG\r\n\x1a\nfake", "image/png", max_bytes=10_000_000)
+    archive = seeded.store.folders.get(ALICE, "Archive").id
+    made = jmap(
+        "Email/import",
+        {"emails": {"i": {"blobId": f"u{message.sha256}", "mailboxIds": {f"m{archive}": True}}}},
+    )
+    assert made["created"]["i"]["size"] == len(FORWARDED)
+    draft = jmap("Email/set", {"create": {"d": {
+        "mailboxIds": {f"m{archive}": True}, "subject": "with a picture",
+        "attachments": [{"blobId": f"u{picture.sha256}", "name": "p.png"}],
+    }}})["created"]["d"]  # fmt: skip
+    got = jmap("Email/get", {"ids": [draft["id"]], "properties": ["attachments"]})["list"][0]
+    assert [(a["type"], a["name"]) for a in got["attachments"]] == [("image/png", "p.png")]
+    bob = jmap("Email/import", {"emails": {"i": {"blobId": f"u{message.sha256}",
+                                                 "mailboxIds": {f"m{archive}": True}}}}, who="bob")  # fmt: skip
+    assert bob["notCreated"]["i"]["type"] in ("blobNotFound", "invalidProperties")
