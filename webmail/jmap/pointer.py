@@ -9,7 +9,12 @@ spliced in (so ``/list/*/mailboxIds`` style paths on arrays of arrays give one f
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+#: An array index (RFC 6901 4): ASCII digits without a leading zero. ``str.isdigit`` would also take
+#: "²" (int() then fails) and "١" (int() reads it as 1).
+_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
 class PointerError(ValueError):
@@ -47,7 +52,7 @@ def _walk(value: Any, rest: list[str]) -> Any:
                     else:
                         out.append(found)
                 return out
-            if not token.isdigit() or (len(token) > 1 and token[0] == "0"):
+            if not _INDEX.fullmatch(token):
                 raise PointerError(f"{token!r} is not an array index")
             index = int(token)
             if index >= len(value):
