@@ -12,6 +12,10 @@ Implementation notes:
 * Arguments whose name starts with ``#`` are result references (3.7), resolved before the handler runs
   against the responses so far (webmail/jmap/pointer.py for the path); ``foo`` and ``#foo`` together are
   ``invalidArguments``, an unresolvable reference ``invalidResultReference``.
+* What references bring into one request is bounded: their values together may be at most
+  ``maxSizeRequest`` bytes of JSON (:class:`ReferenceBudget`); a reference past that is
+  ``invalidResultReference``. Without it, Core/echo taking the previous answer twice doubles the response
+  with every call (2**64 copies in 64 calls: the process hangs and runs out of memory).
 * One ``created_ids`` dict is shared by every call of the request (seeded from the request's
   ``createdIds``); the response carries ``createdIds`` only when the request did (3.3).
 * A handler's own responses come first, then what it put in ``Call.implicit`` (same call id).
@@ -105,8 +109,43 @@ def check_request(value: Any) -> tuple[frozenset[str], list[Invocation], dict[st
     return frozenset(using), calls, created
 
 
-def resolve_references(args: Args, responses: list[Invocation]) -> Args:
+class ReferenceBudget:
+    """Bytes of JSON that result references may still bring into this request."""
+
+    def __init__(self, most: int = limits.MAX_SIZE_REQUEST) -> None:
+        self.left = most
+
+    def spend(self, value: Any) -> None:
+        """Count ``value``'s JSON size (roughly: strings, numbers and punctuation), stopping as soon as
+        the budget is gone, so a value that shares one object many times costs no more than the budget."""
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                self.left -= len(item) + 3
+            elif isinstance(item, dict):
+                self.left -= 2
+                for key, inner in item.items():
+                    self.left -= len(key) + 4
+                    stack.append(inner)
+            elif isinstance(item, list):
+                self.left -= 2
+                stack.extend(item)
+            else:
+                self.left -= 8
+            if self.left < 0:
+                raise MethodError(
+                    "invalidResultReference",
+                    f"result references in one request may bring in at most {limits.MAX_SIZE_REQUEST} "
+                    "bytes (maxSizeRequest)",
+                )
+
+
+def resolve_references(
+    args: Args, responses: list[Invocation], budget: ReferenceBudget | None = None
+) -> Args:
     """``args`` with every ``#name`` result reference replaced by ``name`` and its value (RFC 8620 3.7)."""
+    budget = budget if budget is not None else ReferenceBudget()
     out: Args = {}
     for key, value in args.items():
         if not key.startswith("#"):
@@ -132,18 +171,24 @@ def resolve_references(args: Args, responses: list[Invocation]) -> Args:
             out[plain] = pointer.evaluate(found[1], value["path"])
         except pointer.PointerError as exc:
             raise MethodError("invalidResultReference", f"{key!r}: {exc}") from None
+        budget.spend(out[plain])
     return out
 
 
 def run_call(
-    name: str, args: Args, call_id: str, call: Call, responses: list[Invocation]
+    name: str,
+    args: Args,
+    call_id: str,
+    call: Call,
+    responses: list[Invocation],
+    budget: ReferenceBudget | None = None,
 ) -> list[Invocation]:
     """The responses of one method call: its own (or an error), then its implicit ones."""
     method = registry.METHODS.get(name)
     if method is None or method.capability not in call.using:
         return [["error", MethodError("unknownMethod", f"unknown method {name}").as_args(), call_id]]
     try:
-        resolved = resolve_references(args, responses)
+        resolved = resolve_references(args, responses, budget)
         result = method.handler(call, resolved)
         if not isinstance(result, dict):
             raise TypeError(f"{name} returned {type(result).__name__}, not a JSON object")
@@ -164,8 +209,9 @@ def process(
     using, calls, created = check_request(parse(body))
     created_ids: dict[str, str] = dict(created or {})
     responses: list[Invocation] = []
+    budget = ReferenceBudget()
     for name, args, call_id in calls:
-        responses.extend(run_call(name, args, call_id, make_call(using, created_ids), responses))
+        responses.extend(run_call(name, args, call_id, make_call(using, created_ids), responses, budget))
     answer: Args = {"methodResponses": responses, "sessionState": session_state}
     if created is not None:
         answer["createdIds"] = created_ids

@@ -3,13 +3,35 @@ response, and array indexes in a reference's path that are not ASCII digits."""
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
-from tests.webmail.jmap.conftest import Jmap
+from tests.webmail.jmap.conftest import CORE, Jmap
 
 
 def reference(call_id: str, path: str = "") -> dict[str, str]:
     return {"resultOf": call_id, "name": "Core/echo", "path": path}
+
+
+def test_references_cannot_double_a_response_call_after_call(jmap: Jmap) -> None:
+    """Each echo takes the previous answer twice: 2**40 copies unless the server bounds what references
+    bring in. The request is answered quickly, with the calls past the bound refused."""
+    calls: list[list[Any]] = [["Core/echo", {"x": "y" * 1000}, "c0"]]
+    for i in range(1, 41):
+        calls.append(["Core/echo", {"#a": reference(f"c{i - 1}"), "#b": reference(f"c{i - 1}")}, f"c{i}"])
+    started = time.monotonic()
+    answer = jmap.post(json.dumps({"using": [CORE], "methodCalls": calls}))
+    assert time.monotonic() - started < 30
+    assert answer.status_code == 200
+    assert len(answer.get_data()) < 64 * 1024 * 1024
+    responses = answer.get_json()["methodResponses"]
+    assert len(responses) == 41
+    assert responses[1] == ["Core/echo", {"a": {"x": "y" * 1000}, "b": {"x": "y" * 1000}}, "c1"]
+    refused = [r for r in responses if r[0] == "error"]
+    assert refused and refused[-1] == responses[-1]
+    assert {r[1]["type"] for r in refused} == {"invalidResultReference"}
+    assert "maxSizeRequest" in refused[0][1]["description"]
 
 
 def test_an_index_of_non_ascii_digits_is_an_invalid_reference(jmap: Jmap) -> None:
