@@ -226,7 +226,11 @@ def main() -> int:
           f"load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
     work = Path(tempfile.mkdtemp(prefix="fp-bench-session-"))
     offset = free_offset()
-    proc = start(work, service, args.workers, args.messages, offset)
+    try:
+        proc = start(work, service, args.workers, args.messages, offset)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     ctx = ssl.create_default_context(cafile=str(work / "fieldpost" / "tls" / "cert.pem"))
     session = pop3_session if args.pop3 else imap_session
     plain_port, tls_port = (1143, 1993) if service == "imap" else (1110, 1995)
