@@ -184,7 +184,7 @@ _DEFINITIONS: list[Setting] = [
     _s("queue.delay_warning_seconds", "seconds", 4 * 3600, SERVER_DOMAIN, "Tell the sender once that delivery is late when it is still pending this long after queuing; 0 never tells.", minimum=0, maximum=60 * 86400),
     _s("queue.hold_rules", "list", (), SERVER, "Delayed delivery: items FIELD:PATTERN:MINUTES hold matching messages that long after queuing. FIELD is sender or recipient (shell pattern, *@news.test) or size (at least this size, 10M).", item_type="str", maximum=300),
     _s("queue.batch_size", "int", 20, SERVER, "Messages the processing service takes from the queue at a time.", minimum=1, maximum=1000),
-    _s("queue.processing_threads", "int", 4, SERVER, "Threads the processing service works on a taken batch with; messages sharing a recipient stay in one thread, in queue order.", minimum=1, maximum=64),
+    _s("queue.processing_threads", "int", 1, SERVER, "Threads the processing service works on a taken batch with; messages sharing a recipient stay in one thread, in queue order.", minimum=1, maximum=64),
     _s("ndr.sender", "str", "", SERVER_DOMAIN, "From address of delivery reports; empty: MAILER-DAEMON at the server's host name.", maximum=320),
     _s("ndr.subject", "str", "Undeliverable: {subject}", SERVER_DOMAIN, "Subject of a final delivery failure report; {subject} is the original subject.", minimum=1, maximum=300),
     _s("ndr.text", "str", "Your message could not be delivered to one or more recipients. The reasons are listed below.", SERVER_DOMAIN, "Opening text of a final delivery failure report.", minimum=1, maximum=4000),

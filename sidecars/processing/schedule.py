@@ -91,7 +91,7 @@ class RetryPolicy:
     delay_warning: int = 4 * 3600
     hold_rules: tuple[HoldRule, ...] = ()
     batch_size: int = 20
-    threads: int = 4
+    threads: int = 1
 
     @classmethod
     def from_settings(cls, values: Mapping[str, Any], log: Any = None) -> RetryPolicy:
