@@ -302,16 +302,19 @@ class MailSync:
         readable = self.readable_folders()
         folders = _narrowed(readable, condition)
         with self._store.db.read() as conn:
-            where = _where(conn, condition, folders) if folders else false()
+            matches = _expr(conn, condition, folders) if folders and condition is not None else true()
+            where = and_(m.c.folder_id.in_(folders), matches) if folders else false()
             count = None
             if total or position < 0:
                 count = _count(conn, folders, where, collapse_threads) if folders else 0
             if position < 0:
                 position = max(0, (count or 0) + position)
             if anchor is not None:
-                index = self._index_of(conn, folders, where, sort, anchor, collapse_threads)
+                index = self._index_of(conn, folders, matches, sort, anchor, collapse_threads)
                 position = max(0, index + anchor_offset)
-            keys = _ordered(conn, folders, where, sort, position, limit, collapse_threads) if folders else []
+            keys = (
+                _ordered(conn, folders, matches, sort, position, limit, collapse_threads) if folders else []
+            )
         return QueryPage(keys, position, count, tuple(folders))
 
     def _index_of(
@@ -429,11 +432,6 @@ def _flag_expr(name: str, column_flags: Any = None, column_keywords: Any = None)
     return func.lower(" " + keywords + " ").like(f"% {word} %", escape="\\")
 
 
-def _where(conn: Connection, c: Condition | None, folders: list[int]) -> ColumnElement[bool]:
-    base = m.c.folder_id.in_(folders)
-    return and_(base, _expr(conn, c, folders)) if c is not None else base
-
-
 def _expr(conn: Connection, c: Condition, folders: list[int]) -> ColumnElement[bool]:
     if isinstance(c, Op):
         parts = [_expr(conn, item, folders) for item in c.items]
@@ -516,13 +514,16 @@ def _field_matches(conn: Connection, folder_id: int, uids: list[int], field: str
 
 
 def _order(sort: Sequence[Sort], flip: bool = False) -> list[Any]:
+    """ORDER BY of one folder's walk: the keys, then the UID (the row id for receivedAt, whose index
+    ``(folder_id, internal_date)`` ends with it; both grow together within a folder, so the order is the
+    same and the walk stays in the index)."""
     out: list[Any] = []
     for key in sort:
         col = _flag_expr(key.flag) if key.key == "flag" else SORT_KEYS[key.key]
         out.append(col.asc() if key.ascending != flip else col.desc())
     last_ascending = sort[-1].ascending if sort else True
-    tie = [m.c.folder_id, m.c.uid]
-    out += [c.asc() if last_ascending != flip else c.desc() for c in tie]
+    tie = m.c.id if sort and sort[-1].key == "received" else m.c.uid
+    out.append(tie.asc() if last_ascending != flip else tie.desc())
     return out
 
 
@@ -557,7 +558,7 @@ def _ordered(
     seen: set[str] = set()
     batch = max(want * 2, 100)
     while True:
-        rows = _merged(conn, folders, where, sort, batch)
+        rows = _merged(conn, folders, where, sort, batch, True)
         out, seen = [], set()
         for fid, uid, key in rows:
             if key in seen:
@@ -572,12 +573,20 @@ def _ordered(
 
 
 def _merged(
-    conn: Connection, folders: list[int], where: ColumnElement[bool], sort: Sequence[Sort], want: int
+    conn: Connection,
+    folders: list[int],
+    where: ColumnElement[bool],
+    sort: Sequence[Sort],
+    want: int,
+    collapse: bool = False,
 ) -> list[tuple[int, int, str]]:
     """The first ``want`` (folder, UID, thread key) of the merged order."""
     keyed: list[list[tuple[Any, ...]]] = []
+    # only what the sort index holds, so skipping ``position`` rows reads no table row; the conversation
+    # is read only when threads are collapsed
+    thread = m.c.thread_key if collapse else m.c.uid.label("no_thread")
     for fid in folders:
-        q = select(*_selected(sort), m.c.folder_id, m.c.uid, m.c.thread_key)
+        q = select(*_selected(sort), m.c.folder_id, m.c.uid, thread)
         if _needs_bodies(sort):
             q = q.join(b, b.c.id == m.c.body_id)
         q = q.where(m.c.folder_id == fid, where).order_by(*_order(sort)).limit(want)
