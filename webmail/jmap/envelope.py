@@ -6,7 +6,8 @@ Implementation notes:
 * The body must be I-JSON (RFC 7493): UTF-8, no duplicate member names, no NaN or Infinity; else the
   request-level ``notJSON``. A body that is JSON but not a Request object is ``notRequest``; a
   capability in ``using`` that this server does not have is ``unknownCapability``; more calls than
-  ``maxCallsInRequest`` is ``limit``. These refuse the whole request (webmail/jmap/problems.py).
+  ``maxCallsInRequest`` is ``limit``; arrays and objects nested deeper than ``limits.MAX_DEPTH_REQUEST``
+  are ``notRequest``. These refuse the whole request (webmail/jmap/problems.py).
 * Each call is looked up in ``registry.METHODS``; a name not there, or one whose capability the request
   is not ``using``, answers ``unknownMethod`` (RFC 8620 3.6.2) and the next call still runs.
 * Arguments whose name starts with ``#`` are result references (3.7), resolved before the handler runs
@@ -74,10 +75,25 @@ def parse(body: bytes) -> Any:
         raise Problem(problems.NOT_JSON, 400, f"the request body is not I-JSON: {exc}") from None
 
 
+def check_depth(value: Any, most: int = limits.MAX_DEPTH_REQUEST) -> None:
+    """notRequest when arrays and objects nest deeper than ``most`` levels (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        if depth > most:
+            raise Problem(problems.NOT_REQUEST, 400, f"the request nests deeper than {most} levels")
+        stack.extend((inner, depth + 1) for inner in item if isinstance(inner, (dict, list)))
+
+
 def check_request(value: Any) -> tuple[frozenset[str], list[Invocation], dict[str, str] | None]:
     """(using, methodCalls, createdIds or None) of a Request object, or the problem it has."""
     if not isinstance(value, dict):
         raise Problem(problems.NOT_REQUEST, 400, "the request is not a JSON object")
+    check_depth(value)
     using = value.get("using")
     calls = value.get("methodCalls")
     created = value.get("createdIds")

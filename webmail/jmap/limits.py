@@ -20,6 +20,11 @@ MAX_CONCURRENT_REQUESTS: Final = 4
 MAX_CALLS_IN_REQUEST: Final = 64
 MAX_OBJECTS_IN_GET: Final = 500
 MAX_OBJECTS_IN_SET: Final = 500
+#: How deep arrays and objects may nest in a request (the Request object itself is level 1). A method
+#: call's arguments start at level 4, and a deep filter of RFC 8621 needs two levels per operator, so 64
+#: leaves room; it keeps every response (which references can only make one level deeper per call) far
+#: below Python's recursion limit when it is encoded -- an unbounded request failed there with a 500.
+MAX_DEPTH_REQUEST: Final = 64
 #: RFC 4790 collations the /query methods accept in a Comparator's ``collation``.
 COLLATION_ALGORITHMS: Final = ("i;ascii-numeric", "i;ascii-casemap", "i;unicode-casemap")
 

@@ -42,3 +42,28 @@ def test_an_index_of_non_ascii_digits_is_an_invalid_reference(jmap: Jmap) -> Non
     assert [r[0] for r in responses[1:3]] == ["error", "error"]
     assert {r[1]["type"] for r in responses[1:3]} == {"invalidResultReference"}
     assert responses[3] == ["Core/echo", {"v": "b"}, "r2"]
+
+
+def test_a_request_nested_too_deep_is_not_request_and_a_deep_one_within_the_bound_is_answered(
+    jmap: Jmap,
+) -> None:
+    """Python's JSON reads 900 levels but then failed to encode the answer (a 500): the bound says no first,
+    and echo chains over the deepest request allowed still encode."""
+
+    def request(depth: int) -> str:
+        nested = "[" * depth + "]" * depth
+        calls: list[list[Any]] = [
+            ["Core/echo", {"#a": reference(f"c{i - 1}")}, f"c{i}"] for i in range(1, 64)
+        ]
+        rest = json.dumps(calls)[1:-1]
+        return f'{{"using": ["{CORE}"], "methodCalls": [["Core/echo", {{"a": {nested}}}, "c0"], {rest}]}}'
+
+    for depth in (61, 62, 900):
+        answer = jmap.post(request(depth))
+        assert answer.status_code == 400
+        found = answer.get_json()
+        assert found["type"] == "urn:ietf:params:jmap:error:notRequest"
+        assert "64 levels" in found["detail"]
+    answer = jmap.post(request(60))
+    assert answer.status_code == 200
+    assert len(answer.get_json()["methodResponses"]) == 64
