@@ -68,6 +68,7 @@ def run(db: str, n: int, work: Path) -> list[tuple[str, str, str]]:
                 assert len(jmap("Email/query", q)["ids"]) == 50
                 ms = median_ms(lambda q=q: jmap("Email/query", q))
                 rows.append((db, f"Email/query inMailbox, sort {prop}, {where} page", f"{fmt(ms)} ms"))
+                print(f"  {rows[-1][1]}: {rows[-1][2]}", flush=True)
         every = {"sort": [{"property": "receivedAt", "isAscending": False}], "limit": 50}
         rows.append(
             (
@@ -83,14 +84,13 @@ def run(db: str, n: int, work: Path) -> list[tuple[str, str, str]]:
         )
         state = jmap("Email/get", {"ids": []})["state"]
         user = store.for_user(account.id)
-        for first in range(1, 1001, 100):
-            user.set_flags(fid, range(first * 50, first * 50 + 100), ["\\Flagged"])
+        changed = [1 + i * (n // 1000) for i in range(1000)]  # spread over the folder
+        for first in range(0, 1000, 100):
+            user.set_flags(fid, changed[first : first + 100], ["\\Flagged"])
         changes = jmap("Email/changes", {"sinceState": state})
         assert len(changes["updated"]) == 1000, len(changes["updated"])
         ms = median_ms(lambda: jmap("Email/changes", {"sinceState": state}))
         rows.append((db, "Email/changes after 1,000 flag changes", f"{fmt(ms)} ms"))
-        for r in rows:
-            print(f"  {r[0]}: {r[1]}: {r[2]}", flush=True)
     finally:
         store.close()
         if admin is not None:
