@@ -306,7 +306,8 @@ class MailSync:
             where = and_(m.c.folder_id.in_(folders), matches) if folders else false()
             count = None
             if total or position < 0:
-                count = _count(conn, folders, where, collapse_threads) if folders else 0
+                whole = condition is None or (isinstance(condition, Cond) and condition.kind == "folders")
+                count = _count(conn, folders, where, collapse_threads, whole) if folders else 0
             if position < 0:
                 position = max(0, (count or 0) + position)
             if anchor is not None:
@@ -641,6 +642,15 @@ class _Reversed:
         return hash(self.v)
 
 
-def _count(conn: Connection, folders: list[int], where: ColumnElement[bool], collapse: bool) -> int:
+def _count(
+    conn: Connection, folders: list[int], where: ColumnElement[bool], collapse: bool, whole: bool = False
+) -> int:
+    """How many messages (conversations) match; ``whole``: every message of ``folders`` does, so the
+    folders' stored counters answer without counting."""
+    if whole:
+        f = s.folders
+        column = f.c.thread_count if collapse and len(folders) == 1 else f.c.message_count
+        if not collapse or len(folders) == 1:
+            return int(conn.execute(select(func.sum(column)).where(f.c.id.in_(folders))).scalar() or 0)
     col = func.count(func.distinct(m.c.thread_key)) if collapse else func.count()
     return int(conn.execute(select(col).select_from(m).where(where)).scalar_one())
