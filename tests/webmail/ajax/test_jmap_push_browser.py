@@ -35,11 +35,6 @@ def test_a_message_sent_over_smtp_shows_up_live(world: World, page: Page, artifa
     shot(page, artifacts, "webmail-ajax")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Email/set's creates read message-part blob ids only, not uploaded ones "
-    "(webmail/jmap/mail/email_set.py _read_blob): the send answers blobNotFound",
-)
 def test_a_file_dropped_on_the_composer_is_sent_as_an_attachment(world: World, page: Page) -> None:
     me = world.account("attach")
     sign_in_to_ajax(page, world.url, me)
