@@ -10,36 +10,17 @@ accounts exist.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 
 from flask import Response, request
 
 from storage.errors import AppPasswordRequired, AuthFailed, Throttled
 from storage.models import Account
+from webmail.basic_auth import credentials
 from webmail.binding import current_store
 
 REALM = "Fieldpost calendars and contacts"
 SERVICE = "dav"
-MAX_CREDENTIALS = 2048  # name + password, as in the WebMail form's limits
-
-
-def credentials(header: str | None) -> tuple[str, str] | None:
-    """The (user, password) of a Basic Authorization header, or None when absent or malformed."""
-    if not header:
-        return None
-    scheme, _, encoded = header.strip().partition(" ")
-    if scheme.lower() != "basic" or not encoded or len(encoded) > MAX_CREDENTIALS:
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, sep, password = decoded.partition(":")
-    if not sep or not user:
-        return None
-    return user, password
 
 
 def challenge(text: str = "Sign in with your address and password (or an app password).") -> Response:

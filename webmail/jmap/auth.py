@@ -29,8 +29,6 @@ Implementation notes:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from dataclasses import dataclass
 
@@ -40,12 +38,12 @@ from flask_wtf.csrf import CSRFError
 
 from storage.errors import AppPasswordRequired, AuthFailed, NotFound, Throttled
 from storage.models import Account
+from webmail.basic_auth import credentials
 from webmail.binding import WebUser, current_store
 from webmail.jmap.problems import Problem
 
 SERVICE = "jmap"
 REALM = "Fieldpost JMAP"
-MAX_CREDENTIALS = 2048
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -69,18 +67,6 @@ class Refused(Exception):
         return self.problem.response(self.headers)
 
 
-def basic_credentials(header: str) -> tuple[str, str] | None:
-    scheme, _, encoded = header.strip().partition(" ")
-    if scheme.lower() != "basic" or not encoded or len(encoded) > MAX_CREDENTIALS:
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, sep, password = decoded.partition(":")
-    return (user, password) if sep and user else None
-
-
 def plain_allowed() -> bool:
     mode = current_app.config.get("FIELDPOST_SECURE_COOKIES", "auto")
     return request.is_secure or mode in ("always", "never")
@@ -97,7 +83,7 @@ def authenticate() -> Signed:
 def _by_basic(header: str) -> Account:
     if not plain_allowed():
         raise Refused(403, "credentials are taken over https only", challenge=False)
-    given = basic_credentials(header)
+    given = credentials(header)
     if given is None:
         raise Refused(401, "sign in with HTTP Basic: your address and password (or an app password)")
     user, password = given
