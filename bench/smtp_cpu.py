@@ -10,7 +10,9 @@ and the statements it runs are not (much). Two measurements, 1 and 10 recipients
 * **session**: one ``SmtpSession`` driven sans-IO in this process (no sockets, no gevent) over a store
   seeded like the server's, one message after another: ``time.process_time`` per message and the SQL
   statements the store's engines ran per message (SQLAlchemy's ``before_cursor_execute``, the
-  committer's engine included; BEGIN/COMMIT are not statements there).
+  committer's engine included; BEGIN/COMMIT are not statements there), and the fsyncs per message:
+  Python's ``os.fsync`` calls (the blob's file and directories) plus one per committed write
+  transaction (SQLite's WAL fsync at COMMIT with ``synchronous=FULL``, made in C).
 
     .venv/bin/python bench/smtp_cpu.py                 # 400 x 1 rcpt, 100 x 10 rcpt, both measurements
     .venv/bin/python bench/smtp_cpu.py --only session --profile 20   # plus cProfile's top 20 (session)
@@ -90,15 +92,34 @@ def server_run(work: Path, workers: int, plan: list[tuple[int, int]]) -> list[tu
 
 
 class Counter:
+    """A ``before_cursor_execute`` listener: statements, and write transactions (``BEGIN IMMEDIATE``)."""
+
     def __init__(self) -> None:
         self.statements = 0
+        self.write_transactions = 0
 
-    def __call__(self, *args: Any) -> None:
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         self.statements += 1
+        if statement.startswith("BEGIN IMMEDIATE"):
+            self.write_transactions += 1
 
 
-def session_run(work: Path, plan: list[tuple[int, int]], profile: int) -> list[tuple[int, int, float, float]]:
-    """(recipients, messages, CPU ms per message, statements per message) per step, sans-IO."""
+class FsyncCounter:
+    """Counts ``os.fsync`` calls (every thread) while installed."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._fsync = os.fsync
+
+    def __call__(self, fd: Any) -> None:
+        self.calls += 1
+        self._fsync(fd)
+
+
+def session_run(
+    work: Path, plan: list[tuple[int, int]], profile: int
+) -> list[tuple[int, int, float, float, float]]:
+    """(recipients, messages, CPU ms, statements, fsyncs; each per message) per step, sans-IO."""
     from sqlalchemy import event
 
     from sidecars.smtp.conversation import SessionContext
@@ -115,6 +136,11 @@ def session_run(work: Path, plan: list[tuple[int, int]], profile: int) -> list[t
     if committer is not None:  # its engine is made in its thread on first use: count there too
         committer.run(lambda conn: event.listen(conn.engine, "before_cursor_execute", counter))
     logging.getLogger("bench.smtp").setLevel(logging.WARNING)
+    fsyncs = FsyncCounter()
+    os.fsync = fsyncs  # storage.blobs calls os.fsync at call time
+
+    def synced() -> int:  # Python's fsyncs plus SQLite's one per write transaction's COMMIT
+        return fsyncs.calls + counter.write_transactions
 
     def session() -> SmtpSession:
         ctx = SessionContext(
@@ -144,7 +170,7 @@ def session_run(work: Path, plan: list[tuple[int, int]], profile: int) -> list[t
         first, results = WARMUP, []
         profiler = cProfile.Profile() if profile else None
         for rcpts, n in plan:
-            statements, cpu = counter.statements, time.process_time()
+            statements, synced_before, cpu = counter.statements, synced(), time.process_time()
             if profiler:
                 profiler.enable()
             for i in range(first, first + n):
@@ -152,12 +178,14 @@ def session_run(work: Path, plan: list[tuple[int, int]], profile: int) -> list[t
             if profiler:
                 profiler.disable()
             cpu = time.process_time() - cpu
-            results.append((rcpts, n, 1000 * cpu / n, (counter.statements - statements) / n))
+            per_message = ((counter.statements - statements) / n, (synced() - synced_before) / n)
+            results.append((rcpts, n, 1000 * cpu / n, *per_message))
             first += n
         if profiler:
             pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(profile)
         return results
     finally:
+        os.fsync = fsyncs._fsync
         store.close()
 
 
@@ -176,9 +204,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="fp-smtpcpu-") as tmp:
         if args.only != "server":
             (Path(tmp) / "session").mkdir()
-            for rcpts, n, ms, statements in session_run(Path(tmp) / "session", plan, args.profile):
+            for rcpts, n, ms, statements, synced in session_run(Path(tmp) / "session", plan, args.profile):
                 print(
                     f"session  {rcpts:2d} rcpt x 4 KB (n={n}): {ms:6.2f} ms CPU/msg  {statements:5.1f} SQL/msg"
+                    f"  {synced:4.2f} fsync/msg"
                 )
         if args.only != "session":
             (Path(tmp) / "server").mkdir()

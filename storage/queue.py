@@ -3,7 +3,10 @@
 Implementation notes:
 
 * ``enqueue`` returns only after the blob is fsync'd and the envelope row is committed; SMTP answers
-  "250 queued" after it returns, so an accepted message survives any crash.
+  "250 queued" after it returns, so an accepted message survives any crash. The blob's directory
+  fsyncs are the commit's (``storage.blobs.sync_before_commit``): the group committer fsyncs the
+  distinct directories of its whole group right before its COMMIT, one thread, no caller waiting on
+  its own.
 * The queued content is an ordinary body: it holds one reference (``bodies.refcount``) until ``finish``,
   so local delivery from the queue adds mailbox references to the same blob without copying it.
 * Workers ``claim`` due messages with a lease: the claim moves ``next_attempt_at`` past the lease, so a
@@ -24,6 +27,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from storage import dialect, mime
 from storage import schema as s
+from storage.blobs import sync_before_commit
 from storage.errors import InvalidInput, NotFound
 from storage.names import as_utc, utcnow
 
@@ -104,11 +108,13 @@ class Queue:
         if not recipients:
             raise InvalidInput("a queued message needs at least one recipient")
         _check_state(state)
-        sha = self.store.blobs.put(raw)
+        # the file is fsync'd here; its directories' fsyncs join the commit group's (storage.blobs)
+        sha, dirs = self.store.blobs.put_unsynced(raw)
         parsed = mime.parse_message(raw)
         now = utcnow()
 
         def unit(conn: Connection) -> int:
+            sync_before_commit(conn.info, dirs)  # before the COMMIT that makes the row visible
             body_id = self.store.mail.reference_body(conn, sha, raw, parsed, 1)
             row = {
                 "body_id": body_id,

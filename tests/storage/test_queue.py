@@ -25,6 +25,18 @@ def test_enqueue_is_readable_and_holds_one_body_reference(store):
     assert store.check().ok
 
 
+def test_enqueue_leaves_the_blob_directory_fsync_to_the_group_commit(store):
+    """The queued blob's directory is fsync'd by the commit group, right before the COMMIT that makes
+    the envelope visible (shared by the group's messages), not by each caller on its own."""
+    committer = store.db.committer
+    if committer is None:
+        pytest.skip("PostgreSQL: Database.write fsyncs the directories before its own COMMIT")
+    before = committer.dir_syncs
+    qid = store.queue.enqueue(RAW + b"directory\r\n", "a@outside.test", ["alice@example.test"])
+    assert committer.dir_syncs > before
+    assert store.queue.raw(qid) == RAW + b"directory\r\n"
+
+
 def test_claim_leases_and_finish_releases(store):
     qid = store.queue.enqueue(RAW, "", ["bob@far.test"])
     claimed = store.queue.claim(limit=5, lease=timedelta(minutes=5))
