@@ -1,7 +1,7 @@
 """Content-addressed message bodies on the filesystem.
 
 A blob is named by the SHA-256 of its bytes and written once: to a temporary file, fsync'd, renamed into
-``ab/cd/<sha>``, then the directory is fsync'd, so after ``put`` returns the bytes survive a crash. The
+``ab/<sha>``, then the directory is fsync'd, so after ``put`` returns the bytes survive a crash. The
 database row that references a blob is committed only after that, which gives the crash rule the rest of
 storage relies on: a committed body row always has its file; a file may lack a row (a delivery that died
 before its commit), and ``storage check`` removes those orphans.
@@ -12,6 +12,13 @@ unit, and the group committer (or ``Database.write``) fsyncs the distinct ones o
 before its COMMIT, so the rule above still holds (no row is committed before its file's name is durable)
 while concurrent messages share those fsyncs (on ext4 the first forces the journal commit that makes the
 others cheap) and none of them runs on the caller's thread.
+
+Layout: the 256 shard directories ``00/`` .. ``ff/`` are created (and the root fsync'd once) at a store's
+first write, so a new blob adds one entry to a directory that already exists and costs two fsyncs, the file's
+and its shard's, as a Maildir delivery does (file, ``new/``). Stores written before this kept blobs one
+level deeper, ``ab/cd/<sha>``, which made nearly every blob of a young store create a directory (two
+directory fsyncs, three when ``ab/`` was new too); those files stay where they are and are found there
+(reads, ``exists``, ``delete`` and iteration look in both places; new content goes to ``ab/``).
 
 ``put`` never runs its fsyncs on a gevent hub (:mod:`storage.off_hub`). The interface is small on purpose (put, open, read, reader, delete, iterate) so an S3-compatible store can
 stand beside this one later.
@@ -38,6 +45,7 @@ from storage.off_hub import run_off_hub
 
 READ_CHUNK = 64 * 1024
 _HEX = frozenset("0123456789abcdef")
+SHARDS_MARKER = ".shards"  # in the root once the 256 shard directories exist
 
 
 def sha256_hex(data: bytes) -> str:
@@ -52,14 +60,42 @@ class BlobStore:
         self._root_text = str(self.root)
         self.tmp = self.root / "tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self._shards_ready = False  # the 256 shard directories are known to exist (see _make_shards)
 
     def path(self, sha: str) -> Path:
-        if len(sha) != 64 or not set(sha) <= _HEX:
-            raise ValueError(f"not a blob name: {sha!r}")
-        return self.root / sha[:2] / sha[2:4] / sha
+        """Where the blob is: ``ab/<sha>``, or ``ab/cd/<sha>`` for one written by an older version."""
+        flat = self._flat(sha)
+        if not os.path.exists(flat):
+            legacy = self._legacy(sha)
+            if os.path.exists(legacy):
+                return Path(legacy)
+        return Path(flat)
 
     def exists(self, sha: str) -> bool:
-        return self.path(sha).exists()
+        return os.path.exists(self._flat(sha)) or os.path.exists(self._legacy(sha))
+
+    def _flat(self, sha: str) -> str:
+        if len(sha) != 64 or not set(sha) <= _HEX:
+            raise ValueError(f"not a blob name: {sha!r}")
+        return f"{self._root_text}/{sha[:2]}/{sha}"
+
+    def _legacy(self, sha: str) -> str:
+        return f"{self._root_text}/{sha[:2]}/{sha[2:4]}/{sha}"
+
+    def _make_shards(self) -> list[str]:
+        """Create the 256 shard directories, all at once, at the first write of a store (a store only
+        read, as most tests' are, never pays for them); the directories the caller must fsync before
+        a row may rely on them: the root, once per process (another process may have made them and
+        not fsync'd it yet). The marker file spares later opens the 256 checks: should it outlive a
+        directory (a crash before that fsync), ``_put_unsynced`` creates the missing one."""
+        self._shards_ready = True
+        if os.path.exists(f"{self._root_text}/{SHARDS_MARKER}"):
+            return [self._root_text]
+        for i in range(256):
+            os.makedirs(f"{self._root_text}/{i:02x}", exist_ok=True)
+        with open(f"{self._root_text}/{SHARDS_MARKER}", "w"):
+            pass
+        return [self._root_text]
 
     def put(self, data: bytes, sha: str | None = None) -> str:
         """Store ``data`` durably and return its name; a no-op when the same content is already stored.
@@ -82,10 +118,14 @@ class BlobStore:
 
     def _put_unsynced(self, data: bytes, sha: str | None) -> tuple[str, list[str]]:
         sha = sha or sha256_hex(data)
-        final = self.path(sha)
-        if final.exists():  # its writer may not have fsync'd the directory yet: whoever commits does
-            return sha, [str(final.parent)]
-        tmp = self.tmp / f"{sha}.{os.getpid()}.{secrets.token_hex(4)}"
+        final = self._flat(sha)
+        shard = f"{self._root_text}/{sha[:2]}"
+        if os.path.exists(final):  # its writer may not have fsync'd the directory yet: whoever commits does
+            return sha, [shard]
+        legacy = self._legacy(sha)
+        if os.path.exists(legacy):
+            return sha, [legacy.rsplit("/", 1)[0]]
+        tmp = f"{self.tmp}/{sha}.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
         try:
             view = memoryview(data)
@@ -95,9 +135,14 @@ class BlobStore:
             os.fsync(fd)
         finally:
             os.close(fd)
-        dirs = self._make_dirs(final.parent)
-        os.replace(tmp, final)
-        return sha, [*dirs, str(final.parent)]
+        made = [] if self._shards_ready else self._make_shards()
+        try:
+            os.replace(tmp, final)
+        except FileNotFoundError:  # the shard directory is gone (removed by hand, or a crash)
+            os.makedirs(shard, exist_ok=True)
+            os.replace(tmp, final)
+            return sha, [self._root_text, shard]
+        return sha, [*made, shard]
 
     def open(self, sha: str) -> BinaryIO:
         return open(self.path(sha), "rb")
@@ -114,17 +159,19 @@ class BlobStore:
 
         The path is joined as text, not with pathlib: POP3 RETR and IMAP FETCH open one per message, and
         building a ``Path`` cost more than opening the file."""
-        if len(sha) != 64 or not set(sha) <= _HEX:
-            raise ValueError(f"not a blob name: {sha!r}")
         try:
-            fd = os.open(f"{self._root_text}/{sha[:2]}/{sha[2:4]}/{sha}", os.O_RDONLY)
+            fd = os.open(self._flat(sha), os.O_RDONLY)
         except FileNotFoundError:
-            raise NotFound(f"message body {sha[:12]} is no longer stored") from None
+            try:
+                fd = os.open(self._legacy(sha), os.O_RDONLY)
+            except FileNotFoundError:
+                raise NotFound(f"message body {sha[:12]} is no longer stored") from None
         return BlobReader(fd)
 
     def delete(self, sha: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path(sha))
+        for path in (self._flat(sha), self._legacy(sha)):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
     def size(self, sha: str) -> int:
         return self.path(sha).stat().st_size
@@ -134,10 +181,13 @@ class BlobStore:
         for first in sorted(self.root.iterdir()):
             if len(first.name) != 2 or not first.is_dir():
                 continue
-            for second in sorted(first.iterdir()):
-                for f in second.iterdir():
-                    if len(f.name) == 64:
-                        yield f.name
+            names: set[str] = set()
+            for entry in first.iterdir():
+                if len(entry.name) == 64:
+                    names.add(entry.name)
+                elif len(entry.name) == 2 and entry.is_dir():  # the older two-level layout
+                    names.update(f.name for f in entry.iterdir() if len(f.name) == 64)
+            yield from sorted(names)
 
     def stale_temporaries(self, older_than: float = 3600.0) -> list[Path]:
         """Temporary files left by a writer that died before its rename: its process is gone, or the
@@ -153,16 +203,6 @@ class BlobStore:
             except FileNotFoundError:  # renamed into place meanwhile
                 continue
         return stale
-
-    def _make_dirs(self, directory: Path) -> list[str]:
-        """Create a shard directory (``ab/cd``) when missing; the directories whose entries changed."""
-        if directory.exists():
-            return []
-        changed = [str(directory.parent)]  # ab/ got the entry cd
-        if not directory.parent.exists():
-            changed.append(str(self.root))  # the root got the entry ab
-        directory.mkdir(parents=True, exist_ok=True)
-        return changed
 
 
 class BlobReader:
