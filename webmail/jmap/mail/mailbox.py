@@ -406,7 +406,9 @@ def _update(call: Call, fid: int, patch: Any) -> None:
             try:
                 call.user.rename_folder(t.owner, t.path, new_path)
             except AlreadyExists:
-                raise _SetFailure({"type": "invalidProperties", "properties": ["name"]}) from None
+                raise _SetFailure(
+                    {"type": "invalidProperties", "properties": ["name"], "description": "exists"}
+                ) from None
             except (PermissionDenied, NotFound) as exc:
                 raise _SetFailure({"type": "forbidden", "description": str(exc)}) from None
             except InvalidInput as exc:

@@ -16,6 +16,7 @@ export class FolderPane {
     this.mailboxes = new Map();
     this.current = null;
     this.state = null;
+    this.footer = null; // () => nodes put under the tree (folder_admin.js)
   }
 
   byRole(role) {
@@ -111,8 +112,10 @@ export class FolderPane {
     }
     const heading = document.createElement("h2");
     heading.textContent = t("folders");
-    parts.push(heading, tree(null, 0));
+    parts.push(heading, tree(null, 0), ...(this.footer?.() ?? []));
+    const focused = this.root.contains(document.activeElement) ? document.activeElement.dataset.mailbox : null;
     this.root.replaceChildren(...parts);
+    if (focused) this.root.querySelector(`.ax-folder[data-mailbox="${focused}"]`)?.focus();
   }
 
   entry(box, depth) {

@@ -4,6 +4,7 @@
 import { config, t } from "./i18n.js";
 import { Jmap, JmapError } from "./jmap.js";
 import { FolderPane, label_of } from "./folders.js";
+import { FolderAdmin } from "./folder_admin.js";
 import { MessageList } from "./list.js";
 import { Reader, addresses } from "./reader.js";
 import { Composer, quoted } from "./compose.js";
@@ -27,6 +28,7 @@ const folders = new FolderPane(document.querySelector(".ax-folders"), jmap, {
   },
   onDropEmails: (ids, mailbox) => move(ids, mailbox),
 });
+new FolderAdmin(folders, jmap, { notify: status });
 const list = new MessageList(document.querySelector(".ax-rows"), jmap, {
   onOpen: (id) => {
     if (composer.open) return;

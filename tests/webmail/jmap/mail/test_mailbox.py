@@ -81,6 +81,13 @@ def test_set_create_rename_move_and_destroy(jmap: Jmap, seeded: Seeded) -> None:
     out = jmap("Mailbox/set", {"update": {year: {"name": "Old", "parentId": None}}})
     assert out["updated"] == {year: None}
     assert by_name(jmap)["Old"]["parentId"] is None
+    # renamed onto a name in use: refused with the same "exists" a creation gets (the Ajax client says so)
+    out = jmap("Mailbox/set", {"update": {year: {"name": "Work"}}})
+    assert out["notUpdated"][year] == {
+        "type": "invalidProperties",
+        "properties": ["name"],
+        "description": "exists",
+    }
     # a name with the separator, a name in use, a role in use
     out = jmap(
         "Mailbox/set",
