@@ -34,7 +34,7 @@ from storage import folders as fo
 from storage import schema as s
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PreconditionFailed
 from storage.models import Folder
-from storage.pim import contact_search, feeds, freebusy, item_files, item_rows, task_list
+from storage.pim import card_index, contact_search, feeds, freebusy, item_files, item_rows, task_list
 from storage.pim import occurrences as occurrence_reads
 from storage.pim.index import IndexedItem, check_name, parse_item, resource_name
 from storage.pim.models import (
@@ -521,6 +521,19 @@ class Organizer:
             InvalidInput: a query over 200 characters, or ``limit`` outside 1..500.
         """
         return contact_search.search_contacts(self, text, limit=limit)
+
+    def card_rows(self, folder_ids: Iterable[int]) -> list[card_index.CardRow]:
+        """The index rows of every card of ``folder_ids`` the user may read (folders without "r" left
+        out), by folder and name: name, UID, FN, addresses, MODSEQ (storage.pim.card_index)."""
+        return card_index.card_rows(self, folder_ids)
+
+    def expunged_since(self, folder_id: int, modseq: int) -> bool:
+        """Whether an item of the folder was replaced or deleted after ``modseq``.
+
+        Raises:
+            NotFound: no such folder, or no "l". PermissionDenied: no "r".
+        """
+        return card_index.expunged_since(self, folder_id, modseq)
 
     # -- files and feeds (storage.pim.item_files, feeds) -----------------------------------------------
 

@@ -8,7 +8,8 @@ The layers, one module each:
 * :mod:`.envelope` -- Request checks, dispatch, result references (:mod:`.pointer`), createdIds;
   :mod:`.problems` -- request-level errors (RFC 7807); :mod:`.limits` -- every limit;
 * :mod:`.standard_methods` -- argument checks shared by the /get, /set, /query... methods;
-* :mod:`.core_methods` (Core/echo); :mod:`.mail` -- the RFC 8621 data types;
+* :mod:`.core_methods` (Core/echo); :mod:`.mail` -- the RFC 8621 data types; :mod:`.contacts` --
+  RFC 9610 (address books and cards);
 * :mod:`.blueprint` -- routes, sign-in (:mod:`.auth`), the Session (:mod:`.session_resource`);
   :mod:`.blob_routes` -- upload and download; :mod:`.push` -- EventSource.
 
@@ -22,6 +23,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the JMAP routes on the WebMail app and every method (importing their modules)."""
+    import webmail.jmap.contacts  # noqa: F401  (registers the Contacts methods)
     import webmail.jmap.core_methods
     import webmail.jmap.mail  # noqa: F401  (registers the Mail methods)
     from webmail.jmap import blob_routes, blueprint, push  # the last two add their routes to blueprint.bp

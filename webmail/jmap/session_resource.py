@@ -22,6 +22,13 @@ from webmail.jmap import ids, limits, registry
 ACCOUNT_CAPABILITY_NAMES = (registry.MAIL, registry.SUBMISSION, registry.VACATION)
 
 
+def account_capability_names() -> tuple[str, ...]:
+    """The mail ones, then every capability a data-type package filled in ``ACCOUNT_CAPABILITIES``
+    (e.g. contacts, webmail/jmap/contacts): a new package announces itself without editing this file."""
+    extra = sorted(set(registry.ACCOUNT_CAPABILITIES) - set(ACCOUNT_CAPABILITY_NAMES))
+    return ACCOUNT_CAPABILITY_NAMES + tuple(extra)
+
+
 def base_url() -> str:
     return request.host_url.rstrip("/")
 
@@ -38,12 +45,11 @@ def urls() -> dict[str, str]:
 
 def session_object(account: Account) -> dict[str, Any]:
     account_id = ids.account_id(account.id)
+    names = account_capability_names()
     capabilities: dict[str, Any] = {registry.CORE: dict(limits.CORE_CAPABILITY)}
-    for name in ACCOUNT_CAPABILITY_NAMES:
+    for name in names:
         capabilities[name] = dict(registry.SERVER_CAPABILITIES.get(name, {}))
-    account_capabilities = {
-        name: dict(registry.ACCOUNT_CAPABILITIES.get(name, {})) for name in ACCOUNT_CAPABILITY_NAMES
-    }
+    account_capabilities = {name: dict(registry.ACCOUNT_CAPABILITIES.get(name, {})) for name in names}
     body: dict[str, Any] = {
         "capabilities": capabilities,
         "accounts": {
@@ -54,7 +60,7 @@ def session_object(account: Account) -> dict[str, Any]:
                 "accountCapabilities": account_capabilities,
             }
         },
-        "primaryAccounts": {name: account_id for name in ACCOUNT_CAPABILITY_NAMES},
+        "primaryAccounts": {name: account_id for name in names},
         "username": account.address,
         **urls(),
     }

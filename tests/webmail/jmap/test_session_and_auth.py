@@ -13,6 +13,7 @@ from tests.webmail.jmap.conftest import CORE, HTTPS, MAIL, Jmap, basic
 
 SUBMISSION = "urn:ietf:params:jmap:submission"
 VACATION = "urn:ietf:params:jmap:vacationresponse"
+CONTACTS = "urn:ietf:params:jmap:contacts"
 ECHO = json.dumps({"using": [CORE], "methodCalls": [["Core/echo", {"x": 1}, "0"]]})
 
 
@@ -47,8 +48,10 @@ def test_the_session_object_names_the_account_limits_and_urls(jmap: Jmap) -> Non
             "accountCapabilities": session["accounts"][account_id]["accountCapabilities"],
         }
     }
-    assert set(session["accounts"][account_id]["accountCapabilities"]) == {MAIL, SUBMISSION, VACATION}
-    assert session["primaryAccounts"] == {MAIL: account_id, SUBMISSION: account_id, VACATION: account_id}
+    # the mail ones, and those the data-type packages add (contacts, ...): every one primary for the account
+    announced = set(session["accounts"][account_id]["accountCapabilities"])
+    assert {MAIL, SUBMISSION, VACATION, CONTACTS} <= announced
+    assert session["primaryAccounts"] == dict.fromkeys(announced, account_id)
     assert session["username"] == "alice@example.test"
     assert session["apiUrl"] == f"{HTTPS}/jmap/api"
     assert session["downloadUrl"].startswith(f"{HTTPS}/jmap/download/{{accountId}}/{{blobId}}/{{name}}")
