@@ -23,6 +23,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the JMAP routes on the WebMail app and every method (importing their modules)."""
+    import webmail.jmap.calendars  # noqa: F401  (registers the Calendars methods)
     import webmail.jmap.contacts  # noqa: F401  (registers the Contacts methods)
     import webmail.jmap.core_methods
     import webmail.jmap.mail  # noqa: F401  (registers the Mail methods)

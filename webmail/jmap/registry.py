@@ -24,6 +24,7 @@ CORE = "urn:ietf:params:jmap:core"
 MAIL = "urn:ietf:params:jmap:mail"
 SUBMISSION = "urn:ietf:params:jmap:submission"
 VACATION = "urn:ietf:params:jmap:vacationresponse"
+CALENDARS = "urn:ietf:params:jmap:calendars"  # draft-ietf-jmap-calendars-22 (webmail/jmap/calendars)
 
 
 class MethodError(Exception):

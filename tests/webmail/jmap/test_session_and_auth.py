@@ -14,6 +14,7 @@ from tests.webmail.jmap.conftest import CORE, HTTPS, MAIL, Jmap, basic
 SUBMISSION = "urn:ietf:params:jmap:submission"
 VACATION = "urn:ietf:params:jmap:vacationresponse"
 CONTACTS = "urn:ietf:params:jmap:contacts"
+CALENDARS = "urn:ietf:params:jmap:calendars"
 ECHO = json.dumps({"using": [CORE], "methodCalls": [["Core/echo", {"x": 1}, "0"]]})
 
 
@@ -50,7 +51,7 @@ def test_the_session_object_names_the_account_limits_and_urls(jmap: Jmap) -> Non
     }
     # the mail ones, and those the data-type packages add (contacts, ...): every one primary for the account
     announced = set(session["accounts"][account_id]["accountCapabilities"])
-    assert {MAIL, SUBMISSION, VACATION, CONTACTS} <= announced
+    assert {MAIL, SUBMISSION, VACATION, CONTACTS, CALENDARS} <= announced
     assert session["primaryAccounts"] == dict.fromkeys(announced, account_id)
     assert session["username"] == "alice@example.test"
     assert session["apiUrl"] == f"{HTTPS}/jmap/api"

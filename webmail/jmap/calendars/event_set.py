@@ -1,0 +1,246 @@
+"""CalendarEvent/set (draft-ietf-jmap-calendars-22 5.x; RFC 8620 5.3): create, update and destroy events
+and single instances, written as the iCalendar text the organizer keeps (event_write.py).
+
+* create: the object's properties over JSCalendar's defaults; ``calendarIds`` names exactly one
+  calendar (default: the user's first own calendar it may write); ``uid`` is made when missing. The item
+  is stored under the name CalDAV would give it (the UID plus ".ics"); a second event with the same
+  UID in that calendar is refused.
+* update: the PatchObject is applied to the stored event as /get shows it, then the result is written
+  back (other iCalendar properties kept); the write names the item's ETag, so a change made meanwhile
+  (by CalDAV or the Standard calendar) makes it fail with ``stateMismatch`` rather than be lost. An
+  instance id updates that instance only (an override of its title, description, start, duration or
+  location). ``calendarIds`` cannot change (an event's id holds its calendar).
+* destroy: an event id deletes the item; an instance id excludes that instance from its series.
+
+Storage decides the rights ("i", "t", "e" on the folder: ``forbidden`` otherwise).
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+from storage.errors import PreconditionFailed, StorageError
+from storage.pim.index import resource_name
+from webmail.jmap import standard_methods as std
+from webmail.jmap.calendars import event_read as read
+from webmail.jmap.calendars import event_write as write
+from webmail.jmap.calendars import events, ids
+from webmail.jmap.calendars import state as st
+from webmail.jmap.calendars import values as v
+from webmail.jmap.calendars.calendar_methods import default_calendar
+from webmail.jmap.calendars.errors import set_error_of
+from webmail.jmap.mail.if_in_state import check_state
+from webmail.jmap.registry import CALENDARS, Args, Call, method
+
+OVERRIDABLE = ("title", "description", "start", "duration", "locations")
+
+
+class _SetError(Exception):
+    def __init__(self, error: Args) -> None:
+        super().__init__(error.get("type"))
+        self.error = error
+
+
+def _invalid(exc: v.Invalid) -> _SetError:
+    return _SetError(std.set_error("invalidProperties", exc.message, properties=[exc.prop]))
+
+
+def apply_patch(body: dict[str, Any], patch: Args) -> dict[str, Any]:
+    """``body`` with a PatchObject applied (RFC 8620 5.3: JSON-pointer keys, null removes or, at the
+    top, restores the default).
+
+    Raises:
+        _SetError: invalidPatch for a path that does not lead into an object.
+    """
+    out = copy.deepcopy(body)
+    blank = write.defaults()
+    for path, value in patch.items():
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")]
+        if not parts[0]:
+            raise _SetError(std.set_error("invalidPatch", f"bad path {path!r}"))
+        target: Any = out
+        for part in parts[:-1]:
+            target = target.get(part) if isinstance(target, dict) else None
+            if not isinstance(target, dict):
+                raise _SetError(std.set_error("invalidPatch", f"{path!r} does not lead into an object"))
+        last = parts[-1]
+        if value is None and len(parts) > 1:
+            target.pop(last, None)
+        elif value is None:
+            target[last] = blank.get(last)
+        else:
+            target[last] = copy.deepcopy(value)
+    return out
+
+
+def _calendar_of(call: Call, body: Args) -> int:
+    wanted = body.get("calendarIds")
+    if wanted is None:
+        found = default_calendar(st.calendars_of(call.user))
+        if found is None:
+            raise _SetError(
+                std.set_error("invalidProperties", "no calendar to put it in", properties=["calendarIds"])
+            )
+        return found.folder_id
+    if not isinstance(wanted, dict) or len(wanted) != 1 or list(wanted.values()) != [True]:
+        raise _SetError(
+            std.set_error(
+                "invalidProperties", "an event is in exactly one calendar", properties=["calendarIds"]
+            )
+        )
+    folder_id = ids.parse_calendar_id(std.resolve_id(call, next(iter(wanted))))
+    if folder_id is None:
+        raise _SetError(std.set_error("invalidProperties", "no such calendar", properties=["calendarIds"]))
+    return folder_id
+
+
+def _create(call: Call, body: Args, now: datetime) -> Args:
+    folder_id = _calendar_of(call, body)
+    event = {**write.defaults(), **{k: val for k, val in body.items() if k not in write.SERVER_SET}}
+    event.pop("calendarIds", None)
+    event.setdefault("uid", write.new_uid())
+    try:
+        write.check(event, None)
+        data = write.new_item(event, now)
+    except v.Invalid as exc:
+        raise _invalid(exc) from None
+    name = resource_name(event["uid"], "VEVENT")
+    try:
+        call.user.organizer.put(folder_id, name, data, if_none_match=True)
+    except PreconditionFailed:
+        raise _SetError(
+            std.set_error("invalidProperties", "an event with this uid exists", properties=["uid"])
+        ) from None
+    except StorageError as exc:
+        raise _SetError(set_error_of(exc, None)) from None
+    return {"id": ids.event_id(folder_id, name), "uid": event["uid"]}
+
+
+def _stored(call: Call, event_id: str) -> events.Found:
+    found = events.find(call.user, event_id)
+    if found is None:
+        raise _SetError(std.set_error("notFound"))
+    return found
+
+
+def _save(
+    call: Call, found: events.Found, event: dict[str, Any], before: dict[str, Any], now: datetime
+) -> None:
+    try:
+        write.check(event, before)
+        data = write.changed_item(found.item.data, event, now)
+    except v.Invalid as exc:
+        raise _invalid(exc) from None
+    try:
+        call.user.organizer.put(found.ref.folder_id, found.item.name, data, if_match=found.item.etag)
+    except PreconditionFailed:
+        raise _SetError(
+            std.set_error("stateMismatch", "the event changed meanwhile: fetch it again")
+        ) from None
+    except StorageError as exc:
+        raise _SetError(set_error_of(exc, None)) from None
+
+
+def _instance_patch(call: Call, found: events.Found, series: dict[str, Any], patch: Args | None) -> Args:
+    """The series patch that changes (``patch``) or excludes (None) one instance."""
+    rid = found.ref.recurrence_id
+    assert rid is not None
+    if events.instance_object(found, call.address) is None:
+        raise _SetError(std.set_error("notFound"))
+    key = events.instance_key(series, rid)
+    overrides = dict(series.get("recurrenceOverrides") or {})
+    if patch is None:
+        overrides[key] = {"excluded": True}
+    else:
+        extra = sorted(set(patch) - set(OVERRIDABLE))
+        if extra:
+            raise _SetError(
+                std.set_error(
+                    "invalidProperties",
+                    "an instance can change only " + ", ".join(OVERRIDABLE),
+                    properties=extra,
+                )
+            )
+        overrides[key] = {**overrides.get(key, {}), **patch}
+    return {"recurrenceOverrides": overrides}
+
+
+def _update(call: Call, event_id: str, patch: Args, now: datetime) -> None:
+    found = _stored(call, event_id)
+    before = read.event_json(read.parse(found.item.data))
+    if found.ref.recurrence_id is not None:
+        patch = _instance_patch(call, found, before, patch)
+    calendars = patch.get("calendarIds", {ids.calendar_id(found.ref.folder_id): True})
+    if calendars != {ids.calendar_id(found.ref.folder_id): True}:
+        raise _SetError(
+            std.set_error(
+                "invalidProperties", "an event cannot move to another calendar", properties=["calendarIds"]
+            )
+        )
+    changed = apply_patch(
+        {**before, "calendarIds": None}, {k: val for k, val in patch.items() if k != "calendarIds"}
+    )
+    changed.pop("calendarIds", None)
+    for name in write.SERVER_SET & set(changed):
+        if changed[name] != before.get(name):
+            raise _SetError(
+                std.set_error("invalidProperties", f"{name} is set by the server", properties=[name])
+            )
+    _save(call, found, changed, before, now)
+
+
+def _destroy(call: Call, event_id: str, now: datetime) -> None:
+    found = _stored(call, event_id)
+    if found.ref.recurrence_id is None:
+        try:
+            call.user.organizer.delete(found.ref.folder_id, found.item.name, if_match=found.item.etag)
+        except PreconditionFailed:
+            raise _SetError(std.set_error("stateMismatch", "the event changed meanwhile")) from None
+        except StorageError as exc:
+            raise _SetError(set_error_of(exc, None)) from None
+        return
+    before = read.event_json(read.parse(found.item.data))
+    _save(call, found, apply_patch(before, _instance_patch(call, found, before, None)), before, now)
+
+
+@method("CalendarEvent/set", CALENDARS)
+def event_set(call: Call, args: Args) -> Args:
+    asked = std.set_args(call, args)
+    old_state = st.event_state(st.calendars_of(call.user))
+    check_state(asked.if_in_state, old_state)
+    now = datetime.now(UTC)
+    out: dict[str, dict[str, Any]] = {
+        k: {} for k in ("created", "notCreated", "updated", "notUpdated", "notDestroyed")
+    }
+    destroyed: list[str] = []
+    for key, body in asked.create.items():
+        try:
+            made = _create(call, body, now)
+        except _SetError as exc:
+            out["notCreated"][key] = exc.error
+            continue
+        call.created_ids[key] = made["id"]
+        out["created"][key] = made
+    for event_id, patch in asked.update.items():
+        try:
+            _update(call, event_id, patch, now)
+        except _SetError as exc:
+            out["notUpdated"][event_id] = exc.error
+            continue
+        out["updated"][event_id] = None
+    for event_id in asked.destroy:
+        try:
+            _destroy(call, event_id, now)
+        except _SetError as exc:
+            out["notDestroyed"][event_id] = exc.error
+            continue
+        destroyed.append(event_id)
+    return {
+        "accountId": call.account_id,
+        "oldState": old_state,
+        "newState": st.event_state(st.calendars_of(call.user)),
+        **{k: (val or None) for k, val in out.items()},
+        "destroyed": destroyed or None,
+    }

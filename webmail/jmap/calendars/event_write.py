@@ -1,0 +1,260 @@
+"""A JSCalendar Event (RFC 8984) written into iCalendar text (RFC 5545): a new item, or the stored one
+with the properties this server maps replaced and everything else kept.
+
+Why "replace what we map, keep the rest": the same item is read by CalDAV clients and the Standard
+calendar, which keep alarms, attendees' parameters and X- properties in it; a JMAP client that changes a
+title must not drop them. The mapped properties are the ones event_read.py reads; ``participants`` are
+read-only here (a change to them is refused, see :func:`check`), so ORGANIZER and ATTENDEE stay as they
+are. Overriding VEVENTs are rebuilt from ``recurrenceOverrides``: one keeps its other properties when
+its recurrence id stays. No Flask, no storage.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from icalendar import Calendar, Event
+
+from webmail.jmap.calendars import event_read as read
+from webmail.jmap.calendars import values as v
+
+PRODID = "-//Fieldpost//JMAP calendars//EN"
+ZONE_YEARS = 10  # how far a new VTIMEZONE describes its zone's changes (as the Standard calendar writes)
+#: What a client may set (``participants`` only to the value it has: read-only).
+WRITABLE = frozenset(
+    {
+        "calendarIds", "uid", "title", "description", "start", "timeZone", "duration", "showWithoutTime",
+        "recurrenceRules", "recurrenceOverrides", "locations", "participants", "status", "freeBusyStatus",
+        "privacy", "keywords",
+    }
+)  # fmt: skip
+#: Server-set properties: ignored when a client sends them back on create.
+SERVER_SET = frozenset(
+    {"id", "baseEventId", "@type", "isDraft", "isOrigin", "utcStart", "utcEnd", "created", "updated", "sequence",
+     "recurrenceId", "recurrenceIdTimeZone", "mayInviteSelf", "mayInviteOthers", "hideAttendees"}
+)  # fmt: skip
+_STATUS = {"tentative": "TENTATIVE", "confirmed": "CONFIRMED", "cancelled": "CANCELLED"}
+_PRIVACY = {"public": "PUBLIC", "private": "PRIVATE", "secret": "CONFIDENTIAL"}
+_OVERRIDABLE = frozenset({"title", "description", "start", "duration", "locations", "excluded"})
+_MAPPED = ("SUMMARY", "DESCRIPTION", "DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "LOCATION", "STATUS",
+           "TRANSP", "CLASS", "CATEGORIES")  # fmt: skip
+
+
+def defaults() -> dict[str, Any]:
+    """A new Event's values for what the client left out (RFC 8984's defaults)."""
+    return {
+        "title": "", "description": "", "timeZone": None, "duration": "PT0S", "showWithoutTime": False,
+        "recurrenceRules": None, "recurrenceOverrides": None, "locations": None, "participants": None,
+        "status": "confirmed", "freeBusyStatus": "busy", "privacy": "public", "keywords": None,
+    }  # fmt: skip
+
+
+def check(body: dict[str, Any], before: dict[str, Any] | None) -> None:
+    """Refuse what this server cannot store (``before``: the stored event on an update).
+
+    Raises:
+        v.Invalid: the property and what is wrong.
+    """
+    for name in body:
+        if name not in WRITABLE and name not in SERVER_SET:
+            raise v.Invalid(name, "is not supported by this server")
+    for name in ("title", "description"):
+        if not isinstance(body.get(name), str):
+            raise v.Invalid(name, "must be a string")
+    if before is not None and body.get("uid") != before.get("uid"):
+        raise v.Invalid("uid", "cannot be changed")
+    if not isinstance(body.get("uid"), str) or not 0 < len(body["uid"]) <= 255:
+        raise v.Invalid("uid", "must be a string of 1 to 255 characters")
+    if not isinstance(body.get("showWithoutTime"), bool):
+        raise v.Invalid("showWithoutTime", "must be true or false")
+    if body.get("participants") != (before or {}).get("participants"):
+        raise v.Invalid("participants", "are read-only on this server (invite from the Standard calendar)")
+    for name, table in (("status", _STATUS), ("privacy", _PRIVACY)):
+        if body.get(name) not in table:
+            raise v.Invalid(name, f"is one of {', '.join(table)}")
+    if body.get("freeBusyStatus") not in ("free", "busy"):
+        raise v.Invalid("freeBusyStatus", "is free or busy")
+    _timing(body)
+    keywords = body.get("keywords")
+    if keywords is not None and (
+        not isinstance(keywords, dict)
+        or not all(isinstance(k, str) and val is True for k, val in keywords.items())
+    ):
+        raise v.Invalid("keywords", "maps words to true")
+    locations = body.get("locations")
+    if locations is not None and (
+        not isinstance(locations, dict) or not all(isinstance(x, dict) for x in locations.values())
+    ):
+        raise v.Invalid("locations", "maps ids to Location objects")
+    rules = body.get("recurrenceRules")
+    if rules is not None and not isinstance(rules, list):
+        raise v.Invalid("recurrenceRules", "must be an array of RecurrenceRule objects or null")
+    start, zone, _ = _timing(body)
+    for rule in rules or []:
+        v.rule_ical(rule, zone, not isinstance(start, datetime))
+    found = body.get("recurrenceOverrides")
+    if found is not None:
+        if not isinstance(found, dict) or not all(isinstance(p, dict) for p in found.values()):
+            raise v.Invalid("recurrenceOverrides", "maps LocalDateTimes to patch objects")
+        for key, patch in found.items():
+            v.parse_local("recurrenceOverrides", key)
+            unknown = sorted(set(patch) - _OVERRIDABLE)
+            if unknown:
+                raise v.Invalid(
+                    "recurrenceOverrides", f"an override may change only {', '.join(sorted(_OVERRIDABLE))}"
+                )
+            if patch.get("excluded") not in (None, True, False):
+                raise v.Invalid("recurrenceOverrides", "excluded is true or false")
+
+
+def _timing(body: dict[str, Any]) -> tuple[date | datetime, tzinfo | None, timedelta]:
+    """(DTSTART value, zone, length) of the body's start, timeZone, duration and showWithoutTime."""
+    if "start" not in body:
+        raise v.Invalid("start", "is required")
+    start = v.parse_local("start", body["start"])
+    length = v.parse_duration("duration", body.get("duration", "PT0S"))
+    if body.get("showWithoutTime"):
+        if start.time() != datetime.min.time() or length % timedelta(days=1):
+            raise v.Invalid("duration", "an event without time starts at midnight and lasts whole days")
+        return start.date(), None, max(length, timedelta(days=1))
+    zone = v.zone_of("timeZone", body.get("timeZone"))
+    return (start.replace(tzinfo=zone) if zone else start), zone, length
+
+
+def _set_timing(event: Event, start: date | datetime, length: timedelta) -> None:
+    for name in ("DTSTART", "DTEND", "DURATION"):
+        event.pop(name, None)
+    event.add("DTSTART", start)
+    event.add("DTEND", start + length)
+
+
+def _location_name(locations: Any) -> str:
+    if not locations:
+        return ""
+    first = locations[sorted(locations)[0]]
+    return str(first.get("name") or "")
+
+
+def _apply_master(event: Event, body: dict[str, Any]) -> None:
+    for name in _MAPPED:
+        event.pop(name, None)
+    if body["title"]:
+        event.add("SUMMARY", body["title"])
+    if body["description"]:
+        event.add("DESCRIPTION", body["description"])
+    start, zone, length = _timing(body)
+    _set_timing(event, start, length)
+    for rule in body.get("recurrenceRules") or []:
+        event.add("RRULE", v.rule_ical(rule, zone, not isinstance(start, datetime)))
+    where = _location_name(body.get("locations"))
+    if where:
+        event.add("LOCATION", where)
+    event.add("STATUS", _STATUS[body["status"]])
+    if body["freeBusyStatus"] == "free":
+        event.add("TRANSP", "TRANSPARENT")
+    if body["privacy"] != "public":
+        event.add("CLASS", _PRIVACY[body["privacy"]])
+    if body.get("keywords"):
+        event.add("CATEGORIES", list(body["keywords"]))
+
+
+def _in_master_form(key: str, start: date | datetime) -> date | datetime:
+    """A recurrenceOverrides key as the master's DTSTART is written (DATE, zoned or floating)."""
+    local = v.parse_local("recurrenceOverrides", key)
+    if not isinstance(start, datetime):
+        return local.date()
+    return local.replace(tzinfo=start.tzinfo) if start.tzinfo else local
+
+
+def _apply_overrides(calendar: Calendar, head: Event, body: dict[str, Any]) -> None:
+    start, zone, length = _timing(body)
+    kept = {read.rid_key(e.decoded("RECURRENCE-ID"), zone): e for e in read.overrides(calendar)}
+    for event in kept.values():
+        calendar.subcomponents.remove(event)
+    found = body.get("recurrenceOverrides") or {}
+    excluded = [_in_master_form(k, start) for k, p in sorted(found.items()) if p.get("excluded")]
+    if excluded and body.get("recurrenceRules"):
+        head.add("EXDATE", excluded)
+    for key, patch in sorted(found.items()):
+        if patch.get("excluded"):
+            continue
+        rid = _in_master_form(key, start)
+        event = kept.get(key) or _copy_of(head, rid)
+        own = {
+            "title": str(event.get("SUMMARY", "")),
+            "description": str(event.get("DESCRIPTION", "")),
+            "locations": read._locations(event),
+        }
+        merged = {**{k: body.get(k) for k in own}, **patch}
+        for name, prop in (("title", "SUMMARY"), ("description", "DESCRIPTION")):
+            event.pop(prop, None)
+            if merged.get(name):
+                event.add(prop, merged[name])
+        event.pop("LOCATION", None)
+        if _location_name(merged.get("locations")):
+            event.add("LOCATION", _location_name(merged["locations"]))
+        moved = _timing(
+            {**body, "start": patch.get("start", key), "duration": patch.get("duration", body["duration"])}
+        )
+        _set_timing(event, moved[0], moved[2])
+        calendar.add_component(event)
+
+
+def _copy_of(head: Event, rid: date | datetime) -> Event:
+    event = Event()
+    for name in ("UID", "DTSTAMP", "SEQUENCE", "STATUS", "TRANSP", "CLASS", "ORGANIZER", "ATTENDEE"):
+        for value in read._many(head.get(name)):
+            event.add(name, copy.deepcopy(value))
+    event.add("RECURRENCE-ID", rid)
+    return event
+
+
+def _touch(event: Event, now: datetime) -> None:
+    for name in ("DTSTAMP", "LAST-MODIFIED"):
+        event.pop(name, None)
+        event.add(name, now.astimezone(UTC))
+
+
+def _bytes(calendar: Calendar) -> bytes:
+    starts = [e.decoded("DTSTART") for e in calendar.walk("VEVENT") if "DTSTART" in e]
+    first = min((d.year for d in starts), default=2000)
+    calendar.add_missing_timezones(
+        first_date=date(max(first - 1, 1900), 1, 1), last_date=date(first + ZONE_YEARS, 1, 1)
+    )
+    return bytes(calendar.to_ical())
+
+
+def new_item(body: dict[str, Any], now: datetime) -> bytes:
+    """A new item holding the (checked) Event ``body``."""
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    event = Event()
+    event.add("UID", body["uid"])
+    event.add("CREATED", now.astimezone(UTC))
+    event.add("SEQUENCE", 0)
+    _touch(event, now)
+    _apply_master(event, body)
+    calendar.add_component(event)
+    _apply_overrides(calendar, event, body)
+    return _bytes(calendar)
+
+
+def changed_item(data: bytes, body: dict[str, Any], now: datetime) -> bytes:
+    """The stored item ``data`` with its master and overrides set to the (checked) Event ``body``."""
+    calendar = read.parse(data)
+    head = read.master(calendar)
+    sequence = int(head.get("SEQUENCE", 0) or 0)
+    head.pop("SEQUENCE", None)
+    head.add("SEQUENCE", sequence + 1)  # RFC 5546 2.1.4: a change the attendees see
+    _touch(head, now)
+    _apply_master(head, body)
+    _apply_overrides(calendar, head, body)
+    return _bytes(calendar)
+
+
+def new_uid() -> str:
+    return f"{uuid.uuid4()}@fieldpost"
