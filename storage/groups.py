@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Table, bindparam, insert, select
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from storage import schema as s
 from storage.errors import AlreadyExists, InvalidInput, NotFound
 from storage.models import Forwarder, Group
-from storage.names import split_address, utcnow
+from storage.names import as_utc, split_address, utcnow
 from storage.temporary_aliases import live
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ class Resolution:
     account_ids: set[int] = field(default_factory=set)
     external: set[str] = field(default_factory=set)
     folder_ids: set[int] = field(default_factory=set)  # public folders of folder recipients
+    # the earliest expiry of a temporary alias the expansion went through (None: none did): the answer
+    # holds until then (storage.recipients keeps answers that long at most)
+    expires_at: datetime | None = None
+
+    def _expiring(self, when: datetime | None) -> None:
+        if when is not None and (self.expires_at is None or when < self.expires_at):
+            self.expires_at = when
 
 
 class Groups:
@@ -272,6 +280,7 @@ def resolve(
         if base != lp:
             return resolve(store, conn, f"{base}@{dn}", _depth + 1)
         raise NotFound(f"{lp}@{dn} does not exist")
+    out._expiring(as_utc(row.expires_at))
     if row.kind in ("account", "alias"):
         out.account_ids.add(int(row.account_id))
     elif row.kind == "folder":  # a folder recipient (storage.admin_public_folders)
@@ -287,6 +296,7 @@ def resolve(
             out.account_ids |= sub.account_ids
             out.external |= sub.external
             out.folder_ids |= sub.folder_ids
+            out._expiring(sub.expires_at)
     return out
 
 

@@ -5,6 +5,18 @@ These are system questions (no user's rights apply: the answer is the same whoev
 on ``store.recipients`` rather than the user facade. Each method opens its own read transaction, so the
 callers never hold a Connection; the expansion rules (aliases, ``+detail``, groups, forwarders) are
 ``storage.groups.resolve``'s.
+
+``rcpt`` (asked for every RCPT of every SMTP session) keeps its answers in the process, each with the
+``directory_generation`` counter read in the same transaction before the tables it depends on. Triggers
+bump that counter in every transaction that writes those tables (migration 0014: domains, domain
+aliases, account classes, accounts' domain/name/class, address rows, groups, members, forwarders,
+stored settings), whichever process or tool writes, so an answer is served again only while the
+counter has not moved since it was read: a cached RCPT costs one read of one row instead of four
+lookups. An answer that went through a temporary alias is kept until that alias expires at most.
+The counter is read first: on PostgreSQL (READ COMMITTED, each statement its own snapshot) the lookups
+then see data at least as new as the counter says, so an answer is never filed under a newer counter
+than its data. Inside a write transaction (``Database.joined``) nothing is cached or served from the
+cache: what it reads may still be rolled back.
 """
 
 from __future__ import annotations
@@ -13,13 +25,16 @@ import dataclasses
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from storage import schema as s
 from storage import settings as reg
 from storage.errors import InvalidInput, NotFound
 from storage.groups import Resolution, resolve
+from storage.names import utcnow
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -58,20 +73,43 @@ class FolderCheck:
     invalid: list[tuple[str, str]]
 
 
+CACHE_SIZE = 4096  # answers kept per process; all dropped when full (the next RCPTs refill it)
+_GENERATION = select(s.directory_generation.c.value).where(s.directory_generation.c.id == 1)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """An answer of ``rcpt`` and what it holds for: the counter it was read with, the alias expiry."""
+
+    generation: int
+    expires_at: datetime | None
+    lookup: Lookup
+
+
+def _holds(kept: _Kept) -> bool:
+    """Whether no temporary alias the answer went through has expired since."""
+    return kept.expires_at is None or utcnow() < kept.expires_at
+
+
 def _look_up(store: Store, conn: Connection, address: str) -> Lookup:
+    return _look_up_until(store, conn, address)[0]
+
+
+def _look_up_until(store: Store, conn: Connection, address: str) -> tuple[Lookup, datetime | None]:
+    """The lookup, and until when it holds (a temporary alias' expiry; None: until the data changes)."""
     try:
         domain_id = store.domains.id_of(conn, address.rpartition("@")[2])
     except NotFound:
-        return Lookup(address, Destination.REMOTE)
+        return Lookup(address, Destination.REMOTE), None
     except InvalidInput as exc:
-        return Lookup(address, Destination.NOT_A_DOMAIN, str(exc))
+        return Lookup(address, Destination.NOT_A_DOMAIN, str(exc)), None
     try:  # resolve splits at the same (last) "@", or refuses an address with more than one
         found = resolve(store, conn, address, domain_id=domain_id)
     except NotFound as exc:
-        return Lookup(address, Destination.UNKNOWN, str(exc))
+        return Lookup(address, Destination.UNKNOWN, str(exc)), None
     except InvalidInput as exc:
-        return Lookup(address, Destination.INVALID, str(exc))
-    return Lookup(address, Destination.LOCAL, account_ids=frozenset(found.account_ids))
+        return Lookup(address, Destination.INVALID, str(exc)), None
+    return Lookup(address, Destination.LOCAL, account_ids=frozenset(found.account_ids)), found.expires_at
 
 
 def _smallest_limit(conn: Connection, account_ids: Iterable[int]) -> int | None:
@@ -82,6 +120,8 @@ def _smallest_limit(conn: Connection, account_ids: Iterable[int]) -> int | None:
 class Recipients:
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._kept: dict[tuple[str, bool], _Kept] = {}  # rcpt's answers (see the module notes)
+        self.kept_answers_served = 0  # for tests and benchmarks
 
     def look_up(self, addresses: Iterable[str]) -> list[Lookup]:
         """Each address's destination, in the order given, read in one transaction.
@@ -99,12 +139,30 @@ class Recipients:
 
         Why one call: RCPT asked the two questions apart, each in its own transaction expanding the
         address again, and the two were most of the CPU an MX session spent per recipient (issue 10).
+        Why kept: the same few addresses are asked over and over; a kept answer is checked against the
+        directory counter (see the module notes) and costs one read.
         """
         with self.store.db.read() as conn:
-            found = _look_up(self.store, conn, address)
-            if not size_limit or not found.account_ids:
-                return found
-            return dataclasses.replace(found, max_message_bytes=_smallest_limit(conn, found.account_ids))
+            if conn.get_execution_options().get("fieldpost_immediate"):  # inside a write: never cached
+                return self._rcpt(conn, address, size_limit)[0]
+            generation = int(conn.execute(_GENERATION).scalar_one())  # first (see the module notes)
+            key = (address, size_limit)
+            kept = self._kept.get(key)
+            if kept is not None and kept.generation == generation and _holds(kept):
+                self.kept_answers_served += 1
+                return kept.lookup
+            found, expires_at = self._rcpt(conn, address, size_limit)
+            if len(self._kept) >= CACHE_SIZE:
+                self._kept.clear()
+            self._kept[key] = _Kept(generation, expires_at, found)
+            return found
+
+    def _rcpt(self, conn: Connection, address: str, size_limit: bool) -> tuple[Lookup, datetime | None]:
+        found, expires_at = _look_up_until(self.store, conn, address)
+        if not size_limit or not found.account_ids:
+            return found, expires_at
+        limit = _smallest_limit(conn, found.account_ids)
+        return dataclasses.replace(found, max_message_bytes=limit), expires_at
 
     def resolve(self, address: str) -> Resolution:
         """The local accounts and outside addresses mail to ``address`` reaches (groups and forwarders

@@ -664,3 +664,13 @@ jmap_submission_horizons = Table(
     Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
     Column("horizon", BigInteger, nullable=False),
 )
+
+# One row (id 1): a counter that triggers (migration 0014) bump in every transaction writing the tables a
+# recipient lookup reads, so a process can keep RCPT answers in memory and check them with one read
+# (storage.recipients). The triggers are the migration's, not this module's: every writer bumps it.
+directory_generation = Table(
+    "directory_generation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("value", BigInteger, nullable=False),
+)
