@@ -79,6 +79,10 @@ def read(folder_id: int, uid: int) -> Any:
         ],
         blocked_images=view.blocked_images,
         remote_images=view.remote_images,
+        # the Standard reader's own pages for what a pane has no room for
+        source=url_for("standard.message_raw", folder_id=folder_id, uid=uid),
+        download=url_for("standard.message_raw", folder_id=folder_id, uid=uid, download=1),
+        print=url_for("standard.print_messages", folder_id=folder_id, uid=uid, images=images),
     )
 
 

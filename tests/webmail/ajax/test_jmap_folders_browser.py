@@ -1,7 +1,7 @@
 """Managing folders in the Ajax interface in Chromium, on the whole server (conftest.py), over JMAP's
 Mailbox/set: create at the top and inside a folder, a refused name explained in the dialog, rename by
-F2, move under another folder, delete with subfolders and messages; the special folders offer none of
-rename, move or delete. What the store holds afterwards is the proof."""
+F2, move under another folder, delete with subfolders and messages; a message copied to a folder; the
+special folders offer none of rename, move or delete. What the store holds afterwards is the proof."""
 
 from __future__ import annotations
 
@@ -77,8 +77,16 @@ def test_create_rename_move_and_delete_folders(world: World, page: Page) -> None
     wait_for(lambda: "Projects/Done" in paths(world, me), 10, "Done under Projects")
     assert "Done" not in paths(world, me)
 
+    def submenu(name: str):  # noqa: ANN202 (a Locator)
+        return page.locator(".ax-menu > li").filter(has=page.locator(f"span:text-is('{name}')"))
+
     page.locator(f"{ROW}:has-text('File me')").click(button="right")
-    page.get_by_role("menuitem", name="2027").click()  # move the message there
+    submenu("Move to").get_by_role("menuitem", name="2027").click()  # move the message there
+    expect(page.locator(ROW)).to_have_count(1)
+    page.locator(f"{ROW}:has-text('Keep me')").click(button="right")
+    submenu("Copy to").get_by_role("menuitem", name="Archive").click()  # a copy, as Standard's Copy
+    expect(page.locator(".ax-status")).to_have_text("Copied 1 messages to Archive.")
+    assert world.count(me, "Archive") == 1
     expect(page.locator(ROW)).to_have_count(1)
 
     folder("Inbox").click(button="right")  # the special folders keep their place and name
@@ -98,4 +106,4 @@ def test_create_rename_move_and_delete_folders(world: World, page: Page) -> None
     expect(folder("2027")).to_have_count(0)
     left = paths(world, me)
     assert not {p for p in left if p.startswith("Projects")}, left
-    assert world.count(me, "INBOX") == 1
+    assert world.count(me, "INBOX") == 1 and world.count(me, "Archive") == 1

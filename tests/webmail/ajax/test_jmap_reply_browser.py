@@ -165,6 +165,11 @@ def test_remote_images_wait_for_show_images(
     expect(frame.locator("img").first).to_have_js_property("naturalWidth", 1)
     assert f"/open/{token}.png" in fetched
 
+    with page.expect_popup() as opened:  # the Standard reader's source page, in a new tab
+        page.get_by_role("link", name="Source").click()
+    expect(opened.value.locator("body")).to_contain_text("Subject: Our newsletter")
+    opened.value.close()
+
 
 def test_the_notification_opt_in_asks_the_browser_once(world: World, page: Page) -> None:
     me = world.account("notify")

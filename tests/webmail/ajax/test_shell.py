@@ -63,6 +63,12 @@ def test_reader_points_at_the_sanitised_body_documents(
     assert body.status_code == 200
     assert "default-src 'none'" in body.headers["Content-Security-Policy"]
     assert "Welcome to WebMail" in body.get_data(as_text=True)
+    # the Standard reader's source, download and print pages, for the same message
+    source = client.get(view["source"])
+    assert source.status_code == 200 and source.mimetype == "text/plain"
+    assert b"Welcome to WebMail" in source.data and b"Subject:" in source.data
+    assert client.get(view["download"]).mimetype == "message/rfc822"
+    assert "Welcome to WebMail" in client.get(view["print"]).get_data(as_text=True)
 
 
 def test_another_users_message_is_not_found(client: FlaskClient, seeded: Seeded) -> None:

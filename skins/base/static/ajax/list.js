@@ -38,9 +38,11 @@ export class MessageList {
     this.root.addEventListener("keydown", (event) => this.keys(event));
   }
 
-  reset(mailbox, { text = "", threads = false } = {}) {
+  reset(mailbox, { text = "", threads = false, criteria = {} } = {}) {
     this.mailbox = mailbox;
     this.text = text;
+    this.criteria = criteria; // advanced search (search.js): a FilterCondition added to the folder's
+    this.listing = {}; // a new token per folder opened or search run: an older query's answer is dropped
     this.threads = threads;
     this.ids = [];
     this.total = 0;
@@ -55,7 +57,7 @@ export class MessageList {
   }
 
   filter() {
-    const filter = { inMailbox: this.mailbox.id };
+    const filter = { ...this.criteria, inMailbox: this.mailbox.id };
     if (this.text) filter.text = this.text;
     return filter;
   }
@@ -75,9 +77,12 @@ export class MessageList {
     this.reset(mailbox, options);
     this.notice.textContent = t("loading");
     this.notice.hidden = false;
+    const listing = this.listing;
     await this.fetchPage(0, true);
+    if (listing !== this.listing) return;
     this.root.scrollTop = 0;
-    this.notice.textContent = t("empty_folder");
+    const searching = this.text || Object.keys(this.criteria).length;
+    this.notice.textContent = t(searching ? "no_match" : "empty_folder");
     this.notice.hidden = this.total > 0;
     this.draw();
   }
@@ -88,10 +93,10 @@ export class MessageList {
     const pages = Array.from({ length: count }, (_, i) => page + i);
     if (pages.some((p) => this.pending.has(p))) return;
     pages.forEach((p) => this.pending.add(p));
-    const mailbox = this.mailbox;
+    const listing = this.listing;
     try {
       const answer = await this.jmap.call("Email/query", this.query(page * PAGE, count * PAGE, total));
-      if (mailbox !== this.mailbox) return; // the user went elsewhere meanwhile
+      if (listing !== this.listing) return; // the user went elsewhere (or searched) meanwhile
       answer.ids.forEach((id, i) => { this.ids[answer.position + i] = id; });
       if (total || answer.total !== undefined) this.total = answer.total ?? this.total;
       this.queryState = answer.queryState;
@@ -272,8 +277,8 @@ export class MessageList {
 
   // After a change pushed by the server: the query's changes, else the query again from the top.
   async refresh(changedEmailIds = []) {
-    const mailbox = this.mailbox;
-    if (!mailbox) return;
+    const listing = this.listing;
+    if (!this.mailbox) return;
     for (const id of changedEmailIds) this.emails.delete(id);
     let applied = false;
     if (this.queryState) {
@@ -285,7 +290,7 @@ export class MessageList {
           sinceQueryState: this.queryState,
           calculateTotal: true,
         });
-        if (mailbox !== this.mailbox) return;
+        if (listing !== this.listing) return;
         // splice keeps the holes of pages not fetched; a removed id that was never fetched lies in one
         // of them, so every position after the first hole is uncertain and fetched again
         let unknown = false;
@@ -322,10 +327,10 @@ export class MessageList {
   // The page in view queried again; the known ids are replaced only once the answer is in, so a click
   // meanwhile still finds its row.
   async requery() {
-    const mailbox = this.mailbox;
+    const listing = this.listing;
     const page = Math.floor(Math.floor(this.root.scrollTop / ROW) / PAGE);
     const answer = await this.jmap.call("Email/query", this.query(page * PAGE, PAGE, true));
-    if (mailbox !== this.mailbox) return;
+    if (listing !== this.listing) return;
     const ids = [];
     answer.ids.forEach((id, i) => { ids[answer.position + i] = id; });
     this.ids = ids;

@@ -5,6 +5,7 @@ import { config, t } from "./i18n.js";
 import { Jmap, JmapError } from "./jmap.js";
 import { FolderPane, label_of } from "./folders.js";
 import { FolderAdmin } from "./folder_admin.js";
+import { SearchPanel } from "./search.js";
 import { MessageList } from "./list.js";
 import { Reader, addresses } from "./reader.js";
 import { Composer, quoted } from "./compose.js";
@@ -24,11 +25,15 @@ let emailState = null;
 const folders = new FolderPane(document.querySelector(".ax-folders"), jmap, {
   onOpen: (mailbox) => {
     reader.placeholder();
-    list.open(mailbox, { text: search.value.trim(), threads: threads.checked }).catch(failed);
+    list.open(mailbox, { text: search.value.trim(), threads: threads.checked, criteria: advanced.criteria() })
+      .catch(failed);
   },
   onDropEmails: (ids, mailbox) => move(ids, mailbox),
 });
 new FolderAdmin(folders, jmap, { notify: status });
+const advanced = new SearchPanel(document.querySelector(".ax-search"), {
+  onSearch: () => { if (folders.current) folders.open(folders.current); },
+});
 const list = new MessageList(document.querySelector(".ax-rows"), jmap, {
   onOpen: (id) => {
     if (composer.open) return;
@@ -65,6 +70,24 @@ async function move(ids, mailbox) {
   }
 }
 
+// A copy in another folder (as the Standard list's Copy): each message's blob imported there, with its
+// keywords and arrival time (an Email is in one Mailbox here, so mailboxIds cannot just grow).
+async function copy(ids, mailbox) {
+  try {
+    const got = await jmap.call("Email/get", { ids, properties: ["blobId", "keywords", "receivedAt"] });
+    const emails = Object.fromEntries(got.list.map((e, i) => [`c${i}`, {
+      blobId: e.blobId, mailboxIds: { [mailbox.id]: true }, keywords: e.keywords, receivedAt: e.receivedAt,
+    }]));
+    const answer = await jmap.call("Email/import", { emails });
+    const refused = Object.values(answer.notCreated || {})[0];
+    if (refused) throw new JmapError(refused.type, refused.description);
+    status(t("copied", { count: got.list.length, folder: label_of(mailbox) }));
+    await folders.refresh();
+  } catch (error) {
+    failed(error);
+  }
+}
+
 async function remove(ids) {
   const trash = folders.byRole("trash");
   if (!ids.length) return;
@@ -90,16 +113,17 @@ async function setKeyword(ids, keyword, on) {
 }
 
 function menu(event, ids) {
-  const targets = [...folders.mailboxes.values()]
+  const boxes = [...folders.mailboxes.values()]
     .filter((box) => box.id !== folders.current && box.myRights?.mayAddItems !== false)
-    .map((box) => [label_of(box), () => move(ids, box)])
-    .sort((a, b) => a[0].localeCompare(b[0]));
+    .sort((a, b) => label_of(a).localeCompare(label_of(b)));
+  const targets = boxes.map((box) => [label_of(box), () => move(ids, box)]);
   const items = [
     ["mark_read", () => setKeyword(ids, "$seen", true)],
     ["mark_unread", () => setKeyword(ids, "$seen", false)],
     ["flag", () => setKeyword(ids, "$flagged", true)],
     ["unflag", () => setKeyword(ids, "$flagged", false)],
     ["move_to", targets],
+    ["copy_to", boxes.map((box) => [label_of(box), () => copy(ids, box)])],
     ["delete", () => remove(ids)],
   ];
   if (ids.length === 1) {

@@ -98,7 +98,8 @@ export class Reader {
     if (!response.ok) return;
     const view = await response.json();
     this.onRead?.(emailId);
-    article.querySelectorAll(".ax-body, .ax-blocked, .ax-attachments").forEach((node) => node.remove());
+    article.querySelectorAll(".ax-body, .ax-blocked, .ax-attachments, .ax-message-links").forEach((node) => node.remove());
+    article.append(pageLinks(view));
     if (view.blocked_images && !view.remote_images) {
       const notice = document.createElement("p");
       notice.className = "ax-blocked";
@@ -135,6 +136,22 @@ export class Reader {
       article.append(list);
     }
   }
+}
+
+// The Standard reader's pages for the message's source, its .eml file and a printable copy, in a new
+// tab (the pane keeps its place).
+function pageLinks(view) {
+  const links = document.createElement("p");
+  links.className = "ax-message-links";
+  for (const [key, label] of [["source", "view_source"], ["download", "download_message"], ["print", "print"]]) {
+    const link = document.createElement("a");
+    link.href = view[key];
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = t(label);
+    links.append(link);
+  }
+  return links;
 }
 
 // A sandboxed frame without allow-same-origin cannot be measured from here; it keeps the height the

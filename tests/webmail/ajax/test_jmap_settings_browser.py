@@ -1,0 +1,70 @@
+"""The Ajax interface's settings pane in Chromium, on the whole server (conftest.py): a signature saved
+over Identity/set reads back after a reload and is put under a new message; the out-of-office reply
+saved over VacationResponse/set shows on the Standard settings page (the same Sieve entry); a refused
+value is explained in the pane; the rest links to the Standard settings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.webmail.ajax.conftest import World
+from tests.webmail.ajax.test_browser import sign_in_to_ajax
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+
+def open_settings(page: Page) -> None:
+    page.get_by_role("button", name="Settings").click()
+    expect(page.locator(".ax-settings h3").first).to_have_text("Signatures")
+
+
+def test_signature_and_out_of_office(world: World, page: Page) -> None:
+    me = world.account("prefs")
+    sign_in_to_ajax(page, world.url, me)
+    expect(page.locator(".ax-folder[data-role=inbox]").last).to_be_visible()
+    open_settings(page)
+    pane = page.locator(".ax-settings")
+    signature = pane.locator("form").nth(0)
+    signature.get_by_role("textbox").first.fill("Ann Example\nExample Ltd")
+    signature.get_by_role("button", name="Save").click()
+    expect(page.locator(".ax-status")).to_have_text("Settings saved.")
+
+    away = pane.locator("form").nth(1)
+    away.get_by_label("Send an out-of-office reply").check()
+    away.get_by_label("First day").fill("2030-07-01")
+    away.get_by_label("Last day").fill("2030-06-20")  # before the start: the server refuses
+    away.get_by_label("Subject").fill("Away in July")
+    away.get_by_label("Message", exact=True).fill("Back on 21 July.")
+    away.get_by_role("button", name="Save").click()
+    expect(away.get_by_role("alert")).to_contain_text("Last day")
+    away.get_by_label("Last day").fill("2030-07-20")
+    away.get_by_role("button", name="Save").click()
+    expect(page.locator(".ax-status")).to_have_text("Settings saved.")
+    expect(away.get_by_role("alert")).to_have_text("")
+
+    page.reload()
+    expect(page.locator(".ax-folder[data-role=inbox]").last).to_be_visible()
+    open_settings(page)
+    expect(pane.locator("form").nth(0).get_by_role("textbox").first).to_have_value("Ann Example\nExample Ltd")
+    away = pane.locator("form").nth(1)
+    expect(away.get_by_label("Send an out-of-office reply")).to_be_checked()
+    expect(away.get_by_label("First day")).to_have_value("2030-07-01")
+    expect(away.get_by_label("Last day")).to_have_value("2030-07-20")
+
+    page.keyboard.press("Escape")  # not a composer: the pane stays until closed
+    pane.get_by_role("button", name="Close").click()
+    expect(pane).to_have_count(0)
+    page.keyboard.press("c")
+    expect(page.locator(".ax-editor")).to_contain_text("Ann Example")  # the signature under a new message
+    page.get_by_role("button", name="Discard").click()
+
+    page.get_by_role("button", name="Settings").click()
+    more = page.get_by_role("link", name="More settings in the Standard interface")
+    more.click()
+    expect(page).to_have_url(re.compile(r"/mail/settings/$"))
+    page.goto(f"{world.url}/mail/settings/out-of-office")
+    expect(page.locator("input[name=subject]")).to_have_value("Away in July")
+    expect(page.locator("input[name=enabled]")).to_be_checked()
