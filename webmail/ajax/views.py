@@ -39,6 +39,7 @@ def home() -> Any:
         "clean": url_for("ajax.clean"),
         "sandbox": IFRAME_SANDBOX,
         "logout": url_for("auth.logout"),
+        "settings": url_for("standard.settings_general"),  # what the Ajax settings pane has not
         "interfaces": {
             name: url_for("auth.switch_interface", name=name)
             for name in user_settings().interfaces

@@ -53,6 +53,7 @@ export class Composer {
     this.editor.setAttribute("aria-multiline", "true");
     this.editor.append(document.createElement("p"));
     if (quote) this.editor.append(quote);
+    this.signature().catch(() => {}); // a message without one is still written
     form.append(this.editor);
     this.fileList = document.createElement("ul");
     this.fileList.className = "ax-files";
@@ -98,6 +99,24 @@ export class Composer {
     this.root.replaceChildren(form);
     this.timer = setInterval(() => { if (this.dirty) this.save(); }, AUTOSAVE_MS);
     (to ? this.editor : this.fields.to).focus();
+  }
+
+  // The identity's signature (the settings pane or the Standard settings set it) under the first line,
+  // above a quoted original, after the usual "-- " line.
+  async signature() {
+    const editor = this.editor;
+    const identities = await this.jmap.call("Identity/get", { ids: null });
+    const mine = identities.list.find((i) => i.email.toLowerCase() === config.address.toLowerCase());
+    const text = mine?.textSignature?.trim();
+    if (!text || editor !== this.editor || !this.open) return;
+    const block = document.createElement("div");
+    block.className = "ax-signature";
+    for (const line of ["-- ", ...text.split("\n")]) {
+      const p = document.createElement("p");
+      p.textContent = line;
+      block.append(p);
+    }
+    editor.firstElementChild.after(block);
   }
 
   toolbar() {

@@ -9,6 +9,7 @@ import { config } from "./i18n.js";
 export const CORE = "urn:ietf:params:jmap:core";
 export const MAIL = "urn:ietf:params:jmap:mail";
 export const SUBMISSION = "urn:ietf:params:jmap:submission";
+export const VACATION = "urn:ietf:params:jmap:vacationresponse";
 
 export class JmapError extends Error {
   constructor(type, description) {
@@ -21,7 +22,7 @@ export class Jmap {
   constructor() {
     this.session = null;
     this.accountId = null;
-    this.using = [CORE, MAIL, SUBMISSION];
+    this.using = [CORE, MAIL, SUBMISSION, VACATION];
   }
 
   async connect() {

@@ -6,6 +6,7 @@ import { Jmap, JmapError } from "./jmap.js";
 import { FolderPane, label_of } from "./folders.js";
 import { FolderAdmin } from "./folder_admin.js";
 import { SearchPanel } from "./search.js";
+import { SettingsPane } from "./settings.js";
 import { MessageList } from "./list.js";
 import { Reader, addresses } from "./reader.js";
 import { Composer, quoted } from "./compose.js";
@@ -49,6 +50,7 @@ const composer = new Composer(readerPane, jmap, folders, {
   onClose: () => reader.placeholder(),
   notify: status,
 });
+const settings = new SettingsPane(readerPane, jmap, { onClose: () => reader.placeholder(), notify: status });
 
 function failed(error) {
   status(t("failed", { reason: error instanceof JmapError ? error.message : String(error) }));
@@ -223,6 +225,17 @@ function notificationButton() {
   document.querySelector(".ax-links").prepend(button);
 }
 
+function settingsButton() {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = t("settings");
+  button.addEventListener("click", () => {
+    if (composer.open) composer.close(); // the draft stays in Drafts
+    settings.show().catch(failed);
+  });
+  document.querySelector(".ax-links").prepend(button);
+}
+
 function current() {
   return list.ids[list.cursor] ? { id: list.ids[list.cursor] } : null;
 }
@@ -254,6 +267,7 @@ function bindPage() {
     escape: () => { if (composer.open) composer.close(); },
   });
   notificationButton();
+  settingsButton();
 }
 
 async function start() {
