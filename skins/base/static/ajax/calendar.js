@@ -1,0 +1,344 @@
+// The Ajax interface's calendar: the Mail | Calendar switch in the top bar, and a week or month view of
+// the account's calendars over JMAP (draft-ietf-jmap-calendars: Calendar/get, CalendarEvent/query with
+// expandRecurrences, CalendarEvent/get in one request). Keys while it shows: t today, n / p next /
+// previous, w / m week / month. An event opens in the event dialog (calendar_form.js); a click on an
+// empty hour (week) or a day's number (month) starts a new event there.
+
+import { t } from "./i18n.js";
+import { Jmap } from "./jmap.js";
+import { status } from "./layout.js";
+import { addDays, sameDay, startOfDay, step, viewSpan } from "./calendar_dates.js";
+import { openEventForm, spanOf } from "./calendar_form.js";
+
+export const CALENDARS = "urn:ietf:params:jmap:calendars";
+const VIEW_KEY = "fieldpost.ajax.calendar.view";
+const HOUR_PX = 40;
+const MONTH_ROWS = 3; // events listed in a month cell before "n more"
+const PROPERTIES = ["id", "baseEventId", "calendarIds", "title", "start", "duration", "showWithoutTime",
+  "utcStart", "utcEnd", "recurrenceRules", "locations"];
+
+const root = document.querySelector(".ax-calendar");
+const switches = [...document.querySelectorAll(".ax-views [data-view]")];
+const jmap = new Jmap();
+jmap.using = [...jmap.using, CALENDARS];
+const locale = document.documentElement.lang || undefined;
+
+const state = {
+  view: localStorage.getItem(VIEW_KEY) === "month" ? "month" : "week",
+  anchor: startOfDay(new Date()),
+  calendars: [],
+  events: [],
+  connected: false,
+  loading: 0,
+  loaded: null, // the promise of the newest load()
+};
+
+function button(label, action, extra = {}) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = t(label);
+  element.dataset.action = action;
+  for (const [name, value] of Object.entries(extra)) element.setAttribute(name, value);
+  return element;
+}
+
+const bar = document.createElement("div");
+bar.className = "ax-cal-bar";
+const heading = document.createElement("h2");
+heading.setAttribute("aria-live", "polite");
+const weekButton = button("cal_week", "week", { "aria-keyshortcuts": "w" });
+const monthButton = button("cal_month", "month", { "aria-keyshortcuts": "m" });
+const newButton = button("cal_new_event", "new");
+newButton.className = "primary";
+bar.append(
+  button("cal_today", "today", { "aria-keyshortcuts": "t" }),
+  button("cal_previous", "previous", { "aria-keyshortcuts": "p", "aria-label": t("cal_previous") }),
+  button("cal_next", "next", { "aria-keyshortcuts": "n", "aria-label": t("cal_next") }),
+  heading, weekButton, monthButton, newButton,
+);
+bar.querySelector("[data-action=previous]").textContent = "‹";
+bar.querySelector("[data-action=next]").textContent = "›";
+const body = document.createElement("div");
+body.className = "ax-cal-body";
+root.append(bar, body);
+
+const actions = {
+  today: () => go(startOfDay(new Date())),
+  previous: () => go(step(state.view, state.anchor, false)),
+  next: () => go(step(state.view, state.anchor, true)),
+  week: () => setView("week"),
+  month: () => setView("month"),
+  new: () => create().catch(failed),
+};
+bar.addEventListener("click", (event) => {
+  const action = event.target.closest("button")?.dataset.action;
+  if (action && actions[action]) actions[action]();
+});
+
+function go(anchor) {
+  state.anchor = anchor;
+  load();
+}
+
+function setView(view) {
+  state.view = view;
+  localStorage.setItem(VIEW_KEY, view);
+  load();
+}
+
+function failed(error) {
+  status(t("failed", { reason: error.message || String(error) }));
+}
+
+function load() {
+  state.loaded = fetchSpan();
+  return state.loaded;
+}
+
+// One request: the calendars, the instances in the span, and their properties.
+async function fetchSpan() {
+  const [first, last] = viewSpan(state.view, state.anchor);
+  const ticket = ++state.loading;
+  render(); // the frame at once; events follow
+  try {
+    if (!state.connected) {
+      await jmap.connect();
+      state.connected = true;
+    }
+    const found = await jmap.batch([
+      ["Calendar/get", { ids: null }, "calendars"],
+      ["CalendarEvent/query", {
+        filter: { after: first.toISOString(), before: last.toISOString() },
+        expandRecurrences: true,
+      }, "query"],
+      ["CalendarEvent/get", {
+        "#ids": { resultOf: "query", name: "CalendarEvent/query", path: "/ids" },
+        properties: PROPERTIES,
+      }, "events"],
+    ]);
+    if (ticket !== state.loading) return;
+    state.calendars = found.calendars.list;
+    state.events = found.events.list.map((event) => ({ event, span: spanOf(event) }));
+    render();
+  } catch (error) {
+    failed(error);
+  }
+}
+
+function title() {
+  const [first, last] = viewSpan(state.view, state.anchor);
+  if (state.view === "month") {
+    return new Intl.DateTimeFormat(locale, { month: "long", year: "numeric" }).format(state.anchor);
+  }
+  const format = new Intl.DateTimeFormat(locale, { day: "numeric", month: "long", year: "numeric" });
+  return format.formatRange ? format.formatRange(first, addDays(last, -1)) : format.format(first);
+}
+
+function render() {
+  heading.textContent = title();
+  weekButton.setAttribute("aria-pressed", String(state.view === "week"));
+  monthButton.setAttribute("aria-pressed", String(state.view === "month"));
+  body.replaceChildren(state.view === "week" ? weekGrid() : monthGrid());
+  if (state.view === "week" && !body.dataset.scrolled) {
+    body.scrollTop = 7 * HOUR_PX;
+    body.dataset.scrolled = "1";
+  }
+}
+
+function chip(item, label) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.className = "ax-event";
+  element.dataset.id = item.event.id;
+  element.textContent = label;
+  element.title = label;
+  element.addEventListener("click", (event) => {
+    event.stopPropagation();
+    show(item.event).catch(failed);
+  });
+  return element;
+}
+
+function timeLabel(date) {
+  return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(date);
+}
+
+function eventsOn(day) {
+  const next = addDays(day, 1);
+  return state.events
+    .filter(({ span: [start, end] }) => start < next && (end > day || (+end === +start && start >= day)))
+    .sort((a, b) => a.span[0] - b.span[0]);
+}
+
+function weekGrid() {
+  const [first] = viewSpan("week", state.anchor);
+  const grid = document.createElement("div");
+  grid.className = "ax-week";
+  const days = [...Array(7).keys()].map((n) => addDays(first, n));
+  const today = new Date();
+  const dayName = new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "numeric" });
+  grid.append(document.createElement("div"));
+  for (const day of days) {
+    const head = document.createElement("div");
+    head.className = "ax-week-head" + (sameDay(day, today) ? " ax-today" : "");
+    head.textContent = dayName.format(day);
+    grid.append(head);
+  }
+  const allDayLabel = document.createElement("div");
+  allDayLabel.className = "ax-hour";
+  allDayLabel.textContent = t("cal_all_day");
+  grid.append(allDayLabel);
+  for (const day of days) {
+    const strip = document.createElement("div");
+    strip.className = "ax-allday";
+    for (const item of eventsOn(day).filter((i) => i.event.showWithoutTime)) {
+      strip.append(chip(item, item.event.title || t("cal_no_title")));
+    }
+    grid.append(strip);
+  }
+  const hours = document.createElement("div");
+  hours.className = "ax-hours";
+  for (let h = 0; h < 24; h++) {
+    const label = document.createElement("div");
+    label.className = "ax-hour";
+    label.textContent = timeLabel(new Date(2000, 0, 1, h));
+    hours.append(label);
+  }
+  grid.append(hours);
+  for (const day of days) grid.append(dayColumn(day, sameDay(day, today)));
+  return grid;
+}
+
+// One day of the week view: its timed events placed by time, side by side where they overlap.
+function dayColumn(day, isToday) {
+  const column = document.createElement("div");
+  column.className = "ax-day" + (isToday ? " ax-today" : "");
+  column.dataset.day = day.toISOString();
+  const next = addDays(day, 1);
+  const lanes = [];
+  const placed = [];
+  for (const item of eventsOn(day).filter((i) => !i.event.showWithoutTime)) {
+    const start = item.span[0] < day ? day : item.span[0];
+    const end = item.span[1] > next ? next : item.span[1];
+    let lane = lanes.findIndex((busyUntil) => busyUntil <= start);
+    if (lane < 0) lane = lanes.push(0) - 1;
+    lanes[lane] = end;
+    placed.push({ item, start, end, lane });
+  }
+  for (const { item, start, end, lane } of placed) {
+    const element = chip(item, `${timeLabel(item.span[0])} ${item.event.title || t("cal_no_title")}`);
+    const top = ((start - day) / 3600000) * HOUR_PX;
+    element.style.top = `${top}px`;
+    element.style.height = `${Math.max(((end - start) / 3600000) * HOUR_PX - 2, 18)}px`;
+    element.style.left = `${(lane * 100) / lanes.length}%`;
+    element.style.width = `${100 / lanes.length}%`;
+    column.append(element);
+  }
+  column.addEventListener("click", (event) => {
+    if (event.target !== column) return;
+    const hour = Math.floor(event.offsetY / HOUR_PX);
+    const start = new Date(day.getFullYear(), day.getMonth(), day.getDate(), hour);
+    create(start).catch(failed);
+  });
+  return column;
+}
+
+function monthGrid() {
+  const [first, last] = viewSpan("month", state.anchor);
+  const grid = document.createElement("div");
+  grid.className = "ax-month";
+  const weekday = new Intl.DateTimeFormat(locale, { weekday: "short" });
+  for (let n = 0; n < 7; n++) {
+    const head = document.createElement("div");
+    head.className = "ax-month-head";
+    head.textContent = weekday.format(addDays(first, n));
+    grid.append(head);
+  }
+  const today = new Date();
+  for (let day = first; day < last; day = addDays(day, 1)) {
+    const cell = document.createElement("div");
+    cell.className = "ax-cell";
+    if (day.getMonth() !== state.anchor.getMonth()) cell.classList.add("ax-other");
+    if (sameDay(day, today)) cell.classList.add("ax-today");
+    cell.dataset.day = day.toISOString();
+    const date = document.createElement("button");
+    date.type = "button";
+    date.className = "ax-date ax-link";
+    date.textContent = String(day.getDate());
+    const start = new Date(day.getFullYear(), day.getMonth(), day.getDate(), 9);
+    date.addEventListener("click", () => create(start).catch(failed));
+    cell.append(date);
+    const found = eventsOn(day);
+    for (const item of found.slice(0, MONTH_ROWS)) {
+      const label = item.event.showWithoutTime ? item.event.title : `${timeLabel(item.span[0])} ${item.event.title}`;
+      cell.append(chip(item, label || t("cal_no_title")));
+    }
+    if (found.length > MONTH_ROWS) {
+      const more = document.createElement("button");
+      more.type = "button";
+      more.className = "ax-more";
+      more.textContent = t("cal_more", { count: found.length - MONTH_ROWS });
+      const shown = day;
+      more.addEventListener("click", () => { state.anchor = shown; setView("week"); });
+      cell.append(more);
+    }
+    grid.append(cell);
+  }
+  return grid;
+}
+
+function done(outcome) {
+  status(t(outcome === "deleted" ? "cal_deleted" : "cal_saved"));
+  load();
+}
+
+async function create(start = null) {
+  await state.loaded; // the calendars it may go in
+  const now = new Date();
+  const first = start ?? new Date(state.anchor.getFullYear(), state.anchor.getMonth(), state.anchor.getDate(), now.getHours() + 1);
+  openEventForm({
+    jmap, calendars: state.calendars, start: first, end: new Date(+first + 3600000), onDone: done,
+  });
+}
+
+// An event clicked: the series it belongs to, fetched whole, in the dialog.
+async function show(event) {
+  const id = event.baseEventId || event.id;
+  const answer = await jmap.call("CalendarEvent/get", { ids: [id] });
+  const series = answer.list[0];
+  if (!series) return load();
+  openEventForm({ jmap, calendars: state.calendars, series, instance: event, onDone: done });
+}
+
+// -- the Mail | Calendar switch ---------------------------------------------------------------------------
+
+function showView(name) {
+  const calendar = name === "calendar";
+  document.body.classList.toggle("ax-view-calendar", calendar);
+  for (const s of switches) s.setAttribute("aria-pressed", String(s.dataset.view === name));
+  if (calendar) {
+    load();
+    if (location.hash !== "#calendar") history.replaceState(null, "", "#calendar");
+  } else if (location.hash) {
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+}
+
+for (const s of switches) s.addEventListener("click", () => showView(s.dataset.view));
+
+// The calendar's keys, before the mail view's (keys.js) see them: while the calendar shows, the mail
+// shortcuts would act on the hidden list.
+window.addEventListener("keydown", (event) => {
+  if (!document.body.classList.contains("ax-view-calendar")) return;
+  if (document.querySelector(".ax-dialog-back, .ax-help")) return;
+  if (event.target.closest?.("input, textarea, select, [contenteditable=true]")) return;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const action = { t: "today", n: "next", p: "previous", w: "week", m: "month" }[event.key];
+  if (event.key === "?") return; // the help, as in the mail view
+  event.stopPropagation();
+  if (!action) return;
+  event.preventDefault();
+  actions[action]();
+}, true);
+
+if (location.hash === "#calendar") showView("calendar");

@@ -1,0 +1,47 @@
+"""The strings of the Ajax interface's calendar (skins/base/static/ajax/calendar*.js), translated from
+the same ``locales/`` catalogs as the pages; ``client_strings`` hands them to the page with the rest."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def calendar_strings() -> dict[str, str]:
+    return {
+        "view_mail": _("Mail"),
+        "view_calendar": _("Calendar"),
+        "views": _("Views"),
+        "cal_today": _("Today"),
+        "cal_previous": _("Previous"),
+        "cal_next": _("Next"),
+        "cal_week": _("Week"),
+        "cal_month": _("Month"),
+        "cal_new_event": _("New event"),
+        "cal_all_day": _("All day"),
+        "cal_more": _("%(count)s more"),
+        "cal_no_title": _("(no title)"),
+        "cal_event": _("Event"),
+        "cal_title": _("Title"),
+        "cal_starts": _("Starts"),
+        "cal_ends": _("Ends"),
+        "cal_repeat": _("Repeat"),
+        "cal_repeat_none": _("Does not repeat"),
+        "cal_repeat_daily": _("Every day"),
+        "cal_repeat_weekly": _("Every week"),
+        "cal_repeat_kept": _("As it is (set elsewhere)"),
+        "cal_calendar": _("Calendar"),
+        "cal_location": _("Location"),
+        "cal_description": _("Description"),
+        "cal_series_note": _("This event repeats: changes apply to every occurrence."),
+        "cal_read_only": _("You may read this calendar but not change it."),
+        "cal_save": _("Save"),
+        "cal_cancel": _("Cancel"),
+        "cal_delete": _("Delete"),
+        "cal_delete_one": _("Delete this occurrence"),
+        "cal_saved": _("Event saved."),
+        "cal_deleted": _("Event deleted."),
+        "cal_end_before_start": _("The end must be after the start."),
+        "cal_title_needed": _("Give the event a title."),
+        "cal_no_calendar": _("There is no calendar you may add events to."),
+        "cal_loading": _("Loading…"),
+    }
