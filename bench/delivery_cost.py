@@ -19,13 +19,21 @@ file's, its directory's, SQLite's WAL (PostgreSQL's WAL flushes happen in the se
 counted; the write transactions committed per message are). SQL statements are counted with SQLAlchemy's ``before_cursor_execute`` on
 every engine (BEGIN/COMMIT/SAVEPOINT included, the ones issued by the driver itself not). CPU is the
 child's user+system time (all threads) divided by the messages.
+
+``--profile N`` also prints cProfile's N most expensive functions (by own time) of the delivery phase.
+cProfile sees one thread, so the SQLite committer is switched off for that run (``Database.write_unit``
+then runs each unit inline, in the caller's own transaction: the same statements and fsyncs, without the
+hand-over to the committer thread); the counts above are then of that run too.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import re
 import shutil
 import subprocess
@@ -101,6 +109,9 @@ def measure(args: argparse.Namespace, url: str, data: Path) -> dict[str, Any]:
             kinds[key] = kinds.get(key, 0) + 1
 
     threads_used = args.threads
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        store.db.committer = None  # units inline in the profiled thread (see the module's docstring)
     try:
         if args.via == "queue":
             from sidecars.processing.worker import Worker
@@ -116,8 +127,12 @@ def measure(args: argparse.Namespace, url: str, data: Path) -> dict[str, Any]:
             statements[0] = writes[0] = 0
             kinds.clear()
             cpu0, t0 = os.times(), time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
             while worker.run_once():
                 pass
+            if profiler is not None:
+                profiler.disable()
             cpu1, elapsed = os.times(), time.perf_counter() - t0
             measured = before - len(store.queue.list(limit=10 * args.n))
             total = args.n - len(store.queue.list(limit=10 * args.n))
@@ -134,11 +149,16 @@ def measure(args: argparse.Namespace, url: str, data: Path) -> dict[str, Any]:
                 for i in range(k, len(todo), args.threads):
                     store.mail.deliver(todo[i], [f"u{i % USERS}@{DOMAIN}"])
 
-            workers = [threading.Thread(target=lane, args=(k,)) for k in range(args.threads)]
-            for w in workers:
-                w.start()
-            for w in workers:
-                w.join()
+            if profiler is not None:  # one thread (main() checks), profiled
+                profiler.enable()
+                lane(0)
+                profiler.disable()
+            else:
+                workers = [threading.Thread(target=lane, args=(k,)) for k in range(args.threads)]
+                for w in workers:
+                    w.start()
+                for w in workers:
+                    w.join()
             cpu1, elapsed = os.times(), time.perf_counter() - t0
             measured = len(todo)
             total = len(msgs)
@@ -159,7 +179,14 @@ def measure(args: argparse.Namespace, url: str, data: Path) -> dict[str, Any]:
         "cpu": cpu,
         "groups": groups,
         "units": units,
+        "profile": _profile_text(profiler, args.profile) if profiler is not None else "",
     }
+
+
+def _profile_text(profiler: cProfile.Profile, top: int) -> str:
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
 
 
 def main() -> int:
@@ -171,8 +198,11 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("-n", type=int, default=400, help="messages delivered (default 400)")
     parser.add_argument("--statements", action="store_true", help="list the SQL statements by kind")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="print cProfile's top N")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: the measured phase
     args = parser.parse_args()
+    if args.profile and args.threads != 1:
+        parser.error("--profile runs one thread (cProfile sees one)")
     if args.child:
         url, data = json.loads(args.child)
         print("RESULT " + json.dumps(measure(args, url, Path(data))), flush=True)
@@ -194,7 +224,7 @@ def main() -> int:
             args.n += max(20, 5 * args.threads)  # the warm-up batch
         prepare(args, url, work)
         child = [sys.executable, __file__, "--db", args.db, "--via", args.via, "--threads", str(args.threads)]
-        child += ["-n", str(args.n), "--child", json.dumps([url, str(work)])]
+        child += ["-n", str(args.n), "--profile", str(args.profile), "--child", json.dumps([url, str(work)])]
         trace = work / "strace.txt"
         if shutil.which("strace"):
             child = ["strace", "-f", "-y", "-e", "trace=fsync,fdatasync", "-o", str(trace), *child]
@@ -232,6 +262,8 @@ def main() -> int:
     print(f"  messages/s (wall, noisy)     {n / r['seconds']:.1f}")
     if r["groups"]:
         print(f"  units per SQLite commit      {r['units'] / r['groups']:.2f}  ({r['groups']} groups)")
+    if r["profile"]:
+        print(r["profile"])
     return 0
 
 

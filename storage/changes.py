@@ -55,6 +55,7 @@ _SINCE = (
     .order_by(s.changes.c.id)
     .limit(bindparam("limit"))
 )
+_INSERT_CHANGE = insert(s.changes)  # a delivery's change rows (executemany)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class ChangeFeed:
             return
         now = utcnow()
         conn.execute(
-            insert(s.changes),
+            _INSERT_CHANGE,
             [
                 {"folder_id": f, "account_id": a, "modseq": m, "kind": k, "uid": u, "at": now}
                 for f, a, m, k, u in rows

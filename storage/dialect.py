@@ -24,6 +24,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 _Query = TypeVar("_Query", bound=Select[Any])
 
+# Run at every delivery: parsed once here rather than by text() per call.
+_SQLITE_INDEX_BODY = text("INSERT INTO body_fts(rowid, headers, body) VALUES (:id, :h, :b)")
+_PG_INDEX_BODY = text(
+    "INSERT INTO body_search(body_id, tsv) VALUES (:id, "
+    "setweight(to_tsvector('fieldpost', :h), 'A') || to_tsvector('fieldpost', :b))"
+)
+_PG_LOCK_TEXT = text("SELECT pg_advisory_xact_lock(hashtextextended(:sha, 0))")
+_PG_NOTIFY = text("SELECT pg_notify(:c, '')")
+
 
 class _SQLite:
     name = "sqlite"
@@ -44,10 +53,7 @@ class _SQLite:
         return False  # watchers poll PRAGMA data_version instead (storage.changes)
 
     def index_body(self, conn: Connection, body_id: int, header_text: str, search_text: str) -> None:
-        conn.execute(
-            text("INSERT INTO body_fts(rowid, headers, body) VALUES (:id, :h, :b)"),
-            {"id": body_id, "h": header_text, "b": search_text},
-        )
+        conn.execute(_SQLITE_INDEX_BODY, {"id": body_id, "h": header_text, "b": search_text})
 
     def clear_body_index(self, conn: Connection) -> None:
         conn.execute(text("INSERT INTO body_fts(body_fts) VALUES('delete-all')"))
@@ -83,19 +89,15 @@ class _PostgreSQL:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
     def advisory_lock_text(self, conn: Connection, key: str) -> None:
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:sha, 0))"), {"sha": key})
+        conn.execute(_PG_LOCK_TEXT, {"sha": key})
 
     def notify(self, conn: Connection, channel: str) -> bool:
-        conn.execute(text("SELECT pg_notify(:c, '')"), {"c": channel})
+        conn.execute(_PG_NOTIFY, {"c": channel})
         return True
 
     def index_body(self, conn: Connection, body_id: int, header_text: str, search_text: str) -> None:
         conn.execute(
-            text(
-                "INSERT INTO body_search(body_id, tsv) VALUES (:id, "
-                "setweight(to_tsvector('fieldpost', :h), 'A') || to_tsvector('fieldpost', :b))"
-            ),
-            {"id": body_id, "h": _words_only(header_text), "b": _words_only(search_text)},
+            _PG_INDEX_BODY, {"id": body_id, "h": _words_only(header_text), "b": _words_only(search_text)}
         )
 
     def clear_body_index(self, conn: Connection) -> None:

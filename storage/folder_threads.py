@@ -77,22 +77,23 @@ def added(conn: Connection, folder_id: int, rows: Iterable[tuple[int, str, datet
         )
 
 
-def added_to_folders(conn: Connection, key: str, date: datetime, placed: Sequence[tuple[int, int]]) -> None:
+def added_to_folders(
+    conn: Connection, key: str, date: datetime, placed: Sequence[tuple[int, int]], *, count: bool = True
+) -> list[int]:
     """One new message of conversation ``key`` in each of several folders (``(folder_id, uid)``), in a
-    fixed number of statements: the delivery to many mailboxes."""
+    fixed number of statements: the delivery to many mailboxes. Returns the folders where the message
+    started a conversation; their ``thread_count`` is raised here unless ``count`` is False (the
+    delivery folds it into the folder update it makes anyway: one statement fewer)."""
     date = as_utc(date) or date
     existing = {}
     for chunk in _in_chunks([fid for fid, _ in placed]):
-        for r in conn.execute(
-            select(t.c.folder_id, t.c.latest_date, t.c.latest_uid).where(
-                t.c.thread_key == key, t.c.folder_id.in_(chunk)
-            )
-        ):
+        for r in conn.execute(_LATEST_OF_FOLDERS, {"key": key, "fids": chunk}):
             existing[r.folder_id] = r
-    inserts, updates = [], []
+    inserts, updates, started = [], [], []
     for fid, uid in placed:
         old = existing.get(fid)
         if old is None:
+            started.append(fid)
             inserts.append(
                 {
                     "folder_id": fid,
@@ -105,24 +106,33 @@ def added_to_folders(conn: Connection, key: str, date: datetime, placed: Sequenc
             continue
         old_date = as_utc(old.latest_date) or date
         newer = (date, uid) > (old_date, old.latest_uid)
-        updates.append({"f": fid, "d": date if newer else old_date, "u": uid if newer else old.latest_uid})
+        updates.append(
+            {"f": fid, "k": key, "d": date if newer else old_date, "u": uid if newer else old.latest_uid}
+        )
     if inserts:
-        conn.execute(insert(t), inserts)
-        conn.execute(
-            update(s.folders)
-            .where(s.folders.c.id == bindparam("fid"))
-            .values(thread_count=s.folders.c.thread_count + 1),
-            [{"fid": row["folder_id"]} for row in inserts],
-        )
+        conn.execute(_INSERT_THREAD, inserts)
+        if count:
+            conn.execute(_ONE_MORE_THREAD, [{"fid": fid} for fid in started])
     if updates:
-        conn.execute(
-            update(t)
-            .where(t.c.folder_id == bindparam("f"), t.c.thread_key == key)
-            .values(
-                message_count=t.c.message_count + 1, latest_date=bindparam("d"), latest_uid=bindparam("u")
-            ),
-            updates,
-        )
+        conn.execute(_ONE_MORE_MESSAGE, updates)
+    return started
+
+
+# added_to_folders' statements, built once (it runs at every delivery)
+_LATEST_OF_FOLDERS = select(t.c.folder_id, t.c.latest_date, t.c.latest_uid).where(
+    t.c.thread_key == bindparam("key"), t.c.folder_id.in_(bindparam("fids", expanding=True))
+)
+_INSERT_THREAD = insert(t)
+_ONE_MORE_THREAD = (
+    update(s.folders)
+    .where(s.folders.c.id == bindparam("fid"))
+    .values(thread_count=s.folders.c.thread_count + 1)
+)
+_ONE_MORE_MESSAGE = (
+    update(t)
+    .where(t.c.folder_id == bindparam("f"), t.c.thread_key == bindparam("k"))
+    .values(message_count=t.c.message_count + 1, latest_date=bindparam("d"), latest_uid=bindparam("u"))
+)
 
 
 def _count(conn: Connection, folder_id: int, delta: int) -> None:

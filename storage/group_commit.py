@@ -9,7 +9,8 @@ process hands its write units to one committer, a real OS thread with its own co
    :class:`storage.off_hub.Waker`: a greenlet waits on its hub, so other sessions go on.
 2. The committer takes every unit queued so far (at most ``MAX_UNITS``), opens one ``BEGIN
    IMMEDIATE`` transaction and runs each unit inside a SAVEPOINT of its own: a unit that raises is
-   rolled back alone and its caller gets the exception; the others stay in the transaction.
+   rolled back alone and its caller gets the exception; the others stay in the transaction. A group
+   of one unit runs without a SAVEPOINT (its failure rolls back the transaction, which is its own).
 3. It fsyncs the distinct blob directories the units left to it (``storage.blobs.sync_before_commit``:
    the renames of the group's new blobs), commits (the one WAL fsync), then wakes every caller. A caller gets its result only after that
    commit returned, so SMTP's "250" and IMAP's APPEND "OK" still follow durability. If the commit
@@ -158,6 +159,9 @@ class GroupCommitter:
                 conn = raw.execution_options(fieldpost_immediate=True)
                 sync_dirs: set[str] = set()
                 conn.info["sync_dirs"] = sync_dirs  # the group's blob directories (storage.blobs)
+                if len(batch) == 1:
+                    self._commit_alone(conn, batch[0], sync_dirs)
+                    return
                 with conn.begin():
                     for unit in batch:
                         hooks: list[Callable[[], object]] = []
@@ -172,10 +176,30 @@ class GroupCommitter:
                             savepoint.commit()
                             unit.hooks = hooks
                     fsync_dirs(sync_dirs)  # once per distinct directory, before the COMMIT
-            self.groups += 1
-            self.dir_syncs += len(sync_dirs)
-            self.units += len(batch)
+            self._counted(len(batch), sync_dirs)
         except BaseException as exc:  # the BEGIN, a savepoint or the COMMIT failed: nothing is stored
             for unit in batch:
                 unit.error = unit.error or exc
                 unit.hooks = []
+
+    def _commit_alone(self, conn: Connection, unit: _Unit[Any], sync_dirs: set[str]) -> None:
+        """A group of one unit (a lone writer, as a sequential delivery is) needs no SAVEPOINT: when it
+        raises, the whole transaction is rolled back, which is all of its own work and nothing else.
+        Two statements fewer per unit (SAVEPOINT, RELEASE), a sixth of a 1-recipient delivery's."""
+        hooks: list[Callable[[], object]] = []
+        conn.info["after_commit"] = hooks
+        with conn.begin() as transaction:
+            try:
+                unit.result = unit.fn(conn)
+            except Exception as exc:
+                transaction.rollback()
+                unit.error = exc
+                return
+            fsync_dirs(sync_dirs)  # before the COMMIT, as for a bigger group
+        unit.hooks = hooks
+        self._counted(1, sync_dirs)
+
+    def _counted(self, units: int, sync_dirs: set[str]) -> None:
+        self.groups += 1
+        self.dir_syncs += len(sync_dirs)
+        self.units += units

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from storage import dialect, folder_threads, list_keys, mime
 from storage import schema as s
@@ -33,25 +33,13 @@ class MailBodies:
     ) -> int:
         """Take ``count`` references on the body with this content, creating its row and index entry."""
         _lock_content(conn, sha)
-        row = conn.execute(select(s.bodies.c.id).where(s.bodies.c.sha256 == sha)).first()
+        row = conn.execute(_BODY_BY_SHA, {"sha": sha}).first()
         if row is not None:
             body_id = int(row[0])
-            conn.execute(
-                update(s.bodies).where(s.bodies.c.id == body_id).values(refcount=s.bodies.c.refcount + count)
-            )
+            conn.execute(_MORE_REFERENCES, {"body_id": body_id, "count": count})
         else:
-            body_id = int(
-                conn.execute(
-                    insert(s.bodies)
-                    .values(
-                        sha256=sha,
-                        size=len(raw),
-                        refcount=count,
-                        **_parsed_columns(parsed),
-                    )
-                    .returning(s.bodies.c.id)
-                ).scalar_one()
-            )
+            columns = {"sha256": sha, "size": len(raw), "refcount": count, **_parsed_columns(parsed)}
+            body_id = int(conn.execute(_INSERT_BODY, columns).scalar_one())
             self._index(conn, body_id, parsed)
         if not self.store.blobs.exists(sha):  # collected between our put() and this transaction
             self.store.blobs.put(raw, sha)
@@ -179,6 +167,17 @@ class MailBodies:
             for r in rows:
                 self.store.blobs.delete(r.sha256)
         return len(rows)
+
+
+# The statements of every delivery, built once: SQLAlchemy then reuses their cache key and compiled form
+# instead of building, coercing and keying a new statement per message (bench/README.md, "Delivery CPU").
+_BODY_BY_SHA = select(s.bodies.c.id).where(s.bodies.c.sha256 == bindparam("sha"))
+_MORE_REFERENCES = (
+    update(s.bodies)
+    .where(s.bodies.c.id == bindparam("body_id"))
+    .values(refcount=s.bodies.c.refcount + bindparam("count"))
+)
+_INSERT_BODY = insert(s.bodies).returning(s.bodies.c.id)
 
 
 def _parsed_columns(parsed: mime.ParsedMessage) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, insert, select, update
 
 from storage import dialect, folder_threads, mime
 from storage import flags as fl
@@ -123,15 +124,17 @@ class MailDelivery(MailBodies):
 
     def _add_to_folders(self, conn: Connection, folder_ids: Sequence[int], entry: Entry) -> list[int]:
         """One new message (the same entry) in each of several distinct folders, in a fixed number of
-        statements whatever their count: the 50-recipient delivery path."""
+        statements whatever their count (the 50-recipient delivery path), each built once."""
         body_id, size, bits, kw, date, keys = entry
-        q = select(s.folders).where(s.folders.c.id.in_(list(folder_ids))).order_by(s.folders.c.id)
-        q = dialect.lock_rows(conn, q)
-        folders = {row.id: fo.row_to_folder(row) for row in conn.execute(q)}
+        folders = {
+            row.id: fo.row_to_folder(row)
+            for row in conn.execute(_locked_folders(conn), {"ids": list(folder_ids)})
+        }
         uids = [folders[fid].uidnext for fid in folder_ids]
         unseen = 0 if bits & fl.SEEN else 1
+        columns = keys.columns()
         conn.execute(
-            insert(s.messages),
+            _INSERT_MESSAGE,
             [
                 {
                     "folder_id": fid,
@@ -142,39 +145,37 @@ class MailDelivery(MailBodies):
                     "keywords": kw,
                     "internal_date": date,
                     "size": size,
-                    **keys.columns(),
+                    **columns,
                 }
                 for fid in folder_ids
             ],
         )
-        folder_threads.added_to_folders(
-            conn, keys.thread_key, keys.sort_date, [(fid, folders[fid].uidnext) for fid in folder_ids]
+        new_threads = set(
+            folder_threads.added_to_folders(
+                conn,
+                keys.thread_key,
+                keys.sort_date,
+                [(fid, folders[fid].uidnext) for fid in folder_ids],
+                count=False,  # folded into the folder update below
+            )
         )
         conn.execute(
-            update(s.folders)
-            .where(s.folders.c.id == bindparam("fid"))
-            .values(
-                uidnext=bindparam("next"),
-                highestmodseq=bindparam("modseq"),
-                message_count=s.folders.c.message_count + 1,
-                unseen_count=s.folders.c.unseen_count + unseen,
-                total_bytes=s.folders.c.total_bytes + size,
-            ),
+            _BUMP_FOLDER,
             [
-                {"fid": fid, "next": folders[fid].uidnext + 1, "modseq": folders[fid].highestmodseq + 1}
+                {
+                    "fid": fid,
+                    "next": folders[fid].uidnext + 1,
+                    "modseq": folders[fid].highestmodseq + 1,
+                    "d_unseen": unseen,
+                    "d_bytes": size,
+                    "d_threads": 1 if fid in new_threads else 0,
+                }
                 for fid in folder_ids
             ],
         )
         owners = [folders[fid].account_id for fid in folder_ids if folders[fid].account_id is not None]
         if owners:
-            conn.execute(
-                update(s.accounts)
-                .where(s.accounts.c.id == bindparam("aid"))
-                .values(
-                    used_bytes=s.accounts.c.used_bytes + size, message_count=s.accounts.c.message_count + 1
-                ),
-                [{"aid": aid} for aid in owners],
-            )
+            conn.execute(_BUMP_ACCOUNT, [{"aid": aid, "d_bytes": size} for aid in owners])
         for fid in folder_ids:
             if item_rows.is_pim(folders[fid]):  # a delivery filed into a calendar or contacts folder
                 item_rows.index_added(self.store, conn, folders[fid], [folders[fid].uidnext])
@@ -367,8 +368,45 @@ def _quotas_configured(conn: Connection) -> bool:
     mailboxes need not look up each one's limits."""
     if any(settings_registry.get(name).default for name in QUOTA_SETTINGS):
         return True
-    v = s.setting_values
-    return conn.execute(select(v.c.id).where(v.c.name.in_(QUOTA_SETTINGS)).limit(1)).first() is not None
+    return conn.execute(_ANY_QUOTA_SET).first() is not None
+
+
+# The statements of every delivery, built once: SQLAlchemy then reuses their cache key and compiled form
+# instead of building, coercing and keying new ones per message (bench/README.md, "Delivery CPU").
+_ANY_QUOTA_SET = select(s.setting_values.c.id).where(s.setting_values.c.name.in_(QUOTA_SETTINGS)).limit(1)
+_FOLDERS_BY_IDS = (
+    select(s.folders).where(s.folders.c.id.in_(bindparam("ids", expanding=True))).order_by(s.folders.c.id)
+)
+_LOCKED_FOLDERS: dict[str, Select[Any]] = {}  # _FOLDERS_BY_IDS locking its rows, per dialect
+_INSERT_MESSAGE = insert(s.messages)
+_BUMP_FOLDER = (
+    update(s.folders)
+    .where(s.folders.c.id == bindparam("fid"))
+    .values(
+        uidnext=bindparam("next"),
+        highestmodseq=bindparam("modseq"),
+        message_count=s.folders.c.message_count + 1,
+        unseen_count=s.folders.c.unseen_count + bindparam("d_unseen"),
+        total_bytes=s.folders.c.total_bytes + bindparam("d_bytes"),
+        thread_count=s.folders.c.thread_count + bindparam("d_threads"),
+    )
+)
+_BUMP_ACCOUNT = (
+    update(s.accounts)
+    .where(s.accounts.c.id == bindparam("aid"))
+    .values(
+        used_bytes=s.accounts.c.used_bytes + bindparam("d_bytes"),
+        message_count=s.accounts.c.message_count + 1,
+    )
+)
+
+
+def _locked_folders(conn: Connection) -> Select[Any]:
+    """The folders of a delivery, their rows locked until the commit (FOR UPDATE on PostgreSQL)."""
+    query = _LOCKED_FOLDERS.get(conn.dialect.name)
+    if query is None:
+        query = _LOCKED_FOLDERS[conn.dialect.name] = dialect.lock_rows(conn, _FOLDERS_BY_IDS)
+    return query
 
 
 def _usage(conn: Connection, account_id: int, delta_bytes: int, delta_messages: int) -> None:

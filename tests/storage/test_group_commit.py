@@ -88,3 +88,40 @@ def _in_write(store):  # type: ignore[no-untyped-def]
             fn(conn)
 
     return run
+
+
+def test_a_lone_unit_that_fails_leaves_nothing_and_the_next_one_commits(tmp_path: Path) -> None:
+    """A group of one unit runs without a SAVEPOINT: its failure rolls the whole transaction back, so
+    what it wrote before raising is gone, its caller gets its exception, and the committer goes on."""
+    from sqlalchemy import event, text
+
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "blobs")
+    store.domains.add("example.test")
+    store.accounts.add("alice@example.test", "alicepass1")
+    statements: list[str] = []
+
+    def failing(conn):  # type: ignore[no-untyped-def]
+        event.listen(conn, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        conn.execute(text("UPDATE accounts SET used_bytes = 4242"))
+        raise ValueError("refused halfway")
+
+    def used() -> int:
+        with store.db.read() as conn:
+            return int(conn.execute(text("SELECT max(used_bytes) FROM accounts")).scalar_one())
+
+    try:
+        try:
+            store.db.write_unit(failing)
+        except ValueError as exc:
+            assert str(exc) == "refused halfway"
+        else:
+            raise AssertionError("the unit's exception did not reach its caller")
+        assert used() == 0
+        assert statements and not [sql for sql in statements if "SAVEPOINT" in sql]
+        assert (
+            store.db.write_unit(lambda conn: conn.execute(text("UPDATE accounts SET used_bytes = 7")))
+            is not None
+        )
+        assert used() == 7
+    finally:
+        store.close()
