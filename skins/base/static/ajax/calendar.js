@@ -14,7 +14,7 @@ export const CALENDARS = "urn:ietf:params:jmap:calendars";
 const VIEW_KEY = "fieldpost.ajax.calendar.view";
 const HOUR_PX = 40;
 const MONTH_ROWS = 3; // events listed in a month cell before "n more"
-const PROPERTIES = ["id", "baseEventId", "calendarIds", "title", "start", "duration", "showWithoutTime",
+const PROPERTIES = ["id", "baseEventId", "calendarIds", "title", "start", "timeZone", "duration", "showWithoutTime",
   "utcStart", "utcEnd", "recurrenceRules", "locations"];
 
 const root = document.querySelector(".ax-calendar");
@@ -340,5 +340,10 @@ window.addEventListener("keydown", (event) => {
   event.preventDefault();
   actions[action]();
 }, true);
+
+// Back to the tab: what other clients (CalDAV, the Standard calendar, a phone) changed meanwhile.
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden && document.body.classList.contains("ax-view-calendar")) load();
+});
 
 if (location.hash === "#calendar") showView("calendar");

@@ -11,11 +11,16 @@ import {
 
 const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "Etc/UTC";
 
-// [start, end) of an event object as local Dates (an all-day event: midnight to midnight).
+// [start, end) of an event object as local Dates: an all-day event from midnight to midnight, a
+// floating one (no timeZone) at its wall-clock time wherever the browser is, a zoned one at its instant.
 export function spanOf(event) {
   if (event.showWithoutTime) {
     const start = fromLocal(event.start);
     return [start, addDays(start, Math.max(1, Math.round(durationMs(event.duration) / DAY_MS)))];
+  }
+  if (!event.timeZone) {
+    const start = fromLocal(event.start);
+    return [start, new Date(+start + durationMs(event.duration))];
   }
   return [new Date(event.utcStart), new Date(event.utcEnd)];
 }

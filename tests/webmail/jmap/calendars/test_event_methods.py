@@ -227,3 +227,25 @@ def test_changes_follow_the_folders_sync(cal: Cal) -> None:
     assert cal("CalendarEvent/changes", {"sinceState": state})["destroyed"] == [made]
     assert cal.error("CalendarEvent/changes", {"sinceState": "nope"}) == "cannotCalculateChanges"
     assert cal.error("CalendarEvent/set", {"ifInState": state, "destroy": []}) == "stateMismatch"
+
+
+def test_query_without_a_range_and_with_one_bound(cal: Cal) -> None:
+    work = _calendar(cal, "Calendar", who="bob")
+    late = _create(cal, {"title": "Late", "start": "2028-02-01T09:00:00"}, who="bob")  # floating
+    early = _create(cal, {"title": "Early", "start": "2028-01-01T09:00:00", "timeZone": "Etc/UTC"}, who="bob")
+    everything = cal(
+        "CalendarEvent/query", {"filter": {"inCalendars": [work]}, "calculateTotal": True}, who="bob"
+    )
+    assert everything["ids"] == [early, late] and everything["total"] == 2
+    backwards = cal("CalendarEvent/query", {"sort": [{"property": "start", "isAscending": False}]}, who="bob")
+    assert backwards["ids"] == [late, early]
+    after = cal("CalendarEvent/query", {"filter": {"after": "2028-01-15T00:00:00Z"}}, who="bob")
+    assert after["ids"] == [late]
+    before = cal("CalendarEvent/query", {"filter": {"before": "2028-01-15T00:00:00Z"}}, who="bob")
+    assert before["ids"] == [early]
+    got = cal("CalendarEvent/get", {"ids": [late], "properties": ["timeZone", "utcStart"]}, who="bob")[
+        "list"
+    ][0]
+    assert got["timeZone"] is None and got["utcStart"] == "2028-02-01T09:00:00Z"  # floating: read as UTC
+    page = cal("CalendarEvent/query", {"position": 1, "limit": 1}, who="bob")
+    assert page["ids"] == [late] and page["position"] == 1
