@@ -24,7 +24,7 @@ for queries whose filters nest (AND/OR/NOT). Everything here still reads from th
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -317,6 +317,59 @@ class MailSync:
                 _ordered(conn, folders, matches, sort, position, limit, collapse_threads) if folders else []
             )
         return QueryPage(keys, position, count, tuple(folders))
+
+    def positions(
+        self,
+        condition: Condition | None,
+        sort: Sequence[Sort],
+        keys: Mapping[tuple[int, int], object],
+        *,
+        collapse_threads: bool = False,
+        up_to: tuple[int, int] | None = None,
+        cap: int = MAX_POSITION,
+    ) -> dict[tuple[int, int], int] | None:
+        """Where ``keys`` (folder id, UID) stand in the query's results (index from 0), for JMAP's
+        Email/queryChanges: each key maps to its group (its conversation when threads are collapsed, so
+        the group's member that heads the results is the one found; else anything unique to it). The
+        keys that do not match ``condition`` are dropped first (one read by UID), so the walk of the
+        results from the top stops as soon as every group with a matching key is found, or just after
+        ``up_to`` (the client holds nothing beyond it), or at the end of the results.
+
+        Returns the index of each key found, or None when the walk would have to go past ``cap`` rows.
+        """
+        readable = self.readable_folders()
+        folders = _narrowed(readable, condition)
+        if not folders or not keys:
+            return {}
+        with self._store.db.read() as conn:
+            matches = _expr(conn, condition, folders) if condition is not None else true()
+            live: set[object] = set()
+            by_folder: dict[int, list[int]] = {}
+            for fid, uid in keys:
+                if fid in folders:
+                    by_folder.setdefault(fid, []).append(uid)
+            for fid, uids in by_folder.items():
+                for chunk in _chunks(sorted(set(uids)), 500):
+                    q = select(m.c.uid).where(m.c.folder_id == fid, m.c.uid.in_(chunk), matches)
+                    live.update(keys[(fid, int(uid))] for uid in conn.execute(q).scalars())
+            if not live:
+                return {}
+            want = 256
+            while True:
+                walked = _ordered(conn, folders, matches, sort, 0, min(want, cap), collapse_threads)
+                found: dict[tuple[int, int], int] = {}
+                pending = set(live)
+                for index, key in enumerate(walked):
+                    if key in keys:
+                        found[key] = index
+                        pending.discard(keys[key])
+                    if not pending or key == up_to:
+                        return found
+                if len(walked) < min(want, cap):
+                    return found
+                if want >= cap:
+                    return None
+                want *= 4
 
     def _index_of(
         self,

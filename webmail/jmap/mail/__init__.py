@@ -4,6 +4,7 @@ from webmail.jmap.mail import email_changes as email_changes
 from webmail.jmap.mail import email_get as email_get
 from webmail.jmap.mail import email_import as email_import
 from webmail.jmap.mail import email_query as email_query
+from webmail.jmap.mail import email_query_changes as email_query_changes
 from webmail.jmap.mail import email_set as email_set
 from webmail.jmap.mail import identity as identity
 from webmail.jmap.mail import mailbox as mailbox

@@ -10,8 +10,8 @@ page of a 100,000-message mailbox reads about 50 index entries past its position
 Limits: a page holds at most ``MAX_LIMIT`` ids (a larger or absent ``limit`` is capped and the answer says
 so); ``position`` + ``limit`` at most storage's MAX_POSITION; an anchor is looked for among the first
 ANCHOR_CAP results. Sorting by ``allInThreadHaveKeyword``/``someInThreadHaveKeyword`` and a ``header``
-filter without a value are not supported (unsupportedSort / unsupportedFilter). Email/queryChanges
-always answers cannotCalculateChanges: the client runs the query again.
+filter without a value are not supported (unsupportedSort / unsupportedFilter). Email/queryChanges is
+webmail/jmap/mail/email_query_changes.py's; ``canCalculateChanges`` says whether it follows the query.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from storage.mail_sync import Cond, Condition, Op, Sort
 from webmail.jmap.ids import email_id, parse_email_id, parse_mailbox_id
 from webmail.jmap.mail import state as st
 from webmail.jmap.mail.common import flag_of, int_arg
+from webmail.jmap.mail.query_scope import one_mailbox
 from webmail.jmap.registry import MAIL, Args, Call, MethodError, method
 
 MAX_LIMIT = 1000
@@ -188,7 +189,7 @@ def email_query(call: Call, args: Args) -> Args:
     out: Args = {
         "accountId": call.account_id,
         "queryState": st.email_state(folders),
-        "canCalculateChanges": False,
+        "canCalculateChanges": one_mailbox(condition) is not None,
         "position": page.position,
         "ids": [email_id(fid, uid) for fid, uid in page.keys],
     }
@@ -197,9 +198,3 @@ def email_query(call: Call, args: Args) -> Args:
     if asked is None or asked > MAX_LIMIT:
         out["limit"] = limit
     return out
-
-
-@method("Email/queryChanges", MAIL)
-def email_query_changes(call: Call, args: Args) -> Args:
-    call.account(args)
-    raise MethodError("cannotCalculateChanges", "run Email/query again")
