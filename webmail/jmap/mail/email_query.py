@@ -21,6 +21,7 @@ from typing import Any
 
 from storage.errors import InvalidInput, NotFound
 from storage.mail_sync import Cond, Condition, Op, Sort
+from webmail.jmap import standard_methods as std
 from webmail.jmap.ids import email_id, parse_email_id, parse_mailbox_id
 from webmail.jmap.mail import state as st
 from webmail.jmap.mail.common import flag_of, int_arg
@@ -61,7 +62,9 @@ def _size(value: Any, name: str) -> int:
     return value
 
 
-def _folder(value: Any) -> int:
+def _folder(value: Any, name: str) -> int:
+    if not isinstance(value, str):
+        raise MethodError("invalidArguments", f"{name} holds Mailbox ids", arguments=["filter"])
     return parse_mailbox_id(value) or 0  # an id that is not ours matches nothing
 
 
@@ -90,11 +93,11 @@ def condition_of(f: Any) -> Condition:
     parts: list[Condition] = []
     for key, value in f.items():
         if key == "inMailbox":
-            parts.append(Cond("folders", [_folder(value)]))
+            parts.append(Cond("folders", [_folder(value, key)]))
         elif key == "inMailboxOtherThan":
             if not isinstance(value, list):
                 raise MethodError("invalidArguments", "inMailboxOtherThan is a list", arguments=["filter"])
-            parts.append(Op("not", (Cond("folders", [_folder(v) for v in value]),)))
+            parts.append(Op("not", (Cond("folders", [_folder(v, key) for v in value]),)))
         elif key == "before":
             parts.append(Cond("received_before", _date(value, key)))
         elif key == "after":
@@ -155,7 +158,7 @@ def sorts_of(value: Any) -> list[Sort]:
     return out
 
 
-@method("Email/query", MAIL)
+@method("Email/query", MAIL, std.QUERY_ARGUMENTS | {"collapseThreads"})
 def email_query(call: Call, args: Args) -> Args:
     call.account(args)
     condition = condition_of(args["filter"]) if args.get("filter") is not None else None
@@ -171,6 +174,9 @@ def email_query(call: Call, args: Args) -> Args:
             raise MethodError("anchorNotFound")
     sync = call.user.sync
     folders = sync.folders(unread_threads=False)
+    # a message that arrived after the folders were read is left out of the page, so the ids agree with
+    # queryState (Email/queryChanges then reports it as added, once)
+    uidnext = {f.id: f.uidnext for f in folders}
     try:
         page = sync.query(
             condition,
@@ -191,7 +197,7 @@ def email_query(call: Call, args: Args) -> Args:
         "queryState": st.email_state(folders),
         "canCalculateChanges": one_mailbox(condition) is not None,
         "position": page.position,
-        "ids": [email_id(fid, uid) for fid, uid in page.keys],
+        "ids": [email_id(fid, uid) for fid, uid in page.keys if uid < uidnext.get(fid, 0)],
     }
     if page.total is not None:
         out["total"] = page.total

@@ -7,17 +7,17 @@ read (receivedAt, sentAt, size, from, to, subject) never change. The query state
 UIDs changed or were expunged after that MODSEQ from its ``(folder_id, modseq)`` indexes
 (``MailSync.changed_since``), never by scanning the folder. Then:
 
-* removed: the UIDs below the old UIDNEXT expunged since, the UIDs created since (so a message that
-  arrived between the old query and its state is not shown twice), and, when the filter or sort reads
-  keywords (``hasKeyword``/``notKeyword``, a ``hasKeyword`` sort), every message whose keywords may have
-  changed (RFC 8620: those must be removed and re-added);
+* removed: the UIDs below the old UIDNEXT expunged since and, when the filter or sort reads keywords
+  (``hasKeyword``/``notKeyword``, a ``hasKeyword`` sort), every older message whose keywords may have
+  changed (RFC 8620: those must be removed and re-added). A message created since was not in the old
+  results: Email/query leaves out of its page any UID at or above the UIDNEXT its queryState names;
 * added: those of the created (and, with keywords, changed) messages now in the results, each with its
   index in the new results, found by walking the results from the top (``MailSync.positions``) until all
   are placed, or just after ``upToId`` when the query reads no keyword (the client holds nothing past it).
 
 With ``collapseThreads`` the results hold each conversation's first message: a new message can take its
-conversation's place from an older one, so every message of the conversations of the created (changed)
-messages in the Mailbox goes into removed, and whichever of them heads the conversation now is added.
+conversation's place from an older one, so every older message of the conversations of the created
+(changed) messages in the Mailbox goes into removed, and whichever message heads each now is added.
 
 Limits (answered ``cannotCalculateChanges``, the client runs Email/query again): a filter that is not
 narrowed to exactly one Mailbox by ``inMailbox``, or that holds a text condition (``text``, ``from``,
@@ -34,44 +34,28 @@ from __future__ import annotations
 from typing import Any
 
 from storage.mail_sync import MAX_POSITION, Condition, Sort
+from webmail.jmap import standard_methods as std
 from webmail.jmap.ids import email_id, parse_email_id
 from webmail.jmap.mail import state as st
-from webmail.jmap.mail.common import int_arg
 from webmail.jmap.mail.email_query import condition_of, sorts_of
 from webmail.jmap.mail.query_scope import one_mailbox, reads_keywords
 from webmail.jmap.registry import MAIL, Args, Call, MethodError, method
 
 Key = tuple[int, int]
-KNOWN_ARGUMENTS = {
-    "accountId", "filter", "sort", "sinceQueryState", "maxChanges", "upToId", "calculateTotal",
-    "collapseThreads",
-}  # fmt: skip
 
 
-def _bool_arg(args: Args, name: str) -> bool:
-    value = args.get(name, False)
-    if not isinstance(value, bool):
-        raise MethodError("invalidArguments", f"{name} is a boolean", arguments=[name])
-    return value
-
-
-@method("Email/queryChanges", MAIL)
+@method("Email/queryChanges", MAIL, std.QUERY_CHANGES_ARGUMENTS | {"collapseThreads"})
 def email_query_changes(call: Call, args: Args) -> Args:
     call.account(args)
-    unknown = sorted(set(args) - KNOWN_ARGUMENTS)
-    if unknown:
-        raise MethodError("invalidArguments", f"unknown arguments: {', '.join(unknown)}", arguments=unknown)
     condition = condition_of(args["filter"]) if args.get("filter") is not None else None
     sort = sorts_of(args.get("sort"))
     since = args.get("sinceQueryState")
     if not isinstance(since, str):
-        raise MethodError("invalidArguments", "sinceQueryState is a string", arguments=["sinceQueryState"])
-    max_changes = int_arg(args, "maxChanges", None, minimum=0)
-    up_to_id = args.get("upToId")
-    if up_to_id is not None and not isinstance(up_to_id, str):
-        raise MethodError("invalidArguments", "upToId is an id", arguments=["upToId"])
-    collapse = _bool_arg(args, "collapseThreads")
-    want_total = _bool_arg(args, "calculateTotal")
+        raise std.invalid("sinceQueryState", "must be a query state string")
+    max_changes = std.unsigned(args, "maxChanges")
+    up_to_id = std.string_or_null(args, "upToId")
+    collapse = std.boolean(args, "collapseThreads")
+    want_total = std.boolean(args, "calculateTotal")
     old = st.parse_email_state(since)
     if old is None:
         raise MethodError("cannotCalculateChanges", "unknown query state")
@@ -129,6 +113,6 @@ def _changes(
     places = sync.positions(condition, sort, groups, collapse_threads=collapse, up_to=up_to)
     if places is None:
         raise MethodError("cannotCalculateChanges", f"an added Email lies past the first {MAX_POSITION}")
-    removed = list(dict.fromkeys([*destroyed, *groups]))
+    removed = list(dict.fromkeys([*destroyed, *(k for k in groups if k[1] < point.uidnext)]))
     added = sorted((index, key) for key, index in places.items())
     return removed, added

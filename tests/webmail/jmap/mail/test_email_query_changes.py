@@ -151,9 +151,9 @@ def test_limits_and_bad_arguments(box: Box) -> None:
     for day in range(5, 9):
         box.add(box.inbox, day)
     err = box.jmap.error
-    assert box.changes(state, maxChanges=8)["added"]
+    assert box.changes(state, maxChanges=4)["added"]
     assert err("Email/queryChanges", {"filter": {"inMailbox": f"m{box.inbox}"}, "sinceQueryState": state,
-                                       "maxChanges": 7}) == "tooManyChanges"  # fmt: skip
+                                       "maxChanges": 3}) == "tooManyChanges"  # fmt: skip
     assert err("Email/queryChanges", {"sinceQueryState": state}) == "cannotCalculateChanges"
     text = {"inMailbox": f"m{box.inbox}", "text": "day"}
     assert err("Email/queryChanges", {"filter": text, "sinceQueryState": state}) == "cannotCalculateChanges"
@@ -162,9 +162,6 @@ def test_limits_and_bad_arguments(box: Box) -> None:
     assert err("Email/queryChanges", {"filter": inbox, "sinceQueryState": "x"}) == "cannotCalculateChanges"
     assert err("Email/queryChanges", {"filter": inbox}) == "invalidArguments"
     assert err("Email/queryChanges", {"filter": inbox, "sinceQueryState": state, "upToId": 3}) == (
-        "invalidArguments"
-    )
-    assert err("Email/queryChanges", {"filter": inbox, "sinceQueryState": state, "colour": 1}) == (
         "invalidArguments"
     )
     other = {"inMailbox": f"m{box.archive}"}
