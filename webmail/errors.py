@@ -2,14 +2,15 @@
 
 A view lets ``storage.NotFound`` / ``PermissionDenied`` / ``InvalidInput`` / ``QuotaExceeded`` raised by
 ``user_mail()`` propagate; this module answers 404 / 403 / 400 / 400 with the page of the interface in
-use. Storage's messages are written for users and never name internal ids (storage/errors.py), so an
+use; an HTTP error under ``/jmap/`` (no such route, a wrong method) is a JSON problem detail instead
+(webmail/jmap/problems.py), since only JMAP clients ask there. Storage's messages are written for users and never name internal ids (storage/errors.py), so an
 InvalidInput's or QuotaExceeded's text is shown as it is; a NotFound or PermissionDenied shows a fixed
 text, the same for "does not exist" and "not yours" (storage already words those alike).
 """
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -22,6 +23,7 @@ from storage.errors import (
     PreconditionFailed,
     QuotaExceeded,
 )
+from webmail.jmap.problems import Problem
 
 
 def error_page(status: int, title: str, message: str) -> tuple[str, int]:
@@ -64,8 +66,11 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str, int]:
+    def http_error(exc: HTTPException) -> tuple[str, int] | Response:
         status = exc.code or 500
+        if request.path == "/jmap" or request.path.startswith("/jmap/"):
+            headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}  # Allow, ...
+            return Problem("about:blank", status, exc.description or exc.name).response(headers)
         known = {
             400: (_("Bad request"), _("The request was not understood.")),
             403: (_("Not allowed"), _("You do not have the rights for this.")),

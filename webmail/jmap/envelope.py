@@ -205,6 +205,11 @@ def run_call(
         return [["error", MethodError("unknownMethod", f"unknown method {name}").as_args(), call_id]]
     try:
         resolved = resolve_references(args, responses, budget)
+        unknown = sorted(set(resolved) - method.arguments) if method.arguments is not None else []
+        if unknown:
+            raise MethodError(
+                "invalidArguments", f"unknown arguments: {', '.join(unknown)}", arguments=unknown
+            )
         result = method.handler(call, resolved)
         if not isinstance(result, dict):
             raise TypeError(f"{name} returned {type(result).__name__}, not a JSON object")

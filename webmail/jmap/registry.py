@@ -10,7 +10,7 @@ both (issue 10).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,18 +87,24 @@ class Method:
     name: str  # "Email/get"
     capability: str  # the capability the request must be "using" for this method
     handler: Handler
+    #: the argument names the method takes (RFC 8620 3.6.2: any other is ``invalidArguments``, answered by
+    #: the envelope before the handler runs); None: the handler checks its arguments itself
+    arguments: frozenset[str] | None = None
 
 
 METHODS: dict[str, Method] = {}
 
 
-def method(name: str, capability: str) -> Callable[[Handler], Handler]:
-    """Register ``handler`` as the JMAP method ``name`` (a module registers its methods on import)."""
+def method(
+    name: str, capability: str, arguments: Iterable[str] | None = None
+) -> Callable[[Handler], Handler]:
+    """Register ``handler`` as the JMAP method ``name`` (a module registers its methods on import), taking
+    the ``arguments`` named (see :class:`Method`)."""
 
     def register(handler: Handler) -> Handler:
         if name in METHODS:
             raise RuntimeError(f"JMAP method {name} registered twice")
-        METHODS[name] = Method(name, capability, handler)
+        METHODS[name] = Method(name, capability, handler, frozenset(arguments) if arguments else None)
         return handler
 
     return register

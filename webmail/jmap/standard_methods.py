@@ -224,6 +224,23 @@ def _comparators(value: Any, sortable: Iterable[str]) -> list[Comparator]:
 QUERY_ARGUMENTS = frozenset(
     {"accountId", "filter", "sort", "position", "anchor", "anchorOffset", "limit", "calculateTotal"}
 )
+# The arguments of the other standard methods (RFC 8620 5.1-5.6), for ``registry.method(arguments=...)``.
+GET_ARGUMENTS = frozenset({"accountId", "ids", "properties"})
+CHANGES_ARGUMENTS = frozenset({"accountId", "sinceState", "maxChanges"})
+SET_ARGUMENTS = frozenset({"accountId", "ifInState", "create", "update", "destroy"})
+QUERY_CHANGES_ARGUMENTS = frozenset(
+    {"accountId", "filter", "sort", "sinceQueryState", "maxChanges", "upToId", "calculateTotal"}
+)
+#: RFC 8621 4.2's extra Email/get (and 4.9 Email/parse) arguments
+BODY_ARGUMENTS = frozenset(
+    {
+        "bodyProperties",
+        "fetchTextBodyValues",
+        "fetchHTMLBodyValues",
+        "fetchAllBodyValues",
+        "maxBodyValueBytes",
+    }
+)
 
 
 def query_args(call: Call, args: Args, sortable: Iterable[str]) -> QueryArgs:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from webmail.jmap import standard_methods as std
 from webmail.jmap.ids import email_id, thread_id
 from webmail.jmap.mail import state as st
 from webmail.jmap.mail.common import int_arg
@@ -101,7 +102,7 @@ def email_changes_since(call: Call, args: Args) -> EmailChanges:
     )
 
 
-@method("Email/changes", MAIL)
+@method("Email/changes", MAIL, std.CHANGES_ARGUMENTS)
 def email_changes(call: Call, args: Args) -> Args:
     call.account(args)
     c = email_changes_since(call, args)

@@ -20,6 +20,7 @@ from storage.mail_sync import SyncMessage
 from storage.mime import decode_header_text, from_json
 from storage.mime.addresses import address_string
 from storage.mime.model import AddressList, Envelope
+from webmail.jmap import standard_methods as std
 from webmail.jmap.ids import email_id, mailbox_id, parse_email_id, thread_id
 from webmail.jmap.mail import email_body as eb
 from webmail.jmap.mail import email_headers as eh
@@ -228,7 +229,7 @@ def _raw_reader(call: Call, folder_id: int, uid: int) -> Callable[[], bytes]:
     return lambda: call.user.view.raw(folder_id, uid)
 
 
-@method("Email/get", MAIL)
+@method("Email/get", MAIL, std.GET_ARGUMENTS | std.BODY_ARGUMENTS)
 def email_get(call: Call, args: Args) -> Args:
     call.account(args)
     ids = wanted_ids(args)

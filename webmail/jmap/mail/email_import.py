@@ -63,7 +63,7 @@ def _received(value: Any) -> datetime | None:
     return when if when.tzinfo is not None else None
 
 
-@method("Email/import", MAIL)
+@method("Email/import", MAIL, {"accountId", "ifInState", "emails"})
 def email_import(call: Call, args: Args) -> Args:
     call.account(args)
     emails = args.get("emails")
@@ -129,7 +129,7 @@ def email_import(call: Call, args: Args) -> Args:
     }
 
 
-@method("Email/parse", MAIL)
+@method("Email/parse", MAIL, std.BODY_ARGUMENTS | {"accountId", "blobIds", "properties"})
 def email_parse(call: Call, args: Args) -> Args:
     call.account(args)
     blob_ids = args.get("blobIds")

@@ -192,7 +192,11 @@ def _destroy(call: Call, email: str) -> None:
         raise _storage_error(exc) from None
 
 
-@method("Email/set", MAIL)
+COPY_ARGUMENTS = {"fromAccountId", "ifFromInState", "accountId", "ifInState", "create", "onSuccessDestroyOriginal",
+                  "destroyFromIfInState"}  # fmt: skip
+
+
+@method("Email/set", MAIL, std.SET_ARGUMENTS)
 def email_set(call: Call, args: Args) -> Args:
     asked = std.set_args(call, args)
     old = _state(call)
@@ -273,7 +277,7 @@ def _copy_one(call: Call, spec: Any) -> dict[str, Any]:
     }
 
 
-@method("Email/copy", MAIL)
+@method("Email/copy", MAIL, COPY_ARGUMENTS)
 def email_copy(call: Call, args: Args) -> Args:
     call.account(args)
     if args.get("fromAccountId") != call.account_id:

@@ -15,6 +15,7 @@ from typing import Any
 
 from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from storage.mail_sync import SyncFolder, subscription_name
+from webmail.jmap import standard_methods as std
 from webmail.jmap.ids import mailbox_id, parse_mailbox_id
 from webmail.jmap.mail import state as st
 from webmail.jmap.mail.common import (
@@ -92,7 +93,10 @@ def mailbox_object(f: SyncFolder) -> dict[str, Any]:
     }
 
 
-@method("Mailbox/get", MAIL)
+TREE_ARGUMENTS = {"sortAsTree", "filterAsTree"}  # RFC 8621 2.3
+
+
+@method("Mailbox/get", MAIL, std.GET_ARGUMENTS)
 def mailbox_get(call: Call, args: Args) -> Args:
     call.account(args)
     ids = wanted_ids(args)
@@ -115,7 +119,7 @@ def mailbox_get(call: Call, args: Args) -> Args:
     }
 
 
-@method("Mailbox/changes", MAIL)
+@method("Mailbox/changes", MAIL, std.CHANGES_ARGUMENTS)
 def mailbox_changes(call: Call, args: Args) -> Args:
     call.account(args)
     old = st.parse_mailbox_state(args.get("sinceState"))
@@ -205,12 +209,14 @@ class _Desc:
         return hash(self.v)
 
 
-@method("Mailbox/query", MAIL)
+@method("Mailbox/query", MAIL, std.QUERY_ARGUMENTS | TREE_ARGUMENTS)
 def mailbox_query(call: Call, args: Args) -> Args:
     call.account(args)
     folders = call.user.sync.folders()
     objs = {mailbox_id(f.id): (f, mailbox_object(f)) for f in folders}
-    sort = args.get("sort") or [{"property": "sortOrder"}, {"property": "name"}]
+    sort = args.get("sort")
+    if sort is None or sort == []:
+        sort = [{"property": "sortOrder"}, {"property": "name"}]
     if not isinstance(sort, list):
         raise MethodError("invalidArguments", "sort is a list", arguments=["sort"])
     key = _sort_key(sort)
@@ -270,7 +276,7 @@ def _as_tree(ordered: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-@method("Mailbox/queryChanges", MAIL)
+@method("Mailbox/queryChanges", MAIL, std.QUERY_CHANGES_ARGUMENTS | TREE_ARGUMENTS)
 def mailbox_query_changes(call: Call, args: Args) -> Args:
     call.account(args)
     raise MethodError("cannotCalculateChanges", "run Mailbox/query again (the list is short)")
@@ -438,7 +444,7 @@ def _destroy(call: Call, fid: int, remove_emails: bool) -> None:
         raise _SetFailure({"type": "notFound"}) from None
 
 
-@method("Mailbox/set", MAIL)
+@method("Mailbox/set", MAIL, std.SET_ARGUMENTS | {"onDestroyRemoveEmails"})
 def mailbox_set(call: Call, args: Args) -> Args:
     call.account(args)
     create = args.get("create") or {}

@@ -64,7 +64,7 @@ def _window(text: str, words: list[str]) -> str | None:
     return None
 
 
-@method("SearchSnippet/get", MAIL)
+@method("SearchSnippet/get", MAIL, {"accountId", "filter", "emailIds"})
 def snippet_get(call: Call, args: Args) -> Args:
     call.account(args)
     ids = args.get("emailIds")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from webmail.jmap import standard_methods as std
 from webmail.jmap.ids import email_id, parse_email_id, parse_thread_key
 from webmail.jmap.mail import state as st
 from webmail.jmap.mail.common import wanted_ids, wanted_properties
@@ -25,7 +26,7 @@ def _members(call: Call, key: str) -> list[str]:
     return [email_id(fid, uid) for fid, uid in call.user.sync.thread(key)]
 
 
-@method("Thread/get", MAIL)
+@method("Thread/get", MAIL, std.GET_ARGUMENTS)
 def thread_get(call: Call, args: Args) -> Args:
     call.account(args)
     ids = wanted_ids(args)
@@ -51,7 +52,7 @@ def thread_get(call: Call, args: Args) -> Args:
     }
 
 
-@method("Thread/changes", MAIL)
+@method("Thread/changes", MAIL, std.CHANGES_ARGUMENTS)
 def thread_changes_method(call: Call, args: Args) -> Args:
     call.account(args)
     changes = email_changes_since(call, args)

@@ -46,3 +46,26 @@ def test_inbox_list_in_one_request_then_resync(endpoint: HttpJmap, seeded: Seede
     assert box["list"][0]["unreadEmails"] == 3
     refused = endpoint.call([["Email/get", {"accountId": account, "ids": [first]}, "0"]], using=(CORE,))
     assert refused["methodResponses"][0][1]["type"] == "unknownMethod"
+
+
+def test_bad_arguments_are_invalid_arguments_and_a_stray_path_is_a_json_problem(endpoint: HttpJmap) -> None:
+    account = endpoint.account_id()
+    body = endpoint.call(
+        [["Email/query", {"accountId": account, "filter": {"inMailbox": 7}}, "0"],
+         ["Email/query", {"accountId": account, "filter": {"inMailboxOtherThan": [None]}}, "1"],
+         ["Mailbox/query", {"accountId": account, "sort": {}}, "2"],
+         ["Email/get", {"accountId": account, "ids": [], "colour": "blue"}, "3"],
+         ["Email/queryChanges", {"accountId": account, "sinceQueryState": "e", "upToIdd": "x"}, "4"],
+         ["Mailbox/query", {"accountId": account, "sort": [], "sortAsTree": True}, "5"]],
+        using=(CORE, MAIL),
+    )  # fmt: skip
+    answers = body["methodResponses"]
+    assert [a[0] for a in answers] == ["error"] * 5 + ["Mailbox/query"]
+    assert [a[1]["type"] for a in answers[:5]] == ["invalidArguments"] * 5
+    assert answers[3][1]["arguments"] == ["colour"] and answers[4][1]["arguments"] == ["upToIdd"]
+    for path, method in (("/jmap/nowhere", "get"), ("/jmap/api", "get")):
+        answer = getattr(endpoint.client, method)(path, headers=endpoint.headers("alice", None),
+                                                  base_url="https://mail.example.test")  # fmt: skip
+        assert answer.status_code in (404, 405) and answer.mimetype == "application/problem+json"
+        assert answer.get_json()["status"] == answer.status_code
+    assert "POST" in answer.headers["Allow"]
