@@ -126,7 +126,7 @@ def measure(args: argparse.Namespace, url: str, data: Path) -> dict[str, Any]:
             before = len(store.queue.list(limit=10 * args.n))
             statements[0] = writes[0] = 0
             kinds.clear()
-            cpu0, t0 = os.times(), time.perf_counter()
+            wal0, cpu0, t0 = _wal_syncs(url), os.times(), time.perf_counter()
             if profiler is not None:
                 profiler.enable()
             while worker.run_once():
@@ -134,6 +134,7 @@ def measure(args: argparse.Namespace, url: str, data: Path) -> dict[str, Any]:
             if profiler is not None:
                 profiler.disable()
             cpu1, elapsed = os.times(), time.perf_counter() - t0
+            wal1 = _wal_syncs(url)
             measured = before - len(store.queue.list(limit=10 * args.n))
             total = args.n - len(store.queue.list(limit=10 * args.n))
         else:
@@ -143,7 +144,7 @@ def measure(args: argparse.Namespace, url: str, data: Path) -> dict[str, Any]:
             statements[0] = writes[0] = 0
             kinds.clear()
             todo = msgs[20:]
-            cpu0, t0 = os.times(), time.perf_counter()
+            wal0, cpu0, t0 = _wal_syncs(url), os.times(), time.perf_counter()
 
             def lane(k: int) -> None:
                 for i in range(k, len(todo), args.threads):
@@ -160,6 +161,7 @@ def measure(args: argparse.Namespace, url: str, data: Path) -> dict[str, Any]:
                 for w in workers:
                     w.join()
             cpu1, elapsed = os.times(), time.perf_counter() - t0
+            wal1 = _wal_syncs(url)
             measured = len(todo)
             total = len(msgs)
         committer = store.db.committer
@@ -179,8 +181,24 @@ def measure(args: argparse.Namespace, url: str, data: Path) -> dict[str, Any]:
         "cpu": cpu,
         "groups": groups,
         "units": units,
+        "wal_syncs": None if wal0 is None or wal1 is None else wal1 - wal0,
         "profile": _profile_text(profiler, args.profile) if profiler is not None else "",
     }
+
+
+def _wal_syncs(url: str) -> int | None:
+    """PostgreSQL: the server's WAL syncs so far (pg_stat_wal, PostgreSQL 14+), read with psycopg itself
+    so the statement counter above does not see it. Cluster-wide: other databases' commits count too."""
+    if not url.startswith("postgresql"):
+        return None
+    import psycopg
+
+    try:
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+            row = conn.execute("SELECT wal_sync FROM pg_stat_wal").fetchone()
+    except psycopg.Error:
+        return None
+    return int(row[0]) if row else None
 
 
 def _profile_text(profiler: cProfile.Profile, top: int) -> str:
@@ -254,6 +272,10 @@ def main() -> int:
         for kind, count in sorted(fsyncs.items()):
             print(f"    {kind:<26} {count / all_n:.2f}")
     print(f"  write transactions committed per message  {r['writes'] / n:.2f}")
+    if r.get("wal_syncs") is not None:
+        print(
+            f"  server WAL syncs per message {r['wal_syncs'] / n:.2f}  (pg_stat_wal, whole cluster: an upper bound)"
+        )
     print(f"  SQL statements per message   {r['statements'] / n:.1f}")
     if args.statements:
         for key, count in sorted(r["kinds"].items(), key=lambda kv: -kv[1]):

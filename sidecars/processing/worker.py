@@ -83,6 +83,8 @@ class Worker:
         self.log = log
         self._local = threading.local()  # each lane thread's relay connection
         self.policy = RetryPolicy()
+        # a domain's settings read once per claimed batch (``_domain_settings``), not per message
+        self._batch_settings: dict[tuple[str, bool], dict[str, Any]] = {}
 
     # -- the loop ---------------------------------------------------------------------------------
 
@@ -92,6 +94,7 @@ class Worker:
             self.store.settings.effective_many(SCHEDULE_SETTINGS), self.log
         )
         batch = self.store.queue.claim(limit=self.policy.batch_size, lease=LEASE)
+        self._batch_settings = {}  # read again for each batch, as the policy above is
         split = lanes(batch, self.policy.threads)
         if len(split) <= 1:
             for lane in split:
@@ -225,6 +228,16 @@ class Worker:
         return content.add_footer(raw, values["appender.footer_text"], values["appender.footer_html"])
 
     def _domain_settings(self, domain: str, local_only: bool = False) -> dict[str, Any]:
+        """The delivery settings of a (sender's or author's) domain, read once per claimed batch: most
+        messages of a batch share their sender domain, and each read was two read transactions (the
+        domain's id, then its settings). A change applies from the next batch, as the policy's do."""
+        key = (domain, local_only)
+        values = self._batch_settings.get(key)
+        if values is None:
+            values = self._batch_settings[key] = self._read_domain_settings(domain, local_only)
+        return dict(values)
+
+    def _read_domain_settings(self, domain: str, local_only: bool) -> dict[str, Any]:
         domain_id = None
         if domain:
             try:
