@@ -2,7 +2,7 @@
 and forward open the composer filled in (recipients, Re:/Fwd: subject, the original quoted) and what
 is sent reaches the recipient threaded; a remote image in an HTML message is not fetched until "Show
 images" is clicked (a real HTTP server on 127.0.0.1 counts the fetches); the new-mail notification
-opt-in asks the browser's permission."""
+opt-in asks the browser's permission; a draft opened in Drafts goes back into the composer."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def from_bob(me: str, subject: str, text: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = f"Bob <{BOB}>"
     message["To"] = me
-    message["Cc"] = "carol@example.test"
+    message["Cc"] = f"carol@example.test, Bob <{BOB}>"
     message["Subject"] = subject
     message["Message-ID"] = f"<{uuid.uuid4().hex}@example.test>"
     message.set_content(text)
@@ -62,10 +62,55 @@ def received_by_bob(world: World, subject: str) -> bytes | None:
         store.close()
 
 
+def flags_of(world: World, address: str, subject: str) -> set[str]:
+    store = world.store()
+    try:
+        inbox = store.folders.get(address, "INBOX")
+        for uid in store.mail.uids(inbox.id):
+            if subject.encode() in bytes(store.mail.raw(inbox.id, uid)):
+                return set(store.mail.flags(inbox.id, [uid])[0].flags)
+        raise AssertionError(f"no {subject!r} in {address}'s Inbox")
+    finally:
+        store.close()
+
+
+def test_a_draft_opened_in_drafts_is_written_on_and_sent(world: World, page: Page) -> None:
+    me = world.account("draft")
+    sign_in_to_ajax(page, world.url, me)
+    expect(page.locator(".ax-folder[data-role=drafts]").last).to_be_visible()
+    page.keyboard.press("c")
+    composer = page.locator(".ax-composer")
+    composer.locator("input[name=to]").fill(BOB)
+    subject = f"Half written {uuid.uuid4().hex[:6]}"
+    composer.locator("input[name=subject]").fill(subject)
+    composer.locator(".ax-editor").click()
+    page.keyboard.type("First thoughts.")
+    composer.get_by_role("button", name="Save draft").click()
+    expect(composer.locator(".ax-compose-status")).to_contain_text("Draft saved")
+    page.keyboard.press("Escape")
+    expect(composer).to_have_count(0)
+
+    page.locator(".ax-folders > ul:not(.ax-frequent) .ax-folder[data-role=drafts]").click()
+    page.locator(f"{ROW}:has-text('{subject}')").click()
+    expect(composer.locator("input[name=to]")).to_have_value(BOB)
+    expect(composer.locator("input[name=subject]")).to_have_value(subject)
+    expect(composer.locator(".ax-editor")).to_contain_text("First thoughts.")
+    composer.locator(".ax-editor").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" Second thoughts.")
+    composer.get_by_role("button", name="Send").click()
+    expect(page.locator(".ax-status")).to_have_text("Message sent.", timeout=30_000)
+    sent = wait_for(lambda: received_by_bob(world, subject), 60, "the draft in bob's Inbox")
+    assert b"First thoughts." in sent and b"Second thoughts." in sent
+    wait_for(lambda: world.count(me, "Drafts") == 0, 10, "Drafts emptied")
+    assert world.count(me, "Sent") == 1
+
+
 def test_reply_reply_all_and_forward_fill_the_composer_and_arrive(world: World, page: Page) -> None:
     me = world.account("reply")
     subject = f"Budget {uuid.uuid4().hex[:6]}"
     original = from_bob(me, subject, "Can you check the figures by Friday?")
+    original.add_attachment(b"a,b\n1,2\n", maintype="text", subtype="csv", filename="figures.csv")
     deliver(world, me, original)
     sign_in_to_ajax(page, world.url, me)
     expect(page.locator(ROW)).to_have_count(1)
@@ -75,7 +120,7 @@ def test_reply_reply_all_and_forward_fill_the_composer_and_arrive(world: World, 
     composer = page.locator(".ax-composer")
     page.get_by_role("button", name="Reply to all").click()
     expect(composer.locator("input[name=to]")).to_have_value(f"Bob <{BOB}>")
-    expect(composer.locator("input[name=cc]")).to_have_value("carol@example.test")  # not me
+    expect(composer.locator("input[name=cc]")).to_have_value("carol@example.test")  # not me, bob once
     composer.get_by_role("button", name="Discard").click()
     expect(composer).to_have_count(0)
 
@@ -93,6 +138,7 @@ def test_reply_reply_all_and_forward_fill_the_composer_and_arrive(world: World, 
     assert f"In-Reply-To: {original['Message-ID']}".encode() in reply
     assert b"Checked, they add up." in reply
     assert b"Can you check the figures by Friday?" in reply
+    assert "\\Answered" in flags_of(world, me, subject)
 
     expect(page.locator(".ax-reader .ax-placeholder")).to_be_visible()
     page.keyboard.press("k")  # the cursor is still on the original: open it again
@@ -103,11 +149,14 @@ def test_reply_reply_all_and_forward_fill_the_composer_and_arrive(world: World, 
     expect(to).to_have_value("")
     expect(to).to_be_focused()
     expect(composer.locator(".ax-editor blockquote")).to_contain_text("Can you check the figures by Friday?")
+    expect(composer.locator(".ax-files li")).to_have_text("figures.csv (1 KB)")  # carried over
     to.fill(BOB)
     composer.get_by_role("button", name="Send").click()
     expect(page.locator(".ax-status")).to_have_text("Message sent.", timeout=30_000)
     forwarded = wait_for(lambda: received_by_bob(world, f"Fwd: {subject}"), 60, "the forward in bob's Inbox")
     assert b"Can you check the figures by Friday?" in forwarded
+    assert b'filename="figures.csv"' in forwarded or b"filename=figures.csv" in forwarded
+    assert "$forwarded" in {f.lower() for f in flags_of(world, me, subject)}  # keywords are lower case
     assert world.count(me, "Sent") == 2
 
 

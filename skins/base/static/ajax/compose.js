@@ -20,18 +20,23 @@ export class Composer {
     this.open = false;
   }
 
-  start({ to = "", cc = "", subject = "", quote = null, inReplyTo = null } = {}) {
+  // A new message; or a reply or forward (quote, inReplyTo, answering: the original's id, which gets the
+  // $answered or $forwarded keyword once sent; a forward's attachments carried over by blobId); or a
+  // draft carried on (draftId, bcc, body: its HTML, cleaned by the server, and its attachments).
+  start({ to = "", cc = "", bcc = "", subject = "", quote = null, inReplyTo = null, answering = null,
+    attachments = [], draftId = null, body = null } = {}) {
     this.open = true;
-    this.draftId = null;
+    this.draftId = draftId;
     this.dirty = false;
     this.saving = null;
     this.attachments = [];
     this.inReplyTo = inReplyTo;
+    this.answering = answering;
     const form = document.createElement("form");
     form.className = "ax-composer";
     form.noValidate = true;
     this.fields = {};
-    for (const [name, value] of [["to", to], ["cc", cc], ["bcc", ""], ["subject", subject]]) {
+    for (const [name, value] of [["to", to], ["cc", cc], ["bcc", bcc], ["subject", subject]]) {
       const label = document.createElement("label");
       label.className = "ax-field";
       const caption = document.createElement("span");
@@ -51,9 +56,13 @@ export class Composer {
     this.editor.contentEditable = "true";
     this.editor.setAttribute("role", "textbox");
     this.editor.setAttribute("aria-multiline", "true");
-    this.editor.append(document.createElement("p"));
-    if (quote) this.editor.append(quote);
-    this.signature().catch(() => {}); // a message without one is still written
+    if (body !== null) {
+      this.editor.innerHTML = body; // the server's sanitiser made it (views.clean), as for a send
+    } else {
+      this.editor.append(document.createElement("p"));
+      if (quote) this.editor.append(quote);
+      this.signature().catch(() => {}); // a message without one is still written
+    }
     form.append(this.editor);
     this.fileList = document.createElement("ul");
     this.fileList.className = "ax-files";
@@ -96,6 +105,7 @@ export class Composer {
       event.preventDefault();
       this.attach([...event.dataTransfer.files]);
     });
+    for (const part of attachments) this.listed(part);
     this.root.replaceChildren(form);
     this.timer = setInterval(() => { if (this.dirty) this.save(); }, AUTOSAVE_MS);
     (to ? this.editor : this.fields.to).focus();
@@ -168,6 +178,15 @@ export class Composer {
         return option;
       }));
     });
+  }
+
+  // An attachment already stored (a forwarded message's, a draft's): sent again by its blobId.
+  listed(part) {
+    const item = document.createElement("li");
+    item.textContent = `${part.name || t("attachments")} (${Math.max(1, Math.round((part.size || 0) / 1024))} KB)`;
+    this.fileList.append(item);
+    this.attachments.push({ blobId: part.blobId, type: part.type, name: part.name, size: part.size,
+      disposition: "attachment" });
   }
 
   async attach(files) {
@@ -263,8 +282,12 @@ export class Composer {
         create: { send: { identityId: identity.id, emailId: "#draft" } },
         onSuccessUpdateEmail: { "#send": update },
       }, "s"]);
+      if (this.answering) { // after the send, in the same request; its failure does not undo the send
+        calls.push(["Email/set", { update: { [this.answering.id]: { [`keywords/${this.answering.keyword}`]: true } } }, "k"]);
+      }
       const answers = await this.jmap.request(calls);
-      for (const [kind, result] of answers) {
+      for (const [kind, result, id] of answers) {
+        if (id === "k") continue;
         if (kind === "error") throw new Error(result.description || result.type);
         const refused = result.notCreated && Object.values(result.notCreated)[0];
         if (refused) throw new Error(refused.description || refused.type);

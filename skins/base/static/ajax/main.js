@@ -38,6 +38,10 @@ const advanced = new SearchPanel(document.querySelector(".ax-search"), {
 const list = new MessageList(document.querySelector(".ax-rows"), jmap, {
   onOpen: (id) => {
     if (composer.open) return;
+    if (folders.current && folders.current === folders.byRole("drafts")?.id) { // as Standard: write on
+      resumeDraft(id).catch(failed);
+      return;
+    }
     reader.show(id, { conversation: threads.checked }).catch(failed);
   },
   onMenu: (event, ids) => menu(event, ids),
@@ -141,7 +145,7 @@ async function act(action, email) {
   const answer = await jmap.call("Email/get", {
     ids: [email.id],
     properties: ["id", "from", "to", "cc", "replyTo", "subject", "sentAt", "receivedAt", "messageId",
-      "references", "textBody", "bodyValues"],
+      "references", "textBody", "bodyValues", "attachments"],
     fetchTextBodyValues: true,
   });
   const original = answer.list[0];
@@ -151,23 +155,79 @@ async function act(action, email) {
   const subject = original.subject || "";
   if (action === "forward") {
     composer.start({ subject: /^fwd?:/i.test(subject) ? subject : `Fwd: ${subject}`,
-      quote: quoted(original, text, "forward") });
+      quote: quoted(original, text, "forward"), attachments: original.attachments || [],
+      answering: { id: original.id, keyword: "$forwarded" } });
     return;
   }
-  const me = config.address.toLowerCase();
-  const to = addresses(original.replyTo?.length ? original.replyTo : original.from);
-  const others = action === "replyAll"
-    ? [...(original.to || []), ...(original.cc || [])].filter((a) => a.email.toLowerCase() !== me)
-    : [];
+  // every address of the user's is left out of a reply to all, and none listed twice (as Standard)
+  const mine = new Set([config.address.toLowerCase()]);
+  if (action === "replyAll") {
+    const identities = await jmap.call("Identity/get", { ids: null }).catch(() => ({ list: [] }));
+    for (const identity of identities.list) mine.add(identity.email.toLowerCase());
+  }
+  const replyTo = original.replyTo?.length ? original.replyTo : original.from;
+  const seen = new Set([...mine, ...(replyTo || []).map((a) => a.email.toLowerCase())]);
+  const others = [];
+  if (action === "replyAll") {
+    for (const a of [...(original.to || []), ...(original.cc || [])]) {
+      if (seen.has(a.email.toLowerCase())) continue;
+      seen.add(a.email.toLowerCase());
+      others.push(a);
+    }
+  }
+  const to = addresses(replyTo);
   composer.start({
     to,
     cc: addresses(others),
     subject: /^re:/i.test(subject) ? subject : `Re: ${subject}`,
     quote: quoted(original, text, "reply"),
+    answering: { id: original.id, keyword: "$answered" },
     inReplyTo: {
       messageId: original.messageId,
       references: [...(original.references || []), ...(original.messageId || [])],
     },
+  });
+}
+
+// A draft opened from Drafts goes back into the composer (its HTML through the server's sanitiser);
+// saving replaces it, as saving a new one does.
+async function resumeDraft(id) {
+  const answer = await jmap.call("Email/get", {
+    ids: [id],
+    properties: ["id", "to", "cc", "bcc", "subject", "inReplyTo", "references", "htmlBody", "textBody",
+      "bodyValues", "attachments"],
+    fetchHTMLBodyValues: true,
+    fetchTextBodyValues: true,
+  });
+  const draft = answer.list[0];
+  if (!draft) return;
+  const value = (parts) => (parts || []).map((part) => draft.bodyValues?.[part.partId]?.value ?? "").join("");
+  let html = value(draft.htmlBody);
+  if (!html) {
+    const holder = document.createElement("div");
+    for (const line of value(draft.textBody).split("\n")) {
+      const p = document.createElement("p");
+      p.textContent = line;
+      holder.append(p);
+    }
+    html = holder.innerHTML;
+  }
+  const response = await fetch(config.clean, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": config.csrf },
+    body: JSON.stringify({ html }),
+  });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  composer.start({
+    to: addresses(draft.to),
+    cc: addresses(draft.cc),
+    bcc: addresses(draft.bcc),
+    subject: draft.subject || "",
+    body: (await response.json()).html,
+    attachments: draft.attachments || [],
+    draftId: draft.id,
+    inReplyTo: draft.inReplyTo ? { messageId: draft.inReplyTo, references: draft.references || [] } : null,
   });
 }
 
