@@ -20,7 +20,7 @@ Implementation notes:
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
-from storage.blobs import fsync_dirs
+from storage.blobs import fsync_dirs, sync_before_commit
 from storage.group_commit import GroupCommitter
 from storage.pgwait import cooperate_with_gevent
 
@@ -56,7 +56,9 @@ class Database:
             self.engine = _sqlite_engine(url)
             if self.url.database and self.url.database != ":memory:":
                 # the committer's own connection, only ever used by its thread
-                self.committer = GroupCommitter(lambda: _sqlite_engine(url, poolclass=StaticPool))
+                self.committer = GroupCommitter(
+                    lambda: _sqlite_engine(url, poolclass=StaticPool), self.url.database + ".write-lock"
+                )
         elif self.dialect == "postgresql":
             cooperate_with_gevent()  # under gevent, queries must wait on the hub, not block it
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
@@ -94,16 +96,19 @@ class Database:
         for hook in after_commit:  # only reached when the transaction committed
             hook()
 
-    def write_unit(self, fn: Callable[[Connection], T]) -> T:
+    def write_unit(self, fn: Callable[[Connection], T], sync_dirs: Iterable[str] = ()) -> T:
         """``fn(conn)`` in a write transaction, committed (durable) when this returns.
 
         On SQLite the unit shares its transaction with the units other sessions of this process queued
         meanwhile (see :mod:`storage.group_commit`) and runs on the committer's thread, never on the
         gevent hub; ``fn`` must use only ``conn`` and may raise to roll back its own part alone.
+        ``sync_dirs``: blob directories to fsync before the COMMIT that the caller knows up front; the
+        committer fsyncs them before it takes the write lock.
         """
         if self.committer is not None:
-            return self.committer.run(fn)
+            return self.committer.run(fn, sync_dirs)
         with self.write() as conn:
+            sync_before_commit(conn.info, sync_dirs)
             return fn(conn)
 
     @contextmanager

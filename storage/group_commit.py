@@ -12,9 +12,19 @@ process hands its write units to one committer, a real OS thread with its own co
    rolled back alone and its caller gets the exception; the others stay in the transaction. A group
    of one unit runs without a SAVEPOINT (its failure rolls back the transaction, which is its own).
 3. It fsyncs the distinct blob directories the units left to it (``storage.blobs.sync_before_commit``:
-   the renames of the group's new blobs), commits (the one WAL fsync), then wakes every caller. A caller gets its result only after that
+   the renames of the group's new blobs), commits (the one WAL fsync), then wakes every caller.
+   Directories a caller already knows when it queues its unit (``run(fn, sync_dirs=...)``: a queued
+   message's blob is written before its unit) are fsync'd before the ``BEGIN IMMEDIATE`` instead:
+   the write lock, which every other process's writers wait for, is not held across those fsyncs. A caller gets its result only after that
    commit returned, so SMTP's "250" and IMAP's APPEND "OK" still follow durability. If the commit
    fails, every unit of the group fails with that error and nothing of the group is stored.
+
+Several processes (the smtp workers, the processing service) each have a committer, and SQLite lets one
+write at a time. A committer that finds the write lock taken would sleep in SQLite's busy handler, which
+polls at up to 100 ms intervals and can lose to a writer that comes back at once (the tail of SMTP's
+reply latency). So the committers of one database file queue on an ``flock`` of ``<database>.write-lock``
+first: the kernel wakes a waiter the moment the holder is done. The lock only orders committers; writers
+that do not take it (``Database.write``) are still serialised by SQLite itself.
 
 Units queue up while the previous group's fsync runs, so groups grow with the load by themselves; no
 timer delays a lone unit. The thread and its connection end after ``IDLE_SECONDS`` without work (a
@@ -29,8 +39,10 @@ server merges concurrent commits' WAL flushes itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+import fcntl
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, BinaryIO, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -42,11 +54,25 @@ MAX_UNITS = 64  # per group: a bounded transaction, and the first callers are no
 IDLE_SECONDS = 10.0  # the thread (and its connection) ends after this long without a unit
 
 
-class _Unit(Generic[T]):
-    __slots__ = ("fn", "result", "error", "hooks", "waker")
+@contextmanager
+def _turn(lock: BinaryIO | None) -> Iterator[None]:
+    """This process's turn among the database's committers (see the module notes)."""
+    if lock is None:
+        yield
+        return
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def __init__(self, fn: Callable[[Connection], T]) -> None:
+
+class _Unit(Generic[T]):
+    __slots__ = ("fn", "sync_dirs", "result", "error", "hooks", "waker")
+
+    def __init__(self, fn: Callable[[Connection], T], sync_dirs: Iterable[str] = ()) -> None:
         self.fn = fn
+        self.sync_dirs = sync_dirs
         self.result: T | None = None
         self.error: BaseException | None = None
         self.hooks: list[Callable[[], object]] = []
@@ -59,8 +85,9 @@ class GroupCommitter:
     ``make_engine`` gives the committer's own engine (one connection, used by its thread alone).
     """
 
-    def __init__(self, make_engine: Callable[[], Engine]) -> None:
+    def __init__(self, make_engine: Callable[[], Engine], lock_path: str | None = None) -> None:
         self._make_engine = make_engine
+        self._lock_path = lock_path  # the file the committers of this database queue on (flock)
         self._mutex = real_lock()  # guards _pending and _signalled; held only to swap them
         self._wakeup = real_lock()  # released when units wait and the committer was not told yet
         self._wakeup.acquire()
@@ -74,11 +101,14 @@ class GroupCommitter:
         self.units = 0
         self.dir_syncs = 0  # blob directories fsync'd before the groups' COMMITs
 
-    def run(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn(conn)`` in the next group; return once the group is committed (durable)."""
+    def run(self, fn: Callable[[Connection], T], sync_dirs: Iterable[str] = ()) -> T:
+        """Run ``fn(conn)`` in the next group; return once the group is committed (durable).
+
+        ``sync_dirs``: directories to fsync before the group's transaction begins (see step 3).
+        """
         if self._thread_id is not None and real_thread_id() == self._thread_id:
             raise RuntimeError("a write unit cannot wait for another one from inside the committer")
-        unit: _Unit[T] = _Unit(fn)
+        unit: _Unit[T] = _Unit(fn, sync_dirs)
         with self._mutex:
             if not self._started:
                 self._started = True
@@ -121,13 +151,16 @@ class GroupCommitter:
         self._thread_id = real_thread_id()
         exited = self._exited
         engine = self._make_engine()
+        lock = open(self._lock_path, "a+b") if self._lock_path else None  # noqa: SIM115 (closed below)
         try:
-            self._serve(engine)
+            self._serve(engine, lock)
         finally:
+            if lock is not None:
+                lock.close()
             engine.dispose()
             exited.release()
 
-    def _serve(self, engine: Engine) -> None:
+    def _serve(self, engine: Engine, lock: BinaryIO | None) -> None:
         while True:
             if not self._wakeup.acquire(timeout=IDLE_SECONDS):
                 with self._mutex:
@@ -142,7 +175,7 @@ class GroupCommitter:
             if self._signalled:
                 self._wakeup.release()  # more than one group's worth waits: go round again
             if batch:
-                self._commit(engine, batch)
+                self._commit(engine, batch, lock)
                 for unit in batch:
                     unit.waker.fire()
             with self._mutex:
@@ -153,9 +186,12 @@ class GroupCommitter:
                     self._thread_id = None
                     return
 
-    def _commit(self, engine: Engine, batch: list[_Unit[Any]]) -> None:
+    def _commit(self, engine: Engine, batch: list[_Unit[Any]], lock: BinaryIO | None) -> None:
         try:
-            with engine.connect() as raw:
+            known = {directory for unit in batch for directory in unit.sync_dirs}
+            fsync_dirs(known)  # before BEGIN IMMEDIATE: the write lock is not held meanwhile
+            self.dir_syncs += len(known)
+            with _turn(lock), engine.connect() as raw:
                 conn = raw.execution_options(fieldpost_immediate=True)
                 sync_dirs: set[str] = set()
                 conn.info["sync_dirs"] = sync_dirs  # the group's blob directories (storage.blobs)

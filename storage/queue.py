@@ -4,9 +4,9 @@ Implementation notes:
 
 * ``enqueue`` returns only after the blob is fsync'd and the envelope row is committed; SMTP answers
   "250 queued" after it returns, so an accepted message survives any crash. The blob's directory
-  fsyncs are the commit's (``storage.blobs.sync_before_commit``): the group committer fsyncs the
-  distinct directories of its whole group right before its COMMIT, one thread, no caller waiting on
-  its own.
+  fsyncs are the commit's (``Database.write_unit(sync_dirs=...)``): the group committer fsyncs the
+  distinct directories of its whole group before it begins the transaction, one thread, no caller
+  waiting on its own, and the SQLite write lock not held across them.
 * The queued content is an ordinary body: it holds one reference (``bodies.refcount``) until ``finish``,
   so local delivery from the queue adds mailbox references to the same blob without copying it.
 * Workers ``claim`` due messages with a lease: the claim moves ``next_attempt_at`` past the lease, so a
@@ -27,7 +27,6 @@ from sqlalchemy import Connection, insert, select, update
 
 from storage import dialect, mime
 from storage import schema as s
-from storage.blobs import sync_before_commit
 from storage.errors import InvalidInput, NotFound
 from storage.names import as_utc, utcnow
 
@@ -114,7 +113,6 @@ class Queue:
         now = utcnow()
 
         def unit(conn: Connection) -> int:
-            sync_before_commit(conn.info, dirs)  # before the COMMIT that makes the row visible
             body_id = self.store.mail.reference_body(conn, sha, raw, parsed, 1)
             row = {
                 "body_id": body_id,
@@ -142,8 +140,8 @@ class Queue:
             )
             return qid
 
-        # grouped with other sessions' writes; durable (blob and rows) when it returns
-        return self.store.db.write_unit(unit)
+        # grouped with other sessions' writes; durable (blob, its directories and rows) when it returns
+        return self.store.db.write_unit(unit, sync_dirs=dirs)
 
     def _load(self, conn: Connection, qid: int) -> QueuedMessage:
         row = conn.execute(

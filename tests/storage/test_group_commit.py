@@ -125,3 +125,67 @@ def test_a_lone_unit_that_fails_leaves_nothing_and_the_next_one_commits(tmp_path
         assert used() == 7
     finally:
         store.close()
+
+
+def test_directories_known_up_front_are_synced_before_the_transaction(tmp_path: Path) -> None:
+    """``write_unit(fn, sync_dirs=...)``: the committer fsyncs those directories before it takes the
+    write lock; when one cannot be synced the unit fails and nothing of it is committed."""
+    from sqlalchemy import text
+
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "blobs")
+    store.domains.add("example.test")
+    store.accounts.add("alice@example.test", "alicepass1")
+
+    def unit(conn):  # type: ignore[no-untyped-def]
+        conn.execute(text("UPDATE accounts SET used_bytes = used_bytes + 1"))
+
+    def used() -> int:
+        with store.db.read() as conn:
+            return int(conn.execute(text("SELECT max(used_bytes) FROM accounts")).scalar_one())
+
+    try:
+        committer = store.db.committer
+        assert committer is not None
+        try:
+            store.db.write_unit(unit, sync_dirs=[str(tmp_path / "no-such-directory")])
+        except FileNotFoundError:
+            pass
+        else:
+            raise AssertionError("the failed directory fsync went unnoticed")
+        assert used() == 0
+        synced = committer.dir_syncs
+        store.db.write_unit(unit, sync_dirs=[str(tmp_path), str(tmp_path)])
+        assert used() == 1 and committer.dir_syncs == synced + 1  # once per distinct directory
+    finally:
+        store.close()
+
+
+def test_committers_of_one_database_take_turns_on_its_write_lock_file(tmp_path: Path) -> None:
+    """Every process's committer queues on an flock of ``<database>.write-lock`` before it begins: while
+    another holder (here the test) has it, a unit waits; it commits as soon as the holder lets go."""
+    import fcntl
+    import threading
+
+    from sqlalchemy import text
+
+    db = tmp_path / "db.sqlite3"
+    store = open_store(f"sqlite:///{db}", tmp_path / "blobs")
+    store.domains.add("example.test")
+    store.accounts.add("alice@example.test", "alicepass1")
+    done = threading.Event()
+
+    def write() -> None:
+        store.db.write_unit(lambda conn: conn.execute(text("UPDATE accounts SET used_bytes = 7")))
+        done.set()
+
+    try:
+        with open(f"{db}.write-lock", "a+b") as holder:
+            fcntl.flock(holder, fcntl.LOCK_EX)
+            writer = threading.Thread(target=write)
+            writer.start()
+            assert not done.wait(0.3)  # queued behind the holder
+            fcntl.flock(holder, fcntl.LOCK_UN)
+            assert done.wait(10)
+            writer.join()
+    finally:
+        store.close()
