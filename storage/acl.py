@@ -57,6 +57,7 @@ come in one statement that walks the folder chain and the nested groups together
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -278,6 +279,14 @@ def rights_for(conn: Connection, account_id: int, folder_id: int) -> Rights:
         NotFound: no such account or folder.
     """
     row = conn.execute(_FOLDER_AND_USER, {"folder_id": folder_id, "account_id": account_id}).first()
+    return rights_given(conn, account_id, folder_id, row)
+
+
+def rights_given(conn: Connection, account_id: int, folder_id: int, row: Any) -> Rights:
+    """``rights_for`` once the folder's owner and the user are read: ``row`` has the folder's
+    ``account_id`` and ``domain_id`` and the user's ``user_domain_id`` and ``local_part`` (None: no such
+    folder or user), so a caller that reads the folder's row anyway reads them in the same statement.
+    An owner's rights then cost no statement; anyone else's one more (the matching entries)."""
     if row is None:
         if conn.execute(_FOLDER_OWNER, {"folder_id": folder_id}).first() is None:
             raise NotFound(NO_SUCH_FOLDER)
@@ -310,7 +319,12 @@ def require(conn: Connection, account_id: int, folder_id: int, needed: str | Rig
         NotFound: no such account or folder, or no "l" on it (``NO_SUCH_FOLDER``).
         PermissionDenied: a right is missing (the message names which, never the folder's id).
     """
-    rights = rights_for(conn, account_id, folder_id)
+    return demand(rights_for(conn, account_id, folder_id), needed)
+
+
+def demand(rights: Rights, needed: str | Rights) -> Rights:
+    """``require``'s rule on rights already read: NotFound without "l", PermissionDenied for a missing
+    right; returns ``rights``."""
     if "l" not in rights.letters:
         raise NotFound(NO_SUCH_FOLDER)
     missing = Rights.of(needed) - rights
@@ -331,8 +345,39 @@ def rights_in_namespace(conn: Connection, account_id: int, namespace: str) -> di
     folders = conn.execute(
         select(f.c.id, f.c.parent_id, f.c.account_id, f.c.domain_id).where(f.c.namespace == namespace)
     ).all()
-    by_folder: dict[int, list[AclEntry]] = {}
     entry_rows = conn.execute(select(a).join(f, f.c.id == a.c.folder_id).where(f.c.namespace == namespace))
+    return _rights_of_rows(user, principals, folders, entry_rows)
+
+
+_ENTRIES_IN_NAMESPACES = (
+    select(s.acl_entries)
+    .join(s.folders, s.folders.c.id == s.acl_entries.c.folder_id)
+    .where(s.folders.c.namespace.in_(bindparam("namespaces", expanding=True)))
+)
+
+
+def rights_in_namespaces(conn: Connection, account_id: int, folders: Sequence[Any]) -> dict[int, Rights]:
+    """``rights_in_namespace`` over several namespaces whose folder rows the caller has read (each with
+    ``id``, ``namespace``, ``parent_id``, ``account_id``, ``domain_id``; every folder of those
+    namespaces, roots included, as the rights of a folder follow its ancestors'): three statements
+    whatever the number of namespaces.
+
+    Raises:
+        NotFound: no such account.
+    """
+    user = _load_user(conn, account_id)
+    principals = _principals(conn, user)
+    namespaces = sorted({row.namespace for row in folders})
+    entry_rows: Iterable[Any] = (
+        conn.execute(_ENTRIES_IN_NAMESPACES, {"namespaces": namespaces}) if namespaces else []
+    )
+    return _rights_of_rows(user, principals, folders, entry_rows)
+
+
+def _rights_of_rows(
+    user: _User, principals: frozenset[Principal], folders: Sequence[Any], entry_rows: Iterable[Any]
+) -> dict[int, Rights]:
+    by_folder: dict[int, list[AclEntry]] = {}
     for row in entry_rows:
         by_folder.setdefault(row.folder_id, []).append(_entry(row))
     parent = {row.id: row.parent_id for row in folders}

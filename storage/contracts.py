@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from storage.folder_sharing import FolderSharing
     from storage.mail import NewMessage
     from storage.mail_sync import MailSync
+    from storage.mailbox_list import VisibleMailboxes
     from storage.mailbox_view import MailboxView
     from storage.queue import QueuedMessage
     from storage.usermail import FolderChanges, NamedEntry, OpenedFolder
@@ -195,7 +196,11 @@ class UserMailbox(Protocol):
 
     def find(self, owner: str, path: str) -> tuple[Folder, acl.Rights]: ...
 
+    def find_own(self, path: str) -> tuple[Folder, acl.Rights]: ...
+
     def list_folders(self, owner: str) -> list[Folder]: ...
+
+    def mailboxes(self, *, shared: bool, public: bool) -> VisibleMailboxes: ...
 
     def folder_with_role(self, role: str) -> Folder: ...
 

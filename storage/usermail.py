@@ -45,6 +45,7 @@ from storage.errors import AlreadyExists, InvalidInput, NotFound, PermissionDeni
 from storage.folder_sharing import FolderSharing
 from storage.mail import NewMessage
 from storage.mail_sync import MailSync
+from storage.mailbox_list import VisibleMailboxes, visible_mailboxes
 from storage.mailbox_view import MailboxView
 from storage.maildrop import Maildrop
 from storage.models import FlagChange, Folder, MessageInfo
@@ -191,8 +192,28 @@ class UserMail:
                 folder_id = self.store.folders.resolve_id(conn, owner, path)
             except (NotFound, InvalidInput):
                 raise NotFound(acl.NO_SUCH_FOLDER) from None
-            rights = self._require(conn, folder_id, acl.NONE)
-            return fo.folder_by_id(conn, folder_id), rights
+            return fo.folder_for(conn, self.account_id, folder_id, acl.NONE)
+
+    def find_own(self, path: str) -> tuple[Folder, acl.Rights]:
+        """``find`` in the user's own mailbox, by account id rather than by address: one statement
+        (the folder by its path in the namespace of the account; the owner's rights are implicit), where
+        ``find`` also resolves the owner's domain and address and asks for the rights.
+
+        Raises:
+            NotFound: ``acl.NO_SUCH_FOLDER``, no such folder (or a path that is not a folder name).
+        """
+        try:
+            wanted = folder_path(path)
+        except InvalidInput:
+            raise NotFound(acl.NO_SUCH_FOLDER) from None
+        with self.store.db.read() as conn:
+            try:
+                folder = fo.folder_by_path(conn, fo.mailbox_namespace(self.account_id), wanted)
+            except NotFound:
+                raise NotFound(acl.NO_SUCH_FOLDER) from None
+            if folder.account_id == self.account_id:
+                return folder, acl.ALL
+            return fo.folder_for(conn, self.account_id, folder.id, acl.NONE)
 
     def folder_with_role(self, role: str) -> Folder:
         """The user's own special-use folder (RFC 6154) of ``role`` (sent, drafts, trash...), wherever it
@@ -205,8 +226,7 @@ class UserMail:
             folder_id = fo.folder_id_with_role(conn, self.account_id, role)
             if folder_id is None:
                 raise NotFound(f"you have no {role} folder")
-            self._require(conn, folder_id, acl.NONE)
-            return fo.folder_by_id(conn, folder_id)
+            return fo.folder_for(conn, self.account_id, folder_id, acl.NONE)[0]
 
     def list_folders(self, owner: str) -> list[Folder]:
         """The folders of ``owner``'s tree the user may look up, in path order (RFC 3501 6.3.8 LIST).
@@ -215,6 +235,17 @@ class UserMail:
             NotFound, InvalidInput: no such owner.
         """
         return self.store.folders.visible(owner, self.account_id)
+
+    def mailboxes(self, *, shared: bool, public: bool) -> VisibleMailboxes:
+        """Everything an IMAP LIST may show the user, with their subscriptions, in one read
+        (storage.mailbox_list): own folders, other accounts' of the domain (``shared``) and public ones
+        (``public``) that the user may look up.
+
+        Raises:
+            NotFound: the account is gone.
+        """
+        with self.store.db.read() as conn:
+            return visible_mailboxes(conn, self.account_id, shared=shared, public=public)
 
     def rights(self, folder_id: int) -> acl.Rights:
         """The user's rights on a folder they may look up.
@@ -232,8 +263,7 @@ class UserMail:
             NotFound: no such folder, or no "l". PermissionDenied: no "r".
         """
         with self.store.db.read() as conn:
-            self._require(conn, folder_id, READ)
-            return fo.folder_by_id(conn, folder_id)
+            return fo.folder_for(conn, self.account_id, folder_id, READ)[0]
 
     def create_folder(self, owner: str, path: str, *, role: str | None = None, kind: str = "mail") -> Folder:
         """Create ``path`` (and missing parents) in ``owner``'s tree; needs "k" on each parent. ``kind``
@@ -309,10 +339,8 @@ class UserMail:
             NotFound: no such folder, or no "l". PermissionDenied: no "r".
         """
         with self.store.db.read() as conn:
-            rights = self._require(conn, folder_id, READ)
-            return OpenedFolder(
-                fo.folder_by_id(conn, folder_id), rights, self.store.mail.flags_in(conn, folder_id)
-            )
+            folder, rights = fo.folder_for(conn, self.account_id, folder_id, READ)
+            return OpenedFolder(folder, rights, self.store.mail.flags_in(conn, folder_id))
 
     def reader(self, folder_id: int) -> FolderReader:
         """Read access to a folder's messages for one command (one rights check).
@@ -333,9 +361,9 @@ class UserMail:
         """
         mail = self.store.mail
         with self.store.db.read() as conn:
-            rights = self._require(conn, folder_id, READ)
+            folder, rights = fo.folder_for(conn, self.account_id, folder_id, READ)
             return FolderChanges(
-                fo.folder_by_id(conn, folder_id),
+                folder,
                 rights,
                 mail.flags_in(conn, folder_id, changed_since=since_modseq),
                 mail.expunged_since_in(conn, folder_id, since_modseq),

@@ -39,14 +39,11 @@ def list_command(s: ImapSession, cmd: Command) -> Done:
     patterns = names.list_patterns(spec.reference, spec.patterns, s.utf8)
     matched = patterns.matches
     # other users' and public folders are looked up only when a pattern can reach them
-    listed = names.visible_folders(
-        s.store,
-        s.account_id,
-        s.user,
-        patterns.may_match_under(names.OTHER_USERS),
-        patterns.may_match_under(names.PUBLIC),
+    found = s.mine.mailboxes(
+        shared=patterns.may_match_under(names.OTHER_USERS), public=patterns.may_match_under(names.PUBLIC)
     )
-    subscriptions = set(s.store.folders.subscriptions(s.user))
+    listed = names.visible_folders(found, s.user)
+    subscriptions = set(found.subscriptions)
     by_name = {entry.name: entry for entry in listed}
     # ancestors the user cannot see but needs to walk to a visible child
     for entry in list(listed):

@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING
 
 from sidecars.imap import mutf7
 from sidecars.imap.patterns import MailboxPattern
-from storage.errors import InvalidInput, NotFound
 from storage.models import Folder
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.mailbox_list import VisibleMailboxes
 
 DELIMITER = "/"
 OTHER_USERS = "Other Users"
@@ -138,40 +137,22 @@ def list_patterns(reference: str, patterns: Iterable[str], utf8: bool) -> ListPa
     return ListPatterns(MailboxPattern(*decoded), MailboxPattern(*on_wire), utf8)
 
 
-def visible_folders(
-    store: Store, account_id: int, user: str, want_shared: bool, want_public: bool
-) -> list[Listed]:
-    """Every mailbox the user may see (lookup right), own first, then others', then public."""
-    out: list[Listed] = []
-    mine = store.for_user(account_id)
-    for folder in mine.list_folders(user):
-        if folder.kind == "mail":
-            out.append(Listed(folder.path, folder, user))
-    domain = user.rpartition("@")[2]
-    if want_shared:
-        others: list[Listed] = []
-        for account in store.accounts.list(domain):
-            if account.id == account_id:
-                continue
-            try:
-                folders = mine.list_folders(account.address)
-            except (NotFound, InvalidInput):
-                continue
-            shared = [f for f in folders if f.kind == "mail"]
-            if shared:
-                others.append(Listed(f"{OTHER_USERS}/{account.address}", None, account.address))
-                others += [
-                    Listed(f"{OTHER_USERS}/{account.address}/{f.path}", f, account.address) for f in shared
-                ]
-        if others:
-            out.append(Listed(OTHER_USERS, None, ""))
-            out += others
-    if want_public:
-        try:
-            public = [f for f in mine.list_folders("@" + domain) if f.kind == "mail"]
-        except (NotFound, InvalidInput):
-            public = []
-        if public:
-            out.append(Listed(PUBLIC, None, "@" + domain))
-            out += [Listed(f"{PUBLIC}/{f.path}", f, "@" + domain) for f in public]
+def visible_folders(found: VisibleMailboxes, user: str) -> list[Listed]:
+    """Every mailbox of a storage listing (``UserMailbox.mailboxes``: the folders the user may look up),
+    as client names: own first, then others', then public; only folders of kind "mail"."""
+    out = [Listed(f.path, f, user) for f in found.own if f.kind == "mail"]
+    others: list[Listed] = []
+    for address, folders in found.shared:
+        shared = [f for f in folders if f.kind == "mail"]
+        if shared:
+            others.append(Listed(f"{OTHER_USERS}/{address}", None, address))
+            others += [Listed(f"{OTHER_USERS}/{address}/{f.path}", f, address) for f in shared]
+    if others:
+        out.append(Listed(OTHER_USERS, None, ""))
+        out += others
+    public = [f for f in found.public if f.kind == "mail"]
+    if public:
+        domain = "@" + user.rpartition("@")[2]
+        out.append(Listed(PUBLIC, None, domain))
+        out += [Listed(f"{PUBLIC}/{f.path}", f, domain) for f in public]
     return out

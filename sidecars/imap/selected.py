@@ -258,7 +258,10 @@ def resolve_with_rights(s: ImapSession, wire_name: str) -> tuple[Folder, names.P
     except names.BadName as exc:
         raise No(str(exc), "NONEXISTENT") from None
     try:
-        folder, found_rights = s.mine.find(where.owner, where.path)
+        if where.personal:  # by the session's account id: no owner address to resolve
+            folder, found_rights = s.mine.find_own(where.path)
+        else:
+            folder, found_rights = s.mine.find(where.owner, where.path)
     except NotFound as exc:  # the same words for "does not exist" and "may not look up" (RFC 4314 4)
         raise No(str(exc), "NONEXISTENT") from None
     rights = str(found_rights)
