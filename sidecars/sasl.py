@@ -143,7 +143,12 @@ class _Base:
         self._throttle_seen: ThrottleCheck | None = None  # the throttle read before the proof
 
     def _verify_password(self, user: str, password: str) -> Account:
-        return _blocking(lambda: self.store.auth.verify(user, password, ip=self.ip, service=self.service))
+        # a success the login cache answers is read on the hub: no thread hop, no wait behind argon2 runs
+        auth = self.store.auth
+        account = auth.verify_if_cached(user, password, ip=self.ip, service=self.service)
+        if account is not None:
+            return account
+        return _blocking(lambda: auth.verify(user, password, ip=self.ip, service=self.service))
 
     # For mechanisms that prove knowledge of a secret without sending it.
     def _throttle_check(self, name: str) -> None:

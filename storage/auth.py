@@ -140,6 +140,35 @@ class Auth:
         self.throttle.record_success(name, ip, seen=seen)
         return account
 
+    def verify_if_cached(
+        self, address: str, password: str, *, ip: str | None = None, service: str | None = None
+    ) -> Account | None:
+        """``verify``'s success when it needs no argon2 run and writes nothing: this process's cache
+        remembers the password for the account at its current password generation (compared in
+        constant time, ``AuthCache.check``), the account and its domain are enabled, the service is on,
+        the account takes its own password here (no two-step sign-in), and the name has no failed
+        logins to clear. None in every other case, including a wrong password: the caller then runs
+        ``verify``, which decides it as before (argon2, the throttle's writes). Reads only, so a gevent
+        server may call it on its hub and keep its threads for the argon2 runs.
+
+        Raises:
+            InvalidInput: ``service`` is not one of ``SERVICES``.
+        """
+        if service is not None and service not in SERVICES:
+            raise InvalidInput(f"unknown service {service!r}")
+        name = address.strip().lower()
+        with self.store.db.read() as conn:
+            seen = self.throttle.check_in(conn, name, ip)
+            if seen.retry_after > 0 or seen.name_has_failures:
+                return None
+            found = self._read_login(conn, name, service)
+        aid, row, account = found.account_id, found.row, found.account
+        if aid is None or row is None or row.password_hash is None or account is None:
+            return None
+        if found.app_only or not found.service_on:
+            return None
+        return account if self.cache.check(aid, password, row.password_generation) else None
+
     def _read_login(self, conn: Connection, name: str, service: str | None) -> _LoginRead:
         try:
             split_address(name)

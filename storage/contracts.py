@@ -218,6 +218,8 @@ class UserMailbox(Protocol):
 
     def open(self, folder_id: int) -> OpenedFolder: ...
 
+    def open_own(self, path: str) -> OpenedFolder: ...
+
     def reader(self, folder_id: int) -> MessageReading: ...
 
     def changes(self, folder_id: int, since_modseq: int) -> FolderChanges: ...
@@ -248,6 +250,10 @@ class UserMailbox(Protocol):
     def append(
         self, folder_id: int, raw: bytes, flags: Iterable[str] = (), internal_date: datetime | None = None
     ) -> NewMessage: ...
+
+    def append_claiming_recent(
+        self, folder_id: int, raw: bytes, flags: Iterable[str] = (), internal_date: datetime | None = None
+    ) -> tuple[NewMessage, int]: ...
 
     @property
     def sync(self) -> MailSync:

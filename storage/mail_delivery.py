@@ -315,9 +315,13 @@ class MailDelivery(MailBodies):
         bits, keywords = fl.encode(flags)
         return StagedMessage(raw, bits, keywords, mime.parse_message(raw))
 
-    def check_quota_in(self, conn: Connection, folder_id: int, size: int) -> None:
-        """Raise QuotaExceeded unless the folder's owner can take ``size`` more bytes and one message."""
-        folder = fo.folder_by_id(conn, folder_id)
+    def check_quota_in(
+        self, conn: Connection, folder_id: int, size: int, *, folder: Folder | None = None
+    ) -> None:
+        """Raise QuotaExceeded unless the folder's owner can take ``size`` more bytes and one message
+        (``folder``: its row, when the caller read it in this transaction)."""
+        if folder is None:
+            folder = fo.folder_by_id(conn, folder_id)
         if folder.account_id is not None:
             reason = self._quota_ok(conn, folder.account_id, size)
             if reason:
@@ -332,17 +336,19 @@ class MailDelivery(MailBodies):
         internal_date: datetime | None,
         *,
         pim_name: str | None = None,
+        folder: Folder | None = None,
     ) -> NewMessage:
         """Add a staged message whose blob (``sha``) is written, inside the caller's write transaction
-        (``pim_name``: the organizer's resource name for it, in a PIM-kind folder)."""
-        self.check_quota_in(conn, folder_id, len(staged.raw))
+        (``pim_name``: the organizer's resource name for it, in a PIM-kind folder; ``folder``: its row,
+        when the caller read it in this transaction)."""
+        self.check_quota_in(conn, folder_id, len(staged.raw), folder=folder)
         body_id = self.reference_body(conn, sha, staged.raw, staged.parsed, 1)
         date = as_utc(internal_date) or utcnow()
         keys = parsed_keys(staged.parsed, date, sha)
         entry = (body_id, len(staged.raw), staged.bits, staged.keywords, date, keys)
         names = None if pim_name is None else [pim_name]
-        _, uids = self._add(conn, folder_id, [entry], raws=[staged.raw], pim_names=names)
-        return NewMessage(folder_id, uids[0], fo.folder_by_id(conn, folder_id).highestmodseq)
+        before, uids = self._add(conn, folder_id, [entry], raws=[staged.raw], pim_names=names)
+        return NewMessage(folder_id, uids[0], before.highestmodseq + 1)  # the MODSEQ _add gave it
 
     def append(
         self,

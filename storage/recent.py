@@ -34,24 +34,36 @@ class Recent:
     def __init__(self, store: Store) -> None:
         self.db = store.db
 
-    def claim(self, folder_id: int, uids: Sequence[int], claim: bool) -> set[int]:
-        """Which of ``uids`` are recent for the caller; with ``claim``, no other session gets them."""
+    def claim(self, folder_id: int, uids: Sequence[int], claim: bool, *, mark: int | None = None) -> set[int]:
+        """Which of ``uids`` are recent for the caller; with ``claim``, no other session gets them.
+        ``mark``: the folder's mark (``mark_in``) when the caller read it with ``uids``, which spares
+        the read here (SELECT reads it with the folder's messages)."""
         if not uids:
             return set()
         top = max(uids)
-        with self.db.read() as conn:
-            mark = _mark(conn, folder_id)
+        if mark is None:
+            with self.db.read() as conn:
+                mark = _mark(conn, folder_id)
         if claim and top > mark:
 
             def unit(conn: Connection) -> int:
-                conn.execute(select(s.folders.c.id).where(s.folders.c.id == folder_id).with_for_update())
-                held = _mark(conn, folder_id)
-                if top > held:
-                    _raise_mark(conn, folder_id, top)
-                return held
+                conn.execute(_LOCK_FOLDER, {"folder_id": folder_id})
+                return self.claim_in(conn, folder_id, top)
 
             mark = self.db.write_unit(unit)
         return {uid for uid in uids if uid > mark}
+
+    def claim_in(self, conn: Connection, folder_id: int, top: int) -> int:
+        """Raise the mark to ``top`` inside the caller's write transaction, which holds the folder's row
+        locked (an append's); returns the mark before: UIDs above it up to ``top`` are the caller's."""
+        held = _mark(conn, folder_id)
+        if top > held:
+            _raise_mark(conn, folder_id, top)
+        return held
+
+    def mark_in(self, conn: Connection, folder_id: int) -> int:
+        """``mark`` inside the caller's transaction."""
+        return _mark(conn, folder_id)
 
     def mark(self, folder_id: int) -> int:
         """The highest UID of the folder some session has been given as recent (0: none)."""
@@ -69,8 +81,16 @@ def _mark(conn: Connection, folder_id: int) -> int:
     return int(value or 0)
 
 
+_LOCK_FOLDER = select(s.folders.c.id).where(s.folders.c.id == bindparam("folder_id")).with_for_update()
+_SET_MARK = (
+    update(s.folder_recent)
+    .where(s.folder_recent.c.folder_id == bindparam("recent_folder"))  # not a column's name: an
+    .values(uid=bindparam("mark"))  # UPDATE keeps those for its SET clause
+)
+
+
 def _raise_mark(conn: Connection, folder_id: int, uid: int) -> None:
     table = s.folder_recent
-    done = conn.execute(update(table).where(table.c.folder_id == folder_id).values(uid=uid))
+    done = conn.execute(_SET_MARK, {"recent_folder": folder_id, "mark": uid})
     if not done.rowcount:
         conn.execute(insert(table).values(folder_id=folder_id, uid=uid))

@@ -84,6 +84,7 @@ class OpenedFolder:
     folder: Folder
     rights: acl.Rights
     messages: list[FlagChange]
+    recent_mark: int  # storage.recent's mark, read in the same transaction (Recent.claim's ``mark``)
 
 
 class UserMail:
@@ -202,18 +203,17 @@ class UserMail:
         Raises:
             NotFound: ``acl.NO_SUCH_FOLDER``, no such folder (or a path that is not a folder name).
         """
-        try:
-            wanted = folder_path(path)
-        except InvalidInput:
-            raise NotFound(acl.NO_SUCH_FOLDER) from None
         with self.store.db.read() as conn:
-            try:
-                folder = fo.folder_by_path(conn, fo.mailbox_namespace(self.account_id), wanted)
-            except NotFound:
-                raise NotFound(acl.NO_SUCH_FOLDER) from None
+            folder = self._own_folder(conn, path)
             if folder.account_id == self.account_id:
                 return folder, acl.ALL
             return fo.folder_for(conn, self.account_id, folder.id, acl.NONE)
+
+    def _own_folder(self, conn: Connection, path: str) -> Folder:
+        try:
+            return fo.folder_by_path(conn, fo.mailbox_namespace(self.account_id), folder_path(path))
+        except (NotFound, InvalidInput):
+            raise NotFound(acl.NO_SUCH_FOLDER) from None
 
     def folder_with_role(self, role: str) -> Folder:
         """The user's own special-use folder (RFC 6154) of ``role`` (sent, drafts, trash...), wherever it
@@ -340,7 +340,25 @@ class UserMail:
         """
         with self.store.db.read() as conn:
             folder, rights = fo.folder_for(conn, self.account_id, folder_id, READ)
-            return OpenedFolder(folder, rights, self.store.mail.flags_in(conn, folder_id))
+            return self._opened(conn, folder, rights)
+
+    def open_own(self, path: str) -> OpenedFolder:
+        """``open`` of the user's own folder by its path (``find_own`` and ``open`` in one transaction
+        of three statements: a SELECT of a personal mailbox).
+
+        Raises:
+            NotFound: ``acl.NO_SUCH_FOLDER``, no such folder.
+        """
+        with self.store.db.read() as conn:
+            folder = self._own_folder(conn, path)
+            rights = acl.ALL
+            if folder.account_id != self.account_id:
+                folder, rights = fo.folder_for(conn, self.account_id, folder.id, READ)
+            return self._opened(conn, folder, rights)
+
+    def _opened(self, conn: Connection, folder: Folder, rights: acl.Rights) -> OpenedFolder:
+        messages = self.store.mail.flags_in(conn, folder.id)
+        return OpenedFolder(folder, rights, messages, self.store.recent.mark_in(conn, folder.id))
 
     def reader(self, folder_id: int) -> FolderReader:
         """Read access to a folder's messages for one command (one rights check).
@@ -443,17 +461,45 @@ class UserMail:
             NotFound: no such folder, or no "l". PermissionDenied: a right is missing.
             QuotaExceeded: the owner's quota. InvalidInput: an empty message or a bad flag.
         """
+        return self._append(folder_id, raw, flags, internal_date, claim_recent=False)[0]
+
+    def append_claiming_recent(
+        self, folder_id: int, raw: bytes, flags: Iterable[str] = (), internal_date: datetime | None = None
+    ) -> tuple[NewMessage, int]:
+        """``append`` by a session that has the folder selected read-write and so is the first to be told
+        of the new message: its \\Recent claim (storage.recent) is made in the append's own write, which
+        spares the session a read and a write of its own right after. Returns the message and the
+        folder's mark before the claim: the session gets every UID above it up to the new one as recent
+        (the new message, and any new to the folder that no session has been told of yet).
+
+        Raises:
+            as ``append``.
+        """
+        new, held = self._append(folder_id, raw, flags, internal_date, claim_recent=True)
+        return new, held
+
+    def _append(
+        self,
+        folder_id: int,
+        raw: bytes,
+        flags: Iterable[str],
+        internal_date: datetime | None,
+        *,
+        claim_recent: bool,
+    ) -> tuple[NewMessage, int]:
         mail = self.store.mail
         staged = mail.stage(raw, flags)
         needed = acl.rights_to_store(list(flags)) | "i"
         with self.store.db.read() as conn:
-            self._require(conn, folder_id, needed)
-            mail.check_quota_in(conn, folder_id, len(raw))
+            folder, _ = fo.folder_for(conn, self.account_id, folder_id, needed)
+            mail.check_quota_in(conn, folder_id, len(raw), folder=folder)
         sha = self.store.blobs.put(raw)
 
-        def unit(conn: Connection) -> NewMessage:
-            self._require(conn, folder_id, needed)
-            return mail.append_in(conn, folder_id, staged, sha, internal_date)
+        def unit(conn: Connection) -> tuple[NewMessage, int]:
+            folder, _ = fo.folder_for(conn, self.account_id, folder_id, needed)
+            new = mail.append_in(conn, folder_id, staged, sha, internal_date, folder=folder)
+            held = self.store.recent.claim_in(conn, folder_id, new.uid) if claim_recent else 0
+            return new, held
 
         return self.store.db.write_unit(unit)  # grouped with other sessions' writes, durable on return
 

@@ -34,10 +34,16 @@ def append(s: ImapSession, cmd: Command) -> Done:
         if b"\x00" in raw:
             raise Bad("NUL is not allowed in a message literal (RFC 3501 9 CHAR8)")
         flags = [f for f in spec.flags if f.lower() != "\\recent"]
-        new = s.mine.append(folder.id, raw, flags, spec.date)
+        sel = s.selection if s.selection is not None and s.selection.id == folder.id else None
+        if sel is not None and not sel.readonly:
+            # this session is the first to be told of the message: its \Recent claim rides on the write
+            new, held = s.mine.append_claiming_recent(folder.id, raw, flags, spec.date)
+            sel.claimed.append((held, new.uid))
+        else:
+            new = s.mine.append(folder.id, raw, flags, spec.date)
     finally:
         if literal is not None:
             literal.close()
-    if s.selection is not None and s.selection.id == folder.id:
-        s.selection.dirty = True  # RFC 3501 6.3.11: the selected mailbox reports the new EXISTS
+    if sel is not None:
+        sel.dirty = True  # RFC 3501 6.3.11: the selected mailbox reports the new EXISTS
     return Done([], "APPEND completed", f"APPENDUID {folder.uidvalidity} {new.uid}")

@@ -47,6 +47,7 @@ from storage.models import Folder
 
 if TYPE_CHECKING:
     from sidecars.imap.session import ImapSession
+    from storage.usermail import OpenedFolder
 
 SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
 
@@ -65,6 +66,8 @@ class Selection:
         self.dirty = False
         self.unreadable = False  # "r" was withdrawn: told once, then silent
         self.subscription: ChangeSubscription | None = None  # the change feed's wake-ups for this folder
+        # (above, up to) UID ranges this session's APPENDs claimed as \Recent (append.py), not yet told
+        self.claimed: list[tuple[int, int]] = []
 
     @property
     def id(self) -> int:
@@ -130,11 +133,22 @@ class Selection:
                 out.append(fetch_flags_line(s, seq, c.uid, c.flags, c.modseq, with_uid=s.condstore))
         if new:
             self.uids.extend(new)
-            self.recent |= s.store.recent.claim(self.id, new, not self.readonly)
+            self.recent |= self._recent_of(s, new)
             out.append(R.untagged(f"{len(self.uids)} EXISTS"))
             out.append(R.untagged(f"{len(self.recent)} RECENT"))
         self.own.clear()
         return out
+
+    def _recent_of(self, s: ImapSession, new: list[int]) -> set[int]:
+        """Which new UIDs are \\Recent for this session: those its own APPENDs claimed already (no
+        storage call), and a claim (storage.recent) for the ones above them."""
+        if not self.claimed:
+            return s.store.recent.claim(self.id, new, not self.readonly)
+        top = max(high for _, high in self.claimed)
+        mine = {u for u in new if any(low < u <= high for low, high in self.claimed)}
+        self.claimed = []  # every UID up to the folder's top is told now
+        above = [u for u in new if u > top]
+        return mine | (s.store.recent.claim(self.id, above, not self.readonly) if above else set())
 
     def report_expunged(self, s: ImapSession, uids: list[int]) -> list[bytes]:
         """Remove ``uids`` from the map and tell the client: EXPUNGE n each, or VANISHED (QRESYNC)."""
@@ -270,6 +284,25 @@ def resolve_with_rights(s: ImapSession, wire_name: str) -> tuple[Folder, names.P
     return folder, where, rights
 
 
+def _open_folder(s: ImapSession, wire_name: str) -> OpenedFolder:
+    """The folder to select with its messages' flags; a personal name in one read (UserMail.open_own),
+    another's resolved first (NO [NOPERM] without "r")."""
+    try:
+        where = names.place(names.decode_wire(wire_name, s.utf8), s.user)
+    except names.BadName as exc:
+        raise No(str(exc), "NONEXISTENT") from None
+    if not where.personal:
+        found, _, _ = resolve_with_rights(s, wire_name)
+        return s.mine.open(found.id)
+    try:
+        opened = s.mine.open_own(where.path)
+    except NotFound as exc:
+        raise No(str(exc), "NONEXISTENT") from None
+    if opened.folder.kind != "mail":
+        raise No(f"{wire_name} holds {opened.folder.kind}, not mail", "CANNOT")
+    return opened
+
+
 def _open(s: ImapSession, cmd: Command, *, readonly: bool) -> Done:
     # RFC 3501 6.3.1/6.3.2, RFC 7162 3.1.8 (CONDSTORE) and 3.2.5 (QRESYNC)
     spec = cmd.spec
@@ -280,8 +313,7 @@ def _open(s: ImapSession, cmd: Command, *, readonly: bool) -> Done:
         s.leave_mailbox()
         if "QRESYNC" in s.enabled:
             parts.append(R.untagged("OK [CLOSED] previous mailbox closed"))
-    found, _, _ = resolve_with_rights(s, spec.mailbox)
-    opened = s.mine.open(found.id)  # NO [NOPERM] without "r"
+    opened = _open_folder(s, spec.mailbox)
     folder, rights, rows = opened.folder, str(opened.rights), opened.messages
     uids = [r.uid for r in rows]
     readonly = readonly or not any(r in rights for r in "stwe")
@@ -290,7 +322,7 @@ def _open(s: ImapSession, cmd: Command, *, readonly: bool) -> Done:
     sel = Selection(folder, readonly, rights, uids, folder.highestmodseq)
     for r in rows:
         sel.keywords.update(f for f in r.flags if not f.startswith("\\"))
-    sel.recent = s.store.recent.claim(folder.id, uids, not readonly)
+    sel.recent = s.store.recent.claim(folder.id, uids, not readonly, mark=opened.recent_mark)
     sel.subscription = s.store.changes.subscribe(lambda _changes: s.wake(), folder_id=folder.id)
     s.selection, s.state = sel, SELECTED
     parts += flags_response(sel)
