@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     import webmail.jmap.contacts  # noqa: F401  (registers the Contacts methods)
     import webmail.jmap.core_methods
     import webmail.jmap.mail  # noqa: F401  (registers the Mail methods)
+    import webmail.jmap.tasks  # noqa: F401  (registers the Tasks methods)
     from webmail.jmap import blob_routes, blueprint, push  # the last two add their routes to blueprint.bp
 
     del blob_routes, push

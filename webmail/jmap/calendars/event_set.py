@@ -37,14 +37,16 @@ from webmail.jmap.registry import CALENDARS, Args, Call, method
 OVERRIDABLE = ("title", "description", "start", "duration", "locations")
 
 
-class _SetError(Exception):
+class Refused(Exception):
+    """One object of a /set refused: ``error`` is its SetError (RFC 8620 5.3)."""
+
     def __init__(self, error: Args) -> None:
         super().__init__(error.get("type"))
         self.error = error
 
 
-def _invalid(exc: v.Invalid) -> _SetError:
-    return _SetError(std.set_error("invalidProperties", exc.message, properties=[exc.prop]))
+def _invalid(exc: v.Invalid) -> Refused:
+    return Refused(std.set_error("invalidProperties", exc.message, properties=[exc.prop]))
 
 
 def apply_patch(body: dict[str, Any], patch: Args) -> dict[str, Any]:
@@ -52,19 +54,19 @@ def apply_patch(body: dict[str, Any], patch: Args) -> dict[str, Any]:
     top, restores the default).
 
     Raises:
-        _SetError: invalidPatch for a path that does not lead into an object.
+        Refused: invalidPatch for a path that does not lead into an object.
     """
     out = copy.deepcopy(body)
     blank = write.defaults()
     for path, value in patch.items():
         parts = [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")]
         if not parts[0]:
-            raise _SetError(std.set_error("invalidPatch", f"bad path {path!r}"))
+            raise Refused(std.set_error("invalidPatch", f"bad path {path!r}"))
         target: Any = out
         for part in parts[:-1]:
             target = target.get(part) if isinstance(target, dict) else None
             if not isinstance(target, dict):
-                raise _SetError(std.set_error("invalidPatch", f"{path!r} does not lead into an object"))
+                raise Refused(std.set_error("invalidPatch", f"{path!r} does not lead into an object"))
         last = parts[-1]
         if value is None and len(parts) > 1:
             target.pop(last, None)
@@ -80,19 +82,19 @@ def _calendar_of(call: Call, body: Args) -> int:
     if wanted is None:
         found = default_calendar(st.calendars_of(call.user))
         if found is None:
-            raise _SetError(
+            raise Refused(
                 std.set_error("invalidProperties", "no calendar to put it in", properties=["calendarIds"])
             )
         return found.folder_id
     if not isinstance(wanted, dict) or len(wanted) != 1 or list(wanted.values()) != [True]:
-        raise _SetError(
+        raise Refused(
             std.set_error(
                 "invalidProperties", "an event is in exactly one calendar", properties=["calendarIds"]
             )
         )
     folder_id = ids.parse_calendar_id(std.resolve_id(call, next(iter(wanted))))
     if folder_id is None:
-        raise _SetError(std.set_error("invalidProperties", "no such calendar", properties=["calendarIds"]))
+        raise Refused(std.set_error("invalidProperties", "no such calendar", properties=["calendarIds"]))
     return folder_id
 
 
@@ -110,18 +112,18 @@ def _create(call: Call, body: Args, now: datetime) -> Args:
     try:
         call.user.organizer.put(folder_id, name, data, if_none_match=True)
     except PreconditionFailed:
-        raise _SetError(
+        raise Refused(
             std.set_error("invalidProperties", "an event with this uid exists", properties=["uid"])
         ) from None
     except StorageError as exc:
-        raise _SetError(set_error_of(exc, None)) from None
+        raise Refused(set_error_of(exc, None)) from None
     return {"id": ids.event_id(folder_id, name), "uid": event["uid"]}
 
 
 def _stored(call: Call, event_id: str) -> events.Found:
     found = events.find(call.user, event_id)
     if found is None:
-        raise _SetError(std.set_error("notFound"))
+        raise Refused(std.set_error("notFound"))
     return found
 
 
@@ -136,11 +138,9 @@ def _save(
     try:
         call.user.organizer.put(found.ref.folder_id, found.item.name, data, if_match=found.item.etag)
     except PreconditionFailed:
-        raise _SetError(
-            std.set_error("stateMismatch", "the event changed meanwhile: fetch it again")
-        ) from None
+        raise Refused(std.set_error("stateMismatch", "the event changed meanwhile: fetch it again")) from None
     except StorageError as exc:
-        raise _SetError(set_error_of(exc, None)) from None
+        raise Refused(set_error_of(exc, None)) from None
 
 
 def _instance_patch(call: Call, found: events.Found, series: dict[str, Any], patch: Args | None) -> Args:
@@ -148,7 +148,7 @@ def _instance_patch(call: Call, found: events.Found, series: dict[str, Any], pat
     rid = found.ref.recurrence_id
     assert rid is not None
     if events.instance_object(found, call.address) is None:
-        raise _SetError(std.set_error("notFound"))
+        raise Refused(std.set_error("notFound"))
     key = events.instance_key(series, rid)
     overrides = dict(series.get("recurrenceOverrides") or {})
     if patch is None:
@@ -156,7 +156,7 @@ def _instance_patch(call: Call, found: events.Found, series: dict[str, Any], pat
     else:
         extra = sorted(set(patch) - set(OVERRIDABLE))
         if extra:
-            raise _SetError(
+            raise Refused(
                 std.set_error(
                     "invalidProperties",
                     "an instance can change only " + ", ".join(OVERRIDABLE),
@@ -174,7 +174,7 @@ def _update(call: Call, event_id: str, patch: Args, now: datetime) -> None:
         patch = _instance_patch(call, found, before, patch)
     calendars = patch.get("calendarIds", {ids.calendar_id(found.ref.folder_id): True})
     if calendars != {ids.calendar_id(found.ref.folder_id): True}:
-        raise _SetError(
+        raise Refused(
             std.set_error(
                 "invalidProperties", "an event cannot move to another calendar", properties=["calendarIds"]
             )
@@ -185,7 +185,7 @@ def _update(call: Call, event_id: str, patch: Args, now: datetime) -> None:
     changed.pop("calendarIds", None)
     for name in write.SERVER_SET & set(changed):
         if changed[name] != before.get(name):
-            raise _SetError(
+            raise Refused(
                 std.set_error("invalidProperties", f"{name} is set by the server", properties=[name])
             )
     _save(call, found, changed, before, now)
@@ -197,9 +197,9 @@ def _destroy(call: Call, event_id: str, now: datetime) -> None:
         try:
             call.user.organizer.delete(found.ref.folder_id, found.item.name, if_match=found.item.etag)
         except PreconditionFailed:
-            raise _SetError(std.set_error("stateMismatch", "the event changed meanwhile")) from None
+            raise Refused(std.set_error("stateMismatch", "the event changed meanwhile")) from None
         except StorageError as exc:
-            raise _SetError(set_error_of(exc, None)) from None
+            raise Refused(set_error_of(exc, None)) from None
         return
     before = read.event_json(read.parse(found.item.data))
     _save(call, found, apply_patch(before, _instance_patch(call, found, before, None)), before, now)
@@ -218,7 +218,7 @@ def event_set(call: Call, args: Args) -> Args:
     for key, body in asked.create.items():
         try:
             made = _create(call, body, now)
-        except _SetError as exc:
+        except Refused as exc:
             out["notCreated"][key] = exc.error
             continue
         call.created_ids[key] = made["id"]
@@ -226,14 +226,14 @@ def event_set(call: Call, args: Args) -> Args:
     for event_id, patch in asked.update.items():
         try:
             _update(call, event_id, patch, now)
-        except _SetError as exc:
+        except Refused as exc:
             out["notUpdated"][event_id] = exc.error
             continue
         out["updated"][event_id] = None
     for event_id in asked.destroy:
         try:
             _destroy(call, event_id, now)
-        except _SetError as exc:
+        except Refused as exc:
             out["notDestroyed"][event_id] = exc.error
             continue
         destroyed.append(event_id)

@@ -218,9 +218,18 @@ def _touch(event: Event, now: datetime) -> None:
         event.add(name, now.astimezone(UTC))
 
 
-def _bytes(calendar: Calendar) -> bytes:
-    starts = [e.decoded("DTSTART") for e in calendar.walk("VEVENT") if "DTSTART" in e]
-    first = min((d.year for d in starts), default=2000)
+def calendar_bytes(calendar: Calendar) -> bytes:
+    """The calendar's text with a VTIMEZONE for each zone it names (RFC 5545 3.6.5), covering the year
+    before its first event or task to ``ZONE_YEARS`` after (icalendar's default span, 1970-2037, is a
+    hundred RDATEs per zone that every later read would parse)."""
+    starts = [
+        c.decoded(name)
+        for kind in ("VEVENT", "VTODO")
+        for c in calendar.walk(kind)
+        for name in ("DTSTART", "DUE")
+        if name in c
+    ]
+    first = min((d.year for d in starts), default=datetime.now(UTC).year)
     calendar.add_missing_timezones(
         first_date=date(max(first - 1, 1900), 1, 1), last_date=date(first + ZONE_YEARS, 1, 1)
     )
@@ -240,7 +249,7 @@ def new_item(body: dict[str, Any], now: datetime) -> bytes:
     _apply_master(event, body)
     calendar.add_component(event)
     _apply_overrides(calendar, event, body)
-    return _bytes(calendar)
+    return calendar_bytes(calendar)
 
 
 def changed_item(data: bytes, body: dict[str, Any], now: datetime) -> bytes:
@@ -253,7 +262,7 @@ def changed_item(data: bytes, body: dict[str, Any], now: datetime) -> bytes:
     _touch(head, now)
     _apply_master(head, body)
     _apply_overrides(calendar, head, body)
-    return _bytes(calendar)
+    return calendar_bytes(calendar)
 
 
 def new_uid() -> str:

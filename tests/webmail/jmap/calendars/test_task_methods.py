@@ -1,0 +1,65 @@
+"""TaskList/get and Task/get, /query, /set, /changes (draft-ietf-jmap-tasks-06) over the organizer's task
+folders: a task made here is the VTODO the Standard task page and CalDAV read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import webmail.jmap.tasks  # noqa: F401  (registers the methods)
+from tests.webmail.jmap.calendars.conftest import Cal
+from webmail.jmap.calendars.ids import parse_event_id
+
+
+def _create(cal: Cal, body: dict[str, Any], who: str = "alice") -> str:
+    done = cal("Task/set", {"create": {"k": body}}, who=who)
+    assert not done["notCreated"], done["notCreated"]
+    return str(done["created"]["k"]["id"])
+
+
+def test_lists_and_a_task_round_trip(cal: Cal) -> None:
+    lists = cal("TaskList/get", {"ids": None})["list"]
+    assert [x["isDefault"] for x in lists].count(True) == 1
+    state = cal("Task/get", {"ids": []})["state"]
+    made = _create(
+        cal, {"title": "File the taxes", "due": "2027-04-30T00:00:00", "showWithoutTime": True, "priority": 1}
+    )
+    got = cal("Task/get", {"ids": [made]})["list"][0]
+    assert (got["title"], got["due"], got["showWithoutTime"], got["progress"]) == (
+        "File the taxes",
+        "2027-04-30T00:00:00",
+        True,
+        "needs-action",
+    )
+    ref = parse_event_id(made)
+    assert ref is not None and ref.name is not None
+    organizer = cal.call_for("alice").user.organizer
+    assert b"DUE;VALUE=DATE:20270430" in organizer.get(ref.folder_id, ref.name).data
+    assert made in cal("Task/changes", {"sinceState": state})["updated"]
+    assert made in cal("Task/query", {"filter": {"completed": False}})["ids"]
+    assert cal("Task/set", {"update": {made: {"progress": "completed"}}})["updated"] == {made: None}
+    assert made not in cal("Task/query", {"filter": {"completed": False}})["ids"]
+    assert made in cal("Task/query", {"filter": {"completed": True}})["ids"]
+    assert b"STATUS:COMPLETED" in organizer.get(ref.folder_id, ref.name).data
+    assert organizer.tasks([ref.folder_id])[0].completed_at is not None  # the Standard task list sees it done
+    assert cal("Task/set", {"destroy": [made]})["destroyed"] == [made]
+    assert cal("Task/get", {"ids": [made]})["notFound"] == [made]
+
+
+def test_bad_tasks_are_refused_and_others_cannot_see(cal: Cal) -> None:
+    done = cal(
+        "Task/set",
+        {
+            "create": {
+                "a": {"title": "x", "progress": "someday"},
+                "b": {"title": 3},
+                "c": {"title": "x", "alerts": {}},
+            }
+        },
+    )
+    wrong = {k: e["properties"] for k, e in done["notCreated"].items()}
+    assert wrong == {"a": ["progress"], "b": ["title"], "c": ["alerts"]}
+    made = _create(cal, {"title": "Private"})
+    assert cal("Task/get", {"ids": [made]}, who="bob")["notFound"] == [made]
+    assert cal("Task/set", {"destroy": [made]}, who="bob")["notDestroyed"][made]["type"] == "notFound"
+    assert cal.error("Task/query", {"filter": {"title": "x"}}) == "unsupportedFilter"
+    cal("Task/set", {"destroy": [made]})
