@@ -29,6 +29,8 @@ from webmail.jmap.mail.common import int_arg, keywords_of, wanted_ids
 from webmail.jmap.registry import MAIL, Args, Call, MethodError, method
 
 METADATA = ("id", "blobId", "threadId", "mailboxIds", "keywords", "size", "receivedAt")
+#: what the message row alone answers: a get of only these reads no body and parses no structure
+ROW_ONLY = frozenset(METADATA)
 CONVENIENCE = (
     "messageId", "inReplyTo", "references", "sender", "from", "to", "cc", "bcc", "replyTo", "subject",
     "sentAt",
@@ -141,28 +143,18 @@ def email_object(
 ) -> dict[str, Any]:
     """The Email of one message with the properties asked for (``stored`` False: a message parsed from a
     blob, whose parts have no blob ids)."""
+    if ROW_ONLY.issuperset(props):
+        return _row_object(msg, props)
     envelope, root = from_json(msg.structure)
     src = eb.Source(msg.folder_id, msg.uid, root, reader, stored=stored)
     raw_headers = _needs_raw(props, options)
     fields = src.fields(root) if raw_headers else []
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = _row_object(msg, [p for p in props if p in ROW_ONLY])
     lists: eb.Lists | None = None
     for p in props:
-        if p == "id":
-            out[p] = email_id(msg.folder_id, msg.uid)
-        elif p == "blobId":
-            out[p] = eb.blob_id(msg.folder_id, msg.uid)
-        elif p == "threadId":
-            out[p] = thread_id(msg.thread_key, msg.folder_id, msg.uid)
-        elif p == "mailboxIds":
-            out[p] = {mailbox_id(msg.folder_id): True}
-        elif p == "keywords":
-            out[p] = keywords_of(msg.flags)
-        elif p == "size":
-            out[p] = msg.size
-        elif p == "receivedAt":
-            out[p] = eh.format_date(msg.internal_date)
-        elif p == "headers":
+        if p in ROW_ONLY:
+            continue
+        if p == "headers":
             out[p] = eh.headers_list(fields)
         elif p in _HEADER_OF:
             if raw_headers:
@@ -189,6 +181,27 @@ def email_object(
             else:
                 chosen = {"textBody": lists.text, "htmlBody": lists.html, "attachments": lists.attachments}[p]
                 out[p] = [_part(src, part, options, recurse=False) for part in chosen]
+    return out
+
+
+def _row_object(msg: SyncMessage, props: list[str]) -> dict[str, Any]:
+    """The ROW_ONLY properties of ``props``, from the message row."""
+    out: dict[str, Any] = {}
+    for p in props:
+        if p == "id":
+            out[p] = email_id(msg.folder_id, msg.uid)
+        elif p == "blobId":
+            out[p] = eb.blob_id(msg.folder_id, msg.uid)
+        elif p == "threadId":
+            out[p] = thread_id(msg.thread_key, msg.folder_id, msg.uid)
+        elif p == "mailboxIds":
+            out[p] = {mailbox_id(msg.folder_id): True}
+        elif p == "keywords":
+            out[p] = keywords_of(msg.flags)
+        elif p == "size":
+            out[p] = msg.size
+        elif p == "receivedAt":
+            out[p] = eh.format_date(msg.internal_date)
     return out
 
 
@@ -239,7 +252,9 @@ def email_get(call: Call, args: Args) -> Args:
     options = Options(args)
     keys = {i: parse_email_id(i) for i in ids}
     folders = call.user.sync.folders(unread_threads=False)
-    found = call.user.sync.messages(k for k in keys.values() if k is not None)
+    found = call.user.sync.messages(
+        (k for k in keys.values() if k is not None), bodies=not ROW_ONLY.issuperset(props)
+    )
     listed, not_found = [], []
     for i, key in keys.items():
         msg = found.get(key) if key is not None else None

@@ -152,3 +152,16 @@ def test_a_folder_not_shared_is_not_found(jmap: Jmap, seeded: Seeded) -> None:
     out = jmap("Email/get", {"ids": [f"e{folder}_{uid}"], "properties": ["subject"]})
     assert out["list"] == [] and out["notFound"] == [f"e{folder}_{uid}"]
     assert jmap.error("Email/get", {"ids": None}) == "requestTooLarge"
+
+
+def test_row_properties_alone_answer_as_in_a_full_get(jmap: Jmap, seeded: Seeded) -> None:
+    """A get of only the message row's properties (a resync's keywords) skips the body, same values."""
+    ids = jmap("Email/query", {})["ids"]
+    user = seeded.store.for_user(seeded.alice.id)
+    fid, uid = (int(x) for x in ids[0][1:].split("_"))
+    user.set_flags(fid, [uid], ["\\Flagged", "custom"])
+    row = ["keywords", "threadId", "mailboxIds", "size", "receivedAt", "blobId"]
+    light = jmap("Email/get", {"ids": ids, "properties": row})["list"]
+    full = jmap("Email/get", {"ids": ids, "properties": [*row, "subject", "preview"]})["list"]
+    assert light == [{k: e[k] for k in ["id", *row]} for e in full]
+    assert light[0]["keywords"] == {"$flagged": True, "custom": True}
