@@ -10,11 +10,13 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from webmail.ajax.calendar_strings import calendar_strings
+from webmail.ajax.contact_strings import contact_strings
 
 
 def client_strings() -> dict[str, str]:
     return {
         **calendar_strings(),
+        **contact_strings(),
         "folders": _("Folders"),
         # special folders at the top of the tree, named as in the other interfaces
         "role_inbox": _("Inbox"),

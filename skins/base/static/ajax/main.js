@@ -12,6 +12,7 @@ import { Reader, addresses } from "./reader.js";
 import { Composer, quoted } from "./compose.js";
 import { bindKeys, showHelp } from "./keys.js";
 import { contextMenu, splitters, status } from "./layout.js";
+import { ContactsView, bindViews } from "./contacts.js";
 
 const POLL_MS = 60000; // when the browser has no EventSource, or it broke
 const THREADS_KEY = "fieldpost.ajax.threads";
@@ -55,6 +56,12 @@ const composer = new Composer(readerPane, jmap, folders, {
   notify: status,
 });
 const settings = new SettingsPane(readerPane, jmap, { onClose: () => reader.placeholder(), notify: status });
+
+const contacts = new ContactsView(document.querySelector(".ax-contacts"), jmap, {
+  onWrite: (to) => { views.select("mail"); composer.start({ to }); },
+  notify: status,
+});
+const views = bindViews(() => contacts.show().catch(failed));
 
 function failed(error) {
   status(t("failed", { reason: error instanceof JmapError ? error.message : String(error) }));
@@ -291,6 +298,7 @@ function settingsButton() {
   button.textContent = t("settings");
   button.addEventListener("click", () => {
     if (composer.open) composer.close(); // the draft stays in Drafts
+    views.select("mail"); // the settings show in the reader's pane
     settings.show().catch(failed);
   });
   document.querySelector(".ax-links").prepend(button);
@@ -311,7 +319,10 @@ function bindPage() {
     event.preventDefault();
     if (folders.current) folders.open(folders.current);
   });
-  document.querySelector("[data-action=compose]").addEventListener("click", () => composer.start());
+  document.querySelector("[data-action=compose]").addEventListener("click", () => {
+    views.select("mail");
+    composer.start();
+  });
   document.querySelector("[data-action=help]").addEventListener("click", showHelp);
   bindKeys({
     next: () => list.move(1),
@@ -321,7 +332,7 @@ function bindPage() {
     replyAll: () => act("replyAll", reader.email || current()),
     forward: () => act("forward", reader.email || current()),
     delete: () => remove(list.selected.size ? [...list.selected] : reader.email ? [reader.email.id] : []),
-    compose: () => composer.start(),
+    compose: () => { views.select("mail"); composer.start(); },
     search: () => search.focus(),
     help: showHelp,
     escape: () => { if (composer.open) composer.close(); },

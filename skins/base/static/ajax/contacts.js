@@ -1,0 +1,427 @@
+// The contacts view: address books, a searchable list of cards, a card and its form, over JMAP for
+// Contacts (RFC 9610: AddressBook/get, ContactCard/query, /get, /set). Cards are JSContact (RFC 9553);
+// the form edits a subset (names, addresses, phones, organization, postal address, note; a group's
+// members) and sends only the properties it changed, so what it does not show survives an edit.
+// "Write" hands an address (or a group's members) to the mail view's composer.
+
+import { t } from "./i18n.js";
+import { JmapError } from "./jmap.js";
+import { ask } from "./dialog.js";
+
+export const CONTACTS = "urn:ietf:params:jmap:contacts";
+const LIST_LIMIT = 500; // cards listed at once; a search narrows the list
+const SEARCH_DELAY_MS = 200;
+const LIST_PROPERTIES = ["id", "name", "emails", "kind", "addressBookIds"];
+const ADDRESS_PARTS = [["name", "street"], ["postcode", "postcode"], ["locality", "city"],
+  ["country", "country"]];
+
+function element(tag, { className = "", text = "", attrs = {} } = {}) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text) node.textContent = text;
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  return node;
+}
+
+function component(card, kind) {
+  return (card.name?.components || []).filter((c) => c.kind === kind).map((c) => c.value).join(" ");
+}
+
+export function cardTitle(card) {
+  const full = card.name?.full || [component(card, "given"), component(card, "surname")]
+    .filter(Boolean).join(" ");
+  return full || Object.values(card.organizations || {})[0]?.name
+    || Object.values(card.emails || {})[0]?.address || t("no_name");
+}
+
+// "Name" <address> as the composer's recipient fields take it.
+function recipient(name, address) {
+  if (!name || name === address) return address;
+  return `"${name.replace(/["\\]/g, "\\$&")}" <${address}>`;
+}
+
+function lines(text) {
+  return text.split("\n").map((line) => line.trim()).filter(Boolean);
+}
+
+function same(a, b) {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+export class ContactsView {
+  constructor(root, jmap, { onWrite, notify }) {
+    this.root = root;
+    this.jmap = jmap;
+    this.onWrite = onWrite;
+    this.notify = notify;
+    this.books = [];
+    this.book = null; // the address book shown; null: all
+    this.cards = new Map();
+    this.current = null;
+    this.loaded = false;
+    this.build();
+  }
+
+  build() {
+    this.bookPane = element("nav", { className: "ax-books", attrs: { "aria-label": t("address_books") } });
+    const middle = element("section", { className: "ax-cards", attrs: { "aria-label": t("contacts") } });
+    const bar = element("div", { className: "ax-cards-bar" });
+    this.search = element("input", { attrs: { type: "search", name: "contact-search",
+      placeholder: t("search_contacts"), "aria-label": t("search_contacts") } });
+    let timer = null;
+    this.search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => this.refresh().catch((e) => this.failed(e)), SEARCH_DELAY_MS);
+    });
+    const add = element("button", { className: "primary", text: t("new_contact"),
+      attrs: { type: "button", "data-action": "new-contact" } });
+    add.addEventListener("click", () => this.edit(null));
+    const addGroup = element("button", { text: t("new_group"), attrs: { type: "button" } });
+    addGroup.addEventListener("click", () => this.edit(null, { group: true }));
+    bar.append(this.search, add, addGroup);
+    this.list = element("ul", { className: "ax-card-list", attrs: { role: "listbox",
+      "aria-label": t("contacts") } });
+    middle.append(bar, this.list);
+    this.pane = element("section", { className: "ax-card", attrs: { "aria-label": t("contact") } });
+    this.placeholder();
+    this.root.append(this.bookPane, middle, this.pane);
+  }
+
+  failed(error) {
+    this.notify(t("failed", { reason: error instanceof JmapError ? error.message : String(error) }));
+  }
+
+  placeholder() {
+    this.current = null;
+    this.pane.replaceChildren(element("p", { className: "ax-placeholder", text: t("no_contact") }));
+  }
+
+  // First shown: the capability joins the requests' "using", then books and cards are read.
+  async show() {
+    if (!this.jmap.using.includes(CONTACTS)) this.jmap.using.push(CONTACTS);
+    if (!this.loaded) {
+      this.loaded = true;
+      await this.loadBooks();
+    }
+    await this.refresh();
+  }
+
+  async loadBooks() {
+    const answer = await this.jmap.call("AddressBook/get", { ids: null });
+    this.books = answer.list.sort((a, b) => a.sortOrder - b.sortOrder);
+    const items = [[null, t("all_address_books")], ...this.books.map((b) => [b.id, b.description
+      ? `${b.name} (${b.description})` : b.name])];
+    const list = element("ul");
+    for (const [id, label] of items) {
+      const link = element("a", { className: "ax-folder", text: label, attrs: { href: "#",
+        "data-book": id ?? "" } });
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        this.book = id;
+        this.refresh().catch((e) => this.failed(e));
+      });
+      const item = element("li");
+      item.append(link);
+      list.append(item);
+    }
+    this.bookPane.replaceChildren(element("h2", { text: t("address_books") }), list);
+  }
+
+  writableBooks() {
+    return this.books.filter((b) => b.myRights?.mayWrite);
+  }
+
+  // The list: one ContactCard/query and the /get of its ids in one request (a back-reference).
+  async refresh() {
+    const text = this.search.value.trim();
+    const conditions = [];
+    if (this.book) conditions.push({ inAddressBook: this.book });
+    if (text) conditions.push({ text });
+    const filter = conditions.length > 1 ? { operator: "AND", conditions } : conditions[0] ?? null;
+    const found = await this.jmap.batch([
+      ["ContactCard/query", { filter, limit: LIST_LIMIT }, "q"],
+      ["ContactCard/get", { "#ids": { resultOf: "q", name: "ContactCard/query", path: "/ids" },
+        properties: LIST_PROPERTIES }, "g"],
+    ]);
+    for (const link of this.bookPane.querySelectorAll("[data-book]")) {
+      link.setAttribute("aria-current", String((link.dataset.book || null) === this.book));
+    }
+    this.cards = new Map(found.g.list.map((card) => [card.id, card]));
+    const rows = found.q.ids.filter((id) => this.cards.has(id)).map((id) => this.row(this.cards.get(id)));
+    if (!rows.length) rows.push(element("li", { className: "ax-placeholder", text: t("no_contacts") }));
+    this.list.replaceChildren(...rows);
+  }
+
+  row(card) {
+    const item = element("li", { className: "ax-card-row", attrs: { role: "option", tabindex: "0",
+      "data-id": card.id, "aria-selected": String(card.id === this.current) } });
+    const name = element("span", { className: "ax-who", text: cardTitle(card) });
+    const first = Object.values(card.emails || {})[0]?.address ?? (card.kind === "group" ? t("group") : "");
+    item.append(name, element("span", { className: "ax-preview-line", text: first }));
+    const open = () => this.open(card.id).catch((e) => this.failed(e));
+    item.addEventListener("click", open);
+    item.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") return;
+      event.stopPropagation(); // not the mail list's "open" (keys.js)
+      open();
+    });
+    return item;
+  }
+
+  async open(id) {
+    const answer = await this.jmap.call("ContactCard/get", { ids: [id] });
+    const card = answer.list[0];
+    if (!card) {
+      this.placeholder();
+      return this.refresh();
+    }
+    this.current = id;
+    for (const row of this.list.querySelectorAll("[data-id]")) {
+      row.setAttribute("aria-selected", String(row.dataset.id === id));
+    }
+    this.display(card);
+  }
+
+  bookOf(card) {
+    const id = Object.keys(card.addressBookIds || {})[0];
+    return this.books.find((b) => b.id === id);
+  }
+
+  display(card) {
+    const view = element("article", { className: "ax-contact" });
+    view.append(element("h2", { text: cardTitle(card) }));
+    const toolbar = element("div", { className: "ax-toolbar" });
+    const writable = this.bookOf(card)?.myRights?.mayWrite;
+    const everyone = this.addressesOf(card);
+    if (everyone.length) toolbar.append(this.button("write_to", () => this.onWrite(everyone.join(", "))));
+    if (writable) {
+      toolbar.append(this.button("edit", () => this.edit(card)));
+      toolbar.append(this.button("delete", () => this.remove(card)));
+    }
+    view.prepend(toolbar);
+    const facts = element("dl", { className: "ax-facts" });
+    const fact = (label, value) => {
+      if (!value) return;
+      facts.append(element("dt", { text: t(label) }));
+      const dd = element("dd");
+      if (value instanceof Node) dd.append(value); else dd.textContent = value;
+      facts.append(dd);
+    };
+    for (const email of Object.values(card.emails || {})) {
+      const link = element("a", { text: email.address, attrs: { href: "#", "data-write": email.address } });
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        this.onWrite(recipient(cardTitle(card), email.address));
+      });
+      fact("email", link);
+    }
+    for (const phone of Object.values(card.phones || {})) fact("phone", phone.number);
+    for (const org of Object.values(card.organizations || {})) {
+      fact("organization", [org.name, ...(org.units || []).map((u) => u.name)].filter(Boolean).join(", "));
+    }
+    for (const title of Object.values(card.titles || {})) fact("job_title", title.name);
+    for (const address of Object.values(card.addresses || {})) {
+      fact("postal_address", (address.components || []).map((c) => c.value).join(", "));
+    }
+    if (card.kind === "group") {
+      fact("members", Object.keys(card.members || {}).map((m) => m.replace(/^mailto:/i, "")).join(", "));
+    }
+    for (const note of Object.values(card.notes || {})) fact("note", note.note);
+    const book = this.bookOf(card);
+    if (book) fact("address_book", book.name);
+    view.append(facts);
+    this.pane.replaceChildren(view);
+  }
+
+  addressesOf(card) {
+    if (card.kind === "group") {
+      return Object.keys(card.members || {}).filter((m) => /^mailto:/i.test(m)).map((m) => m.slice(7));
+    }
+    const first = Object.values(card.emails || {})[0];
+    return first ? [recipient(cardTitle(card), first.address)] : [];
+  }
+
+  button(label, action) {
+    const node = element("button", { text: t(label), attrs: { type: "button" } });
+    node.addEventListener("click", () => Promise.resolve(action()).catch((e) => this.failed(e)));
+    return node;
+  }
+
+  field(form, name, label, value = "", { multiline = false } = {}) {
+    const wrap = element("label", { className: "ax-field" });
+    const input = element(multiline ? "textarea" : "input", { attrs: { name } });
+    if (multiline) input.rows = 3;
+    input.value = value;
+    wrap.append(element("span", { text: t(label) }), input);
+    form.append(wrap);
+    return input;
+  }
+
+  // The form for a new card (card null) or an existing one.
+  edit(card, { group = false } = {}) {
+    const isGroup = card ? card.kind === "group" : group;
+    const form = element("form", { className: "ax-contact-form" });
+    form.noValidate = true;
+    form.append(element("h2", { text: t(card ? "edit_contact" : isGroup ? "new_group" : "new_contact") }));
+    const f = {};
+    if (!card) {
+      const books = this.writableBooks();
+      const wrap = element("label", { className: "ax-field" });
+      f.book = element("select", { attrs: { name: "book" } });
+      for (const book of books) {
+        const option = element("option", { text: book.name, attrs: { value: book.id } });
+        option.selected = book.isDefault || book.id === this.book;
+        f.book.append(option);
+      }
+      wrap.append(element("span", { text: t("address_book") }), f.book);
+      form.append(wrap);
+    }
+    const given = card ? component(card, "given") : "";
+    const surname = card ? component(card, "surname") : "";
+    const full = card?.name?.full || "";
+    if (isGroup) {
+      f.full = this.field(form, "full", "group_name", full);
+      f.members = this.field(form, "members", "members_hint", Object.keys(card?.members || {})
+        .map((m) => m.replace(/^mailto:/i, "")).join("\n"), { multiline: true });
+    } else {
+      f.given = this.field(form, "given", "given_name", given);
+      f.surname = this.field(form, "surname", "surname", surname);
+      const joined = [given, surname].filter(Boolean).join(" ");
+      f.full = this.field(form, "full", "display_name", full !== joined ? full : "");
+      f.emails = this.field(form, "emails", "emails_hint", Object.values(card?.emails || {})
+        .map((e) => e.address).join("\n"), { multiline: true });
+      f.phones = this.field(form, "phones", "phones_hint", Object.values(card?.phones || {})
+        .map((p) => p.number).join("\n"), { multiline: true });
+      const org = Object.values(card?.organizations || {})[0];
+      f.organization = this.field(form, "organization", "organization", org?.name || "");
+      const address = Object.values(card?.addresses || {})[0];
+      for (const [kind, label] of ADDRESS_PARTS) {
+        const value = (address?.components || []).filter((c) => c.kind === kind).map((c) => c.value).join(" ");
+        f[`adr_${kind}`] = this.field(form, `adr_${kind}`, label, value);
+      }
+    }
+    const note = Object.values(card?.notes || {})[0]?.note || "";
+    f.note = this.field(form, "note", "note", note, { multiline: true });
+    const error = element("p", { className: "ax-error", attrs: { role: "alert" } });
+    const actions = element("p", { className: "ax-actions" });
+    const save = element("button", { className: "primary", text: t("save"), attrs: { type: "submit" } });
+    const cancel = element("button", { text: t("cancel"), attrs: { type: "button" } });
+    cancel.addEventListener("click", () => (card ? this.display(card) : this.placeholder()));
+    actions.append(save, cancel);
+    form.append(error, actions);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.save(card, isGroup, f).catch((e) => {
+        error.textContent = e instanceof JmapError ? e.message : String(e);
+      });
+    });
+    this.pane.replaceChildren(form);
+    (isGroup ? f.full : f.given).focus();
+  }
+
+  // The JSContact properties the form stands for (each one whole; null for an emptied one).
+  fromForm(card, isGroup, f) {
+    const out = { kind: isGroup ? "group" : "individual" };
+    const components = [];
+    if (!isGroup) {
+      if (f.given.value.trim()) components.push({ kind: "given", value: f.given.value.trim() });
+      if (f.surname.value.trim()) components.push({ kind: "surname", value: f.surname.value.trim() });
+    }
+    const full = f.full.value.trim() || components.map((c) => c.value).join(" ");
+    out.name = full || components.length ? { ...(full ? { full } : {}),
+      ...(components.length ? { components } : {}) } : null;
+    const notes = f.note.value.trim() ? { n1: { note: f.note.value } } : null;
+    out.notes = same(notes?.n1?.note, Object.values(card?.notes || {})[0]?.note) ? card?.notes ?? null : notes;
+    if (isGroup) {
+      const members = Object.fromEntries(lines(f.members.value).map((m) => [
+        /^[a-z][a-z0-9+.-]*:/i.test(m) ? m : `mailto:${m.replace(/^.*<(.*)>$/, "$1")}`, true]));
+      out.members = Object.keys(members).length ? members : null;
+      return out;
+    }
+    const oldEmails = Object.values(card?.emails || {});
+    const emails = lines(f.emails.value).map((address) => {
+      const old = oldEmails.find((e) => e.address.toLowerCase() === address.toLowerCase());
+      return { ...(old || {}), address };
+    });
+    out.emails = emails.length ? Object.fromEntries(emails.map((e, i) => [`e${i + 1}`, e])) : null;
+    const oldPhones = Object.values(card?.phones || {});
+    const phones = lines(f.phones.value).map((number) => ({ ...(oldPhones.find((p) => p.number === number)
+      || {}), number }));
+    out.phones = phones.length ? Object.fromEntries(phones.map((p, i) => [`p${i + 1}`, p])) : null;
+    const orgName = f.organization.value.trim();
+    const oldOrg = Object.values(card?.organizations || {})[0];
+    if ((oldOrg?.name || "") === orgName) out.organizations = card?.organizations ?? null;
+    else out.organizations = orgName ? { o1: { name: orgName } } : null;
+    const parts = ADDRESS_PARTS.map(([kind]) => [kind, f[`adr_${kind}`].value.trim()]).filter(([, v]) => v);
+    const oldAddress = Object.values(card?.addresses || {})[0];
+    const oldParts = ADDRESS_PARTS.map(([kind]) => [kind, (oldAddress?.components || [])
+      .filter((c) => c.kind === kind).map((c) => c.value).join(" ")]).filter(([, v]) => v);
+    if (same(parts, oldParts)) out.addresses = card?.addresses ?? null;
+    else out.addresses = parts.length ? { a1: { components: parts.map(([kind, value]) => ({ kind, value })) } }
+      : null;
+    return out;
+  }
+
+  async save(card, isGroup, f) {
+    const wanted = this.fromForm(card, isGroup, f);
+    let id = card?.id;
+    if (!card) {
+      const body = Object.fromEntries(Object.entries(wanted).filter(([, v]) => v !== null));
+      body.addressBookIds = { [f.book.value]: true };
+      const answer = await this.jmap.call("ContactCard/set", { create: { c: body } });
+      const refused = answer.notCreated?.c;
+      if (refused) throw new JmapError(refused.type, refused.description);
+      id = answer.created.c.id;
+    } else {
+      const patch = {};
+      for (const [name, value] of Object.entries(wanted)) {
+        if (name !== "kind" && !same(value, card[name])) patch[name] = value;
+      }
+      if (Object.keys(patch).length) {
+        const answer = await this.jmap.call("ContactCard/set", { update: { [id]: patch } });
+        const refused = answer.notUpdated?.[id];
+        if (refused) throw new JmapError(refused.type, refused.description);
+      }
+    }
+    this.notify(t("contact_saved"));
+    await this.refresh();
+    await this.open(id);
+  }
+
+  async remove(card) {
+    await ask({
+      title: t("delete_contact", { name: cardTitle(card) }),
+      confirm: "delete",
+      danger: true,
+      submit: async () => {
+        const answer = await this.jmap.call("ContactCard/set", { destroy: [card.id] });
+        const refused = answer.notDestroyed?.[card.id];
+        if (refused) throw new Error(refused.description || refused.type);
+        this.notify(t("contact_deleted"));
+        this.placeholder();
+        await this.refresh();
+      },
+    });
+  }
+}
+
+// The Contacts button of the view switch in the top bar (Mail | Calendar | Contacts, app.html): each
+// view's module follows every button (calendar.js likewise), so this one shows or hides the contacts.
+// While they show, the mail view's single-key shortcuts are held back (they would act on the hidden list).
+export function bindViews(onContacts) {
+  const switches = [...document.querySelectorAll(".ax-views [data-view]")];
+  const show = (name) => {
+    document.body.classList.toggle("ax-view-contacts", name === "contacts");
+    for (const s of switches) s.setAttribute("aria-pressed", String(s.dataset.view === name));
+    if (name === "contacts") onContacts();
+  };
+  for (const s of switches) s.addEventListener("click", () => show(s.dataset.view));
+  window.addEventListener("keydown", (event) => {
+    if (!document.body.classList.contains("ax-view-contacts")) return;
+    if (event.target.closest?.("input, textarea, select, [contenteditable=true]") || event.key === "?") return;
+    if (event.key.length === 1 || event.key === "Delete") event.stopPropagation();
+  }, true);
+  // Another view chosen by the page itself (writing from a card, the settings): its button is clicked,
+  // so every view's module hears of it.
+  return { select: (name) => document.querySelector(`.ax-views [data-view=${name}]`)?.click() };
+}
