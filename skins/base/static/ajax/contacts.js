@@ -59,6 +59,7 @@ export class ContactsView {
     this.cards = new Map();
     this.current = null;
     this.loaded = false;
+    this.listings = 0;
     this.build();
   }
 
@@ -133,6 +134,7 @@ export class ContactsView {
 
   // The list: one ContactCard/query and the /get of its ids in one request (a back-reference).
   async refresh() {
+    const listing = ++this.listings; // an older listing's answer, arriving late, is dropped
     const text = this.search.value.trim();
     const conditions = [];
     if (this.book) conditions.push({ inAddressBook: this.book });
@@ -143,6 +145,7 @@ export class ContactsView {
       ["ContactCard/get", { "#ids": { resultOf: "q", name: "ContactCard/query", path: "/ids" },
         properties: LIST_PROPERTIES }, "g"],
     ]);
+    if (listing !== this.listings) return;
     for (const link of this.bookPane.querySelectorAll("[data-book]")) {
       link.setAttribute("aria-current", String((link.dataset.book || null) === this.book));
     }
