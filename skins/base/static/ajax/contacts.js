@@ -97,12 +97,14 @@ export class ContactsView {
     this.pane.replaceChildren(element("p", { className: "ax-placeholder", text: t("no_contact") }));
   }
 
-  // First shown: the capability joins the requests' "using", then books and cards are read.
+  // First shown: the capability joins the requests' "using", then books and cards are read (shown
+  // before the page's own start-up connected, after a quick click, it connects first).
   async show() {
+    if (!this.jmap.session) await this.jmap.connect();
     if (!this.jmap.using.includes(CONTACTS)) this.jmap.using.push(CONTACTS);
     if (!this.loaded) {
-      this.loaded = true;
       await this.loadBooks();
+      this.loaded = true;
     }
     await this.refresh();
   }
