@@ -36,6 +36,7 @@ def test_make_find_write_to_edit_and_delete_a_contact(world: World, page: Page, 
     page.on("pageerror", lambda error: errors.append(str(error)))
     me = world.account("cards")
     sign_in_to_ajax(page, world.url, me)
+    expect(page.locator(".ax-folder[data-role=inbox]").last).to_be_visible(timeout=WAIT)  # the scripts ran
     page.locator(".ax-views [data-view=contacts]").click()
     expect(page.locator(".ax-cards")).to_contain_text("No contacts found.", timeout=WAIT)
     expect(page.locator(".ax-panes")).to_be_hidden(timeout=WAIT)
