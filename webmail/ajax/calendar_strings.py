@@ -1,4 +1,4 @@
-"""The strings of the Ajax interface's calendar (skins/base/static/ajax/calendar*.js), translated from
+"""The strings of the Ajax interface's calendar and tasks (skins/base/static/ajax/calendar*.js, tasks.js), translated from
 the same ``locales/`` catalogs as the pages; ``client_strings`` hands them to the page with the rest."""
 
 from __future__ import annotations
@@ -44,4 +44,13 @@ def calendar_strings() -> dict[str, str]:
         "cal_title_needed": _("Give the event a title."),
         "cal_no_calendar": _("There is no calendar you may add events to."),
         "cal_loading": _("Loading…"),
+        "view_tasks": _("Tasks"),
+        "task_list": _("Task list"),
+        "task_new": _("New task"),
+        "task_due": _("Due"),
+        "task_add": _("Add task"),
+        "task_show_done": _("Show done tasks"),
+        "task_none": _("No tasks here."),
+        "task_saved": _("Task saved."),
+        "task_deleted": _("Task deleted."),
     }

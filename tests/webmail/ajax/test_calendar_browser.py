@@ -4,6 +4,7 @@ shows the same event, read from the same organizer item."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -74,4 +75,39 @@ def test_weekly_event_made_in_ajax_recurs_and_shows_in_standard(
     for shown in (day, day + timedelta(days=7)):
         page.goto(f"{world.url}/mail/calendar?view=week&date={shown.isoformat()}")
         expect(page.locator("body")).to_contain_text("Weekly sync")
+    assert errors == []
+
+
+def test_tasks_view_adds_completes_and_deletes_a_task(world: World, page: Page) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    me = world.account("tasks")
+    sign_in_to_ajax(page, world.url, me)
+    expect(page.locator(".ax-task-bar")).to_be_attached()  # tasks.js has run
+    page.locator(".ax-views [data-view=tasks]").click()
+    expect(page).to_have_url(re.compile(r"#tasks$"))
+    page.locator("#ax-task-title").fill("Buy stamps")
+    page.locator("#ax-task-due").fill("2027-03-01")
+    page.get_by_role("button", name="Add task").click()
+    expect(page.locator(".ax-status")).to_have_text("Task saved.")
+    row = page.locator(".ax-task", has_text="Buy stamps")
+    expect(row).to_have_count(1)
+    expect(row.locator(".ax-when")).not_to_be_empty()
+    row.get_by_role("checkbox").check()
+    expect(row).to_have_count(0)  # done tasks are hidden
+    page.get_by_label("Show done tasks").check()
+    expect(row).to_have_class(re.compile("ax-task-done"))
+    store = world.store()
+    try:
+        organizer = store.for_user(store.accounts.get(me).id).organizer
+        lists = organizer.collections("tasks")
+        found = organizer.tasks([c.folder_id for c in lists])
+        assert [(t.summary, t.completed_at is not None) for t in found] == [("Buy stamps", True)]
+    finally:
+        store.close()
+    page.reload()  # the view stays
+    expect(page.locator(".ax-views [data-view=tasks]")).to_have_attribute("aria-pressed", "true")
+    page.get_by_label("Show done tasks").check()
+    row.get_by_role("button", name="Delete").click()
+    expect(row).to_have_count(0)
     assert errors == []

@@ -1,4 +1,4 @@
-// The Ajax interface's calendar: the Mail | Calendar switch in the top bar, and a week or month view of
+// The Ajax interface's calendar (the top bar's Calendar view, views.js): a week or month view of
 // the account's calendars over JMAP (draft-ietf-jmap-calendars: Calendar/get, CalendarEvent/query with
 // expandRecurrences, CalendarEvent/get in one request). Keys while it shows: t today, n / p next /
 // previous, w / m week / month. An event opens in the event dialog (calendar_form.js); a click on an
@@ -9,6 +9,7 @@ import { Jmap } from "./jmap.js";
 import { status } from "./layout.js";
 import { addDays, sameDay, startOfDay, step, viewSpan } from "./calendar_dates.js";
 import { openEventForm, spanOf } from "./calendar_form.js";
+import { registerView } from "./views.js";
 
 export const CALENDARS = "urn:ietf:params:jmap:calendars";
 const VIEW_KEY = "fieldpost.ajax.calendar.view";
@@ -18,7 +19,6 @@ const PROPERTIES = ["id", "baseEventId", "calendarIds", "title", "start", "timeZ
   "utcStart", "utcEnd", "recurrenceRules", "locations"];
 
 const root = document.querySelector(".ax-calendar");
-const switches = [...document.querySelectorAll(".ax-views [data-view]")];
 const jmap = new Jmap();
 jmap.using = [...jmap.using, CALENDARS];
 const locale = document.documentElement.lang || undefined;
@@ -310,22 +310,6 @@ async function show(event) {
   openEventForm({ jmap, calendars: state.calendars, series, instance: event, onDone: done });
 }
 
-// -- the Mail | Calendar switch ---------------------------------------------------------------------------
-
-function showView(name) {
-  const calendar = name === "calendar";
-  document.body.classList.toggle("ax-view-calendar", calendar);
-  for (const s of switches) s.setAttribute("aria-pressed", String(s.dataset.view === name));
-  if (calendar) {
-    load();
-    if (location.hash !== "#calendar") history.replaceState(null, "", "#calendar");
-  } else if (location.hash) {
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-}
-
-for (const s of switches) s.addEventListener("click", () => showView(s.dataset.view));
-
 // The calendar's keys, before the mail view's (keys.js) see them: while the calendar shows, the mail
 // shortcuts would act on the hidden list.
 window.addEventListener("keydown", (event) => {
@@ -334,9 +318,8 @@ window.addEventListener("keydown", (event) => {
   if (event.target.closest?.("input, textarea, select, [contenteditable=true]")) return;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const action = { t: "today", n: "next", p: "previous", w: "week", m: "month" }[event.key];
-  if (event.key === "?") return; // the help, as in the mail view
+  if (!action) return; // views.js holds the mail view's keys back
   event.stopPropagation();
-  if (!action) return;
   event.preventDefault();
   actions[action]();
 }, true);
@@ -346,4 +329,4 @@ document.addEventListener("visibilitychange", () => {
   if (!document.hidden && document.body.classList.contains("ax-view-calendar")) load();
 });
 
-if (location.hash === "#calendar") showView("calendar");
+registerView("calendar", load);

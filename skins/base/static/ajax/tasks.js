@@ -1,0 +1,160 @@
+// The Ajax interface's tasks (the top bar's Tasks view, views.js) over JMAP for Tasks
+// (draft-ietf-jmap-tasks: TaskList/get, Task/query + Task/get in one request, Task/set): the tasks of
+// one list, open ones by due date; a checkbox marks one done (or open again), a form adds one with an
+// optional due day, and each row can be deleted.
+
+import { t } from "./i18n.js";
+import { Jmap, JmapError } from "./jmap.js";
+import { status } from "./layout.js";
+import { dateText, fromLocal } from "./calendar_dates.js";
+import { registerView } from "./views.js";
+
+export const TASKS = "urn:ietf:params:jmap:tasks";
+const root = document.querySelector(".ax-tasks");
+const jmap = new Jmap();
+jmap.using = [...jmap.using, TASKS];
+const locale = document.documentElement.lang || undefined;
+const state = { connected: false, lists: [], list: null, showDone: false, tasks: [] };
+
+const form = document.createElement("form");
+form.className = "ax-task-bar";
+const picker = document.createElement("select");
+picker.setAttribute("aria-label", t("task_list"));
+const title = document.createElement("input");
+title.type = "text";
+title.id = "ax-task-title";
+title.placeholder = t("task_new");
+title.setAttribute("aria-label", t("task_new"));
+const due = document.createElement("input");
+due.type = "date";
+due.id = "ax-task-due";
+due.setAttribute("aria-label", t("task_due"));
+const add = document.createElement("button");
+add.type = "submit";
+add.className = "primary";
+add.textContent = t("task_add");
+const doneLabel = document.createElement("label");
+const showDone = document.createElement("input");
+showDone.type = "checkbox";
+doneLabel.append(showDone, " ", t("task_show_done"));
+form.append(picker, title, due, add, doneLabel);
+for (const element of [title, due, add]) element.disabled = true; // until the lists are known
+const rows = document.createElement("ul");
+rows.className = "ax-task-rows";
+root.append(form, rows);
+
+function failed(error) {
+  status(t("failed", { reason: error.message || String(error) }));
+}
+
+function refused(answer, key) {
+  const error = answer?.[key] && Object.values(answer[key])[0];
+  if (error) throw new JmapError(error.type, error.description);
+}
+
+async function load() {
+  try {
+    if (!state.connected) {
+      await jmap.connect();
+      state.connected = true;
+    }
+    const lists = await jmap.call("TaskList/get", { ids: null });
+    state.lists = lists.list;
+    if (!state.lists.some((l) => l.id === state.list)) {
+      state.list = (state.lists.find((l) => l.isDefault) ?? state.lists[0])?.id ?? null;
+    }
+    const found = await jmap.batch([
+      ["Task/query", { filter: { inTaskLists: [state.list], ...(state.showDone ? {} : { completed: false }) } }, "q"],
+      ["Task/get", { "#ids": { resultOf: "q", name: "Task/query", path: "/ids" },
+        properties: ["id", "title", "due", "showWithoutTime", "progress"] }, "g"],
+    ]);
+    state.tasks = found.g.list;
+    render();
+  } catch (error) {
+    failed(error);
+  }
+}
+
+function mayWrite() {
+  return Boolean(state.lists.find((l) => l.id === state.list)?.myRights?.mayWriteAll);
+}
+
+function render() {
+  picker.replaceChildren(...state.lists.map((l) => new Option(l.name, l.id, false, l.id === state.list)));
+  for (const element of [title, due, add]) element.disabled = !mayWrite();
+  const when = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric" });
+  rows.replaceChildren(...state.tasks.map((task) => {
+    const row = document.createElement("li");
+    row.className = "ax-task";
+    row.dataset.id = task.id;
+    const done = task.progress === "completed" || task.progress === "cancelled";
+    row.classList.toggle("ax-task-done", done);
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.checked = done;
+    box.disabled = !mayWrite();
+    box.setAttribute("aria-label", task.title || t("cal_no_title"));
+    box.addEventListener("change", () => change(task.id, { progress: box.checked ? "completed" : "needs-action" }));
+    const name = document.createElement("span");
+    name.className = "ax-task-title";
+    name.textContent = task.title || t("cal_no_title");
+    const date = document.createElement("span");
+    date.className = "ax-when";
+    date.textContent = task.due ? when.format(fromLocal(task.due)) : "";
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = t("cal_delete");
+    remove.disabled = !mayWrite();
+    remove.addEventListener("click", () => destroy(task.id));
+    row.append(box, name, date, remove);
+    return row;
+  }));
+  if (!state.tasks.length) {
+    const empty = document.createElement("li");
+    empty.className = "ax-placeholder";
+    empty.textContent = t("task_none");
+    rows.append(empty);
+  }
+}
+
+async function change(id, patch) {
+  try {
+    refused(await jmap.call("Task/set", { update: { [id]: patch } }), "notUpdated");
+    status(t("task_saved"));
+  } catch (error) {
+    failed(error);
+  }
+  await load();
+}
+
+async function destroy(id) {
+  try {
+    refused(await jmap.call("Task/set", { destroy: [id] }), "notDestroyed");
+    status(t("task_deleted"));
+  } catch (error) {
+    failed(error);
+  }
+  await load();
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = title.value.trim();
+  if (!text || !state.list) return;
+  const task = { "@type": "Task", taskListId: state.list, title: text };
+  if (due.value) Object.assign(task, { due: `${due.value}T00:00:00`, showWithoutTime: true });
+  try {
+    refused(await jmap.call("Task/set", { create: { new: task } }), "notCreated");
+    title.value = "";
+    due.value = "";
+    status(t("task_saved"));
+  } catch (error) {
+    failed(error);
+  }
+  await load();
+});
+picker.addEventListener("change", () => { state.list = picker.value; load(); });
+showDone.addEventListener("change", () => { state.showDone = showDone.checked; load(); });
+due.min = dateText(new Date(2000, 0, 1));
+
+registerView("tasks", load);
