@@ -27,7 +27,7 @@ def test_weekly_event_made_in_ajax_recurs_and_shows_in_standard(
     page.on("pageerror", lambda error: errors.append(str(error)))
     me = world.account("cal")
     sign_in_to_ajax(page, world.url, me)
-    expect(page.locator(".ax-cal-bar")).to_be_attached()  # calendar.js has run
+    expect(page.locator(".ax-cal-bar")).to_be_attached(timeout=20_000)  # calendar.js has run
     page.locator(".ax-views [data-view=calendar]").click()
     expect(page.locator(".ax-cal-bar h2")).not_to_be_empty()
     page.keyboard.press("w")
@@ -83,7 +83,7 @@ def test_tasks_view_adds_completes_and_deletes_a_task(world: World, page: Page) 
     page.on("pageerror", lambda error: errors.append(str(error)))
     me = world.account("tasks")
     sign_in_to_ajax(page, world.url, me)
-    expect(page.locator(".ax-task-bar")).to_be_attached()  # tasks.js has run
+    expect(page.locator(".ax-task-bar")).to_be_attached(timeout=20_000)  # tasks.js has run
     page.locator(".ax-views [data-view=tasks]").click()
     expect(page).to_have_url(re.compile(r"#tasks$"))
     page.locator("#ax-task-title").fill("Buy stamps")
