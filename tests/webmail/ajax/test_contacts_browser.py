@@ -91,4 +91,18 @@ def test_make_find_write_to_edit_and_delete_a_contact(world: World, page: Page, 
     expect(page.locator(".ax-status")).to_have_text("Deleted.", timeout=WAIT)
     expect(page.locator(CARD)).to_have_count(0, timeout=WAIT)
     assert stored_cards(world, me) == []
+
+    # a card another client stores (as CardDAV would) shows without a reload: JMAP push names ContactCard
+    search.fill("")
+    expect(page.locator(".ax-cards")).to_contain_text("No contacts found.", timeout=WAIT)
+    page.wait_for_timeout(500)  # the search's own refresh is done; what follows comes by push only
+    store = world.store()
+    try:
+        organizer = store.for_user(store.accounts.get(me).id).organizer
+        book = organizer.collections("contacts")[0]
+        card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:pushed-1\r\nFN:Grace Hopper\r\nEND:VCARD\r\n"
+        organizer.put(book.folder_id, "pushed-1.vcf", card.encode())
+    finally:
+        store.close()
+    expect(page.locator(CARD, has_text="Grace Hopper")).to_have_count(1, timeout=WAIT)
     assert errors == []

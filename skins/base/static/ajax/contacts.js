@@ -60,6 +60,7 @@ export class ContactsView {
     this.current = null;
     this.loaded = false;
     this.listings = 0;
+    this.opening = 0;
     this.build();
   }
 
@@ -107,6 +108,15 @@ export class ContactsView {
       this.loaded = true;
     }
     await this.refresh();
+  }
+
+  // A push (StateChange) named the contacts: once loaded, the books and the list are read again, and
+  // the open card unless it is being edited (the edit's ETag check keeps another client's change safe).
+  async changed(types) {
+    if (!this.loaded) return;
+    if (types.AddressBook) await this.loadBooks();
+    await this.refresh();
+    if (this.current && !this.pane.querySelector("form")) await this.open(this.current);
   }
 
   async loadBooks() {
@@ -174,7 +184,9 @@ export class ContactsView {
   }
 
   async open(id) {
+    const mine = ++this.opening; // a form opened, or another card chosen, meanwhile wins
     const answer = await this.jmap.call("ContactCard/get", { ids: [id] });
+    if (mine !== this.opening) return;
     const card = answer.list[0];
     if (!card) {
       this.placeholder();
@@ -264,6 +276,7 @@ export class ContactsView {
 
   // The form for a new card (card null) or an existing one.
   edit(card, { group = false } = {}) {
+    this.opening += 1; // a card still being read does not replace the form
     const isGroup = card ? card.kind === "group" : group;
     const form = element("form", { className: "ax-contact-form" });
     form.noValidate = true;

@@ -362,7 +362,10 @@ async function start() {
   let polling = null;
   const poll = () => { polling ??= setInterval(() => changed().catch(failed), POLL_MS); };
   // EventSource reconnects by itself after a network error; a refused or broken stream stays closed
-  const source = jmap.listen((types) => changed(types).catch(failed), () => {
+  const source = jmap.listen((types) => {
+    changed(types).catch(failed);
+    if (types.ContactCard || types.AddressBook) contacts.changed(types).catch(failed);
+  }, () => {
     if (source?.readyState === EventSource.CLOSED) poll();
   });
   if (!source) poll();
