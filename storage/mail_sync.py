@@ -11,7 +11,9 @@ of filters; a JMAP client asks for messages by id from any folder, for a convers
 for queries whose filters nest (AND/OR/NOT). Everything here still reads from the same indexes:
 
 * a page in one folder is an index range on ``(folder_id, key, uid)`` (storage.list_keys), so a
-  50-row page of a 100,000-message folder reads about 50 index entries past its position;
+  50-row page of a 100,000-message folder reads about 50 index entries past its position; a page of a
+  whole folder (no condition but the folder) is walked from the nearer end of the index, the folder's
+  stored count telling where that is;
 * a page over several folders takes the first ``position + limit`` rows of each folder from its index
   and merges them (cost: folders x (position + limit) index entries, never the folders' sizes);
 * text conditions go through the full-text index (word prefixes, diacritics folded) and keep at most
@@ -314,17 +316,22 @@ class MailSync:
             matches = _expr(conn, condition, folders) if folders and condition is not None else true()
             where = and_(m.c.folder_id.in_(folders), matches) if folders else false()
             count = None
+            whole = condition is None or (isinstance(condition, Cond) and condition.kind == "folders")
             if total or position < 0:
-                whole = condition is None or (isinstance(condition, Cond) and condition.kind == "folders")
                 count = _count(conn, folders, where, collapse_threads, whole) if folders else 0
             if position < 0:
                 position = max(0, (count or 0) + position)
             if anchor is not None:
                 index = self._index_of(conn, folders, matches, sort, anchor, collapse_threads)
                 position = max(0, index + anchor_offset)
-            keys = (
-                _ordered(conn, folders, matches, sort, position, limit, collapse_threads) if folders else []
-            )
+            if len(folders) == 1 and whole and not collapse_threads and position > 0:
+                keys = _from_nearer_end(conn, folders[0], sort, position, limit, count)
+            else:
+                keys = (
+                    _ordered(conn, folders, matches, sort, position, limit, collapse_threads)
+                    if folders
+                    else []
+                )
         return QueryPage(keys, position, count, tuple(folders))
 
     def positions(
@@ -671,6 +678,23 @@ def _ordered(
         batch *= 4
 
 
+def _from_nearer_end(
+    conn: Connection, folder_id: int, sort: Sequence[Sort], position: int, limit: int, count: int | None
+) -> list[tuple[int, int]]:
+    """A page of a whole folder (every message matches), walked from whichever end of its sort index is
+    nearer: the folder's stored message count says where the page lies, so a page near the end reads
+    about ``count - position`` index entries instead of ``position`` (half the walk on average)."""
+    if count is None:
+        count = _count(conn, [folder_id], m.c.folder_id == folder_id, False, True)
+    back = count - position  # rows from the page's start to the end
+    if back >= position or limit == 0:
+        return _ordered(conn, [folder_id], true(), sort, position, limit, False)
+    if back <= 0:
+        return []
+    rows = _merged(conn, [folder_id], true(), sort, back, flip=True)
+    return [(fid, uid) for fid, uid, _ in reversed(rows[max(0, back - limit) :])]
+
+
 def _merged(
     conn: Connection,
     folders: list[int],
@@ -678,6 +702,8 @@ def _merged(
     sort: Sequence[Sort],
     want: int,
     collapse: bool = False,
+    *,
+    flip: bool = False,
 ) -> list[tuple[int, int, str]]:
     """The first ``want`` (folder, UID, thread key) of the merged order."""
     keyed: list[list[tuple[Any, ...]]] = []
@@ -688,7 +714,7 @@ def _merged(
         q = select(*_selected(sort), m.c.folder_id, m.c.uid, thread)
         if _needs_bodies(sort):
             q = q.join(b, b.c.id == m.c.body_id)
-        q = q.where(m.c.folder_id == fid, where).order_by(*_order(sort)).limit(want)
+        q = q.where(m.c.folder_id == fid, where).order_by(*_order(sort, flip)).limit(want)
         keyed.append([tuple(r) for r in conn.execute(q)])
     if len(keyed) == 1:
         return [(int(r[-3]), int(r[-2]), str(r[-1])) for r in keyed[0]]

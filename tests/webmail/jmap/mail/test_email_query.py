@@ -122,6 +122,13 @@ def test_big_folder_pages(jmap: Jmap, seeded: Seeded) -> None:
         page = jmap("Email/query", {"filter": {"inMailbox": f"m{work}"}, "sort": newest, "position": position,
                                     "limit": 50, "calculateTotal": True})  # fmt: skip
         assert page["total"] == 960 and page["ids"] == only_work[position : position + 50]
+    for prop in ("receivedAt", "sentAt", "size", "subject", "from"):  # deep pages walk from the end
+        for ascending in (True, False):
+            by = {"filter": {"inMailbox": f"m{work}"}, "sort": [{"property": prop, "isAscending": ascending}]}
+            whole = jmap("Email/query", {**by, "limit": 960})["ids"]
+            for position, limit in ((700, 50), (935, 50), (959, 1), (481, 7)):
+                deep = jmap("Email/query", {**by, "position": position, "limit": limit})["ids"]
+                assert deep == whole[position : position + limit], (prop, ascending, position)
     for position in (0, 999, 1900):
         merged = jmap("Email/query", {"sort": newest, "position": position, "limit": 50})["ids"]
         assert merged == expected[position : position + 50]
