@@ -39,9 +39,10 @@ def store(s: ImapSession, cmd: Command) -> Done:
     by_uid = {c.uid: c for c in changed}
     shown: list[tuple[int, Any]] = []
     if not spec.silent:
-        # RFC 3501 6.4.6: the new flags of every message named, changed or not
-        reader = sel.reader(s)
-        current = {r.uid: r for r in reader.flags([u for u in uids if u not in conflicts])}
+        # RFC 3501 6.4.6: the new flags of every message named, changed or not; the changed ones are
+        # known from the write, only the others are read (none when every message named changed)
+        unchanged = [u for u in uids if u not in conflicts and u not in by_uid]
+        current = {r.uid: r for r in sel.reader(s).flags(unchanged)} if unchanged else {}
         rows = [(sel.seq_of(uid), by_uid.get(uid) or current.get(uid)) for uid in uids]
         shown = [(seq, row) for seq, row in rows if seq and row is not None]
     # RFC 3501 7.2.6: a keyword new to the session is announced before a response shows it
