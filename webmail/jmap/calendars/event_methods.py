@@ -11,10 +11,14 @@ server to be coarse; a client fetches what it does not know).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from icalendar import Calendar
 
 from storage.errors import InvalidInput, NotFound, PermissionDenied
 from webmail.jmap import standard_methods as std
+from webmail.jmap.calendars import event_read as read
 from webmail.jmap.calendars import events, ids
 from webmail.jmap.calendars import state as st
 from webmail.jmap.registry import CALENDARS, Args, Call, MethodError, method
@@ -35,22 +39,44 @@ def _all_ids(call: Call) -> list[str]:
     return out
 
 
+def _parsed(data: bytes) -> tuple[Calendar, dict[str, Any]] | None:
+    """An item's calendar and Event (None when it holds none any more)."""
+    try:
+        calendar = read.parse(data)
+        return calendar, read.event_json(calendar)
+    except (read.NotAnEvent, ValueError):
+        return None
+
+
 @method("CalendarEvent/get", CALENDARS)
 def event_get(call: Call, args: Args) -> Args:
     asked = std.get_args(call, args, events.PROPERTIES)
     state = st.event_state(st.calendars_of(call.user))
-    wanted = _all_ids(call) if asked.ids is None else asked.ids
+    wanted = list(dict.fromkeys(_all_ids(call) if asked.ids is None else asked.ids))
+    refs = {event_id: ids.parse_event_id(event_id) for event_id in wanted}
+    items = events.find_many(call.user, [r for r in refs.values() if r is not None])
+    parsed: dict[str, tuple[Calendar, dict[str, Any]] | None] = {}  # item name -> parsed once per request
+    recurs: dict[str, set[datetime]] = {}  # item name -> the asked recurrence ids it has
+    asked_rids: dict[str, list[datetime]] = {}
+    for ref in refs.values():
+        if ref is not None and ref.recurrence_id is not None and (item := items.get(events.key_of(ref))):
+            asked_rids.setdefault(item.name, []).append(ref.recurrence_id)
     found: list[dict[str, Any]] = []
     missing: list[str] = []
-    for event_id in dict.fromkeys(wanted):
-        hit = events.find(call.user, event_id)
+    for event_id, ref in refs.items():
+        item = items.get(events.key_of(ref)) if ref is not None else None
         body = None
-        if hit is not None:
-            body = (
-                events.base_object(hit, call.address)
-                if hit.ref.recurrence_id is None
-                else events.instance_object(hit, call.address)
-            )
+        if ref is not None and item is not None:
+            if item.name not in parsed:
+                parsed[item.name] = _parsed(item.data)
+            got = parsed[item.name]
+            hit = events.Found(ref, item)
+            if got is not None and ref.recurrence_id is None:
+                body = events.base_object(hit, call.address, got[1])
+            elif got is not None:
+                if item.name not in recurs:
+                    recurs[item.name] = events.recurrence_ids(got[0], asked_rids.get(item.name, []))
+                body = events.instance_object(hit, call.address, got[1], recurs[item.name])
         if body is None:
             missing.append(event_id)
             continue

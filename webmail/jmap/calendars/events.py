@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from icalendar import Calendar
+
 from storage.errors import InvalidInput, NotFound, PermissionDenied
 from storage.pim.models import Item
-from storage.pim.recurrence import expand
+from storage.pim.recurrence import expand_calendar
 from storage.usermail import UserMail
 from webmail.jmap.calendars import event_read as read
 from webmail.jmap.calendars import ids
@@ -59,10 +61,39 @@ def find(user: UserMail, event_id: str) -> Found | None:
     return Found(ref, item)
 
 
-def base_object(found: Found, address: str) -> dict[str, Any]:
-    """The CalendarEvent object of a stored series or one-off event."""
-    body = read.event_json(read.parse(found.item.data))
+def base_object(found: Found, address: str, series: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The CalendarEvent object of a stored series or one-off event (``series``: its parsed Event)."""
+    body = dict(series) if series is not None else read.event_json(read.parse(found.item.data))
     return _finish(body, found, ids.event_id(found.ref.folder_id, found.item.name), None, address)
+
+
+def find_many(user: UserMail, refs: list[ids.EventRef]) -> dict[tuple[int, str], Item]:
+    """The event items ``refs`` name, read in one go per calendar: {(folder, id's name or hash): item}.
+    Items the user may not read, and tasks, are left out."""
+    by_folder: dict[int, list[ids.EventRef]] = {}
+    for ref in refs:
+        by_folder.setdefault(ref.folder_id, []).append(ref)
+    organizer = user.organizer
+    out: dict[tuple[int, str], Item] = {}
+    for folder_id, wanted in by_folder.items():
+        try:
+            names = {r.name for r in wanted if r.name is not None}
+            hashed = {r.hashed for r in wanted if r.hashed is not None}
+            if hashed:
+                long_names = {ids.name_hash(i.name): i.name for i in organizer.items(folder_id)}
+                names |= {long_names[h] for h in hashed if h in long_names}
+            items = organizer.get_many(folder_id, names)
+        except (NotFound, PermissionDenied, InvalidInput):
+            continue
+        for item in items:
+            if item.component == "VEVENT":
+                out[(folder_id, item.name)] = item
+                out[(folder_id, ids.name_hash(item.name))] = item
+    return out
+
+
+def key_of(ref: ids.EventRef) -> tuple[int, str]:
+    return (ref.folder_id, ref.name if ref.name is not None else str(ref.hashed))
 
 
 def _finish(
@@ -93,21 +124,38 @@ def instance_key(body: dict[str, Any], recurrence_id: datetime) -> str:
     return v.local_text(recurrence_id.astimezone(zone) if zone else recurrence_id)
 
 
-def instance_object(found: Found, address: str) -> dict[str, Any] | None:
-    """The CalendarEvent object of one instance, or None when the series has none at that time."""
+def recurrence_ids(calendar: Calendar, wanted: list[datetime]) -> set[datetime]:
+    """Which of ``wanted`` (UTC) the item's series recurs at: one expansion over their span, of the
+    calendar the caller parsed already (parsing is most of the cost of a /get)."""
+    if not wanted:
+        return set()
+    try:
+        found = expand_calendar(calendar, min(wanted), max(wanted) + timedelta(seconds=1), limit=100_000)
+    except (InvalidInput, ValueError, TypeError, KeyError, OverflowError):
+        return set()
+    return {i.recurrence_id for i in found if i.recurrence_id is not None} & set(wanted)
+
+
+def instance_object(
+    found: Found,
+    address: str,
+    series: dict[str, Any] | None = None,
+    recurs_at: set[datetime] | None = None,
+) -> dict[str, Any] | None:
+    """The CalendarEvent object of one instance, or None when the series has none at that time
+    (``series``, ``recurs_at``: the item's Event and :func:`recurrence_ids`, when the caller has them)."""
     rid = found.ref.recurrence_id
     assert rid is not None
-    series = read.event_json(read.parse(found.item.data))
+    if series is None:
+        series = read.event_json(read.parse(found.item.data))
     if not series.get("recurrenceRules") and not series.get("recurrenceOverrides"):
         return None
     key = instance_key(series, rid)
     patch = (series.get("recurrenceOverrides") or {}).get(key)
     if patch is None:
-        try:
-            starts = [i.recurrence_id for i in expand(found.item.data, rid, rid + timedelta(seconds=1))]
-        except InvalidInput:
-            return None
-        if rid not in starts:
+        if recurs_at is None:
+            recurs_at = recurrence_ids(read.parse(found.item.data), [rid])
+        if rid not in recurs_at:
             return None
         patch = {}
     if patch.get("excluded"):
