@@ -1,6 +1,7 @@
 """Advanced search in the Ajax interface in Chromium, on the whole server (conftest.py): the Standard
 list's fields (from, subject, a date range, with attachments, flagged) narrow the folder's list through
-Email/query filters; a search that finds nothing says so; Clear shows the whole folder again."""
+Email/query filters; a search that finds nothing says so; Clear shows the whole folder again; the
+list's order (sort property and direction) changes and is kept."""
 
 from __future__ import annotations
 
@@ -82,3 +83,14 @@ def test_advanced_search_narrows_the_list(world: World, page: Page) -> None:
     toggle.click()
     panel.get_by_role("button", name="Clear").click()
     expect(rows).to_have_count(3)
+    page.keyboard.press("Escape")  # the panel closes
+    expect(panel).to_be_hidden()
+
+    # the order, as the Standard list's column headings give it
+    expect(subjects).to_have_text(["Lunch", "Invoice April", "Invoice March"])  # newest arrival first
+    page.get_by_label("Sort by").select_option("subject")
+    expect(subjects).to_have_text(["Lunch", "Invoice March", "Invoice April"])  # Z-A
+    page.get_by_role("button", name="Reverse the order").click()
+    expect(subjects).to_have_text(["Invoice April", "Invoice March", "Lunch"])
+    page.reload()  # kept in this browser
+    expect(subjects).to_have_text(["Invoice April", "Invoice March", "Lunch"])

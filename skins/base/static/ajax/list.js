@@ -13,6 +13,7 @@ import { DRAG_TYPE } from "./folders.js";
 const ROW = 52; // px; ajax.css .ax-row has the same height
 const PAGE = 100; // ids per Email/query
 const OVERSCAN = 10; // rows drawn above and below the visible ones
+const NEWEST_FIRST = [{ property: "receivedAt", isAscending: false }];
 const PROPERTIES = [
   "id", "threadId", "mailboxIds", "keywords", "from", "to", "subject", "receivedAt", "preview",
   "hasAttachment", "size",
@@ -38,7 +39,8 @@ export class MessageList {
     this.root.addEventListener("keydown", (event) => this.keys(event));
   }
 
-  reset(mailbox, { text = "", threads = false, criteria = {} } = {}) {
+  reset(mailbox, { text = "", threads = false, criteria = {}, sort = NEWEST_FIRST } = {}) {
+    this.sort = sort; // the Email/query sort (sort.js)
     this.mailbox = mailbox;
     this.text = text;
     this.criteria = criteria; // advanced search (search.js): a FilterCondition added to the folder's
@@ -65,7 +67,7 @@ export class MessageList {
   query(position, limit, calculateTotal) {
     return {
       filter: this.filter(),
-      sort: [{ property: "receivedAt", isAscending: false }],
+      sort: this.sort,
       collapseThreads: this.threads,
       position,
       limit,
@@ -285,7 +287,7 @@ export class MessageList {
       try {
         const changes = await this.jmap.call("Email/queryChanges", {
           filter: this.filter(),
-          sort: [{ property: "receivedAt", isAscending: false }],
+          sort: this.sort,
           collapseThreads: this.threads,
           sinceQueryState: this.queryState,
           calculateTotal: true,

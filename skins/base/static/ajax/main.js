@@ -7,6 +7,7 @@ import { FolderPane, label_of } from "./folders.js";
 import { FolderAdmin } from "./folder_admin.js";
 import { SearchPanel } from "./search.js";
 import { SettingsPane } from "./settings.js";
+import { SortBar } from "./sort.js";
 import { MessageList } from "./list.js";
 import { Reader, addresses } from "./reader.js";
 import { Composer, quoted } from "./compose.js";
@@ -27,12 +28,16 @@ let emailState = null;
 const folders = new FolderPane(document.querySelector(".ax-folders"), jmap, {
   onOpen: (mailbox) => {
     reader.placeholder();
-    list.open(mailbox, { text: search.value.trim(), threads: threads.checked, criteria: advanced.criteria() })
-      .catch(failed);
+    list.open(mailbox, {
+      text: search.value.trim(), threads: threads.checked, criteria: advanced.criteria(), sort: sorter.sort(),
+    }).catch(failed);
   },
   onDropEmails: (ids, mailbox) => move(ids, mailbox),
 });
 new FolderAdmin(folders, jmap, { notify: status });
+const sorter = new SortBar(document.querySelector(".ax-list"), {
+  onChange: () => { if (folders.current) folders.open(folders.current); },
+});
 const advanced = new SearchPanel(document.querySelector(".ax-search"), {
   onSearch: () => { if (folders.current) folders.open(folders.current); },
 });
