@@ -154,6 +154,8 @@ def test_update_by_patch_keeps_what_jscontact_does_not_carry(jmap: Jmap) -> None
     assert stored.etag != ref.etag
     assert b"FN:New Name" in stored.data and b"new@example.com" in stored.data
     assert b"X-CUSTOM:kept" in stored.data and b"old@example.com" not in stored.data
+    again = ok(jmap, "ContactCard/get", {"ids": [card_id], "properties": ["name", "emails"]})["list"][0]
+    assert again["name"]["full"] == "New Name" and again["emails"]["e1"]["address"] == "new@example.com"
     refused = ok(
         jmap, "ContactCard/set", {"update": {card_id: {"uid": "other"}, "k1_eA": {"name/full": "Z"}}}
     )
