@@ -1,7 +1,7 @@
 """What one local delivery costs: fsyncs, SQL statements and CPU per delivered message.
 
     .venv/bin/python bench/delivery_cost.py [--db sqlite|postgresql] [--via queue|deliver]
-                                            [--threads N] [-n 400]
+                                            [--threads N] [-n 400] [--kb 4] [--profile N]
 
 Wall-clock rates on a shared machine move by 2-3x between runs (bench/README.md); these counts do not.
 Two ways in:
@@ -73,7 +73,7 @@ def prepare(args: argparse.Namespace, url: str, data: Path) -> None:
         if args.via == "queue":
             for n in range(args.n):
                 to = f"u{n % USERS}@{DOMAIN}"
-                store.queue.enqueue(message(n, to), "s@outside.test", [to])
+                store.queue.enqueue(message(n, to, args.kb * 1024), "s@outside.test", [to])
     finally:
         store.close()
 
@@ -138,7 +138,7 @@ def measure(args: argparse.Namespace, url: str, data: Path) -> dict[str, Any]:
             measured = before - len(store.queue.list(limit=10 * args.n))
             total = args.n - len(store.queue.list(limit=10 * args.n))
         else:
-            msgs = [message(n, f"u{n % USERS}@{DOMAIN}") for n in range(args.n + 20)]
+            msgs = [message(n, f"u{n % USERS}@{DOMAIN}", args.kb * 1024) for n in range(args.n + 20)]
             for m in msgs[:20]:  # warm-up
                 store.mail.deliver(m, [f"u0@{DOMAIN}"])
             statements[0] = writes[0] = 0
@@ -179,6 +179,7 @@ def measure(args: argparse.Namespace, url: str, data: Path) -> dict[str, Any]:
         "writes": writes[0],
         "kinds": kinds,
         "cpu": cpu,
+        "cpu_system": cpu1.system - cpu0.system,
         "groups": groups,
         "units": units,
         "wal_syncs": None if wal0 is None or wal1 is None else wal1 - wal0,
@@ -215,6 +216,7 @@ def main() -> int:
     parser.add_argument("--via", choices=("queue", "deliver"), default="queue")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("-n", type=int, default=400, help="messages delivered (default 400)")
+    parser.add_argument("--kb", type=int, default=4, help="message size in KB (default 4)")
     parser.add_argument("--statements", action="store_true", help="list the SQL statements by kind")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print cProfile's top N")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: the measured phase
@@ -242,7 +244,16 @@ def main() -> int:
             args.n += max(20, 5 * args.threads)  # the warm-up batch
         prepare(args, url, work)
         child = [sys.executable, __file__, "--db", args.db, "--via", args.via, "--threads", str(args.threads)]
-        child += ["-n", str(args.n), "--profile", str(args.profile), "--child", json.dumps([url, str(work)])]
+        child += [
+            "-n",
+            str(args.n),
+            "--kb",
+            str(args.kb),
+            "--profile",
+            str(args.profile),
+            "--child",
+            json.dumps([url, str(work)]),
+        ]
         trace = work / "strace.txt"
         if shutil.which("strace"):
             child = ["strace", "-f", "-y", "-e", "trace=fsync,fdatasync", "-o", str(trace), *child]
@@ -262,7 +273,8 @@ def main() -> int:
     n = r["messages"] or 1
     load = os.getloadavg()[0]
     print(
-        f"delivery cost: {args.db}, via {args.via}, {r['threads']} thread(s), {n} messages, load {load:.1f}"
+        f"delivery cost: {args.db}, via {args.via}, {r['threads']} thread(s), {n} messages of {args.kb} KB,"
+        f" load {load:.1f}"
     )
     if fsyncs is not None:
         all_n = r["delivered"] or 1
@@ -280,7 +292,8 @@ def main() -> int:
     if args.statements:
         for key, count in sorted(r["kinds"].items(), key=lambda kv: -kv[1]):
             print(f"    {count / n:6.2f}  {key[:90]}")
-    print(f"  CPU ms per message           {1000 * r['cpu'] / n:.1f}  (all threads)")
+    system = f", of which system {1000 * r['cpu_system'] / n:.1f}" if "cpu_system" in r else ""
+    print(f"  CPU ms per message           {1000 * r['cpu'] / n:.1f}  (all threads{system})")
     print(f"  messages/s (wall, noisy)     {n / r['seconds']:.1f}")
     if r["groups"]:
         print(f"  units per SQLite commit      {r['units'] / r['groups']:.2f}  ({r['groups']} groups)")
