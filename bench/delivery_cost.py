@@ -217,6 +217,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("-n", type=int, default=400, help="messages delivered (default 400)")
     parser.add_argument("--kb", type=int, default=4, help="message size in KB (default 4)")
+    parser.add_argument(
+        "--pg-commit-delay", type=int, default=0, metavar="US", help="PostgreSQL: SET commit_delay (µs)"
+    )
     parser.add_argument("--statements", action="store_true", help="list the SQL statements by kind")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print cProfile's top N")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: the measured phase
@@ -240,6 +243,8 @@ def main() -> int:
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{db_name}"'))
             url = PG_SERVER + db_name
+            if args.pg_commit_delay:  # the server's own grouping of concurrent commits (superuser SET)
+                url += f"?options=-c%20commit_delay%3D{args.pg_commit_delay}"
         if args.via == "queue":
             args.n += max(20, 5 * args.threads)  # the warm-up batch
         prepare(args, url, work)
