@@ -25,7 +25,6 @@ from fieldpost.commands import admins as admin_commands
 from fieldpost.commands import filters as filter_commands
 from fieldpost.commands import two_step as two_step_commands
 from fieldpost.control import ControlError
-from fieldpost.supervisor import SupervisorError
 
 PROG = "fieldpost"
 
@@ -68,6 +67,8 @@ def build_parser() -> Parser:
 
 
 def expected_errors() -> tuple[type[BaseException], ...]:
+    from fieldpost.supervisor import SupervisorError  # asked only when a command failed
+
     errors: tuple[type[BaseException], ...] = (
         CommandError,
         ControlError,

@@ -23,33 +23,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
 from storage import adminlimits
 from storage import schema as s
-from storage.admin_backup import AdminBackup
-from storage.admin_directory import AdminDirectory
-from storage.admin_filter_tables import AdminFilterTables
-from storage.admin_groups import AdminGroups
-from storage.admin_logs import AdminLogs
-from storage.admin_mailboxes import AdminMailboxes
-from storage.admin_maintenance import AdminMaintenance
-from storage.admin_public_folders import AdminPublicFolders
-from storage.admin_remote_accounts import AdminRemoteAccounts
-from storage.admin_reports import AdminReports
-from storage.admin_second_factors import AdminSecondFactors
-from storage.admin_security import AdminSecurity
-from storage.admin_services import AdminServices
-from storage.admin_setting_levels import SettingLevels
-from storage.admin_setting_sheets import SettingSheets
-from storage.administrators import Administrators
 from storage.adminscope import ALL_DOMAIN_RIGHTS, DomainScope, Scope, resolve, rights_text
 from storage.models import Account, Domain, Forwarder, Group
 from storage.queue import QueuedMessage
 
 if TYPE_CHECKING:
+    from storage.admin_backup import AdminBackup
+    from storage.admin_directory import AdminDirectory
+    from storage.admin_filter_tables import AdminFilterTables
+    from storage.admin_groups import AdminGroups
+    from storage.admin_logs import AdminLogs
+    from storage.admin_mailboxes import AdminMailboxes
+    from storage.admin_maintenance import AdminMaintenance
+    from storage.admin_public_folders import AdminPublicFolders
+    from storage.admin_remote_accounts import AdminRemoteAccounts
+    from storage.admin_reports import AdminReports
+    from storage.admin_second_factors import AdminSecondFactors
+    from storage.admin_security import AdminSecurity
+    from storage.admin_services import AdminServices
+    from storage.admin_setting_levels import SettingLevels
+    from storage.admin_setting_sheets import SettingSheets
+    from storage.administrators import Administrators
     from storage.store import Store
 
 
@@ -61,22 +62,103 @@ class AdminView:
         self.admin = admin
         self.within = within
         self.queue = AdminQueue(self)
-        self.second_factors = AdminSecondFactors(self)
-        self.directory = AdminDirectory(self)
-        self.public_folders = AdminPublicFolders(self)
-        self.setting_levels = SettingLevels(self)
-        self.setting_sheets = SettingSheets(self)
-        self.admins = Administrators(self)
-        self.admin_groups = AdminGroups(self)
-        self.backup = AdminBackup(self)
-        self.services = AdminServices(self)
-        self.logs = AdminLogs(self)
-        self.reports = AdminReports(self)
-        self.security = AdminSecurity(self)
-        self.remote_accounts = AdminRemoteAccounts(self)
-        self.mailboxes = AdminMailboxes(self)
-        self.filter_tables = AdminFilterTables(self)
-        self.maintenance = AdminMaintenance(self)
+
+    # -- components, each made (and its module imported) on first use: a command or page loads only its own
+    @cached_property
+    def second_factors(self) -> AdminSecondFactors:
+        from storage.admin_second_factors import AdminSecondFactors
+
+        return AdminSecondFactors(self)
+
+    @cached_property
+    def directory(self) -> AdminDirectory:
+        from storage.admin_directory import AdminDirectory
+
+        return AdminDirectory(self)
+
+    @cached_property
+    def public_folders(self) -> AdminPublicFolders:
+        from storage.admin_public_folders import AdminPublicFolders
+
+        return AdminPublicFolders(self)
+
+    @cached_property
+    def setting_levels(self) -> SettingLevels:
+        from storage.admin_setting_levels import SettingLevels
+
+        return SettingLevels(self)
+
+    @cached_property
+    def setting_sheets(self) -> SettingSheets:
+        from storage.admin_setting_sheets import SettingSheets
+
+        return SettingSheets(self)
+
+    @cached_property
+    def admins(self) -> Administrators:
+        from storage.administrators import Administrators
+
+        return Administrators(self)
+
+    @cached_property
+    def admin_groups(self) -> AdminGroups:
+        from storage.admin_groups import AdminGroups
+
+        return AdminGroups(self)
+
+    @cached_property
+    def backup(self) -> AdminBackup:
+        from storage.admin_backup import AdminBackup
+
+        return AdminBackup(self)
+
+    @cached_property
+    def services(self) -> AdminServices:
+        from storage.admin_services import AdminServices
+
+        return AdminServices(self)
+
+    @cached_property
+    def logs(self) -> AdminLogs:
+        from storage.admin_logs import AdminLogs
+
+        return AdminLogs(self)
+
+    @cached_property
+    def reports(self) -> AdminReports:
+        from storage.admin_reports import AdminReports
+
+        return AdminReports(self)
+
+    @cached_property
+    def security(self) -> AdminSecurity:
+        from storage.admin_security import AdminSecurity
+
+        return AdminSecurity(self)
+
+    @cached_property
+    def remote_accounts(self) -> AdminRemoteAccounts:
+        from storage.admin_remote_accounts import AdminRemoteAccounts
+
+        return AdminRemoteAccounts(self)
+
+    @cached_property
+    def mailboxes(self) -> AdminMailboxes:
+        from storage.admin_mailboxes import AdminMailboxes
+
+        return AdminMailboxes(self)
+
+    @cached_property
+    def filter_tables(self) -> AdminFilterTables:
+        from storage.admin_filter_tables import AdminFilterTables
+
+        return AdminFilterTables(self)
+
+    @cached_property
+    def maintenance(self) -> AdminMaintenance:
+        from storage.admin_maintenance import AdminMaintenance
+
+        return AdminMaintenance(self)
 
     @contextmanager
     def acting(self) -> Iterator[Scope]:

@@ -33,6 +33,7 @@ from sqlalchemy.pool import StaticPool
 from storage.blobs import fsync_dirs, sync_before_commit
 from storage.group_commit import GroupCommitter
 from storage.pgwait import cooperate_with_gevent
+from storage.schema_version import is_current
 
 T = TypeVar("T")
 
@@ -148,6 +149,8 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision; safe to call from many processes at once."""
+        if self._schema_is_current():
+            return
         from alembic import command
         from alembic.config import Config
 
@@ -157,6 +160,12 @@ class Database:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
             conn.commit()
+
+    def _schema_is_current(self) -> bool:
+        """Already at the newest revision (the common case: every process start)? Then Alembic, whose
+        import costs more than a short command's work, is not loaded at all (storage.schema_version)."""
+        with self.engine.connect() as conn:
+            return is_current(conn, MIGRATIONS_DIR / "versions")
 
     @contextmanager
     def _migration_lock(self) -> Iterator[None]:

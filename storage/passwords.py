@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import argon2
-from cryptography.fernet import Fernet, InvalidToken
 
 # --------------------------------------------------------------------------------------------- argon2id
 
@@ -275,6 +274,8 @@ class SecretBox:
     """
 
     def __init__(self, key: bytes) -> None:
+        from cryptography.fernet import Fernet  # loaded by the processes that seal or open a secret only
+
         if len(key) == 32:
             key = base64.urlsafe_b64encode(key)
         try:
@@ -298,6 +299,8 @@ class SecretBox:
         Raises:
             ValueError: the token was not made with this key, or was altered.
         """
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError) as exc:
@@ -314,6 +317,8 @@ class SecretBox:
             ValueError: the file exists but is readable or writable by group/other, or holds no valid key.
             OSError: the file or its directory cannot be read or written.
         """
+        from cryptography.fernet import Fernet
+
         path = Path(path)
         if not path.exists():
             _create_key_file(path, Fernet.generate_key())

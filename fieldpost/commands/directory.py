@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from fieldpost.commands import dkim, load_config, opened_admin, password
-from storage import account_import as account_import_module
 
 
 def register(
@@ -144,7 +143,9 @@ def account_import(args: argparse.Namespace) -> int:
     exit status 1 when any line was refused (the others are added all the same)."""
     data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     with opened_admin(load_config(args)) as (admin, _):
-        report = account_import_module.import_accounts(admin, data, domain=args.domain)
+        from storage.account_import import import_accounts
+
+        report = import_accounts(admin, data, domain=args.domain)
     for line in report.lines:
         if line.added:
             shown = f"  password: {line.password}" if line.password else ""

@@ -11,7 +11,6 @@ from typing import Any
 from fieldpost import control, runstate
 from fieldpost.commands import load_config, opened_store
 from fieldpost.config import SERVICES, Config
-from fieldpost.supervisor import Supervisor
 
 
 def register(
@@ -32,6 +31,8 @@ def register(
 
 
 def serve(args: argparse.Namespace) -> int:
+    from fieldpost.supervisor import Supervisor  # only ``serve`` runs one
+
     return Supervisor(load_config(args, args.port_offset)).run()
 
 

@@ -9,7 +9,6 @@ import re
 import tomllib
 
 from fieldpost import config as configuration
-from fieldpost import demo, tls
 from fieldpost.commands import SERVER_ADMIN, CommandError, opened_store, password
 
 ADMIN = SERVER_ADMIN
@@ -32,6 +31,8 @@ def register(
 
 
 def init(args: argparse.Namespace) -> int:
+    from fieldpost import demo, tls  # cryptography and the demo's mail load only for ``init``
+
     data = configuration.resolve_data_dir(args.data)
     if (data / configuration.CONFIG_FILE).exists():
         raise CommandError(f"{data} is already a Fieldpost data directory")

@@ -24,10 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import icalendar
-import vobject
-from dateutil import rrule
-
 from storage.errors import InvalidInput
 
 CALENDAR_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
@@ -150,6 +146,8 @@ def parse_item(data: bytes, *, max_bytes: int, require_uid: bool = True) -> Inde
 
 
 def _calendar_item(data: bytes, fallback_uid: str) -> IndexedItem:
+    import icalendar  # the parsers load with the first item read, not with every process that opens a store
+
     try:
         cal = icalendar.Calendar.from_ical(data)
     except (ValueError, KeyError, IndexError, TypeError) as exc:
@@ -321,6 +319,8 @@ def _count_last(master: Any, rule: Any, count: int) -> datetime | None:
     dtstart = master.decoded("DTSTART")
     if not isinstance(dtstart, datetime):
         dtstart = datetime.combine(dtstart, time(0))
+    from dateutil import rrule
+
     try:
         expanded = rrule.rrulestr(rule.to_ical().decode("ascii"), dtstart=dtstart)
         occurrences = list(expanded)
@@ -379,6 +379,8 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 
 def _card_item(text: str, fallback_uid: str) -> IndexedItem:
+    import vobject
+
     try:
         cards = list(vobject.readComponents(text, ignoreUnreadable=False))
     except Exception as exc:  # vobject raises its own ParseError and plain errors alike
