@@ -100,7 +100,7 @@ def check(body: dict[str, Any], before: dict[str, Any] | None) -> None:
         if not isinstance(found, dict) or not all(isinstance(p, dict) for p in found.values()):
             raise v.Invalid("recurrenceOverrides", "maps LocalDateTimes to patch objects")
         for key, patch in found.items():
-            v.parse_local("recurrenceOverrides", key)
+            v.parse_written("recurrenceOverrides", key)
             unknown = sorted(set(patch) - _OVERRIDABLE)
             if unknown:
                 raise v.Invalid(
@@ -114,8 +114,12 @@ def _timing(body: dict[str, Any]) -> tuple[date | datetime, tzinfo | None, timed
     """(DTSTART value, zone, length) of the body's start, timeZone, duration and showWithoutTime."""
     if "start" not in body:
         raise v.Invalid("start", "is required")
-    start = v.parse_local("start", body["start"])
+    start = v.parse_written("start", body["start"])
     length = v.parse_duration("duration", body.get("duration", "PT0S"))
+    try:
+        start + length
+    except OverflowError:
+        raise v.Invalid("duration", "ends beyond the last year this server stores") from None
     if body.get("showWithoutTime"):
         if start.time() != datetime.min.time() or length % timedelta(days=1):
             raise v.Invalid("duration", "an event without time starts at midnight and lasts whole days")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 _LOCAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 _DURATION = re.compile(r"P(?:(\d{1,6})W)?(?:(\d{1,6})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,6})M)?(?:(\d{1,6})S)?)?")
 _UTC_NAMES = ("Etc/UTC", "UTC", "Etc/GMT", "GMT")
+WRITABLE_YEARS = (1000, 9000)
 FREQUENCIES = ("yearly", "monthly", "weekly", "daily", "hourly", "minutely", "secondly")
 DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 _NDAY = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)", re.I)
@@ -49,6 +50,19 @@ def parse_local(prop: str, value: Any) -> datetime:
         return datetime.fromisoformat(value)
     except ValueError:
         raise Invalid(prop, "is not a real date and time") from None
+
+
+def parse_written(prop: str, value: Any) -> datetime:
+    """A LocalDateTime a client writes, within the years this server stores (storage's occurrence
+    ranges end there, and a time near year 1 or 9999 overflows once moved to UTC or given a length).
+
+    Raises:
+        Invalid: not a LocalDateTime, or outside ``WRITABLE_YEARS``.
+    """
+    local = parse_local(prop, value)
+    if not WRITABLE_YEARS[0] <= local.year <= WRITABLE_YEARS[1]:
+        raise Invalid(prop, f"must lie between the years {WRITABLE_YEARS[0]} and {WRITABLE_YEARS[1]}")
+    return local
 
 
 def utc_text(value: datetime) -> str:
@@ -217,7 +231,7 @@ def rule_ical(value: Any, zone: tzinfo | None, all_day: bool) -> dict[str, Any]:
             raise Invalid(prop, "count is a whole number from 1 to 100000")
         out["COUNT"] = count
     if "until" in value:
-        until = parse_local(prop, value["until"])
+        until = parse_written(prop, value["until"])
         if all_day:
             out["UNTIL"] = until.date()
         elif zone is None:

@@ -72,6 +72,8 @@ def _values(card: dict[str, Any], prop: str, key: str) -> str:
 
 def _condition(name: str, value: Any) -> Callable[[Candidate], bool]:
     """A test for one condition of a FilterCondition (all of them must hold)."""
+    if name in ("inAddressBook", "uid", "hasMember", "kind") and not isinstance(value, str):
+        raise std.invalid("filter", f"{name} is a string")
     if name == "inAddressBook":
         folder = st.parse_book_id(value)
         return lambda c: folder == c.row.folder_id

@@ -137,11 +137,12 @@ def _update(call: Call, card_id: str, patch: dict[str, Any]) -> None:
 
 
 def _destroy(call: Call, card_id: str) -> None:
-    where = card_get.resolve(call, [card_id]).get(card_id)
-    if where is None:
+    stored = card_get.load(call, [card_id]).get(card_id)  # a card, not an event a guessed id names
+    key = st.parse_card_id(card_id)
+    if stored is None or key is None:
         raise SetFailed("notFound")
     try:
-        call.user.organizer.delete(*where)
+        call.user.organizer.delete(key.folder_id, stored.name, if_match=stored.etag)
     except STORAGE_ERRORS as exc:
         raise _storage_error(exc) from None
 

@@ -220,7 +220,7 @@ def _create(call: Call, body: Args, now: datetime) -> Args:
         folder_id = found.folder_id if found else None
     else:
         folder_id = parse_list_id(std.resolve_id(call, wanted)) if isinstance(wanted, str) else None
-    if folder_id is None:
+    if folder_id not in {c.folder_id for c in task_lists(call.user)}:  # not a calendar's or a book's id
         raise Refused(std.set_error("invalidProperties", "no such task list", properties=["taskListId"]))
     task = {**task_ical.defaults(), **{k: x for k, x in body.items() if k not in task_ical.SERVER_SET}}
     task.pop("taskListId", None)

@@ -117,7 +117,7 @@ def defaults() -> dict[str, Any]:
 def _moment(prop: str, text: Any, body: dict[str, Any]) -> date | datetime | None:
     if text is None:
         return None
-    local = v.parse_local(prop, text)
+    local = v.parse_written(prop, text)
     if body["showWithoutTime"]:
         return local.date()
     zone = v.zone_of("timeZone", body.get("timeZone"))
@@ -142,6 +142,7 @@ def check(body: dict[str, Any], before: dict[str, Any] | None) -> None:
         raise v.Invalid("uid", "must be a string of 1 to 255 characters")
     if not isinstance(body.get("showWithoutTime"), bool):
         raise v.Invalid("showWithoutTime", "must be true or false")
+    v.zone_of("timeZone", body.get("timeZone"))  # checked even when no start or due uses it
     start, due = _moment("start", body.get("start"), body), _moment("due", body.get("due"), body)
     if start is not None and due is not None and _key(due) < _key(start):
         raise v.Invalid("due", "must not be before start")
