@@ -17,6 +17,7 @@ from typing import Any
 from icalendar import Calendar
 
 from storage.errors import InvalidInput, NotFound, PermissionDenied
+from webmail.jmap import limits
 from webmail.jmap import standard_methods as std
 from webmail.jmap.calendars import event_read as read
 from webmail.jmap.calendars import events, ids
@@ -53,6 +54,8 @@ def event_get(call: Call, args: Args) -> Args:
     asked = std.get_args(call, args, events.PROPERTIES)
     state = st.event_state(st.calendars_of(call.user))
     wanted = list(dict.fromkeys(_all_ids(call) if asked.ids is None else asked.ids))
+    if asked.ids is None and len(wanted) > limits.MAX_OBJECTS_IN_GET:  # RFC 8620 5.1
+        raise MethodError("requestTooLarge", "too many events: ask for ids (CalendarEvent/query)")
     refs = {event_id: ids.parse_event_id(event_id) for event_id in wanted}
     items = events.find_many(call.user, [r for r in refs.values() if r is not None])
     parsed: dict[str, tuple[Calendar, dict[str, Any]] | None] = {}  # item name -> parsed once per request

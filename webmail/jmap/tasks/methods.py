@@ -19,6 +19,7 @@ from storage.errors import InvalidInput, NotFound, PermissionDenied, Preconditio
 from storage.pim.index import resource_name
 from storage.pim.models import Collection
 from storage.usermail import UserMail
+from webmail.jmap import limits
 from webmail.jmap import standard_methods as std
 from webmail.jmap.calendars import ids
 from webmail.jmap.calendars import state as st
@@ -119,6 +120,8 @@ def task_get(call: Call, args: Args) -> Args:
     asked = std.get_args(call, args, PROPERTIES)
     state = state_of(call.user)
     wanted = asked.ids if asked.ids is not None else _query_ids(call, {})
+    if asked.ids is None and len(wanted) > limits.MAX_OBJECTS_IN_GET:  # RFC 8620 5.1
+        raise MethodError("requestTooLarge", "too many tasks: ask for ids (Task/query)")
     found, missing = [], []
     for task_id in dict.fromkeys(wanted):
         hit = _find(call.user, task_id)

@@ -7,9 +7,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 import webmail.jmap.contacts  # noqa: F401  (registers the methods)
 import webmail.jmap.tasks  # noqa: F401
 from tests.webmail.jmap.calendars.conftest import Cal
+from webmail.jmap import limits
 
 START = "2027-01-01T09:00:00"
 
@@ -84,3 +87,18 @@ def test_a_secondly_rule_over_ten_years_stays_bounded(cal: Cal) -> None:
     assert 0 < found["total"] <= 5000 and len(found["ids"]) <= 5000, found["total"]
     assert took < 10, took
     cal("CalendarEvent/set", {"destroy": [made["created"]["k"]["id"]]})
+
+
+def test_get_of_all_answers_request_too_large_beyond_max_objects(
+    cal: Cal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = cal(
+        "CalendarEvent/set", {"create": {"a": {"start": START}, "b": {"start": "2027-01-02T09:00:00"}}}
+    )["created"]
+    tasks = cal("Task/set", {"create": {"a": {"title": "a"}, "b": {"title": "b"}}})["created"]
+    monkeypatch.setattr(limits, "MAX_OBJECTS_IN_GET", 1)  # instead of making 501 of each
+    assert cal.error("CalendarEvent/get", {"ids": None}) == "requestTooLarge"
+    assert cal.error("Task/get", {"ids": None}) == "requestTooLarge"
+    monkeypatch.undo()
+    cal("CalendarEvent/set", {"destroy": [x["id"] for x in made.values()]})
+    cal("Task/set", {"destroy": [x["id"] for x in tasks.values()]})
