@@ -43,6 +43,7 @@ def client_strings() -> dict[str, str]:
         "no_subject": _("(no subject)"),
         "images_blocked": _("%(count)s remote images were blocked."),
         "show_images": _("Show images"),
+        "always_show_images": _("Always show images from this sender"),
         "view_source": _("Source"),
         "download_message": _("Download"),
         "print": _("Print"),

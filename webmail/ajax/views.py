@@ -15,8 +15,8 @@ from flask_wtf.csrf import generate_csrf
 from mailflow import html_text
 from webmail.ajax.blueprint import bp
 from webmail.ajax.strings import client_strings
-from webmail.binding import current_user_account, user_mail
-from webmail.reader_actions import reader_options
+from webmail.binding import current_store, current_user_account, user_mail
+from webmail.reader_actions import add_trusted_sender, reader_options
 from webmail.reading import IFRAME_SANDBOX, build_view, open_message
 from webmail.user_settings import user_settings
 
@@ -81,10 +81,19 @@ def read(folder_id: int, uid: int) -> Any:
         blocked_images=view.blocked_images,
         remote_images=view.remote_images,
         # the Standard reader's own pages for what a pane has no room for
+        trust=url_for("ajax.trust", folder_id=folder_id, uid=uid),
         source=url_for("standard.message_raw", folder_id=folder_id, uid=uid),
         download=url_for("standard.message_raw", folder_id=folder_id, uid=uid, download=1),
         print=url_for("standard.print_messages", folder_id=folder_id, uid=uid, images=images),
     )
+
+
+@bp.post("/trust/<int:folder_id>/<int:uid>")
+def trust(folder_id: int, uid: int) -> Any:
+    """ "Always show images from this sender": the message's sender put on the same trusted list the
+    Standard reader's button adds to (a message without a usable sender is refused, 400)."""
+    stored = open_message(user_mail(), folder_id, uid)
+    return jsonify(address=add_trusted_sender(current_store(), current_user_account().address, stored))
 
 
 @bp.post("/compose/clean")

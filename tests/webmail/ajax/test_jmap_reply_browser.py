@@ -1,7 +1,8 @@
 """The Ajax interface answering mail in Chromium, on the whole server (conftest.py): reply, reply to all
 and forward open the composer filled in (recipients, Re:/Fwd: subject, the original quoted) and what
 is sent reaches the recipient threaded; a remote image in an HTML message is not fetched until "Show
-images" is clicked (a real HTTP server on 127.0.0.1 counts the fetches); the new-mail notification
+images" is clicked, and shown at once from a sender trusted with "Always show images" (a real HTTP
+server on 127.0.0.1 counts the fetches); the new-mail notification
 opt-in asks the browser's permission; a draft opened in Drafts goes back into the composer."""
 
 from __future__ import annotations
@@ -209,10 +210,32 @@ def test_remote_images_wait_for_show_images(
     page.wait_for_timeout(300)  # time for a fetch that must not happen
     assert f"/open/{token}.png" not in fetched
 
-    notice.get_by_role("button", name="Show images").click()
+    notice.get_by_role("button", name="Show images", exact=True).click()
     expect(notice).to_have_count(0)
     expect(frame.locator("img").first).to_have_js_property("naturalWidth", 1)
     assert f"/open/{token}.png" in fetched
+
+    # a second message from bob: trusted once, then a third one shows its image at once
+    for n in (2, 3):
+        more = from_bob(me, f"Newsletter {n}", "Plain form.")
+        more.add_alternative(
+            f'<p>Issue {n}</p><img src="{url}/open/{token}-{n}.png" alt="logo">', subtype="html"
+        )
+        deliver(world, me, more)
+    expect(page.locator(ROW)).to_have_count(3)
+    page.locator(f"{ROW}:has-text('Newsletter 2')").click()
+    expect(notice).to_be_visible()
+    notice.get_by_role("button", name="Always show images from this sender").click()
+    expect(notice).to_have_count(0)
+    expect(frame.locator("img").first).to_have_js_property("naturalWidth", 1)
+    assert f"/open/{token}-2.png" in fetched
+    page.locator(f"{ROW}:has-text('Newsletter 3')").click()
+    expect(frame.locator("body")).to_contain_text("Issue 3")
+    expect(frame.locator("img").first).to_have_js_property("naturalWidth", 1)
+    expect(notice).to_have_count(0)
+    assert f"/open/{token}-3.png" in fetched
+    page.locator(f"{ROW}:has-text('Our newsletter')").click()  # the source link below is this one's
+    expect(page.locator(".ax-reader .ax-message h2")).to_have_text("Our newsletter")
 
     with page.expect_popup() as opened:  # the Standard reader's source page, in a new tab
         page.get_by_role("link", name="Source").click()

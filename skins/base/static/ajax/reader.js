@@ -108,7 +108,19 @@ export class Reader {
       allow.type = "button";
       allow.textContent = t("show_images");
       allow.addEventListener("click", () => this.body(article, emailId, true));
-      notice.append(allow);
+      const always = document.createElement("button");
+      always.type = "button";
+      always.textContent = t("always_show_images");
+      always.addEventListener("click", async () => {
+        const answer = await fetch(view.trust, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": config.csrf, Accept: "application/json" },
+        });
+        if (answer.ok) this.body(article, emailId, true);
+        else always.replaceWith(t("failed", { reason: `HTTP ${answer.status}` }));
+      });
+      notice.append(allow, " ", always);
       article.append(notice);
     }
     for (const section of view.sections) {
