@@ -11,6 +11,7 @@ is true). Everything else a client sends (sharing, default alerts, visibility) i
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from storage.errors import StorageError
@@ -121,6 +122,9 @@ def calendar_changes(call: Call, args: Args) -> Args:
     }
 
 
+_COLOR = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+
+
 def _values(body: Args, creating: bool) -> dict[str, Any]:
     """The name and colour a create or update object sets.
 
@@ -134,8 +138,10 @@ def _values(body: Args, creating: bool) -> dict[str, Any]:
     if (creating or "name" in body) and (not isinstance(name, str) or not name.strip() or "/" in name):
         raise _Refused(["name"], 'a calendar needs a name without "/"')
     color = body.get("color")
-    if color is not None and not isinstance(color, str):
-        raise _Refused(["color"], "a colour is written #rrggbb")
+    if color is not None and (not isinstance(color, str) or not _COLOR.fullmatch(color.strip() or "#000000")):
+        # checked here too (storage checks it again) so that the error names color, and a create with a
+        # bad one leaves no calendar behind (the colour is stored by a second call)
+        raise _Refused(["color"], "a colour is written #rrggbb or #rrggbbaa")
     return {"name": " ".join(name.split()) if isinstance(name, str) else None, "color": color}
 
 

@@ -109,3 +109,31 @@ def test_a_viewer_reads_and_may_change_nothing(
     finally:
         alice.delete_entry(folder_id, "bob@example.test")
     assert cal(f"{kind}/get", {"ids": [item]}, who="bob")["notFound"] == [item]
+
+
+def test_a_viewer_may_not_rename_or_remove_a_shared_calendar(cal: Cal, alices: dict[str, str]) -> None:
+    work = alices["calendar"]
+    alice = cal.call_for("alice").user
+    alice.change_entry(int(work[1:]), "bob@example.test", "lr")
+    try:
+        done = cal(
+            "Calendar/set",
+            {"update": {work: {"name": "pwned"}}, "destroy": [work], "onDestroyRemoveEvents": True},
+            who="bob",
+        )
+        assert done["notUpdated"][work]["type"] == "forbidden"
+        assert done["notDestroyed"][work]["type"] == "forbidden"
+    finally:
+        alice.delete_entry(int(work[1:]), "bob@example.test")
+    assert cal("Calendar/get", {"ids": [work]})["list"][0]["name"] == "Work"
+    assert cal("CalendarEvent/get", {"ids": [alices["event"]]})["list"]
+
+
+def test_a_bad_colour_names_color_and_makes_no_calendar(cal: Cal) -> None:
+    before = len(cal("Calendar/get", {"ids": None})["list"])
+    done = cal("Calendar/set", {"create": {"k": {"name": "Red", "color": "red"}}})
+    assert (done["notCreated"]["k"]["type"], done["notCreated"]["k"]["properties"]) == (
+        "invalidProperties",
+        ["color"],
+    )
+    assert len(cal("Calendar/get", {"ids": None})["list"]) == before
