@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 _LOCAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 _DURATION = re.compile(r"P(?:(\d{1,6})W)?(?:(\d{1,6})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,6})M)?(?:(\d{1,6})S)?)?")
 _UTC_NAMES = ("Etc/UTC", "UTC", "Etc/GMT", "GMT")
-WRITABLE_YEARS = (1000, 9000)
+WRITABLE_YEARS = (1900, 8999)  # the account capability's minDateTime and maxDateTime (calendars/__init__.py)
 FREQUENCIES = ("yearly", "monthly", "weekly", "daily", "hourly", "minutely", "secondly")
 DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 _NDAY = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)", re.I)

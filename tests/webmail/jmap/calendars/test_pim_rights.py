@@ -65,6 +65,8 @@ def test_unshared_items_stay_hidden_from_guessed_ids(
     assert item not in cal(f"{kind}/query", {}, who="bob")["ids"]
     since = cal(f"{kind}/get", {"ids": []}, who="bob")["state"]
     assert item not in str(cal(f"{kind}/changes", {"sinceState": since}, who="bob"))
+    alices_state = cal(f"{kind}/get", {"ids": []})["state"]  # names her folders: no changes of them for bob
+    assert cal.error(f"{kind}/changes", {"sinceState": alices_state}, who="bob") == "cannotCalculateChanges"
     done = cal(
         f"{kind}/set",
         {"update": {item: {"title" if kind != "ContactCard" else "name/full": "pwned"}}, "destroy": [item],
