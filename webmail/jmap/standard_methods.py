@@ -30,7 +30,7 @@ passed through as given, checked only to be an object or null.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,6 +176,66 @@ def set_error(type_: str, description: str | None = None, **extra: Any) -> Args:
     if description:
         body["description"] = description
     return body
+
+
+class SetRefused(Exception):
+    """One object of a /set refused; ``error`` is its SetError. Each type's refusals derive from it so
+    that :func:`apply_set` files them under ``notCreated``/``notUpdated``/``notDestroyed``."""
+
+    error: Args
+
+
+def apply_set(
+    call: Call,
+    asked: SetArgs,
+    old_state: str,
+    new_state: Callable[[], str],
+    create: Callable[[Args], dict[str, Any]],
+    update: Callable[[str, Args], None],
+    destroy: Callable[[str], None],
+) -> Args:
+    """Run a /set's creations, then updates, then destroys (RFC 8620 5.3 orders them so), each object on
+    its own: one refused object does not stop the others. ``create`` returns the created object's
+    server-set properties including ``id``, which later calls of the request may reference."""
+    created: dict[str, Any] = {}
+    not_created: dict[str, Any] = {}
+    for creation_id, body in asked.create.items():
+        try:
+            made = create(body)
+        except SetRefused as exc:
+            not_created[creation_id] = exc.error
+            continue
+        call.created_ids[creation_id] = made["id"]
+        created[creation_id] = made
+    updated: dict[str, Any] = {}
+    not_updated: dict[str, Any] = {}
+    for object_id, patch in asked.update.items():
+        try:
+            update(object_id, patch)
+        except SetRefused as exc:
+            not_updated[object_id] = exc.error
+            continue
+        updated[object_id] = None
+    destroyed: list[str] = []
+    not_destroyed: dict[str, Any] = {}
+    for object_id in asked.destroy:
+        try:
+            destroy(object_id)
+        except SetRefused as exc:
+            not_destroyed[object_id] = exc.error
+            continue
+        destroyed.append(object_id)
+    return {
+        "accountId": call.account_id,
+        "oldState": old_state,
+        "newState": new_state(),
+        "created": created or None,
+        "updated": updated or None,
+        "destroyed": destroyed or None,
+        "notCreated": not_created or None,
+        "notUpdated": not_updated or None,
+        "notDestroyed": not_destroyed or None,
+    }
 
 
 @dataclass(frozen=True)

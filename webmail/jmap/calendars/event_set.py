@@ -37,7 +37,7 @@ from webmail.jmap.registry import CALENDARS, Args, Call, method
 OVERRIDABLE = ("title", "description", "start", "duration", "locations")
 
 
-class Refused(Exception):
+class Refused(std.SetRefused):
     """One object of a /set refused: ``error`` is its SetError (RFC 8620 5.3)."""
 
     def __init__(self, error: Args) -> None:
@@ -211,36 +211,12 @@ def event_set(call: Call, args: Args) -> Args:
     old_state = st.event_state(st.calendars_of(call.user))
     check_state(asked.if_in_state, old_state)
     now = datetime.now(UTC)
-    out: dict[str, dict[str, Any]] = {
-        k: {} for k in ("created", "notCreated", "updated", "notUpdated", "notDestroyed")
-    }
-    destroyed: list[str] = []
-    for key, body in asked.create.items():
-        try:
-            made = _create(call, body, now)
-        except Refused as exc:
-            out["notCreated"][key] = exc.error
-            continue
-        call.created_ids[key] = made["id"]
-        out["created"][key] = made
-    for event_id, patch in asked.update.items():
-        try:
-            _update(call, event_id, patch, now)
-        except Refused as exc:
-            out["notUpdated"][event_id] = exc.error
-            continue
-        out["updated"][event_id] = None
-    for event_id in asked.destroy:
-        try:
-            _destroy(call, event_id, now)
-        except Refused as exc:
-            out["notDestroyed"][event_id] = exc.error
-            continue
-        destroyed.append(event_id)
-    return {
-        "accountId": call.account_id,
-        "oldState": old_state,
-        "newState": st.event_state(st.calendars_of(call.user)),
-        **{k: (val or None) for k, val in out.items()},
-        "destroyed": destroyed or None,
-    }
+    return std.apply_set(
+        call,
+        asked,
+        old_state,
+        lambda: st.event_state(st.calendars_of(call.user)),
+        lambda body: _create(call, body, now),
+        lambda event_id, patch: _update(call, event_id, patch, now),
+        lambda event_id: _destroy(call, event_id, now),
+    )

@@ -36,7 +36,7 @@ from webmail.jmap.registry import Args, Call, method
 STORAGE_ERRORS = (NotFound, PermissionDenied, InvalidInput, QuotaExceeded, PreconditionFailed, AlreadyExists)
 
 
-class SetFailed(Exception):
+class SetFailed(std.SetRefused):
     def __init__(self, type_: str, description: str | None = None, **extra: Any) -> None:
         super().__init__(description or type_)
         self.error = std.set_error(type_, description, **extra)
@@ -156,38 +156,12 @@ def card_set(call: Call, args: Args) -> Args:
     asked = std.set_args(call, args)
     old_state = _state(call)
     check_state(asked.if_in_state, old_state)
-    created: dict[str, Any] = {}
-    not_created: dict[str, Any] = {}
-    for creation_id, card in asked.create.items():
-        try:
-            created[creation_id] = _create(call, card)
-            call.created_ids[creation_id] = created[creation_id]["id"]
-        except SetFailed as failed:
-            not_created[creation_id] = failed.error
-    updated: dict[str, Any] = {}
-    not_updated: dict[str, Any] = {}
-    for card_id, patch in asked.update.items():
-        try:
-            _update(call, card_id, patch)
-            updated[card_id] = None
-        except SetFailed as failed:
-            not_updated[card_id] = failed.error
-    destroyed: list[str] = []
-    not_destroyed: dict[str, Any] = {}
-    for card_id in asked.destroy:
-        try:
-            _destroy(call, card_id)
-            destroyed.append(card_id)
-        except SetFailed as failed:
-            not_destroyed[card_id] = failed.error
-    return {
-        "accountId": call.account_id,
-        "oldState": old_state,
-        "newState": _state(call),
-        "created": created or None,
-        "updated": updated or None,
-        "destroyed": destroyed or None,
-        "notCreated": not_created or None,
-        "notUpdated": not_updated or None,
-        "notDestroyed": not_destroyed or None,
-    }
+    return std.apply_set(
+        call,
+        asked,
+        old_state,
+        lambda: _state(call),
+        lambda card: _create(call, card),
+        lambda card_id, patch: _update(call, card_id, patch),
+        lambda card_id: _destroy(call, card_id),
+    )

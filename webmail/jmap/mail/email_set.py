@@ -30,7 +30,7 @@ from webmail.jmap.registry import MAIL, METHODS, Args, Call, MethodError, method
 _SYSTEM_FLAGS = {"\\Seen", "\\Flagged", "\\Answered", "\\Draft"}
 
 
-class _Failed(Exception):
+class _Failed(std.SetRefused):
     def __init__(self, type_: str, description: str | None = None, **extra: Any) -> None:
         super().__init__(type_)
         self.error = std.set_error(type_, description, **extra)
@@ -202,41 +202,15 @@ def email_set(call: Call, args: Args) -> Args:
     old = _state(call)
     if asked.if_in_state is not None and asked.if_in_state != old:
         raise MethodError("stateMismatch")
-    created: dict[str, Any] = {}
-    not_created: dict[str, Any] = {}
-    for cid, spec in asked.create.items():
-        try:
-            created[cid] = _create(call, spec)
-            call.created_ids[cid] = created[cid]["id"]
-        except _Failed as exc:
-            not_created[cid] = exc.error
-    updated: dict[str, Any] = {}
-    not_updated: dict[str, Any] = {}
-    for email, patch in asked.update.items():
-        try:
-            _update(call, email, patch)
-            updated[email] = None
-        except _Failed as exc:
-            not_updated[email] = exc.error
-    destroyed: list[str] = []
-    not_destroyed: dict[str, Any] = {}
-    for email in asked.destroy:
-        try:
-            _destroy(call, email)
-            destroyed.append(email)
-        except _Failed as exc:
-            not_destroyed[email] = exc.error
-    return {
-        "accountId": call.account_id,
-        "oldState": old,
-        "newState": _state(call),
-        "created": created or None,
-        "updated": updated or None,
-        "destroyed": destroyed or None,
-        "notCreated": not_created or None,
-        "notUpdated": not_updated or None,
-        "notDestroyed": not_destroyed or None,
-    }
+    return std.apply_set(
+        call,
+        asked,
+        old,
+        lambda: _state(call),
+        lambda spec: _create(call, spec),
+        lambda email, patch: _update(call, email, patch),
+        lambda email: _destroy(call, email),
+    )
 
 
 def _copy_one(call: Call, spec: Any) -> dict[str, Any]:

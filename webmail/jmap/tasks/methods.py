@@ -290,36 +290,12 @@ def task_set(call: Call, args: Args) -> Args:
     old_state = state_of(call.user)
     check_state(asked.if_in_state, old_state)
     now = datetime.now(UTC)
-    out: dict[str, dict[str, Any]] = {
-        k: {} for k in ("created", "notCreated", "updated", "notUpdated", "notDestroyed")
-    }
-    destroyed: list[str] = []
-    for key, body in asked.create.items():
-        try:
-            made = _create(call, body, now)
-        except Refused as exc:
-            out["notCreated"][key] = exc.error
-            continue
-        call.created_ids[key] = made["id"]
-        out["created"][key] = made
-    for task_id, patch in asked.update.items():
-        try:
-            _update(call, task_id, patch, now)
-        except Refused as exc:
-            out["notUpdated"][task_id] = exc.error
-            continue
-        out["updated"][task_id] = None
-    for task_id in asked.destroy:
-        try:
-            _destroy(call, task_id)
-        except Refused as exc:
-            out["notDestroyed"][task_id] = exc.error
-            continue
-        destroyed.append(task_id)
-    return {
-        "accountId": call.account_id,
-        "oldState": old_state,
-        "newState": state_of(call.user),
-        **{k: (x or None) for k, x in out.items()},
-        "destroyed": destroyed or None,
-    }
+    return std.apply_set(
+        call,
+        asked,
+        old_state,
+        lambda: state_of(call.user),
+        lambda body: _create(call, body, now),
+        lambda task_id, patch: _update(call, task_id, patch, now),
+        lambda task_id: _destroy(call, task_id),
+    )
