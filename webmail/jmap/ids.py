@@ -92,3 +92,14 @@ def parse_message_blob_id(value: object) -> tuple[int, int, str | None] | None:
         return None
     part = m.group(3)[1:].replace("_", ".") if m.group(3) else None
     return int(m.group(1)), int(m.group(2)), part
+
+
+def b36(n: int) -> str:
+    """``n`` (>= 0) in base 36: the short numbers state strings are made of."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = []
+    while True:
+        n, r = divmod(n, 36)
+        out.append(digits[r])
+        if not n:
+            return "".join(reversed(out))

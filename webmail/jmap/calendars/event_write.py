@@ -58,18 +58,7 @@ def check(body: dict[str, Any], before: dict[str, Any] | None) -> None:
     Raises:
         v.Invalid: the property and what is wrong.
     """
-    for name in body:
-        if name not in WRITABLE and name not in SERVER_SET:
-            raise v.Invalid(name, "is not supported by this server")
-    for name in ("title", "description"):
-        if not isinstance(body.get(name), str):
-            raise v.Invalid(name, "must be a string")
-    if before is not None and body.get("uid") != before.get("uid"):
-        raise v.Invalid("uid", "cannot be changed")
-    if not isinstance(body.get("uid"), str) or not 0 < len(body["uid"]) <= 255:
-        raise v.Invalid("uid", "must be a string of 1 to 255 characters")
-    if not isinstance(body.get("showWithoutTime"), bool):
-        raise v.Invalid("showWithoutTime", "must be true or false")
+    v.check_common(body, before, WRITABLE, SERVER_SET)
     if body.get("participants") != (before or {}).get("participants"):
         raise v.Invalid("participants", "are read-only on this server (invite from the Standard calendar)")
     for name, table in (("status", _STATUS), ("privacy", _PRIVACY)):

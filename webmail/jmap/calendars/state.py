@@ -19,19 +19,10 @@ from dataclasses import dataclass
 
 from storage.pim.models import Collection
 from storage.usermail import UserMail
+from webmail.jmap.ids import b36 as _b36
 
 CALENDAR_PREFIX = "k"
 EVENT_PREFIX = "s"
-
-
-def _b36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if not n:
-            return out
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ test alone. No Flask, no storage.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -269,3 +270,29 @@ def rule_ical(value: Any, zone: tzinfo | None, all_day: bool) -> dict[str, Any]:
             raise Invalid(prop, "firstDayOfWeek is a day such as mo")
         out["WKST"] = value["firstDayOfWeek"].upper()
     return out
+
+
+def check_common(
+    body: dict[str, Any],
+    before: dict[str, Any] | None,
+    writable: Collection[str],
+    server_set: Collection[str],
+) -> None:
+    """What an event and a task both must be: only known properties, string title and description, an
+    unchanged ``uid`` of 1-255 characters, a boolean ``showWithoutTime``.
+
+    Raises:
+        Invalid: the property and what is wrong.
+    """
+    for name in body:
+        if name not in writable and name not in server_set:
+            raise Invalid(name, "is not supported by this server")
+    for name in ("title", "description"):
+        if not isinstance(body.get(name), str):
+            raise Invalid(name, "must be a string")
+    if before is not None and body.get("uid") != before.get("uid"):
+        raise Invalid("uid", "cannot be changed")
+    if not isinstance(body.get("uid"), str) or not 0 < len(body["uid"]) <= 255:
+        raise Invalid("uid", "must be a string of 1 to 255 characters")
+    if not isinstance(body.get("showWithoutTime"), bool):
+        raise Invalid("showWithoutTime", "must be true or false")

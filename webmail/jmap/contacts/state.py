@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from storage.pim import Collection
 from storage.usermail import UserMail
+from webmail.jmap.ids import b36 as _b36
 
 CARD_STATE_PREFIX = "c"
 BOOK_STATE_PREFIX = "b"
@@ -77,16 +78,6 @@ def parse_card_id(value: object) -> CardKey | None:
     if m := _HASHED_CARD.fullmatch(value):
         return CardKey(int(m.group(1)), None, m.group(2))
     return None
-
-
-def _b36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if not n:
-            return out
 
 
 @dataclass(frozen=True)

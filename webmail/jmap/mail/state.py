@@ -26,20 +26,10 @@ from dataclasses import dataclass
 
 from storage.mail_sync import SyncFolder
 from storage.usermail import UserMail
+from webmail.jmap.ids import b36 as _b36
 
 MAILBOX_PREFIX = "m"
 EMAIL_PREFIX = "e"
-
-
-def _b36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    if n == 0:
-        return "0"
-    out = []
-    while n:
-        n, r = divmod(n, 36)
-        out.append(digits[r])
-    return "".join(reversed(out))
 
 
 def _hash(*parts: object) -> str:

@@ -130,18 +130,7 @@ def check(body: dict[str, Any], before: dict[str, Any] | None) -> None:
     Raises:
         v.Invalid: the property and what is wrong.
     """
-    for name in body:
-        if name not in WRITABLE and name not in SERVER_SET:
-            raise v.Invalid(name, "is not supported by this server")
-    for name in ("title", "description"):
-        if not isinstance(body.get(name), str):
-            raise v.Invalid(name, "must be a string")
-    if before is not None and body.get("uid") != before.get("uid"):
-        raise v.Invalid("uid", "cannot be changed")
-    if not isinstance(body.get("uid"), str) or not 0 < len(body["uid"]) <= 255:
-        raise v.Invalid("uid", "must be a string of 1 to 255 characters")
-    if not isinstance(body.get("showWithoutTime"), bool):
-        raise v.Invalid("showWithoutTime", "must be true or false")
+    v.check_common(body, before, WRITABLE, SERVER_SET)
     v.zone_of("timeZone", body.get("timeZone"))  # checked even when no start or due uses it
     start, due = _moment("start", body.get("start"), body), _moment("due", body.get("due"), body)
     if start is not None and due is not None and _key(due) < _key(start):
