@@ -144,8 +144,11 @@ _SHARED: dict[str, Any] = {}
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # assertions wait as long as actions do: on a CI machine running two workers and their servers, a
+    # page that needs three round trips can take more than Playwright's default of 5 s
+    expect.set_options(timeout=15_000)
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (make deps installs Debian's chromium)")
     if not _SHARED:

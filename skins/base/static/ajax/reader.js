@@ -27,11 +27,17 @@ export class Reader {
     text.textContent = t("no_message");
     this.root.replaceChildren(text);
     this.email = null;
+    this.showing = null;
   }
 
+  // The headers are drawn as soon as they are known, the bodies after them: a slow body never holds
+  // back the subject and sender. A later show() wins over one still waiting for the server.
   async show(emailId, { conversation = false } = {}) {
+    const showing = Symbol(emailId);
+    this.showing = showing;
     let ids = [emailId];
     const first = await this.jmap.call("Email/get", { ids: [emailId], properties: HEADER_PROPERTIES });
+    if (this.showing !== showing) return;
     if (!first.list.length) return this.placeholder();
     this.email = first.list[0];
     if (conversation) {
@@ -41,10 +47,14 @@ export class Reader {
     const emails = ids.length === 1
       ? first.list
       : (await this.jmap.call("Email/get", { ids, properties: HEADER_PROPERTIES })).list;
-    const parts = [this.toolbar()];
-    for (const email of emails) parts.push(await this.message(email, email.id === emailId));
-    this.root.replaceChildren(...parts);
+    if (this.showing !== showing) return;
+    const articles = emails.map((email) => [email, this.message(email, email.id === emailId)]);
+    this.root.replaceChildren(this.toolbar(), ...articles.map(([, article]) => article));
     this.root.scrollTop = 0;
+    for (const [email, article] of articles) {
+      if (this.showing !== showing) return;
+      await this.body(article, email.id, false);
+    }
   }
 
   toolbar() {
@@ -62,7 +72,7 @@ export class Reader {
     return bar;
   }
 
-  async message(email, current) {
+  message(email, current) {
     const article = document.createElement("article");
     article.className = "ax-message";
     if (current) article.classList.add("ax-current");
@@ -83,7 +93,6 @@ export class Reader {
     line("cc", addresses(email.cc));
     line("date", new Date(email.sentAt || email.receivedAt).toLocaleString());
     article.append(heading, table);
-    await this.body(article, email.id, false);
     return article;
   }
 
