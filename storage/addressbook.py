@@ -66,6 +66,18 @@ class Suggestion:
         return f'"{quoted}" <{self.address}>'
 
 
+@dataclass(frozen=True)
+class DirectoryPrincipal:
+    """Someone a folder can be shared with (JMAP Sharing's Principal): an enabled account (``kind``
+    "individual") or a group ("group") of the account's own domain. ``key`` is the account's or the
+    group's id, so a principal keeps its id when renamed."""
+
+    kind: str
+    key: int
+    address: str
+    name: str
+
+
 class AddressBook:
     """Recipient suggestions for one account (see the module docstring for what it reads)."""
 
@@ -101,6 +113,33 @@ class AddressBook:
             found = self._directory(conn)
         matches = [e for e in found if not needle or needle in e.address.lower() or needle in e.name.lower()]
         return matches[: max(0, min(limit, DIRECTORY_SCAN))]
+
+    def principals(self) -> list[DirectoryPrincipal]:
+        """Who the account may share a folder with by name: the enabled accounts of its own domain
+        (itself included) and the domain's groups, accounts first, each by address; at most
+        ``DIRECTORY_SCAN`` of each. Another domain's accounts are not listed, as in the directory."""
+        a, d, g = s.accounts, s.domains, s.groups
+        with self.store.db.read() as conn:
+            domain_id = self._domain_id(conn)
+            people = conn.execute(
+                select(a.c.id, a.c.local_part, a.c.display_name, d.c.name)
+                .join(d, d.c.id == a.c.domain_id)
+                .where(a.c.domain_id == domain_id, a.c.enabled.is_(True))
+                .order_by(a.c.local_part)
+                .limit(DIRECTORY_SCAN)
+            ).all()
+            groups = conn.execute(
+                select(g.c.id, g.c.local_part, g.c.display_name, d.c.name)
+                .join(d, d.c.id == g.c.domain_id)
+                .where(g.c.domain_id == domain_id)
+                .order_by(g.c.local_part)
+                .limit(DIRECTORY_SCAN)
+            ).all()
+        return [
+            DirectoryPrincipal(kind, key, f"{lp}@{dn}", name or "")
+            for kind, rows in (("individual", people), ("group", groups))
+            for key, lp, name, dn in rows
+        ]
 
     def _contacts(self) -> list[Suggestion]:
         """The account's own vCards, then those of its domain's public address books it may read."""

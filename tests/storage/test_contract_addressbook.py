@@ -89,3 +89,18 @@ def test_send_as_addresses_follow_grants_groups_and_denies(demo: Demo) -> None:
     ]
     store.acl.grant("bob@example.test", "", "carol@example.test", "0", allow=False)
     assert senders.addresses_for(demo.carol.id) == ["carol@example.test", "alice@example.test"]
+
+
+def test_principals_are_the_domain_accounts_and_groups(demo: Demo) -> None:
+    store = demo.store
+    store.groups.add("team@example.test", "The Team")
+    store.domains.add("other.test")
+    store.accounts.add("stranger@other.test", None)
+    store.groups.add("club@other.test")
+    found = store.for_user(demo.alice.id).addressbook.principals()
+    listed = [(p.kind, p.address, p.name) for p in found]
+    assert ("individual", "alice@example.test", "") in listed  # the user too: Principal/query finds oneself
+    assert listed[-1] == ("group", "team@example.test", "The Team")  # accounts first, then groups
+    assert not [a for _, a, _ in listed if a.endswith("@other.test")]
+    keys = {(p.kind, p.key) for p in found}
+    assert len(keys) == len(found)

@@ -10,12 +10,14 @@ does well, so both interfaces share one implementation:
   links, never the message's raw HTML (webmail/ajax/reader.py);
 * ``/ajax/compose/clean``: the composer's HTML put through the server's sanitiser before it is saved or
   sent (webmail/ajax/reader.py);
+* ``/ajax/sharing/<folder>``: the sharing dialog's entries, read and changed through the Standard
+  permissions page's service (webmail/ajax/sharing_views.py);
 * recipient suggestions come from the Standard composer's ``/mail/compose/suggest``.
 """
 
 from __future__ import annotations
 
-from webmail.ajax import views
+from webmail.ajax import sharing_views, views
 from webmail.ajax.blueprint import bp
 
-__all__ = ["bp", "views"]
+__all__ = ["bp", "sharing_views", "views"]
