@@ -23,6 +23,13 @@ def test_identities_are_the_composers_choices(seeded: Seeded) -> None:
     assert emails == ["alice@example.test", "sales@example.test", "bob@example.test", "carol@example.test"]
     assert all(i["mayDelete"] is False for i in got["list"])
     assert len({i["id"] for i in got["list"]}) == 4
+    # only the on-behalf identity names the Sender its Email needs; its From carries no name of alice's
+    senders = {i["email"]: i["fieldpost:sender"] for i in got["list"]}
+    assert senders == {
+        "alice@example.test": None, "sales@example.test": None, "bob@example.test": None,
+        "carol@example.test": {"name": seeded.alice.display_name or None, "email": "alice@example.test"},
+    }  # fmt: skip
+    assert [i["name"] for i in got["list"]][2:] == ["", ""]
     # bob was granted nothing: his own address only
     bobs = invoke(call_for(store, seeded.bob), "Identity/get", ids=None)["list"]
     assert [i["email"] for i in bobs] == ["bob@example.test"]

@@ -163,7 +163,18 @@ def test_sender_rights_are_mailflows(seeded: Seeded) -> None:
     )
     behalf = identity(call, "carol@example.test")
     bare = draft(seeded, seeded.alice, sender="carol@example.test", to="bob@example.test", subject="Bare")
-    assert send(call, identityId=behalf, emailId=bare)["notCreated"]["k1"]["type"] == "forbiddenMailFrom"
+    refused = send(call, identityId=behalf, emailId=bare)["notCreated"]["k1"]
+    assert refused["type"] == "forbiddenFrom" and "Sender" in refused["description"]
+    # a Sender the account may not use is refused as SMTP refuses it (it is the envelope sender too)
+    stranger = draft(
+        seeded, seeded.alice, sender="carol@example.test", to="bob@example.test",
+        extra="Sender: dave@example.test\r\n", subject="Stranger",
+    )  # fmt: skip
+    refused = send(call, identityId=behalf, emailId=stranger)["notCreated"]["k1"]
+    assert refused["type"] == "forbiddenMailFrom" and "dave@example.test" in refused["description"]
+    envelope = {"mailFrom": {"email": "alice@example.test"}, "rcptTo": [{"email": "bob@example.test"}]}
+    refused = send(call, identityId=behalf, emailId=stranger, envelope=envelope)["notCreated"]["k1"]
+    assert refused["type"] == "forbiddenFrom" and "dave@example.test" in refused["description"]
     signed = draft(
         seeded, seeded.alice, sender="carol@example.test", to="bob@example.test",
         extra="Sender: alice@example.test\r\n", subject="Signed",

@@ -14,13 +14,16 @@ invalidProperties (or blobNotFound).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email import policy
+from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from io import BytesIO
 from typing import Any
 
 from webmail.jmap.mail import email_headers as eh
@@ -39,6 +42,7 @@ ALLOWED = {
     "htmlBody", "attachments", *_ADDRESS_PROPS, *_ID_PROPS,
 }  # fmt: skip
 
+_LINE_END = re.compile(rb"\r?\n")
 BlobReader = Callable[[str], tuple[bytes, str] | None]  # blob id -> (bytes, media type), None: not found
 
 
@@ -104,7 +108,17 @@ def build(spec: dict[str, Any], read_blob: BlobReader) -> bytes:
         msg["Message-ID"] = f"<{uuid.uuid4().hex}@jmap.fieldpost>"
     msg["MIME-Version"] = "1.0"
     _body(msg, spec, read_blob)
-    return msg.as_bytes(policy=policy.SMTP)
+    out = BytesIO()
+    _Generator(out, policy=policy.SMTP).flatten(msg)
+    return out.getvalue()
+
+
+class _Generator(BytesGenerator):
+    """The stdlib's writer, except that a message/rfc822 part kept as text (``_embed_message``) may
+    hold 8-bit octets: they are written back as the bytes they came from."""
+
+    def _encode(self, s: str) -> bytes:
+        return s.encode("ascii", "surrogateescape")
 
 
 def _sent_at(value: Any) -> datetime:
@@ -152,8 +166,11 @@ def _leaf(spec: dict[str, Any], part: Any, prop: str, read_blob: BlobReader) -> 
         if found is None:
             raise Invalid(prop, f"no blob {part['blobId']}", blob=True)
         data, blob_type = found
-        main, _, sub = (kind or blob_type or "application/octet-stream").partition("/")
-        leaf.set_content(data, maintype=main or "application", subtype=sub or "octet-stream")
+        main, _, sub = (kind or blob_type or "application/octet-stream").lower().partition("/")
+        if (main, sub) == ("message", "rfc822"):
+            _embed_message(leaf, data)
+        else:
+            leaf.set_content(data, maintype=main or "application", subtype=sub or "octet-stream")
     else:
         raise Invalid(prop, "a body part needs a partId or a blobId")
     if part.get("name"):
@@ -167,6 +184,17 @@ def _leaf(spec: dict[str, Any], part: Any, prop: str, read_blob: BlobReader) -> 
     if part.get("cid"):
         leaf["Content-ID"] = f"<{str(part['cid']).strip('<>')}>"
     return leaf
+
+
+def _embed_message(leaf: EmailMessage, data: bytes) -> None:
+    """A message carried whole (a forward as attachment): RFC 2046 5.2.1 allows no base64 or
+    quoted-printable for message/rfc822, so its octets go in as they are (line ends made CRLF, as in
+    the message around them), marked 7bit, or 8bit when a header or body holds 8-bit octets."""
+    data = _LINE_END.sub(b"\r\n", data)
+    leaf["Content-Type"] = "message/rfc822"
+    leaf["Content-Transfer-Encoding"] = "8bit" if any(b > 127 for b in data) else "7bit"
+    # a str payload under message/* is written out unchanged by the generator (surrogates: the bytes)
+    leaf.set_payload(data.decode("ascii", "surrogateescape"))
 
 
 def _body(msg: EmailMessage, spec: dict[str, Any], read_blob: BlobReader) -> None:

@@ -8,6 +8,12 @@ at the next Identity/get. So an identity cannot be created or destroyed here (``
 what a user may change is the text signature, kept in WebMail's ``webmail.signatures`` setting (the same
 one its settings page edits, per address; "*" serves addresses without one of their own).
 
+A mailbox sent on behalf of is an identity whose ``email`` is that mailbox's (it goes in ``From:``, with
+no name: the owner's) and whose ``fieldpost:sender`` property (a vendor extension, RFC 8620 1.8) is the
+``Sender:`` the Email must carry, the account's own name and address; it is null on every other
+identity. Without it a client could not tell "send as" from "send on behalf", and its message would be
+refused (webmail/jmap/mail/sending.py).
+
 Ids are ``i`` and 16 hex digits of the SHA-256 of the composer's identity value (the address, or
 ``behalf:`` and the mailbox), so they stay the same as long as the address does. The state string is a
 digest of the whole list: /changes answers "no change" from the current state and cannotCalculateChanges
@@ -27,7 +33,11 @@ from webmail.jmap import standard_methods as std
 from webmail.jmap.mail.if_in_state import check_state
 from webmail.jmap.registry import SUBMISSION, Args, Call, MethodError, method
 
-PROPERTIES = ("id", "name", "email", "replyTo", "bcc", "textSignature", "htmlSignature", "mayDelete")
+#: the vendor property naming the Sender an on-behalf identity's Email must carry (see the module notes)
+SENDER = "fieldpost:sender"
+PROPERTIES = (
+    "id", "name", "email", "replyTo", "bcc", "textSignature", "htmlSignature", "mayDelete", SENDER,
+)  # fmt: skip
 #: what Identity/set may change (the others are the account's, shown as they are)
 UPDATABLE = ("textSignature",)
 
@@ -42,16 +52,24 @@ class JmapIdentity:
         """The address in ``From:``: the account's own, or the mailbox it sends on behalf of."""
         return self.composer.on_behalf_of or self.composer.address
 
+    @property
+    def sender(self) -> Args | None:
+        """The ``Sender:`` an Email of this identity needs (``{name, email}``), or None."""
+        if not self.composer.on_behalf_of:
+            return None
+        return {"name": self.composer.name or None, "email": self.composer.address}
+
     def as_json(self) -> Args:
         return {
             "id": self.id,
-            "name": self.composer.name,
+            "name": "" if self.composer.on_behalf_of else self.composer.name,
             "email": self.email,
             "replyTo": None,
             "bcc": None,
             "textSignature": self.composer.signature,
             "htmlSignature": "",
             "mayDelete": False,
+            SENDER: self.sender,
         }
 
 

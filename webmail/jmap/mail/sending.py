@@ -4,7 +4,9 @@ Why here and not in the method module: this is the one place that turns a JMAP c
 ``mailflow.submission.submit`` call, with the same checks as SMTP submission and WebMail's composer:
 
 1. the Identity must be one of the account's (webmail/jmap/mail/identity.py) and the Email's ``From:``
-   must hold its address (else ``forbiddenFrom``);
+   must hold its address (else ``forbiddenFrom``); an identity that sends on behalf of a mailbox needs
+   a ``Sender:`` field too (else ``forbiddenFrom`` saying so, rather than the envelope refusal the
+   derived envelope would get);
 2. the envelope is the client's, or derived as RFC 8621 7 says: ``mailFrom`` the ``Sender:`` address,
    else the first ``From:`` one; ``rcptTo`` the To, Cc and Bcc addresses, each once. SMTP parameters are
    not supported (``invalidProperties``);
@@ -141,6 +143,14 @@ def send(call: Call, create: Args, identities: dict[str, JmapIdentity]) -> Sent:
     if identity.email.lower() not in header_from_addresses(fields):
         raise SendRefused(
             set_error("forbiddenFrom", f"the Email's From must be the identity's address {identity.email}")
+        )
+    if identity.sender is not None and not header_from_addresses(fields, "sender"):
+        raise SendRefused(
+            set_error(
+                "forbiddenFrom",
+                f"a message sent on behalf of {identity.email} needs a Sender field with your address "
+                f"{identity.sender['email']} (the identity's fieldpost:sender)",
+            )
         )
     sender, recipients = envelope_of(create.get("envelope"), fields)
     if not recipients:

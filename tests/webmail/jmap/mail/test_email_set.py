@@ -143,3 +143,33 @@ def test_copy_and_destroy_original(jmap: Jmap, seeded: Seeded) -> None:
     assert flags(seeded, archive, 1) == {"\\Seen"}
     assert seeded.store.folders.get(ALICE, "INBOX").message_count == 0  # the implicit Email/set destroyed it
     assert jmap.error("Email/copy", {"fromAccountId": "a999", "create": {}}) == "fromAccountNotFound"
+
+
+def test_a_message_attached_by_its_blob_is_carried_unchanged(jmap: Jmap, seeded: Seeded) -> None:
+    """Forward as attachment: the original's octets inside a message/rfc822 part, never base64 or
+    quoted-printable (RFC 2046 5.2.1); an 8-bit header keeps its octets and makes the part 8bit."""
+    drafts, inbox = folder(seeded, "Drafts"), folder(seeded, "INBOX")
+    user = seeded.store.for_user(seeded.alice.id)
+    original = (
+        b"From: Bob <bob@example.test>\r\nTo: alice@example.test\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\n"
+        b"Message-ID: <orig.1@example.test>\r\n\r\nThe figures, line one.\r\n=3D not encoded\r\n"
+    )
+    uid = user.append(inbox, original, []).uid
+    out = jmap("Email/set", {"create": {"k1": {
+        "mailboxIds": {f"m{drafts}": True},
+        "from": [{"email": ALICE}], "to": [{"email": BOB}], "subject": "Fwd: Grüße",
+        "textBody": [{"partId": "t"}], "bodyValues": {"t": {"value": "See below."}},
+        "attachments": [{"blobId": f"b{inbox}_{uid}", "type": "message/rfc822", "name": "Grüße.eml"}],
+    }}})  # fmt: skip
+    made = out["created"]["k1"]["id"]
+    raw = user.view.raw(drafts, int(made.rpartition("_")[2]))
+    stored = user.view.raw(inbox, uid)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    attached = [p for p in parsed.walk() if p.get_content_type() == "message/rfc822"]
+    assert len(attached) == 1 and attached[0]["Content-Transfer-Encoding"] == "8bit"
+    assert attached[0].get_filename() == "Grüße.eml"
+    assert stored in raw  # the octets as stored, not re-encoded
+    inner = attached[0].get_payload(0)
+    assert inner["Message-ID"] == "<orig.1@example.test>" and inner["Subject"] == "Grüße"
+    got = jmap("Email/get", {"ids": [made], "properties": ["attachments"]})["list"][0]
+    assert [(p["type"], p["name"]) for p in got["attachments"]] == [("message/rfc822", "Grüße.eml")]
