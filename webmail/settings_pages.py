@@ -57,7 +57,9 @@ def filters() -> UserFilters:
     return UserFilters(user_mail())
 
 
-def general(form: GeneralForm, submitted: bool) -> bool:
+def general(form: GeneralForm, submitted: bool, *, signature: bool = True) -> bool:
+    """Show or save the General tab; ``signature=False`` leaves the signature as it is (the Ajax pane
+    edits signatures per address over JMAP Identity/set, and sends only language, skin and time zone)."""
     prefs = user_mail().preferences
     values = prefs.get()
     languages = available_languages()
@@ -81,6 +83,8 @@ def general(form: GeneralForm, submitted: bool) -> bool:
         except InvalidInput as exc:
             field_error(form, field, str(exc))
             return False
+    if not signature:
+        return True
     try:
         prefs.set_signature("*", (form.signature.data or "").replace("\r\n", "\n"))
     except InvalidInput as exc:

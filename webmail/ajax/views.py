@@ -39,7 +39,8 @@ def home() -> Any:
         "clean": url_for("ajax.clean"),
         "sandbox": IFRAME_SANDBOX,
         "logout": url_for("auth.logout"),
-        "settings": url_for("standard.settings_general"),  # what the Ajax settings pane has not
+        "settings": url_for("standard.settings_general"),  # the Standard tabs, for whoever wants them
+        "settings_api": url_for("ajax.home") + "settings/",  # + "general", "rules"... (settings_routes.py)
         "interfaces": {
             name: url_for("auth.switch_interface", name=name)
             for name in user_settings().interfaces
