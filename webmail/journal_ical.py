@@ -57,8 +57,9 @@ def _parse(data: bytes) -> tuple[icalendar.Calendar, icalendar.cal.Component]:
     return calendar, journals[0]
 
 
-def to_ical(entry: EntryFields, *, previous: bytes | None = None) -> bytes:
-    """The VCALENDAR holding ``entry`` (over ``previous`` when editing)."""
+def to_ical(entry: EntryFields, *, previous: bytes | None = None, uid: str | None = None) -> bytes:
+    """The VCALENDAR holding ``entry`` (over ``previous`` when editing; a new one gets ``uid``, or a new
+    UID when None)."""
     now = datetime.now(UTC).replace(microsecond=0)
     if previous is not None:
         calendar, journal = _parse(previous)
@@ -71,7 +72,7 @@ def to_ical(entry: EntryFields, *, previous: bytes | None = None) -> bytes:
         calendar.add("prodid", PRODID)
         calendar.add("version", "2.0")
         journal = icalendar.Journal()
-        journal.add("uid", new_uid())
+        journal.add("uid", uid or new_uid())
         journal.add("created", now)
         calendar.add_component(journal)
     journal.add("dtstamp", now)

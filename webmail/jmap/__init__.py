@@ -10,6 +10,8 @@ The layers, one module each:
 * :mod:`.standard_methods` -- argument checks shared by the /get, /set, /query... methods;
 * :mod:`.core_methods` (Core/echo); :mod:`.mail` -- the RFC 8621 data types; :mod:`.contacts` --
   RFC 9610 (address books and cards); :mod:`.principals` -- RFC 9670's Principal/get and /query;
+  :mod:`.tasks` -- JMAP for Tasks; :mod:`.notes` -- our notes and journal extension, both on
+  :mod:`.organizer_items`;
 * :mod:`.blueprint` -- routes, sign-in (:mod:`.auth`), the Session (:mod:`.session_resource`);
   :mod:`.blob_routes` -- upload and download; :mod:`.push` -- EventSource.
 
@@ -27,6 +29,7 @@ def init_app(app: Flask) -> None:
     import webmail.jmap.contacts  # noqa: F401  (registers the Contacts methods)
     import webmail.jmap.core_methods
     import webmail.jmap.mail  # noqa: F401  (registers the Mail methods)
+    import webmail.jmap.notes  # noqa: F401  (registers our notes and journal methods)
     import webmail.jmap.principals  # noqa: F401  (RFC 9670 Principal/get, /query)
     import webmail.jmap.tasks  # noqa: F401  (registers the Tasks methods)
     from webmail.jmap import blob_routes, blueprint, push  # the last two add their routes to blueprint.bp
