@@ -191,12 +191,13 @@ def apply_set(
     old_state: str,
     new_state: Callable[[], str],
     create: Callable[[Args], dict[str, Any]],
-    update: Callable[[str, Args], None],
+    update: Callable[[str, Args], Args | None],
     destroy: Callable[[str], None],
 ) -> Args:
     """Run a /set's creations, then updates, then destroys (RFC 8620 5.3 orders them so), each object on
     its own: one refused object does not stop the others. ``create`` returns the created object's
-    server-set properties including ``id``, which later calls of the request may reference."""
+    server-set properties including ``id``, which later calls of the request may reference; ``update``
+    returns None or the server-set properties that changed (RFC 8620 5.3 ``updated``)."""
     created: dict[str, Any] = {}
     not_created: dict[str, Any] = {}
     for creation_id, body in asked.create.items():
@@ -211,11 +212,11 @@ def apply_set(
     not_updated: dict[str, Any] = {}
     for object_id, patch in asked.update.items():
         try:
-            update(object_id, patch)
+            changed = update(object_id, patch)
         except SetRefused as exc:
             not_updated[object_id] = exc.error
             continue
-        updated[object_id] = None
+        updated[object_id] = changed
     destroyed: list[str] = []
     not_destroyed: dict[str, Any] = {}
     for object_id in asked.destroy:

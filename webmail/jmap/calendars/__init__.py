@@ -10,6 +10,7 @@ from webmail.jmap.calendars import event_methods as event_methods
 from webmail.jmap.calendars import event_query as event_query
 from webmail.jmap.calendars import event_set as event_set
 from webmail.jmap.calendars import state
+from webmail.jmap.calendars.event_write import MAX_PARTICIPANTS
 from webmail.jmap.registry import ACCOUNT_CAPABILITIES, CALENDARS, state_source
 
 #: The draft's account capability (section 2.1): one calendar per event, the organizer's date limits.
@@ -18,7 +19,7 @@ ACCOUNT_CAPABILITIES[CALENDARS] = {
     "minDateTime": "1900-01-01T00:00:00Z",
     "maxDateTime": "8999-12-31T23:59:59Z",
     "maxExpandedQueryDuration": f"P{MAX_RANGE_DAYS}D",
-    "maxParticipantsPerEvent": None,
+    "maxParticipantsPerEvent": MAX_PARTICIPANTS,
     "mayCreateCalendar": True,
 }
 state_source(state.current_states)  # push: Calendar and CalendarEvent states (webmail/jmap/push.py)

@@ -4,8 +4,8 @@ rights storage's ACL engine gives it (``myRights``).
 
 What /set does: create makes a calendar in the user's own tree (``name`` is its folder name and display
 name; a "/" in it is refused), update changes ``name`` and ``color`` (needs "x" on the folder, like a
-rename), destroy deletes the folder (needs "x"; with events in it only when ``onDestroyRemoveEvents``
-is true). Everything else a client sends (sharing, default alerts, visibility) is refused with
+rename), destroy deletes the folder (needs "x", checked first so that a viewer gets ``forbidden``
+rather than ``calendarHasEvent``; with events in it only when ``onDestroyRemoveEvents`` is true). Everything else a client sends (sharing, default alerts, visibility) is refused with
 ``invalidProperties``: sharing is done from the Standard interface's sharing page.
 """
 
@@ -204,6 +204,9 @@ def calendar_set(call: Call, args: Args) -> Args:
         try:
             if folder_id is None:
                 raise _NotFound
+            if "x" not in organizer.collection(folder_id).rights:  # a viewer: forbidden, whatever it holds
+                not_destroyed[cid] = std.set_error("forbidden", "you may not delete this calendar")
+                continue
             if not remove_events and organizer.items(folder_id):
                 not_destroyed[cid] = std.set_error("calendarHasEvent", "the calendar still holds events")
                 continue

@@ -4,8 +4,8 @@ body: the series' master VEVENT, its rule, and its exceptions as ``recurrenceOve
 What is read (docs/jmap.md lists the same): UID, SUMMARY, DESCRIPTION, DTSTART (a DATE is
 ``showWithoutTime``; a zoned time gives ``timeZone``; a floating one none), DTEND or DURATION as
 ``duration``, RRULE, EXDATE and overriding VEVENTs (their differing title, description, start,
-duration and location), LOCATION, ORGANIZER and ATTENDEE (``participants``), STATUS, TRANSP, CLASS,
-CATEGORIES, CREATED, DTSTAMP/LAST-MODIFIED and SEQUENCE. Anything else stays in the stored text
+duration and location), LOCATION, ORGANIZER and ATTENDEE (``participants``), the master's VALARMs
+(``alerts``), STATUS, TRANSP, CLASS, CATEGORIES, CREATED, DTSTAMP/LAST-MODIFIED and SEQUENCE. Anything else stays in the stored text
 untouched (a /set changes only what it names). No Flask, no storage.
 """
 
@@ -187,6 +187,7 @@ def event_json(calendar: Calendar) -> dict[str, Any]:
         "recurrenceOverrides": None,
         "locations": _locations(head),
         "participants": _participants(head),
+        "alerts": alerts_of(head),
         "status": _STATUS.get(_text(head, "STATUS").upper(), "confirmed"),
         "freeBusyStatus": "free" if _text(head, "TRANSP").upper() == "TRANSPARENT" else "busy",
         "privacy": _PRIVACY.get(_text(head, "CLASS").upper(), "public"),
@@ -205,6 +206,33 @@ def event_json(calendar: Calendar) -> dict[str, Any]:
     if found:
         body["recurrenceOverrides"] = found
     return body
+
+
+def alerts_of(event: Event) -> dict[str, Any] | None:
+    """The event's VALARMs as JSCalendar Alerts (RFC 8984 4.5.2), keyed "1", "2"... in their order: a
+    relative TRIGGER is an OffsetTrigger (from the start, or the end with RELATED=END), a fixed one an
+    AbsoluteTrigger; ACTION EMAIL is "email", anything else "display". An alarm without TRIGGER is
+    left out (it never rings)."""
+    out: dict[str, Any] = {}
+    for alarm in event.walk("VALARM"):
+        if "TRIGGER" not in alarm:
+            continue
+        try:
+            trigger = alarm.decoded("TRIGGER")
+        except (ValueError, TypeError):
+            continue
+        if isinstance(trigger, timedelta):
+            related = str(alarm["TRIGGER"].params.get("RELATED", "START")).upper()
+            found: dict[str, Any] = {"@type": "OffsetTrigger", "offset": v.signed_duration_text(trigger)}
+            if related == "END":
+                found["relativeTo"] = "end"
+        elif isinstance(trigger, datetime):
+            found = {"@type": "AbsoluteTrigger", "when": v.utc_text(instant(trigger))}
+        else:
+            continue
+        action = "email" if str(alarm.get("ACTION", "") or "").upper() == "EMAIL" else "display"
+        out[str(len(out) + 1)] = {"@type": "Alert", "trigger": found, "action": action}
+    return out or None
 
 
 def _keywords(event: Event) -> dict[str, bool] | None:

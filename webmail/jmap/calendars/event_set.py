@@ -9,8 +9,12 @@ and single instances, written as the iCalendar text the organizer keeps (event_w
   back (other iCalendar properties kept); the write names the item's ETag, so a change made meanwhile
   (by CalDAV or the Standard calendar) makes it fail with ``stateMismatch`` rather than be lost. An
   instance id updates that instance only (an override of its title, description, start, duration or
-  location). ``calendarIds`` cannot change (an event's id holds its calendar).
+  location). A new ``calendarIds`` moves the event to that calendar (storage's move: "i" on the target,
+  "t" and "e" on the source); the event's id names its calendar, so it changes: the ``updated`` entry
+  gives the new ``id``.
 * destroy: an event id deletes the item; an instance id excludes that instance from its series.
+* ``participants`` only the organizer changes, and ``sendSchedulingMessages: true`` mails the attendees
+  (webmail/jmap/calendars/scheduling.py).
 
 Storage decides the rights ("i", "t", "e" on the folder: ``forbidden`` otherwise).
 """
@@ -21,12 +25,13 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+from mailflow.meetings.sending import MeetingError
 from storage.errors import PreconditionFailed, StorageError
 from storage.pim.index import resource_name
 from webmail.jmap import standard_methods as std
 from webmail.jmap.calendars import event_read as read
 from webmail.jmap.calendars import event_write as write
-from webmail.jmap.calendars import events, ids
+from webmail.jmap.calendars import events, ids, scheduling
 from webmail.jmap.calendars import state as st
 from webmail.jmap.calendars import values as v
 from webmail.jmap.calendars.calendar_methods import default_calendar
@@ -98,11 +103,21 @@ def _calendar_of(call: Call, body: Args) -> int:
     return folder_id
 
 
-def _create(call: Call, body: Args, now: datetime) -> Args:
+def _people(call: Call, event: dict[str, Any], before: dict[str, Any] | None) -> None:
+    try:
+        scheduling.check_participants(call, event, before)
+    except v.Invalid as exc:
+        raise _invalid(exc) from None
+    except PermissionError as exc:
+        raise Refused(std.set_error("forbidden", str(exc))) from None
+
+
+def _create(call: Call, body: Args, now: datetime, send: bool) -> Args:
     folder_id = _calendar_of(call, body)
     event = {**write.defaults(), **{k: val for k, val in body.items() if k not in write.SERVER_SET}}
     event.pop("calendarIds", None)
     event.setdefault("uid", write.new_uid())
+    _people(call, event, None)
     try:
         write.check(event, None)
         data = write.new_item(event, now)
@@ -117,6 +132,8 @@ def _create(call: Call, body: Args, now: datetime) -> Args:
         ) from None
     except StorageError as exc:
         raise Refused(set_error_of(exc, None)) from None
+    if send and event.get("participants"):
+        scheduling.invite(call, folder_id, name)
     return {"id": ids.event_id(folder_id, name), "uid": event["uid"]}
 
 
@@ -167,18 +184,15 @@ def _instance_patch(call: Call, found: events.Found, series: dict[str, Any], pat
     return {"recurrenceOverrides": overrides}
 
 
-def _update(call: Call, event_id: str, patch: Args, now: datetime) -> None:
+def _update(call: Call, event_id: str, patch: Args, now: datetime, send: bool) -> Args | None:
     found = _stored(call, event_id)
     before = read.event_json(read.parse(found.item.data))
     if found.ref.recurrence_id is not None:
         patch = _instance_patch(call, found, before, patch)
-    calendars = patch.get("calendarIds", {ids.calendar_id(found.ref.folder_id): True})
-    if calendars != {ids.calendar_id(found.ref.folder_id): True}:
-        raise Refused(
-            std.set_error(
-                "invalidProperties", "an event cannot move to another calendar", properties=["calendarIds"]
-            )
-        )
+    here = {ids.calendar_id(found.ref.folder_id): True}
+    target = None
+    if patch.get("calendarIds", here) != here:
+        target = _calendar_of(call, {"calendarIds": patch["calendarIds"]})
     changed = apply_patch(
         {**before, "calendarIds": None}, {k: val for k, val in patch.items() if k != "calendarIds"}
     )
@@ -188,14 +202,35 @@ def _update(call: Call, event_id: str, patch: Args, now: datetime) -> None:
             raise Refused(
                 std.set_error("invalidProperties", f"{name} is set by the server", properties=[name])
             )
-    _save(call, found, changed, before, now)
+    _people(call, changed, before)
+    folder_id = found.ref.folder_id
+    if changed != before:
+        _save(call, found, changed, before, now)
+    if target is not None and target != folder_id:
+        try:
+            call.user.organizer.move(folder_id, found.item.name, target)
+        except StorageError as exc:
+            raise Refused(set_error_of(exc, "calendarIds")) from None
+        folder_id = target
+    if send and changed != before and (changed.get("participants") or before.get("participants")):
+        scheduling.invite(call, folder_id, found.item.name)
+    if folder_id != found.ref.folder_id:
+        return {"id": ids.event_id(folder_id, found.item.name)}
+    return None
 
 
-def _destroy(call: Call, event_id: str, now: datetime) -> None:
+def _destroy(call: Call, event_id: str, now: datetime, send: bool) -> None:
     found = _stored(call, event_id)
     if found.ref.recurrence_id is None:
+        etag: str | None = found.item.etag
+        if send:
+            try:
+                scheduling.cancel(call, found.ref.folder_id, found.item.name)
+            except MeetingError as exc:
+                raise Refused(std.set_error("forbidden", f"the attendees could not be told: {exc}")) from None
+            etag = call.user.organizer.get(found.ref.folder_id, found.item.name).etag  # the cancelled copy
         try:
-            call.user.organizer.delete(found.ref.folder_id, found.item.name, if_match=found.item.etag)
+            call.user.organizer.delete(found.ref.folder_id, found.item.name, if_match=etag)
         except PreconditionFailed:
             raise Refused(std.set_error("stateMismatch", "the event changed meanwhile")) from None
         except StorageError as exc:
@@ -203,6 +238,8 @@ def _destroy(call: Call, event_id: str, now: datetime) -> None:
         return
     before = read.event_json(read.parse(found.item.data))
     _save(call, found, apply_patch(before, _instance_patch(call, found, before, None)), before, now)
+    if send and before.get("participants"):
+        scheduling.invite(call, found.ref.folder_id, found.item.name)  # the series without it
 
 
 @method("CalendarEvent/set", CALENDARS)
@@ -211,12 +248,13 @@ def event_set(call: Call, args: Args) -> Args:
     old_state = st.event_state(st.calendars_of(call.user))
     check_state(asked.if_in_state, old_state)
     now = datetime.now(UTC)
+    send = std.boolean(args, "sendSchedulingMessages")
     return std.apply_set(
         call,
         asked,
         old_state,
         lambda: st.event_state(st.calendars_of(call.user)),
-        lambda body: _create(call, body, now),
-        lambda event_id, patch: _update(call, event_id, patch, now),
-        lambda event_id: _destroy(call, event_id, now),
+        lambda body: _create(call, body, now, send),
+        lambda event_id, patch: _update(call, event_id, patch, now, send),
+        lambda event_id: _destroy(call, event_id, now, send),
     )

@@ -3,39 +3,45 @@ with the properties this server maps replaced and everything else kept.
 
 Why "replace what we map, keep the rest": the same item is read by CalDAV clients and the Standard
 calendar, which keep alarms, attendees' parameters and X- properties in it; a JMAP client that changes a
-title must not drop them. The mapped properties are the ones event_read.py reads; ``participants`` are
-read-only here (a change to them is refused, see :func:`check`), so ORGANIZER and ATTENDEE stay as they
-are. Overriding VEVENTs are rebuilt from ``recurrenceOverrides``: one keeps its other properties when
+title must not drop them. The mapped properties are the ones event_read.py reads. ORGANIZER and ATTENDEE
+lines and VALARMs are rewritten only when ``participants`` or ``alerts`` changed, and then an attendee
+already invited keeps its line with all its parameters (its answer among them); overriding VEVENTs get
+the master's attendees and alarms too (per-occurrence ones are not offered). Overriding VEVENTs are rebuilt from ``recurrenceOverrides``: one keeps its other properties when
 its recurrence id stays. No Flask, no storage.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from webmail.jmap.calendars import event_read as read
 from webmail.jmap.calendars import values as v
 
 PRODID = "-//Fieldpost//JMAP calendars//EN"
 ZONE_YEARS = 10  # how far a new VTIMEZONE describes its zone's changes (as the Standard calendar writes)
-#: What a client may set (``participants`` only to the value it has: read-only).
+#: What a client may set (``participants`` only as the organizer: event_set.py checks who).
 WRITABLE = frozenset(
     {
         "calendarIds", "uid", "title", "description", "start", "timeZone", "duration", "showWithoutTime",
-        "recurrenceRules", "recurrenceOverrides", "locations", "participants", "status", "freeBusyStatus",
-        "privacy", "keywords",
+        "recurrenceRules", "recurrenceOverrides", "locations", "participants", "alerts", "status",
+        "freeBusyStatus", "privacy", "keywords",
     }
 )  # fmt: skip
+MAX_PARTICIPANTS = 100  # as the Standard event form (webmail/calendar/event_form.py MAX_ATTENDEES)
+MAX_ALERTS = 10
+_PARTSTAT_WRITTEN = {"needs-action", "accepted", "declined", "tentative", "delegated"}
 #: Server-set properties: ignored when a client sends them back on create.
 SERVER_SET = frozenset(
     {"id", "baseEventId", "@type", "isDraft", "isOrigin", "utcStart", "utcEnd", "created", "updated", "sequence",
      "recurrenceId", "recurrenceIdTimeZone", "mayInviteSelf", "mayInviteOthers", "hideAttendees"}
 )  # fmt: skip
+_ADDRESS = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+")
 _STATUS = {"tentative": "TENTATIVE", "confirmed": "CONFIRMED", "cancelled": "CANCELLED"}
 _PRIVACY = {"public": "PUBLIC", "private": "PRIVATE", "secret": "CONFIDENTIAL"}
 _OVERRIDABLE = frozenset({"title", "description", "start", "duration", "locations", "excluded"})
@@ -48,7 +54,7 @@ def defaults() -> dict[str, Any]:
     return {
         "title": "", "description": "", "timeZone": None, "duration": "PT0S", "showWithoutTime": False,
         "recurrenceRules": None, "recurrenceOverrides": None, "locations": None, "participants": None,
-        "status": "confirmed", "freeBusyStatus": "busy", "privacy": "public", "keywords": None,
+        "alerts": None, "status": "confirmed", "freeBusyStatus": "busy", "privacy": "public", "keywords": None,
     }  # fmt: skip
 
 
@@ -59,8 +65,8 @@ def check(body: dict[str, Any], before: dict[str, Any] | None) -> None:
         v.Invalid: the property and what is wrong.
     """
     v.check_common(body, before, WRITABLE, SERVER_SET)
-    if body.get("participants") != (before or {}).get("participants"):
-        raise v.Invalid("participants", "are read-only on this server (invite from the Standard calendar)")
+    _check_participants(body.get("participants"))
+    _check_alerts(body.get("alerts"))
     for name, table in (("status", _STATUS), ("privacy", _PRIVACY)):
         if body.get(name) not in table:
             raise v.Invalid(name, f"is one of {', '.join(table)}")
@@ -97,6 +103,65 @@ def check(body: dict[str, Any], before: dict[str, Any] | None) -> None:
                 )
             if patch.get("excluded") not in (None, True, False):
                 raise v.Invalid("recurrenceOverrides", "excluded is true or false")
+
+
+def _check_participants(found: Any) -> None:
+    """Participants this server can write as ORGANIZER and ATTENDEE lines: each with an e-mail
+    address, at most one owner, at most ``MAX_PARTICIPANTS``."""
+    if found is None:
+        return
+    if not isinstance(found, dict) or not all(isinstance(p, dict) for p in found.values()):
+        raise v.Invalid("participants", "maps ids to Participant objects")
+    if len(found) > MAX_PARTICIPANTS:
+        raise v.Invalid("participants", f"at most {MAX_PARTICIPANTS}")
+    owners = 0
+    for person in found.values():
+        email = person.get("email")
+        if not isinstance(email, str) or not _ADDRESS.fullmatch(email.strip()):
+            raise v.Invalid("participants", "each participant needs an e-mail address")
+        roles = person.get("roles", {"attendee": True})
+        if not isinstance(roles, dict) or not all(val is True for val in roles.values()):
+            raise v.Invalid("participants", "roles maps role names to true")
+        owners += bool(roles.get("owner"))
+        status = person.get("participationStatus", "needs-action")
+        if status not in _PARTSTAT_WRITTEN:
+            raise v.Invalid(
+                "participants", f"participationStatus is one of {', '.join(sorted(_PARTSTAT_WRITTEN))}"
+            )
+        if person.get("name") is not None and not isinstance(person["name"], str):
+            raise v.Invalid("participants", "a name is a string")
+    if owners > 1:
+        raise v.Invalid("participants", "an event has one owner (its organizer)")
+
+
+def _check_alerts(found: Any) -> None:
+    """Alerts this server can write as VALARMs: an OffsetTrigger (from the start or the end) or an
+    AbsoluteTrigger, action display or email."""
+    if found is None:
+        return
+    if not isinstance(found, dict) or not all(isinstance(a, dict) for a in found.values()):
+        raise v.Invalid("alerts", "maps ids to Alert objects")
+    if len(found) > MAX_ALERTS:
+        raise v.Invalid("alerts", f"at most {MAX_ALERTS}")
+    for alert in found.values():
+        unknown = sorted(set(alert) - {"@type", "trigger", "action", "acknowledged", "relatedTo"})
+        if unknown:
+            raise v.Invalid("alerts", f"{', '.join(unknown)} not supported in an alert")
+        if alert.get("action", "display") not in ("display", "email"):
+            raise v.Invalid("alerts", "action is display or email")
+        trigger = alert.get("trigger")
+        if not isinstance(trigger, dict):
+            raise v.Invalid("alerts", "each alert needs a trigger")
+        kind = trigger.get("@type", "OffsetTrigger")
+        if kind == "OffsetTrigger":
+            if trigger.get("relativeTo", "start") not in ("start", "end"):
+                raise v.Invalid("alerts", "relativeTo is start or end")
+            if abs(v.parse_signed_duration("alerts", trigger.get("offset"))) > timedelta(days=366):
+                raise v.Invalid("alerts", "an offset is at most a year")
+        elif kind == "AbsoluteTrigger":
+            v.parse_utc("alerts", trigger.get("when"))
+        else:
+            raise v.Invalid("alerts", "a trigger is an OffsetTrigger or an AbsoluteTrigger")
 
 
 def _timing(body: dict[str, Any]) -> tuple[date | datetime, tzinfo | None, timedelta]:
@@ -197,12 +262,72 @@ def _apply_overrides(calendar: Calendar, head: Event, body: dict[str, Any]) -> N
 
 
 def _copy_of(head: Event, rid: date | datetime) -> Event:
+    """A new overriding VEVENT: the master's identity, attendees and alarms (so the occurrence still
+    rings and its attendees still get it), at ``rid``."""
     event = Event()
     for name in ("UID", "DTSTAMP", "SEQUENCE", "STATUS", "TRANSP", "CLASS", "ORGANIZER", "ATTENDEE"):
         for value in read._many(head.get(name)):
             event.add(name, copy.deepcopy(value))
     event.add("RECURRENCE-ID", rid)
+    for alarm in head.walk("VALARM"):
+        event.add_component(copy.deepcopy(alarm))
     return event
+
+
+def _set_participants(event: Event, found: dict[str, Any] | None) -> None:
+    """ORGANIZER and ATTENDEE lines of ``found``; an address already on the event keeps its line (its
+    answer, RSVP and other parameters), a new one is invited with PARTSTAT NEEDS-ACTION and RSVP."""
+    kept = {read._address(a).lower(): a for a in read._many(event.pop("ATTENDEE", None))}
+    event.pop("ORGANIZER", None)
+    for person in (found or {}).values():
+        address = str(person["email"]).strip()
+        roles = person.get("roles", {"attendee": True})
+        params = {"CN": person["name"]} if person.get("name") else {}
+        if roles.get("owner"):
+            event.add("ORGANIZER", f"mailto:{address}", parameters=params)
+            if not roles.get("attendee"):
+                continue
+        old = kept.get(address.lower())
+        if old is not None:
+            event.add("ATTENDEE", old)
+            continue
+        params |= {
+            "ROLE": "REQ-PARTICIPANT",
+            "PARTSTAT": str(person.get("participationStatus", "needs-action")).upper(),
+            "RSVP": "TRUE",
+        }
+        event.add("ATTENDEE", f"mailto:{address}", parameters=params)
+
+
+def _set_alarms(event: Event, alerts: dict[str, Any] | None, summary: str) -> None:
+    event.subcomponents = [c for c in event.subcomponents if c.name != "VALARM"]
+    for _, alert in sorted((alerts or {}).items()):
+        alarm = Alarm()
+        email = alert.get("action") == "email"
+        alarm.add("ACTION", "EMAIL" if email else "DISPLAY")
+        alarm.add("DESCRIPTION", summary or "Reminder")
+        if email:
+            alarm.add("SUMMARY", summary or "Reminder")
+        trigger = alert["trigger"]
+        if trigger.get("@type", "OffsetTrigger") == "AbsoluteTrigger":
+            alarm.add("TRIGGER", v.parse_utc("alerts", trigger["when"]))
+        else:
+            offset = v.parse_signed_duration("alerts", trigger["offset"])
+            related = {"RELATED": "END"} if trigger.get("relativeTo") == "end" else {}
+            alarm.add("TRIGGER", offset, parameters=related)
+        event.add_component(alarm)
+
+
+def _people_and_alarms(calendar: Calendar, head: Event, body: dict[str, Any]) -> None:
+    """Rewrite attendees and alarms, on the master and every override, when the body changed them
+    (compared with what the stored master reads as)."""
+    events = [head, *read.overrides(calendar)]
+    if body.get("participants") != read._participants(head):
+        for event in events:
+            _set_participants(event, body.get("participants"))
+    if body.get("alerts") != read.alerts_of(head):
+        for event in events:
+            _set_alarms(event, body.get("alerts"), body["title"])
 
 
 def _touch(event: Event, now: datetime) -> None:
@@ -240,6 +365,7 @@ def new_item(body: dict[str, Any], now: datetime) -> bytes:
     event.add("SEQUENCE", 0)
     _touch(event, now)
     _apply_master(event, body)
+    _people_and_alarms(calendar, event, body)
     calendar.add_component(event)
     _apply_overrides(calendar, event, body)
     return calendar_bytes(calendar)
@@ -253,6 +379,7 @@ def changed_item(data: bytes, body: dict[str, Any], now: datetime) -> bytes:
     head.pop("SEQUENCE", None)
     head.add("SEQUENCE", sequence + 1)  # RFC 5546 2.1.4: a change the attendees see
     _touch(head, now)
+    _people_and_alarms(calendar, head, body)
     _apply_master(head, body)
     _apply_overrides(calendar, head, body)
     return calendar_bytes(calendar)

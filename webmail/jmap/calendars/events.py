@@ -27,7 +27,7 @@ PROPERTIES = (
     "id", "baseEventId", "calendarIds", "isDraft", "isOrigin", "utcStart", "utcEnd", "@type", "uid",
     "created", "updated", "sequence", "title", "description", "start", "timeZone", "duration",
     "showWithoutTime", "recurrenceId", "recurrenceIdTimeZone", "recurrenceRules", "recurrenceOverrides",
-    "locations", "participants", "status", "freeBusyStatus", "privacy", "keywords",
+    "locations", "participants", "alerts", "status", "freeBusyStatus", "privacy", "keywords",
 )  # fmt: skip
 
 

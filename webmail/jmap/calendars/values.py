@@ -115,6 +115,25 @@ def parse_duration(prop: str, value: Any) -> timedelta:
     return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
+def signed_duration_text(length: timedelta) -> str:
+    """A JSCalendar SignedDuration (RFC 8984 1.4.7): ``-PT15M`` before, ``PT5M`` after."""
+    if length < timedelta(0):
+        return "-" + duration_text(-length)
+    return duration_text(length)
+
+
+def parse_signed_duration(prop: str, value: Any) -> timedelta:
+    """A JSCalendar SignedDuration.
+
+    Raises:
+        Invalid: not one.
+    """
+    if isinstance(value, str) and value[:1] in ("-", "+"):
+        length = parse_duration(prop, value[1:])
+        return -length if value[0] == "-" else length
+    return parse_duration(prop, value)
+
+
 def zone_name(tz: tzinfo | None) -> str | None:
     """The IANA name of an iCalendar time's zone ("Etc/UTC" for UTC); None when it has none we know."""
     if tz is None:
