@@ -368,6 +368,7 @@ async function start() {
   const poll = () => { polling ??= setInterval(() => changed().catch(failed), POLL_MS); };
   // EventSource reconnects by itself after a network error; a refused or broken stream stays closed
   const source = jmap.listen((types) => {
+    window.dispatchEvent(new CustomEvent("ax-push", { detail: types })); // the other views (notes.js, tasks.js)
     changed(types).catch(failed);
     if (types.ContactCard || types.AddressBook) contacts.changed(types).catch(failed);
   }, () => {
