@@ -6,11 +6,12 @@ Rules (storage.acl, RFC 4314 4): a folder without "l" is absent; its counts are 
 user cannot see but whose subfolder they can is still absent; the subfolder keeps its full path, and
 ``depth`` counts its path's components, so a client indents it as if the parent were there.
 
-Cost: a fixed number of statements per namespace shown (``acl.rights_in_namespace``: two bulk reads),
-plus one to find the namespaces shared with the user: the namespaces holding an allow entry for one of
-their principals (the user, their groups, their domain, anyone). A domain's postmaster, who may look up
-every mailbox of the domain, is shown only the mailboxes that hold such an entry too (their listing of
-every mailbox is WebAdmin's business, not the mail client's).
+Cost: a fixed number of statements whatever the number of namespaces shown (the folders of all of them
+in one read, their rights in ``acl.rights_in_namespaces``), plus those that find the namespaces shared
+with the user: the namespaces holding an allow entry for one of their principals (the user, their
+groups, their domain, anyone). A domain's postmaster, who may look up every mailbox of the domain, is
+shown only the mailboxes that hold such an entry too (their listing of every mailbox is WebAdmin's
+business, not the mail client's).
 """
 
 from __future__ import annotations
@@ -52,30 +53,42 @@ class TreeFolder:
 
 def tree_in(conn: Connection, account_id: int, *, kind: str | None = "mail") -> list[TreeFolder]:
     """Personal, then shared (by owner address), then public folders, each part in path order; only
-    folders of ``kind`` (None: every kind)."""
+    folders of ``kind`` (None: every kind).
+
+    The folders of every namespace shown are read in one statement and their rights in one more
+    (``acl.rights_in_namespaces``): a JMAP request reads this tree once or twice per method call, so its
+    statement count is on every request's path (bench/jmap_cpu.py)."""
     a, d = s.accounts, s.domains
     me = conn.execute(
         select(a.c.domain_id, a.c.local_part, d.c.name)
         .join(d, d.c.id == a.c.domain_id)
         .where(a.c.id == account_id)
     ).one()
-    out = _section(
-        conn, account_id, fo.mailbox_namespace(account_id), "personal", f"{me.local_part}@{me.name}", kind
-    )
-    for ns, owner in _shared_namespaces(conn, account_id):
-        out += _section(conn, account_id, ns, "shared", owner, kind)
-    out += _section(conn, account_id, fo.public_namespace(me.domain_id), "public", "@" + me.name, kind)
+    parts: list[tuple[str, Section, str]] = [
+        (fo.mailbox_namespace(account_id), "personal", f"{me.local_part}@{me.name}"),
+        *((ns, "shared", owner) for ns, owner in _shared_namespaces(conn, account_id)),
+        (fo.public_namespace(me.domain_id), "public", "@" + me.name),
+    ]
+    rows = conn.execute(
+        select(s.folders)
+        .where(s.folders.c.namespace.in_([ns for ns, _, _ in parts]))
+        .order_by(s.folders.c.path)
+    ).all()
+    rights = acl.rights_in_namespaces(conn, account_id, rows)
+    by_namespace: dict[str, list[Folder]] = {}
+    for row in rows:
+        by_namespace.setdefault(row.namespace, []).append(fo.row_to_folder(row))
+    out: list[TreeFolder] = []
+    for ns, section, owner in parts:
+        out += _section(by_namespace.get(ns, []), rights, section, owner, kind)
     return out
 
 
 def _section(
-    conn: Connection, account_id: int, ns: str, section: Section, owner: str, kind: str | None
+    folders: list[Folder], rights: dict[int, acl.Rights], section: Section, owner: str, kind: str | None
 ) -> list[TreeFolder]:
-    rights = acl.rights_in_namespace(conn, account_id, ns)
-    rows = conn.execute(select(s.folders).where(s.folders.c.namespace == ns).order_by(s.folders.c.path))
     out = []
-    for row in rows:
-        folder: Folder = fo.row_to_folder(row)
+    for folder in folders:
         r = rights.get(folder.id, acl.NONE)
         if not folder.path or "l" not in r or (kind is not None and folder.kind != kind):
             continue

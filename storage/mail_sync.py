@@ -26,7 +26,7 @@ for queries whose filters nest (AND/OR/NOT). Everything here still reads from th
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -217,21 +217,28 @@ class MailSync:
     # -- messages ---------------------------------------------------------------------------------------
 
     def messages(
-        self, keys: Iterable[tuple[int, int]], *, bodies: bool = True
+        self,
+        keys: Iterable[tuple[int, int]],
+        *,
+        bodies: bool = True,
+        readable: Collection[int] | None = None,
     ) -> dict[tuple[int, int], SyncMessage]:
         """The messages of ``keys`` (folder id, UID) that exist in folders the user may read; the
         others are absent from the answer (no such message, folder or right: the same).
 
         ``bodies`` False reads the message rows alone (no join to the parsed bodies): the fields that
         come from the body (subject, sender, snippet, structure...) are then empty. For a client's
-        resync, which asks only for keywords, it halves the read (bench/jmap_resync_cpu.py)."""
+        resync, which asks only for keywords, it halves the read (bench/jmap_resync_cpu.py).
+
+        ``readable``: the folders the user may read as the caller has just read them (``folders()``,
+        whose tree holds the rights), so that the rights are not read again per folder."""
         by_folder: dict[int, list[int]] = {}
         for fid, uid in keys:
             by_folder.setdefault(fid, []).append(uid)
         out: dict[tuple[int, int], SyncMessage] = {}
         with self._store.db.read() as conn:
             for fid, uids in by_folder.items():
-                if not _may_read(conn, self.account_id, fid):
+                if not (fid in readable if readable is not None else _may_read(conn, self.account_id, fid)):
                     continue
                 for chunk in _chunks(sorted(set(uids)), 500):
                     q = (_message_select() if bodies else _row_select()).where(
@@ -295,11 +302,14 @@ class MailSync:
         anchor_offset: int = 0,
         collapse_threads: bool = False,
         total: bool = False,
+        readable: Sequence[int] | None = None,
     ) -> QueryPage:
         """A sorted page of the messages matching ``condition`` in the folders the user may read (a
         ``folders`` condition at the top narrows them). ``position`` may be negative (from the end, as
         JMAP's); with ``anchor`` the page starts ``anchor_offset`` rows from it (NotFound when it is not
-        in the result). ``collapse_threads`` keeps each conversation's first message only.
+        in the result). ``collapse_threads`` keeps each conversation's first message only. ``readable``:
+        the ids of the folders the user may read as the caller has just read them (``folders()``), so
+        that the folder tree and its rights are not read a second time for the same method call.
 
         Raises:
             InvalidInput: an unknown sort or condition, a page deeper than MAX_POSITION.
@@ -310,8 +320,7 @@ class MailSync:
                 raise InvalidInput(f"unknown sort {key.key!r}")
         if limit < 0 or position > MAX_POSITION or limit > MAX_POSITION:
             raise InvalidInput(f"a page must lie within the first {MAX_POSITION} results")
-        readable = self.readable_folders()
-        folders = _narrowed(readable, condition)
+        folders = _narrowed(list(readable) if readable is not None else self.readable_folders(), condition)
         with self._store.db.read() as conn:
             matches = _expr(conn, condition, folders) if folders and condition is not None else true()
             where = and_(m.c.folder_id.in_(folders), matches) if folders else false()

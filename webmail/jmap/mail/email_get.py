@@ -251,9 +251,12 @@ def email_get(call: Call, args: Args) -> Args:
     props = properties_of(args)
     options = Options(args)
     keys = {i: parse_email_id(i) for i in ids}
-    folders = call.user.sync.folders(unread_threads=False)
-    found = call.user.sync.messages(
-        (k for k in keys.values() if k is not None), bodies=not ROW_ONLY.issuperset(props)
+    sync = call.user.sync
+    folders = sync.folders(unread_threads=False)
+    found = sync.messages(
+        (k for k in keys.values() if k is not None),
+        bodies=not ROW_ONLY.issuperset(props),
+        readable={f.id for f in folders if f.tree.readable},  # the tree just read holds the rights
     )
     listed, not_found = [], []
     for i, key in keys.items():

@@ -187,6 +187,7 @@ def email_query(call: Call, args: Args) -> Args:
             anchor_offset=int_arg(args, "anchorOffset", 0, minimum=None) or 0,
             collapse_threads=bool(args.get("collapseThreads")),
             total=bool(args.get("calculateTotal")),
+            readable=[f.id for f in folders if f.tree.readable],  # the tree just read holds the rights
         )
     except NotFound:
         raise MethodError("anchorNotFound") from None
