@@ -30,6 +30,7 @@ from storage.models import Account
 from storage.store import Store
 
 USER_AGENT = "Fieldpost"
+DISPLAYED_MANUALLY = "manual-action/MDN-sent-manually; displayed"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,12 @@ class Displayed:
     subject: str  # decoded subject of the original
     message_id: str  # the original's Message-ID ("" if it had none)
     sent: str  # the original's Date field as sent ("" if none)
+    #: RFC 8098 3.2.6 disposition-mode and type; a JMAP client (RFC 9007 MDN/send) may name another
+    disposition: str = DISPLAYED_MANUALLY
+    #: the report's own subject and human-readable text; "" for the default ones (RFC 9007 lets a JMAP
+    #: client write them)
+    report_subject: str = ""
+    report_text: str = ""
 
 
 def _one_line(text: str, limit: int = 998) -> str:
@@ -58,12 +65,19 @@ def _encoded(text: str) -> str:
 def build_receipt(item: Displayed, *, hostname: str, now: datetime | None = None) -> bytes:
     """The RFC 8098 report (CRLF line ends)."""
     now = now or datetime.now(UTC)
+    text = item.report_text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
     item = Displayed(
-        *(_one_line(v) for v in (item.requester, item.reader, item.subject, item.message_id, item.sent))
+        requester=_one_line(item.requester),
+        reader=_one_line(item.reader),
+        subject=_one_line(item.subject),
+        message_id=_one_line(item.message_id),
+        sent=_one_line(item.sent),
+        disposition=_one_line(item.disposition),
+        report_subject=_one_line(item.report_subject),
     )
     boundary = f"mdn-{uuid.uuid4().hex}"
-    subject = f"Read: {item.subject}" if item.subject else "Read receipt"
-    human = (
+    subject = item.report_subject or (f"Read: {item.subject}" if item.subject else "Read receipt")
+    human = text or (
         f"Your message to {item.reader}"
         + (f" of {item.sent}" if item.sent else "")
         + (f' with the subject "{item.subject}"' if item.subject else "")
@@ -73,7 +87,7 @@ def build_receipt(item: Displayed, *, hostname: str, now: datetime | None = None
         f"Reporting-UA: {hostname}; {USER_AGENT}",
         f"Final-Recipient: rfc822; {item.reader}",
         *([f"Original-Message-ID: {item.message_id}"] if item.message_id else []),
-        "Disposition: manual-action/MDN-sent-manually; displayed",
+        f"Disposition: {item.disposition}",
     ]
     lines = [
         f"From: {item.reader}",

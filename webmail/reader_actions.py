@@ -83,7 +83,7 @@ def send_read_receipt(stored: StoredMessage, *, send: bool) -> bool:
         PermissionDenied: the user may not set keywords on the folder ("w").
     """
     headers = header_view(stored.envelope, stored.header_block())
-    if headers.read_receipt_to is None or MDN_SENT in stored.info.flags:
+    if headers.read_receipt_to is None or any(f.lower() == MDN_SENT.lower() for f in stored.info.flags):
         raise InvalidInput("this message asks for no read receipt, or it was answered already")
     queued = False
     if send:

@@ -79,8 +79,11 @@ class MessageView:
 
     @property
     def wants_read_receipt(self) -> bool:
-        """A receipt is asked for and none was sent or refused yet (RFC 3503 $MDNSent)."""
-        return self.headers.read_receipt_to is not None and "$MDNSent" not in self.flags
+        """A receipt is asked for and none was sent or refused yet (RFC 3503 $MDNSent; keywords are
+        case-insensitive: a JMAP client writes ``$mdnsent``)."""
+        return self.headers.read_receipt_to is not None and not any(
+            f.lower() == "$mdnsent" for f in self.flags
+        )
 
 
 def sender_is_trusted(address: str | None, trusted: Iterable[str]) -> bool:

@@ -8,6 +8,7 @@ from webmail.jmap.mail import email_query_changes as email_query_changes
 from webmail.jmap.mail import email_set as email_set
 from webmail.jmap.mail import identity as identity
 from webmail.jmap.mail import mailbox as mailbox
+from webmail.jmap.mail import mdn as mdn
 from webmail.jmap.mail import snippet as snippet
 from webmail.jmap.mail import state as state
 from webmail.jmap.mail import submission as submission

@@ -226,7 +226,7 @@ def submission_query_changes(call: Call, args: Args) -> Args:
     raise MethodError("cannotCalculateChanges", "run EmailSubmission/query again")
 
 
-def _implicit_email_set(call: Call, args: Args, created: dict[str, str], destroyed: dict[str, str]) -> None:
+def implicit_email_set(call: Call, args: Args, created: dict[str, str], destroyed: dict[str, str]) -> None:
     """RFC 8621 7.5 onSuccessUpdateEmail / onSuccessDestroyEmail: one Email/set for the Emails of the
     submissions that succeeded, added to the response after this method's own. ``created`` maps creation
     ids (the keys "#id"), ``destroyed`` the ids of submissions destroyed in this call, to their Emails."""
@@ -324,5 +324,5 @@ def submission_set(call: Call, args: Args) -> Args:
         "notUpdated": not_updated or None,
         "notDestroyed": not_destroyed or None,
     }
-    _implicit_email_set(call, args, emails, gone_emails)
+    implicit_email_set(call, args, emails, gone_emails)
     return response
