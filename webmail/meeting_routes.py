@@ -87,7 +87,8 @@ def _known(charset: str) -> bool:
     return True
 
 
-def _origin(hostname: str) -> Origin:
+def web_origin(hostname: str) -> Origin:
+    """Where a meeting answer sent from a reader comes from (its Received field and queue row)."""
     session = secrets.token_hex(6)
     return Origin(
         peer_ip=request.remote_addr or "127.0.0.1",
@@ -121,7 +122,7 @@ def _parse_day(text: str, zone: ZoneInfo) -> date:
         return today
 
 
-def _zone() -> ZoneInfo:
+def user_zone() -> ZoneInfo:
     """The user's time zone (setting ``user.timezone``, as Babel resolved it)."""
     try:
         return ZoneInfo(str(get_timezone() or "UTC"))
@@ -202,7 +203,7 @@ def add_meeting_routes(bp: Blueprint) -> None:
         account = store.accounts.get(current_user_account().address)
         hostname = str(store.settings.get("server.hostname") or request.host.split(":")[0])
         try:
-            answering.answer(store, account, data, partstat, origin=_origin(hostname))
+            answering.answer(store, account, data, partstat, origin=web_origin(hostname))
         except MeetingError as exc:
             flash(str(exc), "error")
         else:
@@ -224,11 +225,11 @@ def add_meeting_routes(bp: Blueprint) -> None:
         )
         too_many = len(addresses) > MAX_FREEBUSY_ADDRESSES
         addresses = addresses[:MAX_FREEBUSY_ADDRESSES]
-        day = _parse_day(request.args.get("date", ""), _zone())
+        day = _parse_day(request.args.get("date", ""), user_zone())
         days = 7 if request.args.get("days") == "7" else 1
         if days == 7:
             day -= timedelta(days=day.weekday())
-        zone = _zone()
+        zone = user_zone()
         rows = [_row(a, day, days, zone) for a in addresses]
         return render_template(
             f"{name}/freebusy.html",

@@ -12,6 +12,8 @@ does well, so both interfaces share one implementation:
   sent (webmail/ajax/reader.py);
 * ``/ajax/sharing/<folder>``: the sharing dialog's entries, read and changed through the Standard
   permissions page's service (webmail/ajax/sharing_views.py);
+* ``/ajax/meeting/<folder>/<uid>``: the answer to an invitation the reader shows, through the Standard
+  reader's meeting service (webmail/ajax/meeting.py);
 * recipient suggestions come from the Standard composer's ``/mail/compose/suggest``;
 * ``/ajax/settings/...``: the Standard settings tabs JMAP has no type for (general, rules, senders,
   temporary addresses, password, two-step sign-in, app passwords), run by the Standard tabs' own forms
@@ -20,7 +22,7 @@ does well, so both interfaces share one implementation:
 
 from __future__ import annotations
 
-from webmail.ajax import settings_account_routes, settings_routes, sharing_views, views
+from webmail.ajax import meeting, settings_account_routes, settings_routes, sharing_views, views
 from webmail.ajax.blueprint import bp
 
-__all__ = ["bp", "settings_account_routes", "settings_routes", "sharing_views", "views"]
+__all__ = ["bp", "meeting", "settings_account_routes", "settings_routes", "sharing_views", "views"]

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from webmail.ajax.calendar_strings import calendar_strings
 from webmail.ajax.contact_strings import contact_strings
 from webmail.ajax.note_strings import note_strings
+from webmail.ajax.reader_strings import reader_strings
 
 
 def client_strings() -> dict[str, str]:
@@ -19,6 +20,7 @@ def client_strings() -> dict[str, str]:
         **calendar_strings(),
         **contact_strings(),
         **note_strings(),
+        **reader_strings(),
         "folders": _("Folders"),
         # special folders at the top of the tree, named as in the other interfaces
         "role_inbox": _("Inbox"),

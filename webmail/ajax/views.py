@@ -14,6 +14,7 @@ from flask_wtf.csrf import generate_csrf
 
 from mailflow import html_text
 from webmail.ajax.blueprint import bp
+from webmail.ajax.meeting import meeting_json
 from webmail.ajax.strings import client_strings
 from webmail.binding import current_store, current_user_account, user_mail
 from webmail.reader_actions import add_trusted_sender, reader_options
@@ -81,6 +82,11 @@ def read(folder_id: int, uid: int) -> Any:
         ],
         blocked_images=view.blocked_images,
         remote_images=view.remote_images,
+        # the meeting panel (webmail/ajax/meeting.py) and the read-receipt question, as the Standard
+        # reader shows them
+        meeting=meeting_json(stored),
+        meeting_answer=url_for("ajax.meeting_answer", folder_id=folder_id, uid=uid),
+        receipt_to=view.headers.read_receipt_to if view.wants_read_receipt else None,
         # the Standard reader's own pages for what a pane has no room for
         trust=url_for("ajax.trust", folder_id=folder_id, uid=uid),
         source=url_for("standard.message_raw", folder_id=folder_id, uid=uid),

@@ -55,6 +55,7 @@ const list = new MessageList(document.querySelector(".ax-rows"), jmap, {
 const reader = new Reader(readerPane, jmap, {
   onAction: (action, email) => act(action, email),
   onRead: (id) => { if (list.seen(id)) folders.refresh().catch(failed); },
+  notify: status,
 });
 const composer = new Composer(readerPane, jmap, folders, {
   onClose: () => reader.placeholder(),

@@ -1,10 +1,15 @@
 // The reader pane: the message's headers from JMAP, its body as the server's sanitised documents in
 // sandboxed frames (the Standard reader's body route, with its own CSP: the page never puts a message's
 // HTML into its own DOM), attachments as download links, remote images held back until allowed. In
-// conversation view every message of the thread is shown, oldest first.
+// conversation view every message of the thread is shown, oldest first. A message also gets what the
+// Standard reader offers beside its body: the meeting panel (meeting.js), the read-receipt question
+// (receipt.js) and "Add sender to contacts" (add_sender.js).
 
+import { addSenderButton } from "./add_sender.js";
 import { config, t } from "./i18n.js";
 import { folderAndUid } from "./jmap.js";
+import { meetingPanel } from "./meeting.js";
+import { receiptQuestion } from "./receipt.js";
 
 const HEADER_PROPERTIES = [
   "id", "threadId", "mailboxIds", "keywords", "from", "to", "cc", "replyTo", "subject", "sentAt",
@@ -12,11 +17,12 @@ const HEADER_PROPERTIES = [
 ];
 
 export class Reader {
-  constructor(root, jmap, { onAction, onRead }) {
+  constructor(root, jmap, { onAction, onRead, notify = () => {} }) {
     this.root = root;
     this.jmap = jmap;
     this.onAction = onAction;
     this.onRead = onRead;
+    this.notify = notify;
     this.email = null;
     this.placeholder();
   }
@@ -53,7 +59,7 @@ export class Reader {
     this.root.scrollTop = 0;
     for (const [email, article] of articles) {
       if (this.showing !== showing) return;
-      await this.body(article, email.id, false);
+      await this.body(article, email, false);
     }
   }
 
@@ -93,11 +99,14 @@ export class Reader {
     line("cc", addresses(email.cc));
     line("date", new Date(email.sentAt || email.receivedAt).toLocaleString());
     article.append(heading, table);
+    const addSender = addSenderButton(email, this.jmap, { notify: this.notify });
+    if (addSender) table.querySelector("dd")?.append(" ", addSender);
     return article;
   }
 
   // The body documents and attachments of one message (webmail/ajax/views.py read()).
-  async body(article, emailId, images) {
+  async body(article, email, images) {
+    const emailId = email.id;
     const place = folderAndUid(emailId);
     if (!place) return;
     const response = await fetch(`${config.read}${place[0]}/${place[1]}${images ? "?images=1" : ""}`, {
@@ -107,8 +116,13 @@ export class Reader {
     if (!response.ok) return;
     const view = await response.json();
     this.onRead?.(emailId);
-    article.querySelectorAll(".ax-body, .ax-blocked, .ax-attachments, .ax-message-links").forEach((node) => node.remove());
+    article.querySelectorAll(".ax-body, .ax-blocked, .ax-attachments, .ax-message-links, .ax-receipt, .ax-meeting")
+      .forEach((node) => node.remove());
     article.append(pageLinks(view));
+    const receipt = receiptQuestion(view, email, this.jmap, { notify: this.notify });
+    if (receipt) article.append(receipt);
+    const meeting = meetingPanel(view, this.jmap, { notify: this.notify });
+    if (meeting) article.append(meeting);
     if (view.blocked_images && !view.remote_images) {
       const notice = document.createElement("p");
       notice.className = "ax-blocked";
@@ -116,7 +130,7 @@ export class Reader {
       const allow = document.createElement("button");
       allow.type = "button";
       allow.textContent = t("show_images");
-      allow.addEventListener("click", () => this.body(article, emailId, true));
+      allow.addEventListener("click", () => this.body(article, email, true));
       const always = document.createElement("button");
       always.type = "button";
       always.textContent = t("always_show_images");
@@ -126,7 +140,7 @@ export class Reader {
           credentials: "same-origin",
           headers: { "X-CSRFToken": config.csrf, Accept: "application/json" },
         });
-        if (answer.ok) this.body(article, emailId, true);
+        if (answer.ok) this.body(article, email, true);
         else always.replaceWith(t("failed", { reason: `HTTP ${answer.status}` }));
       });
       notice.append(allow, " ", always);
