@@ -4,6 +4,20 @@ the same ``locales/`` catalogs as the pages; ``client_strings`` hands them to th
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from webmail.calendar.event_form import REMINDERS
+
+
+def _reminder_label(minutes: int) -> str:
+    """The Standard event form's words for a reminder (layout/calendar_event_form.html)."""
+    if minutes == 0:
+        return str(_("at the start"))
+    if minutes < 60:
+        return str(_("%(n)d minutes before", n=minutes))
+    if minutes < 1440:
+        return str(ngettext("%(num)d hour before", "%(num)d hours before", minutes // 60))
+    return str(ngettext("%(num)d day before", "%(num)d days before", minutes // 1440))
 
 
 def calendar_strings() -> dict[str, str]:
@@ -44,6 +58,36 @@ def calendar_strings() -> dict[str, str]:
         "cal_title_needed": _("Give the event a title."),
         "cal_no_calendar": _("There is no calendar you may add events to."),
         "cal_loading": _("Loading…"),
+        "cal_reminder": _("Reminder"),
+        "cal_reminder_none": _("none"),
+        **{f"cal_reminder_{m}": _reminder_label(m) for m in REMINDERS},
+        "cal_scope": _("Change"),
+        "cal_scope_this": _("only this occurrence"),
+        "cal_scope_all": _("the whole series"),
+        "cal_delete_series": _("Delete the whole series"),
+        "cal_attendees": _("Attendees"),
+        "cal_attendees_hint": _("e-mail addresses, separated by commas"),
+        "cal_organizer": _("Organizer"),
+        "cal_answer_accepted": _("accepted"),
+        "cal_answer_declined": _("declined"),
+        "cal_answer_tentative": _("tentative"),
+        "cal_answer_needs-action": _("not answered yet"),
+        "cal_answer_delegated": _("delegated"),
+        "cal_not_organizer": _("Only the organizer (%(address)s) changes who is invited."),
+        "cal_bad_address": _("%(address)s is not an e-mail address."),
+        "cal_calendars": _("Calendars"),
+        "cal_manage": _("Calendars…"),
+        "cal_new_calendar": _("New calendar"),
+        "cal_name": _("Name"),
+        "cal_colour": _("Colour"),
+        "cal_add": _("Add"),
+        "cal_close": _("Close"),
+        "cal_share": _("Share"),
+        "cal_delete_calendar": _("Delete calendar"),
+        "cal_confirm_delete": _("Delete the calendar %(name)s and all its events?"),
+        "cal_calendar_saved": _("Calendar saved."),
+        "cal_calendar_deleted": _("Calendar deleted."),
+        "cal_calendar_read_only": _("You may not rename or delete this calendar."),
         "view_tasks": _("Tasks"),
         "task_list": _("Task list"),
         "task_new": _("New task"),

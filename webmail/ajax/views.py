@@ -17,6 +17,7 @@ from webmail.ajax.blueprint import bp
 from webmail.ajax.meeting import meeting_json
 from webmail.ajax.strings import client_strings
 from webmail.binding import current_store, current_user_account, user_mail
+from webmail.i18n import select_timezone
 from webmail.reader_actions import add_trusted_sender, reader_options
 from webmail.reading import IFRAME_SANDBOX, build_view, open_message
 from webmail.user_settings import user_settings
@@ -42,6 +43,8 @@ def home() -> Any:
         "logout": url_for("auth.logout"),
         "settings": url_for("standard.settings_general"),  # the Standard tabs, for whoever wants them
         "settings_api": url_for("ajax.home") + "settings/",  # + "general", "rules"... (settings_routes.py)
+        "timezone": select_timezone(),  # user.timezone: the calendar's and the out-of-office days' zone
+        "sharing": url_for("standard.folder_sharing", folder_id=0),  # a folder's sharing page: 0 -> its id
         "interfaces": {
             name: url_for("auth.switch_interface", name=name)
             for name in user_settings().interfaces

@@ -1,6 +1,8 @@
 // The Ajax interface's calendar (the top bar's Calendar view, views.js): a week or month view of
 // the account's calendars over JMAP (draft-ietf-jmap-calendars: Calendar/get, CalendarEvent/query with
-// expandRecurrences, CalendarEvent/get in one request). Keys while it shows: t today, n / p next /
+// expandRecurrences, CalendarEvent/get in one request), on the account's clock (user.timezone, zone.js)
+// as the Standard calendar shows it; each event in its calendar's colour. "Calendars…" makes, renames,
+// recolours and deletes calendars (calendar_list.js). Keys while it shows: t today, n / p next /
 // previous, w / m week / month. An event opens in the event dialog (calendar_form.js); a click on an
 // empty hour (week) or a day's number (month) starts a new event there.
 
@@ -9,6 +11,8 @@ import { Jmap } from "./jmap.js";
 import { status } from "./layout.js";
 import { addDays, sameDay, startOfDay, step, viewSpan } from "./calendar_dates.js";
 import { openEventForm, spanOf } from "./calendar_form.js";
+import { openCalendarList } from "./calendar_list.js";
+import { instantOf, now } from "./zone.js";
 import { registerView } from "./views.js";
 
 export const CALENDARS = "urn:ietf:params:jmap:calendars";
@@ -16,7 +20,7 @@ const VIEW_KEY = "fieldpost.ajax.calendar.view";
 const HOUR_PX = 40;
 const MONTH_ROWS = 3; // events listed in a month cell before "n more"
 const PROPERTIES = ["id", "baseEventId", "calendarIds", "title", "start", "timeZone", "duration", "showWithoutTime",
-  "utcStart", "utcEnd", "recurrenceRules", "locations"];
+  "utcStart", "utcEnd", "recurrenceRules", "locations", "description", "participants", "alerts", "isOrigin"];
 
 const root = document.querySelector(".ax-calendar");
 const jmap = new Jmap();
@@ -25,7 +29,7 @@ const locale = document.documentElement.lang || undefined;
 
 const state = {
   view: localStorage.getItem(VIEW_KEY) === "month" ? "month" : "week",
-  anchor: startOfDay(new Date()),
+  anchor: startOfDay(now()),
   calendars: [],
   events: [],
   connected: false,
@@ -50,11 +54,12 @@ const weekButton = button("cal_week", "week", { "aria-keyshortcuts": "w" });
 const monthButton = button("cal_month", "month", { "aria-keyshortcuts": "m" });
 const newButton = button("cal_new_event", "new");
 newButton.className = "primary";
+const manageButton = button("cal_manage", "calendars");
 bar.append(
   button("cal_today", "today", { "aria-keyshortcuts": "t" }),
   button("cal_previous", "previous", { "aria-keyshortcuts": "p", "aria-label": t("cal_previous") }),
   button("cal_next", "next", { "aria-keyshortcuts": "n", "aria-label": t("cal_next") }),
-  heading, weekButton, monthButton, newButton,
+  heading, weekButton, monthButton, newButton, manageButton,
 );
 bar.querySelector("[data-action=previous]").textContent = "‹";
 bar.querySelector("[data-action=next]").textContent = "›";
@@ -63,12 +68,13 @@ body.className = "ax-cal-body";
 root.append(bar, body);
 
 const actions = {
-  today: () => go(startOfDay(new Date())),
+  today: () => go(startOfDay(now())),
   previous: () => go(step(state.view, state.anchor, false)),
   next: () => go(step(state.view, state.anchor, true)),
   week: () => setView("week"),
   month: () => setView("month"),
   new: () => create().catch(failed),
+  calendars: () => manage().catch(failed),
 };
 bar.addEventListener("click", (event) => {
   const action = event.target.closest("button")?.dataset.action;
@@ -108,7 +114,7 @@ async function fetchSpan() {
     const found = await jmap.batch([
       ["Calendar/get", { ids: null }, "calendars"],
       ["CalendarEvent/query", {
-        filter: { after: first.toISOString(), before: last.toISOString() },
+        filter: { after: instantOf(first).toISOString(), before: instantOf(last).toISOString() },
         expandRecurrences: true,
       }, "query"],
       ["CalendarEvent/get", {
@@ -150,6 +156,8 @@ function chip(item, label) {
   element.type = "button";
   element.className = "ax-event";
   element.dataset.id = item.event.id;
+  const colour = state.calendars.find((c) => item.event.calendarIds?.[c.id])?.color;
+  if (colour) element.style.borderInlineStartColor = colour;
   element.textContent = label;
   element.title = label;
   element.addEventListener("click", (event) => {
@@ -175,7 +183,7 @@ function weekGrid() {
   const grid = document.createElement("div");
   grid.className = "ax-week";
   const days = [...Array(7).keys()].map((n) => addDays(first, n));
-  const today = new Date();
+  const today = now();
   const dayName = new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "numeric" });
   grid.append(document.createElement("div"));
   for (const day of days) {
@@ -254,7 +262,7 @@ function monthGrid() {
     head.textContent = weekday.format(addDays(first, n));
     grid.append(head);
   }
-  const today = new Date();
+  const today = now();
   for (let day = first; day < last; day = addDays(day, 1)) {
     const cell = document.createElement("div");
     cell.className = "ax-cell";
@@ -294,20 +302,26 @@ function done(outcome) {
 
 async function create(start = null) {
   await state.loaded; // the calendars it may go in
-  const now = new Date();
-  const first = start ?? new Date(state.anchor.getFullYear(), state.anchor.getMonth(), state.anchor.getDate(), now.getHours() + 1);
+  const hour = now().getHours() + 1;
+  const first = start ?? new Date(state.anchor.getFullYear(), state.anchor.getMonth(), state.anchor.getDate(), hour);
   openEventForm({
     jmap, calendars: state.calendars, start: first, end: new Date(+first + 3600000), onDone: done,
   });
 }
 
-// An event clicked: the series it belongs to, fetched whole, in the dialog.
+// An event clicked: the series it belongs to and the occurrence itself, fetched whole, in the dialog.
 async function show(event) {
   const id = event.baseEventId || event.id;
-  const answer = await jmap.call("CalendarEvent/get", { ids: [id] });
-  const series = answer.list[0];
+  const answer = await jmap.call("CalendarEvent/get", { ids: [...new Set([id, event.id])] });
+  const series = answer.list.find((e) => e.id === id);
+  const instance = answer.list.find((e) => e.id === event.id) ?? event;
   if (!series) return load();
-  openEventForm({ jmap, calendars: state.calendars, series, instance: event, onDone: done });
+  openEventForm({ jmap, calendars: state.calendars, series, instance, onDone: done });
+}
+
+async function manage() {
+  await state.loaded;
+  await openCalendarList({ jmap, calendars: state.calendars, onChange: load });
 }
 
 // The calendar's keys, before the mail view's (keys.js) see them: while the calendar shows, the mail

@@ -1,18 +1,25 @@
-// The event dialog of the calendar view: shows an event, and creates, changes or deletes one over
-// JMAP (CalendarEvent/set, draft-ietf-jmap-calendars). Times are entered in the browser's time zone;
-// a repeat is none, daily or weekly (a rule made elsewhere is kept as it is unless changed here).
-// A recurring event is edited as a series; one occurrence can be deleted on its own.
+// The event dialog of the calendar view: shows an event, and creates, changes, moves or deletes one
+// over JMAP (CalendarEvent/set, draft-ietf-jmap-calendars). Times are entered on the account's clock
+// (its user.timezone, zone.js), as on the Standard pages; a repeat is none, daily or weekly (a rule
+// made elsewhere is kept as it is unless changed here). An occurrence of a series opens with the
+// choice "only this occurrence / the whole series", as the Standard form asks: one occurrence is
+// changed as a recurrenceOverrides entry (its title, times, place and description), or deleted alone.
+// A reminder is the Standard form's choice (a display alarm, which the server's reminder mails
+// follow); attendees are invited by the server (sendSchedulingMessages) and their answers shown.
 
 import { t } from "./i18n.js";
 import { JmapError } from "./jmap.js";
 import {
   DAY_MS, addDays, dateText, durationMs, durationText, fromInputs, fromLocal, localDateTime, timeText,
 } from "./calendar_dates.js";
+import { ZONE, instantOf, wallClock } from "./zone.js";
 
-const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "Etc/UTC";
+// The Standard form's reminder choices, in minutes before the start (webmail/calendar/event_form.py).
+const REMINDERS = [0, 5, 10, 15, 30, 60, 120, 1440, 2880, 10080];
+const ADDRESS = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+$/;
 
-// [start, end) of an event object as local Dates: an all-day event from midnight to midnight, a
-// floating one (no timeZone) at its wall-clock time wherever the browser is, a zoned one at its instant.
+// [start, end) of an event object as wall-clock Dates on the account's clock: an all-day event from
+// midnight to midnight, a floating one (no timeZone) at its wall-clock time, a zoned one at its instant.
 export function spanOf(event) {
   if (event.showWithoutTime) {
     const start = fromLocal(event.start);
@@ -22,7 +29,7 @@ export function spanOf(event) {
     const start = fromLocal(event.start);
     return [start, new Date(+start + durationMs(event.duration))];
   }
-  return [new Date(event.utcStart), new Date(event.utcEnd)];
+  return [wallClock(new Date(event.utcStart)), wallClock(new Date(event.utcEnd))];
 }
 
 function repeatOf(event) {
@@ -31,6 +38,78 @@ function repeatOf(event) {
   const [rule] = rules;
   const plain = rules.length === 1 && Object.keys(rule).every((k) => ["@type", "frequency"].includes(k));
   return plain && ["daily", "weekly"].includes(rule.frequency) ? rule.frequency : "kept";
+}
+
+// The reminder choice of an event's alerts: "" none, minutes before the start, or "kept" (alerts made
+// elsewhere that the choice cannot show: kept unless changed).
+function reminderOf(event) {
+  const alerts = Object.values(event?.alerts || {});
+  if (!alerts.length) return "";
+  const [alert] = alerts;
+  const trigger = alert.trigger || {};
+  const found = /^-P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$|^PT0S$/.exec(trigger.offset || "");
+  if (alerts.length === 1 && trigger["@type"] !== "AbsoluteTrigger" && trigger.relativeTo !== "end" && found) {
+    const minutes = (Number(found[1] || 0) * 24 + Number(found[2] || 0)) * 60 + Number(found[3] || 0);
+    if (REMINDERS.includes(minutes) && (alert.action || "display") === "display") return String(minutes);
+  }
+  return "kept";
+}
+
+function alertsOf(choice) {
+  if (choice === "") return null;
+  const minutes = Number(choice);
+  const offset = minutes ? `-${durationText(minutes * 60000)}` : "PT0S";
+  return { 1: { "@type": "Alert", trigger: { "@type": "OffsetTrigger", offset }, action: "display" } };
+}
+
+// The attendees of an event's participants (everyone but the owner, unless the owner also attends).
+function attendeesOf(event) {
+  return Object.values(event?.participants || {}).filter((p) => p.roles?.attendee && !p.roles?.owner);
+}
+
+function ownerOf(event) {
+  return Object.values(event?.participants || {}).find((p) => p.roles?.owner) ?? null;
+}
+
+// The participants to write for the addresses typed: those already invited keep their objects (their
+// answers), new ones are invited; the owner stays (the server makes the user the owner of a new meeting).
+function participantsFor(event, addresses) {
+  if (!addresses.length) return null;
+  const known = new Map(attendeesOf(event).map((p) => [p.email.toLowerCase(), p]));
+  const out = {};
+  const owner = Object.entries(event?.participants || {}).find(([, p]) => p.roles?.owner);
+  if (owner) out[owner[0]] = owner[1];
+  addresses.forEach((address, n) => {
+    out[`a${n + 1}`] = known.get(address.toLowerCase()) ?? {
+      "@type": "Participant", email: address, sendTo: { imip: `mailto:${address}` },
+      roles: { attendee: true }, participationStatus: "needs-action",
+    };
+  });
+  return out;
+}
+
+function splitAddresses(text) {
+  const found = [];
+  for (const part of text.split(/[,;\n]+/)) {
+    const address = part.trim().replace(/^.*<([^>]*)>.*$/, "$1");
+    if (!address) continue;
+    if (!ADDRESS.test(address)) throw new Error(t("cal_bad_address", { address: address.slice(0, 80) }));
+    if (!found.some((a) => a.toLowerCase() === address.toLowerCase())) found.push(address);
+  }
+  return found;
+}
+
+// A wall-clock Date on the account's clock as the LocalDateTime of `zone` (a series' own zone: an
+// override's start is written in it); null zone: floating, the wall clock as it is.
+function inZone(wall, zone) {
+  if (!zone || zone === ZONE) return localDateTime(wall);
+  const instant = instantOf(wall);
+  const parts = {};
+  const format = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric",
+  });
+  for (const { type, value } of format.formatToParts(instant)) parts[type] = Number(value);
+  return localDateTime(new Date(parts.year, parts.month - 1, parts.day, parts.hour % 24, parts.minute));
 }
 
 function field(form, label, input, wide = false) {
@@ -67,17 +146,22 @@ function refusal(answer, key) {
   return error ? new JmapError(error.type, error.description) : null;
 }
 
+function checked(answer, key) {
+  const refused = refusal(answer, key);
+  if (refused) throw refused;
+  return answer;
+}
+
 // Open the dialog. `series`: the stored event (null for a new one); `instance`: the occurrence clicked
-// (for "delete this occurrence"); `start`, `end`, `allDay`: a new event's times. Resolves when closed.
+// (its own values, for "only this occurrence"); `start`, `end`, `allDay`: a new event's times.
+// Resolves when closed.
 export function openEventForm({ jmap, calendars, series = null, instance = null, start, end, allDay = false, onDone }) {
   const writable = calendars.filter((c) => c.myRights?.mayWriteAll);
   const calendarId = series ? Object.keys(series.calendarIds)[0] : (writable.find((c) => c.isDefault) ?? writable[0])?.id;
   const mayWrite = series ? Boolean(calendars.find((c) => c.id === calendarId)?.myRights?.mayWriteAll) : writable.length > 0;
-  if (series) {
-    [start, end] = spanOf(series);
-    allDay = series.showWithoutTime;
-    if (allDay) end = addDays(end, -1);
-  }
+  const occurrence = Boolean(series && instance && instance.id !== series.id && instance.baseEventId);
+  const owner = ownerOf(series);
+  const organizing = !owner || series?.isOrigin !== false;
   const back = document.createElement("div");
   back.className = "ax-dialog-back";
   const form = document.createElement("form");
@@ -87,29 +171,78 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
   form.setAttribute("aria-label", t("cal_event"));
   const heading = document.createElement("h2");
   heading.textContent = series ? (series.title || t("cal_no_title")) : t("cal_new_event");
+
+  // "only this occurrence / the whole series" (the Standard form's choice), this occurrence first
+  const scope = document.createElement("fieldset");
+  scope.className = "ax-scope";
+  const scopeRadios = {};
+  if (occurrence && mayWrite) {
+    const legend = document.createElement("legend");
+    legend.textContent = t("cal_scope");
+    scope.append(legend);
+    for (const [value, label] of [["this", "cal_scope_this"], ["all", "cal_scope_all"]]) {
+      const radio = input(`ax-ev-scope-${value}`, "radio", value);
+      radio.name = "ax-ev-scope";
+      radio.checked = value === "this";
+      const caption = document.createElement("label");
+      caption.htmlFor = radio.id;
+      caption.textContent = t(label);
+      scope.append(radio, caption);
+      scopeRadios[value] = radio;
+    }
+  }
+
   const grid = document.createElement("div");
   grid.className = "ax-event-form";
-  const title = field(grid, t("cal_title"), input("ax-ev-title", "text", series?.title ?? ""));
+  const title = field(grid, t("cal_title"), input("ax-ev-title", "text"));
   const whole = input("ax-ev-allday", "checkbox");
-  whole.checked = allDay;
   field(grid, t("cal_all_day"), whole);
-  const startDay = field(grid, t("cal_starts"), input("ax-ev-start-day", "date", dateText(start)));
-  const startTime = field(grid, "", input("ax-ev-start-time", "time", timeText(start)));
-  const endDay = field(grid, t("cal_ends"), input("ax-ev-end-day", "date", dateText(end)));
-  const endTime = field(grid, "", input("ax-ev-end-time", "time", timeText(end)));
+  const startDay = field(grid, t("cal_starts"), input("ax-ev-start-day", "date"));
+  const startTime = field(grid, "", input("ax-ev-start-time", "time"));
+  const endDay = field(grid, t("cal_ends"), input("ax-ev-end-day", "date"));
+  const endTime = field(grid, "", input("ax-ev-end-time", "time"));
   startTime.setAttribute("aria-label", t("cal_starts"));
   endTime.setAttribute("aria-label", t("cal_ends"));
   const repeats = [["none", t("cal_repeat_none")], ["daily", t("cal_repeat_daily")], ["weekly", t("cal_repeat_weekly")]];
   const was = repeatOf(series);
   if (was === "kept") repeats.push(["kept", t("cal_repeat_kept")]);
   const repeat = field(grid, t("cal_repeat"), select("ax-ev-repeat", repeats, was));
-  const where = field(grid, t("cal_location"), input("ax-ev-location", "text", series?.locations ? Object.values(series.locations)[0]?.name ?? "" : ""));
-  const place = field(grid, t("cal_calendar"), select("ax-ev-calendar", (series ? calendars : writable).map((c) => [c.id, c.name]), calendarId));
-  place.disabled = Boolean(series);
-  const about = field(grid, t("cal_description"), input("ax-ev-description", "textarea", series?.description ?? ""), true);
+  const where = field(grid, t("cal_location"), input("ax-ev-location", "text"));
+  const places = series ? writable.some((c) => c.id === calendarId) ? writable : calendars.filter((c) => c.id === calendarId) : writable;
+  const place = field(grid, t("cal_calendar"), select("ax-ev-calendar", places.map((c) => [c.id, c.name]), calendarId));
+  const reminders = [["", t("cal_reminder_none")], ...REMINDERS.map((m) => [String(m), t(`cal_reminder_${m}`)])];
+  const wasReminder = reminderOf(series);
+  if (wasReminder === "kept") reminders.push(["kept", t("cal_repeat_kept")]);
+  const reminder = field(grid, t("cal_reminder"), select("ax-ev-reminder", reminders, wasReminder));
+  const typed = attendeesOf(series).map((p) => p.email).join(", ");
+  const invite = field(grid, t("cal_attendees"), input("ax-ev-attendees", "text", typed), true);
+  invite.placeholder = t("cal_attendees_hint");
+  invite.setAttribute("aria-description", t("cal_attendees_hint"));
+  const about = field(grid, t("cal_description"), input("ax-ev-description", "textarea"), true);
+
+  // the attendees' answers, as the organizer's copy holds them (the server files their replies there)
+  const answers = document.createElement("ul");
+  answers.className = "ax-answers";
+  answers.setAttribute("aria-label", t("cal_attendees"));
+  if (owner) {
+    const item = document.createElement("li");
+    item.textContent = `${owner.name || owner.email} — ${t("cal_organizer")}`;
+    answers.append(item);
+  }
+  for (const person of attendeesOf(series)) {
+    const item = document.createElement("li");
+    item.dataset.email = person.email;
+    item.dataset.status = person.participationStatus || "needs-action";
+    item.textContent = `${person.name ? `${person.name} <${person.email}>` : person.email} — ${t(`cal_answer_${item.dataset.status}`)}`;
+    answers.append(item);
+  }
+
   const note = document.createElement("p");
-  if (!mayWrite) note.textContent = series ? t("cal_read_only") : t("cal_no_calendar");
-  else if (series && was !== "none") note.textContent = t("cal_series_note");
+  const notes = [];
+  if (!mayWrite) notes.push(series ? t("cal_read_only") : t("cal_no_calendar"));
+  else if (series && !organizing) notes.push(t("cal_not_organizer", { address: owner.email }));
+  note.textContent = notes.join(" ");
+  const seriesNote = document.createElement("p");
   const error = document.createElement("p");
   error.className = "ax-error";
   error.setAttribute("role", "alert");
@@ -123,13 +256,39 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
     actions.append(element);
     return element;
   };
+
+  // read-only, an occurrence shows its own values; writable, what the choice says
+  const oneOnly = () => occurrence && (scopeRadios.this ? scopeRadios.this.checked : true);
+  // The fields of what the choice edits: the occurrence's own values, or the series'.
+  const fill = () => {
+    const shown = oneOnly() ? instance : series;
+    let [first, last] = shown ? spanOf(shown) : [start, end];
+    const day = shown ? shown.showWithoutTime : allDay;
+    if (day && shown) last = addDays(last, -1);
+    title.value = shown?.title ?? "";
+    whole.checked = day;
+    startDay.value = dateText(first);
+    startTime.value = timeText(first);
+    endDay.value = dateText(last);
+    endTime.value = timeText(last);
+    where.value = shown?.locations ? Object.values(shown.locations)[0]?.name ?? "" : "";
+    about.value = shown?.description ?? "";
+    const one = oneOnly();
+    for (const element of [whole, repeat, place, reminder, invite]) element.disabled = !mayWrite || one;
+    if (!organizing) invite.disabled = true;
+    seriesNote.textContent = mayWrite && series && was !== "none" && !one ? t("cal_series_note") : "";
+    syncTimes();
+  };
   const syncTimes = () => {
     startTime.hidden = endTime.hidden = whole.checked;
   };
   whole.addEventListener("change", syncTimes);
-  syncTimes();
+  for (const radio of Object.values(scopeRadios)) radio.addEventListener("change", fill);
   for (const element of grid.querySelectorAll("input, select, textarea")) if (!mayWrite) element.disabled = true;
-  form.append(heading, grid, note, error, actions);
+  fill();
+  if (occurrence && mayWrite) form.append(heading, scope, grid, answers, note, seriesNote, error, actions);
+  else form.append(heading, grid, answers, note, seriesNote, error, actions);
+  if (!answers.children.length) answers.hidden = true;
   back.append(form);
   const opener = document.activeElement;
 
@@ -149,25 +308,22 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
         for (const b of actions.querySelectorAll("button")) b.disabled = false;
       }
     };
+    const meeting = Boolean(series?.participants);
     if (mayWrite) {
       const save = button("cal_save", null, "submit");
       save.classList.add("primary");
     }
     if (series && mayWrite) {
-      button("cal_delete", () => run(async () => {
-        const answer = await jmap.call("CalendarEvent/set", { destroy: [series.id] });
-        const refused = refusal(answer, "notDestroyed");
-        if (refused) throw refused;
-        return "deleted";
-      }));
-      if (instance && instance.id !== series.id) {
+      if (occurrence) {
         button("cal_delete_one", () => run(async () => {
-          const answer = await jmap.call("CalendarEvent/set", { destroy: [instance.id] });
-          const refused = refusal(answer, "notDestroyed");
-          if (refused) throw refused;
+          checked(await jmap.call("CalendarEvent/set", { destroy: [instance.id], sendSchedulingMessages: meeting }), "notDestroyed");
           return "deleted";
         }));
       }
+      button(occurrence ? "cal_delete_series" : "cal_delete", () => run(async () => {
+        checked(await jmap.call("CalendarEvent/set", { destroy: [series.id], sendSchedulingMessages: meeting }), "notDestroyed");
+        return "deleted";
+      }));
     }
     button("cal_cancel", () => close(null));
     form.addEventListener("keydown", (event) => {
@@ -184,31 +340,54 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
         const first = fromInputs(startDay.value, whole.checked ? "00:00" : startTime.value);
         const last = whole.checked ? addDays(fromInputs(endDay.value), 1) : fromInputs(endDay.value, endTime.value);
         if (!(last > first) || Number.isNaN(first.getTime())) throw new Error(t("cal_end_before_start"));
+        const location = where.value.trim() ? { 1: { "@type": "Location", name: where.value.trim() } } : null;
+        if (oneOnly()) {
+          // an override of this occurrence: its start in the series' own zone (the draft's rule)
+          const zone = series.showWithoutTime ? null : series.timeZone;
+          const patch = {
+            title: text,
+            description: about.value,
+            locations: location,
+            start: series.showWithoutTime ? localDateTime(first) : inZone(first, zone),
+            duration: durationText(last - first, series.showWithoutTime),
+          };
+          checked(await jmap.call("CalendarEvent/set", {
+            update: { [instance.id]: patch }, sendSchedulingMessages: meeting,
+          }), "notUpdated");
+          return "saved";
+        }
+        const addresses = organizing ? splitAddresses(invite.value) : null;
         const values = {
           title: text,
           start: localDateTime(first),
           timeZone: whole.checked ? null : ZONE,
           showWithoutTime: whole.checked,
           duration: durationText(last - first, whole.checked),
-          locations: where.value.trim() ? { 1: { "@type": "Location", name: where.value.trim() } } : null,
+          locations: location,
           description: about.value,
         };
         if (repeat.value !== "kept") {
           values.recurrenceRules = repeat.value === "none" ? null
             : [{ "@type": "RecurrenceRule", frequency: repeat.value }];
         }
+        if (reminder.value !== "kept") values.alerts = alertsOf(reminder.value);
+        if (addresses) values.participants = participantsFor(series, addresses);
+        const send = Boolean(values.participants || series?.participants);
         if (series) {
           const moved = first.getTime() !== spanOf(series)[0].getTime();
           if (repeat.value !== was || moved) values.recurrenceOverrides = null; // old exceptions no longer fit
-          const answer = await jmap.call("CalendarEvent/set", { update: { [series.id]: values } });
-          const refused = refusal(answer, "notUpdated");
-          if (refused) throw refused;
+          if (addresses && JSON.stringify(values.participants) === JSON.stringify(series.participants ?? null)) {
+            delete values.participants;
+          }
+          if (place.value !== calendarId) values.calendarIds = { [place.value]: true }; // a move
+          checked(await jmap.call("CalendarEvent/set", {
+            update: { [series.id]: values }, sendSchedulingMessages: send,
+          }), "notUpdated");
         } else {
-          const answer = await jmap.call("CalendarEvent/set", {
+          checked(await jmap.call("CalendarEvent/set", {
             create: { new: { "@type": "Event", calendarIds: { [place.value]: true }, ...values } },
-          });
-          const refused = refusal(answer, "notCreated");
-          if (refused) throw refused;
+            sendSchedulingMessages: send,
+          }), "notCreated");
         }
         return "saved";
       });

@@ -4,6 +4,7 @@
 // Everything else links to the Standard settings pages.
 
 import { config, t } from "./i18n.js";
+import { instantOf, wallClock } from "./zone.js";
 
 export class SettingsPane {
   constructor(root, jmap, { onClose, notify }) {
@@ -137,8 +138,9 @@ export class SettingsPane {
       fields[name] = input;
       return caption;
     };
-    const day = (utc) => (utc ? localDay(new Date(utc)) : "");
-    const lastDay = (utc) => (utc ? localDay(new Date(new Date(utc).getTime() - 1)) : "");
+    // the days on the account's calendar (its time zone, zone.js), as the Standard settings page shows them
+    const day = (utc) => (utc ? localDay(wallClock(new Date(utc))) : "");
+    const lastDay = (utc) => (utc ? localDay(wallClock(new Date(new Date(utc).getTime() - 1))) : "");
     return this.form(t("out_of_office"), () => [
       field("isEnabled", "checkbox", "vacation_on", current?.isEnabled),
       field("fromDate", "date", "vacation_from", day(current?.fromDate)),
@@ -146,12 +148,13 @@ export class SettingsPane {
       field("subject", "text", "subject", current?.subject),
       field("textBody", "textarea", "vacation_text", current?.textBody),
     ], async () => {
-      // whole days of the browser's calendar: from the start of the first to the end of the last
-      const start = fields.fromDate.value ? new Date(`${fields.fromDate.value}T00:00:00`) : null;
+      // whole days of the account's calendar: from the start of the first to the end of the last
+      const start = fields.fromDate.value ? instantOf(new Date(`${fields.fromDate.value}T00:00:00`)) : null;
       let end = null;
       if (fields.toDate.value) {
-        end = new Date(`${fields.toDate.value}T00:00:00`);
-        end.setDate(end.getDate() + 1);
+        const after = new Date(`${fields.toDate.value}T00:00:00`);
+        after.setDate(after.getDate() + 1);
+        end = instantOf(after);
       }
       const patch = {
         isEnabled: fields.isEnabled.checked,
