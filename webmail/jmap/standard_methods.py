@@ -31,7 +31,7 @@ passed through as given, checked only to be an object or null.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from webmail.jmap import limits
@@ -351,6 +351,21 @@ def window(ids: Sequence[str], q: QueryArgs) -> tuple[int, list[str]]:
         return (start if q.anchor is None else total), []
     end = total if q.limit is None else min(total, start + q.limit)
     return start, list(ids[start:end])
+
+
+#: ids per /query answer at most, whatever ``limit`` asks (RFC 8620 5.5: the server may cap it and then
+#: says the limit it used). Email/query's page is the same size; a client pages with position or anchor.
+MAX_QUERY_LIMIT = 1000
+
+
+def capped(q: QueryArgs, most: int | None = None) -> tuple[QueryArgs, Args]:
+    """``q`` with its ``limit`` capped at ``most`` (MAX_QUERY_LIMIT by default; an absent limit too), and
+    what the answer adds for it: ``{"limit": most}`` when the server's cap, not the client's, decides the
+    page (RFC 8620 5.5)."""
+    most = MAX_QUERY_LIMIT if most is None else most
+    if q.limit is not None and q.limit <= most:
+        return q, {}
+    return replace(q, limit=most), {"limit": most}
 
 
 @dataclass(frozen=True)

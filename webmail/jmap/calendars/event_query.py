@@ -116,13 +116,15 @@ def event_query(call: Call, args: Args) -> Args:
     found = _ranged(call, folders, span, expand) if span else _unranged(call, folders)
     if q.sort and not q.sort[0].is_ascending:
         found.reverse()
-    position, page = std.window(found, q)
+    page_args, used = std.capped(q)
+    position, page = std.window(found, page_args)
     body: dict[str, Any] = {
         "accountId": call.account_id,
         "queryState": st.event_state(st.calendars_of(call.user)),
         "canCalculateChanges": False,
         "position": position,
         "ids": page,
+        **used,
     }
     if q.calculate_total:
         body["total"] = len(found)

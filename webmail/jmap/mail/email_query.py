@@ -28,7 +28,7 @@ from webmail.jmap.mail.common import flag_of, int_arg
 from webmail.jmap.mail.query_scope import one_mailbox
 from webmail.jmap.registry import MAIL, Args, Call, MethodError, method
 
-MAX_LIMIT = 1000
+MAX_LIMIT = std.MAX_QUERY_LIMIT
 SORTS = {
     "receivedAt": "received",
     "sentAt": "sent",
