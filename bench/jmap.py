@@ -15,11 +15,17 @@ Two measurements of S seconds each (30; 10 with --quick) per round, U users (20)
   (inMailbox, sort receivedAt descending, position, limit 50) and Email/get of its ids (a result
   reference, properties a list row shows) in one request; Roundcube: its message-list Ajax call of the
   same page (as bench/webmail.py).
-* resync: after 1,000 messages of the folder changed (their \\Flagged flag set through storage once,
-  before the measurement), a client that last synced before them catches up -- JMAP: Email/changes from
-  the state taken before the changes, then one request of Email/get calls (500 ids each) for the updated
-  ids' keywords, repeated while hasMoreChanges (a timed "request" is this whole catch-up); Roundcube has no delta: its client shows the change by listing the page again, which is
-  what is timed for it (the same page each time).
+* resync: after 1,000 changes to the folder (made through storage before the measurement: 900 messages
+  spread over it get \\Flagged, 50 new ones arrive, 50 old ones are expunged; bench/jmap_cpu.py's
+  make_changes), a client that last synced before them catches up -- JMAP: Email/changes from the state
+  taken before the changes, then one request of Email/get calls (500 ids each) for the updated and
+  created ids' keywords, repeated while hasMoreChanges (a timed "request" is this whole catch-up);
+  Roundcube has no delta: its client shows the change by listing the page again, which is what is timed
+  for it (the same page each time).
+* querychanges: after the same changes, a client showing the first page of the list (newest first)
+  brings that view up to date -- JMAP: Email/queryChanges from the queryState of that page (upToId its
+  last row, maxChanges 500) and Email/get of the added ids (a result reference, a list row's properties)
+  in one request; Roundcube: the list of the first page again, as for resync.
 
 Printed: requests/s and p50/p95 latency, the ratio (> 1: Fieldpost better), rows per answer as a check.
 """
@@ -48,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import roundcube as rc  # noqa: E402
 from bench.dovecot import dovecot_version  # noqa: E402
+from bench.jmap_cpu import make_changes  # noqa: E402
 from bench.report import print_table  # noqa: E402
 from bench.webmail import (  # noqa: E402
     ADDRESS,
@@ -65,10 +72,11 @@ from bench.webmail import (  # noqa: E402
 from bench.webmail_corpus import corpus  # noqa: E402
 from bench.webmail_load import HttpError, Session, Tally  # noqa: E402
 
-KINDS = ("list", "resync")
+KINDS = ("list", "resync", "querychanges")
 CHANGED = 1000
 MAX_GET = 500  # the server's maxObjectsInGet: /changes pages of this many, so each Email/get fits
 USING = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]
+NEWEST = [{"property": "receivedAt", "isAscending": False}]
 ROW_PROPERTIES = ["threadId", "mailboxIds", "keywords", "from", "subject", "receivedAt", "size", "preview"]
 
 
@@ -82,7 +90,8 @@ class JmapUser:
         session = self.get_json("/jmap/session")
         self.account = str(session["primaryAccounts"]["urn:ietf:params:jmap:mail"])
         self.inbox = ""
-        self.since = ""
+        self.since = ""  # the Email state (and queryState) before the changes
+        self.up_to = ""  # the last id of the first page at that state
 
     def get_json(self, path: str) -> dict[str, Any]:
         answer = self.session.get(path, headers=self.auth)
@@ -125,15 +134,17 @@ class JmapUser:
         ((_, got, _),) = self.call([["Mailbox/get", {"accountId": self.account, "ids": None}, "m"]])
         self.inbox = next(m["id"] for m in got["list"] if m.get("role") == "inbox")
 
-    def email_state(self) -> str:
-        ((_, got, _),) = self.call([["Email/get", {"accountId": self.account, "ids": []}, "s"]])
-        return str(got["state"])
+    def first_page(self) -> tuple[str, str]:
+        """(queryState, last id) of the first 50-row page of the list."""
+        query = {"accountId": self.account, "filter": {"inMailbox": self.inbox}, "sort": NEWEST, "limit": 50}
+        ((_, got, _),) = self.call([["Email/query", query, "q"]])
+        return str(got["queryState"]), str(got["ids"][-1])
 
     def list_page(self, page: int) -> int:
         query = {
             "accountId": self.account,
             "filter": {"inMailbox": self.inbox},
-            "sort": [{"property": "receivedAt", "isAscending": False}],
+            "sort": NEWEST,
             "position": (page - 1) * 50,
             "limit": 50,
         }
@@ -153,25 +164,35 @@ class JmapUser:
         while True:
             changes = {"accountId": self.account, "sinceState": state, "maxChanges": MAX_GET}
             ((_, changed, _),) = self.call([["Email/changes", changes, "c"]])
-            updated = list(changed["updated"])
+            wanted = [*changed["updated"], *changed["created"]]
             gets = [
                 [
                     "Email/get",
-                    {"accountId": self.account, "ids": updated[i : i + MAX_GET], "properties": ["keywords"]},
+                    {"accountId": self.account, "ids": wanted[i : i + MAX_GET], "properties": ["keywords"]},
                     f"g{i}",
                 ]
-                for i in range(0, len(updated), MAX_GET)
+                for i in range(0, len(wanted), MAX_GET)
             ]
             got = self.call(gets) if gets else []
-            seen += sum(len(r[1]["list"]) for r in got) + len(changed["created"]) + len(changed["destroyed"])
+            seen += sum(len(r[1]["list"]) for r in got) + len(changed["destroyed"])
             if not changed["hasMoreChanges"]:
                 return seen
             state = changed["newState"]
 
+    def query_changes(self) -> int:
+        """The first page's view brought up to date: Email/queryChanges + Email/get of the added ids in
+        one request. Returns how many ids were removed plus added."""
+        changes = {"accountId": self.account, "filter": {"inMailbox": self.inbox}, "sort": NEWEST,
+                   "sinceQueryState": self.since, "upToId": self.up_to, "maxChanges": MAX_GET}  # fmt: skip
+        get = {"accountId": self.account, "properties": ROW_PROPERTIES,
+               "#ids": {"resultOf": "c", "name": "Email/queryChanges", "path": "/added/*/id"}}  # fmt: skip
+        responses = self.call([["Email/queryChanges", changes, "c"], ["Email/get", get, "g"]])
+        return len(responses[0][1]["removed"]) + len(responses[1][1]["list"])
+
 
 def start_fieldpost(side: Side, work: Path, root: Path, args: argparse.Namespace, stack: ExitStack) -> None:
     """The data directory filled, ``fieldpost serve`` (web only, Basic allowed on plain HTTP) started,
-    the clients signed in, the old state taken and 1,000 messages changed."""
+    the clients signed in, the old state taken and 1,000 changes made."""
     from fieldpost import config as configuration
     from storage import open_store
 
@@ -207,19 +228,17 @@ def start_fieldpost(side: Side, work: Path, root: Path, args: argparse.Namespace
         time.sleep(0.3)
     users = [JmapUser(port) for _ in range(args.users)]
     users[0].find_inbox()
-    since = users[0].email_state()
+    since, up_to = users[0].first_page()
     for user in users:
-        user.inbox, user.since = users[0].inbox, since
+        user.inbox, user.since, user.up_to = users[0].inbox, since, up_to
     config = configuration.load(data)
     store = open_store(config.database_url, config.blob_dir)
     try:
         account = store.accounts.get(ADDRESS)
-        mine = store.for_user(account.id)
-        step = max(1, args.messages // CHANGED)
         t = time.perf_counter()
-        mine.set_flags(fid, list(range(1, args.messages + 1, step))[:CHANGED], ["\\Flagged"], "add")
+        make_changes(store, account.id, fid, args.messages)
         side.setup.append(
-            f"{CHANGED:,} messages flagged in {time.perf_counter() - t:.1f} s (the resync's changes)"
+            f"{CHANGED:,} changes made in {time.perf_counter() - t:.1f} s (the resyncs' changes)"
         )
     finally:
         store.close()
@@ -228,6 +247,7 @@ def start_fieldpost(side: Side, work: Path, root: Path, args: argparse.Namespace
     side.steps = {
         "list": lambda s, i, n: by_session[id(s)].list_page(pick(n, "list", args)),
         "resync": lambda s, i, n: by_session[id(s)].resync(),
+        "querychanges": lambda s, i, n: by_session[id(s)].query_changes(),
     }
 
 
@@ -235,6 +255,7 @@ def rows_for(ours: Side, peer: Side, args: argparse.Namespace) -> list[list[str]
     labels = {
         "list": "Email/query + Email/get, 50 rows of a random page",
         "resync": f"resync after {CHANGED:,} changes (Roundcube: one list page again)",
+        "querychanges": f"list view resync after {CHANGED:,} changes, Email/queryChanges (Roundcube: the same)",
     }
     out = []
     for kind in KINDS:
@@ -298,9 +319,10 @@ def main() -> int:
             ours.note = "not measured (--only roundcube)"
         if args.only != "fieldpost":
             start_roundcube(peer, root, args, work / "fieldpost" / "tls", stack)
-            if peer.steps:  # Roundcube's "resync" is listing the first page again
+            if peer.steps:  # Roundcube's "resync" (of either kind) is listing the first page again
                 list_step = peer.steps["list"]
-                peer.steps = {"list": list_step, "resync": lambda s, i, n: list_step(s, i, 0)}
+                again = lambda s, i, n: list_step(s, i, 0)  # noqa: E731
+                peer.steps = {"list": list_step, "resync": again, "querychanges": again}
         else:
             peer.note = "not measured (--only fieldpost)"
         sides = [side for side in (ours, peer) if side.steps]

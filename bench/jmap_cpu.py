@@ -62,12 +62,14 @@ def make_changes(store: Store, account_id: int, fid: int, n: int) -> None:
     """bench/jmap.py's 1,000 changes: FLAGGED messages spread over the folder flagged, ARRIVED new ones
     stored, EXPUNGED of the oldest expunged (each step one storage call, as a client's would be)."""
     mine = store.for_user(account_id)
-    step = max(1, n // FLAGGED)
+    step = max(2, n // FLAGGED // 2 * 2)  # even UIDs: none of them is among the expunged (odd) ones
     mine.set_flags(fid, list(range(2, n + 1, step))[:FLAGGED], ["\\Flagged"], "add")
     rng = random.Random(7)
     now = datetime.now(UTC)
     Bench._insert_batch(store, fid, [(message(rng, n + i, now), "") for i in range(1, ARRIVED + 1)])
-    mine.expunge(fid, list(range(1, 2 * EXPUNGED, 2)))
+    gone = list(range(1, 2 * EXPUNGED, 2))
+    mine.set_flags(fid, gone, ["\\Deleted"], "add")
+    mine.expunge(fid, gone)
 
 
 def main() -> int:
