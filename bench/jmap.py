@@ -7,9 +7,11 @@ Dovecot answers for the same screen, on the same mailbox and load, measured in t
 The mailbox and both servers are bench/webmail.py's (its corpus, fill, Dovecot and Roundcube set-up are
 reused): N messages (100,000; 10,000 with --quick) in bob's INBOX. Fieldpost runs ``fieldpost serve``
 with the web service only, ``[web] secure_cookies = "always"`` (as behind a TLS-terminating proxy), so the
-JMAP client signs in with HTTP Basic on the plain listener; every request is one POST to /jmap/api.
+JMAP client signs in with HTTP Basic on the plain listener; every request is one POST to /jmap/api. Its
+web service runs ``--web-workers`` gunicorn workers (``[workers] web``; one per CPU here, as Roundcube runs
+a php-fpm pool of one process per user; the server's own default is one).
 
-Two measurements of S seconds each (30; 10 with --quick) per round, U users (20) at once:
+Three measurements of S seconds each (30; 10 with --quick) per round, U users (20) at once:
 
 * list: one page of 50 rows at a random position of the folder, newest first -- JMAP: Email/query
   (inMailbox, sort receivedAt descending, position, limit 50) and Email/get of its ids (a result
@@ -207,6 +209,8 @@ def start_fieldpost(side: Side, work: Path, root: Path, args: argparse.Namespace
         text = re.sub(r"(?m)^\[web\]$", '[web]\nsecure_cookies = "always"', text)
     else:
         text += '\n[web]\nsecure_cookies = "always"\n'
+    if args.web_workers > 1:  # gunicorn's pool (fieldpost/config.py WEB_WORKERS); one by default
+        text += f"\n[workers]\nweb = {args.web_workers}\n"
     toml.write_text(text)
     offset = free_offset()
     port = 8000 + offset
@@ -286,6 +290,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--only", choices=["fieldpost", "roundcube"])
     parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="gunicorn workers of Fieldpost's web service ([workers] web; default one per CPU, as Roundcube "
+        "has a php-fpm pool)",
+    )
+    parser.add_argument(
         "--rounds", type=int, help="measurements per kind and server, alternating (1; full 2)"
     )
     args = parser.parse_args()
@@ -299,7 +310,8 @@ def main() -> int:
     peer_version = rc.version() if not rc.missing() else "Roundcube not installed"
     print(f"bench/jmap.py {datetime.now(UTC):%Y-%m-%d %H:%M}, {platform.node()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}; Fieldpost {commit.stdout.strip()}; {peer_version}; "
-          f"{dovecot_version()}; {args.messages:,} messages; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+          f"{dovecot_version()}; {args.messages:,} messages; Fieldpost web workers {args.web_workers}; "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     t = time.perf_counter()
     root = corpus(args.messages, ADDRESS)
     print(f"  corpus {root} ready in {time.perf_counter() - t:.0f} s", flush=True)

@@ -38,6 +38,7 @@ Relative paths are relative to the data directory, so a data directory can be mo
     [workers]               # worker processes of a listening service (default: the number of CPUs)
     imap = 4
     smtp = 2
+    web = 2                 # gunicorn's workers for WebMail/WebAdmin/JMAP (default: 1)
 
     [web]
     secure_cookies = "auto" # "always" behind a TLS-terminating proxy, "never" only for plain-HTTP tests
@@ -73,6 +74,11 @@ DEFAULT_LIVENESS_SECONDS = 30.0
 #: Listening services that run as a pool of worker processes accepting on the same sockets (the
 #: supervisor binds them once). A protocol joins when it runs on :mod:`sidecars.net.service`.
 WORKER_POOLS: tuple[str, ...] = ("smtp", "imap", "pop3")
+#: ``[workers] web = N``: gunicorn's worker processes for the web service (gunicorn runs its own pool, so
+#: the supervisor still starts one process). One by default: JMAP's per-account request slots and push
+#: stream caps are counted per process, so N workers admit N times them. A deployment that wants the
+#: web service on every CPU sets it (bench/jmap.py does, as its Roundcube runs a pool of php-fpm).
+WEB_WORKERS = "web"
 MAX_WORKERS = 255  # a worker number is the top byte of its session ids
 
 #: When WebMail's cookies carry the Secure attribute: "auto" when the request came over https.
@@ -207,7 +213,10 @@ class Config:
         return self.log_levels.get(service, DEFAULT_LOG_LEVEL)
 
     def worker_count(self, service: str) -> int:
-        """How many processes run ``service``: its ``[workers]`` entry, else one per CPU for a pool."""
+        """How many processes run ``service``: its ``[workers]`` entry, else one per CPU for a pool (one
+        for the web service, see WEB_WORKERS)."""
+        if service == WEB_WORKERS:
+            return self.workers.get(service) or 1
         if service not in WORKER_POOLS:
             return 1
         return self.workers.get(service) or os.cpu_count() or 1
@@ -285,8 +294,10 @@ def from_mapping(data: Path, raw: dict[str, Any], port_offset: int = 0) -> Confi
         raise ConfigError(f"[supervisor] liveness_seconds must be 0-86400, not {liveness!r}")
     workers = _table(raw, "workers")
     for name, count in workers.items():
-        if name not in WORKER_POOLS:
-            raise ConfigError(f"[workers] {name}: only {', '.join(WORKER_POOLS)} run as worker pools")
+        if name not in (*WORKER_POOLS, WEB_WORKERS):
+            raise ConfigError(
+                f"[workers] {name}: only {', '.join((*WORKER_POOLS, WEB_WORKERS))} run as worker pools"
+            )
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_WORKERS:
             raise ConfigError(f"[workers] {name} must be 1-{MAX_WORKERS}, not {count!r}")
 
@@ -385,6 +396,7 @@ def render(hostname: str, demo: dict[str, str] | None = None) -> str:
     lines += [f"{name} = {spec.port}" for name, spec in LISTENERS.items()]
     lines += ["", "# Worker processes per listening service (default: one per CPU; read at serve time):"]
     lines += ["# [workers]"] + [f"# {name} = {os.cpu_count() or 1}" for name in WORKER_POOLS]
+    lines += [f"# {WEB_WORKERS} = 1"]
     if demo:
         lines += ["", "# Demo data directory: credentials shown by `fieldpost serve`.", "[demo]"]
         lines += [f"{k} = {_quote(v)}" for k, v in demo.items()]

@@ -115,7 +115,8 @@ def listen_datagrams(host: str, port: int) -> socket.socket:
 def service_argv(config: Config, service: str) -> list[str]:
     """The command line that runs one service."""
     if service == "web":
-        argv = [sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers", "1"]
+        workers = str(config.worker_count("web"))
+        argv = [sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers", workers]
         for listener in config.listeners("web"):
             argv += ["--bind", f"{listener.host}:{listener.port}"]
         if config.user and os.geteuid() == 0:  # gunicorn binds as root, then its worker switches

@@ -10,6 +10,7 @@ import pytest
 
 from fieldpost import config as configuration
 from fieldpost.config import ConfigError
+from fieldpost.processes import service_argv
 
 
 def write_config(data: Path, text: str) -> None:
@@ -45,6 +46,10 @@ def test_worker_pools_default_to_the_cpu_count(data_dir: Path) -> None:
     assert cfg.worker_count("imap") == 3
     assert cfg.worker_count("smtp") == (os.cpu_count() or 1)
     assert cfg.worker_count("processing") == 1  # not a pool
+    assert cfg.worker_count("web") == 1  # gunicorn's own pool: one worker unless [workers] web says
+    assert service_argv(cfg, "web")[4:7] == ["gevent", "--workers", "1"]
+    write_config(data_dir, "[workers]\nweb = 3")
+    assert service_argv(configuration.load(data_dir), "web")[4:7] == ["gevent", "--workers", "3"]
     rendered = configuration.render("mail.example.test")
     assert "# [workers]" in rendered  # documented, commented out: appending a [workers] table stays valid
     assert (
@@ -116,7 +121,8 @@ def test_postgresql_url_and_levels(data_dir: Path) -> None:
         ("[workers]\nimap = 0", r"\[workers\] imap must be 1-255"),
         ("[workers]\nsmtp = 256", r"\[workers\] smtp must be 1-255"),
         ("[workers]\nimap = true", r"\[workers\] imap must be"),
-        ("[workers]\nprocessing = 2", "only smtp, imap, pop3 run as worker pools"),
+        ("[workers]\nprocessing = 2", "only smtp, imap, pop3, web run as worker pools"),
+        ("[workers]\nweb = 0", r"\[workers\] web must be 1-255"),
     ],
 )
 def test_invalid_files(data_dir: Path, text: str, message: str) -> None:
