@@ -13,6 +13,7 @@ from webmail.ajax.calendar_strings import calendar_strings
 from webmail.ajax.contact_strings import contact_strings
 from webmail.ajax.note_strings import note_strings
 from webmail.ajax.reader_strings import reader_strings
+from webmail.ajax.settings_strings import settings_strings
 
 
 def client_strings() -> dict[str, str]:
@@ -21,6 +22,7 @@ def client_strings() -> dict[str, str]:
         **contact_strings(),
         **note_strings(),
         **reader_strings(),
+        **settings_strings(),
         "folders": _("Folders"),
         # special folders at the top of the tree, named as in the other interfaces
         "role_inbox": _("Inbox"),

@@ -1,7 +1,7 @@
 """The Ajax interface's settings pane in Chromium, on the whole server (conftest.py): a signature saved
 over Identity/set reads back after a reload and is put under a new message; the out-of-office reply
 saved over VacationResponse/set shows on the Standard settings page (the same Sieve entry); a refused
-value is explained in the pane; the rest links to the Standard settings."""
+value is explained in the pane; a link leads to the Standard settings."""
 
 from __future__ import annotations
 
@@ -16,9 +16,17 @@ from tests.webmail.ajax.test_browser import sign_in_to_ajax
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
-def open_settings(page: Page) -> None:
+def open_settings(page: Page, tab: str = "Signatures") -> None:
+    """The Settings button (the pane opens on General), then one of the pane's tabs."""
     page.get_by_role("button", name="Settings").click()
-    expect(page.locator(".ax-settings h3").first).to_have_text("Signatures")
+    expect(page.get_by_role("tab", name="General")).to_have_attribute("aria-selected", "true")
+    show_tab(page, tab)
+
+
+def show_tab(page: Page, tab: str) -> None:
+    page.get_by_role("tab", name=tab, exact=True).click()
+    expect(page.get_by_role("tab", name=tab, exact=True)).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".ax-settings-body")).to_have_attribute("aria-busy", "false")  # its content is in
 
 
 def test_signature_and_out_of_office(world: World, page: Page) -> None:
@@ -32,7 +40,8 @@ def test_signature_and_out_of_office(world: World, page: Page) -> None:
     signature.get_by_role("button", name="Save").click()
     expect(page.locator(".ax-status")).to_have_text("Settings saved.")
 
-    away = pane.locator("form").nth(1)
+    show_tab(page, "Out of office")
+    away = pane.locator("form").nth(0)
     away.get_by_label("Send an out-of-office reply").check()
     away.get_by_label("First day").fill("2030-07-01")
     away.get_by_label("Last day").fill("2030-06-20")  # before the start: the server refuses
@@ -49,7 +58,8 @@ def test_signature_and_out_of_office(world: World, page: Page) -> None:
     expect(page.locator(".ax-folder[data-role=inbox]").last).to_be_visible()
     open_settings(page)
     expect(pane.locator("form").nth(0).get_by_role("textbox").first).to_have_value("Ann Example\nExample Ltd")
-    away = pane.locator("form").nth(1)
+    show_tab(page, "Out of office")
+    away = pane.locator("form").nth(0)
     expect(away.get_by_label("Send an out-of-office reply")).to_be_checked()
     expect(away.get_by_label("First day")).to_have_value("2030-07-01")
     expect(away.get_by_label("Last day")).to_have_value("2030-07-20")

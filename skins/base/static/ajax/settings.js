@@ -1,10 +1,26 @@
-// The settings pane, in the reader's pane: each identity's signature (Identity/set: the signature is the
-// only property a user may change; the names and addresses are the administrator's) and the
-// out-of-office reply (VacationResponse/set, the same Sieve entry the Standard settings page edits).
-// Everything else links to the Standard settings pages.
+// The settings pane, in the reader's pane, one tab for each Standard settings tab: each identity's
+// signature (Identity/set: the signature is the only property a user may change; the names and addresses
+// are the administrator's) and the out-of-office reply (VacationResponse/set, the same Sieve entry the
+// Standard settings page edits) over JMAP; General, Rules, Senders, Temporary addresses, Password,
+// Two-step sign-in and App passwords, which JMAP has no type for, over the pane's routes that run the
+// Standard tabs' own code (settings_general.js, settings_rules.js, settings_signin.js).
 
 import { config, t } from "./i18n.js";
 import { instantOf, wallClock } from "./zone.js";
+import { aliasesTab, generalTab, passwordTab, sendersTab } from "./settings_general.js";
+import { rulesTab } from "./settings_rules.js";
+import { appPasswordsTab, twoStepTab } from "./settings_signin.js";
+
+// The tabs, in the Standard settings' order (with the signatures, which Standard has under General).
+const TABS = [
+  ["general", "st_general"], ["signatures", "signatures"], ["out_of_office", "out_of_office"],
+  ["rules", "st_rules"], ["senders", "st_senders"], ["aliases", "st_aliases"], ["password", "st_password"],
+  ["two_step", "st_two_step"], ["app_passwords", "st_app_passwords"],
+];
+const TAB_CONTENT = {
+  general: generalTab, rules: rulesTab, senders: sendersTab, aliases: aliasesTab, password: passwordTab,
+  two_step: twoStepTab, app_passwords: appPasswordsTab,
+};
 
 export class SettingsPane {
   constructor(root, jmap, { onClose, notify }) {
@@ -15,7 +31,8 @@ export class SettingsPane {
     this.open = false;
   }
 
-  async show() {
+  // The pane with its tabs, showing `tab` (the last one shown, at first General).
+  async show(tab = this.tab || "general") {
     this.open = true;
     const pane = document.createElement("div");
     pane.className = "ax-settings";
@@ -28,28 +45,67 @@ export class SettingsPane {
     const top = document.createElement("div");
     top.className = "ax-toolbar";
     top.append(heading, close);
-    pane.append(top);
-    this.root.replaceChildren(pane);
-    try {
-      const found = await this.jmap.batch([
-        ["Identity/get", { ids: null }, "identities"],
-        ["VacationResponse/get", { ids: null }, "vacation"],
-      ]);
-      pane.append(this.signatures(found.identities.list), this.vacation(found.vacation.list[0]));
-    } catch (error) {
-      const note = document.createElement("p");
-      note.className = "ax-error";
-      note.setAttribute("role", "alert");
-      note.textContent = t("failed", { reason: error.message });
-      pane.append(note);
+    const tabs = document.createElement("div");
+    tabs.className = "ax-settings-tabs";
+    tabs.setAttribute("role", "tablist");
+    tabs.setAttribute("aria-label", t("settings"));
+    this.body = document.createElement("div");
+    this.body.className = "ax-settings-body";
+    this.body.setAttribute("role", "tabpanel");
+    this.tabs = new Map();
+    for (const [name, label] of TABS) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.setAttribute("role", "tab");
+      button.textContent = t(label);
+      button.addEventListener("click", () => this.select(name));
+      tabs.append(button);
+      this.tabs.set(name, button);
     }
     const more = document.createElement("p");
     const link = document.createElement("a");
     link.href = config.settings;
     link.textContent = t("more_settings");
     more.append(link);
-    pane.append(more);
-    pane.querySelector("textarea, input")?.focus();
+    pane.append(top, tabs, this.body, more);
+    this.root.replaceChildren(pane);
+    await this.select(tab);
+  }
+
+  // Show one tab: its content comes from JMAP (signatures, out of office) or the pane's routes (the rest).
+  async select(name) {
+    this.tab = name;
+    for (const [tab, button] of this.tabs) button.setAttribute("aria-selected", String(tab === name));
+    this.body.setAttribute("aria-label", this.tabs.get(name).textContent);
+    const shown = Symbol(name);
+    this.shown = shown;
+    this.body.replaceChildren();
+    this.body.setAttribute("aria-busy", "true");
+    const context = { notify: this.notify, open: (other) => this.select(other) };
+    try {
+      let parts;
+      if (name === "signatures") {
+        const found = await this.jmap.call("Identity/get", { ids: null });
+        parts = [this.signatures(found.list)];
+      } else if (name === "out_of_office") {
+        const found = await this.jmap.call("VacationResponse/get", { ids: null });
+        parts = [this.vacation(found.list[0])];
+      } else {
+        parts = await TAB_CONTENT[name](context);
+      }
+      if (this.shown !== shown) return; // another tab was chosen meanwhile
+      this.body.replaceChildren(...parts);
+      this.body.setAttribute("aria-busy", "false");
+    } catch (error) {
+      if (this.shown !== shown) return;
+      const note = document.createElement("p");
+      note.className = "ax-error";
+      note.setAttribute("role", "alert");
+      note.textContent = t("failed", { reason: error.message });
+      this.body.replaceChildren(note);
+      this.body.setAttribute("aria-busy", "false");
+    }
+    this.body.querySelector("textarea, input, select")?.focus();
   }
 
   close() {
