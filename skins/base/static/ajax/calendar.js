@@ -111,20 +111,26 @@ async function fetchSpan() {
       await jmap.connect();
       state.connected = true;
     }
-    const found = await jmap.batch([
-      ["Calendar/get", { ids: null }, "calendars"],
-      ["CalendarEvent/query", {
-        filter: { after: instantOf(first).toISOString(), before: instantOf(last).toISOString() },
-        expandRecurrences: true,
-      }, "query"],
+    const filter = { after: instantOf(first).toISOString(), before: instantOf(last).toISOString() };
+    const page = (position) => [
+      ["CalendarEvent/query", { filter, expandRecurrences: true, position, calculateTotal: true }, "query"],
       ["CalendarEvent/get", {
         "#ids": { resultOf: "query", name: "CalendarEvent/query", path: "/ids" },
         properties: PROPERTIES,
       }, "events"],
-    ]);
+    ];
+    const found = await jmap.batch([["Calendar/get", { ids: null }, "calendars"], ...page(0)]);
+    const events = [...found.events.list];
+    // the server answers a page at a time (its limit): a crowded month takes more than one
+    for (let done = found.query.ids.length; done && done < found.query.total; ) {
+      const more = await jmap.batch(page(done));
+      if (!more.query.ids.length) break;
+      events.push(...more.events.list);
+      done += more.query.ids.length;
+    }
     if (ticket !== state.loading) return;
     state.calendars = found.calendars.list;
-    state.events = found.events.list.map((event) => ({ event, span: spanOf(event) }));
+    state.events = events.map((event) => ({ event, span: spanOf(event) }));
     render();
   } catch (error) {
     failed(error);
