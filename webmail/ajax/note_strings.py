@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 def note_strings() -> dict[str, str]:
     return {
+        "folder_of": _("%(name)s (%(owner)s)"),
         "notes_title": _("Notes"),
         "notes_entry": _("Note"),
         "notes_folder": _("Notes folder"),
@@ -21,7 +22,7 @@ def note_strings() -> dict[str, str]:
         "notes_no_match": _("No note matches the search."),
         "notes_read_only": _("This note is in a folder you may only read."),
         "notes_field_title": _("Title"),
-        "notes_field_categories": _("Categories (separated by commas)"),
+        "notes_field_categories": _("Categories (comma separated)"),
         "notes_field_text": _("Text"),
         "notes_saved": _("Note saved."),
         "notes_deleted": _("Note deleted."),
@@ -38,7 +39,7 @@ def note_strings() -> dict[str, str]:
         "journal_read_only": _("This entry is in a journal you may only read."),
         "journal_field_title": _("Title"),
         "journal_field_date": _("Date"),
-        "journal_field_categories": _("Categories (separated by commas)"),
+        "journal_field_categories": _("Categories (comma separated)"),
         "journal_field_text": _("Text"),
         "journal_saved": _("Journal entry saved."),
         "journal_deleted": _("Journal entry deleted."),

@@ -14,6 +14,7 @@ from webmail.ajax.contact_strings import contact_strings
 from webmail.ajax.note_strings import note_strings
 from webmail.ajax.reader_strings import reader_strings
 from webmail.ajax.settings_strings import settings_strings
+from webmail.ajax.task_strings import task_strings
 
 
 def client_strings() -> dict[str, str]:
@@ -23,6 +24,7 @@ def client_strings() -> dict[str, str]:
         **note_strings(),
         **reader_strings(),
         **settings_strings(),
+        **task_strings(),
         "folders": _("Folders"),
         # special folders at the top of the tree, named as in the other interfaces
         "role_inbox": _("Inbox"),

@@ -82,6 +82,8 @@ def test_notes_made_searched_pushed_and_shared_read_only(world: World, page: Pag
     notes.get_by_role("button", name="Save").click()
     expect(notes.locator(".ax-note", has_text="Gate code (new)")).to_have_count(1)
 
+    expect(notes.locator(".ax-notes-folder option", has_text=colleague)).to_have_count(1)  # named by owner
+    expect(page.locator(".ax-status")).not_to_contain_text("did not work")
     page.goto(f"{world.url}/mail/notes")  # the Standard notes page reads the same item
     expect(page.locator("body")).to_contain_text("Gate code (new)")
     expect(page.locator("body")).to_contain_text("Team phone list")
@@ -106,6 +108,7 @@ def test_journal_entry_with_its_date_shows_in_standard_and_is_deleted(world: Wor
     expect(row).to_have_count(1)
     expect(row.locator(".ax-note-day")).not_to_be_empty()
 
+    expect(page.locator(".ax-status")).not_to_contain_text("did not work")
     page.goto(f"{world.url}/mail/journal")
     expect(page.locator("body")).to_contain_text("Call with the printer")
     expect(page.locator("body")).to_contain_text("2027-02-15")

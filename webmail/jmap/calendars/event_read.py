@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Todo
 
 from webmail.jmap.calendars import values as v
 
@@ -128,7 +128,7 @@ def _address(value: Any) -> str:
     return text[7:] if text.lower().startswith("mailto:") else text
 
 
-def _participants(event: Event) -> dict[str, Any] | None:
+def _participants(event: Event | Todo) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     organizer = event.get("ORGANIZER")
     if organizer is not None:

@@ -18,7 +18,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, Todo
 
 from webmail.jmap.calendars import event_read as read
 from webmail.jmap.calendars import values as v
@@ -274,7 +274,7 @@ def _copy_of(head: Event, rid: date | datetime) -> Event:
     return event
 
 
-def _set_participants(event: Event, found: dict[str, Any] | None) -> None:
+def _set_participants(event: Event | Todo, found: dict[str, Any] | None) -> None:
     """ORGANIZER and ATTENDEE lines of ``found``; an address already on the event keeps its line (its
     answer, RSVP and other parameters), a new one is invited with PARTSTAT NEEDS-ACTION and RSVP."""
     kept = {read._address(a).lower(): a for a in read._many(event.pop("ATTENDEE", None))}

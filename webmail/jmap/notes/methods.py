@@ -43,7 +43,7 @@ from webmail.jmap.organizer_items import ItemKind
 from webmail.jmap.registry import Args, Call, MethodError, method
 
 NOTES = "urn:fieldpost:jmap:notes"
-FOLDER_PROPERTIES = ("id", "name", "color", "sortOrder", "isDefault", "myRights")
+FOLDER_PROPERTIES = ("id", "name", "owner", "color", "sortOrder", "isDefault", "myRights")
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ def _folder_json(area: Area) -> Callable[[Collection, int, bool], Args]:
         return {
             "id": area.kind.folder_id(c.folder_id),
             "name": c.display_name,
+            "owner": c.owner,
             "color": c.color,
             "sortOrder": order,
             "isDefault": is_default,

@@ -22,11 +22,11 @@ from storage.pim.models import Collection
 from storage.usermail import UserMail
 from webmail.jmap import limits
 from webmail.jmap import standard_methods as std
-from webmail.jmap.calendars import ids
+from webmail.jmap.calendars import ids, scheduling
 from webmail.jmap.calendars import values as v
 from webmail.jmap.calendars.calendar_methods import my_rights
 from webmail.jmap.calendars.event_read import NotAnEvent
-from webmail.jmap.calendars.event_set import Refused, apply_patch
+from webmail.jmap.calendars.event_set import Refused, _people, apply_patch
 from webmail.jmap.calendars.event_write import new_uid
 from webmail.jmap.mail.if_in_state import check_state
 from webmail.jmap.organizer_items import ItemKind
@@ -37,7 +37,7 @@ TASKS = "urn:ietf:params:jmap:tasks"
 KIND = ItemKind("tasks", "VTODO", "l", "t", "taskListId", "tasks")
 LIST_PROPERTIES = ("id", "name", "color", "sortOrder", "isSubscribed", "isDefault", "myRights")
 PROPERTIES = ("id", "taskListId", "@type", "uid", "title", "description", "start", "due", "timeZone",
-              "showWithoutTime", "progress", "percentComplete", "priority", "keywords")  # fmt: skip
+              "showWithoutTime", "progress", "percentComplete", "priority", "keywords", "participants")  # fmt: skip
 list_id = KIND.folder_id
 parse_list_id = KIND.parse_folder_id
 
@@ -150,11 +150,12 @@ def _invalid(exc: v.Invalid) -> Refused:
     return Refused(std.set_error("invalidProperties", exc.message, properties=[exc.prop]))
 
 
-def _create(call: Call, body: Args, now: datetime) -> Args:
+def _create(call: Call, body: Args, now: datetime, send: bool) -> Args:
     folder_id = KIND.target(call, body.get("taskListId"))
     task = {**task_ical.defaults(), **{k: x for k, x in body.items() if k not in task_ical.SERVER_SET}}
     task.pop("taskListId", None)
     task.setdefault("uid", new_uid())
+    _people(call, task, None)
     try:
         task_ical.check(task, None)
         data = task_ical.new_item(task, now)
@@ -162,10 +163,12 @@ def _create(call: Call, body: Args, now: datetime) -> Args:
         raise _invalid(exc) from None
     name = resource_name(task["uid"], "VTODO")
     KIND.store_new(call, folder_id, name, data)
+    if send and task.get("participants"):
+        scheduling.invite(call, folder_id, name)
     return {"id": ids.event_id(folder_id, name), "uid": task["uid"]}
 
 
-def _update(call: Call, task_id: str, patch: Args, now: datetime) -> None:
+def _update(call: Call, task_id: str, patch: Args, now: datetime, send: bool) -> None:
     hit = KIND.find(call.user, task_id)
     if hit is None:
         raise Refused(std.set_error("notFound"))
@@ -173,12 +176,15 @@ def _update(call: Call, task_id: str, patch: Args, now: datetime) -> None:
     before = task_ical.task_json(task_ical.parse(item.data)[1])
     KIND.not_moved(ref, patch)
     changed = apply_patch(before, {k: x for k, x in patch.items() if k != "taskListId"})
+    _people(call, changed, before)
     try:
         task_ical.check(changed, before)
         data = task_ical.changed_item(item.data, changed, before, now)
     except v.Invalid as exc:
         raise _invalid(exc) from None
     KIND.replace(call, ref, item, data)
+    if send and changed.get("participants") and changed.get("participants") != before.get("participants"):
+        scheduling.invite(call, ref.folder_id, item.name)  # as Standard: mailed when the assignee changes
 
 
 @method("Task/set", TASKS)
@@ -187,12 +193,13 @@ def task_set(call: Call, args: Args) -> Args:
     old_state = state_of(call.user)
     check_state(asked.if_in_state, old_state)
     now = datetime.now(UTC)
+    send = std.boolean(args, "sendSchedulingMessages")
     return std.apply_set(
         call,
         asked,
         old_state,
         lambda: state_of(call.user),
-        lambda body: _create(call, body, now),
-        lambda task_id, patch: _update(call, task_id, patch, now),
+        lambda body: _create(call, body, now, send),
+        lambda task_id, patch: _update(call, task_id, patch, now, send),
         lambda task_id: KIND.destroy(call, task_id),
     )

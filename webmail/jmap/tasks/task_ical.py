@@ -3,7 +3,9 @@
 What is mapped: UID, SUMMARY (``title``), DESCRIPTION, DTSTART (``start``) and DUE (``due``) with their
 zone (``timeZone``; DATE values are ``showWithoutTime``), STATUS and COMPLETED (``progress``:
 needs-action, in-process, completed, cancelled), PERCENT-COMPLETE, PRIORITY and CATEGORIES
-(``keywords``). A change replaces only these and keeps the rest of the stored text (alarms, X-
+(``keywords``), ORGANIZER and ATTENDEE (``participants``: a task assigned to a colleague, as the Standard
+task form's "Assign to a colleague" writes it; read and written as the calendar's events do, and
+rewritten only when they changed). A change replaces only these and keeps the rest of the stored text (alarms, X-
 properties, attendees), as the calendar's events do. No Flask, no storage.
 """
 
@@ -14,6 +16,7 @@ from typing import Any
 
 from icalendar import Calendar, Todo
 
+from webmail.jmap.calendars import event_read, event_write
 from webmail.jmap.calendars import values as v
 from webmail.jmap.calendars.event_read import NotAnEvent
 from webmail.jmap.calendars.event_write import calendar_bytes
@@ -27,7 +30,7 @@ PROGRESS = {
 }
 WRITABLE = frozenset(
     {"taskListId", "uid", "title", "description", "start", "due", "timeZone", "showWithoutTime", "progress",
-     "percentComplete", "priority", "keywords"}
+     "percentComplete", "priority", "keywords", "participants"}
 )  # fmt: skip
 SERVER_SET = frozenset(
     {"id", "@type", "created", "updated", "sequence", "utcStart", "utcDue", "progressUpdated"}
@@ -104,6 +107,7 @@ def task_json(todo: Todo) -> dict[str, Any]:
         "percentComplete": int(percent) if percent is not None else None,
         "priority": priority,
         "keywords": {w: True for w in words if w} or None,
+        "participants": event_read._participants(todo),
     }
 
 
@@ -111,6 +115,7 @@ def defaults() -> dict[str, Any]:
     return {
         "title": "", "description": "", "start": None, "due": None, "timeZone": None, "showWithoutTime": False,
         "progress": "needs-action", "percentComplete": None, "priority": 0, "keywords": None,
+        "participants": None,
     }  # fmt: skip
 
 
@@ -151,6 +156,8 @@ def check(body: dict[str, Any], before: dict[str, Any] | None) -> None:
         or not all(isinstance(k, str) and x is True for k, x in keywords.items())
     ):
         raise v.Invalid("keywords", "maps words to true")
+    if body.get("participants") != (before or {}).get("participants"):
+        event_write._check_participants(body.get("participants"))
 
 
 def _key(value: date | datetime) -> datetime:
@@ -193,6 +200,8 @@ def new_item(body: dict[str, Any], now: datetime) -> bytes:
     todo.add("UID", body["uid"])
     todo.add("CREATED", now.astimezone(UTC))
     _apply(todo, body, now)
+    if body.get("participants"):
+        event_write._set_participants(todo, body["participants"])
     calendar.add_component(todo)
     return calendar_bytes(calendar)
 
@@ -201,6 +210,8 @@ def changed_item(data: bytes, body: dict[str, Any], before: dict[str, Any], now:
     calendar, todo = parse(data)
     completed = todo.get("COMPLETED")
     _apply(todo, body, now)
+    if body.get("participants") != before.get("participants"):
+        event_write._set_participants(todo, body.get("participants"))
     if completed is not None and before.get("progress") == "completed" and body["progress"] == "completed":
         todo.pop("COMPLETED", None)
         todo.add("COMPLETED", completed.dt)  # still done: when it was done stays

@@ -6,7 +6,7 @@
 // rights say so. A push naming the types (main.js passes every StateChange on as an "ax-push" event)
 // reloads the list, as another tab's or client's change arrives.
 
-import { t } from "./i18n.js";
+import { config, t } from "./i18n.js";
 import { Jmap, JmapError } from "./jmap.js";
 import { status } from "./layout.js";
 import { ask } from "./dialog.js";
@@ -88,8 +88,11 @@ class EntriesView {
     return this.state.folders.filter((f) => f.myRights?.mayAddItems);
   }
 
+  // A folder of someone else's is named with its owner ("Notes (jo@example.com)"), as two are alike.
   folderName(folder) {
-    return folder?.name ?? "";
+    if (!folder) return "";
+    const mine = !folder.owner || folder.owner.toLowerCase() === config.address.toLowerCase();
+    return mine ? folder.name : t("folder_of", { name: folder.name, owner: folder.owner });
   }
 
   async load() {
@@ -117,7 +120,7 @@ class EntriesView {
         this.placeholder(); // deleted elsewhere
       } else if (open && open.id && !open.dirty) {
         const fresh = this.state.entries.find((e) => e.id === open.id);
-        if (fresh && fresh.updated !== open.entry.updated) this.edit(fresh);
+        if (fresh && fresh.updated !== open.entry?.updated) this.edit(fresh);
       }
     } catch (error) {
       this.failed(error);

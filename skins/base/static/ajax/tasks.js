@@ -1,20 +1,25 @@
 // The Ajax interface's tasks (the top bar's Tasks view, views.js) over JMAP for Tasks
 // (draft-ietf-jmap-tasks: TaskList/get, Task/query + Task/get in one request, Task/set): the tasks of
-// one list, open ones by due date; a checkbox marks one done (or open again), a form adds one with an
-// optional due day, and each row can be deleted.
+// one list, open ones by due date, with their priority, percent done and status; a checkbox marks one
+// done (or open again), the bar adds one with an optional due day, "More fields" or a task's title opens
+// the whole form (task_form.js: the Standard task form's fields), and each row can be deleted. A push
+// naming Task or TaskList (main.js's "ax-push" event) reloads the list.
 
 import { t } from "./i18n.js";
 import { Jmap, JmapError } from "./jmap.js";
 import { status } from "./layout.js";
 import { dateText, fromLocal } from "./calendar_dates.js";
 import { registerView } from "./views.js";
+import { taskForm } from "./task_form.js";
 
 export const TASKS = "urn:ietf:params:jmap:tasks";
 const root = document.querySelector(".ax-tasks");
 const jmap = new Jmap();
 jmap.using = [...jmap.using, TASKS];
 const locale = document.documentElement.lang || undefined;
-const state = { connected: false, lists: [], list: null, showDone: false, tasks: [] };
+const state = { connected: false, loaded: false, lists: [], list: null, showDone: false, tasks: [], editing: false };
+const FIELDS = ["id", "title", "start", "due", "timeZone", "showWithoutTime", "progress", "priority", "percentComplete",
+  "description", "keywords", "participants", "taskListId"];
 
 const form = document.createElement("form");
 form.className = "ax-task-bar";
@@ -33,15 +38,21 @@ const add = document.createElement("button");
 add.type = "submit";
 add.className = "primary";
 add.textContent = t("task_add");
+const more = document.createElement("button");
+more.type = "button";
+more.textContent = t("task_more");
 const doneLabel = document.createElement("label");
 const showDone = document.createElement("input");
 showDone.type = "checkbox";
 doneLabel.append(showDone, " ", t("task_show_done"));
-form.append(picker, title, due, add, doneLabel);
-for (const element of [title, due, add]) element.disabled = true; // until the lists are known
+form.append(picker, title, due, add, more, doneLabel);
+for (const element of [title, due, add, more]) element.disabled = true; // until the lists are known
 const rows = document.createElement("ul");
 rows.className = "ax-task-rows";
-root.append(form, rows);
+const detail = document.createElement("section");
+detail.className = "ax-task-detail";
+detail.hidden = true;
+root.append(form, detail, rows);
 
 function failed(error) {
   status(t("failed", { reason: error.message || String(error) }));
@@ -65,10 +76,10 @@ async function load() {
     }
     const found = await jmap.batch([
       ["Task/query", { filter: { inTaskLists: [state.list], ...(state.showDone ? {} : { completed: false }) } }, "q"],
-      ["Task/get", { "#ids": { resultOf: "q", name: "Task/query", path: "/ids" },
-        properties: ["id", "title", "due", "showWithoutTime", "progress"] }, "g"],
+      ["Task/get", { "#ids": { resultOf: "q", name: "Task/query", path: "/ids" }, properties: FIELDS }, "g"],
     ]);
     state.tasks = found.g.list;
+    state.loaded = true;
     render();
   } catch (error) {
     failed(error);
@@ -81,7 +92,7 @@ function mayWrite() {
 
 function render() {
   picker.replaceChildren(...state.lists.map((l) => new Option(l.name, l.id, false, l.id === state.list)));
-  for (const element of [title, due, add]) element.disabled = !mayWrite();
+  for (const element of [title, due, add, more]) element.disabled = !mayWrite();
   const when = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric" });
   rows.replaceChildren(...state.tasks.map((task) => {
     const row = document.createElement("li");
@@ -95,9 +106,20 @@ function render() {
     box.disabled = !mayWrite();
     box.setAttribute("aria-label", task.title || t("cal_no_title"));
     box.addEventListener("change", () => change(task.id, { progress: box.checked ? "completed" : "needs-action" }));
-    const name = document.createElement("span");
+    const name = document.createElement("button");
+    name.type = "button";
     name.className = "ax-task-title";
     name.textContent = task.title || t("cal_no_title");
+    name.addEventListener("click", () => open(task));
+    const facts = document.createElement("span");
+    facts.className = "ax-task-facts";
+    if (task.priority) facts.append(badge("ax-task-priority", t("task_priority_n", { n: task.priority })));
+    if (task.percentComplete !== null && task.percentComplete !== undefined) {
+      facts.append(badge("ax-task-percent", `${task.percentComplete}%`));
+    }
+    if (task.progress === "in-process" || task.progress === "cancelled") {
+      facts.append(badge("ax-task-status", t(`task_status_${task.progress.replace("-", "_")}`)));
+    }
     const date = document.createElement("span");
     date.className = "ax-when";
     date.textContent = task.due ? when.format(fromLocal(task.due)) : "";
@@ -106,7 +128,7 @@ function render() {
     remove.textContent = t("cal_delete");
     remove.disabled = !mayWrite();
     remove.addEventListener("click", () => destroy(task.id));
-    row.append(box, name, date, remove);
+    row.append(box, name, facts, date, remove);
     return row;
   }));
   if (!state.tasks.length) {
@@ -115,6 +137,33 @@ function render() {
     empty.textContent = t("task_none");
     rows.append(empty);
   }
+}
+
+function badge(className, text) {
+  const element = document.createElement("span");
+  element.className = className;
+  element.textContent = text;
+  return element;
+}
+
+// The whole form, for `task` or (null) a new one; saving mails an assignee (sendSchedulingMessages).
+function open(task) {
+  const lists = state.lists.filter((l) => l.myRights?.mayWriteAll);
+  const readOnly = task !== null && !mayWrite();
+  const close = () => { state.editing = false; detail.hidden = true; detail.replaceChildren(); };
+  detail.replaceChildren(taskForm(task, {
+    lists, list: state.list, readOnly, onCancel: close,
+    onSave: async (body) => {
+      const call = task ? { update: { [task.id]: body } } : { create: { new: { "@type": "Task", ...body } } };
+      refused(await jmap.call("Task/set", { ...call, sendSchedulingMessages: true }), task ? "notUpdated" : "notCreated");
+      status(t("task_saved"));
+      close();
+      await load();
+    },
+  }));
+  state.editing = true;
+  detail.hidden = false;
+  detail.querySelector("input")?.focus();
 }
 
 async function change(id, patch) {
@@ -154,6 +203,11 @@ form.addEventListener("submit", async (event) => {
   await load();
 });
 picker.addEventListener("change", () => { state.list = picker.value; load(); });
+more.addEventListener("click", () => open(null));
+window.addEventListener("ax-push", (event) => {
+  const types = event.detail || {};
+  if (state.loaded && (types.Task || types.TaskList)) load();
+});
 showDone.addEventListener("change", () => { state.showDone = showDone.checked; load(); });
 due.min = dateText(new Date(2000, 0, 1));
 

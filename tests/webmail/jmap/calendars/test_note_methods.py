@@ -143,6 +143,7 @@ def test_a_viewer_reads_and_may_change_nothing(cal: Cal, kind: str) -> None:
     try:
         shared = cal(f"{folder_type}/get", {"ids": [folder]}, who="bob")["list"][0]
         assert shared["myRights"]["mayReadItems"] is True and shared["isDefault"] is False
+        assert shared["owner"] == "alice@example.test"
         assert not any(v for k, v in shared["myRights"].items() if k != "mayReadItems")
         assert cal(f"{kind}/get", {"ids": [item]}, who="bob")["list"][0]["title"] == "Minutes"
         assert item in cal(f"{kind}/query", {}, who="bob")["ids"]

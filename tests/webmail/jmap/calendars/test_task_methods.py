@@ -63,3 +63,40 @@ def test_bad_tasks_are_refused_and_others_cannot_see(cal: Cal) -> None:
     assert cal("Task/set", {"destroy": [made]}, who="bob")["notDestroyed"][made]["type"] == "notFound"
     assert cal.error("Task/query", {"filter": {"title": "x"}}) == "unsupportedFilter"
     cal("Task/set", {"destroy": [made]})
+
+
+def test_a_task_as_the_standard_form_has_it_and_assigned_by_mail(cal: Cal) -> None:
+    """Priority, start, percent, status and notes read as the Standard task page reads them; a colleague
+    named as participant is the task's ATTENDEE (alice its ORGANIZER) and gets the task by mail."""
+    from webmail import task_ical as standard
+
+    bob = "bob@example.test"
+    lists_state = cal("TaskList/get", {"ids": []})["state"]
+    made = _create(
+        cal,
+        {"title": "Quarterly report", "start": "2027-05-01T09:00:00", "due": "2027-05-10T17:00:00",
+         "timeZone": "Europe/Paris", "priority": 2, "percentComplete": 40, "progress": "in-process",
+         "description": "Numbers from Jo", "participants": {"b": {"@type": "Participant", "email": bob,
+                                                                   "roles": {"attendee": True}}}},
+    )  # fmt: skip
+    ref = parse_event_id(made)
+    assert ref is not None and ref.name is not None
+    organizer = cal.call_for("alice").user.organizer
+    shown = standard.from_ical(organizer.get(ref.folder_id, ref.name).data)
+    assert (shown.priority, shown.percent, shown.status, shown.description, shown.assignee) == (
+        2, 40, "IN-PROCESS", "Numbers from Jo", bob,
+    )  # fmt: skip
+    assert shown.start is not None and shown.organizer == "alice@example.test"
+    assert not cal.store.queue.list(recipient=bob)  # no sendSchedulingMessages: no mail
+    got = cal("Task/get", {"ids": [made], "properties": ["participants"]})["list"][0]["participants"]
+    assert sorted(p["email"] for p in got.values()) == ["alice@example.test", bob]
+    done = cal("Task/set", {"update": {made: {"participants": {"b": {"email": "carol@example.test"}}}},
+                            "sendSchedulingMessages": True})  # fmt: skip
+    assert done["updated"] == {made: None}, done
+    assert standard.from_ical(organizer.get(ref.folder_id, ref.name).data).assignee == "carol@example.test"
+    (mail,) = [cal.store.queue.raw(m.id) for m in cal.store.queue.list(recipient="carol@example.test")]
+    assert b"METHOD:REQUEST" in mail and b"VTODO" in mail and b"Quarterly report" in mail
+    bobs = cal("Task/set", {"update": {made: {"participants": None}}}, who="bob")
+    assert bobs["notUpdated"][made]["type"] == "notFound"
+    assert cal("TaskList/changes", {"sinceState": lists_state})["updated"] == []
+    cal("Task/set", {"destroy": [made]})

@@ -1,0 +1,87 @@
+"""The Ajax interface's task form in Chromium on the whole server (conftest.py): a task made with the
+Standard form's fields (start, due with a time, priority, percent, status, description, an assignee) is
+what the Standard task list and form show, the colleague it is assigned to gets it by mail, a change made
+elsewhere arrives by push, and an edit of the percent shows in both interfaces."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.webmail.ajax.conftest import World
+from tests.webmail.ajax.test_browser import sign_in_to_ajax
+from tests.webmail.live import shot
+from webmail import task_ical
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+
+def test_task_with_priority_percent_and_assignee_shows_in_standard(
+    world: World, page: Page, artifacts: Path
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    me = world.account("taskform")
+    colleague = world.account("assignee")
+    sign_in_to_ajax(page, world.url, me)
+    expect(page.locator(".ax-task-bar")).to_be_attached(timeout=20_000)
+    page.locator(".ax-views [data-view=tasks]").click()
+    tasks = page.locator(".ax-tasks")
+    tasks.get_by_role("button", name="More fields").click()
+    form = tasks.locator(".ax-task-form")
+    form.locator("#ax-tf-title").fill("Quarterly report")
+    form.locator("#ax-tf-start").fill("2027-05-03")
+    form.locator("#ax-tf-due").fill("2027-05-10")
+    form.locator("#ax-tf-due-time").fill("17:30")
+    form.locator("#ax-tf-priority").select_option("2")
+    form.locator("#ax-tf-percent").fill("30")
+    form.locator("#ax-tf-status").select_option("in-process")
+    form.locator("#ax-tf-description").fill("Numbers from Jo")
+    form.locator("#ax-tf-assignee").fill(colleague)
+    form.get_by_role("button", name="Save").click()
+    expect(page.locator(".ax-status")).to_have_text("Task saved.")
+    row = tasks.locator(".ax-task", has_text="Quarterly report")
+    expect(row.locator(".ax-task-priority")).to_have_text("priority 2")
+    expect(row.locator(".ax-task-percent")).to_have_text("30%")
+    expect(row.locator(".ax-task-status")).to_have_text("In progress")
+    shot(page, artifacts, "webmail-ajax-task-form")
+
+    store = world.store()  # another client adds a task: it arrives by push
+    try:
+        organizer = store.for_user(store.accounts.get(me).id).organizer
+        folder = organizer.collections("tasks")[0].folder_id
+        data = task_ical.to_ical(task_ical.TaskFields(summary="Pushed from elsewhere"), owner=me)
+        organizer.put(folder, None, data, if_none_match=True)
+    finally:
+        store.close()
+    expect(tasks.locator(".ax-task", has_text="Pushed from elsewhere")).to_have_count(1, timeout=20_000)
+
+    row.locator(".ax-task-title").click()  # edit: the form shows what was saved
+    expect(form.locator("#ax-tf-due-time")).to_have_value("17:30")
+    expect(form.locator("#ax-tf-assignee")).to_have_value(colleague)
+    form.locator("#ax-tf-percent").fill("80")
+    form.get_by_role("button", name="Save").click()
+    expect(row.locator(".ax-task-percent")).to_have_text("80%")
+    expect(page.locator(".ax-status")).not_to_contain_text("did not work")
+
+    deadline = time.monotonic() + 60  # the assignment went out by mail, as from the Standard form
+    while world.count(colleague, "INBOX") < 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert world.count(colleague, "INBOX") == 1
+
+    page.goto(f"{world.url}/mail/tasks")
+    line = page.locator("li.task", has_text="Quarterly report")
+    expect(line.locator(".task-priority")).to_have_text("priority 2")
+    expect(line.locator(".task-percent")).to_have_text("80%")
+    line.locator(".task-summary").click()
+    expect(page.locator("#f-priority")).to_have_value("2")
+    expect(page.locator("#f-percent")).to_have_value("80")
+    expect(page.locator("#f-status")).to_have_value("IN-PROCESS")
+    expect(page.locator("#f-description")).to_have_value("Numbers from Jo")
+    expect(page.locator("#f-assignee")).to_have_value(colleague)
+    expect(page.locator("#f-due")).to_have_value(re.compile(r"^2027-05-10T17:30"))
+    assert errors == []
