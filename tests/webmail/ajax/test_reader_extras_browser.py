@@ -4,7 +4,7 @@ whole server (conftest.py: SMTP, processing and web as ``fieldpost serve`` runs 
 * an organizer's invitation, delivered by the processing service, shows in bob's reader with its title,
   place, organizer and the event already in bob's calendar at that hour; Accept puts bob's answer in his
   calendar (the Ajax calendar shows the event) and the REPLY, delivered back, updates the organizer's
-  copy;
+  copy, and the organizer's reader shows who answered what;
 * a message asking for a read receipt asks once: "Send receipt" delivers the report to the requester,
   "Do not send" sends nothing, and either way the message is not asked about again after a reload;
 * "Add sender to contacts" makes one card, and pressing it again on the same sender makes no second."""
@@ -111,6 +111,13 @@ def test_an_invitation_is_accepted_in_the_ajax_reader(world: World, page: Page, 
     if start.month != datetime.now(UTC).month:
         page.keyboard.press("n")
     expect(page.locator(".ax-calendar .ax-event:has-text('Budget review')")).to_have_count(1)
+
+    # the organizer reads the answer in her own Ajax reader
+    page.context.clear_cookies()
+    sign_in_to_ajax(page, world.url, organizer)
+    page.locator(f"{ROW}:has-text('Budget review')").click()
+    expect(page.locator(".ax-reader .ax-meeting .ax-meeting-reply")).to_have_text(f"{bob} answered: accepted")
+    expect(page.locator(".ax-reader .ax-meeting button")).to_have_count(0)
     assert errors == []
 
 
