@@ -333,14 +333,6 @@ def query_args(call: Call, args: Args, sortable: Iterable[str]) -> QueryArgs:
     )
 
 
-def capped(q: QueryArgs, most: int) -> tuple[QueryArgs, int | None]:
-    """``q`` with its ``limit`` at most ``most`` (RFC 8620 5.5: a server may cap it), and the limit to
-    answer with when it was capped (a missing or larger one), else None."""
-    if q.limit is not None and q.limit <= most:
-        return q, None
-    return replace(q, limit=most), most
-
-
 def window(ids: Sequence[str], q: QueryArgs) -> tuple[int, list[str]]:
     """(position, ids) of the page ``q`` asks for out of the whole sorted result ``ids`` (RFC 8620 5.5):
     an ``anchor`` wins over ``position`` (``anchorNotFound`` when absent; the start is the anchor's

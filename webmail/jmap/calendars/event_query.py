@@ -20,7 +20,6 @@ from typing import Any
 
 from storage.errors import InvalidInput
 from storage.pim.occurrences import MAX_RANGE_DAYS, MAX_YEAR, MIN_YEAR
-from webmail.jmap import limits
 from webmail.jmap import standard_methods as std
 from webmail.jmap.calendars import event_read as read
 from webmail.jmap.calendars import ids
@@ -103,7 +102,6 @@ def _unranged(call: Call, folders: list[int]) -> list[str]:
 @method("CalendarEvent/query", CALENDARS)
 def event_query(call: Call, args: Args) -> Args:
     q = std.query_args(call, args, ("start",))
-    q, cap = std.capped(q, limits.MAX_OBJECTS_IN_GET)  # a page /get can take by back-reference
     expand = std.boolean(args, "expandRecurrences")
     zone = args.get("timeZone", "Etc/UTC")
     if not isinstance(zone, str):
@@ -128,8 +126,6 @@ def event_query(call: Call, args: Args) -> Args:
         "ids": page,
         **used,
     }
-    if cap is not None:
-        body["limit"] = cap
     if q.calculate_total:
         body["total"] = len(found)
     return body

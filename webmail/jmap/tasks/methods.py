@@ -119,7 +119,6 @@ def _query_ids(call: Call, condition: Args) -> list[str]:
 @method("Task/query", TASKS)
 def task_query(call: Call, args: Args) -> Args:
     q = std.query_args(call, args, ())
-    q, cap = std.capped(q, limits.MAX_OBJECTS_IN_GET)  # a page /get can take by back-reference
     condition: Args = q.filter or {}
     if "operator" in condition or set(condition) - {"inTaskLists", "completed"}:
         raise MethodError("unsupportedFilter", "only inTaskLists and completed are supported")
@@ -134,8 +133,6 @@ def task_query(call: Call, args: Args) -> Args:
         "ids": page,
         **used,
     }
-    if cap is not None:
-        body["limit"] = cap
     if q.calculate_total:
         body["total"] = len(found)
     return body

@@ -18,6 +18,7 @@ import { registerView } from "./views.js";
 export const CALENDARS = "urn:ietf:params:jmap:calendars";
 const VIEW_KEY = "fieldpost.ajax.calendar.view";
 const HOUR_PX = 40;
+const PAGE = 500; // ids per CalendarEvent/query: what one /get takes (the session's maxObjectsInGet)
 const MONTH_ROWS = 3; // events listed in a month cell before "n more"
 const PROPERTIES = ["id", "baseEventId", "calendarIds", "title", "start", "timeZone", "duration", "showWithoutTime",
   "utcStart", "utcEnd", "recurrenceRules", "locations", "description", "participants", "alerts", "isOrigin"];
@@ -113,7 +114,7 @@ async function fetchSpan() {
     }
     const filter = { after: instantOf(first).toISOString(), before: instantOf(last).toISOString() };
     const page = (position) => [
-      ["CalendarEvent/query", { filter, expandRecurrences: true, position, calculateTotal: true }, "query"],
+      ["CalendarEvent/query", { filter, expandRecurrences: true, position, limit: PAGE, calculateTotal: true }, "query"],
       ["CalendarEvent/get", {
         "#ids": { resultOf: "query", name: "CalendarEvent/query", path: "/ids" },
         properties: PROPERTIES,
@@ -121,7 +122,7 @@ async function fetchSpan() {
     ];
     const found = await jmap.batch([["Calendar/get", { ids: null }, "calendars"], ...page(0)]);
     const events = [...found.events.list];
-    // the server answers a page at a time (its limit): a crowded month takes more than one
+    // a page at a time (what /get takes): a crowded month takes more than one
     for (let done = found.query.ids.length; done && done < found.query.total; ) {
       const more = await jmap.batch(page(done));
       if (!more.query.ids.length) break;
