@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from webmail.ajax.calendar_strings import calendar_strings
+from webmail.ajax.compose_strings import compose_strings
 from webmail.ajax.contact_strings import contact_strings
 from webmail.ajax.note_strings import note_strings
 from webmail.ajax.reader_strings import reader_strings
@@ -21,6 +22,7 @@ def client_strings() -> dict[str, str]:
     return {
         **calendar_strings(),
         **contact_strings(),
+        **compose_strings(),
         **note_strings(),
         **reader_strings(),
         **settings_strings(),

@@ -150,7 +150,7 @@ def test_reply_reply_all_and_forward_fill_the_composer_and_arrive(world: World, 
     expect(to).to_have_value("")
     expect(to).to_be_focused()
     expect(composer.locator(".ax-editor blockquote")).to_contain_text("Can you check the figures by Friday?")
-    expect(composer.locator(".ax-files li")).to_have_text("figures.csv (1 KB)")  # carried over
+    expect(composer.locator(".ax-files li .ax-file")).to_have_text("figures.csv (1 KB)")  # carried over
     to.fill(BOB)
     composer.get_by_role("button", name="Send").click()
     expect(page.locator(".ax-status")).to_have_text("Message sent.", timeout=30_000)

@@ -2,13 +2,18 @@
 // a small HTML editor (contenteditable and a toolbar; what it holds is put through the server's sanitiser
 // before it is saved or sent), attachments dropped or picked (JMAP upload), a draft saved in Drafts while
 // writing (Email/set: the new draft created, the previous one destroyed), and Send (EmailSubmission/set,
-// whose onSuccessUpdateEmail moves the draft to Sent).
+// whose onSuccessUpdateEmail moves the draft to Sent). As the Standard composer: the From identity
+// (Identity/get: own address, aliases, "send as", "send on behalf" with its Sender), its signature,
+// a read receipt request, the priority, plain text or HTML, and a forward inline or as an attachment.
 
 import { config, t } from "./i18n.js";
 import { addresses } from "./reader.js";
 
 const AUTOSAVE_MS = 5000;
 const SUGGEST_AFTER = 2; // characters typed before suggestions are asked for
+const SENDER = "fieldpost:sender"; // an on-behalf identity's Sender (webmail/jmap/mail/identity.py)
+// what the Standard composer writes for a priority (mailflow/compose.py)
+const PRIORITIES = { high: ["high", "1 (Highest)"], low: ["low", "5 (Lowest)"] };
 
 export class Composer {
   constructor(root, jmap, folders, { onClose, notify }) {
@@ -21,10 +26,14 @@ export class Composer {
   }
 
   // A new message; or a reply or forward (quote, inReplyTo, answering: the original's id, which gets the
-  // $answered or $forwarded keyword once sent; a forward's attachments carried over by blobId); or a
-  // draft carried on (draftId, bcc, body: its HTML, cleaned by the server, and its attachments).
+  // $answered or $forwarded keyword once sent; a forward's attachments carried over by blobId, and with
+  // forwardOf, the original itself, which "Forward as attachment" carries instead of the quote); or a
+  // draft carried on (draftId, bcc, body: its HTML, cleaned by the server, or text: its plain text, and
+  // its attachments). sentTo: the addresses the original went to (a reply's identity is the one among
+  // them, as in Standard); from and sender: a draft's, whose identity is kept.
   start({ to = "", cc = "", bcc = "", subject = "", quote = null, inReplyTo = null, answering = null,
-    attachments = [], draftId = null, body = null } = {}) {
+    attachments = [], draftId = null, body = null, text = null, sentTo = [], from = null, sender = null,
+    forwardOf = null, asAttachment = false, receipt = false, priority = "normal" } = {}) {
     this.open = true;
     this.draftId = draftId;
     this.dirty = false;
@@ -32,38 +41,50 @@ export class Composer {
     this.attachments = [];
     this.inReplyTo = inReplyTo;
     this.answering = answering;
+    this.identity = null;
+    this.identities = [];
+    this.format = text !== null && body === null ? "text" : "html";
     const form = document.createElement("form");
     form.className = "ax-composer";
     form.noValidate = true;
     this.fields = {};
+    this.fromSelect = document.createElement("select");
+    this.fromSelect.name = "from";
+    this.fromSelect.addEventListener("change", () => this.chooseIdentity(this.fromSelect.value));
+    form.append(this.field("from", this.fromSelect));
     for (const [name, value] of [["to", to], ["cc", cc], ["bcc", bcc], ["subject", subject]]) {
-      const label = document.createElement("label");
-      label.className = "ax-field";
-      const caption = document.createElement("span");
-      caption.textContent = t(name);
       const input = document.createElement("input");
       input.name = name;
       input.value = value;
       input.autocomplete = "off";
       if (name !== "subject") this.suggestions(input);
-      label.append(caption, input);
-      form.append(label);
+      form.append(this.field(name, input));
       this.fields[name] = input;
     }
-    form.append(this.toolbar());
+    form.append(this.options({ receipt, priority, forwardOf, asAttachment }));
+    this.formatBar = this.toolbar();
+    form.append(this.formatBar);
     this.editor = document.createElement("div");
     this.editor.className = "ax-editor";
     this.editor.contentEditable = "true";
     this.editor.setAttribute("role", "textbox");
     this.editor.setAttribute("aria-multiline", "true");
+    this.editor.setAttribute("aria-label", t("message_body"));
+    this.plain = document.createElement("textarea");
+    this.plain.className = "ax-plain";
+    this.plain.name = "text";
+    this.plain.setAttribute("aria-label", t("message_body"));
+    this.quote = quote;
     if (body !== null) {
       this.editor.innerHTML = body; // the server's sanitiser made it (views.clean), as for a send
+    } else if (text !== null) {
+      this.plain.value = text;
     } else {
       this.editor.append(document.createElement("p"));
       if (quote) this.editor.append(quote);
-      this.signature().catch(() => {}); // a message without one is still written
     }
-    form.append(this.editor);
+    form.append(this.editor, this.plain);
+    this.showFormat();
     this.fileList = document.createElement("ul");
     this.fileList.className = "ax-files";
     const picker = document.createElement("input");
@@ -105,28 +126,177 @@ export class Composer {
       event.preventDefault();
       this.attach([...event.dataTransfer.files]);
     });
-    for (const part of attachments) this.listed(part);
+    this.forwarded = forwardOf ? { inline: attachments, original: forwardOf } : null;
+    for (const part of asAttachment && forwardOf ? [forwardOf] : attachments) this.listed(part);
+    if (asAttachment && quote) quote.remove();
     this.root.replaceChildren(form);
     this.timer = setInterval(() => { if (this.dirty) this.save(); }, AUTOSAVE_MS);
-    (to ? this.editor : this.fields.to).focus();
+    const ready = this.loadIdentities({ sentTo, from, sender, signature: body === null && text === null });
+    this.ready = ready.catch((error) => { this.status.textContent = t("failed", { reason: error.message }); });
+    (to ? (this.format === "text" ? this.plain : this.editor) : this.fields.to).focus();
   }
 
-  // The identity's signature (the settings pane or the Standard settings set it) under the first line,
-  // above a quoted original, after the usual "-- " line.
-  async signature() {
-    const editor = this.editor;
-    const identities = await this.jmap.call("Identity/get", { ids: null });
-    const mine = identities.list.find((i) => i.email.toLowerCase() === config.address.toLowerCase());
-    const text = mine?.textSignature?.trim();
-    if (!text || editor !== this.editor || !this.open) return;
-    const block = document.createElement("div");
-    block.className = "ax-signature";
-    for (const line of ["-- ", ...text.split("\n")]) {
+  field(name, control) {
+    const label = document.createElement("label");
+    label.className = "ax-field";
+    const caption = document.createElement("span");
+    caption.textContent = t(name);
+    label.append(caption, control);
+    return label;
+  }
+
+  // Receipt, priority, format (and, for a forward, "as attachment"), as the Standard form's options.
+  options({ receipt, priority, forwardOf, asAttachment }) {
+    const row = document.createElement("p");
+    row.className = "ax-options";
+    const check = (name, label, checked, onChange) => {
+      const holder = document.createElement("label");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.name = name;
+      box.checked = checked;
+      box.addEventListener("change", () => onChange(box.checked));
+      holder.append(box, ` ${t(label)}`);
+      row.append(holder);
+      return box;
+    };
+    const menu = (name, label, choices, value, onChange) => {
+      const holder = document.createElement("label");
+      const select = document.createElement("select");
+      select.name = name;
+      for (const [choice, text] of choices) select.append(new Option(t(text), choice));
+      select.value = value;
+      select.addEventListener("change", () => onChange(select.value));
+      holder.append(`${t(label)} `, select);
+      row.append(holder);
+      return select;
+    };
+    this.receipt = check("receipt", "ask_receipt", receipt, () => {});
+    this.priority = menu("priority", "priority",
+      [["high", "priority_high"], ["normal", "priority_normal"], ["low", "priority_low"]],
+      PRIORITIES[priority] ? priority : "normal", () => {});
+    this.formatMenu = menu("format", "format", [["html", "format_html"], ["text", "format_text"]],
+      this.format, (value) => this.switchFormat(value).catch((error) => {
+        this.status.textContent = t("failed", { reason: error.message });
+      }));
+    if (forwardOf) check("as_attachment", "forward_attached", asAttachment, (on) => this.forwardAs(on));
+    return row;
+  }
+
+  // The identities of Identity/get in the From menu; the one chosen: a draft's, else for a reply the
+  // first of the user's addresses the original went to (not one sent on behalf of), else the account's.
+  async loadIdentities({ sentTo, from, sender, signature }) {
+    const select = this.fromSelect;
+    const answer = await this.jmap.call("Identity/get", { ids: null });
+    if (select !== this.fromSelect || !this.open) return;
+    this.identities = answer.list;
+    for (const identity of this.identities) select.append(new Option(identityLabel(identity), identity.id));
+    const same = (a, b) => (a || "").toLowerCase() === (b || "").toLowerCase();
+    const own = this.identities.filter((i) => !i[SENDER]);
+    let chosen = null;
+    if (from) {
+      chosen = sender
+        ? this.identities.find((i) => i[SENDER] && same(i.email, from))
+        : own.find((i) => same(i.email, from));
+    }
+    for (const address of sentTo) {
+      chosen ??= own.find((i) => same(i.email, address));
+    }
+    chosen ??= own.find((i) => same(i.email, config.address)) ?? this.identities[0];
+    if (!chosen) return;
+    select.value = chosen.id;
+    this.identity = chosen;
+    if (signature) this.placeSignature(null, chosen);
+  }
+
+  chooseIdentity(id) {
+    const next = this.identities.find((i) => i.id === id);
+    if (!next) return;
+    const previous = this.identity;
+    this.identity = next;
+    this.placeSignature(previous, next);
+    this.dirty = true;
+  }
+
+  // The identity's signature under the first line, above a quoted original, after the usual "-- "
+  // line; choosing another identity swaps it (as the Standard composer does).
+  placeSignature(previous, next) {
+    const text = next?.textSignature?.trim() || "";
+    const old = previous?.textSignature?.trim() || "";
+    if (this.format === "text") {
+      const before = old ? `-- \n${old}` : null;
+      const after = text ? `-- \n${text}` : "";
+      if (before && this.plain.value.includes(before)) {
+        this.plain.value = this.plain.value.replace(before, after);
+      } else if (after) {
+        const [first, ...rest] = this.plain.value.split("\n");
+        this.plain.value = [first, "", after, ...rest].join("\n");
+      }
+      return;
+    }
+    let block = this.editor.querySelector(".ax-signature");
+    if (!text) {
+      block?.remove();
+      return;
+    }
+    if (!block) {
+      block = document.createElement("div");
+      block.className = "ax-signature";
+      if (this.editor.firstElementChild) this.editor.firstElementChild.after(block);
+      else this.editor.append(block);
+    }
+    block.replaceChildren(...["-- ", ...text.split("\n")].map((line) => {
       const p = document.createElement("p");
       p.textContent = line;
-      block.append(p);
+      return p;
+    }));
+  }
+
+  showFormat() {
+    const text = this.format === "text";
+    this.editor.hidden = text;
+    this.plain.hidden = !text;
+    this.formatBar.hidden = text;
+  }
+
+  // Plain text or HTML, converted as the Standard composer's "Switch format" does: the HTML made text by
+  // the server's sanitiser, the text made paragraphs.
+  async switchFormat(wanted) {
+    if (wanted === this.format) return;
+    if (wanted === "text") {
+      this.plain.value = (await this.cleaned()).text.replace(/\n+$/, "");
+    } else {
+      this.editor.replaceChildren(...this.plain.value.split(/\n{2,}/).map((paragraph) => {
+        const p = document.createElement("p");
+        paragraph.split("\n").forEach((line, i) => {
+          if (i) p.append(document.createElement("br"));
+          p.append(line);
+        });
+        return p;
+      }));
     }
-    editor.firstElementChild.after(block);
+    this.format = wanted;
+    this.formatMenu.value = wanted;
+    this.showFormat();
+    this.dirty = true;
+  }
+
+  // "Forward as attachment": the original as one message/rfc822 part (its blob, never fetched here) in
+  // place of the quote and the original's attachments; unticked, back to the inline forward.
+  forwardAs(attached) {
+    if (!this.forwarded) return;
+    const { inline, original } = this.forwarded;
+    const carried = new Set([original, ...inline].map((part) => part.blobId));
+    this.attachments = this.attachments.filter((part) => !carried.has(part.blobId));
+    this.fileList.querySelectorAll("li").forEach((item) => {
+      if (carried.has(item.dataset.blobId)) item.remove();
+    });
+    for (const part of attached ? [original] : inline) this.listed(part);
+    if (this.quote && this.format === "html") {
+      if (attached) this.quote.remove();
+      else if (!this.quote.isConnected) this.editor.append(this.quote);
+    }
+    this.dirty = true;
   }
 
   toolbar() {
@@ -180,13 +350,33 @@ export class Composer {
     });
   }
 
-  // An attachment already stored (a forwarded message's, a draft's): sent again by its blobId.
+  // An attachment already stored (a forwarded message's, a draft's, an upload): sent again by its
+  // blobId; "Remove" drops it from the message.
   listed(part) {
     const item = document.createElement("li");
-    item.textContent = `${part.name || t("attachments")} (${Math.max(1, Math.round((part.size || 0) / 1024))} KB)`;
+    item.dataset.blobId = part.blobId;
     this.fileList.append(item);
+    this.describe(item, part);
     this.attachments.push({ blobId: part.blobId, type: part.type, name: part.name, size: part.size,
       disposition: "attachment" });
+  }
+
+  describe(item, part) {
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "ax-remove";
+    remove.textContent = t("remove");
+    remove.setAttribute("aria-label", t("remove_named", { name: part.name || t("attachments") }));
+    remove.addEventListener("click", () => {
+      const at = this.attachments.findIndex((a) => a.blobId === part.blobId);
+      if (at >= 0) this.attachments.splice(at, 1);
+      item.remove();
+      this.dirty = true;
+    });
+    const label = document.createElement("span");
+    label.className = "ax-file";
+    label.textContent = `${part.name || t("attachments")} (${Math.max(1, Math.round((part.size || 0) / 1024))} KB)`;
+    item.replaceChildren(label, " ", remove);
   }
 
   async attach(files) {
@@ -196,9 +386,10 @@ export class Composer {
       this.fileList.append(item);
       try {
         const blob = await this.jmap.upload(file);
-        this.attachments.push({ blobId: blob.blobId, type: blob.type || file.type, name: file.name,
-          size: blob.size, disposition: "attachment" });
-        item.textContent = `${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)`;
+        const part = { blobId: blob.blobId, type: blob.type || file.type, name: file.name, size: blob.size };
+        this.attachments.push({ ...part, disposition: "attachment" });
+        item.dataset.blobId = blob.blobId;
+        this.describe(item, part);
         this.dirty = true;
       } catch (error) {
         item.textContent = t("failed", { reason: error.message });
@@ -206,8 +397,8 @@ export class Composer {
     }
   }
 
-  // The draft as an Email object (RFC 8621 4.6), its HTML cleaned by the server first.
-  async email(keywords) {
+  // The editor's HTML through the server's sanitiser, with its plain-text twin.
+  async cleaned() {
     const response = await fetch(config.clean, {
       method: "POST",
       credentials: "same-origin",
@@ -215,19 +406,37 @@ export class Composer {
       body: JSON.stringify({ html: this.editor.innerHTML }),
     });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const body = await response.json();
+    return response.json();
+  }
+
+  // The draft as an Email object (RFC 8621 4.6), its HTML cleaned by the server first (a plain-text
+  // message has no HTML part). From is the chosen identity's address (with Sender when it sends on
+  // behalf of a mailbox); a read receipt asks at the From address, as the Standard composer writes it.
+  async email(keywords) {
+    await this.ready;
+    const identity = this.identity;
     const drafts = this.folders.byRole("drafts");
+    const from = identity
+      ? { name: identity.name || null, email: identity.email }
+      : { name: config.name, email: config.address };
     const email = {
       mailboxIds: { [drafts.id]: true },
       keywords,
-      from: [{ name: config.name, email: config.address }],
+      from: [from],
       to: parseAddresses(this.fields.to.value),
       subject: this.fields.subject.value,
-      bodyValues: { text: { value: body.text }, html: { value: body.html } },
-      textBody: [{ partId: "text", type: "text/plain" }],
-      htmlBody: [{ partId: "html", type: "text/html" }],
       attachments: this.attachments,
     };
+    if (this.format === "text") {
+      email.bodyValues = { text: { value: this.plain.value } };
+      email.textBody = [{ partId: "text", type: "text/plain" }];
+    } else {
+      const body = await this.cleaned();
+      email.bodyValues = { text: { value: body.text }, html: { value: body.html } };
+      email.textBody = [{ partId: "text", type: "text/plain" }];
+      email.htmlBody = [{ partId: "html", type: "text/html" }];
+    }
+    if (identity?.[SENDER]) email.sender = [identity[SENDER]];
     const cc = parseAddresses(this.fields.cc.value);
     const bcc = parseAddresses(this.fields.bcc.value);
     if (cc.length) email.cc = cc;
@@ -235,6 +444,12 @@ export class Composer {
     if (this.inReplyTo) {
       email.inReplyTo = this.inReplyTo.messageId;
       email.references = this.inReplyTo.references;
+    }
+    if (this.receipt.checked) email["header:Disposition-Notification-To"] = ` ${from.email}`;
+    const priority = PRIORITIES[this.priority.value];
+    if (priority) {
+      email["header:Importance"] = ` ${priority[0]}`;
+      email["header:X-Priority"] = ` ${priority[1]}`;
     }
     return email;
   }
@@ -266,9 +481,9 @@ export class Composer {
     clearInterval(this.timer);
     if (this.saving) await this.saving;
     try {
-      const identities = await this.jmap.call("Identity/get", { ids: null });
-      const identity = identities.list.find((i) => i.email.toLowerCase() === config.address.toLowerCase())
-        ?? identities.list[0];
+      await this.ready;
+      const identity = this.identity;
+      if (!identity) throw new Error(t("no_identity"));
       const drafts = this.folders.byRole("drafts");
       const sent = this.folders.byRole("sent");
       const create = { draft: await this.email({ $draft: true, $seen: true }) };
@@ -288,9 +503,11 @@ export class Composer {
       const answers = await this.jmap.request(calls);
       for (const [kind, result, id] of answers) {
         if (id === "k") continue;
+        // the draft of this request replaced the earlier one, whatever becomes of the send
+        if (id === "e" && result.created?.draft) this.draftId = result.created.draft.id;
         if (kind === "error") throw new Error(result.description || result.type);
         const refused = result.notCreated && Object.values(result.notCreated)[0];
-        if (refused) throw new Error(refused.description || refused.type);
+        if (refused) throw new Error(refusal(refused, identity));
       }
       this.draftId = null;
       this.close();
@@ -314,6 +531,25 @@ export class Composer {
     document.querySelectorAll("datalist[id^=ax-suggest-]").forEach((node) => node.remove());
     this.onClose();
   }
+}
+
+// How the From menu names an identity (the Standard form's words for one sent on behalf of a mailbox).
+export function identityLabel(identity) {
+  const sender = identity[SENDER];
+  if (sender) return t("on_behalf", { owner: identity.email, me: sender.email });
+  return identity.name ? `${identity.name} <${identity.email}>` : identity.email;
+}
+
+// A refused send in the user's words: an identity the account may not use says which address, with
+// the server's description (RFC 8621 7.5 SetError) after it; anything else as the server put it.
+function refusal(error, identity) {
+  const gone = error.type === "invalidProperties" && (error.properties || []).includes("identityId");
+  if (gone || error.type === "forbiddenFrom" || error.type === "forbiddenMailFrom") {
+    const sender = identity[SENDER];
+    const who = sender ? t("on_behalf", { owner: identity.email, me: sender.email }) : identity.email;
+    return `${t("refused_identity", { identity: who })} (${error.description || error.type})`;
+  }
+  return error.description || error.type;
 }
 
 // "Name <a@b>, c@d" -> [{name, email}], the forms a person types.

@@ -146,7 +146,8 @@ function menu(event, ids) {
     ["delete", () => remove(ids)],
   ];
   if (ids.length === 1) {
-    items.unshift(["reply", () => act("reply", { id: ids[0] })], ["forward", () => act("forward", { id: ids[0] })]);
+    items.unshift(["reply", () => act("reply", { id: ids[0] })], ["forward", () => act("forward", { id: ids[0] })],
+      ["forward_attached", () => act("forwardAttached", { id: ids[0] })]);
   }
   contextMenu(event, items);
 }
@@ -157,8 +158,8 @@ async function act(action, email) {
   if (action === "delete") return remove([email.id]);
   const answer = await jmap.call("Email/get", {
     ids: [email.id],
-    properties: ["id", "from", "to", "cc", "replyTo", "subject", "sentAt", "receivedAt", "messageId",
-      "references", "textBody", "bodyValues", "attachments"],
+    properties: ["id", "blobId", "size", "from", "to", "cc", "replyTo", "subject", "sentAt", "receivedAt",
+      "messageId", "references", "textBody", "bodyValues", "attachments", "header:Delivered-To:asAddresses:all"],
     fetchTextBodyValues: true,
   });
   const original = answer.list[0];
@@ -166,9 +167,15 @@ async function act(action, email) {
   const text = (original.textBody || []).map((part) => original.bodyValues?.[part.partId]?.value ?? "")
     .join("\n");
   const subject = original.subject || "";
-  if (action === "forward") {
+  // the addresses it was sent to, in the Standard composer's order: the reply's identity is among them
+  const sentTo = [...(original.to || []), ...(original.cc || []),
+    ...(original["header:Delivered-To:asAddresses:all"] || []).flat()].map((a) => a.email);
+  if (action === "forward" || action === "forwardAttached") {
     composer.start({ subject: /^fwd?:/i.test(subject) ? subject : `Fwd: ${subject}`,
-      quote: quoted(original, text, "forward"), attachments: original.attachments || [],
+      quote: quoted(original, text, "forward"), attachments: original.attachments || [], sentTo,
+      forwardOf: { blobId: original.blobId, type: "message/rfc822", name: `${subject || "message"}.eml`,
+        size: original.size },
+      asAttachment: action === "forwardAttached",
       answering: { id: original.id, keyword: "$forwarded" } });
     return;
   }
@@ -194,6 +201,7 @@ async function act(action, email) {
     cc: addresses(others),
     subject: /^re:/i.test(subject) ? subject : `Re: ${subject}`,
     quote: quoted(original, text, "reply"),
+    sentTo,
     answering: { id: original.id, keyword: "$answered" },
     inReplyTo: {
       messageId: original.messageId,
@@ -207,23 +215,36 @@ async function act(action, email) {
 async function resumeDraft(id) {
   const answer = await jmap.call("Email/get", {
     ids: [id],
-    properties: ["id", "to", "cc", "bcc", "subject", "inReplyTo", "references", "htmlBody", "textBody",
-      "bodyValues", "attachments"],
+    properties: ["id", "from", "sender", "to", "cc", "bcc", "subject", "inReplyTo", "references", "htmlBody",
+      "textBody", "bodyValues", "attachments", "header:Disposition-Notification-To", "header:Importance:asText"],
     fetchHTMLBodyValues: true,
     fetchTextBodyValues: true,
   });
   const draft = answer.list[0];
   if (!draft) return;
   const value = (parts) => (parts || []).map((part) => draft.bodyValues?.[part.partId]?.value ?? "").join("");
-  let html = value(draft.htmlBody);
-  if (!html) {
-    const holder = document.createElement("div");
-    for (const line of value(draft.textBody).split("\n")) {
-      const p = document.createElement("p");
-      p.textContent = line;
-      holder.append(p);
-    }
-    html = holder.innerHTML;
+  // without an HTML part, htmlBody names the text part (RFC 8621 4.1.4): the draft is plain text
+  const html = (draft.htmlBody || []).some((part) => part.type === "text/html") ? value(draft.htmlBody) : "";
+  // the draft's identity, receipt and priority come back as the Standard composer's do
+  const kept = {
+    from: draft.from?.[0]?.email ?? null,
+    sender: draft.sender?.[0]?.email ?? null,
+    receipt: draft["header:Disposition-Notification-To"] != null,
+    priority: (draft["header:Importance:asText"] || "normal").trim().toLowerCase(),
+  };
+  const start = {
+    to: addresses(draft.to),
+    cc: addresses(draft.cc),
+    bcc: addresses(draft.bcc),
+    subject: draft.subject || "",
+    attachments: draft.attachments || [],
+    draftId: draft.id,
+    inReplyTo: draft.inReplyTo ? { messageId: draft.inReplyTo, references: draft.references || [] } : null,
+    ...kept,
+  };
+  if (!html) { // a plain-text draft stays plain text
+    composer.start({ ...start, text: value(draft.textBody).replace(/\n$/, "") });
+    return;
   }
   const response = await fetch(config.clean, {
     method: "POST",
@@ -232,16 +253,7 @@ async function resumeDraft(id) {
     body: JSON.stringify({ html }),
   });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  composer.start({
-    to: addresses(draft.to),
-    cc: addresses(draft.cc),
-    bcc: addresses(draft.bcc),
-    subject: draft.subject || "",
-    body: (await response.json()).html,
-    attachments: draft.attachments || [],
-    draftId: draft.id,
-    inReplyTo: draft.inReplyTo ? { messageId: draft.inReplyTo, references: draft.references || [] } : null,
-  });
+  composer.start({ ...start, body: (await response.json()).html });
 }
 
 // A pushed change (or a poll): folders and list brought up to date, new mail announced.
