@@ -8,7 +8,8 @@ The layers, one module each:
 * :mod:`.envelope` -- Request checks, dispatch, result references (:mod:`.pointer`), createdIds;
   :mod:`.problems` -- request-level errors (RFC 7807); :mod:`.limits` -- every limit;
 * :mod:`.standard_methods` -- argument checks shared by the /get, /set, /query... methods;
-* :mod:`.core_methods` (Core/echo); :mod:`.mail` -- the RFC 8621 data types; :mod:`.contacts` --
+* :mod:`.core_methods` (Core/echo); :mod:`.mail` -- the RFC 8621 data types; :mod:`.quota` -- RFC
+  9425 (the mailbox quota); :mod:`.contacts` --
   RFC 9610 (address books and cards); :mod:`.principals` -- RFC 9670's Principal/get and /query;
   :mod:`.tasks` -- JMAP for Tasks; :mod:`.notes` -- our notes and journal extension, both on
   :mod:`.organizer_items`;
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     import webmail.jmap.mail  # noqa: F401  (registers the Mail methods)
     import webmail.jmap.notes  # noqa: F401  (registers our notes and journal methods)
     import webmail.jmap.principals  # noqa: F401  (RFC 9670 Principal/get, /query)
+    import webmail.jmap.quota  # noqa: F401  (registers the Quotas methods, RFC 9425)
     import webmail.jmap.tasks  # noqa: F401  (registers the Tasks methods)
     from webmail.jmap import blob_routes, blueprint, push  # the last two add their routes to blueprint.bp
 
