@@ -26,8 +26,10 @@ small per-process cache keyed by the SHA-256 of their bytes (``cached_calendar``
 
 Limits (documented in docs/storage.md): at most ``MAX_STEPS`` rule instances are generated per
 resource and call (a rule that would need more, e.g. FREQ=MINUTELY over years, is cut there), and at
-most ``limit`` instances are returned. DAILY and WEEKLY rules without COUNT start their walk near the
-asked range instead of at DTSTART, so a daily event from years ago costs what a new one costs.
+most ``limit`` instances are returned. WEEKLY, DAILY and shorter rules without COUNT start their walk
+near the asked range instead of at DTSTART, so a daily event from years ago costs what a new one costs,
+and a rule that repeats every second walks only the hours around the range (bench: one instance's
+CalendarEvent/get of such a series took 3.2 s of CPU before).
 """
 
 from __future__ import annotations
@@ -48,6 +50,16 @@ MAX_STEPS = 100_000
 PARSE_CACHE_SIZE = 4096
 DEFAULT_LIMIT = 5000
 EXPANDED = ("VEVENT",)
+#: the rules walked from near the asked range rather than from DTSTART: each has a fixed period
+PERIODS = {
+    "WEEKLY": timedelta(days=7),
+    "DAILY": timedelta(days=1),
+    "HOURLY": timedelta(hours=1),
+    "MINUTELY": timedelta(minutes=1),
+    "SECONDLY": timedelta(seconds=1),
+}
+SUB_DAILY = frozenset({"HOURLY", "MINUTELY", "SECONDLY"})
+SUB_DAILY_SLACK = timedelta(hours=3)  # more than any zone's offset change (at most 2 hours)
 
 
 _parsed: OrderedDict[str, Component] = OrderedDict()
@@ -193,8 +205,9 @@ def _expand_one(
     duration = _duration(master, dtstart)
     local = _local_start(dtstart)
     zone = local.tzinfo
-    lower = _in_zone(start - max(duration, timedelta(0)) - timedelta(days=1), zone)
-    upper = _in_zone(end + timedelta(days=1), zone)
+    slack = _slack(master)
+    lower = _in_zone(start - max(duration, timedelta(0)) - slack, zone)
+    upper = _in_zone(end + slack, zone)
     rules, rdates = _ruleset(master, local, lower)
     periods = {k: v for k, v in rdates.items() if v is not None}
     excluded, excluded_days = _exdates(master, zone)
@@ -204,7 +217,11 @@ def _expand_one(
         if key in replaced or key in excluded or (excluded_days and occ.date() in excluded_days):
             continue
         occ_end = periods.get(occ)
-        inst = _instance(master, occ, occ_end if occ_end is not None else occ + duration, key)
+        finish = occ_end if occ_end is not None else occ + duration
+        begins = _to_utc(occ)
+        if not _span_overlaps(begins, max(_to_utc(finish), begins), start, end):
+            continue  # in the walk's slack only: no Instance built (a secondly rule has 86,400 a day)
+        inst = _instance(master, occ, finish, key)
         if inst is not None and _overlaps(inst, start, end):
             yield inst
             count += 1
@@ -266,13 +283,19 @@ def _ruleset(
 
 
 def _fast_forward(built: du.rrule, rule: vRecur, local: datetime, lower: datetime) -> du.rrule:
-    """Move a DAILY/WEEKLY rule without COUNT to start a whole number of intervals before ``lower``."""
+    """Move a WEEKLY, DAILY or shorter rule without COUNT to start a whole number of intervals before
+    ``lower`` (a few hours before, for a rule repeating within a day: a wall-clock step and an elapsed one
+    differ by a zone's offset change). Without it a rule repeating every second walked from DTSTART:
+    100,000 steps (MAX_STEPS) and 3 s of CPU for one instance's /get, and an instance more than MAX_STEPS
+    after DTSTART was never found."""
     freq = str(rule.get("FREQ", [""])[0]).upper()
-    if rule.get("COUNT") or rule.get("BYSETPOS") or freq not in ("DAILY", "WEEKLY"):
+    if rule.get("COUNT") or rule.get("BYSETPOS") or freq not in PERIODS:
         return built
     interval = int(rule.get("INTERVAL", [1])[0] or 1)
-    period = timedelta(days=interval * (7 if freq == "WEEKLY" else 1))
+    period = PERIODS[freq] * interval
     gap = _naive_utc(lower) - _naive_utc(local)
+    if freq in SUB_DAILY:
+        gap -= SUB_DAILY_SLACK
     steps = gap // period - 1
     if steps <= 0:
         return built
@@ -357,9 +380,25 @@ def _duration(comp: Component, begin: Any) -> timedelta:
 
 
 def _overlaps(inst: Instance, start: datetime, end: datetime) -> bool:
-    if inst.starts_at >= end:
+    return _span_overlaps(inst.starts_at, inst.ends_at, start, end)
+
+
+def _span_overlaps(starts: datetime, ends: datetime, start: datetime, end: datetime) -> bool:
+    if starts >= end:
         return False
-    return inst.ends_at > start or (inst.ends_at == inst.starts_at and inst.starts_at >= start)
+    return ends > start or (ends == starts and starts >= start)
+
+
+def _slack(master: Component) -> timedelta:
+    """How far beyond the asked range the walk looks (wall-clock comparisons in a zone can be off by its
+    offset change): a day, or a few hours when every rule repeats within a day and there is no RDATE,
+    so that a rule repeating every second walks 6 hours of instances around the range rather than two
+    days (which MAX_STEPS would cut before reaching it)."""
+    rules = _as_list(master.get("RRULE"))
+    sub_daily = bool(rules) and all(
+        isinstance(r, vRecur) and str(r.get("FREQ", [""])[0]).upper() in SUB_DAILY for r in rules
+    )
+    return SUB_DAILY_SLACK if sub_daily and master.get("RDATE") is None else timedelta(days=1)
 
 
 # -- time helpers ----------------------------------------------------------------------------------
