@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 def task_strings() -> dict[str, str]:
     return {
         "task_more": _("More fields"),
+        "task_all_lists": _("All task lists"),
         "task_edit": _("Task"),
         "task_title": _("Title"),
         "task_start": _("Start"),

@@ -27,6 +27,15 @@ def test_task_with_priority_percent_and_assignee_shows_in_standard(
     page.on("pageerror", lambda error: errors.append(str(error)))
     me = world.account("taskform")
     colleague = world.account("assignee")
+    store = world.store()  # the colleague's list, shared with me read-only, with a task in it
+    try:
+        theirs = store.for_user(store.accounts.get(colleague).id)
+        shared = theirs.organizer.collections("tasks")[0].folder_id
+        data = task_ical.to_ical(task_ical.TaskFields(summary="Their task", priority=5), owner=colleague)
+        theirs.organizer.put(shared, None, data, if_none_match=True)
+        theirs.change_entry(shared, me, "lr")
+    finally:
+        store.close()
     sign_in_to_ajax(page, world.url, me)
     expect(page.locator(".ax-task-bar")).to_be_attached(timeout=20_000)
     page.locator(".ax-views [data-view=tasks]").click()
@@ -73,10 +82,22 @@ def test_task_with_priority_percent_and_assignee_shows_in_standard(
         time.sleep(0.5)
     assert world.count(colleague, "INBOX") == 1
 
+    tasks.locator("select").first.select_option(label="All task lists")  # mine and the shared one
+    theirs_row = tasks.locator(".ax-task", has_text="Their task")
+    expect(theirs_row.locator(".ax-task-priority")).to_have_text("priority 5")
+    expect(theirs_row.get_by_role("checkbox")).to_be_disabled()
+    expect(row.first).to_be_visible()  # mine too (the colleague's copy of it may show: it was mailed to them)
+    theirs_row.locator(".ax-task-title").click()
+    expect(form.locator("#ax-tf-title")).to_be_disabled()
+    expect(form.get_by_role("button", name="Save")).to_have_count(0)
+    form.get_by_role("button", name="Close").click()
+
     page.goto(f"{world.url}/mail/tasks")
-    line = page.locator("li.task", has_text="Quarterly report")
+    # mine, at 80 % (the copy the colleague was mailed is in their list, shared with me, at 30 %)
+    line = page.locator("li.task", has_text="Quarterly report").filter(
+        has=page.locator(".task-percent", has_text="80%")
+    )
     expect(line.locator(".task-priority")).to_have_text("priority 2")
-    expect(line.locator(".task-percent")).to_have_text("80%")
     line.locator(".task-summary").click()
     expect(page.locator("#f-priority")).to_have_value("2")
     expect(page.locator("#f-percent")).to_have_value("80")

@@ -17,6 +17,7 @@ const root = document.querySelector(".ax-tasks");
 const jmap = new Jmap();
 jmap.using = [...jmap.using, TASKS];
 const locale = document.documentElement.lang || undefined;
+const ALL = "*"; // the picker's "All task lists", as the Standard task page lists every list at once
 const state = { connected: false, loaded: false, lists: [], list: null, showDone: false, tasks: [], editing: false };
 const FIELDS = ["id", "title", "start", "due", "timeZone", "showWithoutTime", "progress", "priority", "percentComplete",
   "description", "keywords", "participants", "taskListId"];
@@ -71,11 +72,13 @@ async function load() {
     }
     const lists = await jmap.call("TaskList/get", { ids: null });
     state.lists = lists.list;
-    if (!state.lists.some((l) => l.id === state.list)) {
+    if (state.list === ALL ? state.lists.length < 2 : !state.lists.some((l) => l.id === state.list)) {
       state.list = (state.lists.find((l) => l.isDefault) ?? state.lists[0])?.id ?? null;
     }
     const found = await jmap.batch([
-      ["Task/query", { filter: { inTaskLists: [state.list], ...(state.showDone ? {} : { completed: false }) } }, "q"],
+      ["Task/query", { filter: {
+        ...(state.list === ALL ? {} : { inTaskLists: [state.list] }), ...(state.showDone ? {} : { completed: false }),
+      } }, "q"],
       ["Task/get", { "#ids": { resultOf: "q", name: "Task/query", path: "/ids" }, properties: FIELDS }, "g"],
     ]);
     state.tasks = found.g.list;
@@ -86,12 +89,18 @@ async function load() {
   }
 }
 
-function mayWrite() {
-  return Boolean(state.lists.find((l) => l.id === state.list)?.myRights?.mayWriteAll);
+// Where the bar's new tasks go: the list shown, or with all of them the default one.
+function target() {
+  return state.list === ALL ? (state.lists.find((l) => l.isDefault) ?? state.lists[0])?.id ?? null : state.list;
+}
+
+function mayWrite(list = target()) {
+  return Boolean(state.lists.find((l) => l.id === list)?.myRights?.mayWriteAll);
 }
 
 function render() {
-  picker.replaceChildren(...state.lists.map((l) => new Option(l.name, l.id, false, l.id === state.list)));
+  const every = state.lists.length > 1 ? [new Option(t("task_all_lists"), ALL, false, state.list === ALL)] : [];
+  picker.replaceChildren(...every, ...state.lists.map((l) => new Option(l.name, l.id, false, l.id === state.list)));
   for (const element of [title, due, add, more]) element.disabled = !mayWrite();
   const when = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric" });
   rows.replaceChildren(...state.tasks.map((task) => {
@@ -103,7 +112,7 @@ function render() {
     const box = document.createElement("input");
     box.type = "checkbox";
     box.checked = done;
-    box.disabled = !mayWrite();
+    box.disabled = !mayWrite(task.taskListId);
     box.setAttribute("aria-label", task.title || t("cal_no_title"));
     box.addEventListener("change", () => change(task.id, { progress: box.checked ? "completed" : "needs-action" }));
     const name = document.createElement("button");
@@ -120,13 +129,14 @@ function render() {
     if (task.progress === "in-process" || task.progress === "cancelled") {
       facts.append(badge("ax-task-status", t(`task_status_${task.progress.replace("-", "_")}`)));
     }
+    if (state.list === ALL) facts.append(badge("ax-task-list", state.lists.find((l) => l.id === task.taskListId)?.name ?? ""));
     const date = document.createElement("span");
     date.className = "ax-when";
     date.textContent = task.due ? when.format(fromLocal(task.due)) : "";
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = t("cal_delete");
-    remove.disabled = !mayWrite();
+    remove.disabled = !mayWrite(task.taskListId);
     remove.addEventListener("click", () => destroy(task.id));
     row.append(box, name, facts, date, remove);
     return row;
@@ -149,10 +159,10 @@ function badge(className, text) {
 // The whole form, for `task` or (null) a new one; saving mails an assignee (sendSchedulingMessages).
 function open(task) {
   const lists = state.lists.filter((l) => l.myRights?.mayWriteAll);
-  const readOnly = task !== null && !mayWrite();
+  const readOnly = task !== null && !mayWrite(task.taskListId);
   const close = () => { state.editing = false; detail.hidden = true; detail.replaceChildren(); };
   detail.replaceChildren(taskForm(task, {
-    lists, list: state.list, readOnly, onCancel: close,
+    lists, list: target(), readOnly, onCancel: close,
     onSave: async (body) => {
       const call = task ? { update: { [task.id]: body } } : { create: { new: { "@type": "Task", ...body } } };
       refused(await jmap.call("Task/set", { ...call, sendSchedulingMessages: true }), task ? "notUpdated" : "notCreated");
@@ -189,8 +199,8 @@ async function destroy(id) {
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const text = title.value.trim();
-  if (!text || !state.list) return;
-  const task = { "@type": "Task", taskListId: state.list, title: text };
+  if (!text || !target()) return;
+  const task = { "@type": "Task", taskListId: target(), title: text };
   if (due.value) Object.assign(task, { due: `${due.value}T00:00:00`, showWithoutTime: true });
   try {
     refused(await jmap.call("Task/set", { create: { new: task } }), "notCreated");
