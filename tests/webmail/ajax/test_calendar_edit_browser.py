@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 from mailflow.meetings import sending
 from tests.webmail.ajax.conftest import World
 from tests.webmail.ajax.test_browser import sign_in_to_ajax
+from tests.webmail.ajax.test_jmap_settings_browser import open_settings
 from tests.webmail.live import shot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -165,10 +166,22 @@ def test_calendar_made_event_moved_calendar_deleted(world: World, page: Page, ar
     _open_calendar(page, world, me)
     page.locator(".ax-cal-bar [data-action=calendars]").click()
     dialog = page.get_by_role("dialog", name="Calendars")
-    dialog.locator("#ax-cal-new-name").fill("Projects")
+    dialog.locator("#ax-cal-new-name").fill("Projekts")
     dialog.get_by_role("button", name="Add").click()
+    typo = dialog.locator(".ax-calendar-list li[data-name=Projekts]")
+    expect(typo).to_have_count(1)
+    typo.get_by_label("Name").fill("Projects")  # renamed and recoloured
+    typo.get_by_label("Colour").fill("#aa3300")
+    typo.get_by_role("button", name="Save").click()
     row = dialog.locator(".ax-calendar-list li[data-name=Projects]")
     expect(row).to_have_count(1)
+    expect(row.get_by_label("Colour")).to_have_value("#aa3300")
+    store = world.store()
+    try:
+        found = store.for_user(store.accounts.get(me).id).organizer.collections("calendar")
+        assert sorted((c.display_name, (c.color or "").lower()) for c in found)[1] == ("Projects", "#aa3300")
+    finally:
+        store.close()
     expect(row.get_by_role("button", name="Share")).to_have_count(1)  # the sharing helper's hook
     shot(page, artifacts, "webmail-ajax-calendar-calendars")
     dialog.get_by_role("button", name="Close").click()
@@ -253,8 +266,8 @@ def test_out_of_office_days_are_the_accounts_days(world: World, page: Page) -> N
         store.close()
     sign_in_to_ajax(page, world.url, me)
     expect(page.locator(".ax-folder[data-role=inbox]").last).to_be_visible()
-    page.get_by_role("button", name="Settings").click()
-    away = page.locator(".ax-settings form").nth(1)
+    open_settings(page, "Out of office")
+    away = page.locator(".ax-settings form").nth(0)
     away.get_by_label("Send an out-of-office reply").check()
     away.get_by_label("First day").fill("2030-07-01")
     away.get_by_label("Last day").fill("2030-07-20")

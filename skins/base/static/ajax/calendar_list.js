@@ -84,7 +84,7 @@ export function openCalendarList({ jmap, calendars, onChange }) {
       save.addEventListener("click", () => {
         const patch = {};
         if (name.value.trim() !== calendar.name) patch.name = name.value.trim();
-        if (colour.value !== (calendar.color || "").slice(0, 7)) patch.color = colour.value;
+        if (colour.value !== (calendar.color || "").slice(0, 7).toLowerCase()) patch.color = colour.value;
         if (Object.keys(patch).length) call({ update: { [calendar.id]: patch } }, "notUpdated", "cal_calendar_saved");
       });
       const remove = document.createElement("button");
