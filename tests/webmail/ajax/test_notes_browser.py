@@ -70,13 +70,19 @@ def test_notes_made_searched_pushed_and_shared_read_only(world: World, page: Pag
     _put_note(world, me, "Written in another client")  # arrives by push, no reload
     expect(notes.locator(".ax-note", has_text="Written in another client")).to_have_count(1, timeout=20_000)
 
-    notes.locator(".ax-note", has_text="Team phone list").click()
+    notes.locator(".ax-note").first.click()  # by title: Gate code, Team phone list, Written in...
+    expect(notes.locator("#ax-notes-title")).to_have_value("Gate code")
+    page.keyboard.press("j")  # the next one, by keyboard
     expect(notes.locator(".ax-note-readonly")).to_be_visible()
     expect(notes.get_by_role("button", name="Save")).to_have_count(0)
     expect(notes.get_by_role("button", name="Delete")).to_have_count(0)
     expect(notes.locator("#ax-notes-title")).to_have_value("Team phone list")
     shot(page, artifacts, "webmail-ajax-notes")
 
+    page.keyboard.press("k")
+    expect(notes.locator("#ax-notes-title")).to_have_value("Gate code")
+    page.keyboard.press("n")
+    expect(notes.locator(".ax-note-form h2")).to_have_text("New note")
     row.click()  # mine: edit it
     notes.locator("#ax-notes-title").fill("Gate code (new)")
     notes.get_by_role("button", name="Save").click()

@@ -43,10 +43,41 @@ class EntriesView {
     this.jmap.using = [...this.jmap.using, NOTES];
     this.state = { connected: false, loaded: false, folders: [], folder: "", entries: [], open: null };
     this.build();
+    window.addEventListener("keydown", (event) => this.key(event), true);
     window.addEventListener("ax-push", (event) => {
       const types = event.detail || {};
       if (this.state.loaded && (types[this.itemType] || types[this.folderType])) this.load().catch((e) => this.failed(e));
     });
+  }
+
+  // Keys while this view shows (views.js holds the mail view's back): j/k or the arrows open the next or
+  // previous entry, n a new one, / the search, Delete deletes the open one (after asking).
+  key(event) {
+    if (!document.body.classList.contains(`ax-view-${this.area}`)) return;
+    if (document.querySelector(".ax-dialog-back, .ax-help")) return;
+    if (event.target.closest?.("input, textarea, select, [contenteditable=true]")) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const step = { j: 1, ArrowDown: 1, k: -1, ArrowUp: -1 }[event.key];
+    const open = this.state.open?.entry;
+    if (step) {
+      const at = this.state.entries.findIndex((e) => e.id === this.state.open?.id);
+      const next = this.state.entries[Math.min(Math.max(at + step, 0), this.state.entries.length - 1)];
+      if (next) {
+        this.edit(next);
+        this.list.querySelector(`[data-id="${CSS.escape(next.id)}"]`)?.focus();
+      }
+    } else if (event.key === "n" && !this.newButton.disabled) {
+      this.edit(null);
+    } else if (event.key === "/") {
+      this.search.focus();
+    } else if (event.key === "Delete" && open) {
+      const folder = this.state.folders.find((f) => f.id === open[this.folderProp]);
+      if (folder?.myRights?.mayRemoveItems) this.destroy(open);
+    } else {
+      return;
+    }
+    event.stopPropagation();
+    event.preventDefault();
   }
 
   text(key, values) {
@@ -224,7 +255,7 @@ class EntriesView {
       }
     });
     this.pane.replaceChildren(form);
-    title.focus();
+    if (!entry) title.focus(); // an opened one leaves the focus in the list, for j and k
   }
 
   async destroy(entry) {

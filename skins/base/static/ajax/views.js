@@ -1,4 +1,4 @@
-// The top bar's view switch (Mail | Calendar | Contacts | Tasks): one body class per view (ax-view-<name>), which
+// The top bar's view switch (Mail | Calendar | Contacts | Tasks | Notes | Journal): one body class per view (ax-view-<name>), which
 // ajax.css uses to show that view's part of the page and hide the mail panes; the address's hash
 // (#calendar, #tasks) keeps the view over a reload. A module registers its view with what to do each
 // time it is shown.
