@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from mailflow.meetings import reminders
 from tests.webmail.jmap.calendars.conftest import Cal
 from tests.webmail.jmap.calendars.test_event_methods import _calendar, _create, _stored
 from webmail.calendar.event_ical import read_alarms
@@ -135,3 +136,26 @@ def test_a_viewer_deleting_a_calendar_with_events_is_forbidden(cal: Cal) -> None
     assert done["notDestroyed"][made]["type"] == "forbidden"  # not calendarHasEvent: he may never delete it
     assert cal("Calendar/set", {"destroy": [made], "onDestroyRemoveEvents": True})["destroyed"] == [made]
 
+
+def test_the_reminder_sweep_mails_an_alert_set_over_jmap(cal: Cal) -> None:
+    """An alert written by CalendarEvent/set is what the processing service's reminder sweep reads: an
+    email alert is mailed to the account when due, a display one when the account asks for it."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = (now + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%S")
+    email = {"@type": "Alert", "trigger": {"@type": "OffsetTrigger", "offset": "-PT15M"}, "action": "email"}
+    display = {**email, "action": "display"}
+    before = len(_queued_to(cal, "alice@example.test"))
+    made = _create(cal, {"title": "Call the plumber", "start": start, "timeZone": "Etc/UTC",
+                         "duration": "PT30M", "alerts": {"1": email}})  # fmt: skip
+    other = _create(cal, {"title": "Water the plants", "start": start, "timeZone": "Etc/UTC",
+                          "duration": "PT30M", "alerts": {"1": display}})  # fmt: skip
+    try:
+        assert reminders.sweep(cal.store, now) == 1  # the email alert; display ones not yet asked for
+        queued = _queued_to(cal, "alice@example.test")
+        assert len(queued) == before + 1 and b"Call the plumber" in queued[-1]
+        cal.store.settings.set("organizer.reminder_mail", True, account="alice@example.test")
+        assert reminders.sweep(cal.store, now) == 1  # now the display one; the email one went already
+        assert b"Water the plants" in _queued_to(cal, "alice@example.test")[-1]
+    finally:
+        cal.store.settings.set("organizer.reminder_mail", False, account="alice@example.test")
+        cal("CalendarEvent/set", {"destroy": [made, other]})
