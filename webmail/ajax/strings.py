@@ -16,6 +16,7 @@ from webmail.ajax.note_strings import note_strings
 from webmail.ajax.reader_strings import reader_strings
 from webmail.ajax.settings_strings import settings_strings
 from webmail.ajax.task_strings import task_strings
+from webmail.ajax.sharing_strings import sharing_strings
 
 
 def client_strings() -> dict[str, str]:
@@ -27,6 +28,7 @@ def client_strings() -> dict[str, str]:
         **reader_strings(),
         **settings_strings(),
         **task_strings(),
+        **sharing_strings(),
         "folders": _("Folders"),
         # special folders at the top of the tree, named as in the other interfaces
         "role_inbox": _("Inbox"),

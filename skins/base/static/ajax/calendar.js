@@ -14,6 +14,7 @@ import { openEventForm, spanOf } from "./calendar_form.js";
 import { openCalendarList } from "./calendar_list.js";
 import { instantOf, now } from "./zone.js";
 import { registerView } from "./views.js";
+import { shareMenuButton } from "./sharing.js";
 
 export const CALENDARS = "urn:ietf:params:jmap:calendars";
 const VIEW_KEY = "fieldpost.ajax.calendar.view";
@@ -66,6 +67,8 @@ bar.querySelector("[data-action=previous]").textContent = "‹";
 bar.querySelector("[data-action=next]").textContent = "›";
 const body = document.createElement("div");
 body.className = "ax-cal-body";
+const shareButton = shareMenuButton(() => state.calendars, () => load());
+bar.append(shareButton);
 root.append(bar, body);
 
 const actions = {
@@ -131,6 +134,7 @@ async function fetchSpan() {
     }
     if (ticket !== state.loading) return;
     state.calendars = found.calendars.list;
+    shareButton.update();
     state.events = events.map((event) => ({ event, span: spanOf(event) }));
     render();
   } catch (error) {

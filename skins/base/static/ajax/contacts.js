@@ -7,6 +7,7 @@
 import { t } from "./i18n.js";
 import { JmapError } from "./jmap.js";
 import { ask } from "./dialog.js";
+import { shareButton } from "./sharing.js";
 
 export const CONTACTS = "urn:ietf:params:jmap:contacts";
 const LIST_LIMIT = 500; // cards listed at once; a search narrows the list
@@ -131,13 +132,16 @@ export class ContactsView {
       link.addEventListener("click", (event) => {
         event.preventDefault();
         this.book = id;
+        share.update();
         this.refresh().catch((e) => this.failed(e));
       });
       const item = element("li");
       item.append(link);
       list.append(item);
     }
-    this.bookPane.replaceChildren(element("h2", { text: t("address_books") }), list);
+    // "Share…" for the address book shown, where the user may (sharing.js)
+    const share = shareButton(() => this.books.find((b) => b.id === this.book), () => this.loadBooks());
+    this.bookPane.replaceChildren(element("h2", { text: t("address_books") }), list, share);
   }
 
   writableBooks() {

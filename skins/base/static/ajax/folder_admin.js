@@ -1,7 +1,8 @@
 // Managing folders from the folder pane, as the Standard interface's "Manage folders" page does, through
 // Mailbox/set: "New folder" under the tree, and on a folder's menu (right-click, the context-menu key, or
 // F2 to rename) a new subfolder, rename, move under another folder of the same owner, delete with its
-// subfolders and messages. Inbox and the special folders are not renamed, moved or deleted here. A
+// subfolders and messages, and "Share…" (sharing.js) where the user holds the "administer" right; under
+// the tree, the whole mailbox's sharing and delegation. Inbox and the special folders are not renamed, moved or deleted here. A
 // refusal is shown in the dialog in words (what went wrong, not the JMAP error type), so the name can be
 // corrected on the spot.
 
@@ -9,6 +10,7 @@ import { t } from "./i18n.js";
 import { ask } from "./dialog.js";
 import { contextMenu } from "./layout.js";
 import { label_of } from "./folders.js";
+import { folderOf, mayShare, openSharing } from "./sharing.js";
 
 const PERSONAL = "personal";
 
@@ -34,7 +36,12 @@ export class FolderAdmin {
     button.className = "ax-new-folder";
     button.textContent = t("new_folder");
     button.addEventListener("click", () => this.create(null));
-    return [button];
+    const share = document.createElement("button"); // the whole mailbox's sharing and delegation
+    share.type = "button";
+    share.className = "ax-share-mailbox";
+    share.textContent = t("share_mailbox");
+    share.addEventListener("click", () => openSharing("mailbox", { onClose: () => this.folders.refresh() }));
+    return [button, share];
   }
 
   boxOf(node) {
@@ -62,6 +69,9 @@ export class FolderAdmin {
       if (targets.length) items.push(["move_folder", targets]);
     }
     if (!box.role && box.myRights?.mayDelete) items.push(["delete_folder", () => this.remove(box)]);
+    if (mayShare(box)) {
+      items.push(["share_folder", () => openSharing(folderOf(box.id), { onClose: () => this.folders.refresh() })]);
+    }
     if (items.length) contextMenu(event, items);
   }
 

@@ -11,6 +11,7 @@ import { status } from "./layout.js";
 import { dateText, fromLocal } from "./calendar_dates.js";
 import { registerView } from "./views.js";
 import { taskForm } from "./task_form.js";
+import { shareButton } from "./sharing.js";
 
 export const TASKS = "urn:ietf:params:jmap:tasks";
 const root = document.querySelector(".ax-tasks");
@@ -46,7 +47,8 @@ const doneLabel = document.createElement("label");
 const showDone = document.createElement("input");
 showDone.type = "checkbox";
 doneLabel.append(showDone, " ", t("task_show_done"));
-form.append(picker, title, due, add, more, doneLabel);
+const share = shareButton(() => state.lists.find((l) => l.id === state.list), () => load());
+form.append(picker, share, title, due, add, more, doneLabel);
 for (const element of [title, due, add, more]) element.disabled = true; // until the lists are known
 const rows = document.createElement("ul");
 rows.className = "ax-task-rows";
@@ -101,6 +103,7 @@ function mayWrite(list = target()) {
 function render() {
   const every = state.lists.length > 1 ? [new Option(t("task_all_lists"), ALL, false, state.list === ALL)] : [];
   picker.replaceChildren(...every, ...state.lists.map((l) => new Option(l.name, l.id, false, l.id === state.list)));
+  share.update();
   for (const element of [title, due, add, more]) element.disabled = !mayWrite();
   const when = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric" });
   rows.replaceChildren(...state.tasks.map((task) => {
