@@ -1,6 +1,7 @@
-"""The Ajax settings pane's routes for signing in: two-step sign-in (``/ajax/settings/two-step...``) and
-app passwords (``/ajax/settings/app-passwords...``), over the Standard tabs' own code
-(webmail/two_step_settings.py, the user's facade's ``second_factor`` and ``app_passwords``).
+"""The Ajax settings pane's routes for signing in and other mailboxes: two-step sign-in
+(``/ajax/settings/two-step...``), app passwords (``/ajax/settings/app-passwords...``) and the remote
+POP3/IMAP mailboxes fetched into this one (``/ajax/settings/remote...``), over the Standard tabs' own code
+(webmail/two_step_settings.py, webmail/remote_mailboxes.py, the user's facade).
 
 Secrets are shown once, as on the Standard pages: the recovery codes only in the answer to the POST that
 made them, a new app password only in the answer to the POST that created it; no GET answers either.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from webmail import remote_mailboxes as remote
 from webmail import sessions
 from webmail import two_step_settings as pages
 from webmail.ajax.blueprint import bp
@@ -117,3 +119,64 @@ def settings_app_password_revoke() -> Any:
     """Revoke one of the user's own (``id``); another's, or an unknown id, is 404."""
     pages.revoke_app_password(str(body().get("id", "")))
     return done(**app_passwords_json())
+
+
+# -- Other mailboxes (remote POP3/IMAP fetched into this one) ---------------------------------------------
+
+
+def remotes_json() -> dict[str, Any]:
+    shown = remote.new_form()  # its choices: the providers, protocols, security modes, the user's folders
+    return {
+        "remotes": [
+            {
+                "id": r.id,
+                "label": r.label,
+                "protocol": r.protocol,
+                "host": r.host,
+                "port": r.port,
+                "security": r.tls_mode,
+                "username": r.username,
+                "folder": r.folder,
+                "minutes": r.interval_seconds // 60,
+                "keep_on_server": r.keep_on_server,
+                "enabled": r.enabled,
+                "last_fetched": utc(r.last_run_at),
+                "last_error": r.last_error,
+            }
+            for r in remote.remotes()
+        ],
+        "choices": {
+            name: [[value, str(label)] for value, label in getattr(shown, name).choices]
+            for name in ("template", "protocol", "security", "folder")
+        },
+    }
+
+
+@bp.get("/settings/remote")
+def settings_remote() -> Any:
+    return done(**remotes_json())
+
+
+@bp.post("/settings/remote")
+def settings_remote_save() -> Any:
+    """Add a remote mailbox, or change one (``remote_id``; an empty ``password`` keeps the stored one):
+    the Standard "Other mailboxes" form's fields."""
+    form = form_from_json(remote.RemoteForm)
+    saved = remote.save(form)
+    if saved is None:
+        return refused(form)
+    return done(saved=saved.label, **remotes_json())
+
+
+@bp.post("/settings/remote/delete")
+def settings_remote_delete() -> Any:
+    """Remove one of the user's remote mailboxes (``id``; another's: 404); fetched mail stays."""
+    remote.delete(str(body().get("id", "")))
+    return done(**remotes_json())
+
+
+@bp.post("/settings/remote/fetch")
+def settings_remote_fetch() -> Any:
+    """Fetch one of the user's remote mailboxes (``id``) within a minute."""
+    remote.fetch_now(str(body().get("id", "")))
+    return done(**remotes_json())

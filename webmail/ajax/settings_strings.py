@@ -150,4 +150,37 @@ def settings_strings() -> dict[str, str]:
         "st_app_password_once": _(
             "Type it into the program instead of your password (spaces do not matter). It is not shown again."
         ),
+        # Other mailboxes, as the Standard tab
+        "st_remote": _("Other mailboxes"),
+        "st_remote_intro": _(
+            "Mail from your other mailboxes (at another provider, over POP3 or IMAP) can be fetched into this "
+            "one regularly. It goes through your rules like any other mail."
+        ),
+        "st_no_remote": _("No other mailbox is fetched into this one."),
+        "st_mailbox": _("Mailbox"),
+        "st_into": _("Into"),
+        "st_last_fetched": _("Last fetched"),
+        "st_state": _("State"),
+        "st_not_yet": _("Not yet"),
+        "st_working": _("Working"),
+        "st_paused": _("Paused"),
+        "st_fetch_now": _("Fetch now"),
+        "st_remove": _("Remove"),
+        "st_add_mailbox": _("Add a mailbox"),
+        "st_change_mailbox": _("Change a mailbox"),
+        "st_provider": _("Provider"),
+        "st_provider_hint": _("A provider fills in the server, port and security."),
+        "st_protocol": _("Protocol"),
+        "st_server": _("Server"),
+        "st_port": _("Port (empty: the usual one)"),
+        "st_security": _("Security"),
+        "st_user_name": _("User name"),
+        "st_password_kept": _("Left empty on a change, the saved password stays."),
+        "st_put_into": _("Put the mail in"),
+        "st_every": _("Fetch every (minutes)"),
+        "st_keep_copy": _("Leave a copy on the server"),
+        "st_fetch_it": _("Fetch this mailbox"),
+        "st_remote_saved": _("Saved. %(mailbox)s is fetched within a minute."),
+        "st_fetched_soon": _("It is fetched within a minute."),
+        "st_remote_removed": _("The remote mailbox was removed. Mail already fetched stays here."),
     }

@@ -213,3 +213,29 @@ def test_two_step_and_an_app_password_that_signs_in_over_imap_until_revoked(worl
     )
     expect(body).to_contain_text("You have no app passwords.")
     assert not imap_login(world, me, password)
+
+
+def test_another_mailbox_added_in_the_pane_shows_on_the_standard_page(world: World, page: Page) -> None:
+    me = world.account("remote")
+    sign_in_to_ajax(page, world.url, me)
+    expect(page.locator(".ax-folder[data-role=inbox]").last).to_be_visible()
+    open_settings(page, "Other mailboxes")
+    body = page.locator(".ax-settings-body")
+    expect(body).to_contain_text("No other mailbox is fetched into this one.")
+    body.get_by_role("button", name="Add a mailbox").click()
+    form = body.locator("form")
+    form.get_by_label("Protocol").select_option("pop3")
+    form.get_by_label("Server", exact=True).fill("pop.example.net")
+    form.get_by_label("User name").fill("me.elsewhere")
+    form.get_by_role("button", name="Save").click()
+    expect(form.get_by_label("Password", exact=True)).to_have_attribute(
+        "aria-invalid", "true"
+    )  # required for a new one
+    form.get_by_label("Password", exact=True).fill("remote-pw")
+    form.get_by_role("button", name="Save").click()
+    expect(page.locator(".ax-status")).to_have_text(
+        "Saved. me.elsewhere@pop.example.net (POP3) is fetched within a minute."
+    )
+    expect(body.locator("tr.ax-remote-mailbox")).to_contain_text("me.elsewhere — pop.example.net (POP3)")
+    page.goto(f"{world.url}/mail/settings/remote")
+    expect(page.locator("tr.remote-mailbox")).to_contain_text("me.elsewhere — pop.example.net (POP3)")

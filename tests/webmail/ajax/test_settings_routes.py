@@ -231,3 +231,46 @@ def test_two_step_and_app_passwords(pane: Pane, seeded: Seeded, clock: list[floa
     assert pane.get("two-step")["on"] is True
     off = pane.post("two-step/disable", {"code": codes["recovery_codes"][0]}).get_json()
     assert off["on"] is False
+
+
+def test_other_mailboxes(pane: Pane, seeded: Seeded) -> None:
+    mine = seeded.store.for_user(seeded.alice.id).remote_accounts
+    shown = pane.get("remote")
+    assert shown["remotes"] == [] and ["imap", "IMAP"] in shown["choices"]["protocol"]
+    assert "INBOX" in [value for value, _label in shown["choices"]["folder"]]
+    remote = {"protocol": "pop3", "host": "pop.example.net", "port": 995, "security": "implicit",
+              "username": "alice.elsewhere", "password": "remote-pw", "folder": "INBOX", "minutes": 15,
+              "keep_on_server": True, "enabled": True}  # fmt: skip
+    for fields, field, words in [
+        ({"host": "not a host"}, "host", "server: not a host name or address"),
+        ({"minutes": 1}, "minutes", "interval must be 5 minutes to 7 days"),
+        ({"password": ""}, "password", "the remote password is required"),
+    ]:
+        refused = pane.post("remote", {**remote, **fields})
+        assert refused.status_code == 400, fields
+        assert (
+            list(refused.get_json()["errors"]) == [field] and words in refused.get_json()["errors"][field][0]
+        )
+    assert mine.list() == []
+    assert pane.post("remote", remote, csrf=False).status_code == 400 and mine.list() == []
+
+    added = pane.post("remote", remote).get_json()
+    assert added["saved"] == "alice.elsewhere@pop.example.net (POP3)"
+    (row,) = added["remotes"]
+    assert (row["host"], row["port"], row["minutes"], row["last_fetched"]) == (
+        "pop.example.net",
+        995,
+        15,
+        None,
+    )
+    assert "remote-pw" not in json.dumps(added)  # never shown back
+    kept = pane.post(
+        "remote", {**remote, "remote_id": str(row["id"]), "password": "", "keep_on_server": False}
+    )
+    assert kept.status_code == 200 and mine.get(row["id"]).keep_on_server is False
+    assert seeded.store.remote_accounts.due()[0].password == "remote-pw"  # left empty: the stored one stays
+    seeded.store.remote_accounts.claim(mine.get(row["id"]))
+    assert pane.post("remote/fetch", {"id": row["id"]}).status_code == 200
+    assert [d.remote.id for d in seeded.store.remote_accounts.due()] == [row["id"]]
+    assert pane.post("remote/delete", {"id": row["id"] + 100}).status_code == 404
+    assert pane.post("remote/delete", {"id": row["id"]}).get_json()["remotes"] == []

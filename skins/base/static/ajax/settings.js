@@ -2,12 +2,14 @@
 // signature (Identity/set: the signature is the only property a user may change; the names and addresses
 // are the administrator's) and the out-of-office reply (VacationResponse/set, the same Sieve entry the
 // Standard settings page edits) over JMAP; General, Rules, Senders, Temporary addresses, Password,
-// Two-step sign-in and App passwords, which JMAP has no type for, over the pane's routes that run the
-// Standard tabs' own code (settings_general.js, settings_rules.js, settings_signin.js).
+// Two-step sign-in, App passwords and Other mailboxes, which JMAP has no type for, over the pane's routes
+// that run the Standard tabs' own code (settings_general.js, settings_rules.js, settings_signin.js,
+// settings_remote.js).
 
 import { config, t } from "./i18n.js";
 import { instantOf, wallClock } from "./zone.js";
 import { aliasesTab, generalTab, passwordTab, sendersTab } from "./settings_general.js";
+import { remoteTab } from "./settings_remote.js";
 import { rulesTab } from "./settings_rules.js";
 import { appPasswordsTab, twoStepTab } from "./settings_signin.js";
 
@@ -15,11 +17,11 @@ import { appPasswordsTab, twoStepTab } from "./settings_signin.js";
 const TABS = [
   ["general", "st_general"], ["signatures", "signatures"], ["out_of_office", "out_of_office"],
   ["rules", "st_rules"], ["senders", "st_senders"], ["aliases", "st_aliases"], ["password", "st_password"],
-  ["two_step", "st_two_step"], ["app_passwords", "st_app_passwords"],
+  ["two_step", "st_two_step"], ["app_passwords", "st_app_passwords"], ["remote", "st_remote"],
 ];
 const TAB_CONTENT = {
   general: generalTab, rules: rulesTab, senders: sendersTab, aliases: aliasesTab, password: passwordTab,
-  two_step: twoStepTab, app_passwords: appPasswordsTab,
+  two_step: twoStepTab, app_passwords: appPasswordsTab, remote: remoteTab,
 };
 
 export class SettingsPane {
