@@ -1,7 +1,7 @@
 """The strings of the Ajax composer's Standard-composer options (skins/base/static/ajax/compose.js):
-From identity, read receipt, priority, format, forward as attachment, removing an attachment. Merged
-into the page's strings by webmail/ajax/strings.py; most are the Standard compose form's own words, so
-their translations are shared."""
+From identity, read receipt, priority, format, forward as attachment, removing an attachment, the
+editor's strike, font, size and colour. Merged into the page's strings by webmail/ajax/strings.py;
+most are the Standard compose form's own words, so their translations are shared."""
 
 from __future__ import annotations
 
@@ -25,4 +25,8 @@ def compose_strings() -> dict[str, str]:
         "no_identity": _("No address to send from could be found. Reload the page to try again."),
         "remove": _("Remove"),
         "remove_named": _("Remove %(name)s"),
+        "fmt_strike": _("Strike through"),
+        "fmt_font": _("Font"),
+        "fmt_size": _("Size"),
+        "fmt_colour": _("Colour"),
     }

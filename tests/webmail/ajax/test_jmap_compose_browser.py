@@ -106,11 +106,14 @@ def test_from_identity_signature_alias_and_on_behalf(world: World, page: Page) -
     composer.locator("input[name=to]").fill(reader)
     composer.locator("input[name=subject]").fill("As the alias")
     editor.click()
-    page.keyboard.type("From the sales address.")
+    page.keyboard.type("From the sales address. ")
+    composer.locator("select[name=fontSize]").select_option("5")  # the Standard editor's sizes
+    page.keyboard.type("Big news.")
     send(page)
     got = parsed(wait_for(lambda: received(world, reader, "As the alias"), 60, "the alias's message"))
     assert got["From"].addresses[0].addr_spec == alias and got["Sender"] is None
     assert "Sales desk" in got.get_body(("plain",)).get_content()
+    assert '<font size="5">Big news.</font>' in got.get_body(("html",)).get_content()
 
     # on behalf: From the owner, Sender me, as the Standard composer writes it
     page.keyboard.press("c")
@@ -129,6 +132,9 @@ def test_from_identity_signature_alias_and_on_behalf(world: World, page: Page) -
     page.keyboard.press("r")
     expect(choice.locator("option:checked")).to_have_text(alias)
     expect(editor.locator(".ax-signature")).to_contain_text("Sales desk")
+    page.keyboard.type("Here it is.")  # the caret stands above the signature and the quote
+    expect(editor.locator("p").first).to_have_text("Here it is.")
+    expect(editor.locator("blockquote")).not_to_contain_text("Here it is.")
     composer.get_by_role("button", name="Discard").click()
 
     # the owner withdraws the grant while a message on their behalf is written: refused, nothing lost

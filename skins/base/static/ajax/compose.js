@@ -80,7 +80,9 @@ export class Composer {
     } else if (text !== null) {
       this.plain.value = text;
     } else {
-      this.editor.append(document.createElement("p"));
+      const first = document.createElement("p");
+      first.append(document.createElement("br")); // a line the caret can stand on, above the quote
+      this.editor.append(first);
       if (quote) this.editor.append(quote);
     }
     form.append(this.editor, this.plain);
@@ -133,7 +135,26 @@ export class Composer {
     this.timer = setInterval(() => { if (this.dirty) this.save(); }, AUTOSAVE_MS);
     const ready = this.loadIdentities({ sentTo, from, sender, signature: body === null && text === null });
     this.ready = ready.catch((error) => { this.status.textContent = t("failed", { reason: error.message }); });
-    (to ? (this.format === "text" ? this.plain : this.editor) : this.fields.to).focus();
+    if (to) this.writeHere();
+    else this.fields.to.focus();
+  }
+
+  // The focus in the body with the caret at its start (the first line, never inside a quote).
+  writeHere() {
+    if (this.format === "text") {
+      this.plain.focus();
+      this.plain.setSelectionRange(0, 0);
+      return;
+    }
+    this.editor.focus();
+    const first = this.editor.firstElementChild;
+    if (!first) return;
+    const range = document.createRange();
+    range.setStart(first, 0);
+    range.collapse(true);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
   }
 
   field(name, control) {
@@ -303,8 +324,9 @@ export class Composer {
     const bar = document.createElement("div");
     bar.className = "ax-format";
     for (const [command, label, text] of [["bold", "bold", "B"], ["italic", "italic", "I"],
-      ["underline", "underline", "U"], ["insertUnorderedList", "bullets", "•"],
-      ["insertOrderedList", "numbers", "1."], ["createLink", "link", "🔗"]]) {
+      ["underline", "underline", "U"], ["strikeThrough", "fmt_strike", "S"],
+      ["insertUnorderedList", "bullets", "•"], ["insertOrderedList", "numbers", "1."],
+      ["createLink", "link", "🔗"]]) {
       const b = document.createElement("button");
       b.type = "button";
       b.textContent = text;
@@ -322,6 +344,35 @@ export class Composer {
       });
       bar.append(b);
     }
+    // font, size and colour as the Standard editor offers them: <font> elements, which the server's
+    // sanitiser keeps (styleWithCSS off, so no style attributes)
+    const apply = (command, value) => {
+      this.editor.focus();
+      document.execCommand("styleWithCSS", false, false);
+      document.execCommand(command, false, value);
+      this.dirty = true;
+    };
+    for (const [command, label, values] of [
+      ["fontName", "fmt_font", ["serif", "sans-serif", "monospace", "Georgia", "Verdana"]],
+      ["fontSize", "fmt_size", ["1", "2", "3", "4", "5", "6", "7"]]]) {
+      const select = document.createElement("select");
+      select.name = command;
+      select.title = t(label);
+      select.setAttribute("aria-label", t(label));
+      select.append(new Option(t(label), ""), ...values.map((value) => new Option(value, value)));
+      select.addEventListener("change", () => {
+        if (select.value) apply(command, select.value);
+        select.value = "";
+      });
+      bar.append(select);
+    }
+    const colour = document.createElement("input");
+    colour.type = "color";
+    colour.name = "foreColor";
+    colour.title = t("fmt_colour");
+    colour.setAttribute("aria-label", t("fmt_colour"));
+    colour.addEventListener("change", () => apply("foreColor", colour.value));
+    bar.append(colour);
     return bar;
   }
 
