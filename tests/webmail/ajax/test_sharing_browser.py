@@ -187,9 +187,7 @@ def test_organizer_folders_and_delegation_from_their_views(world: World, page: P
 
     store = world.store()
     try:
-        kinds = {
-            f.kind: f.path for f in store.folders.list(owner) if f.kind in ("tasks", "contacts", "calendar")
-        }
+        kinds = {f.kind: f.path for f in store.folders.list(owner) if f.kind != "mail"}
     finally:
         store.close()
 
@@ -215,6 +213,20 @@ def test_organizer_folders_and_delegation_from_their_views(world: World, page: P
     page.locator(".ax-calendar .ax-share-button").click()
     share_with_guest("viewer")
     assert rights(world, guest, owner, kinds["calendar"]) == "lrs"
+
+    for view, kind, role, letters in (
+        ("notes", "notes", "viewer", "lrs"),
+        ("journal", "journal", "editor", "lrswipkte"),
+    ):
+        area = page.locator(f".ax-{view}")
+        expect(area.locator(".ax-notes-bar")).to_be_attached(timeout=slow)  # notes.js has run
+        page.locator(f".ax-views [data-view={view}]").click()
+        picker = area.locator(".ax-notes-folder")
+        expect(picker.locator("option")).to_have_count(2, timeout=slow)  # all folders, and the one
+        picker.select_option(index=1)
+        area.locator(".ax-share-button").click()
+        share_with_guest(role)
+        assert rights(world, guest, owner, kinds[kind]) == letters
 
     # the whole mailbox: delegation, as on the Standard page
     page.locator(".ax-views [data-view=mail]").click()

@@ -11,6 +11,7 @@ import { Jmap, JmapError } from "./jmap.js";
 import { status } from "./layout.js";
 import { ask } from "./dialog.js";
 import { registerView } from "./views.js";
+import { shareButton } from "./sharing.js";
 
 export const NOTES = "urn:fieldpost:jmap:notes";
 const PROPERTIES = ["id", "title", "body", "keywords", "updated"];
@@ -91,7 +92,9 @@ class EntriesView {
     this.search = element("input", { type: "search", className: "ax-notes-search", placeholder: this.text("search") });
     this.search.setAttribute("aria-label", this.text("search"));
     this.newButton = element("button", { type: "button", className: "primary", textContent: this.text("new"), disabled: true }); // until the folders are known
-    bar.append(this.picker, this.search, this.newButton);
+    // "Share…" for the folder chosen in the picker, where the user may (sharing.js)
+    this.share = shareButton(() => this.state.folders.find((f) => f.id === this.state.folder), () => this.load());
+    bar.append(this.picker, this.share, this.search, this.newButton);
     this.list = element("ul", { className: "ax-notes-list" });
     this.list.setAttribute("aria-label", this.text("title"));
     const side = element("section", { className: "ax-notes-side" }, bar, this.list);
@@ -162,6 +165,7 @@ class EntriesView {
     const all = new Option(this.text("all_folders"), "", false, this.state.folder === "");
     this.picker.replaceChildren(all, ...this.state.folders.map((f) => new Option(this.folderName(f), f.id, false, f.id === this.state.folder)));
     this.newButton.disabled = this.writable().length === 0;
+    this.share.update();
     const when = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "medium" });
     this.list.replaceChildren(...this.state.entries.map((entry) => {
       const row = element("li", { className: "ax-note", tabIndex: 0 });

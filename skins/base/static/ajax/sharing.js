@@ -1,8 +1,9 @@
-// The sharing dialog: who a folder (mail, calendar, address book, task list) or the whole mailbox is
-// shared with, as the Standard interface's permissions page shows it and with the same actions: grant a
-// role or custom letters to a user, a group, every user of the domain or anyone, allow or deny, applied to
-// subfolders or not; change or remove an entry; set an exception on a subfolder for an entry passed down
-// from above; and, on the whole mailbox, delegation (send as, send on behalf, read free/busy).
+// The sharing dialog: who a folder (mail, calendar, address book, task list, notebook, journal) or the
+// whole mailbox is shared with, as the Standard interface's permissions page shows it and with the same
+// actions: grant a role or custom letters to a user, a group, every user of the domain or anyone, allow
+// or deny, applied to subfolders or not; change or remove an entry; set an exception on a subfolder for
+// an entry passed down from above; and, on the whole mailbox, delegation (send as, send on behalf, read
+// free/busy).
 //
 // Entries are read and changed through /ajax/sharing/<folder> (webmail/ajax/sharing_views.py), which
 // calls the same service as the Standard page; storage checks the "administer" right on every change.
@@ -22,9 +23,10 @@ jmap.using = [...jmap.using, PRINCIPALS];
 let connected = null;
 
 // The storage folder of one of our JMAP collection ids: a Mailbox "m12", a Calendar "c12", an
-// AddressBook "ab12", a TaskList "l12" (webmail/jmap/ids.py and the types' own id modules).
+// AddressBook "ab12", a TaskList "l12", a Notebook "n12", a Journal "j12" (webmail/jmap/ids.py and the
+// types' own id modules).
 export function folderOf(id) {
-  const found = /^(?:m|c|ab|l)([1-9][0-9]*)$/.exec(id ?? "");
+  const found = /^(?:m|c|ab|l|n|j)([1-9][0-9]*)$/.exec(id ?? "");
   return found ? found[1] : null;
 }
 
