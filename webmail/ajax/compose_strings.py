@@ -29,4 +29,6 @@ def compose_strings() -> dict[str, str]:
         "fmt_font": _("Font"),
         "fmt_size": _("Size"),
         "fmt_colour": _("Colour"),
+        "limits_hint": _("Each file may be at most %(size)s; the whole message at most %(total)s."),
+        "file_too_large": _("%(name)s was not attached: a file may be at most %(limit)s."),
     }

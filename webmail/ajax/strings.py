@@ -15,8 +15,8 @@ from webmail.ajax.contact_strings import contact_strings
 from webmail.ajax.note_strings import note_strings
 from webmail.ajax.reader_strings import reader_strings
 from webmail.ajax.settings_strings import settings_strings
-from webmail.ajax.task_strings import task_strings
 from webmail.ajax.sharing_strings import sharing_strings
+from webmail.ajax.task_strings import task_strings
 
 
 def client_strings() -> dict[str, str]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, render_template, request, url_for
+from flask import current_app, jsonify, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
-from mailflow import html_text
+from mailflow import html_text, outbox
+from webmail import composing
 from webmail.ajax.blueprint import bp
 from webmail.ajax.meeting import meeting_json
 from webmail.ajax.strings import client_strings
@@ -45,6 +46,7 @@ def home() -> Any:
         "settings_api": url_for("ajax.home") + "settings/",  # + "general", "rules"... (settings_routes.py)
         "timezone": select_timezone(),  # user.timezone: the calendar's and the out-of-office days' zone
         "sharing": url_for("standard.folder_sharing", folder_id=0),  # a folder's sharing page: 0 -> its id
+        "compose_limits": compose_limits(),
         "interfaces": {
             name: url_for("auth.switch_interface", name=name)
             for name in user_settings().interfaces
@@ -52,6 +54,19 @@ def home() -> Any:
         },
     }
     return render_template("ajax/app.html", config=config, strings=client_strings())
+
+
+def compose_limits() -> dict[str, Any]:
+    """The Standard composer's attachment limits (``webmail.max_attachment_bytes`` per file,
+    ``mail.max_message_bytes`` in all), which the Ajax composer checks before uploading a file and shows
+    under its attachments; JMAP checks only the whole message (EmailSubmission's tooLarge)."""
+    limit = outbox.limits(current_store(), composing.account())
+    size = current_app.jinja_env.filters["filesizeformat"]
+    return {
+        "attachment": limit.max_attachment_bytes,
+        "attachment_text": size(limit.max_attachment_bytes, True),
+        "message_text": size(limit.max_message_bytes, True),
+    }
 
 
 @bp.get("/read/<int:folder_id>/<int:uid>")

@@ -219,10 +219,25 @@ def test_forward_as_attachment_carries_the_original_unchanged(world: World, page
 def test_receipt_priority_and_plain_text_and_a_draft_keeps_them(world: World, page: Page) -> None:
     me = world.account("options")
     reader = world.account("optreader")
+    store = world.store()
+    try:
+        store.settings.set("webmail.max_attachment_bytes", 2048, account=me)
+    finally:
+        store.close()
     sign_in_to_ajax(page, world.url, me)
     expect(page.locator(".ax-folder[data-role=drafts]").last).to_be_visible()
     page.keyboard.press("c")
     composer = page.locator(".ax-composer")
+    # the Standard composer's attachment limit: told, and a larger file refused before it is uploaded
+    expect(composer.locator(".ax-hint")).to_contain_text("Each file may be at most 2.0 KiB")
+    composer.locator("input[type=file]").set_input_files([
+        {"name": "big.bin", "mimeType": "application/octet-stream", "buffer": b"x" * 4096},
+        {"name": "small.txt", "mimeType": "text/plain", "buffer": b"small enough\n"},
+    ])  # fmt: skip
+    expect(composer.locator(".ax-files li.ax-refused")).to_have_text(
+        "big.bin was not attached: a file may be at most 2.0 KiB."
+    )
+    expect(composer.locator(".ax-files li .ax-file")).to_have_text("small.txt (1 KB)")
     composer.locator("input[name=to]").fill(reader)
     composer.locator("input[name=subject]").fill("Urgent plain")
     composer.locator(".ax-editor").click()
@@ -253,5 +268,8 @@ def test_receipt_priority_and_plain_text_and_a_draft_keeps_them(world: World, pa
     got = parsed(wait_for(lambda: received(world, reader, "Urgent plain"), 60, "the plain message"))
     assert [a for _, a in getaddresses([str(got["Disposition-Notification-To"])])] == [me]
     assert got["Importance"] == "high" and got["X-Priority"] == "1 (Highest)"
-    assert got.get_content_type() == "text/plain"
-    assert got.get_content().replace("\r\n", "\n").rstrip("\n") == "First line\n  indented *as typed*"
+    assert got.get_content_type() == "multipart/mixed"
+    body = got.get_body(("html", "plain"))
+    assert body is not None and body.get_content_type() == "text/plain"  # no HTML part in plain text
+    assert body.get_content().replace("\r\n", "\n").rstrip("\n") == "First line\n  indented *as typed*"
+    assert [p.get_filename() for p in got.iter_attachments()] == ["small.txt"]

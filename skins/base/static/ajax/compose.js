@@ -97,6 +97,8 @@ export class Composer {
     const hint = document.createElement("p");
     hint.className = "ax-hint";
     hint.textContent = t("drop_files");
+    const limits = config.compose_limits;
+    if (limits) hint.textContent += ` ${t("limits_hint", { size: limits.attachment_text, total: limits.message_text })}`;
     this.status = document.createElement("p");
     this.status.className = "ax-compose-status";
     this.status.setAttribute("role", "status");
@@ -435,6 +437,12 @@ export class Composer {
       const item = document.createElement("li");
       item.textContent = t("uploading", { name: file.name });
       this.fileList.append(item);
+      const limits = config.compose_limits;
+      if (limits && file.size > limits.attachment) { // as the Standard composer refuses it, before upload
+        item.textContent = t("file_too_large", { name: file.name, limit: limits.attachment_text });
+        item.className = "ax-refused";
+        continue;
+      }
       try {
         const blob = await this.jmap.upload(file);
         const part = { blobId: blob.blobId, type: blob.type || file.type, name: file.name, size: blob.size };
