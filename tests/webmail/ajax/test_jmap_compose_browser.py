@@ -238,7 +238,7 @@ def test_receipt_priority_and_plain_text_and_a_draft_keeps_them(world: World, pa
         "big.bin was not attached: a file may be at most 2.0 KiB."
     )
     expect(composer.locator(".ax-files li .ax-file")).to_have_text("small.txt (1 KB)")
-    composer.locator("input[name=to]").fill(reader)
+    composer.locator("input[name=to]").fill(f"{reader}, Half Typed <half>")  # not an address yet
     composer.locator("input[name=subject]").fill("Urgent plain")
     composer.locator(".ax-editor").click()
     page.keyboard.type("First line")
@@ -262,8 +262,20 @@ def test_receipt_priority_and_plain_text_and_a_draft_keeps_them(world: World, pa
     expect(plain).to_have_value("First line\n  indented *as typed*")
     expect(composer.get_by_label("Ask for a read receipt")).to_be_checked()
     expect(composer.get_by_label("Priority")).to_have_value("low")
+    expect(composer.locator("input[name=to]")).to_have_value(f"{reader}, Half Typed <half>")
     expect(composer.get_by_label("Format")).to_have_value("text")
+    store = world.store()
+    try:  # the draft's To holds only the address; the rest is kept as typed, as Standard keeps it
+        drafts = store.folders.get(me, "Drafts")
+        saved = parsed(bytes(store.mail.raw(drafts.id, store.mail.uids(drafts.id)[-1])))
+    finally:
+        store.close()
+    assert [a.addr_spec for a in saved["To"].addresses] == [reader]
+    assert str(saved["X-Fieldpost-Draft-To"]) == "Half Typed <half>"
     composer.get_by_label("Priority").select_option("high")
+    page.locator(".ax-composer").get_by_role("button", name="Send").click()
+    expect(composer.locator(".ax-compose-status")).to_contain_text("Not an e-mail address: Half Typed <half>")
+    composer.locator("input[name=to]").fill(reader)
     send(page)
     got = parsed(wait_for(lambda: received(world, reader, "Urgent plain"), 60, "the plain message"))
     assert [a for _, a in getaddresses([str(got["Disposition-Notification-To"])])] == [me]

@@ -471,8 +471,20 @@ export class Composer {
   // The draft as an Email object (RFC 8621 4.6), its HTML cleaned by the server first (a plain-text
   // message has no HTML part). From is the chosen identity's address (with Sender when it sends on
   // behalf of a mailbox); a read receipt asks at the From address, as the Standard composer writes it.
-  async email(keywords) {
+  // strict (sending): every recipient must be an address; a draft keeps what is not one yet as typed,
+  // in X-Fieldpost-Draft-To/-Cc/-Bcc (the Standard composer's fields), so Drafts holds no broken To.
+  async email(keywords, { strict = false } = {}) {
     await this.ready;
+    const recipients = {};
+    const typed = {};
+    for (const [name, field] of [["to", "To"], ["cc", "Cc"], ["bcc", "Bcc"]]) {
+      const found = parseAddresses(this.fields[name].value);
+      recipients[name] = found.filter((a) => isAddress(a.email));
+      const rest = found.filter((a) => !isAddress(a.email))
+        .map((a) => (a.name ? `${a.name} <${a.email}>` : a.email).replace(/\s+/g, " ")).join(", ");
+      if (rest && strict) throw new Error(t("not_addresses", { entries: rest }));
+      if (rest) typed[`header:X-Fieldpost-Draft-${field}:asText`] = rest;
+    }
     const identity = this.identity;
     const drafts = this.folders.byRole("drafts");
     const from = identity
@@ -482,9 +494,10 @@ export class Composer {
       mailboxIds: { [drafts.id]: true },
       keywords,
       from: [from],
-      to: parseAddresses(this.fields.to.value),
+      to: recipients.to,
       subject: this.fields.subject.value,
       attachments: this.attachments,
+      ...typed,
     };
     if (this.format === "text") {
       email.bodyValues = { text: { value: this.plain.value } };
@@ -496,10 +509,8 @@ export class Composer {
       email.htmlBody = [{ partId: "html", type: "text/html" }];
     }
     if (identity?.[SENDER]) email.sender = [identity[SENDER]];
-    const cc = parseAddresses(this.fields.cc.value);
-    const bcc = parseAddresses(this.fields.bcc.value);
-    if (cc.length) email.cc = cc;
-    if (bcc.length) email.bcc = bcc;
+    if (recipients.cc.length) email.cc = recipients.cc;
+    if (recipients.bcc.length) email.bcc = recipients.bcc;
     if (this.inReplyTo) {
       email.inReplyTo = this.inReplyTo.messageId;
       email.references = this.inReplyTo.references;
@@ -545,7 +556,7 @@ export class Composer {
       if (!identity) throw new Error(t("no_identity"));
       const drafts = this.folders.byRole("drafts");
       const sent = this.folders.byRole("sent");
-      const create = { draft: await this.email({ $draft: true, $seen: true }) };
+      const create = { draft: await this.email({ $draft: true, $seen: true }, { strict: true }) };
       const calls = [["Email/set", { create, destroy: this.draftId ? [this.draftId] : [] }, "e"]];
       const update = { "keywords/$draft": null };
       if (sent) {
@@ -609,6 +620,11 @@ function refusal(error, identity) {
     return `${t("refused_identity", { identity: who })} (${error.description || error.type})`;
   }
   return error.description || error.type;
+}
+
+// Whether what was typed can stand in an address field: local@domain, nothing RFC 5322 would reject.
+function isAddress(text) {
+  return /^[^\s@<>()[\],;:"\\]+@[^\s@<>()[\],;:"\\]+$/.test(text);
 }
 
 // "Name <a@b>, c@d" -> [{name, email}], the forms a person types.

@@ -216,7 +216,8 @@ async function resumeDraft(id) {
   const answer = await jmap.call("Email/get", {
     ids: [id],
     properties: ["id", "from", "sender", "to", "cc", "bcc", "subject", "inReplyTo", "references", "htmlBody",
-      "textBody", "bodyValues", "attachments", "header:Disposition-Notification-To", "header:Importance:asText"],
+      "textBody", "bodyValues", "attachments", "header:Disposition-Notification-To", "header:Importance:asText",
+      "header:X-Fieldpost-Draft-To:asText", "header:X-Fieldpost-Draft-Cc:asText", "header:X-Fieldpost-Draft-Bcc:asText"],
     fetchHTMLBodyValues: true,
     fetchTextBodyValues: true,
   });
@@ -232,10 +233,13 @@ async function resumeDraft(id) {
     receipt: draft["header:Disposition-Notification-To"] != null,
     priority: (draft["header:Importance:asText"] || "normal").trim().toLowerCase(),
   };
+  // recipients typed but not addresses yet come back after the addresses (kept as the Standard one keeps them)
+  const field = (list, name) => [addresses(list), draft[`header:X-Fieldpost-Draft-${name}:asText`]]
+    .filter(Boolean).join(", ");
   const start = {
-    to: addresses(draft.to),
-    cc: addresses(draft.cc),
-    bcc: addresses(draft.bcc),
+    to: field(draft.to, "To"),
+    cc: field(draft.cc, "Cc"),
+    bcc: field(draft.bcc, "Bcc"),
     subject: draft.subject || "",
     attachments: draft.attachments || [],
     draftId: draft.id,
