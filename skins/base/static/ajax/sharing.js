@@ -17,6 +17,7 @@ import { contextMenu, status } from "./layout.js";
 export const PRINCIPALS = "urn:ietf:params:jmap:principals";
 const SHARING_URL = "/ajax/sharing/";
 const SUGGESTIONS = 20;
+const TYPING_MS = 200;
 
 const jmap = new Jmap();
 jmap.using = [...jmap.using, PRINCIPALS];
@@ -129,13 +130,18 @@ function whoChoice(domain, { anyone = true, name }) {
   const address = element("input", { className: "ax-share-address", attrs: { type: "text", name: "address",
     maxlength: "320", list: list.id, autocomplete: "off", "aria-label": t("address") } });
   let asked = 0;
-  address.addEventListener("input", async () => {
+  let typing = null;
+  const suggest = async () => {
     const ticket = ++asked;
     try {
       const people = await principals(address.value.trim());
       if (ticket !== asked) return;
       list.replaceChildren(...people.map((p) => new Option(p.name === p.email ? "" : p.name, p.email)));
     } catch (_) { /* the address can still be typed in full */ }
+  };
+  address.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(suggest, TYPING_MS); // one lookup when the typing pauses, not one a key
   });
   set.append(address, list);
   radio("domain", t("all_users_of", { domain }), false);
@@ -151,10 +157,10 @@ class SharingDialog {
     this.root = element("section", { className: "ax-dialog ax-sharing", attrs: { role: "dialog",
       "aria-modal": "true" } });
     this.back.append(this.root);
+    // no key typed in the dialog reaches the page's shortcuts (keys.js: Delete, c, r...) behind it
     this.root.addEventListener("keydown", (event) => {
-      if (event.key !== "Escape") return;
       event.stopPropagation();
-      this.close();
+      if (event.key === "Escape") this.close();
     });
   }
 
