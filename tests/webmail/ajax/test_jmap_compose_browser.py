@@ -127,6 +127,14 @@ def test_from_identity_signature_alias_and_on_behalf(world: World, page: Page) -
     assert [a.addr_spec for a in got["From"].addresses] == [owner]
     assert [a.addr_spec for a in got["Sender"].addresses] == [me]
 
+    # a reply to one's own sent message goes to its recipients (as Standard)
+    page.locator(".ax-folders > ul:not(.ax-frequent) .ax-folder[data-role=sent]").click()
+    open_row(page, "As the alias")
+    page.keyboard.press("r")
+    expect(composer.locator("input[name=to]")).to_have_value(reader)
+    composer.get_by_role("button", name="Discard").click()
+    page.locator(".ax-folders > ul:not(.ax-frequent) .ax-folder[data-role=inbox]").click()
+
     # a reply to mail sent to the alias comes from the alias, with its signature
     open_row(page, "Price list")
     page.keyboard.press("r")
@@ -184,7 +192,11 @@ def test_forward_as_attachment_carries_the_original_unchanged(world: World, page
     files = composer.locator(".ax-files li")
     expect(files).to_have_count(1)
     expect(files).to_contain_text("figures.csv")
-    expect(composer.locator(".ax-editor blockquote")).to_have_count(1)
+    quote = composer.locator(".ax-editor blockquote")
+    expect(quote).to_have_count(1)
+    expect(quote).to_contain_text("From: Bob <bob@example.test>")  # the Standard forward's summary
+    expect(quote).to_contain_text(f"Subject: {subject}")
+    expect(quote).to_contain_text(f"To: {me}")
     composer.get_by_label("Forward as attachment").check()
     expect(files).to_have_count(1)
     expect(files).to_contain_text(f"{subject}.eml")

@@ -645,10 +645,22 @@ export function quoted(email, text, kind) {
   const block = document.createElement("blockquote");
   const intro = document.createElement("p");
   const who = addresses(email.from);
-  intro.textContent = kind === "forward"
-    ? `${t("forwarded")}: ${who}, ${email.subject || ""}`
-    : t("wrote", { date: new Date(email.sentAt || email.receivedAt).toLocaleString(), who });
-  block.append(intro);
+  const when = new Date(email.sentAt || email.receivedAt).toLocaleString();
+  if (kind === "forward") { // the Standard forward's summary of the original's header
+    intro.textContent = `---------- ${t("forwarded")} ----------`;
+    block.append(intro);
+    for (const [label, value] of [["from", who], ["date", when], ["subject", email.subject || ""],
+      ["to", addresses(email.to)], ["cc", addresses(email.cc)]]) {
+      if (!value) continue;
+      const p = document.createElement("p");
+      p.textContent = `${t(label)}: ${value}`;
+      block.append(p);
+    }
+    block.append(document.createElement("p"));
+  } else {
+    intro.textContent = t("wrote", { date: when, who });
+    block.append(intro);
+  }
   for (const line of text.split("\n")) {
     const p = document.createElement("p");
     p.textContent = line;

@@ -179,22 +179,25 @@ async function act(action, email) {
       answering: { id: original.id, keyword: "$forwarded" } });
     return;
   }
-  // every address of the user's is left out of a reply to all, and none listed twice (as Standard)
+  // every address of the user's is left out, and none listed twice; a reply to one's own message goes
+  // to its recipients (as Standard: mailflow/replies.py). A mailbox the user sends on behalf of is
+  // not the user's own: its owner's mail is answered to the owner.
   const mine = new Set([config.address.toLowerCase()]);
-  if (action === "replyAll") {
-    const identities = await jmap.call("Identity/get", { ids: null }).catch(() => ({ list: [] }));
-    for (const identity of identities.list) mine.add(identity.email.toLowerCase());
+  const identities = await jmap.call("Identity/get", { ids: null }).catch(() => ({ list: [] }));
+  for (const identity of identities.list) {
+    if (!identity["fieldpost:sender"]) mine.add(identity.email.toLowerCase());
   }
-  const replyTo = original.replyTo?.length ? original.replyTo : original.from;
-  const seen = new Set([...mine, ...(replyTo || []).map((a) => a.email.toLowerCase())]);
-  const others = [];
-  if (action === "replyAll") {
-    for (const a of [...(original.to || []), ...(original.cc || [])]) {
-      if (seen.has(a.email.toLowerCase())) continue;
-      seen.add(a.email.toLowerCase());
-      others.push(a);
-    }
-  }
+  const fromMe = (original.from || []).some((a) => mine.has(a.email.toLowerCase()));
+  const first = fromMe ? original.to || [] : original.replyTo?.length ? original.replyTo : original.from || [];
+  const seen = new Set(mine);
+  const pick = (list) => list.filter((a) => {
+    const key = a.email.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const replyTo = pick(first);
+  const others = action === "replyAll" ? pick([...(original.to || []), ...(original.cc || [])]) : [];
   const to = addresses(replyTo);
   composer.start({
     to,
