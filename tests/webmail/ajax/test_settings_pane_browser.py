@@ -24,11 +24,13 @@ from babel.messages.mofile import write_mo
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
+from storage import totp
 from tests.conftest import find_free_port
 from tests.interop.conftest import services_up, wait_for
 from tests.webmail.ajax.conftest import World
 from tests.webmail.ajax.test_browser import sign_in_to_ajax
 from tests.webmail.ajax.test_jmap_settings_browser import open_settings, show_tab
+from tests.webmail.live import PASSWORD, shot
 from webmail import create_app
 from webmail.i18n import LOCALES
 
@@ -94,7 +96,9 @@ def test_a_language_chosen_in_the_pane_shows_after_a_reload(
         store.close()
 
 
-def test_a_rule_made_in_the_pane_shows_on_the_standard_rules_page(world: World, page: Page) -> None:
+def test_a_rule_made_in_the_pane_shows_on_the_standard_rules_page(
+    world: World, page: Page, artifacts: Path
+) -> None:
     me = world.account("rules")
     sign_in_to_ajax(page, world.url, me)
     expect(page.locator(".ax-folder[data-role=inbox]").last).to_be_visible()
@@ -140,13 +144,16 @@ def test_a_rule_made_in_the_pane_shows_on_the_standard_rules_page(world: World, 
     body.locator("tbody tr").nth(1).get_by_role("button", name="Up").click()
     expect(body.locator("tbody tr").first).to_contain_text("Shop")
     body.locator("tbody tr").first.get_by_role("button", name="Turn off").click()
-    expect(body.locator("tbody tr").first).to_contain_text("off")
+    expect(body.locator("tbody tr").first.locator("td").nth(2)).to_have_text("off")  # the status column
+    expect(body.locator("tbody tr").nth(1).locator("td").nth(2)).to_have_text("on")
+    shot(page, artifacts, "ajax-settings-rules")
 
     page.goto(f"{world.url}/mail/settings/rules")
     rows = page.locator("table.rules tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("Shop")
-    expect(rows.nth(0)).to_contain_text("off")
+    expect(rows.nth(0).locator("td").nth(2)).to_have_text("off")
+    expect(rows.nth(1).locator("td").nth(2)).to_have_text("on")
     expect(rows.nth(1)).to_contain_text("Newsletters")
     rows.nth(1).get_by_role("link", name="Newsletters").click()
     expect(page.locator("select[name=match_all]")).to_have_value("any")
@@ -167,10 +174,9 @@ def imap_login(world: World, address: str, password: str) -> bool:
         return True
 
 
-def test_two_step_and_an_app_password_that_signs_in_over_imap_until_revoked(world: World, page: Page) -> None:
-    from storage import totp
-    from tests.webmail.live import PASSWORD
-
+def test_two_step_and_an_app_password_that_signs_in_over_imap_until_revoked(
+    world: World, page: Page, artifacts: Path
+) -> None:
     wait_for(lambda: services_up(world.server, ("imap",)), 45, "IMAP to run")
     me = world.account("apps")
     sign_in_to_ajax(page, world.url, me)
@@ -184,6 +190,7 @@ def test_two_step_and_an_app_password_that_signs_in_over_imap_until_revoked(worl
     body.get_by_role("button", name="Set up two-step sign-in").click()
     expect(body.get_by_role("img", name="QR code for the authenticator app")).to_be_visible()
     secret = body.locator(".ax-two-step-key").inner_text()
+    shot(page, artifacts, "ajax-settings-two-step")
     body.get_by_label("Code").fill("000000")
     body.get_by_role("button", name="Turn on").click()
     expect(body.get_by_label("Code")).to_have_attribute("aria-invalid", "true")
