@@ -12,9 +12,11 @@ import { status } from "./layout.js";
 import { ask } from "./dialog.js";
 import { registerView } from "./views.js";
 import { shareButton } from "./sharing.js";
+import { queryAll } from "./query_all.js";
 
 export const NOTES = "urn:fieldpost:jmap:notes";
 const PROPERTIES = ["id", "title", "body", "keywords", "updated"];
+const MAX_ENTRIES = 10000; // a list longer than this shows its first ones: search for the others
 
 function element(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -138,15 +140,13 @@ class EntriesView {
       const filter = {};
       if (this.state.folder) filter[`in${this.folderType}s`] = [this.state.folder];
       if (this.search.value.trim()) filter.text = this.search.value.trim();
-      const found = await this.jmap.batch([
-        [`${this.folderType}/get`, { ids: null }, "f"],
-        [`${this.itemType}/query`, { filter }, "q"],
-        [`${this.itemType}/get`, { "#ids": { resultOf: "q", name: `${this.itemType}/query`, path: "/ids" },
-          properties: [...PROPERTIES, this.folderProp, ...(this.dated ? ["date"] : [])] }, "g"],
+      const [folders, entries] = await Promise.all([
+        this.jmap.call(`${this.folderType}/get`, { ids: null }),
+        queryAll(this.jmap, this.itemType, filter, [...PROPERTIES, this.folderProp, ...(this.dated ? ["date"] : [])], MAX_ENTRIES),
       ]);
-      this.state.folders = found.f.list;
+      this.state.folders = folders.list;
       if (this.state.folder && !this.state.folders.some((f) => f.id === this.state.folder)) this.state.folder = "";
-      this.state.entries = found.g.list;
+      this.state.entries = entries;
       this.state.loaded = true;
       this.render();
       const open = this.state.open;

@@ -12,6 +12,7 @@ import { dateText, fromLocal } from "./calendar_dates.js";
 import { registerView } from "./views.js";
 import { taskForm } from "./task_form.js";
 import { shareButton } from "./sharing.js";
+import { queryAll } from "./query_all.js";
 
 export const TASKS = "urn:ietf:params:jmap:tasks";
 const root = document.querySelector(".ax-tasks");
@@ -77,13 +78,9 @@ async function load() {
     if (state.list === ALL ? state.lists.length < 2 : !state.lists.some((l) => l.id === state.list)) {
       state.list = (state.lists.find((l) => l.isDefault) ?? state.lists[0])?.id ?? null;
     }
-    const found = await jmap.batch([
-      ["Task/query", { filter: {
-        ...(state.list === ALL ? {} : { inTaskLists: [state.list] }), ...(state.showDone ? {} : { completed: false }),
-      } }, "q"],
-      ["Task/get", { "#ids": { resultOf: "q", name: "Task/query", path: "/ids" }, properties: FIELDS }, "g"],
-    ]);
-    state.tasks = found.g.list;
+    state.tasks = await queryAll(jmap, "Task", {
+      ...(state.list === ALL ? {} : { inTaskLists: [state.list] }), ...(state.showDone ? {} : { completed: false }),
+    }, FIELDS);
     state.loaded = true;
     render();
   } catch (error) {

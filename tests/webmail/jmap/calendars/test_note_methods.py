@@ -164,3 +164,26 @@ def test_a_viewer_reads_and_may_change_nothing(cal: Cal, kind: str) -> None:
     finally:
         alice.delete_entry(folder_id, "bob@example.test")
     cal(f"{kind}/set", {"destroy": [item]})
+
+
+def test_a_long_query_comes_in_pages_a_get_can_take(cal: Cal) -> None:
+    """Note/query answers at most maxObjectsInGet ids (saying the limit it used), so its ids can always go
+    to Note/get by back-reference; position gives the rest."""
+    from webmail.jmap import limits
+
+    organizer = cal.call_for("bob").user.organizer
+    folder = organizer.collections("notes")[0].folder_id
+    for n in range(limits.MAX_OBJECTS_IN_GET + 2):
+        entry = journal_ical.EntryFields(summary=f"Note {n:04d}")
+        organizer.put(folder, None, journal_ical.to_ical(entry), if_none_match=True)
+    first = cal("Note/query", {"calculateTotal": True}, who="bob")
+    assert first["total"] == limits.MAX_OBJECTS_IN_GET + 2 and first["limit"] == limits.MAX_OBJECTS_IN_GET
+    assert len(first["ids"]) == limits.MAX_OBJECTS_IN_GET
+    assert len(cal("Note/get", {"ids": first["ids"]}, who="bob")["list"]) == limits.MAX_OBJECTS_IN_GET
+    rest = cal("Note/query", {"position": limits.MAX_OBJECTS_IN_GET}, who="bob")["ids"]
+    assert len(rest) == 2 and not set(rest) & set(first["ids"])
+    titles = cal("Note/get", {"ids": rest, "properties": ["title"]}, who="bob")["list"]
+    assert [t["title"] for t in titles] == ["Note 0500", "Note 0501"]  # the title order goes on
+    assert cal.error("Note/get", {"ids": None}, who="bob") == "requestTooLarge"
+    for ref in organizer.items(folder):
+        organizer.delete(folder, ref.name)
