@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import g, request
+from flask import g, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from filters.user_rules import FiltersState, Rule
@@ -22,7 +22,7 @@ from storage.preferences import QuotaMeter
 from webmail import settings_pages as pages
 from webmail.ajax.blueprint import bp
 from webmail.ajax.settings_forms import body, done, form_from_json, refused
-from webmail.binding import user_mail
+from webmail.binding import current_user_account, user_mail
 from webmail.settings_forms import (
     ACTION_CHOICES,
     CONDITION_ROWS,
@@ -77,6 +77,8 @@ def general_json(form: GeneralForm) -> dict[str, Any]:
             "timezone": [zone for zone, _label in form.timezone.choices],
         },
         "quota": quota_json(user_mail().preferences.quota()),
+        # the Standard General tab's "Mail on your phone or computer": the Apple set-up profile
+        "apple_profile": url_for("autoconfig.apple", email=current_user_account().address),
     }
 
 

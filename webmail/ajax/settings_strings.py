@@ -24,6 +24,16 @@ def settings_strings() -> dict[str, str]:
         "st_reload_note": _("Language, skin and time zone apply when the page is loaded again."),
         "st_reload": _("Reload now"),
         "st_mailbox_size": _("Mailbox size"),
+        "st_devices": _("Mail on your phone or computer"),
+        "st_devices_intro": _(
+            "Thunderbird, Outlook and most other mail programs set your account up by themselves: give them "
+            "your address and password."
+        ),
+        "st_apple_profile": _("Download the set-up profile for iPhone, iPad and Mac"),
+        "st_apple_hint": _(
+            "Open it on the device and install it from Settings; it asks for your password. The profile is "
+            "not signed, so the device calls it “Not Verified”."
+        ),
         "st_quota_used": _("%(used)s of %(limit)s used (%(percent)s)"),
         "st_quota_unlimited": _("%(used)s used; no size limit."),
         "st_quota_messages": _("%(count)s of %(limit)s messages."),

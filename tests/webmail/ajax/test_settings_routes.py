@@ -5,6 +5,7 @@ nothing is saved."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -62,6 +63,8 @@ def test_general_needs_the_token_refuses_with_the_field_and_saves(pane: Pane, se
     shown = pane.get("general")
     assert shown["values"] == {"language": "en", "skin": "classic", "timezone": "UTC"}
     assert "Europe/Paris" in shown["choices"]["timezone"] and shown["quota"]["limit_bytes"] == 0
+    standard = pane.client.get("/mail/settings/").get_data(as_text=True)
+    assert f'href="{html.escape(shown["apple_profile"])}" id="apple-profile"' in standard  # the same link
     wanted = {"language": "en", "skin": "collwater", "timezone": "Europe/Paris"}
     assert pane.post("general", wanted, csrf=False).status_code == 400
     assert seeded.store.settings.explicit(account=ALICE) == {}

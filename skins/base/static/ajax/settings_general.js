@@ -19,7 +19,12 @@ export async function generalTab({ notify }) {
     notify(t("settings_saved"));
     reload.hidden = false;
   });
-  return [quotaMeter(found.quota), form.form];
+  const devices = element("section", { class: "ax-devices" },
+    element("h3", { text: t("st_devices") }),
+    element("p", { text: t("st_devices_intro") }),
+    element("p", {}, element("a", { href: found.apple_profile, text: t("st_apple_profile") })),
+    element("p", { class: "ax-hint", text: t("st_apple_hint") }));
+  return [quotaMeter(found.quota), form.form, devices];
 }
 
 function quotaMeter(quota) {
