@@ -54,7 +54,7 @@ def test_a_file_dropped_on_the_composer_is_sent_as_an_attachment(world: World, p
         form.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
         }"""
     )
-    expect(composer.locator(".ax-files li")).to_have_text("figures.csv (1 KB)")
+    expect(composer.locator(".ax-files li .ax-file")).to_have_text("figures.csv (1 KB)")
     composer.get_by_role("button", name="Send").click()
     expect(page.locator(".ax-status")).to_have_text("Message sent.", timeout=30_000)
 
