@@ -13,7 +13,8 @@ and single instances, written as the iCalendar text the organizer keeps (event_w
   "t" and "e" on the source); the event's id names its calendar, so it changes: the ``updated`` entry
   gives the new ``id``.
 * destroy: an event id deletes the item; an instance id excludes that instance from its series.
-* ``participants`` only the organizer changes, and ``sendSchedulingMessages: true`` mails the attendees
+* ``participants`` only the organizer changes, and ``sendSchedulingMessages: true`` mails the attendees;
+  an attendee changes only their own ``participationStatus`` (an answer, replied to the organizer)
   (webmail/jmap/calendars/scheduling.py).
 
 Storage decides the rights ("i", "t", "e" on the folder: ``forbidden`` otherwise).
@@ -202,6 +203,12 @@ def _update(call: Call, event_id: str, patch: Args, now: datetime, send: bool) -
             raise Refused(
                 std.set_error("invalidProperties", f"{name} is set by the server", properties=[name])
             )
+    if (
+        found.ref.recurrence_id is None
+        and target is None
+        and _answered(call, found, changed, before, now, send)
+    ):
+        return None
     _people(call, changed, before)
     folder_id = found.ref.folder_id
     if changed != before:
@@ -217,6 +224,34 @@ def _update(call: Call, event_id: str, patch: Args, now: datetime, send: bool) -
     if folder_id != found.ref.folder_id:
         return {"id": ids.event_id(folder_id, found.item.name)}
     return None
+
+
+def _answered(
+    call: Call,
+    found: events.Found,
+    changed: dict[str, Any],
+    before: dict[str, Any],
+    now: datetime,
+    send: bool,
+) -> bool:
+    """An attendee's answer (their own participationStatus, perhaps with other changes to their copy):
+    the other changes saved, then the answer recorded and, with ``send``, replied. False: not one."""
+    try:
+        status = scheduling.own_answer(call, changed.get("participants"), before.get("participants"))
+    except v.Invalid as exc:
+        raise _invalid(exc) from None
+    if status is None:
+        return False
+    rest = {**changed, "participants": before.get("participants")}
+    if rest != before:
+        _save(call, found, rest, before, now)
+    try:
+        scheduling.answer(call, found.ref.folder_id, found.item.name, status, send)
+    except PermissionError as exc:
+        raise Refused(std.set_error("forbidden", str(exc))) from None
+    except StorageError as exc:
+        raise Refused(set_error_of(exc, None)) from None
+    return True
 
 
 def _destroy(call: Call, event_id: str, now: datetime, send: bool) -> None:

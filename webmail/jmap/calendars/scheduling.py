@@ -7,6 +7,10 @@ Rules (as the Standard calendar): only the organizer changes who is invited; a c
 attendees to an event without an owner makes the user its organizer. With ``sendSchedulingMessages``
 true, saving an event the user organizes that has attendees mails them a REQUEST (an updated one after
 a change, also when one occurrence is taken out), and destroying it mails a CANCEL first.
+
+An attendee answers (the draft's RSVP: a change of their own ``participationStatus`` only) as the
+reader's meeting panel does: their copy takes the PARTSTAT and, with ``sendSchedulingMessages``, a
+REPLY goes to the organizer (mailflow.meetings.sending.send_answer).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from mailflow.meetings import itip, sending
+from mailflow.meetings import copies, itip, sending
 from mailflow.meetings.sending import MeetingError
 from storage.models import Account
 from webmail.jmap.calendars import values as v
@@ -66,6 +70,56 @@ def check_participants(call: Call, body: dict[str, Any], before: dict[str, Any] 
     owner = owner_of(body.get("participants"))
     if owner is not None and owner not in mine:
         raise v.Invalid("participants", "the owner must be one of your own addresses")
+
+
+ANSWERS = ("accepted", "declined", "tentative")
+
+
+def own_answer(call: Call, new: Any, old: Any) -> str | None:
+    """The ``participationStatus`` the user gave their own participant, when that is the whole change of
+    ``participants`` (``new`` against the stored ``old``); else None.
+
+    Raises:
+        v.Invalid: an answer that is not accepted, declined or tentative.
+    """
+    if new == old or not isinstance(old, dict) or not isinstance(new, dict) or set(new) != set(old):
+        return None
+    mine = my_addresses(call)
+    answer = None
+    for key, person in old.items():
+        changed = new[key]
+        if changed == person:
+            continue
+        if not isinstance(changed, dict) or str(person.get("email", "")).lower() not in mine:
+            return None
+        rest = {k: val for k, val in changed.items() if k != "participationStatus"}
+        if rest != {k: val for k, val in person.items() if k != "participationStatus"}:
+            return None
+        answer = changed.get("participationStatus")
+        if answer not in ANSWERS:
+            raise v.Invalid("participants", f"an answer is one of {', '.join(ANSWERS)}")
+    return answer
+
+
+def answer(call: Call, folder_id: int, name: str, status: str, send: bool) -> None:
+    """Record the user's answer in their copy; with ``send``, also REPLY to the organizer.
+
+    Raises:
+        PermissionError: not invited, or the answer could not be recorded or sent.
+    """
+    store, account = call.user.store, _account(call)
+    try:
+        if send:
+            sending.send_answer(store, account, folder_id, name, status.upper(), origin=_origin(call))
+            return
+        item = call.user.organizer.get(folder_id, name)
+        who = sending.attendee_address(store, account, item.data)
+        if who is None:
+            raise PermissionError("you are not invited to this event")
+        changed = copies.with_answer(item.data, who, status.upper())
+        call.user.organizer.put(folder_id, name, changed, if_match=item.etag)
+    except (MeetingError, itip.ItipError) as exc:
+        raise PermissionError(str(exc)) from None
 
 
 def _account(call: Call) -> Account:

@@ -307,7 +307,7 @@ function monthGrid() {
 }
 
 function done(outcome) {
-  status(t(outcome === "deleted" ? "cal_deleted" : "cal_saved"));
+  status(t({ deleted: "cal_deleted", answered: "cal_answered" }[outcome] ?? "cal_saved"));
   load();
 }
 

@@ -5,9 +5,10 @@
 // choice "only this occurrence / the whole series", as the Standard form asks: one occurrence is
 // changed as a recurrenceOverrides entry (its title, times, place and description), or deleted alone.
 // A reminder is the Standard form's choice (a display alarm, which the server's reminder mails
-// follow); attendees are invited by the server (sendSchedulingMessages) and their answers shown.
+// follow); attendees are invited by the server (sendSchedulingMessages) and their answers shown; an
+// attendee answers someone else's invitation here (Accept / Tentative / Decline: a REPLY goes back).
 
-import { t } from "./i18n.js";
+import { config, t } from "./i18n.js";
 import { JmapError } from "./jmap.js";
 import {
   DAY_MS, addDays, dateText, durationMs, durationText, fromInputs, fromLocal, localDateTime, timeText,
@@ -312,6 +313,22 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
     if (mayWrite) {
       const save = button("cal_save", null, "submit");
       save.classList.add("primary");
+    }
+    // the user's own place among the attendees of someone else's meeting: their answer
+    const own = organizing ? null : Object.entries(series?.participants || {})
+      .find(([, p]) => p.roles?.attendee && p.email?.toLowerCase() === String(config.address).toLowerCase());
+    if (own && mayWrite) {
+      for (const [status, label] of [["accepted", "cal_accept"], ["tentative", "cal_tentative"], ["declined", "cal_decline"]]) {
+        const answer = button(label, () => run(async () => {
+          checked(await jmap.call("CalendarEvent/set", {
+            update: { [series.id]: { [`participants/${own[0]}/participationStatus`]: status } },
+            sendSchedulingMessages: true,
+          }), "notUpdated");
+          return "answered";
+        }));
+        answer.dataset.answer = status;
+        answer.setAttribute("aria-pressed", String(own[1].participationStatus === status));
+      }
     }
     if (series && mayWrite) {
       if (occurrence) {

@@ -159,3 +159,39 @@ def test_the_reminder_sweep_mails_an_alert_set_over_jmap(cal: Cal) -> None:
     finally:
         cal.store.settings.set("organizer.reminder_mail", False, account="alice@example.test")
         cal("CalendarEvent/set", {"destroy": [made, other]})
+
+
+def test_an_attendee_answers_and_the_organizer_gets_the_reply(cal: Cal) -> None:
+    """bob's copy of alice's meeting: he may change only his own participationStatus; with
+    sendSchedulingMessages his copy takes the answer and a REPLY is queued to alice."""
+    home = _calendar(cal, "Calendar", who="bob")
+    text = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:alices-7\r\n"
+            b"DTSTAMP:20270101T000000Z\r\nDTSTART:20270912T100000Z\r\nDTEND:20270912T110000Z\r\nSUMMARY:Budget\r\n"
+            b"ORGANIZER:mailto:alice@example.test\r\nATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@example.test\r\n"
+            b"ATTENDEE;PARTSTAT=ACCEPTED:mailto:carol@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")  # fmt: skip
+    ref = cal.call_for("bob").user.organizer.put(int(home[1:]), "alices-7.ics", text)
+    theirs = event_id(int(home[1:]), ref.name)
+    got = cal("CalendarEvent/get", {"ids": [theirs]}, who="bob")["list"][0]["participants"]
+    (mine,) = [k for k, p in got.items() if p["email"] == "bob@example.test"]
+    (carol,) = [k for k, p in got.items() if p["email"] == "carol@example.test"]
+    before = len(_queued_to(cal, "alice@example.test"))
+
+    refused = cal("CalendarEvent/set", {"update": {theirs: {f"participants/{carol}/participationStatus": "declined"}}},
+                  who="bob")["notUpdated"][theirs]  # fmt: skip
+    assert refused["type"] == "forbidden"  # not his to answer
+    wrong = cal("CalendarEvent/set", {"update": {theirs: {f"participants/{mine}/participationStatus": "maybe"}}},
+                who="bob")["notUpdated"][theirs]  # fmt: skip
+    assert wrong["properties"] == ["participants"]
+
+    done = cal("CalendarEvent/set", {"sendSchedulingMessages": True, "update": {theirs: {
+        f"participants/{mine}/participationStatus": "accepted"}}}, who="bob")  # fmt: skip
+    assert done["updated"] == {theirs: None}
+    got = cal("CalendarEvent/get", {"ids": [theirs]}, who="bob")["list"][0]["participants"]
+    assert got[mine]["participationStatus"] == "accepted" and got[carol]["participationStatus"] == "accepted"
+    queued = _queued_to(cal, "alice@example.test")
+    assert len(queued) == before + 1 and b"METHOD:REPLY" in queued[-1] and b"PARTSTAT=ACCEPTED" in queued[-1]
+
+    quiet = cal("CalendarEvent/set", {"update": {theirs: {f"participants/{mine}/participationStatus": "declined"}}},
+                who="bob")  # fmt: skip
+    assert quiet["updated"] == {theirs: None} and len(_queued_to(cal, "alice@example.test")) == before + 1
+    cal("CalendarEvent/set", {"destroy": [theirs]}, who="bob")
