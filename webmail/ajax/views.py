@@ -45,7 +45,6 @@ def home() -> Any:
         "settings": url_for("standard.settings_general"),  # the Standard tabs, for whoever wants them
         "settings_api": url_for("ajax.home") + "settings/",  # + "general", "rules"... (settings_routes.py)
         "timezone": select_timezone(),  # user.timezone: the calendar's and the out-of-office days' zone
-        "sharing": url_for("standard.folder_sharing", folder_id=0),  # a folder's sharing page: 0 -> its id
         "compose_limits": compose_limits(),
         "interfaces": {
             name: url_for("auth.switch_interface", name=name)

@@ -1,16 +1,13 @@
 // The calendar view's "Calendars…" dialog: make, rename, recolour and delete calendars over JMAP
 // (Calendar/set, draft-ietf-jmap-calendars). What each row offers follows the calendar's myRights:
 // renaming, recolouring and deleting need mayDelete (the folder's "x" right, as the server checks);
-// a calendar the user may share has a Share button.
-//
-// Sharing hook: Share dispatches a cancelable "fieldpost:share-folder" event on window with
-// {folderId, calendarId, name, kind: "calendar"}; a sharing dialog that handles it calls
-// preventDefault(). Unhandled, the Standard interface's sharing page of the folder opens in a new tab.
+// a calendar the user may share has a Share button, which opens the sharing dialog (sharing.js).
 
 import { ask } from "./dialog.js";
-import { config, t } from "./i18n.js";
+import { t } from "./i18n.js";
 import { JmapError } from "./jmap.js";
 import { status } from "./layout.js";
+import { folderOf, mayShare, openSharing } from "./sharing.js";
 
 const DEFAULT_COLOUR = "#2b4a6f";
 
@@ -25,10 +22,6 @@ function colourInput(value, label) {
   element.value = /^#[0-9a-f]{6}/i.test(value || "") ? value.slice(0, 7) : DEFAULT_COLOUR;
   element.setAttribute("aria-label", label);
   return element;
-}
-
-function folderOf(calendarId) {
-  return Number(calendarId.slice(1));
 }
 
 // Open the dialog over `calendars` (Calendar/get's list); `onChange` reloads the calendar view after
@@ -113,18 +106,12 @@ export function openCalendarList({ jmap, calendars, onChange }) {
       colour.disabled = true;
       name.title = t("cal_calendar_read_only");
     }
-    if (rights.mayShare) {
+    if (mayShare(calendar)) {
       const share = document.createElement("button");
       share.type = "button";
       share.textContent = t("cal_share");
       share.dataset.action = "share";
-      share.addEventListener("click", () => {
-        const detail = { folderId: folderOf(calendar.id), calendarId: calendar.id, name: calendar.name, kind: "calendar" };
-        const asked = new CustomEvent("fieldpost:share-folder", { detail, cancelable: true });
-        if (window.dispatchEvent(asked) && config.sharing) {
-          window.open(config.sharing.replace(/\/0\/sharing$/, `/${detail.folderId}/sharing`), "_blank", "noopener");
-        }
-      });
+      share.addEventListener("click", () => openSharing(folderOf(calendar.id), { onClose: () => onChange?.() }));
       item.append(share);
     }
     return item;
