@@ -122,7 +122,14 @@ def test_from_identity_signature_alias_and_on_behalf(world: World, page: Page) -
     composer.locator("input[name=subject]").fill("On the owner's behalf")
     editor.click()
     page.keyboard.type("Written for the owner.")
+    composer.get_by_role("button", name="Save draft").click()  # a draft keeps the choice
+    expect(composer.locator(".ax-compose-status")).to_contain_text("Draft saved")
+    page.keyboard.press("Escape")
+    page.locator(".ax-folders > ul:not(.ax-frequent) .ax-folder[data-role=drafts]").click()
+    page.locator(f"{ROW}:has-text('On the owner')").click()
+    expect(choice.locator("option:checked")).to_have_text(behalf)
     send(page)
+    page.locator(".ax-folders > ul:not(.ax-frequent) .ax-folder[data-role=inbox]").click()
     got = parsed(wait_for(lambda: received(world, reader, "On the owner's behalf"), 60, "the on-behalf one"))
     assert [a.addr_spec for a in got["From"].addresses] == [owner]
     assert [a.addr_spec for a in got["Sender"].addresses] == [me]
