@@ -29,6 +29,7 @@ def compose_strings() -> dict[str, str]:
         "fmt_font": _("Font"),
         "fmt_size": _("Size"),
         "fmt_colour": _("Colour"),
+        "sent_not_filed": _("The message was sent, but no copy could be filed in Sent."),
         "not_addresses": _("Not an e-mail address: %(entries)s"),
         "limits_hint": _("Each file may be at most %(size)s; the whole message at most %(total)s."),
         "file_too_large": _("%(name)s was not attached: a file may be at most %(limit)s."),

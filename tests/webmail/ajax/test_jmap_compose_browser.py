@@ -304,3 +304,25 @@ def test_receipt_priority_and_plain_text_and_a_draft_keeps_them(world: World, pa
     assert body is not None and body.get_content_type() == "text/plain"  # no HTML part in plain text
     assert body.get_content().replace("\r\n", "\n").rstrip("\n") == "First line\n  indented *as typed*"
     assert [p.get_filename() for p in got.iter_attachments()] == ["small.txt"]
+
+
+def test_without_a_sent_folder_the_message_goes_and_the_user_is_told(world: World, page: Page) -> None:
+    me = world.account("nosent")
+    reader = world.account("nosentreader")
+    store = world.store()
+    try:
+        store.folders.delete(me, "Sent")
+    finally:
+        store.close()
+    sign_in_to_ajax(page, world.url, me)
+    expect(page.locator(".ax-folder[data-role=drafts]").last).to_be_visible()
+    page.keyboard.press("c")
+    composer = page.locator(".ax-composer")
+    composer.locator("input[name=to]").fill(reader)
+    composer.locator("input[name=subject]").fill("Nowhere to file")
+    composer.get_by_role("button", name="Send").click()
+    expect(page.locator(".ax-status")).to_have_text(
+        "The message was sent, but no copy could be filed in Sent.", timeout=30_000
+    )
+    wait_for(lambda: received(world, reader, "Nowhere to file"), 60, "the message at the reader")
+    wait_for(lambda: world.count(me, "Drafts") == 0, 10, "the draft removed, as Standard removes it")

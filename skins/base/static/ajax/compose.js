@@ -563,16 +563,19 @@ export class Composer {
         update[`mailboxIds/${drafts.id}`] = null;
         update[`mailboxIds/${sent.id}`] = true;
       }
-      calls.push(["EmailSubmission/set", {
-        create: { send: { identityId: identity.id, emailId: "#draft" } },
-        onSuccessUpdateEmail: { "#send": update },
-      }, "s"]);
+      const submission = { create: { send: { identityId: identity.id, emailId: "#draft" } } };
+      if (sent) submission.onSuccessUpdateEmail = { "#send": update };
+      else submission.onSuccessDestroyEmail = ["#send"]; // no Sent folder: sending removes the draft
+      calls.push(["EmailSubmission/set", submission, "s"]);
       if (this.answering) { // after the send, in the same request; its failure does not undo the send
         calls.push(["Email/set", { update: { [this.answering.id]: { [`keywords/${this.answering.keyword}`]: true } } }, "k"]);
       }
       const answers = await this.jmap.request(calls);
+      let filed = Boolean(sent);
       for (const [kind, result, id] of answers) {
         if (id === "k") continue;
+        // the implicit Email/set of onSuccessUpdateEmail (same call id): the copy moved to Sent or not
+        if (id === "s" && kind === "Email/set" && result.notUpdated) filed = false;
         // the draft of this request replaced the earlier one, whatever becomes of the send
         if (id === "e" && result.created?.draft) this.draftId = result.created.draft.id;
         if (kind === "error") throw new Error(result.description || result.type);
@@ -581,7 +584,8 @@ export class Composer {
       }
       this.draftId = null;
       this.close();
-      this.notify(t("sent"));
+      // as the Standard composer: sent all the same, but the user hears that Sent has no copy
+      this.notify(filed ? t("sent") : t("sent_not_filed"));
     } catch (error) {
       this.status.textContent = t("failed", { reason: error.message });
       this.timer = setInterval(() => { if (this.dirty) this.save(); }, AUTOSAVE_MS);
