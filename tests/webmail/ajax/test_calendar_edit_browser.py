@@ -117,6 +117,7 @@ def test_one_occurrence_changed_and_a_reminder_set(world: World, page: Page, art
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_label("only this occurrence")).to_be_checked()
     expect(dialog.locator("#ax-ev-repeat")).to_be_disabled()
+    shot(page, artifacts, "webmail-ajax-calendar-occurrence-dialog")
     dialog.locator("#ax-ev-title").fill("Standup moved")
     dialog.locator("#ax-ev-start-time").fill("11:00")
     dialog.locator("#ax-ev-end-time").fill("11:30")
