@@ -58,8 +58,11 @@ def open_row(page: Page, subject: str) -> None:
 
 
 def send(page: Page) -> None:
+    """Send and wait for the answer: the composer closes (an earlier send's "Message sent." may still
+    be in the status line)."""
     page.locator(".ax-composer").get_by_role("button", name="Send").click()
-    expect(page.locator(".ax-status")).to_have_text("Message sent.", timeout=30_000)
+    expect(page.locator(".ax-composer")).to_have_count(0, timeout=30_000)
+    expect(page.locator(".ax-status")).to_have_text("Message sent.")
 
 
 def test_from_identity_signature_alias_and_on_behalf(world: World, page: Page) -> None:
