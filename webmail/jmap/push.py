@@ -18,6 +18,13 @@ since the last event (or since the stream opened). Several changes in a burst gi
   a ``threading.Event`` (patched by gevent) that the feed's poller sets; with real threads it is a real
   wait. Nothing is held between events but the subscription and the Event.
 
+* Sharing: a change of another owner's folder's ACL (a folder shared with the user, or no longer) is
+  recorded under the owner's account, so the account subscription does not see it. One "every change"
+  subscription per store and process (:class:`RightsWatch`) wakes every open stream of the process when
+  a batch holds an ``acl`` change; each stream then reads its states, which move only if what the user
+  sees moved (rare events: an ACL change, not mail). The Ajax folder tree shows a folder shared with the
+  user, or loses one, without a reload.
+
 PushSubscription (7.2, pushing to a URL the client gives) is not offered.
 """
 
@@ -27,10 +34,11 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask import Response, request
 
+from storage.changes import Change, Subscription
 from storage.store import Store
 from storage.usermail import UserMail
 from webmail.binding import current_store
@@ -99,6 +107,43 @@ def eventsource() -> Response:
     return response
 
 
+class RightsWatch:
+    """Wakes the open streams of this process when any folder's ACL changes (module docstring): one
+    subscription to every change per store, whatever the number of streams."""
+
+    _lock = threading.Lock()  # taken by request greenlets only (watch/unwatch), never by the poller
+    _watches: dict[int, RightsWatch] = {}
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.waiting: set[threading.Event] = set()
+        self.subscription: Subscription = store.changes.subscribe(self.wake)
+
+    def wake(self, changes: list[Change]) -> None:
+        """The poller's callback: set every waiting stream's Event when the batch changed some rights."""
+        if any(c.kind == "acl" for c in changes):
+            for woken in list(self.waiting):  # a copy: a stream may come or go meanwhile
+                woken.set()
+
+    @classmethod
+    def watch(cls, store: Store, woken: threading.Event) -> Callable[[], None]:
+        """Wake ``woken`` on every ACL change from now on; returns the function that stops it."""
+        with cls._lock:
+            watch = cls._watches.get(id(store))
+            if watch is None or watch.store is not store:  # an id may be reused once a store is gone
+                watch = cls._watches[id(store)] = cls(store)
+            watch.waiting.add(woken)
+
+        def unwatch() -> None:
+            with cls._lock:
+                watch.waiting.discard(woken)
+                if not watch.waiting and cls._watches.get(id(store)) is watch:
+                    watch.subscription.close()
+                    del cls._watches[id(store)]
+
+        return unwatch
+
+
 class Stream:
     """One client's event stream (what the response generator runs, outside the request context)."""
 
@@ -120,6 +165,7 @@ class Stream:
         subscription = self.store.changes.subscribe(
             lambda _changes: self.woken.set(), account_id=self.user.account_id
         )
+        unwatch = RightsWatch.watch(self.store, self.woken)  # folders shared with the user, or no longer
         try:
             last = self.wanted(states(self.user))
             ends = time.monotonic() + MAX_STREAM_SECONDS
@@ -141,3 +187,4 @@ class Stream:
                     return
         finally:
             subscription.close()
+            unwatch()

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.storage.conftest import build_message
@@ -75,3 +76,27 @@ def test_bad_arguments_are_400(jmap: Jmap, client: FlaskClient) -> None:
 
 def test_the_event_source_needs_sign_in(client: FlaskClient) -> None:
     assert client.get("/jmap/eventsource?types=*", base_url=HTTPS).status_code == 401
+
+
+@pytest.mark.timeout(60)  # without the push, next(stream) would wait for ever
+def test_a_folder_shared_with_the_user_pushes_their_mailbox_state(jmap: Jmap, seeded: Seeded) -> None:
+    """The ACL change is recorded under the owner's account; the grantee's stream hears of it too, so
+    the Ajax tree shows the folder without a reload, and loses it again when the grant goes."""
+    store = seeded.store
+    store.folders.create("alice@example.test", "Projects")
+    answer = jmap.client.get(
+        "/jmap/eventsource?types=Mailbox&closeafter=state&ping=0",
+        headers=jmap.headers("bob", None),
+        base_url=HTTPS,
+        buffered=False,
+    )
+    assert answer.status_code == 200
+    stream: Iterator[bytes] = iter(answer.response)
+    assert next(stream).startswith(b":")
+    threading.Timer(
+        0.5, lambda: store.acl.grant("alice@example.test", "Projects", "bob@example.test", "lrs")
+    ).start()
+    name, data = parse(next(stream))
+    assert name == "state" and list(data["changed"]) == [jmap.account_id("bob")]
+    assert list(data["changed"][jmap.account_id("bob")]) == ["Mailbox"]
+    assert list(stream) == []
