@@ -352,6 +352,7 @@ class MailSync:
         collapse_threads: bool = False,
         up_to: tuple[int, int] | None = None,
         cap: int = MAX_POSITION,
+        readable: Sequence[int] | None = None,
     ) -> dict[tuple[int, int], int] | None:
         """Where ``keys`` (folder id, UID) stand in the query's results (index from 0), for JMAP's
         Email/queryChanges: each key maps to its group (its conversation when threads are collapsed, so
@@ -361,9 +362,9 @@ class MailSync:
         ``up_to`` (the client holds nothing beyond it), or at the end of the results.
 
         Returns the index of each key found, or None when the walk would have to go past ``cap`` rows.
+        ``readable``: as for :meth:`query`.
         """
-        readable = self.readable_folders()
-        folders = _narrowed(readable, condition)
+        folders = _narrowed(list(readable) if readable is not None else self.readable_folders(), condition)
         if not folders or not keys:
             return {}
         with self._store.db.read() as conn:

@@ -75,7 +75,9 @@ def email_query_changes(call: Call, args: Args) -> Args:
     out["removed"] = [email_id(*k) for k in removed]
     out["added"] = [{"id": email_id(*k), "index": i} for i, k in added]
     if want_total:
-        out["total"] = sync.query(condition, sort, limit=0, collapse_threads=collapse, total=True).total
+        out["total"] = sync.query(
+            condition, sort, limit=0, collapse_threads=collapse, total=True, readable=list(readable)
+        ).total
     return out
 
 
@@ -110,7 +112,9 @@ def _changes(
             members = [k for k in sync.thread(msg.thread_key) if k[0] == fid] or [(fid, msg.uid)]
             groups.update({k: msg.thread_key for k in members})
     up_to = parse_email_id(up_to_id) if up_to_id is not None and not mutable else None
-    places = sync.positions(condition, sort, groups, collapse_threads=collapse, up_to=up_to)
+    places = sync.positions(
+        condition, sort, groups, collapse_threads=collapse, up_to=up_to, readable=list(readable)
+    )  # the tree the handler just read holds the rights
     if places is None:
         raise MethodError("cannotCalculateChanges", f"an added Email lies past the first {MAX_POSITION}")
     removed = list(dict.fromkeys([*destroyed, *(k for k in groups if k[1] < point.uidnext)]))
