@@ -101,7 +101,9 @@ export class MessageList {
       if (listing !== this.listing) return; // the user went elsewhere (or searched) meanwhile
       answer.ids.forEach((id, i) => { this.ids[answer.position + i] = id; });
       if (total || answer.total !== undefined) this.total = answer.total ?? this.total;
-      this.queryState = answer.queryState;
+      // the state of the oldest page held: changes since it may be applied again (an added id already
+      // listed is moved, not doubled), but changes older than a newer page's state would be lost
+      this.queryState ??= answer.queryState;
       this.spacer.style.height = `${this.total * ROW}px`;
     } finally {
       pages.forEach((p) => this.pending.delete(p));
@@ -277,8 +279,15 @@ export class MessageList {
     event.dataTransfer.effectAllowed = "move";
   }
 
-  // After a change pushed by the server: the query's changes, else the query again from the top.
-  async refresh(changedEmailIds = []) {
+  // After a change pushed by the server: the query's changes, else the query again from the top. One
+  // at a time: two overlapping Email/queryChanges from the same state would both insert what was added.
+  refresh(changedEmailIds = []) {
+    const run = () => this.refreshOnce(changedEmailIds);
+    this.refreshing = (this.refreshing ?? Promise.resolve()).then(run, run);
+    return this.refreshing;
+  }
+
+  async refreshOnce(changedEmailIds) {
     const listing = this.listing;
     if (!this.mailbox) return;
     for (const id of changedEmailIds) this.emails.delete(id);
@@ -303,6 +312,8 @@ export class MessageList {
         }
         if (unknown) this.ids.length = firstHole(this.ids);
         for (const { id, index } of [...changes.added].sort((a, b) => a.index - b.index)) {
+          const at = this.ids.indexOf(id); // already listed (a page fetched after the change): moved, not doubled
+          if (at >= 0) this.ids.splice(at, 1);
           this.ids.splice(index, 0, id);
         }
         this.total = changes.total ?? this.ids.length;
