@@ -10,6 +10,10 @@ blueprints alike (:func:`add_transfer_routes`).
   another), named after the folder.
 
 Limit: a file of at most ``MAX_IMPORT_BYTES``; bigger ones are refused before storage reads them.
+
+The checks and the call to storage are :func:`import_upload`, which the Ajax interface's JSON import
+(webmail/ajax/transfer.py) runs too, so both interfaces refuse and report alike; the Ajax views download
+a folder from this module's export route.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
 
 from storage.errors import InvalidInput
-from storage.pim import PIM_KINDS
+from storage.pim import PIM_KINDS, Collection, ImportReport
 from webmail import pim_pages
 from webmail.binding import user_mail
 
@@ -35,6 +40,34 @@ def _writable_folders() -> list[Any]:
     for kind in PIM_KINDS:
         out += [c for c in pim_pages.collections(kind) if pim_pages.may_write(c)]
     return out
+
+
+class ImportRefused(Exception):
+    """An import refused as a whole (nothing stored), with the reason to show the user."""
+
+
+def import_upload(folder: str, upload: FileStorage | None) -> tuple[ImportReport, Collection]:
+    """Import the uploaded file into organizer folder ``folder`` (its id as posted).
+
+    Raises:
+        ImportRefused: no folder or file chosen, a file too big, or one storage cannot read at all.
+        NotFound: no such organizer folder for the user. PermissionDenied: no right to add items.
+    """
+    if not folder.isdigit():
+        raise ImportRefused(_("Choose the folder to import into."))
+    if upload is None or not upload.filename:
+        raise ImportRefused(_("Choose a file to import."))
+    data = upload.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportRefused(
+            _("The file is larger than %(size)d MiB.", size=MAX_IMPORT_BYTES // (1024 * 1024))
+        )
+    collection = pim_pages.any_collection(int(folder))
+    try:
+        report = user_mail().organizer.import_items(collection.folder_id, data)
+    except InvalidInput as exc:  # nothing in the file could be read at all
+        raise ImportRefused(str(exc)) from None
+    return report, collection
 
 
 def add_transfer_routes(bp: Blueprint) -> None:
@@ -52,21 +85,10 @@ def add_transfer_routes(bp: Blueprint) -> None:
 
     @bp.post("/organizer/import")
     def pim_import_post() -> Any:
-        folder = request.form.get("folder", "")
         upload = request.files.get("file")
-        if not folder.isdigit():
-            return form(_("Choose the folder to import into."), 400)
-        if upload is None or not upload.filename:
-            return form(_("Choose a file to import."), 400)
-        data = upload.read(MAX_IMPORT_BYTES + 1)
-        if len(data) > MAX_IMPORT_BYTES:
-            return form(
-                _("The file is larger than %(size)d MiB.", size=MAX_IMPORT_BYTES // (1024 * 1024)), 400
-            )
-        collection = pim_pages.any_collection(int(folder))
         try:
-            report = user_mail().organizer.import_items(collection.folder_id, data)
-        except InvalidInput as exc:  # nothing in the file could be read at all
+            report, collection = import_upload(request.form.get("folder", ""), upload)
+        except ImportRefused as exc:
             return form(str(exc), 400)
         return pim_pages.page(
             name,
@@ -76,7 +98,7 @@ def add_transfer_routes(bp: Blueprint) -> None:
             error="",
             report=report,
             collection=collection,
-            filename=upload.filename,
+            filename=upload.filename if upload else "",
         )
 
     @bp.get("/organizer/<int:folder_id>/export")

@@ -14,6 +14,8 @@ does well, so both interfaces share one implementation:
   permissions page's service (webmail/ajax/sharing_views.py);
 * ``/ajax/meeting/<folder>/<uid>``: the answer to an invitation the reader shows, through the Standard
   reader's meeting service (webmail/ajax/meeting.py);
+* ``/ajax/organizer/import``: an .ics or .vcf file into an organizer folder, through the Standard
+  import's function, answered as JSON (webmail/ajax/transfer.py); export is the Standard download;
 * recipient suggestions come from the Standard composer's ``/mail/compose/suggest``;
 * ``/ajax/settings/...``: the Standard settings tabs JMAP has no type for (general, rules, senders,
   temporary addresses, password, two-step sign-in, app passwords), run by the Standard tabs' own forms
@@ -22,7 +24,15 @@ does well, so both interfaces share one implementation:
 
 from __future__ import annotations
 
-from webmail.ajax import meeting, settings_account_routes, settings_routes, sharing_views, views
+from webmail.ajax import meeting, settings_account_routes, settings_routes, sharing_views, transfer, views
 from webmail.ajax.blueprint import bp
 
-__all__ = ["bp", "meeting", "settings_account_routes", "settings_routes", "sharing_views", "views"]
+__all__ = [
+    "bp",
+    "meeting",
+    "settings_account_routes",
+    "settings_routes",
+    "sharing_views",
+    "transfer",
+    "views",
+]

@@ -1,6 +1,10 @@
-"""The Ajax settings pane's routes (``/ajax/settings/...``): General, Rules, Senders, Temporary addresses
-and Password, the Standard settings tabs that JMAP has no type for (RFC 9661's Sieve scripts are not the
-rules wizard's list; language, skin and time zone are no JMAP object).
+"""The Ajax settings pane's routes (``/ajax/settings/...``): General, Out of office, Rules, Senders,
+Temporary addresses and Password, the Standard settings tabs that JMAP has no type for (RFC 9661's Sieve
+scripts are not the rules wizard's list; language, skin and time zone are no JMAP object). Out of office
+has JMAP's VacationResponse, but that holds one text where the Standard page has two (senders of one's
+organisation and everyone else) and no "at most once in N days": the pane saves through the Standard
+page's code here, so the one Sieve entry has one writer with every field, and a save from either
+interface keeps what the other set (third-party JMAP clients still use VacationResponse).
 
 Each route runs the Standard tab's own code (webmail/settings_pages.py over the user's facade and
 filters.user_rules) with the Standard form filled from the JSON body (webmail/ajax/settings_forms.py):
@@ -18,6 +22,7 @@ from flask import g, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from filters.user_rules import FiltersState, Rule
+from filters.user_rules.model import MAX_DAYS, MIN_DAYS
 from storage.preferences import QuotaMeter
 from webmail import settings_pages as pages
 from webmail.ajax.blueprint import bp
@@ -31,6 +36,7 @@ from webmail.settings_forms import (
     SKINS,
     AliasForm,
     GeneralForm,
+    OutOfOfficeForm,
     PasswordForm,
     RuleForm,
     SendersForm,
@@ -99,6 +105,48 @@ def settings_general_save() -> Any:
     shown = GeneralForm(formdata=None)
     pages.general(shown, False)
     return done(**general_json(shown))
+
+
+# -- Out of office --------------------------------------------------------------------------------------
+
+
+def out_of_office_json(state: FiltersState) -> dict[str, Any]:
+    """The Standard page's fields; the days are days of the account's calendar (``user.timezone``), as
+    the page shows them, so the pane shows and sends them as they are."""
+    entry = state.data.out_of_office
+    return {
+        "values": {
+            "enabled": entry.enabled,
+            "subject": entry.subject,
+            "internal_text": entry.internal_text,
+            "external_text": entry.external_text,
+            "start": entry.start.isoformat() if entry.start else "",
+            "end": entry.end.isoformat() if entry.end else "",
+            "days": entry.days,
+        },
+        "min_days": MIN_DAYS,
+        "max_days": MAX_DAYS,
+        "in_force": state.in_force,
+        "edited": state.edited,
+        "active_script": state.active_script,
+    }
+
+
+@bp.get("/settings/out-of-office")
+def settings_out_of_office() -> Any:
+    _saved, state = pages.out_of_office(OutOfOfficeForm(formdata=None), False)
+    return done(**out_of_office_json(state))
+
+
+@bp.post("/settings/out-of-office")
+def settings_out_of_office_save() -> Any:
+    """``enabled``, ``subject``, ``internal_text``, ``external_text``, ``start`` and ``end`` (YYYY-MM-DD or
+    empty), ``days``, ``replace_edited``: the Standard form's fields, saved by its code."""
+    form = form_from_json(OutOfOfficeForm)
+    saved, _state = pages.out_of_office(form, True)
+    if not saved:
+        return refused(form)
+    return done(**out_of_office_json(pages.filters().state()))
 
 
 # -- Senders --------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from webmail.ajax.reader_strings import reader_strings
 from webmail.ajax.settings_strings import settings_strings
 from webmail.ajax.sharing_strings import sharing_strings
 from webmail.ajax.task_strings import task_strings
+from webmail.ajax.transfer_strings import transfer_strings
 
 
 def client_strings() -> dict[str, str]:
@@ -28,6 +29,7 @@ def client_strings() -> dict[str, str]:
         **reader_strings(),
         **settings_strings(),
         **task_strings(),
+        **transfer_strings(),
         **sharing_strings(),
         "folders": _("Folders"),
         # special folders at the top of the tree, named as in the other interfaces
@@ -153,7 +155,15 @@ def client_strings() -> dict[str, str]:
         "vacation_on": _("Send an out-of-office reply"),
         "vacation_from": _("First day"),
         "vacation_to": _("Last day"),
-        "vacation_text": _("Message"),
+        # the Standard out-of-office page's words (webmail/settings_forms.py)
+        "vacation_internal": _("Reply to senders of my organisation"),
+        "vacation_external": _("Reply to everyone else"),
+        "vacation_days": _("Answer each sender at most once in (days)"),
+        "vacation_subject_hint": _("Empty: “Auto:” and the subject of the message answered."),
+        "vacation_internal_hint": _("To senders of your own domain. Leave empty to send them nothing."),
+        "vacation_external_hint": _("To everyone else. Leave empty to send them nothing."),
+        "vacation_start_hint": _("Optional, in your time zone."),
+        "vacation_end_hint": _("Optional, included."),
         "setting_refused": _("%(field)s: %(reason)s"),
         "more_settings": _("More settings in the Standard interface"),
         "close": _("Close"),

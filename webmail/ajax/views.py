@@ -44,6 +44,9 @@ def home() -> Any:
         "logout": url_for("auth.logout"),
         "settings": url_for("standard.settings_general"),  # the Standard tabs, for whoever wants them
         "settings_api": url_for("ajax.home") + "settings/",  # + "general", "rules"... (settings_routes.py)
+        # + "<folder id>/export": the Standard download of an organizer folder (pim_transfer_routes.py)
+        "organizer_export": url_for("standard.pim_export", folder_id=1).removesuffix("1/export"),
+        "organizer_import": url_for("ajax.organizer_import"),
         "timezone": select_timezone(),  # user.timezone: the calendar's and the out-of-office days' zone
         "compose_limits": compose_limits(),
         "interfaces": {

@@ -281,7 +281,7 @@ def test_out_of_office_days_are_the_accounts_days(world: World, page: Page) -> N
     away.get_by_label("Send an out-of-office reply").check()
     away.get_by_label("First day").fill("2030-07-01")
     away.get_by_label("Last day").fill("2030-07-20")
-    away.get_by_label("Message", exact=True).fill("Back on 21 July.")
+    away.get_by_label("Reply to everyone else").fill("Back on 21 July.")
     away.get_by_role("button", name="Save").click()
     expect(page.locator(".ax-status")).to_have_text("Settings saved.")
     page.goto(f"{world.url}/mail/settings/out-of-office")

@@ -1,6 +1,6 @@
 """The Ajax interface's settings pane in Chromium, on the whole server (conftest.py): a signature saved
 over Identity/set reads back after a reload and is put under a new message; the out-of-office reply
-saved over VacationResponse/set shows on the Standard settings page (the same Sieve entry); a refused
+saved through the Standard page's code shows on the Standard settings page (the same Sieve entry); a refused
 value is explained in the pane; a link leads to the Standard settings."""
 
 from __future__ import annotations
@@ -46,13 +46,15 @@ def test_signature_and_out_of_office(world: World, page: Page) -> None:
     away.get_by_label("First day").fill("2030-07-01")
     away.get_by_label("Last day").fill("2030-06-20")  # before the start: the server refuses
     away.get_by_label("Subject").fill("Away in July")
-    away.get_by_label("Message", exact=True).fill("Back on 21 July.")
+    away.get_by_label("Reply to everyone else").fill("Back on 21 July.")
     away.get_by_role("button", name="Save").click()
-    expect(away.get_by_role("alert")).to_contain_text("Last day")
+    expect(away.locator(".ax-field-error").nth(2)).to_have_text(
+        "the last day is before the first"
+    )  # Last day's
     away.get_by_label("Last day").fill("2030-07-20")
     away.get_by_role("button", name="Save").click()
     expect(page.locator(".ax-status")).to_have_text("Settings saved.")
-    expect(away.locator(".ax-error")).to_have_text("")  # the refusal is gone
+    expect(away.locator(".ax-field-error").nth(2)).to_have_text("")  # the refusal is gone
 
     page.reload()
     expect(page.locator(".ax-folder[data-role=inbox]").last).to_be_visible()

@@ -15,6 +15,7 @@ import { openCalendarList } from "./calendar_list.js";
 import { instantOf, now } from "./zone.js";
 import { registerView } from "./views.js";
 import { shareMenuButton } from "./sharing.js";
+import { transferButtons } from "./transfer.js";
 
 export const CALENDARS = "urn:ietf:params:jmap:calendars";
 const VIEW_KEY = "fieldpost.ajax.calendar.view";
@@ -68,7 +69,11 @@ bar.querySelector("[data-action=next]").textContent = "›";
 const body = document.createElement("div");
 body.className = "ax-cal-body";
 const shareButton = shareMenuButton(() => state.calendars, () => load());
-bar.append(shareButton);
+// Import (.ics into a calendar the user may write) and Export (a calendar as .ics): transfer.js
+const transfer = transferButtons({
+  collections: () => state.calendars, writable: (c) => Boolean(c.myRights?.mayWriteAll), done: () => load(),
+});
+bar.append(shareButton, transfer.importButton, transfer.exportButton);
 root.append(bar, body);
 
 const actions = {
@@ -135,6 +140,7 @@ async function fetchSpan() {
     if (ticket !== state.loading) return;
     state.calendars = found.calendars.list;
     shareButton.update();
+    transfer.update();
     state.events = events.map((event) => ({ event, span: spanOf(event) }));
     render();
   } catch (error) {

@@ -8,6 +8,7 @@ import { t } from "./i18n.js";
 import { JmapError } from "./jmap.js";
 import { ask } from "./dialog.js";
 import { shareButton } from "./sharing.js";
+import { transferButtons } from "./transfer.js";
 
 export const CONTACTS = "urn:ietf:params:jmap:contacts";
 const LIST_LIMIT = 500; // cards listed at once; a search narrows the list
@@ -141,7 +142,14 @@ export class ContactsView {
     }
     // "Share…" for the address book shown, where the user may (sharing.js)
     const share = shareButton(() => this.books.find((b) => b.id === this.book), () => this.loadBooks());
-    this.bookPane.replaceChildren(element("h2", { text: t("address_books") }), list, share);
+    // Import (.vcf into a book the user may write) and Export (the book shown, or one picked): transfer.js
+    const transfer = transferButtons({
+      collections: () => this.books, writable: (b) => Boolean(b.myRights?.mayWrite), current: () => this.book,
+      done: () => this.refresh().catch((e) => this.failed(e)),
+    });
+    const tools = element("p", { className: "ax-book-tools" });
+    tools.append(transfer.importButton, transfer.exportButton);
+    this.bookPane.replaceChildren(element("h2", { text: t("address_books") }), list, share, tools);
   }
 
   writableBooks() {

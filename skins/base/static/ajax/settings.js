@@ -1,16 +1,16 @@
 // The settings pane, in the reader's pane, one tab for each Standard settings tab: each identity's
-// signature (Identity/set: the signature is the only property a user may change; the names and addresses
-// are the administrator's) and the out-of-office reply (VacationResponse/set, the same Sieve entry the
-// Standard settings page edits) over JMAP; General, Rules, Senders, Temporary addresses, Password,
-// Two-step sign-in, App passwords and Other mailboxes, which JMAP has no type for, over the pane's routes
-// that run the Standard tabs' own code (settings_general.js, settings_rules.js, settings_signin.js,
-// settings_remote.js).
+// signature over JMAP (Identity/set: the signature is the only property a user may change; the names and
+// addresses are the administrator's); General, Out of office, Rules, Senders, Temporary addresses,
+// Password, Two-step sign-in, App passwords and Other mailboxes over the pane's routes that run the
+// Standard tabs' own code (settings_general.js, settings_away.js, settings_rules.js, settings_signin.js,
+// settings_remote.js). Out of office is not JMAP's VacationResponse: that has one text where the Standard
+// page has two and no "once in N days", so the pane uses the page's code and keeps every field.
 
 import { config, t } from "./i18n.js";
-import { instantOf, wallClock } from "./zone.js";
 import { aliasesTab, generalTab, passwordTab, sendersTab } from "./settings_general.js";
 import { remoteTab } from "./settings_remote.js";
 import { rulesTab } from "./settings_rules.js";
+import { outOfOfficeTab } from "./settings_away.js";
 import { appPasswordsTab, twoStepTab } from "./settings_signin.js";
 
 // The tabs, in the Standard settings' order (with the signatures, which Standard has under General).
@@ -20,7 +20,7 @@ const TABS = [
   ["two_step", "st_two_step"], ["app_passwords", "st_app_passwords"], ["remote", "st_remote"],
 ];
 const TAB_CONTENT = {
-  general: generalTab, rules: rulesTab, senders: sendersTab, aliases: aliasesTab, password: passwordTab,
+  general: generalTab, out_of_office: outOfOfficeTab, rules: rulesTab, senders: sendersTab, aliases: aliasesTab, password: passwordTab,
   two_step: twoStepTab, app_passwords: appPasswordsTab, remote: remoteTab,
 };
 
@@ -89,9 +89,6 @@ export class SettingsPane {
       if (name === "signatures") {
         const found = await this.jmap.call("Identity/get", { ids: null });
         parts = [this.signatures(found.list)];
-      } else if (name === "out_of_office") {
-        const found = await this.jmap.call("VacationResponse/get", { ids: null });
-        parts = [this.vacation(found.list[0])];
       } else {
         parts = await TAB_CONTENT[name](context);
       }
@@ -175,56 +172,6 @@ export class SettingsPane {
       }
     });
   }
-
-  vacation(current) {
-    const fields = {};
-    const field = (name, type, label, value) => {
-      const caption = document.createElement("label");
-      const text = document.createElement("span");
-      text.textContent = t(label);
-      const input = document.createElement(type === "textarea" ? "textarea" : "input");
-      if (type !== "textarea") input.type = type;
-      else input.rows = 5;
-      input.name = name;
-      if (type === "checkbox") {
-        input.checked = Boolean(value);
-        caption.classList.add("ax-check");
-      } else {
-        input.value = value ?? "";
-      }
-      caption.append(text, input);
-      fields[name] = input;
-      return caption;
-    };
-    // the days on the account's calendar (its time zone, zone.js), as the Standard settings page shows them
-    const day = (utc) => (utc ? localDay(wallClock(new Date(utc))) : "");
-    const lastDay = (utc) => (utc ? localDay(wallClock(new Date(new Date(utc).getTime() - 1))) : "");
-    return this.form(t("out_of_office"), () => [
-      field("isEnabled", "checkbox", "vacation_on", current?.isEnabled),
-      field("fromDate", "date", "vacation_from", day(current?.fromDate)),
-      field("toDate", "date", "vacation_to", lastDay(current?.toDate)),
-      field("subject", "text", "subject", current?.subject),
-      field("textBody", "textarea", "vacation_text", current?.textBody),
-    ], async () => {
-      // whole days of the account's calendar: from the start of the first to the end of the last
-      const start = fields.fromDate.value ? instantOf(new Date(`${fields.fromDate.value}T00:00:00`)) : null;
-      let end = null;
-      if (fields.toDate.value) {
-        const after = new Date(`${fields.toDate.value}T00:00:00`);
-        after.setDate(after.getDate() + 1);
-        end = instantOf(after);
-      }
-      const patch = {
-        isEnabled: fields.isEnabled.checked,
-        fromDate: start ? start.toISOString().replace(/\.\d+Z$/, "Z") : null,
-        toDate: end ? end.toISOString().replace(/\.\d+Z$/, "Z") : null,
-        subject: fields.subject.value.trim() || null,
-        textBody: fields.textBody.value || null,
-      };
-      const answer = await this.jmap.call("VacationResponse/set", { update: { singleton: patch } });
-      refusedBy(answer, "notUpdated");
-    });
-  }
 }
 
 // The first SetError of a /set answer, thrown as the user reads it.
@@ -237,11 +184,5 @@ function refusedBy(answer, kind) {
 }
 
 const PROPERTY_LABELS = {
-  textSignature: "signatures", fromDate: "vacation_from", toDate: "vacation_to", subject: "subject",
-  textBody: "vacation_text",
+  textSignature: "signatures",
 };
-
-function localDay(date) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}

@@ -12,6 +12,7 @@ import { dateText, fromLocal } from "./calendar_dates.js";
 import { registerView } from "./views.js";
 import { taskForm } from "./task_form.js";
 import { shareButton } from "./sharing.js";
+import { transferButtons } from "./transfer.js";
 import { queryAll } from "./query_all.js";
 
 export const TASKS = "urn:ietf:params:jmap:tasks";
@@ -49,7 +50,12 @@ const showDone = document.createElement("input");
 showDone.type = "checkbox";
 doneLabel.append(showDone, " ", t("task_show_done"));
 const share = shareButton(() => state.lists.find((l) => l.id === state.list), () => load());
-form.append(picker, share, title, due, add, more, doneLabel);
+// Import (.ics into a task list) and Export (the list shown, or one picked): transfer.js
+const transfer = transferButtons({
+  collections: () => state.lists, writable: (l) => Boolean(l.myRights?.mayWriteAll),
+  current: () => (state.list === ALL ? null : state.list), done: () => load(),
+});
+form.append(picker, share, title, due, add, more, doneLabel, transfer.importButton, transfer.exportButton);
 for (const element of [title, due, add, more]) element.disabled = true; // until the lists are known
 const rows = document.createElement("ul");
 rows.className = "ax-task-rows";
@@ -101,6 +107,7 @@ function render() {
   const every = state.lists.length > 1 ? [new Option(t("task_all_lists"), ALL, false, state.list === ALL)] : [];
   picker.replaceChildren(...every, ...state.lists.map((l) => new Option(l.name, l.id, false, l.id === state.list)));
   share.update();
+  transfer.update();
   for (const element of [title, due, add, more]) element.disabled = !mayWrite();
   const when = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric" });
   rows.replaceChildren(...state.tasks.map((task) => {
