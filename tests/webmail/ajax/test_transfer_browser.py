@@ -113,3 +113,28 @@ def test_drop_a_vcf_into_contacts_then_export_the_book(world: World, page: Page,
     assert len(texts) == 2
     assert "FN:Alan Turing" in texts[0] and "FN:Grace Hopper" in texts[1]
     assert errors == []
+
+
+def test_import_tasks_into_the_task_list(world: World, page: Page) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in_to_ajax(page, world.url, world.account("tsk"))
+    expect(page.locator(".ax-task-bar")).to_be_attached(timeout=WAIT)
+    page.locator(".ax-views [data-view=tasks]").click()
+    page.locator(".ax-task-bar .ax-import-button").click()
+    dialog = page.get_by_role("dialog", name="Import")
+    tasks = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        "BEGIN:VTODO\r\nUID:t1\r\nDTSTAMP:20261201T100000Z\r\nSUMMARY:Imported task\r\n"
+        "DUE;VALUE=DATE:20301224\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+    )
+    dialog.locator("input[type=file]").set_input_files(
+        files=[{"name": "todo.ics", "mimeType": "text/calendar", "buffer": tasks.encode()}]
+    )
+    dialog.get_by_role("button", name="Import").click()
+    expect(dialog.locator(".ax-import-report")).to_contain_text(
+        "1 added, 0 updated, 0 refused.", timeout=WAIT
+    )
+    dialog.get_by_role("button", name="Close").click()
+    expect(page.locator(".ax-task", has_text="Imported task")).to_have_count(1, timeout=WAIT)
+    assert errors == []

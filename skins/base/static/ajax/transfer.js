@@ -84,7 +84,8 @@ export function openImport(folders, current, done) {
     event.stopPropagation();
     finish();
   });
-  file.addEventListener("change", () => { dropped = null; chosen.textContent = file.files[0]?.name ?? ""; });
+  // the file field shows the name of a file it chose; a dropped file's name shows under the drop area
+  file.addEventListener("change", () => { dropped = null; chosen.textContent = ""; });
   form.addEventListener("dragover", (event) => { event.preventDefault(); form.classList.add("ax-drop-target"); });
   form.addEventListener("dragleave", () => form.classList.remove("ax-drop-target"));
   form.addEventListener("drop", (event) => {
