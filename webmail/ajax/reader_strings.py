@@ -32,6 +32,17 @@ def reader_strings() -> dict[str, str]:
         "no_receipt": _("Do not send"),
         "receipt_sent": _("The read receipt was sent."),
         "receipt_declined": _("No read receipt was sent; you will not be asked again."),
+        # the header lines, body notices and attachment list as the Standard reader words them
+        # (layout/message_view.html)
+        "sent_by": _("Sent by"),
+        "on_behalf": _("%(sender)s, on behalf of the sender above"),
+        "reply_to": _("Reply to"),
+        "plain_text": _("Plain text"),
+        "formatted_text": _("Formatted text"),
+        "too_long": _("This text is too long to show in full; the source has all of it."),
+        # an ended session (session.js), in the words of the sign-in page's own notice
+        "session_ended": _("Your session has ended. Please sign in again."),
+        "sign_in_again": _("Sign in again"),
         # add_sender.js
         "add_sender": _("Add sender to contacts"),
         "sender_added": _("%(address)s is in your contacts."),

@@ -80,13 +80,27 @@ def read(folder_id: int, uid: int) -> Any:
     options = reader_options(stored, request.args)
     view = build_view(stored, options)
     images = "1" if options.remote_images else None
+    text = None if options.prefer_html else "text"  # ``view=text``: the plain-text view, frames included
+    size = current_app.jinja_env.filters["filesizeformat"]
     stored.mark_seen()
     return jsonify(
+        # the header lines JMAP's properties do not settle as the Standard reader does: Reply-To only
+        # when it is not From, Sender only when it is someone else (webmail/reading/headers.py)
+        reply_to=view.headers.reply_to,
+        sender=view.headers.sender,
+        has_html=view.has_html,
+        text_view=not options.prefer_html,
         sections=[
             {
                 "kind": s.kind,
+                "truncated": s.truncated,
                 "url": url_for(
-                    "standard.message_body", folder_id=folder_id, uid=uid, section=s.section, images=images
+                    "standard.message_body",
+                    folder_id=folder_id,
+                    uid=uid,
+                    section=s.section,
+                    images=images,
+                    view=text,
                 ),
             }
             for s in view.sections
@@ -96,7 +110,11 @@ def read(folder_id: int, uid: int) -> Any:
                 "name": a.filename,
                 "type": a.content_type,
                 "size": a.size,
+                "size_text": size(a.size),
                 "url": url_for("standard.message_part", folder_id=folder_id, uid=uid, section=a.section),
+                "image": url_for("standard.message_image", folder_id=folder_id, uid=uid, section=a.section)
+                if a.is_image
+                else None,
             }
             for a in view.attachments
         ],

@@ -104,21 +104,37 @@ export class Reader {
     return article;
   }
 
-  // The body documents and attachments of one message (webmail/ajax/views.py read()).
-  async body(article, email, images) {
+  // The body documents and attachments of one message (webmail/ajax/views.py read()). ``text`` asks for
+  // the plain-text view of an HTML message (the Standard reader's ``?view=text``); it is kept for the
+  // "Show images" reload of the same article.
+  async body(article, email, images, text = article.dataset.view === "text") {
     const emailId = email.id;
     const place = folderAndUid(emailId);
     if (!place) return;
-    const response = await fetch(`${config.read}${place[0]}/${place[1]}${images ? "?images=1" : ""}`, {
+    const query = new URLSearchParams();
+    if (images) query.set("images", "1");
+    if (text) query.set("view", "text");
+    const response = await fetch(`${config.read}${place[0]}/${place[1]}?${query}`, {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     });
     if (!response.ok) return;
     const view = await response.json();
     this.onRead?.(emailId);
-    article.querySelectorAll(".ax-body, .ax-blocked, .ax-attachments, .ax-message-links, .ax-receipt, .ax-meeting")
-      .forEach((node) => node.remove());
-    article.append(pageLinks(view));
+    article.dataset.view = view.text_view ? "text" : "";
+    article.querySelectorAll(".ax-body, .ax-blocked, .ax-attachments, .ax-message-links, .ax-receipt, .ax-meeting,"
+      + " .ax-too-long, .ax-h-extra").forEach((node) => node.remove());
+    extraHeaders(article, view);
+    const links = pageLinks(view);
+    if (view.has_html || view.text_view) {
+      const toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.className = "ax-link ax-view-text";
+      toggle.textContent = t(view.text_view ? "formatted_text" : "plain_text");
+      toggle.addEventListener("click", () => this.body(article, email, images, !view.text_view));
+      links.prepend(toggle);
+    }
+    article.append(links);
     const receipt = receiptQuestion(view, email, this.jmap, { notify: this.notify });
     if (receipt) article.append(receipt);
     const meeting = meetingPanel(view, this.jmap, { notify: this.notify });
@@ -155,22 +171,77 @@ export class Reader {
       frame.src = section.url;
       frame.addEventListener("load", () => fitFrame(frame));
       article.append(frame);
-    }
-    if (view.attachments.length) {
-      const list = document.createElement("ul");
-      list.className = "ax-attachments";
-      list.setAttribute("aria-label", t("attachments"));
-      for (const file of view.attachments) {
-        const item = document.createElement("li");
-        const link = document.createElement("a");
-        link.href = file.url;
-        link.textContent = `${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)`;
-        item.append(link);
-        list.append(item);
+      if (section.truncated) {
+        const notice = document.createElement("p");
+        notice.className = "ax-too-long";
+        notice.textContent = t("too_long");
+        article.append(notice);
       }
-      article.append(list);
     }
+    if (view.attachments.length) article.append(attachmentList(view.attachments));
   }
+}
+
+// "Sent by" (a Sender other than From) under From, and "Reply to" (when it is not From) above the date,
+// where the Standard reader puts them; the server decides both (webmail/reading/headers.py).
+function extraHeaders(article, view) {
+  const table = article.querySelector(".ax-headers");
+  if (!table) return;
+  const row = (label, value, kind) => {
+    const name = document.createElement("dt");
+    name.className = `ax-h-extra ax-h-${kind}`;
+    name.textContent = t(label);
+    const text = document.createElement("dd");
+    text.className = `ax-h-extra ax-h-${kind}`;
+    text.textContent = value;
+    return [name, text];
+  };
+  const dts = [...table.querySelectorAll("dt")];
+  if (view.sender) {
+    const fromValue = dts[0]?.nextElementSibling;
+    (fromValue ?? table.lastElementChild).after(...row("sent_by", t("on_behalf", { sender: view.sender }), "sender"));
+  }
+  if (view.reply_to) {
+    const date = dts.find((dt) => dt.textContent === t("date"));
+    const cells = row("reply_to", view.reply_to, "reply-to");
+    if (date) date.before(...cells);
+    else table.append(...cells);
+  }
+}
+
+// Name (a download link), content type and size, and a thumbnail linking to the full image for the
+// raster images the server shows inline (the Standard reader's image route, same origin under the CSP).
+function attachmentList(files) {
+  const list = document.createElement("ul");
+  list.className = "ax-attachments";
+  list.setAttribute("aria-label", t("attachments"));
+  for (const file of files) {
+    const item = document.createElement("li");
+    item.className = "ax-attachment";
+    const link = document.createElement("a");
+    link.className = "ax-attachment-name";
+    link.href = file.url;
+    link.textContent = file.name;
+    const meta = document.createElement("span");
+    meta.className = "ax-attachment-meta";
+    meta.textContent = ` ${file.type}, ${file.size_text}`;
+    item.append(link, meta);
+    if (file.image) {
+      const view = document.createElement("a");
+      view.className = "ax-attachment-view";
+      view.href = file.image;
+      view.target = "_blank";
+      view.rel = "noopener";
+      const thumb = document.createElement("img");
+      thumb.className = "ax-attachment-thumb";
+      thumb.src = file.image;
+      thumb.alt = file.name;
+      view.append(thumb);
+      item.append(view);
+    }
+    list.append(item);
+  }
+  return list;
 }
 
 // The Standard reader's pages for the message's source, its .eml file and a printable copy, in a new

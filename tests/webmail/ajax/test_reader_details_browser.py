@@ -1,0 +1,94 @@
+"""The Ajax reader's details that the Standard reader shows (layout/message_view.html), in Chromium on the
+whole server (conftest.py): the "Sent by … on behalf of" line for a Sender other than From, the Reply-To
+line, an image attachment's thumbnail with its type and size, and the plain-text view of an HTML message."""
+
+from __future__ import annotations
+
+import struct
+import uuid
+import zlib
+from email.message import EmailMessage
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.webmail.ajax.conftest import World
+from tests.webmail.ajax.test_browser import sign_in_to_ajax
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG (grey pixels), so the browser decodes it to a picture of that size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def detailed(to: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Mallory <mallory@outside.test>"
+    message["Sender"] = "Assistant <assistant@outside.test>"
+    message["Reply-To"] = "Replies <replies@outside.test>"
+    message["To"] = to
+    message["Subject"] = "Holiday photo"
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@outside.test>"
+    message.set_content("The PLAIN version of the text.")
+    message.add_alternative(
+        "<html><body><p>The <b>HTML</b> version of the text.</p></body></html>", subtype="html"
+    )
+    message.add_attachment(png(40, 30), maintype="image", subtype="png", filename="beach.png")
+    return message.as_bytes()
+
+
+def test_sender_reply_to_thumbnail_and_plain_text(world: World, page: Page) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    me = world.account("details")
+    store = world.store()
+    try:
+        store.mail.deliver(detailed(me), [me])
+    finally:
+        store.close()
+
+    sign_in_to_ajax(page, world.url, me)
+    page.locator(".ax-row:has-text('Holiday photo')").click()
+    reader = page.locator(".ax-reader")
+    expect(reader.locator("dt.ax-h-sender")).to_have_text("Sent by")
+    expect(reader.locator("dd.ax-h-sender")).to_have_text(
+        "Assistant <assistant@outside.test>, on behalf of the sender above"
+    )
+    expect(reader.locator("dt.ax-h-reply-to")).to_have_text("Reply to")
+    expect(reader.locator("dd.ax-h-reply-to")).to_have_text("Replies <replies@outside.test>")
+    # the lines in the Standard reader's order: From, Sent by, To, Reply to, Date
+    labels = reader.locator(".ax-headers dt").all_inner_texts()
+    assert labels == ["From", "Sent by", "To", "Reply to", "Date"], labels
+
+    item = reader.locator(".ax-attachment")
+    expect(item.locator(".ax-attachment-name")).to_have_text("beach.png")
+    expect(item.locator(".ax-attachment-meta")).to_contain_text("image/png")
+    thumb = item.locator("img.ax-attachment-thumb")
+    expect(thumb).to_have_attribute("alt", "beach.png")
+    expect(thumb).to_be_visible()
+    page.wait_for_function(
+        "() => document.querySelector('.ax-attachment-thumb')?.naturalWidth === 40", timeout=15_000
+    )
+
+    # the HTML body first; "Plain text" shows the text part, "Formatted text" the HTML again
+    body = page.frame_locator(".ax-reader iframe.ax-body").first.locator("body")
+    expect(body).to_contain_text("The HTML version of the text.")
+    reader.get_by_role("button", name="Plain text").click()
+    expect(body).to_contain_text("The PLAIN version of the text.")
+    assert "view=text" in (reader.locator("iframe.ax-body").first.get_attribute("src") or "")
+    reader.get_by_role("button", name="Formatted text").click()
+    expect(body).to_contain_text("The HTML version of the text.")
+    assert errors == []
