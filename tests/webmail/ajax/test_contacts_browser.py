@@ -1,7 +1,8 @@
 """The Ajax interface's contacts view in Chromium, on the whole server (conftest.py): a contact made in
 the form is listed and found by search, "Write" opens the composer on its address, the Standard
 interface's contacts page shows the same card (one store of vCards behind JMAP, the pages and CardDAV),
-and an edit and a delete reach the store."""
+and an edit and a delete reach the store; the form's typed addresses and phones, birthday, categories and
+job title reach the Standard contact page, and the domain directory lists a colleague and writes to them."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def test_make_find_write_to_edit_and_delete_a_contact(world: World, page: Page, 
     form = page.locator(".ax-contact-form")
     form.locator("input[name=given]").fill("Ada")
     form.locator("input[name=surname]").fill(family)
-    form.locator("textarea[name=emails]").fill("ada@example.test")
+    form.locator("input[name=email]").first.fill("ada@example.test")
     form.locator("input[name=organization]").fill("Analytical Engines")
     form.get_by_role("button", name="Save").click()
     expect(page.locator(".ax-status")).to_have_text("Saved.", timeout=WAIT)
@@ -105,4 +106,112 @@ def test_make_find_write_to_edit_and_delete_a_contact(world: World, page: Page, 
     finally:
         store.close()
     expect(page.locator(CARD, has_text="Grace Hopper")).to_have_count(1, timeout=WAIT)
+    assert errors == []
+
+
+def test_typed_fields_birthday_categories_and_title_reach_the_standard_page(
+    world: World, page: Page, artifacts: Path
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    me = world.account("fields")
+    sign_in_to_ajax(page, world.url, me)
+    expect(page.locator(".ax-folder[data-role=inbox]").last).to_be_visible(timeout=WAIT)
+    page.locator(".ax-views [data-view=contacts]").click()
+    expect(page.locator(".ax-cards")).to_contain_text("No contacts found.", timeout=WAIT)
+
+    page.get_by_role("button", name="New contact").click()
+    form = page.locator(".ax-contact-form")
+    form.locator("input[name=given]").fill("Grace")
+    form.locator("input[name=surname]").fill("Hopper")
+    form.locator("select[name=email_type]").first.select_option("work")
+    form.locator("input[name=email]").first.fill("grace@navy.test")
+    form.locator("[data-field=email]").get_by_role("button", name="Add").click()
+    form.locator("select[name=email_type]").nth(1).select_option("home")
+    form.locator("input[name=email]").nth(1).fill("grace@home.test")
+    form.locator("select[name=tel_type]").first.select_option("cell")
+    form.locator("input[name=tel]").first.fill("+1 555 0100")
+    form.locator("input[name=title]").fill("Rear Admiral")
+    form.locator("input[name=birthday]").fill("1906-12-09")
+    form.locator("input[name=categories]").fill("Navy, COBOL")
+    form.get_by_role("button", name="Save").click()
+    card = page.locator(".ax-contact")
+    expect(card).to_contain_text("grace@navy.test (Work)", timeout=WAIT)
+    expect(card).to_contain_text("grace@home.test (Home)")
+    expect(card).to_contain_text("+1 555 0100 (Mobile)")
+    expect(card).to_contain_text("Rear Admiral")
+    expect(card).to_contain_text("1906")
+    expect(card).to_contain_text("Navy, COBOL")
+    shot(page, artifacts, "webmail-ajax-contact-fields")
+
+    vcard = stored_cards(world, me)[0]
+    for line in (b"TITLE:Rear Admiral", b"BDAY:1906-12-09", b"CATEGORIES:Navy,COBOL"):
+        assert line in vcard, vcard
+
+    # the Standard contact page reads the same card: its own type selects, birthday and categories
+    standard = page.context.new_page()
+    standard.goto(f"{world.url}/mail/contacts")
+    standard.get_by_role("link", name="Grace Hopper").click()
+    expect(standard.locator("#f-email-1")).to_have_value("grace@navy.test", timeout=WAIT)
+    emails = standard.locator("select[name=email_type]")
+    expect(emails.nth(0)).to_have_value("work")
+    expect(standard.locator("#f-email-2")).to_have_value("grace@home.test")
+    expect(emails.nth(1)).to_have_value("home")
+    expect(standard.locator("#f-tel-1")).to_have_value("+1 555 0100")
+    expect(standard.locator("select[name=tel_type]").nth(0)).to_have_value("cell")
+    expect(standard.locator("input[name=title]")).to_have_value("Rear Admiral")
+    expect(standard.locator("input[name=birthday]")).to_have_value("1906-12-09")
+    expect(standard.locator("input[name=categories]")).to_have_value("Navy, COBOL")
+    # ... and what the Standard page saves, the Ajax form shows: the phone made a work one there
+    standard.locator("select[name=tel_type]").nth(0).select_option("work")
+    standard.locator("#contact-save").click()
+    expect(standard.locator("select[name=tel_type]").nth(0)).to_have_value("work", timeout=WAIT)
+    standard.close()
+    expect(card).to_contain_text("+1 555 0100 (Work)", timeout=WAIT)  # by push
+
+    card.get_by_role("button", name="Change").click()
+    expect(form.locator("select[name=tel_type]").first).to_have_value("work")
+    expect(form.locator("select[name=email_type]").first).to_have_value("work")
+    expect(form.locator("input[name=birthday]")).to_have_value("1906-12-09")
+    form.locator("input[name=birthday]").fill("")
+    form.locator("input[name=categories]").fill("COBOL")
+    form.get_by_role("button", name="Save").click()
+    expect(card).not_to_contain_text("1906", timeout=WAIT)
+    expect(card).to_contain_text("COBOL")
+    wait_for(lambda: b"BDAY" not in stored_cards(world, me)[0], 10, "the birthday gone from the store")
+    assert b"CATEGORIES:COBOL" in stored_cards(world, me)[0]
+    assert errors == []
+
+
+def test_directory_lists_a_colleague_and_writes_to_them(world: World, page: Page, artifacts: Path) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    me = world.account("dir")
+    colleague = f"colleague-{uuid.uuid4().hex[:8]}@example.test"
+    store = world.store()
+    try:
+        store.accounts.add(colleague, "x" * 16, display_name="Katherine Johnson")
+    finally:
+        store.close()
+    sign_in_to_ajax(page, world.url, me)
+    expect(page.locator(".ax-folder[data-role=inbox]").last).to_be_visible(timeout=WAIT)
+    page.locator(".ax-views [data-view=contacts]").click()
+    page.locator("[data-action=directory]").click()
+    directory = page.locator(".ax-directory")
+    expect(directory).to_contain_text("Katherine Johnson", timeout=WAIT)
+    expect(directory.locator(f"[data-write='{me}']")).to_have_count(0)  # not oneself, as on the Standard page
+    search = directory.get_by_role("searchbox", name="Search the directory")
+    search.fill("zzz-nobody")
+    expect(directory).to_contain_text("Nobody found.", timeout=WAIT)
+    search.fill("katherine")
+    entry = directory.locator(".ax-directory-entry", has_text="Katherine Johnson")
+    expect(entry).to_have_count(1, timeout=WAIT)
+    shot(page, artifacts, "webmail-ajax-directory")
+    entry.get_by_role("link", name=colleague).click()
+    composer = page.locator(".ax-composer")
+    expect(composer).to_be_visible(timeout=WAIT)
+    expect(composer.locator("input[name=to]")).to_have_value(
+        f'"Katherine Johnson" <{colleague}>', timeout=WAIT
+    )
+    composer.get_by_role("button", name="Discard").click()
     assert errors == []

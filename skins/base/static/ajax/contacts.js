@@ -1,21 +1,77 @@
 // The contacts view: address books, a searchable list of cards, a card and its form, over JMAP for
 // Contacts (RFC 9610: AddressBook/get, ContactCard/query, /get, /set). Cards are JSContact (RFC 9553);
-// the form edits a subset (names, addresses, phones, organization, postal address, note; a group's
-// members) and sends only the properties it changed, so what it does not show survives an edit.
-// "Write" hands an address (or a group's members) to the mail view's composer.
+// the form edits the Standard contact form's fields (names, typed e-mail addresses and phone numbers,
+// organization, job title, postal address, birthday, categories, note; a group's members) and sends
+// only the properties it changed, so what it does not show survives an edit. The server keeps them in
+// the same vCard as the Standard pages and CardDAV (webmail/jmap/contacts/jscontact.py): a type is an
+// entry's contexts (work, private = home) or a phone's features (mobile = cell, fax; voice = other), the
+// birthday is the "birth" anniversary, categories are keywords, the job title a "title" entry.
+// "Write" hands an address (or a group's members) to the mail view's composer. "Directory" lists the
+// domain's accounts read-only (JMAP Principal/query, RFC 9670; the Standard page's directory).
 
 import { t } from "./i18n.js";
 import { JmapError } from "./jmap.js";
 import { ask } from "./dialog.js";
-import { shareButton } from "./sharing.js";
+import { shareButton, PRINCIPALS } from "./sharing.js";
 import { transferButtons } from "./transfer.js";
 
 export const CONTACTS = "urn:ietf:params:jmap:contacts";
+const DIRECTORY_LIMIT = 200; // Principal/query's own cap (webmail/jmap/principals.py)
 const LIST_LIMIT = 500; // cards listed at once; a search narrows the list
 const SEARCH_DELAY_MS = 200;
 const LIST_PROPERTIES = ["id", "name", "emails", "kind", "addressBookIds"];
 const ADDRESS_PARTS = [["name", "street"], ["postcode", "postcode"], ["locality", "city"],
   ["country", "country"]];
+// The Standard form's types (webmail/contact_vcard.py EMAIL_TYPES, PHONE_TYPES) and their labels.
+const EMAIL_TYPES = [["home", "type_home"], ["work", "type_work"], ["other", "type_other"]];
+const PHONE_TYPES = [["cell", "type_mobile"], ["home", "type_home"], ["work", "type_work"],
+  ["fax", "type_fax"], ["other", "type_other"]];
+// A type as JSContact says it; what the entry had besides (pref, label) is kept.
+const TYPE_FLAGS = {
+  email: { home: { contexts: { private: true } }, work: { contexts: { work: true } }, other: {} },
+  phone: { cell: { features: { mobile: true } }, home: { contexts: { private: true } },
+    work: { contexts: { work: true } }, fax: { features: { fax: true } }, other: { features: { voice: true } } },
+};
+
+export function emailType(entry) {
+  if (entry?.contexts?.work) return "work";
+  return entry?.contexts?.private ? "home" : "other";
+}
+
+export function phoneType(entry) {
+  if (entry?.features?.mobile) return "cell";
+  if (entry?.features?.fax) return "fax";
+  if (entry?.contexts?.work) return "work";
+  return entry?.contexts?.private ? "home" : "other";
+}
+
+function typeLabel(types, kind) {
+  return t(types.find(([k]) => k === kind)?.[1] ?? "type_other");
+}
+
+// The birthday's date as the form's date field holds it (YYYY-MM-DD); "" without one or without a year.
+function birthdayValue(card) {
+  const date = Object.values(card?.anniversaries || {}).find((a) => a.kind === "birth")?.date;
+  if (!date?.year || !date.month || !date.day) return "";
+  const two = (n) => String(n).padStart(2, "0");
+  return `${String(date.year).padStart(4, "0")}-${two(date.month)}-${two(date.day)}`;
+}
+
+function birthdayText(card) {
+  const date = Object.values(card.anniversaries || {}).find((a) => a.kind === "birth")?.date;
+  if (!date?.month || !date.day) return "";
+  const day = new Date(Date.UTC(date.year || 2000, date.month - 1, date.day));
+  const options = { timeZone: "UTC", month: "long", day: "numeric", ...(date.year ? { year: "numeric" } : {}) };
+  return day.toLocaleDateString(document.documentElement.lang || undefined, options);
+}
+
+function categories(card) {
+  return Object.keys(card?.keywords || {});
+}
+
+function jobTitle(card) {
+  return Object.values(card?.titles || {}).find((x) => (x.kind ?? "title") === "title")?.name || "";
+}
 
 function element(tag, { className = "", text = "", attrs = {} } = {}) {
   const node = document.createElement(tag);
@@ -149,7 +205,17 @@ export class ContactsView {
     });
     const tools = element("p", { className: "ax-book-tools" });
     tools.append(transfer.importButton, transfer.exportButton);
-    this.bookPane.replaceChildren(element("h2", { text: t("address_books") }), list, share, tools);
+    const directory = element("a", { className: "ax-folder", text: t("directory"), attrs: { href: "#",
+      "data-action": "directory" } });
+    directory.addEventListener("click", (event) => {
+      event.preventDefault();
+      this.directory().catch((e) => this.failed(e));
+    });
+    const other = element("ul");
+    const item = element("li");
+    item.append(directory);
+    other.append(item);
+    this.bookPane.replaceChildren(element("h2", { text: t("address_books") }), list, share, tools, other);
   }
 
   writableBooks() {
@@ -211,6 +277,57 @@ export class ContactsView {
     this.display(card);
   }
 
+  // The domain directory (the Standard page /contacts/directory): the other accounts of the user's
+  // domain, searchable, read-only, each address starting a message. Principal/query + /get in one
+  // request, accounts only (type individual), the signed-in one left out as on the Standard page.
+  async directory() {
+    this.opening += 1; // a card still being read does not replace the directory
+    this.current = null;
+    for (const row of this.list.querySelectorAll("[data-id]")) row.setAttribute("aria-selected", "false");
+    if (!this.jmap.using.includes(PRINCIPALS)) this.jmap.using.push(PRINCIPALS);
+    const view = element("article", { className: "ax-directory" });
+    const search = element("input", { attrs: { type: "search", name: "directory-search",
+      "aria-label": t("search_directory"), placeholder: t("search_directory") } });
+    const list = element("ul", { className: "ax-directory-list" });
+    view.append(element("h2", { text: t("directory") }), element("p", { className: "ax-hint",
+      text: t("directory_hint") }), search, list);
+    this.pane.replaceChildren(view);
+    let listing = 0;
+    const fill = async () => {
+      const mine = ++listing;
+      const text = search.value.trim();
+      const conditions = [{ type: "individual" }, ...(text ? [{ text }] : [])];
+      const found = await this.jmap.batch([
+        ["Principal/query", { filter: { operator: "AND", conditions }, limit: DIRECTORY_LIMIT }, "q"],
+        ["Principal/get", { "#ids": { resultOf: "q", name: "Principal/query", path: "/ids" },
+          properties: ["id", "name", "email"] }, "g"],
+      ]);
+      if (mine !== listing) return;
+      const me = (this.jmap.session?.username || "").toLowerCase();
+      const byId = new Map(found.g.list.map((p) => [p.id, p]));
+      const people = found.q.ids.map((id) => byId.get(id)).filter((p) => p && p.email.toLowerCase() !== me);
+      const rows = people.map((p) => {
+        const item = element("li", { className: "ax-directory-entry" });
+        const link = element("a", { text: p.email, attrs: { href: "#", "data-write": p.email } });
+        link.addEventListener("click", (event) => {
+          event.preventDefault();
+          this.onWrite(recipient(p.name, p.email));
+        });
+        item.append(element("span", { className: "ax-who", text: p.name || p.email }), " ", link);
+        return item;
+      });
+      if (!rows.length) rows.push(element("li", { className: "ax-placeholder", text: t("nobody_found") }));
+      list.replaceChildren(...rows);
+    };
+    let timer = null;
+    search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fill().catch((e) => this.failed(e)), SEARCH_DELAY_MS);
+    });
+    await fill();
+    search.focus();
+  }
+
   bookOf(card) {
     const id = Object.keys(card.addressBookIds || {})[0];
     return this.books.find((b) => b.id === id);
@@ -236,15 +353,22 @@ export class ContactsView {
       if (value instanceof Node) dd.append(value); else dd.textContent = value;
       facts.append(dd);
     };
+    const typed = (node, label) => {
+      const both = element("span");
+      both.append(node, " ", element("span", { className: "ax-type", text: `(${label})` }));
+      return both;
+    };
     for (const email of Object.values(card.emails || {})) {
       const link = element("a", { text: email.address, attrs: { href: "#", "data-write": email.address } });
       link.addEventListener("click", (event) => {
         event.preventDefault();
         this.onWrite(recipient(cardTitle(card), email.address));
       });
-      fact("email", link);
+      fact("email", typed(link, typeLabel(EMAIL_TYPES, emailType(email))));
     }
-    for (const phone of Object.values(card.phones || {})) fact("phone", phone.number);
+    for (const phone of Object.values(card.phones || {})) {
+      fact("phone", typed(document.createTextNode(phone.number), typeLabel(PHONE_TYPES, phoneType(phone))));
+    }
     for (const org of Object.values(card.organizations || {})) {
       fact("organization", [org.name, ...(org.units || []).map((u) => u.name)].filter(Boolean).join(", "));
     }
@@ -255,6 +379,8 @@ export class ContactsView {
     if (card.kind === "group") {
       fact("members", Object.keys(card.members || {}).map((m) => m.replace(/^mailto:/i, "")).join(", "));
     }
+    fact("birthday", birthdayText(card));
+    fact("categories", categories(card).join(", "));
     for (const note of Object.values(card.notes || {})) fact("note", note.note);
     const book = this.bookOf(card);
     if (book) fact("address_book", book.name);
@@ -284,6 +410,37 @@ export class ContactsView {
     wrap.append(element("span", { text: t(label) }), input);
     form.append(wrap);
     return input;
+  }
+
+  // Rows of a type and a value (the Standard form's e-mail and phone rows): one per entry the card has
+  // and an empty one; "Add" gives another. Each row is [select, input].
+  typedRows(form, name, label, types, entries, value, typeOf) {
+    const set = element("fieldset", { className: "ax-typed", attrs: { "data-field": name } });
+    set.append(element("legend", { text: t(label) }));
+    const rows = [];
+    const addRow = (kind, text) => {
+      const row = element("div", { className: "ax-typed-row" });
+      const select = element("select", { attrs: { name: `${name}_type`, "aria-label": t("type") } });
+      for (const [k, l] of types) {
+        const option = element("option", { text: t(l), attrs: { value: k } });
+        option.selected = k === kind;
+        select.append(option);
+      }
+      const input = element("input", { attrs: { name, type: name === "email" ? "email" : "tel",
+        "aria-label": t(name === "email" ? "email" : "phone") } });
+      input.value = text;
+      row.append(select, input);
+      more.before(row);
+      rows.push([select, input]);
+      return input;
+    };
+    const more = element("button", { text: t("add"), attrs: { type: "button" } });
+    more.addEventListener("click", () => addRow(types[0][0], "").focus());
+    set.append(more);
+    for (const entry of entries) addRow(typeOf(entry), entry[value]);
+    addRow(types[0][0], "");
+    form.append(set);
+    return rows;
   }
 
   // The form for a new card (card null) or an existing one.
@@ -318,17 +475,21 @@ export class ContactsView {
       f.surname = this.field(form, "surname", "surname", surname);
       const joined = [given, surname].filter(Boolean).join(" ");
       f.full = this.field(form, "full", "display_name", full !== joined ? full : "");
-      f.emails = this.field(form, "emails", "emails_hint", Object.values(card?.emails || {})
-        .map((e) => e.address).join("\n"), { multiline: true });
-      f.phones = this.field(form, "phones", "phones_hint", Object.values(card?.phones || {})
-        .map((p) => p.number).join("\n"), { multiline: true });
+      f.emails = this.typedRows(form, "email", "emails_hint", EMAIL_TYPES, Object.values(card?.emails || {}),
+        "address", emailType);
+      f.phones = this.typedRows(form, "tel", "phones_hint", PHONE_TYPES, Object.values(card?.phones || {}),
+        "number", phoneType);
       const org = Object.values(card?.organizations || {})[0];
       f.organization = this.field(form, "organization", "organization", org?.name || "");
+      f.title = this.field(form, "title", "job_title", jobTitle(card));
       const address = Object.values(card?.addresses || {})[0];
       for (const [kind, label] of ADDRESS_PARTS) {
         const value = (address?.components || []).filter((c) => c.kind === kind).map((c) => c.value).join(" ");
         f[`adr_${kind}`] = this.field(form, `adr_${kind}`, label, value);
       }
+      f.birthday = this.field(form, "birthday", "birthday", birthdayValue(card));
+      f.birthday.type = "date";
+      f.categories = this.field(form, "categories", "categories_hint", categories(card).join(", "));
     }
     const note = Object.values(card?.notes || {})[0]?.note || "";
     f.note = this.field(form, "note", "note", note, { multiline: true });
@@ -368,16 +529,40 @@ export class ContactsView {
       out.members = Object.keys(members).length ? members : null;
       return out;
     }
-    const oldEmails = Object.values(card?.emails || {});
-    const emails = lines(f.emails.value).map((address) => {
-      const old = oldEmails.find((e) => e.address.toLowerCase() === address.toLowerCase());
-      return { ...(old || {}), address };
+    // An entry the card had with the same value and type is kept whole; a new type replaces only the
+    // contexts and features.
+    const typedEntries = (rows, old, key, typeOf, flags) => rows.map(([select, input]) => [select.value,
+      input.value.trim()]).filter(([, text]) => text).map(([kind, text]) => {
+      const before = old.find((e) => String(e[key]).toLowerCase() === text.toLowerCase());
+      if (before && typeOf(before) === kind) return { ...before, [key]: text };
+      const { contexts, features, ...rest } = before || {};
+      return { ...rest, ...flags[kind], [key]: text };
     });
+    const emails = typedEntries(f.emails, Object.values(card?.emails || {}), "address", emailType,
+      TYPE_FLAGS.email);
     out.emails = emails.length ? Object.fromEntries(emails.map((e, i) => [`e${i + 1}`, e])) : null;
-    const oldPhones = Object.values(card?.phones || {});
-    const phones = lines(f.phones.value).map((number) => ({ ...(oldPhones.find((p) => p.number === number)
-      || {}), number }));
+    const phones = typedEntries(f.phones, Object.values(card?.phones || {}), "number", phoneType,
+      TYPE_FLAGS.phone);
     out.phones = phones.length ? Object.fromEntries(phones.map((p, i) => [`p${i + 1}`, p])) : null;
+    const title = f.title.value.trim();
+    if (title === jobTitle(card)) out.titles = card?.titles ?? null;
+    else {
+      const roles = Object.values(card?.titles || {}).filter((x) => (x.kind ?? "title") !== "title");
+      const titles = [...(title ? [{ name: title, kind: "title" }] : []), ...roles];
+      out.titles = titles.length ? Object.fromEntries(titles.map((x, i) => [`t${i + 1}`, x])) : null;
+    }
+    const birthday = f.birthday.value;
+    if (birthday === birthdayValue(card)) out.anniversaries = card?.anniversaries ?? null;
+    else {
+      const others = Object.values(card?.anniversaries || {}).filter((a) => a.kind !== "birth");
+      const [year, month, day] = birthday.split("-").map(Number);
+      const all = [...(birthday ? [{ kind: "birth", date: { "@type": "PartialDate", year, month, day } }] : []),
+        ...others];
+      out.anniversaries = all.length ? Object.fromEntries(all.map((a, i) => [`b${i + 1}`, a])) : null;
+    }
+    const words = [...new Set(f.categories.value.split(",").map((w) => w.trim()).filter(Boolean))];
+    if (same(words, categories(card))) out.keywords = card?.keywords ?? null;
+    else out.keywords = words.length ? Object.fromEntries(words.map((w) => [w, true])) : null;
     const orgName = f.organization.value.trim();
     const oldOrg = Object.values(card?.organizations || {})[0];
     if ((oldOrg?.name || "") === orgName) out.organizations = card?.organizations ?? null;
