@@ -48,9 +48,10 @@ FILLERS: dict[str, str] = {
     "sub": "calendars/alice@example.test/",  # the DAV tree: HTTP Basic only, a session cookie gets 401
     "account_id": "a1",  # a JMAP accountId (not bob's: 404)
     "blob_id": "b{folder}_{uid}",  # a JMAP blob id of alice's message (webmail/jmap/ids.py)
+    "folder": "{folder}",  # /ajax/sharing/<folder>: a folder id, or "mailbox" for the whole mailbox
 }
 #: The arguments that name something of alice's: a route taking one must answer 404 (or 403) to bob.
-ALICE_ARGUMENTS = {"folder_id", "uid", "blob_id"}
+ALICE_ARGUMENTS = {"folder_id", "uid", "blob_id", "folder"}
 #: Routes answering 403 rather than 404 to bob on alice's ids (none today).
 DOCUMENTED_403: set[str] = set()
 #: Routes taking none of alice's ids: they show the requester's own data (or nothing private).
@@ -62,6 +63,34 @@ OWN_PAGES = {
     "auth.switch_interface",
     "ajax.home",
     "ajax.clean",  # the user's own text through the sanitiser
+    # the Ajax settings pane: the Standard settings tabs' own code, on the requester's account only
+    "ajax.settings_general",
+    "ajax.settings_general_save",
+    "ajax.settings_out_of_office",
+    "ajax.settings_out_of_office_save",
+    "ajax.settings_senders",
+    "ajax.settings_senders_save",
+    "ajax.settings_aliases",
+    "ajax.settings_aliases_create",
+    "ajax.settings_aliases_delete",
+    "ajax.settings_password",
+    "ajax.settings_rules",
+    "ajax.settings_rule_save",
+    "ajax.settings_rule_change",
+    "ajax.settings_filters_activate",
+    "ajax.settings_two_step",
+    "ajax.settings_two_step_enrol",
+    "ajax.settings_two_step_confirm",
+    "ajax.settings_two_step_disable",
+    "ajax.settings_two_step_recovery",
+    "ajax.settings_app_passwords",
+    "ajax.settings_app_password_create",
+    "ajax.settings_app_password_revoke",
+    "ajax.settings_remote",
+    "ajax.settings_remote_save",
+    "ajax.settings_remote_delete",
+    "ajax.settings_remote_fetch",
+    "ajax.organizer_import",  # the folder named in its body is the requester's or one shared to them (404)
     "autoconfig.apple",
     "autoconfig.outlook",
     "autoconfig.thunderbird",
@@ -216,6 +245,9 @@ def _walk(
         for method in methods:
             if method == "GET":
                 answer = client.get(url)
+            elif rule.rule.startswith("/ajax/"):  # the Ajax page posts JSON with its token in a header
+                body = _form(rule.endpoint, token, folder, uid)
+                answer = client.post(url, json=body, headers={"X-CSRFToken": token})
             else:
                 answer = client.post(url, data=_form(rule.endpoint, token, folder, uid))
             body = answer.get_data(as_text=True) if answer.mimetype.startswith("text") else ""
