@@ -5,6 +5,8 @@ import { t } from "./i18n.js";
 export const SHORTCUTS = [
   ["j", "key_next"], ["k", "key_previous"], ["Enter", "key_open"], ["r", "key_reply"],
   ["a", "key_reply_all"], ["f", "key_forward"], ["Delete", "key_delete"], ["c", "key_compose"],
+  ["Shift+J / Shift+K, Shift+↓ / Shift+↑", "key_extend"], ["x, Space", "key_toggle"],
+  ["u", "key_unread"], ["s", "key_flag"], ["v", "key_move"], ["ContextMenu, Shift+F10", "key_menu"],
   ["/", "key_search"], ["?", "key_help"], ["Escape", "key_escape"],
 ];
 
@@ -22,8 +24,12 @@ export function bindKeys(actions) {
       return;
     }
     if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
-    const action = {
-      j: "next", k: "previous", r: "reply", a: "replyAll", f: "forward", c: "compose", "/": "search",
+    const menuKey = event.key === "ContextMenu" || (event.key === "F10" && event.shiftKey);
+    // over a folder or a button the browser's own menu event is theirs (folder_admin.js)
+    if (menuKey && target !== document.body) return;
+    const action = menuKey ? "menu" : {
+      j: "next", k: "previous", J: "extendNext", K: "extendPrevious", x: "toggle", u: "unread", s: "flag",
+      v: "move", r: "reply", a: "replyAll", f: "forward", c: "compose", "/": "search",
       "?": "help", Delete: "delete", Enter: "open",
     }[event.key];
     if (!action || !actions[action]) return;

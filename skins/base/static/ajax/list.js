@@ -3,7 +3,9 @@
 // only the rows on screen are fetched with Email/get; the scroll height is the query's total times a
 // fixed row height, and rows are absolutely placed DOM nodes reused as the view scrolls.
 //
-// Selection: click, ctrl/cmd-click toggles, shift-click takes a range; j/k move the cursor. Selected rows
+// Selection: click, ctrl/cmd-click toggles, shift-click takes a range; j/k move the cursor, Shift with
+// j/k or the arrows extends the selection, Space or x toggles the cursor's message, the ContextMenu key
+// or Shift+F10 opens the message menu on the selection (keys.js, main.js). Selected rows
 // drag onto a folder (DRAG_TYPE carries their ids). Live updates: Email/queryChanges from the last
 // queryState (a full re-query when the server cannot calculate them), then the changed rows re-fetched.
 
@@ -31,12 +33,23 @@ export class MessageList {
     this.notice = document.createElement("p");
     this.notice.className = "ax-placeholder";
     this.root.replaceChildren(this.spacer, this.notice);
+    // "N messages" / "N found" above the rows, as the Standard list's count
+    this.count = document.createElement("p");
+    this.count.className = "ax-count";
+    this.count.setAttribute("aria-live", "polite");
+    this.root.before(this.count);
     this.rows = new Map(); // position -> element
     this.emails = new Map(); // id -> Email
     this.reset(null);
     this.root.addEventListener("scroll", () => this.schedule());
     new ResizeObserver(() => this.schedule()).observe(this.root);
     this.root.addEventListener("keydown", (event) => this.keys(event));
+    // the ContextMenu key where the browser turns it into a contextmenu event on the focused list
+    this.root.addEventListener("contextmenu", (event) => {
+      if (event.target !== this.root) return;
+      event.preventDefault();
+      this.menuAtCursor();
+    });
   }
 
   reset(mailbox, { text = "", threads = false, criteria = {}, sort = NEWEST_FIRST } = {}) {
@@ -56,6 +69,16 @@ export class MessageList {
     for (const row of this.rows.values()) row.remove();
     this.rows.clear();
     this.spacer.style.height = "0px";
+    this.showCount();
+  }
+
+  searching() {
+    return Boolean(this.text || Object.keys(this.criteria).length);
+  }
+
+  showCount() {
+    const known = Boolean(this.mailbox) && this.queryState !== null;
+    this.count.textContent = known ? t(this.searching() ? "found_count" : "message_count", { count: this.total }) : "";
   }
 
   filter() {
@@ -83,9 +106,9 @@ export class MessageList {
     await this.fetchPage(0, true);
     if (listing !== this.listing) return;
     this.root.scrollTop = 0;
-    const searching = this.text || Object.keys(this.criteria).length;
-    this.notice.textContent = t(searching ? "no_match" : "empty_folder");
+    this.notice.textContent = t(this.searching() ? "no_match" : "empty_folder");
     this.notice.hidden = this.total > 0;
+    this.showCount();
     this.draw();
   }
 
@@ -200,6 +223,23 @@ export class MessageList {
     row.classList.remove("ax-loading");
     row.classList.toggle("ax-unseen", !email.keywords?.$seen);
     row.classList.toggle("ax-flagged", Boolean(email.keywords?.$flagged));
+    // every mark set or cleared: a row element shows another message after the list shifts
+    row.classList.toggle("ax-attached", Boolean(email.hasAttachment));
+    row.classList.toggle("ax-answered", Boolean(email.keywords?.$answered));
+    row.classList.toggle("ax-forwarded", Boolean(email.keywords?.$forwarded));
+    const marks = document.createElement("span");
+    marks.className = "ax-marks";
+    for (const [on, mark, label] of [[email.keywords?.$answered, "↩", "mark_answered"],
+      [email.keywords?.$forwarded, "→", "mark_forwarded"], [email.hasAttachment, "📎", "mark_attachment"]]) {
+      if (!on) continue;
+      const sign = document.createElement("span");
+      sign.className = `ax-${label.replace("_", "-")}`;
+      sign.textContent = mark;
+      sign.title = t(label);
+      sign.setAttribute("role", "img");
+      sign.setAttribute("aria-label", t(label));
+      marks.append(sign);
+    }
     const who = document.createElement("span");
     who.className = "ax-who";
     who.textContent = (email.from || []).map((a) => a.name || a.email).join(", ");
@@ -213,8 +253,7 @@ export class MessageList {
     const preview = document.createElement("span");
     preview.className = "ax-preview";
     preview.textContent = email.preview || "";
-    row.replaceChildren(who, when, subject, preview);
-    if (email.hasAttachment) row.classList.add("ax-attached");
+    row.replaceChildren(who, when, subject, marks, preview);
   }
 
   clicked(position, event) {
@@ -253,21 +292,63 @@ export class MessageList {
   async move(step) {
     const next = Math.min(Math.max(this.cursor + step, 0), this.total - 1);
     if (next < 0) return;
-    const top = next * ROW;
-    if (top < this.root.scrollTop) this.root.scrollTop = top;
-    else if (top + ROW > this.root.scrollTop + this.root.clientHeight) {
-      this.root.scrollTop = top + ROW - this.root.clientHeight;
-    }
-    if (this.ids[next] === undefined) await this.fetchPage(Math.floor(next / PAGE));
-    if (!this.emails.has(this.ids[next])) await this.fetchEmails([this.ids[next]]);
+    await this.reach(next);
     this.select(next, {});
     this.activate(next);
   }
 
-  keys(event) { // Enter is the page's shortcut (keys.js)
+  // Shift+j/k, Shift+arrows: the cursor moves and the selection runs from the anchor to it; nothing
+  // is opened, so several messages can be gathered for the menu.
+  async extend(step) {
+    const next = Math.min(Math.max(this.cursor + step, 0), this.total - 1);
+    if (next < 0) return;
+    if (this.anchor < 0) this.anchor = Math.max(this.cursor, 0);
+    await this.reach(next);
+    this.select(next, { range: true });
+  }
+
+  // Space / x: the cursor's message in or out of the selection (the cursor is the first row if none).
+  toggleCursor() {
+    const at = Math.max(this.cursor, 0);
+    if (this.ids[at] === undefined) return;
+    this.select(at, { toggle: true });
+  }
+
+  async reach(position) {
+    const top = position * ROW;
+    if (top < this.root.scrollTop) this.root.scrollTop = top;
+    else if (top + ROW > this.root.scrollTop + this.root.clientHeight) {
+      this.root.scrollTop = top + ROW - this.root.clientHeight;
+    }
+    if (this.ids[position] === undefined) await this.fetchPage(Math.floor(position / PAGE));
+    if (!this.emails.has(this.ids[position])) await this.fetchEmails([this.ids[position]]);
+  }
+
+  // The message menu from the keyboard, under the cursor's row, on the selection (the cursor's
+  // message when nothing is selected); `focus` is the menu group to start in ("move_to").
+  menuAtCursor(focus = null) {
+    if (!this.selected.size) {
+      if (this.ids[Math.max(this.cursor, 0)] === undefined) return;
+      this.select(Math.max(this.cursor, 0), {});
+    }
+    const row = this.rows.get(this.cursor);
+    const box = (row || this.root).getBoundingClientRect();
+    this.onMenu?.({ clientX: box.left + 24, clientY: box.bottom }, [...this.selected], { returnTo: this.root, focus });
+  }
+
+  keys(event) { // Enter and the letters are the page's shortcuts (keys.js)
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
-      this.move(event.key === "ArrowDown" ? 1 : -1);
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      if (event.shiftKey) this.extend(step);
+      else this.move(step);
+    } else if (event.key === " " && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      this.toggleCursor();
+    } else if (event.key === "ContextMenu" || (event.key === "F10" && event.shiftKey)) {
+      event.preventDefault();
+      event.stopPropagation();
+      this.menuAtCursor();
     }
   }
 
@@ -324,6 +405,7 @@ export class MessageList {
     if (!applied) await this.requery();
     this.spacer.style.height = `${this.total * ROW}px`;
     this.notice.hidden = this.total > 0;
+    this.showCount();
     for (const row of this.rows.values()) row.dataset.key = "";
     this.draw();
   }

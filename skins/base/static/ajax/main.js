@@ -50,10 +50,10 @@ const list = new MessageList(document.querySelector(".ax-rows"), jmap, {
     }
     reader.show(id, { conversation: threads.checked }).catch(failed);
   },
-  onMenu: (event, ids) => menu(event, ids),
+  onMenu: (event, ids, options) => menu(event, ids, options),
 });
 const reader = new Reader(readerPane, jmap, {
-  onAction: (action, email) => act(action, email),
+  onAction: (action, email, button) => act(action, email, button),
   onRead: (id) => { if (list.seen(id)) folders.refresh().catch(failed); },
   notify: status,
 });
@@ -124,14 +124,33 @@ async function remove(ids) {
 async function setKeyword(ids, keyword, on) {
   const update = Object.fromEntries(ids.map((id) => [id, { [`keywords/${keyword}`]: on ? true : null }]));
   try {
-    await jmap.call("Email/set", { update });
+    const answer = await jmap.call("Email/set", { update });
+    const refused = Object.values(answer.notUpdated || {})[0];
+    if (refused) throw new JmapError(refused.type, refused.description);
+    reader.keywordsChanged(ids, keyword, on);
     await Promise.all([list.refresh(ids), folders.refresh()]);
   } catch (error) {
     failed(error);
   }
 }
 
-function menu(event, ids) {
+// What the u / s / v keys act on: the selected messages, else the one in the reader.
+function chosen() {
+  if (list.selected.size) return [...list.selected];
+  return reader.email ? [reader.email.id] : [];
+}
+
+function keywordsOf(id) {
+  return (reader.email?.id === id ? reader.email.keywords : null) ?? list.emails.get(id)?.keywords ?? {};
+}
+
+// u and s toggle as the first chosen message stands: read ones become unread, and back.
+function toggleKeyword(keyword) {
+  const ids = chosen();
+  if (ids.length) setKeyword(ids, keyword, !keywordsOf(ids[0])[keyword]);
+}
+
+function menu(event, ids, options = {}) {
   const boxes = [...folders.mailboxes.values()]
     .filter((box) => box.id !== folders.current && box.myRights?.mayAddItems !== false)
     .sort((a, b) => label_of(a).localeCompare(label_of(b)));
@@ -149,13 +168,27 @@ function menu(event, ids) {
     items.unshift(["reply", () => act("reply", { id: ids[0] })], ["forward", () => act("forward", { id: ids[0] })],
       ["forward_attached", () => act("forwardAttached", { id: ids[0] })]);
   }
-  contextMenu(event, items);
+  contextMenu(event, items, options);
+}
+
+// "Move to…" (the v key, the reader's button): the message menu opened on its folder list.
+function moveMenu(ids, anchor) {
+  if (!ids.length) return;
+  if (!anchor && list.selected.size) {
+    list.menuAtCursor("move_to");
+    return;
+  }
+  const box = (anchor || readerPane).getBoundingClientRect();
+  menu({ clientX: box.left, clientY: box.bottom }, ids, { focus: "move_to", returnTo: anchor || list.root });
 }
 
 // Reply, reply to all, forward: the original's text quoted as text, its ids for the thread headers.
-async function act(action, email) {
+async function act(action, email, button = null) {
   if (!email) return;
   if (action === "delete") return remove([email.id]);
+  if (action === "unread") return setKeyword([email.id], "$seen", !email.keywords?.$seen);
+  if (action === "flag") return setKeyword([email.id], "$flagged", !email.keywords?.$flagged);
+  if (action === "move") return moveMenu([email.id], button);
   const answer = await jmap.call("Email/get", {
     ids: [email.id],
     properties: ["id", "blobId", "size", "from", "to", "cc", "replyTo", "subject", "sentAt", "receivedAt",
@@ -356,7 +389,14 @@ function bindPage() {
     reply: () => act("reply", reader.email || current()),
     replyAll: () => act("replyAll", reader.email || current()),
     forward: () => act("forward", reader.email || current()),
-    delete: () => remove(list.selected.size ? [...list.selected] : reader.email ? [reader.email.id] : []),
+    delete: () => remove(chosen()),
+    extendNext: () => list.extend(1),
+    extendPrevious: () => list.extend(-1),
+    toggle: () => list.toggleCursor(),
+    unread: () => toggleKeyword("$seen"),
+    flag: () => toggleKeyword("$flagged"),
+    move: () => moveMenu(chosen()),
+    menu: () => list.menuAtCursor(),
     compose: () => { views.select("mail"); composer.start(); },
     search: () => search.focus(),
     help: showHelp,

@@ -63,19 +63,45 @@ export class Reader {
     }
   }
 
+  // As the Standard reader: answer, mark unread, flag, move and delete (main.js does each, as for the
+  // list's menu); the unread and flag buttons name what they will do to the message shown.
   toolbar() {
     const bar = document.createElement("div");
     bar.className = "ax-toolbar";
     for (const [action, label] of [["reply", "reply"], ["replyAll", "reply_all"], ["forward", "forward"],
-      ["delete", "delete"]]) {
+      ["unread", "mark_unread"], ["flag", "flag"], ["move", "move_to_more"], ["delete", "delete"]]) {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = t(label);
       button.dataset.action = action;
-      button.addEventListener("click", () => this.onAction(action, this.email));
+      if (action === "move") button.setAttribute("aria-haspopup", "menu");
+      button.addEventListener("click", () => this.onAction(action, this.email, button));
       bar.append(button);
     }
+    this.bar = bar;
+    this.labelToggles();
     return bar;
+  }
+
+  labelToggles() {
+    const keywords = this.email?.keywords || {};
+    const unread = this.bar?.querySelector("[data-action=unread]");
+    if (unread) unread.textContent = t(keywords.$seen ? "mark_unread" : "mark_read");
+    const flag = this.bar?.querySelector("[data-action=flag]");
+    if (flag) {
+      flag.textContent = t(keywords.$flagged ? "unflag" : "flag");
+      flag.setAttribute("aria-pressed", String(Boolean(keywords.$flagged)));
+    }
+  }
+
+  // A keyword set or cleared elsewhere (the buttons, the keys, the list's menu) on the message shown.
+  keywordsChanged(ids, keyword, on) {
+    if (!this.email || !ids.includes(this.email.id)) return;
+    const keywords = { ...this.email.keywords };
+    if (on) keywords[keyword] = true;
+    else delete keywords[keyword];
+    this.email = { ...this.email, keywords };
+    this.labelToggles();
   }
 
   message(email, current) {
@@ -121,6 +147,7 @@ export class Reader {
     if (!response.ok) return;
     const view = await response.json();
     this.onRead?.(emailId);
+    if (this.email?.id === emailId && !this.email.keywords?.$seen) this.keywordsChanged([emailId], "$seen", true);
     article.dataset.view = view.text_view ? "text" : "";
     article.querySelectorAll(".ax-body, .ax-blocked, .ax-attachments, .ax-message-links, .ax-receipt, .ax-meeting,"
       + " .ax-too-long, .ax-h-extra").forEach((node) => node.remove());
