@@ -43,6 +43,7 @@ def contact_strings() -> dict[str, str]:
         "street": _("Street"),
         "postcode": _("Postal code"),
         "city": _("City"),
+        "region": _("Region"),
         "country": _("Country"),
         "contact_saved": _("Saved."),
         "contact_deleted": _("Deleted."),

@@ -132,8 +132,10 @@ def test_typed_fields_birthday_categories_and_title_reach_the_standard_page(
     form.locator("select[name=tel_type]").first.select_option("cell")
     form.locator("input[name=tel]").first.fill("+1 555 0100")
     form.locator("input[name=title]").fill("Rear Admiral")
+    form.locator("input[name=adr_region]").fill("Virginia")
     form.locator("input[name=birthday]").fill("1906-12-09")
     form.locator("input[name=categories]").fill("Navy, COBOL")
+    shot(page, artifacts, "webmail-ajax-contact-form")
     form.get_by_role("button", name="Save").click()
     card = page.locator(".ax-contact")
     expect(card).to_contain_text("grace@navy.test (Work)", timeout=WAIT)
@@ -160,6 +162,7 @@ def test_typed_fields_birthday_categories_and_title_reach_the_standard_page(
     expect(standard.locator("#f-tel-1")).to_have_value("+1 555 0100")
     expect(standard.locator("select[name=tel_type]").nth(0)).to_have_value("cell")
     expect(standard.locator("input[name=title]")).to_have_value("Rear Admiral")
+    expect(standard.locator("input[name=region]")).to_have_value("Virginia")
     expect(standard.locator("input[name=birthday]")).to_have_value("1906-12-09")
     expect(standard.locator("input[name=categories]")).to_have_value("Navy, COBOL")
     # ... and what the Standard page saves, the Ajax form shows: the phone made a work one there
@@ -199,6 +202,7 @@ def test_directory_lists_a_colleague_and_writes_to_them(world: World, page: Page
     page.locator("[data-action=directory]").click()
     directory = page.locator(".ax-directory")
     expect(directory).to_contain_text("Katherine Johnson", timeout=WAIT)
+    expect(page.locator("[data-action=directory]")).to_have_attribute("aria-current", "true")
     expect(directory.locator(f"[data-write='{me}']")).to_have_count(0)  # not oneself, as on the Standard page
     search = directory.get_by_role("searchbox", name="Search the directory")
     search.fill("zzz-nobody")

@@ -1,11 +1,12 @@
 // The contacts view: address books, a searchable list of cards, a card and its form, over JMAP for
 // Contacts (RFC 9610: AddressBook/get, ContactCard/query, /get, /set). Cards are JSContact (RFC 9553);
 // the form edits the Standard contact form's fields (names, typed e-mail addresses and phone numbers,
-// organization, job title, postal address, birthday, categories, note; a group's members) and sends
-// only the properties it changed, so what it does not show survives an edit. The server keeps them in
-// the same vCard as the Standard pages and CardDAV (webmail/jmap/contacts/jscontact.py): a type is an
-// entry's contexts (work, private = home) or a phone's features (mobile = cell, fax; voice = other), the
-// birthday is the "birth" anniversary, categories are keywords, the job title a "title" entry.
+// organization, job title, postal address with its region, birthday, categories, note; a group's
+// members) and sends only the properties it changed, so what it does not show survives an edit. The
+// server keeps them in the same vCard as the Standard pages and CardDAV (jmap/contacts/jscontact.py): a
+// type is an entry's contexts (work, private = home) or a phone's features (mobile = cell, fax;
+// voice = other), the birthday is the "birth" anniversary, categories are keywords, the job title a
+// "title" entry.
 // "Write" hands an address (or a group's members) to the mail view's composer. "Directory" lists the
 // domain's accounts read-only (JMAP Principal/query, RFC 9670; the Standard page's directory).
 
@@ -21,7 +22,7 @@ const LIST_LIMIT = 500; // cards listed at once; a search narrows the list
 const SEARCH_DELAY_MS = 200;
 const LIST_PROPERTIES = ["id", "name", "emails", "kind", "addressBookIds"];
 const ADDRESS_PARTS = [["name", "street"], ["postcode", "postcode"], ["locality", "city"],
-  ["country", "country"]];
+  ["region", "region"], ["country", "country"]];
 // The Standard form's types (webmail/contact_vcard.py EMAIL_TYPES, PHONE_TYPES) and their labels.
 const EMAIL_TYPES = [["home", "type_home"], ["work", "type_work"], ["other", "type_other"]];
 const PHONE_TYPES = [["cell", "type_mobile"], ["home", "type_home"], ["work", "type_work"],
@@ -151,9 +152,16 @@ export class ContactsView {
     this.notify(t("failed", { reason: error instanceof JmapError ? error.message : String(error) }));
   }
 
+  // The right pane shows a card, a form, the directory or nothing: the Directory link is marked current
+  // while the directory shows.
+  showing(node, { directory = false } = {}) {
+    this.bookPane.querySelector("[data-action=directory]")?.setAttribute("aria-current", String(directory));
+    this.pane.replaceChildren(node);
+  }
+
   placeholder() {
     this.current = null;
-    this.pane.replaceChildren(element("p", { className: "ax-placeholder", text: t("no_contact") }));
+    this.showing(element("p", { className: "ax-placeholder", text: t("no_contact") }));
   }
 
   // First shown: the capability joins the requests' "using", then books and cards are read (shown
@@ -291,7 +299,7 @@ export class ContactsView {
     const list = element("ul", { className: "ax-directory-list" });
     view.append(element("h2", { text: t("directory") }), element("p", { className: "ax-hint",
       text: t("directory_hint") }), search, list);
-    this.pane.replaceChildren(view);
+    this.showing(view, { directory: true });
     let listing = 0;
     const fill = async () => {
       const mine = ++listing;
@@ -385,7 +393,7 @@ export class ContactsView {
     const book = this.bookOf(card);
     if (book) fact("address_book", book.name);
     view.append(facts);
-    this.pane.replaceChildren(view);
+    this.showing(view);
   }
 
   addressesOf(card) {
@@ -506,7 +514,7 @@ export class ContactsView {
         error.textContent = e instanceof JmapError ? e.message : String(e);
       });
     });
-    this.pane.replaceChildren(form);
+    this.showing(form);
     (isGroup ? f.full : f.given).focus();
   }
 
