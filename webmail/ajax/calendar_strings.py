@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from webmail.calendar.event_form import REMINDERS
+from webmail.calendar.recurrence import LAST_YEAR, MAX_COUNT, MAX_INTERVAL
 
 
 def _reminder_label(minutes: int) -> str:
@@ -39,9 +40,26 @@ def calendar_strings() -> dict[str, str]:
         "cal_starts": _("Starts"),
         "cal_ends": _("Ends"),
         "cal_repeat": _("Repeat"),
-        "cal_repeat_none": _("Does not repeat"),
-        "cal_repeat_daily": _("Every day"),
-        "cal_repeat_weekly": _("Every week"),
+        # the repeat choice in the Standard form's words (layout/calendar_event_form.html, recurrence.py)
+        "cal_repeat_none": _("does not repeat"),
+        "cal_repeat_daily": _("daily"),
+        "cal_repeat_weekly": _("weekly"),
+        "cal_repeat_monthly": _("monthly"),
+        "cal_repeat_yearly": _("yearly"),
+        "cal_repeat_every": _("Every"),
+        "cal_repeat_every_hint": _("days, weeks, months or years, as chosen above"),
+        "cal_repeat_on": _("On"),
+        "cal_repeat_never": _("never"),
+        "cal_repeat_after": _("after"),
+        "cal_repeat_times": _("times"),
+        "cal_repeat_on_day": _("on"),
+        "cal_repeat_count": _("Number of times"),
+        "cal_repeat_until": _("Last day"),
+        "cal_repeat_bad_interval": _("Repeat every 1 to %(most)d periods.", most=MAX_INTERVAL),
+        "cal_repeat_bad_count": _("Give a number of times from 1 to %(most)d.", most=MAX_COUNT),
+        "cal_repeat_bad_until": _("Give the last date as YYYY-MM-DD."),
+        "cal_repeat_late_until": _("Give a last date before %(year)d.", year=LAST_YEAR + 1),
+        "cal_repeat_until_before": _("The repetition cannot end before the event starts."),
         "cal_repeat_kept": _("As it is (set elsewhere)"),
         "cal_calendar": _("Calendar"),
         "cal_location": _("Location"),

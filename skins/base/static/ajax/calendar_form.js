@@ -1,8 +1,9 @@
 // The event dialog of the calendar view: shows an event, and creates, changes, moves or deletes one
 // over JMAP (CalendarEvent/set, draft-ietf-jmap-calendars). Times are entered on the account's clock
-// (its user.timezone, zone.js), as on the Standard pages; a repeat is none, daily or weekly (a rule
-// made elsewhere is kept as it is unless changed here). An occurrence of a series opens with the
-// choice "only this occurrence / the whole series", as the Standard form asks: one occurrence is
+// (its user.timezone, zone.js), as on the Standard pages; a repeat is the Standard form's (daily,
+// weekly on chosen weekdays, monthly, yearly; every N; ending never, after N times or on a day), and a
+// rule made elsewhere that the form cannot show is kept as it is unless changed here. An occurrence
+// of a series opens with the choice "only this occurrence / the whole series", as the Standard form asks: one occurrence is
 // changed as a recurrenceOverrides entry (its title, times, place and description), or deleted alone.
 // A reminder is the Standard form's choice (a display alarm, which the server's reminder mails
 // follow); attendees are invited by the server (sendSchedulingMessages) and their answers shown; an
@@ -33,12 +34,50 @@ export function spanOf(event) {
   return [wallClock(new Date(event.utcStart)), wallClock(new Date(event.utcEnd))];
 }
 
-function repeatOf(event) {
+// The Standard form's repeat choice (webmail/calendar/recurrence.py): every N days, weeks (on chosen
+// weekdays), months (on the start's day) or years, ending never, after a count or on a date. A rule with
+// anything more (nth weekdays, month days, several rules...) is "kept": written back untouched.
+const FREQUENCIES = ["daily", "weekly", "monthly", "yearly"];
+const WEEKDAYS = ["mo", "tu", "we", "th", "fr", "sa", "su"];
+const RULE_PARTS = ["@type", "frequency", "interval", "byDay", "count", "until", "firstDayOfWeek"];
+const MAX_INTERVAL = 999;
+const MAX_COUNT = 5000;
+const LAST_YEAR = 2200;
+
+// The form's view of an event's rules: "none", "kept", or { frequency, interval, weekdays, ending,
+// count, until } (until: the last day, YYYY-MM-DD, on the event's clock).
+export function repeatOf(event) {
   const rules = event?.recurrenceRules;
   if (!rules || !rules.length) return "none";
   const [rule] = rules;
-  const plain = rules.length === 1 && Object.keys(rule).every((k) => ["@type", "frequency"].includes(k));
-  return plain && ["daily", "weekly"].includes(rule.frequency) ? rule.frequency : "kept";
+  if (rules.length !== 1 || !FREQUENCIES.includes(rule.frequency)) return "kept";
+  if (Object.keys(rule).some((k) => !RULE_PARTS.includes(k))) return "kept";
+  const days = rule.byDay || [];
+  if (days.some((d) => d.nthOfPeriod || !WEEKDAYS.includes(d.day))) return "kept";
+  if (days.length && rule.frequency !== "weekly") return "kept";
+  const ending = rule.count ? "count" : rule.until ? "until" : "never";
+  return {
+    frequency: rule.frequency,
+    interval: rule.interval || 1,
+    weekdays: WEEKDAYS.filter((d) => days.some((n) => n.day === d)),
+    ending,
+    count: rule.count || null,
+    until: ending === "until" ? String(rule.until).slice(0, 10) : null,
+  };
+}
+
+// The draft's recurrenceRules for a repeat (null: none). UNTIL as the Standard form writes it: the end
+// of the last day on the event's clock (an all-day event: the day).
+export function rulesOf(repeat, allDay) {
+  if (!repeat || repeat === "none") return null;
+  const rule = { "@type": "RecurrenceRule", frequency: repeat.frequency };
+  if (repeat.interval > 1) rule.interval = repeat.interval;
+  if (repeat.frequency === "weekly" && repeat.weekdays.length) {
+    rule.byDay = WEEKDAYS.filter((d) => repeat.weekdays.includes(d)).map((day) => ({ "@type": "NDay", day }));
+  }
+  if (repeat.ending === "count" && repeat.count) rule.count = repeat.count;
+  else if (repeat.ending === "until" && repeat.until) rule.until = `${repeat.until}T${allDay ? "00:00:00" : "23:59:59"}`;
+  return [rule];
 }
 
 // The reminder choice of an event's alerts: "" none, minutes before the start, or "kept" (alerts made
@@ -142,6 +181,92 @@ function select(id, options, value) {
   return element;
 }
 
+function line(parent, ...children) {
+  const element = document.createElement("p");
+  element.className = "ax-wide ax-repeat-detail";
+  element.append(...children);
+  parent.append(element);
+  return element;
+}
+
+function labelled(control, text) {
+  const caption = document.createElement("label");
+  caption.htmlFor = control.id;
+  caption.textContent = text;
+  return caption;
+}
+
+function words(text) {
+  const span = document.createElement("span");
+  span.textContent = text;
+  return span;
+}
+
+// The repeat details under the choice, as on the Standard form: "Every N", "On" weekdays (weekly),
+// "Ends never / after N times / on a day"; shown only for a repeat the form makes.
+function repeatFields(grid, was) {
+  const interval = input("ax-ev-interval", "number", String(was?.interval ?? 1));
+  interval.min = "1";
+  interval.max = String(MAX_INTERVAL);
+  interval.className = "ax-narrow";
+  const every = line(grid, labelled(interval, t("cal_repeat_every")), " ", interval, " ", words(t("cal_repeat_every_hint")));
+  const dayName = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { weekday: "short" });
+  const weekdays = {};
+  const on = line(grid, words(t("cal_repeat_on")));
+  WEEKDAYS.forEach((day, n) => {
+    const box = input(`ax-ev-weekday-${day}`, "checkbox", day);
+    box.checked = Boolean(was?.weekdays.includes(day));
+    weekdays[day] = box;
+    on.append(" ", box, labelled(box, dayName.format(new Date(2024, 0, 1 + n)))); // 1 Jan 2024: a Monday
+  });
+  const endings = {};
+  const count = input("ax-ev-count", "number", was?.count ? String(was.count) : "");
+  count.min = "1";
+  count.max = String(MAX_COUNT);
+  count.className = "ax-narrow";
+  count.setAttribute("aria-label", t("cal_repeat_count"));
+  const until = input("ax-ev-until", "date", was?.until ?? "");
+  until.setAttribute("aria-label", t("cal_repeat_until"));
+  const ends = line(grid, words(t("cal_ends")));
+  for (const [value, label, after] of [["never", "cal_repeat_never", []], ["count", "cal_repeat_after", [" ", count, " ", words(t("cal_repeat_times"))]], ["until", "cal_repeat_on_day", [" ", until]]]) {
+    const radio = input(`ax-ev-ends-${value}`, "radio", value);
+    radio.name = "ax-ev-ends";
+    radio.checked = (was?.ending ?? "never") === value;
+    endings[value] = radio;
+    ends.append(" ", radio, labelled(radio, t(label)), ...after);
+  }
+  count.addEventListener("input", () => { endings.count.checked = true; });
+  until.addEventListener("input", () => { endings.until.checked = true; });
+  return {
+    rows: { every, on, ends },
+    controls: [interval, count, until, ...Object.values(weekdays), ...Object.values(endings)],
+    // the repeat the fields say for `frequency`, or an Error with the Standard form's words
+    read(frequency, startDay) {
+      const every = Number(interval.value || "1");
+      if (!Number.isInteger(every) || every < 1 || every > MAX_INTERVAL) throw new Error(t("cal_repeat_bad_interval"));
+      const ending = Object.keys(endings).find((k) => endings[k].checked) ?? "never";
+      let times = null;
+      if (ending === "count") {
+        times = Number(count.value);
+        if (!count.value || !Number.isInteger(times) || times < 1 || times > MAX_COUNT) throw new Error(t("cal_repeat_bad_count"));
+      }
+      if (ending === "until") {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(until.value)) throw new Error(t("cal_repeat_bad_until"));
+        if (Number(until.value.slice(0, 4)) > LAST_YEAR) throw new Error(t("cal_repeat_late_until"));
+        if (until.value < startDay) throw new Error(t("cal_repeat_until_before"));
+      }
+      return {
+        frequency,
+        interval: every,
+        weekdays: frequency === "weekly" ? WEEKDAYS.filter((d) => weekdays[d].checked) : [],
+        ending,
+        count: times,
+        until: ending === "until" ? until.value : null,
+      };
+    },
+  };
+}
+
 function refusal(answer, key) {
   const error = answer?.[key] && Object.values(answer[key])[0];
   return error ? new JmapError(error.type, error.description) : null;
@@ -204,10 +329,11 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
   const endTime = field(grid, "", input("ax-ev-end-time", "time"));
   startTime.setAttribute("aria-label", t("cal_starts"));
   endTime.setAttribute("aria-label", t("cal_ends"));
-  const repeats = [["none", t("cal_repeat_none")], ["daily", t("cal_repeat_daily")], ["weekly", t("cal_repeat_weekly")]];
+  const repeats = [["none", t("cal_repeat_none")], ...FREQUENCIES.map((f) => [f, t(`cal_repeat_${f}`)])];
   const was = repeatOf(series);
   if (was === "kept") repeats.push(["kept", t("cal_repeat_kept")]);
-  const repeat = field(grid, t("cal_repeat"), select("ax-ev-repeat", repeats, was));
+  const repeat = field(grid, t("cal_repeat"), select("ax-ev-repeat", repeats, typeof was === "string" ? was : was.frequency));
+  const rules = repeatFields(grid, typeof was === "string" ? null : was);
   const where = field(grid, t("cal_location"), input("ax-ev-location", "text"));
   const places = series ? writable.some((c) => c.id === calendarId) ? writable : calendars.filter((c) => c.id === calendarId) : writable;
   const place = field(grid, t("cal_calendar"), select("ax-ev-calendar", places.map((c) => [c.id, c.name]), calendarId));
@@ -275,7 +401,7 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
     where.value = shown?.locations ? Object.values(shown.locations)[0]?.name ?? "" : "";
     about.value = shown?.description ?? "";
     const one = oneOnly();
-    for (const element of [whole, repeat, place, reminder, invite]) element.disabled = !mayWrite || one;
+    for (const element of [whole, repeat, place, reminder, invite, ...rules.controls]) element.disabled = !mayWrite || one;
     if (!organizing) invite.disabled = true;
     seriesNote.textContent = mayWrite && series && was !== "none" && !one ? t("cal_series_note") : "";
     syncTimes();
@@ -284,6 +410,13 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
     startTime.hidden = endTime.hidden = whole.checked;
   };
   whole.addEventListener("change", syncTimes);
+  const syncRepeat = () => {
+    const made = FREQUENCIES.includes(repeat.value);
+    rules.rows.every.hidden = rules.rows.ends.hidden = !made;
+    rules.rows.on.hidden = repeat.value !== "weekly";
+  };
+  repeat.addEventListener("change", syncRepeat);
+  syncRepeat();
   for (const radio of Object.values(scopeRadios)) radio.addEventListener("change", fill);
   for (const element of grid.querySelectorAll("input, select, textarea")) if (!mayWrite) element.disabled = true;
   fill();
@@ -383,16 +516,16 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
           locations: location,
           description: about.value,
         };
-        if (repeat.value !== "kept") {
-          values.recurrenceRules = repeat.value === "none" ? null
-            : [{ "@type": "RecurrenceRule", frequency: repeat.value }];
-        }
+        const chosen = FREQUENCIES.includes(repeat.value) ? rules.read(repeat.value, startDay.value) : repeat.value;
+        const ruleText = (r) => JSON.stringify(rulesOf(r, whole.checked));
+        if (chosen !== "kept") values.recurrenceRules = rulesOf(chosen, whole.checked);
         if (reminder.value !== "kept") values.alerts = alertsOf(reminder.value);
         if (addresses) values.participants = participantsFor(series, addresses);
         const send = Boolean(values.participants || series?.participants);
         if (series) {
           const moved = first.getTime() !== spanOf(series)[0].getTime();
-          if (repeat.value !== was || moved) values.recurrenceOverrides = null; // old exceptions no longer fit
+          const ruleChanged = chosen !== "kept" && (was === "kept" || ruleText(chosen) !== ruleText(was));
+          if (ruleChanged || moved) values.recurrenceOverrides = null; // old exceptions no longer fit
           if (addresses && JSON.stringify(values.participants) === JSON.stringify(series.participants ?? null)) {
             delete values.participants;
           }
