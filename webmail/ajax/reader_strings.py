@@ -40,6 +40,8 @@ def reader_strings() -> dict[str, str]:
         "plain_text": _("Plain text"),
         "formatted_text": _("Formatted text"),
         "too_long": _("This text is too long to show in full; the source has all of it."),
+        # printing the selected messages (print.js; the Standard print view's limit)
+        "print_limit": _("Only the first %(count)s messages were printed."),
         # an ended session (session.js), in the words of the sign-in page's own notice
         "session_ended": _("Your session has ended. Please sign in again."),
         "sign_in_again": _("Sign in again"),

@@ -25,6 +25,8 @@ from webmail.user_settings import user_settings
 
 #: Largest HTML the composer may send to be cleaned (the editor's whole document).
 MAX_CLEAN_CHARS = 4 * 1024 * 1024
+#: A folder id no real folder has, for URL templates the client fills in.
+PLACEHOLDER = 987654321
 
 
 @bp.get("/")
@@ -40,8 +42,14 @@ def home() -> Any:
         "suggest": url_for("standard.compose_suggest"),
         "read": url_for("ajax.home") + "read/",  # + "<folder>/<uid>"
         "clean": url_for("ajax.clean"),
+        # the Standard print view of a folder's messages (print.js puts the folder in)
+        "print": url_for("standard.print_messages", folder_id=PLACEHOLDER).replace(
+            str(PLACEHOLDER), "{folder}"
+        ),
         "sandbox": IFRAME_SANDBOX,
         "logout": url_for("auth.logout"),
+        # where an ended session's notice sends the user (session.js), and back here after signing in
+        "login": url_for("auth.login", next=url_for("ajax.home")),
         "settings": url_for("standard.settings_general"),  # the Standard tabs, for whoever wants them
         "settings_api": url_for("ajax.home") + "settings/",  # + "general", "rules"... (settings_routes.py)
         # + "<folder id>/export": the Standard download of an organizer folder (pim_transfer_routes.py)

@@ -5,6 +5,7 @@
 // the X-CSRFToken header, which the server checks on each write (webmail/security.py).
 
 import { config } from "./i18n.js";
+import { checkSession, watchSession } from "./session.js";
 
 export const CORE = "urn:ietf:params:jmap:core";
 export const MAIL = "urn:ietf:params:jmap:mail";
@@ -23,6 +24,7 @@ export class Jmap {
     this.session = null;
     this.accountId = null;
     this.using = [CORE, MAIL, SUBMISSION, VACATION];
+    watchSession(); // an ended session shows its sign-in notice, whichever request finds it (session.js)
   }
 
   async connect() {
@@ -112,7 +114,11 @@ export class Jmap {
         if (mine) onChange(mine);
       } catch (_) { /* a malformed event is ignored */ }
     });
-    source.addEventListener("error", () => onTrouble?.());
+    source.addEventListener("error", () => {
+      // a refused reconnection (401) closes the stream for good, where a server away keeps retrying
+      if (source.readyState === EventSource.CLOSED) checkSession();
+      onTrouble?.();
+    });
     return source;
   }
 }

@@ -10,6 +10,7 @@ import { SettingsPane } from "./settings.js";
 import { SortBar } from "./sort.js";
 import { MessageList } from "./list.js";
 import { Reader, addresses } from "./reader.js";
+import { printMessages } from "./print.js";
 import { Composer, quoted } from "./compose.js";
 import { bindKeys, showHelp } from "./keys.js";
 import { contextMenu, splitters, status } from "./layout.js";
@@ -163,6 +164,7 @@ function menu(event, ids, options = {}) {
     ["move_to", targets],
     ["copy_to", boxes.map((box) => [label_of(box), () => copy(ids, box)])],
     ["delete", () => remove(ids)],
+    ["print", () => printMessages(ids, status)],
   ];
   if (ids.length === 1) {
     items.unshift(["reply", () => act("reply", { id: ids[0] })], ["forward", () => act("forward", { id: ids[0] })],
