@@ -398,7 +398,7 @@ function bindPage() {
     unread: () => toggleKeyword("$seen"),
     flag: () => toggleKeyword("$flagged"),
     move: () => moveMenu(chosen()),
-    menu: () => list.menuAtCursor(),
+    menu: () => { if (list.root.offsetParent) list.menuAtCursor(); }, // not on another view's page
     compose: () => { views.select("mail"); composer.start(); },
     search: () => search.focus(),
     help: showHelp,
