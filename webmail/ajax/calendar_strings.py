@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from webmail.calendar.event_form import REMINDERS
+from webmail.calendar.grid import AGENDA_DAYS
 from webmail.calendar.recurrence import LAST_YEAR, MAX_COUNT, MAX_INTERVAL
 
 
@@ -31,6 +32,10 @@ def calendar_strings() -> dict[str, str]:
         "cal_next": _("Next"),
         "cal_week": _("Week"),
         "cal_month": _("Month"),
+        "cal_day": _("Day"),
+        "cal_agenda": _("Agenda"),
+        "cal_agenda_empty": _("Nothing in these %(count)d days.", count=AGENDA_DAYS),
+        "cal_show": _("Show"),
         "cal_new_event": _("New event"),
         "cal_all_day": _("All day"),
         "cal_more": _("%(count)s more"),

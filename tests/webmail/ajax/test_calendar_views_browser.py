@@ -87,3 +87,71 @@ def test_every_two_months_three_times_shows_on_those_days_in_standard(
         else:
             expect(page.locator("main")).not_to_contain_text("Board meeting")
     assert errors == []
+
+
+def _event(page: Page, title: str, start: str, end: str, calendar: str | None = None) -> None:
+    page.locator(".ax-cal-bar [data-action=new]").click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("#ax-ev-title").fill(title)
+    dialog.locator("#ax-ev-start-time").fill(start)
+    dialog.locator("#ax-ev-end-time").fill(end)
+    if calendar:
+        dialog.locator("#ax-ev-calendar").select_option(label=calendar)
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+
+
+def test_day_view_hours_hidden_calendar_and_agenda(world: World, page: Page, artifacts: Path) -> None:
+    """The day view places an event at its hour; unticking a calendar hides its events in every view,
+    and stays so after a reload; the agenda lists the days with events."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    me = world.account("calshow")
+    _open_calendar(page, world, me)
+    page.locator(".ax-cal-bar [data-action=calendars]").click()
+    dialog = page.get_by_role("dialog", name="Calendars")
+    dialog.locator("#ax-cal-new-name").fill("Projects")
+    dialog.get_by_role("button", name="Add").click()
+    expect(dialog.locator(".ax-calendar-list li[data-name=Projects]")).to_have_count(1)
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_have_count(0)
+    _event(page, "Dentist", "14:00", "15:00")
+    _event(page, "Sprint review", "16:00", "17:00", calendar="Projects")
+
+    page.keyboard.press("d")
+    expect(page.locator(".ax-cal-bar [data-action=day]")).to_have_attribute("aria-pressed", "true")
+    columns = page.locator(".ax-calendar .ax-day")
+    expect(columns).to_have_count(1)  # one day
+    dentist = page.locator(CHIP, has_text="Dentist")
+    review = page.locator(CHIP, has_text="Sprint review")
+    expect(dentist).to_have_count(1)
+    expect(review).to_have_count(1)
+    column_box = columns.bounding_box()
+    box = dentist.bounding_box()
+    assert column_box and box
+    hour = page.locator(".ax-calendar .ax-hours .ax-hour").nth(14).bounding_box()  # the 14:00 row's label
+    assert hour and abs(box["y"] - hour["y"]) < 3, (box, hour)
+    assert abs((box["y"] - column_box["y"]) - 14 * 40) < 3
+    shot(page, artifacts, "webmail-ajax-calendar-day")
+
+    shown = page.locator(".ax-cal-shown")
+    shown.get_by_label("Projects").uncheck()
+    expect(review).to_have_count(0)
+    expect(dentist).to_have_count(1)
+    page.reload()  # the choice stays in this browser
+    expect(page.locator(".ax-cal-bar")).to_be_attached(timeout=20_000)
+    page.locator(".ax-views [data-view=calendar]").click()
+    expect(shown.get_by_label("Projects")).not_to_be_checked()
+    expect(shown.get_by_label("Calendar")).to_be_checked()
+    expect(dentist).to_have_count(1)
+    expect(review).to_have_count(0)
+
+    page.keyboard.press("a")  # the agenda: today's events, the hidden calendar's left out
+    agenda = page.locator(".ax-agenda")
+    expect(agenda.locator(".ax-event", has_text="Dentist")).to_have_count(1)
+    expect(agenda.locator(".ax-event", has_text="Sprint review")).to_have_count(0)
+    shown.get_by_label("Projects").check()
+    expect(agenda.locator(".ax-event", has_text="Sprint review")).to_have_count(1)
+    page.locator(".ax-cal-bar [data-action=next]").click()  # the next 30 days: nothing
+    expect(agenda.locator(".ax-empty")).to_have_text("Nothing in these 30 days.")
+    assert errors == []

@@ -1,15 +1,17 @@
-// The Ajax interface's calendar (the top bar's Calendar view, views.js): a week or month view of
+// The Ajax interface's calendar (the top bar's Calendar view, views.js): a day, week, month or agenda
+// (the next 30 days) view, as the Standard calendar has, of
 // the account's calendars over JMAP (draft-ietf-jmap-calendars: Calendar/get, CalendarEvent/query with
 // expandRecurrences, CalendarEvent/get in one request), on the account's clock (user.timezone, zone.js)
 // as the Standard calendar shows it; each event in its calendar's colour. "Calendars…" makes, renames,
-// recolours and deletes calendars (calendar_list.js). Keys while it shows: t today, n / p next /
-// previous, w / m week / month. An event opens in the event dialog (calendar_form.js); a click on an
+// recolours and deletes calendars (calendar_list.js); a checkbox per calendar shows or hides its
+// events, the choice kept in this browser (the Standard calendar keeps its own in the session). Keys
+// while it shows: t today, n / p next / previous, d / w / m / a day / week / month / agenda. An event opens in the event dialog (calendar_form.js); a click on an
 // empty hour (week) or a day's number (month) starts a new event there.
 
-import { t } from "./i18n.js";
+import { config, t } from "./i18n.js";
 import { Jmap } from "./jmap.js";
 import { status } from "./layout.js";
-import { addDays, sameDay, startOfDay, step, viewSpan } from "./calendar_dates.js";
+import { AGENDA_DAYS, addDays, sameDay, startOfDay, step, viewSpan } from "./calendar_dates.js";
 import { openEventForm, spanOf } from "./calendar_form.js";
 import { openCalendarList } from "./calendar_list.js";
 import { instantOf, now } from "./zone.js";
@@ -19,6 +21,9 @@ import { transferButtons } from "./transfer.js";
 
 export const CALENDARS = "urn:ietf:params:jmap:calendars";
 const VIEW_KEY = "fieldpost.ajax.calendar.view";
+const VIEWS = ["day", "week", "month", "agenda"]; // the Standard calendar's (webmail/calendar/grid.py)
+// the ids of the calendars this browser hides, per account (one browser may serve several)
+const HIDDEN_KEY = `fieldpost.ajax.calendar.hidden.${String(config.address || "").toLowerCase()}`;
 const HOUR_PX = 40;
 const PAGE = 500; // ids per CalendarEvent/query: what one /get takes (the session's maxObjectsInGet)
 const MONTH_ROWS = 3; // events listed in a month cell before "n more"
@@ -31,14 +36,25 @@ jmap.using = [...jmap.using, CALENDARS];
 const locale = document.documentElement.lang || undefined;
 
 const state = {
-  view: localStorage.getItem(VIEW_KEY) === "month" ? "month" : "week",
+  view: VIEWS.includes(localStorage.getItem(VIEW_KEY)) ? localStorage.getItem(VIEW_KEY) : "week",
+  hidden: new Set(hiddenStored()),
   anchor: startOfDay(now()),
   calendars: [],
   events: [],
   connected: false,
   loading: 0,
   loaded: null, // the promise of the newest load()
+  fresh: false, // state.events are the shown span's
 };
+
+function hiddenStored() {
+  try {
+    const ids = JSON.parse(localStorage.getItem(HIDDEN_KEY) || "[]");
+    return Array.isArray(ids) ? ids.map(String) : [];
+  } catch {
+    return [];
+  }
+}
 
 function button(label, action, extra = {}) {
   const element = document.createElement("button");
@@ -53,8 +69,9 @@ const bar = document.createElement("div");
 bar.className = "ax-cal-bar";
 const heading = document.createElement("h2");
 heading.setAttribute("aria-live", "polite");
-const weekButton = button("cal_week", "week", { "aria-keyshortcuts": "w" });
-const monthButton = button("cal_month", "month", { "aria-keyshortcuts": "m" });
+const viewButtons = Object.fromEntries(
+  VIEWS.map((view) => [view, button(`cal_${view}`, view, { "aria-keyshortcuts": view[0] })]),
+);
 const newButton = button("cal_new_event", "new");
 newButton.className = "primary";
 const manageButton = button("cal_manage", "calendars");
@@ -62,26 +79,31 @@ bar.append(
   button("cal_today", "today", { "aria-keyshortcuts": "t" }),
   button("cal_previous", "previous", { "aria-keyshortcuts": "p", "aria-label": t("cal_previous") }),
   button("cal_next", "next", { "aria-keyshortcuts": "n", "aria-label": t("cal_next") }),
-  heading, weekButton, monthButton, newButton, manageButton,
+  heading, ...Object.values(viewButtons), newButton, manageButton,
 );
 bar.querySelector("[data-action=previous]").textContent = "‹";
 bar.querySelector("[data-action=next]").textContent = "›";
 const body = document.createElement("div");
 body.className = "ax-cal-body";
+// "Show": a checkbox per calendar (the Standard calendar's choice of shown calendars)
+const shownBox = document.createElement("fieldset");
+shownBox.className = "ax-cal-shown";
 const shareButton = shareMenuButton(() => state.calendars, () => load());
 // Import (.ics into a calendar the user may write) and Export (a calendar as .ics): transfer.js
 const transfer = transferButtons({
   collections: () => state.calendars, writable: (c) => Boolean(c.myRights?.mayWriteAll), done: () => load(),
 });
 bar.append(shareButton, transfer.importButton, transfer.exportButton);
-root.append(bar, body);
+root.append(bar, shownBox, body);
 
 const actions = {
   today: () => go(startOfDay(now())),
   previous: () => go(step(state.view, state.anchor, false)),
   next: () => go(step(state.view, state.anchor, true)),
+  day: () => setView("day"),
   week: () => setView("week"),
   month: () => setView("month"),
+  agenda: () => setView("agenda"),
   new: () => create().catch(failed),
   calendars: () => manage().catch(failed),
 };
@@ -114,6 +136,7 @@ function load() {
 async function fetchSpan() {
   const [first, last] = viewSpan(state.view, state.anchor);
   const ticket = ++state.loading;
+  state.fresh = false; // the events held are another span's until this load ends
   render(); // the frame at once; events follow
   try {
     if (!state.connected) {
@@ -139,9 +162,11 @@ async function fetchSpan() {
     }
     if (ticket !== state.loading) return;
     state.calendars = found.calendars.list;
+    showChoice();
     shareButton.update();
     transfer.update();
     state.events = events.map((event) => ({ event, span: spanOf(event) }));
+    state.fresh = true;
     render();
   } catch (error) {
     failed(error);
@@ -153,19 +178,57 @@ function title() {
   if (state.view === "month") {
     return new Intl.DateTimeFormat(locale, { month: "long", year: "numeric" }).format(state.anchor);
   }
+  if (state.view === "day") {
+    return new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", year: "numeric" })
+      .format(state.anchor);
+  }
   const format = new Intl.DateTimeFormat(locale, { day: "numeric", month: "long", year: "numeric" });
   return format.formatRange ? format.formatRange(first, addDays(last, -1)) : format.format(first);
 }
 
 function render() {
   heading.textContent = title();
-  weekButton.setAttribute("aria-pressed", String(state.view === "week"));
-  monthButton.setAttribute("aria-pressed", String(state.view === "month"));
-  body.replaceChildren(state.view === "week" ? weekGrid() : monthGrid());
-  if (state.view === "week" && !body.dataset.scrolled) {
+  for (const [view, element] of Object.entries(viewButtons)) element.setAttribute("aria-pressed", String(state.view === view));
+  const timed = state.view === "week" || state.view === "day";
+  const grids = { day: () => weekGrid(1), week: () => weekGrid(7), month: monthGrid, agenda: agendaList };
+  body.replaceChildren(grids[state.view]());
+  if (timed && body.dataset.scrolled !== state.view) {
     body.scrollTop = 7 * HOUR_PX;
-    body.dataset.scrolled = "1";
+    body.dataset.scrolled = state.view;
   }
+}
+
+// The "Show" checkboxes, one per calendar in its colour; a change redraws at once and is remembered.
+function showChoice() {
+  const legend = document.createElement("legend");
+  legend.textContent = t("cal_show");
+  shownBox.replaceChildren(legend);
+  for (const calendar of state.calendars) {
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.id = `ax-cal-shown-${calendar.id}`;
+    box.checked = !state.hidden.has(calendar.id);
+    const label = document.createElement("label");
+    label.htmlFor = box.id;
+    const swatch = document.createElement("span");
+    swatch.className = "ax-swatch";
+    if (calendar.color) swatch.style.background = calendar.color;
+    label.append(swatch, calendar.name);
+    box.addEventListener("change", () => {
+      if (box.checked) state.hidden.delete(calendar.id);
+      else state.hidden.add(calendar.id);
+      localStorage.setItem(HIDDEN_KEY, JSON.stringify([...state.hidden]));
+      render();
+    });
+    const item = document.createElement("span");
+    item.append(box, label);
+    shownBox.append(item);
+  }
+}
+
+// An event shows unless every calendar it is in is hidden.
+function shown(item) {
+  return Object.keys(item.event.calendarIds || {}).some((id) => !state.hidden.has(id));
 }
 
 function chip(item, label) {
@@ -191,15 +254,17 @@ function timeLabel(date) {
 function eventsOn(day) {
   const next = addDays(day, 1);
   return state.events
+    .filter(shown)
     .filter(({ span: [start, end] }) => start < next && (end > day || (+end === +start && start >= day)))
     .sort((a, b) => a.span[0] - b.span[0]);
 }
 
-function weekGrid() {
-  const [first] = viewSpan("week", state.anchor);
+// The hours grid of `count` days: the week, or the day view (one column).
+function weekGrid(count) {
+  const [first] = viewSpan(count === 1 ? "day" : "week", state.anchor);
   const grid = document.createElement("div");
-  grid.className = "ax-week";
-  const days = [...Array(7).keys()].map((n) => addDays(first, n));
+  grid.className = count === 1 ? "ax-week ax-one-day" : "ax-week";
+  const days = [...Array(count).keys()].map((n) => addDays(first, n));
   const today = now();
   const dayName = new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "numeric" });
   grid.append(document.createElement("div"));
@@ -312,6 +377,45 @@ function monthGrid() {
   return grid;
 }
 
+// The agenda: the days of the span that have something, each with its events (as the Standard
+// agenda lists them); a day's heading opens that day.
+function agendaList() {
+  const [first] = viewSpan("agenda", state.anchor);
+  const list = document.createElement("div");
+  list.className = "ax-agenda";
+  const dayName = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long" });
+  const today = now();
+  for (let n = 0; n < AGENDA_DAYS; n++) {
+    const day = addDays(first, n);
+    const found = eventsOn(day);
+    if (!found.length) continue;
+    const section = document.createElement("section");
+    section.className = "ax-agenda-day" + (sameDay(day, today) ? " ax-today" : "");
+    section.dataset.day = day.toISOString();
+    const head = document.createElement("h3");
+    const open = document.createElement("button");
+    open.type = "button";
+    open.className = "ax-link";
+    open.textContent = dayName.format(day);
+    open.addEventListener("click", () => { state.anchor = day; setView("day"); });
+    head.append(open);
+    section.append(head);
+    for (const item of found) {
+      const label = item.event.showWithoutTime ? `${t("cal_all_day")} ${item.event.title || t("cal_no_title")}`
+        : `${timeLabel(item.span[0])} ${item.event.title || t("cal_no_title")}`;
+      section.append(chip(item, label));
+    }
+    list.append(section);
+  }
+  if (!list.children.length && state.fresh) {
+    const empty = document.createElement("p");
+    empty.className = "ax-empty";
+    empty.textContent = t("cal_agenda_empty", { count: AGENDA_DAYS });
+    list.append(empty);
+  }
+  return list;
+}
+
 function done(outcome) {
   status(t({ deleted: "cal_deleted", answered: "cal_answered" }[outcome] ?? "cal_saved"));
   load();
@@ -348,7 +452,7 @@ window.addEventListener("keydown", (event) => {
   if (document.querySelector(".ax-dialog-back, .ax-help")) return;
   if (event.target.closest?.("input, textarea, select, [contenteditable=true]")) return;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
-  const action = { t: "today", n: "next", p: "previous", w: "week", m: "month" }[event.key];
+  const action = { t: "today", n: "next", p: "previous", d: "day", w: "week", m: "month", a: "agenda" }[event.key];
   if (!action) return; // views.js holds the mail view's keys back
   event.stopPropagation();
   event.preventDefault();

@@ -1,5 +1,5 @@
-// Date arithmetic of the calendar view, in the browser's local time: the span a week or month view
-// shows, stepping by a view, and JSCalendar's LocalDateTime and Duration texts (RFC 8984 1.4).
+// Date arithmetic of the calendar view, in the browser's local time: the span a day, week, month or
+// agenda view shows, stepping by a view, and JSCalendar's LocalDateTime and Duration texts (RFC 8984 1.4).
 
 export const DAY_MS = 86400000;
 
@@ -17,8 +17,14 @@ export function startOfWeek(date) {
   return addDays(day, -((day.getDay() + 6) % 7));
 }
 
-// [first day, day after the last] a view shows around `anchor`: a week, or the whole weeks of a month.
+// The agenda's length in days, the Standard calendar's (webmail/calendar/grid.py AGENDA_DAYS).
+export const AGENDA_DAYS = 30;
+
+// [first day, day after the last] a view shows around `anchor`: a day, a week, the whole weeks of a
+// month, or the agenda's days from `anchor` on.
 export function viewSpan(view, anchor) {
+  if (view === "day") return [startOfDay(anchor), addDays(startOfDay(anchor), 1)];
+  if (view === "agenda") return [startOfDay(anchor), addDays(startOfDay(anchor), AGENDA_DAYS)];
   if (view === "week") {
     const first = startOfWeek(anchor);
     return [first, addDays(first, 7)];
@@ -31,6 +37,8 @@ export function viewSpan(view, anchor) {
 
 export function step(view, anchor, forward) {
   const sign = forward ? 1 : -1;
+  if (view === "day") return addDays(anchor, sign);
+  if (view === "agenda") return addDays(anchor, AGENDA_DAYS * sign);
   if (view === "week") return addDays(anchor, 7 * sign);
   return new Date(anchor.getFullYear(), anchor.getMonth() + sign, 1);
 }
