@@ -213,7 +213,7 @@ export class ContactsView {
     });
     const tools = element("p", { className: "ax-book-tools" });
     tools.append(transfer.importButton, transfer.exportButton);
-    const directory = element("a", { className: "ax-folder", text: t("directory"), attrs: { href: "#",
+    const directory = element("a", { className: "ax-directory-link", text: t("directory"), attrs: { href: "#",
       "data-action": "directory" } });
     directory.addEventListener("click", (event) => {
       event.preventDefault();
