@@ -100,6 +100,8 @@ def client_strings() -> dict[str, str]:
         "mark_answered": _("Answered"),
         "mark_forwarded": _("Forwarded"),
         "mark_attachment": _("Has attachments"),
+        "size_kb": _("%(size)s KB"),
+        "size_mb": _("%(size)s MB"),
         "copy_to": _("Copy to"),
         "copied": _("Copied %(count)s messages to %(folder)s."),
         "open": _("Open"),

@@ -204,6 +204,7 @@ def test_attachment_and_answered_marks_follow_the_row(world: World, page: Page) 
     expect(plain.locator(".ax-mark-attachment")).to_have_count(0)
     expect(plain.locator(".ax-mark-answered")).to_be_visible()
     expect(attached.locator(".ax-mark-answered")).to_have_count(0)
+    expect(plain.locator(".ax-size")).to_have_text("1 KB")  # the Standard list's size
 
     # the row element that showed the attachment shows the plain message once the first is gone
     position = attached.get_attribute("data-position")

@@ -240,6 +240,12 @@ export class MessageList {
       sign.setAttribute("aria-label", t(label));
       marks.append(sign);
     }
+    if (email.size) { // the Standard list's Size column
+      const size = document.createElement("span");
+      size.className = "ax-size";
+      size.textContent = sizeText(email.size);
+      marks.append(size);
+    }
     const who = document.createElement("span");
     who.className = "ax-who";
     who.textContent = (email.from || []).map((a) => a.name || a.email).join(", ");
@@ -441,6 +447,11 @@ export class MessageList {
 function firstHole(array) {
   for (let at = 0; at < array.length; at += 1) if (!(at in array)) return at;
   return array.length;
+}
+
+export function sizeText(bytes) {
+  if (bytes < 1024 * 1024) return t("size_kb", { size: Math.max(1, Math.round(bytes / 1024)) });
+  return t("size_mb", { size: (bytes / (1024 * 1024)).toFixed(1) });
 }
 
 export function shortDate(value) {
