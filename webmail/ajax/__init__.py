@@ -12,6 +12,8 @@ does well, so both interfaces share one implementation:
   sent (webmail/ajax/reader.py);
 * ``/ajax/sharing/<folder>``: the sharing dialog's entries, read and changed through the Standard
   permissions page's service (webmail/ajax/sharing_views.py);
+* ``/ajax/calendar/reminders``: the calendar's due reminders, the Standard calendar's list as JSON
+  (webmail/ajax/calendar_reminders.py);
 * ``/ajax/meeting/<folder>/<uid>``: the answer to an invitation the reader shows, through the Standard
   reader's meeting service (webmail/ajax/meeting.py);
 * ``/ajax/organizer/import``: an .ics or .vcf file into an organizer folder, through the Standard
@@ -24,11 +26,20 @@ does well, so both interfaces share one implementation:
 
 from __future__ import annotations
 
-from webmail.ajax import meeting, settings_account_routes, settings_routes, sharing_views, transfer, views
+from webmail.ajax import (
+    calendar_reminders,
+    meeting,
+    settings_account_routes,
+    settings_routes,
+    sharing_views,
+    transfer,
+    views,
+)
 from webmail.ajax.blueprint import bp
 
 __all__ = [
     "bp",
+    "calendar_reminders",
     "meeting",
     "settings_account_routes",
     "settings_routes",

@@ -36,6 +36,8 @@ def calendar_strings() -> dict[str, str]:
         "cal_agenda": _("Agenda"),
         "cal_agenda_empty": _("Nothing in these %(count)d days.", count=AGENDA_DAYS),
         "cal_show": _("Show"),
+        "cal_reminders": _("Reminders"),
+        "cal_nothing_due": _("Nothing due."),
         "cal_new_event": _("New event"),
         "cal_all_day": _("All day"),
         "cal_more": _("%(count)s more"),

@@ -142,7 +142,14 @@ def _due(
 ) -> list[reminders.Reminder]:
     """The reminders due now in the shown calendars (their items read for the VALARMs); ``upcoming``:
     the occurrences of the next :data:`reminders.LOOKAHEAD` when the caller has read them already."""
-    ids = [c.folder_id for c in known.values() if c.shown]
+    return due_in([c.folder_id for c in known.values() if c.shown], now, upcoming)
+
+
+def due_in(
+    ids: list[int], now: datetime, upcoming: list[Occurrence] | None = None
+) -> list[reminders.Reminder]:
+    """The reminders due now in the calendars ``ids`` (readable by the user): the Standard page's list,
+    also what the Ajax calendar shows (webmail/ajax/calendar_reminders.py) for the calendars it shows."""
     if not ids:
         return []
     organizer = user_mail().organizer

@@ -155,3 +155,27 @@ def test_day_view_hours_hidden_calendar_and_agenda(world: World, page: Page, art
     page.locator(".ax-cal-bar [data-action=next]").click()  # the next 30 days: nothing
     expect(agenda.locator(".ax-empty")).to_have_text("Nothing in these 30 days.")
     assert errors == []
+
+
+def test_due_reminder_listed_as_on_the_standard_page(world: World, page: Page) -> None:
+    """An event within the next hour with a reminder 2 hours before is due now: the Ajax calendar lists
+    it as the Standard reminders page does, and not while its calendar is hidden."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    me = world.account("calremind")
+    _open_calendar(page, world, me)
+    reminders = page.locator(".ax-cal-reminders")
+    expect(reminders).to_contain_text("Nothing due.")
+    page.locator(".ax-cal-bar [data-action=new]").click()  # starts at the next full hour
+    dialog = page.get_by_role("dialog")
+    dialog.locator("#ax-ev-title").fill("Call the plumber")
+    dialog.locator("#ax-ev-reminder").select_option("120")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    expect(reminders.locator("li", has_text="Call the plumber")).to_have_count(1)
+    page.locator(".ax-cal-shown").get_by_label("Calendar").uncheck()
+    expect(reminders.locator("li", has_text="Call the plumber")).to_have_count(0)
+    expect(reminders).to_contain_text("Nothing due.")
+    page.goto(f"{world.url}/mail/calendar/reminders")  # the Standard list, from the same service
+    expect(page.locator("main")).to_contain_text("Call the plumber")
+    assert errors == []

@@ -11,10 +11,10 @@
 import { config, t } from "./i18n.js";
 import { Jmap } from "./jmap.js";
 import { status } from "./layout.js";
-import { AGENDA_DAYS, addDays, sameDay, startOfDay, step, viewSpan } from "./calendar_dates.js";
+import { AGENDA_DAYS, addDays, fromLocal, sameDay, startOfDay, step, viewSpan } from "./calendar_dates.js";
 import { openEventForm, spanOf } from "./calendar_form.js";
 import { openCalendarList } from "./calendar_list.js";
-import { instantOf, now } from "./zone.js";
+import { instantOf, now, wallClock } from "./zone.js";
 import { registerView } from "./views.js";
 import { shareMenuButton } from "./sharing.js";
 import { transferButtons } from "./transfer.js";
@@ -23,6 +23,9 @@ export const CALENDARS = "urn:ietf:params:jmap:calendars";
 const VIEW_KEY = "fieldpost.ajax.calendar.view";
 const VIEWS = ["day", "week", "month", "agenda"]; // the Standard calendar's (webmail/calendar/grid.py)
 // the ids of the calendars this browser hides, per account (one browser may serve several)
+// the Standard calendar's due reminders as JSON (webmail/ajax/calendar_reminders.py), under /ajax/
+const REMINDERS_URL = `${config.read.replace(/read\/$/, "")}calendar/reminders`;
+const REMINDER_EVERY = 60000; // refreshed each minute, as the Standard page's list
 const HIDDEN_KEY = `fieldpost.ajax.calendar.hidden.${String(config.address || "").toLowerCase()}`;
 const HOUR_PX = 40;
 const PAGE = 500; // ids per CalendarEvent/query: what one /get takes (the session's maxObjectsInGet)
@@ -94,7 +97,15 @@ const transfer = transferButtons({
   collections: () => state.calendars, writable: (c) => Boolean(c.myRights?.mayWriteAll), done: () => load(),
 });
 bar.append(shareButton, transfer.importButton, transfer.exportButton);
-root.append(bar, shownBox, body);
+// "Reminders": the alarms that have rung for events not over yet, in the shown calendars
+const remindersBox = document.createElement("section");
+remindersBox.className = "ax-cal-reminders";
+remindersBox.setAttribute("aria-live", "polite");
+const remindersHead = document.createElement("h3");
+remindersHead.textContent = t("cal_reminders");
+const remindersList = document.createElement("ul");
+remindersBox.append(remindersHead, remindersList);
+root.append(bar, shownBox, remindersBox, body);
 
 const actions = {
   today: () => go(startOfDay(now())),
@@ -128,6 +139,7 @@ function failed(error) {
 }
 
 function load() {
+  reminders().catch(() => {}); // a failed refresh keeps the list shown; the next minute tries again
   state.loaded = fetchSpan();
   return state.loaded;
 }
@@ -219,6 +231,7 @@ function showChoice() {
       else state.hidden.add(calendar.id);
       localStorage.setItem(HIDDEN_KEY, JSON.stringify([...state.hidden]));
       render();
+      reminders().catch(() => {});
     });
     const item = document.createElement("span");
     item.append(box, label);
@@ -415,6 +428,32 @@ function agendaList() {
   }
   return list;
 }
+
+// The due reminders (the Standard list): each event's title, day and time on the account's clock, place.
+async function reminders() {
+  const hidden = [...state.hidden].map(encodeURIComponent).join(",");
+  const response = await fetch(`${REMINDERS_URL}?hidden=${hidden}`, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(String(response.status));
+  const found = (await response.json()).reminders;
+  const day = new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "short" });
+  remindersList.replaceChildren(...found.map((r) => {
+    const item = document.createElement("li");
+    const start = r.allDay ? fromLocal(`${r.start}T00:00:00`) : wallClock(new Date(r.start));
+    const when = r.allDay ? day.format(start) : `${day.format(start)} ${timeLabel(start)}`;
+    item.textContent = `${r.title || t("cal_no_title")} — ${when}${r.location ? ` — ${r.location}` : ""}`;
+    return item;
+  }));
+  if (!found.length) {
+    const empty = document.createElement("li");
+    empty.className = "ax-empty";
+    empty.textContent = t("cal_nothing_due");
+    remindersList.append(empty);
+  }
+}
+
+setInterval(() => {
+  if (document.body.classList.contains("ax-view-calendar") && !document.hidden) reminders().catch(() => {});
+}, REMINDER_EVERY);
 
 function done(outcome) {
   status(t({ deleted: "cal_deleted", answered: "cal_answered" }[outcome] ?? "cal_saved"));
