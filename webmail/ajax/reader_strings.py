@@ -35,7 +35,7 @@ def reader_strings() -> dict[str, str]:
         # the header lines, body notices and attachment list as the Standard reader words them
         # (layout/message_view.html)
         "sent_by": _("Sent by"),
-        "on_behalf": _("%(sender)s, on behalf of the sender above"),
+        "sent_on_behalf": _("%(sender)s, on behalf of the sender above"),
         "reply_to": _("Reply to"),
         "plain_text": _("Plain text"),
         "formatted_text": _("Formatted text"),

@@ -21,16 +21,31 @@ from webmail.ajax.transfer_strings import transfer_strings
 
 
 def client_strings() -> dict[str, str]:
+    """Every module's strings in one table for the page. The modules share one namespace of keys (t() in
+    the scripts), so a key two modules define with different texts is refused here rather than one text
+    silently replacing the other."""
+    merged: dict[str, str] = {}
+    parts = (
+        _mail_strings,
+        calendar_strings,
+        contact_strings,
+        compose_strings,
+        note_strings,
+        reader_strings,
+        settings_strings,
+        task_strings,
+        transfer_strings,
+        sharing_strings,
+    )
+    for part in parts:
+        for key, text in part().items():
+            if merged.setdefault(key, text) != text:
+                raise ValueError(f"Ajax string {key!r} has two texts ({part.__name__} and an earlier module)")
+    return merged
+
+
+def _mail_strings() -> dict[str, str]:
     return {
-        **calendar_strings(),
-        **contact_strings(),
-        **compose_strings(),
-        **note_strings(),
-        **reader_strings(),
-        **settings_strings(),
-        **task_strings(),
-        **transfer_strings(),
-        **sharing_strings(),
         "folders": _("Folders"),
         # special folders at the top of the tree, named as in the other interfaces
         "role_inbox": _("Inbox"),

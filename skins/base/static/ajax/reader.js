@@ -226,7 +226,7 @@ function extraHeaders(article, view) {
   const dts = [...table.querySelectorAll("dt")];
   if (view.sender) {
     const fromValue = dts[0]?.nextElementSibling;
-    (fromValue ?? table.lastElementChild).after(...row("sent_by", t("on_behalf", { sender: view.sender }), "sender"));
+    (fromValue ?? table.lastElementChild).after(...row("sent_by", t("sent_on_behalf", { sender: view.sender }), "sender"));
   }
   if (view.reply_to) {
     const date = dts.find((dt) => dt.textContent === t("date"));
