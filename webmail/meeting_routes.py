@@ -130,6 +130,12 @@ def user_zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def free_busy_row(address: str, day: date, days: int, zone: ZoneInfo) -> Row:
+    """The free/busy page's row for ``address`` over ``days`` from ``day`` (also the Ajax calendar's
+    lookup, webmail/ajax/calendar_reminders.py): the same rights and refusals."""
+    return _row(address, day, days, zone)
+
+
 def _row(address: str, day: date, days: int, zone: ZoneInfo) -> Row:
     organizer = user_mail().organizer
     start = datetime(day.year, day.month, day.day, tzinfo=zone)

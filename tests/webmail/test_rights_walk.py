@@ -63,6 +63,10 @@ OWN_PAGES = {
     "auth.switch_interface",
     "ajax.home",
     "ajax.clean",  # the user's own text through the sanitiser
+    # the Ajax calendar's due reminders and free/busy lookup: the Standard pages' own code (the
+    # requester's readable calendars; free/busy through organizer.free_busy's rights), as JSON
+    "ajax.calendar_reminders",
+    "ajax.calendar_freebusy",
     # the Ajax settings pane: the Standard settings tabs' own code, on the requester's account only
     "ajax.settings_general",
     "ajax.settings_general_save",

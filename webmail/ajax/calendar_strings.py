@@ -9,6 +9,7 @@ from flask_babel import ngettext
 from webmail.calendar.event_form import REMINDERS
 from webmail.calendar.grid import AGENDA_DAYS
 from webmail.calendar.recurrence import LAST_YEAR, MAX_COUNT, MAX_INTERVAL
+from webmail.meeting_routes import MAX_FREEBUSY_ADDRESSES
 
 
 def _reminder_label(minutes: int) -> str:
@@ -38,6 +39,14 @@ def calendar_strings() -> dict[str, str]:
         "cal_show": _("Show"),
         "cal_reminders": _("Reminders"),
         "cal_nothing_due": _("Nothing due."),
+        # the free/busy lookup in the Standard page's words (layout/freebusy_body.html)
+        "cal_freebusy": _("Free/busy"),
+        "cal_fb_who": _("Addresses (comma separated)"),
+        "cal_fb_date": _("Date"),
+        "cal_fb_span": _("Show"),
+        "cal_fb_look_up": _("Look up"),
+        "cal_fb_free": _("free"),
+        "cal_fb_too_many": _("Only the first %(num)d addresses are shown.", num=MAX_FREEBUSY_ADDRESSES),
         "cal_new_event": _("New event"),
         "cal_all_day": _("All day"),
         "cal_more": _("%(count)s more"),

@@ -179,3 +179,28 @@ def test_due_reminder_listed_as_on_the_standard_page(world: World, page: Page) -
     page.goto(f"{world.url}/mail/calendar/reminders")  # the Standard list, from the same service
     expect(page.locator("main")).to_contain_text("Call the plumber")
     assert errors == []
+
+
+def test_free_busy_lookup_as_on_the_standard_page(world: World, page: Page) -> None:
+    """The Free/busy dialog lists an address's busy times as the Standard free/busy page does, and says
+    why an address cannot be looked up."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    me = world.account("calfb")
+    _open_calendar(page, world, me)
+    _event(page, "Dentist", "14:00", "15:00")
+    page.locator(".ax-cal-bar [data-action=freebusy]").click()
+    dialog = page.get_by_role("dialog", name="Free/busy")
+    day = dialog.locator("#ax-fb-date").input_value()
+    dialog.get_by_label("Addresses (comma separated)").fill(f"{me}, nobody@nowhere.invalid")
+    dialog.get_by_role("button", name="Look up").click()
+    mine = dialog.locator(f".ax-fb-row[data-address='{me.lower()}'] li")
+    expect(mine).to_have_text([f"{day} 14:00 – {day} 15:00 (busy)"])
+    expect(dialog.locator(".ax-fb-row[data-address='nobody@nowhere.invalid']")).to_contain_text(
+        "is not an account of this server"
+    )
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_have_count(0)
+    page.goto(f"{world.url}/mail/calendar/freebusy?who={me}&date={day}")  # the Standard page: the same
+    expect(page.locator(".freebusy-periods li")).to_have_text([f"{day} 14:00 – {day} 15:00 (busy)"])
+    assert errors == []

@@ -14,6 +14,7 @@ import { status } from "./layout.js";
 import { AGENDA_DAYS, addDays, fromLocal, sameDay, startOfDay, step, viewSpan } from "./calendar_dates.js";
 import { openEventForm, spanOf } from "./calendar_form.js";
 import { openCalendarList } from "./calendar_list.js";
+import { openFreeBusy } from "./calendar_freebusy.js";
 import { instantOf, now, wallClock } from "./zone.js";
 import { registerView } from "./views.js";
 import { shareMenuButton } from "./sharing.js";
@@ -78,11 +79,12 @@ const viewButtons = Object.fromEntries(
 const newButton = button("cal_new_event", "new");
 newButton.className = "primary";
 const manageButton = button("cal_manage", "calendars");
+const freeBusyButton = button("cal_freebusy", "freebusy");
 bar.append(
   button("cal_today", "today", { "aria-keyshortcuts": "t" }),
   button("cal_previous", "previous", { "aria-keyshortcuts": "p", "aria-label": t("cal_previous") }),
   button("cal_next", "next", { "aria-keyshortcuts": "n", "aria-label": t("cal_next") }),
-  heading, ...Object.values(viewButtons), newButton, manageButton,
+  heading, ...Object.values(viewButtons), newButton, manageButton, freeBusyButton,
 );
 bar.querySelector("[data-action=previous]").textContent = "‹";
 bar.querySelector("[data-action=next]").textContent = "›";
@@ -117,6 +119,7 @@ const actions = {
   agenda: () => setView("agenda"),
   new: () => create().catch(failed),
   calendars: () => manage().catch(failed),
+  freebusy: () => openFreeBusy(),
 };
 bar.addEventListener("click", (event) => {
   const action = event.target.closest("button")?.dataset.action;
