@@ -189,6 +189,24 @@ def partstat_label(value: str) -> str:
     return labels.get(value.upper(), value.lower())
 
 
+def answer_invitation(stored: StoredMessage, partstat: str) -> str:
+    """Answer the invitation ``stored`` carries as the signed-in user (both interfaces' buttons), and the
+    notice to show; 404 when it carries none, MeetingError when the service refuses the answer."""
+    data = calendar_data(stored)
+    if data is None:
+        abort(404)
+    store = current_store()
+    account = store.accounts.get(current_user_account().address)
+    hostname = str(store.settings.get("server.hostname") or request.host.split(":")[0])
+    answering.answer(store, account, data, partstat, origin=web_origin(hostname))
+    notices = {
+        "ACCEPTED": _("You accepted; the organizer was told."),
+        "TENTATIVE": _("You answered tentatively; the organizer was told."),
+        "DECLINED": _("You declined; the organizer was told."),
+    }
+    return str(notices[partstat])
+
+
 def add_meeting_routes(bp: Blueprint) -> None:
     """Register the answer route and the free/busy page on ``bp`` (templates ``<bp.name>/freebusy.html``)
     and the reader's two template filters."""
@@ -202,25 +220,10 @@ def add_meeting_routes(bp: Blueprint) -> None:
         partstat = request.form.get("answer", "").upper()
         if partstat not in ANSWERS:
             abort(400)
-        data = calendar_data(stored)
-        if data is None:
-            abort(404)
-        store = current_store()
-        account = store.accounts.get(current_user_account().address)
-        hostname = str(store.settings.get("server.hostname") or request.host.split(":")[0])
         try:
-            answering.answer(store, account, data, partstat, origin=web_origin(hostname))
+            flash(answer_invitation(stored, partstat), "info")
         except MeetingError as exc:
             flash(str(exc), "error")
-        else:
-            flash(
-                {
-                    "ACCEPTED": _("You accepted; the organizer was told."),
-                    "TENTATIVE": _("You answered tentatively; the organizer was told."),
-                    "DECLINED": _("You declined; the organizer was told."),
-                }[partstat],
-                "info",
-            )
         return redirect(url_for(f"{name}.message", folder_id=folder_id, uid=uid))
 
     @bp.route("/calendar/freebusy")

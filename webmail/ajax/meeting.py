@@ -26,21 +26,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import abort, jsonify, request
-from flask_babel import gettext as _
+from flask import jsonify, request
 
-from mailflow.meetings import answering
 from mailflow.meetings.itip import ANSWERS
 from mailflow.meetings.sending import MeetingError
 from webmail.ajax.blueprint import bp
-from webmail.binding import current_store, current_user_account, user_mail
+from webmail.binding import user_mail
 from webmail.meeting_routes import (
-    calendar_data,
+    answer_invitation,
     invitation_for,
     meeting_time,
     partstat_label,
     user_zone,
-    web_origin,
 )
 from webmail.reading import StoredMessage, open_message
 
@@ -111,19 +108,8 @@ def meeting_answer(folder_id: int, uid: int) -> Any:
     partstat = str(body.get("answer", "")).upper() if isinstance(body, dict) else ""
     if partstat not in ANSWERS:
         return jsonify(error=f"answer is one of {', '.join(ANSWERS)}"), 400
-    data = calendar_data(stored)
-    if data is None:
-        abort(404)
-    store = current_store()
-    account = store.accounts.get(current_user_account().address)
-    hostname = str(store.settings.get("server.hostname") or request.host.split(":")[0])
     try:
-        answering.answer(store, account, data, partstat, origin=web_origin(hostname))
+        notice = answer_invitation(stored, partstat)
     except MeetingError as exc:
         return jsonify(error=str(exc)), 409
-    notice = {
-        "ACCEPTED": _("You accepted; the organizer was told."),
-        "TENTATIVE": _("You answered tentatively; the organizer was told."),
-        "DECLINED": _("You declined; the organizer was told."),
-    }[partstat]
     return jsonify(notice=notice, meeting=meeting_json(stored))
