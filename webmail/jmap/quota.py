@@ -181,17 +181,7 @@ def quota_query(call: Call, args: Args) -> Args:
     q = std.query_args(call, args, SORTABLE)
     found = current(call.user)
     ids = ordered([quota for quota in found if matches(quota, q.filter)], q.sort)
-    position, page = std.window(ids, q)
-    answer: Args = {
-        "accountId": call.account_id,
-        "queryState": state_of(found),
-        "canCalculateChanges": False,
-        "position": position,
-        "ids": page,
-    }
-    if q.calculate_total:
-        answer["total"] = len(ids)
-    return answer
+    return std.query_answer(call, q, ids, state_of(found))
 
 
 @method("Quota/queryChanges", QUOTA, std.QUERY_CHANGES_ARGUMENTS)

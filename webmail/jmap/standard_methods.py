@@ -368,6 +368,27 @@ def capped(q: QueryArgs, most: int | None = None) -> tuple[QueryArgs, Args]:
     return replace(q, limit=most), {"limit": most}
 
 
+def query_answer(
+    call: Call, q: QueryArgs, ids: Sequence[str], query_state: str, most: int | None = None
+) -> Args:
+    """The /query answer (RFC 8620 5.5) for the whole sorted result ``ids``: the page ``q`` asks for,
+    capped at ``most`` (``capped``), with ``total`` when asked; for queries that cannot calculate
+    changes (each type with /queryChanges builds its own answer)."""
+    page_args, used = capped(q, most)
+    position, page = window(ids, page_args)
+    answer: Args = {
+        "accountId": call.account_id,
+        "queryState": query_state,
+        "canCalculateChanges": False,
+        "position": position,
+        "ids": page,
+        **used,
+    }
+    if q.calculate_total:
+        answer["total"] = len(ids)
+    return answer
+
+
 @dataclass(frozen=True)
 class QueryChangesArgs:
     filter: Args | None

@@ -16,7 +16,6 @@ CalendarEvent state and /queryChanges is not offered (``canCalculateChanges`` is
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from storage.errors import InvalidInput
 from storage.pim.occurrences import MAX_RANGE_DAYS, MAX_YEAR, MIN_YEAR
@@ -116,16 +115,4 @@ def event_query(call: Call, args: Args) -> Args:
     found = _ranged(call, folders, span, expand) if span else _unranged(call, folders)
     if q.sort and not q.sort[0].is_ascending:
         found.reverse()
-    page_args, used = std.capped(q)
-    position, page = std.window(found, page_args)
-    body: dict[str, Any] = {
-        "accountId": call.account_id,
-        "queryState": st.event_state(st.calendars_of(call.user)),
-        "canCalculateChanges": False,
-        "position": position,
-        "ids": page,
-        **used,
-    }
-    if q.calculate_total:
-        body["total"] = len(found)
-    return body
+    return std.query_answer(call, q, found, st.event_state(st.calendars_of(call.user)))

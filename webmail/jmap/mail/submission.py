@@ -206,17 +206,7 @@ def submission_query(call: Call, args: Args) -> Args:
         key = "sendAt" if comparator.property == "sentAt" else comparator.property
         rows.sort(key=lambda r: str(r[key]), reverse=not comparator.is_ascending)  # noqa: B023 (sorted now)
     ids = [r["id"] for r in rows]
-    position, page = std.window(ids, q)
-    out: Args = {
-        "accountId": call.account_id,
-        "queryState": str(state),
-        "canCalculateChanges": False,
-        "position": position,
-        "ids": page,
-    }
-    if q.calculate_total:
-        out["total"] = len(ids)
-    return out
+    return std.query_answer(call, q, ids, str(state))
 
 
 @method("EmailSubmission/queryChanges", SUBMISSION)

@@ -254,19 +254,8 @@ def _query(area: Area, call: Call, args: Args) -> Args:
     folders = area.kind.readable(call, condition.get(area.in_folders), area.in_folders)
     test = _matches(area, condition)
     found = [o["id"] for o in _sorted(area, [o for o in _all(area, call, folders) if test(o)], q.sort)]
-    page_args, used = std.capped(q, limits.MAX_OBJECTS_IN_GET)  # a page a client can /get in one call
-    position, page = std.window(found, page_args)
-    body: Args = {
-        "accountId": call.account_id,
-        "queryState": area.kind.state(call.user),
-        "canCalculateChanges": False,
-        "position": position,
-        "ids": page,
-        **used,
-    }
-    if q.calculate_total:
-        body["total"] = len(found)
-    return body
+    # a page a client can /get in one call
+    return std.query_answer(call, q, found, area.kind.state(call.user), limits.MAX_OBJECTS_IN_GET)
 
 
 # -- /set ---------------------------------------------------------------------------------------------

@@ -123,19 +123,7 @@ def task_query(call: Call, args: Args) -> Args:
     if "operator" in condition or set(condition) - {"inTaskLists", "completed"}:
         raise MethodError("unsupportedFilter", "only inTaskLists and completed are supported")
     found = _query_ids(call, condition)
-    page_args, used = std.capped(q)
-    position, page = std.window(found, page_args)
-    body: dict[str, Any] = {
-        "accountId": call.account_id,
-        "queryState": state_of(call.user),
-        "canCalculateChanges": False,
-        "position": position,
-        "ids": page,
-        **used,
-    }
-    if q.calculate_total:
-        body["total"] = len(found)
-    return body
+    return std.query_answer(call, q, found, state_of(call.user))
 
 
 @method("Task/changes", TASKS)
