@@ -55,6 +55,7 @@ const list = new MessageList(document.querySelector(".ax-rows"), jmap, {
 });
 const reader = new Reader(readerPane, jmap, {
   onAction: (action, email, button) => act(action, email, button),
+  may: (email, right) => may([email.id], right, email),
   onRead: (id) => { if (list.seen(id)) folders.refresh().catch(failed); },
   notify: status,
 });
@@ -151,21 +152,36 @@ function toggleKeyword(keyword) {
   if (ids.length) setKeyword(ids, keyword, !keywordsOf(ids[0])[keyword]);
 }
 
+// Whether the folder rights (the Mailbox's myRights) of every message in ids allow ``right``: the menu
+// and the reader's toolbar leave out what the server would refuse, as Standard's pages do. A message's
+// folder is the one its Email says (a search across folders), else the folder open.
+function may(ids, right, known = null) {
+  return ids.every((id) => {
+    const email = known?.id === id ? known : list.emails.get(id);
+    const boxIds = Object.keys(email?.mailboxIds || {});
+    const boxes = (boxIds.length ? boxIds : [folders.current]).map((boxId) => folders.mailboxes.get(boxId));
+    return boxes.every((box) => box?.myRights?.[right] !== false);
+  });
+}
+
 function menu(event, ids, options = {}) {
   const boxes = [...folders.mailboxes.values()]
     .filter((box) => box.id !== folders.current && box.myRights?.mayAddItems !== false)
     .sort((a, b) => label_of(a).localeCompare(label_of(b)));
   const targets = boxes.map((box) => [label_of(box), () => move(ids, box)]);
+  const seen = may(ids, "maySetSeen");
+  const keywords = may(ids, "maySetKeywords");
+  const removable = may(ids, "mayRemoveItems");
   const items = [
-    ["mark_read", () => setKeyword(ids, "$seen", true)],
-    ["mark_unread", () => setKeyword(ids, "$seen", false)],
-    ["flag", () => setKeyword(ids, "$flagged", true)],
-    ["unflag", () => setKeyword(ids, "$flagged", false)],
-    ["move_to", targets],
+    seen && ["mark_read", () => setKeyword(ids, "$seen", true)],
+    seen && ["mark_unread", () => setKeyword(ids, "$seen", false)],
+    keywords && ["flag", () => setKeyword(ids, "$flagged", true)],
+    keywords && ["unflag", () => setKeyword(ids, "$flagged", false)],
+    removable && ["move_to", targets],
     ["copy_to", boxes.map((box) => [label_of(box), () => copy(ids, box)])],
-    ["delete", () => remove(ids)],
+    removable && ["delete", () => remove(ids)],
     ["print", () => printMessages(ids, status)],
-  ];
+  ].filter(Boolean);
   if (ids.length === 1) {
     items.unshift(["reply", () => act("reply", { id: ids[0] })], ["forward", () => act("forward", { id: ids[0] })],
       ["forward_attached", () => act("forwardAttached", { id: ids[0] })]);
