@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from webmail.calendar.event_form import REMINDERS
+from webmail.calendar.event_form import MAX_CATEGORIES, MAX_CATEGORY, REMINDERS
 from webmail.calendar.grid import AGENDA_DAYS
 from webmail.calendar.recurrence import LAST_YEAR, MAX_COUNT, MAX_INTERVAL
 from webmail.meeting_routes import MAX_FREEBUSY_ADDRESSES
@@ -80,6 +80,12 @@ def calendar_strings() -> dict[str, str]:
         "cal_calendar": _("Calendar"),
         "cal_location": _("Location"),
         "cal_description": _("Description"),
+        "cal_time_zone": _("Time zone"),
+        "cal_categories": _("Categories"),
+        "cal_categories_hint": _("separated by commas"),
+        "cal_categories_limits": _(
+            "At most %(count)d categories of %(most)d characters.", count=MAX_CATEGORIES, most=MAX_CATEGORY
+        ),
         "cal_series_note": _("This event repeats: changes apply to every occurrence."),
         "cal_read_only": _("You may read this calendar but not change it."),
         "cal_save": _("Save"),

@@ -8,16 +8,22 @@
 // A reminder is the Standard form's choice (a display alarm, which the server's reminder mails
 // follow); attendees are invited by the server (sendSchedulingMessages) and their answers shown; an
 // attendee answers someone else's invitation here (Accept / Tentative / Decline: a REPLY goes back).
+// As on the Standard form, a timed event has its own time zone (`timeZone`), in which the form's times
+// are typed and shown (the grid still shows the account's clock), and categories (`keywords`, the
+// VEVENT's CATEGORIES), typed separated by commas.
 
 import { config, t } from "./i18n.js";
 import { JmapError } from "./jmap.js";
 import {
   DAY_MS, addDays, dateText, durationMs, durationText, fromInputs, fromLocal, localDateTime, timeText,
 } from "./calendar_dates.js";
-import { ZONE, instantOf, wallClock } from "./zone.js";
+import { ZONE, wallClock } from "./zone.js";
 
 // The Standard form's reminder choices, in minutes before the start (webmail/calendar/event_form.py).
 const REMINDERS = [0, 5, 10, 15, 30, 60, 120, 1440, 2880, 10080];
+// The Standard form's limits on categories (webmail/calendar/event_form.py).
+const MAX_CATEGORIES = 20;
+const MAX_CATEGORY = 64;
 const ADDRESS = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+$/;
 
 // [start, end) of an event object as wall-clock Dates on the account's clock: an all-day event from
@@ -32,6 +38,34 @@ export function spanOf(event) {
     return [start, new Date(+start + durationMs(event.duration))];
   }
   return [wallClock(new Date(event.utcStart)), wallClock(new Date(event.utcEnd))];
+}
+
+// [start, end) of an event as the form shows it: a timed event on its own zone's clock (its start is
+// that zone's LocalDateTime), others as spanOf.
+function formSpan(event) {
+  if (event.showWithoutTime || !event.timeZone) return spanOf(event);
+  const start = fromLocal(event.start);
+  return [start, new Date(+start + durationMs(event.duration))];
+}
+
+// The zones to choose from: the browser's list of IANA names, with UTC, the account's and the event's.
+function zoneNames(current) {
+  const names = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  return [...new Set([current, ZONE, "UTC", ...names])].filter(Boolean).sort();
+}
+
+// The keywords of the typed categories, as the Standard form reads them: split on commas, spaces
+// squeezed, the same word twice (in any case) once; an Error past its limits.
+export function keywordsOf(text) {
+  const found = [];
+  for (const part of text.split(",")) {
+    const name = part.split(/\s+/).filter(Boolean).join(" ");
+    if (name && !found.some((f) => f.toLowerCase() === name.toLowerCase())) found.push(name);
+  }
+  if (found.length > MAX_CATEGORIES || found.some((name) => name.length > MAX_CATEGORY)) {
+    throw new Error(t("cal_categories_limits"));
+  }
+  return found.length ? Object.fromEntries(found.map((name) => [name, true])) : null;
 }
 
 // The Standard form's repeat choice (webmail/calendar/recurrence.py): every N days, weeks (on chosen
@@ -137,19 +171,6 @@ function splitAddresses(text) {
     if (!found.some((a) => a.toLowerCase() === address.toLowerCase())) found.push(address);
   }
   return found;
-}
-
-// A wall-clock Date on the account's clock as the LocalDateTime of `zone` (a series' own zone: an
-// override's start is written in it); null zone: floating, the wall clock as it is.
-function inZone(wall, zone) {
-  if (!zone || zone === ZONE) return localDateTime(wall);
-  const instant = instantOf(wall);
-  const parts = {};
-  const format = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric",
-  });
-  for (const { type, value } of format.formatToParts(instant)) parts[type] = Number(value);
-  return localDateTime(new Date(parts.year, parts.month - 1, parts.day, parts.hour % 24, parts.minute));
 }
 
 function field(form, label, input, wide = false) {
@@ -334,6 +355,8 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
   if (was === "kept") repeats.push(["kept", t("cal_repeat_kept")]);
   const repeat = field(grid, t("cal_repeat"), select("ax-ev-repeat", repeats, typeof was === "string" ? was : was.frequency));
   const rules = repeatFields(grid, typeof was === "string" ? null : was);
+  const ownZone = series && !series.showWithoutTime && series.timeZone ? series.timeZone : ZONE;
+  const zone = field(grid, t("cal_time_zone"), select("ax-ev-zone", zoneNames(ownZone).map((z) => [z, z]), ownZone));
   const where = field(grid, t("cal_location"), input("ax-ev-location", "text"));
   const places = series ? writable.some((c) => c.id === calendarId) ? writable : calendars.filter((c) => c.id === calendarId) : writable;
   const place = field(grid, t("cal_calendar"), select("ax-ev-calendar", places.map((c) => [c.id, c.name]), calendarId));
@@ -345,6 +368,8 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
   const invite = field(grid, t("cal_attendees"), input("ax-ev-attendees", "text", typed), true);
   invite.placeholder = t("cal_attendees_hint");
   invite.setAttribute("aria-description", t("cal_attendees_hint"));
+  const categories = field(grid, t("cal_categories"), input("ax-ev-categories", "text"), true);
+  categories.placeholder = t("cal_categories_hint");
   const about = field(grid, t("cal_description"), input("ax-ev-description", "textarea"), true);
 
   // the attendees' answers, as the organizer's copy holds them (the server files their replies there)
@@ -389,7 +414,7 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
   // The fields of what the choice edits: the occurrence's own values, or the series'.
   const fill = () => {
     const shown = oneOnly() ? instance : series;
-    let [first, last] = shown ? spanOf(shown) : [start, end];
+    let [first, last] = shown ? formSpan(shown) : [start, end];
     const day = shown ? shown.showWithoutTime : allDay;
     if (day && shown) last = addDays(last, -1);
     title.value = shown?.title ?? "";
@@ -400,14 +425,17 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
     endTime.value = timeText(last);
     where.value = shown?.locations ? Object.values(shown.locations)[0]?.name ?? "" : "";
     about.value = shown?.description ?? "";
+    categories.value = Object.keys(series?.keywords || {}).join(", ");
     const one = oneOnly();
-    for (const element of [whole, repeat, place, reminder, invite, ...rules.controls]) element.disabled = !mayWrite || one;
+    for (const element of [whole, zone, categories, repeat, place, reminder, invite, ...rules.controls]) element.disabled = !mayWrite || one;
     if (!organizing) invite.disabled = true;
     seriesNote.textContent = mayWrite && series && was !== "none" && !one ? t("cal_series_note") : "";
     syncTimes();
   };
   const syncTimes = () => {
     startTime.hidden = endTime.hidden = whole.checked;
+    zone.hidden = whole.checked;
+    if (zone.labels?.[0]) zone.labels[0].hidden = whole.checked;
   };
   whole.addEventListener("change", syncTimes);
   const syncRepeat = () => {
@@ -492,13 +520,13 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
         if (!(last > first) || Number.isNaN(first.getTime())) throw new Error(t("cal_end_before_start"));
         const location = where.value.trim() ? { 1: { "@type": "Location", name: where.value.trim() } } : null;
         if (oneOnly()) {
-          // an override of this occurrence: its start in the series' own zone (the draft's rule)
-          const zone = series.showWithoutTime ? null : series.timeZone;
+          // an override of this occurrence: its start in the series' own zone (the draft's rule), in
+          // which the form shows it
           const patch = {
             title: text,
             description: about.value,
             locations: location,
-            start: series.showWithoutTime ? localDateTime(first) : inZone(first, zone),
+            start: localDateTime(first),
             duration: durationText(last - first, series.showWithoutTime),
           };
           checked(await jmap.call("CalendarEvent/set", {
@@ -510,11 +538,12 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
         const values = {
           title: text,
           start: localDateTime(first),
-          timeZone: whole.checked ? null : ZONE,
+          timeZone: whole.checked ? null : zone.value,
           showWithoutTime: whole.checked,
           duration: durationText(last - first, whole.checked),
           locations: location,
           description: about.value,
+          keywords: keywordsOf(categories.value),
         };
         const chosen = FREQUENCIES.includes(repeat.value) ? rules.read(repeat.value, startDay.value) : repeat.value;
         const ruleText = (r) => JSON.stringify(rulesOf(r, whole.checked));
@@ -523,7 +552,7 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
         if (addresses) values.participants = participantsFor(series, addresses);
         const send = Boolean(values.participants || series?.participants);
         if (series) {
-          const moved = first.getTime() !== spanOf(series)[0].getTime();
+          const moved = first.getTime() !== formSpan(series)[0].getTime() || Boolean(series.timeZone && values.timeZone && values.timeZone !== series.timeZone);
           const ruleChanged = chosen !== "kept" && (was === "kept" || ruleText(chosen) !== ruleText(was));
           if (ruleChanged || moved) values.recurrenceOverrides = null; // old exceptions no longer fit
           if (addresses && JSON.stringify(values.participants) === JSON.stringify(series.participants ?? null)) {
