@@ -130,3 +130,42 @@ def test_journal_entry_with_its_date_shows_in_standard_and_is_deleted(world: Wor
     page.goto(f"{world.url}/mail/journal")
     expect(page.locator("body")).not_to_contain_text("Call with the printer")
     assert errors == []
+
+
+def test_notes_imported_from_an_ics_and_exported_again(world: World, page: Page, tmp_path: Path) -> None:
+    """Import and Export in the Notes view (transfer.js): a file of two notes lands in the notebook and
+    lists; the notebook exported is one .ics holding both."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    note = "BEGIN:VJOURNAL\r\nUID:{uid}\r\nDTSTAMP:20261201T100000Z\r\nSUMMARY:{title}\r\nEND:VJOURNAL\r\n"
+    body = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        + note.format(uid="n1", title="Wifi password")
+        + note.format(uid="n2", title="Parking spot")
+        + "END:VCALENDAR\r\n"
+    ).encode()
+    sign_in_to_ajax(page, world.url, world.account("noteimport"))
+    expect(page.locator(".ax-notes .ax-notes-bar")).to_be_attached(timeout=20_000)
+    page.locator(".ax-views [data-view=notes]").click()
+    notes = page.locator(".ax-notes")
+    notes.locator(".ax-import-button").click()
+    dialog = page.get_by_role("dialog", name="Import")
+    dialog.locator("input[type=file]").set_input_files(
+        files=[{"name": "notes.ics", "mimeType": "text/calendar", "buffer": body}]
+    )
+    dialog.get_by_role("button", name="Import").click()
+    expect(dialog.locator(".ax-import-report")).to_contain_text(
+        "2 added, 0 updated, 0 refused.", timeout=20_000
+    )
+    dialog.get_by_role("button", name="Close").click()
+    for title in ("Wifi password", "Parking spot"):
+        expect(notes.locator(".ax-note", has_text=title)).to_have_count(1)
+
+    with page.expect_download() as info:
+        notes.locator(".ax-export-button").click()
+    saved = tmp_path / "notes.ics"
+    info.value.save_as(saved)
+    exported = saved.read_bytes()
+    assert exported.count(b"BEGIN:VJOURNAL") == 2
+    assert b"SUMMARY:Wifi password" in exported and b"SUMMARY:Parking spot" in exported
+    assert errors == []

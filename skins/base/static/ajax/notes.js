@@ -12,6 +12,7 @@ import { status } from "./layout.js";
 import { ask } from "./dialog.js";
 import { registerView } from "./views.js";
 import { shareButton } from "./sharing.js";
+import { transferButtons } from "./transfer.js";
 import { queryAll } from "./query_all.js";
 
 export const NOTES = "urn:fieldpost:jmap:notes";
@@ -96,7 +97,15 @@ class EntriesView {
     this.newButton = element("button", { type: "button", className: "primary", textContent: this.text("new"), disabled: true }); // until the folders are known
     // "Share…" for the folder chosen in the picker, where the user may (sharing.js)
     this.share = shareButton(() => this.state.folders.find((f) => f.id === this.state.folder), () => this.load());
-    bar.append(this.picker, this.share, this.search, this.newButton);
+    // Import (.ics of notes or journal entries) and Export (the folder shown, or one picked), as the
+    // Standard import page offers them for these folders too (transfer.js)
+    this.transfer = transferButtons({
+      collections: () => this.state.folders.map((f) => ({ ...f, name: this.folderName(f) })),
+      writable: (f) => Boolean(f.myRights?.mayAddItems),
+      current: () => this.state.folder || null,
+      done: () => this.load(),
+    });
+    bar.append(this.picker, this.share, this.search, this.newButton, this.transfer.importButton, this.transfer.exportButton);
     this.list = element("ul", { className: "ax-notes-list" });
     this.list.setAttribute("aria-label", this.text("title"));
     const side = element("section", { className: "ax-notes-side" }, bar, this.list);
@@ -166,6 +175,7 @@ class EntriesView {
     this.picker.replaceChildren(all, ...this.state.folders.map((f) => new Option(this.folderName(f), f.id, false, f.id === this.state.folder)));
     this.newButton.disabled = this.writable().length === 0;
     this.share.update();
+    this.transfer.update();
     const when = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "medium" });
     this.list.replaceChildren(...this.state.entries.map((entry) => {
       const row = element("li", { className: "ax-note", tabIndex: 0 });
