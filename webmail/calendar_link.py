@@ -27,6 +27,14 @@ def feed_urls(token: str) -> tuple[str, str]:
     return url, f"webcal://{rest}"
 
 
+def feed_link(folder_id: int, action: str) -> tuple[tuple[str, str], str]:
+    """The feed addresses of the user's calendar ``folder_id`` after ``action`` ("show": the link, made on
+    first use; "renew": a new one, the old one stops working) and the note to show; shared with the Ajax
+    Calendars dialog (webmail/ajax/calendar_feed.py) so both interfaces hand out the same link."""
+    urls = feed_urls(user_mail().organizer.feed_token(folder_id, renew=action == "renew"))
+    return urls, _("A new link was made; the previous one no longer works.") if action == "renew" else ""
+
+
 def add_calendar_link_routes(bp: Blueprint) -> None:
     """Register the link page on ``bp`` (its name is the interface: "standard" or "mobile")."""
     interface = bp.name
@@ -42,9 +50,7 @@ def add_calendar_link_routes(bp: Blueprint) -> None:
             if action not in ACTIONS:
                 message, status = _("Unknown action."), 400
             else:
-                urls = feed_urls(organizer.feed_token(folder_id, renew=action == "renew"))
-                if action == "renew":
-                    message = _("A new link was made; the previous one no longer works.")
+                urls, message = feed_link(folder_id, action)
         page = render_template(
             f"{interface}/calendar_link.html",
             interface=interface,

@@ -14,6 +14,8 @@ does well, so both interfaces share one implementation:
   permissions page's service (webmail/ajax/sharing_views.py);
 * ``/ajax/calendar/reminders``: the calendar's due reminders, the Standard calendar's list as JSON
   (webmail/ajax/calendar_reminders.py);
+* ``/ajax/calendar/<folder_id>/link``: a calendar's read-only .ics / webcal link, shown or made anew by
+  the Standard link page's code (webmail/ajax/calendar_feed.py);
 * ``/ajax/meeting/<folder>/<uid>``: the answer to an invitation the reader shows, through the Standard
   reader's meeting service (webmail/ajax/meeting.py);
 * ``/ajax/organizer/import``: an .ics or .vcf file into an organizer folder, through the Standard
@@ -27,6 +29,7 @@ does well, so both interfaces share one implementation:
 from __future__ import annotations
 
 from webmail.ajax import (
+    calendar_feed,
     calendar_reminders,
     meeting,
     settings_account_routes,
@@ -39,6 +42,7 @@ from webmail.ajax.blueprint import bp
 
 __all__ = [
     "bp",
+    "calendar_feed",
     "calendar_reminders",
     "meeting",
     "settings_account_routes",
