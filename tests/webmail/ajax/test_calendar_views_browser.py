@@ -204,3 +204,44 @@ def test_free_busy_lookup_as_on_the_standard_page(world: World, page: Page) -> N
     page.goto(f"{world.url}/mail/calendar/freebusy?who={me}&date={day}")  # the Standard page: the same
     expect(page.locator(".freebusy-periods li")).to_have_text([f"{day} 14:00 – {day} 15:00 (busy)"])
     assert errors == []
+
+
+def test_help_overlay_lists_the_calendar_and_notes_keys(world: World, page: Page, artifacts: Path) -> None:
+    """ "?" in the calendar view opens the same help, which lists the calendar's and the notes' own keys
+    (as calendar.js and notes.js read them) beside the mail ones; a listed key then does what it says."""
+    me = world.account("calhelp")
+    _open_calendar(page, world, me)
+    page.locator("body").press("?")
+    help_box = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(help_box).to_be_visible()
+    sections = {
+        "Mail": [("j", "Next message")],
+        "Calendar": [
+            ("t", "Go to today"),
+            ("n / p", "Next / previous period (the day, week, month or agenda shown)"),
+            ("d", "Day view"),
+            ("w", "Week view"),
+            ("m", "Month view"),
+            ("a", "Agenda"),
+        ],
+        "Notes and Journal": [
+            ("j / k, ↓ / ↑", "Open the next / previous entry"),
+            ("n", "New entry"),
+            ("/", "Search the entries"),
+            ("Delete", "Delete the open entry, after asking (where the folder allows it)"),
+        ],
+    }
+    for title, keys in sections.items():
+        section = help_box.get_by_role("region", name=title)
+        expect(section.locator("h3")).to_have_text(title)
+        names = section.locator("dt").all_inner_texts()
+        shown = list(zip(names, section.locator("dd").all_inner_texts(), strict=True))
+        if title == "Mail":
+            assert set(keys) <= set(shown), shown
+        else:
+            assert shown == keys, shown
+    shot(page, artifacts, "ajax-help-views")
+    page.keyboard.press("Escape")
+    expect(help_box).to_have_count(0)
+    page.keyboard.press("m")  # as listed: the month view
+    expect(page.locator(".ax-cal-bar [data-action=month][aria-pressed=true]")).to_have_count(1)

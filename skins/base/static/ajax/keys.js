@@ -10,6 +10,19 @@ export const SHORTCUTS = [
   ["/", "key_search"], ["?", "key_help"], ["Escape", "key_escape"],
 ];
 
+// The other views' own keys, as their handlers read them (calendar.js and notes.js, which serves Notes and
+// Journal alike): shown in the same overlay, under their view's name.
+export const VIEW_SHORTCUTS = [
+  ["help_calendar", [
+    ["t", "key_cal_today"], ["n / p", "key_cal_step"], ["d", "key_cal_day"], ["w", "key_cal_week"],
+    ["m", "key_cal_month"], ["a", "key_cal_agenda"],
+  ]],
+  ["help_notes", [
+    ["j / k, ↓ / ↑", "key_note_step"], ["n", "key_note_new"], ["/", "key_note_search"],
+    ["Delete", "key_note_delete"],
+  ]],
+];
+
 export function bindKeys(actions) {
   document.addEventListener("keydown", (event) => {
     const target = event.target;
@@ -48,8 +61,28 @@ export function showHelp() {
   dialog.setAttribute("aria-label", t("shortcuts"));
   const heading = document.createElement("h2");
   heading.textContent = t("shortcuts");
+  const sections = document.createElement("div");
+  sections.className = "ax-help-sections";
+  for (const [title, keys] of [["help_mail", SHORTCUTS], ...VIEW_SHORTCUTS]) {
+    const section = document.createElement("section");
+    const name = document.createElement("h3");
+    name.textContent = t(title);
+    section.setAttribute("aria-label", t(title));
+    section.append(name, keyList(keys));
+    sections.append(section);
+  }
+  const close = document.createElement("button");
+  close.type = "button";
+  close.textContent = t("close");
+  close.addEventListener("click", closeHelp);
+  dialog.append(heading, sections, close);
+  document.body.append(dialog);
+  close.focus();
+}
+
+function keyList(keys) {
   const list = document.createElement("dl");
-  for (const [key, label] of SHORTCUTS) {
+  for (const [key, label] of keys) {
     const name = document.createElement("dt");
     const kbd = document.createElement("kbd");
     kbd.textContent = key;
@@ -58,13 +91,7 @@ export function showHelp() {
     text.textContent = t(label);
     list.append(name, text);
   }
-  const close = document.createElement("button");
-  close.type = "button";
-  close.textContent = t("close");
-  close.addEventListener("click", closeHelp);
-  dialog.append(heading, list, close);
-  document.body.append(dialog);
-  close.focus();
+  return list;
 }
 
 export function closeHelp() {
