@@ -48,6 +48,24 @@ def test_the_shell_carries_its_settings_and_strings_as_data_not_script(
     assert script.status_code == 200 and "javascript" in script.headers["Content-Type"]
 
 
+def test_the_top_bar_links_to_the_other_interfaces_the_account_may_use(
+    client: FlaskClient, auth: AuthActions, seeded: Seeded
+) -> None:
+    """As the Standard and Mobile frames: a link to each other interface the account is allowed, which
+    switches the session to it."""
+    mobile = '<a href="/interface/mobile">Mobile view</a>'
+    standard = '<a href="/interface/standard">Standard view</a>'
+    auth.login(interface="ajax")
+    links = client.get("/ajax/").get_data(as_text=True).split('<nav class="ax-links">')[1].split("</nav>")[0]
+    assert mobile in links and standard in links
+    assert client.get("/interface/mobile").headers["Location"] == "/m/"
+    assert client.get("/").headers["Location"] == "/m/"
+    client.get("/interface/ajax")
+    seeded.store.settings.set("webmail.interfaces", ["standard", "ajax"], domain="example.test")
+    links = client.get("/ajax/").get_data(as_text=True).split('<nav class="ax-links">')[1].split("</nav>")[0]
+    assert mobile not in links and standard in links
+
+
 def test_the_shell_needs_a_login(client: FlaskClient) -> None:
     assert "/login" in client.get("/ajax/").headers["Location"]
 
