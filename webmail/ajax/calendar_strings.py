@@ -127,6 +127,16 @@ def calendar_strings() -> dict[str, str]:
         "cal_add": _("Add"),
         "cal_close": _("Close"),
         "cal_share": _("Share"),
+        "cal_link": _("Link"),
+        "cal_link_about": _(
+            "Anyone who has this link can see the calendar's events, without signing in, and read only. "
+            "Give it to a calendar program or service to subscribe; make a new link to stop the old one working."
+        ),
+        "cal_link_show": _("Show the link"),
+        "cal_link_renew": _("Make a new link"),
+        "cal_link_url": _("Web address"),
+        "cal_link_webcal": _("Subscription address (webcal)"),
+        "cal_link_subscribe": _("Subscribe"),
         "cal_delete_calendar": _("Delete calendar"),
         "cal_confirm_delete": _("Delete the calendar %(name)s and all its events?"),
         "cal_calendar_saved": _("Calendar saved."),

@@ -87,3 +87,39 @@ def test_event_zone_and_categories_reach_the_standard_form(world: World, page: P
     expect(page.locator("#end_time")).to_have_value("10:00")
     expect(page.locator("#categories")).to_have_value("Team, budget")
     assert errors == []
+
+
+def test_the_calendars_link_serves_its_ics(world: World, page: Page, artifacts: Path) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    me = _account_in_zone(world, "feed")
+    _open_calendar(page, world, me)
+    page.locator(".ax-cal-bar [data-action=new]").click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("#ax-ev-title").fill("Quarterly review")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    page.locator(".ax-cal-bar [data-action=calendars]").click()
+    dialog = page.get_by_role("dialog", name="Calendars")
+    row = dialog.locator(".ax-calendar-list li").first
+    row.get_by_role("button", name="Link").click()
+    row.get_by_role("button", name="Show the link").click()
+    address = row.locator(".ax-link-url")
+    expect(address).to_have_value(re.compile(r"/dav/feed/[^/]+\.ics$"))
+    url = address.input_value()
+    expect(row.locator(".ax-link-webcal")).to_have_value("webcal://" + url.split("://", 1)[1])
+    shot(page, artifacts, "webmail-ajax-calendar-link")
+    feed = page.context.request.get(url)  # the secret link alone: same answer without the session
+    assert feed.status == 200 and "Quarterly review" in feed.text()
+    outsider = page.context.browser.new_context() if page.context.browser else None
+    if outsider is not None:
+        try:
+            assert "Quarterly review" in outsider.request.get(url).text()
+        finally:
+            outsider.close()
+
+    row.get_by_role("button", name="Make a new link").click()
+    expect(row.get_by_role("status")).to_contain_text("no longer works")
+    expect(address).not_to_have_value(url)
+    assert page.context.request.get(url).status == 404  # the old link stopped working
+    assert errors == []

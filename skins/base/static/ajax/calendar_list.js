@@ -1,10 +1,12 @@
 // The calendar view's "Calendars…" dialog: make, rename, recolour and delete calendars over JMAP
 // (Calendar/set, draft-ietf-jmap-calendars). What each row offers follows the calendar's myRights:
 // renaming, recolouring and deleting need mayDelete (the folder's "x" right, as the server checks);
-// a calendar the user may share has a Share button, which opens the sharing dialog (sharing.js).
+// a calendar the user may share has a Share button, which opens the sharing dialog (sharing.js), and a
+// Link button: the calendar's secret read-only .ics / webcal link, shown (made on first use) or made
+// anew (the old one stops working) by the Standard link page's code (POST /ajax/calendar/<id>/link).
 
 import { ask } from "./dialog.js";
-import { t } from "./i18n.js";
+import { config, t } from "./i18n.js";
 import { JmapError } from "./jmap.js";
 import { status } from "./layout.js";
 import { folderOf, mayShare, openSharing } from "./sharing.js";
@@ -14,6 +16,78 @@ const DEFAULT_COLOUR = "#2b4a6f";
 function refused(answer, key) {
   const error = answer?.[key] && Object.values(answer[key])[0];
   if (error) throw new JmapError(error.type, error.description);
+}
+
+// POST the link action ("show" or "renew") of a calendar; its { url, webcal, message } or an Error.
+async function feedLink(calendarId, action) {
+  const response = await fetch(`/ajax/calendar/${folderOf(calendarId)}/link`, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": config.csrf, Accept: "application/json" },
+    body: JSON.stringify({ action }),
+  });
+  let answer = null;
+  try {
+    answer = await response.json();
+  } catch (_) { /* an HTML error page: the CSRF check, a proxy */ }
+  if (!response.ok || !answer?.url) throw new Error(answer?.error || response.statusText);
+  return answer;
+}
+
+// The link panel under a calendar's row: the explanation, the addresses once shown, and the buttons.
+function linkPanel(calendar) {
+  const panel = document.createElement("div");
+  panel.className = "ax-calendar-link";
+  const about = document.createElement("p");
+  about.textContent = t("cal_link_about");
+  const note = document.createElement("p");
+  note.setAttribute("role", "status");
+  const addresses = document.createElement("div");
+  const buttons = document.createElement("p");
+  const show = document.createElement("button");
+  show.type = "button";
+  show.textContent = t("cal_link_show");
+  show.dataset.action = "link-show";
+  const renew = document.createElement("button");
+  renew.type = "button";
+  renew.textContent = t("cal_link_renew");
+  renew.dataset.action = "link-renew";
+  buttons.append(show, " ", renew);
+  const field = (label, value, className) => {
+    const caption = document.createElement("label");
+    caption.textContent = label;
+    const box = document.createElement("input");
+    box.type = "text";
+    box.readOnly = true;
+    box.value = value;
+    box.className = className;
+    caption.append(" ", box);
+    return caption;
+  };
+  const run = async (action) => {
+    note.textContent = "";
+    note.classList.remove("ax-error");
+    try {
+      const answer = await feedLink(calendar.id, action);
+      const subscribe = document.createElement("a");
+      subscribe.href = answer.webcal;
+      subscribe.textContent = t("cal_link_subscribe");
+      addresses.replaceChildren(
+        field(t("cal_link_url"), answer.url, "ax-link-url"),
+        field(t("cal_link_webcal"), answer.webcal, "ax-link-webcal"),
+        subscribe,
+      );
+      show.hidden = true;
+      note.textContent = answer.message;
+    } catch (problem) {
+      note.classList.add("ax-error");
+      note.textContent = problem.message;
+    }
+  };
+  show.addEventListener("click", () => run("show"));
+  renew.addEventListener("click", () => run("renew"));
+  panel.append(about, addresses, note, buttons);
+  return panel;
 }
 
 function colourInput(value, label) {
@@ -112,7 +186,23 @@ export function openCalendarList({ jmap, calendars, onChange }) {
       share.textContent = t("cal_share");
       share.dataset.action = "share";
       share.addEventListener("click", () => openSharing(folderOf(calendar.id), { onClose: () => onChange?.() }));
-      item.append(share);
+      const link = document.createElement("button");
+      link.type = "button";
+      link.textContent = t("cal_link");
+      link.dataset.action = "link";
+      link.setAttribute("aria-expanded", "false");
+      let panel = null;
+      link.addEventListener("click", () => {
+        if (panel) {
+          panel.remove();
+          panel = null;
+        } else {
+          panel = linkPanel(calendar);
+          item.append(panel);
+        }
+        link.setAttribute("aria-expanded", String(Boolean(panel)));
+      });
+      item.append(share, link);
     }
     return item;
   }
