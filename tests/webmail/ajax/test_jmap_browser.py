@@ -42,6 +42,7 @@ def test_keyboard_reading(world: World, page: Page, artifacts: Path) -> None:
     # reading marked two seen: the server's push brings the rows and the count up to date
     expect(page.locator(f"{ROW}.ax-unseen")).to_have_count(1)
     expect(page.locator(".ax-folder[data-role=inbox] .ax-unread").last).to_have_text("1")
+    expect(page.frame_locator(".ax-body").locator("body")).to_contain_text(f"The text of {first}.")
     shot(page, artifacts, "webmail-ajax-reading")
 
 
