@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,45 @@ def test_task_with_priority_percent_and_assignee_shows_in_standard(
     expect(page.locator("#f-assignee")).to_have_value(colleague)
     expect(page.locator("#f-due")).to_have_value(re.compile(r"^2027-05-10T17:30"))
     assert errors == []
+
+
+def test_task_times_are_on_the_account_clock_not_the_browsers(world: World, page: Page) -> None:
+    """The account's time zone (Pacific/Chatham, not the browser's): a due time typed in the Ajax form is
+    that zone's, as the Standard form then shows it; a task another client wrote in UTC shows in the list
+    and the form on the account's clock (12:00 UTC is 00:45 the next day in Chatham in May)."""
+    me = world.account("taskzone")
+    store = world.store()
+    try:
+        store.settings.set("user.timezone", "Pacific/Chatham", account=me)
+        organizer = store.for_user(store.accounts.get(me).id).organizer
+        folder = organizer.collections("tasks")[0].folder_id
+        due = datetime(2027, 5, 10, 12, 0, tzinfo=UTC)
+        data = task_ical.to_ical(task_ical.TaskFields(summary="Written in UTC", due=due), owner=me)
+        organizer.put(folder, None, data, if_none_match=True)
+    finally:
+        store.close()
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") != "Pacific/Chatham"
+    sign_in_to_ajax(page, world.url, me)
+    expect(page.locator(".ax-task-bar")).to_be_attached(timeout=20_000)
+    page.locator(".ax-views [data-view=tasks]").click()
+    tasks = page.locator(".ax-tasks")
+    theirs = tasks.locator(".ax-task", has_text="Written in UTC")
+    expect(theirs.locator(".ax-when")).to_have_text("May 11, 2027, 12:45 AM")
+    theirs.locator(".ax-task-title").click()
+    form = tasks.locator(".ax-task-form")
+    expect(form.locator("#ax-tf-due")).to_have_value("2027-05-11")
+    expect(form.locator("#ax-tf-due-time")).to_have_value("00:45")
+    form.get_by_role("button", name="Cancel").click()
+
+    tasks.get_by_role("button", name="More fields").click()
+    form.locator("#ax-tf-title").fill("Typed in Chatham")
+    form.locator("#ax-tf-due").fill("2027-05-10")
+    form.locator("#ax-tf-due-time").fill("17:30")
+    form.get_by_role("button", name="Save").click()
+    expect(page.locator(".ax-status")).to_have_text("Task saved.")
+    expect(tasks.locator(".ax-task", has_text="Typed in Chatham").locator(".ax-when")).to_have_text(
+        "May 10, 2027, 5:30 PM"
+    )
+    page.goto(f"{world.url}/mail/tasks")
+    page.locator("li.task", has_text="Typed in Chatham").locator(".task-summary").click()
+    expect(page.locator("#f-due")).to_have_value(re.compile(r"^2027-05-10T17:30"))

@@ -1,12 +1,12 @@
 // The task form of the tasks view (tasks.js), with the Standard task form's fields: title, start and
-// due (a day, or a day and a time in the browser's zone), priority (1 highest to 9 lowest), percent
+// due (a day, or a day and a time on the account's clock, zone.js, as the calendar), priority (1 highest to 9 lowest), percent
 // done, status, description, categories and "assign to a colleague" (the task's attendee, mailed the
 // task by the server: Task/set with sendSchedulingMessages). taskPatch() turns the form into the
 // JSCalendar Task properties that changed (draft-ietf-jmap-tasks).
 
 import { t } from "./i18n.js";
-
-const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "Etc/UTC";
+import { dateText, fromLocal, timeText } from "./calendar_dates.js";
+import { ZONE, toAccountClock } from "./zone.js";
 export const STATUSES = ["needs-action", "in-process", "completed", "cancelled"];
 
 function element(tag, props = {}) {
@@ -20,6 +20,15 @@ function row(form, label, ...inputs) {
   form.append(caption, holder);
 }
 
+// A task's start or due as the account's wall clock (a Date), null when unset: a day alone as written, a
+// time written in another zone (another client's) moved onto the account's clock.
+export function taskTime(task, key) {
+  const value = task?.[key];
+  if (!value) return null;
+  const wall = fromLocal(value);
+  return task.showWithoutTime ? wall : toAccountClock(wall, task.timeZone);
+}
+
 // The one participant who is not the owner: whom the task is assigned to.
 export function assigneeOf(task) {
   const people = Object.values(task?.participants || {});
@@ -31,12 +40,12 @@ export function taskForm(task, { lists = [], list = null, readOnly = false, onSa
   const form = element("form", { className: "ax-task-form" });
   form.setAttribute("aria-label", task ? t("task_edit") : t("task_new"));
   const timed = task && !task.showWithoutTime;
-  const split = (value) => [value ? value.slice(0, 10) : "", value && timed ? value.slice(11, 16) : ""];
+  const split = (wall) => [wall ? dateText(wall) : "", wall && timed ? timeText(wall) : ""];
   const title = element("input", { type: "text", id: "ax-tf-title", value: task?.title ?? "", required: true, maxLength: 500 });
   row(form, t("task_title"), title);
   const dates = {};
   for (const [key, label] of [["start", t("task_start")], ["due", t("task_due")]]) {
-    const [day, time] = split(task?.[key]);
+    const [day, time] = split(taskTime(task, key));
     const dayInput = element("input", { type: "date", id: `ax-tf-${key}`, value: day });
     const timeInput = element("input", { type: "time", id: `ax-tf-${key}-time`, value: time });
     timeInput.setAttribute("aria-label", t("task_time", { field: label }));

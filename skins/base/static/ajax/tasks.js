@@ -8,9 +8,9 @@
 import { t } from "./i18n.js";
 import { Jmap, JmapError } from "./jmap.js";
 import { status } from "./layout.js";
-import { dateText, fromLocal } from "./calendar_dates.js";
+import { dateText } from "./calendar_dates.js";
 import { registerView } from "./views.js";
-import { taskForm } from "./task_form.js";
+import { taskForm, taskTime } from "./task_form.js";
 import { shareButton } from "./sharing.js";
 import { transferButtons } from "./transfer.js";
 import { queryAll } from "./query_all.js";
@@ -110,6 +110,9 @@ function render() {
   transfer.update();
   for (const element of [title, due, add, more]) element.disabled = !mayWrite();
   const when = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric" });
+  const whenTimed = new Intl.DateTimeFormat(locale, {
+    day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit",
+  });
   rows.replaceChildren(...state.tasks.map((task) => {
     const row = document.createElement("li");
     row.className = "ax-task";
@@ -139,7 +142,8 @@ function render() {
     if (state.list === ALL) facts.append(badge("ax-task-list", state.lists.find((l) => l.id === task.taskListId)?.name ?? ""));
     const date = document.createElement("span");
     date.className = "ax-when";
-    date.textContent = task.due ? when.format(fromLocal(task.due)) : "";
+    const dueAt = taskTime(task, "due"); // on the account's clock (zone.js), its time when it has one
+    date.textContent = dueAt ? (task.showWithoutTime ? when : whenTimed).format(dueAt) : "";
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = t("cal_delete");
