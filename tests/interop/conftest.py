@@ -96,6 +96,11 @@ class Server:
                     found[m.id] = (m, store.queue.raw(m.id))
                 except NotFound:  # finished by the processing service since the listing: not queued now
                     continue
+                except FileNotFoundError:
+                    # finished but not yet committed: release_and_collect unlinks the body inside the
+                    # delivery's transaction, so a reader can still see the row without its file (a known
+                    # storage race, left for a later session; the message is delivered, not queued)
+                    continue
             return found
         finally:
             store.close()
