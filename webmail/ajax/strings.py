@@ -119,6 +119,10 @@ def _mail_strings() -> dict[str, str]:
         "size_mb": _("%(size)s MB"),
         "copy_to": _("Copy to"),
         "copied": _("Copied %(count)s messages to %(folder)s."),
+        # a key (u, s, v, Delete) whose action the folder's rights refuse: nothing is sent (main.js)
+        "refused_seen": _("This folder is read-only for you: its messages cannot be marked read or unread."),
+        "refused_flag": _("This folder is read-only for you: its messages cannot be flagged."),
+        "refused_remove": _("This folder is read-only for you: its messages cannot be moved or deleted."),
         "open": _("Open"),
         "send": _("Send"),
         "save_draft": _("Save draft"),

@@ -55,7 +55,7 @@ const list = new MessageList(document.querySelector(".ax-rows"), jmap, {
 });
 const reader = new Reader(readerPane, jmap, {
   onAction: (action, email, button) => act(action, email, button),
-  may: (email, right) => may([email.id], right, email),
+  allows: (email, action) => allowed([email.id], action, email),
   onRead: (id) => { if (list.seen(id)) folders.refresh().catch(failed); },
   notify: status,
 });
@@ -147,9 +147,9 @@ function keywordsOf(id) {
 }
 
 // u and s toggle as the first chosen message stands: read ones become unread, and back.
-function toggleKeyword(keyword) {
+function toggleKeyword(keyword, action) {
   const ids = chosen();
-  if (ids.length) setKeyword(ids, keyword, !keywordsOf(ids[0])[keyword]);
+  if (ids.length && permitted(ids, action)) setKeyword(ids, keyword, !keywordsOf(ids[0])[keyword]);
 }
 
 // Whether the folder rights (the Mailbox's myRights) of every message in ids allow ``right``: the menu
@@ -164,22 +164,43 @@ function may(ids, right, known = null) {
   });
 }
 
+// What each message action asks of its folder's rights, and what a key says when they refuse it. The
+// menu, the reader's toolbar and the keys all ask allowed(), so they offer and refuse the same things.
+const NEEDS = {
+  unread: ["maySetSeen", "refused_seen"],
+  flag: ["maySetKeywords", "refused_flag"],
+  move: ["mayRemoveItems", "refused_remove"],
+  delete: ["mayRemoveItems", "refused_remove"],
+};
+
+function allowed(ids, action, known = null) {
+  const needs = NEEDS[action];
+  return !needs || may(ids, needs[0], known);
+}
+
+// A key cannot be left out as a menu entry is: where the rights refuse its action nothing is sent (the
+// server would only refuse it) and the status line says why.
+function permitted(ids, action) {
+  if (allowed(ids, action)) return true;
+  status(t(NEEDS[action][1]));
+  return false;
+}
+
 function menu(event, ids, options = {}) {
   const boxes = [...folders.mailboxes.values()]
     .filter((box) => box.id !== folders.current && box.myRights?.mayAddItems !== false)
     .sort((a, b) => label_of(a).localeCompare(label_of(b)));
   const targets = boxes.map((box) => [label_of(box), () => move(ids, box)]);
-  const seen = may(ids, "maySetSeen");
-  const keywords = may(ids, "maySetKeywords");
-  const removable = may(ids, "mayRemoveItems");
+  const seen = allowed(ids, "unread");
+  const keywords = allowed(ids, "flag");
   const items = [
     seen && ["mark_read", () => setKeyword(ids, "$seen", true)],
     seen && ["mark_unread", () => setKeyword(ids, "$seen", false)],
     keywords && ["flag", () => setKeyword(ids, "$flagged", true)],
     keywords && ["unflag", () => setKeyword(ids, "$flagged", false)],
-    removable && ["move_to", targets],
+    allowed(ids, "move") && ["move_to", targets],
     ["copy_to", boxes.map((box) => [label_of(box), () => copy(ids, box)])],
-    removable && ["delete", () => remove(ids)],
+    allowed(ids, "delete") && ["delete", () => remove(ids)],
     ["print", () => printMessages(ids, status)],
   ].filter(Boolean);
   if (ids.length === 1) {
@@ -407,13 +428,13 @@ function bindPage() {
     reply: () => act("reply", reader.email || current()),
     replyAll: () => act("replyAll", reader.email || current()),
     forward: () => act("forward", reader.email || current()),
-    delete: () => remove(chosen()),
+    delete: () => { const ids = chosen(); if (permitted(ids, "delete")) remove(ids); },
     extendNext: () => list.extend(1),
     extendPrevious: () => list.extend(-1),
     toggle: () => list.toggleCursor(),
-    unread: () => toggleKeyword("$seen"),
-    flag: () => toggleKeyword("$flagged"),
-    move: () => moveMenu(chosen()),
+    unread: () => toggleKeyword("$seen", "unread"),
+    flag: () => toggleKeyword("$flagged", "flag"),
+    move: () => { const ids = chosen(); if (permitted(ids, "move")) moveMenu(ids); },
     menu: () => { if (list.root.offsetParent) list.menuAtCursor(); }, // not on another view's page
     compose: () => { views.select("mail"); composer.start(); },
     search: () => search.focus(),

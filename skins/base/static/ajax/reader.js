@@ -17,11 +17,11 @@ const HEADER_PROPERTIES = [
 ];
 
 export class Reader {
-  constructor(root, jmap, { onAction, onRead, may = () => true, notify = () => {} }) {
+  constructor(root, jmap, { onAction, onRead, allows = () => true, notify = () => {} }) {
     this.root = root;
     this.jmap = jmap;
     this.onAction = onAction;
-    this.may = may;
+    this.allows = allows;
     this.onRead = onRead;
     this.notify = notify;
     this.email = null;
@@ -66,16 +66,13 @@ export class Reader {
 
   // As the Standard reader: answer, mark unread, flag, move and delete (main.js does each, as for the
   // list's menu); the unread and flag buttons name what they will do to the message shown. A button the
-  // folder's rights (myRights) would refuse is left out.
+  // folder's rights (myRights) would refuse is left out (main.js's allowed(), as for the menu and keys).
   toolbar() {
     const bar = document.createElement("div");
     bar.className = "ax-toolbar";
-    const needs = {
-      unread: "maySetSeen", flag: "maySetKeywords", move: "mayRemoveItems", delete: "mayRemoveItems",
-    };
     for (const [action, label] of [["reply", "reply"], ["replyAll", "reply_all"], ["forward", "forward"],
       ["unread", "mark_unread"], ["flag", "flag"], ["move", "move_to_more"], ["delete", "delete"]]) {
-      if (needs[action] && !this.may(this.email, needs[action])) continue;
+      if (!this.allows(this.email, action)) continue;
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = t(label);
