@@ -113,10 +113,13 @@ class MailBodies:
             conn.info["after_commit"].append(lambda: self.collect_garbage(body_ids=ids))
 
     def release_and_collect(self, conn: Connection, counts: dict[int, int]) -> None:
-        """As ``release_bodies``, but a body that reaches zero is collected in this same transaction
-        (row deleted, file unlinked, as ``collect_garbage`` does in its own): for a write unit, where
-        another transaction per message would cost a commit. Call it last in the unit: the file is gone
-        once this returns."""
+        """As ``release_bodies``, but a body that reaches zero has its row deleted in this same
+        transaction: for a write unit, where a collection of its own per message would cost a commit.
+
+        The file goes only after the COMMIT, under the content's lock once more: unlinked before it, a
+        reader could meet the queue row without its text, and a COMMIT that failed (or a crash before
+        it) would bring the row back with its text gone. A crash after the COMMIT leaves an unused file,
+        never a missing one."""
         self.release_bodies(conn, counts, collect=False)
         ids = sorted(counts)
         rows = conn.execute(
@@ -129,8 +132,8 @@ class MailBodies:
         conn.execute(
             s.bodies.delete().where(s.bodies.c.id.in_([r.id for r in rows]), s.bodies.c.refcount <= 0)
         )
-        for r in rows:
-            self.store.blobs.delete(r.sha256)
+        shas = [str(r.sha256) for r in rows]
+        conn.info["after_commit"].append(lambda: self._unlink_if_unreferenced(*shas))
 
     def _discard_unreferenced(self, conn: Connection, sha: str) -> None:
         """Remove a blob written for a delivery that ended up with no recipient, unless it is in use."""
@@ -138,11 +141,14 @@ class MailBodies:
         if conn.execute(select(s.bodies.c.id).where(s.bodies.c.sha256 == sha)).first() is None:
             conn.info["after_commit"].append(lambda: self._unlink_if_unreferenced(sha))
 
-    def _unlink_if_unreferenced(self, sha: str) -> None:
+    def _unlink_if_unreferenced(self, *shas: str) -> None:
+        """Unlink these contents' files unless a body row took them again since (reference_body, under
+        the same lock, re-creates a file it finds missing, but not one that vanishes after its check)."""
         with self.store.db.write() as conn:
-            _lock_content(conn, sha)
-            if conn.execute(select(s.bodies.c.id).where(s.bodies.c.sha256 == sha)).first() is None:
-                self.store.blobs.delete(sha)
+            for sha in shas:
+                _lock_content(conn, sha)
+                if conn.execute(select(s.bodies.c.id).where(s.bodies.c.sha256 == sha)).first() is None:
+                    self.store.blobs.delete(sha)
 
     def collect_garbage(self, limit: int = 1000, *, body_ids: Sequence[int] | None = None) -> int:
         """Delete unreferenced bodies (all, or among ``body_ids``) and their blob files; returns how many.

@@ -97,9 +97,8 @@ class Server:
                 except NotFound:  # finished by the processing service since the listing: not queued now
                     continue
                 except FileNotFoundError:
-                    # finished but not yet committed: release_and_collect unlinks the body inside the
-                    # delivery's transaction, so a reader can still see the row without its file (a known
-                    # storage race, left for a later session; the message is delivered, not queued)
+                    # finished since the listing: the listing's snapshot still held the row, and the
+                    # delivery unlinked the file after its COMMIT (the message is delivered, not queued)
                     continue
             return found
         finally:

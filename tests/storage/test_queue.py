@@ -54,6 +54,36 @@ def test_claim_leases_and_finish_releases(store):
     assert store.check().ok
 
 
+def test_finish_in_a_unit_keeps_the_text_until_the_commit(store):
+    """A delivery's unit removes the queue row and its last body reference; the file must outlive the
+    transaction (a reader may still see the row) and go once it has committed."""
+    qid = store.queue.enqueue(RAW + b"unit\r\n", "", ["bob@far.test"])
+    sha = store.queue.get(qid).sha256
+    with store.db.write() as conn:
+        store.queue.finish_in(conn, qid)
+        assert store.blobs.read(sha) == RAW + b"unit\r\n"  # not committed yet: the text is still there
+    assert not store.blobs.exists(sha)
+    with pytest.raises(NotFound):
+        store.queue.get(qid)
+    assert store.stats()["blobs"] == 0  # collected at the commit, no collect_garbage needed
+    assert store.check().ok
+
+
+def test_finish_in_a_unit_that_fails_loses_nothing(store):
+    """A unit that raises after finishing the message rolls back: the message is queued again, text and
+    all (before, its file was unlinked inside the transaction and the row came back without it)."""
+    qid = store.queue.enqueue(RAW + b"rolled back\r\n", "", ["bob@far.test"])
+
+    class Failed(Exception):
+        pass
+
+    with pytest.raises(Failed), store.db.write() as conn:
+        store.queue.finish_in(conn, qid)
+        raise Failed
+    assert store.queue.raw(qid) == RAW + b"rolled back\r\n"
+    assert store.check().ok
+
+
 def test_queue_list_filters(store):
     a = store.queue.enqueue(RAW, "one@x.test", ["r1@y.test"])
     b = store.queue.enqueue(RAW + b"more", "two@x.test", ["r2@y.test"])
