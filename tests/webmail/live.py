@@ -198,6 +198,16 @@ def shot(page: Page, artifacts: Path, name: str) -> Path:
     return path
 
 
+def forget_the_session(page: Page) -> None:
+    """Leave the page, then drop the browser's cookies, so the next sign-in is someone else's.
+
+    Why leave first: the Ajax page keeps requests in flight (its push channel, a body being read), and
+    one that answers after ``clear_cookies`` sets the session cookie again; the login page then takes
+    the browser for signed in and sends it back to /ajax/ (a CI run failed on exactly that)."""
+    page.goto("about:blank")
+    page.context.clear_cookies()
+
+
 def sign_in(page: Page, server: LiveServer, address: str = "alice@example.test") -> None:
     """Sign in through the login form (the interface preselected for this browser)."""
     page.goto(f"{server.url}/login")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from mailflow.meetings import copies
 from mailflow.meetings.answering import find_copy
 from sidecars.processing.worker import Worker
-from tests.webmail.live import PASSWORD, LiveServer, shot, sign_in
+from tests.webmail.live import PASSWORD, LiveServer, forget_the_session, shot, sign_in
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -69,7 +69,7 @@ def test_invite_accept_in_the_reader_and_room_booked_twice(
     run_queue(store)  # ben's invitation delivered, the room answers
     run_queue(store)  # the room's answer reaches anna
 
-    page.context.clear_cookies()
+    forget_the_session(page)
     sign_in(page, live_server, ben)
     open_mail(page, live_server, ben, b"METHOD:REQUEST")
     assert page.inner_text(".meeting-title") == "Roadmap"
@@ -80,7 +80,7 @@ def test_invite_accept_in_the_reader_and_room_booked_twice(
     assert "Your answer: accepted" in page.inner_text(".meeting")
     run_queue(store)
 
-    page.context.clear_cookies()
+    forget_the_session(page)
     sign_in(page, live_server, anna)
     open_mail(page, live_server, anna, f"From: {ben}".encode())
     assert f"{ben} answered: accepted" in page.inner_text(".meeting")
@@ -90,7 +90,7 @@ def test_invite_accept_in_the_reader_and_room_booked_twice(
     assert copies.partstat_of(anna_copy.item.data, ben) == "ACCEPTED"
     assert copies.partstat_of(anna_copy.item.data, room) == "ACCEPTED"
 
-    page.context.clear_cookies()
+    forget_the_session(page)
     sign_in(page, live_server, carl)
     book(page, live_server, "Same hour", room)
     run_queue(store)

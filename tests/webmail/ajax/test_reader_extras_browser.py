@@ -24,7 +24,7 @@ from mailflow.meetings.answering import default_calendar, find_copy
 from tests.interop.conftest import wait_for
 from tests.webmail.ajax.conftest import World
 from tests.webmail.ajax.test_browser import sign_in_to_ajax
-from tests.webmail.live import shot
+from tests.webmail.live import forget_the_session, shot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -113,7 +113,7 @@ def test_an_invitation_is_accepted_in_the_ajax_reader(world: World, page: Page, 
     expect(page.locator(".ax-calendar .ax-event:has-text('Budget review')")).to_have_count(1)
 
     # the organizer reads the answer in her own Ajax reader
-    page.context.clear_cookies()
+    forget_the_session(page)
     sign_in_to_ajax(page, world.url, organizer)
     page.locator(f"{ROW}:has-text('Budget review')").click()
     expect(page.locator(".ax-reader .ax-meeting .ax-meeting-reply")).to_have_text(f"{bob} answered: accepted")
