@@ -46,11 +46,17 @@ def time_zones() -> list[str]:
     return sorted(available_timezones())
 
 
-class GeneralForm(FlaskForm):  # type: ignore[misc]  # wtforms ships no type hints
+class SignatureForm(FlaskForm):  # type: ignore[misc]  # wtforms ships no type hints
+    """The signature of every address without one of its own ("*"): the General tab's field, also on its
+    own for the Ajax pane's Signatures tab (which must not check language, skin and time zone)."""
+
+    signature = TextAreaField(_l("Signature"), validators=[Length(max=MAX_SIGNATURE_LENGTH)])
+
+
+class GeneralForm(SignatureForm):
     language = SelectField(_l("Language"), choices=[])
     skin = SelectField(_l("Skin"), choices=SKINS)
     timezone = SelectField(_l("Time zone"), choices=[])
-    signature = TextAreaField(_l("Signature"), validators=[Length(max=MAX_SIGNATURE_LENGTH)])
 
 
 class OutOfOfficeForm(FlaskForm):  # type: ignore[misc]

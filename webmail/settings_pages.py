@@ -33,6 +33,7 @@ from webmail.settings_forms import (
     PasswordForm,
     RuleForm,
     SendersForm,
+    SignatureForm,
     lines,
     time_zones,
 )
@@ -59,7 +60,8 @@ def filters() -> UserFilters:
 
 def general(form: GeneralForm, submitted: bool, *, signature: bool = True) -> bool:
     """Show or save the General tab; ``signature=False`` leaves the signature as it is (the Ajax pane
-    edits signatures per address over JMAP Identity/set, and sends only language, skin and time zone)."""
+    sends only language, skin and time zone here: its Signatures tab edits each address's over JMAP
+    Identity/set and this "*" one through ``default_signature``)."""
     prefs = user_mail().preferences
     values = prefs.get()
     languages = available_languages()
@@ -69,7 +71,7 @@ def general(form: GeneralForm, submitted: bool, *, signature: bool = True) -> bo
     if not submitted:
         form.language.data, form.skin.data = current, values["webmail.skin"]
         form.timezone.data = values["user.timezone"]
-        form.signature.data = prefs.signatures().get("*", "")
+        default_signature(form, False)
         return False
     if not form.validate():
         return False
@@ -83,10 +85,21 @@ def general(form: GeneralForm, submitted: bool, *, signature: bool = True) -> bo
         except InvalidInput as exc:
             field_error(form, field, str(exc))
             return False
-    if not signature:
-        return True
+    return not signature or _save_default_signature(form)
+
+
+def default_signature(form: SignatureForm, submitted: bool) -> bool:
+    """Show or save the signature of every address without one of its own ("*"), as the General tab
+    does; the Ajax pane's Signatures tab calls this alone, beside the addresses' own (JMAP Identity/set)."""
+    if not submitted:
+        form.signature.data = user_mail().preferences.signatures().get("*", "")
+        return False
+    return bool(form.validate()) and _save_default_signature(form)
+
+
+def _save_default_signature(form: SignatureForm) -> bool:
     try:
-        prefs.set_signature("*", (form.signature.data or "").replace("\r\n", "\n"))
+        user_mail().preferences.set_signature("*", (form.signature.data or "").replace("\r\n", "\n"))
     except InvalidInput as exc:
         field_error(form, "signature", str(exc))
         return False

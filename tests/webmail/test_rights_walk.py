@@ -70,6 +70,8 @@ OWN_PAGES = {
     # the Ajax settings pane: the Standard settings tabs' own code, on the requester's account only
     "ajax.settings_general",
     "ajax.settings_general_save",
+    "ajax.settings_signature",
+    "ajax.settings_signature_save",
     "ajax.settings_out_of_office",
     "ajax.settings_out_of_office_save",
     "ajax.settings_senders",

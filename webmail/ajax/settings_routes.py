@@ -40,6 +40,7 @@ from webmail.settings_forms import (
     PasswordForm,
     RuleForm,
     SendersForm,
+    SignatureForm,
 )
 
 
@@ -105,6 +106,28 @@ def settings_general_save() -> Any:
     shown = GeneralForm(formdata=None)
     pages.general(shown, False)
     return done(**general_json(shown))
+
+
+# -- Signatures -----------------------------------------------------------------------------------------
+
+
+@bp.get("/settings/signature")
+def settings_signature() -> Any:
+    """The signature of every address without its own ("*"), which no JMAP Identity holds (each address's
+    own is Identity/set's): the Standard General tab's field and code."""
+    form = SignatureForm(formdata=None)
+    pages.default_signature(form, False)
+    return done(signature=form.signature.data)
+
+
+@bp.post("/settings/signature")
+def settings_signature_save() -> Any:
+    form = form_from_json(SignatureForm)
+    if not pages.default_signature(form, True):
+        return refused(form)
+    shown = SignatureForm(formdata=None)
+    pages.default_signature(shown, False)
+    return done(signature=shown.signature.data)
 
 
 # -- Out of office --------------------------------------------------------------------------------------

@@ -178,6 +178,8 @@ def _mail_strings() -> dict[str, str]:
         "save": _("Save"),
         "settings_saved": _("Settings saved."),
         "signatures": _("Signatures"),
+        # the "*" signature, as the Standard General tab's Signature field keeps it
+        "signature_default": _("Every address without a signature of its own"),
         "out_of_office": _("Out of office"),
         "vacation_on": _("Send an out-of-office reply"),
         "vacation_from": _("First day"),

@@ -87,6 +87,27 @@ def test_general_needs_the_token_refuses_with_the_field_and_saves(pane: Pane, se
     assert "skin-collwater" in page and '<option selected value="Europe/Paris">' in page
 
 
+def test_the_signature_for_every_address_is_the_general_tabs(pane: Pane, seeded: Seeded) -> None:
+    """The "*" signature (every address without its own) has no JMAP Identity: the pane's route runs
+    the Standard General tab's field and code, leaving an address's own signature alone."""
+    prefs = seeded.store.for_user(seeded.alice.id).preferences
+    prefs.set_signature(ALICE, "Alice at work")
+    assert pane.get("signature")["signature"] == ""
+    assert pane.post("signature", {"signature": "Everyone"}, csrf=False).status_code == 400
+    too_long = pane.post("signature", {"signature": "x" * 4001})
+    assert too_long.status_code == 400 and list(too_long.get_json()["errors"]) == ["signature"]
+    assert prefs.signatures() == {ALICE: "Alice at work"}
+
+    saved = pane.post("signature", {"signature": "Alice\r\nExample Ltd"})
+    assert saved.status_code == 200 and saved.get_json()["signature"] == "Alice\nExample Ltd"
+    assert prefs.signatures() == {ALICE: "Alice at work", "*": "Alice\nExample Ltd"}
+    assert pane.get("signature")["signature"] == "Alice\nExample Ltd"
+    standard = pane.client.get("/mail/settings/").get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*name="signature"[^>]*>\s*Alice\nExample Ltd</textarea>', standard)
+    assert pane.post("signature", {"signature": ""}).status_code == 200  # empty: none for all addresses
+    assert prefs.signatures() == {ALICE: "Alice at work"}
+
+
 def test_the_quota_meter_is_the_standard_pages(pane: Pane, seeded: Seeded) -> None:
     used = seeded.store.for_user(seeded.alice.id).preferences.quota().used_bytes
     seeded.store.settings.set("quota.storage_bytes", used * 100 // 90, account=ALICE)

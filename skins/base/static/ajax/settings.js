@@ -1,12 +1,14 @@
 // The settings pane, in the reader's pane, one tab for each Standard settings tab: each identity's
 // signature over JMAP (Identity/set: the signature is the only property a user may change; the names and
-// addresses are the administrator's); General, Out of office, Rules, Senders, Temporary addresses,
+// addresses are the administrator's), and the one for every address without its own (no Identity holds
+// it: the Standard General tab's field, over the pane's route); General, Out of office, Rules, Senders, Temporary addresses,
 // Password, Two-step sign-in, App passwords and Other mailboxes over the pane's routes that run the
 // Standard tabs' own code (settings_general.js, settings_away.js, settings_rules.js, settings_signin.js,
 // settings_remote.js). Out of office is not JMAP's VacationResponse: that has one text where the Standard
 // page has two and no "once in N days", so the pane uses the page's code and keeps every field.
 
 import { config, t } from "./i18n.js";
+import { Refused, api } from "./settings_form.js";
 import { aliasesTab, generalTab, passwordTab, sendersTab } from "./settings_general.js";
 import { remoteTab } from "./settings_remote.js";
 import { rulesTab } from "./settings_rules.js";
@@ -87,8 +89,8 @@ export class SettingsPane {
     try {
       let parts;
       if (name === "signatures") {
-        const found = await this.jmap.call("Identity/get", { ids: null });
-        parts = [this.signatures(found.list)];
+        const [found, fallback] = await Promise.all([this.jmap.call("Identity/get", { ids: null }), api("signature")]);
+        parts = [this.signatures(found.list, fallback.signature)];
       } else {
         parts = await TAB_CONTENT[name](context);
       }
@@ -146,29 +148,49 @@ export class SettingsPane {
     return form;
   }
 
-  signatures(identities) {
+  // Each address's signature (an Identity's textSignature: its own, else the one for every address), then
+  // the one for every address without its own ("*"), as the Standard General tab keeps it. That one is
+  // saved first, so the addresses that take it show its new text once the identities are read again.
+  signatures(identities, fallback) {
     const boxes = new Map();
-    return this.form(t("signatures"), () => identities.map((identity) => {
+    const box = (caption, name, value) => {
       const label = document.createElement("label");
-      const caption = document.createElement("span");
-      caption.textContent = identity.name ? `${identity.name} <${identity.email}>` : identity.email;
+      const span = document.createElement("span");
+      span.textContent = caption;
       const text = document.createElement("textarea");
-      text.name = `signature-${identity.id}`;
+      text.name = name;
       text.rows = 4;
-      text.value = identity.textSignature || "";
+      text.value = value;
+      label.append(span, text);
+      return [label, text];
+    };
+    const [fallbackLabel, fallbackBox] = box(t("signature_default"), "signature-default", fallback);
+    fallbackLabel.className = "ax-signature-default";
+    return this.form(t("signatures"), () => [...identities.map((identity) => {
+      const caption = identity.name ? `${identity.name} <${identity.email}>` : identity.email;
+      const [label, text] = box(caption, `signature-${identity.id}`, identity.textSignature || "");
       boxes.set(identity.id, text);
-      label.append(caption, text);
       return label;
-    }), async () => {
+    }), fallbackLabel], async () => {
+      if (fallbackBox.value !== fallback) {
+        try {
+          fallback = (await api("signature", { signature: fallbackBox.value })).signature;
+        } catch (refusal) {
+          const reason = refusal instanceof Refused ? Object.values(refusal.errors).flat().join(" ") : refusal.message;
+          throw new Error(t("setting_refused", { field: t("signature_default"), reason }));
+        }
+        fallbackBox.value = fallback;
+      }
       const update = {};
       for (const identity of identities) {
         const value = boxes.get(identity.id).value;
         if (value !== (identity.textSignature || "")) update[identity.id] = { textSignature: value };
       }
-      if (!Object.keys(update).length) return;
-      refusedBy(await this.jmap.call("Identity/set", { update }), "notUpdated");
+      if (Object.keys(update).length) refusedBy(await this.jmap.call("Identity/set", { update }), "notUpdated");
+      const fresh = new Map((await this.jmap.call("Identity/get", { ids: null })).list.map((i) => [i.id, i]));
       for (const identity of identities) {
-        if (update[identity.id]) identity.textSignature = update[identity.id].textSignature;
+        identity.textSignature = fresh.get(identity.id)?.textSignature ?? identity.textSignature;
+        boxes.get(identity.id).value = identity.textSignature || "";
       }
     });
   }
