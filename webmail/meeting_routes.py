@@ -108,7 +108,7 @@ class Row:
     """One address of the free/busy grid: per hour cell whether busy, or the refusal text."""
 
     address: str
-    #: per day: per hour of GRID_HOURS "" (free) or the busy kind (BUSY, BUSY-TENTATIVE...)
+    #: per day: per hour asked (GRID_HOURS on the page) "" (free) or the busy kind (BUSY, BUSY-TENTATIVE...)
     cells: tuple[tuple[date, tuple[str, ...]], ...]
     periods: tuple[tuple[datetime, datetime, str], ...]
     refusal: str = ""
@@ -130,13 +130,14 @@ def user_zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def free_busy_row(address: str, day: date, days: int, zone: ZoneInfo) -> Row:
+def free_busy_row(address: str, day: date, days: int, zone: ZoneInfo, hours: range = GRID_HOURS) -> Row:
     """The free/busy page's row for ``address`` over ``days`` from ``day`` (also the Ajax calendar's
-    lookup, webmail/ajax/calendar_reminders.py): the same rights and refusals."""
-    return _row(address, day, days, zone)
+    grid, webmail/ajax/calendar_freebusy.py, which asks for every hour of the day): the same rights
+    and refusals."""
+    return _row(address, day, days, zone, hours)
 
 
-def _row(address: str, day: date, days: int, zone: ZoneInfo) -> Row:
+def _row(address: str, day: date, days: int, zone: ZoneInfo, hours: range = GRID_HOURS) -> Row:
     organizer = user_mail().organizer
     start = datetime(day.year, day.month, day.day, tzinfo=zone)
     last = day + timedelta(days=days)
@@ -151,13 +152,13 @@ def _row(address: str, day: date, days: int, zone: ZoneInfo) -> Row:
     cells = []
     for n in range(days):
         current = day + timedelta(days=n)
-        hours = []
-        for hour in GRID_HOURS:
+        shown = []
+        for hour in hours:
             cell_start = datetime(current.year, current.month, current.day, hour, tzinfo=zone)
             cell_end = cell_start + timedelta(hours=1)
             kinds = [b.kind for b in busy if b.start < cell_end and b.end > cell_start]
-            hours.append(_strongest(kinds))
-        cells.append((current, tuple(hours)))
+            shown.append(_strongest(kinds))
+        cells.append((current, tuple(shown)))
     periods = tuple((b.start.astimezone(zone), b.end.astimezone(zone), b.kind) for b in busy)
     return Row(address, tuple(cells), periods)
 

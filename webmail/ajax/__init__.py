@@ -14,6 +14,8 @@ does well, so both interfaces share one implementation:
   permissions page's service (webmail/ajax/sharing_views.py);
 * ``/ajax/calendar/reminders``: the calendar's due reminders, the Standard calendar's list as JSON
   (webmail/ajax/calendar_reminders.py);
+* ``/ajax/calendar/freebusy``: the free/busy grid's hours per address, from the Standard free/busy
+  page's service (webmail/ajax/calendar_freebusy.py);
 * ``/ajax/calendar/<folder_id>/link``: a calendar's read-only .ics / webcal link, shown or made anew by
   the Standard link page's code (webmail/ajax/calendar_feed.py);
 * ``/ajax/meeting/<folder>/<uid>``: the answer to an invitation the reader shows, through the Standard
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 from webmail.ajax import (
     calendar_feed,
+    calendar_freebusy,
     calendar_reminders,
     meeting,
     settings_account_routes,
@@ -43,6 +46,7 @@ from webmail.ajax.blueprint import bp
 __all__ = [
     "bp",
     "calendar_feed",
+    "calendar_freebusy",
     "calendar_reminders",
     "meeting",
     "settings_account_routes",

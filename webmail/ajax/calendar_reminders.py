@@ -1,7 +1,6 @@
 """``GET /ajax/calendar/reminders``: the Ajax calendar's list of due reminders, the Standard calendar's
-own list (``webmail.calendar.routes.due_in``: alarms that have rung for occurrences not yet over) as JSON;
-``GET /ajax/calendar/freebusy?who=a@x,b@y&date=YYYY-MM-DD&days=1|7``: the Standard free/busy page's rows
-(``webmail.meeting_routes.free_busy_row``: the same rights, refusals and address limit) as JSON.
+own list (``webmail.calendar.routes.due_in``: alarms that have rung for occurrences not yet over) as JSON.
+(The free/busy grid's route is webmail/ajax/calendar_freebusy.py.)
 
 Why a WebMail route: JMAP for Calendars has no query for "alarms due now"; the Standard page's service
 already reads the occurrences and their VALARMs through the user's facade, so both interfaces show the
@@ -12,7 +11,7 @@ calendar id, all-day flag and start (a UTC instant the client shows on the accou
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import jsonify, request
@@ -21,7 +20,6 @@ from webmail.ajax.blueprint import bp
 from webmail.calendar import calendars as calendar_list
 from webmail.calendar.routes import due_in
 from webmail.jmap.calendars.ids import calendar_id
-from webmail.meeting_routes import MAX_FREEBUSY_ADDRESSES, free_busy_row, user_zone
 
 
 @bp.get("/calendar/reminders")
@@ -44,41 +42,5 @@ def calendar_reminders() -> Any:
                 }
                 for r in found
             ]
-        }
-    )
-
-
-@bp.get("/calendar/freebusy")
-def calendar_freebusy() -> Any:
-    asked = request.args.get("who", "")
-    addresses = list(
-        dict.fromkeys(a.strip().lower() for a in asked.replace(";", ",").split(",") if a.strip())
-    )
-    zone = user_zone()
-    try:
-        day = date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
-        day = datetime.now(zone).date()
-    days = 7 if request.args.get("days") == "7" else 1
-    if days == 7:
-        day -= timedelta(days=day.weekday())
-    rows = [free_busy_row(a, day, days, zone) for a in addresses[:MAX_FREEBUSY_ADDRESSES]]
-    return jsonify(
-        {
-            "first": day.isoformat(),
-            "days": days,
-            "tooMany": len(addresses) > MAX_FREEBUSY_ADDRESSES,
-            "rows": [
-                {
-                    "address": r.address,
-                    "refusal": str(r.refusal),
-                    # on the account's clock, as the Standard list writes them
-                    "busy": [
-                        [b.strftime("%Y-%m-%d %H:%M"), e.strftime("%Y-%m-%d %H:%M"), k.lower()]
-                        for b, e, k in r.periods
-                    ],
-                }
-                for r in rows
-            ],
         }
     )

@@ -182,8 +182,8 @@ def test_due_reminder_listed_as_on_the_standard_page(world: World, page: Page) -
 
 
 def test_free_busy_lookup_as_on_the_standard_page(world: World, page: Page) -> None:
-    """The Free/busy dialog lists an address's busy times as the Standard free/busy page does, and says
-    why an address cannot be looked up."""
+    """The Free/busy dialog shows an address's busy hours in its grid and lists its busy times as the
+    Standard free/busy page does, and says why an address cannot be looked up."""
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     me = world.account("calfb")
@@ -194,9 +194,10 @@ def test_free_busy_lookup_as_on_the_standard_page(world: World, page: Page) -> N
     day = dialog.locator("#ax-fb-date").input_value()
     dialog.get_by_label("Addresses (comma separated)").fill(f"{me}, nobody@nowhere.invalid")
     dialog.get_by_role("button", name="Look up").click()
-    mine = dialog.locator(f".ax-fb-row[data-address='{me.lower()}'] li")
+    mine = dialog.locator(f".ax-fb-periods[data-address='{me.lower()}'] li")
     expect(mine).to_have_text([f"{day} 14:00 – {day} 15:00 (busy)"])
-    expect(dialog.locator(".ax-fb-row[data-address='nobody@nowhere.invalid']")).to_contain_text(
+    expect(dialog.locator(f"tr[data-address='{me.lower()}'] td[data-hour='14']")).to_contain_text("busy")
+    expect(dialog.locator("tr[data-address='nobody@nowhere.invalid']")).to_contain_text(
         "is not an account of this server"
     )
     dialog.get_by_role("button", name="Close").click()

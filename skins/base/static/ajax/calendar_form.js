@@ -10,14 +10,16 @@
 // attendee answers someone else's invitation here (Accept / Tentative / Decline: a REPLY goes back).
 // As on the Standard form, a timed event has its own time zone (`timeZone`), in which the form's times
 // are typed and shown (the grid still shows the account's clock), and categories (`keywords`, the
-// VEVENT's CATEGORIES), typed separated by commas.
+// VEVENT's CATEGORIES), typed separated by commas. "Free/busy of the attendees" opens the free/busy
+// grid (calendar_freebusy.js) for the user and the people typed, on the event's day, its time marked.
 
 import { config, t } from "./i18n.js";
 import { JmapError } from "./jmap.js";
 import {
   DAY_MS, addDays, dateText, durationMs, durationText, fromInputs, fromLocal, localDateTime, timeText,
 } from "./calendar_dates.js";
-import { ZONE, wallClock } from "./zone.js";
+import { ZONE, toAccountClock, wallClock } from "./zone.js";
+import { openFreeBusy } from "./calendar_freebusy.js";
 
 // The Standard form's reminder choices, in minutes before the start (webmail/calendar/event_form.py).
 const REMINDERS = [0, 5, 10, 15, 30, 60, 120, 1440, 2880, 10080];
@@ -368,6 +370,12 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
   const invite = field(grid, t("cal_attendees"), input("ax-ev-attendees", "text", typed), true);
   invite.placeholder = t("cal_attendees_hint");
   invite.setAttribute("aria-description", t("cal_attendees_hint"));
+  // the attendees' free/busy grid on the event's day, its hours marked (calendar_freebusy.js)
+  const freeBusy = document.createElement("button");
+  freeBusy.type = "button";
+  freeBusy.className = "ax-fb-button";
+  freeBusy.textContent = t("cal_fb_attendees");
+  line(grid, freeBusy).classList.add("ax-fb-open");
   const categories = field(grid, t("cal_categories"), input("ax-ev-categories", "text"), true);
   categories.placeholder = t("cal_categories_hint");
   const about = field(grid, t("cal_description"), input("ax-ev-description", "textarea"), true);
@@ -398,6 +406,30 @@ export function openEventForm({ jmap, calendars, series = null, instance = null,
   const error = document.createElement("p");
   error.className = "ax-error";
   error.setAttribute("role", "alert");
+  freeBusy.addEventListener("click", () => {
+    error.textContent = "";
+    let people;
+    try {
+      people = splitAddresses(invite.value);
+    } catch (problem) {
+      error.textContent = problem.message;
+      return;
+    }
+    // the user first, then the organizer of someone else's meeting, then the attendees typed
+    const who = [];
+    for (const address of [config.address, owner?.email, ...people]) {
+      if (address && !who.some((a) => a.toLowerCase() === address.toLowerCase())) who.push(address);
+    }
+    // the form's times are on the event's own zone's clock; the grid shows the account's
+    let proposed = null;
+    if (!whole.checked && startDay.value && endDay.value) {
+      const first = toAccountClock(fromInputs(startDay.value, startTime.value), zone.value);
+      const last = toAccountClock(fromInputs(endDay.value, endTime.value), zone.value);
+      if (last > first) proposed = [first, last];
+    }
+    const day = proposed ? proposed[0] : startDay.value ? fromInputs(startDay.value) : start;
+    openFreeBusy({ who, day, proposed });
+  });
   const actions = document.createElement("p");
   actions.className = "ax-actions";
   const button = (label, handler, kind = "button") => {
