@@ -4,7 +4,7 @@ Standard calendar shows it, and the form reads the rule back."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -93,6 +93,11 @@ def _event(page: Page, title: str, start: str, end: str, calendar: str | None = 
     page.locator(".ax-cal-bar [data-action=new]").click()
     dialog = page.get_by_role("dialog")
     dialog.locator("#ax-ev-title").fill(title)
+    # today on the account's clock (UTC): the form's default starts at the next full hour, which after
+    # 23:00 is tomorrow (and ends tomorrow after 22:00)
+    today = datetime.now(UTC).date().isoformat()
+    dialog.locator("#ax-ev-start-day").fill(today)
+    dialog.locator("#ax-ev-end-day").fill(today)
     dialog.locator("#ax-ev-start-time").fill(start)
     dialog.locator("#ax-ev-end-time").fill(end)
     if calendar:
