@@ -4,11 +4,13 @@ administrator's narrower view. Screenshots go to the artifacts directory (docs/i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.webadmin.conftest import delegate
 from tests.webmail.live import LiveServer, shot
@@ -44,35 +46,35 @@ def test_sign_in_and_change_a_domain_setting(
     page.goto(f"{live_server.admin_url}/login")
     shot(page, artifacts, "webadmin-login")
     admin_sign_in(page, live_server)
-    assert page.locator("#domain-count").inner_text() == "1"
+    expect(page.locator("#domain-count")).to_have_text("1")
     shot(page, artifacts, "webadmin-dashboard")
 
     page.click("nav.side >> text=All domains")
     page.click("#domain-list >> text=example.test")
-    assert page.locator("#limits").is_visible()
+    expect(page.locator("#limits")).to_be_visible()  # the domain's page, not the list still loading
     shot(page, artifacts, "webadmin-domain")
 
     page.click("text=All settings of this domain")
     page.click("nav.sections >> text=web")
-    inherited = page.locator("#setting-web-session_idle_seconds .inherited").inner_text()
-    assert "Inherits the default:" in inherited and "30m" in inherited
+    inherited = page.locator("#setting-web-session_idle_seconds .inherited")
+    expect(inherited).to_contain_text("Inherits the default:")
+    expect(inherited).to_contain_text("30m")
     page.check("#set-web-session_idle_seconds")
     page.fill("#value-web-session_idle_seconds", "45m")
     page.click("button:has-text('Save')")
-    assert page.locator(".flash.success").inner_text() == "Saved 1 change(s)."
+    expect(page.locator(".flash.success")).to_have_text("Saved 1 change(s).")
     assert live_server.store.settings.explicit(domain="example.test") == {IDLE: 2700}
-    assert page.locator("#set-web-session_idle_seconds").is_checked()
+    expect(page.locator("#set-web-session_idle_seconds")).to_be_checked()
     shot(page, artifacts, "webadmin-settings")
 
     page.fill("#value-web-session_idle_seconds", "forever")
     page.click("button:has-text('Save')")
-    error = page.locator("#setting-web-session_idle_seconds .error").inner_text()
-    assert "is not a duration" in error
+    expect(page.locator("#setting-web-session_idle_seconds .error")).to_contain_text("is not a duration")
     assert live_server.store.settings.explicit(domain="example.test") == {IDLE: 2700}
     shot(page, artifacts, "webadmin-settings-error")
 
     page.click("text=Sign out")
-    page.wait_for_url(lambda url: url.endswith("/login"))
+    expect(page).to_have_url(re.compile(r"/login$"))
 
 
 def test_a_delegated_administrator_sees_their_domain_only(
@@ -83,10 +85,11 @@ def test_a_delegated_administrator_sees_their_domain_only(
         store.domains.add("tenant.test")
         delegate(store, "tenant-admin", "tenant.test", password="tenant-pass-1")
     admin_sign_in(page, live_server, "tenant-admin", "tenant-pass-1")
-    assert "domain administrator" in page.locator("header.top").inner_text()
+    expect(page.locator("header.top")).to_contain_text("domain administrator")
     page.click("nav.side >> text=All domains")
     rows = page.locator("#domain-list tbody tr")
-    assert rows.count() == 1 and "tenant.test" in rows.inner_text()
+    expect(rows).to_have_count(1)  # count() would not wait for the list page
+    expect(rows).to_contain_text("tenant.test")
     shot(page, artifacts, "webadmin-delegated")
     reply = page.goto(f"{live_server.admin_url}/domains/example.test")
     assert reply is not None and reply.status == 404

@@ -9,6 +9,8 @@ import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from playwright.sync_api import expect
+
 from tests.support.service import running
 from tests.webadmin.test_directory_browser import admin_sign_in
 from tests.webmail.live import LiveServer, shot
@@ -25,7 +27,7 @@ def test_domain_account_quota_then_imap_login(page: Page, live_server: LiveServe
     page.fill("#confirm", "postmaster-pass-1")
     page.click("button.primary")
     page.wait_for_url(lambda url: url.endswith("/domains/firstflow.test"))
-    assert "Domain firstflow.test added." in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("Domain firstflow.test added.")
 
     page.goto(f"{live_server.admin_url}/accounts/new?domain=firstflow.test")
     page.fill("#address", "erin")
@@ -35,7 +37,7 @@ def test_domain_account_quota_then_imap_login(page: Page, live_server: LiveServe
     shot(page, artifacts, "webadmin-first-account")
     page.click("button.primary")
     page.wait_for_url(lambda url: "/accounts/erin@firstflow.test" in url)
-    assert page.input_value("#quota") == "30M"
+    expect(page.locator("#quota")).to_have_value("30M")
 
     data = live_server.data
     with running("sidecars.imap", "imap", data) as (offset, _proc):
