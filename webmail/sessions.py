@@ -10,6 +10,13 @@ account id, the account's password generation, the login time and the time of th
   cookie dies with a password change;
 * at logout (``POST /logout``), which clears the cookie. A copy of a cookie taken before logout stays
   valid until one of the limits above: that is the price of cookie sessions, and why the limits exist.
+
+The time of the last request is written at most once a step (:func:`seen_step`), not on every request:
+each write sends the whole signed cookie again, and a response still on its way when the user signs out
+(the Ajax page's push channel, a message body, a refresh in another tab) would put the signed-in cookie
+back into the browser, undoing the sign-out (a browser test that signed out, or cleared its cookies,
+found itself signed in again). Most responses now carry no cookie; one that refreshes the time in that
+instant still can, which only server-side sessions would close.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from webmail.user_settings import user_settings
 
 LOGIN_AT = "login_at"
 SEEN_AT = "seen_at"
+SEEN_STEP = 60.0  # seconds: the most the time of the last request lags (a tenth of a shorter idle limit)
 INTERFACE = "interface"
 EXPIRED = _l("Your session has ended. Please sign in again.")
 
@@ -92,7 +100,8 @@ def enforce_limits() -> Any:
         idle = now - float(session.get(SEEN_AT, 0))
         age = now - float(session.get(LOGIN_AT, 0))
         if limits.webmail_enabled and idle <= limits.idle_seconds and age <= limits.max_seconds:
-            session[SEEN_AT] = int(now)
+            if idle >= seen_step(limits.idle_seconds):
+                session[SEEN_AT] = int(now)  # the cookie is sent again only then (module docstring)
             return None
     end()
     if request.blueprint == "jmap":
@@ -101,6 +110,12 @@ def enforce_limits() -> Any:
     if request.endpoint == "auth.login":
         return None
     return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def seen_step(idle_seconds: float) -> float:
+    """How old the stored time of the last request may get before a request writes it again: a minute,
+    or a tenth of the idle limit when that is shorter, so a session never ends much before its limit."""
+    return min(SEEN_STEP, idle_seconds / 10)
 
 
 def require_login() -> Any:

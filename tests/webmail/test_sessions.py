@@ -35,6 +35,17 @@ def test_activity_keeps_the_session_alive(client: FlaskClient, auth: AuthActions
         assert session["seen_at"] >= int(time.time()) - 5
 
 
+def test_requests_close_together_send_no_cookie(client: FlaskClient, auth: AuthActions) -> None:
+    """The last request's time is written at most once a minute: a response still on its way when the
+    user signs out in another tab carries no cookie to sign the browser in again."""
+    auth.login()
+    client.get("/m/")  # the first page after login stores its CSRF secret in the session
+    assert "Set-Cookie" not in client.get("/m/").headers
+    _age(client, seen=61)
+    assert "session=" in client.get("/m/").headers.get("Set-Cookie", "")  # a minute on: written again
+    assert "Set-Cookie" not in client.get("/m/").headers
+
+
 def test_absolute_limit_ends_an_active_session(
     client: FlaskClient, auth: AuthActions, seeded: Seeded
 ) -> None:
