@@ -61,6 +61,7 @@ def test_mobile_view_at_360_px(mobile_page: Page, live_server: LiveServer, artif
 
     page.get_by_role("link", name="Inbox", exact=True).click()
     expect(page.locator("h1")).to_contain_text("Inbox")
+    page.wait_for_load_state()  # its stylesheet applied: the width measured is the page's as drawn
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot(page, artifacts, "webmail-mobile-inbox")
 
@@ -75,9 +76,11 @@ def test_pages_run_no_inline_script(page: Page, live_server: LiveServer) -> None
     violations: list[str] = []
     page.on("console", lambda message: violations.append(message.text))
     sign_in(page, live_server)
-    page.evaluate(
-        "() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
-        " document.body.appendChild(s); }"
-    )
+    # the console message reaches this process after the script's evaluate() returns: wait for it
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        page.evaluate(
+            "() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
+            " document.body.appendChild(s); }"
+        )
     assert page.evaluate("window.ran") is None
     assert any("Content Security Policy" in text for text in violations)

@@ -11,7 +11,7 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 from werkzeug.serving import make_server
 
 from sidecars.processing.worker import Worker
@@ -72,8 +72,8 @@ def test_compose_with_attachment_send_and_read_over_imap(
         page.set_input_files("#attachments", str(upload))
         page.screenshot(path=str(tmp_path / "compose.png"), full_page=True)
         page.click("#send-button")
-        page.wait_for_url(f"{webmail_url}/mail/**")
-        assert "Your message was sent." in page.content()
+        # not wait_for_url("/mail/**"): the compose page's own address matches it before the answer
+        expect(page.locator("body")).to_contain_text("Your message was sent.")
         page.screenshot(path=str(tmp_path / "sent.png"), full_page=True)
         assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors
     finally:

@@ -24,6 +24,7 @@ def test_mobile_settings_fit_360_px_and_make_a_rule(
     for name in PAGES:
         page.locator(".m-links").get_by_role("link", name=name, exact=True).click()
         expect(page.locator("h1")).to_be_visible()
+        page.wait_for_load_state()  # this page's, with its stylesheet: the previous page had an h1 too
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
         shot(page, artifacts, "webmail-mobile-settings-" + name.lower().replace(" ", "-"))
 
@@ -34,6 +35,7 @@ def test_mobile_settings_fit_360_px_and_make_a_rule(
     page.select_option("select[name=action]", "flag")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".rules li")).to_contain_text("Newsletters")
+    page.wait_for_load_state()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("button", name="Turn off").click()
     expect(page.locator(".rules li")).to_contain_text("off")

@@ -9,6 +9,8 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from playwright.sync_api import expect
+
 from tests.webmail.live import PASSWORD, LiveServer, shot, sign_in
 
 if TYPE_CHECKING:
@@ -44,8 +46,8 @@ def test_contact_task_and_import(
     page.fill("#contacts-q", "lefevre")
     page.click("form[role=search] button[type=submit]")
     page.wait_for_url("**q=lefevre**")
-    assert page.locator("li.contact").count() == 1
-    assert "renee@work.test" in page.locator("li.contact").inner_text()
+    expect(page.locator("li.contact")).to_have_count(1)
+    expect(page.locator("li.contact")).to_contain_text("renee@work.test")
     shot(page, artifacts, "organizer-contacts")
 
     # A task, listed by due date, then done.
@@ -58,11 +60,11 @@ def test_contact_task_and_import(
     page.wait_for_selector("text=The task was saved.")
     page.click("#nav-tasks")
     task = page.locator("li.task", has_text="Send the quote to Renée")
-    assert "due 2026-12-24 10:00" in task.inner_text()
+    expect(task).to_contain_text("due 2026-12-24 10:00")
     shot(page, artifacts, "organizer-tasks")
     task.locator("button.task-toggle").click()
     page.wait_for_selector("text=The task is done.")
-    assert page.locator("li.task", has_text="Send the quote").count() == 0
+    expect(page.locator("li.task", has_text="Send the quote")).to_have_count(0)
 
     # Import a .vcf with one broken card: the report names it by its position.
     page.click("#nav-import")
@@ -72,15 +74,14 @@ def test_contact_task_and_import(
     )
     page.click("#import-submit")
     report = page.locator("#import-report")
-    report.wait_for()
-    assert "1 added, 0 updated, 1 refused." in report.inner_text()
-    assert page.locator("tr.import-failure").count() == 1
-    assert "No. 2" in page.locator("tr.import-failure").inner_text()
+    expect(report).to_contain_text("1 added, 0 updated, 1 refused.")
+    expect(page.locator("tr.import-failure")).to_have_count(1)
+    expect(page.locator("tr.import-failure")).to_contain_text("No. 2")
     shot(page, artifacts, "organizer-import-report")
 
     # On a phone: the contact is found there too.
     sign_in(mobile_page, live_server, me)
     mobile_page.goto(f"{live_server.url}/m/contacts?q=renee")
-    assert "Renée Lefèvre" in mobile_page.locator("li.contact").first.inner_text()
-    assert "Imported Ida" not in mobile_page.locator("ul.contacts").inner_text()
+    expect(mobile_page.locator("li.contact").first).to_contain_text("Renée Lefèvre")
+    expect(mobile_page.locator("ul.contacts")).not_to_contain_text("Imported Ida")
     shot(mobile_page, artifacts, "organizer-mobile-contacts")

@@ -5,10 +5,13 @@ artifacts directory (tests/webmail/live.py)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from playwright.sync_api import expect
 
 from filters.user_rules import UserFilters
 from sidecars.processing.worker import Worker
@@ -31,11 +34,11 @@ def test_change_skin_and_set_out_of_office(live_server: LiveServer, page: Page, 
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     sign_in(page, live_server, me)
     page.click("#settings-link")
-    assert "skin-classic" in (page.get_attribute("body", "class") or "")
+    expect(page.locator("body")).to_have_class(re.compile(r"\bskin-classic\b"))
     page.select_option("#skin", "webreflection")
     page.click("button[type=submit].primary")
     page.wait_for_selector("body.skin-webreflection")
-    assert "Your settings were saved." in page.content()
+    expect(page.locator("body")).to_contain_text("Your settings were saved.")  # the body may be half parsed
     stylesheets = page.eval_on_selector_all("link[rel=stylesheet]", "links => links.map(l => l.href)")
     assert any("webreflection" in href for href in stylesheets)
     shot(page, artifacts, "settings-skin")
@@ -49,7 +52,7 @@ def test_change_skin_and_set_out_of_office(live_server: LiveServer, page: Page, 
     page.fill("#end", (today + timedelta(days=6)).isoformat())
     page.click("#save-ooo")
     page.wait_for_selector("text=Your automatic reply was saved.")
-    assert page.input_value("#subject") == "Away this week"
+    expect(page.locator("#subject")).to_have_value("Away this week")
     shot(page, artifacts, "settings-out-of-office")
     assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors
 

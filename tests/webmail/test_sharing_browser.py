@@ -5,6 +5,7 @@ and the owner among the "From" choices of the compose page. Screenshots go to th
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,7 @@ def test_share_a_calendar_as_viewer_and_delegate(
     expect(page.locator("li.delegate", has_text=guest).locator("input[name=send_on_behalf]")).to_be_checked()
     shot(page, artifacts, "sharing-delegation")
     page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))  # signed out before the next sign-in begins
 
     sign_in(page, live_server, guest)
     page.goto(f"{live_server.url}/mail/folders")

@@ -6,10 +6,13 @@ artifacts directory (tests/webmail/live.py)."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from playwright.sync_api import expect
 
 from storage import totp
 from tests.webmail.live import PASSWORD, LiveServer, shot, sign_in
@@ -27,16 +30,17 @@ def test_enrol_and_sign_in_with_a_code(live_server: LiveServer, page: Page, arti
     sign_in(page, live_server, me)
     page.goto(f"{live_server.url}/mail/settings/two-step")
     page.click("#two-step-start")
-    page.wait_for_selector("#two-step-qr")
-    drawn = page.eval_on_selector("#two-step-qr", "img => img.complete && img.naturalWidth > 100")
-    assert drawn, "the QR code was not drawn"
+    # a data: image decodes after the element is in the page: wait for it (a QR never drawn times out)
+    page.wait_for_function(
+        "() => { const img = document.querySelector('#two-step-qr');"
+        " return Boolean(img && img.complete && img.naturalWidth > 100); }"
+    )
     secret = page.inner_text("#two-step-secret").strip()
     shot(page, artifacts, "two-step-setup")
     page.fill("#code", totp.code_at(secret, time.time()))
     page.click("button[type=submit].primary")
-    page.wait_for_selector("#recovery-codes")
-    assert page.locator("#recovery-codes li").count() == 10
-    assert "is on since" in page.inner_text("#two-step-state")
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    expect(page.locator("#two-step-state")).to_contain_text("is on since")
     shot(page, artifacts, "two-step-recovery-codes")
 
     page.get_by_role("button", name="Sign out").click()
@@ -49,12 +53,12 @@ def test_enrol_and_sign_in_with_a_code(live_server: LiveServer, page: Page, arti
     page.fill("#code", totp.code_at(secret, time.time() + totp.STEP_SECONDS))  # the step after set-up's
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
-    assert page.get_by_role("button", name="Sign out").count() == 1
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(1)
 
     page.goto(f"{live_server.url}/mail/settings/app-passwords")
     page.fill("#name", "Thunderbird")
     page.click("button[type=submit].primary")
-    page.wait_for_selector("#new-app-password")
+    expect(page.locator("#new-app-password")).to_have_text(re.compile(r"\S"))
     made = page.inner_text("#new-app-password").strip()
     shot(page, artifacts, "two-step-app-password")
     assert live_server.store.auth.verify(me, made, service="imap").id == account.id

@@ -10,6 +10,8 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from playwright.sync_api import expect
+
 from tests.webmail.live import PASSWORD, LiveServer, shot, sign_in
 
 if TYPE_CHECKING:
@@ -19,7 +21,9 @@ WEEK_OF = "2027-03-01"  # a Monday
 
 
 def cells(page: Page, text: str) -> list[str]:
-    """The days (data-day) of the view cells that hold an event titled ``text``."""
+    """The days (data-day) of the view cells that hold an event titled ``text``, once the page has
+    loaded (a view's first cell is there before the parser reaches its last)."""
+    page.wait_for_load_state()
     found = page.eval_on_selector_all(
         "td[data-day], section[data-day]",
         "(cells, text) => cells.filter(c => [...c.querySelectorAll('.cal-summary')]"
@@ -47,9 +51,9 @@ def test_weekly_event_moved_and_deleted_in_chromium(
     page.fill("#start_time", "09:30")
     page.fill("#end_date", WEEK_OF)
     page.fill("#end_time", "09:45")
-    assert not page.is_visible("#weekday-choice")  # calendar.js: no weekdays until "weekly"
+    expect(page.locator("#weekday-choice")).to_be_hidden()  # calendar.js: no weekdays until "weekly"
     page.select_option("#repeat", "weekly")
-    assert page.is_visible("#weekday-choice")
+    expect(page.locator("#weekday-choice")).to_be_visible()
     page.check("#weekday-MO")
     page.check("#weekday-WE")
     page.check("#ends-count")
@@ -76,9 +80,8 @@ def test_weekly_event_moved_and_deleted_in_chromium(
 
     page.click("#view-week")
     page.click("td[data-day='2027-03-03'] .cal-entry")  # Wednesday's occurrence
-    page.wait_for_selector("#scope-this")
-    assert page.is_checked("#scope-this")
-    assert not page.is_visible("#repeat-fields")  # one occurrence: no repeat choice
+    expect(page.locator("#scope-this")).to_be_checked()
+    expect(page.locator("#repeat-fields")).to_be_hidden()  # one occurrence: no repeat choice
     page.fill("#start_date", "2027-03-04")
     page.fill("#end_date", "2027-03-04")
     page.click("#save-event")
