@@ -36,10 +36,17 @@ _running: dict[tuple[str, int], int] = {}
 @bp.before_request
 def sign_in() -> Response | None:
     try:
-        g.jmap_account = authenticate().account
+        signed = authenticate()
     except Refused as refused:
         return refused.response()
+    g.jmap_account = signed.account
+    g.jmap_by_cookie = signed.by_cookie  # a WebMail session, with its limits (push.py checks them again)
     return None
+
+
+def signed_by_cookie() -> bool:
+    """Whether this request was signed in by the WebMail session cookie (else by HTTP Basic)."""
+    return bool(g.get("jmap_by_cookie", False))
 
 
 def signed_account() -> Account:

@@ -11,9 +11,16 @@ since the last event (or since the stream opened). Several changes in a burst gi
   after the first state event, ``no`` keeps it open; ``ping``: seconds between ``ping`` events (data
   ``{"interval": N}``), clamped to 1..``limits.MAX_PING_SECONDS``; 0 means no pings, but a comment line is
   still written every ``MAX_PING_SECONDS`` so a vanished client is noticed.
-* A stream ends after ``MAX_STREAM_SECONDS`` (EventSource clients reconnect, signing in again, so an
-  ended session or a revoked password stops the pushes); each account holds at most
-  ``limits.MAX_EVENT_SOURCES`` streams per process (the ``limit`` problem beyond).
+* A stream ends after ``MAX_STREAM_SECONDS`` (EventSource clients reconnect, signing in again); each
+  account holds at most ``limits.MAX_EVENT_SOURCES`` streams per process (the ``limit`` problem beyond).
+* A stream outlives the request that signed it in, so what let it open is checked again at least every
+  ``SIGN_IN_CHECK_SECONDS`` (:class:`SignIn`): the account still enabled with JMAP (and, for the WebMail
+  cookie, WebMail) on, its password not changed since, and a WebMail session not past its absolute limit
+  (``web.session_max_seconds`` after login, the limit read when the stream opened). When one fails the
+  stream ends; the client's reconnection is then refused (401) and EventSource stops, which the Ajax
+  client reads as its session having ended (skins/base/static/ajax/session.js). What cannot be seen here
+  is a sign-out (the cookie is only dropped by the browser: webmail/sessions.py) or the idle limit (the
+  other requests' times are in the browser's cookie); those are found by the next request.
 * No thread per client: under gunicorn's gevent worker the response generator is a greenlet waiting on
   a ``threading.Event`` (patched by gevent) that the feed's poller sets; with real threads it is a real
   wait. Nothing is held between events but the subscription and the Event.
@@ -35,20 +42,25 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-from flask import Response, request
+from flask import Response, request, session
 
 from storage.changes import Change, Subscription
+from storage.errors import NotFound
 from storage.store import Store
 from storage.usermail import UserMail
 from webmail.binding import current_store
 from webmail.jmap import ids, limits, registry
-from webmail.jmap.blueprint import bp, signed_account, slot
+from webmail.jmap.blueprint import bp, signed_account, signed_by_cookie, slot
 from webmail.jmap.problems import Problem
+from webmail.sessions import LOGIN_AT
+from webmail.user_settings import user_settings
 
 log = logging.getLogger("fieldpost.jmap")
 
 MAX_STREAM_SECONDS = 3600
+SIGN_IN_CHECK_SECONDS = 30.0  # one account read per open stream this often (the Ajax client pings as often)
 SETTLE_SECONDS = 0.05  # after a wake-up, let a burst of changes commit before reading the states
 
 
@@ -99,12 +111,41 @@ def eventsource() -> Response:
         holder.__enter__()
     except Problem as problem:
         return problem.response()
-    stream = Stream(current_store(), account.id, types, ping, closeafter == "state")
+    stream = Stream(current_store(), account.id, types, ping, closeafter == "state", SignIn.of_request())
     response = Response(stream.events(), content_type="text/event-stream")
     response.call_on_close(lambda: holder.__exit__(None, None, None))  # the slot is free again
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # a buffering proxy would hold the events back
     return response
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What let a stream open, checked again while it runs (module docstring)."""
+
+    account_id: int
+    password_generation: int
+    services: tuple[str, ...]
+    ends_at: float | None  # a WebMail session's absolute limit (time.time()); None for HTTP Basic
+
+    @classmethod
+    def of_request(cls) -> SignIn:
+        account = signed_account()
+        if not signed_by_cookie():
+            return cls(account.id, account.password_generation, ("jmap",), None)
+        ends_at = float(session.get(LOGIN_AT, 0)) + user_settings().max_seconds
+        return cls(account.id, account.password_generation, ("jmap", "webmail"), ends_at)
+
+    def holds(self, store: Store) -> bool:
+        if self.ends_at is not None and time.time() > self.ends_at:
+            return False
+        try:
+            account = store.accounts.by_id(self.account_id)
+        except NotFound:
+            return False
+        if not account.enabled or account.password_generation != self.password_generation:
+            return False
+        return all(store.auth.service_enabled(account, service) for service in self.services)
 
 
 class RightsWatch:
@@ -148,9 +189,16 @@ class Stream:
     """One client's event stream (what the response generator runs, outside the request context)."""
 
     def __init__(
-        self, store: Store, account_id: int, types: frozenset[str] | None, ping: int, close_after_state: bool
+        self,
+        store: Store,
+        account_id: int,
+        types: frozenset[str] | None,
+        ping: int,
+        close_after_state: bool,
+        sign_in: SignIn,
     ) -> None:
         self.store = store
+        self.sign_in = sign_in
         self.user = store.for_user(account_id)
         self.jmap_account = ids.account_id(account_id)
         self.types = types
@@ -171,15 +219,24 @@ class Stream:
             ends = time.monotonic() + MAX_STREAM_SECONDS
             interval = self.ping or limits.MAX_PING_SECONDS
             yield b": fieldpost jmap push\n\n"  # headers out now: the client knows it is connected
-            while time.monotonic() < ends:
-                if not self.woken.wait(interval):
-                    yield event("ping", {"interval": self.ping}) if self.ping else b": keep-alive\n\n"
+            next_ping = time.monotonic() + interval
+            next_check = time.monotonic() + SIGN_IN_CHECK_SECONDS
+            while (now := time.monotonic()) < ends:
+                if now >= next_check:
+                    if not self.sign_in.holds(self.store):
+                        return  # the reconnection meets the refusal (module docstring)
+                    next_check = now + SIGN_IN_CHECK_SECONDS
+                if not self.woken.wait(max(0.0, min(next_ping, next_check) - now)):
+                    if time.monotonic() >= next_ping:
+                        yield event("ping", {"interval": self.ping}) if self.ping else b": keep-alive\n\n"
+                        next_ping = time.monotonic() + interval
                     continue
+                next_ping = time.monotonic() + interval  # as before: any wake-up puts the next ping off
                 time.sleep(SETTLE_SECONDS)
                 self.woken.clear()
-                now = self.wanted(states(self.user))
-                moved = {t: s for t, s in now.items() if last.get(t) != s}
-                last = now
+                found = self.wanted(states(self.user))
+                moved = {t: s for t, s in found.items() if last.get(t) != s}
+                last = found
                 if not moved:
                     continue
                 yield event("state", {"@type": "StateChange", "changed": {self.jmap_account: moved}})

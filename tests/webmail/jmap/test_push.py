@@ -1,11 +1,13 @@
 """EventSource push (RFC 8620 7.3) through the app: a state event when the account changes, only the
-types asked for, pings, closeafter, and the argument checks. The live test with a change made over
+types asked for, pings, closeafter, the argument checks, and a stream ending once its sign-in no longer
+holds (a password change, a WebMail session past its limit). The live test with a change made over
 IMAP is test_push_live.py."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +15,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.storage.conftest import build_message
-from tests.webmail.conftest import Seeded
+from tests.webmail.conftest import AuthActions, Seeded
 from tests.webmail.jmap.conftest import HTTPS, Jmap
+from webmail.jmap import push
 
 
 def events(jmap: Jmap, query: str) -> Iterator[bytes]:
@@ -100,3 +103,40 @@ def test_a_folder_shared_with_the_user_pushes_their_mailbox_state(jmap: Jmap, se
     assert name == "state" and list(data["changed"]) == [jmap.account_id("bob")]
     assert list(data["changed"][jmap.account_id("bob")]) == ["Mailbox"]
     assert list(stream) == []
+
+
+@pytest.mark.timeout(60)
+def test_a_password_change_ends_an_open_stream(
+    jmap: Jmap, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stream outlives the request that signed it in: once the password changes it ends (at its next
+    check), so the client's reconnection meets the refusal instead of pushing on for the hour."""
+    monkeypatch.setattr(push, "SIGN_IN_CHECK_SECONDS", 0.2)
+    stream = events(jmap, "types=*&closeafter=no&ping=1")
+    next(stream)
+    assert parse(next(stream)) == ("ping", {"interval": 1})  # checked five times meanwhile: it holds
+    seeded.store.accounts.set_password("alice@example.test", "a-new-password")
+    assert list(stream) == []  # ended, without a ping more
+    refused = jmap.client.get(
+        "/jmap/eventsource?types=*", headers=jmap.headers("alice", None), base_url=HTTPS
+    )
+    assert refused.status_code == 401
+
+
+@pytest.mark.timeout(60)
+def test_a_webmail_session_past_its_limit_ends_its_stream(
+    client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Ajax client's stream (signed in by the WebMail cookie) ends when the session reaches
+    web.session_max_seconds, however long the stream could still run; its reconnection is then 401."""
+    monkeypatch.setattr(push, "SIGN_IN_CHECK_SECONDS", 0.2)
+    auth.login()
+    with client.session_transaction() as session:  # signed in 12 hours ago, less one second
+        session["login_at"] = int(time.time()) - 12 * 3600 + 1
+    opened = client.get("/jmap/eventsource?types=*&closeafter=no&ping=0", buffered=False)
+    assert opened.status_code == 200
+    started = time.monotonic()
+    assert list(opened.response)[:1] == [b": fieldpost jmap push\n\n"]
+    assert time.monotonic() - started < 5
+    again = client.get("/jmap/eventsource?types=*", headers={"Sec-Fetch-Site": "same-origin"})
+    assert again.status_code == 401 and "WWW-Authenticate" not in again.headers
