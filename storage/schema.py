@@ -597,8 +597,12 @@ pim_items = Table(
     Column("organizer", String(320), nullable=False, default=""),  # lower-case address
     Column("emails", Text, nullable=False, default=""),  # space-separated lower-case addresses
     Column("etag", String(32), nullable=False),  # sha256 of the bytes, hex[:32]
+    # The item's identity, kept when it is replaced or moved (storage.pim.item_rows): a number drawn from
+    # pim_item_keys when the item is first stored (never reused); set on every insert.
+    Column("item_key", BigInteger, nullable=True),
     UniqueConstraint("folder_id", "name"),
     UniqueConstraint("folder_id", "item_uid"),
+    Index("ix_pim_items_item_key", "item_key", unique=True),
     Index("ix_pim_items_folder_starts", "folder_id", "starts_at"),
     Index("ix_pim_items_folder_recur_end", "folder_id", "recur_end"),
     Index("ix_pim_items_folder_due", "folder_id", "due_at"),
@@ -614,6 +618,29 @@ pim_removed = Table(
     Column("name", String(255), primary_key=True),
     Column("modseq", BigInteger, nullable=False),
     Index("ix_pim_removed_folder_modseq", "folder_id", "modseq"),
+)
+
+# Where the organizer's item keys are drawn from: a row is inserted for its new id and deleted again; the
+# autoincrement (SQLite AUTOINCREMENT, a PostgreSQL sequence) never hands out an id twice, and unlike a
+# counter row it locks nothing between two writers.
+pim_item_keys = Table(
+    "pim_item_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    sqlite_autoincrement=True,
+)
+
+# Items that left a PIM folder (deleted, replaced or moved away) by their ``item_key``, and the MODSEQ
+# of their leaving: what a JMAP /changes reports destroyed (pim_removed keeps names, for DAV). One row per
+# (folder, key), removed again when an item of that key comes back into the folder.
+pim_gone = Table(
+    "pim_gone",
+    metadata,
+    Column("folder_id", ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_key", BigInteger, primary_key=True, autoincrement=False),
+    Column("component", String(16), nullable=False),
+    Column("modseq", BigInteger, nullable=False),
+    Index("ix_pim_gone_folder_modseq", "folder_id", "modseq"),
 )
 
 # A PIM folder's display name and colour, when the user set them (else the folder's name is shown).

@@ -12,6 +12,12 @@ what they are given: a message that is not one iCalendar object or vCard, is big
 still shows and the organizer does not. Such a message is looked at again whenever the store opens
 (``backfill``), which is also how the messages of PIM folders stored before the organizer existed
 (revision 0012) get their rows.
+
+Identity: each row has an ``item_key``, drawn from ``pim_item_keys`` when the item is first stored
+(``new_key``: never given twice). The organizer's replace and move carry the key over to the new message (``keep_key``), so an
+item keeps it for as long as it exists (JMAP's ids); any other path (an IMAP COPY, a restore) makes a new
+item. Every key that leaves a folder is written to ``pim_gone`` with its component and the MODSEQ, and
+struck from there when it comes back (a move back, or the replace that follows the expunge).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from storage import schema as s
 from storage.errors import InvalidInput
@@ -106,6 +112,7 @@ def _index_one(
             uid=uid,
             name=name,
             etag=etag_of(raw),
+            item_key=new_key(conn),
             **item.columns(),
         )
     )
@@ -123,14 +130,49 @@ def _name_taken(conn: Connection, folder_id: int, name: str) -> bool:
     )
 
 
+def new_key(conn: Connection) -> int:
+    """A key no item ever had: the autoincrement of ``pim_item_keys`` (the row is not kept)."""
+    k = s.pim_item_keys
+    made = conn.execute(insert(k)).inserted_primary_key
+    assert made is not None
+    key = int(made[0])
+    conn.execute(delete(k).where(k.c.id == key))
+    return key
+
+
+def keep_key(conn: Connection, folder_id: int, uid: int, key: int) -> None:
+    """Give the item just stored as message ``uid`` of ``folder_id`` the identity ``key`` of the item it
+    replaces or moves (whose row is gone already: keys are unique)."""
+    p, g = s.pim_items, s.pim_gone
+    conn.execute(update(p).where(p.c.folder_id == folder_id, p.c.uid == uid).values(item_key=key))
+    conn.execute(delete(g).where(g.c.folder_id == folder_id, g.c.item_key == key))
+
+
 def record_removed(conn: Connection, folder: Folder, message_ids: Sequence[int], modseq: int) -> None:
-    """Before messages of a PIM-kind folder are deleted: remember their names as removed at ``modseq``
-    and drop their rows (the foreign key would too; this does not depend on it)."""
-    p, r = s.pim_items, s.pim_removed
+    """Before messages of a PIM-kind folder are deleted: remember their names (and keys) as removed at
+    ``modseq`` and drop their rows (the foreign key would too; this does not depend on it)."""
+    p, r, g = s.pim_items, s.pim_removed, s.pim_gone
     names: list[str] = []
     for start in range(0, len(message_ids), 500):
         ids = list(message_ids[start : start + 500])
-        names += [str(n) for n in conn.execute(select(p.c.name).where(p.c.message_id.in_(ids))).scalars()]
+        rows = conn.execute(
+            select(p.c.name, p.c.item_key, p.c.component).where(p.c.message_id.in_(ids))
+        ).all()
+        names += [str(row.name) for row in rows]
+        gone = [
+            {
+                "folder_id": folder.id,
+                "item_key": int(row.item_key),
+                "component": row.component,
+                "modseq": modseq,
+            }
+            for row in rows
+            if row.item_key is not None
+        ]
+        if gone:
+            keys = [x["item_key"] for x in gone]
+            conn.execute(delete(g).where(g.c.folder_id == folder.id, g.c.item_key.in_(keys)))
+            conn.execute(insert(g), gone)
         conn.execute(delete(p).where(p.c.message_id.in_(ids)))
     for start in range(0, len(names), 500):
         chunk = names[start : start + 500]

@@ -3,12 +3,14 @@
 All are frozen dataclasses, so a page, the DAV server or a test can keep and compare them freely.
 Datetimes are timezone-aware UTC. A PIM item is a message of a PIM-kind folder whose bytes are its
 iCalendar (RFC 5545) or vCard (RFC 6350) text; ``name`` is its resource name (unique per folder, what a
-DAV client puts and gets), ``etag`` the first 32 hex digits of the SHA-256 of its bytes.
+DAV client puts and gets), ``etag`` the first 32 hex digits of the SHA-256 of its bytes, ``key`` the
+item's identity: unique among all items, kept while the item is replaced (``put``) or moved (``move``),
+never given to another item (JMAP builds its ids from it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from storage.rights import Rights
@@ -51,6 +53,8 @@ class ItemRef:
     name: str
     etag: str
     modseq: int
+    key: int = 0
+    component: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Item:
     data: bytes
     summary: str
     item_uid: str
+    key: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class Occurrence:
     categories: tuple[str, ...]
     busy: bool
     private: bool
+    key: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,15 +107,36 @@ class TaskRow:
     status: str
     priority: int | None
     percent: int | None
+    key: int = 0
+
+
+@dataclass(frozen=True)
+class Gone:
+    """An item that left a folder (deleted, or moved away): its key and component."""
+
+    key: int
+    component: str
+
+
+@dataclass(frozen=True)
+class ItemPlace:
+    """Where the item of a key is now: its folder, name and component."""
+
+    key: int
+    folder_id: int
+    name: str
+    component: str
 
 
 @dataclass(frozen=True)
 class SyncResult:
-    """What changed in a folder since a sync token: the new token, changed items and removed names."""
+    """What changed in a folder since a sync token: the new token, changed items and removed names, and
+    the keys of the items that left it (``gone``; not those replaced in place, which keep their key)."""
 
     token: str
     changed: list[ItemRef]
     removed: list[str]
+    gone: list[Gone] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

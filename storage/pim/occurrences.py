@@ -89,6 +89,7 @@ def candidates_statement(folder_ids: Sequence[int], start: datetime, end: dateti
             p.c.folder_id,
             p.c.name,
             p.c.etag,
+            p.c.item_key,
             b.c.sha256,
             p.c.starts_at,
             p.c.ends_at,
@@ -170,6 +171,7 @@ def occurrences(
             categories=inst.categories,
             busy=inst.busy,
             private=inst.private,
+            key=int(row.item_key or 0),
         )
         for row, inst in expand_rows(organizer.store, rows, start, end, limit)
     ]

@@ -42,8 +42,10 @@ from storage.pim.models import (
     PIM_KINDS,
     Busy,
     Collection,
+    Gone,
     ImportReport,
     Item,
+    ItemPlace,
     ItemRef,
     Occurrence,
     SyncResult,
@@ -247,12 +249,12 @@ class Organizer:
         with self.store.db.read() as conn:
             self.pim_folder(conn, folder_id, "r")
             rows = conn.execute(
-                select(p.c.name, p.c.etag, m.c.modseq)
+                select(p.c.name, p.c.etag, m.c.modseq, p.c.item_key, p.c.component)
                 .join(m, m.c.id == p.c.message_id)
                 .where(p.c.folder_id == folder_id)
                 .order_by(p.c.name)
             ).all()
-        return [ItemRef(r.name, r.etag, int(r.modseq)) for r in rows]
+        return [_ref(r) for r in rows]
 
     def get(self, folder_id: int, name: str) -> Item:
         """One item with its bytes.
@@ -306,6 +308,7 @@ class Organizer:
                 data=self.store.blobs.read(r.sha256),
                 summary=r.summary,
                 item_uid=r.item_uid,
+                key=int(r.item_key or 0),
             )
             for r in rows
         ]
@@ -372,7 +375,11 @@ class Organizer:
             row = _row(conn, folder_id, s.pim_items.c.name == target)
             if row is None or row.uid != new.uid:
                 raise InvalidInput("the item could not be indexed")  # rolled back; parse_item accepted it
-            return ItemRef(target, row.etag, new.modseq)
+            key = int(row.item_key)
+            if old is not None and old.item_key is not None:
+                key = int(old.item_key)
+                item_rows.keep_key(conn, folder_id, new.uid, key)  # replaced, not a new item
+            return ItemRef(target, row.etag, new.modseq, key, row.component)
 
         return self.store.db.write_unit(unit)
 
@@ -404,7 +411,8 @@ class Organizer:
         self.store.db.write_unit(unit)
 
     def move(self, folder_id: int, name: str, to_folder_id: int) -> ItemRef:
-        """Move an item to another PIM folder under the same name (rights as an IMAP MOVE).
+        """Move an item to another PIM folder under the same name (rights as an IMAP MOVE). It keeps its
+        ``key``: a sync of the source lists it in ``gone``, one of the target in ``changed``.
 
         Raises:
             NotFound: a folder or the item missing, or no "l". PermissionDenied: "r", "t" or "e" missing
@@ -429,11 +437,13 @@ class Organizer:
                 )
             new_uid = self.store.mail.copy_in(conn, folder_id, [old.uid], to_folder_id, move=True)[old.uid]
             conn.execute(update(p).where(p.c.folder_id == to_folder_id, p.c.uid == new_uid).values(name=name))
+            if old.item_key is not None:
+                item_rows.keep_key(conn, to_folder_id, new_uid, int(old.item_key))  # the same item, moved
             row = _row(conn, to_folder_id, p.c.name == name)
             if row is None:
                 raise InvalidInput("the item could not be indexed in the target folder")
             modseq = fo.folder_by_id(conn, to_folder_id).highestmodseq
-            return ItemRef(name, row.etag, modseq)
+            return ItemRef(name, row.etag, modseq, int(row.item_key), row.component)
 
         return self.store.db.write_unit(unit)
 
@@ -446,23 +456,29 @@ class Organizer:
             NotFound: no such folder, or no "l". PermissionDenied: no "r".
             InvalidInput: ``INVALID_SYNC_TOKEN`` for a token not made by this folder (or a newer one).
         """
-        p, m, r = s.pim_items, s.messages, s.pim_removed
+        p, m, r, g = s.pim_items, s.messages, s.pim_removed, s.pim_gone
         with self.store.db.read() as conn:
             folder, _ = self.pim_folder(conn, folder_id, "r")
             since = _since(folder, token)
             q = (
-                select(p.c.name, p.c.etag, m.c.modseq)
+                select(p.c.name, p.c.etag, m.c.modseq, p.c.item_key, p.c.component)
                 .join(m, m.c.id == p.c.message_id)
                 .where(p.c.folder_id == folder_id)
             )
             if since:
                 q = q.where(m.c.folder_id == folder_id, m.c.modseq > since)
-            changed = [
-                ItemRef(row.name, row.etag, int(row.modseq))
-                for row in conn.execute(q.order_by(m.c.modseq, p.c.name))
-            ]
+            changed = [_ref(row) for row in conn.execute(q.order_by(m.c.modseq, p.c.name))]
             removed: list[str] = []
+            gone: list[Gone] = []
             if since:
+                gone = [
+                    Gone(int(row.item_key), row.component)
+                    for row in conn.execute(
+                        select(g.c.item_key, g.c.component)
+                        .where(g.c.folder_id == folder_id, g.c.modseq > since)
+                        .order_by(g.c.item_key)
+                    )
+                ]
                 present = select(p.c.message_id).where(p.c.folder_id == folder_id, p.c.name == r.c.name)
                 removed = [
                     str(n)
@@ -472,7 +488,27 @@ class Organizer:
                         .order_by(r.c.name)
                     ).scalars()
                 ]
-        return SyncResult(f"{folder.uidvalidity}-{folder.highestmodseq}", changed, removed)
+        return SyncResult(f"{folder.uidvalidity}-{folder.highestmodseq}", changed, removed, gone)
+
+    def locate(self, keys: Iterable[int]) -> list[ItemPlace]:
+        """Where the items of ``keys`` are now, for those in a folder the user may read ("l" and "r");
+        keys of items that are gone or out of reach are left out (one index read per 500 keys)."""
+        wanted = sorted({int(k) for k in keys})
+        p = s.pim_items
+        found: list[Any] = []
+        with self.store.db.read() as conn:
+            for start in range(0, len(wanted), 500):
+                found += conn.execute(
+                    select(p.c.item_key, p.c.folder_id, p.c.name, p.c.component).where(
+                        p.c.item_key.in_(wanted[start : start + 500])
+                    )
+                ).all()
+            readable = set(self.readable_folder_ids(conn, {int(r.folder_id) for r in found}))
+        return [
+            ItemPlace(int(r.item_key), int(r.folder_id), r.name, r.component)
+            for r in sorted(found, key=lambda r: int(r.item_key))
+            if int(r.folder_id) in readable
+        ]
 
     # -- reads over many items (storage.pim.occurrences, task_list, freebusy, contact_search) -----------
 
@@ -574,6 +610,10 @@ def _since(folder: Folder, token: str | None) -> int:
     if since > folder.highestmodseq:
         raise InvalidInput(INVALID_SYNC_TOKEN)
     return since
+
+
+def _ref(row: Any) -> ItemRef:
+    return ItemRef(row.name, row.etag, int(row.modseq), int(row.item_key or 0), row.component)
 
 
 def _row(conn: Connection, folder_id: int, condition: Any) -> Any:

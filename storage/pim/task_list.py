@@ -49,6 +49,7 @@ def tasks(organizer: Organizer, folder_ids: Iterable[int], *, include_done: bool
             p.c.status,
             p.c.priority,
             p.c.percent,
+            p.c.item_key,
         ).where(p.c.folder_id.in_(readable), p.c.component == "VTODO")
         if not include_done:
             q = q.where(p.c.completed_at.is_(None), p.c.status.not_in(DONE))
@@ -64,6 +65,7 @@ def tasks(organizer: Organizer, folder_ids: Iterable[int], *, include_done: bool
             status=r.status,
             priority=r.priority,
             percent=r.percent,
+            key=int(r.item_key or 0),
         )
         for r in rows[:MAX_TASKS]
     ]
