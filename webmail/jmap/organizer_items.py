@@ -6,9 +6,10 @@ an item with storage's refusals as SetErrors) are written once here, not once pe
 
 Why this shape: every such item is one iCalendar item of a PIM folder, named by its resource name, so
 the ids, states and change feed of the calendar's events serve them all unchanged
-(webmail/jmap/calendars/ids.py, state.py): an item id is ``v<folder>_<name>``, an item state the
-readable folders' ``(id, UIDVALIDITY, HIGHESTMODSEQ)`` behind a one-letter prefix of the type, and
-/changes asks each folder for what changed since (the organizer's sync, as CalDAV does). What differs
+(webmail/jmap/calendars/ids.py, state.py, item_changes.py): an item id is ``v<key>`` (storage's item
+key, kept when the item moves to another folder), an item state the readable folders' ``(id,
+UIDVALIDITY, HIGHESTMODSEQ)`` behind a one-letter prefix of the type, and /changes asks each folder for
+what changed since (the organizer's sync, as CalDAV does). What differs
 between the types -- the JSON of an item and how it is checked and written -- stays in their modules.
 """
 
@@ -22,7 +23,7 @@ from storage.errors import InvalidInput, NotFound, PermissionDenied, Preconditio
 from storage.pim.models import Collection, Item
 from storage.usermail import UserMail
 from webmail.jmap import standard_methods as std
-from webmail.jmap.calendars import ids
+from webmail.jmap.calendars import events, ids, item_changes
 from webmail.jmap.calendars import state as st
 from webmail.jmap.calendars.errors import set_error_of
 from webmail.jmap.calendars.event_set import Refused
@@ -143,8 +144,8 @@ class ItemKind:
 
     def find(self, user: UserMail, item_id: str) -> tuple[ids.EventRef, Item] | None:
         """The folder and stored item an id names, when it is one of this type the user may read."""
-        ref = ids.parse_event_id(item_id)
-        if ref is None or ref.recurrence_id is not None or ref.name is None:
+        ref = events.refs_of(user, [item_id], (self.component,)).get(item_id)
+        if ref is None or ref.recurrence_id is not None:
             return None
         if ref.folder_id not in {c.folder_id for c in self.folders(user)}:
             return None
@@ -166,30 +167,18 @@ class ItemKind:
         return out
 
     def changes(self, call: Call, args: Args) -> Args:
-        """The item type's /changes (RFC 8620 5.2) over the folders' change feed."""
+        """The item type's /changes (RFC 8620 5.2) over the folders' change feed (item_changes.py)."""
         asked = std.changes_args(call, args)
         since = asked.since_state
         old = st.parse_event_state(since[1:]) if since.startswith(self.state_prefix) else None
-        folders = self.folders(call.user)
-        new = st.event_points(folders)
-        if old is None or any(f not in new or new[f].uidvalidity != p.uidvalidity for f, p in old.items()):
+        if old is None:
             raise MethodError("cannotCalculateChanges", f"reload the {self.noun}")
-        created: list[str] = []
-        updated: list[str] = []
-        destroyed: list[str] = []
-        for folder_id, point in sorted(new.items()):
-            before = old.get(folder_id)
-            if before is not None and before.modseq == point.modseq:
-                continue
-            try:
-                result = call.user.organizer.sync(
-                    folder_id, f"{before.uidvalidity}-{before.modseq}" if before else None
-                )
-            except (NotFound, PermissionDenied, InvalidInput):
-                raise MethodError("cannotCalculateChanges", f"reload the {self.noun}") from None
-            (updated if before else created).extend(ids.event_id(folder_id, r.name) for r in result.changed)
-            destroyed.extend(ids.event_id(folder_id, n) for n in result.removed)
-        if asked.max_changes is not None and len(created) + len(updated) + len(destroyed) > asked.max_changes:
+        folders = self.folders(call.user)
+        try:
+            found = item_changes.since(call.user, old, folders, (self.component,))
+        except item_changes.CannotCalculate:
+            raise MethodError("cannotCalculateChanges", f"reload the {self.noun}") from None
+        if asked.max_changes is not None and found.count() > asked.max_changes:
             raise MethodError(
                 "cannotCalculateChanges", f"more changes than maxChanges: reload the {self.noun}"
             )
@@ -198,9 +187,9 @@ class ItemKind:
             "oldState": since,
             "newState": self.state_prefix + st.event_state(folders),
             "hasMoreChanges": False,
-            "created": created,
-            "updated": updated,
-            "destroyed": destroyed,
+            "created": found.created,
+            "updated": found.updated,
+            "destroyed": found.destroyed,
         }
 
     def target(self, call: Call, wanted: object) -> int:
@@ -222,21 +211,22 @@ class ItemKind:
             )
         return folder_id
 
-    def store_new(self, call: Call, folder_id: int, name: str, data: bytes) -> None:
-        """Store a created item under ``name``.
+    def store_new(self, call: Call, folder_id: int, name: str, data: bytes) -> str:
+        """Store a created item under ``name``; its id.
 
         Raises:
             Refused: invalidProperties (uid) when the name is taken; storage's refusal otherwise
             (forbidden for a folder the user may not add to, overQuota...).
         """
         try:
-            call.user.organizer.put(folder_id, name, data, if_none_match=True)
+            stored = call.user.organizer.put(folder_id, name, data, if_none_match=True)
         except PreconditionFailed:
             raise Refused(
                 std.set_error("invalidProperties", "an item with this uid exists", properties=["uid"])
             ) from None
         except StorageError as exc:
             raise Refused(set_error_of(exc, None)) from None
+        return ids.event_id(stored.key)
 
     def replace(self, call: Call, ref: ids.EventRef, item: Item, data: bytes) -> None:
         """Replace a stored item by ``data``, unless it changed since it was read (its ETag).
@@ -270,17 +260,27 @@ class ItemKind:
         except StorageError as exc:
             raise Refused(set_error_of(exc, None)) from None
 
-    def not_moved(self, ref: ids.EventRef, patch: Args) -> None:
-        """Refuse a patch that moves the item to another folder (not supported).
+    def new_folder(self, call: Call, ref: ids.EventRef, patch: Args) -> int | None:
+        """The folder a patch moves the item to (its folder property naming another folder of this
+        kind), or None when it stays.
 
         Raises:
-            Refused: invalidProperties naming the folder property.
+            Refused: invalidProperties naming the folder property when it is not one of this kind's.
         """
-        if patch.get(self.folder_property, self.folder_id(ref.folder_id)) != self.folder_id(ref.folder_id):
-            raise Refused(
-                std.set_error(
-                    "invalidProperties",
-                    "an item cannot move to another folder",
-                    properties=[self.folder_property],
-                )
-            )
+        wanted = patch.get(self.folder_property)
+        if wanted is None or wanted == self.folder_id(ref.folder_id):
+            return None
+        target = self.target(call, wanted)
+        return None if target == ref.folder_id else target
+
+    def move(self, call: Call, ref: ids.EventRef, target: int) -> None:
+        """Move the item to ``target`` (storage's move: "i" there, "t" and "e" here); it keeps its key,
+        so its id.
+
+        Raises:
+            Refused: storage's refusal (forbidden, an item of that name or uid there, overQuota...).
+        """
+        try:
+            call.user.organizer.move(ref.folder_id, ref.name, target)
+        except StorageError as exc:
+            raise Refused(set_error_of(exc, self.folder_property)) from None

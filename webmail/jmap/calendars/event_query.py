@@ -74,7 +74,7 @@ def _ranged(call: Call, folders: list[int], span: tuple[datetime, datetime], exp
         raise std.invalid("filter", str(exc)) from None
     out: dict[str, None] = {}
     for o in found:
-        base = ids.event_id(o.folder_id, o.name)
+        base = ids.event_id(o.key)
         if expand and o.recurrence_id is not None:
             out[ids.instance_id(base, o.recurrence_id)] = None
         else:
@@ -86,7 +86,7 @@ def _unranged(call: Call, folders: list[int]) -> list[str]:
     organizer = call.user.organizer
     starts: list[tuple[datetime, str]] = []
     for folder_id in folders:
-        names = [r.name for r in organizer.items(folder_id)]
+        names = [r.name for r in organizer.items(folder_id) if r.component == "VEVENT"]
         for item in organizer.get_many(folder_id, names):
             if item.component != "VEVENT":
                 continue
@@ -94,7 +94,7 @@ def _unranged(call: Call, folders: list[int]) -> list[str]:
                 first, _ = read.utc_span(read.event_json(read.parse(item.data)))
             except (read.NotAnEvent, v.Invalid, ValueError):
                 continue
-            starts.append((first, ids.event_id(folder_id, item.name)))
+            starts.append((first, ids.event_id(item.key)))
     return [event_id for _, event_id in sorted(starts)]
 
 

@@ -10,8 +10,7 @@ and single instances, written as the iCalendar text the organizer keeps (event_w
   (by CalDAV or the Standard calendar) makes it fail with ``stateMismatch`` rather than be lost. An
   instance id updates that instance only (an override of its title, description, start, duration or
   location). A new ``calendarIds`` moves the event to that calendar (storage's move: "i" on the target,
-  "t" and "e" on the source); the event's id names its calendar, so it changes: the ``updated`` entry
-  gives the new ``id``.
+  "t" and "e" on the source); the item keeps its storage key, so the event keeps its id (ids.py).
 * destroy: an event id deletes the item; an instance id excludes that instance from its series.
 * ``participants`` only the organizer changes, and ``sendSchedulingMessages: true`` mails the attendees;
   an attendee changes only their own ``participationStatus`` (an answer, replied to the organizer)
@@ -126,7 +125,7 @@ def _create(call: Call, body: Args, now: datetime, send: bool) -> Args:
         raise _invalid(exc) from None
     name = resource_name(event["uid"], "VEVENT")
     try:
-        call.user.organizer.put(folder_id, name, data, if_none_match=True)
+        stored = call.user.organizer.put(folder_id, name, data, if_none_match=True)
     except PreconditionFailed:
         raise Refused(
             std.set_error("invalidProperties", "an event with this uid exists", properties=["uid"])
@@ -135,7 +134,7 @@ def _create(call: Call, body: Args, now: datetime, send: bool) -> Args:
         raise Refused(set_error_of(exc, None)) from None
     if send and event.get("participants"):
         scheduling.invite(call, folder_id, name)
-    return {"id": ids.event_id(folder_id, name), "uid": event["uid"]}
+    return {"id": ids.event_id(stored.key), "uid": event["uid"]}
 
 
 def _stored(call: Call, event_id: str) -> events.Found:
@@ -221,8 +220,6 @@ def _update(call: Call, event_id: str, patch: Args, now: datetime, send: bool) -
         folder_id = target
     if send and changed != before and (changed.get("participants") or before.get("participants")):
         scheduling.invite(call, folder_id, found.item.name)
-    if folder_id != found.ref.folder_id:
-        return {"id": ids.event_id(folder_id, found.item.name)}
     return None
 
 

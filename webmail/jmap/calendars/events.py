@@ -9,6 +9,7 @@ overrides taken out, ``start`` at the instance's own start (its override applied
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,21 +40,28 @@ class Found:
     item: Item
 
 
+def refs_of(user: UserMail, wanted: Iterable[str], components: Iterable[str]) -> dict[str, ids.EventRef]:
+    """The ids among ``wanted`` that name an item of ``components`` the user may read, with where the
+    item is now (one index read: storage's ``locate``). Ids of other items or not ours are left out."""
+    parsed = {i: r for i in dict.fromkeys(wanted) if (r := ids.parse_event_id(i)) is not None}
+    kinds = set(components)
+    places = {
+        p.key: p for p in user.organizer.locate({r.key for r in parsed.values()}) if p.component in kinds
+    }
+    return {
+        i: ids.EventRef(places[r.key].folder_id, places[r.key].name, r.key, r.recurrence_id, r.base_id)
+        for i, r in parsed.items()
+        if r.key in places
+    }
+
+
 def find(user: UserMail, event_id: str) -> Found | None:
     """The item ``event_id`` names, when the user may read it and it holds an event; else None."""
-    ref = ids.parse_event_id(event_id)
+    ref = refs_of(user, [event_id], ("VEVENT",)).get(event_id)
     if ref is None:
         return None
-    organizer = user.organizer
     try:
-        name = ref.name
-        if name is None:
-            name = next(
-                (i.name for i in organizer.items(ref.folder_id) if ids.name_hash(i.name) == ref.hashed), None
-            )
-            if name is None:
-                return None
-        item = organizer.get(ref.folder_id, name)
+        item = user.organizer.get(ref.folder_id, ref.name)
     except (NotFound, PermissionDenied, InvalidInput):
         return None
     if item.component != "VEVENT":
@@ -64,36 +72,24 @@ def find(user: UserMail, event_id: str) -> Found | None:
 def base_object(found: Found, address: str, series: dict[str, Any] | None = None) -> dict[str, Any]:
     """The CalendarEvent object of a stored series or one-off event (``series``: its parsed Event)."""
     body = dict(series) if series is not None else read.event_json(read.parse(found.item.data))
-    return _finish(body, found, ids.event_id(found.ref.folder_id, found.item.name), None, address)
+    return _finish(body, found, ids.event_id(found.item.key), None, address)
 
 
-def find_many(user: UserMail, refs: list[ids.EventRef]) -> dict[tuple[int, str], Item]:
-    """The event items ``refs`` name, read in one go per calendar: {(folder, id's name or hash): item}.
-    Items the user may not read, and tasks, are left out."""
-    by_folder: dict[int, list[ids.EventRef]] = {}
+def find_many(user: UserMail, refs: Iterable[ids.EventRef]) -> dict[int, Item]:
+    """The event items ``refs`` name, read in one go per calendar: {key: item}. Items the user may not
+    read, and tasks, are left out."""
+    by_folder: dict[int, set[str]] = {}
     for ref in refs:
-        by_folder.setdefault(ref.folder_id, []).append(ref)
+        by_folder.setdefault(ref.folder_id, set()).add(ref.name)
     organizer = user.organizer
-    out: dict[tuple[int, str], Item] = {}
-    for folder_id, wanted in by_folder.items():
+    out: dict[int, Item] = {}
+    for folder_id, names in by_folder.items():
         try:
-            names = {r.name for r in wanted if r.name is not None}
-            hashed = {r.hashed for r in wanted if r.hashed is not None}
-            if hashed:
-                long_names = {ids.name_hash(i.name): i.name for i in organizer.items(folder_id)}
-                names |= {long_names[h] for h in hashed if h in long_names}
             items = organizer.get_many(folder_id, names)
         except (NotFound, PermissionDenied, InvalidInput):
             continue
-        for item in items:
-            if item.component == "VEVENT":
-                out[(folder_id, item.name)] = item
-                out[(folder_id, ids.name_hash(item.name))] = item
+        out.update((item.key, item) for item in items if item.component == "VEVENT")
     return out
-
-
-def key_of(ref: ids.EventRef) -> tuple[int, str]:
-    return (ref.folder_id, ref.name if ref.name is not None else str(ref.hashed))
 
 
 def _finish(
@@ -164,7 +160,7 @@ def instance_object(
     body.update({"start": key, **patch})
     body["recurrenceRules"] = None
     body["recurrenceOverrides"] = None
-    base_id = ids.event_id(found.ref.folder_id, found.item.name)
+    base_id = ids.event_id(found.item.key)
     out = _finish(body, found, ids.instance_id(base_id, rid), base_id, address)
     out["recurrenceId"] = key
     out["recurrenceIdTimeZone"] = series.get("timeZone")

@@ -1,27 +1,25 @@
-"""Ids of Calendars, CalendarEvents and their expanded instances (RFC 8620 1.2: ``A-Za-z0-9_-``).
+"""Ids of Calendars, CalendarEvents and their expanded instances (RFC 8620 1.2: ``A-Za-z0-9_-``), and of
+the other organizer items (Task, Note, JournalEntry), which share the item id.
 
-Why these shapes: a calendar is a PIM folder, whose id storage never reuses (``c<folder>``). An event
-is one item of the folder, named by its resource name (what CalDAV clients put), which stays while the
-item is replaced, so the id is the folder and the name in unpadded base64url (``v<folder>_<name>``):
-no lookup table, and immutable. A name too long for the 255-character limit gets
-``h<folder>_<hash>`` instead, found by hashing the folder's names. An instance of a recurring event
-(CalendarEvent/query with ``expandRecurrences``) is its recurrence id in UTC before the event's id
-(``o20261207T090000v12_...``), so a /get of it needs no state on the server.
+Why these shapes: a calendar is a PIM folder, whose id storage never reuses (``c<folder>``). An item is
+named by storage's item key (storage.pim.models: unique, kept while the item is replaced or moved to
+another folder, never given again), so an item id is ``v<key>``: immutable as RFC 8620 wants, also when
+the event moves to another calendar or a task to another list. It does not say which folder holds the
+item: :func:`webmail.jmap.calendars.events.refs_of` asks storage (one index read for all the ids of a
+request, within the user's rights). An instance of a recurring event (CalendarEvent/query with
+``expandRecurrences``) is its recurrence id in UTC before the event's id (``o20261207T090000v12``), so a
+/get of it needs no state on the server.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 _CALENDAR = re.compile(r"c([1-9][0-9]{0,17})")
-_EVENT = re.compile(r"([vh])([1-9][0-9]{0,17})_([A-Za-z0-9_-]{1,236})")
-_INSTANCE = re.compile(r"o([0-9]{8}T[0-9]{6})([vh].*)")
-MAX_ENCODED = 236  # 255 less the instance prefix (17) and the folder part
+_ITEM = re.compile(r"v([1-9][0-9]{0,17})")
+_INSTANCE = re.compile(r"o([0-9]{8}T[0-9]{6})(v.*)")
 
 
 def calendar_id(folder_id: int) -> str:
@@ -34,30 +32,33 @@ def parse_calendar_id(value: object) -> int | None:
     return int(m.group(1))
 
 
-def name_hash(name: str) -> str:
-    return hashlib.sha256(name.encode()).hexdigest()[:40]
+def event_id(key: int) -> str:
+    """The id of the organizer item whose storage key is ``key`` (an event, task, note...)."""
+    return f"v{key}"
 
 
-def event_id(folder_id: int, name: str) -> str:
-    encoded = base64.urlsafe_b64encode(name.encode()).decode().rstrip("=")
-    if len(encoded) + len(str(folder_id)) <= MAX_ENCODED - 2:
-        return f"v{folder_id}_{encoded}"
-    return f"h{folder_id}_{name_hash(name)}"
+@dataclass(frozen=True)
+class ItemId:
+    """What an item or instance id says: the item's key, and an instance's recurrence id (UTC)."""
+
+    key: int
+    recurrence_id: datetime | None = None
+    base_id: str = ""
 
 
 @dataclass(frozen=True)
 class EventRef:
-    """What an event id names: the folder, and the item's name (or, for a long name, its hash)."""
+    """An id found in storage: the folder and name of the item now, its key and the id's instance."""
 
     folder_id: int
-    name: str | None
-    hashed: str | None = None
-    recurrence_id: datetime | None = None  # an instance's (UTC), None for the event itself
+    name: str
+    key: int
+    recurrence_id: datetime | None = None
     base_id: str = ""
 
 
-def parse_event_id(value: object) -> EventRef | None:
-    """The folder and item an event or instance id names, or None when it is not one of ours."""
+def parse_event_id(value: object) -> ItemId | None:
+    """The key (and instance) an item or instance id names, or None when it is not one of ours."""
     if not isinstance(value, str):
         return None
     rid = None
@@ -67,16 +68,9 @@ def parse_event_id(value: object) -> EventRef | None:
         except ValueError:
             return None
         value = instance.group(2)
-    if not (m := _EVENT.fullmatch(value)):
+    if not (m := _ITEM.fullmatch(value)):
         return None
-    folder_id = int(m.group(2))
-    if m.group(1) == "h":
-        return EventRef(folder_id, None, m.group(3), rid, value)
-    try:
-        name = base64.urlsafe_b64decode(m.group(3) + "=" * (-len(m.group(3)) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    return EventRef(folder_id, name, None, rid, value)
+    return ItemId(int(m.group(1)), rid, value)
 
 
 def instance_id(base_id: str, recurrence_id: datetime) -> str:

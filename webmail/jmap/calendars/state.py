@@ -22,7 +22,7 @@ from storage.usermail import UserMail
 from webmail.jmap.ids import b36 as _b36
 
 CALENDAR_PREFIX = "k"
-EVENT_PREFIX = "s"
+EVENT_PREFIX = "i"  # "s" before item ids were storage keys (revision 0015): such states are refused
 
 
 @dataclass(frozen=True)

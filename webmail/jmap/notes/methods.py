@@ -4,8 +4,8 @@ interface's notes and journal pages (webmail/journal_routes.py) and CalDAV clien
 
 Two areas, one set of methods each, told apart by :class:`Area`:
 
-* ``Notebook`` (a notes folder, ``n<folder>``) and ``Note`` (``v<folder>_<name>``, as every organizer
-  item): ``id``, ``notebookId``, ``uid``, ``title``, ``body``, ``keywords``, ``updated``;
+* ``Notebook`` (a notes folder, ``n<folder>``) and ``Note`` (``v<key>``, as every organizer item:
+  kept when a new ``notebookId`` moves it): ``id``, ``notebookId``, ``uid``, ``title``, ``body``, ``keywords``, ``updated``;
 * ``Journal`` (a journal folder, ``j<folder>``) and ``JournalEntry``: the same with ``journalId`` and a
   ``date`` (``YYYY-MM-DD``, required), as the Standard journal asks.
 
@@ -137,7 +137,7 @@ def _object(area: Area, folder_id: int, item: Item) -> Args:
     """An item's JSON (``InvalidInput`` when its bytes hold no VJOURNAL)."""
     entry = journal_ical.from_ical(item.data)
     body: Args = {
-        "id": ids.event_id(folder_id, item.name),
+        "id": ids.event_id(item.key),
         area.kind.folder_property: area.kind.folder_id(folder_id),
         "uid": item.item_uid,
         "title": entry.summary,
@@ -320,8 +320,8 @@ def _create(area: Area, call: Call, body: Args) -> Args:
     entry = _entry(area, {k: x for k, x in body.items() if k != area.kind.folder_property}, None)
     uid = new_uid()
     name = resource_name(uid, "VJOURNAL")
-    area.kind.store_new(call, folder_id, name, journal_ical.to_ical(entry, uid=uid))
-    return {"id": ids.event_id(folder_id, name), "uid": uid}
+    made = area.kind.store_new(call, folder_id, name, journal_ical.to_ical(entry, uid=uid))
+    return {"id": made, "uid": uid}
 
 
 def _update(area: Area, call: Call, item_id: str, patch: Args) -> None:
@@ -329,7 +329,7 @@ def _update(area: Area, call: Call, item_id: str, patch: Args) -> None:
     if hit is None:
         raise Refused(std.set_error("notFound"))
     ref, item = hit
-    area.kind.not_moved(ref, patch)
+    target = area.kind.new_folder(call, ref, patch)
     try:
         before = _object(area, ref.folder_id, item)
     except InvalidInput:
@@ -339,7 +339,11 @@ def _update(area: Area, call: Call, item_id: str, patch: Args) -> None:
     entry = _entry(area, changed, before)
     if not area.dated:
         entry = replace(entry, day=None)  # a note's own DTSTART (a client's) stays as it is
-    area.kind.replace(call, ref, item, journal_ical.to_ical(entry, previous=item.data))
+    data = journal_ical.to_ical(entry, previous=item.data)
+    if data != item.data:
+        area.kind.replace(call, ref, item, data)
+    if target is not None:
+        area.kind.move(call, ref, target)  # the id stays (storage keeps the item's key)
 
 
 def _set(area: Area, call: Call, args: Args) -> Args:

@@ -1,7 +1,7 @@
 """TaskList/get, /changes and Task/get, /changes, /query, /set (draft-ietf-jmap-tasks-06) over the organizer's task
 folders, with the same ids, states, rights and error mapping as the calendar methods
 (webmail/jmap/calendars): a TaskList is a folder of kind "tasks" (``l<folder>``), a Task one VTODO item
-of it (``v<folder>_<name>``). Tasks CalDAV clients keep in calendar folders are not listed here (the
+of it (``v<key>``, kept when a new ``taskListId`` moves it to another list). Tasks CalDAV clients keep in calendar folders are not listed here (the
 Standard interface's task page shows them).
 
 The machinery every organizer item type shares (folder /get and /changes, item /changes, storing and
@@ -75,7 +75,7 @@ def task_list_changes(call: Call, args: Args) -> Args:
 def _object(ref: ids.EventRef, item: Any) -> dict[str, Any]:
     _, todo = task_ical.parse(item.data)
     return {
-        "id": ids.event_id(ref.folder_id, item.name),
+        "id": ids.event_id(item.key),
         "taskListId": list_id(ref.folder_id),
         **task_ical.task_json(todo),
     }
@@ -113,7 +113,7 @@ def _query_ids(call: Call, condition: Args) -> list[str]:
         rows = [
             r for r in rows if r.completed_at is not None or r.status.upper() in ("COMPLETED", "CANCELLED")
         ]
-    return [ids.event_id(r.folder_id, r.name) for r in rows]
+    return [ids.event_id(r.key) for r in rows]
 
 
 @method("Task/query", TASKS)
@@ -147,10 +147,10 @@ def _create(call: Call, body: Args, now: datetime, send: bool) -> Args:
     except v.Invalid as exc:
         raise _invalid(exc) from None
     name = resource_name(task["uid"], "VTODO")
-    KIND.store_new(call, folder_id, name, data)
+    made = KIND.store_new(call, folder_id, name, data)
     if send and task.get("participants"):
         scheduling.invite(call, folder_id, name)
-    return {"id": ids.event_id(folder_id, name), "uid": task["uid"]}
+    return {"id": made, "uid": task["uid"]}
 
 
 def _update(call: Call, task_id: str, patch: Args, now: datetime, send: bool) -> None:
@@ -159,7 +159,7 @@ def _update(call: Call, task_id: str, patch: Args, now: datetime, send: bool) ->
         raise Refused(std.set_error("notFound"))
     ref, item = hit
     before = task_ical.task_json(task_ical.parse(item.data)[1])
-    KIND.not_moved(ref, patch)
+    target = KIND.new_folder(call, ref, patch)
     changed = apply_patch(before, {k: x for k, x in patch.items() if k != "taskListId"})
     _people(call, changed, before)
     try:
@@ -167,9 +167,14 @@ def _update(call: Call, task_id: str, patch: Args, now: datetime, send: bool) ->
         data = task_ical.changed_item(item.data, changed, before, now)
     except v.Invalid as exc:
         raise _invalid(exc) from None
-    KIND.replace(call, ref, item, data)
+    if changed != before:
+        KIND.replace(call, ref, item, data)
+    folder_id = ref.folder_id
+    if target is not None:
+        KIND.move(call, ref, target)  # the id stays (storage keeps the item's key)
+        folder_id = target
     if send and changed.get("participants") and changed.get("participants") != before.get("participants"):
-        scheduling.invite(call, ref.folder_id, item.name)  # as Standard: mailed when the assignee changes
+        scheduling.invite(call, folder_id, item.name)  # as Standard: mailed when the assignee changes
 
 
 @method("Task/set", TASKS)

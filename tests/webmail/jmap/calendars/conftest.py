@@ -15,6 +15,7 @@ import pytest
 
 import webmail.jmap.calendars  # noqa: F401  (registers the methods)
 from storage import passwords
+from storage.pim.models import ItemPlace
 from storage.store import Store, open_store
 from tests.storage.conftest import _reused_demo_hash
 from webmail.jmap.registry import CALENDARS, CORE, METHODS, Call, MethodError
@@ -40,6 +41,12 @@ class Cal:
     ) -> dict[str, Any]:
         call = self.call_for(who)
         return METHODS[name].handler(call, {"accountId": call.account_id, **(args or {})})
+
+    def place(self, item_id: str, who: str = "alice") -> ItemPlace:
+        """The folder and resource name of the item an id names, as storage says (ids carry neither)."""
+        found = self.call_for(who).user.organizer.locate([int(item_id.removeprefix("v"))])
+        assert len(found) == 1, item_id
+        return found[0]
 
     def error(self, name: str, args: dict[str, Any] | None = None, *, who: str = "alice") -> str:
         with pytest.raises(MethodError) as caught:

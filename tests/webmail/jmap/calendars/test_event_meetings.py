@@ -77,7 +77,7 @@ def test_invitations_go_out_and_only_the_organizer_changes_attendees(cal: Cal) -
 
     # bob answered (his reply sets PARTSTAT on alice's copy): adding carol keeps bob's answer
     organizer = cal.call_for("alice").user.organizer
-    folder = int(made[1:].split("_")[0])
+    folder = cal.place(made).folder_id
     (item,) = [
         organizer.get(folder, i.name)
         for i in organizer.items(folder)
@@ -100,7 +100,7 @@ def test_invitations_go_out_and_only_the_organizer_changes_attendees(cal: Cal) -
             b"DTSTART:20270910T100000Z\r\nDTEND:20270910T110000Z\r\nSUMMARY:Bob's\r\nORGANIZER:mailto:bob@example.test\r\n"
             b"ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:alice@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")  # fmt: skip
     ref = organizer.put(folder, "bobs-1.ics", text)
-    theirs = event_id(folder, ref.name)
+    theirs = event_id(ref.key)
     refused = cal("CalendarEvent/set", {"update": {theirs: {"participants/c": carol}}})["notUpdated"][theirs]
     assert refused["type"] == "forbidden"
     assert cal("CalendarEvent/set", {"update": {theirs: {"title": "Bob's (mine)"}}})["updated"] == {
@@ -116,15 +116,17 @@ def test_invitations_go_out_and_only_the_organizer_changes_attendees(cal: Cal) -
 def test_an_event_moves_to_another_calendar(cal: Cal) -> None:
     work, home = _calendar(cal, "Work"), _calendar(cal, "Calendar")
     made = _create(cal, {"calendarIds": {work: True}, "title": "Move me", "start": START})
+    state = cal("CalendarEvent/get", {"ids": []})["state"]
     done = cal("CalendarEvent/set", {"update": {made: {"calendarIds": {home: True}, "title": "Moved"}}})
-    new_id = done["updated"][made]["id"]
-    assert new_id != made
-    got = cal("CalendarEvent/get", {"ids": [made, new_id], "properties": ["calendarIds", "title"]})
-    assert got["notFound"] == [made]
+    assert done["updated"] == {made: None}  # RFC 8620: the id does not change
+    got = cal("CalendarEvent/get", {"ids": [made], "properties": ["calendarIds", "title"]})
+    assert got["notFound"] == []
     assert got["list"][0]["calendarIds"] == {home: True} and got["list"][0]["title"] == "Moved"
-    nowhere = cal("CalendarEvent/set", {"update": {new_id: {"calendarIds": {"k999999": True}}}})
-    assert nowhere["notUpdated"][new_id]["type"] in ("notFound", "forbidden", "invalidProperties")
-    cal("CalendarEvent/set", {"destroy": [new_id]})
+    changes = cal("CalendarEvent/changes", {"sinceState": state})
+    assert (changes["created"], changes["updated"], changes["destroyed"]) == ([], [made], [])
+    nowhere = cal("CalendarEvent/set", {"update": {made: {"calendarIds": {"k999999": True}}}})
+    assert nowhere["notUpdated"][made]["type"] in ("notFound", "forbidden", "invalidProperties")
+    cal("CalendarEvent/set", {"destroy": [made]})
 
 
 def test_a_viewer_deleting_a_calendar_with_events_is_forbidden(cal: Cal) -> None:
@@ -170,7 +172,7 @@ def test_an_attendee_answers_and_the_organizer_gets_the_reply(cal: Cal) -> None:
             b"ORGANIZER:mailto:alice@example.test\r\nATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@example.test\r\n"
             b"ATTENDEE;PARTSTAT=ACCEPTED:mailto:carol@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")  # fmt: skip
     ref = cal.call_for("bob").user.organizer.put(int(home[1:]), "alices-7.ics", text)
-    theirs = event_id(int(home[1:]), ref.name)
+    theirs = event_id(ref.key)
     got = cal("CalendarEvent/get", {"ids": [theirs]}, who="bob")["list"][0]["participants"]
     (mine,) = [k for k, p in got.items() if p["email"] == "bob@example.test"]
     (carol,) = [k for k, p in got.items() if p["email"] == "carol@example.test"]

@@ -11,7 +11,6 @@ import pytest
 import webmail.jmap.notes  # noqa: F401  (registers the methods)
 from tests.webmail.jmap.calendars.conftest import Cal
 from webmail import journal_ical
-from webmail.jmap.calendars.ids import parse_event_id
 
 
 def _create(cal: Cal, kind: str, body: dict[str, Any], who: str = "alice") -> str:
@@ -21,8 +20,7 @@ def _create(cal: Cal, kind: str, body: dict[str, Any], who: str = "alice") -> st
 
 
 def _stored(cal: Cal, item_id: str) -> journal_ical.EntryFields:
-    ref = parse_event_id(item_id)
-    assert ref is not None and ref.name is not None
+    ref = cal.place(item_id)
     item = cal.call_for("alice").user.organizer.get(ref.folder_id, ref.name)
     return journal_ical.from_ical(item.data)
 

@@ -13,6 +13,7 @@ import webmail.jmap.contacts  # noqa: F401  (registers the methods)
 import webmail.jmap.tasks  # noqa: F401
 from tests.webmail.jmap.calendars.conftest import Cal
 from webmail.jmap import limits
+from webmail.jmap.contacts.state import card_id
 
 START = "2027-01-01T09:00:00"
 
@@ -54,8 +55,8 @@ def test_a_task_goes_only_into_a_task_list(cal: Cal) -> None:
 
 def test_a_card_id_naming_an_event_destroys_nothing(cal: Cal) -> None:
     made = cal("CalendarEvent/set", {"create": {"k": {"title": "Keep me", "start": START}}})["created"]["k"]
-    folder, encoded = made["id"][1:].split("_", 1)
-    forged = f"k{folder}_{encoded}"
+    where = cal.place(made["id"])
+    forged = card_id(where.folder_id, where.name)  # a card id of the event's folder and name
     done = cal("ContactCard/set", {"destroy": [forged]})
     assert done["notDestroyed"][forged]["type"] == "notFound"
     assert cal("CalendarEvent/get", {"ids": [made["id"]]})["list"][0]["title"] == "Keep me"

@@ -7,7 +7,6 @@ from typing import Any
 
 import webmail.jmap.tasks  # noqa: F401  (registers the methods)
 from tests.webmail.jmap.calendars.conftest import Cal
-from webmail.jmap.calendars.ids import parse_event_id
 
 
 def _create(cal: Cal, body: dict[str, Any], who: str = "alice") -> str:
@@ -30,8 +29,7 @@ def test_lists_and_a_task_round_trip(cal: Cal) -> None:
         True,
         "needs-action",
     )
-    ref = parse_event_id(made)
-    assert ref is not None and ref.name is not None
+    ref = cal.place(made)
     organizer = cal.call_for("alice").user.organizer
     assert b"DUE;VALUE=DATE:20270430" in organizer.get(ref.folder_id, ref.name).data
     assert made in cal("Task/changes", {"sinceState": state})["updated"]
@@ -79,8 +77,7 @@ def test_a_task_as_the_standard_form_has_it_and_assigned_by_mail(cal: Cal) -> No
          "description": "Numbers from Jo", "participants": {"b": {"@type": "Participant", "email": bob,
                                                                    "roles": {"attendee": True}}}},
     )  # fmt: skip
-    ref = parse_event_id(made)
-    assert ref is not None and ref.name is not None
+    ref = cal.place(made)
     organizer = cal.call_for("alice").user.organizer
     shown = standard.from_ical(organizer.get(ref.folder_id, ref.name).data)
     assert (shown.priority, shown.percent, shown.status, shown.description, shown.assignee) == (
