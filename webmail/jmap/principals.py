@@ -141,18 +141,4 @@ def principal_query(call: Call, args: Args) -> Args:
         key = (lambda p: p.address.lower()) if comparator.property == "email" else None
         hits.sort(key=key or (lambda p: (p.name or p.address).lower()), reverse=not comparator.is_ascending)
     ids = [principal_id(p) for p in hits]
-    limit = min(q.limit, MAX_QUERY_LIMIT) if q.limit is not None else MAX_QUERY_LIMIT
-    capped = std.QueryArgs(q.filter, q.sort, q.position, q.anchor, q.anchor_offset, limit, q.calculate_total)
-    position, page = std.window(ids, capped)
-    answer: Args = {
-        "accountId": call.account_id,
-        "queryState": _state({principal_id(p): p for p in listed}),
-        "canCalculateChanges": False,
-        "position": position,
-        "ids": page,
-    }
-    if q.limit is not None and q.limit > MAX_QUERY_LIMIT:
-        answer["limit"] = MAX_QUERY_LIMIT
-    if q.calculate_total:
-        answer["total"] = len(ids)
-    return answer
+    return std.query_answer(call, q, ids, _state({principal_id(p): p for p in listed}), MAX_QUERY_LIMIT)

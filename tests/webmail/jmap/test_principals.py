@@ -4,7 +4,10 @@ accounts."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.webmail.jmap.conftest import CORE, Jmap
+from webmail.jmap import principals
 
 PRINCIPALS = "urn:ietf:params:jmap:principals"
 USING = (CORE, PRINCIPALS)
@@ -89,3 +92,15 @@ def test_bad_filters_are_refused_as_the_rfc_words_it(jmap: Jmap) -> None:
         [["Principal/get", {"accountId": jmap.account_id(), "ids": None}, "x"]], using=(CORE,)
     )
     assert without["methodResponses"][0][1]["type"] == "unknownMethod"
+
+
+def test_query_caps_the_page_and_says_the_limit_it_used(jmap: Jmap, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RFC 8620 5.5: a larger or missing ``limit`` is capped at the server's and the answer names it."""
+    seed(jmap)
+    every = query(jmap, calculateTotal=True)
+    assert every["limit"] == principals.MAX_QUERY_LIMIT and every["total"] == len(every["ids"]) > 2
+    monkeypatch.setattr(principals, "MAX_QUERY_LIMIT", 2)  # instead of making 201 accounts
+    capped = query(jmap, limit=50, calculateTotal=True)
+    assert capped["ids"] == every["ids"][:2] and capped["limit"] == 2 and capped["total"] == every["total"]
+    small = query(jmap, position=1, limit=1)
+    assert small["ids"] == every["ids"][1:2] and "limit" not in small

@@ -32,7 +32,6 @@ INDEX_CONDITIONS = frozenset({"inAddressBook", "uid", "text", "name", "email"})
 PARSED_CONDITIONS = frozenset(
     {"kind", "hasMember", "name/given", "name/surname", "organization", "phone", "note"}
 )
-MAX_QUERY_LIMIT = 1000  # ids per answer at most (a client pages with position/anchor)
 
 
 @dataclass
@@ -150,25 +149,4 @@ def card_query(call: Call, args: Args) -> Args:
     for comparator in reversed(q.sort):  # stable sorts: the first comparator decides last
         hits.sort(key=_sort_key(comparator), reverse=not comparator.is_ascending)
     ids = [c.id for c in hits]
-    capped = std.QueryArgs(
-        q.filter,
-        q.sort,
-        q.position,
-        q.anchor,
-        q.anchor_offset,
-        min(q.limit, MAX_QUERY_LIMIT) if q.limit is not None else MAX_QUERY_LIMIT,
-        q.calculate_total,
-    )
-    position, page = std.window(ids, capped)
-    answer: Args = {
-        "accountId": call.account_id,
-        "queryState": st.card_state(books),
-        "canCalculateChanges": False,
-        "position": position,
-        "ids": page,
-    }
-    if q.limit is not None and q.limit > MAX_QUERY_LIMIT:
-        answer["limit"] = MAX_QUERY_LIMIT
-    if q.calculate_total:
-        answer["total"] = len(ids)
-    return answer
+    return std.query_answer(call, q, ids, st.card_state(books))

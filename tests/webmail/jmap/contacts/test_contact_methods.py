@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.webmail.jmap.conftest import CORE, Jmap
+from webmail.jmap import standard_methods as std
 
 CONTACTS = "urn:ietf:params:jmap:contacts"
 USING = (CORE, CONTACTS)
@@ -191,7 +192,8 @@ def test_query_filters_and_sorts(jmap: Jmap) -> None:
     assert len(ok(jmap, "ContactCard/query", {"filter": either})["ids"]) == 2
     assert ok(jmap, "ContactCard/query", {"filter": {"inAddressBook": "ab999999"}})["ids"] == []
     page = ok(jmap, "ContactCard/query", {"position": 1, "limit": 1})
-    assert page["ids"] == everyone["ids"][1:] and page["position"] == 1
+    assert page["ids"] == everyone["ids"][1:] and page["position"] == 1 and "limit" not in page
+    assert everyone["limit"] == std.MAX_QUERY_LIMIT  # no limit asked: the server's cap is the one used
     kind, error = call(jmap, "ContactCard/query", {"filter": {"onlineService": "x"}})
     assert kind == "error" and error["type"] == "unsupportedFilter"
     kind, error = call(jmap, "ContactCard/query", {"sort": [{"property": "created"}]})
