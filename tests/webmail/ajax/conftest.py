@@ -7,14 +7,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.interop.conftest import Server, fieldpost, make_demo_data, start_supervisor
 from tests.support.dnsserver import TEST_ZONE, DnsServer
 from tests.webmail.live import PASSWORD
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 
 @dataclass
@@ -53,6 +58,22 @@ def raw(subject: str, text: str, to: str) -> bytes:
     message["Message-ID"] = f"<{uuid.uuid4().hex}@outside.test>"
     message.set_content(text)
     return message.as_bytes()
+
+
+def quiet_midweek(page: Page, zone: str = "UTC") -> date:
+    """Start the page's clock (Playwright's, before the page loads) at noon of a Wednesday 7 to 13 days
+    ahead in ``zone`` (the account's time zone), and return that day: the calendar's "today".
+
+    Why: the calendar shows today's week or month, and its new-event form proposes the next full hour.
+    On the real clock a test that makes an event "today" and looks for it in this week fails at the
+    wrong hour: from 23:00 the form proposes tomorrow 00:00 (the next week on a Sunday), and midnight
+    at a week's or month's end moves "today" out of the view between two steps. Noon of a Wednesday is
+    far from every one of those edges for as long as a test runs, and lies ahead, as invitations do.
+    The clock runs on from there; the server keeps the real one (nothing here compares the two)."""
+    today = datetime.now(ZoneInfo(zone)).date()
+    wednesday = today + timedelta(days=(2 - today.weekday()) % 7 + 7)
+    page.clock.install(time=datetime.combine(wednesday, time(12, 0), ZoneInfo(zone)))
+    return wednesday
 
 
 @pytest.fixture(scope="package")

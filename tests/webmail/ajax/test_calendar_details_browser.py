@@ -46,6 +46,7 @@ def test_event_zone_and_categories_reach_the_standard_form(world: World, page: P
     page.locator(".ax-cal-bar [data-action=new]").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.locator("#ax-ev-zone")).to_have_value(ZONE)  # a new event: the account's zone
+    expect(dialog.locator("#ax-ev-start-day")).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
     day = date.fromisoformat(dialog.locator("#ax-ev-start-day").input_value())
     dialog.locator("#ax-ev-title").fill("Board call")
     dialog.locator("#ax-ev-zone").select_option(EVENT_ZONE)

@@ -17,7 +17,7 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
-from tests.webmail.ajax.conftest import World
+from tests.webmail.ajax.conftest import World, quiet_midweek
 from tests.webmail.ajax.test_browser import sign_in_to_ajax
 from tests.webmail.ajax.test_jmap_settings_browser import open_settings
 from tests.webmail.live import shot
@@ -65,6 +65,7 @@ def _until(check: Callable[[], bool], seconds: float = 90) -> bool:
 
 
 def _open_calendar(page: Page, world: World, me: str) -> None:
+    quiet_midweek(page, ZONE)  # "today" away from midnight and from the week's ends (conftest.py)
     sign_in_to_ajax(page, world.url, me)
     expect(page.locator(".ax-cal-bar")).to_be_attached(timeout=20_000)
     page.locator(".ax-views [data-view=calendar]").click()
@@ -75,9 +76,9 @@ def _open_calendar(page: Page, world: World, me: str) -> None:
 def _new_event(page: Page, title: str, start: str, end: str, **choices: str) -> date:
     page.locator(".ax-cal-bar [data-action=new]").click()
     dialog = page.get_by_role("dialog")
-    day = date.fromisoformat(
-        dialog.locator("#ax-ev-start-day").input_value()
-    )  # today, on the account's clock
+    start_day = dialog.locator("#ax-ev-start-day")
+    expect(start_day).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
+    day = date.fromisoformat(start_day.input_value())  # today, on the account's clock
     dialog.locator("#ax-ev-title").fill(title)
     dialog.locator("#ax-ev-start-time").fill(start)
     dialog.locator("#ax-ev-end-day").fill(day.isoformat())

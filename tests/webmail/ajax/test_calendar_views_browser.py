@@ -4,13 +4,14 @@ Standard calendar shows it, and the form reads the rule back."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.webmail.ajax.conftest import World
+from tests.webmail.ajax.conftest import World, quiet_midweek
 from tests.webmail.ajax.test_browser import sign_in_to_ajax
 from tests.webmail.live import shot
 
@@ -25,7 +26,10 @@ def _month_after(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 15)
 
 
-def _open_calendar(page: Page, world: World, me: str) -> None:
+def _open_calendar(page: Page, world: World, me: str, *, real_clock: bool = False) -> None:
+    """Sign in and show the calendar; "today" is a quiet Wednesday (conftest.py) unless ``real_clock``."""
+    if not real_clock:
+        quiet_midweek(page)  # these accounts are on UTC
     sign_in_to_ajax(page, world.url, me)
     expect(page.locator(".ax-cal-bar")).to_be_attached(timeout=20_000)  # calendar.js has run
     page.locator(".ax-views [data-view=calendar]").click()
@@ -41,7 +45,9 @@ def test_every_two_months_three_times_shows_on_those_days_in_standard(
     _open_calendar(page, world, me)
     page.locator(".ax-cal-bar [data-action=new]").click()
     dialog = page.get_by_role("dialog")
-    today = date.fromisoformat(dialog.locator("#ax-ev-start-day").input_value())  # in the browser
+    start_day = dialog.locator("#ax-ev-start-day")
+    expect(start_day).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
+    today = date.fromisoformat(start_day.input_value())  # in the browser
     first = _month_after(today, 1)
     dialog.locator("#ax-ev-title").fill("Board meeting")
     dialog.locator("#ax-ev-start-day").fill(first.isoformat())
@@ -93,11 +99,12 @@ def _event(page: Page, title: str, start: str, end: str, calendar: str | None = 
     page.locator(".ax-cal-bar [data-action=new]").click()
     dialog = page.get_by_role("dialog")
     dialog.locator("#ax-ev-title").fill(title)
-    # today on the account's clock (UTC): the form's default starts at the next full hour, which after
-    # 23:00 is tomorrow (and ends tomorrow after 22:00)
-    today = datetime.now(UTC).date().isoformat()
-    dialog.locator("#ax-ev-start-day").fill(today)
-    dialog.locator("#ax-ev-end-day").fill(today)
+    # start and end on the calendar's today: the clock is a quiet Wednesday noon (conftest.py), for the
+    # form's default starts at the next full hour, which after 23:00 is tomorrow (and ends tomorrow after
+    # 22:00); the end's day is filled, as only its time changes
+    start_day = dialog.locator("#ax-ev-start-day")
+    expect(start_day).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
+    dialog.locator("#ax-ev-end-day").fill(start_day.input_value())
     dialog.locator("#ax-ev-start-time").fill(start)
     dialog.locator("#ax-ev-end-time").fill(end)
     if calendar:
@@ -168,7 +175,7 @@ def test_due_reminder_listed_as_on_the_standard_page(world: World, page: Page) -
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     me = world.account("calremind")
-    _open_calendar(page, world, me)
+    _open_calendar(page, world, me, real_clock=True)  # the server says what is due, on its own clock
     reminders = page.locator(".ax-cal-reminders")
     expect(reminders).to_contain_text("Nothing due.")
     page.locator(".ax-cal-bar [data-action=new]").click()  # starts at the next full hour
@@ -196,6 +203,7 @@ def test_free_busy_lookup_as_on_the_standard_page(world: World, page: Page) -> N
     _event(page, "Dentist", "14:00", "15:00")
     page.locator(".ax-cal-bar [data-action=freebusy]").click()
     dialog = page.get_by_role("dialog", name="Free/busy")
+    expect(dialog.locator("#ax-fb-date")).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
     day = dialog.locator("#ax-fb-date").input_value()
     dialog.get_by_label("Addresses (comma separated)").fill(f"{me}, nobody@nowhere.invalid")
     dialog.get_by_role("button", name="Look up").click()
