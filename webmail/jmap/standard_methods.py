@@ -120,6 +120,37 @@ def get_args(call: Call, args: Args, known: Iterable[str], default: Iterable[str
     return GetArgs(found, chosen)
 
 
+def get_answer(
+    call: Call, asked: GetArgs, state: str, wanted: Iterable[str], body_of: Callable[[str], Args | None]
+) -> Args:
+    """The /get answer (RFC 8620 5.1) for the ids ``wanted``, each once, in the order given: an id whose
+    ``body_of(id)`` is None is in ``notFound``; any other is listed under the id the client asked (an
+    instance id, not its series') with just the asked properties (null for those the object lacks).
+    The organizer item types (CalendarEvent, Task, Note, JournalEntry) answer through it, so their /get
+    loops cannot drift apart."""
+    found: list[Args] = []
+    missing: list[str] = []
+    for item_id in dict.fromkeys(wanted):
+        body = body_of(item_id)
+        if body is None:
+            missing.append(item_id)
+            continue
+        body["id"] = item_id
+        found.append({p: body.get(p) for p in asked.properties})
+    return {"accountId": call.account_id, "state": state, "list": found, "notFound": missing}
+
+
+def refuse_get_all(count: int, what: str, query_method: str) -> None:
+    """A /get with ``ids: null`` over ``count`` objects (RFC 8620 5.1: the server may refuse more than
+    maxObjectsInGet); the description names the /query method to page with instead.
+
+    Raises:
+        MethodError: requestTooLarge when ``count`` is above maxObjectsInGet.
+    """
+    if count > limits.MAX_OBJECTS_IN_GET:
+        raise MethodError("requestTooLarge", f"too many {what}: ask for ids ({query_method})")
+
+
 @dataclass(frozen=True)
 class ChangesArgs:
     since_state: str

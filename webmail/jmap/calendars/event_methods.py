@@ -17,7 +17,6 @@ from typing import Any
 
 from icalendar import Calendar
 
-from webmail.jmap import limits
 from webmail.jmap import standard_methods as std
 from webmail.jmap.calendars import event_read as read
 from webmail.jmap.calendars import events, ids, item_changes
@@ -48,8 +47,8 @@ def event_get(call: Call, args: Args) -> Args:
     asked = std.get_args(call, args, events.PROPERTIES)
     state = st.event_state(st.calendars_of(call.user))
     wanted = list(dict.fromkeys(_all_ids(call) if asked.ids is None else asked.ids))
-    if asked.ids is None and len(wanted) > limits.MAX_OBJECTS_IN_GET:  # RFC 8620 5.1
-        raise MethodError("requestTooLarge", "too many events: ask for ids (CalendarEvent/query)")
+    if asked.ids is None:
+        std.refuse_get_all(len(wanted), "events", "CalendarEvent/query")
     refs = events.refs_of(call.user, wanted, ("VEVENT",))
     items = events.find_many(call.user, refs.values())
     parsed: dict[int, tuple[Calendar, dict[str, Any]] | None] = {}  # item key -> parsed once per request
@@ -58,29 +57,25 @@ def event_get(call: Call, args: Args) -> Args:
     for asked_ref in refs.values():
         if asked_ref.recurrence_id is not None and asked_ref.key in items:
             asked_rids.setdefault(asked_ref.key, []).append(asked_ref.recurrence_id)
-    found: list[dict[str, Any]] = []
-    missing: list[str] = []
-    for event_id in wanted:
+
+    def body_of(event_id: str) -> dict[str, Any] | None:
         ref = refs.get(event_id)
         item = items.get(ref.key) if ref is not None else None
-        body = None
-        if ref is not None and item is not None:
-            if item.key not in parsed:
-                parsed[item.key] = _parsed(item.data)
-            got = parsed[item.key]
-            hit = events.Found(ref, item)
-            if got is not None and ref.recurrence_id is None:
-                body = events.base_object(hit, call.address, got[1])
-            elif got is not None:
-                if item.key not in recurs:
-                    recurs[item.key] = events.recurrence_ids(got[0], asked_rids.get(item.key, []))
-                body = events.instance_object(hit, call.address, got[1], recurs[item.key])
-        if body is None:
-            missing.append(event_id)
-            continue
-        body["id"] = event_id
-        found.append({p: body.get(p) for p in asked.properties})
-    return {"accountId": call.account_id, "state": state, "list": found, "notFound": missing}
+        if ref is None or item is None:
+            return None
+        if item.key not in parsed:
+            parsed[item.key] = _parsed(item.data)
+        got = parsed[item.key]
+        if got is None:
+            return None
+        hit = events.Found(ref, item)
+        if ref.recurrence_id is None:
+            return events.base_object(hit, call.address, got[1])
+        if item.key not in recurs:
+            recurs[item.key] = events.recurrence_ids(got[0], asked_rids.get(item.key, []))
+        return events.instance_object(hit, call.address, got[1], recurs[item.key])
+
+    return std.get_answer(call, asked, state, wanted, body_of)
 
 
 @method("CalendarEvent/changes", CALENDARS)

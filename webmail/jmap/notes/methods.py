@@ -159,23 +159,18 @@ def _get(area: Area, call: Call, args: Args) -> Args:
     if asked.ids is None:
         readable = area.kind.readable(call, None, area.in_folders)
         every = _all(area, call, readable)
-        if len(every) > limits.MAX_OBJECTS_IN_GET:  # RFC 8620 5.1
-            raise MethodError("requestTooLarge", f"too many items: ask for ids ({area.item_type}/query)")
+        std.refuse_get_all(len(every), "items", f"{area.item_type}/query")
         found = [{p: o.get(p) for p in asked.properties} for o in every]
         return {"accountId": call.account_id, "state": state, "list": found, "notFound": []}
-    found, missing = [], []
-    for item_id in dict.fromkeys(asked.ids):
+
+    def body_of(item_id: str) -> Args | None:
         hit = area.kind.find(call.user, item_id)
         try:
-            body = _object(area, hit[0].folder_id, hit[1]) if hit else None
+            return _object(area, hit[0].folder_id, hit[1]) if hit else None
         except InvalidInput:
-            body = None
-        if body is None:
-            missing.append(item_id)
-            continue
-        body["id"] = item_id
-        found.append({p: body.get(p) for p in asked.properties})
-    return {"accountId": call.account_id, "state": state, "list": found, "notFound": missing}
+            return None
+
+    return std.get_answer(call, asked, state, asked.ids, body_of)
 
 
 def _all(area: Area, call: Call, folder_ids: list[int]) -> list[Args]:

@@ -20,7 +20,6 @@ from typing import Any
 from storage.pim.index import resource_name
 from storage.pim.models import Collection
 from storage.usermail import UserMail
-from webmail.jmap import limits
 from webmail.jmap import standard_methods as std
 from webmail.jmap.calendars import ids, scheduling
 from webmail.jmap.calendars import values as v
@@ -86,21 +85,17 @@ def task_get(call: Call, args: Args) -> Args:
     asked = std.get_args(call, args, PROPERTIES)
     state = state_of(call.user)
     wanted = asked.ids if asked.ids is not None else _query_ids(call, {})
-    if asked.ids is None and len(wanted) > limits.MAX_OBJECTS_IN_GET:  # RFC 8620 5.1
-        raise MethodError("requestTooLarge", "too many tasks: ask for ids (Task/query)")
-    found, missing = [], []
-    for task_id in dict.fromkeys(wanted):
+    if asked.ids is None:
+        std.refuse_get_all(len(wanted), "tasks", "Task/query")
+
+    def body_of(task_id: str) -> dict[str, Any] | None:
         hit = KIND.find(call.user, task_id)
         try:
-            body = _object(*hit) if hit else None
+            return _object(*hit) if hit else None
         except NotAnEvent:
-            body = None
-        if body is None:
-            missing.append(task_id)
-            continue
-        body["id"] = task_id
-        found.append({p: body.get(p) for p in asked.properties})
-    return {"accountId": call.account_id, "state": state, "list": found, "notFound": missing}
+            return None
+
+    return std.get_answer(call, asked, state, wanted, body_of)
 
 
 def _query_ids(call: Call, condition: Args) -> list[str]:
