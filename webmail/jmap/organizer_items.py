@@ -26,7 +26,7 @@ from webmail.jmap import standard_methods as std
 from webmail.jmap.calendars import events, ids, item_changes
 from webmail.jmap.calendars import state as st
 from webmail.jmap.calendars.errors import set_error_of
-from webmail.jmap.calendars.event_set import Refused
+from webmail.jmap.calendars.item_set import Refused
 from webmail.jmap.registry import Args, Call, MethodError
 
 #: How many items one read asks the organizer for (a /query or /get over a big folder reads in batches).

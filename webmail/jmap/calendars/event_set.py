@@ -21,7 +21,6 @@ Storage decides the rights ("i", "t", "e" on the folder: ``forbidden`` otherwise
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,50 +35,11 @@ from webmail.jmap.calendars import state as st
 from webmail.jmap.calendars import values as v
 from webmail.jmap.calendars.calendar_methods import default_calendar
 from webmail.jmap.calendars.errors import set_error_of
+from webmail.jmap.calendars.item_set import Refused, apply_patch, check_participants, invalid_property
 from webmail.jmap.mail.if_in_state import check_state
 from webmail.jmap.registry import CALENDARS, Args, Call, method
 
 OVERRIDABLE = ("title", "description", "start", "duration", "locations")
-
-
-class Refused(std.SetRefused):
-    """One object of a /set refused: ``error`` is its SetError (RFC 8620 5.3)."""
-
-    def __init__(self, error: Args) -> None:
-        super().__init__(error.get("type"))
-        self.error = error
-
-
-def _invalid(exc: v.Invalid) -> Refused:
-    return Refused(std.set_error("invalidProperties", exc.message, properties=[exc.prop]))
-
-
-def apply_patch(body: dict[str, Any], patch: Args) -> dict[str, Any]:
-    """``body`` with a PatchObject applied (RFC 8620 5.3: JSON-pointer keys, null removes or, at the
-    top, restores the default).
-
-    Raises:
-        Refused: invalidPatch for a path that does not lead into an object.
-    """
-    out = copy.deepcopy(body)
-    blank = write.defaults()
-    for path, value in patch.items():
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")]
-        if not parts[0]:
-            raise Refused(std.set_error("invalidPatch", f"bad path {path!r}"))
-        target: Any = out
-        for part in parts[:-1]:
-            target = target.get(part) if isinstance(target, dict) else None
-            if not isinstance(target, dict):
-                raise Refused(std.set_error("invalidPatch", f"{path!r} does not lead into an object"))
-        last = parts[-1]
-        if value is None and len(parts) > 1:
-            target.pop(last, None)
-        elif value is None:
-            target[last] = blank.get(last)
-        else:
-            target[last] = copy.deepcopy(value)
-    return out
 
 
 def _calendar_of(call: Call, body: Args) -> int:
@@ -103,26 +63,17 @@ def _calendar_of(call: Call, body: Args) -> int:
     return folder_id
 
 
-def _people(call: Call, event: dict[str, Any], before: dict[str, Any] | None) -> None:
-    try:
-        scheduling.check_participants(call, event, before)
-    except v.Invalid as exc:
-        raise _invalid(exc) from None
-    except PermissionError as exc:
-        raise Refused(std.set_error("forbidden", str(exc))) from None
-
-
 def _create(call: Call, body: Args, now: datetime, send: bool) -> Args:
     folder_id = _calendar_of(call, body)
     event = {**write.defaults(), **{k: val for k, val in body.items() if k not in write.SERVER_SET}}
     event.pop("calendarIds", None)
     event.setdefault("uid", write.new_uid())
-    _people(call, event, None)
+    check_participants(call, event, None)
     try:
         write.check(event, None)
         data = write.new_item(event, now)
     except v.Invalid as exc:
-        raise _invalid(exc) from None
+        raise invalid_property(exc) from None
     name = resource_name(event["uid"], "VEVENT")
     try:
         stored = call.user.organizer.put(folder_id, name, data, if_none_match=True)
@@ -151,7 +102,7 @@ def _save(
         write.check(event, before)
         data = write.changed_item(found.item.data, event, now)
     except v.Invalid as exc:
-        raise _invalid(exc) from None
+        raise invalid_property(exc) from None
     try:
         call.user.organizer.put(found.ref.folder_id, found.item.name, data, if_match=found.item.etag)
     except PreconditionFailed:
@@ -208,7 +159,7 @@ def _update(call: Call, event_id: str, patch: Args, now: datetime, send: bool) -
         and _answered(call, found, changed, before, now, send)
     ):
         return None
-    _people(call, changed, before)
+    check_participants(call, changed, before)
     folder_id = found.ref.folder_id
     if changed != before:
         _save(call, found, changed, before, now)
@@ -236,7 +187,7 @@ def _answered(
     try:
         status = scheduling.own_answer(call, changed.get("participants"), before.get("participants"))
     except v.Invalid as exc:
-        raise _invalid(exc) from None
+        raise invalid_property(exc) from None
     if status is None:
         return False
     rest = {**changed, "participants": before.get("participants")}

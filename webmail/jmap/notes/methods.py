@@ -36,8 +36,8 @@ from webmail.jmap import limits
 from webmail.jmap import standard_methods as std
 from webmail.jmap.calendars import ids
 from webmail.jmap.calendars import state as st
-from webmail.jmap.calendars.event_set import Refused, apply_patch
 from webmail.jmap.calendars.event_write import new_uid
+from webmail.jmap.calendars.item_set import Refused, apply_patch
 from webmail.jmap.mail.if_in_state import check_state
 from webmail.jmap.organizer_items import ItemKind
 from webmail.jmap.registry import Args, Call, MethodError, method

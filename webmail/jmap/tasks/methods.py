@@ -25,8 +25,8 @@ from webmail.jmap.calendars import ids, scheduling
 from webmail.jmap.calendars import values as v
 from webmail.jmap.calendars.calendar_methods import my_rights
 from webmail.jmap.calendars.event_read import NotAnEvent
-from webmail.jmap.calendars.event_set import Refused, _people, apply_patch
 from webmail.jmap.calendars.event_write import new_uid
+from webmail.jmap.calendars.item_set import Refused, apply_patch, check_participants, invalid_property
 from webmail.jmap.mail.if_in_state import check_state
 from webmail.jmap.organizer_items import ItemKind
 from webmail.jmap.registry import Args, Call, MethodError, method
@@ -126,21 +126,17 @@ def task_changes(call: Call, args: Args) -> Args:
     return KIND.changes(call, args)
 
 
-def _invalid(exc: v.Invalid) -> Refused:
-    return Refused(std.set_error("invalidProperties", exc.message, properties=[exc.prop]))
-
-
 def _create(call: Call, body: Args, now: datetime, send: bool) -> Args:
     folder_id = KIND.target(call, body.get("taskListId"))
     task = {**task_ical.defaults(), **{k: x for k, x in body.items() if k not in task_ical.SERVER_SET}}
     task.pop("taskListId", None)
     task.setdefault("uid", new_uid())
-    _people(call, task, None)
+    check_participants(call, task, None)
     try:
         task_ical.check(task, None)
         data = task_ical.new_item(task, now)
     except v.Invalid as exc:
-        raise _invalid(exc) from None
+        raise invalid_property(exc) from None
     name = resource_name(task["uid"], "VTODO")
     made = KIND.store_new(call, folder_id, name, data)
     if send and task.get("participants"):
@@ -156,12 +152,12 @@ def _update(call: Call, task_id: str, patch: Args, now: datetime, send: bool) ->
     before = task_ical.task_json(task_ical.parse(item.data)[1])
     target = KIND.new_folder(call, ref, patch)
     changed = apply_patch(before, {k: x for k, x in patch.items() if k != "taskListId"})
-    _people(call, changed, before)
+    check_participants(call, changed, before)
     try:
         task_ical.check(changed, before)
         data = task_ical.changed_item(item.data, changed, before, now)
     except v.Invalid as exc:
-        raise _invalid(exc) from None
+        raise invalid_property(exc) from None
     if changed != before:
         KIND.replace(call, ref, item, data)
     folder_id = ref.folder_id
