@@ -43,6 +43,7 @@ class ItemKind:
     state_prefix: str  # the item type's state prefix ("t": a Task state)
     folder_property: str  # the item's property naming its folder ("taskListId")
     noun: str  # what the items are called in an error's description ("tasks")
+    also: tuple[str, ...] = ()  # other folder kinds that hold such items too (tasks: "calendar")
 
     def folder_id(self, folder_id: int) -> str:
         return f"{self.folder_prefix}{folder_id}"
@@ -54,8 +55,12 @@ class ItemKind:
         return int(m.group(1))
 
     def folders(self, user: UserMail) -> list[Collection]:
-        """The account's folders of this kind: own, shared with it, public (one index read)."""
-        return user.organizer.collections(self.kind)
+        """The account's folders of this kind: own, shared with it, public; then those of the ``also``
+        kinds, in the same order (one index read)."""
+        if not self.also:
+            return user.organizer.collections(self.kind)
+        every = user.organizer.collections()
+        return [c for kind in (self.kind, *self.also) for c in every if c.kind == kind]
 
     def state(self, user: UserMail) -> str:
         """The item type's state: the readable folders' sync points (see the module docstring)."""

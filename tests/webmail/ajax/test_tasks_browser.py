@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.webmail.ajax.conftest import World
 from tests.webmail.ajax.test_browser import sign_in_to_ajax
-from tests.webmail.live import shot
+from tests.webmail.live import PASSWORD, shot
 from webmail import task_ical
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -149,3 +149,39 @@ def test_task_times_are_on_the_account_clock_not_the_browsers(world: World, page
     page.goto(f"{world.url}/mail/tasks")
     page.locator("li.task", has_text="Typed in Chatham").locator(".task-summary").click()
     expect(page.locator("#f-due")).to_have_value(re.compile(r"^2027-05-10T17:30"))
+
+
+def test_a_task_a_caldav_client_kept_in_its_calendar_shows_in_ajax(
+    world: World, page: Page, artifacts: Path
+) -> None:
+    """Thunderbird keeps tasks in a calendar: one saved there over CalDAV (the ``caldav`` library, on the
+    real server) is listed by the Ajax Tasks view under its calendar (a TaskList too) and with all lists,
+    and can be ticked done there (the CalDAV client reads it back done). That CalendarEvent leaves it out
+    is tests/webmail/jmap/test_tasks_in_calendars.py's."""
+    import caldav
+
+    me = world.account("tbtasks")
+    principal = caldav.DAVClient(url=f"{world.url}/dav/", username=me, password=PASSWORD).principal()
+    (calendar,) = [c for c in principal.calendars() if str(c.url).rstrip("/").endswith("/Calendar")]
+    calendar.save_todo(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN\r\n"
+        "BEGIN:VTODO\r\nUID:tb-ajax-1\r\nDTSTAMP:20270101T000000Z\r\nSUMMARY:Kept by Thunderbird\r\n"
+        "DUE;VALUE=DATE:20270512\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+    )
+    sign_in_to_ajax(page, world.url, me)
+    expect(page.locator(".ax-task-bar")).to_be_attached(timeout=20_000)
+    page.locator(".ax-views [data-view=tasks]").click()
+    tasks = page.locator(".ax-tasks")
+    picker = tasks.locator("select").first
+    expect(picker.locator("option")).to_have_text(["All task lists", "Tasks", "Calendar"])
+    picker.select_option(label="All task lists")
+    row = tasks.locator(".ax-task", has_text="Kept by Thunderbird")
+    expect(row.locator(".ax-task-list")).to_have_text("Calendar")
+    picker.select_option(label="Calendar")
+    expect(row.locator(".ax-task-list")).to_have_count(0)  # reloaded: one list, no list badges
+    expect(row).to_have_count(1)
+    shot(page, artifacts, "webmail-ajax-task-in-calendar")
+    row.get_by_role("checkbox").check()
+    expect(row).to_have_count(0)  # done tasks are hidden until "Show done tasks"
+    (todo,) = calendar.todos(include_completed=True)
+    assert str(todo.icalendar_component["STATUS"]) == "COMPLETED"

@@ -1,8 +1,15 @@
 """TaskList/get, /changes and Task/get, /changes, /query, /set (draft-ietf-jmap-tasks-06) over the organizer's task
 folders, with the same ids, states, rights and error mapping as the calendar methods
 (webmail/jmap/calendars): a TaskList is a folder of kind "tasks" (``l<folder>``), a Task one VTODO item
-of it (``v<key>``, kept when a new ``taskListId`` moves it to another list). Tasks CalDAV clients keep in calendar folders are not listed here (the
-Standard interface's task page shows them).
+of it (``v<key>``, kept when a new ``taskListId`` moves it to another list).
+
+Every calendar is a TaskList too (``l<folder>`` of the calendar, listed after the task folders), because
+CalDAV clients (Thunderbird, Apple's Reminders in older versions, DAVx5 with some task apps) keep tasks
+in a calendar, and storage lets a calendar hold VTODOs: so those tasks are in Task/query, /get and
+/changes like any other, as they are on the Standard task page, and ``taskListId`` names their calendar.
+CalendarEvent never shows them (its methods read VEVENTs only), and the Task methods never show events.
+The price: the Task state covers the calendars, so it moves (and is pushed) when an event changes;
+Task/changes then finds no task among the changes.
 
 The machinery every organizer item type shares (folder /get and /changes, item /changes, storing and
 destroying) is webmail/jmap/organizer_items.py's; what is a Task's own is here and in task_ical.py.
@@ -33,7 +40,7 @@ from webmail.jmap.registry import Args, Call, MethodError, method
 from webmail.jmap.tasks import task_ical
 
 TASKS = "urn:ietf:params:jmap:tasks"
-KIND = ItemKind("tasks", "VTODO", "l", "t", "taskListId", "tasks")
+KIND = ItemKind("tasks", "VTODO", "l", "t", "taskListId", "tasks", also=("calendar",))
 LIST_PROPERTIES = ("id", "name", "color", "sortOrder", "isSubscribed", "isDefault", "myRights")
 PROPERTIES = ("id", "taskListId", "@type", "uid", "title", "description", "start", "due", "timeZone",
               "showWithoutTime", "progress", "percentComplete", "priority", "keywords", "participants")  # fmt: skip

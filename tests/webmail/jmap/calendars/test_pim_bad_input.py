@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import webmail.jmap.contacts  # noqa: F401  (registers the methods)
+import webmail.jmap.notes  # noqa: F401
 import webmail.jmap.tasks  # noqa: F401
 from tests.webmail.jmap.calendars.conftest import Cal
 from webmail.jmap import limits
@@ -45,10 +46,10 @@ def test_times_beyond_the_stored_years_name_their_property(cal: Cal) -> None:
         assert (error["type"], error["properties"]) == ("invalidProperties", [prop]), (body, error)
 
 
-def test_a_task_goes_only_into_a_task_list(cal: Cal) -> None:
-    calendar = cal("Calendar/get", {"ids": None})["list"][0]["id"]
+def test_a_task_goes_only_into_a_task_list_or_a_calendar(cal: Cal) -> None:
     book = cal("AddressBook/get", {"ids": None})["list"][0]["id"]
-    for folder in (calendar.replace("c", "l", 1), book.replace("ab", "l", 1)):
+    notes = cal("Notebook/get", {"ids": None})["list"][0]["id"]
+    for folder in (book.replace("ab", "l", 1), notes.replace("n", "l", 1)):
         error = _refused(cal, "Task/set", {"title": "t", "taskListId": folder})
         assert (error["type"], error["properties"]) == ("invalidProperties", ["taskListId"])
 
