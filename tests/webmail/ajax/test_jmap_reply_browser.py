@@ -103,7 +103,7 @@ def test_a_draft_opened_in_drafts_is_written_on_and_sent(world: World, page: Pag
     expect(page.locator(".ax-status")).to_have_text("Message sent.", timeout=30_000)
     sent = wait_for(lambda: received_by_bob(world, subject), 60, "the draft in bob's Inbox")
     assert b"First thoughts." in sent and b"Second thoughts." in sent
-    wait_for(lambda: world.count(me, "Drafts") == 0, 10, "Drafts emptied")
+    wait_for(lambda: world.count(me, "Drafts") == 0, 30, "Drafts emptied")
     assert world.count(me, "Sent") == 1
 
 
@@ -208,7 +208,9 @@ def test_remote_images_wait_for_show_images(
     expect(notice).to_contain_text("1 remote images were blocked.")
     frame = page.frame_locator(".ax-body")
     expect(frame.locator("body")).to_contain_text("Hello")
-    page.wait_for_timeout(300)  # time for a fetch that must not happen
+    # the picture settled (the blocked stand-in drawn): a fetch of the tracker would have been made by now
+    expect(frame.locator("img").first).to_have_js_property("complete", True)
+    expect(frame.locator(f"img[src^='{url}']")).to_have_count(0)
     assert f"/open/{token}.png" not in fetched
 
     notice.get_by_role("button", name="Show images", exact=True).click()
