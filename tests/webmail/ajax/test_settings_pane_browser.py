@@ -189,6 +189,7 @@ def test_two_step_and_an_app_password_that_signs_in_over_imap_until_revoked(
     expect(page.get_by_role("tab", name="Two-step sign-in")).to_have_attribute("aria-selected", "true")
     body.get_by_role("button", name="Set up two-step sign-in").click()
     expect(body.get_by_role("img", name="QR code for the authenticator app")).to_be_visible()
+    expect(body.locator(".ax-two-step-key")).to_have_text(re.compile(r"\S"))
     secret = body.locator(".ax-two-step-key").inner_text()
     shot(page, artifacts, "ajax-settings-two-step")
     body.get_by_label("Code").fill("000000")
@@ -202,8 +203,9 @@ def test_two_step_and_an_app_password_that_signs_in_over_imap_until_revoked(
     show_tab(page, "App passwords")
     body.get_by_label("Name (the program or device it is for)").fill("laptop")
     body.get_by_role("button", name="Create").click()  # the session was started again: the new token works
-    password = body.locator(".ax-new-app-password").inner_text()
-    assert re.fullmatch(r"[a-z]{4}( [a-z]{4}){3}", password), password
+    made = body.locator(".ax-new-app-password")
+    expect(made).to_have_text(re.compile(r"^[a-z]{4}( [a-z]{4}){3}$"))
+    password = made.inner_text()
     row = body.locator("tbody tr")
     expect(row).to_contain_text("laptop")
     expect(row).to_contain_text("Never")
