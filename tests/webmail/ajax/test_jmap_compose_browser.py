@@ -328,4 +328,4 @@ def test_without_a_sent_folder_the_message_goes_and_the_user_is_told(world: Worl
         "The message was sent, but no copy could be filed in Sent.", timeout=30_000
     )
     wait_for(lambda: received(world, reader, "Nowhere to file"), 60, "the message at the reader")
-    wait_for(lambda: world.count(me, "Drafts") == 0, 10, "the draft removed, as Standard removes it")
+    wait_for(lambda: world.count(me, "Drafts") == 0, 30, "the draft removed, as Standard removes it")

@@ -74,7 +74,7 @@ def test_create_rename_move_and_delete_folders(world: World, page: Page) -> None
     folder("Done").click(button="right")
     page.get_by_role("menuitem", name="Projects", exact=True).click()  # under "Move folder to"
     expect(page.locator(".ax-status")).to_have_text("Folder Done moved to Projects.")
-    wait_for(lambda: "Projects/Done" in paths(world, me), 10, "Done under Projects")
+    wait_for(lambda: "Projects/Done" in paths(world, me), 30, "Done under Projects")
     assert "Done" not in paths(world, me)
 
     def submenu(name: str):  # noqa: ANN202 (a Locator)

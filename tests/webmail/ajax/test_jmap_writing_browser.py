@@ -33,7 +33,7 @@ def test_select_a_range_drag_it_onto_a_folder_and_use_the_menu(world: World, pag
     others[1].drag_to(archive)
     expect(page.locator(ROW)).to_have_count(1)
     expect(keep).to_be_visible()
-    wait_for(lambda: world.count(me, "Archive") == 2, 10, "both messages in Archive")
+    wait_for(lambda: world.count(me, "Archive") == 2, 30, "both messages in Archive")
     assert world.count(me, "INBOX") == 1
     expect(archive.locator(".ax-unread")).to_have_text("2")
 
@@ -51,7 +51,7 @@ def test_select_a_range_drag_it_onto_a_folder_and_use_the_menu(world: World, pag
     expect(page.locator(f"{ROW}[aria-selected=true]")).to_have_count(2)
     page.keyboard.press("Delete")
     expect(page.locator(ROW)).to_have_count(0)
-    wait_for(lambda: world.count(me, "Trash") == 2, 10, "both messages in Trash")
+    wait_for(lambda: world.count(me, "Trash") == 2, 30, "both messages in Trash")
 
 
 def test_compose_autosave_and_send(world: World, page: Page, artifacts: Path) -> None:
