@@ -106,26 +106,26 @@ def with_subject(server: Server, address: str, subject: str) -> list[Message]:
 def test_submission_to_alice_lands_in_her_inbox(swaks: str, world: World) -> None:
     before = inbox_count(world.server, ALICE)
     qid = submit_as_bob(swaks, world, ALICE, "hello alice through the whole path")
-    wait_for(lambda: inbox_count(world.server, ALICE) > before, 15, "the message in alice's INBOX")
+    wait_for(lambda: inbox_count(world.server, ALICE) > before, 60, "the message in alice's INBOX")
     [msg] = with_subject(world.server, ALICE, "hello alice through the whole path")
     assert msg["Return-Path"] == f"<{BOB}>"
     assert msg["From"] == BOB
     assert f"by {HOST} (Fieldpost) with ESMTPSA" in " ".join(str(msg["Received"]).split())
-    wait_for(lambda: qid not in world.server.queued(), 10, f"queue message {qid} to leave the queue")
+    wait_for(lambda: qid not in world.server.queued(), 30, f"queue message {qid} to leave the queue")
 
 
 def test_mail_to_an_outside_domain_reaches_its_mx(swaks: str, world: World) -> None:
     qid = submit_as_bob(swaks, world, "friend@far.test", "off to far.test")
     envelope = wait_for(
         lambda: next((e for e in world.sink.envelopes if b"off to far.test" in e.data), None),
-        20,
+        60,
         "the message at far.test's MX (the sink on 127.0.0.2)",
     )
     assert envelope.recipients == ["friend@far.test"]
     assert envelope.mail_from == BOB
     assert envelope.helo == HOST
     assert ("far.test.", "MX") in world.dns.queries
-    wait_for(lambda: qid not in world.server.queued(), 10, f"queue message {qid} to leave the queue")
+    wait_for(lambda: qid not in world.server.queued(), 30, f"queue message {qid} to leave the queue")
 
 
 def test_dead_mx_retries_then_returns_the_message_to_its_sender(swaks: str, world: World) -> None:
@@ -156,4 +156,4 @@ def test_dead_mx_retries_then_returns_the_message_to_its_sender(swaks: str, worl
     status = next(p for p in report.walk() if p.get_content_type() == "message/delivery-status")
     text = status.as_string()
     assert "someone@dead.test" in text and "Action: failed" in text
-    wait_for(lambda: qid not in world.server.queued(), 10, f"queue message {qid} to leave the queue")
+    wait_for(lambda: qid not in world.server.queued(), 30, f"queue message {qid} to leave the queue")
