@@ -42,6 +42,19 @@ class World:
             store.close()
         return address
 
+    def flags(self, address: str, subject: str) -> set[str]:
+        """The flags the store holds for the Inbox message called ``subject``, lower case (IMAP flags and
+        JMAP keywords compare without case)."""
+        store = self.store()
+        try:
+            inbox = store.folders.get(address, "INBOX")
+            for uid in store.mail.uids(inbox.id):
+                if subject.encode() in bytes(store.mail.raw(inbox.id, uid)):
+                    return {f.lower() for f in store.mail.flags(inbox.id, [uid])[0].flags}
+            raise AssertionError(f"no {subject!r} in {address}'s Inbox")
+        finally:
+            store.close()
+
     def count(self, address: str, folder: str) -> int:
         store = self.store()
         try:

@@ -24,19 +24,6 @@ ROW = ".ax-row"
 UNREAD = ".ax-folder[data-role=inbox] .ax-unread"
 
 
-def flags_of(world: World, address: str, subject: str) -> set[str]:
-    """The IMAP flags the store holds for the Inbox message called ``subject``."""
-    store = world.store()
-    try:
-        inbox = store.folders.get(address, "INBOX")
-        for uid in store.mail.uids(inbox.id):
-            if subject.encode() in bytes(store.mail.raw(inbox.id, uid)):
-                return {f.lower() for f in store.mail.flags(inbox.id, [uid])[0].flags}
-        raise AssertionError(f"no {subject!r} in {address}'s Inbox")
-    finally:
-        store.close()
-
-
 def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -142,16 +129,16 @@ def test_u_and_s_mark_unread_and_flag(world: World, page: Page) -> None:
     page.keyboard.press("u")
     expect(page.locator(UNREAD).last).to_have_text("2")
     expect(page.locator(f"{ROW}.ax-unseen")).to_have_count(2)
-    eventually(lambda: "\\seen" not in flags_of(world, me, subject))
+    eventually(lambda: "\\seen" not in world.flags(me, subject))
     page.keyboard.press("u")  # and back
     expect(page.locator(UNREAD).last).to_have_text("1")
 
     page.keyboard.press("s")
     expect(page.locator(f"{ROW}.ax-flagged")).to_have_count(1)
-    eventually(lambda: "\\flagged" in flags_of(world, me, subject))
+    eventually(lambda: "\\flagged" in world.flags(me, subject))
     page.keyboard.press("s")
     expect(page.locator(f"{ROW}.ax-flagged")).to_have_count(0)
-    eventually(lambda: "\\flagged" not in flags_of(world, me, subject))
+    eventually(lambda: "\\flagged" not in world.flags(me, subject))
 
     page.keyboard.press("?")
     for words in ("Mark read or unread", "Flag or remove the flag", "Move to a folder", "Shift+F10"):
@@ -173,7 +160,7 @@ def test_reader_buttons_flag_unread_and_move(world: World, page: Page, artifacts
 
     flag.click()
     expect(flag).to_have_text("Remove flag")
-    eventually(lambda: "\\flagged" in flags_of(world, me, "Quarterly figures"))
+    eventually(lambda: "\\flagged" in world.flags(me, "Quarterly figures"))
     expect(page.locator(f"{ROW}.ax-flagged")).to_have_count(1)
 
     unread = toolbar.locator("[data-action=unread]")
@@ -181,7 +168,7 @@ def test_reader_buttons_flag_unread_and_move(world: World, page: Page, artifacts
     unread.click()
     expect(unread).to_have_text("Mark as read")
     expect(page.locator(UNREAD).last).to_have_text("1")
-    eventually(lambda: "\\seen" not in flags_of(world, me, "Quarterly figures"))
+    eventually(lambda: "\\seen" not in world.flags(me, "Quarterly figures"))
     shot(page, artifacts, "webmail-ajax-reader-flag")
 
     toolbar.locator("[data-action=move]").click()

@@ -137,18 +137,6 @@ def asking(me: str, requester: str, subject: str) -> bytes:
     return message.as_bytes()
 
 
-def flags(world: World, address: str, subject: str) -> set[str]:
-    store = world.store()
-    try:
-        inbox = store.folders.get(address, "INBOX")
-        for uid in store.mail.uids(inbox.id):
-            if subject.encode() in bytes(store.mail.raw(inbox.id, uid)):
-                return {f.lower() for f in store.mail.flags(inbox.id, [uid])[0].flags}
-        raise AssertionError(f"no {subject!r}")
-    finally:
-        store.close()
-
-
 def test_a_read_receipt_is_asked_once(world: World, page: Page) -> None:
     me, boss = world.account("reader"), world.account("boss")
     store = world.store()
@@ -172,7 +160,7 @@ def test_a_read_receipt_is_asked_once(world: World, page: Page) -> None:
     expect(question).to_be_visible()
     question.get_by_role("button", name="Do not send").click()
     expect(question).to_have_count(0)
-    assert "$mdnsent" in flags(world, me, "Minutes") and "$mdnsent" in flags(world, me, "Agenda")
+    assert "$mdnsent" in world.flags(me, "Minutes") and "$mdnsent" in world.flags(me, "Agenda")
 
     page.reload()
     for subject in ("Minutes", "Agenda"):
